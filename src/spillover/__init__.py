@@ -1,0 +1,51 @@
+"""spillover: regional spatial econometrics with GIS integration.
+
+One pipeline from regional panels and boundaries to spillover effects::
+
+    import spillover as so
+    panel = so.datasets.us_states()
+    w = so.weights.contiguity(panel.geometry, kind="queen")
+    so.moran_by_period(panel, "gsp", w, seed=0)
+
+Submodules and names are imported lazily so that ``import spillover`` stays fast (it is also imported from
+the QGIS Python console).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "errors", "regions", "panel", "io", "datasets", "weights", "indicators", "esda", "spatial",
+    "panel_models", "productivity", "maps", "tables", "cli",
+}
+_NAMES = {
+    "SpatialPanel": "spillover.panel",
+    "SpilloverError": "spillover.errors",
+    "moran_by_period": "spillover.esda",
+    "geary_by_period": "spillover.esda",
+    "local_moran": "spillover.esda",
+    "SpatialPanelModel": "spillover.spatial",
+    "lm_tests": "spillover.spatial",
+    "lr_test": "spillover.spatial",
+    "hausman": "spillover.spatial",
+    "dea": "spillover.productivity",
+    "malmquist": "spillover.productivity",
+}
+
+__all__ = sorted(_SUBMODULES | set(_NAMES)) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"spillover.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'spillover' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,90 @@
+"""Errors and warnings raised by spillover.
+
+Every user-facing error is a :class:`SpilloverError` (a ``ValueError``) whose message names the offending
+column, region or period and says how to fix it.  Subclasses let callers catch one family of problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "SpilloverError",
+    "UnknownRegionError",
+    "PanelError",
+    "UnbalancedPanelError",
+    "WeightsError",
+    "ModelError",
+    "DEAError",
+    "OverwriteError",
+    "SpilloverWarning",
+    "InterpolationWarning",
+    "IslandWarning",
+    "InfeasibleWarning",
+    "ConvergenceWarning",
+    "format_items",
+]
+
+
+class SpilloverError(ValueError):
+    """Base class of every error spillover raises about user input."""
+
+
+class UnknownRegionError(SpilloverError, KeyError):
+    """A region name or code that the registry does not know."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class PanelError(SpilloverError):
+    """A panel that fails validation (duplicates, unknown ids, non-numeric values...)."""
+
+
+class UnbalancedPanelError(PanelError):
+    """A panel with missing (region, period) cells or missing values."""
+
+
+class WeightsError(SpilloverError):
+    """Spatial weights that cannot be built or do not fit the data."""
+
+
+class ModelError(SpilloverError):
+    """A model that cannot be estimated as specified."""
+
+
+class DEAError(SpilloverError):
+    """Invalid data or options for DEA / Malmquist."""
+
+
+class OverwriteError(SpilloverError, FileExistsError):
+    """Refusal to overwrite an existing file without ``overwrite=True``."""
+
+
+class SpilloverWarning(UserWarning):
+    """Base class of spillover's warnings."""
+
+
+class InterpolationWarning(SpilloverWarning):
+    """Cells of a panel were filled by interpolation."""
+
+
+class IslandWarning(SpilloverWarning):
+    """Regions without neighbours were kept in spatial weights."""
+
+
+class InfeasibleWarning(SpilloverWarning):
+    """A linear programme was infeasible; the result is NaN."""
+
+
+class ConvergenceWarning(SpilloverWarning):
+    """An optimiser stopped without clear convergence."""
+
+
+def format_items(items: Iterable[object], limit: int = 10) -> str:
+    """Render items for an error message: ``'a', 'b', 'c' (and 4 more)``."""
+    items = list(items)
+    shown = ", ".join(repr(i) for i in items[:limit])
+    if len(items) > limit:
+        shown += f" (and {len(items) - limit} more)"
+    return shown

@@ -1,0 +1,1 @@
+"""Productivity: DEA, Malmquist TFP, bootstrap, DEAP I/O."""

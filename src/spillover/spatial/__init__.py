@@ -1,0 +1,1 @@
+"""Spatial panel models: fit, impacts, specification tests."""
