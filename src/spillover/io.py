@@ -158,6 +158,8 @@ def write_boundaries(
     fmt = _format(target, BOUNDARY_FORMATS, "boundary")
     if fmt == "shp":
         return _write_shapefile(frame, target, overwrite)
+    if fmt == "gpkg" and layer is None:
+        layer = target.stem  # not the temporary file's name
     with atomic_path(target, overwrite=overwrite) as tmp:
         frame.to_file(tmp, driver=_OGR_DRIVERS[fmt], layer=layer, engine="pyogrio")
     return target

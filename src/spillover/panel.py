@@ -335,8 +335,8 @@ def _check_duplicates(frame: pd.DataFrame, id: str, time: str) -> None:
 
 
 def _check_same_ids(data_ids: pd.Series, geo_ids: pd.Index, id: str) -> None:
-    data_set = set(data_ids.unique())
-    geo_set = set(geo_ids)
+    data_set = set(data_ids.unique().tolist())
+    geo_set = set(geo_ids.tolist())
     only_data = sorted(data_set - geo_set, key=str)
     only_geo = sorted(geo_set - data_set, key=str)
     problems = []
