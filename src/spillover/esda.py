@@ -1,0 +1,726 @@
+"""Exploratory spatial data analysis of a regional panel: Moran's I and Geary's C per period, LISA.
+
+Papers in regional economics report a table of global Moran's I for every year of the panel, a Moran
+scatter plot and LISA cluster maps.  The statistics are computed by :mod:`esda` (PySAL); this module feeds it
+one cross-section at a time, with the weights aligned to the panel's regions, checks the data first (a region
+with no value or a variable without variance is an error that names them), and makes every random
+permutation reproducible without touching NumPy's global random state.
+
+Definitions (Cliff and Ord 1981; Anselin 1995), with ``z = y - mean(y)`` in one period, ``W`` the
+(transformed) weights and ``S0`` the sum of all weights:
+
+* Moran's I: ``I = n / S0 * (z' W z) / (z' z)``, ``E[I] = -1 / (n - 1)``.
+* Geary's C: ``C = (n - 1) * sum_ij w_ij (y_i - y_j)^2 / (2 * S0 * z' z)``, ``E[C] = 1``.
+* Local Moran: ``I_i = z_i / m2 * sum_j w_ij z_j`` with ``m2 = z' z / (n - 1)`` (esda's convention).
+
+Variances are those of esda: the moments of I and C under the normality and the randomisation assumptions
+of Cliff and Ord (1981, ch. 1-2).  p-values of the normal approximations are two-sided.  The permutation
+pseudo p-value follows esda's convention ``(min(M, P - M) + 1) / (P + 1)`` where ``M`` is the number of the
+``P`` permuted statistics at least as large as the observed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
+from spillover.panel import SpatialPanel
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import geopandas as gpd
+    from libpysal.graph import Graph
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "moran_by_period",
+    "geary_by_period",
+    "local_moran",
+    "LocalMoranResult",
+    "moran_scatter_data",
+    "MoranScatter",
+    "moran_scatter_plot",
+    "lisa_map",
+    "LISA_COLORS",
+]
+
+Transform = Literal["r", "b", "d", "v"]
+LabelMode = Literal["significant", "extreme", "all", "none"]
+_TRANSFORMS: tuple[str, ...] = get_args(Transform)
+_LABEL_MODES: tuple[str, ...] = get_args(LabelMode)
+
+#: Quadrant codes of esda's Moran_Local (``q``) and their labels.
+_QUADRANTS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
+NOT_SIGNIFICANT = "Not significant"
+#: Conventional LISA cluster colours (as in GeoDa): HH red, LL blue, LH light blue, HL pink, ns light grey.
+LISA_COLORS: dict[str, str] = {
+    "High-High": "#e31a1c",
+    "Low-Low": "#1f4fd8",
+    "Low-High": "#a6c8f0",
+    "High-Low": "#f4a6a6",
+    NOT_SIGNIFICANT: "#d9d9d9",
+}
+_PERMUTATION_BLOCK = 256  # permutations evaluated together; bounds memory at ~256 * n floats
+
+
+# ---------------------------------------------------------------------- public: global statistics
+def moran_by_period(
+    panel: SpatialPanel,
+    var: str | Sequence[str],
+    w: Any,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+    transform: Transform = "r",
+) -> pd.DataFrame:
+    """Global Moran's I of ``var`` in every period of the panel.
+
+    ``I = n / S0 * z'Wz / z'z`` with ``z`` the deviations from the period mean (Moran 1950; Cliff and Ord
+    1981).  The analytical moments come from :class:`esda.Moran`.
+
+    Parameters
+    ----------
+    panel
+        The panel; ``var`` must be numeric with no missing value.
+    var
+        Variable to test, or a list of variables (the table is then indexed by (variable, period)).
+    w
+        Spatial weights (:class:`libpysal.graph.Graph`, :class:`libpysal.weights.W`, or a square frame)
+        whose ids are exactly the panel's regions; they are reordered to the panel's order.
+    permutations
+        Number of random permutations for the pseudo p-value (0 for none: ``p_sim`` is NaN).
+    seed
+        Seed of the permutations; the same seed gives the same ``p_sim``.
+    transform
+        Weights transformation: ``"r"`` row-standardised (default), ``"b"`` binary, ``"d"`` doubly
+        standardised, ``"v"`` variance stabilising.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period (indexed by the panel's periods) with columns ``I``, ``E[I]``, ``var_norm``,
+        ``z_norm``, ``p_norm``, ``var_rand``, ``z_rand``, ``p_rand``, ``p_sim``.  Period k's permutations
+        use the generator ``numpy.random.default_rng([seed, k])``.
+
+    Raises
+    ------
+    SpilloverError
+        If a period has missing values (the regions are named), the variable is constant in a period, or the
+        weights do not match the panel's regions.
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> table = moran_by_period(panel, "ln_gsp", w, permutations=99, seed=1)
+    >>> table.index.name, len(table)
+    ('year', 17)
+    >>> bool((table["z_norm"] > 0).all())
+    True
+    """
+    return _global_by_period(panel, var, w, "moran", permutations, seed, transform)
+
+
+def geary_by_period(
+    panel: SpatialPanel,
+    var: str | Sequence[str],
+    w: Any,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+    transform: Transform = "r",
+) -> pd.DataFrame:
+    """Geary's C of ``var`` in every period of the panel.
+
+    ``C = (n - 1) * sum_ij w_ij (y_i - y_j)^2 / (2 * S0 * z'z)`` (Geary 1954); ``C < 1`` indicates positive
+    spatial autocorrelation.  The analytical moments come from :class:`esda.Geary`.
+
+    Parameters are those of :func:`moran_by_period`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period with columns ``C``, ``E[C]``, ``var_norm``, ``z_norm``, ``p_norm``, ``var_rand``,
+        ``z_rand``, ``p_rand``, ``p_sim``.  p-values of the normal approximations are two-sided (esda
+        itself reports one-sided ones for Geary's C).
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> table = geary_by_period(panel, "ln_gsp", w, permutations=0)
+    >>> list(table.columns[:2]), bool((table["C"] < 1).all())
+    (['C', 'E[C]'], True)
+    """
+    return _global_by_period(panel, var, w, "geary", permutations, seed, transform)
+
+
+# ---------------------------------------------------------------------- public: local Moran
+@dataclass(frozen=True)
+class LocalMoranResult:
+    """Local Moran's I (LISA) of one variable in one period; read-only.
+
+    Attributes
+    ----------
+    variable, period
+        What was analysed.
+    alpha
+        Significance level used for the cluster labels.
+    permutations, seed
+        Conditional permutations behind ``p_sim`` and their seed.
+    """
+
+    variable: str
+    period: Hashable
+    alpha: float
+    permutations: int
+    seed: int
+    _frame: pd.DataFrame = field(repr=False)
+    _geometry: gpd.GeoDataFrame | None = field(repr=False, default=None)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per region (panel order).
+
+        Columns: ``value`` (the variable), ``z`` (its standardised value), ``lag_z`` (spatial lag of ``z``),
+        ``Ii`` (local Moran), ``z_sim`` and ``p_sim`` (pseudo p-value from conditional permutations),
+        ``quadrant`` (High-High, Low-Low, High-Low, Low-High from the signs of ``z`` and ``lag_z``) and
+        ``cluster`` (the quadrant where ``p_sim <= alpha``, otherwise "Not significant").  Regions without
+        neighbours (islands) have ``p_sim`` and ``z_sim`` NaN and are never significant.
+        """
+        return self._frame.copy()
+
+    @property
+    def clusters(self) -> pd.Series:
+        """Cluster label of each region (the ``cluster`` column)."""
+        return self._frame["cluster"].copy()
+
+    def counts(self) -> pd.Series:
+        """Number of regions per cluster label, in the conventional order (zeros kept)."""
+        order = ["High-High", "Low-Low", "Low-High", "High-Low", NOT_SIGNIFICANT]
+        return self._frame["cluster"].value_counts().reindex(order, fill_value=0).rename("regions")
+
+    @property
+    def geometry(self) -> gpd.GeoDataFrame | None:
+        """The regions' geometry (a copy), if the result came from a panel."""
+        return None if self._geometry is None else self._geometry.copy()
+
+
+def local_moran(
+    panel: SpatialPanel,
+    var: str,
+    w: Any,
+    *,
+    period: Hashable,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    transform: Transform = "r",
+) -> LocalMoranResult:
+    """Local Moran's I (Anselin 1995) of ``var`` in one period, with seeded conditional permutations.
+
+    ``I_i = z_i / m2 * sum_j w_ij z_j`` with ``z`` the deviations from the period mean and
+    ``m2 = z'z / (n - 1)``; computed by :class:`esda.Moran_Local`.  A region is "High" when its value is above
+    the period mean and its neighbours' are "High" when its spatial lag is above zero (esda's quadrants).
+
+    Parameters
+    ----------
+    panel, var, w, transform
+        As in :func:`moran_by_period`.
+    period
+        The period (cross-section) to analyse.
+    permutations
+        Conditional permutations per region for ``p_sim`` (at least 1).
+    seed
+        Seed of the permutations.
+    alpha
+        Regions with ``p_sim <= alpha`` get their quadrant as cluster label, others "Not significant".
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> lisa = local_moran(panel, "ln_gsp", w, period=1986, permutations=99, seed=0)
+    >>> lisa.to_frame().columns.tolist()
+    ['value', 'z', 'lag_z', 'Ii', 'z_sim', 'p_sim', 'quadrant', 'cluster']
+    >>> int(lisa.counts().sum())
+    48
+    """
+    from esda import Moran_Local
+
+    _check_int(permutations, "permutations", minimum=1)
+    _check_int(seed, "seed", minimum=0)
+    if not 0 < alpha < 1:
+        raise SpilloverError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
+    graph = _aligned_graph(w, panel, transform)
+    y = _cross_section(panel, var, period)
+    with _preserved_global_rng(), np.errstate(invalid="ignore", divide="ignore"):
+        # esda's conditional randomisation seeds NumPy's *global* generator (np.random.seed) when numba is
+        # not installed; the context manager restores the caller's global state afterwards.  Islands make
+        # esda divide 0 by 0 in z_sim; they are handled in _local_frame.
+        lisa = Moran_Local(
+            y.to_numpy(), graph, transformation=transform.upper(), permutations=permutations,
+            seed=seed, n_jobs=1, keep_simulations=True,
+        )
+    frame = _local_frame(y, lisa, graph, alpha)
+    return LocalMoranResult(var, period, float(alpha), permutations, seed, frame, panel.geometry)
+
+
+# ---------------------------------------------------------------------- public: Moran scatter plot
+@dataclass(frozen=True)
+class MoranScatter:
+    """Data of a Moran scatter plot: standardised variable against its spatial lag; read-only.
+
+    ``slope`` is the least-squares slope of ``lag_z`` on ``z``, i.e. ``z'Wz / z'z = I * S0 / n``: it equals
+    Moran's I for row-standardised weights without islands.
+    """
+
+    variable: str
+    period: Hashable
+    moran_i: float
+    slope: float
+    intercept: float
+    _frame: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per region: ``z``, ``lag_z`` and ``quadrant``."""
+        return self._frame.copy()
+
+
+def moran_scatter_data(
+    panel: SpatialPanel, var: str, w: Any, *, period: Hashable, transform: Transform = "r"
+) -> MoranScatter:
+    """Standardised ``var`` in ``period`` and its spatial lag, with the fitted slope and Moran's I.
+
+    ``z = (y - mean(y)) / sd(y)`` (population sd, as esda), ``lag_z = W z``.
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> sc = moran_scatter_data(panel, "ln_gsp", w, period=1970)
+    >>> bool(abs(sc.slope - sc.moran_i) < 1e-12)
+    True
+    """
+    graph = _aligned_graph(w, panel, transform)
+    y = _cross_section(panel, var, period)
+    frame, moran_i, slope, intercept = _scatter_frame(y, graph)
+    return MoranScatter(var, period, moran_i, slope, intercept, frame)
+
+
+def moran_scatter_plot(
+    panel: SpatialPanel,
+    var: str,
+    w: Any,
+    *,
+    period: Hashable,
+    ax: Axes | None = None,
+    labels: LabelMode = "significant",
+    max_labels: int = 10,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    transform: Transform = "r",
+) -> Axes:
+    """Moran scatter plot of ``var`` in ``period``: quadrant lines, fitted slope (= I), labelled regions.
+
+    Points are coloured by their LISA cluster (:data:`LISA_COLORS`), computed with the given
+    ``permutations``, ``seed`` and ``alpha``.
+
+    Parameters
+    ----------
+    labels
+        Which regions get their name written: ``"significant"`` (LISA clusters, most significant first),
+        ``"extreme"`` (farthest from the origin), ``"all"`` or ``"none"``; at most ``max_labels``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> ax = moran_scatter_plot(panel, "ln_gsp", w, period=1986, permutations=99)
+    >>> ax.get_xlabel()
+    'ln_gsp (standardised)'
+    """
+    import matplotlib.pyplot as plt
+
+    _check_choice(labels, _LABEL_MODES, "labels")
+    _check_int(max_labels, "max_labels", minimum=0)
+    scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)
+    lisa = local_moran(
+        panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha, transform=transform
+    ).to_frame()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    _draw_scatter(ax, scatter, lisa)
+    for region in _regions_to_label(scatter.to_frame(), lisa, labels, max_labels):
+        row = scatter.to_frame().loc[region]
+        ax.annotate(str(region), (row["z"], row["lag_z"]), xytext=(3, 3), textcoords="offset points",
+                    fontsize=7)
+    ax.set_xlabel(f"{var} (standardised)")
+    ax.set_ylabel(f"spatial lag of {var}")
+    ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
+    ax.legend(loc="best", fontsize=7, frameon=False)
+    return ax
+
+
+def lisa_map(
+    result: LocalMoranResult,
+    geometry: gpd.GeoDataFrame | SpatialPanel | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """LISA cluster map: High-High red, Low-Low blue, Low-High light blue, High-Low pink, others grey.
+
+    Parameters
+    ----------
+    result
+        Output of :func:`local_moran`.
+    geometry
+        Regions to draw (a GeoDataFrame indexed by the same region ids, or a panel); default the panel's
+        geometry kept in ``result``.
+    ax
+        Axes to draw on (a new figure if None).
+    title
+        Title (default: variable, period and alpha).
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> lisa = local_moran(panel, "ln_gsp", w, period=1986, permutations=99)
+    >>> ax = lisa_map(lisa)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-1].startswith("Not significant")
+    True
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    geo = _map_geometry(result, geometry)
+    clusters = result.clusters
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 6))
+    colors = clusters.map(LISA_COLORS)
+    geo.plot(ax=ax, color=colors.to_numpy(), edgecolor="white", linewidth=0.4)
+    counts = result.counts()
+    handles = [
+        Patch(facecolor=LISA_COLORS[k], edgecolor="grey", label=f"{k} ({n})") for k, n in counts.items()
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+              title=f"LISA, p <= {result.alpha:g}")
+    ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
+    ax.set_axis_off()
+    return ax
+
+
+# ---------------------------------------------------------------------- internals: checks and data
+def _check_choice(value: object, allowed: tuple[str, ...], name: str) -> None:
+    if value not in allowed:
+        raise SpilloverError(f"{name!r} must be one of {format_items(allowed)}; {value!r} was given instead.")
+
+
+def _check_int(value: object, name: str, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise SpilloverError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+
+
+def _aligned_graph(w: Any, panel: SpatialPanel, transform: str) -> Graph:
+    """The weights as a Graph in the panel's region order, transformed (never mutating ``w``)."""
+    from spillover.weights import align
+
+    _check_choice(transform, _TRANSFORMS, "transform")
+    if not isinstance(panel, SpatialPanel):
+        raise PanelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
+    graph = align(w, panel.ids)
+    if graph.sparse.sum() == 0:
+        raise WeightsError("the weights have no links at all (every region is an island); rebuild them.")
+    return graph.transform(transform.upper())
+
+
+def _cross_section(panel: SpatialPanel, var: str, period: Hashable) -> pd.Series:
+    """Values of ``var`` in ``period`` (panel region order), checked complete and not constant."""
+    if period not in panel.periods:
+        raise PanelError(
+            f"period {period!r} is not in the panel; its periods are {format_items(panel.periods.tolist())}."
+        )
+    return _checked(_values(panel, var)[period], var, period)
+
+
+def _values(panel: SpatialPanel, var: str) -> pd.DataFrame:
+    """``var`` as a regions x periods frame (NaN kept, checked later period by period)."""
+    data = panel.data
+    if var not in data.columns:
+        raise PanelError(
+            f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}."
+        )
+    col = data[var]
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        panel.matrix(var)  # raises PanelError naming the non-numeric cells
+    col = col.astype(float)
+    infinite = col.index[np.isinf(col.to_numpy())].tolist()
+    if infinite:
+        raise PanelError(f"variable {var!r} is infinite at (region, period): {format_items(infinite)}.")
+    return col.unstack(panel.time_name).reindex(index=panel.ids, columns=panel.periods)
+
+
+def _checked(y: pd.Series, var: str, period: Hashable) -> pd.Series:
+    missing = y.index[y.isna()].tolist()
+    if missing:
+        raise PanelError(
+            f"variable {var!r} is missing in period {period!r} for {len(missing)} region(s): "
+            f"{format_items(missing)}. Fill them, or drop those regions or periods (SpatialPanel.subset)."
+        )
+    if np.ptp(y.to_numpy()) == 0:
+        raise SpilloverError(
+            f"variable {var!r} is constant in period {period!r} (every region = {y.iloc[0]!r}): it has no "
+            "variance, so spatial autocorrelation is undefined. Drop that period (SpatialPanel.subset)."
+        )
+    return y.rename(var)
+
+
+@contextmanager
+def _preserved_global_rng() -> Iterator[None]:
+    """Restore NumPy's global random state on exit (for libraries that reseed it)."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+# ---------------------------------------------------------------------- internals: global statistics
+_MORAN_COLUMNS = ["I", "E[I]", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand", "p_sim"]
+_GEARY_COLUMNS = ["C", "E[C]", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand", "p_sim"]
+
+
+def _global_by_period(
+    panel: SpatialPanel,
+    var: str | Sequence[str],
+    w: Any,
+    stat: str,
+    permutations: int,
+    seed: int,
+    transform: str,
+) -> pd.DataFrame:
+    _check_int(permutations, "permutations", minimum=0)
+    _check_int(seed, "seed", minimum=0)
+    if panel.n_regions < 4:
+        raise SpilloverError(
+            "global statistics need at least 4 regions (the randomisation variance divides by "
+            f"(n - 2)(n - 3)); the panel has {panel.n_regions}."
+        )
+    graph = _aligned_graph(w, panel, transform)
+    if isinstance(var, str):
+        return _global_table(panel, var, graph, stat, permutations, seed)
+    names = list(var)
+    if not names or len(set(names)) != len(names):
+        raise SpilloverError(f"var must name one variable or a list of distinct variables, got {names!r}.")
+    tables = {v: _global_table(panel, v, graph, stat, permutations, seed) for v in names}
+    return pd.concat(tables, names=["variable"])
+
+
+def _global_table(
+    panel: SpatialPanel, var: str, graph: Graph, stat: str, permutations: int, seed: int
+) -> pd.DataFrame:
+    values = _values(panel, var)
+    rows = []
+    for k, period in enumerate(panel.periods):
+        y = _checked(values[period], var, period).to_numpy()
+        # Each period gets its own generator from (seed, position of the period): results do not depend on
+        # which other periods are analysed, and NumPy's global random state is never used.
+        rng = np.random.default_rng([seed, k])
+        row_of = _moran_row if stat == "moran" else _geary_row
+        rows.append(row_of(y, graph, permutations, rng))
+    columns = _MORAN_COLUMNS if stat == "moran" else _GEARY_COLUMNS
+    return pd.DataFrame(rows, index=panel.periods, columns=columns)
+
+
+def _moran_row(y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator) -> list[float]:
+    from esda import Moran
+
+    # esda computes I and its analytical moments; the permutations are run here (see _permuted_moran) with
+    # a seeded numpy Generator instead of esda's loop over NumPy's global generator: reproducible without
+    # global state (safe in threads, notebooks and QGIS), and vectorised.
+    m = Moran(y, graph, transformation=graph.transformation, permutations=0, two_tailed=True)
+    p_sim = np.nan
+    if permutations:
+        sims = _permuted_moran(y, graph.sparse, permutations, rng)
+        p_sim = _pseudo_p(sims, m.I)
+    return [
+        m.I, m.EI, m.VI_norm, m.z_norm, _two_sided(m.z_norm), m.VI_rand, m.z_rand, _two_sided(m.z_rand), p_sim
+    ]
+
+
+def _geary_row(y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator) -> list[float]:
+    from esda import Geary
+
+    g = Geary(y, graph, transformation=graph.transformation, permutations=0)
+    p_sim = np.nan
+    if permutations:
+        sims = _permuted_geary(y, graph.sparse, permutations, rng)
+        p_sim = _pseudo_p(sims, g.C)
+    return [
+        g.C, g.EC, g.VC_norm, g.z_norm, _two_sided(g.z_norm), g.VC_rand, g.z_rand, _two_sided(g.z_rand), p_sim
+    ]
+
+
+def _two_sided(z: float) -> float:
+    return float(2.0 * stats.norm.sf(abs(z)))
+
+
+def _pseudo_p(sims: np.ndarray, observed: float) -> float:
+    """esda's folded pseudo p-value: (min(M, P - M) + 1) / (P + 1), M = #(sims >= observed)."""
+    larger = int((sims >= observed).sum())
+    larger = min(larger, len(sims) - larger)
+    return (larger + 1.0) / (len(sims) + 1.0)
+
+
+def _permutation_blocks(z: np.ndarray, permutations: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Blocks of rows, each row a random permutation of ``z``."""
+    done = 0
+    while done < permutations:
+        size = min(_PERMUTATION_BLOCK, permutations - done)
+        yield rng.permuted(np.broadcast_to(z, (size, z.size)), axis=1)
+        done += size
+
+
+def _permuted_moran(
+    y: np.ndarray, wmat: sparse.sparray, permutations: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Moran's I of ``permutations`` random permutations of ``y`` (same formula as esda.Moran)."""
+    z = y - y.mean()
+    scale = z.size / wmat.sum() / (z @ z)
+    out = [
+        np.einsum("ij,ij->i", block, (wmat @ block.T).T) * scale
+        for block in _permutation_blocks(z, permutations, rng)
+    ]
+    return np.concatenate(out)
+
+
+def _permuted_geary(
+    y: np.ndarray, wmat: sparse.sparray, permutations: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Geary's C of random permutations of ``y``, using sum_ij w_ij (y_i - y_j)^2 = y'(R + C)y - 2 y'Wy."""
+    z = y - y.mean()  # C is invariant to centring; centring keeps the sums well conditioned
+    row_col = np.asarray(wmat.sum(axis=1)).ravel() + np.asarray(wmat.sum(axis=0)).ravel()
+    scale = (z.size - 1) / (2.0 * wmat.sum() * (z @ z))
+    out = []
+    for block in _permutation_blocks(z, permutations, rng):
+        cross = np.einsum("ij,ij->i", block, (wmat @ block.T).T)
+        out.append(((block**2) @ row_col - 2.0 * cross) * scale)
+    return np.concatenate(out)
+
+
+# ---------------------------------------------------------------------- internals: local and plots
+def _local_frame(y: pd.Series, lisa: Any, graph: Graph, alpha: float) -> pd.DataFrame:
+    z = (y - y.mean()) / y.std(ddof=0)
+    lag = graph.sparse @ z.to_numpy()
+    quadrant = pd.Series(lisa.q, index=y.index).map(_QUADRANTS)
+    # An island's I_i is 0 whatever the permutation, so esda's folded count gives it the smallest p_sim;
+    # it has no local association to test: p_sim and z_sim are NaN and it is never significant.
+    island = np.asarray(graph.sparse.sum(axis=1)).ravel() == 0
+    p_sim = np.where(island, np.nan, lisa.p_sim)
+    z_sim = np.where(island, np.nan, lisa.z_sim)
+    significant = p_sim <= alpha
+    frame = pd.DataFrame(
+        {
+            "value": y.to_numpy(),
+            "z": z.to_numpy(),
+            "lag_z": lag,
+            "Ii": lisa.Is,
+            "z_sim": z_sim,
+            "p_sim": p_sim,
+            "quadrant": quadrant.to_numpy(),
+            "cluster": np.where(significant, quadrant.to_numpy(), NOT_SIGNIFICANT),
+        },
+        index=y.index,
+    )
+    return frame
+
+
+def _scatter_frame(y: pd.Series, graph: Graph) -> tuple[pd.DataFrame, float, float, float]:
+    z = ((y - y.mean()) / y.std(ddof=0)).to_numpy()
+    wmat = graph.sparse
+    lag = wmat @ z
+    moran_i = float(z.size / wmat.sum() * (z @ lag) / (z @ z))
+    slope = float((z @ lag) / (z @ z))  # z has mean 0, so the OLS slope needs no centring of z
+    intercept = float(lag.mean())
+    high, lag_high = z > 0, lag > 0  # esda.Moran_Local's quadrant rule
+    quadrant = np.select(
+        [high & lag_high, ~high & ~lag_high, ~high & lag_high],
+        ["High-High", "Low-Low", "Low-High"],
+        "High-Low",
+    )
+    frame = pd.DataFrame({"z": z, "lag_z": lag, "quadrant": quadrant}, index=y.index)
+    return frame, moran_i, slope, intercept
+
+
+def _draw_scatter(ax: Axes, scatter: MoranScatter, lisa: pd.DataFrame) -> None:
+    frame = scatter.to_frame()
+    for label, color in LISA_COLORS.items():
+        sel = lisa["cluster"] == label
+        if sel.any():
+            ax.scatter(frame.loc[sel, "z"], frame.loc[sel, "lag_z"], s=22, color=color, edgecolor="black",
+                       linewidth=0.4, label=f"{label} ({int(sel.sum())})", zorder=3)
+    ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
+    ax.axvline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
+    lo, hi = float(frame["z"].min()), float(frame["z"].max())
+    xs = np.linspace(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo), 2)
+    ax.plot(xs, scatter.intercept + scatter.slope * xs, color="black", linewidth=1.2,
+            label=f"slope = {scatter.slope:.3f}", zorder=2)
+
+
+def _regions_to_label(frame: pd.DataFrame, lisa: pd.DataFrame, mode: str, limit: int) -> list[Hashable]:
+    if mode == "none" or limit == 0:
+        return []
+    if mode == "significant":
+        chosen = lisa[lisa["cluster"] != NOT_SIGNIFICANT].sort_values("p_sim", kind="stable")
+        return chosen.index[:limit].tolist()
+    if mode == "extreme":
+        distance = np.hypot(frame["z"], frame["lag_z"])
+        return distance.sort_values(ascending=False, kind="stable").index[:limit].tolist()
+    return frame.index[:limit].tolist()
+
+
+def _map_geometry(
+    result: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None
+) -> gpd.GeoDataFrame:
+    if geometry is None:
+        geo = result.geometry
+        if geo is None:
+            raise SpilloverError(
+                "this LISA result carries no geometry; pass geometry= (a GeoDataFrame or panel)."
+            )
+    elif isinstance(geometry, SpatialPanel):
+        geo = geometry.geometry
+    else:
+        geo = geometry
+    ids = result.clusters.index
+    missing = ids.difference(geo.index)
+    if len(missing):
+        raise SpilloverError(
+            f"the geometry lacks region(s) {format_items(missing.tolist())} of the LISA result; index the "
+            "GeoDataFrame by the same region ids."
+        )
+    return geo.loc[ids]
