@@ -29,6 +29,8 @@ _NAMES = {
     "geary_by_period": "spillover.esda",
     "local_moran": "spillover.esda",
     "SpatialPanelModel": "spillover.spatial",
+    "SpatialCrossSectionModel": "spillover.spatial",
+    "lr_fixed_effects": "spillover.spatial",
     "lm_tests": "spillover.spatial",
     "lr_test": "spillover.spatial",
     "hausman": "spillover.spatial",

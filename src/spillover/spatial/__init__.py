@@ -1,1 +1,30 @@
-"""Spatial panel models: fit, impacts, specification tests."""
+"""Spatial panel models: estimation (SAR/SEM/SDM/SLX/SDEM with fixed effects), impacts, and tests.
+
+* :class:`SpatialPanelModel` / :class:`SpatialCrossSectionModel` -> :class:`SpatialPanelResults`
+  (``model.py``, ``_likelihood.py``, ``results.py``), impacts (``impacts.py``);
+* specification tests: :func:`lm_tests`, :func:`lr_fixed_effects`, :func:`hausman` (``lmtests.py``),
+  :func:`wald_test` and :func:`lr_test` between fitted models (``wald.py``), each returning a
+  :class:`TestResult`.
+"""
+
+from spillover.spatial.impacts import effects_matrix, impacts
+from spillover.spatial.lmtests import LMTests, hausman, lm_tests, lr_fixed_effects
+from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
+from spillover.spatial.results import SpatialPanelResults
+from spillover.spatial.testresult import TestResult
+from spillover.spatial.wald import lr_test, wald_test
+
+__all__ = [
+    "LMTests",
+    "SpatialCrossSectionModel",
+    "SpatialPanelModel",
+    "SpatialPanelResults",
+    "TestResult",
+    "effects_matrix",
+    "hausman",
+    "impacts",
+    "lm_tests",
+    "lr_fixed_effects",
+    "lr_test",
+    "wald_test",
+]

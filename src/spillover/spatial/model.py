@@ -1,0 +1,357 @@
+"""Spatial panel models (SAR, SEM, SDM, SLX, SDEM) with fixed effects, estimated by maximum likelihood.
+
+Model (Elhorst 2014, ch. 3), for period t = 1..T and N regions::
+
+    y_t = rho W y_t + X_t beta + W X_t theta + mu + alpha_t 1 + u_t,    u_t = lambda W u_t + e_t
+
+``kind`` switches terms on: ``"sar"`` (rho), ``"sdm"`` (rho, theta), ``"sem"`` (lambda), ``"sdem"``
+(lambda, theta), ``"slx"`` (theta only).  Fixed effects ``mu`` (unit), ``alpha_t`` (time) or both are
+eliminated exactly by the within transformation after the spatial lags are formed ("lag first, then demean"),
+and beta and sigma2 are concentrated out of the likelihood, which is maximised over the spatial parameter
+(Elhorst 2014, sections 3.3.1-3.3.2).  ``bias_correction="lee-yu"`` uses the Lee and Yu (2010)
+transformation approach (orthonormal ``F_T``/``F_N`` transforms).
+
+Why not spreg's estimators: spreg 1.9.0's ``Panel_FE_Lag``/``Panel_FE_Error`` demean by unit only (no time
+or two-way effects), invert a dense N x N matrix for the variance and take the log-determinant from dense
+eigenvalues, which fails beyond a few thousand regions.  The unit-FE results of this module are checked
+against spreg in the tests; time and two-way effects and large N use the code in
+:mod:`spillover.spatial._likelihood`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from spillover.errors import ModelError, WeightsError, format_items
+from spillover.spatial import _likelihood as lk
+from spillover.spatial.results import FitCore, SpatialPanelResults
+
+if TYPE_CHECKING:
+    from spillover.panel import SpatialPanel
+
+__all__ = ["SpatialPanelModel", "SpatialCrossSectionModel", "Kind", "FixedEffects", "BiasCorrection"]
+
+Kind = Literal["sar", "sem", "sdm", "slx", "sdem"]
+FixedEffects = Literal["none", "unit", "time", "twoway"]
+BiasCorrection = Literal["none", "lee-yu"]
+Method = Literal["auto", "dense", "sparse"]
+
+_LAG_KINDS = ("sar", "sdm")
+_ERROR_KINDS = ("sem", "sdem")
+_DURBIN_KINDS = ("sdm", "slx", "sdem")
+
+
+def _check_option(value: Any, allowed: tuple[str, ...], name: str) -> None:
+    if value not in allowed:
+        raise ModelError(f"{name!r} needs to be one of {list(allowed)}; {value!r} was given instead.")
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The model's data after conversion: raw stacked arrays (period-major) and names."""
+
+    y: np.ndarray
+    x: np.ndarray  # raw regressors [X, WX_durbin] (+ const when no fixed effects)
+    names: list[str]
+    x_names: list[str]
+    durbin: list[str]
+    w: sp.csr_matrix
+    n: int
+    t: int
+
+
+class SpatialPanelModel:
+    """Spatial panel model estimated by maximum likelihood on a balanced panel.
+
+    Parameters
+    ----------
+    panel
+        A balanced :class:`~spillover.panel.SpatialPanel`.
+    y
+        Name of the dependent variable.
+    x
+        Names of the regressors (a constant is added only when ``fixed_effects="none"``).
+    w
+        Spatial weights (:class:`libpysal.graph.Graph`, :class:`libpysal.weights.W` or a square DataFrame)
+        with exactly the panel's regions; they are used as given (row-standardise them first with
+        ``graph.transform("r")`` if you want row-standardised weights).
+    kind
+        ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"`` or ``"sdem"``.
+    fixed_effects
+        ``"none"``, ``"unit"``, ``"time"`` or ``"twoway"``.
+    durbin
+        Regressors whose spatial lags ``W*x`` enter (``sdm``/``slx``/``sdem`` only; default: all of ``x``).
+    bias_correction
+        ``"none"`` (direct approach, as Elhorst's and xsmle's default) or ``"lee-yu"`` (Lee and Yu 2010
+        transformation approach: N(T-1) effective observations and (T-1) ln|I - rho W| with unit effects;
+        (N-1) and ln|I - rho W| - ln(1 - rho) with time effects, which requires row-standardised W).
+    method
+        ``"auto"`` (dense eigenvalues up to 1,000 regions, sparse LU and stochastic traces above),
+        ``"dense"`` or ``"sparse"``.
+
+    Notes
+    -----
+    With time (or two-way) effects the direct approach's rho is biased by O(1/N) (Lee and Yu 2010); with few
+    regions and a dense W (e.g. 31 provinces and economic-geographic nested weights) the bias is several
+    standard errors (mean z of rho -4.7 in 20 simulated panels in our tests), while
+    ``bias_correction="lee-yu"`` is unbiased there.  Prefer ``"lee-yu"`` for time or two-way effects with
+    small N.
+
+    Standard errors come from the analytic information matrix (Elhorst 2014, ch. 3); for the unit-FE SAR and
+    SEM on Produc they reproduce splm's published values.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from libpysal.graph import Graph
+    >>> from spillover.panel import SpatialPanel
+    >>> geo = gpd.GeoDataFrame({"r": list("abcdef")}, geometry=[box(i, 0, i + 1, 1) for i in range(6)])
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame([(r, t) for r in "abcdef" for t in range(8)], columns=["r", "t"])
+    >>> df["x"] = rng.normal(size=len(df)); df["y"] = 2 * df["x"] + rng.normal(size=len(df))
+    >>> panel = SpatialPanel(df, geo, id="r", time="t")
+    >>> w = Graph.build_contiguity(geo.set_index("r"), rook=False).transform("r")
+    >>> res = SpatialPanelModel(panel, "y", ["x"], w, kind="sdm", fixed_effects="unit").fit()
+    >>> list(res.params.index)
+    ['x', 'W*x', 'rho']
+    >>> bool(abs(res.params["x"] - 2) < 0.5)
+    True
+    """
+
+    def __init__(
+        self,
+        panel: SpatialPanel,
+        y: str,
+        x: Sequence[str],
+        w: Any,
+        *,
+        kind: Kind = "sar",
+        fixed_effects: FixedEffects = "none",
+        durbin: Sequence[str] | None = None,
+        bias_correction: BiasCorrection = "none",
+        method: Method = "auto",
+    ) -> None:
+        _check_option(kind, get_args(Kind), "kind")
+        _check_option(fixed_effects, get_args(FixedEffects), "fixed_effects")
+        _check_option(bias_correction, get_args(BiasCorrection), "bias_correction")
+        _check_option(method, get_args(Method), "method")
+        if isinstance(x, str):
+            x = [x]
+        self.panel = panel
+        self.y = y
+        self.x = list(x)
+        self.kind: Kind = kind
+        self.fixed_effects: FixedEffects = fixed_effects
+        self.bias_correction: BiasCorrection = bias_correction
+        self.method: Method = method
+        if bias_correction == "lee-yu" and fixed_effects == "none":
+            raise ModelError(
+                "bias_correction='lee-yu' corrects for fixed effects; with fixed_effects='none' there is "
+                "nothing to correct. Use fixed_effects='unit', 'time' or 'twoway', or bias_correction='none'."
+            )
+        self.durbin = _durbin_names(kind, self.x, durbin)
+        self.w = w
+        _check_names(y, self.x)
+
+    def __repr__(self) -> str:
+        return (f"SpatialPanelModel(y={self.y!r}, x={self.x!r}, kind={self.kind!r}, "
+                f"fixed_effects={self.fixed_effects!r}, bias_correction={self.bias_correction!r})")
+
+    def fit(self) -> SpatialPanelResults:
+        """Estimate the model by (concentrated) maximum likelihood.
+
+        Returns
+        -------
+        SpatialPanelResults
+            Immutable results: coefficients, spatial parameter, analytic standard errors, fit statistics,
+            impacts and tests.
+        """
+        design = self._design()
+        op = lk.make_operator(design.w, self.method)
+        self._check_weights_for_method(op)
+        return _estimate(self, design, op)
+
+    # ------------------------------------------------------------------ conversion and checks
+    def _design(self) -> _Design:
+        from spillover.weights import to_sparse
+
+        panel = self.panel
+        n, t = panel.n_regions, panel.n_periods
+        if self.fixed_effects in ("unit", "twoway") and t < 2:
+            raise ModelError(f"unit fixed effects need at least 2 periods; the panel has {t}.")
+        if self.fixed_effects in ("time", "twoway") and n < 3:
+            raise ModelError(f"time fixed effects need at least 3 regions; the panel has {n}.")
+        try:
+            w = to_sparse(self.w, panel.ids)  # WeightsError (naming the ids) passes through
+        except (TypeError, AttributeError) as exc:
+            raise WeightsError(
+                f"w must be a libpysal Graph, a libpysal W or a square DataFrame of the panel's regions; "
+                f"got {type(self.w).__name__} ({exc})."
+            ) from None
+        y = panel.stacked(self.y)
+        xs = [panel.stacked(v) for v in self.x]
+        x = np.column_stack(xs) if xs else np.empty((n * t, 0))
+        cols = [self.x.index(d) for d in self.durbin]
+        wx = lk.lag(w, x[:, cols], n) if cols else np.empty((n * t, 0))
+        names = self.x + [f"W*{d}" for d in self.durbin]
+        full = np.column_stack([x, wx])
+        if self.fixed_effects == "none":
+            full = np.column_stack([np.ones(n * t), full])
+            names = ["const", *names]
+        return _Design(y, full, names, list(self.x), list(self.durbin), w, n, t)
+
+    def _check_weights_for_method(self, op: lk.SpatialOperator) -> None:
+        needs_row = (self.kind in _ERROR_KINDS and self.fixed_effects in ("time", "twoway")) or (
+            self.bias_correction == "lee-yu" and self.fixed_effects in ("time", "twoway")
+        )
+        if needs_row and not op.row_standardised:
+            rows = np.asarray(op.w.sum(axis=1)).ravel()
+            bad = self.panel.ids[~np.isclose(rows, 1.0)].tolist()
+            why = "Lee-Yu with time effects" if self.kind not in _ERROR_KINDS else \
+                f"a spatial error model with {self.fixed_effects} fixed effects"
+            raise WeightsError(
+                f"{why} needs row-standardised weights (W 1 = 1) so that the time effects drop out exactly; "
+                f"the rows of {format_items(bad)} do not sum to 1. Pass w.transform('r') (regions without "
+                "neighbours must be linked first, e.g. islands='nearest')."
+            )
+
+
+class SpatialCrossSectionModel(SpatialPanelModel):
+    """The same models for one period of a panel (cross-section ML, as spreg's ``ML_Lag`` with Durbin terms).
+
+    Parameters
+    ----------
+    panel
+        A :class:`~spillover.panel.SpatialPanel`.
+    period
+        The period to use (default: the panel must have exactly one period).
+    y, x, w, kind, durbin, method
+        As in :class:`SpatialPanelModel`; no fixed effects (a constant is included).
+    """
+
+    def __init__(self, panel: SpatialPanel, y: str, x: Sequence[str], w: Any, *, period: Any = None,
+                 kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto") -> None:
+        if period is None and panel.n_periods != 1:
+            raise ModelError(
+                f"the panel has {panel.n_periods} periods; pass period= one of "
+                f"{format_items(panel.periods.tolist())} for a cross-section."
+            )
+        one = panel if period is None else panel.subset(periods=[period])
+        super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _durbin_names(kind: str, x: list[str], durbin: Sequence[str] | None) -> list[str]:
+    if kind not in _DURBIN_KINDS:
+        if durbin:
+            raise ModelError(
+                f"durbin= adds W*x terms, which a {kind!r} model does not have; use kind='sdm', 'slx' or "
+                "'sdem'."
+            )
+        return []
+    if durbin is None:
+        return list(x)
+    durbin = [durbin] if isinstance(durbin, str) else list(durbin)
+    unknown = [d for d in durbin if d not in x]
+    if unknown:
+        raise ModelError(f"durbin variables {format_items(unknown)} are not among the regressors {x}.")
+    if not durbin and kind == "slx":
+        raise ModelError("an SLX model needs at least one durbin variable.")
+    return durbin
+
+
+def _check_names(y: str, x: list[str]) -> None:
+    if not x:
+        raise ModelError("the model needs at least one regressor in x.")
+    if y in x:
+        raise ModelError(f"the dependent variable {y!r} is also listed among the regressors.")
+    dup = sorted({v for v in x if x.count(v) > 1})
+    if dup:
+        raise ModelError(f"regressors listed more than once: {format_items(dup)}.")
+
+
+def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str) -> None:
+    """Name regressors absorbed by the fixed effects, then perfectly collinear groups."""
+    norms = np.linalg.norm(xt, axis=0)
+    scale = np.linalg.norm(raw, axis=0) + 1.0
+    absorbed = [nm for nm, a, b in zip(names, norms, scale) if a <= 1e-10 * b]
+    if absorbed:
+        where = {"unit": "within regions", "time": "within periods", "twoway": "within regions or periods",
+                 "none": "zero everywhere"}[fe]
+        raise ModelError(
+            f"regressor(s) {format_items(absorbed)} are constant {where} and are absorbed by the "
+            f"{fe} fixed effects (or are all zero); drop them or change fixed_effects."
+        )
+    std = xt / norms
+    _, sv, vt = np.linalg.svd(std, full_matrices=False)
+    if sv[-1] < 1e-9 * sv[0]:
+        null = vt[-1]
+        group = [nm for nm, c in zip(names, null) if abs(c) > 1e-6]
+        raise ModelError(
+            f"regressors {format_items(group)} are perfectly collinear (after the {fe} fixed-effects "
+            "transformation); drop one of them."
+        )
+
+
+def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> SpatialPanelResults:
+    fe = model.fixed_effects
+    yt = lk.demean(d.y, d.n, fe)
+    xt = lk.demean(d.x, d.n, fe)
+    _check_regressors(xt, d.x, d.names, fe)
+    f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt)
+    k = xt.shape[1]
+    cov = lk.invert_information(info, d.names + [spatial or "_none", "sigma2"])
+    keep = k + 1 if spatial else k
+    idx = d.names + ([spatial] if spatial else [])
+    values = np.append(f.beta, f.rho) if spatial else f.beta
+    r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
+    core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
+                   resid=f.resid, spatial=spatial)
+    return SpatialPanelResults(
+        params=pd.Series(values, index=idx, name="params"),
+        cov=pd.DataFrame(cov[:keep, :keep], index=idx, columns=idx),
+        sigma2=f.sigma2, sigma2_se=float(np.sqrt(cov[-1, -1])), loglik=f.loglik, r2=r2,
+        n_regions=d.n, n_periods=d.t, nobs=d.n * d.t, kind=model.kind, fixed_effects=fe,
+        bias_correction=model.bias_correction, y_name=model.y, x_names=d.x_names, durbin=d.durbin, _core=core,
+    )
+
+
+def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: np.ndarray,
+              xt: np.ndarray) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
+    """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values)."""
+    fe = model.fixed_effects
+    lee_yu = model.bias_correction == "lee-yu"
+    drop_root = lee_yu and fe in ("time", "twoway")
+    n_eff, mult = lk.effective_sizes(d.n, d.t, fe, lee_yu)
+    wy = lk.demean(lk.lag(d.w, d.y, d.n), d.n, fe)
+    if model.kind in _LAG_KINDS:
+        f = lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root)
+        info = lk.lag_information(xt, f.beta, f.rho, f.sigma2, op, n_eff, mult, drop_root, d.t, fe)
+        return f, info, "rho", lk.demean(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t), d.n, fe)
+    if model.kind in _ERROR_KINDS:
+        wx = lk.demean(lk.lag(d.w, d.x, d.n), d.n, fe)
+        f = lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root)
+        info = lk.error_information(xt - f.rho * wx, f.rho, f.sigma2, op, n_eff, mult, drop_root)
+        return f, info, "lambda", xt @ f.beta
+    f = _fit_ols(yt, xt, n_eff)
+    k = xt.shape[1]
+    info = np.zeros((k + 2, k + 2))
+    info[:k, :k] = xt.T @ xt / f.sigma2
+    info[k, k] = 1.0  # placeholder for the absent spatial parameter (dropped by the caller)
+    info[k + 1, k + 1] = n_eff / (2 * f.sigma2**2)
+    return f, info, None, xt @ f.beta
+
+
+def _fit_ols(y: np.ndarray, x: np.ndarray, n_eff: float) -> lk.LagFit:
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    sigma2 = float(resid @ resid / n_eff)
+    loglik = -n_eff / 2 * (np.log(2 * np.pi * sigma2) + 1)
+    return lk.LagFit(beta, 0.0, sigma2, float(loglik), resid)

@@ -1,0 +1,209 @@
+"""Immutable result of a fitted spatial panel model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spillover.errors import ModelError
+
+if TYPE_CHECKING:
+    from spillover.spatial._likelihood import SpatialOperator
+    from spillover.spatial.wald import TestResult
+    from spillover.tables import SummaryTable
+
+__all__ = ["SpatialPanelResults", "FitCore"]
+
+
+@dataclass(frozen=True)
+class FitCore:
+    """What impacts and fixed-effects estimates need from the fit (not part of the public surface)."""
+
+    op: SpatialOperator
+    y: np.ndarray
+    x: np.ndarray
+    names: list[str]
+    ids: pd.Index
+    periods: pd.Index
+    resid: np.ndarray
+    spatial: str | None
+
+
+@dataclass(frozen=True)
+class SpatialPanelResults:
+    """Result of :meth:`SpatialPanelModel.fit` (read-only).
+
+    Attributes
+    ----------
+    params
+        Coefficients of X (and ``"W*x"`` for the Durbin terms) and the spatial parameter (``"rho"`` for
+        lag models, ``"lambda"`` for error models).
+    cov
+        Their asymptotic covariance matrix from the analytic information matrix (Elhorst 2014, ch. 3).
+    sigma2, sigma2_se
+        ML error variance (divisor: the effective number of observations) and its standard error.
+    loglik
+        Maximised log-likelihood (of the transformed model under fixed effects).
+    r2
+        Squared correlation between the (within-transformed) dependent variable and its fitted values (the
+        reduced form ``(I - rho W)^-1 X beta`` for lag models), as xsmle's within R-squared.
+    """
+
+    params: pd.Series
+    cov: pd.DataFrame
+    sigma2: float
+    sigma2_se: float
+    loglik: float
+    r2: float
+    n_regions: int
+    n_periods: int
+    nobs: int
+    kind: str
+    fixed_effects: str
+    bias_correction: str
+    y_name: str
+    x_names: list[str]
+    durbin: list[str]
+    _core: FitCore = field(repr=False, compare=False)
+
+    # ------------------------------------------------------------------ inference
+    @property
+    def std_errors(self) -> pd.Series:
+        """Asymptotic standard errors."""
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="std_errors")
+
+    @property
+    def zstats(self) -> pd.Series:
+        """z statistics (estimate / standard error)."""
+        return (self.params / self.std_errors).rename("zstats")
+
+    @property
+    def tstats(self) -> pd.Series:
+        """Alias of :attr:`zstats` (asymptotic, normal reference)."""
+        return self.zstats.rename("tstats")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values from the normal distribution."""
+        return pd.Series(2 * stats.norm.sf(np.abs(self.zstats)), index=self.params.index, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Normal confidence intervals."""
+        q = stats.norm.ppf(0.5 + level / 2)
+        se = self.std_errors
+        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
+
+    # ------------------------------------------------------------------ spatial parameter
+    @property
+    def rho(self) -> float | None:
+        """Spatial lag parameter (SAR/SDM), else None."""
+        return float(self.params["rho"]) if "rho" in self.params.index else None
+
+    @property
+    def rho_se(self) -> float | None:
+        """Standard error of rho."""
+        return float(self.std_errors["rho"]) if "rho" in self.params.index else None
+
+    @property
+    def lam(self) -> float | None:
+        """Spatial error parameter lambda (SEM/SDEM), else None."""
+        return float(self.params["lambda"]) if "lambda" in self.params.index else None
+
+    @property
+    def lam_se(self) -> float | None:
+        """Standard error of lambda."""
+        return float(self.std_errors["lambda"]) if "lambda" in self.params.index else None
+
+    # ------------------------------------------------------------------ fit statistics
+    @property
+    def n_params(self) -> int:
+        """Number of estimated parameters, sigma2 included (fixed effects excluded, as xsmle)."""
+        return len(self.params) + 1
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion ``-2 logL + 2k``."""
+        return -2 * self.loglik + 2 * self.n_params
+
+    @property
+    def bic(self) -> float:
+        """Schwarz criterion ``-2 logL + k ln(NT)``."""
+        return -2 * self.loglik + self.n_params * np.log(self.nobs)
+
+    # ------------------------------------------------------------------ derived quantities
+    def impacts(self, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """LeSage-Pace direct, indirect and total effects with simulated standard errors.
+
+        See :func:`spillover.spatial.impacts.impacts`.
+        """
+        from spillover.spatial.impacts import impacts
+
+        return impacts(self, draws=draws, seed=seed)
+
+    def effects_matrix(self, var: str, max_n: int = 5000) -> pd.DataFrame:
+        """The N x N matrix ``S_k = (I - rho W)^-1 (beta_k I + theta_k W)`` for regressor ``var``."""
+        from spillover.spatial.impacts import effects_matrix
+
+        return effects_matrix(self, var, max_n=max_n)
+
+    def wald_test(self, restriction: str) -> TestResult:
+        """Wald test of an SDM against ``"sar"`` (theta = 0) or ``"sem"`` (theta + rho beta = 0)."""
+        from spillover.spatial.wald import wald_test
+
+        return wald_test(self, restriction)
+
+    def summary(self, stars: tuple[float, ...] = (0.1, 0.05, 0.01), se: str = "se",
+                draws: int = 1000, seed: int = 0) -> SummaryTable:
+        """Paper-style table: Main | Wx | Direct | Indirect | Total (see :func:`spillover.tables.summary`)."""
+        from spillover.tables import summary
+
+        return summary(self, stars=stars, se=se, draws=draws, seed=seed)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Estimates, standard errors, z and p as a DataFrame (sigma2 included)."""
+        frame = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "z": self.zstats,
+                              "p": self.pvalues})
+        frame.loc["sigma2"] = [self.sigma2, self.sigma2_se, self.sigma2 / self.sigma2_se,
+                               2 * stats.norm.sf(self.sigma2 / self.sigma2_se)]
+        return frame
+
+    def fixed_effects_estimates(self) -> dict[str, Any]:
+        """Recovered fixed effects (Elhorst 2014, eq. 3.9-3.10).
+
+        Returns
+        -------
+        dict
+            ``"intercept"`` (float), and ``"unit"`` (Series over regions) and/or ``"time"`` (Series over
+            periods), depending on the model's fixed effects; with two-way effects each set sums to zero.
+        """
+        if self.fixed_effects == "none":
+            raise ModelError("the model has no fixed effects; its intercept is params['const'].")
+        core = self._core
+        n, t = self.n_regions, self.n_periods
+        beta = self.params[core.names].to_numpy()
+        r = core.y - core.x @ beta
+        if self.rho is not None:
+            from spillover.spatial._likelihood import lag
+
+            r = r - self.rho * lag(core.op.w, core.y, n)
+        mat = r.reshape(t, n)
+        grand = float(mat.mean())
+        out: dict[str, Any] = {"intercept": grand}
+        if self.fixed_effects in ("unit", "twoway"):
+            out["unit"] = pd.Series(mat.mean(axis=0) - grand, index=core.ids, name="unit_effect")
+        if self.fixed_effects in ("time", "twoway"):
+            out["time"] = pd.Series(mat.mean(axis=1) - grand, index=core.periods, name="time_effect")
+        if self.fixed_effects == "unit":
+            out["unit"] = out["unit"] + grand
+            out["intercept"] = 0.0
+        if self.fixed_effects == "time":
+            out["time"] = out["time"] + grand
+            out["intercept"] = 0.0
+        return out
+
+    def __str__(self) -> str:
+        return str(self.summary())

@@ -1,0 +1,68 @@
+"""Test statistics as small value objects, shared by every specification test in spillover.spatial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from scipy import stats
+
+__all__ = ["TestResult"]
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic with its distribution under the null.
+
+    Attributes
+    ----------
+    name
+        Short name of the test, e.g. ``"LM lag"``.
+    statistic
+        Value of the test statistic (chi-squared under the null).
+    df
+        Degrees of freedom of the chi-squared reference distribution.
+    pvalue
+        Upper-tail probability of ``statistic`` under chi2(df).
+    null
+        The null hypothesis, in words.
+    note
+        Anything the reader must know to interpret the number (e.g. a generalised inverse was used).
+    details
+        Optional table behind the statistic (for the Hausman test: the compared estimates).
+
+    Examples
+    --------
+    >>> r = TestResult.from_chi2("LM lag", 3.84, 1, "rho = 0")
+    >>> print(r)
+    LM lag = 3.8400, df = 1, p = 0.0500 (H0: rho = 0)
+    >>> r.reject(0.1)
+    True
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: str
+    statistic: float
+    df: int
+    pvalue: float
+    null: str
+    note: str = ""
+    details: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_chi2(
+        cls, name: str, statistic: float, df: int, null: str, *, note: str = "",
+        details: pd.DataFrame | None = None,
+    ) -> TestResult:
+        """Build a result whose p-value is the chi2(df) upper tail of ``statistic``."""
+        statistic = float(statistic)
+        return cls(name, statistic, int(df), float(stats.chi2.sf(statistic, df)), null, note, details)
+
+    def reject(self, level: float = 0.05) -> bool:
+        """Whether the null is rejected at significance ``level``."""
+        return bool(self.pvalue < level)
+
+    def __str__(self) -> str:
+        text = f"{self.name} = {self.statistic:.4f}, df = {self.df}, p = {self.pvalue:.4f} (H0: {self.null})"
+        return text + (f"\n  note: {self.note}" if self.note else "")

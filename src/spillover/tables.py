@@ -1,0 +1,223 @@
+"""Paper-style regression tables: coefficients with stars, standard errors (or t) in parentheses beneath.
+
+:func:`summary` renders one spatial model the way regional-economics papers do (e.g. Table 11 of the
+synergy-agglomeration study): columns Main | Wx | Direct | Indirect | Total, then rho/lambda, sigma2, N, R2
+and the log-likelihood.  :func:`compare` puts several fitted models side by side (e.g. one per weight
+matrix).  Both return a :class:`SummaryTable` with text, HTML, LaTeX and DataFrame renderings.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from spillover.errors import ModelError
+
+if TYPE_CHECKING:
+    from spillover.spatial.results import SpatialPanelResults
+
+__all__ = ["SummaryTable", "summary", "compare", "stars_for"]
+
+SeStyle = Literal["se", "t"]
+_COLUMNS = ["Main", "Wx", "Direct", "Indirect", "Total"]
+
+
+def stars_for(p: float, levels: Sequence[float] = (0.1, 0.05, 0.01)) -> str:
+    """Significance stars: one per level in ``levels`` that ``p`` is below.
+
+    >>> stars_for(0.003), stars_for(0.07), stars_for(0.5)
+    ('***', '*', '')
+    """
+    if p is None or not np.isfinite(p):
+        return ""
+    return "*" * sum(p < lev for lev in levels)
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """A rendered table: ``cells`` holds the strings (rows x columns), ``notes`` the footnote."""
+
+    cells: pd.DataFrame
+    title: str
+    notes: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table's cells as a DataFrame of strings (row labels as index)."""
+        return self.cells.copy()
+
+    def as_text(self) -> str:
+        """Plain-text rendering with aligned columns."""
+        labels = [str(i) for i in self.cells.index]
+        cols = [str(c) for c in self.cells.columns]
+        body = self.cells.to_numpy(dtype=object)
+        lw = max([len(s) for s in labels] + [9])
+        cw = [max([len(c)] + [len(str(v)) for v in body[:, j]]) + 2 for j, c in enumerate(cols)]
+        line = "-" * (lw + sum(cw))
+        out = [self.title, line, " " * lw + "".join(c.center(w) for c, w in zip(cols, cw)), line]
+        for lab, row in zip(labels, body):
+            out.append(lab.ljust(lw) + "".join(str(v).center(w) for v, w in zip(row, cw)))
+        out += [line, self.notes]
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def as_html(self) -> str:
+        """HTML table (also used by notebooks)."""
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.cells.columns)
+        rows = []
+        for lab, row in zip(self.cells.index, self.cells.to_numpy(dtype=object)):
+            tds = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+            rows.append(f"<tr><th>{html.escape(str(lab))}</th>{tds}</tr>")
+        return (f"<table><caption>{html.escape(self.title)}</caption><thead><tr><th></th>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody><tfoot><tr><td colspan='{len(self.cells.columns) + 1}'>"
+                f"{html.escape(self.notes)}</td></tr></tfoot></table>")
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    def as_latex(self) -> str:
+        """LaTeX ``tabular`` (booktabs rules)."""
+        def esc(s: object) -> str:
+            text = str(s)
+            for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#"),
+                         ("<", "$<$"), (">", "$>$")):
+                text = text.replace(a, b)
+            return text
+
+        def cell(s: object) -> str:  # trailing stars become a superscript
+            text = esc(s)
+            stripped = text.rstrip("*")
+            n_stars = len(text) - len(stripped)
+            return stripped + (f"$^{{{'*' * n_stars}}}$" if n_stars else "")
+
+        def label(s: object) -> str:  # "W*x" is typeset W x x
+            return esc(s).replace("*", r"$\times$")
+
+        ncol = len(self.cells.columns)
+        lines = [r"\begin{tabular}{l" + "c" * ncol + "}", r"\toprule",
+                 " & ".join([""] + [label(c) for c in self.cells.columns]) + r" \\", r"\midrule"]
+        for lab, row in zip(self.cells.index, self.cells.to_numpy(dtype=object)):
+            lines.append(" & ".join([label(lab)] + [cell(v) for v in row]) + r" \\")
+        notes = r"\multicolumn{" + str(ncol + 1) + "}{l}{" + esc(self.notes) + "}"
+        lines += [r"\bottomrule", notes, r"\end{tabular}"]
+        return "\n".join(lines)
+
+
+def _fmt(v: float, digits: int) -> str:
+    return "" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
+
+
+def _pair(est: float, se: float, p: float, se_style: SeStyle, levels: Sequence[float],
+          digits: int) -> tuple[str, str]:
+    if est is None or not np.isfinite(est):
+        return "", ""
+    below = est / se if se_style == "t" else se
+    paren = f"({_fmt(below, digits)})" if np.isfinite(below) else ""
+    return f"{_fmt(est, digits)}{stars_for(p, levels)}", paren
+
+
+def _check_style(se: str) -> None:
+    if se not in ("se", "t"):
+        raise ModelError(f"'se' needs to be one of ['se', 't']; {se!r} was given instead.")
+
+
+def _notes(se: str, stars: Sequence[float]) -> str:
+    below = "standard errors" if se == "se" else "z statistics"
+    lev = sorted(stars, reverse=True)
+    marks = ", ".join(f"{'*' * (i + 1)} p<{lev[i]:g}" for i in range(len(lev)))
+    return f"Notes: {below} in parentheses; {marks}."
+
+
+def summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se",
+            draws: int = 1000, seed: int = 0, digits: int = 3) -> SummaryTable:
+    """One model as Main | Wx | Direct | Indirect | Total (effects with simulated standard errors)."""
+    _check_style(se)
+    p, s, pv = res.params, res.std_errors, res.pvalues
+    imp = res.impacts(draws=draws, seed=seed) if res.rho is not None or res.durbin else None
+    rows: dict[tuple[str, str], list[str]] = {}
+    if "const" in p.index:
+        c = _pair(p["const"], s["const"], pv["const"], se, stars, digits)
+        rows[("const", "coef")], rows[("const", "se")] = [c[0], "", "", "", ""], [c[1], "", "", "", ""]
+    for var in res.x_names:
+        top, bottom = [], []
+        for name in (var, f"W*{var}"):
+            if name in p.index:
+                a, b = _pair(p[name], s[name], pv[name], se, stars, digits)
+            else:
+                a, b = "", ""
+            top.append(a)
+            bottom.append(b)
+        for eff in ("direct", "indirect", "total"):
+            if imp is None:
+                a, b = "", ""
+            else:
+                r = imp.loc[(eff, var)]
+                a, b = _pair(r["estimate"], r["se"], r["p"], se, stars, digits)
+            top.append(a)
+            bottom.append(b)
+        rows[(var, "coef")], rows[(var, "se")] = top, bottom
+    sp = "rho" if res.rho is not None else ("lambda" if res.lam is not None else None)
+    if sp:
+        a, b = _pair(p[sp], s[sp], pv[sp], se, stars, digits)
+        rows[(sp, "coef")], rows[(sp, "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
+    from scipy import stats as _st
+
+    p_s2 = 2 * _st.norm.sf(res.sigma2 / res.sigma2_se)
+    a, b = _pair(res.sigma2, res.sigma2_se, p_s2, se, stars, digits + 3)
+    rows[("sigma2", "coef")], rows[("sigma2", "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
+    stats_rows = (("N", f"{res.nobs}"), ("R2", _fmt(res.r2, digits)),
+                  ("Log-likelihood", _fmt(res.loglik, digits)))
+    for lab, val in stats_rows:
+        rows[(lab, "")] = [val, "", "", "", ""]
+    cells = pd.DataFrame(rows.values(), index=_labels(rows), columns=_COLUMNS)
+    fe = "no" if res.fixed_effects == "none" else res.fixed_effects
+    title = (f"{res.kind.upper()} of {res.y_name}, {fe} fixed effects"
+             f"{' (Lee-Yu)' if res.bias_correction == 'lee-yu' else ''}; "
+             f"N = {res.n_regions}, T = {res.n_periods}")
+    return SummaryTable(cells, title, _notes(se, stars))
+
+
+def _labels(rows: dict[tuple[str, str], list[str]]) -> list[str]:
+    """Row labels: the name on the coefficient line, blank on the parenthesis line."""
+    return [name if part != "se" else "" for name, part in rows]
+
+
+def compare(results: Sequence[SpatialPanelResults], names: Sequence[str] | None = None,
+            stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se", digits: int = 3) -> SummaryTable:
+    """Several fitted models side by side, one column each (e.g. one per weight matrix).
+
+    Parameters
+    ----------
+    results
+        Fitted :class:`~spillover.spatial.results.SpatialPanelResults`.
+    names
+        Column headings (default ``(1)``, ``(2)``, ...).
+    """
+    _check_style(se)
+    results = list(results)
+    if not results:
+        raise ModelError("compare() needs at least one fitted result.")
+    names = [f"({i + 1})" for i in range(len(results))] if names is None else list(names)
+    if len(names) != len(results):
+        raise ModelError(f"got {len(names)} names for {len(results)} results; give one name per result.")
+    order: list[str] = []
+    for r in results:
+        order += [nm for nm in r.params.index if nm not in order]
+    rows: dict[tuple[str, str], list[str]] = {}
+    for nm in order:
+        pairs = [(_pair(r.params[nm], r.std_errors[nm], r.pvalues[nm], se, stars, digits)
+                  if nm in r.params.index else ("", "")) for r in results]
+        rows[(nm, "coef")], rows[(nm, "se")] = [a for a, _ in pairs], [b for _, b in pairs]
+    rows[("sigma2", "coef")] = [_fmt(r.sigma2, digits + 3) for r in results]
+    rows[("Fixed effects", "")] = [r.fixed_effects for r in results]
+    rows[("N", "")] = [str(r.nobs) for r in results]
+    rows[("R2", "")] = [_fmt(r.r2, digits) for r in results]
+    rows[("Log-likelihood", "")] = [_fmt(r.loglik, digits) for r in results]
+    cells = pd.DataFrame(rows.values(), index=_labels(rows), columns=names)
+    return SummaryTable(cells, f"Dependent variable: {results[0].y_name}", _notes(se, stars))
