@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from spillover import datasets
-from spillover.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +48,3 @@ def test_rice_farms():
     assert (first["farm"], first["year"]) == (1, 1990)
     assert (first["prod"], first["area"], first["labor"], first["npk"]) == (7.87, 2.5, 161, 207.5)
     assert (df[["prod", "area", "labor", "npk", "other"]] > 0).all().all()
-
-
-def test_demo_command_runs():
-    result = CliRunner().invoke(main, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "48 regions x 17 periods = 816 observations (balanced)" in result.output
-    assert "43 farms x 8 years (1990-1997)" in result.output

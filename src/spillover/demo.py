@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from spillover import datasets, esda, weights
+from spillover import datasets, esda, spatial, weights
 
 Echo = Callable[[str], None]
 
@@ -25,8 +25,20 @@ def run_demo(echo: Echo = print) -> None:
     _section(echo, "Global Moran's I of ln(gsp) by year (999 permutations, seed 0)")
     moran = esda.moran_by_period(panel, "ln_gsp", w, permutations=999, seed=0)
     echo(_fmt(moran[["I", "z_rand", "p_rand", "p_sim"]].iloc[[0, len(moran) // 2, -1]]))
+    _models(echo, panel, w)
     _china(echo)
     _rice(echo)
+
+
+def _models(echo: Echo, panel: object, w: object) -> None:
+    x = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
+    _section(echo, "Panel LM tests, two-way fixed effects: ln(gsp) on ln(pcap), ln(pc), ln(emp), unemp")
+    echo(str(spatial.lm_tests(panel, "ln_gsp", x, w, fixed_effects="twoway")))
+    _section(echo, "Spatial Durbin model, two-way fixed effects, with direct/indirect/total effects")
+    res = spatial.SpatialPanelModel(panel, "ln_gsp", x, w, kind="sdm", fixed_effects="twoway").fit()
+    echo(str(res.summary()))
+    echo(str(res.wald_test("sar")))
+    echo(str(res.wald_test("sem")))
 
 
 def _china(echo: Echo) -> None:
