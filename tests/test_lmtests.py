@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import spreg
+from spillover.spatial._likelihood import demean
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
@@ -514,8 +515,8 @@ def test_fe_lee_yu_likelihood_is_maximised_at_spreg_estimates(us_panel: SpatialP
                                                                us_sar_pair: tuple) -> None:
     wmat = spillover.weights.to_sparse(us_w, us_panel.ids)
     fe, _ = us_sar_pair
-    y = lmt._demean(us_panel.stacked("ln_gsp")[:, None], 48, 17, "unit")[:, 0]
-    x = lmt._demean(np.column_stack([us_panel.stacked(v) for v in US_X]), 48, 17, "unit")
+    y = demean(us_panel.stacked("ln_gsp")[:, None], 48, "unit")[:, 0]
+    x = demean(np.column_stack([us_panel.stacked(v) for v in US_X]), 48, "unit")
     e = lmt._fe_loglik_residual(fe.params, y, x, wmat, 48, 17, "sar")
     point = np.r_[fe.params, e @ e / (48 * 16)]
     eig = np.linalg.eigvals(wmat.toarray())

@@ -300,12 +300,12 @@ def test_row_standardising_zero_rows_names_region(geo: gpd.GeoDataFrame) -> None
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda g: contiguity(g, "bishop"), r"kind must be one of 'queen', 'rook'; 'bishop' was given"),
-        (lambda g: contiguity(g, islands="drop"), r"islands must be one of 'nearest', 'keep', 'raise'"),
+        (lambda g: contiguity(g, "bishop"), r"'kind' needs to be one of \['queen', 'rook'\]; 'bishop' was given"),
+        (lambda g: contiguity(g, islands="drop"), r"'islands' needs to be one of \['nearest', 'keep', 'raise'"),
         (lambda g: contiguity(g, k=4), r"k must be an integer between 1 and 3"),
-        (lambda g: contiguity(g, coords="center"), r"coords must be one of 'boundary', 'capital'"),
-        (lambda g: contiguity(g, transform="row"), r"transform must be one of 'r', 'none', 'spectral'"),
-        (lambda g: distance(g, coords="centroids"), r"coords must be one of 'capital', 'centroid'"),
+        (lambda g: contiguity(g, coords="center"), r"'coords' needs to be one of \['boundary', 'capital'"),
+        (lambda g: contiguity(g, transform="row"), r"'transform' needs to be one of \['r', 'none', 'spectral'"),
+        (lambda g: distance(g, coords="centroids"), r"'coords' needs to be one of \['capital', 'centroid'"),
         (lambda g: distance(g, coords=("lon", "lat")), r"coordinate column 'lon' is not in the geometry"),
         (lambda g: distance(g, band=100, k=2), r"either band \(km\) or k"),
         (lambda g: distance(g, band=-1), r"band must be a positive distance"),
@@ -351,9 +351,9 @@ def test_window_and_variable_errors(panel: SpatialPanel) -> None:
         economic(panel, "y", window="2000")
     with pytest.raises(WeightsError, match=r"cannot average 'gdp'.*not in the panel"):
         economic(panel, "gdp")
-    with pytest.raises(WeightsError, match=r"ties must be one of 'raise', 'drop'"):
+    with pytest.raises(WeightsError, match=r"'ties' needs to be one of \['raise', 'drop'"):
         economic(panel, "y", ties="mean")
-    with pytest.raises(WeightsError, match=r"form must be one of 'multiplicative', 'weighted'"):
+    with pytest.raises(WeightsError, match=r"'form' needs to be one of \['multiplicative', 'weighted'"):
         nested(panel, "y", form="additive")
     with pytest.raises(WeightsError, match=r"phi must be a number in \[0, 1\]"):
         nested(panel, "y", form="weighted", phi=1.5)
@@ -395,12 +395,12 @@ def test_transform_and_describe_accept_libpysal_w(geo: gpd.GeoDataFrame) -> None
     w = contiguity(geo, transform="none").to_W()
     assert describe(w).n_links == 8
     np.testing.assert_allclose(transform(w, "r").adjacency.groupby(level=0).sum(), 1.0, rtol=1e-15)
-    with pytest.raises(WeightsError, match=r"how must be one of 'r', 'none', 'spectral'; 'R' was given"):
+    with pytest.raises(WeightsError, match=r"'how' needs to be one of \['r', 'none', 'spectral'\]; 'R' was given"):
         transform(w, "R")
 
 
 def test_prebuilt_name_is_checked() -> None:
     from spillover.weights import prebuilt
 
-    with pytest.raises(WeightsError, match=r"name must be one of 'china_provinces_queen'"):
+    with pytest.raises(WeightsError, match=r"'name' needs to be one of \['china_provinces_queen'"):
         prebuilt("china_queen")

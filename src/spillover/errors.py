@@ -7,6 +7,7 @@ column, region or period and says how to fix it.  Subclasses let callers catch o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, get_args
 
 __all__ = [
     "SpilloverError",
@@ -23,6 +24,7 @@ __all__ = [
     "InfeasibleWarning",
     "ConvergenceWarning",
     "format_items",
+    "check_option",
 ]
 
 
@@ -88,3 +90,20 @@ def format_items(items: Iterable[object], limit: int = 10) -> str:
     if len(items) > limit:
         shown += f" (and {len(items) - limit} more)"
     return shown
+
+
+def check_option(
+    value: object, options: Any, name: str, *, error: type[SpilloverError] = SpilloverError
+) -> None:
+    """Raise ``error`` unless ``value`` is one of ``options`` (a ``Literal`` alias or a sequence).
+
+    >>> from typing import Literal
+    >>> check_option("vrs", Literal["crs", "vrs"], "rts")
+    >>> check_option("xyz", ("crs", "vrs"), "rts")
+    Traceback (most recent call last):
+    ...
+    spillover.errors.SpilloverError: 'rts' needs to be one of ['crs', 'vrs']; 'xyz' was given instead.
+    """
+    allowed = list(get_args(options) or options)
+    if value not in allowed:
+        raise error(f"{name!r} needs to be one of {allowed}; {value!r} was given instead.")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from spillover.errors import ModelError
+from spillover.errors import ModelError, check_option
 
 if TYPE_CHECKING:
     from spillover.spatial.results import SpatialPanelResults
@@ -123,8 +123,7 @@ def _pair(est: float, se: float, p: float, se_style: SeStyle, levels: Sequence[f
 
 
 def _check_style(se: str) -> None:
-    if se not in ("se", "t"):
-        raise ModelError(f"'se' needs to be one of ['se', 't']; {se!r} was given instead.")
+    check_option(se, ("se", "t"), "se", error=ModelError)
 
 
 def _notes(se: str, stars: Sequence[float]) -> str:

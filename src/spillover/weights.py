@@ -30,7 +30,7 @@ from libpysal.graph import Graph
 from libpysal.weights import W
 from scipy.spatial import cKDTree
 
-from spillover.errors import IslandWarning, WeightsError, format_items
+from spillover.errors import IslandWarning, WeightsError, check_option, format_items
 
 if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
@@ -267,13 +267,6 @@ def _copy_notes(src: Graph, dst: Graph) -> Graph:
     return dst
 
 
-def _check_option(value: object, name: str, allowed: object) -> None:
-    """Raise a WeightsError unless ``value`` is one of the Literal's options."""
-    options = get_args(allowed)
-    if value not in options:
-        raise WeightsError(f"{name} must be one of {format_items(options)}; {value!r} was given instead.")
-
-
 # ---------------------------------------------------------------------------------------------- geometry
 def _geo_frame(geo: GeoLike, id: str | None = None) -> gpd.GeoDataFrame:
     """The regions as a GeoDataFrame indexed by their ids (a SpatialPanel gives its geometry)."""
@@ -305,7 +298,7 @@ def _lonlat(frame: gpd.GeoDataFrame, coords: PointKind | tuple[str, str]) -> tup
         if len(coords) != 2:
             raise WeightsError(f"coords as columns must be (lon_col, lat_col); got {coords!r}.")
         return _lonlat_columns(frame, coords[0], coords[1])
-    _check_option(coords, "coords", PointKind)
+    check_option(coords, PointKind, "coords", error=WeightsError)
     if coords == "capital":
         if not {"capital_lon", "capital_lat"} <= set(frame.columns):
             raise WeightsError(
@@ -487,12 +480,12 @@ def contiguity(
     >>> sorted(w.neighbors["a"]), sorted(w.neighbors["d"])  # d is an island, attached to its nearest (c)
     (['b'], ['c'])
     """
-    _check_option(kind, "kind", ContiguityKind)
-    _check_option(islands, "islands", IslandPolicy)
+    check_option(kind, ContiguityKind, "kind", error=WeightsError)
+    check_option(islands, IslandPolicy, "islands", error=WeightsError)
     _check_k(k, len(_geo_frame(geo, id)) if islands == "nearest" else 2)
     if not isinstance(coords, tuple):
-        _check_option(coords, "coords", IslandCoords)
-    _check_option(transform, "transform", Transformation)
+        check_option(coords, IslandCoords, "coords", error=WeightsError)
+    check_option(transform, Transformation, "transform", error=WeightsError)
     frame = _geo_frame(geo, id)
     if len(frame) < 2:
         raise WeightsError(f"contiguity needs at least two regions; got {len(frame)}.")
@@ -624,7 +617,7 @@ def distance(
     >>> round(float(w.adjacency[("a", "b")] / w.adjacency[("a", "c")]), 6)  # 1/d_ab over 1/d_ac = 3
     3.0
     """
-    _check_option(transform, "transform", Transformation)
+    check_option(transform, Transformation, "transform", error=WeightsError)
     _check_power(power)
     if band is not None and k is not None:
         raise WeightsError("give either band (km) or k (nearest neighbours), not both.")
@@ -717,8 +710,8 @@ def economic(
     >>> float(w.adjacency[("a", "b")]), float(w.adjacency[("a", "c")])  # 1/|1-2|, 1/|1-4|
     (1.0, 0.3333333333333333)
     """
-    _check_option(ties, "ties", TiePolicy)
-    _check_option(transform, "transform", Transformation)
+    check_option(ties, TiePolicy, "ties", error=WeightsError)
+    check_option(transform, Transformation, "transform", error=WeightsError)
     ybar = _region_means(panel, var, window)
     mat, dropped = _economic_matrix(ybar, ties)
     notes: dict[str, Any] = {
@@ -768,8 +761,8 @@ def nested(
     transform
         ``"r"`` (default), ``"none"`` or ``"spectral"``.
     """
-    _check_option(form, "form", NestedForm)
-    _check_option(transform, "transform", Transformation)
+    check_option(form, NestedForm, "form", error=WeightsError)
+    check_option(transform, Transformation, "transform", error=WeightsError)
     _check_power(power)
     if isinstance(phi, bool) or not isinstance(phi, (int, float, np.number)) or not 0 <= phi <= 1:
         raise WeightsError(f"phi must be a number in [0, 1]; got {phi!r}.")
@@ -936,7 +929,7 @@ def transform(w: WeightsLike, how: Transformation = "r", *, allow_islands: bool 
     >>> [round(v, 6) for v in transform(g, "spectral").adjacency]  # largest eigenvalue is sqrt(2)
     [0.707107, 0.707107, 0.707107, 0.707107]
     """
-    _check_option(how, "how", Transformation)
+    check_option(how, Transformation, "how", error=WeightsError)
     graph = _as_graph(w)
     if how == "none":
         return graph
@@ -1211,6 +1204,6 @@ def prebuilt(name: PrebuiltName, *, ids: Iterable[Hashable] | SpatialPanel | Non
     """
     from importlib.resources import as_file, files
 
-    _check_option(name, "name", PrebuiltName)
+    check_option(name, PrebuiltName, "name", error=WeightsError)
     with as_file(files("spillover._weights") / f"{name}.csv") as path:
         return load(path, ids=ids)

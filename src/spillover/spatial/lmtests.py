@@ -39,8 +39,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from spillover.errors import ModelError, PanelError, WeightsError, format_items
+from spillover.errors import ModelError, PanelError, WeightsError, check_option, format_items
 from spillover.panel import SpatialPanel
+from spillover.spatial import _likelihood as lk
 from spillover.spatial.model import FixedEffects
 from spillover.spatial.testresult import TestResult
 
@@ -104,12 +105,6 @@ class LMTests:
 
 
 # ---------------------------------------------------------------------- option checks
-def _check_option(value: object, allowed: Any, name: str) -> None:
-    options = get_args(allowed)
-    if value not in options:
-        raise ModelError(f"{name!r} needs to be one of {options}; {value!r} was given instead.")
-
-
 def _check_x(x: Sequence[str] | str, y: str) -> list[str]:
     names = [x] if isinstance(x, str) else list(x)
     if not names:
@@ -136,16 +131,6 @@ def _weights_matrix(w: Any, ids: pd.Index) -> sp.csr_matrix:
 def _stack(panel: SpatialPanel, names: Sequence[str]) -> np.ndarray:
     """Columns of ``names`` stacked period-major (NaN and non-numeric cells raise PanelError)."""
     return np.column_stack([panel.stacked(name) for name in names])
-
-
-def _demean(values: np.ndarray, n: int, t: int, fixed_effects: str) -> np.ndarray:
-    """Within transformation of period-major stacked columns for the chosen fixed effects."""
-    cube = values.reshape(t, n, -1)
-    if fixed_effects in ("unit", "twoway"):
-        cube = cube - cube.mean(axis=0, keepdims=True)
-    if fixed_effects in ("time", "twoway"):
-        cube = cube - cube.mean(axis=1, keepdims=True)
-    return cube.reshape(n * t, -1)
 
 
 def _check_absorbed(raw: np.ndarray, demeaned: np.ndarray, names: list[str], fixed_effects: str) -> None:
@@ -190,8 +175,8 @@ def _design(
     n, t = panel.n_regions, panel.n_periods
     raw_y = _stack(panel, [y])
     raw_x = _stack(panel, x)
-    y_t = _demean(raw_y, n, t, fixed_effects)[:, 0]
-    x_t = _demean(raw_x, n, t, fixed_effects)
+    y_t = lk.demean(raw_y, n, fixed_effects)[:, 0]
+    x_t = lk.demean(raw_x, n, fixed_effects)
     if fixed_effects == "none":
         _check_absorbed(raw_x, raw_x - raw_x.mean(axis=0), x, fixed_effects)
         x_t = np.column_stack([np.ones(n * t), x_t])
@@ -214,11 +199,6 @@ def _degrees_check(panel: SpatialPanel, k: int, fixed_effects: str) -> None:
 
 
 # ---------------------------------------------------------------------- LM tests
-def _lag(wmat: sp.csr_matrix, v: np.ndarray, n: int, t: int) -> np.ndarray:
-    """(I_T kron W) v for a period-major stacked vector."""
-    return (wmat @ v.reshape(t, n).T).T.ravel()
-
-
 def _lm_statistics(
     y_raw: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, n: int, t: int, fixed_effects: str,
 ) -> dict[str, float]:
@@ -248,13 +228,13 @@ def _lm_statistics(
     if t_w <= 0:
         raise WeightsError("W has no links (tr(WW + W'W) = 0): the LM tests are undefined.")
     fitted = y_raw - e  # X b plus the estimated fixed effects (LSDV fit)
-    wxb = _demean(_lag(wmat, fitted, n, t)[:, None], n, t, fixed_effects)[:, 0]
+    wxb = lk.demean(lk.lag(wmat, fitted, n)[:, None], n, fixed_effects)[:, 0]
     coef, *_ = np.linalg.lstsq(x, wxb, rcond=None)
     m_wxb = wxb - x @ coef
     tt_w = t * t_w
     j = (float(m_wxb @ m_wxb) + tt_w * sigma2) / sigma2
-    lag_score = float(e @ _lag(wmat, y_raw, n, t)) / sigma2
-    err_score = float(e @ _lag(wmat, e, n, t)) / sigma2
+    lag_score = float(e @ lk.lag(wmat, y_raw, n)) / sigma2
+    err_score = float(e @ lk.lag(wmat, e, n)) / sigma2
     return {
         "lm_lag": lag_score**2 / j,
         "lm_error": err_score**2 / tt_w,
@@ -336,7 +316,7 @@ def lm_tests(
     True
     """
     _require_panel(panel)
-    _check_option(fixed_effects, FixedEffects, "fixed_effects")
+    check_option(fixed_effects, FixedEffects, "fixed_effects", error=ModelError)
     names = _check_x(x, y)
     wmat = _weights_matrix(w, panel.ids)
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
@@ -411,8 +391,8 @@ def lr_fixed_effects(
     (4, 6, True)
     """
     _require_panel(panel)
-    _check_option(model, LRModel, "model")
-    _check_option(df, DfConvention, "df")
+    check_option(model, LRModel, "model", error=ModelError)
+    check_option(df, DfConvention, "df", error=ModelError)
     names = _check_x(x, y)
     ll_two = _nonspatial_loglik(panel, y, names, "twoway")
     ll_time = _nonspatial_loglik(panel, y, names, "time")
@@ -531,8 +511,8 @@ def _fe_covariance(
     effects are true.  We evaluate the observed information of Lee and Yu's transformed likelihood at
     spreg's estimates (its maximiser in b and rho) and sigma2 = e'e / (N(T-1)).
     """
-    y_dm = _demean(yv, n, t, "unit")[:, 0]
-    x_dm = _demean(xv, n, t, "unit")
+    y_dm = lk.demean(yv, n, "unit")[:, 0]
+    x_dm = lk.demean(xv, n, "unit")
     point = fe.betas.ravel().copy()
     resid = _fe_loglik_residual(point, y_dm, x_dm, wmat, n, t, kind)
     point = np.r_[point, float(resid @ resid) / (n * (t - 1))]
@@ -548,9 +528,9 @@ def _fe_loglik_residual(
 ) -> np.ndarray:
     beta, coef = params[:-1], params[-1]
     if kind == "sar":
-        return y - coef * _lag(wmat, y, n, t) - x @ beta
+        return y - coef * lk.lag(wmat, y, n) - x @ beta
     u = y - x @ beta
-    return u - coef * _lag(wmat, u, n, t)
+    return u - coef * lk.lag(wmat, u, n)
 
 
 def _inverse_information(loglik: Any, point: np.ndarray, label: str) -> np.ndarray:
@@ -574,7 +554,7 @@ def _re_sar_covariance(
     spreg's optimum.
     """
     x_c = np.column_stack([np.ones(n * t), xv])
-    wy = _lag(wmat, yv[:, 0], n, t)[:, None]
+    wy = lk.lag(wmat, yv[:, 0], n)[:, None]
     point = np.r_[re.betas.ravel(), float(np.ravel(re.sig2)[0])]  # [beta, rho, theta, sigma2]
 
     def loglik(p: np.ndarray) -> float:
@@ -819,8 +799,8 @@ def hausman(
     (2, ['x', 'rho'])
     """
     _require_panel(panel)
-    _check_option(kind, HausmanKind, "kind")
-    _check_option(variance, HausmanVariance, "variance")
+    check_option(kind, HausmanKind, "kind", error=ModelError)
+    check_option(variance, HausmanVariance, "variance", error=ModelError)
     names = _check_x(x, y)
     wmat = _weights_matrix(w, panel.ids)
     _require_row_standardised(wmat, panel.ids)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from spillover.errors import ModelError, WeightsError, format_items
+from spillover.errors import ModelError, WeightsError, check_option, format_items
 from spillover.spatial import _likelihood as lk
 from spillover.spatial.results import FitCore, SpatialPanelResults
 
@@ -45,11 +45,6 @@ Method = Literal["auto", "dense", "sparse"]
 _LAG_KINDS = ("sar", "sdm")
 _ERROR_KINDS = ("sem", "sdem")
 _DURBIN_KINDS = ("sdm", "slx", "sdem")
-
-
-def _check_option(value: Any, allowed: tuple[str, ...], name: str) -> None:
-    if value not in allowed:
-        raise ModelError(f"{name!r} needs to be one of {list(allowed)}; {value!r} was given instead.")
 
 
 @dataclass(frozen=True)
@@ -138,10 +133,10 @@ class SpatialPanelModel:
         bias_correction: BiasCorrection = "none",
         method: Method = "auto",
     ) -> None:
-        _check_option(kind, get_args(Kind), "kind")
-        _check_option(fixed_effects, get_args(FixedEffects), "fixed_effects")
-        _check_option(bias_correction, get_args(BiasCorrection), "bias_correction")
-        _check_option(method, get_args(Method), "method")
+        check_option(kind, Kind, "kind", error=ModelError)
+        check_option(fixed_effects, FixedEffects, "fixed_effects", error=ModelError)
+        check_option(bias_correction, BiasCorrection, "bias_correction", error=ModelError)
+        check_option(method, Method, "method", error=ModelError)
         if isinstance(x, str):
             x = [x]
         self.panel = panel

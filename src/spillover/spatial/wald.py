@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
-from spillover.errors import ModelError
+from spillover.errors import ModelError, check_option
 from spillover.spatial.testresult import TestResult
 
 if TYPE_CHECKING:
@@ -34,10 +34,7 @@ def _require_sdm(res: SpatialPanelResults, restriction: str) -> None:
 
 def wald_test(res: SpatialPanelResults, restriction: str) -> TestResult:
     """Wald test of an SDM against the SAR (``"sar"``) or the SEM (``"sem"``)."""
-    if restriction not in ("sar", "sem"):
-        raise ModelError(
-            f"'restriction' needs to be one of ['sar', 'sem']; {restriction!r} was given instead."
-        )
+    check_option(restriction, ("sar", "sem"), "restriction", error=ModelError)
     _require_sdm(res, restriction)
     thetas = [f"W*{d}" for d in res.durbin]
     theta = res.params[thetas].to_numpy()
