@@ -306,7 +306,7 @@ def test_mismatched_weights_and_bad_options(panel, gal_graph):
     g = Graph.build_contiguity(panel.geometry.drop(index="Texas"), rook=False)
     with pytest.raises(WeightsError, match="Texas"):
         sesda.moran_by_period(panel, "ln_gsp", g)
-    with pytest.raises(SpilloverError, match="'transform' must be one of"):
+    with pytest.raises(SpilloverError, match="'transform' needs to be one of"):
         sesda.moran_by_period(panel, "ln_gsp", gal_graph, transform="row")  # type: ignore[arg-type]
     with pytest.raises(SpilloverError, match="permutations"):
         sesda.moran_by_period(panel, "ln_gsp", gal_graph, permutations=-1)

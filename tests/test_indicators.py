@@ -150,7 +150,7 @@ def test_entropy_bad_input_is_named():
         entropy_index(df, {"w": "+"})
     with pytest.raises(IndicatorError, match="time="):
         entropy_index(df, {"x": "+"}, pooling="period")
-    with pytest.raises(SpilloverError, match="'pooling' must be one of"):
+    with pytest.raises(SpilloverError, match="'pooling' needs to be one of"):
         entropy_index(df, {"x": "+"}, pooling="year")  # type: ignore[arg-type]
     with pytest.raises(IndicatorError, match="scale"):
         entropy_index(df, {"x": "+"}, scale=0)
@@ -344,7 +344,7 @@ def test_spatial_gini_per_period_on_panel():
         order = np.argsort(s / x)
         cum = np.concatenate([[0], np.cumsum(s[order])])
         assert g[year] == pytest.approx(1 - np.sum(x[order] * (cum[1:] + cum[:-1])), abs=1e-12)
-    with pytest.raises(SpilloverError, match="'method' must be one of"):
+    with pytest.raises(SpilloverError, match="'method' needs to be one of"):
         spatial_gini(panel, "gsp", method="theil")  # type: ignore[arg-type]
 
 

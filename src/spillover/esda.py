@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
+from spillover.errors import PanelError, SpilloverError, WeightsError, check_option, format_items
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -362,7 +362,7 @@ def moran_scatter_plot(
     """
     import matplotlib.pyplot as plt
 
-    _check_choice(labels, _LABEL_MODES, "labels")
+    check_option(labels, _LABEL_MODES, "labels", error=SpilloverError)
     _check_int(max_labels, "max_labels", minimum=0)
     scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)
     lisa = local_moran(
@@ -420,7 +420,8 @@ def lisa_map(
     geo = _map_geometry(result, geometry)
     clusters = result.clusters
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 6))
+        # constrained layout leaves room for the legend beside the map
+        _, ax = plt.subplots(figsize=(8, 6), layout="constrained")
     colors = clusters.map(LISA_COLORS)
     geo.plot(ax=ax, color=colors.to_numpy(), edgecolor="white", linewidth=0.4)
     counts = result.counts()
@@ -435,11 +436,6 @@ def lisa_map(
 
 
 # ---------------------------------------------------------------------- internals: checks and data
-def _check_choice(value: object, allowed: tuple[str, ...], name: str) -> None:
-    if value not in allowed:
-        raise SpilloverError(f"{name!r} must be one of {format_items(allowed)}; {value!r} was given instead.")
-
-
 def _check_int(value: object, name: str, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise SpilloverError(f"{name} must be an integer >= {minimum}, got {value!r}.")
@@ -449,7 +445,7 @@ def _aligned_graph(w: Any, panel: SpatialPanel, transform: str) -> Graph:
     """The weights as a Graph in the panel's region order, transformed (never mutating ``w``)."""
     from spillover.weights import align
 
-    _check_choice(transform, _TRANSFORMS, "transform")
+    check_option(transform, _TRANSFORMS, "transform", error=SpilloverError)
     if not isinstance(panel, SpatialPanel):
         raise PanelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
     graph = align(w, panel.ids)

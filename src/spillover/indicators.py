@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from spillover.errors import PanelError, SpilloverError, format_items
+from spillover.errors import PanelError, SpilloverError, check_option, format_items
 from spillover.panel import SpatialPanel
 
 __all__ = [
@@ -180,9 +180,9 @@ def entropy_index(
     >>> res.scores.round(2).tolist()
     [0.0, 64.19, 76.86]
     """
-    _check_choice(pooling, _POOLINGS, "pooling")
-    _check_choice(basis, _BASES, "basis")
-    _check_choice(constant, _CONSTANT_POLICIES, "constant")
+    check_option(pooling, _POOLINGS, "pooling", error=IndicatorError)
+    check_option(basis, _BASES, "basis", error=IndicatorError)
+    check_option(constant, _CONSTANT_POLICIES, "constant", error=IndicatorError)
     if not np.isfinite(scale) or scale <= 0:
         raise IndicatorError(f"scale must be a positive number (1, 100, 1000...), got {scale!r}.")
     if not np.isfinite(shift) or shift < 0:
@@ -537,7 +537,7 @@ def spatial_gini(
     >>> round(float(spatial_gini(df, "ind", method="krugman").iloc[0]), 4)
     0.05
     """
-    _check_choice(method, _GINI_METHODS, "method")
+    check_option(method, _GINI_METHODS, "method", error=IndicatorError)
     columns = [sector] if total is None else [sector, total]
     frame, key = _employment(data, columns, id, time)
     if total is not None:
@@ -721,8 +721,3 @@ def _per_period_series(results: dict[Any, float], name: str, grouped: bool, key:
         flat = [lab[0] if isinstance(lab, tuple) else lab for lab in labels]
         index = pd.Index(flat, name="group" if grouped else key)
     return pd.Series(list(results.values()), index=index, name=name)
-
-
-def _check_choice(value: object, allowed: tuple[str, ...], name: str) -> None:
-    if value not in allowed:
-        raise IndicatorError(f"{name!r} must be one of {format_items(allowed)}; {value!r} was given instead.")
