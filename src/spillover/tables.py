@@ -167,6 +167,11 @@ def summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01)
         rows[(sp, "coef")], rows[(sp, "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
     from scipy import stats as _st
 
+    if res.phi is not None:  # random effects: phi = sigma2_mu / sigma2
+        p_phi = 2 * _st.norm.sf(abs(res.phi / res.phi_se)) if res.phi_se else float("nan")
+        a, b = _pair(res.phi, res.phi_se, p_phi, se, stars, digits)
+        rows[("phi", "coef")], rows[("phi", "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
+
     p_s2 = 2 * _st.norm.sf(res.sigma2 / res.sigma2_se)
     a, b = _pair(res.sigma2, res.sigma2_se, p_s2, se, stars, digits + 3)
     rows[("sigma2", "coef")], rows[("sigma2", "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
@@ -175,8 +180,9 @@ def summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01)
     for lab, val in stats_rows:
         rows[(lab, "")] = [val, "", "", "", ""]
     cells = pd.DataFrame(rows.values(), index=_labels(rows), columns=_COLUMNS)
-    fe = "no" if res.fixed_effects == "none" else res.fixed_effects
-    title = (f"{res.kind.upper()} of {res.y_name}, {fe} fixed effects"
+    fe = {"none": "no fixed effects", "random": "random effects"}.get(
+        res.fixed_effects, f"{res.fixed_effects} fixed effects")
+    title = (f"{res.kind.upper()} of {res.y_name}, {fe}"
              f"{' (Lee-Yu)' if res.bias_correction == 'lee-yu' else ''}; "
              f"N = {res.n_regions}, T = {res.n_periods}")
     return SummaryTable(cells, title, _notes(se, stars))
@@ -213,6 +219,8 @@ def compare(results: Sequence[SpatialPanelResults], names: Sequence[str] | None 
         pairs = [(_pair(r.params[nm], r.std_errors[nm], r.pvalues[nm], se, stars, digits)
                   if nm in r.params.index else ("", "")) for r in results]
         rows[(nm, "coef")], rows[(nm, "se")] = [a for a, _ in pairs], [b for _, b in pairs]
+    if any(r.phi is not None for r in results):  # random effects: phi = sigma2_mu / sigma2
+        rows[("phi", "coef")] = [_fmt(r.phi, digits) if r.phi is not None else "" for r in results]
     rows[("sigma2", "coef")] = [_fmt(r.sigma2, digits + 3) for r in results]
     rows[("Fixed effects", "")] = [r.fixed_effects for r in results]
     rows[("N", "")] = [str(r.nobs) for r in results]

@@ -1,7 +1,8 @@
 """Spatial panel models: estimation (SAR/SEM/SDM/SLX/SDEM with fixed effects), impacts, and tests.
 
 * :class:`SpatialPanelModel` / :class:`SpatialCrossSectionModel` -> :class:`SpatialPanelResults`
-  (``model.py``, ``_likelihood.py``, ``results.py``), impacts (``impacts.py``);
+  (``model.py``, ``_likelihood.py``, ``results.py``) with fixed (unit, time, two-way) or random
+  (``_random_effects.py``) effects, impacts (``impacts.py``);
 * specification tests: :func:`lm_tests`, :func:`lr_fixed_effects`, :func:`hausman` (``lmtests.py``),
   :func:`wald_test` and :func:`lr_test` between fitted models (``wald.py``), each returning a
   :class:`TestResult`.

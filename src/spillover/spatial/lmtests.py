@@ -2,7 +2,7 @@
 
 These tests need no fitted spatial model from :mod:`spillover.spatial.model`: the LM and LR tests work
 on (fixed-effects transformed) OLS, and the Hausman test fits its fixed- and random-effects spatial models
-(through spreg where spreg is right; see :func:`hausman` for the pieces computed here and why).
+(FE through spreg where spreg is right, RE by the model's random-effects ML; see :func:`hausman`).
 
 Public: :func:`lm_tests` -> :class:`LMTests`; :func:`lr_fixed_effects` and :func:`hausman` ->
 :class:`TestResult` (statistic, df, p-value, the null in words, and a note when the number needs care).
@@ -31,8 +31,8 @@ import contextlib
 import io
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ from scipy import stats
 from spillover.errors import ModelError, PanelError, WeightsError, check_option, format_items
 from spillover.panel import SpatialPanel
 from spillover.spatial import _likelihood as lk
+from spillover.spatial._random_effects import fit_random_effects, inverse_information, numerical_hessian
+from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
+from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
 from spillover.spatial.model import FixedEffects
 from spillover.spatial.testresult import TestResult
 
@@ -436,49 +439,6 @@ def _libpysal_w(wmat: sp.csr_matrix) -> Any:
         return W.from_sparse(wmat)
 
 
-def _numerical_hessian(func: Any, params: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian with steps relative to each parameter's size.
-
-    Relative steps matter: the parameters differ by orders of magnitude (sigma2 ~ 1e-3, slopes ~ 1).
-    """
-    k = len(params)
-    steps = rel_step * np.where(np.abs(params) > 1e-8, np.abs(params), 1.0)
-    hess = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei = np.zeros(k)
-            ej = np.zeros(k)
-            ei[i], ej[j] = steps[i], steps[j]
-            value = (func(params + ei + ej) - func(params + ei - ej) - func(params - ei + ej)
-                     + func(params - ei - ej)) / (4.0 * steps[i] * steps[j])
-            hess[i, j] = hess[j, i] = value
-    return hess
-
-
-def _re_sar_loglik(
-    params: np.ndarray, y: np.ndarray, x: np.ndarray, wy: np.ndarray, eig: np.ndarray, n: int, t: int,
-) -> float:
-    """Log-likelihood of the random-effects spatial lag model (Elhorst 2014, section 3.4.2).
-
-    ``params = [beta (with constant), rho, theta, sigma2]``, theta^2 = sigma2 / (T sigma2_mu + sigma2);
-    the data are quasi-demeaned, v* = v_it - (1 - theta) mean_t(v_i):
-    logL = -NT/2 log(2 pi sigma2) + T sum log(1 - rho omega) + N/2 log(theta^2) - e*'e* / (2 sigma2).
-    """
-    k = x.shape[1]
-    beta, rho, theta, sigma2 = params[:k], params[k], params[k + 1], params[k + 2]
-    if sigma2 <= 0 or theta <= 0:
-        return -np.inf
-
-    def quasi(v: np.ndarray) -> np.ndarray:
-        cube = v.reshape(t, n, -1)
-        return (cube - (1.0 - theta) * cube.mean(axis=0, keepdims=True)).reshape(n * t, -1)
-
-    resid = quasi(y - rho * wy)[:, 0] - quasi(x) @ beta
-    logdet = float(np.sum(np.log(1.0 - rho * eig)).real)
-    return (-0.5 * n * t * np.log(2.0 * np.pi * sigma2) + t * logdet + n * np.log(theta)
-            - float(resid @ resid) / (2.0 * sigma2))
-
-
 def _fe_loglik(
     params: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, eig: np.ndarray, n: int, t: int,
     kind: str,
@@ -520,7 +480,7 @@ def _fe_covariance(
     def loglik(p: np.ndarray) -> float:
         return _fe_loglik(p, y_dm, x_dm, wmat, eig, n, t, kind)
 
-    return _inverse_information(loglik, point, "FE")[:-1, :-1]
+    return inverse_information(numerical_hessian(loglik, point), "FE")[:-1, :-1]
 
 
 def _fe_loglik_residual(
@@ -533,146 +493,25 @@ def _fe_loglik_residual(
     return u - coef * lk.lag(wmat, u, n)
 
 
-def _inverse_information(loglik: Any, point: np.ndarray, label: str) -> np.ndarray:
-    info = -_numerical_hessian(loglik, point)
-    try:
-        return np.linalg.inv(info)
-    except np.linalg.LinAlgError as exc:
-        raise ModelError(
-            f"the {label} information matrix is singular ({exc}); check x for collinear variables."
-        ) from exc
-
-
-def _re_sar_covariance(
-    re: Any, yv: np.ndarray, xv: np.ndarray, wmat: sp.csr_matrix, eig: np.ndarray, n: int, t: int,
-) -> np.ndarray:
-    """Covariance of [constant, slopes, rho] in the RE SAR model from the observed information.
-
-    spreg 1.9.0's analytic information matrix for ``ML_LagRE`` gives rho a standard error of 0.0182 on the
-    US states panel where R splm reports 0.029099 and the numerical Hessian of the log-likelihood that
-    spreg itself maximises gives 0.02906; we therefore use the (negative inverse) numerical Hessian at
-    spreg's optimum.
-    """
-    x_c = np.column_stack([np.ones(n * t), xv])
-    wy = lk.lag(wmat, yv[:, 0], n)[:, None]
-    point = np.r_[re.betas.ravel(), float(np.ravel(re.sig2)[0])]  # [beta, rho, theta, sigma2]
-
-    def loglik(p: np.ndarray) -> float:
-        return _re_sar_loglik(p, yv, x_c, wy, eig, n, t)
-
-    m = x_c.shape[1] + 1
-    return _inverse_information(loglik, point, "RE SAR")[:m, :m]
-
-
-def _re_sem_parts(lam: float, phi: float, wdense: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
-    """B'B, V^-1 = (I + T phi B'B)^-1 B'B and the log-determinants of A = I + T phi B'B and B = I - lam W."""
-    n = wdense.shape[0]
-    b = np.eye(n) - lam * wdense
-    bb = b.T @ b
-    a = np.eye(n) + t * phi * bb
-    return bb, np.linalg.solve(a, bb), np.linalg.slogdet(a)[1], np.linalg.slogdet(b)[1]
-
-
-def _re_sem_quad(u: np.ndarray, v: np.ndarray, bb: np.ndarray, v_inv: np.ndarray) -> np.ndarray:
-    """u' Omega^-1 v / sigma2 for period-major cubes u (T, N, m) and v (T, N, p).
-
-    Omega / sigma2 = (J_T / T) kron V + (I_T - J_T / T) kron (B'B)^-1 with V = T phi I + (B'B)^-1.
-    """
-    t = u.shape[0]
-    ub, vb = u.mean(axis=0), v.mean(axis=0)
-    between = t * ub.T @ v_inv @ vb
-    within = np.einsum("tim,tin->mn", u - ub, bb @ (v - vb))
-    return between + within
-
-
-def _re_sem_loglik(params: np.ndarray, y: np.ndarray, x: np.ndarray, wdense: np.ndarray) -> float:
-    """Exact log-likelihood of the random-effects spatial error model (Elhorst 2014, section 3.4.2).
-
-    ``params = [beta (with constant), lambda, phi, sigma2]``, phi = sigma2_mu / sigma2; ``y`` (T, N, 1)
-    and ``x`` (T, N, k) cubes; B = I - lambda W:
-    logL = -NT/2 log(2 pi sigma2) - 1/2 log|I + T phi B'B| + T log|B| - e' (Omega/sigma2)^-1 e / (2 sigma2).
-    """
-    t, n, k = x.shape
-    beta, lam, phi, sigma2 = params[:k], params[k], params[k + 1], params[k + 2]
-    if sigma2 <= 0 or phi < 0:
-        return -np.inf
-    bb, v_inv, logdet_a, logdet_b = _re_sem_parts(lam, phi, wdense, t)
-    e = y - x @ beta[:, None]
-    quad = float(_re_sem_quad(e, e, bb, v_inv)[0, 0])
-    return -0.5 * n * t * np.log(2.0 * np.pi * sigma2) - 0.5 * logdet_a + t * logdet_b - quad / (2.0 * sigma2)
-
-
-def _re_sem_profile(theta: np.ndarray, y: np.ndarray, x: np.ndarray, wdense: np.ndarray) -> tuple[float, np.ndarray, float]:
-    """Negative log-likelihood concentrated in beta (GLS) and sigma2, with the GLS beta and sigma2."""
-    lam, phi = theta
-    t, n, _ = x.shape
-    bb, v_inv, logdet_a, logdet_b = _re_sem_parts(lam, phi, wdense, t)
-    beta = np.linalg.solve(_re_sem_quad(x, x, bb, v_inv), _re_sem_quad(x, y, bb, v_inv))[:, 0]
-    e = y - x @ beta[:, None]
-    sigma2 = float(_re_sem_quad(e, e, bb, v_inv)[0, 0]) / (n * t)
-    value = -0.5 * n * t * (np.log(2.0 * np.pi * sigma2) + 1.0) - 0.5 * logdet_a + t * logdet_b
-    return -value, beta, sigma2
-
-
-def _fit_re_sem(
-    lam_start: float, yv: np.ndarray, xv: np.ndarray, wmat: sp.csr_matrix, eig: np.ndarray, n: int, t: int,
-) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Exact RE SEM maximum likelihood; covariance of [beta, lambda] from the observed information.
-
-    Not spreg's ``ML_ErrorRE``: spreg 1.9.0 diagonalises W as if it were symmetric (it uses the
-    transposed eigenvectors as their inverse), which is wrong for a row-standardised W (on the US
-    states it reports a log-likelihood 1.5 below the exact value at its own estimate, and its lambda is
-    8e-4 from the exact optimum), and for other W it stops at poor points or fails with a singular
-    information matrix.  We maximise the
-    exact likelihood (dense N x N algebra per evaluation) over (lambda, phi), concentrating beta (GLS)
-    and sigma2, from two starts (the FE lambda and 0) and keep the better.
-    """
-    from scipy.optimize import minimize
-
-    wdense = wmat.toarray()
-    y = yv.reshape(t, n, 1)
-    x = np.column_stack([np.ones(n * t), xv]).reshape(t, n, -1)
-    real = eig.real[np.abs(eig.imag) < 1e-10]
-    bounds = [(0.999 / float(real.min()), 0.999 / float(real.max())), (0.0, None)]
-    runs = [
-        minimize(lambda th: _re_sem_profile(th, y, x, wdense)[0], np.array([start, 1.0]), method="L-BFGS-B",
-                 bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-9})
-        for start in (float(np.clip(lam_start, *bounds[0])), 0.0)
-    ]
-    found = min(runs, key=lambda r: r.fun)
-    _, beta, sigma2 = _re_sem_profile(found.x, y, x, wdense)
-    point = np.r_[beta, found.x, sigma2]
-
-    def loglik(p: np.ndarray) -> float:
-        return _re_sem_loglik(p, y, x, wdense)
-
-    cov = _inverse_information(loglik, point, "RE SEM")
-    extra = {"const": float(beta[0]), "sigma2": sigma2, "sigma2_mu_ratio": float(found.x[1]),
-             "loglik": -float(found.fun)}
-    m = len(beta) + 1
-    return point[:m], cov[:m, :m], extra
-
-
 def _fit_fe_re(
     panel: SpatialPanel, y: str, x: list[str], wmat: sp.csr_matrix, kind: str,
 ) -> tuple[_Estimates, _Estimates]:
-    """Unit fixed-effects and random-effects ML spatial models (estimates through spreg 1.9.0 where right).
+    """Unit fixed-effects and random-effects ML spatial models.
 
     FE SAR/SEM: spreg ``ML_LagFE``/``ML_ErrorFE`` (in spreg 1.9.0 the older ``Panel_FE_Lag`` etc. are
     deprecated versions of the same estimators); their estimates and standard errors reproduce splm's.
     The FE covariance used here has Lee and Yu's consistent sigma2 (see :func:`_fe_covariance`; spreg's
-    standard errors are kept in ``extra``).  RE SAR: spreg ``ML_LagRE`` (reproduces splm) with the
-    observed-information covariance (see :func:`_re_sar_covariance`).  RE SEM: exact ML of our own (see
-    :func:`_fit_re_sem`).
+    standard errors are kept in ``extra``).  RE SAR and SEM: the exact ML of
+    ``SpatialPanelModel(..., fixed_effects="random")``
+    (:func:`spillover.spatial._random_effects.fit_random_effects`, which says why not spreg's
+    ``ML_LagRE``/``ML_ErrorRE``), with the observed-information covariance.
     """
-    from spreg import ML_ErrorFE, ML_LagFE, ML_LagRE
+    from spreg import ML_ErrorFE, ML_LagFE
 
     yv = _stack(panel, [y])
     xv = _stack(panel, x)
-    wobj = _libpysal_w(wmat)
     try:
-        fe = _quiet(ML_LagFE if kind == "sar" else ML_ErrorFE, yv, xv, wobj)
-        re = _quiet(ML_LagRE, yv, xv, wobj) if kind == "sar" else None
+        fe = _quiet(ML_LagFE if kind == "sar" else ML_ErrorFE, yv, xv, _libpysal_w(wmat))
     except np.linalg.LinAlgError as exc:
         raise ModelError(
             f"spreg could not estimate the {kind.upper()} panel models ({exc}); check x {format_items(x)} "
@@ -680,23 +519,17 @@ def _fit_fe_re(
         ) from exc
     k = len(x)
     n, t = panel.n_regions, panel.n_periods
-    eig = np.linalg.eigvals(wmat.toarray())  # dense, O(N^3), once: log|I - rho W| = sum log(1 - rho omega)
+    op = lk.make_operator(wmat, "dense")  # O(N^3) eigenvalues, once: log|I - rho W| = sum log(1 - rho omega)
+    eig = op.eigenvalues
     names = [*x, "rho" if kind == "sar" else "lambda"]
-    idx_re = np.arange(1, k + 2)  # RE betas: constant, slopes, spatial parameter, (theta or sigma2_mu)
     fe_extra = {f"spreg_se_{name}": float(se) for name, se in zip(names, np.sqrt(np.diag(fe.vm))[: k + 1])}
     fe_est = _Estimates(names, fe.betas.ravel()[: k + 1], _fe_covariance(fe, yv, xv, wmat, eig, n, t, kind),
                         fe_extra)
-    if re is not None:
-        betas = re.betas.ravel()
-        extra = {"const": float(betas[0]), "sigma2": float(np.ravel(re.sig2)[0])}
-        # spreg's phi is theta: theta^2 = sigma2 / (T sigma2_mu + sigma2); splm's phi = sigma2_mu / sigma2
-        extra["theta"] = float(re.phi)
-        extra["sigma2_mu_ratio"] = (1.0 / re.phi**2 - 1.0) / panel.n_periods
-        cov_all = _re_sar_covariance(re, yv, xv, wmat, eig, n, t)
-    else:
-        betas, cov_all, extra = _fit_re_sem(float(fe.betas.ravel()[k]), yv, xv, wmat, eig, n, t)
-    extra["se_const"] = float(np.sqrt(cov_all[0, 0]))
-    re_est = _Estimates(names, betas[idx_re], cov_all[np.ix_(idx_re, idx_re)], extra)
+    re = fit_random_effects(yv[:, 0], np.column_stack([np.ones(n * t), xv]), op, t, kind)
+    extra = {"const": float(re.beta[0]), "sigma2": re.sigma2, "theta": re.theta, "sigma2_mu_ratio": re.phi,
+             "loglik": re.loglik, "se_const": float(np.sqrt(re.cov[0, 0]))}
+    idx = np.arange(1, k + 2)  # slopes and the spatial parameter (the constant has no FE counterpart)
+    re_est = _Estimates(names, np.append(re.beta, re.spatial)[idx], re.cov[np.ix_(idx, idx)], extra)
     return fe_est, re_est
 
 
@@ -741,13 +574,14 @@ def hausman(
     """Hausman test of spatial fixed effects against spatial random effects.
 
     Fits the unit fixed-effects and the random-effects spatial lag (``kind="sar"``) or spatial error
-    (``kind="sem"``) model by maximum likelihood through spreg (Elhorst 2003, 2014) and computes
+    (``kind="sem"``) model by maximum likelihood (Elhorst 2003, 2014) and computes
     ``H = d' (V_FE - V_RE)^-1 d``, where ``d`` is the difference of the slope coefficients *and* of the
     spatial parameter (rho or lambda), as Elhorst's code and spreg do; the RE intercept and variance
     ratio have no FE counterpart and are left out.  Under the null (the region effects are uncorrelated
     with X, so random effects are consistent and efficient) H ~ chi2(k + 1).
 
-    Estimates: FE SAR/SEM and RE SAR by spreg (they reproduce R splm); RE SEM by exact ML here (spreg's
+    Estimates: FE SAR/SEM by spreg (they reproduce R splm); RE SAR/SEM by the exact ML of
+    ``SpatialPanelModel(..., fixed_effects="random")`` (the RE SAR reproduces R splm; spreg's
     ``ML_ErrorRE`` treats W as symmetric).  Variances, so that both sides are consistent for fixed T:
     V_FE is the observed information of Lee and Yu's (2010) transformed likelihood, i.e. with
     sigma2 = e'e / (N(T-1)) rather than the direct e'e / NT, which is biased by (T-1)/T and makes

@@ -9,7 +9,9 @@ Model (Elhorst 2014, ch. 3), for period t = 1..T and N regions::
 eliminated exactly by the within transformation after the spatial lags are formed ("lag first, then demean"),
 and beta and sigma2 are concentrated out of the likelihood, which is maximised over the spatial parameter
 (Elhorst 2014, sections 3.3.1-3.3.2).  ``bias_correction="lee-yu"`` uses the Lee and Yu (2010)
-transformation approach (orthonormal ``F_T``/``F_N`` transforms).
+transformation approach (orthonormal ``F_T``/``F_N`` transforms).  ``fixed_effects="random"`` fits the
+random-effects SAR, SEM, SDM or SDEM (``mu ~ N(0, sigma2_mu)``, with a constant) by exact ML, shared with
+:func:`spillover.spatial.hausman` (see :mod:`spillover.spatial._random_effects`).
 
 Why not spreg's estimators: spreg 1.9.0's ``Panel_FE_Lag``/``Panel_FE_Error`` demean by unit only (no time
 or two-way effects), invert a dense N x N matrix for the variance and take the log-determinant from dense
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,21 +32,27 @@ import scipy.sparse as sp
 
 from spillover.errors import ModelError, WeightsError, check_option, format_items
 from spillover.spatial import _likelihood as lk
+from spillover.spatial import _random_effects as rek
 from spillover.spatial.results import FitCore, SpatialPanelResults
 
 if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
 
-__all__ = ["SpatialPanelModel", "SpatialCrossSectionModel", "Kind", "FixedEffects", "BiasCorrection"]
+__all__ = [
+    "SpatialPanelModel", "SpatialCrossSectionModel", "Kind", "FixedEffects", "Effects", "BiasCorrection",
+]
 
 Kind = Literal["sar", "sem", "sdm", "slx", "sdem"]
 FixedEffects = Literal["none", "unit", "time", "twoway"]
+Effects = Literal["none", "unit", "time", "twoway", "random"]
+"""The model's ``fixed_effects`` option: the fixed-effects transformations plus random unit effects."""
 BiasCorrection = Literal["none", "lee-yu"]
 Method = Literal["auto", "dense", "sparse"]
 
 _LAG_KINDS = ("sar", "sdm")
 _ERROR_KINDS = ("sem", "sdem")
 _DURBIN_KINDS = ("sdm", "slx", "sdem")
+_RANDOM_KINDS = ("sar", "sem", "sdm", "sdem")  # a spatial parameter; Durbin terms are extra regressors
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class SpatialPanelModel:
     y
         Name of the dependent variable.
     x
-        Names of the regressors (a constant is added only when ``fixed_effects="none"``).
+        Names of the regressors (a constant is added only when ``fixed_effects="none"`` or ``"random"``).
     w
         Spatial weights (:class:`libpysal.graph.Graph`, :class:`libpysal.weights.W` or a square DataFrame)
         with exactly the panel's regions; they are used as given (row-standardise them first with
@@ -79,7 +87,9 @@ class SpatialPanelModel:
     kind
         ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"`` or ``"sdem"``.
     fixed_effects
-        ``"none"``, ``"unit"``, ``"time"`` or ``"twoway"``.
+        ``"none"``, ``"unit"``, ``"time"``, ``"twoway"`` or ``"random"`` (random unit effects for the SAR,
+        SEM, SDM and SDEM: exact ML of Elhorst 2014, section 3.4.2, with a constant and the Durbin terms as
+        extra regressors; the results carry ``phi = sigma2_mu / sigma2`` as R splm reports it).
     durbin
         Regressors whose spatial lags ``W*x`` enter (``sdm``/``slx``/``sdem`` only; default: all of ``x``).
     bias_correction
@@ -118,6 +128,9 @@ class SpatialPanelModel:
     ['x', 'W*x', 'rho']
     >>> bool(abs(res.params["x"] - 2) < 0.5)
     True
+    >>> re = SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="random").fit()
+    >>> list(re.params.index), re.phi >= 0
+    (['const', 'x', 'rho'], True)
     """
 
     def __init__(
@@ -128,13 +141,13 @@ class SpatialPanelModel:
         w: Any,
         *,
         kind: Kind = "sar",
-        fixed_effects: FixedEffects = "none",
+        fixed_effects: Effects = "none",
         durbin: Sequence[str] | None = None,
         bias_correction: BiasCorrection = "none",
         method: Method = "auto",
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
-        check_option(fixed_effects, FixedEffects, "fixed_effects", error=ModelError)
+        check_option(fixed_effects, Effects, "fixed_effects", error=ModelError)
         check_option(bias_correction, BiasCorrection, "bias_correction", error=ModelError)
         check_option(method, Method, "method", error=ModelError)
         if isinstance(x, str):
@@ -143,7 +156,7 @@ class SpatialPanelModel:
         self.y = y
         self.x = list(x)
         self.kind: Kind = kind
-        self.fixed_effects: FixedEffects = fixed_effects
+        self.fixed_effects: Effects = fixed_effects
         self.bias_correction: BiasCorrection = bias_correction
         self.method: Method = method
         if bias_correction == "lee-yu" and fixed_effects == "none":
@@ -151,6 +164,8 @@ class SpatialPanelModel:
                 "bias_correction='lee-yu' corrects for fixed effects; with fixed_effects='none' there is "
                 "nothing to correct. Use fixed_effects='unit', 'time' or 'twoway', or bias_correction='none'."
             )
+        if fixed_effects == "random":
+            _check_random(kind, bias_correction)
         self.durbin = _durbin_names(kind, self.x, durbin)
         self.w = w
         _check_names(y, self.x)
@@ -171,6 +186,8 @@ class SpatialPanelModel:
         design = self._design()
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
+        if self.fixed_effects == "random":
+            return _estimate_random(self, design, op)
         return _estimate(self, design, op)
 
     # ------------------------------------------------------------------ conversion and checks
@@ -197,7 +214,7 @@ class SpatialPanelModel:
         wx = lk.lag(w, x[:, cols], n) if cols else np.empty((n * t, 0))
         names = self.x + [f"W*{d}" for d in self.durbin]
         full = np.column_stack([x, wx])
-        if self.fixed_effects == "none":
+        if self.fixed_effects in ("none", "random"):
             full = np.column_stack([np.ones(n * t), full])
             names = ["const", *names]
         return _Design(y, full, names, list(self.x), list(self.durbin), w, n, t)
@@ -262,6 +279,21 @@ def _durbin_names(kind: str, x: list[str], durbin: Sequence[str] | None) -> list
     return durbin
 
 
+def _check_random(kind: str, bias_correction: str) -> None:
+    if kind not in _RANDOM_KINDS:
+        raise ModelError(
+            f"fixed_effects='random' is supported for kind='sar', 'sem', 'sdm' and 'sdem' (random-effects "
+            f"models with a spatial parameter); {kind!r} with random effects is not: an SLX with random "
+            "effects is a non-spatial random-effects regression on [X, WX] (e.g. linearmodels' "
+            "RandomEffects), or use fixed effects ('unit', 'time' or 'twoway')."
+        )
+    if bias_correction != "none":
+        raise ModelError(
+            "bias_correction='lee-yu' corrects the fixed-effects estimator; random effects have no "
+            "incidental parameters to correct. Use bias_correction='none' with fixed_effects='random'."
+        )
+
+
 def _check_names(y: str, x: list[str]) -> None:
     if not x:
         raise ModelError("the model needs at least one regressor in x.")
@@ -277,9 +309,10 @@ def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str
     norms = np.linalg.norm(xt, axis=0)
     scale = np.linalg.norm(raw, axis=0) + 1.0
     absorbed = [nm for nm, a, b in zip(names, norms, scale) if a <= 1e-10 * b]
+    if absorbed and fe in ("none", "random"):
+        raise ModelError(f"regressor(s) {format_items(absorbed)} are zero everywhere; drop them.")
     if absorbed:
-        where = {"unit": "within regions", "time": "within periods", "twoway": "within regions or periods",
-                 "none": "zero everywhere"}[fe]
+        where = {"unit": "within regions", "time": "within periods", "twoway": "within regions or periods"}[fe]
         raise ModelError(
             f"regressor(s) {format_items(absorbed)} are constant {where} and are absorbed by the "
             f"{fe} fixed effects (or are all zero); drop them or change fixed_effects."
@@ -315,6 +348,33 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> S
         sigma2=f.sigma2, sigma2_se=float(np.sqrt(cov[-1, -1])), loglik=f.loglik, r2=r2,
         n_regions=d.n, n_periods=d.t, nobs=d.n * d.t, kind=model.kind, fixed_effects=fe,
         bias_correction=model.bias_correction, y_name=model.y, x_names=d.x_names, durbin=d.durbin, _core=core,
+    )
+
+
+def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> SpatialPanelResults:
+    """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
+    test, see ``_random_effects``)."""
+    _check_regressors(d.x, d.x, d.names, "random")
+    lag_model = model.kind in _LAG_KINDS
+    f = rek.fit_random_effects(d.y, d.x, op, d.t, "sar" if lag_model else "sem")
+    spatial = "rho" if lag_model else "lambda"
+    idx = [*d.names, spatial]
+    keep = len(idx)
+    if lag_model:
+        fitted = lk.solve_stacked(op, f.spatial, d.x @ f.beta, d.t)
+    else:
+        fitted = d.x @ f.beta
+    r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
+    core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
+                   resid=f.resid, spatial=spatial)
+    se = np.sqrt(np.diag(f.cov))
+    return SpatialPanelResults(
+        params=pd.Series(np.append(f.beta, f.spatial), index=idx, name="params"),
+        cov=pd.DataFrame(f.cov[:keep, :keep], index=idx, columns=idx),
+        sigma2=f.sigma2, sigma2_se=float(se[-1]), loglik=f.loglik, r2=r2,
+        n_regions=d.n, n_periods=d.t, nobs=d.n * d.t, kind=model.kind, fixed_effects="random",
+        bias_correction="none", y_name=model.y, x_names=d.x_names, durbin=d.durbin, _core=core,
+        phi=f.phi, phi_se=float(se[keep]),
     )
 
 

@@ -40,17 +40,24 @@ class SpatialPanelResults:
     Attributes
     ----------
     params
-        Coefficients of X (and ``"W*x"`` for the Durbin terms) and the spatial parameter (``"rho"`` for
-        lag models, ``"lambda"`` for error models).
+        Coefficients of X (``"const"`` first without fixed effects and with random effects; ``"W*x"`` for
+        the Durbin terms) and the spatial parameter (``"rho"`` for lag models, ``"lambda"`` for error
+        models).
     cov
-        Their asymptotic covariance matrix from the analytic information matrix (Elhorst 2014, ch. 3).
+        Their asymptotic covariance matrix from the analytic information matrix (Elhorst 2014, ch. 3); with
+        random effects, from the observed information (numerical Hessian of the log-likelihood).
     sigma2, sigma2_se
         ML error variance (divisor: the effective number of observations) and its standard error.
     loglik
-        Maximised log-likelihood (of the transformed model under fixed effects).
+        Maximised log-likelihood (of the transformed model under fixed effects; the full likelihood with
+        random effects).
     r2
         Squared correlation between the (within-transformed) dependent variable and its fitted values (the
-        reduced form ``(I - rho W)^-1 X beta`` for lag models), as xsmle's within R-squared.
+        reduced form ``(I - rho W)^-1 X beta`` for lag models), as xsmle's within R-squared; with random
+        effects, of the untransformed y and the fitted values including the constant.
+    phi, phi_se
+        Random effects only (else None): ``phi = sigma2_mu / sigma2``, the variance ratio R splm reports
+        as ``phi``, and its standard error (observed information; NaN when phi is on its bound 0).
     """
 
     params: pd.Series
@@ -69,6 +76,8 @@ class SpatialPanelResults:
     x_names: list[str]
     durbin: list[str]
     _core: FitCore = field(repr=False, compare=False)
+    phi: float | None = None
+    phi_se: float | None = None
 
     # ------------------------------------------------------------------ inference
     @property
@@ -121,8 +130,8 @@ class SpatialPanelResults:
     # ------------------------------------------------------------------ fit statistics
     @property
     def n_params(self) -> int:
-        """Number of estimated parameters, sigma2 included (fixed effects excluded, as xsmle)."""
-        return len(self.params) + 1
+        """Number of estimated parameters, sigma2 (and phi) included (fixed effects excluded, as xsmle)."""
+        return len(self.params) + 1 + (self.phi is not None)
 
     @property
     def aic(self) -> float:
@@ -167,8 +176,9 @@ class SpatialPanelResults:
         """Estimates, standard errors, z and p as a DataFrame (sigma2 included)."""
         frame = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "z": self.zstats,
                               "p": self.pvalues})
-        frame.loc["sigma2"] = [self.sigma2, self.sigma2_se, self.sigma2 / self.sigma2_se,
-                               2 * stats.norm.sf(self.sigma2 / self.sigma2_se)]
+        for name, est, se in (("phi", self.phi, self.phi_se), ("sigma2", self.sigma2, self.sigma2_se)):
+            if est is not None:
+                frame.loc[name] = [est, se, est / se, 2 * stats.norm.sf(abs(est / se))]
         return frame
 
     def fixed_effects_estimates(self) -> dict[str, Any]:
@@ -180,8 +190,9 @@ class SpatialPanelResults:
             ``"intercept"`` (float), and ``"unit"`` (Series over regions) and/or ``"time"`` (Series over
             periods), depending on the model's fixed effects; with two-way effects each set sums to zero.
         """
-        if self.fixed_effects == "none":
-            raise ModelError("the model has no fixed effects; its intercept is params['const'].")
+        if self.fixed_effects in ("none", "random"):
+            what = "no fixed effects" if self.fixed_effects == "none" else "random (not fixed) effects"
+            raise ModelError(f"the model has {what}; its intercept is params['const'].")
         core = self._core
         n, t = self.n_regions, self.n_periods
         beta = self.params[core.names].to_numpy()
