@@ -1,0 +1,349 @@
+"""A reusable HiGHS envelopment LP for DEA (numpy + highspy only, so worker processes start fast).
+
+One :class:`EnvelopmentLP` is built per frontier (reference set) and re-targeted for every evaluated unit by
+changing only the coefficients of the score column and the right-hand sides; HiGHS keeps its basis between
+solves, so consecutive units start from a good basis.
+
+Columns: ``[score, lambda_1..lambda_n, s_in_1..s_in_m, s_out_1..s_out_s]``.
+Rows (all equalities)::
+
+    input i :  sum_j X_ij lambda_j + s_in_i  - a_i * score = b_i
+    output r:  sum_j Y_rj lambda_j - s_out_r - c_r * score = d_r
+    rts row :  sum_j lambda_j in [lo, hi]          (absent for CRS)
+
+* input-oriented radial:  a = x_o, b = 0, c = 0, d = y_o, minimise score;
+* output-oriented radial: a = 0, b = x_o, c = y_o, d = 0, maximise score;
+* slack LP: a = c = 0, b, d = the projected point, maximise the sum of slacks.
+Masks restrict the radial movement to a subset of variables (DEAP's multi-stage method).
+
+Column generation: a model may start from a *working set* of reference units (those near the units it will
+solve).  After each solve, every reference unit outside the model is priced with the row duals pi: if its
+reduced cost ``-a_j' pi`` (a_j = its column) is negative it enters and the LP is re-solved; when none is
+negative the solution is optimal for the full reference set (LP duality), so results are exact.  A restricted
+LP that is infeasible gets more columns (ultimately all) before infeasibility is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+__all__ = [
+    "EnvelopmentLP", "UnitSolution", "solve_chunk", "radial_chunk", "RTS_BOUNDS",
+]
+
+INF = highspy.kHighsInf
+RTS_BOUNDS: dict[str, tuple[float, float] | None] = {
+    "crs": None,
+    "vrs": (1.0, 1.0),
+    "nirs": (0.0, 1.0),
+    "ndrs": (1.0, INF),
+}
+# Slack / dual tolerances on data normalised to mean 1 per variable (see dea._normalise).
+SLACK_TOL = 1e-7
+DUAL_TOL = 1e-9
+
+STATUS_OPTIMAL, STATUS_INFEASIBLE, STATUS_UNBOUNDED, STATUS_OTHER = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class UnitSolution:
+    """Solution of one unit: status code, radial score, slacks and the non-zero lambdas."""
+
+    status: int
+    score: float
+    s_in: np.ndarray
+    s_out: np.ndarray
+    peers: np.ndarray
+    weights: np.ndarray
+
+
+class EnvelopmentLP:
+    """One HiGHS model for a fixed reference set ``(X_ref, Y_ref)`` (variables x units)."""
+
+    def __init__(
+        self, X_ref: np.ndarray, Y_ref: np.ndarray, rts: str, working: np.ndarray | None = None
+    ) -> None:
+        self.m, self.n_all = X_ref.shape
+        self.s = Y_ref.shape[0]
+        bounds = RTS_BOUNDS[rts]
+        self._A = np.vstack([X_ref, Y_ref] + ([np.ones((1, self.n_all))] if bounds is not None else []))
+        self._lam_ref = np.arange(self.n_all) if working is None else np.asarray(working, np.int64)
+        self._missing = np.ones(self.n_all, bool)
+        self._missing[self._lam_ref] = False
+        X_ref, Y_ref = X_ref[:, self._lam_ref], Y_ref[:, self._lam_ref]
+        self.n = len(self._lam_ref)
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis: presolve only costs
+        self._X_all, self._Y_all, self._rts = self._A[: self.m], self._A[self.m: self.m + self.s], rts
+        self._working = working
+        self._twin_lp: EnvelopmentLP | None = None
+        self._coef = np.full(self.m + self.s, -1.0)  # score-column placeholders set in _build
+        self._costs = (0.0, 0.0)
+        self._build(np.asarray(X_ref, float), np.asarray(Y_ref, float), rts)
+        self._row_idx = np.arange(self.m + self.s, dtype=np.int32)
+        self._slack_cols = np.arange(1 + self.n, 1 + self.n + self.m + self.s, dtype=np.int32)
+        self._lam_cols = np.arange(1, 1 + self.n)
+
+    def _add_columns(self, refs: np.ndarray) -> None:
+        """Bring reference units into the model (column generation); they become priced columns."""
+        k, rows = len(refs), self._A.shape[0]
+        first = self.h.getNumCol()
+        self.h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), k * rows,
+                       (np.arange(k) * rows).astype(np.int32), np.tile(np.arange(rows, dtype=np.int32), k),
+                       self._A[:, refs].T.reshape(-1).copy())
+        self._lam_ref = np.concatenate([self._lam_ref, refs])
+        self._lam_cols = np.concatenate([self._lam_cols, np.arange(first, first + k)])
+        self._missing[refs] = False
+        self.n = len(self._lam_ref)
+
+    def _build(self, X: np.ndarray, Y: np.ndarray, rts: str) -> None:
+        m, s, n = self.m, self.s, self.n
+        bounds = RTS_BOUNDS[rts]
+        n_rows = m + s + (bounds is not None)
+        lo = np.zeros(n_rows)
+        hi = np.zeros(n_rows)
+        if bounds is not None:
+            lo[-1], hi[-1] = bounds
+        self.h.addRows(n_rows, lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        # score column (placeholder coefficients so the sparsity pattern exists), lambdas, slacks
+        blocks_idx = [np.arange(m + s, dtype=np.int32)]
+        blocks_val = [np.full(m + s, -1.0)]
+        ref_rows = np.arange(n_rows, dtype=np.int32)
+        ref = np.vstack([X, Y] + ([np.ones((1, n))] if bounds is not None else []))
+        for j in range(n):
+            blocks_idx.append(ref_rows)
+            blocks_val.append(ref[:, j])
+        for i in range(m + s):
+            blocks_idx.append(np.array([i], np.int32))
+            blocks_val.append(np.array([1.0 if i < m else -1.0]))
+        starts = np.cumsum([0] + [len(b) for b in blocks_idx[:-1]]).astype(np.int32)
+        n_cols = 1 + n + m + s
+        self.h.addCols(
+            n_cols, np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, INF),
+            int(sum(len(b) for b in blocks_idx)), starts,
+            np.concatenate(blocks_idx), np.concatenate(blocks_val),
+        )
+
+    # -- re-targeting ---------------------------------------------------------------------------------------
+    def _set(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> None:
+        coef = np.concatenate([-a, -c])
+        for i in np.flatnonzero(coef != self._coef):  # only what differs from the previous unit
+            self.h.changeCoeff(int(i), 0, float(coef[i]))
+        self._coef = coef
+        rhs = np.concatenate([b, d])
+        self.h.changeRowsBounds(self.m + self.s, self._row_idx, rhs, rhs)
+
+    def _objective(self, score_cost: float, slack_cost: float) -> None:
+        if self._costs == (score_cost, slack_cost):
+            return
+        self._costs = (score_cost, slack_cost)
+        self.h.changeColCost(0, score_cost)
+        self.h.changeColsCost(
+            self.m + self.s, self._slack_cols, np.full(self.m + self.s, slack_cost)
+        )
+
+    def _run(self) -> int:
+        """Solve; with a working set, add reference units that price out (negative reduced cost
+        -a_j'pi) until none does, so the answer is optimal for the full reference set (exact)."""
+        while True:
+            status = self._run_once()
+            if not self._missing.any() or status in (STATUS_UNBOUNDED, STATUS_OTHER):
+                return status  # more columns cannot bound an unbounded minimisation
+            missing = np.flatnonzero(self._missing)
+            if status == STATUS_INFEASIBLE:
+                self._add_columns(missing[: max(32, len(missing) // 4)])
+                continue
+            pi = np.asarray(self.h.getSolution().row_dual)
+            reduced = -(pi @ self._A[:, missing])
+            bad = np.flatnonzero(reduced < -1e-9)
+            if len(bad) == 0:
+                return status
+            self._add_columns(missing[bad[np.argsort(reduced[bad])[:16]]])
+
+    def _run_once(self) -> int:
+        self.h.run()
+        st = self.h.getModelStatus()
+        if st == highspy.HighsModelStatus.kOptimal:
+            return STATUS_OPTIMAL
+        if st == highspy.HighsModelStatus.kInfeasible:
+            return STATUS_INFEASIBLE
+        if st in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            # clear the basis: a warm start from an unbounded ray confuses the next unit's solve
+            self.h.clearSolver()
+            return STATUS_UNBOUNDED if st == highspy.HighsModelStatus.kUnbounded else STATUS_INFEASIBLE
+        self.h.clearSolver()
+        return STATUS_OTHER
+
+    # -- LPs ------------------------------------------------------------------------------------------------
+    def radial(
+        self, x: np.ndarray, y: np.ndarray, orientation: str,
+        mask_in: np.ndarray | None = None, mask_out: np.ndarray | None = None,
+    ) -> tuple[int, float]:
+        """Radial LP for the point ``(x, y)``; returns (status, score theta or phi)."""
+        zm, zs = np.zeros(self.m), np.zeros(self.s)
+        if orientation == "input":
+            mi = np.ones(self.m, bool) if mask_in is None else mask_in
+            self._set(np.where(mi, x, 0.0), np.where(mi, 0.0, x), zs, np.asarray(y, float))
+            self._objective(1.0, 0.0)
+        else:
+            mo = np.ones(self.s, bool) if mask_out is None else mask_out
+            self._set(zm, np.asarray(x, float), np.where(mo, y, 0.0), np.where(mo, 0.0, y))
+            self._objective(-1.0, 0.0)
+        status = self._run()
+        if status != STATUS_OPTIMAL:
+            return status, np.nan
+        score = float(self.h.getSolution().col_value[0])
+        if orientation == "output" and score <= 1e-12:
+            # phi = 0: no reference combination produces any output with these inputs (te would be inf)
+            return STATUS_INFEASIBLE, np.nan
+        return status, score
+
+    def all_duals_positive(self) -> bool:
+        """True if every input/output row has a non-zero dual: then, by complementary slackness, every
+        optimal solution of the last LP has zero slacks and the slack phase can be skipped (exactly)."""
+        duals = np.asarray(self.h.getSolution().row_dual[: self.m + self.s])
+        return bool(np.all(np.abs(duals) > DUAL_TOL))
+
+    def max_slacks(self, x_t: np.ndarray, y_t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """Maximise the sum of slacks at the projected point ``(x_t, y_t)``."""
+        self._set(np.zeros(self.m), x_t, np.zeros(self.s), y_t)
+        self._objective(0.0, -1.0)
+        status = self._run()
+        if status != STATUS_OPTIMAL:
+            return status, np.full(self.m, np.nan), np.full(self.s, np.nan)
+        v = np.asarray(self.h.getSolution().col_value)
+        s_in = v[self._slack_cols[: self.m]]
+        s_out = v[self._slack_cols[self.m:]]
+        return status, np.where(s_in > SLACK_TOL, s_in, 0.0), np.where(s_out > SLACK_TOL, s_out, 0.0)
+
+    def lambdas(self) -> tuple[np.ndarray, np.ndarray]:
+        """Non-zero lambdas of the last solve as (reference index, weight)."""
+        lam = np.asarray(self.h.getSolution().col_value)[self._lam_cols]
+        idx = np.flatnonzero(lam > 1e-10)
+        order = np.argsort(self._lam_ref[idx])
+        return self._lam_ref[idx][order], lam[idx][order]
+
+    def solve_unit(self, x: np.ndarray, y: np.ndarray, orientation: str, slacks: str) -> UnitSolution:
+        """Radial score, then slacks by ``slacks`` in {"multi-stage", "two-stage", "none"}."""
+        status, score = self.radial(x, y, orientation)
+        if status != STATUS_OPTIMAL:
+            nan_m, nan_s = np.full(self.m, np.nan), np.full(self.s, np.nan)
+            return UnitSolution(status, np.nan, nan_m, nan_s, np.zeros(0, int), np.zeros(0))
+        x_r, y_r = (score * x, y) if orientation == "input" else (x, score * y)
+        if slacks == "none" or self.all_duals_positive():
+            idx, w = self.lambdas()
+            return UnitSolution(status, score, np.zeros(self.m), np.zeros(self.s), idx, w)
+        # slack LPs run on a twin model so that each keeps a warm basis for its own kind of LP
+        twin = self._twin()
+        x_t, y_t = twin._stages(x_r.astype(float), y_r.astype(float), orientation, slacks)
+        idx, w = twin.lambdas()
+        return UnitSolution(status, score, x_r - x_t, y_t - y_r, idx, w)
+
+    def _twin(self) -> EnvelopmentLP:
+        if self._twin_lp is None:
+            self._twin_lp = EnvelopmentLP(self._X_all, self._Y_all, self._rts, self._working)
+        return self._twin_lp
+
+    def _stages(
+        self, x_t: np.ndarray, y_t: np.ndarray, orientation: str, slacks: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Projected efficient point: two-stage (max sum of slacks) or DEAP's multi-stage radial steps."""
+        for _ in range(self.m + self.s + 1):
+            _, s_in, s_out = self.max_slacks(x_t, y_t)
+            if slacks == "two-stage" or not (s_in.any() or s_out.any()):
+                return x_t - s_in, y_t + s_out
+            x_t, y_t = self._stage_step(x_t, y_t, s_in, s_out, orientation)
+        _, s_in, s_out = self.max_slacks(x_t, y_t)
+        return x_t - s_in, y_t + s_out
+
+    def _stage_step(
+        self, x_t: np.ndarray, y_t: np.ndarray, s_in: np.ndarray, s_out: np.ndarray, orientation: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One multi-stage step (Coelli 1998): a radial movement of the slack variables only.
+
+        Input slacks are removed first (radial contraction of the inputs with slack, the others held at
+        their projected values), then output slacks (radial expansion of the outputs with slack).
+        """
+        if s_in.any():
+            status, t = self.radial(x_t, y_t, "input", mask_in=s_in > 0)
+            if status == STATUS_OPTIMAL:
+                return np.where(s_in > 0, t * x_t, x_t), y_t
+        status, p = self.radial(x_t, y_t, "output", mask_out=s_out > 0)
+        if status == STATUS_OPTIMAL and np.isfinite(p):
+            return x_t, np.where(s_out > 0, p * y_t, y_t)
+        return x_t - s_in, y_t + s_out
+
+
+SUBCHUNK = 256  # units per model: its working set of reference units is rebuilt for each sub-chunk
+SEED = 24  # reference units in a fresh working set (plus the extremes of each variable)
+
+
+def seed_working_set(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray
+) -> np.ndarray | None:
+    """Reference units near a group of similar units (log-space centroid) plus each variable's extreme
+    units; ``None`` (use all) when the reference set is small.  Only speed depends on this choice."""
+    n = X_ref.shape[1]
+    if n <= 2 * SEED:
+        return None
+    ref = np.log(np.maximum(np.vstack([X_ref, Y_ref]), 1e-12))
+    centre = np.log(np.maximum(np.vstack([X, Y]), 1e-12)).mean(axis=1)
+    near = np.argsort(((ref - centre[:, None]) ** 2).sum(axis=0))[:SEED]
+    extremes = np.concatenate([X_ref.argmin(axis=1), Y_ref.argmax(axis=1)])
+    return np.unique(np.concatenate([near, extremes]))
+
+
+def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool):
+    """Yield (unit index, model): a fresh column-generation model every SUBCHUNK units, or (``colgen``
+    False: the plain method) one model with every reference unit."""
+    if not colgen:
+        lp = EnvelopmentLP(X_ref, Y_ref, rts)
+        yield from ((u, lp) for u in range(X.shape[1]))
+        return
+    for start in range(0, X.shape[1], SUBCHUNK):
+        stop = min(start + SUBCHUNK, X.shape[1])
+        working = seed_working_set(X_ref, Y_ref, X[:, start:stop], Y[:, start:stop])
+        lp = EnvelopmentLP(X_ref, Y_ref, rts, working)
+        for u in range(start, stop):
+            yield u, lp
+
+
+def solve_chunk(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
+    rts: str, orientation: str, slacks: str, colgen: bool = True,
+) -> dict[str, np.ndarray]:
+    """Solve units (columns of ``X``, ``Y``) against one reference set; picklable for process/Dask pools."""
+    k = X.shape[1]
+    out = {
+        "status": np.zeros(k, np.int8), "score": np.full(k, np.nan),
+        "s_in": np.full((k, X.shape[0]), np.nan), "s_out": np.full((k, Y.shape[0]), np.nan),
+    }
+    rows, peers, weights = [], [], []
+    for u, lp in _models(X_ref, Y_ref, X, Y, rts, colgen):
+        sol = lp.solve_unit(X[:, u], Y[:, u], orientation, slacks)
+        out["status"][u], out["score"][u] = sol.status, sol.score
+        out["s_in"][u], out["s_out"][u] = sol.s_in, sol.s_out
+        rows.append(np.full(len(sol.peers), u))
+        peers.append(sol.peers)
+        weights.append(sol.weights)
+    out["lam_unit"] = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
+    out["lam_peer"] = np.concatenate(peers).astype(np.int64) if peers else np.zeros(0, np.int64)
+    out["lam_weight"] = np.concatenate(weights) if weights else np.zeros(0)
+    return out
+
+
+def radial_chunk(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
+) -> dict[str, np.ndarray]:
+    """Radial scores only (no slacks, no lambdas) of units against one reference set."""
+    k = X.shape[1]
+    status = np.zeros(k, np.int8)
+    score = np.full(k, np.nan)
+    for u, lp in _models(X_ref, Y_ref, X, Y, rts, True):
+        status[u], score[u] = lp.radial(X[:, u], Y[:, u], orientation)
+    return {"status": status, "score": score}
+

@@ -1,0 +1,333 @@
+"""Data envelopment analysis (DEA) with DEAP 2.1's conventions, solved fast with a reusable HiGHS model.
+
+Input-oriented envelopment LP for unit o (Charnes, Cooper and Rhodes 1978; Banker, Charnes and Cooper 1984)::
+
+    min theta  s.t.  X lam <= theta x_o,  Y lam >= y_o,  lam >= 0,  sum(lam) in R
+
+with R = [0, inf) (CRS), {1} (VRS), [0, 1] (NIRS), [1, inf) (NDRS).  Output orientation maximises phi subject
+to ``X lam <= x_o, Y lam >= phi y_o`` and reports ``te = 1 / phi`` (<= 1), as DEAP does.
+
+Slacks (Coelli 1996, 1998): ``"two-stage"`` maximises the sum of slacks at the radial projection;
+``"multi-stage"`` (DEAP's default) replaces that by a sequence of radial movements of only the variables that
+still have slack, so the projected point keeps a mix as close as possible to the unit's own.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from spillover.errors import DEAError, InfeasibleWarning, format_items
+from spillover.productivity import _engine as E
+from spillover.productivity._validate import as_frame, check_data, check_option, normaliser
+
+__all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_label"]
+
+RTS = Literal["crs", "vrs", "nirs", "ndrs"]
+Orientation = Literal["input", "output"]
+Slacks = Literal["multi-stage", "two-stage", "none"]
+Method = Literal["fast", "plain"]
+SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of the last digit
+_STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
+
+
+@dataclass(frozen=True)
+class DEAResult:
+    """Result of :func:`dea` (read-only).
+
+    Attributes
+    ----------
+    efficiency
+        Technical efficiency (``theta``, or ``1/phi`` in output orientation); NaN where the LP is infeasible.
+    input_slacks, output_slacks
+        Slacks after the radial movement (DEAP's "slack movement", reported as positive numbers).
+    peer_table
+        Long frame ``unit, peer, weight`` of the non-zero lambdas.
+    scale
+        For VRS: ``crste``, ``vrste``, ``scale`` (= crste / vrste) and ``rts`` ("irs", "drs" or "-" as DEAP
+        labels it); ``None`` otherwise.
+    status
+        "optimal", "infeasible", "unbounded" or "failed" per unit.
+    """
+
+    efficiency: pd.Series
+    inputs: pd.DataFrame
+    outputs: pd.DataFrame
+    input_slacks: pd.DataFrame
+    output_slacks: pd.DataFrame
+    peer_table: pd.DataFrame
+    status: pd.Series
+    rts: str
+    orientation: str
+    slack_method: str
+    reference_names: pd.Index
+    scale: pd.DataFrame | None = None
+    _phi: pd.Series | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> pd.Index:
+        """Unit names, in the order of the data."""
+        return self.efficiency.index
+
+    @property
+    def n_infeasible(self) -> int:
+        """Number of units whose LP had no optimal solution (their scores are NaN)."""
+        return int((self.status != "optimal").sum())
+
+    @property
+    def radial_factor(self) -> pd.Series:
+        """The LP's radial factor: theta (input orientation) or phi = 1 / te (output orientation)."""
+        return self.efficiency if self.orientation == "input" else 1.0 / self.efficiency
+
+    @property
+    def slacks(self) -> pd.DataFrame:
+        """Input and output slacks side by side (columns keyed "input" / "output")."""
+        return pd.concat({"input": self.input_slacks, "output": self.output_slacks}, axis=1)
+
+    @property
+    def input_targets(self) -> pd.DataFrame:
+        """Projected inputs: radial movement (input orientation only) minus slacks."""
+        radial = self.inputs.mul(self.efficiency, axis=0) if self.orientation == "input" else self.inputs
+        return radial - self.input_slacks
+
+    @property
+    def output_targets(self) -> pd.DataFrame:
+        """Projected outputs: radial movement (output orientation only) plus slacks."""
+        output = self.orientation == "output"
+        radial = self.outputs.mul(self.radial_factor, axis=0) if output else self.outputs
+        return radial + self.output_slacks
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """Input and output targets side by side (columns keyed "input" / "output")."""
+        return pd.concat({"input": self.input_targets, "output": self.output_targets}, axis=1)
+
+    @property
+    def lambdas(self) -> pd.DataFrame:
+        """Dense lambda matrix (units x reference units).  Prefer :attr:`peer_table` for large N."""
+        out = pd.DataFrame(0.0, index=self.names, columns=self.reference_names)
+        rows = self.names.get_indexer(self.peer_table["unit"])
+        cols = self.reference_names.get_indexer(self.peer_table["peer"])
+        values = out.to_numpy(copy=True)
+        values[rows, cols] = self.peer_table["weight"].to_numpy()
+        return pd.DataFrame(values, index=self.names, columns=self.reference_names)
+
+    @property
+    def peers(self) -> pd.Series:
+        """Peers of each unit (tuple of names, in reference order)."""
+        g = self.peer_table.groupby("unit", sort=False)["peer"].agg(tuple)
+        return g.reindex(self.names).apply(lambda v: v if isinstance(v, tuple) else ()).rename("peers")
+
+    @property
+    def peer_weights(self) -> pd.Series:
+        """Lambda weights of the peers (tuples, same order as :attr:`peers`)."""
+        g = self.peer_table.groupby("unit", sort=False)["weight"].agg(tuple)
+        return g.reindex(self.names).apply(lambda v: v if isinstance(v, tuple) else ()).rename("peer_weights")
+
+    @property
+    def peer_count(self) -> pd.Series:
+        """How many times each reference unit is a peer of another unit (DEAP's "peer count")."""
+        other = self.peer_table[self.peer_table["unit"] != self.peer_table["peer"]]
+        return other["peer"].value_counts().reindex(self.reference_names, fill_value=0).rename("peer_count")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per unit: te (+ crste, vrste, scale, rts for VRS), slacks, targets and peers."""
+        parts = [self.efficiency.rename("te").to_frame()]
+        if self.scale is not None:
+            parts.append(self.scale)
+        parts += [
+            self.input_slacks.add_prefix("slack_"), self.output_slacks.add_prefix("slack_"),
+            self.input_targets.add_prefix("target_"), self.output_targets.add_prefix("target_"),
+        ]
+        frame = pd.concat(parts, axis=1)
+        frame["peers"] = self.peers.apply(lambda t: " ".join(str(p) for p in t))
+        frame["status"] = self.status
+        return frame
+
+    def __repr__(self) -> str:
+        return (f"DEAResult(rts={self.rts!r}, orientation={self.orientation!r}, units={len(self.names)}, "
+                f"mean te={self.efficiency.mean():.4f}, infeasible={self.n_infeasible})")
+
+
+def dea(
+    inputs: Any,
+    outputs: Any,
+    *,
+    rts: RTS = "crs",
+    orientation: Orientation = "input",
+    slacks: Slacks = "multi-stage",
+    names: Sequence[Any] | None = None,
+    reference: tuple[Any, Any] | None = None,
+    scale: bool | None = None,
+    method: Method = "fast",
+    backend: E.Backend = "serial",
+    n_jobs: int | None = None,
+) -> DEAResult:
+    """Data envelopment analysis, with DEAP 2.1's conventions.
+
+    Parameters
+    ----------
+    inputs, outputs
+        Tables (units x variables): DataFrame, Series or 2-D array; a DataFrame's index names the units.
+        Values must be finite and non-negative, with at least one positive input and output per unit.
+    rts
+        Returns to scale: ``"crs"``, ``"vrs"``, ``"nirs"`` or ``"ndrs"``.
+    orientation
+        ``"input"`` (min theta) or ``"output"`` (max phi, reported as te = 1/phi).
+    slacks
+        ``"multi-stage"`` (DEAP's default), ``"two-stage"`` (max sum of slacks) or ``"none"`` (scores only).
+    names
+        Unit names (default: the index of ``inputs`` or 1..n).
+    reference
+        Optional ``(inputs, outputs)`` of a separate reference technology to evaluate the units against
+        (e.g. another period's frontier); scores may then exceed 1 or the LP be infeasible (NaN + warning).
+    scale
+        Also compute CRS and NIRS scores for scale efficiency and DEAP's irs/drs labels (default: for VRS).
+    method
+        ``"fast"``: reduce the reference set to the frontier first and solve each unit by column generation
+        over it (both exact, see ``_engine`` and ``_highs``); ``"plain"``: one LP per unit against every
+        reference unit.
+    backend, n_jobs
+        ``"serial"``, ``"processes"`` (a process pool of ``n_jobs`` workers, default all cores) or ``"dask"``
+        (the active ``dask.distributed`` Client, or dask's default scheduler; needs ``spillover[dask]``).
+
+    Returns
+    -------
+    DEAResult
+
+    Examples
+    --------
+    DEAP 2.1's example 1 (Coelli 1996): 5 firms, 1 output, 2 inputs, CRS, input orientation.
+
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"x1": [2, 2, 6, 3, 6], "x2": [5, 4, 6, 2, 2]}, index=[1, 2, 3, 4, 5])
+    >>> y = pd.DataFrame({"y": [1, 2, 3, 1, 2]}, index=[1, 2, 3, 4, 5])
+    >>> res = dea(x, y, rts="crs")
+    >>> res.efficiency.round(3).tolist()
+    [0.5, 1.0, 0.833, 0.714, 1.0]
+    >>> res.input_slacks.round(3).loc[1].tolist()
+    [0.0, 0.5]
+    """
+    check_option("rts", rts, RTS)
+    check_option("orientation", orientation, Orientation)
+    check_option("slacks", slacks, Slacks)
+    check_option("method", method, Method)
+    check_option("backend", backend, E.Backend)
+    if scale and rts != "vrs":
+        raise DEAError(f"scale efficiency compares CRS with VRS scores; use rts='vrs' (got rts={rts!r}) or "
+                       "leave scale unset.")
+    X = as_frame(inputs, "inputs", names)
+    Y = as_frame(outputs, "outputs", None if names is None else names, n_rows=len(X))
+    Y.index = X.index
+    check_data(X, Y, frontier=reference is None)  # with a reference set, it is the one that must span
+    if reference is None:
+        Xr, Yr = X, Y
+    else:
+        Xr = as_frame(reference[0], "inputs", None)
+        Yr = as_frame(reference[1], "outputs", None, n_rows=len(Xr))
+        Yr.index = Xr.index
+        _check_reference(X, Y, Xr, Yr)
+    return _dea_frames(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks,
+                       scale=(rts == "vrs") if scale is None else scale, method=method,
+                       backend=backend, n_jobs=n_jobs, same=reference is None)
+
+
+def _check_reference(X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame) -> None:
+    if list(Xr.columns) != list(X.columns) or list(Yr.columns) != list(Y.columns):
+        raise DEAError("the reference technology must have the same input and output columns as the data; "
+                       f"got {list(Xr.columns)}/{list(Yr.columns)} vs {list(X.columns)}/{list(Y.columns)}.")
+    check_data(Xr, Yr, where=" in the reference set")
+
+
+def _dea_frames(
+    X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame, *, rts: str, orientation: str,
+    slacks: str, scale: bool, method: str, backend: str, n_jobs: int | None, same: bool,
+) -> DEAResult:
+    """Validated frames -> normalised arrays -> engine -> labelled result."""
+    xa, ya, xra, yra = (f.to_numpy().T for f in (X, Y, Xr, Yr))
+    sx, sy = normaliser(xa, xra), normaliser(ya, yra)
+    xn, yn, xrn, yrn = xa / sx[:, None], ya / sy[:, None], xra / sx[:, None], yra / sy[:, None]
+    if method == "fast" and same:
+        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
+                             n_jobs=n_jobs)
+        ref = raw["reference"]
+    else:
+        ref = E.frontier_set(xrn, yrn, rts, backend, n_jobs) if method == "fast" else None
+        raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=slacks,
+                         backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast")
+    te = raw["score"] if orientation == "input" else 1.0 / raw["score"]
+    status = pd.Series([_STATUS[int(s)] for s in raw["status"]], index=X.index, name="status")
+    _warn_infeasible(status, X.index)
+    peer_table = pd.DataFrame({
+        "unit": X.index[raw["lam_unit"]], "peer": Xr.index[raw["lam_peer"]], "weight": raw["lam_weight"],
+    })
+    scale_frame = None
+    if scale:
+        scale_frame = _scale(te, xn, yn, xrn, yrn, ref, orientation, backend, n_jobs, X.index)
+    return DEAResult(
+        efficiency=pd.Series(te, index=X.index, name="te"),
+        inputs=X, outputs=Y,
+        input_slacks=pd.DataFrame(raw["s_in"] * sx, index=X.index, columns=X.columns),
+        output_slacks=pd.DataFrame(raw["s_out"] * sy, index=X.index, columns=Y.columns),
+        peer_table=peer_table, status=status, rts=rts, orientation=orientation, slack_method=slacks,
+        reference_names=Xr.index, scale=scale_frame,
+    )
+
+
+def _warn_infeasible(status: pd.Series, index: pd.Index, where: str = "") -> None:
+    bad = index[(status != "optimal").to_numpy()]
+    if len(bad):
+        warnings.warn(
+            f"{len(bad)} DEA linear programme(s){where} had no optimal solution "
+            f"(unit(s) {format_items(bad)}: "
+            f"{format_items(status[status != 'optimal'].unique())}); their scores are NaN, not 0.",
+            InfeasibleWarning, stacklevel=4,
+        )
+
+
+def _te(score: np.ndarray, orientation: str) -> np.ndarray:
+    return score if orientation == "input" else 1.0 / score
+
+
+def _scale(
+    vrs_te: np.ndarray, xn: np.ndarray, yn: np.ndarray, xrn: np.ndarray, yrn: np.ndarray,
+    ref: np.ndarray | None, orientation: str, backend: str, n_jobs: int | None, index: pd.Index,
+) -> pd.DataFrame:
+    """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one)."""
+    def scores(kind: str, units: np.ndarray) -> np.ndarray:
+        sub = ref if ref is None else E.frontier_direct(xrn, yrn, kind, ref, backend, n_jobs)
+        cols = np.arange(xrn.shape[1]) if sub is None else sub
+        res = E.radial_scores(xrn[:, cols], yrn[:, cols], xn[:, units], yn[:, units], kind, orientation,
+                              backend, n_jobs)
+        return _te(res["score"], orientation)
+
+    everyone = np.arange(xn.shape[1])
+    crs = scores("crs", everyone)
+    frame = pd.DataFrame({"crste": crs, "vrste": vrs_te, "scale": crs / vrs_te}, index=index)
+    differs = np.flatnonzero(~(np.abs(vrs_te - crs) < SCALE_TOL))
+    nirs = np.full(len(everyone), np.nan)
+    if len(differs):
+        nirs[differs] = scores("nirs", differs)
+    frame["rts"] = [scale_label(c, v, n) for c, v, n in zip(crs, vrs_te, nirs)]
+    return frame
+
+
+def scale_label(crste: float, vrste: float, nirste: float) -> str:
+    """DEAP's scale label.
+
+    "-" if |vrste - crste| < 0.0005, else "drs" if the NIRS score equals the VRS score (to the same 0.0005),
+    else "irs".
+
+    >>> scale_label(0.5, 1.0, 0.5), scale_label(0.8, 0.9, 0.9), scale_label(1.0, 1.0, 1.0)
+    ('irs', 'drs', '-')
+    """
+    if not np.isfinite(crste) or not np.isfinite(vrste):
+        return ""
+    if abs(vrste - crste) < SCALE_TOL:
+        return "-"
+    return "drs" if abs(nirste - vrste) < SCALE_TOL else "irs"

@@ -1,0 +1,337 @@
+"""Malmquist total factor productivity index (Färe, Grosskopf, Norris and Zhang 1994), DEAP 2.1 conventions.
+
+With te_a(b) the CRS technical efficiency of the data of period b against the frontier of period a (input
+orientation: theta; output orientation: 1/phi, identical under CRS), the change from t to t+1 is::
+
+    effch  = te_{t+1}(t+1) / te_t(t)
+    techch = sqrt[ te_t(t+1) / te_{t+1}(t+1)  *  te_t(t) / te_{t+1}(t) ]
+    tfpch  = effch * techch
+    pech   = vrste_{t+1}(t+1) / vrste_t(t),     sech = effch / pech
+
+Indices are labelled by the later period.  Period means and unit means are geometric; the overall mean is the
+geometric mean of the period means; "mean" rows of the distance tables are arithmetic (all as in DEAP).
+Cross-period distances are CRS only.  Frontiers: ``"adjacent"`` (contemporaneous, DEAP), ``"sequential"``
+(frontier t spans all periods <= t; Shestalova 2003) or ``"global"`` (Pastor and Lovell 2005: tfpch is the
+ratio of CRS scores against the frontier of all periods pooled; effch and pech are contemporaneous and
+techch = tfpch / effch).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from spillover.errors import DEAError, InfeasibleWarning, format_items
+from spillover.productivity import _engine as E
+from spillover.productivity._validate import check_data, check_option, normaliser
+from spillover.productivity.dea import Orientation
+
+__all__ = ["malmquist", "MalmquistResult", "Frontier", "INDICES", "geometric_mean"]
+
+Frontier = Literal["adjacent", "sequential", "global"]
+INDICES = ["effch", "techch", "pech", "sech", "tfpch"]
+
+
+def geometric_mean(values: pd.DataFrame | pd.Series, axis: int = 0) -> Any:
+    """Geometric mean ignoring NaN (DEAP's averaging of Malmquist indices).
+
+    >>> float(geometric_mean(pd.Series([1.0, 4.0])))
+    2.0
+    """
+    return np.exp(np.log(values).mean(axis=axis))
+
+
+@dataclass(frozen=True)
+class MalmquistResult:
+    """Result of :func:`malmquist` (read-only).
+
+    Attributes
+    ----------
+    indices
+        effch, techch, pech, sech, tfpch per (unit, period), labelled by the later period.
+    distances
+        crs_prev (te against the previous period's frontier), crs, crs_next, vrs per (unit, period); with the
+        global frontier also crs_global.  NaN where undefined (first/last period) or infeasible.
+    """
+
+    indices: pd.DataFrame
+    distances: pd.DataFrame
+    id_name: str
+    time_name: str
+    orientation: str
+    frontier: str
+    n_infeasible: int
+
+    @property
+    def period_means(self) -> pd.DataFrame:
+        """Geometric means over units, one row per (later) period (DEAP's annual means)."""
+        return self.indices.groupby(level=self.time_name).apply(geometric_mean)
+
+    @property
+    def unit_means(self) -> pd.DataFrame:
+        """Geometric means over periods, one row per unit (DEAP's firm means)."""
+        return self.indices.groupby(level=self.id_name, sort=False).apply(geometric_mean)
+
+    @property
+    def mean(self) -> pd.Series:
+        """Overall mean: the geometric mean of the period means (DEAP)."""
+        return geometric_mean(self.period_means).rename("mean")
+
+    @property
+    def distance_means(self) -> pd.DataFrame:
+        """Arithmetic means of the distances per period (DEAP's "mean" rows)."""
+        return self.distances.groupby(level=self.time_name).mean()
+
+    @property
+    def n_infeasible_by_period(self) -> pd.Series:
+        """Number of NaN (infeasible) distances per period."""
+        core = self.distances.drop(columns=[c for c in ("crs_prev", "crs_next") if c in self.distances])
+        return core.isna().any(axis=1).groupby(level=self.time_name).sum().rename("n_infeasible")
+
+    def to_panel_frame(self, prefix: str = "") -> pd.DataFrame:
+        """(id, period)-indexed columns ready for :meth:`SpatialPanel.with_data`.
+
+        Columns: the five indices (NaN in the first period) and ``tfp`` = cumulative TFP index (product of
+        tfpch, 1 in the first period), each prefixed by ``prefix``.
+        """
+        full = self.indices.reindex(self.distances.index)
+        first = self.distances.index.get_level_values(self.time_name) == self.periods[0]
+        growth = full["tfpch"].where(~first, 1.0)
+        full["tfp"] = growth.groupby(level=self.id_name, sort=False).cumprod()
+        return full.add_prefix(prefix)
+
+    @property
+    def periods(self) -> pd.Index:
+        """All periods, sorted."""
+        return self.distances.index.get_level_values(self.time_name).unique().sort_values()
+
+    def summary(self) -> pd.DataFrame:
+        """Period means plus the overall mean as a last row "mean", and ``n_nan``: how many units have no
+        tfpch in that period (infeasible distances; the means skip them)."""
+        pm = self.period_means
+        table = pd.concat([pm, self.mean.to_frame().T.set_axis(["mean"])])
+        n_nan = self.indices["tfpch"].isna().groupby(level=self.time_name).sum()
+        table["n_nan"] = [*n_nan.reindex(pm.index).astype(int), int(n_nan.sum())]
+        return table
+
+    def __repr__(self) -> str:
+        m = self.mean
+        return (f"MalmquistResult(frontier={self.frontier!r}, orientation={self.orientation!r}, "
+                f"periods={len(self.periods)}, tfpch={m['tfpch']:.4f}, infeasible={self.n_infeasible})")
+
+
+def malmquist(
+    data: Any,
+    *,
+    id: str | None = None,
+    time: str | None = None,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    orientation: Orientation = "input",
+    frontier: Frontier = "adjacent",
+    backend: E.Backend = "serial",
+    n_jobs: int | None = None,
+) -> MalmquistResult:
+    """Malmquist TFP index and its decomposition, as DEAP 2.1 computes it (plus other frontiers).
+
+    Parameters
+    ----------
+    data
+        Long frame with one row per (unit, period), or a :class:`spillover.SpatialPanel` (its id and time
+        names are used when ``id``/``time`` are not given).
+    id, time
+        Unit and period columns.
+    inputs, outputs
+        Column names.
+    orientation
+        ``"input"`` or ``"output"`` (affects pech/sech only; effch, techch and tfpch are CRS).
+    frontier
+        ``"adjacent"`` (DEAP), ``"sequential"`` or ``"global"``.
+    backend, n_jobs
+        As in :func:`spillover.productivity.dea`; frontiers are solved in parallel.
+
+    Returns
+    -------
+    MalmquistResult
+
+    Examples
+    --------
+    DEAP 2.1's example 4 (Coelli 1996), first two years:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"firm": [1, 2, 3, 4, 5] * 2, "year": [1] * 5 + [2] * 5,
+    ...                    "y": [1, 2, 3, 4, 5, 1, 3, 4, 3, 5], "x": [2, 4, 3, 5, 6, 2, 4, 3, 5, 5]})
+    >>> res = malmquist(df, id="firm", time="year", inputs=["x"], outputs=["y"], orientation="output")
+    >>> res.period_means.round(3).loc[2].tolist()
+    [0.844, 1.333, 0.955, 0.883, 1.125]
+    """
+    check_option("orientation", orientation, Orientation)
+    check_option("frontier", frontier, Frontier)
+    check_option("backend", backend, E.Backend)
+    frame, id, time = _long_frame(data, id, time)
+    units, periods, X, Y = _cube(frame, id, time, list(inputs), list(outputs))
+    dist, n_bad, arrays = _distances(X, Y, units, periods, id, time, orientation, frontier, backend, n_jobs)
+    indices = _indices(arrays, frontier, units, periods)
+    return MalmquistResult(indices=indices, distances=dist, id_name=id, time_name=time,
+                           orientation=orientation, frontier=frontier, n_infeasible=n_bad)
+
+
+def _long_frame(data: Any, id: str | None, time: str | None) -> tuple[pd.DataFrame, str, str]:
+    if hasattr(data, "data") and hasattr(data, "id_name") and hasattr(data, "time_name"):  # SpatialPanel
+        id = id or data.id_name
+        time = time or data.time_name
+        return data.data.reset_index(), id, time
+    if not isinstance(data, pd.DataFrame):
+        raise DEAError(f"malmquist needs a long DataFrame or a SpatialPanel; got {type(data).__name__}.")
+    if id is None or time is None:
+        raise DEAError("give the unit and period columns: malmquist(df, id='firm', time='year', ...).")
+    return data, id, time
+
+
+def _cube(
+    frame: pd.DataFrame, id: str, time: str, inputs: list[str], outputs: list[str]
+) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
+    """Validate and reshape to arrays (periods x variables x units)."""
+    missing = [c for c in [id, time, *inputs, *outputs] if c not in frame.columns]
+    if missing:
+        raise DEAError(f"column(s) {format_items(missing)} are not in the data; available: "
+                       f"{format_items(list(frame.columns), 20)}.")
+    if not inputs or not outputs:
+        raise DEAError("malmquist needs at least one input and one output column.")
+    dup = frame.duplicated([id, time])
+    if dup.any():
+        cells = list(frame.loc[dup, [id, time]].itertuples(index=False, name=None))
+        raise DEAError(f"duplicate (unit, period) rows: {format_items(cells)}; keep one row per unit and "
+                       "period.")
+    units = pd.Index(frame[id].drop_duplicates().tolist(), name=id)
+    periods = pd.Index(sorted(frame[time].unique()), name=time)
+    if len(periods) < 2:
+        raise DEAError(f"malmquist needs at least two periods; {time!r} has {len(periods)}.")
+    _check_balanced(frame, id, time, units, periods)
+    wide = frame.set_index([time, id])
+    X = np.empty((len(periods), len(inputs), len(units)))
+    Y = np.empty((len(periods), len(outputs), len(units)))
+    for k, t in enumerate(periods):
+        part = wide.loc[t].reindex(units)
+        xt, yt = part[inputs].astype(float), part[outputs].astype(float)
+        check_data(xt, yt, where=f" in period {t!r}")
+        X[k], Y[k] = xt.to_numpy().T, yt.to_numpy().T
+    return units, periods, X, Y
+
+
+def _check_balanced(frame: pd.DataFrame, id: str, time: str, units: pd.Index, periods: pd.Index) -> None:
+    counts = frame.groupby(id, sort=False)[time].nunique()
+    partial = counts[counts < len(periods)]
+    if len(partial):
+        present = frame.groupby(id, sort=False)[time].apply(set)
+        detail = [f"{u!r} (missing {format_items(sorted(set(periods) - present[u]), 5)})"
+                  for u in partial.index]
+        raise DEAError(
+            f"the Malmquist index needs a balanced panel; {len(partial)} unit(s) are present in some periods "
+            f"only: {', '.join(detail[:10])}{' ...' if len(detail) > 10 else ''}. Drop them or fill the gaps."
+        )
+
+
+def _frontier_data(X: np.ndarray, Y: np.ndarray, frontier: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Reference data of the frontier of each period (adjacent: own period; sequential: periods <= t)."""
+    if frontier == "sequential":
+        return [(np.hstack(list(X[: k + 1])), np.hstack(list(Y[: k + 1]))) for k in range(len(X))]
+    return [(X[k], Y[k]) for k in range(len(X))]
+
+
+def _period_task(
+    Xf: np.ndarray, Yf: np.ndarray, evals: list[tuple[np.ndarray, np.ndarray]], vrs_eval: tuple | None,
+    orientation: str,
+) -> dict[str, Any]:
+    """CRS scores of several data sets and VRS scores of one against one frontier (picklable task)."""
+    crs_ref = E.frontier_set(Xf, Yf, "crs")
+    out: dict[str, Any] = {"crs": []}
+    for Xe, Ye in evals:
+        out["crs"].append(E.radial_scores(Xf[:, crs_ref], Yf[:, crs_ref], Xe, Ye, "crs", orientation))
+    if vrs_eval is not None:
+        vrs_ref = E.frontier_set(Xf, Yf, "vrs")
+        out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
+                                     orientation)
+    return out
+
+
+def _distances(
+    X: np.ndarray, Y: np.ndarray, units: pd.Index, periods: pd.Index, id: str, time: str,
+    orientation: str, frontier: str, backend: str, n_jobs: int | None,
+) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
+    T = len(periods)
+    sx = normaliser(*[X[k] for k in range(T)])  # one scale for all periods keeps periods comparable
+    sy = normaliser(*[Y[k] for k in range(T)])
+    Xn, Yn = X / sx[None, :, None], Y / sy[None, :, None]
+    refs = _frontier_data(Xn, Yn, frontier)
+    calls = []
+    for k in range(T):
+        evals = [(Xn[j], Yn[j]) for j in (k - 1, k, k + 1) if 0 <= j < T]
+        calls.append((refs[k][0], refs[k][1], evals, (Xn[k], Yn[k]), orientation))
+    if frontier == "global":
+        calls.append((np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None,
+                      orientation))
+    results = E._map(_period_task, calls, backend, E._n_jobs(n_jobs))
+    return _assemble(results, units, periods, id, time, orientation, frontier)
+
+
+def _assemble(
+    results: list[dict], units: pd.Index, periods: pd.Index, id: str, time: str, orientation: str,
+    frontier: str,
+) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
+    T, n = len(periods), len(units)
+    cols = ["crs_prev", "crs", "crs_next", "vrs"] + (["crs_global"] if frontier == "global" else [])
+    d = {c: np.full((T, n), np.nan) for c in cols}
+    bad: list[str] = []
+
+    def put(col: str, k: int, res: dict, against: Any) -> None:
+        score = res["score"] if orientation == "input" else 1.0 / res["score"]
+        d[col][k] = score
+        for u in np.flatnonzero(res["status"] != 0):
+            bad.append(f"{_py(units[u])!r} in {_py(periods[k])!r} against the {against} frontier")
+
+    for k in range(T):  # results[k] is the frontier of period k; its evals are periods k-1, k, k+1
+        crs = iter(results[k]["crs"])
+        for j, col in ((k - 1, "crs_next"), (k, "crs"), (k + 1, "crs_prev")):
+            if 0 <= j < T:
+                put(col, j, next(crs), repr(_py(periods[k])))
+        put("vrs", k, results[k]["vrs"], f"{_py(periods[k])!r} (VRS)")
+    if frontier == "global":
+        for k, res in enumerate(results[T]["crs"]):
+            put("crs_global", k, res, "global")
+    if bad:
+        shown = "; ".join(bad[:10]) + (f" (and {len(bad) - 10} more)" if len(bad) > 10 else "")
+        warnings.warn(f"{len(bad)} Malmquist distance LP(s) were infeasible and are NaN, not 0: {shown}.",
+                      InfeasibleWarning, stacklevel=4)
+    index = pd.MultiIndex.from_product([units, periods], names=[id, time])
+    frame = pd.DataFrame({c: d[c].T.reshape(-1) for c in cols}, index=index)
+    return frame, len(bad), {c: v.T for c, v in d.items()}
+
+
+def _py(value: Any) -> Any:
+    """numpy scalars as plain Python values (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _indices(
+    wide: dict[str, np.ndarray], frontier: str, units: pd.Index, periods: pd.Index
+) -> pd.DataFrame:
+    """effch, techch, pech, sech, tfpch from the (units x periods) distances, labelled by the later period."""
+    own, vrs = wide["crs"], wide["vrs"]
+    effch = own[:, 1:] / own[:, :-1]
+    if frontier == "global":
+        tfpch = wide["crs_global"][:, 1:] / wide["crs_global"][:, :-1]
+        techch = tfpch / effch
+    else:
+        techch = np.sqrt((wide["crs_prev"][:, 1:] / own[:, 1:]) * (own[:, :-1] / wide["crs_next"][:, :-1]))
+        tfpch = effch * techch
+    pech = vrs[:, 1:] / vrs[:, :-1]
+    sech = effch / pech
+    index = pd.MultiIndex.from_product([units, periods[1:]], names=[units.name, periods.name])
+    data = {"effch": effch, "techch": techch, "pech": pech, "sech": sech, "tfpch": tfpch}
+    return pd.DataFrame({k: v.reshape(-1) for k, v in data.items()}, index=index)
