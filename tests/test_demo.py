@@ -18,3 +18,9 @@ def test_demo_command_runs_every_stage():
     assert "Wald SDM vs SAR" in out
     assert "island 'Hainan' attached to its nearest: 'Guangdong'" in out
     assert "43 farms x 8 years (1990-1997)" in out
+
+
+def test_demo_reports_productivity():
+    out = CliRunner().invoke(main, ["demo"]).output
+    assert "Malmquist TFP of the states" in out and "Moran's I of cumulative TFP (1986 over 1970)" in out
+    assert "Malmquist indices by year (geometric means over farms)" in out

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from spillover import datasets, esda, spatial, weights
+from spillover import datasets, esda, productivity, spatial, weights
+from spillover.panel import SpatialPanel
 
 Echo = Callable[[str], None]
 
@@ -26,8 +27,23 @@ def run_demo(echo: Echo = print) -> None:
     moran = esda.moran_by_period(panel, "ln_gsp", w, permutations=999, seed=0)
     echo(_fmt(moran[["I", "z_rand", "p_rand", "p_sim"]].iloc[[0, len(moran) // 2, -1]]))
     _models(echo, panel, w)
+    _tfp(echo, panel, w)
     _china(echo)
     _rice(echo)
+
+
+def _tfp(echo: Echo, panel: SpatialPanel, w: object) -> None:
+    _section(echo, "Malmquist TFP of the states (output gsp; inputs pcap, pc, emp), DEAP conventions")
+    tfp = productivity.malmquist(panel, inputs=["pcap", "pc", "emp"], outputs=["gsp"])
+    echo(_fmt(tfp.summary().loc[["mean"], ["effch", "techch", "pech", "sech", "tfpch"]]))
+    with_tfp = panel.with_data(tfp.to_panel_frame()[["tfp"]])
+    last = with_tfp.subset(periods=[with_tfp.periods[-1]])
+    moran = esda.moran_by_period(last, "tfp", w, permutations=999, seed=0)
+    row = moran.iloc[0]
+    echo(
+        f"Moran's I of cumulative TFP ({last.periods[0]} over {panel.periods[0]}): I = {row['I']:.4f}, "
+        f"z = {row['z_rand']:.2f}, permutation p = {row['p_sim']:.3f}"
+    )
 
 
 def _models(echo: Echo, panel: object, w: object) -> None:
@@ -57,6 +73,10 @@ def _rice(echo: Echo) -> None:
         f"{rice['farm'].nunique()} farms x {rice['year'].nunique()} years "
         f"({rice['year'].min()}-{rice['year'].max()}), {len(rice)} rows, balanced: {balanced}"
     )
+    tfp = productivity.malmquist(rice, id="farm", time="year", inputs=["area", "labor", "npk", "other"],
+                                 outputs=["prod"])
+    echo("Malmquist indices by year (geometric means over farms):")
+    echo(_fmt(tfp.summary()[["effch", "techch", "pech", "sech", "tfpch"]]))
 
 
 def _section(echo: Echo, title: str) -> None:
