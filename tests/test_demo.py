@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from spillover.cli import main
 
 
-def test_demo_command_runs_every_stage():
+@pytest.fixture(scope="module")
+def demo_output() -> str:
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    out = result.output
+    return result.output
+
+
+def test_demo_runs_every_stage(demo_output):
+    out = demo_output
     assert "48 regions x 17 periods = 816 observations (balanced)" in out
     assert "Spatial weights: 48 regions, 214 links" in out  # states48.gal has 214 queen links
     assert "Global Moran's I of ln(gsp)" in out and "robust LM lag" in out
@@ -20,7 +26,7 @@ def test_demo_command_runs_every_stage():
     assert "43 farms x 8 years (1990-1997)" in out
 
 
-def test_demo_reports_productivity():
-    out = CliRunner().invoke(main, ["demo"]).output
+def test_demo_reports_productivity(demo_output):
+    out = demo_output
     assert "Malmquist TFP of the states" in out and "Moran's I of cumulative TFP (1986 over 1970)" in out
     assert "Malmquist indices by year (geometric means over farms)" in out
