@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import libpysal
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,28 +10,12 @@ from libpysal.graph import Graph
 from scipy import stats
 from shapely.geometry import box
 
-from spillover.datasets import us_states
 from spillover.errors import ModelError
 from spillover.panel import SpatialPanel
 from spillover.spatial.model import SpatialPanelModel
 from spillover.spatial.wald import TestResult, lr_test
 
 X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
-
-
-@pytest.fixture(scope="module")
-def us_panel() -> SpatialPanel:
-    return us_states()
-
-
-@pytest.fixture(scope="module")
-def us_w(us_panel) -> Graph:
-    gal = libpysal.io.open(libpysal.examples.get_path("states48.gal")).read()
-    adj = gal.to_adjlist(drop_islands=True)
-    ids = list(us_panel.ids)
-    adj["focal"] = [ids[int(i)] for i in adj["focal"]]
-    adj["neighbor"] = [ids[int(i)] for i in adj["neighbor"]]
-    return Graph.from_adjacency(adj).transform("r")
 
 
 @pytest.fixture(scope="module")

@@ -92,19 +92,6 @@ def cigar_w(cigar_panel: SpatialPanel) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def us_panel() -> SpatialPanel:
-    return spillover.datasets.us_states()
-
-
-@pytest.fixture(scope="module")
-def us_w(us_panel: SpatialPanel) -> Graph:
-    """states48.gal relabelled with the panel's state names (both alphabetical), row-standardised."""
-    to_name = dict(zip(CONTIGUOUS_48, us_panel.ids))
-    nb = {to_name[k]: [to_name[j] for j in v] for k, v in _gal_neighbors().items()}
-    return Graph.from_dicts(nb).transform("r")
-
-
-@pytest.fixture(scope="module")
 def us_sar_pair(us_panel: SpatialPanel, us_w: Graph) -> tuple:
     """FE and RE SAR fits on the US states (shared by several tests: each fit takes about a second)."""
     return lmt._fit_fe_re(us_panel, "ln_gsp", US_X, spillover.weights.to_sparse(us_w, us_panel.ids), "sar")

@@ -14,7 +14,6 @@ from libpysal.graph import Graph
 from scipy.optimize import minimize_scalar
 from shapely.geometry import box
 
-from spillover.datasets import us_states
 from spillover.errors import ModelError, PanelError, SpilloverError, UnbalancedPanelError, WeightsError
 from spillover.panel import SpatialPanel
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
@@ -24,25 +23,10 @@ X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 
 # ---------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def us_panel() -> SpatialPanel:
-    return us_states()
-
-
-@pytest.fixture(scope="module")
 def gal_w() -> libpysal.weights.W:
     w = libpysal.io.open(libpysal.examples.get_path("states48.gal")).read()
     w.transform = "r"  # a fresh W read for this test only
     return w
-
-
-@pytest.fixture(scope="module")
-def us_w(us_panel: SpatialPanel, gal_w: libpysal.weights.W) -> Graph:
-    """states48.gal (ids "0".."47" = states in alphabetical order) relabelled with state names, row-std."""
-    adj = gal_w.to_adjlist(drop_islands=True)
-    ids = list(us_panel.ids)
-    adj["focal"] = [ids[int(i)] for i in adj["focal"]]
-    adj["neighbor"] = [ids[int(i)] for i in adj["neighbor"]]
-    return Graph.from_adjacency(adj).transform("r")
 
 
 def lattice(rows: int, cols: int) -> tuple[gpd.GeoDataFrame, Graph]:

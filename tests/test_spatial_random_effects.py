@@ -41,22 +41,6 @@ N_US, T_US = 48, 17
 
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def us_panel() -> SpatialPanel:
-    return spillover.datasets.us_states()
-
-
-@pytest.fixture(scope="module")
-def us_w(us_panel: SpatialPanel) -> Graph:
-    """states48.gal (ids "0".."47" = the states in alphabetical order, as the panel), row-standardised."""
-    gal = libpysal.io.open(libpysal.examples.get_path("states48.gal")).read()
-    adj = gal.to_adjlist(drop_islands=True)
-    ids = list(us_panel.ids)
-    adj["focal"] = [ids[int(i)] for i in adj["focal"]]
-    adj["neighbor"] = [ids[int(i)] for i in adj["neighbor"]]
-    return Graph.from_adjacency(adj).transform("r")
-
-
-@pytest.fixture(scope="module")
 def re_sar(us_panel: SpatialPanel, us_w: Graph):
     return SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="random").fit()
 

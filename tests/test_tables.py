@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import libpysal
 import pytest
-from libpysal.graph import Graph
 
-from spillover.datasets import us_states
 from spillover.errors import ModelError
 from spillover.spatial.model import SpatialPanelModel
 from spillover.tables import SummaryTable, compare, stars_for
@@ -15,14 +12,8 @@ X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 
 
 @pytest.fixture(scope="module")
-def fits():
-    panel = us_states()
-    gal = libpysal.io.open(libpysal.examples.get_path("states48.gal")).read()
-    adj = gal.to_adjlist(drop_islands=True)
-    ids = list(panel.ids)
-    adj["focal"] = [ids[int(i)] for i in adj["focal"]]
-    adj["neighbor"] = [ids[int(i)] for i in adj["neighbor"]]
-    w = Graph.from_adjacency(adj).transform("r")
+def fits(us_panel, us_w):
+    panel, w = us_panel, us_w
     sdm = SpatialPanelModel(panel, "ln_gsp", X, w, kind="sdm", fixed_effects="twoway").fit()
     sar = SpatialPanelModel(panel, "ln_gsp", X, w, kind="sar", fixed_effects="twoway").fit()
     return sdm, sar
