@@ -48,3 +48,11 @@ def test_rice_farms():
     assert (first["farm"], first["year"]) == (1, 1990)
     assert (first["prod"], first["area"], first["labor"], first["npk"]) == (7.87, 2.5, 161, 207.5)
     assert (df[["prod", "area", "labor", "npk", "other"]] > 0).all().all()
+
+
+def test_every_public_name_resolves():
+    import spillover as so
+
+    missing = [name for name in so.__all__ if getattr(so, name, None) is None]
+    assert missing == []
+    assert so.SpatialPanelModel is so.spatial.SpatialPanelModel and so.dea is so.productivity.dea
