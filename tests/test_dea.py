@@ -228,3 +228,91 @@ def test_no_warning_on_clean_data():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dea(EG1_X, EG1_Y, rts="vrs", orientation="output")
+
+
+# ------------------------------------------------------------- batched simplex (exact, checked vs HiGHS)
+# The batched primal simplex of _simplex.py solves the same LPs as the HiGHS model of _highs.py and accepts
+# an answer only with an optimality certificate, so both must agree to solver precision (1e-8, as above);
+# units without a certificate are reported (ok False) and solved by HiGHS.
+def _normalised(n, m, s, seed):
+    x, y = random_data(n, m, s, seed)
+    return (x / x.mean(axis=0)).T, (y / y.mean(axis=0)).T
+
+
+@pytest.mark.parametrize("rts", ["crs", "vrs", "nirs", "ndrs"])
+def test_batched_radial_scores_equal_highs(rts):
+    from spillover.productivity._highs import EnvelopmentLP
+    from spillover.productivity._simplex import radial_input_batch
+    X, Y = _normalised(150, 3, 2, seed=11)
+    Xr, Yr = X[:, :100], Y[:, :100]  # units 100..149 are outside this reference set: scores may exceed 1
+    batch = radial_input_batch(Xr, Yr, X, Y, rts)
+    lp = EnvelopmentLP(Xr, Yr, rts)
+    highs = np.array([lp.radial(X[:, j], Y[:, j], "input")[1] for j in range(150)])
+    assert batch["ok"][np.isfinite(highs)].mean() > 0.95  # nearly all certified...
+    assert not batch["ok"][np.isnan(highs)].any()  # ...and never an infeasible LP
+    np.testing.assert_allclose(batch["score"][batch["ok"]], highs[batch["ok"]], rtol=0, atol=1e-8)
+    if rts == "vrs":  # VRS: a unit whose outputs exceed every reference unit's is infeasible
+        assert np.isnan(highs).any()
+
+
+@pytest.mark.parametrize("rts, slacks", [("vrs", "multi-stage"), ("crs", "multi-stage"),
+                                         ("ndrs", "multi-stage"), ("vrs", "two-stage")])
+def test_batched_slack_stages_equal_highs(rts, slacks):
+    from spillover.productivity._highs import EnvelopmentLP
+    from spillover.productivity._simplex import radial_input_batch, stages_input_batch
+    X, Y = _normalised(200, 3, 2, seed=12)
+    radial = radial_input_batch(X, Y, X, Y, rts)
+    assert radial["ok"].all()  # every unit is feasible against its own sample
+    st_ = stages_input_batch(X, Y, X, Y, rts, radial["score"], radial["basis"], slacks)
+    assert st_["ok"].mean() > 0.95
+    lp = EnvelopmentLP(X, Y, rts)
+    for j in np.flatnonzero(st_["ok"]):
+        x_r = radial["score"][j] * X[:, j]
+        x_t, y_t = lp._stages(x_r, Y[:, j].astype(float), "input", slacks)
+        # the max-sum-of-slacks LP's tolerance is 1e-7 per variable (normalised data)
+        np.testing.assert_allclose(st_["s_in"][j], x_r - x_t, atol=1e-6)
+        np.testing.assert_allclose(st_["s_out"][j], y_t - Y[:, j], atol=1e-6)
+
+
+@pytest.mark.parametrize("rts", ["vrs", "crs"])
+def test_fast_multi_stage_equals_plain(rts):
+    x, y = random_data(300, 3, 2, seed=13)
+    x[::37, 1] = 0.0  # units with a zero input have no single-unit starting basis: HiGHS solves them
+    fast = dea(x, y, rts=rts, scale=False)
+    plain = dea(x, y, rts=rts, scale=False, method="plain")
+    np.testing.assert_allclose(fast.efficiency, plain.efficiency, rtol=0, atol=1e-8)
+    # multi-stage slacks in original units (means ~5): the slack LPs' tolerance is 1e-7 per normalised
+    # variable, so 1e-6 here (observed: 1e-12)
+    np.testing.assert_allclose(fast.input_slacks, plain.input_slacks, atol=1e-6)
+    np.testing.assert_allclose(fast.output_slacks, plain.output_slacks, atol=1e-6)
+
+
+def test_auto_backend_uses_processes_only_for_large_problems():
+    from spillover.productivity._engine import AUTO_PROCESSES, resolve_backend
+    assert resolve_backend("auto", AUTO_PROCESSES, 2) == "processes"
+    assert resolve_backend("auto", AUTO_PROCESSES - 1, 2) == "serial"
+    assert resolve_backend("auto", 10 * AUTO_PROCESSES, 1) == "serial"  # one worker: no pool
+    assert resolve_backend("serial", 10 * AUTO_PROCESSES, 2) == "serial"  # an explicit choice is kept
+    res = dea(EG1_X, EG1_Y, backend="auto")
+    np.testing.assert_allclose(res.efficiency, [0.5, 1.0, 5 / 6, 5 / 7, 1.0], atol=1e-9)  # DEAP EG1
+
+
+@pytest.mark.parametrize("rts", ["crs", "vrs"])
+def test_badly_scaled_data_match_a_row_scaled_lp(rts):
+    # Variables spanning ~8 orders of magnitude: the reference answer is each unit's LP with every row divided
+    # by the unit's own value (then well conditioned), solved by scipy's HiGHS with tight tolerances.  The
+    # batched simplex's certified answers must match it to 1e-7 relative (observed 1e-11); on such data an
+    # LP solved with absolute tolerances of 1e-7 (HiGHS on the normalised data) can be off by far more.
+    from scipy.optimize import linprog
+    rng = np.random.default_rng(0)  # with this seed, one-LP-at-a-time HiGHS on the raw data was 13% off
+    n, m, s = 120, 3, 2
+    x, y = np.exp(rng.normal(0, 3, (n, m))), np.exp(rng.normal(0, 3, (n, s)))
+    fast = dea(x, y, rts=rts, slacks="none", scale=False).efficiency.to_numpy()
+    for u in range(n):
+        xs, ys = x / x[u], y / y[u]
+        a_ub = np.vstack([np.c_[-np.ones((m, 1)), xs.T], np.c_[np.zeros((s, 1)), -ys.T]])
+        eq = dict(A_eq=np.r_[0.0, np.ones(n)][None, :], b_eq=[1.0]) if rts == "vrs" else {}
+        ref = linprog(np.r_[1.0, np.zeros(n)], A_ub=a_ub, b_ub=np.r_[np.zeros(m), -np.ones(s)], **eq,
+                      bounds=[(None, None)] + [(0, None)] * n, method="highs",
+                      options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10))
+        assert fast[u] == pytest.approx(ref.fun, rel=1e-7), u

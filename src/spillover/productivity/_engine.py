@@ -22,13 +22,21 @@ by the units S.  Removing from S a unit that lies in T(S minus that unit) leaves
    T(units with score 1) = T(N) = T(all): solving every unit against the frontier set alone is exact.  For
    VRS input orientation this is "solve the efficient units first, then the rest against them".
 Units kept by a loose tolerance (score > 1 - 1e-6) only add redundant columns, which never changes optima.
+
+Backends: ``"auto"`` (what :func:`~spillover.productivity.dea` uses by default) is a process pool from
+AUTO_PROCESSES units when more than one core is available, serial below; :func:`pool_scope` shares one pool
+(forked on Linux) between the frontier steps and the evaluation; steps under _PARALLEL_MIN units run serially.
+The batched simplex (``_simplex``) makes each LP so cheap that a pool only pays off on large problems.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -36,15 +44,17 @@ import numpy as np
 from spillover.productivity._highs import radial_chunk, solve_chunk
 
 __all__ = [
-    "Backend", "BACKENDS", "locality_order", "nondominated", "frontier_set", "frontier_direct",
-    "solve_within", "evaluate", "radial_scores",
+    "Backend", "BACKENDS", "resolve_backend", "pool_scope", "locality_order", "nondominated", "frontier_set",
+    "frontier_direct", "solve_within", "evaluate", "radial_scores",
 ]
 
-Backend = Literal["serial", "processes", "dask"]
-BACKENDS = ("serial", "processes", "dask")
+Backend = Literal["auto", "serial", "processes", "dask"]
+BACKENDS = ("auto", "serial", "processes", "dask")
 FRONTIER_TOL = 1e-6  # keeping a redundant unit is harmless; dropping a frontier unit is not
 _BLOCK = 256
 _BASE = 400
+_PARALLEL_MIN = 1000  # units below which a step runs serially even on the process backend
+AUTO_PROCESSES = 10_000  # backend="auto" uses a process pool from this many units
 
 
 def nondominated(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -85,9 +95,9 @@ def _dominated_within(Zb: np.ndarray) -> np.ndarray:
 
 
 def _chunks(n: int, backend: str, n_jobs: int) -> list[slice]:
-    if backend == "serial" or n < 1000:  # a pool costs more than it saves on small batches
-        return [slice(0, n)]
-    n_chunks = min(n, max(1, n_jobs) * 4)
+    if backend in ("serial", "auto") or n < _PARALLEL_MIN or (backend == "processes" and n_jobs < 2):
+        return [slice(0, n)]  # a pool costs more than it saves here
+    n_chunks = min(n, max(1, n_jobs) * 2)  # few large chunks: the batched simplex vectorises over a chunk
     edges = np.linspace(0, n, n_chunks + 1).astype(int)
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
@@ -96,12 +106,49 @@ def _n_jobs(n_jobs: int | None) -> int:
     return n_jobs if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
 
 
+def resolve_backend(backend: str, n_units: int, n_jobs: int | None) -> str:
+    """``"auto"``: a process pool when there are at least AUTO_PROCESSES units and more than one worker,
+    else serial (below that, starting the pool costs more than the second core saves)."""
+    if backend != "auto":
+        return backend
+    return "processes" if n_units >= AUTO_PROCESSES and _n_jobs(n_jobs) > 1 else "serial"
+
+
+_POOL: ProcessPoolExecutor | None = None  # the pool of the enclosing :func:`pool_scope`, if any
+
+
+def _new_pool(n_jobs: int) -> ProcessPoolExecutor:
+    # fork (Linux): workers start in milliseconds and inherit the imported modules
+    ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx)
+
+
+@contextmanager
+def pool_scope(backend: str, n_jobs: int | None) -> Iterator[None]:
+    """Share one process pool between all the parallel steps inside the ``with`` block."""
+    global _POOL
+    if backend != "processes" or _POOL is not None or _n_jobs(n_jobs) < 2:
+        yield
+        return
+    with _new_pool(_n_jobs(n_jobs)) as pool:
+        _POOL = pool
+        try:
+            yield
+        finally:
+            _POOL = None
+
+
 def _map(func: Callable[..., dict], calls: list[tuple], backend: str, n_jobs: int) -> list[dict]:
-    """Run ``func(*args)`` for each args tuple on the chosen backend, preserving order."""
-    if backend == "serial" or len(calls) == 1:
+    """Run ``func(*args)`` for each args tuple on the chosen backend, preserving order.
+
+    ``"auto"`` here means serial: callers that know the problem size resolve it first
+    (:func:`resolve_backend`)."""
+    if backend in ("serial", "auto") or len(calls) == 1:
         return [func(*a) for a in calls]
     if backend == "processes":
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(calls))) as pool:
+        if _POOL is not None:
+            return [f.result() for f in [_POOL.submit(func, *a) for a in calls]]
+        with _new_pool(min(n_jobs, len(calls))) as pool:
             futures = [pool.submit(func, *a) for a in calls]
             return [f.result() for f in futures]
     import dask  # optional dependency: spillover[dask]
@@ -254,7 +301,8 @@ def solve_within(
     The frontier set E is found first (:func:`frontier_set`), then every unit is solved against E only,
     which is exact (module docstring).  Returns the arrays of :func:`evaluate` plus ``reference`` (E).
     """
-    ref = frontier_set(X, Y, rts, backend, n_jobs)
-    out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
-                   n_jobs=n_jobs, reference=ref)
+    with pool_scope(backend, n_jobs):
+        ref = frontier_set(X, Y, rts, backend, n_jobs)
+        out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
+                       n_jobs=n_jobs, reference=ref)
     return {**out, "reference": ref}

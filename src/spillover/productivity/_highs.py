@@ -4,6 +4,12 @@ One :class:`EnvelopmentLP` is built per frontier (reference set) and re-targeted
 changing only the coefficients of the score column and the right-hand sides; HiGHS keeps its basis between
 solves, so consecutive units start from a good basis.
 
+HiGHS costs ~100 us per ``run()`` plus ~35 us per simplex iteration on these tiny LPs, so in input
+orientation :func:`solve_chunk` and :func:`radial_chunk` first solve every unit's radial LP (then the
+slack stages) with the batched simplex of :mod:`._simplex`, which certifies each answer (LP duality); HiGHS
+solves what it leaves uncertified, batches under BATCH_MIN units, output orientation, and the
+``method="plain"`` path (an independent check).
+
 Columns: ``[score, lambda_1..lambda_n, s_in_1..s_in_m, s_out_1..s_out_s]``.
 Rows (all equalities)::
 
@@ -30,6 +36,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from spillover.productivity._simplex import SLACK_TOL, radial_input_batch, stages_input_batch
+
 __all__ = [
     "EnvelopmentLP", "UnitSolution", "solve_chunk", "radial_chunk", "RTS_BOUNDS",
 ]
@@ -42,7 +50,6 @@ RTS_BOUNDS: dict[str, tuple[float, float] | None] = {
     "ndrs": (1.0, INF),
 }
 # Slack / dual tolerances on data normalised to mean 1 per variable (see dea._normalise).
-SLACK_TOL = 1e-7
 DUAL_TOL = 1e-9
 
 STATUS_OPTIMAL, STATUS_INFEASIBLE, STATUS_UNBOUNDED, STATUS_OTHER = 0, 1, 2, 3
@@ -278,6 +285,7 @@ class EnvelopmentLP:
         return x_t - s_in, y_t + s_out
 
 
+BATCH_MIN = 12  # fewer units than this: HiGHS one by one (the batch's fixed cost is ~1 ms)
 SUBCHUNK = 256  # units per model: its working set of reference units is rebuilt for each sub-chunk
 SEED = 24  # reference units in a fresh working set (plus the extremes of each variable)
 
@@ -316,24 +324,83 @@ def solve_chunk(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
     rts: str, orientation: str, slacks: str, colgen: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Solve units (columns of ``X``, ``Y``) against one reference set; picklable for process/Dask pools."""
+    """Solve units (columns of ``X``, ``Y``) against one reference set; picklable for process/Dask pools.
+
+    Fast path (``colgen``, input orientation, at least BATCH_MIN units): all radial LPs at once by the
+    batched simplex of :mod:`._simplex` (each answer carries an optimality certificate), then the slack
+    stages of the units whose LP has a zero input/output dual, batched the same way; HiGHS solves whatever
+    the batch leaves without a certificate.
+    """
     k = X.shape[1]
     out = {
         "status": np.zeros(k, np.int8), "score": np.full(k, np.nan),
         "s_in": np.full((k, X.shape[0]), np.nan), "s_out": np.full((k, Y.shape[0]), np.nan),
     }
     rows, peers, weights = [], [], []
-    for u, lp in _models(X_ref, Y_ref, X, Y, rts, colgen):
-        sol = lp.solve_unit(X[:, u], Y[:, u], orientation, slacks)
-        out["status"][u], out["score"][u] = sol.status, sol.score
-        out["s_in"][u], out["s_out"][u] = sol.s_in, sol.s_out
-        rows.append(np.full(len(sol.peers), u))
-        peers.append(sol.peers)
-        weights.append(sol.weights)
+    batch = _batch_radial(X_ref, Y_ref, X, Y, rts, orientation, colgen)
+    todo = np.flatnonzero(~batch["ok"])
+    stages = np.zeros(0, np.int64)
+    if batch["ok"].any():
+        ok = np.flatnonzero(batch["ok"])
+        nonzero = (np.abs(batch["duals"][ok]) > DUAL_TOL).all(axis=1)
+        done = ok if slacks == "none" else ok[nonzero]
+        stages = np.setdiff1d(ok, done)
+        out["score"][ok] = batch["score"][ok]
+        out["s_in"][done], out["s_out"][done] = 0.0, 0.0
+        _append_lambdas(rows, peers, weights, done, batch["basis"][done], batch["values"][done],
+                        X_ref.shape[1])
+    if len(stages) >= BATCH_MIN:  # the slack stages, batched too; HiGHS runs those left uncertified
+        st = stages_input_batch(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, out["score"][stages],
+                                batch["basis"][stages], slacks)
+        done = stages[st["ok"]]
+        out["s_in"][done], out["s_out"][done] = st["s_in"][st["ok"]], st["s_out"][st["ok"]]
+        _append_lambdas(rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]],
+                        X_ref.shape[1])
+        stages = stages[~st["ok"]]
+    if len(stages):  # radial score known; the slack stages run on HiGHS from the radial projection
+        for i, lp in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen):
+            u = stages[i]
+            x, y, score = X[:, u].astype(float), Y[:, u].astype(float), out["score"][u]
+            x_t, y_t = lp._stages(score * x, y, "input", slacks)
+            out["s_in"][u], out["s_out"][u] = score * x - x_t, y_t - y
+            idx, w = lp.lambdas()
+            rows.append(np.full(len(idx), u))
+            peers.append(idx)
+            weights.append(w)
+    if len(todo):
+        for i, lp in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, colgen):
+            u = todo[i]
+            sol = lp.solve_unit(X[:, u], Y[:, u], orientation, slacks)
+            out["status"][u], out["score"][u] = sol.status, sol.score
+            out["s_in"][u], out["s_out"][u] = sol.s_in, sol.s_out
+            rows.append(np.full(len(sol.peers), u))
+            peers.append(sol.peers)
+            weights.append(sol.weights)
     out["lam_unit"] = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
     out["lam_peer"] = np.concatenate(peers).astype(np.int64) if peers else np.zeros(0, np.int64)
     out["lam_weight"] = np.concatenate(weights) if weights else np.zeros(0)
+    sort = np.lexsort((out["lam_peer"], out["lam_unit"]))
+    for key in ("lam_unit", "lam_peer", "lam_weight"):
+        out[key] = out[key][sort]
     return out
+
+
+def _append_lambdas(rows: list, peers: list, weights: list, units: np.ndarray, basis: np.ndarray,
+                    values: np.ndarray, n_ref: int) -> None:
+    """The non-zero lambdas (columns 1..n_ref) of batched optimal bases."""
+    lam = (basis >= 1) & (basis <= n_ref) & (values > 1e-10)
+    rows.append(np.broadcast_to(units[:, None], basis.shape)[lam])
+    peers.append(basis[lam] - 1)
+    weights.append(values[lam])
+
+
+def _batch_radial(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str,
+                  orientation: str, colgen: bool) -> dict[str, np.ndarray]:
+    """The batched simplex's answers, or "nothing solved" where it does not apply (output orientation,
+    the plain method, which stays one HiGHS LP per unit as an independent check)."""
+    if colgen and orientation == "input" and X.shape[1] >= BATCH_MIN and X_ref.shape[1]:
+        return radial_input_batch(X_ref, Y_ref, X, Y, rts)
+    return {"ok": np.zeros(X.shape[1], bool)}
 
 
 def radial_chunk(
@@ -343,7 +410,11 @@ def radial_chunk(
     k = X.shape[1]
     status = np.zeros(k, np.int8)
     score = np.full(k, np.nan)
-    for u, lp in _models(X_ref, Y_ref, X, Y, rts, True):
+    batch = _batch_radial(X_ref, Y_ref, X, Y, rts, orientation, True)
+    if batch["ok"].any():
+        score[batch["ok"]] = batch["score"][batch["ok"]]
+    todo = np.flatnonzero(~batch["ok"])
+    for i, lp in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, True):
+        u = todo[i]
         status[u], score[u] = lp.radial(X[:, u], Y[:, u], orientation)
     return {"status": status, "score": score}
-

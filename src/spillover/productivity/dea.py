@@ -165,7 +165,7 @@ def dea(
     reference: tuple[Any, Any] | None = None,
     scale: bool | None = None,
     method: Method = "fast",
-    backend: E.Backend = "serial",
+    backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> DEAResult:
     """Data envelopment analysis, with DEAP 2.1's conventions.
@@ -193,8 +193,10 @@ def dea(
         over it (both exact, see ``_engine`` and ``_highs``); ``"plain"``: one LP per unit against every
         reference unit.
     backend, n_jobs
+        ``"auto"`` (a process pool from 10,000 units when more than one core is available, serial below),
         ``"serial"``, ``"processes"`` (a process pool of ``n_jobs`` workers, default all cores) or ``"dask"``
         (the active ``dask.distributed`` Client, or dask's default scheduler; needs ``spillover[dask]``).
+        Every backend gives the same results.
 
     Returns
     -------
@@ -249,6 +251,16 @@ def _dea_frames(
     slacks: str, scale: bool, method: str, backend: str, n_jobs: int | None, same: bool,
 ) -> DEAResult:
     """Validated frames -> normalised arrays -> engine -> labelled result."""
+    backend = E.resolve_backend(backend, max(len(X), len(Xr)), n_jobs)
+    with E.pool_scope(backend, n_jobs):  # one process pool for every step (frontier, scores, scale)
+        return _dea_arrays(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks, scale=scale,
+                           method=method, backend=backend, n_jobs=n_jobs, same=same)
+
+
+def _dea_arrays(
+    X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame, *, rts: str, orientation: str,
+    slacks: str, scale: bool, method: str, backend: str, n_jobs: int | None, same: bool,
+) -> DEAResult:
     xa, ya, xra, yra = (f.to_numpy().T for f in (X, Y, Xr, Yr))
     sx, sy = normaliser(xa, xra), normaliser(ya, yra)
     xn, yn, xrn, yrn = xa / sx[:, None], ya / sy[:, None], xra / sx[:, None], yra / sy[:, None]

@@ -1,0 +1,449 @@
+"""Input-oriented radial DEA LPs, and their slack stages, solved many at a time by a vectorised primal
+simplex (numpy only).
+
+Why: every unit's LP is tiny (m + s + 1 rows) and differs from the others only in its score column and
+right-hand side, so HiGHS's fixed cost per ``run()`` (~100 us, plus ~35 us per iteration) dominates.  Here
+K units are iterated together: per iteration a few batched (K x R x R) products and one (K x R) x (R x C)
+pricing product; the basis inverses are kept by eta updates and recomputed every REINVERT iterations.
+
+Exactness: a unit's answer is accepted only with an optimality certificate recomputed from its final basis
+B: the basic solution ``x_B = B^-1 b`` is primal feasible (>= -PRIMAL_TOL, residual tiny) and every reduced
+cost ``c_j - pi' a_j`` with ``pi = B^-T c_B`` is >= -DUAL_TOL (LP duality: pi is then dual feasible and its
+objective equals the primal one).  Units without a certificate (no single-unit starting basis, iteration
+cap, singular basis, unbounded or infeasible LP) are reported as not solved and go to HiGHS.
+
+LP in standard form, columns ``[theta, lambda_1..n, s_in_1..m, s_out_1..s, (w)]``::
+
+    input i :  sum_j X_ij lambda_j + s_in_i - x_oi theta = 0
+    output r:  sum_j Y_rj lambda_j - s_out_r             = y_or
+    rts row :  sum_j lambda_j (+ w for NIRS, - w for NDRS) = 1     (absent for CRS)
+
+minimise theta (theta > 0 at every feasible point: X lambda + s_in >= 0 is not 0 since y_o > 0).
+Starting basis: the best single reference unit k (Y_k >= y_o for VRS/NIRS; any k with Y_k > 0 scaled
+by lambda_k for CRS, lambda_k >= 1 for NDRS) with theta = max_i lambda_k X_ik / x_oi: primal feasible by
+construction.  Dantzig's pricing, then Bland's rule after BLAND_AFTER iterations (no cycling).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["radial_input_batch", "stages_input_batch"]
+
+PRIMAL_TOL = 1e-9
+SLACK_TOL = 1e-7  # slacks below this are 0 (the same in _highs)
+DUAL_TOL = 1e-9
+PIVOT_TOL = 1e-9
+MAX_ITER = 40  # plus 8 per row; units still iterating then get no certificate (HiGHS solves them)
+BLAND_AFTER = 25  # Dantzig's rule first (fast), then Bland's rule (cannot cycle)
+BLOCK = 1024  # units per batch, fewer for wide reference sets: K x C stays under BLOCK_CELLS
+BLOCK_CELLS = 4_000_000
+REINVERT = 16  # iterations between fresh basis inverses
+
+
+def radial_input_batch(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str
+) -> dict[str, np.ndarray]:
+    """Input-oriented radial LPs of the columns of X, Y against the reference units (variables x units).
+
+    Returns ``ok`` (bool: solved with a certificate), ``score``, ``duals`` (K x (m + s), the input/output
+    row duals), and the basis as ``basis`` (K x R column indices, 1..n being lambda_1..n) with ``values``.
+    """
+    k = X.shape[1]
+    R = X.shape[0] + Y.shape[0] + (rts != "crs")
+    out = {"ok": np.zeros(k, bool), "score": np.full(k, np.nan),
+           "duals": np.full((k, X.shape[0] + Y.shape[0]), np.nan),
+           "basis": np.zeros((k, R), np.int64), "values": np.zeros((k, R))}
+    if k == 0 or X_ref.shape[1] == 0:
+        return out
+    lp = _Shared(X_ref, Y_ref, rts)
+    block = _block(lp)
+    for start in range(0, k, block):
+        sl = slice(start, min(start + block, k))
+        part = _solve_block(lp, X[:, sl], Y[:, sl])
+        for key in out:
+            out[key][sl] = part[key]
+    return out
+
+
+class _Shared:
+    """The columns shared by every unit's LP (all but theta's, column 0).
+
+    With ``artificial``, 2R columns +e_i, -e_i follow (phase 1 of the slack stages); they may never
+    enter in phase 2 and leave the basis as soon as a pivot touches their row (they stay at 0)."""
+
+    def __init__(self, X_ref: np.ndarray, Y_ref: np.ndarray, rts: str, artificial: bool = False) -> None:
+        m, n = X_ref.shape
+        s = Y_ref.shape[0]
+        self.m, self.s, self.n, self.rts = m, s, n, rts
+        conv = rts != "crs"
+        w = rts in ("nirs", "ndrs")
+        R = m + s + conv
+        self.w_col = 1 + n + m + s
+        self.art_from = 1 + n + m + s + w
+        C = self.art_from + (2 * R if artificial else 0)
+        A = np.zeros((R, C))
+        A[:m, 1: 1 + n] = X_ref
+        A[m: m + s, 1: 1 + n] = Y_ref
+        A[np.arange(m), 1 + n + np.arange(m)] = 1.0
+        A[m + np.arange(s), 1 + n + m + np.arange(s)] = -1.0
+        if conv:
+            A[m + s, 1: 1 + n] = 1.0
+        if w:
+            A[m + s, self.w_col] = 1.0 if rts == "nirs" else -1.0
+        if artificial:
+            A[np.arange(R), self.art_from + np.arange(R)] = 1.0
+            A[np.arange(R), self.art_from + R + np.arange(R)] = -1.0
+        self.A, self.R, self.C = A, R, C
+        self.is_art = np.arange(C) >= self.art_from
+        self.has_art = artificial
+        self.X_ref, self.Y_ref = X_ref, Y_ref
+
+
+def _block(lp: _Shared) -> int:
+    return int(np.clip(BLOCK_CELLS // lp.C, 64, BLOCK))
+
+
+def _start(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starting basis (K x R) from the best single reference unit k, and which units have one.
+
+    lambda_k = the output scale needed (max_r y_or / Y_rk), fixed to 1 for VRS and NIRS (which then need
+    Y_k >= y_o) and raised to 1 for NDRS; theta = lambda_k max_i X_ik / x_oi.  Units with a zero input or
+    output are left to HiGHS."""
+    m, s, n = lp.m, lp.s, lp.n
+    K = X.shape[1]
+    positive = (X > 0).all(axis=0) & (Y > 0).all(axis=0)
+    inv_x = 1.0 / np.where(positive, X, 1.0)
+    inv_y = 1.0 / np.where(lp.Y_ref > 0, lp.Y_ref, np.nan)
+    t_in = inv_x[0][:, None] * lp.X_ref[0][None, :]  # K x n: theta if lambda_k = 1
+    for i in range(1, m):
+        np.maximum(t_in, inv_x[i][:, None] * lp.X_ref[i][None, :], out=t_in)
+    need = Y[0][:, None] * inv_y[0][None, :]  # K x n: output scale lambda_k must reach
+    for r in range(1, s):
+        np.fmax(need, Y[r][:, None] * inv_y[r][None, :], out=need)  # NaN (Y_rk = 0) only if all are
+    need = np.where(np.isnan(need), np.inf, need)
+    if lp.rts == "crs":
+        lam_all = need
+    elif lp.rts == "ndrs":
+        lam_all = np.maximum(need, 1.0)
+    else:
+        lam_all = np.where(need <= 1.0, 1.0, np.inf)
+    cost = t_in * lam_all
+    best = cost.argmin(axis=1)
+    rows = np.arange(K)
+    ok = positive & np.isfinite(cost[rows, best])
+    lam = np.where(ok, lam_all[rows, best], 1.0)
+    i_star = (lp.X_ref[:, best] * inv_x).argmax(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_star = (Y / lp.Y_ref[:, best]).argmax(axis=0)
+    # output slack r* leaves the basis where lambda_k is set by the outputs (CRS; NDRS with lambda_k > 1;
+    # then NDRS's surplus w = lambda_k - 1 is basic instead)
+    scaled = np.full(K, lp.rts == "crs") | ((lp.rts == "ndrs") & (lam > 1.0))
+    basis = np.zeros((K, lp.R), np.int64)
+    basis[:, 1] = 1 + best
+    cols_in = np.broadcast_to(1 + n + np.arange(m), (K, m))
+    keep_in = np.arange(m)[None, :] != i_star[:, None]
+    basis[:, 2: 2 + m - 1] = cols_in[keep_in].reshape(K, m - 1)
+    cols_out = np.broadcast_to(1 + n + m + np.arange(s), (K, s))
+    pos = 2 + m - 1
+    full = np.flatnonzero(~scaled)
+    if len(full):
+        basis[full, pos: pos + s] = cols_out[full]
+    part = np.flatnonzero(scaled)
+    if len(part):
+        keep_out = np.arange(s)[None, :] != r_star[part, None]
+        basis[part, pos: pos + s - 1] = cols_out[part][keep_out].reshape(len(part), s - 1)
+        if lp.rts == "ndrs":
+            basis[part, pos + s - 1] = lp.w_col
+    return basis, ok
+
+
+def _basis_matrices(lp: _Shared, basis: np.ndarray, a0: np.ndarray) -> np.ndarray:
+    """K x R x R basis matrices (theta's column is unit-specific)."""
+    B = lp.A[:, basis].transpose(1, 0, 2).copy()  # K x R x R, B[k, :, j] = column basis[k, j]
+    kk, jj = np.nonzero(basis == 0)
+    B[kk, :, jj] = a0[kk]
+    return B
+
+
+def _reduced_costs(lp: _Shared, cost: np.ndarray, pi: np.ndarray, a0: np.ndarray) -> np.ndarray:
+    """c_j - pi' a_j for every column (column 0, theta's, is unit-specific).  einsum, not ``@``: for these
+    thin products OpenBLAS's threaded GEMM is several times slower on a busy machine."""
+    d = np.einsum("ki,ij->kj", pi, lp.A)
+    np.subtract(cost[None, :], d, out=d)
+    d[:, 0] = cost[0] - np.einsum("ki,ki->k", pi, a0)
+    return d
+
+
+def _iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis: np.ndarray,
+             forbid: np.ndarray | None = None) -> None:
+    """Primal simplex from the primal feasible bases ``basis`` (K x R, updated in place) until optimal,
+    unbounded or the iteration cap.  ``forbid`` (K x C) marks columns that may not enter.  No claim is made here:
+    :func:`_certify` checks the final bases."""
+    active = np.arange(len(basis))
+    Binv = xB = None
+    for it in range(MAX_ITER + 8 * lp.R):
+        if len(active) == 0:
+            return
+        bas = basis[active]
+        if Binv is None or it % REINVERT == 0:  # fresh inverse now and then; eta updates in between
+            B = _basis_matrices(lp, bas, a0[active])
+            good = np.abs(np.linalg.det(B)) > 1e-12
+            if not good.all():  # singular (should not happen): no certificate for those units
+                active, bas, B = active[good], bas[good], B[good]
+                if len(active) == 0:
+                    return
+            Binv = np.linalg.inv(B)
+            xB = np.einsum("kij,kj->ki", Binv, b[active])
+        pi = np.einsum("ki,kij->kj", cost[bas], Binv)
+        d = _reduced_costs(lp, cost, pi, a0[active])
+        np.put_along_axis(d, bas, 0.0, axis=1)
+        if forbid is not None:
+            d[forbid[active]] = 0.0
+        if it < BLAND_AFTER:
+            q = d.argmin(axis=1)
+            optimal = d[np.arange(len(q)), q] >= -DUAL_TOL
+        else:
+            neg = d < -DUAL_TOL
+            optimal = ~neg.any(axis=1)
+            q = neg.argmax(axis=1)  # Bland: the first improving column
+        col = lp.A[:, q].T.copy()
+        th = q == 0
+        col[th] = a0[active][th]
+        dirn = np.einsum("kij,kj->ki", Binv, col)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(dirn > PIVOT_TOL, np.maximum(xB, 0.0) / dirn, np.inf)
+        if lp.has_art:  # a basic artificial at 0 leaves before it could move away from 0
+            ratio[(bas >= lp.art_from) & (xB <= PRIMAL_TOL) & (np.abs(dirn) > PIVOT_TOL)] = 0.0
+        if it >= BLAND_AFTER:  # Bland's leaving rule: among ties, the smallest column index
+            rmin = ratio.min(axis=1)
+            tie = ratio <= rmin[:, None] * (1 + 1e-12) + 1e-15
+            r = np.where(tie, bas, np.iinfo(np.int64).max).argmin(axis=1)
+        else:
+            r = ratio.argmin(axis=1)
+        rows = np.arange(len(r))
+        step = ratio[rows, r]
+        move = ~(optimal | ~np.isfinite(step))  # stop when optimal or unbounded
+        basis[active[move], r[move]] = q[move]
+        # eta update of the inverse and of x_B for the units that pivot
+        Bi, dm, rm, sm = Binv[move], dirn[move], r[move], step[move]
+        mr = np.arange(len(rm))
+        piv = dm[mr, rm]
+        row_r = Bi[mr, rm, :] / piv[:, None]
+        Bi = Bi - dm[:, :, None] * row_r[:, None, :]
+        Bi[mr, rm, :] = row_r
+        x_new = xB[move] - sm[:, None] * dm
+        x_new[mr, rm] = sm
+        Binv, xB = Bi, x_new
+        active = active[move]
+
+
+def _certify(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis: np.ndarray,
+             forbid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Optimality certificate of each basis, recomputed from scratch: (ok, x_B, pi, reduced costs)."""
+    K, R = basis.shape
+    B = _basis_matrices(lp, basis, a0)
+    good = np.abs(np.linalg.det(B)) > 1e-12
+    B[~good] = np.eye(R)
+    xB = np.linalg.solve(B, b[:, :, None])[:, :, 0]
+    pi = np.linalg.solve(B.transpose(0, 2, 1), cost[basis][:, :, None])[:, :, 0]
+    d = _reduced_costs(lp, cost, pi, a0)
+    np.put_along_axis(d, basis, 0.0, axis=1)
+    if forbid is not None:
+        d[forbid] = 0.0
+    resid = np.abs(np.einsum("kij,kj->ki", B, xB) - b).max(axis=1)
+    ok = good & (xB >= -PRIMAL_TOL).all(axis=1) & (d >= -DUAL_TOL).all(axis=1) & (resid < 1e-10)
+    if lp.has_art:  # artificials must be at 0: the point is then feasible for the real LP
+        ok &= ~((basis >= lp.art_from) & (xB > PRIMAL_TOL)).any(axis=1)
+    return ok, np.maximum(xB, 0.0), pi, d
+
+
+def _radial_costs(lp: _Shared, theta_cost: float) -> np.ndarray:
+    cost = np.zeros(lp.C)
+    cost[0] = theta_cost
+    return cost
+
+
+def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+    K, R, m, s = X.shape[1], lp.R, lp.m, lp.s
+    a0 = np.zeros((K, R))
+    a0[:, :m] = -X.T
+    b = np.zeros((K, R))
+    b[:, m: m + s] = Y.T
+    if lp.rts != "crs":
+        b[:, m + s] = 1.0
+    cost = _radial_costs(lp, 1.0)
+    basis, ok = _start(lp, X, Y)
+    cand = np.flatnonzero(ok)  # units without a start are left to HiGHS
+    res = {"ok": np.zeros(K, bool), "score": np.full(K, np.nan), "duals": np.full((K, m + s), np.nan),
+           "basis": basis, "values": np.zeros((K, R))}
+    if len(cand) == 0:
+        return res
+    bas = basis[cand]
+    _iterate(lp, a0[cand], cost, b[cand], bas)
+    basis[cand] = bas
+    cert, xB, pi, _ = _certify(lp, a0[cand], cost, b[cand], bas)
+    theta = np.where(bas == 0, xB, 0.0).sum(axis=1)
+    cert &= (bas == 0).any(axis=1)  # theta > 0 at every feasible point, so it is basic
+    res["ok"][cand] = cert
+    res["score"][cand] = np.where(cert, theta, np.nan)
+    res["duals"][cand] = pi[:, : m + s]
+    res["values"][cand] = xB
+    return res
+
+
+# -- slack stages -------------------------------------------------------------------------------------------
+def stages_input_batch(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, score: np.ndarray,
+    basis: np.ndarray, slacks: str,
+) -> dict[str, np.ndarray]:
+    """Slack stages after input-oriented radial LPs solved by :func:`radial_input_batch` (its ``basis``).
+
+    The same steps as ``EnvelopmentLP._stages`` (two-stage: max sum of slacks at the projection;
+    multi-stage: DEAP's radial movements of the variables with slack, then max slacks again):
+
+    * max sum of slacks at the projected point = the current LP restricted to its optimal face, i.e. to the
+      columns of zero reduced cost (complementary slackness), re-optimised with the slack objective from the
+      current optimal basis;
+    * a masked radial movement is a new LP, solved from artificial columns (phase 1) then optimised.
+
+    Every LP needs its certificate; a unit that misses one is returned with ``ok`` False (go to HiGHS).
+    Returns ``ok``, ``s_in`` (K x m), ``s_out`` (K x s), ``basis`` and ``values`` of the last LP.
+    """
+    k, m, s = X.shape[1], X.shape[0], Y.shape[0]
+    lp = _Shared(X_ref, Y_ref, rts, artificial=True)
+    out = {"ok": np.zeros(k, bool), "s_in": np.full((k, m), np.nan), "s_out": np.full((k, s), np.nan),
+           "basis": np.zeros((k, lp.R), np.int64), "values": np.zeros((k, lp.R))}
+    block = _block(lp)
+    for start in range(0, k, block):
+        sl = slice(start, min(start + block, k))
+        part = _stages_block(lp, X[:, sl], Y[:, sl], score[sl], basis[sl], slacks)
+        for key in out:
+            out[key][sl] = part[key]
+    return out
+
+
+def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, basis: np.ndarray,
+                  slacks: str) -> dict[str, np.ndarray]:
+    K, R, m, s, n = X.shape[1], lp.R, lp.m, lp.s, lp.n
+    basis = basis.copy()
+    a0 = np.zeros((K, R))
+    a0[:, :m] = -X.T
+    b = np.zeros((K, R))
+    b[:, m: m + s] = Y.T
+    if lp.rts != "crs":
+        b[:, m + s] = 1.0
+    c0 = np.ones(K)  # theta's cost in each unit's current LP: +1 (min theta) or -1 (max phi)
+    xt, yt = score[:, None] * X.T, Y.T.copy()
+    alive, final = np.ones(K, bool), np.zeros(K, bool)
+    s_in, s_out = np.full((K, m), np.nan), np.full((K, s), np.nan)
+    values = np.zeros((K, R))
+    slack_cost = np.zeros(lp.C)
+    slack_cost[1 + n: 1 + n + m + s] = -1.0
+    last = m + s + 1
+    for loop in range(last + 1):
+        idx = np.flatnonzero(alive & ~final)
+        if len(idx) == 0:
+            break
+        bas, sv, vals, cert = _max_slacks(lp, a0[idx], b[idx], basis[idx], c0[idx], slack_cost)
+        basis[idx], values[idx] = bas, vals
+        alive[idx[~cert]] = False
+        has = (sv > 0).any(axis=1)
+        fin = cert & (~has | (slacks == "two-stage") | (loop == last))
+        u = idx[fin]
+        s_in[u], s_out[u] = (score[u, None] * X.T[u]) - (xt[u] - sv[fin, :m]), yt[u] + sv[fin, m:] - Y.T[u]
+        final[u] = True
+        step = cert & ~fin
+        into = step & (sv[:, :m] > 0).any(axis=1)
+        for sel, inp in ((into, True), (step & ~into, False)):
+            group = idx[sel]
+            if len(group) == 0:
+                continue
+            mask = sv[sel][:, :m] > 0 if inp else sv[sel][:, m:] > 0
+            ok, t, bas = _masked_radial(lp, xt[group], yt[group], mask, inp)
+            alive[group[~ok]] = False
+            g, t, mask = group[ok], t[ok], mask[ok]
+            if inp:
+                xt[g] = np.where(mask, t[:, None] * xt[g], xt[g])
+                a0[g] = 0.0
+                a0[g, :m] = -np.where(mask, xt[g] / t[:, None], 0.0)
+                b[g, :m] = np.where(mask, 0.0, xt[g])
+                b[g, m: m + s] = yt[g]
+                c0[g] = 1.0
+            else:
+                yt[g] = np.where(mask, t[:, None] * yt[g], yt[g])
+                a0[g] = 0.0
+                a0[g, m: m + s] = -np.where(mask, yt[g] / t[:, None], 0.0)
+                b[g, :m] = xt[g]
+                b[g, m: m + s] = np.where(mask, 0.0, yt[g])
+                c0[g] = -1.0
+            basis[g] = bas[ok]
+    ok = alive & final
+    keep = ok[:, None]
+    return {"ok": ok, "s_in": np.where(keep, s_in, np.nan), "s_out": np.where(keep, s_out, np.nan),
+            "basis": basis, "values": values}
+
+
+def _max_slacks(lp: _Shared, a0: np.ndarray, b: np.ndarray, basis: np.ndarray, c0: np.ndarray,
+                slack_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Max sum of slacks over the optimal face of each unit's current LP (whose optimal basis is given).
+
+    Returns the new bases, the slack values (K x (m + s), those <= SLACK_TOL set to 0), the basic values
+    and the certificate (the current basis optimal, the restricted LP solved to optimality)."""
+    K = len(basis)
+    forbid = np.broadcast_to(lp.is_art, (K, lp.C)).copy()
+    ok = np.ones(K, bool)
+    for sign in (1.0, -1.0):
+        g = np.flatnonzero(c0 == sign)
+        if len(g):
+            cost = np.zeros(lp.C)
+            cost[0] = sign
+            okc, _, _, d = _certify(lp, a0[g], cost, b[g], basis[g], forbid[g])
+            ok[g] &= okc
+            forbid[g] |= d > DUAL_TOL  # off the optimal face
+    bas = basis.copy()
+    _iterate(lp, a0, slack_cost, b, bas, forbid)
+    cert, xB, _, _ = _certify(lp, a0, slack_cost, b, bas, forbid)
+    cert &= ok
+    first = 1 + lp.n
+    sv = np.zeros((K, lp.m + lp.s))
+    is_slack = (bas >= first) & (bas < first + lp.m + lp.s)
+    kk, jj = np.nonzero(is_slack)
+    sv[kk, bas[kk, jj] - first] = xB[kk, jj]
+    sv = np.where(sv > SLACK_TOL, sv, 0.0)
+    return bas, sv, xB, cert
+
+
+def _masked_radial(lp: _Shared, xt: np.ndarray, yt: np.ndarray, mask: np.ndarray, inp: bool
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """DEAP's multi-stage movement at the projected points: min t (inputs in ``mask`` scaled by t) or
+    max phi (outputs in ``mask`` scaled by phi).  Phase 1 from artificial columns, then phase 2.
+    Returns (certified, t or phi, optimal basis)."""
+    K, R, m, s = len(xt), lp.R, lp.m, lp.s
+    a0 = np.zeros((K, R))
+    b = np.zeros((K, R))
+    if inp:
+        a0[:, :m] = -np.where(mask, xt, 0.0)
+        b[:, :m] = np.where(mask, 0.0, xt)
+        b[:, m: m + s] = yt
+    else:
+        a0[:, m: m + s] = -np.where(mask, yt, 0.0)
+        b[:, :m] = xt
+        b[:, m: m + s] = np.where(mask, 0.0, yt)
+    if lp.rts != "crs":
+        b[:, m + s] = 1.0
+    rows = np.arange(R)
+    basis = np.where(b >= 0, lp.art_from + rows, lp.art_from + R + rows).astype(np.int64)
+    phase1 = lp.is_art.astype(float)
+    _iterate(lp, a0, phase1, b, basis)
+    ok1, x1, _, _ = _certify(lp, a0, phase1, b, basis)
+    ok1 &= np.where(basis >= lp.art_from, x1, 0.0).sum(axis=1) <= PRIMAL_TOL  # feasible
+    cost = np.zeros(lp.C)
+    cost[0] = 1.0 if inp else -1.0
+    forbid = np.broadcast_to(lp.is_art, (K, lp.C))
+    _iterate(lp, a0, cost, b, basis, forbid)
+    ok, xB, _, _ = _certify(lp, a0, cost, b, basis, forbid)
+    ok &= ok1 & (basis == 0).any(axis=1)
+    t = np.where(basis == 0, xB, 0.0).sum(axis=1)
+    ok &= t > 1e-12
+    return ok, np.where(ok, t, np.nan), basis
