@@ -264,7 +264,8 @@ def _radial_costs(lp: _Shared, theta_cost: float) -> np.ndarray:
     return cost
 
 
-def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+def _radial_rows(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's score column (-x_o on the input rows) and right-hand side (y_o, and 1 on the rts row)."""
     K, R, m, s = X.shape[1], lp.R, lp.m, lp.s
     a0 = np.zeros((K, R))
     a0[:, :m] = -X.T
@@ -272,6 +273,12 @@ def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndar
     b[:, m: m + s] = Y.T
     if lp.rts != "crs":
         b[:, m + s] = 1.0
+    return a0, b
+
+
+def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+    K, R, m, s = X.shape[1], lp.R, lp.m, lp.s
+    a0, b = _radial_rows(lp, X, Y)
     cost = _radial_costs(lp, 1.0)
     basis, ok = _start(lp, X, Y)
     cand = np.flatnonzero(ok)  # units without a start are left to HiGHS
@@ -327,12 +334,7 @@ def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, 
                   slacks: str) -> dict[str, np.ndarray]:
     K, R, m, s, n = X.shape[1], lp.R, lp.m, lp.s, lp.n
     basis = basis.copy()
-    a0 = np.zeros((K, R))
-    a0[:, :m] = -X.T
-    b = np.zeros((K, R))
-    b[:, m: m + s] = Y.T
-    if lp.rts != "crs":
-        b[:, m + s] = 1.0
+    a0, b = _radial_rows(lp, X, Y)
     c0 = np.ones(K)  # theta's cost in each unit's current LP: +1 (min theta) or -1 (max phi)
     xt, yt = score[:, None] * X.T, Y.T.copy()
     alive, final = np.ones(K, bool), np.zeros(K, bool)
