@@ -1,6 +1,6 @@
 """Tests of spillover.spatial.lmtests: panel LM tests, LR tests of fixed effects, Hausman FE vs RE.
 
-References used here (numbers copied, with provenance, into this file; nothing is read from ../shared):
+References used here (numbers copied, with provenance, into this file; nothing is read from the shared reference folder at test time):
 
 * Elhorst (2014), Spatial Econometrics, section 3.6.2 (cigarette demand, Baltagi's Cigar panel):
   LR test of the spatial fixed effects 2315.7 (46 df), of the time-period fixed effects 473.1 (30 df);

@@ -1,6 +1,6 @@
 """Random-effects SAR and SEM: ``SpatialPanelModel(..., fixed_effects="random")``.
 
-References used here (numbers copied into this file; nothing is read from ../shared):
+References used here (numbers copied into this file; nothing is read from the shared reference folder at test time):
 
 * R splm ``spml(ln_gsp ~ ln_pcap + ln_pc + ln_emp + unemp, data = Produc, listw = usaww, model = "random",
   lag = TRUE)`` on the 48 contiguous US states 1970-1986 (Munnell's Produc; usaww is the row-standardised
