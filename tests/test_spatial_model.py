@@ -533,6 +533,18 @@ def test_bad_options_are_named(us_panel, us_w, kwargs, pattern):
         SpatialPanelModel(us_panel, "ln_gsp", X, us_w, **kwargs)
 
 
+@pytest.mark.parametrize("x, pattern", [
+    ([], "x is empty"), (["ln_pc", "ln_pc"], "'ln_pc' more than once"), (["ln_gsp"], "'ln_gsp' is also listed"),
+])
+def test_bad_regressor_lists_are_named(us_panel, us_w, x, pattern):
+    with pytest.raises(ModelError, match=pattern):
+        SpatialPanelModel(us_panel, "ln_gsp", x, us_w)
+
+
+def test_one_regressor_may_be_a_string(us_panel, us_w):
+    assert SpatialPanelModel(us_panel, "ln_gsp", "ln_emp", us_w).x == ["ln_emp"]
+
+
 def test_all_errors_are_spillover_errors():
     assert issubclass(ModelError, SpilloverError) and issubclass(WeightsError, SpilloverError)
     assert issubclass(PanelError, SpilloverError)

@@ -45,7 +45,7 @@ from spillover.spatial import _likelihood as lk
 from spillover.spatial._random_effects import fit_random_effects, inverse_information, numerical_hessian
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
-from spillover.spatial.model import FixedEffects
+from spillover.spatial.model import FixedEffects, _regressor_names
 from spillover.spatial.testresult import TestResult
 
 __all__ = [
@@ -108,18 +108,6 @@ class LMTests:
 
 
 # ---------------------------------------------------------------------- option checks
-def _check_x(x: Sequence[str] | str, y: str) -> list[str]:
-    names = [x] if isinstance(x, str) else list(x)
-    if not names:
-        raise ModelError("x is empty: give at least one explanatory variable.")
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise ModelError(f"x lists {format_items(dup)} more than once.")
-    if y in names:
-        raise ModelError(f"the dependent variable {y!r} is also listed in x.")
-    return names
-
-
 # ---------------------------------------------------------------------- data preparation
 def _weights_matrix(w: Any, ids: pd.Index) -> sp.csr_matrix:
     """W as a CSR matrix in the panel's region order (delegates id checks to spillover.weights)."""
@@ -320,7 +308,7 @@ def lm_tests(
     """
     _require_panel(panel)
     check_option(fixed_effects, FixedEffects, "fixed_effects", error=ModelError)
-    names = _check_x(x, y)
+    names = _regressor_names(x, y)
     wmat = _weights_matrix(w, panel.ids)
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
     _degrees_check(panel, x_t.shape[1], fixed_effects)
@@ -396,7 +384,7 @@ def lr_fixed_effects(
     _require_panel(panel)
     check_option(model, LRModel, "model", error=ModelError)
     check_option(df, DfConvention, "df", error=ModelError)
-    names = _check_x(x, y)
+    names = _regressor_names(x, y)
     ll_two = _nonspatial_loglik(panel, y, names, "twoway")
     ll_time = _nonspatial_loglik(panel, y, names, "time")
     ll_unit = _nonspatial_loglik(panel, y, names, "unit")
@@ -635,7 +623,7 @@ def hausman(
     _require_panel(panel)
     check_option(kind, HausmanKind, "kind", error=ModelError)
     check_option(variance, HausmanVariance, "variance", error=ModelError)
-    names = _check_x(x, y)
+    names = _regressor_names(x, y)
     wmat = _weights_matrix(w, panel.ids)
     _require_row_standardised(wmat, panel.ids)
     _design(panel, y, names, "unit")  # named errors for NaN, absorbed or collinear x before spreg sees them

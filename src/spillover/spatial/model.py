@@ -150,11 +150,9 @@ class SpatialPanelModel:
         check_option(fixed_effects, Effects, "fixed_effects", error=ModelError)
         check_option(bias_correction, BiasCorrection, "bias_correction", error=ModelError)
         check_option(method, Method, "method", error=ModelError)
-        if isinstance(x, str):
-            x = [x]
         self.panel = panel
         self.y = y
-        self.x = list(x)
+        self.x = _regressor_names(x, y)
         self.kind: Kind = kind
         self.fixed_effects: Effects = fixed_effects
         self.bias_correction: BiasCorrection = bias_correction
@@ -168,7 +166,6 @@ class SpatialPanelModel:
             _check_random(kind, bias_correction)
         self.durbin = _durbin_names(kind, self.x, durbin)
         self.w = w
-        _check_names(y, self.x)
 
     def __repr__(self) -> str:
         return (f"SpatialPanelModel(y={self.y!r}, x={self.x!r}, kind={self.kind!r}, "
@@ -294,14 +291,18 @@ def _check_random(kind: str, bias_correction: str) -> None:
         )
 
 
-def _check_names(y: str, x: list[str]) -> None:
-    if not x:
-        raise ModelError("the model needs at least one regressor in x.")
-    if y in x:
-        raise ModelError(f"the dependent variable {y!r} is also listed among the regressors.")
-    dup = sorted({v for v in x if x.count(v) > 1})
+def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
+    """``x`` as a list of names (one name may be given as a string), checked: not empty, no name twice,
+    not the dependent variable.  Shared by the models and the specification tests."""
+    names = [x] if isinstance(x, str) else list(x)
+    if not names:
+        raise ModelError("x is empty: give at least one explanatory variable.")
+    dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ModelError(f"regressors listed more than once: {format_items(dup)}.")
+        raise ModelError(f"x lists {format_items(dup)} more than once.")
+    if y in names:
+        raise ModelError(f"the dependent variable {y!r} is also listed in x.")
+    return names
 
 
 def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str) -> None:
