@@ -268,6 +268,12 @@ class SpatialPanel:
                 )
             col = converted
         col = col.astype(float)
+        infinite = col[np.isinf(col.to_numpy())]
+        if len(infinite):
+            raise PanelError(
+                f"variable {var!r} is infinite at (region, period): {format_items(infinite.index.tolist())}, "
+                "e.g. a log of zero or a division by zero upstream; fix or drop those cells."
+            )
         nan = col[col.isna()]
         if len(nan):
             raise UnbalancedPanelError(
