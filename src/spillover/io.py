@@ -237,7 +237,7 @@ def _read_excel(source: Path, sheet: str | int) -> pd.DataFrame:
         known = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
         if not known:
             raise SpilloverError(f"{source} has no sheet {sheet!r}; its sheets are {format_items(names)}.")
-        return book.parse(sheet)
+        return pd.read_excel(book, sheet_name=sheet)
 
 
 def _read_stata(source: Path, encoding: str | None) -> pd.DataFrame:

@@ -26,19 +26,33 @@ _PRODUC_COLUMNS = {
 }
 
 
+_LAZY = ("china_provinces", "south_china_sea")
+
+
 def __getattr__(name: str) -> Any:
     # China's loaders read the shipped GeoPackage; import them only when asked for.
-    if name in ("china_provinces", "south_china_sea"):
+    if name in _LAZY:
         from spillover.datasets import _china
 
         return getattr(_china, name)
     raise AttributeError(f"module 'spillover.datasets' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    # tab completion and dir() list the lazily loaded names too
+    return sorted(set(globals()) | set(_LAZY))
+
+
 def us_states_geometry() -> gpd.GeoDataFrame:
     """The 48 contiguous US states (libpysal's us48 shapes), sorted alphabetically, EPSG:4326.
 
-    The alphabetical order is the order of libpysal's ``states48.gal`` ids "0".."47" and of Produc.
+    Indexed by the state name (also in column ``state``), the region id of :func:`us_states`, so weights
+    built from this frame have the panel's ids.  The alphabetical order is the order of libpysal's
+    ``states48.gal`` ids "0".."47" and of Produc.
+
+    >>> geo = us_states_geometry()
+    >>> geo.index[:2].tolist() == geo["state"].iloc[:2].tolist() == ["Alabama", "Arizona"]
+    True
     """
     from libpysal import examples
 
@@ -48,7 +62,8 @@ def us_states_geometry() -> gpd.GeoDataFrame:
     geo = geo.rename(columns={"STATE_NAME": "state", "STATE_ABBR": "abbr", "STATE_FIPS": "fips",
                               "SUB_REGION": "sub_region"})
     geo = geo[["state", "abbr", "fips", "sub_region", "geometry"]]
-    return geo.sort_values("state", ignore_index=True)
+    geo = geo.sort_values("state", ignore_index=True)
+    return geo.set_axis(pd.Index(geo["state"].tolist()), axis=0)
 
 
 def us_states() -> SpatialPanel:

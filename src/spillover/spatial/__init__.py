@@ -9,7 +9,7 @@
 """
 
 from spillover.spatial.impacts import effects_matrix, impacts
-from spillover.spatial.lmtests import LMTests, hausman, lm_tests, lr_fixed_effects
+from spillover.spatial.lmtests import LMTests, LRFixedEffects, hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
 from spillover.spatial.results import SpatialPanelResults
 from spillover.spatial.testresult import TestResult
@@ -17,6 +17,7 @@ from spillover.spatial.wald import lr_test, wald_test
 
 __all__ = [
     "LMTests",
+    "LRFixedEffects",
     "SpatialCrossSectionModel",
     "SpatialPanelModel",
     "SpatialPanelResults",

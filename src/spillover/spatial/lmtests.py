@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -46,13 +46,14 @@ from spillover.spatial._random_effects import fit_random_effects, inverse_inform
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
 from spillover.spatial.model import FixedEffects, _check_dependent, _check_observations, _regressor_names
-from spillover.spatial.testresult import TestResult
+from spillover.spatial.testresult import TestResult, results_frame
 
 __all__ = [
     "FixedEffects",
     "HausmanKind",
     "HausmanVariance",
     "LMTests",
+    "LRFixedEffects",
     "TestResult",
     "hausman",
     "lm_tests",
@@ -94,16 +95,51 @@ class LMTests:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: statistic, df, pvalue, null."""
-        rows = {t.name: {"statistic": t.statistic, "df": t.df, "pvalue": t.pvalue, "null": t.null}
-                for t in self.tests}
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "test"
-        return frame
+        return results_frame(self.tests)
 
     def __str__(self) -> str:
         head = (f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
                 f"N = {self.n_regions}, T = {self.n_periods}")
         lines = [head] + [f"  {t.name:<16} {t.statistic:>12.4f}   p = {t.pvalue:.4g}" for t in self.tests]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LRFixedEffects:
+    """LR tests of the spatial (unit) and the time-period fixed effects; returned by :func:`lr_fixed_effects`.
+
+    Unpacks as before, ``unit, time = lr_fixed_effects(...)``; prints as a small table.
+    """
+
+    unit: TestResult
+    time: TestResult
+    n_regions: int
+    n_periods: int
+    df_convention: str
+
+    @property
+    def tests(self) -> tuple[TestResult, TestResult]:
+        """The test of the spatial fixed effects, then that of the time-period fixed effects."""
+        return (self.unit, self.time)
+
+    def __iter__(self) -> Iterator[TestResult]:
+        return iter(self.tests)
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, i: int) -> TestResult:
+        return self.tests[i]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per test: statistic, df, pvalue, null."""
+        return results_frame(self.tests)
+
+    def __str__(self) -> str:
+        head = (f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
+                f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}")
+        lines = [head] + [f"  {t.name:<26} {t.statistic:>12.4f}   df = {t.df:<4d} p = {t.pvalue:.4g}"
+                          for t in self.tests]
         return "\n".join(lines)
 
 
@@ -330,7 +366,7 @@ def lr_fixed_effects(
     *,
     model: LRModel = "ols",
     df: DfConvention = "elhorst",
-) -> tuple[TestResult, TestResult]:
+) -> LRFixedEffects:
     """LR tests of the joint significance of the spatial (unit) and of the time-period fixed effects.
 
     Following Elhorst (2014, section 3.6.2), the non-spatial model with two-way fixed effects is compared
@@ -354,8 +390,10 @@ def lr_fixed_effects(
 
     Returns
     -------
-    (TestResult, TestResult)
-        The test of the spatial fixed effects, then the test of the time-period fixed effects.
+    LRFixedEffects
+        ``.unit`` (the test of the spatial fixed effects) and ``.time`` (of the time-period fixed effects),
+        each a :class:`TestResult`; it unpacks as ``unit, time = lr_fixed_effects(...)`` and prints as a
+        table.
 
     Examples
     --------
@@ -370,6 +408,10 @@ def lr_fixed_effects(
     >>> unit, time = lr_fixed_effects(SpatialPanel(df, geo, id="r", time="t"), "y", ["x"])
     >>> (unit.df, time.df, unit.reject(0.01))
     (4, 6, True)
+    >>> print(lr_fixed_effects(SpatialPanel(df, geo, id="r", time="t"), "y", ["x"]))  # doctest: +ELLIPSIS
+    LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; N = 4, T = 6, ...
+      LR spatial fixed effects ...
+      LR time fixed effects ...
     """
     _require_panel(panel)
     check_option(model, LRModel, "model", error=ModelError)
@@ -388,7 +430,7 @@ def lr_fixed_effects(
         "LR time fixed effects", -2.0 * (ll_unit - ll_two), t - shift,
         "the time-period fixed effects are jointly zero, given spatial effects",
     )
-    return unit_test, time_test
+    return LRFixedEffects(unit_test, time_test, n, t, df)
 
 
 # ---------------------------------------------------------------------- Hausman
