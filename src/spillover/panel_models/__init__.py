@@ -16,5 +16,7 @@ from __future__ import annotations
 from spillover.panel_models._data import DroppedRows, lag
 from spillover.panel_models._results import PanelResults
 from spillover.panel_models.fe import fixed_effects
+from spillover.panel_models.iv import FirstStage, IVResults, fe_iv, stock_yogo
 
-__all__ = ["fixed_effects", "lag", "PanelResults", "DroppedRows"]
+__all__ = ["fixed_effects", "fe_iv", "lag", "stock_yogo", "PanelResults", "IVResults", "FirstStage",
+           "DroppedRows"]
