@@ -17,6 +17,14 @@ from spillover.panel_models._data import DroppedRows, lag
 from spillover.panel_models._results import PanelResults
 from spillover.panel_models.fe import fixed_effects
 from spillover.panel_models.iv import FirstStage, IVResults, fe_iv, stock_yogo
+from spillover.panel_models.mediation import (
+    MediationResults,
+    ModeratedMediationResults,
+    mediation,
+    moderated_mediation,
+)
 
-__all__ = ["fixed_effects", "fe_iv", "lag", "stock_yogo", "PanelResults", "IVResults", "FirstStage",
-           "DroppedRows"]
+__all__ = [
+    "fixed_effects", "fe_iv", "mediation", "moderated_mediation", "lag", "stock_yogo",
+    "PanelResults", "IVResults", "FirstStage", "MediationResults", "ModeratedMediationResults", "DroppedRows",
+]
