@@ -16,6 +16,7 @@ from __future__ import annotations
 from spillover.panel_models._data import DroppedRows, lag
 from spillover.panel_models._results import PanelResults
 from spillover.panel_models.fe import fixed_effects
+from spillover.panel_models.heterogeneity import HeterogeneityResults, heterogeneity
 from spillover.panel_models.iv import FirstStage, IVResults, fe_iv, stock_yogo
 from spillover.panel_models.mediation import (
     MediationResults,
@@ -25,6 +26,7 @@ from spillover.panel_models.mediation import (
 )
 
 __all__ = [
-    "fixed_effects", "fe_iv", "mediation", "moderated_mediation", "lag", "stock_yogo",
-    "PanelResults", "IVResults", "FirstStage", "MediationResults", "ModeratedMediationResults", "DroppedRows",
+    "fixed_effects", "fe_iv", "mediation", "moderated_mediation", "heterogeneity", "lag", "stock_yogo",
+    "PanelResults", "IVResults", "FirstStage", "MediationResults", "ModeratedMediationResults",
+    "HeterogeneityResults", "DroppedRows",
 ]
