@@ -55,9 +55,10 @@ class DroppedRows:
         if not self.n:
             return "no rows dropped"
         per = self.by_period
-        return (f"{self.n} of {self.n_total} rows dropped for missing values: periods "
-                f"{format_items([f'{p} ({c})' for p, c in per.items()], 6)}; regions "
-                f"{format_items(self.by_region.index.tolist(), 6)}")
+        periods = ", ".join(f"{p} ({c})" for p, c in per.head(6).items()) + (
+            f" (and {len(per) - 6} more)" if len(per) > 6 else "")
+        return (f"{self.n} of {self.n_total} rows dropped for missing values: periods (rows) {periods}; "
+                f"regions {format_items(self.by_region.index.tolist(), 6)}")
 
     def __str__(self) -> str:
         return self.describe()
