@@ -23,6 +23,7 @@ __all__ = [
     "IslandWarning",
     "InfeasibleWarning",
     "ConvergenceWarning",
+    "MapWarning",
     "format_items",
     "check_option",
 ]
@@ -81,6 +82,10 @@ class InfeasibleWarning(SpilloverWarning):
 
 class ConvergenceWarning(SpilloverWarning):
     """An optimiser stopped without clear convergence."""
+
+
+class MapWarning(SpilloverWarning):
+    """A map was drawn differently from what was asked (e.g. English labels for lack of a CJK font)."""
 
 
 def format_items(items: Iterable[object], limit: int = 10) -> str:
