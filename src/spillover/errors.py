@@ -24,6 +24,7 @@ __all__ = [
     "InfeasibleWarning",
     "ConvergenceWarning",
     "GeometryWarning",
+    "MapWarning",
     "format_items",
     "check_option",
     "user_stacklevel",
@@ -87,6 +88,10 @@ class ConvergenceWarning(SpilloverWarning):
 
 class GeometryWarning(SpilloverWarning):
     """Region geometries are invalid (e.g. self-intersecting); areas and contiguity may be wrong."""
+
+
+class MapWarning(SpilloverWarning):
+    """A map was drawn differently from what was asked (e.g. English labels for lack of a CJK font)."""
 
 
 def format_items(items: Iterable[object], limit: int = 10) -> str:

@@ -400,7 +400,7 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> S
     values = np.append(f.beta, f.rho) if spatial else f.beta
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial)
+                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
     return SpatialPanelResults(
         params=pd.Series(values, index=idx, name="params"),
         cov=pd.DataFrame(cov[:keep, :keep], index=idx, columns=idx),
@@ -427,7 +427,7 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
         fitted = d.x @ f.beta
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial)
+                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
     se = np.sqrt(np.diag(f.cov))
     return SpatialPanelResults(
         params=pd.Series(np.append(f.beta, f.spatial), index=idx, name="params"),
