@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SpatialPanelModel", "SpatialCrossSectionModel", "Kind", "FixedEffects", "Effects", "BiasCorrection",
+    "Engine",
 ]
 
 Kind = Literal["sar", "sem", "sdm", "slx", "sdem"]
@@ -48,6 +49,8 @@ Effects = Literal["none", "unit", "time", "twoway", "random"]
 """The model's ``fixed_effects`` option: the fixed-effects transformations plus random unit effects."""
 BiasCorrection = Literal["none", "lee-yu"]
 Method = Literal["auto", "dense", "sparse"]
+Engine = Literal["native", "spreg"]
+"""Who maximises the likelihood: spillover's own code or spreg (see :mod:`spillover.spatial._spreg`)."""
 
 _LAG_KINDS = ("sar", "sdm")
 _ERROR_KINDS = ("sem", "sdem")
@@ -99,6 +102,12 @@ class SpatialPanelModel:
     method
         ``"auto"`` (dense eigenvalues up to 1,000 regions, sparse LU and stochastic traces above),
         ``"dense"`` or ``"sparse"``.
+    engine
+        ``"native"`` (default) or ``"spreg"``: spreg's ML estimators find the estimates (cross-section
+        ``ML_Lag``/``ML_Error`` with ``slx_lags`` for the Durbin terms, panel ``ML_LagFE``/``ML_ErrorFE``
+        with unit effects, ``ML_LagRE``); the standard errors, log-likelihood, impacts and tests are then
+        spillover's own, evaluated at spreg's estimates.  Cases spreg does not cover raise a
+        :class:`~spillover.errors.ModelError` naming them (see ``docs/spreg.md``).
 
     Notes
     -----
@@ -145,8 +154,10 @@ class SpatialPanelModel:
         durbin: Sequence[str] | None = None,
         bias_correction: BiasCorrection = "none",
         method: Method = "auto",
+        engine: Engine = "native",
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
+        check_option(engine, Engine, "engine", error=ModelError)
         check_option(fixed_effects, Effects, "fixed_effects", error=ModelError)
         check_option(bias_correction, BiasCorrection, "bias_correction", error=ModelError)
         check_option(method, Method, "method", error=ModelError)
@@ -157,6 +168,7 @@ class SpatialPanelModel:
         self.fixed_effects: Effects = fixed_effects
         self.bias_correction: BiasCorrection = bias_correction
         self.method: Method = method
+        self.engine: Engine = engine
         if bias_correction == "lee-yu" and fixed_effects == "none":
             raise ModelError(
                 "bias_correction='lee-yu' corrects for fixed effects; with fixed_effects='none' there is "
@@ -166,6 +178,10 @@ class SpatialPanelModel:
             _check_random(kind, bias_correction)
         self.durbin = _durbin_names(kind, self.x, durbin)
         self.w = w
+        if engine == "spreg":
+            from spillover.spatial._spreg import check_covered
+
+            check_covered(self)
 
     def __repr__(self) -> str:
         return (f"SpatialPanelModel(y={self.y!r}, x={self.x!r}, kind={self.kind!r}, "
@@ -183,9 +199,14 @@ class SpatialPanelModel:
         design = self._design()
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
+        at = None
+        if self.engine == "spreg":
+            from spillover.spatial._spreg import spreg_estimates
+
+            at = spreg_estimates(self, design)
         if self.fixed_effects == "random":
-            return _estimate_random(self, design, op)
-        return _estimate(self, design, op)
+            return _estimate_random(self, design, op, at)
+        return _estimate(self, design, op, at)
 
     # ------------------------------------------------------------------ conversion and checks
     def _design(self) -> _Design:
@@ -246,14 +267,16 @@ class SpatialCrossSectionModel(SpatialPanelModel):
     """
 
     def __init__(self, panel: SpatialPanel, y: str, x: Sequence[str], w: Any, *, period: Any = None,
-                 kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto") -> None:
+                 kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto",
+                 engine: Engine = "native") -> None:
         if period is None and panel.n_periods != 1:
             raise ModelError(
                 f"the panel has {panel.n_periods} periods; pass period= one of "
                 f"{format_items(panel.periods.tolist())} for a cross-section."
             )
         one = panel if period is None else panel.subset(periods=[period])
-        super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method)
+        super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method,
+                         engine=engine)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -329,12 +352,13 @@ def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str
         )
 
 
-def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> SpatialPanelResults:
+def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
+              at: tuple[np.ndarray, float] | None = None) -> SpatialPanelResults:
     fe = model.fixed_effects
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
     _check_regressors(xt, d.x, d.names, fe)
-    f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt)
+    f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt, at)
     k = xt.shape[1]
     cov = lk.invert_information(info, d.names + [spatial or "_none", "sigma2"])
     keep = k + 1 if spatial else k
@@ -352,12 +376,16 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> S
     )
 
 
-def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> SpatialPanelResults:
+def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
+                     at: tuple[np.ndarray, float, float] | None = None) -> SpatialPanelResults:
     """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
-    test, see ``_random_effects``)."""
+    test, see ``_random_effects``); ``at = (beta, rho, theta)`` evaluates the SAR at given estimates."""
     _check_regressors(d.x, d.x, d.names, "random")
     lag_model = model.kind in _LAG_KINDS
-    f = rek.fit_random_effects(d.y, d.x, op, d.t, "sar" if lag_model else "sem")
+    if at is not None:
+        f = rek.sar_at(d.y, d.x, op, d.t, *at)
+    else:
+        f = rek.fit_random_effects(d.y, d.x, op, d.t, "sar" if lag_model else "sem")
     spatial = "rho" if lag_model else "lambda"
     idx = [*d.names, spatial]
     keep = len(idx)
@@ -380,20 +408,25 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
 
 
 def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: np.ndarray,
-              xt: np.ndarray) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
-    """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values)."""
+              xt: np.ndarray, at: tuple[np.ndarray, float] | None = None,
+              ) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
+    """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values).
+
+    ``at = (beta, spatial parameter)``: estimates from another engine; the fit is evaluated there."""
     fe = model.fixed_effects
     lee_yu = model.bias_correction == "lee-yu"
     drop_root = lee_yu and fe in ("time", "twoway")
     n_eff, mult = lk.effective_sizes(d.n, d.t, fe, lee_yu)
     wy = lk.demean(lk.lag(d.w, d.y, d.n), d.n, fe)
     if model.kind in _LAG_KINDS:
-        f = lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root)
+        f = (lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root) if at is None
+             else lk.lag_fit_at(yt, wy, xt, op, n_eff, mult, drop_root, *at))
         info = lk.lag_information(xt, f.beta, f.rho, f.sigma2, op, n_eff, mult, drop_root, d.t, fe)
         return f, info, "rho", lk.demean(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t), d.n, fe)
     if model.kind in _ERROR_KINDS:
         wx = lk.demean(lk.lag(d.w, d.x, d.n), d.n, fe)
-        f = lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root)
+        f = (lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root) if at is None
+             else lk.error_fit_at(yt, wy, xt, wx, op, n_eff, mult, drop_root, *at))
         info = lk.error_information(xt - f.rho * wx, f.rho, f.sigma2, op, n_eff, mult, drop_root)
         return f, info, "lambda", xt @ f.beta
     f = _fit_ols(yt, xt, n_eff)
