@@ -222,8 +222,8 @@ def _check_rows_complete(source: Path, rows: list[list[str]]) -> None:
     short = [i + 1 for i, row in enumerate(rows) if row and len(row) < width]
     if short:
         raise SpilloverError(
-            f"{source} looks truncated or malformed: line(s) {format_items(short)} have fewer fields than the "
-            f"{width} of the header (the last line {len(rows)} has {len(rows[-1])}). Re-export the file."
+            f"{source} looks truncated or malformed: line(s) {format_items(short)} have fewer fields "
+            f"than the {width} of the header (the last line {len(rows)} has {len(rows[-1])}). Re-export the file."
         )
 
 
