@@ -53,7 +53,9 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
 
     Nothing is left behind if the block raises, and an existing ``path`` is only replaced when
-    ``overwrite=True``.
+    ``overwrite=True``.  The temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed
+    process left under that pattern is removed by the next write to the same ``path``.  OS errors (a folder
+    without write permission, a full disk) are raised as :class:`SpilloverError` naming ``path``.
 
     Examples
     --------
