@@ -195,7 +195,7 @@ def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataF
     vcov = _pyfixest_vcov(sample, data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = pf.feols(fml, data=data, vcov=vcov, fixef_rm="none")
+        fit = pf.feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=False)
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
     coef = fit.coef()
     order = [safe[c] for c in x] + (["Intercept"] if sample.effects == "none" else [])
