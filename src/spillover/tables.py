@@ -172,13 +172,12 @@ def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = 
             if imp is None:
                 a, b = "", ""
             else:
-                r = imp.loc[(eff, var)]
-                a, b = _pair(r["estimate"], r["se"], r["p"], se, stars, digits)
+                r = imp.loc[(eff, var)]  # stars from the draws' quantile intervals (p_sim), see impacts
+                a, b = _pair(r["estimate"], r["se"], r["p_sim"], se, stars, digits)
             top.append(a)
             bottom.append(b)
         rows[(var, "coef")], rows[(var, "se")] = top, bottom
-    sp = "rho" if res.rho is not None else ("lambda" if res.lam is not None else None)
-    if sp:
+    for sp in [nm for nm in ("rho", "lambda") if nm in p.index]:  # both for the SAC/GNS
         a, b = _pair(p[sp], s[sp], pv[sp], se, stars, digits)
         rows[(sp, "coef")], rows[(sp, "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
     from scipy import stats as _st
@@ -198,10 +197,17 @@ def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = 
     cells = pd.DataFrame(rows.values(), index=_labels(rows), columns=_COLUMNS)
     fe = {"none": "no fixed effects", "random": "random effects"}.get(
         res.fixed_effects, f"{res.fixed_effects} fixed effects")
-    title = (f"{res.kind.upper()} of {res.y_name}, {fe}"
-             f"{' (Lee-Yu)' if res.bias_correction == 'lee-yu' else ''}; "
+    approach = ""
+    if res.fixed_effects in ("unit", "time", "twoway"):  # say which fixed-effects estimator was used
+        approach = " (Lee-Yu transformation approach)" if res.bias_correction == "lee-yu" else \
+            " (direct approach)"
+    title = (f"{res.kind.upper()} of {res.y_name}, {fe}{approach}; "
              f"N = {res.n_regions}, T = {res.n_periods}")
-    return SummaryTable(cells, title, _notes(se, stars))
+    notes = _notes(se, stars)
+    if imp is not None:
+        notes += (" Effects: stars from the simulated quantile intervals (a star level when the two-sided "
+                  f"interval of the {draws} draws excludes 0), not from the standard deviation.")
+    return SummaryTable(cells, title, notes)
 
 
 def _labels(rows: dict[tuple[str, str], list[str]]) -> list[str]:
