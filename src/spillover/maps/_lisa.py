@@ -19,6 +19,7 @@ from spillover.maps._base import (
     Language,
     add_polygons,
     align_regions,
+    geometry_paths,
     legend_patch,
     new_axes,
     no_data_handle,
@@ -98,14 +99,15 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
     layer = _china.prepare_layer(geo, china=china, crs=crs, language=language)
     clusters = frame["cluster"].to_numpy()
     face = [LISA_COLORS[c] for c in clusters[~island]]
-    geoms = layer.regions.geometry
+    paths = geometry_paths(layer.regions.geometry)
+    linked = [p for p, i in zip(paths, island) if not i]
+    alone = [p for p, i in zip(paths, island) if i]
 
     def paint(target: Axes) -> None:
-        add_polygons(target, geoms[~island].tolist(), face, gid="regions", edgecolor="#9A9A9A")
+        add_polygons(target, linked, face, gid="regions", edgecolor="#9A9A9A")
         _china.draw_no_data(target, layer)
-        if island.any():
-            add_polygons(target, geoms[island].tolist(), NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH,
-                         edgecolor="#8C8C8C")
+        if alone:
+            add_polygons(target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
 
     fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
     paint(ax)
