@@ -185,7 +185,10 @@ def _room_for_inset(main: gpd.GeoSeries) -> tuple[float, float, float, float]:
     below = main.intersection(strip)
     east = float(below[~below.is_empty].total_bounds[2]) if (~below.is_empty).any() else x0
     needed = x0 + (east - x0) / (left - 0.04)
-    return x0, y0, max(x1, needed), y1
+    x1 = max(x1, needed)
+    # finish_map_axes pads by 2% of the larger side: lift the bottom by as much, so that the main map's lower
+    # edge stays at the window's 17.5N (Hainan island shown, the islands further south only in the inset)
+    return x0, y0 + 0.02 * max(x1 - x0, y1 - y0), x1, y1
 
 
 # ---------------------------------------------------------------------------------------------- inset

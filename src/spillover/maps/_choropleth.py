@@ -310,7 +310,7 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
         ax.remove()
     n_no_data = len(layer.no_data) + max(int(v.isna().sum()) for v in values.values())
     handles = _handles(classes, colors, n_no_data)
-    leg = fig.legend(handles=handles, title=_legend_title(var, units) + " (regions in all panels)",
+    leg = fig.legend(handles=handles, title=_legend_title(var, units) + "; counts are region-periods",
                      loc="outside lower center", ncols=min(len(handles), 3), fontsize=7.5, frameon=False)
     leg.set_gid("legend")
     fig.suptitle(title if title is not None else var, fontsize=11)

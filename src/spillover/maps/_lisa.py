@@ -213,7 +213,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     For each period the line shows ``I`` and the band ``I +/- z_(1+level)/2 * sqrt(var)`` with the variance
     of I under the randomisation (default) or normality assumption (columns ``var_rand``/``var_norm``); the
     dashed line is ``E[I] = -1/(n-1)``.  Filled markers: periods whose two-sided p-value (``p_rand`` or
-    ``p_norm``) is below ``1 - level``.  A table of several variables (index level ``variable``) gives one
+    ``p_norm``) is below ``1 - level``, which are the periods whose band excludes ``E[I]``.  A table of several variables (index level ``variable``) gives one
     line per variable.
 
     Returns
@@ -241,7 +241,8 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     if missing:
         raise SpilloverError(f"the table lacks column(s) {format_items(missing)}; pass the output of "
                              "spillover.moran_by_period.")
-    fig, ax = new_axes(ax, (6.5, 3.8))
+    own_figure = ax is None
+    fig, ax = new_axes(ax, (6.5, 4.0))
     z = stats.norm.ppf(0.5 + level / 2)
     groups = table.groupby(level="variable", sort=False) if "variable" in (table.index.names or []) else \
         [(None, table)]
@@ -253,7 +254,10 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     ax.set_ylabel("Moran's I")
     ax.set_title(title if title is not None else
                  f"Moran's I with {level:.0%} confidence band ({assumption})", fontsize=10)
-    ax.legend(loc="best", fontsize=7.5, frameon=False)
+    if own_figure:  # below the axes, where it hides no part of the band
+        fig.legend(loc="outside lower center", ncols=5, fontsize=7.5, frameon=False).set_gid("legend")
+    else:
+        ax.legend(loc="best", fontsize=7.5, frameon=False)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
     return fig
 

@@ -112,7 +112,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     layer = _china.prepare_layer(_geometry(result, geometry), china=china, crs=crs, language=language)
     norm, cm = _diverging(frame[list(PANELS)].to_numpy(), cmap)
     if ax is None:
-        height = panel_width * (0.85 if layer.china else 0.6) + 0.9
+        height = panel_width * (0.72 if layer.china else 0.6) + 0.9
         fig, axes = plt.subplots(1, 3, figsize=(3 * panel_width, height), layout="constrained")
         axes = list(axes)
     else:
