@@ -60,7 +60,7 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
     """Draw :func:`links_map` and return the main axes (``spillover.weights.plot_links`` uses it)."""
     from matplotlib.collections import LineCollection
 
-    from spillover.weights import to_sparse
+    from spillover.weights import _sparse_unchecked as to_sparse  # drawing only: no islands warnings
 
     mat = to_sparse(w, frame.index)
     pairs = sparse.triu(mat + mat.T, k=1).tocoo()
