@@ -25,8 +25,8 @@ DPI = 100
 X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 
 
-def _save(fig, name: str) -> None:
-    path = maps.save(fig, OUT / f"maps_{name}.png", dpi=DPI, overwrite=True)
+def _save(fig, name: str, dpi: int = DPI) -> None:
+    path = maps.save(fig, OUT / f"maps_{name}.png", dpi=dpi, overwrite=True)
     print(f"{path.relative_to(OUT.parent.parent)}: {path.stat().st_size / 1024:.0f} KB")
     plt.close(fig)
 
@@ -49,7 +49,7 @@ def us_figures() -> None:
     panel = so.datasets.us_states()
     w = so.weights.contiguity(panel, kind="queen")
     res = so.SpatialPanelModel(panel, "ln_gsp", X, w, kind="sdm", fixed_effects="twoway").fit()
-    _save(maps.spillover_map(res, "ln_pc", draws=500, seed=0), "us_spillover_map")
+    _save(maps.spillover_map(res, "ln_pc", draws=500, seed=0), "us_spillover_map", dpi=85)  # < 150 KB
     _save(maps.spillover_flows(res, "ln_pc", "Ohio"), "us_spillover_flows")
     _save(maps.choropleth(panel, "unemp", 1986, scheme="natural_breaks", k=5, units="%",
                           title="Unemployment rate, 1986 (natural breaks)"), "us_choropleth")
