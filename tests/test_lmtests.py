@@ -240,7 +240,7 @@ def test_us_states_every_fixed_effects_option(us_panel: SpatialPanel, us_w: Grap
     y = us_panel.stacked("ln_gsp")
     x = np.column_stack([us_panel.stacked(v) for v in US_X])
     assert _values(res) == pytest.approx(_direct_lm(y, x, w, 17, fe), rel=1e-7)
-    assert all(t.df == 1 and 0.0 <= t.pvalue <= 1.0 for t in res.tests)
+    assert all(t.df == (2 if t.name == "LM SARMA" else 1) and 0.0 <= t.pvalue <= 1.0 for t in res.tests)
     # The LM error test rejects strongly on Produc in every specification (statistics above 90).
     assert res.lm_error.pvalue < 1e-10
 
@@ -248,7 +248,7 @@ def test_us_states_every_fixed_effects_option(us_panel: SpatialPanel, us_w: Grap
 def test_lm_tests_frame_and_text(us_panel: SpatialPanel, us_w: Graph) -> None:
     res = lm_tests(us_panel, "ln_gsp", US_X, us_w, fixed_effects="twoway")
     frame = res.to_frame()
-    assert frame.index.tolist() == ["LM lag", "LM error", "robust LM lag", "robust LM error"]
+    assert frame.index.tolist() == ["LM lag", "LM error", "robust LM lag", "robust LM error", "LM SARMA"]
     assert frame.columns.tolist() == ["statistic", "df", "pvalue", "null"]
     assert frame.loc["LM error", "statistic"] == res.lm_error.statistic
     text = str(res)
