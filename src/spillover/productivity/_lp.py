@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from spillover.productivity._highs import QuietHighs
+
 __all__ = ["ReusableLP", "LPSolution", "INF", "OPTIMAL", "INFEASIBLE", "UNBOUNDED", "FAILED", "STATUS_NAMES"]
 
 INF = highspy.kHighsInf
@@ -52,8 +54,7 @@ class ReusableLP:
         pattern = A != 0
         if mutable is not None:
             pattern[mutable[0], mutable[1]] = True
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = QuietHighs()  # no banner on stdout
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis
         self.h.addRows(self.n_rows, np.asarray(row_lo, float), np.asarray(row_hi, float), 0,
                        np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
