@@ -47,6 +47,9 @@ def coverage(n: int, p: int, samples: int, boot: int, seed: int) -> dict[str, fl
         plo, phi = np.nanquantile(reps, [0.025, 0.975], axis=0)
         pct.append(np.mean((plo <= theta) & (theta <= phi)))
         width.append(np.mean(hi - lo))
+        if (s + 1) % 25 == 0:  # running figures, so that a long run can be read before it ends
+            print(f"  n={n} p={p}: {s + 1} samples, basic {np.mean(basic):.3f}, percentile {np.mean(pct):.3f}",
+                  flush=True)
     basic_a, pct_a = np.array(basic), np.array(pct)
     return {"basic": basic_a.mean(), "basic_se": basic_a.std(ddof=1) / np.sqrt(samples),
             "percentile": pct_a.mean(), "percentile_se": pct_a.std(ddof=1) / np.sqrt(samples),
