@@ -13,6 +13,7 @@ for models whose LPs do not have its fixed shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -24,6 +25,13 @@ __all__ = ["ReusableLP", "LPSolution", "INF", "OPTIMAL", "INFEASIBLE", "UNBOUNDE
 INF = highspy.kHighsInf
 OPTIMAL, INFEASIBLE, UNBOUNDED, FAILED = 0, 1, 2, 3
 STATUS_NAMES = {OPTIMAL: "optimal", INFEASIBLE: "infeasible", UNBOUNDED: "unbounded", FAILED: "failed"}
+
+
+def _full(v: Any, shape: tuple) -> np.ndarray:
+    """Bounds as a float array of ``shape`` (scalars broadcast)."""
+    if isinstance(v, np.ndarray) and v.shape == shape and v.dtype == float:
+        return v
+    return np.broadcast_to(np.asarray(v, float), shape)
 
 
 @dataclass(frozen=True)
@@ -83,19 +91,17 @@ class ReusableLP:
             self.h.changeColsCost(int(diff.sum()), cols[diff], values[diff])
             self._cost[cols[diff]] = values[diff]
 
-    def set_row_bounds(self, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    def set_row_bounds(self, rows: np.ndarray, lo: Any, hi: Any) -> None:
         rows = np.asarray(rows, np.int32)
-        lo, hi = np.broadcast_to(np.asarray(lo, float), rows.shape), np.broadcast_to(np.asarray(hi, float),
-                                                                                     rows.shape)
+        lo, hi = _full(lo, rows.shape), _full(hi, rows.shape)
         diff = (self._row[0][rows] != lo) | (self._row[1][rows] != hi)
         if diff.any():
             self.h.changeRowsBounds(int(diff.sum()), rows[diff], lo[diff].copy(), hi[diff].copy())
             self._row[0][rows[diff]], self._row[1][rows[diff]] = lo[diff], hi[diff]
 
-    def set_col_bounds(self, cols: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    def set_col_bounds(self, cols: np.ndarray, lo: Any, hi: Any) -> None:
         cols = np.asarray(cols, np.int32)
-        lo, hi = np.broadcast_to(np.asarray(lo, float), cols.shape), np.broadcast_to(np.asarray(hi, float),
-                                                                                     cols.shape)
+        lo, hi = _full(lo, cols.shape), _full(hi, cols.shape)
         diff = (self._col[0][cols] != lo) | (self._col[1][cols] != hi)
         if diff.any():
             self.h.changeColsBounds(int(diff.sum()), cols[diff], lo[diff].copy(), hi[diff].copy())

@@ -232,12 +232,12 @@ def ddf_arrays(
                     (data_rows, np.zeros(len(data_rows), int)))
     k = X.shape[1]
     out = {"status": np.zeros(k, np.int8), "beta": np.full(k, np.nan), "lam": np.zeros((k, n))}
-    bad_rows = np.arange(m + s1, m + s1 + s2)
+    is_bad = np.arange(m + s1 + s2) >= m + s1  # equality rows (weak disposability)
     for o in range(k):
         lp.set_coefficients(data_rows, np.zeros(len(data_rows), int),
                             np.concatenate([-Dx[:, o], Dg[:, o], -Db[:, o]]))
         rhs = np.concatenate([X[:, o], -G[:, o], B[:, o]])
-        lp.set_row_bounds(data_rows, np.where(np.isin(data_rows, bad_rows), rhs, -INF), rhs)
+        lp.set_row_bounds(data_rows, np.where(is_bad, rhs, -INF), rhs)
         if exclude_self:
             keep = np.where(np.arange(n) == o, 0.0, INF)
             lp.set_col_bounds(np.arange(1, 1 + n_lam), 0.0, np.tile(keep, n_lam // n))
