@@ -229,3 +229,45 @@ def test_result_frame_and_summary():
     assert res.summary()["units"] == len(X) and res.undesirable == ("y1",)
     with pytest.raises(AttributeError):
         res.rts = "crs"  # frozen
+
+
+def ref_sbm_output_bad(X, G, B, o, rts):
+    """Tone (2004) output-oriented SBM with undesirable outputs as a plain LP:
+    1 / max [1 + 1/(s1+s2) (sum sg_r/g_ro + sum sb_k/b_ko)]  s.t.  x_o = X'lam + s-, g_o = G'lam - sg,
+    b_o = B'lam + sb."""
+    (n, m), s1, s2 = X.shape, G.shape[1], B.shape[1]
+    k = s1 + s2
+    c = np.concatenate([np.zeros(n + m), -1.0 / (k * G[o]), -1.0 / (k * B[o])])
+    A = np.block([[X.T, np.eye(m), np.zeros((m, k))],
+                  [G.T, np.zeros((s1, m)), -np.eye(k)[:s1]],
+                  [B.T, np.zeros((s2, m)), np.eye(k)[s1:]]])
+    b = np.concatenate([X[o], G[o], B[o]])
+    extra, rhs = _rts_eq(n, m + k, rts, False)
+    A, b = np.vstack([A, *extra]), np.concatenate([b, rhs])
+    return 1.0 / (1 - linprog(c, A_eq=A, b_eq=b, method="highs").fun)
+
+
+@pytest.mark.parametrize("rts", ["crs", "vrs"])
+def test_output_sbm_with_undesirable_output_matches_plain_lp(rts):
+    X, Y = data(n=12, s=3, seed=9)
+    res = sbm(X, Y, rts=rts, orientation="output", undesirable=["y2"])
+    x, G, B = X.to_numpy(), Y[["y0", "y1"]].to_numpy(), Y[["y2"]].to_numpy()
+    for o in range(len(x)):
+        assert res.efficiency.iloc[o] == pytest.approx(ref_sbm_output_bad(x, G, B, o, rts), abs=TOL)
+
+
+def test_super_sbm_with_undesirable_output_is_the_ratio_of_its_targets():
+    # Tone's super-SBM with bads (module docstring): delta = (1 + mean phi) / (1 - mean(psi_g, psi_b)),
+    # phi = xbar/x - 1, psi_g = 1 - gbar/g, psi_b = bbar/b - 1; the targets must lie in the others' technology
+    X, Y = data(n=14, s=2, seed=13)
+    res = sbm(X, Y, rts="crs", undesirable=["y1"], super=True)
+    sup = res.super_units
+    assert sup.any() and (res.efficiency[sup] >= 1.0).all()
+    phi = (res.input_targets / X - 1)[sup].mean(axis=1)
+    psi = pd.concat([1 - res.output_targets["y0"] / Y["y0"], res.output_targets["y1"] / Y["y1"] - 1],
+                    axis=1)[sup].mean(axis=1)
+    np.testing.assert_allclose(res.efficiency[sup], (1 + phi) / (1 - psi), atol=TOL)
+    lam = res.lambdas.to_numpy()[sup.to_numpy()]
+    assert np.all(lam @ X.to_numpy() <= res.input_targets[sup].to_numpy() + 1e-6)
+    assert np.all(lam @ Y[["y0"]].to_numpy() >= res.output_targets[sup][["y0"]].to_numpy() - 1e-6)
+    assert np.all(lam @ Y[["y1"]].to_numpy() <= res.output_targets[sup][["y1"]].to_numpy() + 1e-6)
