@@ -36,6 +36,10 @@ _NAMES = {
     "hausman": "spillover.spatial",
     "dea": "spillover.productivity",
     "malmquist": "spillover.productivity",
+    "sbm": "spillover.productivity",
+    "directional": "spillover.productivity",
+    "malmquist_luenberger": "spillover.productivity",
+    "window_dea": "spillover.productivity",
 }
 
 __all__ = sorted(_SUBMODULES | set(_NAMES)) + ["__version__"]
