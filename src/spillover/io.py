@@ -93,17 +93,26 @@ def _format(path: Path, known: dict[str, str], what: str) -> str:
 
 
 # ---------------------------------------------------------------------- panels
-def read_panel(path: str | os.PathLike[str], *, sheet: str | int = 0) -> pd.DataFrame:
+def read_panel(
+    path: str | os.PathLike[str], *, sheet: str | int = 0, encoding: str = "utf-8"
+) -> pd.DataFrame:
     """Read a long panel (one row per region and period) from CSV, Excel (.xlsx) or Stata (.dta).
 
     Region ids that look like codes keep their leading zeros only if stored as text in the file.
+    ``encoding`` is the text encoding of a CSV file (``"gbk"`` for many Chinese yearbook exports).
     """
     source = Path(path)
     if not source.is_file():
         raise SpilloverError(f"no such file: {source}")
     fmt = _format(source, PANEL_FORMATS, "panel")
     if fmt == "csv":
-        return pd.read_csv(source)
+        try:
+            return pd.read_csv(source, encoding=encoding)
+        except UnicodeDecodeError as exc:
+            raise SpilloverError(
+                f"{source.name} is not {encoding} text ({exc.reason} at byte {exc.start}); give its encoding, "
+                "e.g. encoding='gbk' for Chinese yearbook exports."
+            ) from None
     if fmt == "xlsx":
         return pd.read_excel(source, sheet_name=sheet)
     return pd.read_stata(source)
