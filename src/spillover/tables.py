@@ -156,8 +156,8 @@ def summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01)
             if imp is None:
                 a, b = "", ""
             else:
-                r = imp.loc[(eff, var)]
-                a, b = _pair(r["estimate"], r["se"], r["p"], se, stars, digits)
+                r = imp.loc[(eff, var)]  # stars from the draws' quantile intervals (p_sim), see impacts
+                a, b = _pair(r["estimate"], r["se"], r["p_sim"], se, stars, digits)
             top.append(a)
             bottom.append(b)
         rows[(var, "coef")], rows[(var, "se")] = top, bottom
@@ -185,7 +185,11 @@ def summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01)
     title = (f"{res.kind.upper()} of {res.y_name}, {fe}"
              f"{' (Lee-Yu)' if res.bias_correction == 'lee-yu' else ''}; "
              f"N = {res.n_regions}, T = {res.n_periods}")
-    return SummaryTable(cells, title, _notes(se, stars))
+    notes = _notes(se, stars)
+    if imp is not None:
+        notes += (" Effects: stars from the simulated quantile intervals (a star level when the two-sided "
+                  f"interval of the {draws} draws excludes 0), not from the standard deviation.")
+    return SummaryTable(cells, title, notes)
 
 
 def _labels(rows: dict[tuple[str, str], list[str]]) -> list[str]:

@@ -11,6 +11,16 @@ Unlike spreg 1.9.0, the direct effect includes theta_k's contribution ``theta_k 
 SLX terms as indirect) and standard errors are given.  Inference draws ``(beta, theta, rho)`` from their
 estimated asymptotic normal distribution (draws of rho outside its parameter space are redrawn) and reports
 the standard deviation of the simulated effects; the point estimate is the effect at the ML estimates.
+
+The indirect and total effects of an SDM, ``(beta_k + theta_k)/(1 - rho)`` with row-standardised W, have no
+finite variance when rho's distribution reaches 1: a few draws with rho near 1 dominate the standard
+deviation (R spatialreg's simulated standard errors show the same instability).  Beside the standard
+deviation (``se``, with the normal ``t`` and ``p`` computed from it, kept for compatibility) the table
+therefore reports what does not depend on those few draws: the 2.5 % and 97.5 % quantiles of the draws
+(``lower``, ``upper``), a robust spread (``se_robust``: the interquartile range / 1.349, which equals the
+standard deviation for normal draws) and the simulation p-value ``p_sim = 2 min(share < 0, share > 0)``.
+A two-sided quantile interval of level 1 - a excludes 0 exactly when ``p_sim < a``; :func:`spillover.tables.
+summary` puts its stars on the effects by ``p_sim``.
 """
 
 from __future__ import annotations
@@ -87,24 +97,50 @@ def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.Da
     -------
     pandas.DataFrame
         Indexed by (effect, variable) with effect in ``direct``, ``indirect``, ``total``; columns
-        ``estimate``, ``se``, ``t``, ``p`` (two-sided, normal).  ``attrs["draws"]`` records the draws.
+        ``estimate``, ``se`` (standard deviation of the draws), ``t``, ``p`` (two-sided, normal, from
+        ``se``), then the robust summaries of the draws: ``lower`` and ``upper`` (2.5 % and 97.5 %
+        quantiles), ``se_robust`` (interquartile range / 1.349) and ``p_sim`` (``2 min(share < 0,
+        share > 0)``); all NaN without draws.  ``attrs["draws"]`` records the draws.
+
     """
     if draws < 0:
         raise ModelError(f"draws must be >= 0, got {draws}.")
     point = _effects(res, res.params.to_frame().T)
     sims = _effects(res, _parameter_draws(res, draws, seed)) if draws > 1 else None
-    rows = []
+    blank = np.full((2, len(res.x_names)), np.nan)
+    frames = []
     for eff in EFFECTS:
-        se = sims[eff].std(axis=0, ddof=1) if sims is not None else np.full(len(res.x_names), np.nan)
-        for k, var in enumerate(res.x_names):
-            est = float(point[eff][0, k])
-            z = est / se[k] if se[k] > 0 else np.nan
-            rows.append((eff, var, est, float(se[k]), z, float(2 * stats.norm.sf(abs(z)))))
-    frame = pd.DataFrame(rows, columns=["effect", "variable", "estimate", "se", "t", "p"])
-    frame = frame.set_index(["effect", "variable"])
+        summ = _draw_summary(sims[eff] if sims is not None else blank, valid=sims is not None)
+        est = point[eff][0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(summ["se"] > 0, est / summ["se"], np.nan)
+        frame = pd.DataFrame({"estimate": est, "se": summ["se"], "t": z, "p": 2 * stats.norm.sf(np.abs(z))})
+        frame = frame.join(summ.drop(columns="se"))
+        frame.index = pd.MultiIndex.from_product([[eff], res.x_names], names=["effect", "variable"])
+        frames.append(frame)
+    frame = pd.concat(frames)
     frame.attrs["draws"] = draws
     frame.attrs["seed"] = seed
     return frame
+
+
+def _draw_summary(sims: np.ndarray, *, valid: bool = True) -> pd.DataFrame:
+    """Per column of ``sims`` (draws x K): sd, 2.5/97.5 % quantiles, IQR/1.349 and the simulation p-value.
+
+    >>> _draw_summary(np.array([[1.0], [2.0], [3.0], [-1.0]]))["p_sim"].tolist()  # 1 of 4 below 0: 2 * 1/4
+    [0.5]
+    """
+    k = sims.shape[1]
+    if not valid:
+        return pd.DataFrame({c: np.full(k, np.nan) for c in ("se", "lower", "upper", "se_robust", "p_sim")})
+    q = np.quantile(sims, [0.025, 0.25, 0.75, 0.975], axis=0)
+    share = np.minimum((sims < 0).mean(axis=0), (sims > 0).mean(axis=0))
+    return pd.DataFrame({"se": sims.std(axis=0, ddof=1), "lower": q[0], "upper": q[3],
+                         "se_robust": (q[2] - q[1]) / _IQR_NORMAL, "p_sim": 2 * share})
+
+
+#: interquartile range of the standard normal distribution (2 * 0.6745), so IQR / 1.349 estimates sigma
+_IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 
 
 def effects_matrix(res: SpatialPanelResults, var: str, max_n: int = 5000) -> pd.DataFrame:

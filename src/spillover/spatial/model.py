@@ -291,17 +291,35 @@ def _check_random(kind: str, bias_correction: str) -> None:
         )
 
 
+#: labels the models generate beside the regressors' own names (coefficients, spatial parameters, variance
+#: terms of :meth:`SpatialPanelResults.to_frame`); a regressor with one of these names would be confused
+#: with them.
+RESERVED_NAMES = ("const", "rho", "lambda", "sigma2", "phi")
+#: prefix of the generated spatial lags of the regressors (``W*x``)
+LAG_PREFIX = "W*"
+
+
 def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
     """``x`` as a list of names (one name may be given as a string), checked: not empty, no name twice,
-    not the dependent variable.  Shared by the models and the specification tests."""
+    not the dependent variable, no name the models generate themselves (:data:`RESERVED_NAMES`, or a
+    ``W*`` spatial-lag label).  Shared by the models and the specification tests, so that every generated
+    coefficient label is unique."""
     names = [x] if isinstance(x, str) else list(x)
     if not names:
         raise ModelError("x is empty: give at least one explanatory variable.")
-    dup = sorted({n for n in names if names.count(n) > 1})
+    dup = sorted({n for n in names if names.count(n) > 1}, key=str)
     if dup:
         raise ModelError(f"x lists {format_items(dup)} more than once.")
     if y in names:
         raise ModelError(f"the dependent variable {y!r} is also listed in x.")
+    reserved = [n for n in names if n in RESERVED_NAMES]
+    lagged = [n for n in names if str(n).startswith(LAG_PREFIX)]
+    if reserved or lagged:
+        raise ModelError(
+            f"regressor name(s) {format_items(reserved + lagged)} clash with the labels spillover gives the "
+            f"estimates ({format_items(RESERVED_NAMES)} and 'W*<name>' for spatial lags); rename the "
+            "column(s), e.g. 'W_x1' for a precomputed lag or 'const_' for a constant."
+        )
     return names
 
 
