@@ -56,7 +56,7 @@ def china_simulated(seed: int = CHINA_SIMULATED_SEED) -> SpatialPanel:
     Examples
     --------
     >>> panel = china_simulated()
-    >>> panel.n_regions, panel.n_periods, panel.periods[0], panel.periods[-1]
+    >>> panel.n_regions, panel.n_periods, int(panel.periods[0]), int(panel.periods[-1])
     (31, 19, 2003, 2021)
     >>> panel.data["data_source"].iloc[0].startswith("SIMULATED")
     True
