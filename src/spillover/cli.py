@@ -152,10 +152,10 @@ def demo(out: Path, force: bool, json_out: bool) -> None:
 @click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "id_col", required=True, help="Region column.")
 @click.option("--time", "time_col", required=True, help="Period column.")
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of a CSV (e.g. gbk).")
+@click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk).")
 @_json_option
 @handle_errors
-def describe(panel: Path, id_col: str, time_col: str, encoding: str, json_out: bool) -> None:
+def describe(panel: Path, id_col: str, time_col: str, encoding: str | None, json_out: bool) -> None:
     """Describe a panel file: regions, periods, balance, missing cells, variables."""
     from spillover import io
 
@@ -207,11 +207,11 @@ def weights(boundaries: Path, id_col: str, kind: str, power: float, coords: str,
               help="Weights file (default: queen contiguity of the boundaries).")
 @click.option("--permutations", type=int, default=999, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk).")
 @_json_option
 @handle_errors
 def moran(panel: Path, id_col: str, time_col: str, variables: str, boundaries: Path, boundaries_id: str | None,
-          weights_file: Path | None, permutations: int, seed: int, encoding: str, json_out: bool) -> None:
+          weights_file: Path | None, permutations: int, seed: int, encoding: str | None, json_out: bool) -> None:
     """Global Moran's I of a panel variable in every period."""
     from spillover import esda, io
     from spillover import weights as wmod

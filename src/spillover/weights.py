@@ -30,7 +30,7 @@ from libpysal.graph import Graph
 from libpysal.weights import W
 from scipy.spatial import cKDTree
 
-from spillover.errors import IslandWarning, WeightsError, check_option, format_items
+from spillover.errors import IslandWarning, WeightsError, check_option, format_items, user_stacklevel
 
 if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
@@ -212,19 +212,9 @@ def _check_islands(graph: Graph, policy: str) -> list[Hashable]:
             f"spatial lag is 0): {format_items(unexpected)}. Accept them silently with "
             "spillover.weights.align(w, ids, islands='keep'), or give them neighbours.",
             IslandWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     return []
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel of the first frame outside spillover (so a warning points at the user's call)."""
-    import sys
-
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("spillover"):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def to_sparse(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from spillover import io
 from spillover.panel import SpatialPanel
 
@@ -29,14 +27,10 @@ def dataset_columns(name: str) -> list[str]:
     return list(_DATASET_COLUMNS[name])
 
 
-def read_columns(path: Path, *, encoding: str = "utf-8", sheet: str | int = 0) -> list[str]:
-    """The column names of a panel file."""
-    if path.suffix.lower() == ".csv":
-        try:
-            return [str(c) for c in pd.read_csv(path, encoding=encoding, nrows=5).columns]
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"it is not {encoding} text ({exc.reason}); set data.encoding (e.g. 'gbk')") from None
-    return [str(c) for c in io.read_panel(path, sheet=sheet).columns]
+def read_columns(path: Path, *, encoding: str | None = None, sheet: str | int = 0) -> list[str]:
+    """The column names of a panel file (read by :func:`spillover.io.read_panel`, whose errors name the
+    file and, for text that is not in the expected encoding, the byte)."""
+    return [str(c) for c in io.read_panel(path, sheet=sheet, encoding=encoding).columns]
 
 
 def load_panel(study: Study) -> SpatialPanel:
@@ -44,7 +38,7 @@ def load_panel(study: Study) -> SpatialPanel:
     data = study.section("data") or {}
     if "dataset" in data:
         return _dataset(data["dataset"], data)
-    frame = io.read_panel(study.resolve(data["file"]), sheet=data["sheet"], encoding=data["encoding"])
+    frame = io.read_panel(study.resolve(data["file"]), sheet=data["sheet"], encoding=data.get("encoding"))
     if data.get("normalize_regions"):
         from spillover import regions
 

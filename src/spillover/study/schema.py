@@ -55,7 +55,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "file": _str("panel file: .csv, .xlsx or .dta, one row per region and period"),
         "id": _str("region column"),
         "time": _str("period column"),
-        "encoding": _str("text encoding of a CSV file, e.g. 'gbk' for yearbook exports", default="utf-8"),
+        "encoding": _str("text encoding of a CSV file (default UTF-8), e.g. 'gbk' for yearbook exports"),
         "sheet": Field("int|str", default=0, help="Excel sheet (name or 0-based position)"),
         "normalize_regions": Field("bool", default=False,
                                    help="map Chinese province names in any alias to canonical English names"),
