@@ -22,8 +22,11 @@ __all__ = [
     "InterpolationWarning",
     "IslandWarning",
     "InfeasibleWarning",
+    "IdentificationWarning",
+    "SmallSampleBiasWarning",
     "ConvergenceWarning",
     "GeometryWarning",
+    "MapWarning",
     "format_items",
     "check_option",
     "user_stacklevel",
@@ -87,6 +90,19 @@ class ConvergenceWarning(SpilloverWarning):
 
 class GeometryWarning(SpilloverWarning):
     """Region geometries are invalid (e.g. self-intersecting); areas and contiguity may be wrong."""
+
+
+class MapWarning(SpilloverWarning):
+    """A map was drawn differently from what was asked (e.g. English labels for lack of a CJK font)."""
+
+
+class IdentificationWarning(SpilloverWarning):
+    """A model's parameters are only weakly identified on the data (e.g. a SAC or GNS with M = W)."""
+
+
+class SmallSampleBiasWarning(SpilloverWarning):
+    """An estimator's known small-sample bias is large enough to matter (e.g. the direct approach's rho
+    with time effects and few regions)."""
 
 
 def format_items(items: Iterable[object], limit: int = 10) -> str:

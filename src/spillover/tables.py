@@ -177,8 +177,7 @@ def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = 
             top.append(a)
             bottom.append(b)
         rows[(var, "coef")], rows[(var, "se")] = top, bottom
-    sp = "rho" if res.rho is not None else ("lambda" if res.lam is not None else None)
-    if sp:
+    for sp in [nm for nm in ("rho", "lambda") if nm in p.index]:  # both for the SAC/GNS
         a, b = _pair(p[sp], s[sp], pv[sp], se, stars, digits)
         rows[(sp, "coef")], rows[(sp, "se")] = [a, "", "", "", ""], [b, "", "", "", ""]
     from scipy import stats as _st
@@ -198,8 +197,11 @@ def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = 
     cells = pd.DataFrame(rows.values(), index=_labels(rows), columns=_COLUMNS)
     fe = {"none": "no fixed effects", "random": "random effects"}.get(
         res.fixed_effects, f"{res.fixed_effects} fixed effects")
-    title = (f"{res.kind.upper()} of {res.y_name}, {fe}"
-             f"{' (Lee-Yu)' if res.bias_correction == 'lee-yu' else ''}; "
+    approach = ""
+    if res.fixed_effects in ("unit", "time", "twoway"):  # say which fixed-effects estimator was used
+        approach = " (Lee-Yu transformation approach)" if res.bias_correction == "lee-yu" else \
+            " (direct approach)"
+    title = (f"{res.kind.upper()} of {res.y_name}, {fe}{approach}; "
              f"N = {res.n_regions}, T = {res.n_periods}")
     notes = _notes(se, stars)
     if imp is not None:

@@ -1203,6 +1203,8 @@ def plot_links(
 ) -> Any:
     """Draw the regions and a line between the representative points of every pair of linked regions.
 
+    The drawing is :func:`spillover.maps.links_map`'s (China conventions included); this returns the axes.
+
     Parameters
     ----------
     w
@@ -1227,23 +1229,9 @@ def plot_links(
     >>> len(ax.collections[-1].get_segments())  # one undirected link
     1
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
+    from spillover.maps._links import links_axes
 
-    frame = _geo_frame(geo, id)
-    links = _sparse_unchecked(w, frame.index)
-    mat = sp.triu(links + links.T, k=1).tocoo()
-    pts = frame.geometry.representative_point()
-    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 6))
-    frame.plot(ax=ax, facecolor="0.95", edgecolor="0.6", linewidth=0.5)
-    style = {"color": "tab:red", "linewidth": 0.8, **line_kwargs}
-    ax.scatter(xy[:, 0], xy[:, 1], s=6, color=style["color"], zorder=3)
-    segments = np.stack([xy[mat.row], xy[mat.col]], axis=1) if mat.nnz else np.empty((0, 2, 2))
-    ax.add_collection(LineCollection(list(segments), **style))  # last collection: the links
-    ax.set_axis_off()
-    return ax
+    return links_axes(w, _geo_frame(geo, id), ax=ax, **line_kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- files

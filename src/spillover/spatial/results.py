@@ -31,6 +31,7 @@ class FitCore:
     periods: pd.Index
     resid: np.ndarray
     spatial: str | None
+    geometry: Any = None  # the regions' GeoDataFrame (for maps), when the model had a panel
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,15 @@ class SpatialPanelResults:
         from spillover.spatial.impacts import effects_matrix
 
         return effects_matrix(self, var, max_n=max_n)
+
+    def spillovers(self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+        """Per-region direct effect and spillovers emitted/received of regressor ``x`` (columns of ``S_k``).
+
+        See :func:`spillover.spatial.impacts.spillovers`; drawn by :func:`spillover.maps.spillover_map`.
+        """
+        from spillover.spatial.impacts import spillovers
+
+        return spillovers(self, x, draws=draws, level=level, seed=seed)
 
     def wald_test(self, restriction: str) -> TestResult:
         """Wald test of an SDM against ``"sar"`` (theta = 0) or ``"sem"`` (theta + rho beta = 0)."""
