@@ -19,3 +19,14 @@ def demo() -> None:
     from spillover.demo import run_demo
 
     run_demo(click.echo)
+
+
+@main.command("qgis-plugin")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to write the plugin folder 'spillover_qgis' into.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing spillover_qgis folder.")
+def qgis_plugin(out: str, overwrite: bool) -> None:
+    """Write the QGIS plugin folder (Processing provider 'spillover') into OUT."""
+    from spillover.qgis.plugin import write_plugin
+
+    click.echo(str(write_plugin(out, overwrite=overwrite)))
