@@ -316,3 +316,40 @@ def test_badly_scaled_data_match_a_row_scaled_lp(rts):
                       bounds=[(None, None)] + [(0, None)] * n, method="highs",
                       options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10))
         assert fast[u] == pytest.approx(ref.fun, rel=1e-7), u
+
+
+# ------------------------------------------------------------------- pairing inputs with outputs (#13)
+def test_labelled_inputs_and_outputs_are_paired_by_label_not_position():
+    """Fails on the old main: rows were paired by position, so reversed outputs gave other units' scores.
+
+    EG1 (DEAP 2.1, Coelli 1996) with the outputs in reverse order must give EG1's scores (0.5 1 5/6 5/7 1,
+    exact) for the units as labelled."""
+    res = dea(EG1_X, EG1_Y.iloc[::-1], rts="crs")
+    assert res.names.tolist() == list("ABCDE")  # the inputs' order
+    np.testing.assert_allclose(res.efficiency, [0.5, 1.0, 5 / 6, 5 / 7, 1.0], atol=1e-9)
+    series = dea(EG1_X, EG1_Y["y"].sample(frac=1.0, random_state=3), rts="crs")
+    np.testing.assert_allclose(series.efficiency, res.efficiency, atol=1e-12)
+    # the reference technology is paired the same way: EG1 against itself, reference outputs reversed
+    ref = dea(EG1_X, EG1_Y, reference=(EG1_X, EG1_Y.iloc[::-1]), scale=False)
+    np.testing.assert_allclose(ref.efficiency, res.efficiency, atol=1e-9)
+
+
+def test_mismatching_labels_are_refused_and_named():
+    y = EG1_Y.rename(index={"C": "Z"})
+    with pytest.raises(DEAError, match=r"do not match \(only in the inputs: 'C'; only in the outputs: 'Z'\)"):
+        dea(EG1_X, y)
+    with pytest.raises(DEAError, match=r"of the reference set do not match.*only in the outputs: 'Z'"):
+        dea(EG1_X, EG1_Y, reference=(EG1_X, y))
+    with pytest.raises(DEAError, match=r"unit names are duplicated: 'A' \(in the outputs\)"):
+        dea(EG1_X, EG1_Y.set_axis(list("ABCAE")))
+
+
+def test_plain_arrays_are_paired_by_position():
+    # an array has no labels: its rows pair with the other table's rows in order (EG1, DEAP 2.1)
+    res = dea(EG1_X, EG1_Y.to_numpy(), rts="crs")
+    np.testing.assert_allclose(res.efficiency, [0.5, 1.0, 5 / 6, 5 / 7, 1.0], atol=1e-9)
+    assert res.names.tolist() == list("ABCDE")
+    named = dea(EG1_X.to_numpy(), EG1_Y, rts="crs")  # the labelled table names the units
+    assert named.names.tolist() == list("ABCDE")
+    with pytest.raises(DEAError, match="same number of units; inputs has 5 rows, outputs has 4"):
+        dea(EG1_X, EG1_Y.to_numpy()[:4])

@@ -39,7 +39,7 @@ import numpy as np
 from spillover.productivity._simplex import SLACK_TOL, radial_input_batch, stages_input_batch
 
 __all__ = [
-    "EnvelopmentLP", "UnitSolution", "solve_chunk", "radial_chunk", "RTS_BOUNDS",
+    "EnvelopmentLP", "UnitSolution", "solve_chunk", "radial_chunk", "RTS_BOUNDS", "QuietHighs",
 ]
 
 INF = highspy.kHighsInf
@@ -53,6 +53,20 @@ RTS_BOUNDS: dict[str, tuple[float, float] | None] = {
 DUAL_TOL = 1e-9
 
 STATUS_OPTIMAL, STATUS_INFEASIBLE, STATUS_UNBOUNDED, STATUS_OTHER = 0, 1, 2, 3
+
+
+class QuietHighs(highspy.Highs):
+    """A HiGHS model that never writes to stdout.
+
+    highspy's ``Highs.__init__`` registers its callbacks (``enableCallbacks``) right after building the C++
+    object, and that first registration prints HiGHS's banner while logging is still on; so logging is
+    switched off here, before anything reaches HiGHS (setting ``output_flag`` after the constructor is too
+    late for the banner)."""
+
+    def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
+        self.setOptionValue("output_flag", False)
+        self.setOptionValue("log_to_console", False)
+        super().enableCallbacks()
 
 
 @dataclass(frozen=True)
@@ -82,8 +96,7 @@ class EnvelopmentLP:
         self._missing[self._lam_ref] = False
         X_ref, Y_ref = X_ref[:, self._lam_ref], Y_ref[:, self._lam_ref]
         self.n = len(self._lam_ref)
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = QuietHighs()
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis: presolve only costs
         self._X_all, self._Y_all, self._rts = self._A[: self.m], self._A[self.m: self.m + self.s], rts
         self._working = working

@@ -10,7 +10,7 @@ import pandas as pd
 
 from spillover.errors import DEAError, format_items
 
-__all__ = ["check_option", "as_frame", "check_data", "normaliser"]
+__all__ = ["check_option", "as_frame", "paired_frames", "check_data", "normaliser"]
 
 
 def check_option(name: str, value: Any, literal: Any) -> None:
@@ -51,6 +51,59 @@ def as_frame(data: Any, kind: str, names: Sequence[Any] | None, n_rows: int | No
         raise DEAError(f"{kind} column(s) {format_items(bad)} are not numeric; convert them first "
                        "(e.g. pd.to_numeric).")
     return frame.astype(float)
+
+
+def paired_frames(
+    inputs: Any, outputs: Any, names: Sequence[Any] | None = None, *, where: str = ""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Inputs and outputs as float frames whose rows are the same units, in the order of ``inputs``.
+
+    Every entry point (DEA, its bootstrap, the other DEA models) pairs the two tables here, so that:
+
+    * two labelled tables (DataFrame/Series) are paired by their index: outputs are reordered to the
+      inputs' order, and labels present in only one of them are an error that names them (never a silent
+      positional pairing of different units);
+    * a plain array is paired by position with the other table (it has no labels to pair by);
+    * ``names`` (optional) then names the units, in the order of the rows of ``inputs``.
+    """
+    X = as_frame(inputs, "inputs", None)
+    Y = as_frame(outputs, "outputs", None)
+    if _labelled(inputs) and _labelled(outputs) and not X.index.equals(Y.index):
+        Y = _align(X, Y, where)
+    elif len(X) != len(Y):
+        raise DEAError(f"inputs and outputs must have the same number of units{where}; inputs has "
+                       f"{len(X)} rows, outputs has {len(Y)}.")
+    if names is not None:
+        if len(names) != len(X):
+            raise DEAError(f"'names' has {len(names)} entries but inputs has {len(X)} rows{where}.")
+        X.index = pd.Index(list(names))
+    elif not _labelled(inputs) and _labelled(outputs):
+        X.index = Y.index  # the labelled table names the units
+    Y.index = X.index
+    return X, Y
+
+
+def _labelled(data: Any) -> bool:
+    return isinstance(data, (pd.Series, pd.DataFrame))
+
+
+def _align(X: pd.DataFrame, Y: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Outputs reordered to the units of the inputs; an error naming the labels that do not match."""
+    for kind, frame in (("inputs", X), ("outputs", Y)):
+        if frame.index.has_duplicates:  # labels that name two rows cannot pair rows
+            dup = frame.index[frame.index.duplicated()].unique()
+            raise DEAError(f"unit names are duplicated{where}: {format_items(dup)} (in the {kind}); give "
+                           "every unit a unique name.")
+    only_x = X.index.difference(Y.index, sort=False)
+    only_y = Y.index.difference(X.index, sort=False)
+    if len(only_x) or len(only_y):
+        parts = [f"only in the inputs: {format_items(only_x)}" if len(only_x) else "",
+                 f"only in the outputs: {format_items(only_y)}" if len(only_y) else ""]
+        raise DEAError(
+            f"the unit labels (index) of the inputs and outputs{where} do not match ("
+            + "; ".join(p for p in parts if p) + "); units are paired by their labels: give both tables "
+            "the same index, or pass plain arrays (.to_numpy()) to pair rows by position.")
+    return Y.reindex(X.index)
 
 
 def check_data(X: pd.DataFrame, Y: pd.DataFrame, *, where: str = "", frontier: bool = True) -> None:

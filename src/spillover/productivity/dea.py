@@ -24,7 +24,7 @@ import pandas as pd
 
 from spillover.errors import DEAError, InfeasibleWarning, format_items
 from spillover.productivity import _engine as E
-from spillover.productivity._validate import as_frame, check_data, check_option, normaliser
+from spillover.productivity._validate import check_data, check_option, normaliser, paired_frames
 
 __all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_label"]
 
@@ -175,6 +175,8 @@ def dea(
     inputs, outputs
         Tables (units x variables): DataFrame, Series or 2-D array; a DataFrame's index names the units.
         Values must be finite and non-negative, with at least one positive input and output per unit.
+        Two labelled tables are paired by their index (outputs follow the order of the inputs; labels in
+        only one of them are an error); a plain array is paired with the other table by row position.
     rts
         Returns to scale: ``"crs"``, ``"vrs"``, ``"nirs"`` or ``"ndrs"``.
     orientation
@@ -182,7 +184,7 @@ def dea(
     slacks
         ``"multi-stage"`` (DEAP's default), ``"two-stage"`` (max sum of slacks) or ``"none"`` (scores only).
     names
-        Unit names (default: the index of ``inputs`` or 1..n).
+        Unit names in the order of the rows of ``inputs`` (default: the index of ``inputs`` or 1..n).
     reference
         Optional ``(inputs, outputs)`` of a separate reference technology to evaluate the units against
         (e.g. another period's frontier); scores may then exceed 1 or the LP be infeasible (NaN + warning).
@@ -223,16 +225,12 @@ def dea(
     if scale and rts != "vrs":
         raise DEAError(f"scale efficiency compares CRS with VRS scores; use rts='vrs' (got rts={rts!r}) or "
                        "leave scale unset.")
-    X = as_frame(inputs, "inputs", names)
-    Y = as_frame(outputs, "outputs", None if names is None else names, n_rows=len(X))
-    Y.index = X.index
+    X, Y = paired_frames(inputs, outputs, names)
     check_data(X, Y, frontier=reference is None)  # with a reference set, it is the one that must span
     if reference is None:
         Xr, Yr = X, Y
     else:
-        Xr = as_frame(reference[0], "inputs", None)
-        Yr = as_frame(reference[1], "outputs", None, n_rows=len(Xr))
-        Yr.index = Xr.index
+        Xr, Yr = paired_frames(reference[0], reference[1], where=" of the reference set")
         _check_reference(X, Y, Xr, Yr)
     return _dea_frames(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks,
                        scale=(rts == "vrs") if scale is None else scale, method=method,

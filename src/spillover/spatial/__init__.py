@@ -8,6 +8,7 @@
   :class:`TestResult`.
 """
 
+from spillover.spatial._spreg import from_spreg
 from spillover.spatial.impacts import effects_matrix, impacts
 from spillover.spatial.lmtests import LMTests, hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
@@ -22,6 +23,7 @@ __all__ = [
     "SpatialPanelResults",
     "TestResult",
     "effects_matrix",
+    "from_spreg",
     "hausman",
     "impacts",
     "lm_tests",

@@ -45,7 +45,7 @@ from spillover.spatial import _likelihood as lk
 from spillover.spatial._random_effects import fit_random_effects, inverse_information, numerical_hessian
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
-from spillover.spatial.model import FixedEffects, _regressor_names
+from spillover.spatial.model import FixedEffects, _check_dependent, _check_observations, _regressor_names
 from spillover.spatial.testresult import TestResult
 
 __all__ = [
@@ -168,6 +168,8 @@ def _design(
     raw_x = _stack(panel, x)
     y_t = lk.demean(raw_y, n, fixed_effects)[:, 0]
     x_t = lk.demean(raw_x, n, fixed_effects)
+    _check_dependent(raw_y[:, 0], y_t, y, fixed_effects)
+    _check_observations(["const", *x] if fixed_effects == "none" else list(x), n, t, fixed_effects)
     if fixed_effects == "none":
         _check_absorbed(raw_x, raw_x - raw_x.mean(axis=0), x, fixed_effects)
         x_t = np.column_stack([np.ones(n * t), x_t])
@@ -177,16 +179,6 @@ def _design(
         names = list(x)
     _check_rank(x_t, names)
     return raw_y[:, 0], y_t, x_t
-
-
-def _degrees_check(panel: SpatialPanel, k: int, fixed_effects: str) -> None:
-    n, t = panel.n_regions, panel.n_periods
-    lost = {"none": 0, "unit": n, "time": t, "twoway": n + t - 1}[fixed_effects]
-    if n * t - lost - k <= 0:
-        raise ModelError(
-            f"{n} regions x {t} periods leave no residual degrees of freedom for {k} coefficients with "
-            f"{fixed_effects!r} fixed effects; use fewer variables or more regions/periods."
-        )
 
 
 # ---------------------------------------------------------------------- LM tests
@@ -311,7 +303,6 @@ def lm_tests(
     names = _regressor_names(x, y)
     wmat = _weights_matrix(w, panel.ids)
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
-    _degrees_check(panel, x_t.shape[1], fixed_effects)
     values = _lm_statistics(y_raw, y_t, x_t, wmat, panel.n_regions, panel.n_periods, fixed_effects)
     tests = {key: TestResult.from_chi2(label, values[key], 1, null) for key, (label, null) in _LM_NAMES.items()}
     return LMTests(**tests, fixed_effects=fixed_effects, n_regions=panel.n_regions,
@@ -329,7 +320,6 @@ def _ols_loglik(y: np.ndarray, x: np.ndarray) -> float:
 
 def _nonspatial_loglik(panel: SpatialPanel, y: str, x: list[str], fixed_effects: str) -> float:
     _, y_t, x_t = _design(panel, y, x, fixed_effects)
-    _degrees_check(panel, x_t.shape[1], fixed_effects)
     return _ols_loglik(y_t, x_t)
 
 
