@@ -316,3 +316,15 @@ def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, A
     if text_cols:
         info["text_columns"] = ", ".join(map(str, text_cols))
     return info, pd.DataFrame(stats)
+
+
+@main.command("qgis-plugin")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to write the plugin folder 'spillover_qgis' into.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing spillover_qgis folder.")
+@handle_errors
+def qgis_plugin(out: str, overwrite: bool) -> None:
+    """Write the QGIS plugin folder (Processing provider 'spillover') into OUT."""
+    from spillover.qgis.plugin import write_plugin
+
+    click.echo(str(write_plugin(out, overwrite=overwrite)))
