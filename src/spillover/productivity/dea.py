@@ -272,13 +272,13 @@ def _dea_arrays(
                          backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast")
     te = raw["score"] if orientation == "input" else 1.0 / raw["score"]
     status = pd.Series([_STATUS[int(s)] for s in raw["status"]], index=X.index, name="status")
-    _warn_infeasible(status, X.index)
     peer_table = pd.DataFrame({
         "unit": X.index[raw["lam_unit"]], "peer": Xr.index[raw["lam_peer"]], "weight": raw["lam_weight"],
     })
-    scale_frame = None
+    scale_frame, nirs_failed = None, X.index[:0]
     if scale:
-        scale_frame = _scale(te, xn, yn, xrn, yrn, ref, orientation, backend, n_jobs, X.index)
+        scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, backend, n_jobs, X.index)
+    _warn_infeasible(status, X.index, scale_frame, nirs_failed)
     return DEAResult(
         efficiency=pd.Series(te, index=X.index, name="te"),
         inputs=X, outputs=Y,
@@ -289,15 +289,23 @@ def _dea_arrays(
     )
 
 
-def _warn_infeasible(status: pd.Series, index: pd.Index, where: str = "") -> None:
+def _warn_infeasible(status: pd.Series, index: pd.Index, scale: pd.DataFrame | None = None,
+                     nirs_failed: pd.Index | None = None) -> None:
+    """One InfeasibleWarning naming every unit whose score (or CRS/NIRS score of scale efficiency) is NaN
+    because its LP had no certified optimal solution."""
     bad = index[(status != "optimal").to_numpy()]
+    parts = []
     if len(bad):
-        warnings.warn(
-            f"{len(bad)} DEA linear programme(s){where} had no optimal solution "
-            f"(unit(s) {format_items(bad)}: "
-            f"{format_items(status[status != 'optimal'].unique())}); their scores are NaN, not 0.",
-            InfeasibleWarning, stacklevel=4,
-        )
+        parts.append(f"{len(bad)} DEA linear programme(s) had no optimal solution (unit(s) "
+                     f"{format_items(bad, len(bad))}: {format_items(status[status != 'optimal'].unique())})")
+    if scale is not None:
+        ok = (status == "optimal").to_numpy()
+        for kind, lost in (("CRS", index[ok & scale["crste"].isna().to_numpy()]), ("NIRS", nirs_failed)):
+            if lost is not None and len(lost):
+                parts.append(f"the {kind} LP of scale efficiency had no optimal solution for unit(s) "
+                             f"{format_items(lost, len(lost))} (scale NaN or label undecided)")
+    if parts:
+        warnings.warn("; ".join(parts) + "; their scores are NaN, not 0.", InfeasibleWarning, stacklevel=5)
 
 
 def _te(score: np.ndarray, orientation: str) -> np.ndarray:
@@ -307,8 +315,9 @@ def _te(score: np.ndarray, orientation: str) -> np.ndarray:
 def _scale(
     vrs_te: np.ndarray, xn: np.ndarray, yn: np.ndarray, xrn: np.ndarray, yrn: np.ndarray,
     ref: np.ndarray | None, orientation: str, backend: str, n_jobs: int | None, index: pd.Index,
-) -> pd.DataFrame:
-    """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one)."""
+) -> tuple[pd.DataFrame, pd.Index]:
+    """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one),
+    and the units whose NIRS LP failed (their label is "", undecided)."""
     def scores(kind: str, units: np.ndarray) -> np.ndarray:
         sub = ref if ref is None else E.frontier_direct(xrn, yrn, kind, ref, backend, n_jobs)
         cols = np.arange(xrn.shape[1]) if sub is None else sub
@@ -324,7 +333,7 @@ def _scale(
     if len(differs):
         nirs[differs] = scores("nirs", differs)
     frame["rts"] = [scale_label(c, v, n) for c, v, n in zip(crs, vrs_te, nirs)]
-    return frame
+    return frame, index[differs[np.isnan(nirs[differs])]]
 
 
 def scale_label(crste: float, vrste: float, nirste: float) -> str:
@@ -340,4 +349,6 @@ def scale_label(crste: float, vrste: float, nirste: float) -> str:
         return ""
     if abs(vrste - crste) < SCALE_TOL:
         return "-"
+    if not np.isfinite(nirste):
+        return ""  # the NIRS LP failed: undecided, never a guess
     return "drs" if abs(nirste - vrste) < SCALE_TOL else "irs"
