@@ -342,7 +342,7 @@ class EnvelopmentLP:
         """Projected efficient point: two-stage (max sum of slacks) or DEAP's multi-stage radial steps."""
         for _ in range(self.m + self.s + 1):
             _, s_in, s_out = self.max_slacks(x_t, y_t)
-            if slacks == "two-stage" or not (s_in.any() or s_out.any()):
+            if slacks == "two-stage" or not (s_in.any() or s_out.any()):  # two-stage: no radial steps
                 return x_t - s_in, y_t + s_out
             x_t, y_t = self._stage_step(x_t, y_t, s_in, s_out, orientation)
         _, s_in, s_out = self.max_slacks(x_t, y_t)
@@ -396,7 +396,8 @@ def unit_scale(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(v > 0, np.exp2(np.round(np.log2(v))), np.nan)
 
 
-def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool):
+def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool,
+            slack_weights: np.ndarray | None = None):
     """Yield (unit index, model, row scales r): a fresh column-generation model every SUBCHUNK units, or
     (``colgen`` False: the plain method) one model with every reference unit.
 
@@ -421,7 +422,8 @@ def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, 
             if lp is None or far.any():
                 r = np.where(far, want, r)
                 lp = EnvelopmentLP(X_ref / r[:m, None], Y_ref / r[m:, None], rts, working)
-                lp.slack_weights = r.copy()  # max sum of slacks in the (normalised) data's units
+                # max (weighted) sum of slacks in the units of the data passed in, whatever the row scaling
+                lp.slack_weights = r * (1.0 if slack_weights is None else slack_weights)
             yield u, lp, r
 
 
@@ -431,15 +433,17 @@ TINY_STEP = 2.0 ** -20  # how far a refinement round moves the data when the sco
 
 def solve_chunk(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
-    rts: str, orientation: str, slacks: str, colgen: bool = True,
+    rts: str, orientation: str, slacks: str, colgen: bool = True, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Solve units (columns of ``X``, ``Y``) against one reference set; picklable for process/Dask pools.
 
     Scores far from 1 are refined (:func:`refine_scores`); slacks and lambdas come from the last round.
+    ``slack_weights`` (m + s, default 1) weight the slacks in the max-sum-of-slacks LPs.
     """
     if rts == "crs":  # every unit on the scale of 1 (exact for a cone, see ray_scale)
         g_ref, g = ray_scale(X_ref, Y_ref), ray_scale(X, Y)
-        out = solve_chunk(X_ref / g_ref, Y_ref / g_ref, X / g, Y / g, "crs-rays", orientation, slacks, colgen)
+        out = solve_chunk(X_ref / g_ref, Y_ref / g_ref, X / g, Y / g, "crs-rays", orientation, slacks, colgen,
+                          slack_weights)
         out["s_in"] *= g[:, None]
         out["s_out"] *= g[:, None]
         out["lam_weight"] = out["lam_weight"] * g[out["lam_unit"]] / g_ref[out["lam_peer"]]
@@ -447,7 +451,7 @@ def solve_chunk(
     rts = "crs" if rts == "crs-rays" else rts
 
     def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
-        return _solve_chunk_once(X_ref, Y_ref, Xs, Ys, rts, orientation, slacks, colgen)
+        return _solve_chunk_once(X_ref, Y_ref, Xs, Ys, rts, orientation, slacks, colgen, slack_weights)
 
     return refine_scores(once, X, Y, orientation)
 
@@ -537,7 +541,7 @@ def _replace(out: dict[str, np.ndarray], part: dict[str, np.ndarray], idx: np.nd
 
 def _solve_chunk_once(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
-    rts: str, orientation: str, slacks: str, colgen: bool = True,
+    rts: str, orientation: str, slacks: str, colgen: bool = True, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """One round of :func:`solve_chunk`.
 
@@ -566,7 +570,7 @@ def _solve_chunk_once(
                         X_ref, Y_ref, X, Y)
     if len(stages) >= BATCH_MIN:  # the slack stages, batched too; HiGHS runs those left uncertified
         st = stages_input_batch(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, out["score"][stages],
-                                batch["basis"][stages], slacks)
+                                batch["basis"][stages], slacks, slack_weights)
         done = stages[st["ok"]]
         out["s_in"][done], out["s_out"][done] = st["s_in"][st["ok"]], st["s_out"][st["ok"]]
         _append_lambdas(rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]],
@@ -574,7 +578,7 @@ def _solve_chunk_once(
         stages = stages[~st["ok"]]
     m = X.shape[0]
     if len(stages):  # radial score known; the slack stages run on HiGHS from the radial projection
-        for i, lp, r in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen):
+        for i, lp, r in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen, slack_weights):
             u = stages[i]
             x, y, score = X[:, u] / r[:m], Y[:, u] / r[m:], out["score"][u]
             x_t, y_t = lp._stages(score * x, y, "input", slacks)
@@ -584,7 +588,7 @@ def _solve_chunk_once(
             peers.append(idx)
             weights.append(w)
     if len(todo):
-        for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, colgen):
+        for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, colgen, slack_weights):
             u = todo[i]
             sol = lp.solve_unit(X[:, u] / r[:m], Y[:, u] / r[m:], orientation, slacks)
             out["status"][u], out["score"][u] = sol.status, sol.score

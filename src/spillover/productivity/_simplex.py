@@ -398,7 +398,7 @@ def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndar
 # -- slack stages -------------------------------------------------------------------------------------------
 def stages_input_batch(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, score: np.ndarray,
-    basis: np.ndarray, slacks: str,
+    basis: np.ndarray, slacks: str, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Slack stages after input-oriented radial LPs solved by :func:`radial_input_batch` (its ``basis``).
 
@@ -410,7 +410,8 @@ def stages_input_batch(
       current optimal basis;
     * a masked radial movement is a new LP, solved from artificial columns (phase 1) then optimised.
 
-    Every LP needs its certificate; a unit that misses one is returned with ``ok`` False (go to HiGHS).
+    ``slack_weights`` (m + s, default 1) weight the slacks in the max-sum-of-slacks LPs.  Every LP needs
+    its certificate; a unit that misses one is returned with ``ok`` False (go to HiGHS).
     Returns ``ok``, ``s_in`` (K x m), ``s_out`` (K x s), ``basis`` and ``values`` of the last LP.
     """
     k, m, s = X.shape[1], X.shape[0], Y.shape[0]
@@ -420,14 +421,14 @@ def stages_input_batch(
     block = _block(lp)
     for start in range(0, k, block):
         sl = slice(start, min(start + block, k))
-        part = _stages_block(lp, X[:, sl], Y[:, sl], score[sl], basis[sl], slacks)
+        part = _stages_block(lp, X[:, sl], Y[:, sl], score[sl], basis[sl], slacks, slack_weights)
         for key in out:
             out[key][sl] = part[key]
     return out
 
 
 def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, basis: np.ndarray,
-                  slacks: str) -> dict[str, np.ndarray]:
+                  slacks: str, slack_weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
     K, R, m, s, n = X.shape[1], lp.R, lp.m, lp.s, lp.n
     basis = basis.copy()
     a0, b = _radial_rows(lp, X, Y)
@@ -437,7 +438,7 @@ def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, 
     s_in, s_out = np.full((K, m), np.nan), np.full((K, s), np.nan)
     values = np.zeros((K, R))
     slack_cost = np.zeros(lp.C)
-    slack_cost[1 + n: 1 + n + m + s] = -1.0
+    slack_cost[1 + n: 1 + n + m + s] = -(1.0 if slack_weights is None else slack_weights)
     last = m + s + 1
     for loop in range(last + 1):
         idx = np.flatnonzero(alive & ~final)

@@ -7,9 +7,12 @@ Input-oriented envelopment LP for unit o (Charnes, Cooper and Rhodes 1978; Banke
 with R = [0, inf) (CRS), {1} (VRS), [0, 1] (NIRS), [1, inf) (NDRS).  Output orientation maximises phi subject
 to ``X lam <= x_o, Y lam >= phi y_o`` and reports ``te = 1 / phi`` (<= 1), as DEAP does.
 
-Slacks (Coelli 1996, 1998): ``"two-stage"`` maximises the sum of slacks at the radial projection;
-``"multi-stage"`` (DEAP's default) replaces that by a sequence of radial movements of only the variables that
-still have slack, so the projected point keeps a mix as close as possible to the unit's own.
+Slacks (Coelli 1996, 1998): ``"two-stage"`` maximises the sum of slacks at the radial projection, in the
+data's own units as DEAP 2.1 does (so where slacks are not unique the answer depends on the units of
+measurement); ``"two-stage-normalised"`` maximises the sum of slacks each divided by its variable's mean
+(independent of the units of measurement); ``"multi-stage"`` (DEAP's default) replaces that by a sequence of
+radial movements of only the variables that still have slack, so the projected point keeps a mix as close as
+possible to the unit's own.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ __all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_
 
 RTS = Literal["crs", "vrs", "nirs", "ndrs"]
 Orientation = Literal["input", "output"]
-Slacks = Literal["multi-stage", "two-stage", "none"]
+Slacks = Literal["multi-stage", "two-stage", "two-stage-normalised", "none"]
 Method = Literal["fast", "plain"]
 SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of the last digit
 _STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
@@ -182,7 +185,10 @@ def dea(
     orientation
         ``"input"`` (min theta) or ``"output"`` (max phi, reported as te = 1/phi).
     slacks
-        ``"multi-stage"`` (DEAP's default), ``"two-stage"`` (max sum of slacks) or ``"none"`` (scores only).
+        ``"multi-stage"`` (DEAP's default), ``"two-stage"`` (max sum of slacks in the data's units, as
+        DEAP), ``"two-stage-normalised"`` (max sum of slacks each divided by its variable's mean: the same
+        answer whatever the units of measurement) or ``"none"`` (scores only).  The two-stage variants
+        differ only where the max-slack solution is not unique.
     names
         Unit names in the order of the rows of ``inputs`` (default: the index of ``inputs`` or 1..n).
     reference
@@ -262,14 +268,19 @@ def _dea_arrays(
     xa, ya, xra, yra = (f.to_numpy().T for f in (X, Y, Xr, Yr))
     sx, sy = normaliser(xa, xra), normaliser(ya, yra)
     xn, yn, xrn, yrn = xa / sx[:, None], ya / sy[:, None], xra / sx[:, None], yra / sy[:, None]
+    # the engine works on data normalised to mean 1: DEAP's two-stage sum of slacks in the data's own units
+    # weights each normalised slack by its variable's scale; "two-stage-normalised" weights them equally
+    mode = "two-stage" if slacks.startswith("two-stage") else slacks
+    weights = np.r_[sx, sy] if slacks == "two-stage" else None
     if method == "fast" and same:
-        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
-                             n_jobs=n_jobs)
+        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=mode, backend=backend,
+                             n_jobs=n_jobs, slack_weights=weights)
         ref = raw["reference"]
     else:
         ref = E.frontier_set(xrn, yrn, rts, backend, n_jobs) if method == "fast" else None
-        raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=slacks,
-                         backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast")
+        raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=mode,
+                         backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast",
+                         slack_weights=weights)
     te = raw["score"] if orientation == "input" else 1.0 / raw["score"]
     status = pd.Series([_STATUS[int(s)] for s in raw["status"]], index=X.index, name="status")
     peer_table = pd.DataFrame({
