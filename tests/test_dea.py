@@ -386,3 +386,16 @@ def test_two_stage_batched_slack_stages_use_the_raw_sum():
     plain = dea(x, y, rts="vrs", slacks="two-stage", scale=False, method="plain")
     total = lambda r: r.input_slacks.sum(axis=1) + r.output_slacks.sum(axis=1)  # noqa: E731
     np.testing.assert_allclose(total(fast), total(plain), rtol=1e-7, atol=1e-6)
+
+
+def test_other_dea_models_pair_labelled_tables_by_label():
+    """The SBM and directional models read their data through the same pairing (failed on the old main)."""
+    from spillover.productivity import directional, sbm
+    rev = EG1_Y.iloc[::-1]
+    np.testing.assert_allclose(sbm(EG1_X, rev, rts="vrs").efficiency, sbm(EG1_X, EG1_Y, rts="vrs").efficiency,
+                               atol=1e-12)
+    np.testing.assert_allclose(directional(EG1_X, rev, rts="vrs").efficiency,
+                               directional(EG1_X, EG1_Y, rts="vrs").efficiency,
+                               atol=1e-12)
+    with pytest.raises(DEAError, match="only in the outputs: 'Z'"):
+        sbm(EG1_X, EG1_Y.rename(index={"C": "Z"}), rts="crs")

@@ -371,9 +371,10 @@ def test_sdem_equals_sem_with_lagged_regressors(us_panel, us_w):
     extra = pd.DataFrame(index=data.index)
     for v in X:
         m = us_panel.matrix(v)
-        extra[f"W*{v}"] = pd.DataFrame(wd @ m.to_numpy(), index=m.index, columns=m.columns).stack()
+        # "W_" not "W*": the "W*" prefix is reserved for the lags the models generate
+        extra[f"W_{v}"] = pd.DataFrame(wd @ m.to_numpy(), index=m.index, columns=m.columns).stack()
     panel = us_panel.with_data(extra)
-    sem = SpatialPanelModel(panel, "ln_gsp", X + [f"W*{v}" for v in X], us_w, kind="sem",
+    sem = SpatialPanelModel(panel, "ln_gsp", X + [f"W_{v}" for v in X], us_w, kind="sem",
                             fixed_effects="twoway").fit()
     np.testing.assert_allclose(sdem.params.to_numpy(), sem.params.to_numpy(), atol=1e-8)
     # (the two optimisations run on different but equivalent inputs: lambda agrees to ~1e-9)

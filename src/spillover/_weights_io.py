@@ -37,7 +37,7 @@ from libpysal.graph import Graph
 
 from spillover.errors import WeightsError, format_items
 from spillover.io import atomic_path
-from spillover.weights import _graph_from_positions, _graph_from_sparse, to_sparse
+from spillover.weights import _graph_from_positions, _graph_from_sparse, _sparse_unchecked
 
 FORMATS = ("gal", "gwt", "csv", "dta", "mat")
 _DENSE_MAT_LIMIT = 2000
@@ -48,7 +48,7 @@ def save(graph: Graph, path: Any, *, format: str | None = None, overwrite: bool 
     target = Path(path)
     fmt = _format(target, format)
     ids = graph.unique_ids
-    mat = to_sparse(graph, ids)
+    mat = _sparse_unchecked(graph, ids)
     with atomic_path(target, overwrite=overwrite) as tmp:
         _WRITERS[fmt](mat, ids, tmp, graph)
 

@@ -22,9 +22,14 @@ __all__ = [
     "InterpolationWarning",
     "IslandWarning",
     "InfeasibleWarning",
+    "IdentificationWarning",
+    "SmallSampleBiasWarning",
     "ConvergenceWarning",
+    "GeometryWarning",
+    "MapWarning",
     "format_items",
     "check_option",
+    "user_stacklevel",
 ]
 
 
@@ -83,6 +88,23 @@ class ConvergenceWarning(SpilloverWarning):
     """An optimiser stopped without clear convergence."""
 
 
+class GeometryWarning(SpilloverWarning):
+    """Region geometries are invalid (e.g. self-intersecting); areas and contiguity may be wrong."""
+
+
+class MapWarning(SpilloverWarning):
+    """A map was drawn differently from what was asked (e.g. English labels for lack of a CJK font)."""
+
+
+class IdentificationWarning(SpilloverWarning):
+    """A model's parameters are only weakly identified on the data (e.g. a SAC or GNS with M = W)."""
+
+
+class SmallSampleBiasWarning(SpilloverWarning):
+    """An estimator's known small-sample bias is large enough to matter (e.g. the direct approach's rho
+    with time effects and few regions)."""
+
+
 def format_items(items: Iterable[object], limit: int = 10) -> str:
     """Render items for an error message: ``'a', 'b', 'c' (and 4 more)``."""
     items = list(items)
@@ -107,3 +129,16 @@ def check_option(
     allowed = list(get_args(options) or options)
     if value not in allowed:
         raise error(f"{name!r} needs to be one of {allowed}; {value!r} was given instead.")
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside spillover.
+
+    Call it directly inside the function that warns: ``warnings.warn(msg, Cls, stacklevel=user_stacklevel())``.
+    """
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("spillover"):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -30,7 +30,7 @@ from libpysal.graph import Graph
 from libpysal.weights import W
 from scipy.spatial import cKDTree
 
-from spillover.errors import IslandWarning, WeightsError, check_option, format_items
+from spillover.errors import IslandWarning, WeightsError, check_option, format_items, user_stacklevel
 
 if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
@@ -60,6 +60,7 @@ GeoLike = Any
 
 ContiguityKind = Literal["queen", "rook"]
 IslandPolicy = Literal["nearest", "keep", "raise"]
+IslandCheck = Literal["warn", "keep", "raise"]
 Transformation = Literal["r", "none", "spectral"]
 PointKind = Literal["capital", "centroid", "representative"]
 IslandCoords = Literal["boundary", "capital", "centroid", "representative"]
@@ -73,8 +74,17 @@ _SAME_PLACE_KM = 1e-6
 
 
 # ---------------------------------------------------------------------------------------------- alignment
-def align(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> Graph:
-    """Check that weights have exactly the regions ``ids`` and return them as a Graph in that order.
+def align(
+    w: WeightsLike,
+    ids: Iterable[Hashable] | SpatialPanel,
+    *,
+    islands: IslandCheck = "warn",
+    allow_negative: bool = False,
+) -> Graph:
+    """Check that weights are weights of exactly the regions ``ids`` and return them as a Graph in that order.
+
+    This is the one gate every model, test and ESDA function passes its weights through: ids, missing or
+    infinite values, negative weights and regions without neighbours are checked here.
 
     Parameters
     ----------
@@ -83,6 +93,21 @@ def align(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> Graph:
         columns are the region ids (a dense matrix, rows = focal regions).
     ids
         The regions in the wanted order (e.g. ``panel.ids``), or a :class:`~spillover.panel.SpatialPanel`.
+    islands
+        Regions without neighbours (an all-zero row: their spatial lag is 0), the policy of
+        :func:`contiguity`'s ``islands`` for weights from anywhere:
+
+        * ``"warn"`` (default): keep them and warn with :class:`IslandWarning`, unless spillover's builder
+          already kept exactly those regions at the user's request (``contiguity(..., islands="keep")``,
+          a distance band) or an earlier ``align(..., islands="keep")`` accepted them;
+        * ``"keep"``: keep them silently; the returned Graph remembers the choice, so passing it on to a
+          model or to Moran's I does not warn again;
+        * ``"raise"``: raise a :class:`WeightsError` naming them.
+
+        To drop such regions, subset the panel (:meth:`SpatialPanel.subset`) and rebuild the weights.
+    allow_negative
+        Negative weights are refused (spatial weights are non-negative by definition and every inference
+        spillover reports assumes it).  ``True`` accepts them; the returned Graph remembers the choice.
 
     Returns
     -------
@@ -95,7 +120,9 @@ def align(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> Graph:
     WeightsError
         If ``ids`` has duplicates, or if some ids are missing on either side (both lists are named).  Ids are
         compared exactly: the GAL ids ``"0".."47"`` (strings) do not match the integers ``0..47``, and string
-        ids are never sorted lexicographically.
+        ids are never sorted lexicographically.  If a weight is missing (NaN) or infinite, or negative
+        without ``allow_negative=True`` (the cells are named), or if regions have no neighbours and
+        ``islands="raise"``.
 
     Examples
     --------
@@ -107,6 +134,24 @@ def align(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> Graph:
     >>> to_sparse(g, ["c", "b", "a"]).toarray().tolist()
     [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
+    check_option(islands, IslandCheck, "islands", error=WeightsError)
+    graph = _align(w, ids)
+    _check_values(graph, allow_negative)
+    accepted = _check_islands(graph, islands)
+    if not (accepted or allow_negative):
+        return graph
+    out = _copy_notes(graph, Graph(graph.adjacency.copy(), transformation=graph.transformation, is_sorted=True))
+    notes = dict(getattr(out, _NOTES, None) or {})
+    if accepted:
+        notes["islands_kept"] = tuple(dict.fromkeys([*notes.get("islands_kept", ()), *accepted]))
+    if allow_negative:
+        notes["negative_allowed"] = True
+    setattr(out, _NOTES, notes)
+    return out
+
+
+def _align(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> Graph:
+    """:func:`align` without the checks of the values (for spillover's own, already checked, graphs)."""
     target = _ids_index(ids)
     graph = _as_graph(w)
     have = graph.unique_ids
@@ -116,21 +161,88 @@ def align(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> Graph:
     return _reorder(graph, target)
 
 
-def to_sparse(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> sp.csr_matrix:
+def _bad_cells(graph: Graph, mask: np.ndarray) -> str:
+    """The (focal, neighbour) cells selected by ``mask`` over the adjacency, for an error message."""
+    cells = graph.adjacency.index[mask]
+    values = graph.adjacency.to_numpy(dtype=float)[mask]
+    shown = [f"({f!r}, {n!r}) = {v:g}" for (f, n), v in zip(cells[:10], values[:10])]
+    more = f" (and {len(cells) - 10} more)" if len(cells) > 10 else ""
+    return f"{len(cells)} cell(s) (focal, neighbour): {', '.join(shown)}{more}"
+
+
+def _check_values(graph: Graph, allow_negative: bool) -> None:
+    """Refuse missing or infinite weights, and negative ones unless accepted (now or earlier)."""
+    values = graph.adjacency.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise WeightsError(
+            f"the weights are missing (NaN) or infinite in {_bad_cells(graph, bad)}; fix or fill them "
+            "(a missing link is a weight of 0)."
+        )
+    negative = values < 0
+    allowed = allow_negative or (getattr(graph, _NOTES, None) or {}).get("negative_allowed", False)
+    if negative.any() and not allowed:
+        raise WeightsError(
+            f"the weights are negative in {_bad_cells(graph, negative)}. Spatial weights are non-negative; "
+            "if the negative weights are intended, accept them with "
+            "spillover.weights.align(w, ids, allow_negative=True) and use the Graph it returns."
+        )
+
+
+def _check_islands(graph: Graph, policy: str) -> list[Hashable]:
+    """Apply the islands policy; return the islands the caller accepted with ``"keep"``."""
+    ids = graph.unique_ids
+    rows = np.asarray(abs(_sparse_unchecked(graph, ids)).sum(axis=1)).ravel()
+    lonely = ids[rows == 0].tolist()
+    if not lonely:
+        return []
+    if policy == "raise":
+        raise WeightsError(
+            f"{len(lonely)} region(s) have no neighbours (an all-zero row, so their spatial lag is 0): "
+            f"{format_items(lonely)}. Give them neighbours (e.g. contiguity(..., islands='nearest')), drop "
+            "them from the panel, or accept them with islands='keep'."
+        )
+    if policy == "keep":
+        return lonely
+    kept = set((getattr(graph, _NOTES, None) or {}).get("islands_kept", ()))
+    unexpected = [i for i in lonely if i not in kept]
+    if unexpected:
+        warnings.warn(
+            f"{len(unexpected)} region(s) have no neighbours in the weights (an all-zero row, so their "
+            f"spatial lag is 0): {format_items(unexpected)}. Accept them silently with "
+            "spillover.weights.align(w, ids, islands='keep'), or give them neighbours.",
+            IslandWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return []
+
+
+def to_sparse(
+    w: WeightsLike,
+    ids: Iterable[Hashable] | SpatialPanel,
+    *,
+    islands: IslandCheck = "warn",
+    allow_negative: bool = False,
+) -> sp.csr_matrix:
     """Weights as a ``scipy.sparse.csr_matrix`` with rows and columns in the order of ``ids``.
 
     Isolates (regions without neighbours) are all-zero rows; no explicit zeros are stored.
-    See :func:`align` for the accepted inputs and the errors.
+    See :func:`align` for the accepted inputs, the checks (``islands``, ``allow_negative``) and the errors.
 
     Examples
     --------
     >>> from libpysal.graph import Graph
     >>> g = Graph.from_dicts({"a": ["b"], "b": ["a"], "c": []})
-    >>> to_sparse(g, ["b", "c", "a"]).toarray().tolist()
+    >>> to_sparse(g, ["b", "c", "a"], islands="keep").toarray().tolist()  # "c" has no neighbours
     [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     """
+    return _sparse_unchecked(align(w, ids, islands=islands, allow_negative=allow_negative), ids)
+
+
+def _sparse_unchecked(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) -> sp.csr_matrix:
+    """:func:`to_sparse` without the checks of the values (for spillover's own graphs)."""
     target = _ids_index(ids)
-    adj = align(w, target).adjacency
+    adj = _align(w, target).adjacency
     rows = target.get_indexer(adj.index.get_level_values(0))
     cols = target.get_indexer(adj.index.get_level_values(1))
     n = len(target)
@@ -176,10 +288,18 @@ def _graph_from_frame(frame: pd.DataFrame) -> Graph:
             )
         frame = frame.loc[:, frame.index]
     ids = _ids_index(frame.index)
-    values = frame.to_numpy()
-    if not np.issubdtype(values.dtype, np.number) or np.isnan(values.astype(float)).any():
-        raise WeightsError("a weights DataFrame must hold numbers only (no missing values); fill or fix it.")
-    return _graph_from_sparse(sp.csr_matrix(values.astype(float)), ids)
+    try:
+        values = frame.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise WeightsError("a weights DataFrame must hold numbers only; fix its non-numeric cells.") from None
+    bad = np.argwhere(~np.isfinite(values))
+    if len(bad):
+        cells = [f"({ids[i]!r}, {ids[j]!r}) = {values[i, j]:g}" for i, j in bad[:10]]
+        raise WeightsError(
+            f"the weights DataFrame is missing (NaN) or infinite in {len(bad)} cell(s) (row, column): "
+            f"{', '.join(cells)}{' ...' if len(bad) > 10 else ''}; fill them (a missing link is a weight of 0)."
+        )
+    return _graph_from_sparse(sp.csr_matrix(values), ids)
 
 
 def _graph_from_sparse(mat: sp.spmatrix | sp.sparray, ids: pd.Index, transformation: str = "O") -> Graph:
@@ -490,7 +610,7 @@ def contiguity(
     if len(frame) < 2:
         raise WeightsError(f"contiguity needs at least two regions; got {len(frame)}.")
     built = Graph.build_contiguity(frame.geometry, rook=kind == "rook", strict=strict)
-    graph = align(built, frame.index)
+    graph = _align(built, frame.index)
     lonely = list(graph.isolates)
     notes: dict[str, Any] = {"builder": f"contiguity ({kind})"}
     if lonely:
@@ -558,7 +678,7 @@ def _nearest_by_boundary(frame: gpd.GeoDataFrame, i: int, k: int) -> list[int]:
 
 def _add_links(graph: Graph, ids: pd.Index, attached: list[tuple[int, list[int]]]) -> Graph:
     """A binary Graph with symmetric links island <-> nearest added."""
-    mat = to_sparse(graph, ids).tolil()
+    mat = _sparse_unchecked(graph, ids).tolil()
     for i, js in attached:
         for j in js:
             mat[i, j] = 1.0
@@ -867,6 +987,12 @@ def _economic_matrix(ybar: pd.Series, ties: str) -> tuple[np.ndarray, list[tuple
     scale = max(float(np.abs(y).max()), np.finfo(float).tiny)
     tied = diff <= 1e-12 * scale
     np.fill_diagonal(tied, False)
+    if len(y) > 1 and tied.sum() == len(y) * (len(y) - 1):
+        raise WeightsError(
+            f"every region has the same mean ({y[0]:.6g}), so every pair is a tie and economic distance "
+            "1/|Ybar_i - Ybar_j| is undefined for all of them; use a variable (or window) that differs "
+            "between regions."
+        )
     pairs = [(ybar.index[i], ybar.index[j]) for i, j in zip(*np.nonzero(np.triu(tied)), strict=True)]
     if pairs and ties == "raise":
         shown = ", ".join(f"({a!r}, {b!r}: {ybar[a]:.6g})" for a, b in pairs[:10])
@@ -942,7 +1068,7 @@ def transform(w: WeightsLike, how: Transformation = "r", *, allow_islands: bool 
 
 def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
     ids = graph.unique_ids
-    sums = np.asarray(to_sparse(graph, ids).sum(axis=1)).ravel()
+    sums = np.asarray(_sparse_unchecked(graph, ids).sum(axis=1)).ravel()
     islands = ids.isin(graph.isolates)
     zero = ids[(np.abs(sums) <= 1e-300) & ~(islands & allow_islands)]
     if len(zero):
@@ -955,7 +1081,7 @@ def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
 
 
 def _spectral(graph: Graph) -> Graph:
-    mat = to_sparse(graph, graph.unique_ids)
+    mat = _sparse_unchecked(graph, graph.unique_ids)
     if mat.nnz == 0:
         raise WeightsError("spectral normalisation needs at least one link; these weights have none.")
     if mat.shape[0] <= 2000:
@@ -1049,7 +1175,7 @@ def describe(w: WeightsLike) -> WeightsSummary:
     """
     graph = _as_graph(w)
     ids = graph.unique_ids
-    mat = to_sparse(graph, ids)
+    mat = _sparse_unchecked(graph, ids)
     counts = np.diff(mat.indptr)
     pattern = (mat != 0).astype(np.int8)
     sums = np.asarray(mat.sum(axis=1)).ravel()
@@ -1077,6 +1203,8 @@ def plot_links(
 ) -> Any:
     """Draw the regions and a line between the representative points of every pair of linked regions.
 
+    The drawing is :func:`spillover.maps.links_map`'s (China conventions included); this returns the axes.
+
     Parameters
     ----------
     w
@@ -1101,22 +1229,9 @@ def plot_links(
     >>> len(ax.collections[-1].get_segments())  # one undirected link
     1
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
+    from spillover.maps._links import links_axes
 
-    frame = _geo_frame(geo, id)
-    mat = sp.triu(to_sparse(w, frame.index) + to_sparse(w, frame.index).T, k=1).tocoo()
-    pts = frame.geometry.representative_point()
-    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 6))
-    frame.plot(ax=ax, facecolor="0.95", edgecolor="0.6", linewidth=0.5)
-    style = {"color": "tab:red", "linewidth": 0.8, **line_kwargs}
-    ax.scatter(xy[:, 0], xy[:, 1], s=6, color=style["color"], zorder=3)
-    segments = np.stack([xy[mat.row], xy[mat.col]], axis=1) if mat.nnz else np.empty((0, 2, 2))
-    ax.add_collection(LineCollection(list(segments), **style))  # last collection: the links
-    ax.set_axis_off()
-    return ax
+    return links_axes(w, _geo_frame(geo, id), ax=ax, **line_kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -1166,7 +1281,7 @@ def load(
     if ids is None:
         return graph
     target = _ids_index(ids)
-    return align(_match_by_text(graph, target), target)
+    return _align(_match_by_text(graph, target), target)
 
 
 def _match_by_text(graph: Graph, target: pd.Index) -> Graph:
@@ -1178,7 +1293,7 @@ def _match_by_text(graph: Graph, target: pd.Index) -> Graph:
     if len(as_text) != len(target) or set(have) != set(as_text):
         return graph  # align names the mismatch
     new_ids = pd.Index([as_text[i] for i in have])
-    return _copy_notes(graph, _graph_from_sparse(to_sparse(graph, have), new_ids, graph.transformation))
+    return _copy_notes(graph, _graph_from_sparse(_sparse_unchecked(graph, have), new_ids, graph.transformation))
 
 
 PrebuiltName = Literal["china_provinces_queen", "china_provinces_invdist1", "china_provinces_invdist2"]

@@ -8,24 +8,30 @@
   :class:`TestResult`.
 """
 
+from spillover.spatial._spreg import from_spreg
 from spillover.spatial.impacts import effects_matrix, impacts
-from spillover.spatial.lmtests import LMTests, hausman, lm_tests, lr_fixed_effects
+from spillover.spatial.lmtests import LMTests, LRFixedEffects, hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
 from spillover.spatial.results import SpatialPanelResults
+from spillover.spatial.specification import SpecificationResult, specification
 from spillover.spatial.testresult import TestResult
 from spillover.spatial.wald import lr_test, wald_test
 
 __all__ = [
     "LMTests",
+    "LRFixedEffects",
     "SpatialCrossSectionModel",
     "SpatialPanelModel",
     "SpatialPanelResults",
+    "SpecificationResult",
     "TestResult",
     "effects_matrix",
+    "from_spreg",
     "hausman",
     "impacts",
     "lm_tests",
     "lr_fixed_effects",
     "lr_test",
+    "specification",
     "wald_test",
 ]

@@ -422,6 +422,25 @@ def fit_error(y: np.ndarray, wy: np.ndarray, x: np.ndarray, wx: np.ndarray, op: 
     return LagFit(beta, lam, sigma2, float(loglik), resid)
 
 
+def lag_fit_at(y: np.ndarray, wy: np.ndarray, x: np.ndarray, op: SpatialOperator, n_eff: float, mult: float,
+               drop_unit_root: bool, beta: np.ndarray, rho: float) -> LagFit:
+    """The lag model's fit at given ``(beta, rho)`` (estimates from another engine, e.g. spreg): residuals,
+    ML sigma2 and the log-likelihood of the same (transformed) model that :func:`fit_lag` maximises."""
+    resid = y - rho * wy - x @ beta
+    sigma2 = float(resid @ resid / n_eff)
+    loglik = -n_eff / 2 * (np.log(2 * np.pi * sigma2) + 1) + jacobian(op, rho, mult, drop_unit_root)
+    return LagFit(np.asarray(beta, dtype=float), float(rho), sigma2, float(loglik), resid)
+
+
+def error_fit_at(y: np.ndarray, wy: np.ndarray, x: np.ndarray, wx: np.ndarray, op: SpatialOperator,
+                 n_eff: float, mult: float, drop_unit_root: bool, beta: np.ndarray, lam: float) -> LagFit:
+    """The error model's fit at given ``(beta, lambda)`` (see :func:`lag_fit_at`)."""
+    resid = (y - lam * wy) - (x - lam * wx) @ beta
+    sigma2 = float(resid @ resid / n_eff)
+    loglik = -n_eff / 2 * (np.log(2 * np.pi * sigma2) + 1) + jacobian(op, lam, mult, drop_unit_root)
+    return LagFit(np.asarray(beta, dtype=float), float(lam), sigma2, float(loglik), resid)
+
+
 def adjusted_traces(op: SpatialOperator, rho: float, drop_unit_root: bool) -> tuple[float, float, float]:
     """Traces of ``Wt = W(I - rho W)^-1``; for Lee-Yu with time effects, of ``F_N' Wt F_N``.
 

@@ -181,8 +181,21 @@ def _fit_sar(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int) -> RE
 
     rho = lk.maximise(conc, op.bounds, "rho", lk.GRID_POINTS[op.method])
     theta = best_theta(rho)
-    beta, ssr = parts(rho, theta)
-    sigma2 = ssr / nt
+    beta, _ = parts(rho, theta)
+    return sar_at(y, x, op, t, beta, rho, theta)
+
+
+def sar_at(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int, beta: np.ndarray, rho: float,
+           theta: float) -> REFit:
+    """The random-effects SAR evaluated at given ``(beta, rho, theta)``: sigma2 (concentrated), the
+    log-likelihood and the inverse observed information.  Used after the own search and for estimates
+    taken from another estimator (spreg's ``ML_LagRE``, whose ``phi`` is this theta)."""
+    n = op.n
+    nt = n * t
+    wy = lk.lag(op.w, y, n)
+    cube = (y - rho * wy - x @ beta).reshape(t, n)
+    quasi = cube - (1.0 - theta) * cube.mean(axis=0, keepdims=True)
+    sigma2 = float(np.sum(quasi * quasi)) / nt
     loglik = -0.5 * nt * (np.log(2.0 * np.pi * sigma2) + 1.0) + n * np.log(theta) + t * op.logdet(rho)
     point = np.r_[beta, rho, theta, sigma2]
     k = len(beta)

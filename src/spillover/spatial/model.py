@@ -40,18 +40,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SpatialPanelModel", "SpatialCrossSectionModel", "Kind", "FixedEffects", "Effects", "BiasCorrection",
+    "Engine",
 ]
 
-Kind = Literal["sar", "sem", "sdm", "slx", "sdem"]
+Kind = Literal["sar", "sem", "sdm", "slx", "sdem", "sac", "gns"]
 FixedEffects = Literal["none", "unit", "time", "twoway"]
 Effects = Literal["none", "unit", "time", "twoway", "random"]
 """The model's ``fixed_effects`` option: the fixed-effects transformations plus random unit effects."""
 BiasCorrection = Literal["none", "lee-yu"]
 Method = Literal["auto", "dense", "sparse"]
+Engine = Literal["native", "spreg"]
+"""Who maximises the likelihood: spillover's own code or spreg (see :mod:`spillover.spatial._spreg`)."""
 
 _LAG_KINDS = ("sar", "sdm")
 _ERROR_KINDS = ("sem", "sdem")
-_DURBIN_KINDS = ("sdm", "slx", "sdem")
+_DURBIN_KINDS = ("sdm", "slx", "sdem", "gns")
+_SAC_KINDS = ("sac", "gns")  # lag and error together (see _sac.py)
 _RANDOM_KINDS = ("sar", "sem", "sdm", "sdem")  # a spatial parameter; Durbin terms are extra regressors
 
 
@@ -67,6 +71,7 @@ class _Design:
     w: sp.csr_matrix
     n: int
     t: int
+    m: sp.csr_matrix | None = None  # the error process's weights of the SAC/GNS
 
 
 class SpatialPanelModel:
@@ -85,7 +90,9 @@ class SpatialPanelModel:
         with exactly the panel's regions; they are used as given (row-standardise them first with
         ``graph.transform("r")`` if you want row-standardised weights).
     kind
-        ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"`` or ``"sdem"``.
+        ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"``, ``"sdem"``, ``"sac"`` (lag and error, SARAR) or ``"gns"``
+        (general nesting: SAC with W X); the last two by joint ML over (rho, lambda), see
+        :mod:`spillover.spatial._sac`.
     fixed_effects
         ``"none"``, ``"unit"``, ``"time"``, ``"twoway"`` or ``"random"`` (random unit effects for the SAR,
         SEM, SDM and SDEM: exact ML of Elhorst 2014, section 3.4.2, with a constant and the Durbin terms as
@@ -99,6 +106,16 @@ class SpatialPanelModel:
     method
         ``"auto"`` (dense eigenvalues up to 1,000 regions, sparse LU and stochastic traces above),
         ``"dense"`` or ``"sparse"``.
+    m
+        Weights of the error process of a ``"sac"`` or ``"gns"`` (default: ``w``; same forms as ``w``).
+        With M = W the SAC is identified through X beta only, and the GNS weakly: the fit raises or warns
+        (:class:`~spillover.errors.IdentificationWarning`) when rho and lambda cannot be told apart.
+    engine
+        ``"native"`` (default) or ``"spreg"``: spreg's ML estimators find the estimates (cross-section
+        ``ML_Lag``/``ML_Error`` with ``slx_lags`` for the Durbin terms, panel ``ML_LagFE``/``ML_ErrorFE``
+        with unit effects, ``ML_LagRE``); the standard errors, log-likelihood, impacts and tests are then
+        spillover's own, evaluated at spreg's estimates.  Cases spreg does not cover raise a
+        :class:`~spillover.errors.ModelError` naming them (see ``docs/spreg.md``).
 
     Notes
     -----
@@ -145,8 +162,11 @@ class SpatialPanelModel:
         durbin: Sequence[str] | None = None,
         bias_correction: BiasCorrection = "none",
         method: Method = "auto",
+        engine: Engine = "native",
+        m: Any = None,
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
+        check_option(engine, Engine, "engine", error=ModelError)
         check_option(fixed_effects, Effects, "fixed_effects", error=ModelError)
         check_option(bias_correction, BiasCorrection, "bias_correction", error=ModelError)
         check_option(method, Method, "method", error=ModelError)
@@ -157,6 +177,7 @@ class SpatialPanelModel:
         self.fixed_effects: Effects = fixed_effects
         self.bias_correction: BiasCorrection = bias_correction
         self.method: Method = method
+        self.engine: Engine = engine
         if bias_correction == "lee-yu" and fixed_effects == "none":
             raise ModelError(
                 "bias_correction='lee-yu' corrects for fixed effects; with fixed_effects='none' there is "
@@ -166,6 +187,14 @@ class SpatialPanelModel:
             _check_random(kind, bias_correction)
         self.durbin = _durbin_names(kind, self.x, durbin)
         self.w = w
+        if m is not None and kind not in _SAC_KINDS:
+            raise ModelError(f"m= is the error process's weights of a 'sac' or 'gns' model; a {kind!r} model "
+                             "has none (its error model uses w).")
+        self.m = m
+        if engine == "spreg":
+            from spillover.spatial._spreg import check_covered
+
+            check_covered(self)
 
     def __repr__(self) -> str:
         return (f"SpatialPanelModel(y={self.y!r}, x={self.x!r}, kind={self.kind!r}, "
@@ -183,27 +212,28 @@ class SpatialPanelModel:
         design = self._design()
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
+        at = None
+        if self.engine == "spreg":
+            from spillover.spatial._spreg import spreg_estimates
+
+            at = spreg_estimates(self, design)
+        if self.kind in _SAC_KINDS:
+            from spillover.spatial._sac import estimate_sac
+
+            return estimate_sac(self, design, op)
         if self.fixed_effects == "random":
-            return _estimate_random(self, design, op)
-        return _estimate(self, design, op)
+            return _estimate_random(self, design, op, at)
+        return _estimate(self, design, op, at)
 
     # ------------------------------------------------------------------ conversion and checks
     def _design(self) -> _Design:
-        from spillover.weights import to_sparse
-
         panel = self.panel
         n, t = panel.n_regions, panel.n_periods
         if self.fixed_effects in ("unit", "twoway") and t < 2:
             raise ModelError(f"unit fixed effects need at least 2 periods; the panel has {t}.")
         if self.fixed_effects in ("time", "twoway") and n < 3:
             raise ModelError(f"time fixed effects need at least 3 regions; the panel has {n}.")
-        try:
-            w = to_sparse(self.w, panel.ids)  # WeightsError (naming the ids) passes through
-        except (TypeError, AttributeError) as exc:
-            raise WeightsError(
-                f"w must be a libpysal Graph, a libpysal W or a square DataFrame of the panel's regions; "
-                f"got {type(self.w).__name__} ({exc})."
-            ) from None
+        w = _to_sparse(self.w, panel.ids, "w")
         y = panel.stacked(self.y)
         xs = [panel.stacked(v) for v in self.x]
         x = np.column_stack(xs) if xs else np.empty((n * t, 0))
@@ -214,10 +244,13 @@ class SpatialPanelModel:
         if self.fixed_effects in ("none", "random"):
             full = np.column_stack([np.ones(n * t), full])
             names = ["const", *names]
-        return _Design(y, full, names, list(self.x), list(self.durbin), w, n, t)
+        m = None
+        if self.kind in _SAC_KINDS:
+            m = w if self.m is None else _to_sparse(self.m, panel.ids, "m")
+        return _Design(y, full, names, list(self.x), list(self.durbin), w, n, t, m)
 
     def _check_weights_for_method(self, op: lk.SpatialOperator) -> None:
-        needs_row = (self.kind in _ERROR_KINDS and self.fixed_effects in ("time", "twoway")) or (
+        needs_row = (self.kind in _ERROR_KINDS + _SAC_KINDS and self.fixed_effects in ("time", "twoway")) or (
             self.bias_correction == "lee-yu" and self.fixed_effects in ("time", "twoway")
         )
         if needs_row and not op.row_standardised:
@@ -246,17 +279,31 @@ class SpatialCrossSectionModel(SpatialPanelModel):
     """
 
     def __init__(self, panel: SpatialPanel, y: str, x: Sequence[str], w: Any, *, period: Any = None,
-                 kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto") -> None:
+                 kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto",
+                 engine: Engine = "native", m: Any = None) -> None:
         if period is None and panel.n_periods != 1:
             raise ModelError(
                 f"the panel has {panel.n_periods} periods; pass period= one of "
                 f"{format_items(panel.periods.tolist())} for a cross-section."
             )
         one = panel if period is None else panel.subset(periods=[period])
-        super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method)
+        super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method,
+                         engine=engine, m=m)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _to_sparse(w: Any, ids: pd.Index, label: str) -> sp.csr_matrix:
+    from spillover.weights import to_sparse
+
+    try:
+        return to_sparse(w, ids)  # WeightsError (naming the ids) passes through
+    except (TypeError, AttributeError) as exc:
+        raise WeightsError(
+            f"{label} must be a libpysal Graph, a libpysal W or a square DataFrame of the panel's regions; "
+            f"got {type(w).__name__} ({exc})."
+        ) from None
+
+
 def _durbin_names(kind: str, x: list[str], durbin: Sequence[str] | None) -> list[str]:
     if kind not in _DURBIN_KINDS:
         if durbin:
@@ -291,18 +338,74 @@ def _check_random(kind: str, bias_correction: str) -> None:
         )
 
 
+#: labels the models generate beside the regressors' own names (coefficients, spatial parameters, variance
+#: terms of :meth:`SpatialPanelResults.to_frame`); a regressor with one of these names would be confused
+#: with them.
+RESERVED_NAMES = ("const", "rho", "lambda", "sigma2", "phi")
+#: prefix of the generated spatial lags of the regressors (``W*x``)
+LAG_PREFIX = "W*"
+
+
 def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
     """``x`` as a list of names (one name may be given as a string), checked: not empty, no name twice,
-    not the dependent variable.  Shared by the models and the specification tests."""
+    not the dependent variable, no name the models generate themselves (:data:`RESERVED_NAMES`, or a
+    ``W*`` spatial-lag label).  Shared by the models and the specification tests, so that every generated
+    coefficient label is unique."""
     names = [x] if isinstance(x, str) else list(x)
     if not names:
         raise ModelError("x is empty: give at least one explanatory variable.")
-    dup = sorted({n for n in names if names.count(n) > 1})
+    dup = sorted({n for n in names if names.count(n) > 1}, key=str)
     if dup:
         raise ModelError(f"x lists {format_items(dup)} more than once.")
     if y in names:
         raise ModelError(f"the dependent variable {y!r} is also listed in x.")
+    reserved = [n for n in names if n in RESERVED_NAMES]
+    lagged = [n for n in names if str(n).startswith(LAG_PREFIX)]
+    if reserved or lagged:
+        raise ModelError(
+            f"regressor name(s) {format_items(reserved + lagged)} clash with the labels spillover gives the "
+            f"estimates ({format_items(RESERVED_NAMES)} and 'W*<name>' for spatial lags); rename the "
+            "column(s), e.g. 'W_x1' for a precomputed lag or 'const_' for a constant."
+        )
     return names
+
+
+_WITHIN = {"unit": "within every region", "time": "within every period",
+           "twoway": "once region and period means are removed"}
+
+
+def _check_dependent(raw: np.ndarray, transformed: np.ndarray, name: str, fe: str) -> None:
+    """Refuse a dependent variable with nothing to explain: constant, or constant within the fixed effects.
+
+    Shared by the models and the specification tests (a constant y gives sigma2 = 0 and a log of zero).
+    """
+    scale = float(np.abs(raw).max())  # relative tolerances: y may be measured in any unit
+    if float(np.ptp(raw)) <= 1e-12 * scale:
+        raise ModelError(
+            f"the dependent variable {name!r} is constant ({float(raw[0]):g} everywhere): there is nothing to "
+            "explain. Check the column."
+        )
+    if fe in _WITHIN and float(np.abs(transformed).max()) <= 1e-10 * scale:
+        raise ModelError(
+            f"the dependent variable {name!r} is constant {_WITHIN[fe]}, so the {fe} fixed effects absorb "
+            "all of it and nothing is left to explain; use other fixed effects."
+        )
+
+
+def _check_observations(names: list[str], n: int, t: int, fe: str) -> None:
+    """Refuse more coefficients than the observations left after the fixed effects can identify.
+
+    Shared by the models and the specification tests.
+    """
+    lost = {"unit": n, "time": t, "twoway": n + t - 1}.get(fe, 0)
+    available = n * t - lost
+    if len(names) >= available:
+        used = f", of which the {fe} fixed effects use {lost}" if lost else ""
+        raise ModelError(
+            f"more regressors than observations: {len(names)} coefficients ({format_items(names)}) but only "
+            f"{n * t} observations ({n} regions x {t} periods{used}), which leaves no residual degrees of "
+            "freedom. Use fewer regressors (or Durbin terms), or more regions or periods."
+        )
 
 
 def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str) -> None:
@@ -329,12 +432,15 @@ def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str
         )
 
 
-def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> SpatialPanelResults:
+def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
+              at: tuple[np.ndarray, float] | None = None) -> SpatialPanelResults:
     fe = model.fixed_effects
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
+    _check_dependent(d.y, yt, model.y, fe)
+    _check_observations(d.names, d.n, d.t, fe)
     _check_regressors(xt, d.x, d.names, fe)
-    f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt)
+    f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt, at)
     k = xt.shape[1]
     cov = lk.invert_information(info, d.names + [spatial or "_none", "sigma2"])
     keep = k + 1 if spatial else k
@@ -342,7 +448,7 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> S
     values = np.append(f.beta, f.rho) if spatial else f.beta
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial)
+                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
     return SpatialPanelResults(
         params=pd.Series(values, index=idx, name="params"),
         cov=pd.DataFrame(cov[:keep, :keep], index=idx, columns=idx),
@@ -352,12 +458,18 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> S
     )
 
 
-def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator) -> SpatialPanelResults:
+def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
+                     at: tuple[np.ndarray, float, float] | None = None) -> SpatialPanelResults:
     """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
-    test, see ``_random_effects``)."""
+    test, see ``_random_effects``); ``at = (beta, rho, theta)`` evaluates the SAR at given estimates."""
+    _check_dependent(d.y, d.y, model.y, "random")
+    _check_observations(d.names, d.n, d.t, "random")
     _check_regressors(d.x, d.x, d.names, "random")
     lag_model = model.kind in _LAG_KINDS
-    f = rek.fit_random_effects(d.y, d.x, op, d.t, "sar" if lag_model else "sem")
+    if at is not None:
+        f = rek.sar_at(d.y, d.x, op, d.t, *at)
+    else:
+        f = rek.fit_random_effects(d.y, d.x, op, d.t, "sar" if lag_model else "sem")
     spatial = "rho" if lag_model else "lambda"
     idx = [*d.names, spatial]
     keep = len(idx)
@@ -367,7 +479,7 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
         fitted = d.x @ f.beta
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial)
+                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
     se = np.sqrt(np.diag(f.cov))
     return SpatialPanelResults(
         params=pd.Series(np.append(f.beta, f.spatial), index=idx, name="params"),
@@ -380,21 +492,30 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
 
 
 def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: np.ndarray,
-              xt: np.ndarray) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
-    """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values)."""
+              xt: np.ndarray, at: tuple[np.ndarray, float] | None = None,
+              ) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
+    """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values).
+
+    ``at = (beta, spatial parameter)``: estimates from another engine; the fit is evaluated there."""
     fe = model.fixed_effects
     lee_yu = model.bias_correction == "lee-yu"
     drop_root = lee_yu and fe in ("time", "twoway")
     n_eff, mult = lk.effective_sizes(d.n, d.t, fe, lee_yu)
     wy = lk.demean(lk.lag(d.w, d.y, d.n), d.n, fe)
     if model.kind in _LAG_KINDS:
-        f = lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root)
+        f = (lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root) if at is None
+             else lk.lag_fit_at(yt, wy, xt, op, n_eff, mult, drop_root, *at))
         info = lk.lag_information(xt, f.beta, f.rho, f.sigma2, op, n_eff, mult, drop_root, d.t, fe)
+        _warn_small_n(model, d, op, f.rho, info, "rho",
+                      lambda ne, m: lk.fit_lag(yt, wy, xt, op, ne, m, True).rho)
         return f, info, "rho", lk.demean(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t), d.n, fe)
     if model.kind in _ERROR_KINDS:
         wx = lk.demean(lk.lag(d.w, d.x, d.n), d.n, fe)
-        f = lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root)
+        f = (lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root) if at is None
+             else lk.error_fit_at(yt, wy, xt, wx, op, n_eff, mult, drop_root, *at))
         info = lk.error_information(xt - f.rho * wx, f.rho, f.sigma2, op, n_eff, mult, drop_root)
+        _warn_small_n(model, d, op, f.rho, info, "lambda",
+                      lambda ne, m: lk.fit_error(yt, wy, xt, wx, op, ne, m, True).rho)
         return f, info, "lambda", xt @ f.beta
     f = _fit_ols(yt, xt, n_eff)
     k = xt.shape[1]
@@ -403,6 +524,47 @@ def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: 
     info[k, k] = 1.0  # placeholder for the absent spatial parameter (dropped by the caller)
     info[k + 1, k + 1] = n_eff / (2 * f.sigma2**2)
     return f, info, None, xt @ f.beta
+
+
+SMALL_N_GAP = 0.5
+"""Gap between the direct and the Lee-Yu estimate of the spatial parameter, in standard errors, above which
+the direct approach with time effects warns (:class:`~spillover.errors.SmallSampleBiasWarning`)."""
+
+
+def _warn_small_n(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, value: float,
+                  info: np.ndarray, name: str, lee_yu_fit: Any) -> None:
+    """Warn when the direct approach's O(1/N) bias with time effects is large enough to matter.
+
+    With time (or two-way) effects the direct approach's spatial parameter is biased by O(1/N) (Lee and Yu
+    2010) while its standard error shrinks like 1/sqrt(NT), so the bias in standard errors grows like
+    sqrt(T/N).  Rather than a fixed N, the check refits with Lee and Yu's transformation (same data and
+    cross-products; only the likelihood's constants change) and warns when the two estimates differ by more
+    than :data:`SMALL_N_GAP` standard errors.  It runs on the dense path (N <= 1,000, where a refit costs
+    milliseconds) with row-standardised W; above 1,000 regions the bias is below 0.1 % of a unit of rho times
+    a constant of order one, negligible against any practical standard error.
+    """
+    fe = model.fixed_effects
+    if fe not in ("time", "twoway") or model.bias_correction != "none":
+        return
+    if op.method != "dense" or not op.row_standardised:
+        return
+    try:
+        other = lee_yu_fit(*lk.effective_sizes(d.n, d.t, fe, True))
+        se = float(np.sqrt(np.linalg.inv(info)[-2, -2]))
+    except (ModelError, np.linalg.LinAlgError):
+        return
+    gap = (value - other) / se
+    if abs(gap) > SMALL_N_GAP:
+        import warnings
+
+        from spillover.errors import SmallSampleBiasWarning
+
+        warnings.warn(
+            f"with {fe} fixed effects and {d.n} regions the direct approach's {name} = {value:.4f} is "
+            f"{gap:+.2f} standard errors from the bias-corrected {other:.4f} (its O(1/N) bias, Lee and Yu "
+            f"2010); consider bias_correction='lee-yu' (the direct approach is kept as the default for "
+            "comparability with xsmle and Elhorst's code).",
+            SmallSampleBiasWarning, stacklevel=5)
 
 
 def _fit_ols(y: np.ndarray, x: np.ndarray, n_eff: float) -> lk.LagFit:
