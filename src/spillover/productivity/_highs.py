@@ -22,6 +22,11 @@ Rows (all equalities)::
 * slack LP: a = c = 0, b, d = the projected point, maximise the sum of slacks.
 Masks restrict the radial movement to a subset of variables (DEAP's multi-stage method).
 
+Exactness on data of any range: each model's rows are scaled to the units it solves (``_models``), every
+radial answer is certified by LP duality with relative tolerances (``EnvelopmentLP._certified``; an
+uncertified answer is reported as failed, NaN), scores far from 1 are re-solved on the unit's data moved by
+the score (:func:`refine_scores`), and CRS units are divided by their own size first (:func:`ray_scale`).
+
 Column generation: a model may start from a *working set* of reference units (those near the units it will
 solve).  After each solve, every reference unit outside the model is priced with the row duals pi: if its
 reduced cost ``-a_j' pi`` (a_j = its column) is negative it enters and the LP is re-solved; when none is
