@@ -57,6 +57,8 @@ def _case_map(side: int, queue) -> None:
     from shapely.geometry import box
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  (imported before the clock starts)
+
     from spillover import maps
 
     panel, res = _fit(side)

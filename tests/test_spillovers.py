@@ -63,6 +63,15 @@ def test_cross_section_model(us_panel, us_w):
     np.testing.assert_allclose(out["emitted"], s.sum(axis=0) - np.diag(s), atol=1e-10)
 
 
+def test_sac_uses_the_lag_parameter_only(us_panel, us_w):
+    # SAC: y = rho W y + X beta + u, u = lambda M u + e; the effects of x go through rho alone
+    res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sac", fixed_effects="twoway").fit()
+    s = _dense_s(res, us_w.sparse.toarray(), "ln_pcap")
+    out = res.spillovers("ln_pcap")
+    np.testing.assert_allclose(out["received"], s.sum(axis=1) - np.diag(s), atol=1e-10)
+    np.testing.assert_allclose(out["direct"], np.diag(s), atol=1e-10)
+
+
 def test_draws_give_ordered_intervals(us_panel, us_w):
     res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdm", fixed_effects="twoway").fit()
     out = res.spillovers("ln_emp", draws=200, seed=3, level=0.9)
