@@ -25,8 +25,11 @@ __all__ = [
     "IdentificationWarning",
     "SmallSampleBiasWarning",
     "ConvergenceWarning",
+    "GeometryWarning",
+    "MapWarning",
     "format_items",
     "check_option",
+    "user_stacklevel",
 ]
 
 
@@ -85,6 +88,14 @@ class ConvergenceWarning(SpilloverWarning):
     """An optimiser stopped without clear convergence."""
 
 
+class GeometryWarning(SpilloverWarning):
+    """Region geometries are invalid (e.g. self-intersecting); areas and contiguity may be wrong."""
+
+
+class MapWarning(SpilloverWarning):
+    """A map was drawn differently from what was asked (e.g. English labels for lack of a CJK font)."""
+
+
 class IdentificationWarning(SpilloverWarning):
     """A model's parameters are only weakly identified on the data (e.g. a SAC or GNS with M = W)."""
 
@@ -118,3 +129,16 @@ def check_option(
     allowed = list(get_args(options) or options)
     if value not in allowed:
         raise error(f"{name!r} needs to be one of {allowed}; {value!r} was given instead.")
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside spillover.
+
+    Call it directly inside the function that warns: ``warnings.warn(msg, Cls, stacklevel=user_stacklevel())``.
+    """
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("spillover"):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -21,6 +21,8 @@ pseudo p-value follows esda's convention ``(min(M, P - M) + 1) / (P + 1)`` where
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,13 +60,14 @@ _LABEL_MODES: tuple[str, ...] = get_args(LabelMode)
 #: Quadrant codes of esda's Moran_Local (``q``) and their labels.
 _QUADRANTS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
-#: Conventional LISA cluster colours (as in GeoDa): HH red, LL blue, LH light blue, HL pink, ns light grey.
+#: LISA cluster colours, GeoDa's palette (also :data:`spillover.maps.LISA_COLORS`): High-High red, Low-Low blue,
+#: Low-High light blue, High-Low light red, not significant light grey.
 LISA_COLORS: dict[str, str] = {
-    "High-High": "#e31a1c",
-    "Low-Low": "#1f4fd8",
-    "Low-High": "#a6c8f0",
-    "High-Low": "#f4a6a6",
-    NOT_SIGNIFICANT: "#d9d9d9",
+    "High-High": "#FF0000",
+    "Low-Low": "#0000FF",
+    "Low-High": "#9696FF",
+    "High-Low": "#FF9696",
+    NOT_SIGNIFICANT: "#F0F0F0",
 }
 _PERMUTATION_BLOCK = 256  # permutations evaluated together; bounds memory at ~256 * n floats
 
@@ -265,10 +268,15 @@ def local_moran(
         raise SpilloverError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
     graph = _aligned_graph(w, panel, transform)
     y = _cross_section(panel, var, period)
-    with _preserved_global_rng(), np.errstate(invalid="ignore", divide="ignore"):
+    with _preserved_global_rng(), np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         # esda's conditional randomisation seeds NumPy's *global* generator (np.random.seed) when numba is
         # not installed; the context manager restores the caller's global state afterwards.  Islands make
-        # esda divide 0 by 0 in z_sim; they are handled in _local_frame.
+        # esda divide 0 by 0 in z_sim; they are handled in _local_frame.  esda 2.9 announces a change of
+        # the default alternative of its conditional randomisation with a DeprecationWarning that
+        # Moran_Local gives no way to answer (it has no ``alternative`` argument); spillover documents and
+        # tests the folded pseudo p-value it returns today, so the notice is silenced here only.
+        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
+                                category=DeprecationWarning)
         lisa = Moran_Local(
             y.to_numpy(), graph, transformation=transform.upper(), permutations=permutations,
             seed=seed, n_jobs=1, keep_simulations=True,
@@ -360,26 +368,10 @@ def moran_scatter_plot(
     >>> ax.get_xlabel()
     'ln_gsp (standardised)'
     """
-    import matplotlib.pyplot as plt
+    from spillover.maps._lisa import moran_scatter_axes
 
-    check_option(labels, _LABEL_MODES, "labels", error=SpilloverError)
-    _check_int(max_labels, "max_labels", minimum=0)
-    scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)
-    lisa = local_moran(
-        panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha, transform=transform
-    ).to_frame()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 5))
-    _draw_scatter(ax, scatter, lisa)
-    for region in _regions_to_label(scatter.to_frame(), lisa, labels, max_labels):
-        row = scatter.to_frame().loc[region]
-        ax.annotate(str(region), (row["z"], row["lag_z"]), xytext=(3, 3), textcoords="offset points",
-                    fontsize=7)
-    ax.set_xlabel(f"{var} (standardised)")
-    ax.set_ylabel(f"spatial lag of {var}")
-    ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
-    ax.legend(loc="best", fontsize=7, frameon=False)
-    return ax
+    return moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels, max_labels=max_labels,
+                              permutations=permutations, seed=seed, alpha=alpha, transform=transform)
 
 
 def lisa_map(
@@ -414,24 +406,12 @@ def lisa_map(
     >>> [t.get_text() for t in ax.get_legend().get_texts()][-1].startswith("Not significant")
     True
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    from spillover.maps._lisa import lisa_cluster_map
 
-    geo = _map_geometry(result, geometry)
-    clusters = result.clusters
     if ax is None:
-        # constrained layout leaves room for the legend beside the map
-        _, ax = plt.subplots(figsize=(8, 6), layout="constrained")
-    colors = clusters.map(LISA_COLORS)
-    geo.plot(ax=ax, color=colors.to_numpy(), edgecolor="white", linewidth=0.4)
-    counts = result.counts()
-    handles = [
-        Patch(facecolor=LISA_COLORS[k], edgecolor="grey", label=f"{k} ({n})") for k, n in counts.items()
-    ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
-              title=f"LISA, p <= {result.alpha:g}")
-    ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
-    ax.set_axis_off()
+        fig = lisa_cluster_map(result, geometry, title=title)
+        return fig.axes[0]
+    lisa_cluster_map(result, geometry, ax=ax, title=title)
     return ax
 
 
@@ -670,53 +650,3 @@ def _scatter_frame(y: pd.Series, graph: Graph) -> tuple[pd.DataFrame, float, flo
     )
     frame = pd.DataFrame({"z": z, "lag_z": lag, "quadrant": quadrant}, index=y.index)
     return frame, moran_i, slope, intercept
-
-
-def _draw_scatter(ax: Axes, scatter: MoranScatter, lisa: pd.DataFrame) -> None:
-    frame = scatter.to_frame()
-    for label, color in LISA_COLORS.items():
-        sel = lisa["cluster"] == label
-        if sel.any():
-            ax.scatter(frame.loc[sel, "z"], frame.loc[sel, "lag_z"], s=22, color=color, edgecolor="black",
-                       linewidth=0.4, label=f"{label} ({int(sel.sum())})", zorder=3)
-    ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
-    ax.axvline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
-    lo, hi = float(frame["z"].min()), float(frame["z"].max())
-    xs = np.linspace(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo), 2)
-    ax.plot(xs, scatter.intercept + scatter.slope * xs, color="black", linewidth=1.2,
-            label=f"slope = {scatter.slope:.3f}", zorder=2)
-
-
-def _regions_to_label(frame: pd.DataFrame, lisa: pd.DataFrame, mode: str, limit: int) -> list[Hashable]:
-    if mode == "none" or limit == 0:
-        return []
-    if mode == "significant":
-        chosen = lisa[lisa["cluster"] != NOT_SIGNIFICANT].sort_values("p_sim", kind="stable")
-        return chosen.index[:limit].tolist()
-    if mode == "extreme":
-        distance = np.hypot(frame["z"], frame["lag_z"])
-        return distance.sort_values(ascending=False, kind="stable").index[:limit].tolist()
-    return frame.index[:limit].tolist()
-
-
-def _map_geometry(
-    result: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None
-) -> gpd.GeoDataFrame:
-    if geometry is None:
-        geo = result.geometry
-        if geo is None:
-            raise SpilloverError(
-                "this LISA result carries no geometry; pass geometry= (a GeoDataFrame or panel)."
-            )
-    elif isinstance(geometry, SpatialPanel):
-        geo = geometry.geometry
-    else:
-        geo = geometry
-    ids = result.clusters.index
-    missing = ids.difference(geo.index)
-    if len(missing):
-        raise SpilloverError(
-            f"the geometry lacks region(s) {format_items(missing.tolist())} of the LISA result; index the "
-            "GeoDataFrame by the same region ids."
-        )
-    return geo.loc[ids]

@@ -22,11 +22,13 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import (
+    GeometryWarning,
     InterpolationWarning,
     PanelError,
     UnbalancedPanelError,
     format_items,
 )
+from spillover.io import checked_geometry
 
 __all__ = ["SpatialPanel"]
 
@@ -48,6 +50,9 @@ class SpatialPanel:
     variables
         Columns that must be numeric; they are checked now (default: every column other than id and time
         that is numeric is kept, non-numeric ones are kept as they are and checked when asked for).
+    make_valid
+        Repair invalid region polygons (e.g. self-intersecting rings) with GEOS ``make_valid``; by default
+        they are kept and a :class:`~spillover.errors.GeometryWarning` names them.
     interpolate
         If True, missing (region, period) cells and missing values of numeric variables that lie between two
         observed periods of the same region are filled by linear interpolation in the period; what was
@@ -77,8 +82,13 @@ class SpatialPanel:
         geometry_id: str | None = None,
         variables: Sequence[str] | None = None,
         interpolate: bool = False,
+        make_valid: bool = False,
     ) -> None:
         _require_frame(data, "data")
+        if data.empty:
+            raise PanelError(
+                f"the data have no rows (columns: {format_items(data.columns)}); read the right file or sheet."
+            )
         if not isinstance(geometry, gpd.GeoDataFrame):
             raise PanelError(f"geometry must be a GeoDataFrame, got {type(geometry).__name__}.")
         for col in (id, time):
@@ -88,7 +98,7 @@ class SpatialPanel:
                 )
         self._id = id
         self._time = time
-        geo = _geometry_by_id(geometry, geometry_id if geometry_id is not None else id)
+        geo = _geometry_by_id(geometry, geometry_id if geometry_id is not None else id, make_valid)
         frame = data.copy()
         _check_no_missing_keys(frame, id, time)
         _check_duplicates(frame, id, time)
@@ -193,7 +203,7 @@ class SpatialPanel:
         keep_i = self.ids if ids is None else self._checked_subset(ids, self.ids, "region")
         rows = self._data.loc[pd.MultiIndex.from_product([keep_i, keep_p])].reset_index()
         geo = self._geometry.loc[keep_i].reset_index()
-        return SpatialPanel(rows, geo, id=self._id, time=self._time)
+        return self._derived(rows, geo)
 
     def with_data(self, extra: pd.DataFrame | pd.Series) -> SpatialPanel:
         """A new panel with more variables, e.g. TFP indices from :func:`spillover.malmquist`.
@@ -226,7 +236,13 @@ class SpatialPanel:
                 f"extra data has (id, period) cells not in the panel: {format_items(unknown.tolist())}."
             )
         merged = self._data.join(extra, how="left").reset_index()
-        return SpatialPanel(merged, self._geometry.reset_index(), id=self._id, time=self._time)
+        return self._derived(merged, self._geometry.reset_index())
+
+    def _derived(self, rows: pd.DataFrame, geo: gpd.GeoDataFrame) -> SpatialPanel:
+        """A panel built from this one's (already checked) pieces: its geometry warnings are not repeated."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GeometryWarning)
+            return SpatialPanel(rows, geo, id=self._id, time=self._time)
 
     def describe(self) -> str:
         """A short plain-text description: regions, periods, variables and balance."""
@@ -268,6 +284,12 @@ class SpatialPanel:
                 )
             col = converted
         col = col.astype(float)
+        infinite = col[np.isinf(col.to_numpy())]
+        if len(infinite):
+            raise PanelError(
+                f"variable {var!r} is infinite at (region, period): {format_items(infinite.index.tolist())}, "
+                "e.g. a log of zero or a division by zero upstream; fix or drop those cells."
+            )
         nan = col[col.isna()]
         if len(nan):
             raise UnbalancedPanelError(
@@ -301,7 +323,7 @@ def _require_frame(obj: object, name: str) -> None:
         raise PanelError(f"{name} must be a pandas DataFrame, got {type(obj).__name__}.")
 
 
-def _geometry_by_id(geometry: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+def _geometry_by_id(geometry: gpd.GeoDataFrame, key: str, make_valid: bool = False) -> gpd.GeoDataFrame:
     geo = geometry.copy()
     if key in geo.columns:
         geo = geo.set_index(key)
@@ -317,7 +339,7 @@ def _geometry_by_id(geometry: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     empty = geo.index[geo.geometry.isna() | geo.geometry.is_empty].tolist()
     if empty:
         raise PanelError(f"regions with missing or empty geometry: {format_items(empty)}.")
-    return geo
+    return checked_geometry(geo, make_valid=make_valid, where="regions")
 
 
 def _check_no_missing_keys(frame: pd.DataFrame, id: str, time: str) -> None:

@@ -11,17 +11,33 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from spillover.errors import ModelError, check_option
 
-if TYPE_CHECKING:
-    from spillover.spatial.results import SpatialPanelResults
+__all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for"]
 
-__all__ = ["SummaryTable", "summary", "compare", "stars_for"]
+
+@runtime_checkable
+class TableResult(Protocol):
+    """What :func:`compare` needs from a fitted model (every spillover result implements it).
+
+    ``table_coefficients()`` is a DataFrame indexed by coefficient name with columns ``estimate``,
+    ``std_error`` and ``pvalue``; ``table_statistics(digits)`` the rows printed under the coefficients
+    (e.g. ``{"Region FE": "Yes", "Cluster": "region", "N": "816", "R2 within": "0.412"}``, strings, in
+    order); ``table_dependent`` the dependent variable.  Any object with these three members can be put
+    in a table, including results from other packages wrapped in a small adapter.
+    """
+
+    @property
+    def table_dependent(self) -> str: ...
+
+    def table_coefficients(self) -> pd.DataFrame: ...
+
+    def table_statistics(self, digits: int = 3) -> dict[str, str]: ...
 
 SeStyle = Literal["se", "t"]
 _COLUMNS = ["Main", "Wx", "Direct", "Indirect", "Total"]
@@ -133,7 +149,7 @@ def _notes(se: str, stars: Sequence[float]) -> str:
     return f"Notes: {below} in parentheses; {marks}."
 
 
-def summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se",
+def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se",
             draws: int = 1000, seed: int = 0, digits: int = 3) -> SummaryTable:
     """One model as Main | Wx | Direct | Indirect | Total (effects with simulated standard errors)."""
     _check_style(se)
@@ -199,38 +215,55 @@ def _labels(rows: dict[tuple[str, str], list[str]]) -> list[str]:
     return [name if part != "se" else "" for name, part in rows]
 
 
-def compare(results: Sequence[SpatialPanelResults], names: Sequence[str] | None = None,
+def compare(results: Sequence[TableResult], names: Sequence[str] | None = None,
             stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se", digits: int = 3) -> SummaryTable:
-    """Several fitted models side by side, one column each (e.g. one per weight matrix).
+    """Several fitted models side by side, one column each: the paper's regression table.
+
+    Each cell holds the coefficient with stars over its standard error (or t/z statistic with
+    ``se="t"``) in parentheses; below the coefficients come each model's statistics rows (fixed effects
+    Yes/No, cluster level, N, R2, IV diagnostics, log-likelihood...).  Works for any mix of results that
+    implement :class:`TableResult`: spatial models (e.g. one per weight matrix), fixed-effects and IV
+    regressions, mediation steps, subsamples.
 
     Parameters
     ----------
     results
-        Fitted :class:`~spillover.spatial.results.SpatialPanelResults`.
+        Fitted results implementing :class:`TableResult`.
     names
         Column headings (default ``(1)``, ``(2)``, ...).
+    stars
+        Significance levels for one, two, three stars (default 0.1, 0.05, 0.01; stated in the note).
     """
     _check_style(se)
     results = list(results)
     if not results:
         raise ModelError("compare() needs at least one fitted result.")
+    bad = [type(r).__name__ for r in results if not isinstance(r, TableResult)]
+    if bad:
+        raise ModelError(f"compare() needs fitted spillover results; got {', '.join(bad)}.")
     names = [f"({i + 1})" for i in range(len(results))] if names is None else list(names)
     if len(names) != len(results):
         raise ModelError(f"got {len(names)} names for {len(results)} results; give one name per result.")
-    order: list[str] = []
-    for r in results:
-        order += [nm for nm in r.params.index if nm not in order]
+    coefs = [r.table_coefficients() for r in results]
+    deps = [r.table_dependent for r in results]
     rows: dict[tuple[str, str], list[str]] = {}
-    for nm in order:
-        pairs = [(_pair(r.params[nm], r.std_errors[nm], r.pvalues[nm], se, stars, digits)
-                  if nm in r.params.index else ("", "")) for r in results]
+    if len(set(deps)) > 1:
+        rows[("Dependent variable", "")] = deps
+    for nm in _union([list(c.index) for c in coefs]):
+        pairs = [(_pair(c.at[nm, "estimate"], c.at[nm, "std_error"], c.at[nm, "pvalue"], se, stars, digits)
+                  if nm in c.index else ("", "")) for c in coefs]
         rows[(nm, "coef")], rows[(nm, "se")] = [a for a, _ in pairs], [b for _, b in pairs]
-    if any(r.phi is not None for r in results):  # random effects: phi = sigma2_mu / sigma2
-        rows[("phi", "coef")] = [_fmt(r.phi, digits) if r.phi is not None else "" for r in results]
-    rows[("sigma2", "coef")] = [_fmt(r.sigma2, digits + 3) for r in results]
-    rows[("Fixed effects", "")] = [r.fixed_effects for r in results]
-    rows[("N", "")] = [str(r.nobs) for r in results]
-    rows[("R2", "")] = [_fmt(r.r2, digits) for r in results]
-    rows[("Log-likelihood", "")] = [_fmt(r.loglik, digits) for r in results]
+    stats_rows = [r.table_statistics(digits) for r in results]
+    for lab in _union([list(s) for s in stats_rows]):
+        rows[(lab, "")] = [s.get(lab, "") for s in stats_rows]
     cells = pd.DataFrame(rows.values(), index=_labels(rows), columns=names)
-    return SummaryTable(cells, f"Dependent variable: {results[0].y_name}", _notes(se, stars))
+    title = f"Dependent variable: {deps[0]}" if len(set(deps)) == 1 else "Dependent variables as labelled"
+    return SummaryTable(cells, title, _notes(se, stars))
+
+
+def _union(lists: Sequence[Sequence[str]]) -> list[str]:
+    """Names in order of first appearance across lists."""
+    order: list[str] = []
+    for names in lists:
+        order += [n for n in names if n not in order]
+    return order

@@ -30,7 +30,7 @@ from libpysal.graph import Graph
 from libpysal.weights import W
 from scipy.spatial import cKDTree
 
-from spillover.errors import IslandWarning, WeightsError, check_option, format_items
+from spillover.errors import IslandWarning, WeightsError, check_option, format_items, user_stacklevel
 
 if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
@@ -212,19 +212,9 @@ def _check_islands(graph: Graph, policy: str) -> list[Hashable]:
             f"spatial lag is 0): {format_items(unexpected)}. Accept them silently with "
             "spillover.weights.align(w, ids, islands='keep'), or give them neighbours.",
             IslandWarning,
-            stacklevel=_user_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     return []
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel of the first frame outside spillover (so a warning points at the user's call)."""
-    import sys
-
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("spillover"):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def to_sparse(
@@ -1213,6 +1203,8 @@ def plot_links(
 ) -> Any:
     """Draw the regions and a line between the representative points of every pair of linked regions.
 
+    The drawing is :func:`spillover.maps.links_map`'s (China conventions included); this returns the axes.
+
     Parameters
     ----------
     w
@@ -1237,23 +1229,9 @@ def plot_links(
     >>> len(ax.collections[-1].get_segments())  # one undirected link
     1
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
+    from spillover.maps._links import links_axes
 
-    frame = _geo_frame(geo, id)
-    links = _sparse_unchecked(w, frame.index)
-    mat = sp.triu(links + links.T, k=1).tocoo()
-    pts = frame.geometry.representative_point()
-    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 6))
-    frame.plot(ax=ax, facecolor="0.95", edgecolor="0.6", linewidth=0.5)
-    style = {"color": "tab:red", "linewidth": 0.8, **line_kwargs}
-    ax.scatter(xy[:, 0], xy[:, 1], s=6, color=style["color"], zorder=3)
-    segments = np.stack([xy[mat.row], xy[mat.col]], axis=1) if mat.nnz else np.empty((0, 2, 2))
-    ax.add_collection(LineCollection(list(segments), **style))  # last collection: the links
-    ax.set_axis_off()
-    return ax
+    return links_axes(w, _geo_frame(geo, id), ax=ax, **line_kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- files

@@ -10,7 +10,7 @@
 
 from spillover.spatial._spreg import from_spreg
 from spillover.spatial.impacts import effects_matrix, impacts
-from spillover.spatial.lmtests import LMTests, hausman, lm_tests, lr_fixed_effects
+from spillover.spatial.lmtests import LMTests, LRFixedEffects, hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
 from spillover.spatial.results import SpatialPanelResults
 from spillover.spatial.specification import SpecificationResult, specification
@@ -19,6 +19,7 @@ from spillover.spatial.wald import lr_test, wald_test
 
 __all__ = [
     "LMTests",
+    "LRFixedEffects",
     "SpatialCrossSectionModel",
     "SpatialPanelModel",
     "SpatialPanelResults",

@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,14 +45,15 @@ from spillover.spatial import _likelihood as lk
 from spillover.spatial._random_effects import fit_random_effects, inverse_information, numerical_hessian
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
-from spillover.spatial.model import FixedEffects, _regressor_names
-from spillover.spatial.testresult import TestResult
+from spillover.spatial.model import FixedEffects, _check_dependent, _check_observations, _regressor_names
+from spillover.spatial.testresult import TestResult, results_frame
 
 __all__ = [
     "FixedEffects",
     "HausmanKind",
     "HausmanVariance",
     "LMTests",
+    "LRFixedEffects",
     "TestResult",
     "hausman",
     "lm_tests",
@@ -97,16 +98,51 @@ class LMTests:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: statistic, df, pvalue, null."""
-        rows = {t.name: {"statistic": t.statistic, "df": t.df, "pvalue": t.pvalue, "null": t.null}
-                for t in self.tests}
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "test"
-        return frame
+        return results_frame(self.tests)
 
     def __str__(self) -> str:
         head = (f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
                 f"N = {self.n_regions}, T = {self.n_periods}")
         lines = [head] + [f"  {t.name:<16} {t.statistic:>12.4f}   p = {t.pvalue:.4g}" for t in self.tests]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LRFixedEffects:
+    """LR tests of the spatial (unit) and the time-period fixed effects; returned by :func:`lr_fixed_effects`.
+
+    Unpacks as before, ``unit, time = lr_fixed_effects(...)``; prints as a small table.
+    """
+
+    unit: TestResult
+    time: TestResult
+    n_regions: int
+    n_periods: int
+    df_convention: str
+
+    @property
+    def tests(self) -> tuple[TestResult, TestResult]:
+        """The test of the spatial fixed effects, then that of the time-period fixed effects."""
+        return (self.unit, self.time)
+
+    def __iter__(self) -> Iterator[TestResult]:
+        return iter(self.tests)
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, i: int) -> TestResult:
+        return self.tests[i]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per test: statistic, df, pvalue, null."""
+        return results_frame(self.tests)
+
+    def __str__(self) -> str:
+        head = (f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
+                f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}")
+        lines = [head] + [f"  {t.name:<26} {t.statistic:>12.4f}   df = {t.df:<4d} p = {t.pvalue:.4g}"
+                          for t in self.tests]
         return "\n".join(lines)
 
 
@@ -171,6 +207,8 @@ def _design(
     raw_x = _stack(panel, x)
     y_t = lk.demean(raw_y, n, fixed_effects)[:, 0]
     x_t = lk.demean(raw_x, n, fixed_effects)
+    _check_dependent(raw_y[:, 0], y_t, y, fixed_effects)
+    _check_observations(["const", *x] if fixed_effects == "none" else list(x), n, t, fixed_effects)
     if fixed_effects == "none":
         _check_absorbed(raw_x, raw_x - raw_x.mean(axis=0), x, fixed_effects)
         x_t = np.column_stack([np.ones(n * t), x_t])
@@ -180,16 +218,6 @@ def _design(
         names = list(x)
     _check_rank(x_t, names)
     return raw_y[:, 0], y_t, x_t
-
-
-def _degrees_check(panel: SpatialPanel, k: int, fixed_effects: str) -> None:
-    n, t = panel.n_regions, panel.n_periods
-    lost = {"none": 0, "unit": n, "time": t, "twoway": n + t - 1}[fixed_effects]
-    if n * t - lost - k <= 0:
-        raise ModelError(
-            f"{n} regions x {t} periods leave no residual degrees of freedom for {k} coefficients with "
-            f"{fixed_effects!r} fixed effects; use fewer variables or more regions/periods."
-        )
 
 
 # ---------------------------------------------------------------------- LM tests
@@ -315,7 +343,6 @@ def lm_tests(
     names = _regressor_names(x, y)
     wmat = _weights_matrix(w, panel.ids)
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
-    _degrees_check(panel, x_t.shape[1], fixed_effects)
     values = _lm_statistics(y_raw, y_t, x_t, wmat, panel.n_regions, panel.n_periods, fixed_effects)
     tests = {key: TestResult.from_chi2(label, values[key], 1, null) for key, (label, null) in _LM_NAMES.items()}
     # LM_SARMA = LM lag + robust LM error (= LM error + robust LM lag), chi2(2) (Anselin et al. 1996)
@@ -336,7 +363,6 @@ def _ols_loglik(y: np.ndarray, x: np.ndarray) -> float:
 
 def _nonspatial_loglik(panel: SpatialPanel, y: str, x: list[str], fixed_effects: str) -> float:
     _, y_t, x_t = _design(panel, y, x, fixed_effects)
-    _degrees_check(panel, x_t.shape[1], fixed_effects)
     return _ols_loglik(y_t, x_t)
 
 
@@ -347,7 +373,7 @@ def lr_fixed_effects(
     *,
     model: LRModel = "ols",
     df: DfConvention = "elhorst",
-) -> tuple[TestResult, TestResult]:
+) -> LRFixedEffects:
     """LR tests of the joint significance of the spatial (unit) and of the time-period fixed effects.
 
     Following Elhorst (2014, section 3.6.2), the non-spatial model with two-way fixed effects is compared
@@ -371,8 +397,10 @@ def lr_fixed_effects(
 
     Returns
     -------
-    (TestResult, TestResult)
-        The test of the spatial fixed effects, then the test of the time-period fixed effects.
+    LRFixedEffects
+        ``.unit`` (the test of the spatial fixed effects) and ``.time`` (of the time-period fixed effects),
+        each a :class:`TestResult`; it unpacks as ``unit, time = lr_fixed_effects(...)`` and prints as a
+        table.
 
     Examples
     --------
@@ -387,6 +415,10 @@ def lr_fixed_effects(
     >>> unit, time = lr_fixed_effects(SpatialPanel(df, geo, id="r", time="t"), "y", ["x"])
     >>> (unit.df, time.df, unit.reject(0.01))
     (4, 6, True)
+    >>> print(lr_fixed_effects(SpatialPanel(df, geo, id="r", time="t"), "y", ["x"]))  # doctest: +ELLIPSIS
+    LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; N = 4, T = 6, ...
+      LR spatial fixed effects ...
+      LR time fixed effects ...
     """
     _require_panel(panel)
     check_option(model, LRModel, "model", error=ModelError)
@@ -405,7 +437,7 @@ def lr_fixed_effects(
         "LR time fixed effects", -2.0 * (ll_unit - ll_two), t - shift,
         "the time-period fixed effects are jointly zero, given spatial effects",
     )
-    return unit_test, time_test
+    return LRFixedEffects(unit_test, time_test, n, t, df)
 
 
 # ---------------------------------------------------------------------- Hausman

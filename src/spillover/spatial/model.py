@@ -398,6 +398,44 @@ def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
     return names
 
 
+_WITHIN = {"unit": "within every region", "time": "within every period",
+           "twoway": "once region and period means are removed"}
+
+
+def _check_dependent(raw: np.ndarray, transformed: np.ndarray, name: str, fe: str) -> None:
+    """Refuse a dependent variable with nothing to explain: constant, or constant within the fixed effects.
+
+    Shared by the models and the specification tests (a constant y gives sigma2 = 0 and a log of zero).
+    """
+    scale = float(np.abs(raw).max())  # relative tolerances: y may be measured in any unit
+    if float(np.ptp(raw)) <= 1e-12 * scale:
+        raise ModelError(
+            f"the dependent variable {name!r} is constant ({float(raw[0]):g} everywhere): there is nothing to "
+            "explain. Check the column."
+        )
+    if fe in _WITHIN and float(np.abs(transformed).max()) <= 1e-10 * scale:
+        raise ModelError(
+            f"the dependent variable {name!r} is constant {_WITHIN[fe]}, so the {fe} fixed effects absorb "
+            "all of it and nothing is left to explain; use other fixed effects."
+        )
+
+
+def _check_observations(names: list[str], n: int, t: int, fe: str) -> None:
+    """Refuse more coefficients than the observations left after the fixed effects can identify.
+
+    Shared by the models and the specification tests.
+    """
+    lost = {"unit": n, "time": t, "twoway": n + t - 1}.get(fe, 0)
+    available = n * t - lost
+    if len(names) >= available:
+        used = f", of which the {fe} fixed effects use {lost}" if lost else ""
+        raise ModelError(
+            f"more regressors than observations: {len(names)} coefficients ({format_items(names)}) but only "
+            f"{n * t} observations ({n} regions x {t} periods{used}), which leaves no residual degrees of "
+            "freedom. Use fewer regressors (or Durbin terms), or more regions or periods."
+        )
+
+
 def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str) -> None:
     """Name regressors absorbed by the fixed effects, then perfectly collinear groups."""
     norms = np.linalg.norm(xt, axis=0)
@@ -427,6 +465,8 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
     fe = model.fixed_effects
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
+    _check_dependent(d.y, yt, model.y, fe)
+    _check_observations(d.names, d.n, d.t, fe)
     _check_regressors(xt, d.x, d.names, fe)
     f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt, at)
     k = xt.shape[1]
@@ -436,7 +476,7 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
     values = np.append(f.beta, f.rho) if spatial else f.beta
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial)
+                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
     return SpatialPanelResults(
         params=pd.Series(values, index=idx, name="params"),
         cov=pd.DataFrame(cov[:keep, :keep], index=idx, columns=idx),
@@ -450,6 +490,8 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
                      at: tuple[np.ndarray, float, float] | None = None) -> SpatialPanelResults:
     """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
     test, see ``_random_effects``); ``at = (beta, rho, theta)`` evaluates the SAR at given estimates."""
+    _check_dependent(d.y, d.y, model.y, "random")
+    _check_observations(d.names, d.n, d.t, "random")
     _check_regressors(d.x, d.x, d.names, "random")
     lag_model = model.kind in _LAG_KINDS
     if at is not None:
@@ -465,7 +507,7 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
         fitted = d.x @ f.beta
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial)
+                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
     se = np.sqrt(np.diag(f.cov))
     return SpatialPanelResults(
         params=pd.Series(np.append(f.beta, f.spatial), index=idx, name="params"),

@@ -31,6 +31,7 @@ class FitCore:
     periods: pd.Index
     resid: np.ndarray
     spatial: str | None
+    geometry: Any = None  # the regions' GeoDataFrame (for maps), when the model had a panel
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,15 @@ class SpatialPanelResults:
 
         return effects_matrix(self, var, max_n=max_n)
 
+    def spillovers(self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+        """Per-region direct effect and spillovers emitted/received of regressor ``x`` (columns of ``S_k``).
+
+        See :func:`spillover.spatial.impacts.spillovers`; drawn by :func:`spillover.maps.spillover_map`.
+        """
+        from spillover.spatial.impacts import spillovers
+
+        return spillovers(self, x, draws=draws, level=level, seed=seed)
+
     def residual_moran(self) -> pd.DataFrame:
         """Moran's I of the model's residuals in every period, with its normal-approximation z and p.
 
@@ -209,6 +219,23 @@ class SpatialPanelResults:
             if est is not None:
                 frame.loc[name] = [est, se, est / se, 2 * stats.norm.sf(abs(est / se))]
         return frame
+
+    # ------------------------------------------------------------------ table protocol (spillover.tables)
+    @property
+    def table_dependent(self) -> str:
+        """The dependent variable (table protocol)."""
+        return self.y_name
+
+    def table_coefficients(self) -> pd.DataFrame:
+        """Estimate, std_error and pvalue per coefficient (table protocol)."""
+        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "pvalue": self.pvalues})
+
+    def table_statistics(self, digits: int = 3) -> dict[str, str]:
+        """Rows under the coefficients: phi, sigma2, fixed effects, N, R2, log-likelihood (table protocol)."""
+        rows = {"phi": f"{self.phi:.{digits}f}"} if self.phi is not None else {}
+        return rows | {"sigma2": f"{self.sigma2:.{digits + 3}f}", "Fixed effects": self.fixed_effects,
+                       "N": str(self.nobs), "R2": f"{self.r2:.{digits}f}",
+                       "Log-likelihood": f"{self.loglik:.{digits}f}"}
 
     def fixed_effects_estimates(self) -> dict[str, Any]:
         """Recovered fixed effects (Elhorst 2014, eq. 3.9-3.10).

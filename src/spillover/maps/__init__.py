@@ -1,0 +1,53 @@
+"""Maps and figures for papers: spillover maps, choropleths, LISA clusters, Moran's I over time, links.
+
+Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` where one axes suffices);
+:func:`save` writes it as PNG, SVG or PDF, atomically and with nothing clipped.
+
+* :func:`spillover_map` - direct effect, spillover emitted and received per region of a fitted spatial model,
+  three panels on one zero-centred diverging scale (numbers: ``result.spillovers(x)``);
+  :func:`spillover_flows` - the effect of a change in one region on every other.
+* :func:`choropleth` / :func:`small_multiples` - a variable in one period / several periods on one scale
+  (mapclassify: quantiles, natural breaks, equal interval, user breaks), counts per class in the legend.
+* :func:`lisa_map` - LISA clusters in GeoDa's palette (:data:`LISA_COLORS`), islands and regions without
+  data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
+  :func:`moran_over_time` - Moran's I per period with its confidence band.
+* :func:`links_map` - the links of a weights matrix.
+
+China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
+shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
+Taiwan as "No data" when not analysed, the South China Sea islands in an inset at the bottom right, an
+Albers equal-area projection (:data:`CHINA_CRS`), Chinese labels when a CJK font is installed.  Maps
+published in China need the official standard base map and its review number, which spillover cannot
+provide.  See ``docs/maps.md``.
+"""
+
+from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
+from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, save
+from spillover.maps._china import CHINA_CRS, cjk_font
+from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
+from spillover.maps._links import links_map
+from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
+from spillover.maps._spillovers import spillover_flows, spillover_map
+
+__all__ = [
+    "CHINA_CRS",
+    "LISA_COLORS",
+    "LISA_ORDER",
+    "NOT_SIGNIFICANT",
+    "NO_DATA_COLOR",
+    "NO_DATA_HATCH",
+    "NO_DATA_LABEL",
+    "Scheme",
+    "choropleth",
+    "cjk_font",
+    "classify",
+    "links_map",
+    "lisa_cluster_map",
+    "lisa_map",
+    "moran_over_time",
+    "moran_scatter",
+    "save",
+    "small_multiples",
+    "spillover_flows",
+    "spillover_map",
+]

@@ -1,0 +1,281 @@
+"""Shared machinery of the maps: region polygons as matplotlib paths, no-data regions, legends, save.
+
+Every map is drawn by a *painter* (a function of an Axes) so that the same content can be drawn twice: on
+the main axes and, for China, on the South China Sea inset (see :mod:`spillover.maps._china`).  Regions are
+drawn as one :class:`~matplotlib.collections.PathCollection` with one compound path per region (a MultiPolygon is one path), so a figure's content can be checked region by region: the
+collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"``, ``"source"``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spillover.errors import SpilloverError, format_items
+from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
+from spillover.panel import SpatialPanel
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["LISA_COLORS", "NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
+
+#: Face colour of regions without data (excluded units, islands of a LISA map), drawn hatched.
+NO_DATA_COLOR = "#BDBDBD"
+#: Hatch pattern of regions without data.
+NO_DATA_HATCH = "////"
+NO_DATA_LABEL = "No data"
+EDGE_COLOR = "#FFFFFF"
+EDGE_WIDTH = 0.35
+#: Formats :func:`save` writes, by file suffix.
+FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+Painter = Callable[["Axes"], None]
+Language = Literal["auto", "zh", "en"]
+
+# keep the name importable from here for the LISA maps
+_ = (LISA_COLORS, NOT_SIGNIFICANT)
+
+
+# ---------------------------------------------------------------------------------------------- geometry
+def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:
+    """The regions of a SpatialPanel / GeoDataFrame / GeoSeries as a GeoDataFrame indexed by region id."""
+    if isinstance(obj, SpatialPanel):
+        return obj.geometry
+    if isinstance(obj, gpd.GeoSeries):
+        return obj.to_frame("geometry")
+    if isinstance(obj, gpd.GeoDataFrame):
+        return obj
+    raise SpilloverError(f"{what} must be a SpatialPanel or a GeoDataFrame indexed by region id, got "
+                         f"{type(obj).__name__}.")
+
+
+def align_regions(geo: gpd.GeoDataFrame, ids: pd.Index, what: str) -> gpd.GeoDataFrame:
+    """``geo`` restricted to (and ordered as) ``ids``; missing regions are an error that names them."""
+    missing = ids.difference(geo.index)
+    if len(missing):
+        raise SpilloverError(f"the geometry lacks region(s) {format_items(missing.tolist())} of {what}; "
+                             "index the GeoDataFrame by the same region ids.")
+    return geo.loc[ids]
+
+
+def geometry_paths(geoms: Iterable[Any]) -> list[Any]:
+    """One matplotlib compound Path per (Multi)Polygon or (Multi)LineString, holes included (vectorised)."""
+    import shapely
+    from matplotlib.path import Path as MplPath
+
+    arr = np.asarray(list(geoms), dtype=object)
+    if arr.size == 0:
+        return []
+    parts, part_of = shapely.get_parts(arr, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    rings = np.empty(0, dtype=object)
+    ring_of = np.empty(0, dtype=int)
+    if polygonal.any():
+        rings, idx = shapely.get_rings(parts[polygonal], return_index=True)
+        ring_of = part_of[polygonal][idx]
+    lines, line_of = parts[~polygonal], part_of[~polygonal]
+    pieces = np.concatenate([rings, lines])
+    owner = np.concatenate([ring_of, line_of])
+    closed = np.concatenate([np.ones(len(rings), bool), np.zeros(len(lines), bool)])
+    order = np.argsort(owner, kind="stable")
+    pieces, owner, closed = pieces[order], owner[order], closed[order]
+    coords, piece_of = shapely.get_coordinates(pieces, return_index=True)
+    codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
+    starts = np.searchsorted(piece_of, np.arange(len(pieces)))
+    ends = np.append(starts[1:], len(coords)) - 1
+    codes[starts] = MplPath.MOVETO
+    codes[ends[closed]] = MplPath.CLOSEPOLY
+    geom_of_coord = owner[piece_of]
+    bounds = np.searchsorted(geom_of_coord, np.arange(arr.size + 1))
+    return [MplPath(coords[a:b], codes[a:b]) if b > a else MplPath(np.empty((0, 2)))
+            for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def add_polygons(ax: Axes, geoms: Sequence[Any], facecolors: Any, *, gid: str, hatch: str | None = None,
+                 edgecolor: Any = EDGE_COLOR, linewidth: float = EDGE_WIDTH, zorder: float = 1,
+                 **kwargs: Any) -> Any:
+    """Add one collection (one path per region) with ``gid`` to ``ax`` and return it.
+
+    ``geoms``: shapely geometries or the matplotlib Paths of :func:`geometry_paths` (painters that draw twice,
+    on the map and on the inset, convert once).
+    """
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path as MplPath
+
+    paths = geoms if len(geoms) and isinstance(geoms[0], MplPath) else geometry_paths(geoms)
+    # a PathCollection in data coordinates (no offsets, no sizes): one path per region, fast for 10^4 regions
+    coll = PathCollection(list(paths), facecolors=facecolors, edgecolors=edgecolor, linewidths=linewidth,
+                          hatch=hatch, zorder=zorder, transform=ax.transData, **kwargs)
+    coll.set_gid(gid)
+    ax.add_collection(coll, autolim=True)
+    return coll
+
+
+def add_lines(ax: Axes, geoms: Sequence[Any], *, gid: str, color: str = "#404040", linewidth: float = 0.8,
+              zorder: float = 3) -> Any:
+    """Add the (Multi)LineStrings as one LineCollection (one segment list per part) with ``gid``."""
+    from matplotlib.collections import LineCollection
+
+    segments = [np.asarray(part.coords)[:, :2] for g in geoms for part in getattr(g, "geoms", [g])]
+    coll = LineCollection(segments, colors=color, linewidths=linewidth, zorder=zorder)
+    coll.set_gid(gid)
+    ax.add_collection(coll, autolim=True)
+    return coll
+
+
+def finish_map_axes(ax: Axes, geographic: bool, extent: tuple[float, float, float, float] | None) -> None:
+    """Equal aspect (cos-latitude corrected when in degrees), no frame, limits from ``extent`` or data."""
+    if extent is None:
+        ax.autoscale_view()
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+    else:
+        x0, y0, x1, y1 = extent
+        pad = 0.02 * max(x1 - x0, y1 - y0)
+        x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+    mid = (y0 + y1) / 2
+    ax.set_aspect(1 / np.cos(np.radians(mid)) if geographic and abs(mid) < 89 else "equal")
+    ax.set_axis_off()
+
+
+# ---------------------------------------------------------------------------------------------- layout
+def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The figure of ``ax``, or a new figure (constrained layout) with one axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def legend_patch(color: str, label: str, *, hatch: str | None = None) -> Any:
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=color, edgecolor="#707070", linewidth=0.5, hatch=hatch, label=label)
+
+
+def no_data_handle(count: int) -> Any:
+    return legend_patch(NO_DATA_COLOR, f"{NO_DATA_LABEL} ({count})", hatch=NO_DATA_HATCH)
+
+
+def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: str = "lower left",
+                 fontsize: float = 7.5) -> Any:
+    """A framed legend inside the axes (so no layout or save can clip it); ``gid="legend"``."""
+    leg = ax.legend(handles=handles, title=title, loc=loc, fontsize=fontsize, title_fontsize=fontsize + 0.5,
+                    frameon=True, framealpha=0.9, edgecolor="#BBBBBB", borderaxespad=0.3)
+    leg.set_gid("legend")
+    leg.set_zorder(10)
+    return leg
+
+
+def check_unique_ids(geo: gpd.GeoDataFrame, what: str) -> None:
+    dup = geo.index[geo.index.duplicated()].unique()
+    if len(dup):
+        raise SpilloverError(f"the {what} has duplicate region ids {format_items(dup.tolist())}.")
+
+
+def check_period(panel: SpatialPanel, period: Hashable | None) -> Hashable:
+    """``period`` if the panel has it (None: the last period); else an error naming it and the periods."""
+    periods = panel.periods
+    if period is None:
+        return periods[-1]
+    if period not in periods:
+        raise SpilloverError(f"period {period!r} is not in the panel; its periods are "
+                             f"{format_items(periods.tolist())}.")
+    return period
+
+
+def check_variable(panel: SpatialPanel, var: str) -> None:
+    if var not in panel.variables:
+        raise SpilloverError(f"variable {var!r} is not in the panel; its variables are "
+                             f"{format_items(panel.variables)}.")
+
+
+# ---------------------------------------------------------------------------------------------- save
+def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 200, overwrite: bool = False) -> Path:
+    """Write ``fig`` as PNG, SVG or PDF (from the suffix) atomically, with nothing clipped.
+
+    The bounding box is the tight box of the figure *and* of its legends, inset axes, titles and texts
+    (``bbox_inches="tight"`` with them as extra artists), so legends placed outside an axes, the South China
+    Sea inset and long titles are all kept.  The file appears only when completely written
+    (:func:`spillover.io.atomic_path`); an existing file is replaced only with ``overwrite=True``.
+
+    Parameters
+    ----------
+    fig
+        The figure (every map function of :mod:`spillover.maps` returns one).
+    path
+        Target file; ``.png``, ``.svg`` or ``.pdf``.
+    dpi
+        Resolution of PNG output (and of rasterised parts of vector output).
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1], label="line"); _ = ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    >>> out = save(fig, pathlib.Path(tempfile.mkdtemp()) / "fig.png")
+    >>> out.suffix
+    '.png'
+    """
+    from spillover.io import atomic_path
+
+    target = Path(path)
+    fmt = FIGURE_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise SpilloverError(f"cannot tell the figure format of {target.name!r} from its suffix; expected one "
+                             f"of {sorted(FIGURE_FORMATS)}.")
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
+                    bbox_extra_artists=extra_artists(fig), metadata=_metadata(fmt))
+    return target
+
+
+def extra_artists(fig: Figure) -> list[Any]:
+    """Legends, inset axes, titles and texts of ``fig`` that the tight bounding box must contain."""
+    artists: list[Any] = [*fig.legends, *fig.texts]
+    for ax in fig.axes:
+        artists.extend(a for a in (ax.get_legend(), ax.title, ax._left_title, ax._right_title) if a)
+        artists.extend(t for t in ax.texts if t.get_text())
+        artists.extend(c for c in ax.child_axes)
+    return [a for a in artists if a.get_visible()]
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # no creation date in vector files: the same figure gives the same bytes (reproducible docs/builds)
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    if fmt == "svg":
+        return {"Date": None}
+    return {}
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """What a map draws: the analysed regions (projected) and the context regions drawn as no data."""
+
+    regions: gpd.GeoDataFrame
+    no_data: gpd.GeoDataFrame
+    geographic: bool
+    extent: tuple[float, float, float, float] | None
+    china: bool
+    language: str

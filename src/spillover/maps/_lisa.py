@@ -1,0 +1,282 @@
+"""LISA cluster maps, Moran scatter plots and Moran's I over time."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spillover.errors import SpilloverError, format_items
+from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT, LocalMoranResult
+from spillover.maps import _china
+from spillover.maps._base import (
+    NO_DATA_COLOR,
+    NO_DATA_HATCH,
+    Language,
+    add_polygons,
+    align_regions,
+    geometry_paths,
+    legend_patch,
+    new_axes,
+    no_data_handle,
+    place_legend,
+    region_frame,
+)
+from spillover.panel import SpatialPanel
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["lisa_map", "lisa_cluster_map", "moran_scatter", "moran_over_time", "LISA_ORDER"]
+
+#: Legend order of the LISA classes.
+LISA_ORDER = ("High-High", "Low-Low", "Low-High", "High-Low", NOT_SIGNIFICANT)
+
+
+def lisa_map(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = None, *, alpha: float = 0.05,
+             permutations: int = 999, seed: int = 0, ax: Axes | None = None, title: str | None = None,
+             china: bool | None = None, language: Language = "auto", labels: bool | None = None,
+             crs: Any = None) -> Figure:
+    """LISA cluster map of ``var`` in ``period`` in GeoDa's palette, with the number of regions per class.
+
+    Local Moran's I by :func:`spillover.esda.local_moran` (seeded conditional permutations); a region is
+    coloured by its quadrant when its pseudo p-value is at most ``alpha``: High-High ``#FF0000``, Low-Low
+    ``#0000FF``, Low-High ``#9696FF``, High-Low ``#FF9696``, not significant ``#F0F0F0``
+    (:data:`LISA_COLORS`).  Islands (regions without neighbours, which have no local statistic) and regions
+    outside the data are drawn grey and hatched ("No data").
+
+    Parameters
+    ----------
+    panel, var, w
+        Panel, variable and spatial weights.
+    period
+        The period (default: the panel's last).
+    alpha
+        Significance level of the pseudo p-values.
+    permutations, seed
+        Conditional permutations and their seed.
+    ax, title, china, language, labels, crs
+        As in :func:`spillover.maps.choropleth`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> fig = lisa_map(panel, "ln_gsp", w, 1986, permutations=99)
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][-1].startswith("Not significant")
+    True
+    """
+    from spillover.esda import local_moran
+    from spillover.maps._base import check_period, check_variable
+
+    if not isinstance(panel, SpatialPanel):
+        raise SpilloverError(f"lisa_map needs a SpatialPanel, got {type(panel).__name__}.")
+    check_variable(panel, var)
+    period = check_period(panel, period)
+    result = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha)
+    return lisa_cluster_map(result, panel.geometry, ax=ax, title=title, china=china, language=language,
+                            labels=labels, crs=crs)
+
+
+def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None = None, *,
+                     ax: Axes | None = None, title: str | None = None, china: bool | None = None,
+                     language: Language = "auto", labels: bool | None = None, crs: Any = None) -> Figure:
+    """LISA cluster map of a :class:`~spillover.esda.LocalMoranResult` (see :func:`lisa_map`)."""
+    geo = _lisa_geometry(result, geometry)
+    frame = result.to_frame()
+    island = frame["p_sim"].isna().to_numpy()
+    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language)
+    clusters = frame["cluster"].to_numpy()
+    face = [LISA_COLORS[c] for c in clusters[~island]]
+    paths = geometry_paths(layer.regions.geometry)
+    linked = [p for p, i in zip(paths, island) if not i]
+    alone = [p for p, i in zip(paths, island) if i]
+
+    def paint(target: Axes) -> None:
+        add_polygons(target, linked, face, gid="regions", edgecolor="#9A9A9A")
+        _china.draw_no_data(target, layer)
+        if alone:
+            add_polygons(target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
+
+    fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
+    paint(ax)
+    _china.finish(ax, layer, paint, labels=labels)
+    counts = pd.Series(clusters[~island]).value_counts().reindex(LISA_ORDER, fill_value=0)
+    handles = [legend_patch(LISA_COLORS[k], f"{k} ({n})") for k, n in counts.items()]
+    n_missing = int(island.sum()) + len(layer.no_data)
+    if n_missing:
+        handles.append(no_data_handle(n_missing))
+    place_legend(ax, handles, f"LISA, p ≤ {result.alpha:g}")
+    ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
+    return fig
+
+
+def _lisa_geometry(result: LocalMoranResult, geometry: Any) -> gpd.GeoDataFrame:
+    if geometry is None:
+        geo = result.geometry
+        if geo is None:
+            raise SpilloverError("this LISA result carries no geometry; pass geometry= (a GeoDataFrame or panel).")
+    else:
+        geo = region_frame(geometry)
+    return align_regions(geo, result.clusters.index, "the LISA result")
+
+
+# ---------------------------------------------------------------------------------------------- scatter
+def moran_scatter(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = None, *,
+                  ax: Axes | None = None, labels: str = "significant", max_labels: int = 10,
+                  permutations: int = 999, seed: int = 0, alpha: float = 0.05, transform: str = "r") -> Figure:
+    """Moran scatter plot of ``var`` in ``period``: quadrant lines, fitted slope (= I), labelled regions.
+
+    Points are coloured by their LISA cluster (:data:`LISA_COLORS`) from ``permutations``, ``seed`` and
+    ``alpha``.  ``labels``: which regions get their name written: ``"significant"`` (LISA clusters, most
+    significant first), ``"extreme"`` (farthest from the origin), ``"all"`` or ``"none"``; at most
+    ``max_labels``.  ``period`` defaults to the panel's last.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from spillover.maps._base import check_period
+
+    period = check_period(panel, period)
+    return moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels, max_labels=max_labels,
+                              permutations=permutations, seed=seed, alpha=alpha, transform=transform).figure
+
+
+def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashable, ax: Axes | None,
+                       labels: str, max_labels: int, permutations: int, seed: int, alpha: float,
+                       transform: str) -> Axes:
+    """Draw the Moran scatter plot (see :func:`moran_scatter`) and return its axes."""
+    from spillover.errors import check_option
+    from spillover.esda import _LABEL_MODES, _check_int, local_moran, moran_scatter_data
+
+    check_option(labels, _LABEL_MODES, "labels")
+    _check_int(max_labels, "max_labels", minimum=0)
+    scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)  # type: ignore[arg-type]
+    lisa = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha,
+                       transform=transform).to_frame()  # type: ignore[arg-type]
+    _, ax = new_axes(ax, (6.0, 5.0))
+    frame = scatter.to_frame()
+    _draw_scatter(ax, frame, scatter.slope, scatter.intercept, lisa)
+    for region in _regions_to_label(frame, lisa, labels, max_labels):
+        row = frame.loc[region]
+        ax.annotate(str(region), (row["z"], row["lag_z"]), xytext=(3, 3), textcoords="offset points",
+                    fontsize=7)
+    ax.set_xlabel(f"{var} (standardised)")
+    ax.set_ylabel(f"spatial lag of {var}")
+    ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
+    ax.legend(loc="best", fontsize=7, frameon=False)
+    return ax
+
+
+def _draw_scatter(ax: Axes, frame: pd.DataFrame, slope: float, intercept: float, lisa: pd.DataFrame) -> None:
+    for label, color in LISA_COLORS.items():
+        sel = lisa["cluster"] == label
+        if sel.any():
+            ax.scatter(frame.loc[sel, "z"], frame.loc[sel, "lag_z"], s=22, color=color, edgecolor="black",
+                       linewidth=0.4, label=f"{label} ({int(sel.sum())})", zorder=3)
+    ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
+    ax.axvline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
+    lo, hi = float(frame["z"].min()), float(frame["z"].max())
+    xs = np.linspace(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo), 2)
+    ax.plot(xs, intercept + slope * xs, color="black", linewidth=1.2, label=f"slope = {slope:.3f}", zorder=2)
+
+
+def _regions_to_label(frame: pd.DataFrame, lisa: pd.DataFrame, mode: str, limit: int) -> list[Hashable]:
+    if mode == "none" or limit == 0:
+        return []
+    if mode == "significant":
+        chosen = lisa[lisa["cluster"] != NOT_SIGNIFICANT].sort_values("p_sim", kind="stable")
+        return chosen.index[:limit].tolist()
+    if mode == "extreme":
+        distance = np.hypot(frame["z"], frame["lag_z"])
+        return distance.sort_values(ascending=False, kind="stable").index[:limit].tolist()
+    return frame.index[:limit].tolist()
+
+
+# ---------------------------------------------------------------------------------------------- over time
+def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str = "randomization",
+                    ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Moran's I per period with its confidence band, from :func:`spillover.moran_by_period`.
+
+    For each period the line shows ``I`` and the band ``I +/- z_(1+level)/2 * sqrt(var)`` with the variance
+    of I under the randomisation (default) or normality assumption (columns ``var_rand``/``var_norm``); the
+    dashed line is ``E[I] = -1/(n-1)``.  Filled markers: periods whose two-sided p-value (``p_rand`` or
+    ``p_norm``) is below ``1 - level``, which are the periods whose band excludes ``E[I]``.  A table of several variables (index level ``variable``) gives one
+    line per variable.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> fig = moran_over_time(so.moran_by_period(panel, "ln_gsp", w, permutations=0))
+    >>> fig.axes[0].get_ylabel()
+    "Moran's I"
+    """
+    from spillover.errors import check_option
+
+    check_option(assumption, ("randomization", "normality"), "assumption")
+    if not 0 < level < 1:
+        raise SpilloverError(f"level must lie strictly between 0 and 1, got {level!r}.")
+    suffix = "rand" if assumption == "randomization" else "norm"
+    needed = ["I", "E[I]", f"var_{suffix}", f"p_{suffix}"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise SpilloverError(f"the table lacks column(s) {format_items(missing)}; pass the output of "
+                             "spillover.moran_by_period.")
+    own_figure = ax is None
+    fig, ax = new_axes(ax, (6.5, 4.0))
+    z = stats.norm.ppf(0.5 + level / 2)
+    groups = table.groupby(level="variable", sort=False) if "variable" in (table.index.names or []) else \
+        [(None, table)]
+    for name, part in groups:
+        if name is not None:
+            part = part.droplevel("variable")
+        _draw_moran_line(ax, part, z, suffix, 1 - level, label=name)
+    ax.set_xlabel(str(table.index.names[-1] or "period"))
+    ax.set_ylabel("Moran's I")
+    ax.set_title(title if title is not None else
+                 f"Moran's I with {level:.0%} confidence band ({assumption})", fontsize=10)
+    if own_figure:  # below the axes, where it hides no part of the band
+        fig.legend(loc="outside lower center", ncols=5, fontsize=7.5, frameon=False).set_gid("legend")
+    else:
+        ax.legend(loc="best", fontsize=7.5, frameon=False)
+    ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
+    return fig
+
+
+def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float,
+                     label: Any) -> None:
+    x = np.arange(len(part)) if not np.issubdtype(part.index.dtype, np.number) else part.index.to_numpy()
+    i = part["I"].to_numpy(dtype=float)
+    half = z * np.sqrt(part[f"var_{suffix}"].to_numpy(dtype=float))
+    sig = part[f"p_{suffix}"].to_numpy(dtype=float) < alpha
+    line = ax.plot(x, i, color=None, linewidth=1.4, label=f"I{'' if label is None else f' ({label})'}")[0]
+    color = line.get_color()
+    ax.fill_between(x, i - half, i + half, color=color, alpha=0.18, linewidth=0,
+                    label="confidence band" if label is None else None)
+    ax.scatter(x[sig], i[sig], color=color, s=18, zorder=3,
+               label=f"p < {alpha:g}" if label is None else None)
+    ax.scatter(x[~sig], i[~sig], facecolor="white", edgecolor=color, s=18, zorder=3,
+               label=f"p ≥ {alpha:g}" if label is None and (~sig).any() else None)
+    ax.plot(x, part["E[I]"].to_numpy(dtype=float), color="#777777", linestyle="--", linewidth=0.9,
+            label="E[I]" if label is None else None)
+    if not np.issubdtype(part.index.dtype, np.number):
+        ax.set_xticks(x, [str(p) for p in part.index], rotation=45)

@@ -1,0 +1,233 @@
+"""The estimation sample: model variables taken from a SpatialPanel, rows with missing values dropped and
+reported, fixed-effect and cluster codes built once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from spillover.errors import ModelError, check_option, format_items
+from spillover.panel import SpatialPanel
+from spillover.panel_models._within import Absorber, group_codes
+
+__all__ = ["Effects", "Cluster", "Sample", "DroppedRows", "prepare", "subsample", "lag"]
+
+Effects = Literal["twoway", "unit", "time", "none"]
+Cluster = str | None  # "unit", "time", "twoway", a column of the panel, or None (iid errors)
+
+
+@dataclass(frozen=True)
+class DroppedRows:
+    """Rows of the panel left out of the estimation because a model variable is missing there.
+
+    Attributes
+    ----------
+    cells
+        The (region, period) pairs dropped.
+    n_total
+        Rows of the panel before dropping.
+    """
+
+    cells: pd.MultiIndex
+    n_total: int
+
+    @property
+    def n(self) -> int:
+        """Number of dropped rows."""
+        return len(self.cells)
+
+    @property
+    def by_period(self) -> pd.Series:
+        """Dropped rows per period (periods with none left out)."""
+        return pd.Series(self.cells.get_level_values(1)).value_counts(sort=False).sort_index()
+
+    @property
+    def by_region(self) -> pd.Series:
+        """Dropped rows per region (regions with none left out)."""
+        return pd.Series(self.cells.get_level_values(0)).value_counts(sort=False).sort_index()
+
+    def describe(self) -> str:
+        """One line: how many rows and which regions/periods."""
+        if not self.n:
+            return "no rows dropped"
+        per = self.by_period
+        periods = ", ".join(f"{p} ({c})" for p, c in per.head(6).items()) + (
+            f" (and {len(per) - 6} more)" if len(per) > 6 else "")
+        return (f"{self.n} of {self.n_total} rows dropped for missing values: periods (rows) {periods}; "
+                f"regions {format_items(self.by_region.index.tolist(), 6)}")
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Complete rows of the model variables with their fixed-effect and cluster codes."""
+
+    frame: pd.DataFrame  # indexed by (id, period), model columns only, no missing values
+    unit: np.ndarray
+    time: np.ndarray
+    n_units: int
+    n_times: int
+    effects: str
+    cluster: str | None
+    clusters: list[tuple[np.ndarray, int]] = field(repr=False)
+    dropped: DroppedRows = field(repr=False)
+
+    @property
+    def nobs(self) -> int:
+        return len(self.frame)
+
+    def absorber(self) -> Absorber:
+        """Projection of this sample's fixed effects."""
+        codes = {"twoway": (self.unit, self.time), "unit": (self.unit,), "time": (self.time,), "none": ()}
+        return Absorber(codes[self.effects])
+
+    def nested(self) -> tuple[bool, ...]:
+        """For each set of absorbed effects, whether it is nested within a cluster dimension."""
+        sets = {"twoway": ("unit", "time"), "unit": ("unit",), "time": ("time",), "none": ()}[self.effects]
+        dims = {"unit": {"unit"}, "time": {"time"}, "twoway": {"unit", "time"}}.get(self.cluster or "", set())
+        if self.cluster not in (None, "unit", "time", "twoway"):
+            dims = set(self._nested_in_column())
+        return tuple(s in dims for s in sets)
+
+    def _nested_in_column(self) -> list[str]:
+        codes, _ = self.clusters[0]
+        out = []
+        for name, fe in (("unit", self.unit), ("time", self.time)):
+            per_level = pd.Series(codes).groupby(fe).nunique()
+            if (per_level == 1).all():
+                out.append(name)
+        return out
+
+    def absorbed_df(self) -> int:
+        """Absorbed degrees of freedom counted in K (effects nested within clusters excluded)."""
+        return self.absorber().degrees_of_freedom(self.nested())
+
+    def column(self, name: str) -> np.ndarray:
+        return self.frame[name].to_numpy(dtype=float)
+
+    def matrix(self, names: Sequence[str]) -> np.ndarray:
+        return self.frame[list(names)].to_numpy(dtype=float).reshape(self.nobs, len(names))
+
+
+def _level_codes(index: pd.MultiIndex, level: int) -> tuple[np.ndarray, int]:
+    """Codes 0..G-1 of the values present in one level of a MultiIndex (O(n), no sorting)."""
+    codes = np.asarray(index.codes[level], dtype=np.int64)
+    present = np.bincount(codes, minlength=len(index.levels[level])) > 0
+    remap = np.cumsum(present) - 1
+    return remap[codes], int(present.sum())
+
+
+def subsample(sample: Sample, mask: np.ndarray) -> Sample:
+    """The rows of ``sample`` where ``mask`` holds, with fixed-effect and cluster codes rebuilt."""
+    frame = sample.frame[mask]
+    unit, n_units = _level_codes(frame.index, 0)
+    time, n_times = _level_codes(frame.index, 1)
+    clusters = []
+    for codes, _ in sample.clusters:
+        sub, g = group_codes(codes[mask])
+        clusters.append((sub, g))
+    return Sample(frame, unit, time, n_units, n_times, sample.effects, sample.cluster, clusters, sample.dropped)
+
+
+def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
+    if name not in data.columns:
+        raise ModelError(f"variable {name!r} is not in the panel; its variables are {format_items(variables)}.")
+    col = data[name]
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype(float)
+    converted = pd.to_numeric(col, errors="coerce")
+    bad = col[converted.isna() & col.notna()]
+    if len(bad):
+        cells = [f"{i}/{t}: {v!r}" for (i, t), v in bad.head(5).items()]
+        raise ModelError(f"variable {name!r} is not numeric at (region/period) {', '.join(cells)}.")
+    return converted.astype(float)
+
+
+def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "twoway",
+            cluster: Cluster = "unit", keep: Sequence[str] = ()) -> Sample:
+    """Complete-case sample of ``variables`` (``keep``: extra columns carried along, e.g. groups).
+
+    Raises :class:`~spillover.errors.ModelError` naming a variable that is not in the panel, is not
+    numeric or is listed twice, or when no rows are left.
+    """
+    if not isinstance(panel, SpatialPanel):
+        raise ModelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
+    check_option(effects, Effects, "effects", error=ModelError)
+    variables = list(variables)
+    dup = sorted({v for v in variables if variables.count(v) > 1})
+    if dup:
+        raise ModelError(f"variable(s) {format_items(dup)} are listed more than once in the model.")
+    data = panel.data
+    names = panel.variables
+    frame = pd.DataFrame({v: _numeric(data, v, names) for v in variables}, index=data.index)
+    extra = _cluster_columns(cluster, panel) + [k for k in keep if k not in variables]
+    for col in extra:
+        if col not in names:
+            raise ModelError(f"column {col!r} is not in the panel; its variables are {format_items(names)}.")
+    complete = frame.notna().all(axis=1) & data[extra].notna().all(axis=1)
+    dropped = DroppedRows(frame.index[~complete.to_numpy()], len(frame))
+    frame = frame[complete.to_numpy()]
+    if not len(frame):
+        raise ModelError(f"no complete rows are left for the variables {format_items(variables)}.")
+    for col in extra:
+        frame[col] = data.loc[complete.to_numpy(), col]
+    unit, n_units = _level_codes(frame.index, 0)
+    time, n_times = _level_codes(frame.index, 1)
+    clusters = _cluster_codes(cluster, frame, unit, n_units, time, n_times)
+    return Sample(frame, unit, time, n_units, n_times, effects, cluster, clusters, dropped)
+
+
+def _cluster_columns(cluster: Cluster, panel: SpatialPanel) -> list[str]:
+    if cluster in (None, "unit", "time", "twoway"):
+        return []
+    if not isinstance(cluster, str):
+        raise ModelError(f"cluster must be 'unit', 'time', 'twoway', a column name or None, got {cluster!r}.")
+    return [cluster]
+
+
+def _cluster_codes(cluster: Cluster, frame: pd.DataFrame, unit: np.ndarray, n_units: int, time: np.ndarray,
+                   n_times: int) -> list[tuple[np.ndarray, int]]:
+    if cluster is None:
+        return []
+    out = {"unit": [(unit, n_units)], "time": [(time, n_times)],
+           "twoway": [(unit, n_units), (time, n_times)]}.get(cluster)
+    if out is None:
+        codes, g = group_codes(frame[cluster].astype(str).to_numpy())
+        out = [(codes, g)]
+    for codes, g in out:
+        if g < 2:
+            raise ModelError(f"cluster {cluster!r} has only {g} group in the sample; clustering needs at least 2.")
+    return out
+
+
+def lag(panel: SpatialPanel, variables: str | Sequence[str], periods: int = 1, *,
+        prefix: str = "L{k}.") -> SpatialPanel:
+    """A new panel with time lags ``L1.x`` of ``variables`` (missing in each region's first period).
+
+    The lag of period t is the value of the previous period in the panel's sorted periods, so the first
+    ``periods`` periods have no lag; models drop those rows and report them.
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> p = lag(so.datasets.us_states(), "ln_pcap")
+    >>> p.data["L1.ln_pcap"].isna().sum()
+    np.int64(48)
+    """
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    if periods < 1:
+        raise ModelError(f"periods must be a positive number of periods, got {periods}.")
+    data = panel.data
+    out = {}
+    for var in variables:
+        if var not in data.columns:
+            raise ModelError(f"variable {var!r} is not in the panel; its variables are "
+                             f"{format_items(panel.variables)}.")
+        out[prefix.format(k=periods) + var] = data[var].groupby(level=0, sort=False).shift(periods)
+    return panel.with_data(pd.DataFrame(out))

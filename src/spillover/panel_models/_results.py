@@ -1,0 +1,193 @@
+"""Immutable results of the panel models, with the table protocol of :mod:`spillover.tables`."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spillover.panel_models._data import DroppedRows
+
+if TYPE_CHECKING:
+    from spillover.tables import SummaryTable
+
+__all__ = ["PanelResults", "TextSummary"]
+
+_EFFECT_ROWS = {"twoway": ("Yes", "Yes"), "unit": ("Yes", "No"), "time": ("No", "Yes"), "none": ("No", "No")}
+
+
+@dataclass(frozen=True)
+class TextSummary:
+    """A printable report (plain text, and HTML in notebooks)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text)}</pre>"
+
+
+def coefficient_block(params: pd.Series, se: pd.Series, t: pd.Series, p: pd.Series,
+                      ci: pd.DataFrame) -> list[str]:
+    """Rows ``name  coef  se  t  p  [lo, hi]`` of a text summary."""
+    width = max([len(str(n)) for n in params.index] + [10])
+    head = f"{'':<{width}} {'coef':>10} {'std err':>10} {'t':>8} {'P>|t|':>7} {'[0.025':>10} {'0.975]':>10}"
+    rows = [head, "-" * len(head)]
+    for name in params.index:
+        rows.append(f"{str(name):<{width}} {params[name]:>10.4f} {se[name]:>10.4f} {t[name]:>8.3f} "
+                    f"{p[name]:>7.3f} {ci.loc[name, 'lower']:>10.4f} {ci.loc[name, 'upper']:>10.4f}")
+    return rows
+
+
+@dataclass(frozen=True)
+class PanelResults:
+    """Result of :func:`~spillover.panel_models.fixed_effects` (and the base of the IV result); read-only.
+
+    Attributes
+    ----------
+    params, cov
+        Slope coefficients (the fixed effects are absorbed) and their covariance: cluster-robust CR1 with
+        ``G/(G-1) (n-1)/(n-K)`` when ``cluster`` is set, K counting the absorbed effects not nested in the
+        clusters (fixest/reghdfe convention); classical ``s^2 (X'X)^-1`` with ``cluster=None``.
+    df_resid
+        Degrees of freedom of the t reference distribution: ``G - 1`` with clusters (min over the two
+        dimensions for two-way clustering), else ``n - K``.
+    r2_within, r2
+        R-squared of the within-transformed regression, and of the full model (fixed effects included)
+        around the mean of y.
+    dropped
+        Rows of the panel left out for missing values (how many, which regions and periods).
+    """
+
+    params: pd.Series
+    cov: pd.DataFrame
+    nobs: int
+    df_resid: int
+    r2_within: float
+    r2: float
+    y_name: str
+    effects: str
+    cluster: str | None
+    n_clusters: int | None
+    n_regions: int
+    n_periods: int
+    dropped: DroppedRows
+    model: str = "FE"
+    rss: float = float("nan")
+    extra_rows: dict[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ inference
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors (square roots of the diagonal of :attr:`cov`)."""
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="std_errors")
+
+    @property
+    def tstats(self) -> pd.Series:
+        """t statistics."""
+        return (self.params / self.std_errors).rename("tstats")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values from t(:attr:`df_resid`)."""
+        return pd.Series(2 * stats.t.sf(np.abs(self.tstats), self.df_resid), index=self.params.index,
+                         name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals from t(:attr:`df_resid`)."""
+        q = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        se = self.std_errors
+        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def cluster_label(self) -> str:
+        """How the standard errors are computed, in words."""
+        if self.cluster is None:
+            return "none (iid)"
+        return {"unit": "region", "time": "period", "twoway": "region and period"}.get(self.cluster,
+                                                                                       self.cluster)
+
+    # ------------------------------------------------------------------ output
+    def to_frame(self) -> pd.DataFrame:
+        """Estimates, standard errors, t, p and the 95% interval."""
+        ci = self.conf_int()
+        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "t": self.tstats,
+                             "p": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
+
+    def _header(self) -> list[str]:
+        unit, time = _EFFECT_ROWS[self.effects]
+        return [f"{self.model} regression of {self.y_name}",
+                f"Region FE: {unit}   Period FE: {time}   Observations: {self.nobs}   "
+                f"Regions: {self.n_regions}   Periods: {self.n_periods}",
+                f"Std. errors: clustered by {self.cluster_label}"
+                + (f" ({self.n_clusters} clusters)" if self.n_clusters else ""),
+                f"R2 within: {self.r2_within:.4f}   R2 overall: {self.r2:.4f}",
+                f"Missing values: {self.dropped.describe()}", ""]
+
+    def summary(self) -> TextSummary:
+        """A text report (``_repr_html_`` for notebooks)."""
+        rows = self._header() + coefficient_block(self.params, self.std_errors, self.tstats, self.pvalues,
+                                                  self.conf_int())
+        rows += [f"{k}: {v}" for k, v in self.extra_rows.items()]
+        return TextSummary("\n".join(rows))
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def table(self, **options: Any) -> SummaryTable:
+        """This model as a one-column paper table (options of :func:`spillover.tables.compare`)."""
+        from spillover.tables import compare
+
+        return compare([self], **options)
+
+    # ------------------------------------------------------------------ table protocol
+    def table_coefficients(self) -> pd.DataFrame:
+        """Protocol of :mod:`spillover.tables`: estimate, std_error and pvalue per coefficient."""
+        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "pvalue": self.pvalues})
+
+    def table_statistics(self, digits: int = 3) -> dict[str, str]:
+        """Protocol of :mod:`spillover.tables`: rows under the coefficients (FE, cluster, N, R2...)."""
+        unit, time = _EFFECT_ROWS[self.effects]
+        rows = {"Region FE": unit, "Period FE": time, "Cluster": self.cluster_label,
+                "N": str(self.nobs), "R2 within": f"{self.r2_within:.{digits}f}"}
+        return rows | self.extra_rows
+
+    @property
+    def table_dependent(self) -> str:
+        """Protocol of :mod:`spillover.tables`: the dependent variable."""
+        return self.y_name
+
+    # ------------------------------------------------------------------ maketables plug-in (optional)
+    # maketables' ETable reads these attributes without spillover importing maketables
+    # (https://github.com/py-econometrics/maketables/blob/main/PLUGIN_EXTRACTOR_FORMAT.md).
+    @property
+    def __maketables_coef_table__(self) -> pd.DataFrame:
+        ci = self.conf_int()
+        return pd.DataFrame({"b": self.params, "se": self.std_errors, "t": self.tstats, "p": self.pvalues,
+                             "ci95l": ci["lower"], "ci95u": ci["upper"]})
+
+    def __maketables_stat__(self, key: str) -> Any:
+        stats_ = {"N": self.nobs, "r2": self.r2, "r2_within": self.r2_within, "se_type": self.cluster_label,
+                  "nclusters": self.n_clusters}
+        return stats_.get(key)
+
+    @property
+    def __maketables_depvar__(self) -> str:
+        return self.y_name
+
+    @property
+    def __maketables_fixef_string__(self) -> str | None:
+        return {"twoway": "region+period", "unit": "region", "time": "period"}.get(self.effects)

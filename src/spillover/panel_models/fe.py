@@ -1,0 +1,225 @@
+"""Two-way fixed-effects regression with cluster-robust standard errors.
+
+The model is
+
+    y_it = x_it' beta + mu_i + lambda_t + e_it,
+
+with region effects ``mu_i`` and period effects ``lambda_t`` absorbed (``effects``) and standard errors
+clustered by region, period, both, or any column of the panel.  Estimation uses pyfixest (a port of R's
+fixest); :func:`within_fit` is the plain-numpy version the bootstraps and subsample tests use, checked
+against pyfixest in the tests.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from spillover.errors import ModelError, format_items
+from spillover.panel import SpatialPanel
+from spillover.panel_models._data import Cluster, Effects, Sample, prepare
+from spillover.panel_models._results import PanelResults
+from spillover.panel_models._within import Absorber, ols, vcov_cluster, vcov_iid
+
+__all__ = ["fixed_effects", "fit_sample", "within_fit", "WithinFit", "as_list", "check_variation"]
+
+_FE_WORDS = {"twoway": "regions and periods", "unit": "regions", "time": "periods", "none": "the sample"}
+
+
+def as_list(names: str | Sequence[str] | None, what: str) -> list[str]:
+    """A list of column names (a single name allowed); an error for anything else."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        return [names]
+    out = list(names)
+    bad = [n for n in out if not isinstance(n, str)]
+    if bad:
+        raise ModelError(f"{what} must be column names (strings); got {format_items(bad)}.")
+    return out
+
+
+def check_variation(xt: np.ndarray, raw: np.ndarray, names: Sequence[str], effects: str,
+                    role: str = "regressor") -> None:
+    """Raise if a within-transformed column is (numerically) zero: it is absorbed by the fixed effects."""
+    scale = np.maximum(np.abs(raw).max(axis=0), 1.0)
+    flat = np.abs(xt).max(axis=0) <= 1e-9 * scale
+    if flat.any():
+        bad = [n for n, f in zip(names, flat) if f]
+        raise ModelError(f"{role} {format_items(bad)} does not vary within {_FE_WORDS[effects]}: it is "
+                         f"absorbed by the {effects} fixed effects. Drop it or change effects=.")
+    if xt.shape[1] > 1:
+        r = np.linalg.qr(xt, mode="r")
+        diag = np.abs(np.diag(r))
+        weak = diag <= 1e-10 * np.linalg.norm(xt, axis=0)
+        if weak.any():
+            bad = [n for n, f in zip(names, weak) if f]
+            raise ModelError(f"{role} {format_items(bad)} is collinear with the other regressors after "
+                             "absorbing the fixed effects; drop it.")
+
+
+@dataclass(frozen=True)
+class WithinFit:
+    """Numbers of one within regression (plain arrays, for internal use and bootstraps)."""
+
+    beta: np.ndarray
+    cov: np.ndarray
+    resid: np.ndarray
+    xt: np.ndarray
+    yt: np.ndarray
+    bread: np.ndarray
+    df_resid: int
+    n_clusters: int | None
+    n_params: int
+    r2_within: float
+    r2: float
+
+
+def design(sample: Sample, y: str, x: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Within-transformed y and X (a constant added when no effects are absorbed), and the names."""
+    names = list(x) + (["const"] if sample.effects == "none" else [])
+    xr = sample.matrix(x)
+    if sample.effects == "none":
+        xr = np.column_stack([xr, np.ones(sample.nobs)])
+        absorb = Absorber(())
+    else:
+        absorb = sample.absorber()
+    xt = absorb(xr) if sample.effects != "none" else xr
+    yt = absorb(sample.column(y)) if sample.effects != "none" else sample.column(y)
+    return yt, xt, names
+
+
+def within_fit(sample: Sample, y: str, x: Sequence[str], *, check: bool = True) -> WithinFit:
+    """OLS on the within-transformed sample with the covariance chosen by ``sample.cluster``."""
+    yt, xt, names = design(sample, y, x)
+    if check:
+        check_variation(xt, sample.matrix(list(x)) if sample.effects != "none" else xt, names, sample.effects)
+    return fit_arrays(sample, yt, xt, sample.column(y))
+
+
+def fit_arrays(sample: Sample, yt: np.ndarray, xt: np.ndarray, yraw: np.ndarray) -> WithinFit:
+    """OLS of within-transformed arrays; covariance and R2 as in :func:`within_fit`."""
+    beta, resid, bread = ols(xt, yt)
+    k = xt.shape[1] + sample.absorbed_df()
+    cov, df, g = _covariance(sample, xt, resid, bread, k)
+    rss = float(resid @ resid)
+    tss_w = float(((yt - yt.mean()) ** 2).sum()) if sample.effects == "none" else float(yt @ yt)
+    tss = float(((yraw - yraw.mean()) ** 2).sum())
+    return WithinFit(beta, cov, resid, xt, yt, bread, df, g, k, 1 - rss / tss_w, 1 - rss / tss)
+
+
+def _covariance(sample: Sample, xt: np.ndarray, resid: np.ndarray, bread: np.ndarray,
+                k: int) -> tuple[np.ndarray, int, int | None]:
+    if not sample.clusters:
+        return vcov_iid(bread, resid, k), sample.nobs - k, None
+    cov, g = vcov_cluster(bread, xt * resid[:, None], sample.clusters, k)
+    return cov, g - 1, g
+
+
+def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effects: Effects = "twoway",
+                  cluster: Cluster = "unit") -> PanelResults:
+    """Fixed-effects regression with region and/or period effects absorbed and clustered errors.
+
+    .. math:: y_{it} = x_{it}'\\beta + \\mu_i + \\lambda_t + \\varepsilon_{it}
+
+    Parameters
+    ----------
+    panel
+        The panel; rows where y or a regressor is missing are dropped and reported in ``result.dropped``
+        (e.g. the first period after :func:`~spillover.panel_models.lag`).  Unbalanced samples are fine.
+    y, x
+        Dependent variable and regressors (columns of the panel).
+    effects
+        ``"twoway"`` (region and period), ``"unit"`` (region), ``"time"`` (period) or ``"none"`` (pooled
+        OLS with a constant ``const``).
+    cluster
+        ``"unit"`` (region, default), ``"time"``, ``"twoway"`` (Cameron-Gelbach-Miller), the name of a
+        column of the panel (e.g. a province group), or None for classical iid errors.
+
+    Returns
+    -------
+    PanelResults
+        params, std_errors, tstats, pvalues, conf_int(), nobs, r2_within, r2, dropped, summary(),
+        to_frame().  The covariance is CR1, ``G/(G-1) (n-1)/(n-K)``, K counting the absorbed fixed effects
+        that are not nested within the clusters (pyfixest/fixest ``ssc`` defaults, as Stata's reghdfe);
+        p-values and intervals use t(G-1).
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> res = fixed_effects(so.datasets.us_states(), "ln_gsp", ["ln_pcap", "ln_pc", "ln_emp", "unemp"])
+    >>> round(float(res.params["ln_emp"]), 4), res.nobs, res.n_clusters
+    (0.7693, 816, 48)
+    """
+    x = as_list(x, "x")
+    if not x:
+        raise ModelError("fixed_effects needs at least one regressor in x.")
+    return fit_sample(prepare(panel, [y, *x], effects=effects, cluster=cluster), y, x)
+
+
+def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfixest") -> PanelResults:
+    """Fixed-effects regression of ``y`` on ``x`` on a prepared sample (``engine="numpy"``: the plain
+    within regression of :func:`within_fit`, used for many small fits such as subsamples)."""
+    x = list(x)
+    names = x + (["const"] if sample.effects == "none" else [])
+    k = len(names) + sample.absorbed_df()
+    if sample.nobs <= k:
+        raise ModelError(f"{sample.nobs} observations are too few for {len(names)} coefficients and "
+                         f"{sample.absorbed_df()} absorbed fixed effects.")
+    if engine == "pyfixest":
+        params, cov, r2w, r2, rss, collinear = _pyfixest(sample, y, x)
+        if collinear:  # pyfixest dropped them: say why, in our words
+            yt, xt, names = design(sample, y, x)
+            check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
+            raise ModelError(f"regressor(s) {format_items(collinear)} are collinear with the others after "
+                             "absorbing the fixed effects; drop them.")
+    else:
+        yt, xt, names = design(sample, y, x)
+        check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
+        fit = fit_arrays(sample, yt, xt, sample.column(y))
+        params = pd.Series(fit.beta, index=names, name="params")
+        cov, r2w, r2 = pd.DataFrame(fit.cov, index=names, columns=names), fit.r2_within, fit.r2
+        rss = float(fit.resid @ fit.resid)
+    g = min(gs for _, gs in sample.clusters) if sample.clusters else None
+    return PanelResults(params, cov, sample.nobs, (g - 1) if g else sample.nobs - k, r2w, r2, y, sample.effects,
+                        sample.cluster, g, sample.n_units, sample.n_times, sample.dropped, rss=rss)
+
+
+def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataFrame, float, float, float,
+                                                              list[str]]:
+    """Estimate with pyfixest on safe column names; coefficients in the order of ``x``, the residual sum of
+    squares, and the regressors pyfixest dropped as collinear."""
+    import pyfixest as pf
+
+    safe = {name: f"v{i}" for i, name in enumerate([y, *x])}
+    data = pd.DataFrame({safe[c]: sample.column(c) for c in [y, *x]})
+    data["fe_unit"], data["fe_time"] = sample.unit, sample.time
+    fe = {"twoway": " | fe_unit + fe_time", "unit": " | fe_unit", "time": " | fe_time", "none": ""}
+    fml = f"{safe[y]} ~ {' + '.join(safe[c] for c in x)}{fe[sample.effects]}"
+    vcov = _pyfixest_vcov(sample, data)
+    with warnings.catch_warnings():  # pyfixest's collinearity notes and pandas deprecations inside it
+        warnings.simplefilter("ignore")
+        fit = pf.feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=False)
+    back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
+    collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
+    coef = fit.coef()
+    order = [safe[c] for c in x if c not in collinear] + (["Intercept"] if sample.effects == "none" else [])
+    pos = [list(coef.index).index(o) for o in order]
+    names = [back[o] for o in order]
+    params = pd.Series(coef.to_numpy()[pos], index=names, name="params")
+    cov = pd.DataFrame(np.asarray(fit._vcov)[np.ix_(pos, pos)], index=names, columns=names)
+    r2w = float(fit._r2_within) if sample.effects != "none" else float(fit._r2)
+    rss = float(np.sum(np.asarray(fit._u_hat) ** 2))
+    return params, cov, r2w, float(fit._r2), rss, collinear
+
+
+def _pyfixest_vcov(sample: Sample, data: pd.DataFrame) -> str | dict[str, str]:
+    if not sample.clusters:
+        return "iid"
+    for i, (codes, _) in enumerate(sample.clusters):
+        data[f"cl{i}"] = codes
+    return {"CRV1": "+".join(f"cl{i}" for i in range(len(sample.clusters)))}
