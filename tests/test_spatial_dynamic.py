@@ -32,7 +32,8 @@ MOD5 = {"rho": 0.162189, "logc(t-1)": 0.864412, "W*logc(t-1)": -0.096270, "logp"
         "logy": 0.104262, "W*logp": 0.195595, "W*logy": -0.032464}
 
 
-def nearpd(a: np.ndarray, eig_tol: float = 1e-6, conv_tol: float = 1e-7, posd_tol: float = 1e-8) -> np.ndarray:
+def nearpd(a: np.ndarray, eig_tol: float = 1e-6, conv_tol: float = 1e-7,
+           posd_tol: float = 1e-8) -> np.ndarray:
     """R Matrix::nearPD with its defaults (keepDiag = FALSE, do2eigen = TRUE): Higham (2002)."""
     d_s = np.zeros_like(a)
     x = a.copy()
@@ -132,7 +133,8 @@ def test_simulated_dynamic_sdm_recovers_parameters():
     rows = []
     for s in range(burn + t):
         x = rng.normal(size=n)
-        y = a @ (0.5 * yprev + 0.1 * wd @ yprev + x - 0.5 * wd @ x + mu + rng.normal() + 0.5 * rng.normal(size=n))
+        shocks = mu + rng.normal() + 0.5 * rng.normal(size=n)
+        y = a @ (0.5 * yprev + 0.1 * wd @ yprev + x - 0.5 * wd @ x + shocks)
         if s >= burn:
             rows += [(f"r{i}", s, y[i], x[i]) for i in range(n)]
         yprev = y

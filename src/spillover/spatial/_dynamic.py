@@ -21,8 +21,8 @@ Estimation (the quasi-ML of Yu, de Jong and Lee 2008 on the within-transformed d
   observation and ``b`` built from ``(I - B_n)^-1 S_n^-1``, ``A_n = S_n^-1 (tau I + eta W)``, and ``B_n``
   = ``A_n`` without its eigenvalues at or above ``1 - 1/n`` (the unit-root part, with its own term
   ``T'/(2(1 - rho)) m/n``);
-* the covariance is ``(Sigma^-1 + Sigma^-1 Omega Sigma^-1) / (n T')`` at the corrected estimates, with Omega the
-  excess-kurtosis term (fourth moment of the residuals).
+* the covariance is ``(Sigma^-1 + Sigma^-1 Omega Sigma^-1) / (n T')`` at the corrected estimates, with
+  Omega the excess-kurtosis term (fourth moment of the residuals).
 
 This follows R SDPDmod 0.0.x's ``SDPDm`` (Simonovska), which the tests reproduce on the cigarette panel,
 with two deliberate differences: the log-determinant is exact (SDPDmod looks it up on a 0.001 grid of rho,
@@ -246,8 +246,10 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
     wd = res._core.op.w.toarray()
     mean, cov = res.params.to_numpy(), res.cov.to_numpy()
     rng = np.random.default_rng(seed)
-    sims = pd.DataFrame(rng.multivariate_normal(mean, cov, size=draws, method="eigh"), columns=res.params.index) \
-        if draws > 1 else None
+    sims = None
+    if draws > 1:
+        sims = pd.DataFrame(rng.multivariate_normal(mean, cov, size=draws, method="eigh"),
+                            columns=res.params.index)
     if sims is not None:  # keep the draws stationary and inside rho's parameter space
         y = res.y_name
         tau = sims.get(f"{y}(t-1)", 0.0)
@@ -268,7 +270,8 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
             est = point[eff][0]
             with np.errstate(divide="ignore", invalid="ignore"):
                 z = np.where(summ["se"] > 0, est / summ["se"], np.nan)
-            frame = pd.DataFrame({"estimate": est, "se": summ["se"], "t": z, "p": 2 * stats.norm.sf(np.abs(z))})
+            frame = pd.DataFrame({"estimate": est, "se": summ["se"], "t": z,
+                                  "p": 2 * stats.norm.sf(np.abs(z))})
             frame = frame.join(summ.drop(columns="se"))
             frame.index = pd.MultiIndex.from_product([[horizon], [eff], res.x_names],
                                                      names=["horizon", "effect", "variable"])
@@ -316,9 +319,9 @@ def _results_class() -> Any:
             """Moran's I of the residuals per period (not after Lee-Yu's time transformation, whose
             residuals live in N - 1 transformed coordinates)."""
             if self._core.resid.size != self.n_regions * self.n_periods:
-                raise ModelError("the residuals of the Lee-Yu two-way dynamic model are in N - 1 transformed "
-                                 "coordinates per period; Moran's I of regions is not defined for them. Refit "
-                                 "with bias_correction='none' to inspect residual dependence.")
+                raise ModelError("the residuals of the Lee-Yu two-way dynamic model are in N - 1 "
+                                 "transformed coordinates per period; Moran's I of regions is not defined for "
+                                 "them. Refit with bias_correction='none' to inspect residual dependence.")
             return super().residual_moran()
 
     return DynamicPanelResults
