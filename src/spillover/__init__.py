@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "errors", "regions", "panel", "io", "datasets", "weights", "indicators", "esda", "spatial",
-    "productivity", "tables", "cli", "panel_models", "maps",
+    "productivity", "tables", "cli", "panel_models", "maps", "study", "qgis",
 }
 _NAMES = {
     "SpatialPanel": "spillover.panel",
