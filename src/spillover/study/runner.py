@@ -237,7 +237,10 @@ def _models(ctx: _Context) -> str:
     sec = ctx.section("models", "Spatial panel models")
     draws = (ctx.study.section("impacts") or {}).get("draws", 1000)
     for m in ctx.study.models:
-        res = fit_model(ctx.panel, m, ctx.weights[m.weights])
+        try:
+            res = fit_model(ctx.panel, m, ctx.weights[m.weights])
+        except SpilloverError as exc:
+            raise type(exc)(f"model {m.name!r}: {exc}") from exc
         ctx.models[m.name] = res
         ctx.specs[m.name] = m
         summary = res.summary(draws=draws, seed=ctx.seed)
