@@ -218,6 +218,7 @@ class SpatialPanelModel:
             impacts and tests.
         """
         design = self._design()
+        _check_design(design, self.y, self.fixed_effects)
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
         at = None
@@ -436,6 +437,13 @@ def _check_observations(names: list[str], n: int, t: int, fe: str) -> None:
         )
 
 
+def _check_design(d: _Design, y_name: str, fe: str) -> None:
+    """The checks every estimation path (native, spreg engine, SAC/GNS, random effects) needs first."""
+    yt = d.y if fe in ("none", "random") else lk.demean(d.y, d.n, fe)
+    _check_dependent(d.y, yt, y_name, fe)
+    _check_observations(d.names, d.n, d.t, fe)
+
+
 def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str) -> None:
     """Name regressors absorbed by the fixed effects, then perfectly collinear groups."""
     norms = np.linalg.norm(xt, axis=0)
@@ -465,8 +473,6 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
     fe = model.fixed_effects
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
-    _check_dependent(d.y, yt, model.y, fe)
-    _check_observations(d.names, d.n, d.t, fe)
     _check_regressors(xt, d.x, d.names, fe)
     f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt, at)
     k = xt.shape[1]
@@ -490,8 +496,6 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
                      at: tuple[np.ndarray, float, float] | None = None) -> SpatialPanelResults:
     """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
     test, see ``_random_effects``); ``at = (beta, rho, theta)`` evaluates the SAR at given estimates."""
-    _check_dependent(d.y, d.y, model.y, "random")
-    _check_observations(d.names, d.n, d.t, "random")
     _check_regressors(d.x, d.x, d.names, "random")
     lag_model = model.kind in _LAG_KINDS
     if at is not None:
