@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.colors import to_hex, to_rgba
+from matplotlib.colors import to_hex
 
 import spillover as so
 from spillover import maps
@@ -373,3 +373,17 @@ def test_saved_image_contains_the_legend(tmp_path):
     # control: without the tight box the legend is cut off (4 in wide figure, legend beyond it)
     assert right_in > 4.0
     assert height > 0
+
+
+def test_spillover_map_on_given_axes(sdm):
+    fig, axes = plt.subplots(2, 3)
+    out = maps.spillover_map(sdm, "ln_emp", ax=axes[1])
+    assert out is fig
+    assert [len(_collection(a, "regions").get_paths()) for a in axes[1]] == [48, 48, 48]
+    assert all(not a.collections for a in axes[0])
+    with pytest.raises(SpilloverError, match="three axes"):
+        maps.spillover_map(sdm, "ln_emp", ax=axes[0][:2])
+
+
+def test_maps_is_a_lazy_submodule():
+    assert so.maps is maps and "maps" in dir(so)

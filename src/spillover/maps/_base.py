@@ -19,14 +19,13 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import SpilloverError, format_items
-from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["LISA_COLORS", "NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
+__all__ = ["NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
 
 #: Face colour of regions without data (excluded units, islands of a LISA map), drawn hatched.
 NO_DATA_COLOR = "#BDBDBD"
@@ -38,12 +37,7 @@ EDGE_WIDTH = 0.35
 #: Formats :func:`save` writes, by file suffix.
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
-Painter = Callable[["Axes"], None]
 Language = Literal["auto", "zh", "en"]
-
-# keep the name importable from here for the LISA maps
-_ = (LISA_COLORS, NOT_SIGNIFICANT)
-
 
 # ---------------------------------------------------------------------------------------------- geometry
 def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:

@@ -293,7 +293,7 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
     layer = _china.prepare_layer(panel.geometry, china=china, crs=crs, language=language)
     ncols = ncols or min(4, len(chosen))
     nrows = -(-len(chosen) // ncols)
-    ratio = 0.8 if layer.china else 0.65
+    ratio = 0.8 if layer.china else 0.55
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_width * ncols, panel_width * ratio * nrows + 0.9),
                              layout="constrained", squeeze=False)
     offset = 0
