@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.colors import to_hex, to_rgba
+from matplotlib.colors import to_hex
 
 import spillover as so
 from spillover import maps
@@ -42,6 +42,12 @@ def china_panel() -> so.SpatialPanel:
             for p, lat in zip(prov["province"], prov["capital_lat"]) for year in (2020, 2021)]
     data = pd.DataFrame(rows, columns=["province", "year", "y", "x"])
     return so.SpatialPanel(data, prov, id="province", time="year")
+
+
+@pytest.fixture(scope="module")
+def china_w(china_panel):
+    """Queen contiguity with Hainan linked to its nearest province (built once for the module)."""
+    return so.weights.contiguity(china_panel, kind="queen", islands="nearest")
 
 
 def _collection(ax, gid):
@@ -225,8 +231,9 @@ def test_lisa_map_colours_counts_and_alpha(us_panel, us_w):
 
 
 def test_lisa_map_islands_hatched(china_panel):
-    w = so.weights.contiguity(china_panel, kind="queen", islands="keep")  # Hainan has no neighbour
-    fig = maps.lisa_map(china_panel, "y", w, 2021, permutations=99, language="en")
+    with pytest.warns(so.errors.IslandWarning, match="Hainan"):
+        w = so.weights.contiguity(china_panel, kind="queen", islands="keep")  # Hainan has no neighbour
+    fig = maps.lisa_map(china_panel, "y", w, 2021, permutations=19, language="en")
     ax = fig.axes[0]
     islands = _collection(ax, "islands")
     assert len(islands.get_paths()) == 1 and islands.get_hatch() == maps.NO_DATA_HATCH
@@ -316,9 +323,8 @@ def test_spillover_flows_is_a_column_of_sk(sdm, us_w):
     assert _legend_texts(ax)[0] == f"source: Ohio (own effect {s[j, j]:.4g})"
 
 
-def test_china_spillover_map_has_insets(china_panel):
-    w = so.weights.contiguity(china_panel, kind="queen", islands="nearest")
-    res = SpatialPanelModel(china_panel, "y", ["x"], w, kind="sdm", fixed_effects="unit").fit()
+def test_china_spillover_map_has_insets(china_panel, china_w):
+    res = SpatialPanelModel(china_panel, "y", ["x"], china_w, kind="slx", fixed_effects="unit").fit()
     fig = maps.spillover_map(res, "x", language="en")
     for ax in fig.axes[:3]:
         assert len(_collection(ax, "regions").get_paths()) == 31
@@ -326,8 +332,8 @@ def test_china_spillover_map_has_insets(china_panel):
 
 
 # ---------------------------------------------------------------------- links
-def test_links_map(china_panel):
-    w = so.weights.contiguity(china_panel, kind="queen", islands="nearest")
+def test_links_map(china_panel, china_w):
+    w = china_w
     fig = maps.links_map(w, china_panel, language="en")
     ax = fig.axes[0]
     assert ax.collections[-1].get_gid() == "links"
@@ -339,13 +345,13 @@ def test_links_map(china_panel):
 def test_save_formats_and_refusals(us_panel, tmp_path):
     fig = maps.choropleth(us_panel, "unemp", 1986)
     for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")):
-        out = maps.save(fig, tmp_path / f"map{suffix}")
+        out = maps.save(fig, tmp_path / f"map{suffix}", dpi=40)
         assert out.read_bytes()[:5].startswith(magic)
     with pytest.raises(SpilloverError, match="'map.jpg'"):
         maps.save(fig, tmp_path / "map.jpg")
     with pytest.raises(so.errors.OverwriteError):
         maps.save(fig, tmp_path / "map.png")
-    maps.save(fig, tmp_path / "map.png", overwrite=True)
+    maps.save(fig, tmp_path / "map.png", overwrite=True, dpi=40)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
 
 
@@ -367,3 +373,17 @@ def test_saved_image_contains_the_legend(tmp_path):
     # control: without the tight box the legend is cut off (4 in wide figure, legend beyond it)
     assert right_in > 4.0
     assert height > 0
+
+
+def test_spillover_map_on_given_axes(sdm):
+    fig, axes = plt.subplots(2, 3)
+    out = maps.spillover_map(sdm, "ln_emp", ax=axes[1])
+    assert out is fig
+    assert [len(_collection(a, "regions").get_paths()) for a in axes[1]] == [48, 48, 48]
+    assert all(not a.collections for a in axes[0])
+    with pytest.raises(SpilloverError, match="three axes"):
+        maps.spillover_map(sdm, "ln_emp", ax=axes[0][:2])
+
+
+def test_maps_is_a_lazy_submodule():
+    assert so.maps is maps and "maps" in dir(so)

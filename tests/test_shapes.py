@@ -63,8 +63,8 @@ def test_registry_columns_are_attached(provinces):
 
 def test_caller_cannot_corrupt_later_loads():
     copy = _china.china_provinces()
-    copy.loc[0, "province"] = "nowhere"
-    assert _china.china_provinces().loc[0, "province"] == "Beijing"
+    copy.loc["Beijing", "province"] = "nowhere"
+    assert _china.china_provinces().loc["Beijing", "province"] == "Beijing"
 
 
 def test_every_capital_falls_inside_its_province(all_units):

@@ -63,6 +63,15 @@ def test_cross_section_model(us_panel, us_w):
     np.testing.assert_allclose(out["emitted"], s.sum(axis=0) - np.diag(s), atol=1e-10)
 
 
+def test_sac_uses_the_lag_parameter_only(us_panel, us_w):
+    # SAC: y = rho W y + X beta + u, u = lambda M u + e; the effects of x go through rho alone
+    res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sac", fixed_effects="twoway").fit()
+    s = _dense_s(res, us_w.sparse.toarray(), "ln_pcap")
+    out = res.spillovers("ln_pcap")
+    np.testing.assert_allclose(out["received"], s.sum(axis=1) - np.diag(s), atol=1e-10)
+    np.testing.assert_allclose(out["direct"], np.diag(s), atol=1e-10)
+
+
 def test_draws_give_ordered_intervals(us_panel, us_w):
     res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdm", fixed_effects="twoway").fit()
     out = res.spillovers("ln_emp", draws=200, seed=3, level=0.9)
@@ -141,3 +150,13 @@ def test_probed_remainder_when_powers_are_too_dense(monkeypatch):
     # Hutchinson's estimate of the remainder is unbiased; 5 standard errors bound the error of every region
     assert np.all(err <= 5 * se + 1e-12)
     assert np.median(err) < 0.02  # a few percent of the direct effect (about 1.3) with only W stored
+
+
+def test_sparse_path_draws_match_the_dense_path(monkeypatch, us_panel, us_w):
+    # same seeded parameter draws; the sparse path reuses diag(W^t) across draws (its series bound is 1e-8)
+    res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdm", fixed_effects="twoway").fit()
+    dense = res.spillovers("ln_emp", draws=40, seed=5)
+    monkeypatch.setattr(imp, "SPILLOVER_DENSE_MAX_N", 10)
+    sparse = res.spillovers("ln_emp", draws=40, seed=5)
+    assert sparse.attrs["diagonal_method"] == "series"
+    np.testing.assert_allclose(sparse.to_numpy(), dense.to_numpy(), atol=1e-7)

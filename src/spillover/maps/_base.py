@@ -2,8 +2,7 @@
 
 Every map is drawn by a *painter* (a function of an Axes) so that the same content can be drawn twice: on
 the main axes and, for China, on the South China Sea inset (see :mod:`spillover.maps._china`).  Regions are
-drawn as one :class:`~matplotlib.collections.PathCollection`-like ``PatchCollection`` with one compound path
-per region (a MultiPolygon is one path), so a figure's content can be checked region by region: the
+drawn as one :class:`~matplotlib.collections.PathCollection` with one compound path per region (a MultiPolygon is one path), so a figure's content can be checked region by region: the
 collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"``, ``"source"``).
 """
 
@@ -20,14 +19,13 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import SpilloverError, format_items
-from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["LISA_COLORS", "NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
+__all__ = ["NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
 
 #: Face colour of regions without data (excluded units, islands of a LISA map), drawn hatched.
 NO_DATA_COLOR = "#BDBDBD"
@@ -39,12 +37,7 @@ EDGE_WIDTH = 0.35
 #: Formats :func:`save` writes, by file suffix.
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
-Painter = Callable[["Axes"], None]
 Language = Literal["auto", "zh", "en"]
-
-# keep the name importable from here for the LISA maps
-_ = (LISA_COLORS, NOT_SIGNIFICANT)
-
 
 # ---------------------------------------------------------------------------------------------- geometry
 def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:
@@ -69,37 +62,53 @@ def align_regions(geo: gpd.GeoDataFrame, ids: pd.Index, what: str) -> gpd.GeoDat
 
 
 def geometry_paths(geoms: Iterable[Any]) -> list[Any]:
-    """One matplotlib compound Path per (Multi)Polygon or (Multi)LineString, holes included."""
+    """One matplotlib compound Path per (Multi)Polygon or (Multi)LineString, holes included (vectorised)."""
+    import shapely
     from matplotlib.path import Path as MplPath
 
-    out = []
-    for geom in geoms:
-        parts = []
-        for part in getattr(geom, "geoms", [geom]):
-            rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
-            for ring in rings:
-                xy = np.asarray(ring.coords)[:, :2]
-                if len(xy) < 2:
-                    continue
-                codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
-                codes[0] = MplPath.MOVETO
-                if part.geom_type == "Polygon":
-                    codes[-1] = MplPath.CLOSEPOLY
-                parts.append(MplPath(xy, codes))
-        out.append(MplPath.make_compound_path(*parts) if parts else MplPath(np.empty((0, 2))))
-    return out
+    arr = np.asarray(list(geoms), dtype=object)
+    if arr.size == 0:
+        return []
+    parts, part_of = shapely.get_parts(arr, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    rings = np.empty(0, dtype=object)
+    ring_of = np.empty(0, dtype=int)
+    if polygonal.any():
+        rings, idx = shapely.get_rings(parts[polygonal], return_index=True)
+        ring_of = part_of[polygonal][idx]
+    lines, line_of = parts[~polygonal], part_of[~polygonal]
+    pieces = np.concatenate([rings, lines])
+    owner = np.concatenate([ring_of, line_of])
+    closed = np.concatenate([np.ones(len(rings), bool), np.zeros(len(lines), bool)])
+    order = np.argsort(owner, kind="stable")
+    pieces, owner, closed = pieces[order], owner[order], closed[order]
+    coords, piece_of = shapely.get_coordinates(pieces, return_index=True)
+    codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
+    starts = np.searchsorted(piece_of, np.arange(len(pieces)))
+    ends = np.append(starts[1:], len(coords)) - 1
+    codes[starts] = MplPath.MOVETO
+    codes[ends[closed]] = MplPath.CLOSEPOLY
+    geom_of_coord = owner[piece_of]
+    bounds = np.searchsorted(geom_of_coord, np.arange(arr.size + 1))
+    return [MplPath(coords[a:b], codes[a:b]) if b > a else MplPath(np.empty((0, 2)))
+            for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def add_polygons(ax: Axes, geoms: Sequence[Any], facecolors: Any, *, gid: str, hatch: str | None = None,
                  edgecolor: Any = EDGE_COLOR, linewidth: float = EDGE_WIDTH, zorder: float = 1,
                  **kwargs: Any) -> Any:
-    """Add one PatchCollection (one patch per region) with ``gid`` to ``ax`` and return it."""
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
+    """Add one collection (one path per region) with ``gid`` to ``ax`` and return it.
 
-    patches = [PathPatch(p) for p in geometry_paths(geoms)]
-    coll = PatchCollection(patches, facecolors=facecolors, edgecolors=edgecolor, linewidths=linewidth,
-                           hatch=hatch, zorder=zorder, **kwargs)
+    ``geoms``: shapely geometries or the matplotlib Paths of :func:`geometry_paths` (painters that draw twice,
+    on the map and on the inset, convert once).
+    """
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path as MplPath
+
+    paths = geoms if len(geoms) and isinstance(geoms[0], MplPath) else geometry_paths(geoms)
+    # a PathCollection in data coordinates (no offsets, no sizes): one path per region, fast for 10^4 regions
+    coll = PathCollection(list(paths), facecolors=facecolors, edgecolors=edgecolor, linewidths=linewidth,
+                          hatch=hatch, zorder=zorder, transform=ax.transData, **kwargs)
     coll.set_gid(gid)
     ax.add_collection(coll, autolim=True)
     return coll

@@ -142,39 +142,66 @@ def _looks_geographic(geo: gpd.GeoDataFrame) -> bool:
 
 
 def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLayer:
-    from spillover.datasets import china_provinces
-
     if geo.crs is None:
         raise SpilloverError("China maps need the regions' CRS (EPSG:4326 for the shipped layer); set it with "
                              "GeoDataFrame.set_crs.")
-    target = CHINA_CRS if crs is None else crs
-    full = china_provinces(include_sar_taiwan=True).set_index("province")
-    absent = full.index.difference(geo.index, sort=False)
-    no_data = full.loc[absent, ["geometry"]].to_crs(target)
-    regions = geo.to_crs(target)
-    lonlat = pd.concat([geo.geometry.to_crs(4326), full.loc[absent].geometry.to_crs(4326)])
-    main = gpd.GeoSeries(lonlat.clip(_MAINLAND).to_numpy(), crs=4326).to_crs(target)
-    extent = tuple(float(v) for v in main.total_bounds)
     check_option(language, ("auto", "zh", "en"), "language")
-    return MapLayer(regions, no_data, False, extent, True, language)  # type: ignore[arg-type]
+    target = CHINA_CRS if crs is None else crs
+    full, extent = _territory(str(target) if not hasattr(target, "to_wkt") else target.to_wkt())
+    # units of the shipped layer that the data lack are drawn as "No data" (only when the ids are the
+    # registry's: other ids, e.g. prefectures with china=True, get the territory's extent but no context)
+    absent = full.index.difference(geo.index, sort=False) if is_china_layer(geo.index) else full.index[:0]
+    return MapLayer(geo.to_crs(full.crs), full.loc[absent, ["geometry"]], False, extent, True,
+                    language)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4)
+def _territory(crs: str) -> tuple[gpd.GeoDataFrame, tuple[float, float, float, float]]:
+    """The 34 provincial units projected to ``crs`` and the main map's extent (cached: read once)."""
+    from spillover.datasets import china_provinces
+
+    full = china_provinces(include_sar_taiwan=True).set_index("province")[["geometry"]]
+    main = gpd.GeoSeries(full.geometry.clip(_MAINLAND).to_numpy(), crs=full.crs).to_crs(crs)
+    return full.to_crs(crs), _room_for_inset(main)
+
+
+@lru_cache(maxsize=4)
+def _south_china_sea(crs: str) -> tuple[list[Any], list[Any], np.ndarray]:
+    """Islands, maritime line (projected) and the inset's window (cached)."""
+    from spillover.datasets import south_china_sea
+
+    scs = south_china_sea().to_crs(crs)
+    islands = scs.loc[scs["kind"] == "islands", "geometry"].tolist()
+    lines = scs.loc[scs["kind"] == "maritime_line", "geometry"].tolist()
+    window = gpd.GeoSeries([_INSET], crs=4326).to_crs(crs).total_bounds
+    return islands, lines, window
+
+
+def _room_for_inset(main: gpd.GeoSeries) -> tuple[float, float, float, float]:
+    """The mainland's bounds, widened eastwards so the bottom-right inset covers no land (Taiwan, Fujian)."""
+    x0, y0, x1, y1 = (float(v) for v in main.total_bounds)
+    left, bottom, width, height = _INSET_BOUNDS
+    strip = box(x0, y0, x1, y0 + (bottom + height + 0.04) * (y1 - y0))
+    below = main.intersection(strip)
+    east = float(below[~below.is_empty].total_bounds[2]) if (~below.is_empty).any() else x0
+    needed = x0 + (east - x0) / (left - 0.04)
+    x1 = max(x1, needed)
+    # finish_map_axes pads by 2% of the larger side: lift the bottom by as much, so that the main map's lower
+    # edge stays at the window's 17.5N (Hainan island shown, the islands further south only in the inset)
+    return x0, y0 + 0.02 * max(x1 - x0, y1 - y0), x1, y1
 
 
 # ---------------------------------------------------------------------------------------------- inset
 def add_south_china_sea_inset(ax: Axes, layer: MapLayer, painter: Callable[[Axes], None]) -> Axes:
     """Bottom-right inset (``label="south_china_sea"``) with the map's content and the shipped SCS layer."""
-    from spillover.datasets import south_china_sea
-
     crs = layer.regions.crs
+    islands, lines, window = _south_china_sea(crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs))
     inset = ax.inset_axes(_INSET_BOUNDS, zorder=5)
     inset.set_label("south_china_sea")
     painter(inset)
-    scs = south_china_sea().to_crs(crs)
-    islands = scs.loc[scs["kind"] == "islands", "geometry"].tolist()
-    lines = scs.loc[scs["kind"] == "maritime_line", "geometry"].tolist()
     add_polygons(inset, islands, "#707070", gid="south_china_sea_islands", edgecolor="#505050",
                  linewidth=0.3, zorder=4)
     add_lines(inset, lines, gid="south_china_sea_line", color="#303030", linewidth=0.7, zorder=4)
-    window = gpd.GeoSeries([_INSET], crs=4326).to_crs(crs).total_bounds
     inset.set_xlim(window[0], window[2])
     inset.set_ylim(window[1], window[3])
     inset.set_aspect("equal")
@@ -210,12 +237,15 @@ def label_regions(ax: Axes, layer: MapLayer, *, fontsize: float = 5.5) -> list[A
     language = label_language(layer.language, layer.china)  # type: ignore[arg-type]
     names = _label_names(layer, language)
     font = {"family": cjk_font()} if language == "zh" else {}
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]  # readable on dark classes
     texts = []
     for rid, geom in layer.regions.geometry.items():
         main = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
         pt = main.representative_point()
         t = ax.text(pt.x, pt.y, names.get(rid, str(rid)), ha="center", va="center", fontsize=fontsize,
-                    color="#202020", zorder=6, fontdict=font, clip_on=True)
+                    color="#202020", zorder=6, fontdict=font, clip_on=True, path_effects=halo)
         t.set_gid("label")
         texts.append(t)
     return texts

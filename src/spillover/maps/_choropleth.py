@@ -21,6 +21,7 @@ from spillover.maps._base import (
     add_polygons,
     check_period,
     check_variable,
+    geometry_paths,
     legend_patch,
     new_axes,
     no_data_handle,
@@ -158,10 +159,11 @@ def _paint_classified(layer: MapLayer, values: pd.Series, classes: Classes,
     finite = values.notna().to_numpy()
     geoms = layer.regions.geometry
     face = [colors[c] for c in classes.index]
-    missing = geoms[~finite].tolist()
+    missing = geometry_paths(geoms[~finite])
+    present = geometry_paths(geoms[finite])
 
     def paint(ax: Axes) -> None:
-        add_polygons(ax, geoms[finite].tolist(), face, gid="regions")
+        add_polygons(ax, present, face, gid="regions")
         _china.draw_no_data(ax, layer)
         if missing:
             add_polygons(ax, missing, NO_DATA_COLOR, gid="missing", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
@@ -291,7 +293,7 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
     layer = _china.prepare_layer(panel.geometry, china=china, crs=crs, language=language)
     ncols = ncols or min(4, len(chosen))
     nrows = -(-len(chosen) // ncols)
-    ratio = 0.8 if layer.china else 0.65
+    ratio = 0.8 if layer.china else 0.55
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_width * ncols, panel_width * ratio * nrows + 0.9),
                              layout="constrained", squeeze=False)
     offset = 0
@@ -308,7 +310,7 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
         ax.remove()
     n_no_data = len(layer.no_data) + max(int(v.isna().sum()) for v in values.values())
     handles = _handles(classes, colors, n_no_data)
-    leg = fig.legend(handles=handles, title=_legend_title(var, units) + " (regions in all panels)",
+    leg = fig.legend(handles=handles, title=_legend_title(var, units) + "; counts are region-periods",
                      loc="outside lower center", ncols=min(len(handles), 3), fontsize=7.5, frameon=False)
     leg.set_gid("legend")
     fig.suptitle(title if title is not None else var, fontsize=11)

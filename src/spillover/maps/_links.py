@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from spillover.maps import _china
-from spillover.maps._base import Language, add_polygons, new_axes, region_frame
+from spillover.maps._base import Language, add_polygons, geometry_paths, new_axes, region_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -71,8 +71,10 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
     segments = np.stack([xy[pairs.row], xy[pairs.col]], axis=1) if pairs.nnz else np.empty((0, 2, 2))
     style = {"color": "#C0392B", "linewidth": 0.7, **line_kwargs}
 
+    paths = geometry_paths(layer.regions.geometry)
+
     def paint(target: Axes) -> None:
-        add_polygons(target, layer.regions.geometry.tolist(), "#F2F2F2", gid="regions", edgecolor="#9A9A9A")
+        add_polygons(target, paths, "#F2F2F2", gid="regions", edgecolor="#9A9A9A")
         _china.draw_no_data(target, layer)
         target.scatter(xy[:, 0], xy[:, 1], s=5, color=style["color"], zorder=3)
         links = LineCollection(list(segments), zorder=4, **style)

@@ -19,6 +19,7 @@ from spillover.maps._base import (
     Language,
     add_polygons,
     align_regions,
+    geometry_paths,
     legend_patch,
     new_axes,
     no_data_handle,
@@ -98,14 +99,15 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
     layer = _china.prepare_layer(geo, china=china, crs=crs, language=language)
     clusters = frame["cluster"].to_numpy()
     face = [LISA_COLORS[c] for c in clusters[~island]]
-    geoms = layer.regions.geometry
+    paths = geometry_paths(layer.regions.geometry)
+    linked = [p for p, i in zip(paths, island) if not i]
+    alone = [p for p, i in zip(paths, island) if i]
 
     def paint(target: Axes) -> None:
-        add_polygons(target, geoms[~island].tolist(), face, gid="regions", edgecolor="#9A9A9A")
+        add_polygons(target, linked, face, gid="regions", edgecolor="#9A9A9A")
         _china.draw_no_data(target, layer)
-        if island.any():
-            add_polygons(target, geoms[island].tolist(), NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH,
-                         edgecolor="#8C8C8C")
+        if alone:
+            add_polygons(target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
 
     fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
     paint(ax)
@@ -211,7 +213,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     For each period the line shows ``I`` and the band ``I +/- z_(1+level)/2 * sqrt(var)`` with the variance
     of I under the randomisation (default) or normality assumption (columns ``var_rand``/``var_norm``); the
     dashed line is ``E[I] = -1/(n-1)``.  Filled markers: periods whose two-sided p-value (``p_rand`` or
-    ``p_norm``) is below ``1 - level``.  A table of several variables (index level ``variable``) gives one
+    ``p_norm``) is below ``1 - level``, which are the periods whose band excludes ``E[I]``.  A table of several variables (index level ``variable``) gives one
     line per variable.
 
     Returns
@@ -239,7 +241,8 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     if missing:
         raise SpilloverError(f"the table lacks column(s) {format_items(missing)}; pass the output of "
                              "spillover.moran_by_period.")
-    fig, ax = new_axes(ax, (6.5, 3.8))
+    own_figure = ax is None
+    fig, ax = new_axes(ax, (6.5, 4.0))
     z = stats.norm.ppf(0.5 + level / 2)
     groups = table.groupby(level="variable", sort=False) if "variable" in (table.index.names or []) else \
         [(None, table)]
@@ -251,7 +254,10 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     ax.set_ylabel("Moran's I")
     ax.set_title(title if title is not None else
                  f"Moran's I with {level:.0%} confidence band ({assumption})", fontsize=10)
-    ax.legend(loc="best", fontsize=7.5, frameon=False)
+    if own_figure:  # below the axes, where it hides no part of the band
+        fig.legend(loc="outside lower center", ncols=5, fontsize=7.5, frameon=False).set_gid("legend")
+    else:
+        ax.legend(loc="best", fontsize=7.5, frameon=False)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
     return fig
 

@@ -16,6 +16,7 @@ from spillover.maps._base import (
     MapLayer,
     add_polygons,
     align_regions,
+    geometry_paths,
     legend_patch,
     new_axes,
     no_data_handle,
@@ -34,7 +35,7 @@ __all__ = ["spillover_map", "spillover_flows", "PANELS"]
 #: Columns of :meth:`SpatialPanelResults.spillovers` drawn by :func:`spillover_map`, with their titles.
 PANELS = {"direct": "Direct effect", "emitted": "Spillover emitted", "received": "Spillover received"}
 #: Hatch of regions whose interval covers zero.
-NS_HATCH = "xxxx"
+NS_HATCH = "..."
 
 
 def _geometry(result: SpatialPanelResults, geometry: Any) -> gpd.GeoDataFrame:
@@ -111,7 +112,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     layer = _china.prepare_layer(_geometry(result, geometry), china=china, crs=crs, language=language)
     norm, cm = _diverging(frame[list(PANELS)].to_numpy(), cmap)
     if ax is None:
-        height = panel_width * (0.85 if layer.china else 0.7) + 0.9
+        height = panel_width * (0.72 if layer.china else 0.6) + 0.9
         fig, axes = plt.subplots(1, 3, figsize=(3 * panel_width, height), layout="constrained")
         axes = list(axes)
     else:
@@ -136,7 +137,7 @@ def _covers_zero(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: Any, covers: np.ndarray | None,
                   *, labels: bool | None, level: float) -> None:
-    geoms = layer.regions.geometry.tolist()
+    geoms = geometry_paths(layer.regions.geometry)
     face = cm(norm(values))
 
     def paint(target: Axes) -> None:
@@ -144,7 +145,7 @@ def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: 
         _china.draw_no_data(target, layer)
         if covers is not None and covers.any():
             add_polygons(target, [g for g, c in zip(geoms, covers) if c], "none", gid="covers_zero",
-                         hatch=NS_HATCH, edgecolor="#555555", linewidth=0.0, zorder=2)
+                         hatch=NS_HATCH, edgecolor=(0.15, 0.15, 0.15, 0.55), linewidth=0.0, zorder=2)
 
     paint(ax)
     _china.finish(ax, layer, paint, labels=labels)
@@ -195,10 +196,10 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     norm, cm = _diverging(others, cmap)
     geoms = layer.regions.geometry
     source_geom = geoms[is_source].tolist()
+    other_paths = geometry_paths(geoms[~is_source])
 
     def paint(target: Axes) -> None:
-        add_polygons(target, geoms[~is_source].tolist(), cm(norm(others)), gid="regions", edgecolor="#8A8A8A",
-                     linewidth=0.25)
+        add_polygons(target, other_paths, cm(norm(others)), gid="regions", edgecolor="#8A8A8A", linewidth=0.25)
         _china.draw_no_data(target, layer)
         add_polygons(target, source_geom, "white", gid="source", edgecolor="black", linewidth=1.4, zorder=3)
 

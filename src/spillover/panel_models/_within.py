@@ -13,9 +13,13 @@ cluster variable (they cannot absorb any within-cluster variation of the scores)
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from spillover.errors import ConvergenceWarning
 
 __all__ = ["Absorber", "ols", "cluster_meat", "score_cov", "vcov_cluster", "vcov_iid", "group_codes"]
 
@@ -51,12 +55,12 @@ class Absorber:
     tol: float = 1e-12
     maxiter: int = 10_000
 
-    @property
+    @cached_property
     def sizes(self) -> tuple[int, ...]:
         """Number of levels of each set of effects."""
         return tuple(int(c.max()) + 1 if len(c) else 0 for c in self.codes)
 
-    @property
+    @cached_property
     def balanced(self) -> bool:
         """Whether two sets of effects cross completely (each pair observed exactly once)."""
         if len(self.codes) != 2:
@@ -65,7 +69,7 @@ class Absorber:
         n1, n2 = self.sizes
         if len(a) != n1 * n2:
             return False
-        return len(np.unique(a * n2 + b)) == len(a)
+        return bool((np.bincount(a * n2 + b, minlength=n1 * n2) == 1).all())
 
     def degrees_of_freedom(self, nested: tuple[bool, ...] | None = None) -> int:
         """Absorbed degrees of freedom counted in K (fixest's and reghdfe's convention).
@@ -122,7 +126,10 @@ class Absorber:
                 change = np.maximum(change, np.abs(m).max(axis=0))
             if np.all(change <= self.tol * scale):
                 return x
-        return x  # pragma: no cover - the projections converge for any connected panel
+        warnings.warn(f"absorbing the fixed effects stopped after {self.maxiter} alternating projections "
+                      f"without reaching the tolerance {self.tol:g}; the estimates may be inexact.",
+                      ConvergenceWarning, stacklevel=4)
+        return x
 
 
 def ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

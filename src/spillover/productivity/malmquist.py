@@ -134,7 +134,7 @@ def malmquist(
     outputs: Sequence[str],
     orientation: Orientation = "input",
     frontier: Frontier = "adjacent",
-    backend: E.Backend = "serial",
+    backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> MalmquistResult:
     """Malmquist TFP index and its decomposition, as DEAP 2.1 computes it (plus other frontiers).
@@ -153,7 +153,8 @@ def malmquist(
     frontier
         ``"adjacent"`` (DEAP), ``"sequential"`` or ``"global"``.
     backend, n_jobs
-        As in :func:`spillover.productivity.dea`; frontiers are solved in parallel.
+        As in :func:`spillover.productivity.dea`; frontiers are solved in parallel.  ``"auto"`` (default):
+        a process pool from 10,000 units when more than one core is available, serial below.
 
     Returns
     -------
@@ -276,6 +277,7 @@ def _distances(
     if frontier == "global":
         calls.append((np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None,
                       orientation))
+    backend = E.resolve_backend(backend, X.shape[2], n_jobs)  # "auto": a process pool for large panels
     results = E._map(_period_task, calls, backend, E._n_jobs(n_jobs))
     return _assemble(results, units, periods, id, time, orientation, frontier)
 
@@ -304,10 +306,9 @@ def _assemble(
     if frontier == "global":
         for k, res in enumerate(results[T]["crs"]):
             put("crs_global", k, res, "global")
-    if bad:
-        shown = "; ".join(bad[:10]) + (f" (and {len(bad) - 10} more)" if len(bad) > 10 else "")
-        warnings.warn(f"{len(bad)} Malmquist distance LP(s) were infeasible and are NaN, not 0: {shown}.",
-                      InfeasibleWarning, stacklevel=4)
+    if bad:  # one warning naming every affected unit and period
+        warnings.warn(f"{len(bad)} Malmquist distance LP(s) had no optimal solution (infeasible or not "
+                      f"certified) and are NaN, not 0: {'; '.join(bad)}.", InfeasibleWarning, stacklevel=4)
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     frame = pd.DataFrame({c: d[c].T.reshape(-1) for c in cols}, index=index)
     return frame, len(bad), {c: v.T for c, v in d.items()}

@@ -249,9 +249,13 @@ def spillovers(res: SpatialPanelResults, var: str, *, draws: int | None = None, 
     frame.attrs.update(point.attrs | {"variable": var, "draws": draws or 0, "seed": seed})
     if draws:
         sims = _parameter_draws(res, draws, seed)
+        rhos = sims["rho"].to_numpy() if "rho" in sims.columns else np.zeros(draws)
+        cache: dict[str, object] = {}  # diag(W^t) do not depend on the parameters: computed once for all draws
+        if op.n > SPILLOVER_DENSE_MAX_N:
+            _power_diagonals(op.w, _series_terms(_growth(op.w, float(np.max(np.abs(rhos))))), cache)
         stack = np.stack([
-            _region_effects(op.w, _rho_of(row), float(row[b]), float(row[th]) if th else 0.0, seed).values
-            for _, row in sims.iterrows()
+            _region_effects(op.w, float(r), float(row[b]), float(row[th]) if th else 0.0, seed, cache).values
+            for r, (_, row) in zip(rhos, sims.iterrows())
         ])
         q = (1 - level) / 2
         lo, hi = np.quantile(stack, [q, 1 - q], axis=0)
@@ -281,7 +285,8 @@ class _RegionEffects:
         self.attrs = attrs
 
 
-def _region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int) -> _RegionEffects:
+def _region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int,
+                    cache: dict[str, object] | None = None) -> _RegionEffects:
     """``S = beta A + theta A W`` summarised per region: diagonal, off-diagonal column and row sums."""
     n = w.shape[0]
     if rho == 0.0:  # A = I: S = beta I + theta W
@@ -295,12 +300,13 @@ def _region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, see
         diag, cols, rows = np.diag(s).copy(), s.sum(axis=0), s.sum(axis=1)
         attrs = {"diagonal_method": "exact", "diagonal_error_bound": 0.0}
     else:
-        diag, cols, rows, attrs = _sparse_region_effects(w, rho, beta, theta, seed)
+        diag, cols, rows, attrs = _sparse_region_effects(w, rho, beta, theta, seed, cache)
     return _RegionEffects(np.column_stack([diag, cols - diag, rows - diag]), attrs)
 
 
-def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float,
-                           seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, object]]:
+def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int,
+                           cache: dict[str, object] | None = None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, object]]:
     from spillover.spatial._likelihood import _splu
 
     n = w.shape[0]
@@ -311,7 +317,7 @@ def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: flo
     u = lu_t.solve(ones)  # A' 1: column sums of A
     cols = beta * u + theta * (w.T @ u)  # 1'S = beta 1'A + theta (1'A) W
     rows = lu.solve(beta * ones + theta * (w @ ones))  # S 1 = A (beta 1 + theta W 1)
-    d_a, d_aw, attrs = _resolvent_diagonals(w, rho, lu, seed)
+    d_a, d_aw, attrs = _resolvent_diagonals(w, rho, lu, seed, cache)
     samples = attrs.pop("samples", None)
     if samples is not None:  # per-probe remainders of diag(A), diag(AW): the direct effect's standard error
         rem = beta * samples[0] + theta * samples[1]  # type: ignore[index]
@@ -319,15 +325,13 @@ def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: flo
     return beta * d_a + theta * d_aw, cols, rows, attrs
 
 
-def _resolvent_diagonals(w: sp.csr_matrix, rho: float, lu: object,
-                         seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
+def _resolvent_diagonals(w: sp.csr_matrix, rho: float, lu: object, seed: int,
+                         cache: dict[str, object] | None = None
+                         ) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
     """``diag(A)`` and ``diag(AW)``: exact power-series terms, then a bounded tail or a probed remainder."""
-    n = w.shape[0]
-    growth = abs(rho) * float(np.max(np.asarray(abs(w).sum(axis=1)).ravel()))
+    growth = _growth(w, rho)
     m = _series_terms(growth)  # terms t = 0..m of diag(A); diag(AW) needs diag(W^(m+1))
-    powers = _sparse_power_list(w, (m + 2) // 2 + 1)
-    top = 2 * (len(powers) - 1)  # diag(W^t) exact for t <= top
-    d = [_power_diagonal(powers, t) for t in range(min(m + 1, top) + 1)]
+    d = _power_diagonals(w, m, cache)
     k = len(d) - 2  # terms of diag(A) (t <= k) whose diag(AW) partner (t + 1 <= k + 1) is known
     coef = rho ** np.arange(k + 1)
     d_a = np.column_stack(d[: k + 1]) @ coef
@@ -338,6 +342,23 @@ def _resolvent_diagonals(w: sp.csr_matrix, rho: float, lu: object,
     rem_a, rem_aw = _probed_remainder(w, rho, lu, k, seed)
     return (d_a + rem_a.mean(axis=1), d_aw + rem_aw.mean(axis=1),
             {"diagonal_method": "series+probes", "samples": (rem_a, rem_aw)})
+
+
+def _growth(w: sp.csr_matrix, rho: float) -> float:
+    """``|rho| r`` with r the largest absolute row sum of W: the ratio of the power series' terms."""
+    return abs(rho) * float(np.max(np.asarray(abs(w).sum(axis=1)).ravel()))
+
+
+def _power_diagonals(w: sp.csr_matrix, m: int, cache: dict[str, object] | None) -> list[np.ndarray]:
+    """Exact ``diag(W^t)`` for t = 0..min(m + 1, top) (top: what the stored sparse powers reach); cached."""
+    if cache is not None and int(cache.get("m", -1)) >= m:  # type: ignore[call-overload]
+        return cache["d"][: m + 2]  # type: ignore[index]
+    powers = _sparse_power_list(w, (m + 2) // 2 + 1)
+    top = 2 * (len(powers) - 1)
+    d = [_power_diagonal(powers, t) for t in range(min(m + 1, top) + 1)]
+    if cache is not None:
+        cache.update(m=m, d=d)
+    return d
 
 
 def _series_terms(growth: float) -> int:
