@@ -28,6 +28,28 @@ CROSS_SECTION = "cross-section"  # spillover.qgis.analysis.CROSS_SECTION, the pe
 
 PROCESSING_PLUGINS = "/usr/share/qgis/python/plugins"  # Debian's location of QGIS's Processing framework
 
+_QGIS_STARTED: list[bool] = []  # set once the session's QgsApplication exists
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without the interpreter's teardown once QGIS has run.
+
+    Headless QGIS 3.22 can segfault while Python destroys its last Qt/SIP wrappers at interpreter exit, after
+    every test has passed and ``exitQgis()`` has returned (seen on a clean clone in CI: 23 passed, then
+    SIGSEGV, so the stage failed on a crash outside any test).  pytest's report is complete by now, so the
+    process ends here with pytest's own exit status; nothing of QGIS runs after this point.
+    """
+    if _QGIS_STARTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1] if _EXIT_STATUS else 1)
+
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
@@ -57,6 +79,7 @@ def qgis_app() -> Iterator[Any]:
     from spillover.qgis import register
 
     register()
+    _QGIS_STARTED.append(True)
     yield app
     gc.collect()  # QGIS objects held in reference cycles (e.g. by an exception's traceback) go first
     QgsProject.instance().clear()
