@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/spillover demo
+	$(BIN)/spillover demo --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src/spillover tests

@@ -33,7 +33,7 @@ from shapely.geometry import MultiPolygon, shape
 
 from spillover import regions
 from spillover.errors import OverwriteError
-from spillover.io import atomic_path
+from spillover.io import GPKG_OPTIONS, atomic_path
 
 TOLERANCE = 0.005  # degrees (~500 m); see shapes/README.md
 SCS_NORTH = 18.0  # Hainan's parts south of this latitude are the South China Sea islands
@@ -150,10 +150,10 @@ def south_china_sea(root: Path, raw: gpd.GeoDataFrame, tolerance: float) -> gpd.
 
 
 def write(provinces: gpd.GeoDataFrame, scs: gpd.GeoDataFrame, path: Path, overwrite: bool) -> None:
-    """Both layers into one GeoPackage, atomically."""
+    """Both layers into one GeoPackage (version 1.2, which QGIS 3.22 opens without warnings), atomically."""
     with atomic_path(path, overwrite=overwrite) as tmp:
-        provinces.to_file(tmp, layer="provinces", driver="GPKG", engine="pyogrio")
-        scs.to_file(tmp, layer="south_china_sea", driver="GPKG", engine="pyogrio")
+        provinces.to_file(tmp, layer="provinces", driver="GPKG", engine="pyogrio", **GPKG_OPTIONS)
+        scs.to_file(tmp, layer="south_china_sea", driver="GPKG", engine="pyogrio", **GPKG_OPTIONS)
 
 
 def main(argv: list[str] | None = None) -> None:

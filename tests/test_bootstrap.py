@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from spillover.errors import DEAError
+from spillover.productivity import malmquist
 from spillover.productivity.bootstrap import bootstrap_dea, bootstrap_malmquist, silverman_reflected_bandwidth
 
 
@@ -88,6 +89,14 @@ def test_malmquist_bootstrap_flags_a_clear_productivity_jump():
     again = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], n_boot=40, seed=0,
                                 progress=False)
     pd.testing.assert_frame_equal(res.table, again.table)
+    # pech and sech come from VRS pseudo frontiers: their estimates are malmquist's, effch = pech * sech
+    point = malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"]).indices.xs(2, level="t")
+    for name in ("pech", "sech"):
+        np.testing.assert_allclose(res.index(name)["estimate"].xs(2, level="t"), point[name], rtol=1e-12)
+        both = res.index(name)[["lower", "upper"]].dropna()
+        assert len(both) >= n // 2 and (both["lower"] <= both["upper"]).all()
+    np.testing.assert_allclose(res.index("pech")["estimate"] * res.index("sech")["estimate"],
+                               res.index("effch")["estimate"], rtol=1e-12)
 
 
 def test_progress_bar_does_not_change_results():

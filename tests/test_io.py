@@ -103,3 +103,17 @@ def test_boundaries_without_crs_refused(tmp_path, boundaries):
         boundaries.set_crs(None, allow_override=True).to_file(path)
     with pytest.raises(SpilloverError, match="no coordinate reference system"):
         io.read_boundaries(path)
+
+
+def _gpkg_version(path) -> tuple[int, int]:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        return (con.execute("PRAGMA application_id").fetchone()[0], con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_geopackages_are_written_as_version_1_2(tmp_path, boundaries):
+    # "GPKG" application id and user_version 10200 = GeoPackage 1.2 (QGIS 3.22's GDAL 3.6 warns on 1.4 files)
+    path = io.write_boundaries(boundaries, tmp_path / "b.gpkg")
+    assert _gpkg_version(path) == (0x47504B47, 10200)
+    assert io.read_boundaries(path).geometry.geom_equals(boundaries.geometry).all()

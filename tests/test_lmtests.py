@@ -44,52 +44,6 @@ DATA = Path(__file__).parent / "data"
 FIXED_EFFECTS = ["none", "unit", "time", "twoway"]
 US_X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 
-# Baltagi's Cigar state codes 1..51 = the 50 states and DC in alphabetical order of their names.
-BALTAGI_STATES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
-).split()
-# libpysal's states48.gal ids "0".."47" = the 48 contiguous states in alphabetical order of their names.
-CONTIGUOUS_48 = [s for s in BALTAGI_STATES if s not in ("AK", "DC", "HI")]
-
-
-# ---------------------------------------------------------------------- helpers
-def _gal_neighbors() -> dict[str, list[str]]:
-    w = libpysal.io.open(libpysal.examples.get_path("states48.gal")).read()
-    name = {str(i): s for i, s in enumerate(CONTIGUOUS_48)}
-    return {name[str(k)]: [name[str(j)] for j in v] for k, v in w.neighbors.items()}
-
-
-def _points(ids: list) -> gpd.GeoDataFrame:
-    """Placeholder geometry: the tests below need the panel's ids, not its shapes."""
-    return gpd.GeoDataFrame({"state": ids}, geometry=[Point(i, 0) for i in range(len(ids))])
-
-
-@pytest.fixture(scope="module")
-def cigar_panel() -> SpatialPanel:
-    raw = pd.read_csv(DATA / "cigar.csv", index_col=0)
-    df = pd.DataFrame({
-        "state": [BALTAGI_STATES[c - 1] for c in raw["state"]],
-        "year": 1900 + raw["year"],
-        "logc": np.log(raw["sales"]),  # sales: packs per capita (Elhorst 2014: log of consumption per capita)
-        "logp": np.log(raw["price"] / raw["cpi"]),  # real price
-        "logy": np.log(raw["ndi"] / raw["cpi"]),  # real per capita disposable income
-    })
-    ids = [s for s in BALTAGI_STATES if s in set(df["state"])]
-    return SpatialPanel(df, _points(ids), id="state", time="year")
-
-
-@pytest.fixture(scope="module")
-def cigar_w(cigar_panel: SpatialPanel) -> Graph:
-    """Elhorst's 46-unit binary contiguity: states48 minus CO, NC, OR, plus DC linked to MD and VA."""
-    drop = {"CO", "NC", "OR"}
-    nb = {k: [j for j in v if j not in drop] for k, v in _gal_neighbors().items() if k not in drop}
-    nb["DC"] = ["MD", "VA"]
-    nb["MD"] = nb["MD"] + ["DC"]
-    nb["VA"] = nb["VA"] + ["DC"]
-    assert set(nb) == set(cigar_panel.ids)
-    return Graph.from_dicts(nb).transform("r")
-
 
 @pytest.fixture(scope="module")
 def us_sar_pair(us_panel: SpatialPanel, us_w: Graph) -> tuple:
@@ -240,7 +194,7 @@ def test_us_states_every_fixed_effects_option(us_panel: SpatialPanel, us_w: Grap
     y = us_panel.stacked("ln_gsp")
     x = np.column_stack([us_panel.stacked(v) for v in US_X])
     assert _values(res) == pytest.approx(_direct_lm(y, x, w, 17, fe), rel=1e-7)
-    assert all(t.df == 1 and 0.0 <= t.pvalue <= 1.0 for t in res.tests)
+    assert all(t.df == (2 if t.name == "LM SARMA" else 1) and 0.0 <= t.pvalue <= 1.0 for t in res.tests)
     # The LM error test rejects strongly on Produc in every specification (statistics above 90).
     assert res.lm_error.pvalue < 1e-10
 
@@ -248,7 +202,7 @@ def test_us_states_every_fixed_effects_option(us_panel: SpatialPanel, us_w: Grap
 def test_lm_tests_frame_and_text(us_panel: SpatialPanel, us_w: Graph) -> None:
     res = lm_tests(us_panel, "ln_gsp", US_X, us_w, fixed_effects="twoway")
     frame = res.to_frame()
-    assert frame.index.tolist() == ["LM lag", "LM error", "robust LM lag", "robust LM error"]
+    assert frame.index.tolist() == ["LM lag", "LM error", "robust LM lag", "robust LM error", "LM SARMA"]
     assert frame.columns.tolist() == ["statistic", "df", "pvalue", "null"]
     assert frame.loc["LM error", "statistic"] == res.lm_error.statistic
     text = str(res)

@@ -170,3 +170,12 @@ def test_bad_input_names_the_offender(us_panel):
         fixed_effects(us_panel, "ln_gsp", X, effects="individual")  # type: ignore[arg-type]
     with pytest.raises(ModelError, match="listed more than once"):
         fixed_effects(us_panel, "ln_gsp", ["ln_pc", "ln_pc"])
+
+
+def test_maketables_plug_in(us_panel):
+    """maketables (a pyfixest dependency, optional for us) renders our results through its plug-in format."""
+    maketables = pytest.importorskip("maketables")
+    res = fixed_effects(us_panel, "ln_gsp", X)
+    table = maketables.ETable([res], coef_fmt="b:.4f \n (se:.4f)")
+    text = table.df.to_string()
+    assert f"{res.params['ln_emp']:.4f}" in text and f"({res.std_errors['ln_emp']:.4f})" in text

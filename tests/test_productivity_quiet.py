@@ -64,3 +64,22 @@ def test_no_deprecation_warning_from_productivity_calls():
             m = malmquist(long, id="u", time="t", inputs=["x"], outputs=["y"], frontier=frontier)
             m.summary(), m.unit_means, m.to_panel_frame(), m.n_infeasible_by_period  # noqa: B018
         bootstrap_dea(x, y, n_boot=3, seed=0, progress=False)
+
+
+def test_green_tfp_models_are_quiet_in_a_fresh_process():
+    """sbm, directional, malmquist_luenberger and dea(super=True) build their own HiGHS models (_lp.py)."""
+    script = """
+import numpy as np, pandas as pd
+from spillover.productivity import dea, directional, malmquist_luenberger, sbm
+x = np.array([[2.0, 5], [2, 4], [6, 6], [3, 2], [6, 2]]); y = np.array([[1.0, 1], [2, 1], [3, 2], [1, 1], [2, 1]])
+sbm(x, y, rts="vrs", undesirable=[1], super=True); directional(x, y, undesirable=[1], rts="vrs")
+dea(x, y[:, :1], rts="crs", super=True)
+df = pd.DataFrame({"u": [1, 2, 3] * 2, "t": [1] * 3 + [2] * 3, "x": [1.0, 2, 3, 1, 2, 3],
+                   "g": [1.0, 2, 2, 2, 2, 3], "b": [1.0, 1, 2, 1, 2, 2]})
+malmquist_luenberger(df, id="u", time="t", inputs=["x"], outputs=["g"], undesirable=["b"], frontier="global")
+print("done")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert out.stdout == "done\n"
+    assert "HiGHS" not in out.stderr

@@ -63,8 +63,8 @@ def test_registry_columns_are_attached(provinces):
 
 def test_caller_cannot_corrupt_later_loads():
     copy = _china.china_provinces()
-    copy.loc[0, "province"] = "nowhere"
-    assert _china.china_provinces().loc[0, "province"] == "Beijing"
+    copy.loc["Beijing", "province"] = "nowhere"
+    assert _china.china_provinces().loc["Beijing", "province"] == "Beijing"
 
 
 def test_every_capital_falls_inside_its_province(all_units):
@@ -171,3 +171,24 @@ def test_file_attributes_match_the_registry():
     assert table["province"].tolist() == reg.index.tolist()
     for column in reg.columns:
         assert table[column].tolist() == reg[column].tolist(), column
+
+
+def test_shipped_file_is_geopackage_1_2():
+    # GeoPackage 1.2 (user_version 10200; application_id "GPKG"): QGIS 3.22's GDAL 3.6 warns on 1.4 files.
+    import sqlite3
+
+    with resources.as_file(resources.files("spillover._shapes") / "china_provinces.gpkg") as path:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+            assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+            srs = {row[0] for row in con.execute("select srs_id from gpkg_contents")}
+    assert srs == {4326}
+
+
+def test_build_script_writes_geopackage_1_2(tmp_path, all_units):
+    import sqlite3
+
+    path = tmp_path / "rebuilt.gpkg"
+    build.write(all_units.head(3), all_units.head(1)[["province", "geometry"]], path, overwrite=False)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 10200

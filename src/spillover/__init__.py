@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "errors", "regions", "panel", "io", "datasets", "weights", "indicators", "esda", "spatial",
-    "productivity", "tables", "cli", "panel_models", "maps",
+    "productivity", "tables", "cli", "panel_models", "maps", "study", "qgis",
 }
 _NAMES = {
     "SpatialPanel": "spillover.panel",
@@ -36,6 +36,10 @@ _NAMES = {
     "hausman": "spillover.spatial",
     "dea": "spillover.productivity",
     "malmquist": "spillover.productivity",
+    "sbm": "spillover.productivity",
+    "directional": "spillover.productivity",
+    "malmquist_luenberger": "spillover.productivity",
+    "window_dea": "spillover.productivity",
 }
 
 __all__ = sorted(_SUBMODULES | set(_NAMES)) + ["__version__"]

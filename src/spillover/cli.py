@@ -1,21 +1,330 @@
-"""The ``spillover`` command line."""
+"""The ``spillover`` command line (also ``python -m spillover``).
+
+Exit codes: 0 success, 2 bad input (a study file with mistakes, a missing file, an unknown column, an
+existing output folder: anything the user can fix), 1 an internal error (a bug: please report it).
+``--json`` prints machine-readable output on stdout; progress and warnings go to stderr.
+Library deprecation warnings are not shown; spillover's own warnings are shown as one plain line each.
+"""
 
 from __future__ import annotations
+
+import functools
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
 from spillover import __version__
 
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
 
+
+# ---------------------------------------------------------------------- shared plumbing
+def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _quiet_terminal() -> None:
+    """Library deprecation noise never reaches the user's terminal; our warnings are one plain line."""
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.showwarning = _show_warning
+
+
+def _fail(json_out: bool, code: int, message: str, extra: dict[str, Any] | None = None) -> None:
+    if json_out:
+        click.echo(json.dumps({"ok": False, "error": message, **(extra or {})}, indent=2))
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map bad input to exit code 2 and anything else to 1, as text or JSON (``--json``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from spillover.errors import SpilloverError
+        from spillover.study import StudyError
+
+        json_out = bool(kwargs.get("json_out"))
+        try:
+            return func(*args, **kwargs)
+        except StudyError as exc:
+            _fail(json_out, EXIT_BAD_INPUT, str(exc), exc.to_dict())
+        except (SpilloverError, FileNotFoundError, FileExistsError) as exc:
+            _fail(json_out, EXIT_BAD_INPUT, str(exc))
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: say it is our bug
+            _fail(json_out, EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it "
+                  "with the command you ran.")
+
+    return wrapper
+
+
+def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "json_out", is_flag=True, help="Print machine-readable JSON on stdout.")(func)
+
+
+def _names(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _emit(json_out: bool, payload: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(payload, indent=2, default=str) if json_out else text)
+
+
+# ---------------------------------------------------------------------- the group
 @click.group()
 @click.version_option(__version__, prog_name="spillover")
 def main() -> None:
     """spillover: regional spatial econometrics with GIS integration."""
+    _quiet_terminal()
+
+
+# ---------------------------------------------------------------------- study
+@main.command()
+@click.argument("study", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@_json_option
+@handle_errors
+def run(study: Path, out: Path | None, force: bool, json_out: bool) -> None:
+    """Run a study file: report, GeoPackage and tables in a new folder."""
+    from spillover.study import progress, run as run_study
+
+    result = run_study(study, out=out, force=force,
+                       progress=progress.plain_reporter() if json_out else progress.reporter())
+    _emit(json_out, {"ok": True, **result.to_dict()}, _written(result))
+
+
+def _written(result: Any) -> str:
+    lines = [f"wrote {result.folder}"]
+    for kind in ("report", "geopackage"):
+        lines += [f"  {kind}: {p}" for p in result.files.get(kind, [])]
+    n = len(result.files.get("tables", []))
+    if n:
+        lines.append(f"  tables: {n} files in {result.folder / 'tables'}")
+    return "\n".join(lines)
 
 
 @main.command()
-def demo() -> None:
-    """Run the study demo on the shipped data and print what it finds."""
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="study.toml")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@handle_errors
+def init(path: Path, force: bool) -> None:
+    """Write a commented example study file (default study.toml) that runs as-is on the shipped data."""
+    from spillover.errors import OverwriteError
+    from spillover.io import atomic_path
+    from spillover.study import example_path
+
+    if path.exists() and not force:
+        raise OverwriteError(f"{path} exists; pass --force to replace it.")
+    with atomic_path(path, overwrite=force) as tmp:
+        tmp.write_text(example_path("init").read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"wrote {path}; run it with: spillover run {path}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("spillover-demo"),
+              show_default=True, help="Folder of the demo outputs.")
+@click.option("--force", is_flag=True, help="Replace earlier demo outputs.")
+@_json_option
+@handle_errors
+def demo(out: Path, force: bool, json_out: bool) -> None:
+    """Run the two shipped studies (US states, real data; China, simulated) and print what they wrote."""
     from spillover.demo import run_demo
 
-    run_demo(click.echo)
+    runs = run_demo(out, force=force, echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo)
+    if json_out:
+        click.echo(json.dumps({"ok": True, "studies": {k: r.to_dict() for k, r in runs.items()}}, indent=2))
+
+
+# ---------------------------------------------------------------------- pieces
+@main.command()
+@click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "id_col", required=True, help="Region column.")
+@click.option("--time", "time_col", required=True, help="Period column.")
+@click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk).")
+@_json_option
+@handle_errors
+def describe(panel: Path, id_col: str, time_col: str, encoding: str | None, json_out: bool) -> None:
+    """Describe a panel file: regions, periods, balance, missing cells, variables."""
+    from spillover import io
+
+    info, stats = _describe_frame(io.read_panel(panel, encoding=encoding), id_col, time_col)
+    text = "\n".join(f"{k}: {v}" for k, v in info.items()) + "\n\n" + stats.to_string(float_format="%.4g")
+    _emit(json_out, {"ok": True, **info, "variables": json.loads(stats.to_json(orient="index"))}, text)
+
+
+@main.command()
+@click.argument("boundaries", type=click.Path(exists=True, path_type=Path))
+@click.option("--id", "id_col", required=True, help="Region id column of the boundaries.")
+@click.option("--kind", type=click.Choice(["queen", "rook", "distance"]), default="queen", show_default=True)
+@click.option("--power", type=float, default=1.0, show_default=True, help="Distance decay (distance).")
+@click.option("--coords", type=click.Choice(["capital", "centroid", "representative"]), default="centroid",
+              show_default=True, help="Points of the distances (distance).")
+@click.option("--k", type=int, help="k nearest neighbours (distance).")
+@click.option("--band", type=float, help="Distance band in km (distance).")
+@click.option("--transform", type=click.Choice(["r", "none"]), default="r", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Weights file: .gal, .gwt, .csv, .dta or .mat.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@_json_option
+@handle_errors
+def weights(boundaries: Path, id_col: str, kind: str, power: float, coords: str, k: int | None,
+            band: float | None, transform: str, out: Path, force: bool, json_out: bool) -> None:
+    """Build spatial weights from a boundary file and save them."""
+    from spillover import io
+    from spillover import weights as wmod
+
+    geo = io.read_boundaries(boundaries)
+    if kind == "distance":
+        w = wmod.distance(geo, power=power, coords=coords, k=k, band=band, transform=transform, id=id_col)
+    else:
+        w = wmod.contiguity(geo, kind=kind, transform=transform, id=id_col)
+    wmod.save(w, out, overwrite=force)
+    summary = wmod.describe(w)
+    _emit(json_out, {"ok": True, "file": str(out), "summary": str(summary)}, f"{summary}\nwrote {out}")
+
+
+@main.command()
+@click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "id_col", required=True, help="Region column of the panel.")
+@click.option("--time", "time_col", required=True, help="Period column of the panel.")
+@click.option("--var", "variables", required=True, help="Variable(s), comma-separated.")
+@click.option("--boundaries", required=True, type=click.Path(exists=True, path_type=Path),
+              help="Boundary file of the regions.")
+@click.option("--boundaries-id", help="Region id column of the boundaries (default: --id).")
+@click.option("--weights", "weights_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Weights file (default: queen contiguity of the boundaries).")
+@click.option("--permutations", type=int, default=999, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk).")
+@_json_option
+@handle_errors
+def moran(panel: Path, id_col: str, time_col: str, variables: str, boundaries: Path, boundaries_id: str | None,
+          weights_file: Path | None, permutations: int, seed: int, encoding: str | None, json_out: bool) -> None:
+    """Global Moran's I of a panel variable in every period."""
+    from spillover import esda, io
+    from spillover import weights as wmod
+    from spillover.panel import SpatialPanel
+
+    sp = SpatialPanel(io.read_panel(panel, encoding=encoding), io.read_boundaries(boundaries), id=id_col,
+                      time=time_col, geometry_id=boundaries_id or id_col)
+    w = wmod.load(weights_file, ids=sp) if weights_file else wmod.contiguity(sp, kind="queen")
+    table = esda.moran_by_period(sp, _names(variables), w, permutations=permutations, seed=seed)
+    _emit(json_out, {"ok": True, "moran": json.loads(table.reset_index().to_json(orient="records"))},
+          table.to_string(float_format="%.4f"))
+
+
+_DEA_OPTIONS = [
+    click.option("--inputs", required=True, help="Input columns, comma-separated."),
+    click.option("--outputs", required=True, help="Output columns, comma-separated."),
+    click.option("--orientation", type=click.Choice(["input", "output"]), default="input", show_default=True),
+    click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True,
+                 help="DEAP-style text or CSV."),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."),
+    click.option("--force", is_flag=True, help="Replace an existing --out file."),
+]
+
+
+def _dea_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_DEA_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _write_or_echo(text: str, out: Path | None, force: bool) -> None:
+    if out is None:
+        click.echo(text)
+        return
+    from spillover.io import atomic_path
+
+    with atomic_path(out, overwrite=force) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "id_col", help="Column naming the units (default: row numbers).")
+@click.option("--rts", type=click.Choice(["crs", "vrs", "nirs", "ndrs"]), default="crs", show_default=True)
+@_dea_options
+@handle_errors
+def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, orientation: str, fmt: str,
+        out: Path | None, force: bool) -> None:
+    """DEA efficiency of the units of a table (DEAP 2.1 conventions)."""
+    from spillover import io, productivity
+    from spillover.productivity.deap_io import format_deap
+
+    frame = io.read_panel(data)
+    if id_col:
+        frame = frame.set_index(id_col)
+    res = productivity.dea(frame[_names(inputs)], frame[_names(outputs)], rts=rts, orientation=orientation)
+    _write_or_echo(format_deap(res) if fmt == "text" else res.to_frame().to_csv(), out, force)
+
+
+@main.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "id_col", required=True, help="Unit column.")
+@click.option("--time", "time_col", required=True, help="Period column.")
+@click.option("--frontier", type=click.Choice(["adjacent", "sequential", "global"]), default="adjacent",
+              show_default=True)
+@_dea_options
+@handle_errors
+def malmquist(data: Path, id_col: str, time_col: str, frontier: str, inputs: str, outputs: str, orientation: str,
+              fmt: str, out: Path | None, force: bool) -> None:
+    """Malmquist TFP index and its decomposition (DEAP 2.1 conventions)."""
+    from spillover import io, productivity
+    from spillover.productivity.deap_io import format_deap
+
+    res = productivity.malmquist(io.read_panel(data), id=id_col, time=time_col, inputs=_names(inputs),
+                                 outputs=_names(outputs), orientation=orientation, frontier=frontier)
+    _write_or_echo(format_deap(res) if fmt == "text" else res.indices.to_csv(), out, force)
+
+
+def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, Any], Any]:
+    """Facts about a long panel file before it becomes a SpatialPanel (which would refuse a bad one)."""
+    import pandas as pd
+
+    from spillover.errors import PanelError, format_items
+
+    missing = [c for c in (id_col, time_col) if c not in frame.columns]
+    if missing:
+        raise PanelError(f"column(s) {format_items(missing)} not in the file; its columns are "
+                         f"{format_items(frame.columns)}.")
+    regions, periods = frame[id_col].nunique(), frame[time_col].nunique()
+    dup = int(frame.duplicated([id_col, time_col]).sum())
+    info = {
+        "rows": len(frame), "regions": int(regions), "periods": int(periods),
+        "first_period": str(frame[time_col].min()), "last_period": str(frame[time_col].max()),
+        "duplicate_cells": dup, "missing_cells": int(regions * periods - (len(frame) - dup)),
+        "balanced": bool(dup == 0 and len(frame) == regions * periods),
+    }
+    numeric = frame.drop(columns=[id_col, time_col]).select_dtypes("number")
+    stats = numeric.agg(["count", "mean", "std", "min", "max"]).T
+    stats["missing"] = numeric.isna().sum()
+    text_cols = [c for c in frame.columns if c not in numeric.columns and c not in (id_col, time_col)]
+    if text_cols:
+        info["text_columns"] = ", ".join(map(str, text_cols))
+    return info, pd.DataFrame(stats)
+
+
+@main.command("qgis-plugin")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to write the plugin folder 'spillover_qgis' into.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing spillover_qgis folder.")
+@handle_errors
+def qgis_plugin(out: str, overwrite: bool) -> None:
+    """Write the QGIS plugin folder (Processing provider 'spillover') into OUT."""
+    from spillover.qgis.plugin import write_plugin
+
+    click.echo(str(write_plugin(out, overwrite=overwrite)))

@@ -33,6 +33,8 @@ __all__ = [
     "write_boundaries",
     "PANEL_FORMATS",
     "BOUNDARY_FORMATS",
+    "GPKG_VERSION",
+    "GPKG_OPTIONS",
 ]
 
 PanelFormat = Literal["csv", "xlsx", "dta"]
@@ -45,6 +47,11 @@ BOUNDARY_FORMATS: dict[str, BoundaryFormat] = {
     ".json": "geojson",
 }
 _OGR_DRIVERS = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "geojson": "GeoJSON"}
+#: GeoPackage version of every GeoPackage spillover writes: GDAL >= 3.7 writes 1.4 by default, which QGIS 3.22
+#: (GDAL 3.6) opens with a "may only be partially supported" warning; 1.2 opens everywhere.
+GPKG_VERSION = "1.2"
+#: OGR creation options that make a GeoPackage of version GPKG_VERSION (pass to GeoDataFrame.to_file)
+GPKG_OPTIONS = {"VERSION": GPKG_VERSION}
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -237,7 +244,7 @@ def _read_excel(source: Path, sheet: str | int) -> pd.DataFrame:
         known = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
         if not known:
             raise SpilloverError(f"{source} has no sheet {sheet!r}; its sheets are {format_items(names)}.")
-        return book.parse(sheet)
+        return pd.read_excel(book, sheet_name=sheet)
 
 
 def _read_stata(source: Path, encoding: str | None) -> pd.DataFrame:
@@ -389,7 +396,7 @@ def write_boundaries(
     layer: str | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write boundaries to a GeoPackage, Shapefile or GeoJSON atomically.
+    """Write boundaries to a GeoPackage (version 1.2, see ``GPKG_VERSION``), Shapefile or GeoJSON atomically.
 
     A Shapefile is several files: they are written to a temporary folder and each part is renamed into
     place, after checking that none of them exists (unless ``overwrite``).
@@ -400,8 +407,9 @@ def write_boundaries(
         return _write_shapefile(frame, target, overwrite)
     if fmt == "gpkg" and layer is None:
         layer = target.stem  # not the temporary file's name
+    options = GPKG_OPTIONS if fmt == "gpkg" else {}
     with atomic_path(target, overwrite=overwrite) as tmp:
-        frame.to_file(tmp, driver=_OGR_DRIVERS[fmt], layer=layer, engine="pyogrio")
+        frame.to_file(tmp, driver=_OGR_DRIVERS[fmt], layer=layer, engine="pyogrio", **options)
     return target
 
 

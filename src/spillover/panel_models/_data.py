@@ -115,11 +115,19 @@ class Sample:
         return self.frame[list(names)].to_numpy(dtype=float).reshape(self.nobs, len(names))
 
 
+def _level_codes(index: pd.MultiIndex, level: int) -> tuple[np.ndarray, int]:
+    """Codes 0..G-1 of the values present in one level of a MultiIndex (O(n), no sorting)."""
+    codes = np.asarray(index.codes[level], dtype=np.int64)
+    present = np.bincount(codes, minlength=len(index.levels[level])) > 0
+    remap = np.cumsum(present) - 1
+    return remap[codes], int(present.sum())
+
+
 def subsample(sample: Sample, mask: np.ndarray) -> Sample:
     """The rows of ``sample`` where ``mask`` holds, with fixed-effect and cluster codes rebuilt."""
     frame = sample.frame[mask]
-    unit, n_units = group_codes(frame.index.get_level_values(0).to_numpy())
-    time, n_times = group_codes(frame.index.get_level_values(1).to_numpy())
+    unit, n_units = _level_codes(frame.index, 0)
+    time, n_times = _level_codes(frame.index, 1)
     clusters = []
     for codes, _ in sample.clusters:
         sub, g = group_codes(codes[mask])
@@ -169,8 +177,8 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
         raise ModelError(f"no complete rows are left for the variables {format_items(variables)}.")
     for col in extra:
         frame[col] = data.loc[complete.to_numpy(), col]
-    unit, n_units = group_codes(frame.index.get_level_values(0).to_numpy())
-    time, n_times = group_codes(frame.index.get_level_values(1).to_numpy())
+    unit, n_units = _level_codes(frame.index, 0)
+    time, n_times = _level_codes(frame.index, 1)
     clusters = _cluster_codes(cluster, frame, unit, n_units, time, n_times)
     return Sample(frame, unit, time, n_units, n_times, effects, cluster, clusters, dropped)
 

@@ -169,3 +169,25 @@ class PanelResults:
     def table_dependent(self) -> str:
         """Protocol of :mod:`spillover.tables`: the dependent variable."""
         return self.y_name
+
+    # ------------------------------------------------------------------ maketables plug-in (optional)
+    # maketables' ETable reads these attributes without spillover importing maketables
+    # (https://github.com/py-econometrics/maketables/blob/main/PLUGIN_EXTRACTOR_FORMAT.md).
+    @property
+    def __maketables_coef_table__(self) -> pd.DataFrame:
+        ci = self.conf_int()
+        return pd.DataFrame({"b": self.params, "se": self.std_errors, "t": self.tstats, "p": self.pvalues,
+                             "ci95l": ci["lower"], "ci95u": ci["upper"]})
+
+    def __maketables_stat__(self, key: str) -> Any:
+        stats_ = {"N": self.nobs, "r2": self.r2, "r2_within": self.r2_within, "se_type": self.cluster_label,
+                  "nclusters": self.n_clusters}
+        return stats_.get(key)
+
+    @property
+    def __maketables_depvar__(self) -> str:
+        return self.y_name
+
+    @property
+    def __maketables_fixef_string__(self) -> str | None:
+        return {"twoway": "region+period", "unit": "region", "time": "period"}.get(self.effects)

@@ -14,6 +14,7 @@ cluster variable (they cannot absorb any within-cluster variation of the scores)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -51,12 +52,12 @@ class Absorber:
     tol: float = 1e-12
     maxiter: int = 10_000
 
-    @property
+    @cached_property
     def sizes(self) -> tuple[int, ...]:
         """Number of levels of each set of effects."""
         return tuple(int(c.max()) + 1 if len(c) else 0 for c in self.codes)
 
-    @property
+    @cached_property
     def balanced(self) -> bool:
         """Whether two sets of effects cross completely (each pair observed exactly once)."""
         if len(self.codes) != 2:
@@ -65,7 +66,7 @@ class Absorber:
         n1, n2 = self.sizes
         if len(a) != n1 * n2:
             return False
-        return len(np.unique(a * n2 + b)) == len(a)
+        return bool((np.bincount(a * n2 + b, minlength=n1 * n2) == 1).all())
 
     def degrees_of_freedom(self, nested: tuple[bool, ...] | None = None) -> int:
         """Absorbed degrees of freedom counted in K (fixest's and reghdfe's convention).

@@ -165,26 +165,34 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
     """Fixed-effects regression of ``y`` on ``x`` on a prepared sample (``engine="numpy"``: the plain
     within regression of :func:`within_fit`, used for many small fits such as subsamples)."""
     x = list(x)
-    yt, xt, names = design(sample, y, x)
-    check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
-    k = xt.shape[1] + sample.absorbed_df()
+    names = x + (["const"] if sample.effects == "none" else [])
+    k = len(names) + sample.absorbed_df()
     if sample.nobs <= k:
         raise ModelError(f"{sample.nobs} observations are too few for {len(names)} coefficients and "
                          f"{sample.absorbed_df()} absorbed fixed effects.")
     if engine == "pyfixest":
-        params, cov, r2w, r2 = _pyfixest(sample, y, x)
+        params, cov, r2w, r2, rss, collinear = _pyfixest(sample, y, x)
+        if collinear:  # pyfixest dropped them: say why, in our words
+            yt, xt, names = design(sample, y, x)
+            check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
+            raise ModelError(f"regressor(s) {format_items(collinear)} are collinear with the others after "
+                             "absorbing the fixed effects; drop them.")
     else:
+        yt, xt, names = design(sample, y, x)
+        check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
         fit = fit_arrays(sample, yt, xt, sample.column(y))
         params = pd.Series(fit.beta, index=names, name="params")
         cov, r2w, r2 = pd.DataFrame(fit.cov, index=names, columns=names), fit.r2_within, fit.r2
+        rss = float(fit.resid @ fit.resid)
     g = min(gs for _, gs in sample.clusters) if sample.clusters else None
-    rss = float(((yt - xt @ params.to_numpy()) ** 2).sum())
     return PanelResults(params, cov, sample.nobs, (g - 1) if g else sample.nobs - k, r2w, r2, y, sample.effects,
                         sample.cluster, g, sample.n_units, sample.n_times, sample.dropped, rss=rss)
 
 
-def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataFrame, float, float]:
-    """Estimate with pyfixest on safe column names; coefficients in the order of ``x``."""
+def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataFrame, float, float, float,
+                                                              list[str]]:
+    """Estimate with pyfixest on safe column names; coefficients in the order of ``x``, the residual sum of
+    squares, and the regressors pyfixest dropped as collinear."""
     import pyfixest as pf
 
     safe = {name: f"v{i}" for i, name in enumerate([y, *x])}
@@ -193,18 +201,20 @@ def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataF
     fe = {"twoway": " | fe_unit + fe_time", "unit": " | fe_unit", "time": " | fe_time", "none": ""}
     fml = f"{safe[y]} ~ {' + '.join(safe[c] for c in x)}{fe[sample.effects]}"
     vcov = _pyfixest_vcov(sample, data)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # pyfixest's collinearity notes and pandas deprecations inside it
         warnings.simplefilter("ignore")
-        fit = pf.feols(fml, data=data, vcov=vcov, fixef_rm="none")
+        fit = pf.feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=False)
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
+    collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
     coef = fit.coef()
-    order = [safe[c] for c in x] + (["Intercept"] if sample.effects == "none" else [])
+    order = [safe[c] for c in x if c not in collinear] + (["Intercept"] if sample.effects == "none" else [])
     pos = [list(coef.index).index(o) for o in order]
     names = [back[o] for o in order]
     params = pd.Series(coef.to_numpy()[pos], index=names, name="params")
     cov = pd.DataFrame(np.asarray(fit._vcov)[np.ix_(pos, pos)], index=names, columns=names)
     r2w = float(fit._r2_within) if sample.effects != "none" else float(fit._r2)
-    return params, cov, r2w, float(fit._r2)
+    rss = float(np.sum(np.asarray(fit._u_hat) ** 2))
+    return params, cov, r2w, float(fit._r2), rss, collinear
 
 
 def _pyfixest_vcov(sample: Sample, data: pd.DataFrame) -> str | dict[str, str]:

@@ -129,6 +129,14 @@ def _replicate_scores(
     return out
 
 
+AUTO_WORK = 20_000  # units x replicates from which backend="auto" uses a process pool (more than one core)
+
+
+def _resolve(backend: str, work: int, n_jobs: int | None) -> str:
+    """``"auto"``: processes for heavy bootstraps, serial for light ones (a pool costs more than it saves)."""
+    return E.resolve_backend(backend, E.AUTO_PROCESSES if work >= AUTO_WORK else 0, n_jobs)
+
+
 def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: bool,
                     desc: str) -> list[np.ndarray]:
     if backend == "serial":
@@ -158,7 +166,7 @@ def bootstrap_dea(
     bandwidth: float | None = None,
     names: Sequence[Any] | None = None,
     progress: bool = True,
-    backend: E.Backend = "serial",
+    backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> BootstrapResult:
     """Simar and Wilson (1998) smoothed bootstrap of DEA efficiency scores.
@@ -178,7 +186,8 @@ def bootstrap_dea(
     progress
         Show a progress bar (rich); ``False`` for none.
     backend, n_jobs
-        Replicates are solved in parallel batches on ``"processes"`` or ``"dask"``.
+        Replicates are solved in parallel batches on ``"processes"`` or ``"dask"``; ``"auto"`` (default)
+        uses processes from 20,000 unit-replicates (units x n_boot) when more than one core is available.
 
     Examples
     --------
@@ -192,6 +201,7 @@ def bootstrap_dea(
     """
     check_option("rts", rts, RTS)
     check_option("orientation", orientation, Orientation)
+    check_option("backend", backend, E.Backend)
     if n_boot < 2 or not 0 < alpha < 1:
         raise DEAError(f"need n_boot >= 2 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}.")
     base = dea(inputs, outputs, rts=rts, orientation=orientation, slacks="none", names=names, scale=False)
@@ -201,6 +211,7 @@ def bootstrap_dea(
     delta = 1.0 / base.efficiency.to_numpy()
     h = silverman_reflected_bandwidth(delta) if bandwidth is None else float(bandwidth)
     rng = np.random.default_rng(seed)
+    backend = _resolve(backend, x.shape[1] * n_boot, n_jobs)
     refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(n_boot)]
     size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
     batches = [(x, y, refs[i:i + size], rts, orientation) for i in range(0, n_boot, size)]
@@ -222,7 +233,7 @@ def bootstrap_dea(
 # ------------------------------------------------------------------------------------------- Malmquist
 @dataclass(frozen=True)
 class MalmquistBootstrapResult:
-    """Simar-Wilson (1999) bootstrap of effch, techch and tfpch per (unit, later period).
+    """Simar-Wilson (1999) bootstrap of effch, techch, tfpch, pech and sech per (unit, later period).
 
     ``table`` has, for each index, the estimate, the bias-corrected value, lower/upper bounds and
     ``significant`` (the interval excludes 1).
@@ -234,7 +245,7 @@ class MalmquistBootstrapResult:
     n_boot: int
 
     def index(self, name: str) -> pd.DataFrame:
-        """The columns of one index ("tfpch", "effch" or "techch")."""
+        """The columns of one index ("tfpch", "effch", "techch", "pech" or "sech")."""
         return self.table[name]
 
 
@@ -252,20 +263,28 @@ def _pair_draw(d: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:
 def _pair_task(
     x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, refs: list[tuple], orientation: str,
 ) -> np.ndarray:
-    """effch, techch, tfpch of the original data against pseudo frontiers (B x 3 x n)."""
-    out = np.empty((len(refs), 3, x0.shape[1]))
-    for b, (xa, ya, xb, yb) in enumerate(refs):
-        fa, fb = E.frontier_set(xa, ya, "crs"), E.frontier_set(xb, yb, "crs")
-
-        def te(xr, yr, f, xe, ye):
-            s = E.radial_scores(xr[:, f], yr[:, f], xe, ye, "crs", orientation)["score"]
-            return s if orientation == "input" else 1.0 / s
-
-        aa, ab = te(xa, ya, fa, x0, y0), te(xa, ya, fa, x1, y1)
-        ba, bb = te(xb, yb, fb, x0, y0), te(xb, yb, fb, x1, y1)
+    """effch, techch, tfpch (CRS pseudo frontiers) and pech, sech (VRS pseudo frontiers) of the original
+    data (B x 5 x n)."""
+    out = np.empty((len(refs), 5, x0.shape[1]))
+    for b, (xa, ya, xb, yb, va, wa, vb, wb) in enumerate(refs):
+        aa, ab = _te_against(xa, ya, "crs", orientation, (x0, y0), (x1, y1))
+        ba, bb = _te_against(xb, yb, "crs", orientation, (x0, y0), (x1, y1))
+        (vaa,) = _te_against(va, wa, "vrs", orientation, (x0, y0))
+        (vbb,) = _te_against(vb, wb, "vrs", orientation, (x1, y1))
         effch = bb / aa
         techch = np.sqrt((ab / bb) * (aa / ba))
-        out[b] = np.vstack([effch, techch, effch * techch])
+        pech = vbb / vaa
+        out[b] = np.vstack([effch, techch, effch * techch, pech, effch / pech])
+    return out
+
+
+def _te_against(xr: np.ndarray, yr: np.ndarray, rts: str, orientation: str, *evals: tuple) -> list:
+    """te (<= 1 in sample) of each (x, y) in ``evals`` against the technology of ``(xr, yr)``."""
+    f = E.frontier_set(xr, yr, rts)
+    out = []
+    for xe, ye in evals:
+        s = E.radial_scores(xr[:, f], yr[:, f], xe, ye, rts, orientation)["score"]
+        out.append(s if orientation == "input" else 1.0 / s)
     return out
 
 
@@ -281,13 +300,14 @@ def bootstrap_malmquist(
     alpha: float = 0.05,
     seed: int | None = None,
     progress: bool = True,
-    backend: E.Backend = "serial",
+    backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> MalmquistBootstrapResult:
     """Simar and Wilson (1999) bootstrap of the Malmquist index (adjacent frontiers, CRS distances).
 
-    effch, techch and tfpch get bias-corrected estimates and (1 - alpha) intervals; pech and sech are not
-    bootstrapped (they need VRS pseudo frontiers, which this procedure does not generate).
+    effch, techch and tfpch (from CRS pseudo frontiers) and pech and sech (from VRS pseudo frontiers generated
+    the same way from the VRS distances, with an independent stream of the same seed) get bias-corrected
+    estimates and (1 - alpha) intervals.
 
     Examples
     --------
@@ -302,6 +322,7 @@ def bootstrap_malmquist(
     ['estimate', 'bias_corrected', 'lower', 'upper', 'significant']
     """
     check_option("orientation", orientation, Orientation)
+    check_option("backend", backend, E.Backend)
     point = malmquist(data, id=id, time=time, inputs=inputs, outputs=outputs, orientation=orientation)
     frame, id_, time_ = _long_frame(data, id, time)
     units, periods, X, Y = _cube(frame, id_, time_, list(inputs), list(outputs))
@@ -310,7 +331,11 @@ def bootstrap_malmquist(
     Xn, Yn = X / sx[None, :, None], Y / sy[None, :, None]
     d = point.distances["crs"].unstack(time_).reindex(index=units, columns=periods).to_numpy()
     delta = 1.0 / d  # Shephard distances, units x periods
+    dv = point.distances["vrs"].unstack(time_).reindex(index=units, columns=periods).to_numpy()
+    delta_v = 1.0 / dv  # VRS, for pech and sech
     rng = np.random.default_rng(seed)
+    rng_v = np.random.default_rng(None if seed is None else [seed, 1])  # VRS draws: CRS stream unchanged
+    backend = _resolve(backend, len(units) * n_boot, n_jobs)
     tables, bws = [], {}
     for k in range(T - 1):
         pair = delta[:, [k, k + 1]]
@@ -321,7 +346,11 @@ def bootstrap_malmquist(
             star = _pair_draw(pair, h, rng)
             xa, ya = _pseudo(Xn[k], Yn[k], pair[:, 0], star[:, 0], orientation)
             xb, yb = _pseudo(Xn[k + 1], Yn[k + 1], pair[:, 1], star[:, 1], orientation)
-            refs.append((xa, ya, xb, yb))
+            vpair = delta_v[:, [k, k + 1]]
+            vstar = _pair_draw(vpair, h, rng_v)
+            va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
+            vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
+            refs.append((xa, ya, xb, yb, va, wa, vb, wb))
         size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
         batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
                    for i in range(0, n_boot, size)]
@@ -336,7 +365,7 @@ def _pair_table(point: Any, stars: np.ndarray, units: pd.Index, period: Any, alp
                 time_: str) -> pd.DataFrame:
     est = point.indices.xs(period, level=time_).reindex(units)
     cols = {}
-    for j, name in enumerate(["effch", "techch", "tfpch"]):
+    for j, name in enumerate(["effch", "techch", "tfpch", "pech", "sech"]):
         m = est[name].to_numpy()
         s = _summaries(m, stars[:, j, :], alpha)
         cols[name] = pd.DataFrame({"estimate": m, "bias_corrected": s["bc"], "lower": s["lo"],

@@ -167,6 +167,7 @@ def dea(
     method: Method = "fast",
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
+    super: bool = False,
 ) -> DEAResult:
     """Data envelopment analysis, with DEAP 2.1's conventions.
 
@@ -199,6 +200,10 @@ def dea(
         ``"serial"``, ``"processes"`` (a process pool of ``n_jobs`` workers, default all cores) or ``"dask"``
         (the active ``dask.distributed`` Client, or dask's default scheduler; needs ``spillover[dask]``).
         Every backend gives the same results.
+    super
+        Andersen-Petersen (1993) super-efficiency (``superefficiency.py``): efficient units are re-scored
+        against the other units (te >= 1; NaN with a warning where the LP is infeasible, as under VRS);
+        inefficient units keep their score.  Slacks, peers and scale columns stay those of the ordinary model.
 
     Returns
     -------
@@ -232,9 +237,36 @@ def dea(
     else:
         Xr, Yr = paired_frames(reference[0], reference[1], where=" of the reference set")
         _check_reference(X, Y, Xr, Yr)
-    return _dea_frames(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks,
-                       scale=(rts == "vrs") if scale is None else scale, method=method,
-                       backend=backend, n_jobs=n_jobs, same=reference is None)
+    if super and reference is not None:
+        raise DEAError("super-efficiency scores units against the other units of the same data; it cannot be "
+                       "combined with a separate reference technology.")
+    res = _dea_frames(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks,
+                      scale=(rts == "vrs") if scale is None else scale, method=method,
+                      backend=backend, n_jobs=n_jobs, same=reference is None)
+    return _super(res) if super else res
+
+
+def _super(res: DEAResult) -> DEAResult:
+    """Replace the scores of the efficient units by their Andersen-Petersen super-efficiency."""
+    from dataclasses import replace
+
+    from spillover.productivity.superefficiency import super_radial
+
+    te = res.efficiency.to_numpy()
+    units = np.flatnonzero(te >= 1.0 - 1e-9)
+    X, Y = res.inputs.to_numpy().T, res.outputs.to_numpy().T
+    sx, sy = normaliser(X), normaliser(Y)
+    status, score = super_radial(X / sx[:, None], Y / sy[:, None], units, rts=res.rts,
+                                 orientation=res.orientation)
+    eff, stat = te.copy(), res.status.copy()
+    eff[units] = score
+    stat.iloc[units] = [_STATUS[int(s)] for s in status]
+    bad = res.names[units[status != 0]]
+    if len(bad):
+        warnings.warn(f"{len(bad)} super-efficiency LP(s) are infeasible (unit(s) {format_items(bad)}): no "
+                      "combination of the other units reaches them; their scores are NaN, not 0 and not a "
+                      "made-up large number.", InfeasibleWarning, stacklevel=3)
+    return replace(res, efficiency=pd.Series(eff, index=res.names, name="te"), status=stat)
 
 
 def _check_reference(X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame) -> None:

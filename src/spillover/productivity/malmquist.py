@@ -134,7 +134,7 @@ def malmquist(
     outputs: Sequence[str],
     orientation: Orientation = "input",
     frontier: Frontier = "adjacent",
-    backend: E.Backend = "serial",
+    backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> MalmquistResult:
     """Malmquist TFP index and its decomposition, as DEAP 2.1 computes it (plus other frontiers).
@@ -153,7 +153,8 @@ def malmquist(
     frontier
         ``"adjacent"`` (DEAP), ``"sequential"`` or ``"global"``.
     backend, n_jobs
-        As in :func:`spillover.productivity.dea`; frontiers are solved in parallel.
+        As in :func:`spillover.productivity.dea`; frontiers are solved in parallel.  ``"auto"`` (default):
+        a process pool from 10,000 units when more than one core is available, serial below.
 
     Returns
     -------
@@ -276,6 +277,7 @@ def _distances(
     if frontier == "global":
         calls.append((np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None,
                       orientation))
+    backend = E.resolve_backend(backend, X.shape[2], n_jobs)  # "auto": a process pool for large panels
     results = E._map(_period_task, calls, backend, E._n_jobs(n_jobs))
     return _assemble(results, units, periods, id, time, orientation, frontier)
 

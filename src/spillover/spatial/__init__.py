@@ -10,17 +10,20 @@
 
 from spillover.spatial._spreg import from_spreg
 from spillover.spatial.impacts import effects_matrix, impacts
-from spillover.spatial.lmtests import LMTests, hausman, lm_tests, lr_fixed_effects
+from spillover.spatial.lmtests import LMTests, LRFixedEffects, hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
 from spillover.spatial.results import SpatialPanelResults
+from spillover.spatial.specification import SpecificationResult, specification
 from spillover.spatial.testresult import TestResult
 from spillover.spatial.wald import lr_test, wald_test
 
 __all__ = [
     "LMTests",
+    "LRFixedEffects",
     "SpatialCrossSectionModel",
     "SpatialPanelModel",
     "SpatialPanelResults",
+    "SpecificationResult",
     "TestResult",
     "effects_matrix",
     "from_spreg",
@@ -29,5 +32,6 @@ __all__ = [
     "lm_tests",
     "lr_fixed_effects",
     "lr_test",
+    "specification",
     "wald_test",
 ]

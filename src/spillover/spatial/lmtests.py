@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -46,13 +46,14 @@ from spillover.spatial._random_effects import fit_random_effects, inverse_inform
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
 from spillover.spatial.model import FixedEffects, _check_dependent, _check_observations, _regressor_names
-from spillover.spatial.testresult import TestResult
+from spillover.spatial.testresult import TestResult, results_frame
 
 __all__ = [
     "FixedEffects",
     "HausmanKind",
     "HausmanVariance",
     "LMTests",
+    "LRFixedEffects",
     "TestResult",
     "hausman",
     "lm_tests",
@@ -86,24 +87,62 @@ class LMTests:
     n_regions: int
     n_periods: int
     sigma2: float
+    lm_sarma: TestResult | None = None
+    """Joint test of rho = lambda = 0 (2 df): LM lag + robust LM error (Anselin et al. 1996, eq. 14)."""
 
     @property
-    def tests(self) -> tuple[TestResult, TestResult, TestResult, TestResult]:
-        """The four tests in the conventional order."""
-        return (self.lm_lag, self.lm_error, self.robust_lm_lag, self.robust_lm_error)
+    def tests(self) -> tuple[TestResult, ...]:
+        """The four tests in the conventional order, then the SARMA test."""
+        four = (self.lm_lag, self.lm_error, self.robust_lm_lag, self.robust_lm_error)
+        return four if self.lm_sarma is None else (*four, self.lm_sarma)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: statistic, df, pvalue, null."""
-        rows = {t.name: {"statistic": t.statistic, "df": t.df, "pvalue": t.pvalue, "null": t.null}
-                for t in self.tests}
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "test"
-        return frame
+        return results_frame(self.tests)
 
     def __str__(self) -> str:
         head = (f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
                 f"N = {self.n_regions}, T = {self.n_periods}")
         lines = [head] + [f"  {t.name:<16} {t.statistic:>12.4f}   p = {t.pvalue:.4g}" for t in self.tests]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LRFixedEffects:
+    """LR tests of the spatial (unit) and the time-period fixed effects; returned by :func:`lr_fixed_effects`.
+
+    Unpacks as before, ``unit, time = lr_fixed_effects(...)``; prints as a small table.
+    """
+
+    unit: TestResult
+    time: TestResult
+    n_regions: int
+    n_periods: int
+    df_convention: str
+
+    @property
+    def tests(self) -> tuple[TestResult, TestResult]:
+        """The test of the spatial fixed effects, then that of the time-period fixed effects."""
+        return (self.unit, self.time)
+
+    def __iter__(self) -> Iterator[TestResult]:
+        return iter(self.tests)
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, i: int) -> TestResult:
+        return self.tests[i]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per test: statistic, df, pvalue, null."""
+        return results_frame(self.tests)
+
+    def __str__(self) -> str:
+        head = (f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
+                f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}")
+        lines = [head] + [f"  {t.name:<26} {t.statistic:>12.4f}   df = {t.df:<4d} p = {t.pvalue:.4g}"
+                          for t in self.tests]
         return "\n".join(lines)
 
 
@@ -256,8 +295,9 @@ def lm_tests(
     * LM error = ``(e'(I_T kron W) e / sigma2)^2 / (T T_W)``
     * robust LM lag = ``(e'Wy / sigma2 - e'We / sigma2)^2 / (J - T T_W)``
     * robust LM error = ``(e'We / sigma2 - (T T_W / J) e'Wy / sigma2)^2 / (T T_W (1 - T T_W / J))``
+    * LM SARMA = LM lag + robust LM error (joint, two degrees of freedom; Anselin et al. 1996)
 
-    Each is chi-squared with one degree of freedom under its null.  The fixed effects are treated as
+    Each of the first four is chi-squared with one degree of freedom under its null.  The fixed effects are treated as
     dummy regressors (the statistics equal those of the LSDV regression): ``Xb`` includes the estimated
     effects and ``M`` removes them, i.e. ``WXb`` is lagged first and then demeaned.
 
@@ -305,8 +345,11 @@ def lm_tests(
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
     values = _lm_statistics(y_raw, y_t, x_t, wmat, panel.n_regions, panel.n_periods, fixed_effects)
     tests = {key: TestResult.from_chi2(label, values[key], 1, null) for key, (label, null) in _LM_NAMES.items()}
+    # LM_SARMA = LM lag + robust LM error (= LM error + robust LM lag), chi2(2) (Anselin et al. 1996)
+    sarma = TestResult.from_chi2("LM SARMA", values["lm_lag"] + values["robust_lm_error"], 2,
+                                 "no spatial lag and no spatial error (rho = lambda = 0)")
     return LMTests(**tests, fixed_effects=fixed_effects, n_regions=panel.n_regions,
-                   n_periods=panel.n_periods, sigma2=values["sigma2"])
+                   n_periods=panel.n_periods, sigma2=values["sigma2"], lm_sarma=sarma)
 
 
 # ---------------------------------------------------------------------- LR tests of fixed effects
@@ -330,7 +373,7 @@ def lr_fixed_effects(
     *,
     model: LRModel = "ols",
     df: DfConvention = "elhorst",
-) -> tuple[TestResult, TestResult]:
+) -> LRFixedEffects:
     """LR tests of the joint significance of the spatial (unit) and of the time-period fixed effects.
 
     Following Elhorst (2014, section 3.6.2), the non-spatial model with two-way fixed effects is compared
@@ -354,8 +397,10 @@ def lr_fixed_effects(
 
     Returns
     -------
-    (TestResult, TestResult)
-        The test of the spatial fixed effects, then the test of the time-period fixed effects.
+    LRFixedEffects
+        ``.unit`` (the test of the spatial fixed effects) and ``.time`` (of the time-period fixed effects),
+        each a :class:`TestResult`; it unpacks as ``unit, time = lr_fixed_effects(...)`` and prints as a
+        table.
 
     Examples
     --------
@@ -370,6 +415,10 @@ def lr_fixed_effects(
     >>> unit, time = lr_fixed_effects(SpatialPanel(df, geo, id="r", time="t"), "y", ["x"])
     >>> (unit.df, time.df, unit.reject(0.01))
     (4, 6, True)
+    >>> print(lr_fixed_effects(SpatialPanel(df, geo, id="r", time="t"), "y", ["x"]))  # doctest: +ELLIPSIS
+    LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; N = 4, T = 6, ...
+      LR spatial fixed effects ...
+      LR time fixed effects ...
     """
     _require_panel(panel)
     check_option(model, LRModel, "model", error=ModelError)
@@ -388,7 +437,7 @@ def lr_fixed_effects(
         "LR time fixed effects", -2.0 * (ll_unit - ll_two), t - shift,
         "the time-period fixed effects are jointly zero, given spatial effects",
     )
-    return unit_test, time_test
+    return LRFixedEffects(unit_test, time_test, n, t, df)
 
 
 # ---------------------------------------------------------------------- Hausman

@@ -169,6 +169,35 @@ class SpatialPanelResults:
 
         return spillovers(self, x, draws=draws, level=level, seed=seed)
 
+    def residual_moran(self) -> pd.DataFrame:
+        """Moran's I of the model's residuals in every period, with its normal-approximation z and p.
+
+        The residuals are the model's innovations on the transformed data (after the fixed-effects
+        transformation; for error models and the SAC the spatially filtered ones), so that remaining spatial
+        dependence shows as a significant I.  Moments are esda's for a variable with W as given (not
+        the Cliff-Ord moments of OLS residuals, which do not apply to ML residuals of a spatial model).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by period: ``I``, ``E[I]``, ``z_norm``, ``p_norm`` (two-sided).
+        """
+        import warnings
+
+        from esda import Moran
+        from libpysal.weights import W
+
+        core = self._core
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w = W.from_sparse(core.op.w.tocsr())
+        resid = np.asarray(core.resid).reshape(self.n_periods, self.n_regions)
+        rows = []
+        for e in resid:
+            m = Moran(e, w, transformation="O", permutations=0)
+            rows.append((m.I, m.EI, m.z_norm, 2 * stats.norm.sf(abs(m.z_norm))))
+        return pd.DataFrame(rows, index=core.periods, columns=["I", "E[I]", "z_norm", "p_norm"])
+
     def wald_test(self, restriction: str) -> TestResult:
         """Wald test of an SDM against ``"sar"`` (theta = 0) or ``"sem"`` (theta + rho beta = 0)."""
         from spillover.spatial.wald import wald_test

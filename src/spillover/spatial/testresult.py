@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from scipy import stats
 
-__all__ = ["TestResult"]
+__all__ = ["TestResult", "results_frame"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,11 @@ class TestResult:
     def __str__(self) -> str:
         text = f"{self.name} = {self.statistic:.4f}, df = {self.df}, p = {self.pvalue:.4f} (H0: {self.null})"
         return text + (f"\n  note: {self.note}" if self.note else "")
+
+
+def results_frame(tests: Iterable[TestResult]) -> pd.DataFrame:
+    """One row per test (indexed by its name): statistic, df, pvalue, null."""
+    rows = {t.name: {"statistic": t.statistic, "df": t.df, "pvalue": t.pvalue, "null": t.null} for t in tests}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "test"
+    return frame

@@ -1,0 +1,333 @@
+"""Slacks-based measure of efficiency (Tone 2001), with undesirable outputs (Tone 2004) and super-efficiency
+(Tone 2002).
+
+For unit o with inputs x_o (m), desirable outputs g_o (s1) and undesirable outputs b_o (s2), the
+non-oriented SBM is the fractional programme::
+
+    rho* = min  [1 - (1/m) sum_i s-_i / x_io] / [1 + 1/(s1 + s2) (sum_r sg_r / g_ro + sum_k sb_k / b_ko)]
+    s.t.  x_o = X lam + s-,   g_o = G lam - sg,   b_o = B lam + sb,   lam, s-, sg, sb >= 0
+
+plus sum(lam) = 1 (VRS), <= 1 (NIRS) or >= 1 (NDRS).  It is solved as one LP by the Charnes-Cooper
+transformation (t = 1 / denominator, Lambda = t lam, S = t s): ``min t - (1/m) sum S-_i / x_io`` subject to
+``t + 1/(s1+s2) (sum Sg_r / g_ro + sum Sb_k / b_ko) = 1``, ``X Lambda + S- = t x_o``, ``G Lambda - Sg = t
+g_o``, ``B Lambda + Sb = t b_o`` (and ``sum(Lambda) = t`` etc.).  Input orientation drops the denominator
+(t = 1), output orientation the numerator (the score is ``1 / (1 + mean output shortfall)``).  Terms of
+variables that are zero for the unit are deleted (Tone 2001): their weights are 0, the averages keep m and
+s1 + s2 as denominators.
+
+Super-efficiency (Tone 2002), for SBM-efficient units only (the others keep rho*): with unit o removed from
+the reference set, ``delta* = min [1 + (1/m) sum phi_i] / [1 - 1/(s1+s2) (sum psi_r + sum psi_k)]`` over
+``xbar = x_o (1 + phi) >= X lam``, ``gbar = g_o (1 - psi) <= G lam``, ``bbar = b_o (1 + psi_b) >= B lam``,
+``phi, psi >= 0``, ``psi_r <= 1``; input orientation fixes psi = 0, output orientation phi = 0.  delta* >= 1;
+an infeasible LP (possible under VRS or in output orientation) is NaN with a warning naming the units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from spillover.productivity import _common as C
+from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, ReusableLP
+from spillover.productivity._validate import check_option, normaliser
+from spillover.productivity.dea import RTS
+
+__all__ = ["sbm", "SBMResult", "SBMOrientation"]
+
+SBMOrientation = Literal["non", "input", "output"]
+
+
+@dataclass(frozen=True)
+class SBMResult:
+    """Result of :func:`sbm` (read-only).
+
+    Attributes
+    ----------
+    efficiency
+        rho* (<= 1), or, with ``super=True``, Tone's super-efficiency delta* (>= 1) for the SBM-efficient
+        units; NaN where the LP had no optimal solution.
+    input_targets, output_targets
+        The projected point (for super-efficient units: the point outside the frontier, x >= x_o).
+    peer_table
+        Long ``unit, peer, weight`` frame of the non-zero lambdas.
+    super_units
+        Which units were scored by the super-efficiency LP.
+    """
+
+    efficiency: pd.Series
+    inputs: pd.DataFrame
+    outputs: pd.DataFrame
+    undesirable: tuple
+    input_targets: pd.DataFrame
+    output_targets: pd.DataFrame
+    peer_table: pd.DataFrame
+    status: pd.Series
+    super_units: pd.Series
+    rts: str
+    orientation: str
+    super: bool
+
+    @property
+    def names(self) -> pd.Index:
+        return self.efficiency.index
+
+    @property
+    def n_infeasible(self) -> int:
+        """Units whose LP had no optimal solution (their scores are NaN)."""
+        return int((self.status != "optimal").sum())
+
+    @property
+    def input_slacks(self) -> pd.DataFrame:
+        """Input excess x_o - target (negative for super-efficient units: room to spare)."""
+        return self.inputs - self.input_targets
+
+    @property
+    def output_slacks(self) -> pd.DataFrame:
+        """Shortfall of desirable outputs (target - y_o) and excess of undesirable ones (b_o - target)."""
+        sign = np.where(self.outputs.columns.isin(list(self.undesirable)), -1.0, 1.0)
+        return (self.output_targets - self.outputs) * sign
+
+    @property
+    def lambdas(self) -> pd.DataFrame:
+        """Dense lambda matrix (units x reference units)."""
+        out = pd.DataFrame(0.0, index=self.names, columns=self.names)
+        for u, p, w in self.peer_table.itertuples(index=False):
+            out.loc[u, p] = w
+        return out
+
+    @property
+    def peers(self) -> pd.Series:
+        g = self.peer_table.groupby("unit", sort=False)["peer"].agg(tuple)
+        return g.reindex(self.names).apply(lambda v: v if isinstance(v, tuple) else ()).rename("peers")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per unit: score, slacks, targets, peers, whether it was super-scored, LP status."""
+        frame = pd.concat([
+            self.efficiency.rename("sbm").to_frame(),
+            self.input_slacks.add_prefix("slack_"), self.output_slacks.add_prefix("slack_"),
+            self.input_targets.add_prefix("target_"), self.output_targets.add_prefix("target_"),
+        ], axis=1)
+        frame["peers"] = self.peers.apply(lambda t: " ".join(str(p) for p in t))
+        frame["super"] = self.super_units
+        frame["status"] = self.status
+        return frame
+
+    def summary(self) -> pd.Series:
+        """Units, mean/min/max score, efficient units, NaN scores (and the options used)."""
+        out = C.describe(self.efficiency)
+        return pd.concat([out, pd.Series({"rts": self.rts, "orientation": self.orientation,
+                                          "super": self.super, "undesirable": len(self.undesirable)})])
+
+    def __repr__(self) -> str:
+        return (f"SBMResult(rts={self.rts!r}, orientation={self.orientation!r}, super={self.super}, "
+                f"units={len(self.names)}, mean={self.efficiency.mean():.4f}, "
+                f"infeasible={self.n_infeasible})")
+
+
+def sbm(
+    inputs: Any,
+    outputs: Any,
+    *,
+    rts: RTS,
+    orientation: SBMOrientation = "non",
+    undesirable: Sequence[Any] | None = None,
+    super: bool = False,
+    names: Sequence[Any] | None = None,
+) -> SBMResult:
+    """Slacks-based measure (Tone 2001), optionally with undesirable outputs and super-efficiency.
+
+    Parameters
+    ----------
+    inputs, outputs
+        Tables (units x variables) as in :func:`spillover.productivity.dea`.
+    rts
+        ``"crs"``, ``"vrs"``, ``"nirs"`` or ``"ndrs"``.
+    orientation
+        ``"non"`` (Tone's non-oriented SBM), ``"input"`` or ``"output"``.
+    undesirable
+        Output columns (labels, or positions for arrays) that are undesirable (emissions, waste water): they
+        should be small, and their excess counts in the denominator as in Tone (2004).
+    super
+        Super-efficiency (Tone 2002) for the SBM-efficient units.
+    names
+        Unit names (default: the index of ``inputs`` or 1..n).
+
+    Returns
+    -------
+    SBMResult
+
+    Examples
+    --------
+    One input, one output, CRS: the SBM equals the radial score when there are no slacks.
+
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"x": [2.0, 4.0, 4.0]}, index=["a", "b", "c"])
+    >>> y = pd.DataFrame({"y": [2.0, 2.0, 4.0]}, index=["a", "b", "c"])
+    >>> sbm(x, y, rts="crs").efficiency.round(4).tolist()
+    [1.0, 0.5, 1.0]
+    """
+    check_option("rts", rts, RTS)
+    check_option("orientation", orientation, SBMOrientation)
+    X, Y = C.frames(inputs, outputs, names)
+    G, B = C.split_outputs(Y, undesirable)
+    x, g, b = (f.to_numpy().T for f in (X, G, B))
+    sx, sg, sb = normaliser(x), normaliser(g), (normaliser(b) if b.shape[0] else np.zeros(0))
+    xn, gn, bn = x / sx[:, None], g / sg[:, None], (b / sb[:, None] if b.shape[0] else b)
+    res = sbm_arrays(xn, gn, bn, xn, gn, bn, rts=rts, orientation=orientation)
+    is_super = np.zeros(X.shape[0], bool)
+    if super:
+        is_super = (res["status"] == OPTIMAL) & (res["score"] >= 1.0 - C.EFFICIENT_TOL)
+        sup = super_sbm_arrays(xn, gn, bn, np.flatnonzero(is_super), rts=rts, orientation=orientation)
+        for key in ("status", "score", "x_t", "g_t", "b_t", "lam"):
+            res[key][is_super] = sup[key]
+    return _result(X, Y, G, B, res, (sx, sg, sb), is_super, rts, orientation, super)
+
+
+def _result(X: pd.DataFrame, Y: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame, res: dict,
+            scales: tuple, is_super: np.ndarray, rts: str, orientation: str, super: bool) -> SBMResult:
+    sx, sg, sb = scales
+    status = pd.Series([STATUS_NAMES[int(s)] for s in res["status"]], index=X.index, name="status")
+    cases = [f"unit {C.py(u)!r} ({s})" for u, s in zip(X.index, status) if s != "optimal"]
+    C.warn_nan("super-efficiency SBM" if super else "SBM", cases, stacklevel=4)
+    targets_out = pd.concat([
+        pd.DataFrame(res["g_t"] * sg, index=X.index, columns=G.columns),
+        pd.DataFrame(res["b_t"] * sb, index=X.index, columns=B.columns),
+    ], axis=1)[list(Y.columns)]
+    return SBMResult(
+        efficiency=pd.Series(res["score"], index=X.index, name="sbm"),
+        inputs=X, outputs=Y, undesirable=tuple(B.columns),
+        input_targets=pd.DataFrame(res["x_t"] * sx, index=X.index, columns=X.columns),
+        output_targets=targets_out,
+        peer_table=C.peer_table(X.index, X.index, res["lam"]), status=status,
+        super_units=pd.Series(is_super, index=X.index, name="super"),
+        rts=rts, orientation=orientation, super=super,
+    )
+
+
+def _weights(v: np.ndarray, count: int, active: bool) -> np.ndarray:
+    """1/count for positive entries (the zero ones are deleted, Tone 2001); zeros if not in the objective."""
+    if not active or count == 0:
+        return np.zeros_like(v)
+    return np.where(v > 0, 1.0 / count, 0.0)
+
+
+def _safe_div(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.divide(w, v, out=np.zeros_like(w), where=v > 0)
+
+
+def _blank(k: int, m: int, s1: int, s2: int, n_ref: int) -> dict[str, np.ndarray]:
+    return {"status": np.zeros(k, np.int8), "score": np.full(k, np.nan), "x_t": np.full((k, m), np.nan),
+            "g_t": np.full((k, s1), np.nan), "b_t": np.full((k, s2), np.nan), "lam": np.zeros((k, n_ref))}
+
+
+def _layout(n: int, m: int, s1: int, s2: int) -> dict[str, np.ndarray]:
+    """Column indices: t, Lambda, then the input, desirable and undesirable slack (or phi/psi) columns."""
+    cols = np.arange(1 + n + m + s1 + s2)
+    return {"t": cols[:1], "lam": cols[1:1 + n], "x": cols[1 + n:1 + n + m],
+            "g": cols[1 + n + m:1 + n + m + s1], "b": cols[1 + n + m + s1:]}
+
+
+def sbm_arrays(
+    Xr: np.ndarray, Gr: np.ndarray, Br: np.ndarray, X: np.ndarray, G: np.ndarray, B: np.ndarray, *,
+    rts: str, orientation: str,
+) -> dict[str, np.ndarray]:
+    """SBM of the columns of X, G, B against the reference set (arrays variables x units, normalised)."""
+    (m, n), s1, s2 = Xr.shape, Gr.shape[0], Br.shape[0]
+    L = _layout(n, m, s1, s2)
+    rows_d = 1 + m + s1 + s2
+    bounds = C.rts_row_bounds(rts)
+    A = np.zeros((rows_d + (bounds is not None), 1 + n + m + s1 + s2))
+    A[0, 0] = 1.0
+    A[1:1 + m, L["lam"]], A[1:1 + m, L["x"]] = Xr, np.eye(m)
+    A[1 + m:1 + m + s1, L["lam"]], A[1 + m:1 + m + s1, L["g"]] = Gr, -np.eye(s1)
+    A[1 + m + s1:rows_d, L["lam"]], A[1 + m + s1:rows_d, L["b"]] = Br, np.eye(s2)
+    lo, hi = np.zeros(A.shape[0]), np.zeros(A.shape[0])
+    lo[0] = hi[0] = 1.0
+    if bounds is not None:
+        A[-1, L["lam"]], A[-1, 0] = 1.0, -1.0
+        lo[-1], hi[-1] = bounds
+    t_rows = np.arange(1, rows_d)
+    norm_cols = np.concatenate([L["g"], L["b"]])
+    mutable = (np.concatenate([t_rows, np.zeros(len(norm_cols), int)]),
+               np.concatenate([np.zeros(len(t_rows), int), norm_cols]))
+    lp = ReusableLP(A, lo, hi, np.zeros(A.shape[1]), np.full(A.shape[1], INF),
+                    np.eye(A.shape[1])[0], mutable)
+    out = _blank(X.shape[1], m, s1, s2, n)
+    for o in range(X.shape[1]):
+        x, g, b = X[:, o], G[:, o], B[:, o]
+        wx = _weights(x, m, orientation != "output")
+        wy = np.concatenate([_weights(g, s1 + s2, orientation != "input"),
+                             _weights(b, s1 + s2, orientation != "input")])
+        lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -np.concatenate([x, g, b]))
+        lp.set_coefficients(np.zeros(len(norm_cols), int), norm_cols, _safe_div(wy, np.concatenate([g, b])))
+        lp.set_cost(L["x"], -_safe_div(wx, x))
+        sol = lp.solve()
+        out["status"][o] = sol.status
+        if sol.status != OPTIMAL:
+            continue
+        t = sol.x[0]
+        out["score"][o] = sol.objective
+        out["lam"][o] = sol.x[L["lam"]] / t
+        out["x_t"][o] = x - sol.x[L["x"]] / t
+        out["g_t"][o] = g + sol.x[L["g"]] / t
+        out["b_t"][o] = b - sol.x[L["b"]] / t
+    return out
+
+
+def super_sbm_arrays(
+    X: np.ndarray, G: np.ndarray, B: np.ndarray, units: np.ndarray, *, rts: str, orientation: str,
+) -> dict[str, np.ndarray]:
+    """Tone's (2002) super-efficiency SBM of ``units`` (indices) against all the other units."""
+    (m, n), s1, s2 = X.shape, G.shape[0], B.shape[0]
+    L = _layout(n, m, s1, s2)
+    r_x, r_g = np.arange(1, 1 + m), np.arange(1 + m, 1 + m + s1)
+    r_b, r_psi = np.arange(1 + m + s1, 1 + m + s1 + s2), np.arange(1 + m + s1 + s2, 1 + m + 2 * s1 + s2)
+    bounds = C.rts_row_bounds(rts)
+    n_rows = 1 + m + 2 * s1 + s2 + (bounds is not None)
+    A = np.zeros((n_rows, 1 + n + m + s1 + s2))
+    A[0, 0] = 1.0
+    A[r_x[:, None], L["lam"]], A[r_g[:, None], L["lam"]], A[r_b[:, None], L["lam"]] = X, G, B
+    A[r_psi, L["g"]], A[r_psi, 0] = 1.0, -1.0
+    lo, hi = np.full(n_rows, -INF), np.zeros(n_rows)
+    lo[0] = hi[0] = 1.0
+    lo[r_g], hi[r_g] = 0.0, INF
+    if bounds is not None:
+        A[-1, L["lam"]], A[-1, 0] = 1.0, -1.0
+        lo[-1], hi[-1] = bounds
+    t_rows = np.concatenate([r_x, r_g, r_b])
+    diag_cols = np.concatenate([L["x"], L["g"], L["b"]])
+    psi_cols = np.concatenate([L["g"], L["b"]])
+    mutable = (np.concatenate([t_rows, t_rows, np.zeros(len(psi_cols), int)]),
+               np.concatenate([np.zeros(len(t_rows), int), diag_cols, psi_cols]))
+    col_hi = np.full(A.shape[1], INF)
+    if orientation == "input":
+        col_hi[psi_cols] = 0.0  # outputs stay at the unit's own values
+    if orientation == "output":
+        col_hi[L["x"]] = 0.0  # inputs stay at the unit's own values
+    lp = ReusableLP(A, lo, hi, np.zeros(A.shape[1]), col_hi, np.eye(A.shape[1])[0], mutable)
+    out = _blank(len(units), m, s1, s2, n)
+    for k, o in enumerate(units):
+        x, g, b = X[:, o], G[:, o], B[:, o]
+        wx = _weights(x, m, orientation != "output")
+        wy = np.concatenate([_weights(g, s1 + s2, orientation != "input"),
+                             _weights(b, s1 + s2, orientation != "input")])
+        lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -np.concatenate([x, g, b]))
+        lp.set_coefficients(t_rows, diag_cols, np.concatenate([-x, g, -b]))
+        lp.set_coefficients(np.zeros(len(psi_cols), int), psi_cols, -wy)
+        lp.set_cost(L["x"], wx)
+        lp.set_col_bounds(L["lam"], 0.0, np.where(np.arange(n) == o, 0.0, INF))
+        sol = lp.solve()
+        out["status"][k] = sol.status
+        if sol.status != OPTIMAL:
+            continue
+        t = sol.x[0]
+        out["score"][k] = sol.objective
+        out["lam"][k] = sol.x[L["lam"]] / t
+        out["x_t"][k] = x * (1 + sol.x[L["x"]] / t)
+        out["g_t"][k] = g * (1 - sol.x[L["g"]] / t)
+        out["b_t"][k] = b * (1 + sol.x[L["b"]] / t)
+    return out

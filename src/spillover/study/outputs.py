@@ -1,0 +1,181 @@
+"""Write a study's outputs into a folder that appears complete or not at all.
+
+Everything is written into a hidden temporary sibling of the output folder, which is renamed onto the
+output folder at the very end (a rename within one file system is atomic).  A run killed at any moment
+leaves the output folder absent (or, with ``force``, the previous complete one), never half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from spillover.errors import OverwriteError, SpilloverError
+from spillover.study.results import StudyTable
+
+__all__ = ["staging_folder", "write_tables", "write_geopackage", "region_layer", "check_target"]
+
+
+def check_target(target: Path, force: bool) -> None:
+    """Refuse an existing output folder unless ``force``; its parent must exist."""
+    if target.exists() and not force:
+        raise OverwriteError(f"the output folder {target} exists; pass force=True (--force) to replace it, "
+                             "or choose another folder.")
+    if target.exists() and not target.is_dir():
+        raise OverwriteError(f"{target} exists and is not a folder.")
+    if not target.parent.is_dir():
+        raise SpilloverError(f"cannot write {target}: folder {target.parent} does not exist.")
+
+
+@contextlib.contextmanager
+def staging_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; rename it onto ``target`` when the block succeeds."""
+    check_target(target, force)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; the output folder is an ordinary one
+    try:
+        yield tmp
+        _publish(tmp, target, force)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: Path, target: Path, force: bool) -> None:
+    if not target.exists():
+        os.rename(tmp, target)
+        return
+    check_target(target, force)
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    os.rename(target, old)  # a kill between these two renames leaves the target absent, never partial
+    os.rename(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- tables
+def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]) -> list[Path]:
+    """Each table as ``tables/<name>.csv|.tex|.dta`` and all of them in ``tables/tables.xlsx``."""
+    out = folder / "tables"
+    out.mkdir()
+    written: list[Path] = []
+    for name, table in tables.items():
+        if "csv" in formats:
+            path = out / f"{name}.csv"
+            table.frame.to_csv(path, encoding="utf-8")
+            written.append(path)
+        if "tex" in formats:
+            path = out / f"{name}.tex"
+            path.write_text(_latex(table), encoding="utf-8")
+            written.append(path)
+        if "dta" in formats:
+            path = out / f"{name}.dta"
+            _stata(table).to_stata(path, write_index=False, version=118,
+                                   data_label=table.title[:80])
+            written.append(path)
+    if "xlsx" in formats and tables:
+        path = out / "tables.xlsx"
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            for sheet, table in zip(_sheet_names(tables), tables.values()):
+                table.frame.to_excel(xl, sheet_name=sheet)
+        written.append(path)
+    return written
+
+
+def _latex(table: StudyTable) -> str:
+    caption = table.title.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+    return (f"% {table.title}\n% needs \\usepackage{{booktabs}}\n\\begin{{table}}[htbp]\n\\centering\n"
+            f"\\caption{{{caption}}}\n{table.display.as_latex()}\n\\end{{table}}\n")
+
+
+def _stata(table: StudyTable) -> pd.DataFrame:
+    frame = table.frame.copy()
+    if any(n is None for n in frame.index.names):  # unnamed (e.g. the rows of a paper table)
+        frame.index = [" / ".join(map(str, i)) if isinstance(i, tuple) else i for i in frame.index]
+        frame.index.name = "row"
+    frame = frame.reset_index()
+    used: set[str] = set()
+    frame.columns = [_stata_name(str(c), used) for c in frame.columns]
+    for col in frame.columns:
+        if frame[col].dtype == bool:
+            frame[col] = frame[col].astype("int8")
+        elif not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(str)
+    return frame
+
+
+def _stata_name(name: str, used: set[str]) -> str:
+    """A valid, unique Stata variable name (letters, digits, underscores; 32 characters)."""
+    clean = re.sub(r"\W+", "_", name.replace("*", "x_"), flags=re.ASCII).strip("_") or "v"
+    if clean[0].isdigit():
+        clean = f"v{clean}"
+    clean = clean[:32]
+    base, k = clean, 1
+    while clean.lower() in used:
+        clean = f"{base[:29]}_{k}"
+        k += 1
+    used.add(clean.lower())
+    return clean
+
+
+def _sheet_names(tables: dict[str, StudyTable]) -> list[str]:
+    names, used = [], set()
+    for name in tables:
+        sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
+        base, k = sheet, 1
+        while sheet.lower() in used:
+            sheet = f"{base[:28]}_{k}"
+            k += 1
+        used.add(sheet.lower())
+        names.append(sheet)
+    return names
+
+
+# ---------------------------------------------------------------------- GeoPackage
+def region_layer(ctx: Any) -> gpd.GeoDataFrame:
+    """One row per region: attributes, the mean of every numeric variable, the LISA cluster of each tested
+    variable in each period, and the direct/emitted/received spillover of each regressor."""
+    panel = ctx.panel
+    geo = panel.geometry
+    keep = [c for c in geo.columns if c == geo.geometry.name or _simple(geo[c])]
+    layer = geo[keep].copy()
+    data = panel.data
+    numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(data[v])]
+    means = data[numeric].groupby(level=0, sort=False).mean().add_prefix("mean_")
+    layer = layer.join(means)
+    for (var, period), res in ctx.lisa.items():
+        layer[f"lisa_{var}_{period}"] = res.clusters.reindex(layer.index).astype(str)
+    for x, frame in ctx.spillovers.items():
+        for col in ("direct", "emitted", "received"):
+            layer[f"{x}_{col}"] = frame[col].reindex(layer.index).to_numpy(dtype=float)
+    layer.index.name = panel.id_name
+    return layer.reset_index()
+
+
+def _simple(col: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_string_dtype(col)
+            or pd.api.types.is_bool_dtype(col)) and not pd.api.types.is_object_dtype(col.map(type).iloc[:0])
+
+
+def write_geopackage(layer: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write the regions layer as a GeoPackage 1.2 (QGIS 3.22's GDAL warns on 1.4 files)."""
+    for col in layer.columns:
+        if layer[col].dtype == object and col != layer.geometry.name:
+            layer[col] = layer[col].astype(str)
+    layer.to_file(path, driver="GPKG", layer="regions", engine="pyogrio", VERSION="1.2")
+    return path

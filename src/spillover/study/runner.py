@@ -1,0 +1,420 @@
+"""Run a validated study: data -> indicators -> TFP -> weights -> Moran -> LM -> models and tests -> effects
+-> panel models -> figures -> outputs.
+
+Each step is a function ``step(ctx)`` that reads what earlier steps left in the :class:`_Context` and adds
+its tables, figures and report sections.  Steps a study does not ask for are skipped (and the report says so
+only where a reader would look for them).  Everything random is seeded from ``[study].seed``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spillover import esda, spatial, tables
+from spillover import weights as wmod
+from spillover.errors import SpilloverError
+from spillover.panel import SpatialPanel
+from spillover.study import figures as figs
+from spillover.study.progress import ProgressCallback, StepEvent, silent
+from spillover.study.results import Section, StudyFigure, StudyTable, display_table
+from spillover.study.validate import ModelSpec, Study
+
+__all__ = ["compute", "STEPS"]
+
+
+@dataclass
+class _Context:
+    study: Study
+    figure_format: str
+    dpi: int
+    panel: SpatialPanel | None = None
+    weights: dict[str, Any] = field(default_factory=dict)
+    moran: dict[str, pd.DataFrame] = field(default_factory=dict)
+    lisa: dict[tuple[str, Any], Any] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
+    specs: dict[str, ModelSpec] = field(default_factory=dict)
+    spillovers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    map_model: str | None = None
+    tables: dict[str, StudyTable] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    def section(self, sid: str, title: str) -> Section:
+        if sid not in self.sections:
+            self.sections[sid] = Section(sid, title)
+        return self.sections[sid]
+
+    def add_table(self, section: Section, name: str, frame: pd.DataFrame, title: str, notes: str = "",
+                  display: tables.SummaryTable | None = None, digits: int = 4) -> StudyTable:
+        table = StudyTable(name, frame, display or display_table(frame, title, notes, digits))
+        self.tables[name] = table
+        section.table(table)
+        return table
+
+    def add_figure(self, section: Section, name: str, fig: Any, title: str, caption: str = "") -> None:
+        data, mime = figs.render(fig, self.figure_format, self.dpi)
+        section.figure(StudyFigure(name, title, mime, data, caption))
+
+    @property
+    def seed(self) -> int:
+        return self.study.seed
+
+
+# ---------------------------------------------------------------------- steps
+def _data(ctx: _Context) -> str:
+    from spillover.study.data import load_panel
+
+    panel = load_panel(ctx.study)
+    ctx.panel = panel
+    sec = ctx.section("data", "Data")
+    if ctx.study.sections["study"].get("simulated"):
+        sec.text("SIMULATED DATA: every number in this report comes from a simulated panel, not from "
+                 "real statistics.")
+    sec.pre(panel.describe())
+    numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(panel.data[v])]
+    return f"{panel.n_regions} regions x {panel.n_periods} periods, {len(numeric)} numeric variables"
+
+
+def _describe_variables(ctx: _Context) -> None:
+    panel = ctx.panel
+    assert panel is not None
+    numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(panel.data[v])]
+    stats = panel.data[numeric].agg(["count", "mean", "std", "min", "max"]).T
+    stats["count"] = stats["count"].astype(int)
+    stats.index.name = "variable"
+    ctx.add_table(ctx.section("data", "Data"), "descriptive_statistics", stats,
+                  "Descriptive statistics (all regions and periods)")
+
+
+def _indicators(ctx: _Context) -> str:
+    from spillover import indicators as ind
+
+    panel = ctx.panel
+    assert panel is not None
+    sec = ctx.section("indicators", "Indicators")
+    built = {}
+    for name, e in ctx.study.indicators.items():
+        kind = e["type"]
+        if kind == "entropy":
+            res = ind.entropy_index(panel, e["directions"], dimensions=e.get("dimensions"), pooling=e["pooling"],
+                                    basis=e["basis"], scale=e["scale"], shift=e["shift"], name=name)
+            built[name] = res.scores
+            ctx.add_table(sec, f"entropy_weights_{name}", res.evaluation_table(),
+                          f"Entropy-weight evaluation system of {name}")
+        elif kind == "coagglomeration":
+            built[name] = ind.coagglomeration(panel, e["sector_a"], e["sector_b"], e["total"]).rename(name)
+        elif kind == "location_quotient":
+            built[name] = ind.location_quotient(panel, e["sector"], e["total"]).rename(name)
+        elif kind == "ellison_glaeser":
+            series = ind.ellison_glaeser(panel, e["sector_a"], e["sector_b"])
+            ctx.add_table(sec, f"eg_{name}", series.to_frame(name), f"Ellison-Glaeser index {name} by period")
+        else:
+            series = ind.spatial_gini(panel, e["sector"], total=e.get("total"), method=e["method"])
+            ctx.add_table(sec, f"gini_{name}", series.to_frame(name), f"Spatial Gini {name} by period")
+    if built:
+        ctx.panel = panel.with_data(pd.DataFrame(built))
+    return f"{len(ctx.study.indicators)} indicator(s)"
+
+
+def _tfp(ctx: _Context) -> str:
+    from spillover import productivity
+
+    spec = ctx.study.section("tfp")
+    assert spec is not None and ctx.panel is not None
+    res = productivity.malmquist(ctx.panel, inputs=spec["inputs"], outputs=spec["outputs"],
+                                 orientation=spec["orientation"], frontier=spec["frontier"])
+    ctx.panel = ctx.panel.with_data(res.to_panel_frame())
+    sec = ctx.section("tfp", "Productivity: Malmquist TFP")
+    sec.text(f"Outputs {', '.join(spec['outputs'])}; inputs {', '.join(spec['inputs'])}; "
+             f"{spec['orientation']} orientation, {spec['frontier']} frontiers (DEAP 2.1 conventions). "
+             "Indices are geometric means over regions; 'tfp' (cumulative index) enters the panel.")
+    ctx.add_table(sec, "malmquist_by_period", res.summary(), "Malmquist indices by period (geometric means)")
+    ctx.add_table(sec, "malmquist_by_region", res.unit_means, "Malmquist indices by region (geometric means)")
+    return f"mean tfpch {float(res.mean['tfpch']):.4f}"
+
+
+def _weights(ctx: _Context) -> str:
+    assert ctx.panel is not None
+    sec = ctx.section("weights", "Spatial weights")
+    rows = {}
+    for name, e in ctx.study.weights.items():
+        w = build_weights(ctx.study, ctx.panel, e)
+        ctx.weights[name] = w
+        s = wmod.describe(w)
+        rows[e.get("label", name)] = _summary_row(e, s)
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "weights"
+    ctx.add_table(sec, "weights", frame, "Spatial weights")
+    return f"{len(ctx.weights)} matri{'x' if len(ctx.weights) == 1 else 'ces'}"
+
+
+def _summary_row(spec: dict[str, Any], summary: Any) -> dict[str, Any]:
+    row = {"kind": spec["kind"], "transform": spec["transform"]}
+    for attr in ("n", "n_links", "mean_neighbors", "min_neighbors", "max_neighbors", "n_islands"):
+        if hasattr(summary, attr):
+            row[attr] = getattr(summary, attr)
+    return row
+
+
+def build_weights(study: Study, panel: SpatialPanel, e: dict[str, Any]) -> Any:
+    """One [weights.<name>] entry as a libpysal Graph in the panel's order."""
+    kind, transform = e["kind"], e["transform"]
+    coords = e.get("coords") or ("capital" if "capital_lon" in panel.geometry.columns else "centroid")
+    window = tuple(e["window"]) if "window" in e else None
+    if kind == "contiguity":
+        return wmod.contiguity(panel, kind=e["criterion"], islands=e["islands"], transform=transform)
+    if kind == "distance":
+        return wmod.distance(panel, power=e["power"], coords=coords, band=e.get("band"), k=e.get("k"),
+                             transform=transform)
+    if kind == "economic":
+        return wmod.economic(panel, e["var"], window=window, transform=transform)
+    if kind == "nested":
+        return wmod.nested(panel, e["var"], form=e["form"], phi=e["phi"], power=e["power"], window=window,
+                           coords=coords, transform=transform)
+    graph = (wmod.load(study.resolve(e["path"]), ids=panel) if kind == "file"
+             else wmod.prebuilt(e["name"], ids=panel))
+    return wmod.transform(graph, transform) if transform != "none" else graph
+
+
+def _moran(ctx: _Context) -> str:
+    spec = ctx.study.section("moran")
+    assert spec is not None and ctx.panel is not None
+    wname = spec.get("weights") or next(iter(ctx.weights))
+    w = ctx.weights[wname]
+    sec = ctx.section("moran", "Spatial autocorrelation")
+    sec.text(f"Global Moran's I by period under weights '{wname}' ({spec['permutations']} permutations, "
+             f"seed {ctx.seed}); LISA clusters at p <= {spec['alpha']:g}.")
+    variables = spec.get("variables") or [ctx.study.y]
+    for var in variables:
+        panel = _testable_periods(ctx.panel, var, sec)
+        table = esda.moran_by_period(panel, var, w, permutations=spec["permutations"], seed=ctx.seed)
+        ctx.moran[var] = table
+        ctx.add_table(sec, f"moran_{var}", table, f"Global Moran's I of {var} by period")
+        ctx.add_figure(sec, f"moran_{var}", figs.moran_over_time(table, var), f"Moran's I of {var} by period")
+        for k, period in enumerate(panel.periods):
+            ctx.lisa[(var, period)] = esda.local_moran(
+                panel, var, w, period=period, permutations=spec["permutations"], seed=ctx.seed + k,
+                alpha=spec["alpha"])
+        last = panel.periods[-1]
+        ctx.add_figure(sec, f"moran_scatter_{var}", figs.moran_scatter(panel, var, w, last, ctx.seed),
+                       f"Moran scatter plot of {var}, {last}")
+    return f"{len(variables)} variable(s) x {ctx.panel.n_periods} periods"
+
+
+def _testable_periods(panel: SpatialPanel, var: str, sec: Section) -> SpatialPanel:
+    """The panel without the periods where ``var`` is constant (e.g. the base year of a cumulative TFP
+    index, 1 everywhere), which have no spatial autocorrelation to test; the report says which."""
+    values = panel.matrix(var)
+    constant = [p for p in values.columns if float(values[p].std()) == 0.0]
+    if not constant:
+        return panel
+    sec.text(f"{var}: period(s) {', '.join(map(str, constant))} left out of Moran's I and LISA: the variable "
+             "is the same in every region there.")
+    return panel.subset(periods=[p for p in panel.periods if p not in constant])
+
+
+def _lm(ctx: _Context) -> str:
+    spec = ctx.study.section("lm")
+    assert spec is not None and ctx.panel is not None
+    sec = ctx.section("lm", "Panel LM tests")
+    names = spec.get("weights") or list(ctx.weights)
+    for name in names:
+        res = spatial.lm_tests(ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[name],
+                               fixed_effects=spec["fixed_effects"])
+        ctx.add_table(sec, f"lm_{name}", res.to_frame(),
+                      f"Panel LM tests, weights {name}, {spec['fixed_effects']} fixed effects")
+    return f"{len(names)} weights"
+
+
+def _models(ctx: _Context) -> str:
+    assert ctx.panel is not None
+    sec = ctx.section("models", "Spatial panel models")
+    draws = (ctx.study.section("impacts") or {}).get("draws", 1000)
+    for m in ctx.study.models:
+        res = fit_model(ctx.panel, m, ctx.weights[m.weights])
+        ctx.models[m.name] = res
+        ctx.specs[m.name] = m
+        summary = res.summary(draws=draws, seed=ctx.seed)
+        summary = tables.SummaryTable(summary.cells, f"{m.name}: {summary.title}; weights {m.weights}",
+                                      summary.notes)
+        ctx.add_table(sec, f"model_{m.name}", summary.cells, summary.title, display=summary)
+    _comparisons(ctx, sec)
+    return f"{len(ctx.models)} model(s)"
+
+
+def fit_model(panel: SpatialPanel, m: ModelSpec, w: Any) -> Any:
+    """Fit one expanded model specification."""
+    return spatial.SpatialPanelModel(panel, m.y, list(m.x), w, kind=m.kind, fixed_effects=m.fixed_effects,
+                                     durbin=list(m.durbin) if m.durbin is not None else None,
+                                     bias_correction=m.bias_correction).fit()
+
+
+def _comparisons(ctx: _Context, sec: Section) -> None:
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for name, m in ctx.specs.items():
+        groups.setdefault((m.kind, m.fixed_effects, m.bias_correction, m.y, m.x), []).append(name)
+    for (kind, fe, bc, _y, _x), names in groups.items():
+        if len({ctx.specs[n].weights for n in names}) < 2:
+            continue
+        labels = [ctx.study.weights[ctx.specs[n].weights].get("label", ctx.specs[n].weights) for n in names]
+        table = tables.compare([ctx.models[n] for n in names], labels)
+        title = f"{kind.upper()}, {fe} effects{' (Lee-Yu)' if bc == 'lee-yu' else ''}, across weights"
+        display = tables.SummaryTable(table.cells, f"{title}. {table.title}", table.notes)
+        ctx.add_table(sec, f"compare_{kind}_{fe}", table.cells, display.title, display=display)
+
+
+def _tests(ctx: _Context) -> str:
+    spec = ctx.study.section("tests") or {}
+    assert ctx.panel is not None
+    rows = []
+    for name, res in ctx.models.items():
+        m = ctx.specs[name]
+        if m.kind != "sdm":
+            continue
+        if spec.get("wald", True):
+            rows += [(name, res.wald_test("sar")), (name, res.wald_test("sem"))]
+        if spec.get("lr", True) and m.fixed_effects != "random":
+            for kind in ("sar", "sem"):
+                restricted = fit_model(ctx.panel, _replace_kind(m, kind), ctx.weights[m.weights])
+                rows.append((name, spatial.lr_test(restricted, res)))
+    if spec.get("hausman"):
+        for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
+            rows.append((f"weights {wname}", spatial.hausman(ctx.panel, ctx.study.y, ctx.study.x,
+                                                              ctx.weights[wname], kind="sar")))
+    if spec.get("lr_fixed_effects"):
+        for t in spatial.lr_fixed_effects(ctx.panel, ctx.study.y, ctx.study.x):
+            rows.append(("no spatial terms", t))
+    if not rows:
+        return "none requested"
+    frame = pd.DataFrame([{"model": who, "test": t.name, "statistic": t.statistic, "df": t.df,
+                           "pvalue": t.pvalue, "null": t.null, "note": t.note} for who, t in rows])
+    sec = ctx.section("tests", "Specification tests")
+    ctx.add_table(sec, "tests", frame.set_index(["model", "test"]), "Wald, LR and Hausman tests")
+    return f"{len(rows)} test(s)"
+
+
+def _replace_kind(m: ModelSpec, kind: str) -> ModelSpec:
+    return ModelSpec(f"{m.name}_{kind}", kind, m.fixed_effects, m.weights, m.bias_correction, m.y, m.x, None,
+                     m.entry)
+
+
+def _effects(ctx: _Context) -> str:
+    sec = ctx.section("effects", "Direct, indirect and total effects")
+    draws = (ctx.study.section("impacts") or {}).get("draws", 1000)
+    sec.text(f"LeSage and Pace (2009) effects; standard errors from {draws} draws of the parameters "
+             f"(seed {ctx.seed}).")
+    n = 0
+    for name, res in ctx.models.items():
+        if res.rho is None and not res.durbin:
+            continue
+        imp = res.impacts(draws=draws, seed=ctx.seed)
+        ctx.add_table(sec, f"effects_{name}", imp, f"Effects of {name}")
+        n += 1
+    _truth(ctx)
+    _spillovers(ctx)
+    return f"{n} model(s)"
+
+
+def _truth(ctx: _Context) -> None:
+    truth = ctx.study.section("truth")
+    if not truth:
+        return
+    res = ctx.models[truth["model"]]
+    rows = []
+    for param, true in truth["params"].items():
+        est, se = float(res.params[param]), float(res.std_errors[param])
+        rows.append({"parameter": param, "true": float(true), "estimate": est, "std_error": se,
+                     "z (estimate - true)": (est - true) / se, "within 2 SE": bool(abs(est - true) <= 2 * se)})
+    frame = pd.DataFrame(rows).set_index("parameter")
+    sec = ctx.section("truth", "True parameters beside the estimates")
+    sec.text(truth.get("note", "") or f"The data were simulated from model {truth['model']} with these "
+             "parameters.")
+    ctx.add_table(sec, "truth", frame, f"True parameters and estimates of {truth['model']}")
+
+
+def _spillovers(ctx: _Context) -> None:
+    maps = ctx.study.section("maps") or {}
+    name = maps.get("model") or next((n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None)
+    if name is None:
+        return
+    ctx.map_model = name
+    res = ctx.models[name]
+    for x in res.x_names:
+        ctx.spillovers[x] = region_spillovers(res, x)
+
+
+def region_spillovers(res: Any, x: str) -> pd.DataFrame:
+    """Per-region direct, emitted and received effects of ``x`` (result.spillovers when available)."""
+    if hasattr(res, "spillovers"):
+        return res.spillovers(x)
+    # Until SpatialPanelResults.spillovers lands: S_k's diagonal, off-diagonal column and row sums.
+    s = res.effects_matrix(x).to_numpy()
+    diag = np.diag(s)
+    return pd.DataFrame({"direct": diag, "emitted": s.sum(axis=0) - diag, "received": s.sum(axis=1) - diag},
+                        index=res.effects_matrix(x).index)
+
+
+def _figures(ctx: _Context) -> str:
+    maps = ctx.study.section("maps")
+    if maps is None:
+        return "none requested"
+    n = 0
+    sec = ctx.section("maps", "Maps")
+    moran = ctx.study.section("moran") or {}
+    if maps.get("lisa") and ctx.lisa and ctx.panel is not None:
+        periods = moran.get("lisa_periods") or sorted({ctx.panel.periods[0], ctx.panel.periods[-1]})
+        for var in dict.fromkeys(v for v, _ in ctx.lisa):
+            for period in [p for p in periods if (var, p) in ctx.lisa]:
+                ctx.add_figure(sec, f"lisa_{var}_{period}", figs.lisa(ctx.lisa[(var, period)], ctx.panel),
+                               f"LISA clusters of {var}, {period}")
+                n += 1
+    n += figs.module_maps(ctx, sec, maps)
+    return f"{n} figure(s)"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    func: Callable[[_Context], str]
+    wanted: Callable[[Study], bool]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("data", "Read the panel and boundaries", _data, lambda s: True),
+    Step("indicators", "Build indicators", _indicators, lambda s: bool(s.indicators)),
+    Step("tfp", "Malmquist TFP", _tfp, lambda s: s.section("tfp") is not None),
+    Step("weights", "Spatial weights", _weights, lambda s: bool(s.weights)),
+    Step("moran", "Moran's I and LISA by period", _moran, lambda s: s.section("moran") is not None),
+    Step("lm", "Panel LM tests", _lm, lambda s: s.section("lm") is not None),
+    Step("models", "Spatial panel models", _models, lambda s: bool(s.models)),
+    Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),
+    Step("effects", "Effects and spillovers", _effects, lambda s: bool(s.models)),
+    Step("figures", "Maps", _figures, lambda s: s.section("maps") is not None),
+)
+
+
+def compute(study: Study, *, progress: ProgressCallback = silent) -> _Context:
+    """Run every step the study asks for; ``progress`` gets a :class:`StepEvent` at each start and end."""
+    out = study.section("output") or {}
+    ctx = _Context(study, out.get("figure_format", "png"), out.get("dpi", 110))
+    steps = [s for s in STEPS if s.wanted(study)]
+    total = len(steps) + 1  # + writing the outputs
+    data_end = [s.name for s in steps if s.name in ("data", "indicators", "tfp")][-1]
+    for i, step in enumerate(steps, start=1):
+        progress(StepEvent(step.name, step.title, i, total, "start"))
+        t0 = time.perf_counter()
+        try:
+            detail = step.func(ctx)
+        except SpilloverError as exc:
+            raise type(exc)(f"step '{step.name}' ({step.title}): {exc}") from exc
+        if step.name == data_end:
+            _describe_variables(ctx)  # after the indicators and TFP joined the panel
+        progress(StepEvent(step.name, step.title, i, total, "done", time.perf_counter() - t0, detail))
+    return ctx
+

@@ -1,0 +1,244 @@
+"""What a study file may contain: sections, keys, their types, choices and defaults.
+
+The schema is data, not code: :mod:`spillover.study.validate` walks it to report every mistake at once.
+Each section is a mapping ``key -> Field``.  Sections of named entries (``[weights.queen]``,
+``[indicators.ami]``) choose their extra keys by their ``kind``/``type``; ``[[models]]`` is an array of
+tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Field", "SECTIONS", "NAMED_SECTIONS", "WEIGHT_KINDS", "INDICATOR_TYPES", "PANEL_MODEL_TYPES",
+    "MODEL_KEYS", "DATASETS", "BOUNDARY_SETS", "TFP_VARIABLES", "TABLE_FORMATS", "MAPS_MODULE_KEYS",
+    "MODEL_KINDS", "EFFECTS",
+]
+
+DATASETS = ("us_states", "china_simulated")
+BOUNDARY_SETS = ("china_provinces", "us_states")
+TFP_VARIABLES = ("effch", "techch", "pech", "sech", "tfpch", "tfp")
+TABLE_FORMATS = ("csv", "tex", "xlsx", "dta")
+MODEL_KINDS = ("sar", "sem", "sdm", "slx", "sdem")
+EFFECTS = ("none", "unit", "time", "twoway", "random")
+_FIXED = ("none", "unit", "time", "twoway")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key: its type (``str``, ``int``, ``number``, ``bool``, ``strs`` (list of text), ``str|strs``,
+    ``mapping``, ``int|str``, ``period|last``, ``periods``, ``pair``), allowed values, whether it is required,
+    its default and a one-line help text (used in messages and by ``spillover init``)."""
+
+    type: str
+    choices: tuple[Any, ...] = ()
+    required: bool = False
+    default: Any = None
+    help: str = ""
+
+
+def _str(help: str = "", *, required: bool = False, choices: tuple[Any, ...] = (), default: Any = None) -> Field:
+    return Field("str", choices, required, default, help)
+
+
+SECTIONS: dict[str, dict[str, Field]] = {
+    "study": {
+        "title": _str("title of the report", required=True),
+        "description": _str("a paragraph shown under the title"),
+        "seed": Field("int", default=0, help="seed of every random draw (permutations, impact draws)"),
+        "simulated": Field("bool", default=False, help="label the whole report as simulated data"),
+    },
+    "data": {
+        "dataset": _str("a shipped panel instead of a file", choices=DATASETS),
+        "file": _str("panel file: .csv, .xlsx or .dta, one row per region and period"),
+        "id": _str("region column"),
+        "time": _str("period column"),
+        "encoding": _str("text encoding of a CSV file (default UTF-8), e.g. 'gbk' for yearbook exports"),
+        "sheet": Field("int|str", default=0, help="Excel sheet (name or 0-based position)"),
+        "normalize_regions": Field("bool", default=False,
+                                   help="map Chinese province names in any alias to canonical English names"),
+        "interpolate": Field("bool", default=False, help="fill interior gaps by linear interpolation"),
+        "seed": Field("int", help="seed of a simulated dataset (default: the shipped seed)"),
+    },
+    "boundaries": {
+        "dataset": _str("shipped boundaries", choices=BOUNDARY_SETS),
+        "file": _str("boundary file: .gpkg, .shp or .geojson"),
+        "id": _str("column of the boundary file holding the region ids"),
+        "layer": _str("layer of a GeoPackage"),
+    },
+    "variables": {
+        "y": _str("dependent variable", required=True),
+        "x": Field("strs", required=True, help="regressors"),
+    },
+    "tfp": {
+        "inputs": Field("strs", required=True, help="DEA inputs"),
+        "outputs": Field("strs", required=True, help="DEA outputs"),
+        "orientation": _str("DEA orientation", choices=("input", "output"), default="input"),
+        "frontier": _str("Malmquist frontier", choices=("adjacent", "sequential", "global"), default="adjacent"),
+    },
+    "moran": {
+        "variables": Field("strs", help="variables tested (default: the dependent variable)"),
+        "weights": _str("weights used for Moran's I and LISA (default: the first defined)"),
+        "permutations": Field("int", default=999, help="permutations of the pseudo p-values"),
+        "alpha": Field("number", default=0.05, help="significance level of the LISA clusters"),
+        "lisa_periods": Field("periods", help="periods shown as LISA maps (default: first and last)"),
+    },
+    "lm": {
+        "fixed_effects": _str("fixed effects of the LM tests", choices=_FIXED, default="twoway"),
+        "weights": Field("strs", help="weights tested (default: all)"),
+    },
+    "tests": {
+        "wald": Field("bool", default=True, help="Wald tests of each SDM against SAR and SEM"),
+        "lr": Field("bool", default=True, help="LR tests of each SDM against the SAR and SEM it nests"),
+        "hausman": Field("bool", default=False, help="Hausman test (fixed vs random effects), per weights"),
+        "lr_fixed_effects": Field("bool", default=False, help="LR tests of the unit and time fixed effects"),
+    },
+    "impacts": {
+        "draws": Field("int", default=1000, help="parameter draws behind the effects' standard errors"),
+    },
+    "maps": {
+        "model": _str("model whose spillovers are mapped and written to the GeoPackage (default: first)"),
+        "lisa": Field("bool", default=True, help="LISA cluster maps"),
+        "spillover": Field("strs", help="regressors whose emitted/received spillovers are mapped"),
+        "choropleth": Field("strs", help="variables mapped (last period)"),
+        "small_multiples": Field("strs", help="variables mapped for every period"),
+        "moran_over_time": Field("bool", default=False, help="Moran's I by period as a figure"),
+        "links": Field("bool", default=False, help="a map of each weights matrix's links"),
+        "scheme": _str("classification scheme of the choropleths", default="quantiles"),
+        "k": Field("int", default=5, help="number of classes"),
+    },
+    "truth": {
+        "model": _str("model the true parameters belong to", required=True),
+        "params": Field("mapping", required=True, help="true value of each parameter (rho, x, W*x)"),
+        "note": _str("how the data were simulated"),
+    },
+    "output": {
+        "folder": _str("output folder (default: '<study file name>-results' beside the study file)"),
+        "report": Field("bool", default=True, help="write report.html"),
+        "geopackage": Field("bool", default=True, help="write regions.gpkg (GeoPackage 1.2)"),
+        "tables": Field("strs", default=list(TABLE_FORMATS), choices=TABLE_FORMATS, help="table formats"),
+        "figure_format": _str("format of the figures embedded in the report", choices=("png", "svg"),
+                              default="png"),
+        "dpi": Field("int", default=110, help="resolution of PNG figures"),
+    },
+}
+
+# keys of [maps] that need the spillover.maps module (the LISA map uses spillover.esda)
+MAPS_MODULE_KEYS = ("spillover", "choropleth", "small_multiples", "moran_over_time", "links", "scheme", "k")
+
+_WEIGHTS_COMMON = {
+    "kind": _str("contiguity, distance, economic, nested, file or prebuilt", required=True),
+    "transform": _str("r (row-standardised), none or spectral", choices=("r", "none", "spectral"), default="r"),
+    "label": _str("name shown in tables (default: the entry's name)"),
+}
+_COORDS = ("capital", "centroid", "representative")
+WEIGHT_KINDS: dict[str, dict[str, Field]] = {
+    "contiguity": {
+        "criterion": _str("queen or rook", choices=("queen", "rook"), default="queen"),
+        "islands": _str("nearest, keep or raise", choices=("nearest", "keep", "raise"), default="nearest"),
+    },
+    "distance": {
+        "power": Field("number", default=1, help="distance decay exponent"),
+        "coords": _str("points the distances are measured between", choices=_COORDS),
+        "band": Field("number", help="link only pairs at most this many km apart"),
+        "k": Field("int", help="link each region to its k nearest"),
+    },
+    "economic": {
+        "var": _str("variable whose regional means define the economic distance", required=True),
+        "window": Field("pair", help="[first, last] period averaged"),
+    },
+    "nested": {
+        "var": _str("variable whose regional means weight the distances", required=True),
+        "form": _str("multiplicative or weighted", choices=("multiplicative", "weighted"),
+                     default="multiplicative"),
+        "phi": Field("number", default=0.5, help="weight of geography in the weighted form"),
+        "power": Field("number", default=1, help="distance decay exponent"),
+        "window": Field("pair", help="[first, last] period averaged"),
+        "coords": _str("points the distances are measured between", choices=_COORDS),
+    },
+    "file": {"path": _str("weights file: .gal, .gwt, .csv, .dta or .mat", required=True)},
+    "prebuilt": {
+        "name": _str("shipped weights", required=True,
+                     choices=("china_provinces_queen", "china_provinces_invdist1", "china_provinces_invdist2")),
+    },
+}
+
+INDICATOR_TYPES: dict[str, dict[str, Field]] = {
+    "entropy": {
+        "directions": Field("mapping", required=True, help="each sub-indicator with '+' or '-'"),
+        "dimensions": Field("mapping", help="{dimension = [sub-indicators]}"),
+        "pooling": _str("panel or period", choices=("panel", "period"), default="panel"),
+        "basis": _str("standardized or proportion", choices=("standardized", "proportion"),
+                      default="standardized"),
+        "scale": Field("number", default=1.0, help="multiplier of the scores"),
+        "shift": Field("number", default=0.0, help="constant added to the standardised values"),
+    },
+    "coagglomeration": {
+        "sector_a": _str("employment of the first sector", required=True),
+        "sector_b": _str("employment of the second sector", required=True),
+        "total": _str("total employment", required=True),
+    },
+    "location_quotient": {
+        "sector": _str("employment of the sector", required=True),
+        "total": _str("total employment", required=True),
+    },
+    "ellison_glaeser": {
+        "sector_a": _str("employment of the first sector", required=True),
+        "sector_b": _str("employment of the second sector", required=True),
+    },
+    "spatial_gini": {
+        "sector": _str("employment (or output) of the sector", required=True),
+        "total": _str("reference total"),
+        "method": _str("lorenz or krugman", choices=("lorenz", "krugman"), default="lorenz"),
+    },
+}
+# indicators that give a panel variable (the others give one number per period: a table)
+PANEL_INDICATORS = ("entropy", "coagglomeration", "location_quotient")
+
+PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
+    "fixed_effects": {
+        "y": _str("dependent variable (default: [variables].y)"),
+        "x": Field("strs", help="regressors (default: [variables].x)"),
+        "effects": _str("unit, time or twoway", choices=("unit", "time", "twoway"), default="twoway"),
+        "cluster": _str("cluster of the standard errors", choices=("unit", "time", "none"), default="unit"),
+    },
+    "fe_iv": {
+        "y": _str("dependent variable (default: [variables].y)"),
+        "exog": Field("strs", help="exogenous regressors"),
+        "endog": Field("strs", required=True, help="endogenous regressors"),
+        "instruments": Field("strs", required=True, help="excluded instruments"),
+        "effects": _str("unit, time or twoway", choices=("unit", "time", "twoway"), default="twoway"),
+        "cluster": _str("cluster of the standard errors", choices=("unit", "time", "none"), default="unit"),
+    },
+    "mediation": {
+        "x": _str("treatment variable", required=True),
+        "mediator": _str("mediator", required=True),
+        "y": _str("outcome (default: [variables].y)"),
+        "controls": Field("strs", help="control variables"),
+        "cluster": _str("cluster of the standard errors", choices=("unit", "time", "none"), default="unit"),
+        "draws": Field("int", default=1000, help="bootstrap draws"),
+    },
+}
+
+MODEL_KEYS: dict[str, Field] = {
+    "name": _str("name of the model (a prefix when the entry expands to several)"),
+    "kind": Field("str|strs", choices=MODEL_KINDS, default="sdm", help="sar, sem, sdm, slx or sdem"),
+    "fixed_effects": Field("str|strs", choices=EFFECTS, default="twoway",
+                           help="none, unit, time, twoway or random"),
+    "weights": Field("str|strs", help="weights (default: all defined)"),
+    "bias_correction": _str("none or lee-yu", choices=("none", "lee-yu"), default="none"),
+    "y": _str("dependent variable (default: [variables].y)"),
+    "x": Field("strs", help="regressors (default: [variables].x)"),
+    "durbin": Field("strs", help="regressors whose spatial lags enter (default: all)"),
+}
+
+# named sections: section -> (selector key, kinds -> extra keys, common keys)
+NAMED_SECTIONS: dict[str, tuple[str, dict[str, dict[str, Field]], dict[str, Field]]] = {
+    "weights": ("kind", WEIGHT_KINDS, _WEIGHTS_COMMON),
+    "indicators": ("type", INDICATOR_TYPES, {"type": _str("entropy, coagglomeration, location_quotient, "
+                                                          "ellison_glaeser or spatial_gini", required=True)}),
+    "panel_models": ("type", PANEL_MODEL_TYPES, {"type": _str("fixed_effects, fe_iv or mediation",
+                                                              required=True)}),
+}

@@ -1,0 +1,558 @@
+"""Read a study file and check all of it before anything is computed.
+
+Every mistake is collected (unknown keys with a did-you-mean, wrong types and values, missing files, unknown
+columns, a model or test naming undefined weights, features of modules this version lacks) and reported
+together by one :class:`StudyError`, each with its key path and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import itertools
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spillover.errors import SpilloverError
+from spillover.study import schema as S
+from spillover.study.locate import KeyPath, format_path, key_lines, line_of
+
+__all__ = ["Problem", "StudyError", "Study", "ModelSpec", "load", "loads"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a study file: where (key path, line) and what."""
+
+    path: KeyPath
+    line: int | None
+    message: str
+
+    @property
+    def key(self) -> str:
+        """The key path as written in TOML, e.g. ``models[0].weights``."""
+        return format_path(self.path)
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "line ?"
+        return f"{where}: {self.key or '(top level)'}: {self.message}"
+
+
+class StudyError(SpilloverError):
+    """A study file with mistakes; ``problems`` lists every one (key path, line, message)."""
+
+    def __init__(self, problems: list[Problem], source: str = "study file") -> None:
+        self.problems = list(problems)
+        self.source = source
+        lines = [f"{source}: {len(problems)} problem(s); nothing was computed:"]
+        lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Machine-readable form (``spillover run --json``)."""
+        return {"file": self.source, "problems": [
+            {"key": p.key, "line": p.line, "message": p.message} for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One spatial model to fit: an entry of ``[[models]]`` expanded over kinds x effects x weights."""
+
+    name: str
+    kind: str
+    fixed_effects: str
+    weights: str
+    bias_correction: str
+    y: str
+    x: tuple[str, ...]
+    durbin: tuple[str, ...] | None
+    entry: int
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: its sections with defaults filled in, and the expanded models."""
+
+    source: str
+    path: Path | None
+    base: Path
+    sections: dict[str, dict[str, Any]]
+    weights: dict[str, dict[str, Any]]
+    indicators: dict[str, dict[str, Any]]
+    panel_models: dict[str, dict[str, Any]]
+    models: tuple[ModelSpec, ...]
+    columns: tuple[str, ...] = field(default=(), repr=False)
+
+    def section(self, name: str) -> dict[str, Any] | None:
+        """A section with its defaults, or None if the study file does not have it."""
+        return self.sections.get(name)
+
+    @property
+    def title(self) -> str:
+        return str(self.sections["study"]["title"])
+
+    @property
+    def seed(self) -> int:
+        return int(self.sections["study"]["seed"])
+
+    @property
+    def y(self) -> str:
+        return str(self.sections["variables"]["y"])
+
+    @property
+    def x(self) -> list[str]:
+        return list(self.sections["variables"]["x"])
+
+    def resolve(self, path: str) -> Path:
+        """A path of the study file, relative to the study file's folder."""
+        p = Path(os.path.expanduser(path))
+        return p if p.is_absolute() else self.base / p
+
+
+def load(path: str | os.PathLike[str]) -> Study:
+    """Read and validate a study file; raise :class:`StudyError` listing every mistake."""
+    source = Path(path)
+    if not source.is_file():
+        raise StudyError([Problem((), None, f"no such study file: {source}")], str(source))
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StudyError([Problem((), None, f"the study file is not UTF-8 text ({exc.reason})")],
+                         str(source)) from None
+    return loads(text, base=source.resolve().parent, name=str(source), path=source.resolve())
+
+
+def loads(text: str, *, base: str | os.PathLike[str] = ".", name: str = "study file",
+          path: Path | None = None) -> Study:
+    """Validate a study given as TOML text; relative paths are taken from ``base``."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise StudyError([Problem((), int(match.group(1)) if match else None,
+                                  f"not valid TOML: {exc}")], name) from None
+    checker = _Checker(raw, key_lines(text), Path(base))
+    study = checker.run(text, path)
+    if checker.problems:
+        raise StudyError(sorted(checker.problems, key=lambda p: (p.line or 0, p.key)), name)
+    assert study is not None
+    return study
+
+
+# ---------------------------------------------------------------------- the checker
+class _Checker:
+    def __init__(self, raw: dict[str, Any], lines: dict[KeyPath, int], base: Path) -> None:
+        self.raw = raw
+        self.lines = lines
+        self.base = base
+        self.problems: list[Problem] = []
+
+    def add(self, path: Iterable[str | int], message: str) -> None:
+        path = tuple(path)
+        self.problems.append(Problem(path, line_of(self.lines, path), message))
+
+    # -------------------------------------------------------------- structure
+    def run(self, text: str, path: Path | None) -> Study | None:
+        known = set(S.SECTIONS) | set(S.NAMED_SECTIONS) | {"models"}
+        for key in self.raw:
+            if key not in known:
+                self.add((key,), _unknown("section", key, known))
+        sections: dict[str, dict[str, Any]] = {}
+        for name, fields in S.SECTIONS.items():
+            if name in self.raw:
+                sections[name] = self.table((name,), self.raw[name], fields)
+        for name in ("study", "variables"):
+            if name not in self.raw:
+                self.add((), f"the [{name}] section is missing")
+        named = {name: self.named(name) for name in S.NAMED_SECTIONS}
+        models = self.models(sections)
+        if not self.problems or all(p.path[:1] not in (("data",), ("boundaries",)) for p in self.problems):
+            columns = self.semantics(sections, named, models)
+        else:
+            columns = ()
+        return Study(text, path, self.base, sections, named["weights"], named["indicators"],
+                     named["panel_models"], tuple(models), tuple(columns))
+
+    def table(self, path: KeyPath, value: Any, fields: Mapping[str, S.Field]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.add(path, f"expected a table ([{format_path(path)}]), got {_kind(value)}")
+            return {}
+        out: dict[str, Any] = {}
+        for key, val in value.items():
+            if key not in fields:
+                self.add((*path, key), _unknown("key", key, fields))
+            elif self.value((*path, key), val, fields[key]):
+                out[key] = val
+        for key, f in fields.items():
+            if key not in value and f.required:
+                self.add((*path, key), f"required key {key!r} is missing ({f.help})")
+            if key not in out and f.default is not None:  # also after a bad value, so later checks can go on
+                out[key] = f.default
+        return out
+
+    def value(self, path: KeyPath, val: Any, f: S.Field) -> bool:
+        ok = _TYPE_CHECKS[f.type](val)
+        if not ok:
+            self.add(path, f"expected {_TYPE_NAMES[f.type]}, got {_kind(val)} {val!r}")
+            return False
+        if f.choices:
+            items = val if isinstance(val, list) else [val]
+            bad = [v for v in items if v not in f.choices]
+            for v in bad:
+                self.add(path, f"{v!r} is not one of {list(f.choices)}{_did_you_mean(v, f.choices)}")
+            return not bad
+        return True
+
+    def named(self, section: str) -> dict[str, dict[str, Any]]:
+        selector, kinds, common = S.NAMED_SECTIONS[section]
+        raw = self.raw.get(section, {})
+        if not isinstance(raw, dict):
+            self.add((section,), f"expected tables [{section}.<name>], got {_kind(raw)}")
+            return {}
+        out = {}
+        for name, entry in raw.items():
+            path = (section, name)
+            if not isinstance(entry, dict):
+                self.add(path, f"expected a table [{section}.{name}] with a {selector!r} key, got {_kind(entry)}")
+                continue
+            kind = entry.get(selector)
+            fields = dict(common)
+            if isinstance(kind, str) and kind in kinds:
+                fields.update(kinds[kind])
+            elif selector in entry:
+                self.add((*path, selector), f"unknown {section} {selector} {kind!r}; expected one of "
+                         f"{list(kinds)}{_did_you_mean(kind, kinds)}")
+                fields.update({k: S.Field("any") for e in kinds.values() for k in e})
+            out[name] = self.table(path, entry, fields)
+        return out
+
+    def models(self, sections: dict[str, dict[str, Any]]) -> list[ModelSpec]:
+        raw = self.raw.get("models", [])
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list):
+            self.add(("models",), f"expected [[models]] tables, got {_kind(raw)}")
+            return []
+        variables = sections.get("variables", {})
+        specs: list[ModelSpec] = []
+        for i, entry in enumerate(raw):
+            path: KeyPath = ("models", i)
+            spec = self.table(path, entry, S.MODEL_KEYS)
+            if not spec:
+                continue
+            weights = _listed(spec.get("weights")) or list(self.raw.get("weights", {}) or [])
+            combos = list(itertools.product(_listed(spec["kind"]), _listed(spec["fixed_effects"]), weights))
+            for kind, fe, w in combos:
+                name = _model_name(spec.get("name"), kind, fe, w, len(combos))
+                specs.append(ModelSpec(
+                    name, kind, fe, w, spec["bias_correction"], spec.get("y", variables.get("y", "")),
+                    tuple(spec.get("x", variables.get("x", []))),
+                    tuple(spec["durbin"]) if "durbin" in spec else None, i))
+        seen: dict[str, int] = {}
+        for m in specs:
+            if m.name in seen:
+                self.add(("models", m.entry, "name"), f"two models are named {m.name!r}; give them distinct names")
+            seen[m.name] = m.entry
+        return specs
+
+    # -------------------------------------------------------------- meaning
+    def semantics(self, sections: dict[str, dict[str, Any]], named: dict[str, dict[str, dict[str, Any]]],
+                  models: list[ModelSpec]) -> list[str]:
+        data = sections.get("data")
+        columns: list[str] = []
+        if data is None:
+            self.add((), "the [data] section is missing: give data.file or data.dataset")
+        else:
+            columns = self.data_columns(data)
+            self.boundaries(sections.get("boundaries"), data)
+        if not columns:
+            return []
+        avail = set(columns)
+        col = _ColumnCheck(self, avail)
+        self.indicators(named["indicators"], col)
+        avail |= {n for n, e in named["indicators"].items() if e.get("type") in S.PANEL_INDICATORS}
+        if "tfp" in sections:
+            for key in ("inputs", "outputs"):
+                col.many(("tfp", key), sections["tfp"].get(key, []))
+            avail |= set(S.TFP_VARIABLES)
+        weights = named["weights"]
+        self.weights(weights, col)
+        self.variables(sections, col)
+        self.moran_lm(sections, weights, col)
+        self.model_refs(models, weights, col)
+        self.maps(sections, models, col)
+        self.panel_models(named["panel_models"], col)
+        self.truth(sections.get("truth"), models)
+        if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
+            self.add(("output", "folder"), "the output folder is empty")
+        return sorted(avail)
+
+    def data_columns(self, data: dict[str, Any]) -> list[str]:
+        has_file, has_set = "file" in data, "dataset" in data
+        if has_file == has_set:
+            self.add(("data",), "give exactly one of data.file (a panel file) or data.dataset (shipped data)")
+            return []
+        if has_set:
+            from spillover.study.data import dataset_columns
+
+            return dataset_columns(data["dataset"])
+        for key in ("id", "time"):
+            if key not in data:
+                self.add(("data", key), f"required key {key!r} is missing: the {key} column of {data['file']}")
+        path = _resolve(self.base, data["file"])
+        if not path.is_file():
+            self.add(("data", "file"), f"no such file: {path}")
+            return []
+        try:
+            from spillover.study.data import read_columns
+
+            columns = read_columns(path, encoding=data.get("encoding"), sheet=data["sheet"])
+        except (SpilloverError, OSError, UnicodeDecodeError, ValueError) as exc:
+            self.add(("data", "file"), f"cannot read {path.name}: {exc}")
+            return []
+        for key in ("id", "time"):
+            if key in data and data[key] not in columns:
+                self.add(("data", key), _unknown("column", data[key], columns, where=path.name))
+        return columns
+
+    def boundaries(self, bounds: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        if bounds is None:
+            if "dataset" not in data:
+                self.add(("boundaries",), "the [boundaries] section is missing: give boundaries.file or "
+                         f"boundaries.dataset ({list(S.BOUNDARY_SETS)})")
+            return
+        has_file, has_set = "file" in bounds, "dataset" in bounds
+        if has_file == has_set:
+            self.add(("boundaries",), "give exactly one of boundaries.file or boundaries.dataset")
+            return
+        if has_file:
+            path = _resolve(self.base, bounds["file"])
+            if not path.exists():
+                self.add(("boundaries", "file"), f"no such file: {path}")
+                return
+            if "id" not in bounds:
+                self.add(("boundaries", "id"), "required key 'id' is missing: the region id column of the file")
+                return
+            try:
+                import pyogrio
+
+                fields = list(pyogrio.read_info(path, layer=bounds.get("layer"))["fields"])
+            except Exception as exc:  # noqa: BLE001 - any GDAL failure is a bad input file
+                self.add(("boundaries", "file"), f"cannot read {path.name}: {exc}")
+                return
+            if bounds["id"] not in fields:
+                self.add(("boundaries", "id"), _unknown("column", bounds["id"], fields, where=path.name))
+
+    def indicators(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
+        for name, e in entries.items():
+            for key in ("sector_a", "sector_b", "sector", "total"):
+                if key in e:
+                    col.one(("indicators", name, key), e[key])
+            if e.get("type") == "entropy":
+                for sub, direction in e.get("directions", {}).items():
+                    col.one(("indicators", name, "directions", sub), sub)
+                    if direction not in ("+", "-", "positive", "negative", 1, -1):
+                        self.add(("indicators", name, "directions", sub),
+                                 f"direction {direction!r} is not '+' or '-'")
+            if name in col.avail:
+                self.add(("indicators", name), f"indicator {name!r} would replace the data column of that name")
+
+    def weights(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
+        for name, e in entries.items():
+            if "var" in e:
+                col.one(("weights", name, "var"), e["var"])
+            if e.get("kind") == "file" and "path" in e and not _resolve(self.base, e["path"]).is_file():
+                self.add(("weights", name, "path"), f"no such file: {_resolve(self.base, e['path'])}")
+            if e.get("kind") == "distance" and "band" in e and "k" in e:
+                self.add(("weights", name), "give band or k, not both")
+            for key in ("window",):
+                if key in e and len(e[key]) != 2:
+                    self.add(("weights", name, key), "window must be [first, last]")
+
+    def variables(self, sections: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
+        v = sections.get("variables", {})
+        if "y" in v:
+            col.one(("variables", "y"), v["y"])
+        if "x" in v:
+            col.many(("variables", "x"), v["x"])
+            if v.get("y") in v["x"]:
+                self.add(("variables", "x"), f"the dependent variable {v['y']!r} is also a regressor")
+
+    def moran_lm(self, sections: dict[str, dict[str, Any]], weights: dict[str, Any], col: _ColumnCheck) -> None:
+        for sec in ("moran", "lm"):
+            if sec in sections and not weights:
+                self.add((sec,), f"[{sec}] needs weights: define at least one [weights.<name>]")
+        moran = sections.get("moran", {})
+        col.many(("moran", "variables"), moran.get("variables", []))
+        if "weights" in moran:
+            _ref(self, ("moran", "weights"), moran["weights"], weights)
+        for w in sections.get("lm", {}).get("weights", []):
+            _ref(self, ("lm", "weights"), w, weights)
+
+    def model_refs(self, models: list[ModelSpec], weights: dict[str, Any], col: _ColumnCheck) -> None:
+        raw = self.raw.get("models", [])
+        if models and not weights and not any("weights" in e for e in raw if isinstance(e, dict)):
+            self.add(("models",), "the models need weights: define at least one [weights.<name>]")
+        checked: set[tuple[int, str]] = set()
+        for m in models:
+            if (m.entry, m.weights) not in checked:
+                _ref(self, ("models", m.entry, "weights"), m.weights, weights)
+                checked.add((m.entry, m.weights))
+            entry = raw[m.entry] if isinstance(raw, list) else raw
+            if "y" in entry:
+                col.one(("models", m.entry, "y"), m.y)
+            if "x" in entry:
+                col.many(("models", m.entry, "x"), m.x)
+            if m.durbin is not None:
+                for d in m.durbin:
+                    if d not in m.x:
+                        self.add(("models", m.entry, "durbin"), f"{d!r} is not one of the model's regressors")
+            if m.fixed_effects == "random" and m.kind == "slx":
+                self.add(("models", m.entry, "fixed_effects"), "random effects need a spatial parameter: "
+                         "not available for kind 'slx'")
+            if m.bias_correction == "lee-yu" and m.fixed_effects in ("none", "random"):
+                self.add(("models", m.entry, "bias_correction"),
+                         f"lee-yu corrects fixed effects; fixed_effects={m.fixed_effects!r} has none")
+
+    def maps(self, sections: dict[str, dict[str, Any]], models: list[ModelSpec], col: _ColumnCheck) -> None:
+        maps = sections.get("maps")
+        if maps is None:
+            return
+        given = self.raw.get("maps", {})
+        if importlib.util.find_spec("spillover.maps") is None:
+            for key in S.MAPS_MODULE_KEYS:
+                if key in given:
+                    self.add(("maps", key), "needs spillover.maps, which this version of spillover does not "
+                             "have yet; remove the key (the LISA maps, maps.lisa, work without it)")
+        for key in ("choropleth", "small_multiples"):
+            col.many(("maps", key), maps.get(key, []))
+        names = [m.name for m in models]
+        if "model" in maps and maps["model"] not in names:
+            self.add(("maps", "model"), _unknown("model", maps["model"], names))
+        target = next((m for m in models if m.name == maps.get("model")), models[0] if models else None)
+        for x in maps.get("spillover", []):
+            if target is None or x not in target.x:
+                self.add(("maps", "spillover"), f"{x!r} is not a regressor of the mapped model")
+
+    def panel_models(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
+        if entries and importlib.util.find_spec("spillover.panel_models") is None:
+            for name in entries:
+                self.add(("panel_models", name), "needs spillover.panel_models, which this version of "
+                         "spillover does not have yet; remove the section")
+            return
+        for name, e in entries.items():
+            for key in ("y", "x", "mediator"):
+                if isinstance(e.get(key), str):
+                    col.one(("panel_models", name, key), e[key])
+            for key in ("x", "exog", "endog", "instruments", "controls"):
+                if isinstance(e.get(key), list):
+                    col.many(("panel_models", name, key), e[key])
+
+    def truth(self, truth: dict[str, Any] | None, models: list[ModelSpec]) -> None:
+        if not truth or "model" not in truth:
+            return
+        names = [m.name for m in models]
+        model = next((m for m in models if m.name == truth["model"]), None)
+        if model is None:
+            self.add(("truth", "model"), _unknown("model", truth["model"], names))
+            return
+        allowed = set(model.x) | {f"W*{x}" for x in model.x} | {"rho", "lambda"}
+        for key, val in truth.get("params", {}).items():
+            if key not in allowed:
+                self.add(("truth", "params", key), _unknown("parameter", key, sorted(allowed)))
+            elif isinstance(val, bool) or not isinstance(val, int | float):
+                self.add(("truth", "params", key), f"expected a number, got {_kind(val)}")
+
+
+class _ColumnCheck:
+    """Checks names against the panel's columns (and the variables the study builds)."""
+
+    def __init__(self, checker: _Checker, avail: set[str]) -> None:
+        self.checker = checker
+        self.avail = avail
+
+    def one(self, path: KeyPath, name: str) -> None:
+        if name not in self.avail:
+            self.checker.add(path, _unknown("column", name, self.avail))
+
+    def many(self, path: KeyPath, names: Iterable[str]) -> None:
+        for name in names:
+            self.one(path, name)
+
+
+# ---------------------------------------------------------------------- helpers
+def _ref(checker: _Checker, path: KeyPath, name: str, weights: Mapping[str, Any]) -> None:
+    if name not in weights:
+        defined = list(weights)
+        checker.add(path, f"weights {name!r} are not defined"
+                    + (f"; defined: {defined}{_did_you_mean(name, defined)}" if defined
+                       else "; define them as [weights." + name + "]"))
+
+
+def _unknown(what: str, name: object, known: Iterable[object], *, where: str = "") -> str:
+    known = [str(k) for k in known]
+    place = f" in {where}" if where else ""
+    return f"unknown {what} {name!r}{place}{_did_you_mean(name, known)}"
+
+
+def _did_you_mean(name: object, known: Iterable[object]) -> str:
+    match = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _model_name(name: str | None, kind: str, fe: str, w: str, n: int) -> str:
+    auto = f"{kind}_{fe}_{w}"
+    if name is None:
+        return auto
+    return name if n == 1 else f"{name}_{auto}"
+
+
+def _resolve(base: Path, path: str) -> Path:
+    p = Path(os.path.expanduser(path))
+    return p if p.is_absolute() else base / p
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "text", bool: "true/false", int: "an integer",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _is_str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(i, str) for i in v)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+_TYPE_CHECKS = {
+    "any": lambda v: True,
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": _is_number,
+    "bool": lambda v: isinstance(v, bool),
+    "strs": _is_str_list,
+    "str|strs": lambda v: isinstance(v, str) or (_is_str_list(v) and len(v) > 0),
+    "mapping": lambda v: isinstance(v, dict),
+    "int|str": lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)),
+    "periods": lambda v: isinstance(v, list) and all(isinstance(i, int | str) and not isinstance(i, bool)
+                                                     for i in v),
+    "pair": lambda v: isinstance(v, list) and all(isinstance(i, int | str) and not isinstance(i, bool)
+                                                  for i in v),
+}
+_TYPE_NAMES = {
+    "any": "anything", "str": "text", "int": "an integer", "number": "a number", "bool": "true or false",
+    "strs": "a list of text", "str|strs": "text or a list of text", "mapping": "a table",
+    "int|str": "an integer or text", "periods": "a list of periods", "pair": "[first, last]",
+}

@@ -1,0 +1,88 @@
+"""A real QGIS for the tests in this folder (CI's QGIS stage; see .ci/run).
+
+Run them with Debian's python3-qgis (QGIS 3.22, Python 3.11) from a virtual environment created with
+``--system-site-packages``::
+
+    QT_QPA_PLATFORM=offscreen .qgis-venv/bin/python -m pytest tests/qgis
+
+Every test module starts with ``pytest.importorskip("qgis.core")``, so where QGIS is not installed the
+modules are skipped (and the main suite never imports QGIS).  QGIS objects live inside fixtures and tests
+only; the session fixture clears the project before ``exitQgis()``, without which the process can crash at
+exit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CROSS_SECTION = "cross-section"  # spillover.qgis.analysis.CROSS_SECTION, the period of a one-period layer
+
+PROCESSING_PLUGINS = "/usr/share/qgis/python/plugins"  # Debian's location of QGIS's Processing framework
+
+
+@pytest.fixture(scope="session")
+def qgis_app() -> Iterator[Any]:
+    """An initialised QgsApplication with Processing and spillover's provider registered."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qgis.core import QgsApplication, QgsProject
+
+    QgsApplication.setPrefixPath("/usr", True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    if PROCESSING_PLUGINS not in sys.path:
+        sys.path.append(PROCESSING_PLUGINS)
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    from spillover.qgis import register
+
+    register()
+    yield app
+    QgsProject.instance().clear()
+    app.exitQgis()
+
+
+@pytest.fixture(scope="session")
+def gpkg_path() -> Path:
+    """The shipped China provinces GeoPackage."""
+    with resources.as_file(resources.files("spillover._shapes") / "china_provinces.gpkg") as path:
+        return Path(path)
+
+
+@pytest.fixture
+def provinces(qgis_app: Any, gpkg_path: Path) -> Any:
+    """The shipped provinces layer (34 units) through QGIS's ogr provider."""
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{gpkg_path}|layername=provinces", "provinces", "ogr")
+    assert layer.isValid()
+    return layer
+
+
+@pytest.fixture(scope="session")
+def frame(gpkg_path: Path) -> Any:
+    """The same layer read by pyogrio (GDAL) without QGIS: the source of the expected values."""
+    import geopandas as gpd
+
+    return gpd.read_file(gpkg_path, layer="provinces", engine="pyogrio")
+
+
+@pytest.fixture(scope="session")
+def cross_section() -> Any:
+    """``cross_section(frame, field)``: the one-period SpatialPanel of a field, built without spillover.qgis."""
+    import pandas as pd
+
+    from spillover.panel import SpatialPanel
+
+    def build(frame: Any, field: str) -> SpatialPanel:
+        data = pd.DataFrame({"province": frame["province"], "period": CROSS_SECTION, field: frame[field]})
+        return SpatialPanel(data, frame[["province", "geometry"]], id="province", time="period")
+
+    return build

@@ -1,0 +1,156 @@
+"""A study file is checked completely before anything is computed: every mistake, with key and line."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from spillover.study import StudyError, example_path, load, loads
+from spillover.study.locate import key_lines
+
+GOOD = """\
+[study]
+title = "t"
+
+[data]
+dataset = "us_states"
+
+[weights.queen]
+kind = "contiguity"
+
+[variables]
+y = "ln_gsp"
+x = ["ln_pcap", "ln_pc"]
+
+[[models]]
+kind = ["sar", "sdm"]
+weights = "queen"
+"""
+
+
+def _problems(text: str, tmp_path=None) -> list:
+    with pytest.raises(StudyError) as info:
+        loads(textwrap.dedent(text), base=tmp_path or ".")
+    return info.value.problems
+
+
+def test_a_good_file_expands_models_and_fills_defaults():
+    study = loads(GOOD)
+    assert [m.name for m in study.models] == ["sar_twoway_queen", "sdm_twoway_queen"]
+    assert study.models[0].x == ("ln_pcap", "ln_pc")
+    assert study.weights["queen"]["criterion"] == "queen"  # default filled in
+    assert study.seed == 0
+
+
+def test_several_mistakes_are_all_reported_with_key_and_line(tmp_path):
+    text = """\
+    [study]
+    title = "t"
+    sed = 3
+
+    [data]
+    dataset = "us_states"
+
+    [weights.queen]
+    kind = "contiguty"
+
+    [weights.d]
+    kind = "file"
+    path = "missing.gal"
+
+    [variables]
+    y = "ln_gsp"
+    x = ["ln_pcap", "ln_pcc"]
+
+    [[models]]
+    kind = "sdm"
+    weights = ["queen", "nested"]
+    """
+    problems = {(p.key, p.line): p.message for p in _problems(text, tmp_path)}
+    assert "did you mean 'seed'" in problems[("study.sed", 3)]
+    assert "unknown weights kind 'contiguty'" in problems[("weights.queen.kind", 9)]
+    assert "did you mean 'contiguity'" in problems[("weights.queen.kind", 9)]
+    assert "no such file" in problems[("weights.d.path", 13)]
+    assert "unknown column 'ln_pcc'" in problems[("variables.x", 17)]
+    assert "did you mean 'ln_pc'" in problems[("variables.x", 17)]
+    assert "weights 'nested' are not defined" in problems[("models[0].weights", 21)]
+    assert len(problems) == 5
+
+
+def test_the_error_message_lists_every_problem_with_its_line():
+    with pytest.raises(StudyError) as info:
+        loads('[study]\ntitle = 1\n[data]\ndataset = "us_states"\n[variables]\ny = "nope"\nx = []\n')
+    text = str(info.value)
+    assert "2 problem(s); nothing was computed" in text
+    assert "line 2: study.title: expected text" in text
+    assert "line 6: variables.y: unknown column 'nope'" in text
+
+
+def test_a_missing_panel_file_and_bad_choice_are_reported(tmp_path):
+    problems = _problems("""\
+    [study]
+    title = "t"
+    [data]
+    file = "nowhere.csv"
+    id = "r"
+    time = "t"
+    [boundaries]
+    dataset = "china_provinces"
+    [variables]
+    y = "y"
+    x = ["x"]
+    [[models]]
+    kind = "sdn"
+    fixed_effects = "both"
+    """, tmp_path)
+    by_key = {p.key: p for p in problems}
+    assert "no such file" in by_key["data.file"].message and by_key["data.file"].line == 4
+    assert "'sdn' is not one of" in by_key["models[0].kind"].message
+    assert "did you mean 'sdm'" in by_key["models[0].kind"].message
+    assert by_key["models[0].fixed_effects"].line == 14
+
+
+def test_columns_of_a_gbk_file_are_read_with_its_encoding(tmp_path):
+    (tmp_path / "p.csv").write_bytes("省份,年份,产值\n北京,2020,1.0\n".encode("gbk"))
+    base = '[study]\ntitle = "t"\n[data]\nfile = "p.csv"\nid = "省份"\ntime = "年份"\n{enc}' \
+           '[boundaries]\ndataset = "china_provinces"\n[variables]\ny = "产值"\nx = []\n'
+    problems = _problems(base.format(enc=""), tmp_path)
+    assert "encoding" in problems[0].message and problems[0].key == "data.file"
+    study = loads(base.format(enc='encoding = "gbk"\n'), base=tmp_path)
+    assert study.y == "产值"
+
+
+def test_truth_must_name_a_model_and_its_parameters():
+    problems = _problems(GOOD + '[truth]\nmodel = "sdm_twoway_queen"\nparams = { rho = 0.3, "W*ln_pcc" = 1 }\n')
+    assert [p.key for p in problems] == ['truth.params."W*ln_pcc"']
+    assert "did you mean 'W*ln_pc'" in problems[0].message
+
+
+def test_maps_keys_need_the_maps_module_or_are_rejected():
+    import importlib.util
+
+    text = GOOD + '[maps]\nspillover = ["ln_pcap"]\n'
+    if importlib.util.find_spec("spillover.maps") is not None:
+        loads(text)
+        return
+    problems = _problems(text)
+    assert problems[0].key == "maps.spillover" and "needs spillover.maps" in problems[0].message
+
+
+def test_invalid_toml_gives_its_line():
+    problems = _problems('[study]\ntitle = "t"\nseed = = 1\n')
+    assert problems[0].line == 3 and "not valid TOML" in problems[0].message
+
+
+def test_key_lines_follow_tables_arrays_and_inline_tables():
+    text = '[a]\nx = 1\n[[m]]\nk = 2\n[[m]]\nk = 3\n[a.b]\nd = { p = 1, "q r" = 2 }\n'
+    lines = key_lines(text)
+    assert lines[("a", "x")] == 2 and lines[("m", 0, "k")] == 4 and lines[("m", 1, "k")] == 6
+    assert lines[("a", "b", "d", "q r")] == 8
+
+
+@pytest.mark.parametrize("name", ["us_states", "china_simulated", "init"])
+def test_shipped_study_files_are_valid(name):
+    study = load(example_path(name))
+    assert study.models
