@@ -1,7 +1,7 @@
 """Large-N benchmark: two-way fixed-effects SDM with impacts on rook lattices, vs spreg's dense path.
 
 Synthetic data from a known two-way SDM (rho = 0.4, beta = (1, -0.5), theta = (0.5, 0.3), sigma = 1) on a
-rook lattice of 54 x 54 = 2,916 regions and 100 x 100 = 10,000 regions, 10 periods each.  For each case the
+rook lattice of 54 x 54 = 2,916 regions up to 316 x 316 = 99,856 regions, 10 periods each.  For each case the
 script times ``SpatialPanelModel(..., kind="sdm", fixed_effects="twoway").fit()`` plus
 ``res.impacts(draws=1000)`` (standard errors included), and on the 54 x 54 lattice it also times spreg
 1.9.0's ``Panel_FE_Lag`` with the same exact two-way likelihood (regressors X, W X and T-1 time dummies,
@@ -10,7 +10,10 @@ process so that the peak resident memory (``ru_maxrss``) belongs to that case al
 before the clock starts.
 
 Targets (issue #5): >= 10x faster than spreg at 54 x 54; 10,000 x 10 with impacts and SEs in < 30 s and
-< 4 GB.  Run: ``python benchmarks/spatial_large_n.py`` (``--quick`` runs the 54 x 54 case only).
+< 4 GB.  Issue #14: 316 x 316 = 99,856 regions x 10 periods with 1,000-draw impacts and SEs in < 20 s and
+< 3 GB, parameters within 3 SE of the truth, and the growth exponent of time in N from 2,916 to 99,856
+regions (lattices of side 54, 100, 173, 316), all printed by one run.  Run:
+``python benchmarks/spatial_large_n.py`` (``--quick`` runs the 54 x 54 case and spreg only).
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ def _case_spillover(side: int, queue) -> None:
     total = time.perf_counter() - start
     queue.put({"fit_s": fitted, "total_s": total, "peak_gb": _peak_gb(), "rho": res.rho,
                "rho_se": res.rho_se, "params": res.params.round(4).to_dict(),
+               "se": res.std_errors.to_dict(),
                "total_x1": imp.loc[("total", "x1"), ["estimate", "se"]].round(4).tolist()})
 
 
@@ -105,22 +109,42 @@ def _run(target, side: int) -> dict:
     return out
 
 
+SIDES = (54, 100, 173, 316)  # N = 2,916 / 10,000 / 29,929 / 99,856 regions
+
+
+def _truth() -> dict[str, float]:
+    return {"x1": BETA[0], "x2": BETA[1], "W*x1": THETA[0], "W*x2": THETA[1], "rho": RHO}
+
+
+def _line(side: int, out: dict) -> str:
+    worst = max(abs(out["params"][k] - v) / out["se"][k] for k, v in _truth().items())
+    return (f"spillover {side}x{side} (N={side * side}): fit {out['fit_s']:.2f} s, fit+impacts(1000 draws) "
+            f"{out['total_s']:.2f} s, peak {out['peak_gb']:.2f} GB; rho = {out['rho']:.4f} "
+            f"(se {out['rho_se']:.4f}); {out['params']}; total effect x1 {out['total_x1']}; "
+            f"largest |estimate - truth| / se = {worst:.2f}")
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"two-way FE SDM, T = {T}, true rho = {RHO}, beta = {BETA.tolist()}, theta = {THETA.tolist()}")
     ours = _run(_case_spillover, 54)
-    print(f"spillover 54x54 (N=2916): fit {ours['fit_s']:.2f} s, fit+impacts(1000 draws) {ours['total_s']:.2f} s, "
-          f"peak {ours['peak_gb']:.2f} GB; rho = {ours['rho']:.4f} (se {ours['rho_se']:.4f}); {ours['params']}; "
-          f"total effect x1 {ours['total_x1']}")
+    print(_line(54, ours))
     ref = _run(_case_spreg, 54)
     print(f"spreg Panel_FE_Lag 54x54 (X, WX, time dummies): fit {ref['fit_s']:.2f} s, peak {ref['peak_gb']:.2f} GB; "
           f"rho = {ref['rho']:.4f}; {ref['params']}")
     print(f"speed-up (spreg fit / spillover fit+impacts): {ref['fit_s'] / ours['total_s']:.1f}x "
           f"(fit only: {ref['fit_s'] / ours['fit_s']:.1f}x)")
-    if not quick:
-        big = _run(_case_spillover, 100)
-        print(f"spillover 100x100 (N=10000): fit {big['fit_s']:.2f} s, fit+impacts(1000 draws) {big['total_s']:.2f} s, "
-              f"peak {big['peak_gb']:.2f} GB; rho = {big['rho']:.4f} (se {big['rho_se']:.4f}); {big['params']}")
+    if quick:
+        return
+    sizes, times = [54 * 54], [ours["total_s"]]
+    for side in SIDES[1:]:
+        out = _run(_case_spillover, side)
+        print(_line(side, out))
+        sizes.append(side * side)
+        times.append(out["total_s"])
+    slope = np.polyfit(np.log(sizes), np.log(times), 1)[0]
+    print(f"growth exponent of fit+impacts time in N ({sizes[0]:,} to {sizes[-1]:,} regions): {slope:.2f} "
+          f"(time ~ N^{slope:.2f})")
 
 
 if __name__ == "__main__":

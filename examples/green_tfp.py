@@ -1,4 +1,4 @@
-"""Green TFP walk-through on a SIMULATED province panel (docs/guide.md, section 5b).
+"""Green TFP walk-through on a SIMULATED province panel (docs/guide.md, section 8).
 
 China's 31 provinces (the registry and boundaries shipped with spillover), 2005-2019.  The data are simulated
 (no real statistics): capital, labour and energy produce GDP with a frontier that shifts out 2% a year and
@@ -58,7 +58,7 @@ def main() -> None:
     print(so.moran_by_period(growth, "ln_gml", w, permutations=999, seed=0).round(3).tail(3))
 
     sdm = so.SpatialPanelModel(growth, "ln_gml", ["industry", "fdi"], w, kind="sdm",
-                               fixed_effects="twoway").fit()
+                               fixed_effects="twoway", bias_correction="lee-yu").fit()  # 31 regions: Lee-Yu
     print(sdm.summary())
 
 

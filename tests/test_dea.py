@@ -140,10 +140,9 @@ def test_fast_path_equals_plain_lp_per_unit(n, m, s, rts, orientation):
     fast = dea(x, y, rts=rts, orientation=orientation, slacks="two-stage", method="fast")
     plain = dea(x, y, rts=rts, orientation=orientation, slacks="two-stage", method="plain")
     np.testing.assert_allclose(fast.efficiency, plain.efficiency, rtol=0, atol=1e-8)
-    # the max-sum-of-slacks optimum (normalised units) is unique even where the slack vector is not
-    sx, sy = x.mean(axis=0), y.mean(axis=0)
-    total = lambda r: (r.input_slacks / sx).sum(axis=1) + (r.output_slacks / sy).sum(axis=1)  # noqa: E731
-    np.testing.assert_allclose(total(fast), total(plain), atol=1e-6)  # slack LP tolerance 1e-7 per variable
+    # the max-sum-of-slacks optimum (DEAP: in the data's units) is unique even where the slack vector is not
+    total = lambda r: r.input_slacks.sum(axis=1) + r.output_slacks.sum(axis=1)  # noqa: E731
+    np.testing.assert_allclose(total(fast), total(plain), atol=1e-5)  # slack LP tolerance 1e-7 x means ~5-20
     if rts == "vrs":
         np.testing.assert_allclose(fast.scale[["crste", "scale"]], plain.scale[["crste", "scale"]], atol=1e-8)
         assert fast.scale["rts"].tolist() == plain.scale["rts"].tolist()
@@ -353,3 +352,50 @@ def test_plain_arrays_are_paired_by_position():
     assert named.names.tolist() == list("ABCDE")
     with pytest.raises(DEAError, match="same number of units; inputs has 5 rows, outputs has 4"):
         dea(EG1_X, EG1_Y.to_numpy()[:4])
+
+
+# ------------------------------------------------------------------------------ two-stage slacks (#13)
+# Unit O (x = (4, 3), y = (1, 1)), VRS output orientation, against P1 = (1, 3; 2, 2), P2 = (4, 0.5; 2, 2)
+# and a large dominated unit Q = (40, 3; 0.5, 0.5) that only moves the means.  By hand: no convex
+# combination makes more than 2 of either output, so phi = 2 (te = 0.5) and every mix lam P1 + (1 - lam) P2
+# reaches y = (2, 2) with input slacks (3 lam, 2.5 (1 - lam)) and no output slack.  DEAP's second stage
+# maximises the raw sum 2.5 + 0.5 lam: lam = 1, slacks (3, 0), peer P1.  Dividing each slack by its mean
+# (x1: 12.25, x2: 2.375) maximises 3 lam / 12.25 + 2.5 (1 - lam) / 2.375 instead: lam = 0, slacks (0, 2.5).
+TWO_X = pd.DataFrame({"x1": [4.0, 1.0, 4.0, 40.0], "x2": [3.0, 3.0, 0.5, 3.0]}, index=["O", "P1", "P2", "Q"])
+TWO_Y = pd.DataFrame({"y1": [1.0, 2.0, 2.0, 0.5], "y2": [1.0, 2.0, 2.0, 0.5]}, index=TWO_X.index)
+
+
+@pytest.mark.parametrize("method", ["fast", "plain"])
+def test_two_stage_slacks_maximise_the_raw_sum_as_deap(method):
+    """Failed on the old main, which returned (0, 2.5) (the mean-normalised optimum) for "two-stage"."""
+    res = dea(TWO_X, TWO_Y, rts="vrs", orientation="output", slacks="two-stage", method=method)
+    assert res.efficiency["O"] == pytest.approx(0.5)
+    np.testing.assert_allclose(res.input_slacks.loc["O"], [3.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(res.output_slacks.loc["O"], [0.0, 0.0], atol=1e-9)
+    assert res.peers["O"] == ("P1",)
+    norm = dea(TWO_X, TWO_Y, rts="vrs", orientation="output", slacks="two-stage-normalised", method=method)
+    np.testing.assert_allclose(norm.input_slacks.loc["O"], [0.0, 2.5], atol=1e-9)
+    assert norm.peers["O"] == ("P2",) and norm.slack_method == "two-stage-normalised"
+
+
+def test_two_stage_batched_slack_stages_use_the_raw_sum():
+    # input orientation with >= 12 units runs the batched slack stages: same raw-sum optimum as HiGHS
+    x, y = random_data(80, 3, 2, seed=21)
+    x[:, 0] *= 1000.0  # very different units: the raw and the mean-normalised sums weight slacks apart
+    fast = dea(x, y, rts="vrs", slacks="two-stage", scale=False)
+    plain = dea(x, y, rts="vrs", slacks="two-stage", scale=False, method="plain")
+    total = lambda r: r.input_slacks.sum(axis=1) + r.output_slacks.sum(axis=1)  # noqa: E731
+    np.testing.assert_allclose(total(fast), total(plain), rtol=1e-7, atol=1e-6)
+
+
+def test_other_dea_models_pair_labelled_tables_by_label():
+    """The SBM and directional models read their data through the same pairing (failed on the old main)."""
+    from spillover.productivity import directional, sbm
+    rev = EG1_Y.iloc[::-1]
+    np.testing.assert_allclose(sbm(EG1_X, rev, rts="vrs").efficiency, sbm(EG1_X, EG1_Y, rts="vrs").efficiency,
+                               atol=1e-12)
+    np.testing.assert_allclose(directional(EG1_X, rev, rts="vrs").efficiency,
+                               directional(EG1_X, EG1_Y, rts="vrs").efficiency,
+                               atol=1e-12)
+    with pytest.raises(DEAError, match="only in the outputs: 'Z'"):
+        sbm(EG1_X, EG1_Y.rename(index={"C": "Z"}), rts="crs")

@@ -48,11 +48,14 @@ def _entries(panel, w, y, x):
         "lm_tests": lambda: lm_tests(panel, y, x, w, fixed_effects="unit"),
         "lr_fixed_effects": lambda: lr_fixed_effects(panel, y, x),
         "hausman": lambda: hausman(panel, y, x, w),
+        "sac": lambda: SpatialPanelModel(panel, y, x, w, kind="sac", fixed_effects="unit").fit(),
+        "spreg-engine": lambda: SpatialPanelModel(panel, y, x, w, kind="sar", fixed_effects="unit",
+                                                  engine="spreg").fit(),
     }
 
 
 ENTRIES = ["sar", "sem-unit", "slx-twoway", "sdm-random", "cross-section", "lm_tests", "lr_fixed_effects",
-           "hausman"]
+           "hausman", "sac", "spreg-engine"]
 
 
 @pytest.mark.parametrize("entry", ENTRIES)

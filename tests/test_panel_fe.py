@@ -179,3 +179,18 @@ def test_maketables_plug_in(us_panel):
     table = maketables.ETable([res], coef_fmt="b:.4f \n (se:.4f)")
     text = table.df.to_string()
     assert f"{res.params['ln_emp']:.4f}" in text and f"({res.std_errors['ln_emp']:.4f})" in text
+
+
+def test_numpy_core_on_an_unbalanced_sample_matches_pyfixest(us_panel):
+    """Holes make the two-way transformation iterative (alternating projections to 1e-12)."""
+    data = us_panel.data[["unemp"]].rename(columns={"unemp": "u"})
+    for cell in [("Texas", 1975), ("Ohio", 1980), ("Ohio", 1981), ("Maine", 1970), ("Utah", 1986)]:
+        data.loc[cell, "u"] = np.nan
+    panel = us_panel.with_data(data)
+    x = ["ln_pcap", "ln_pc", "ln_emp", "u"]
+    sample = prepare(panel, ["ln_gsp", *x], effects="twoway", cluster="unit")
+    assert not sample.absorber().balanced
+    fit = within_fit(sample, "ln_gsp", x)
+    res = fixed_effects(panel, "ln_gsp", x)
+    np.testing.assert_allclose(fit.beta, res.params.to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), res.std_errors.to_numpy(), rtol=1e-7)

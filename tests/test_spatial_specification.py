@@ -32,8 +32,9 @@ def test_table_collects_the_stand_alone_tests(spec, cigar_panel, cigar_w):
     assert frame.loc[("SDM -> SAR", "Wald SDM vs SAR"), "statistic"] == wald_test(sdm, "sar").statistic
     assert frame.loc[("SDM -> SEM", "LR SDM vs SEM"), "statistic"] == lr_test(sem, sdm).statistic
     assert frame.loc[("SDM -> SAR", "LR SDM vs SAR"), "statistic"] == lr_test(sar, sdm).statistic
-    assert frame.loc[("fixed effects", "LR spatial fixed effects"), "statistic"] == pytest.approx(2315.7, abs=0.05)
-    assert frame.loc[("fixed effects", "LR time fixed effects"), "statistic"] == pytest.approx(473.1, abs=0.05)
+    lr = frame.xs("fixed effects")["statistic"]
+    assert lr["LR spatial fixed effects"] == pytest.approx(2315.7, abs=0.05)
+    assert lr["LR time fixed effects"] == pytest.approx(473.1, abs=0.05)
     assert "FE vs RE" in frame.index.get_level_values("stage")
     # Elhorst (2014, section 3.6.2) adopts the two-way SDM for these data: both restrictions rejected
     assert spec.chosen == "sdm" and "both" in spec.reason

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import textwrap
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -37,6 +38,7 @@ x = ["ln_pcap", "ln_emp"]
 permutations = 49
 [[models]]
 kind = "sdm"
+bias_correction = "lee-yu"
 [impacts]
 draws = 100
 [maps]
@@ -221,3 +223,34 @@ def test_every_random_draw_comes_from_the_study_seed(tmp_path):
     c = study.run(path.write_text(SMALL.replace("seed = 1", "seed = 2")) and path, out=tmp_path / "c")
     assert not a.tables["moran_ln_gsp"].frame["p_sim"].equals(c.tables["moran_ln_gsp"].frame["p_sim"])
 
+
+
+def test_panel_models_share_one_table_with_the_spatial_model(tmp_path):
+    path = tmp_path / "pm.toml"
+    path.write_text(SMALL + textwrap.dedent("""\
+        [panel_models.fe]
+        type = "fixed_effects"
+        [panel_models.iv]
+        type = "fe_iv"
+        exog = ["ln_emp"]
+        endog = ["ln_pcap"]
+        instruments = ["hwy", "water"]
+        [panel_models.med]
+        type = "mediation"
+        x = "ln_pcap"
+        mediator = "ln_pc"
+        controls = ["ln_emp"]
+        draws = 49
+        """))
+    run = study.run(path, out=tmp_path / "o")
+    mixed = run.tables["panel_models"].frame
+    assert list(mixed.columns) == ["fe", "iv", "med", "sdm_twoway_queen"]
+    assert {"ln_pcap", "ln_emp"} <= {str(i) for i in mixed.index}
+    fe = run.tables["panel_fe"].frame
+    from spillover.panel_models import fixed_effects
+
+    from spillover.datasets import us_states
+
+    direct = fixed_effects(us_states(), "ln_gsp", ["ln_pcap", "ln_emp"])
+    pd.testing.assert_frame_equal(fe, direct.to_frame())  # the study adds nothing of its own to the numbers
+    assert "a*b (indirect)" in run.tables["panel_med"].frame.index

@@ -127,15 +127,14 @@ def test_truth_must_name_a_model_and_its_parameters():
     assert "did you mean 'W*ln_pc'" in problems[0].message
 
 
-def test_maps_keys_need_the_maps_module_or_are_rejected():
-    import importlib.util
-
-    text = GOOD + '[maps]\nspillover = ["ln_pcap"]\n'
-    if importlib.util.find_spec("spillover.maps") is not None:
-        loads(text)
-        return
-    problems = _problems(text)
-    assert problems[0].key == "maps.spillover" and "needs spillover.maps" in problems[0].message
+def test_maps_and_panel_models_are_checked_like_the_rest():
+    text = GOOD + '[maps]\nspillover = ["ln_pcap", "unemp"]\nscheme = "quantile"\n' \
+        '[panel_models.fe]\ntype = "fixed_effects"\nx = ["ln_pc", "ln_emq"]\ncluster = "state"\n'
+    problems = {p.key: p.message for p in _problems(text)}
+    assert "'unemp' is not a regressor of the mapped model" in problems["maps.spillover"]
+    assert "did you mean 'quantiles'" in problems["maps.scheme"]
+    assert "unknown column 'ln_emq'" in problems["panel_models.fe.x"]
+    assert "'state' is not one of" in problems["panel_models.fe.cluster"]
 
 
 def test_invalid_toml_gives_its_line():

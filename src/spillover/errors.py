@@ -134,7 +134,8 @@ def check_option(
 def user_stacklevel() -> int:
     """The ``stacklevel`` that makes a warning point at the first caller outside spillover.
 
-    Call it directly inside the function that warns: ``warnings.warn(msg, Cls, stacklevel=user_stacklevel())``.
+    Call it directly inside the function that warns:
+    ``warnings.warn(msg, Cls, stacklevel=user_stacklevel())``.
     """
     import sys
 

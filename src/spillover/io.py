@@ -60,7 +60,9 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
 
     Nothing is left behind if the block raises, and an existing ``path`` is only replaced when
-    ``overwrite=True``.
+    ``overwrite=True``.  The temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed
+    process left under that pattern is removed by the next write to the same ``path``.  OS errors (a folder
+    without write permission, a full disk) are raised as :class:`SpilloverError` naming ``path``.
 
     Examples
     --------
@@ -229,8 +231,8 @@ def _check_rows_complete(source: Path, rows: list[list[str]]) -> None:
     short = [i + 1 for i, row in enumerate(rows) if row and len(row) < width]
     if short:
         raise SpilloverError(
-            f"{source} looks truncated or malformed: line(s) {format_items(short)} have fewer fields than the "
-            f"{width} of the header (the last line {len(rows)} has {len(rows[-1])}). Re-export the file."
+            f"{source} looks truncated or malformed: line(s) {format_items(short)} have fewer fields "
+            f"than the {width} of the header (the last line {len(rows)} has {len(rows[-1])}). Re-export the file."
         )
 
 

@@ -17,7 +17,7 @@ from spillover.panel_models._within import Absorber, group_codes
 __all__ = ["Effects", "Cluster", "Sample", "DroppedRows", "prepare", "subsample", "lag"]
 
 Effects = Literal["twoway", "unit", "time", "none"]
-Cluster = str | None  # "unit", "time", "twoway", a column of the panel, or None (iid errors)
+Cluster = str | None  # "unit", "time", "twoway", a column of the panel, or None / "none" (iid errors)
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,7 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
     if not isinstance(panel, SpatialPanel):
         raise ModelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
     check_option(effects, Effects, "effects", error=ModelError)
+    cluster = None if cluster == "none" else cluster  # "none" as in study files: classical iid errors
     variables = list(variables)
     dup = sorted({v for v in variables if variables.count(v) > 1})
     if dup:

@@ -13,10 +13,13 @@ cluster variable (they cannot absorb any within-cluster variation of the scores)
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
+from spillover.errors import ConvergenceWarning
 
 __all__ = ["Absorber", "ols", "cluster_meat", "score_cov", "vcov_cluster", "vcov_iid", "group_codes"]
 
@@ -123,7 +126,10 @@ class Absorber:
                 change = np.maximum(change, np.abs(m).max(axis=0))
             if np.all(change <= self.tol * scale):
                 return x
-        return x  # pragma: no cover - the projections converge for any connected panel
+        warnings.warn(f"absorbing the fixed effects stopped after {self.maxiter} alternating projections "
+                      f"without reaching the tolerance {self.tol:g}; the estimates may be inexact.",
+                      ConvergenceWarning, stacklevel=4)
+        return x
 
 
 def ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -138,7 +138,7 @@ def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effect
         OLS with a constant ``const``).
     cluster
         ``"unit"`` (region, default), ``"time"``, ``"twoway"`` (Cameron-Gelbach-Miller), the name of a
-        column of the panel (e.g. a province group), or None for classical iid errors.
+        column of the panel (e.g. a province group), or None (or "none") for classical iid errors.
 
     Returns
     -------

@@ -16,7 +16,7 @@ import pandas as pd
 
 from spillover.errors import DEAError, InfeasibleWarning, format_items
 from spillover.productivity._lp import INF
-from spillover.productivity._validate import as_frame, check_data
+from spillover.productivity._validate import check_data, paired_frames
 
 __all__ = ["frames", "split_outputs", "rts_row_bounds", "peer_table", "warn_nan", "describe", "py"]
 
@@ -24,10 +24,9 @@ EFFICIENT_TOL = 1e-9  # a unit whose score is within this of 1 counts as efficie
 
 
 def frames(inputs: Any, outputs: Any, names: Sequence[Any] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validated float frames (units x variables) of inputs and outputs sharing the inputs' unit index."""
-    X = as_frame(inputs, "inputs", names)
-    Y = as_frame(outputs, "outputs", names, n_rows=len(X))
-    Y.index = X.index
+    """Validated float frames (units x variables) of inputs and outputs sharing the inputs' unit index
+    (labelled tables are paired by their index, arrays by position: ``_validate.paired_frames``)."""
+    X, Y = paired_frames(inputs, outputs, names)
     check_data(X, Y)
     return X, Y
 

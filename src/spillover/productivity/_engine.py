@@ -241,12 +241,13 @@ def _dominated_by_set(X: np.ndarray, Y: np.ndarray, units: np.ndarray, ref: np.n
 def evaluate(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str,
     slacks: str, backend: str = "serial", n_jobs: int | None = None, reference: np.ndarray | None = None,
-    colgen: bool = True,
+    colgen: bool = True, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Scores, slacks and lambdas of the columns of X, Y against the reference set ``(X_ref, Y_ref)``.
 
     ``reference`` are the indices of the reference units to use (e.g. from :func:`frontier_set`); lambdas
     are returned against the full reference numbering.  ``reference=None`` uses every reference unit.
+    ``slack_weights`` (m + s, default 1): the objective weights of the slacks in the max-sum-of-slacks LPs.
     """
     ref = np.arange(X_ref.shape[1]) if reference is None else np.asarray(reference)
     nj = _n_jobs(n_jobs)
@@ -254,7 +255,7 @@ def evaluate(
     Xo, Yo = X[:, order], Y[:, order]
     slices = _chunks(X.shape[1], backend, nj)
     Xr, Yr = X_ref[:, ref], Y_ref[:, ref]
-    calls = [(Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, colgen) for sl in slices]
+    calls = [(Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, colgen, slack_weights) for sl in slices]
     out = _merge(_map(solve_chunk, calls, backend, nj), slices, ref)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
@@ -294,7 +295,7 @@ def locality_order(X: np.ndarray, Y: np.ndarray, bins: int = 10) -> np.ndarray:
 
 def solve_within(
     X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str, slacks: str,
-    backend: str = "serial", n_jobs: int | None = None,
+    backend: str = "serial", n_jobs: int | None = None, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every unit against the technology of all units, frontier first (the ``dea`` fast path).
 
@@ -304,5 +305,5 @@ def solve_within(
     with pool_scope(backend, n_jobs):
         ref = frontier_set(X, Y, rts, backend, n_jobs)
         out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
-                       n_jobs=n_jobs, reference=ref)
+                       n_jobs=n_jobs, reference=ref, slack_weights=slack_weights)
     return {**out, "reference": ref}

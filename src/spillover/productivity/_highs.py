@@ -22,6 +22,11 @@ Rows (all equalities)::
 * slack LP: a = c = 0, b, d = the projected point, maximise the sum of slacks.
 Masks restrict the radial movement to a subset of variables (DEAP's multi-stage method).
 
+Exactness on data of any range: each model's rows are scaled to the units it solves (``_models``), every
+radial answer is certified by LP duality with relative tolerances (``EnvelopmentLP._certified``; an
+uncertified answer is reported as failed, NaN), scores far from 1 are re-solved on the unit's data moved by
+the score (:func:`refine_scores`), and CRS units are divided by their own size first (:func:`ray_scale`).
+
 Column generation: a model may start from a *working set* of reference units (those near the units it will
 solve).  After each solve, every reference unit outside the model is priced with the row duals pi: if its
 reduced cost ``-a_j' pi`` (a_j = its column) is negative it enters and the LP is re-solved; when none is
@@ -51,6 +56,10 @@ RTS_BOUNDS: dict[str, tuple[float, float] | None] = {
 }
 # Slack / dual tolerances on data normalised to mean 1 per variable (see dea._normalise).
 DUAL_TOL = 1e-9
+PRIMAL_REL = 1e-9  # certificate: a row may be violated by this share of its size
+GAP_TOL = 1e-8  # certificate: relative gap between the attained score and the dual bound
+LAMBDA_TOL = 1e-12  # peers whose contribution is below this share of the unit's own values are left out
+SCORE_SCALE = 4.0  # log2: scores beyond 2^+-4 are refined on the unit's data moved by the score
 
 STATUS_OPTIMAL, STATUS_INFEASIBLE, STATUS_UNBOUNDED, STATUS_OTHER = 0, 1, 2, 3
 
@@ -97,12 +106,15 @@ class EnvelopmentLP:
         X_ref, Y_ref = X_ref[:, self._lam_ref], Y_ref[:, self._lam_ref]
         self.n = len(self._lam_ref)
         self.h = QuietHighs()
+        for option in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+            self.h.setOptionValue(option, 1e-9)  # rows are scaled to the unit (_models): relative tolerances
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis: presolve only costs
         self._X_all, self._Y_all, self._rts = self._A[: self.m], self._A[self.m: self.m + self.s], rts
         self._working = working
         self._twin_lp: EnvelopmentLP | None = None
         self._coef = np.full(self.m + self.s, -1.0)  # score-column placeholders set in _build
         self._costs = (0.0, 0.0)
+        self.slack_weights = np.ones(self.m + self.s)  # objective weights of the slacks in max_slacks
         self._build(np.asarray(X_ref, float), np.asarray(Y_ref, float), rts)
         self._row_idx = np.arange(self.m + self.s, dtype=np.int32)
         self._slack_cols = np.arange(1 + self.n, 1 + self.n + self.m + self.s, dtype=np.int32)
@@ -162,9 +174,7 @@ class EnvelopmentLP:
             return
         self._costs = (score_cost, slack_cost)
         self.h.changeColCost(0, score_cost)
-        self.h.changeColsCost(
-            self.m + self.s, self._slack_cols, np.full(self.m + self.s, slack_cost)
-        )
+        self.h.changeColsCost(self.m + self.s, self._slack_cols, slack_cost * self.slack_weights)
 
     def _run(self) -> int:
         """Solve; with a working set, add reference units that price out (negative reduced cost
@@ -220,7 +230,66 @@ class EnvelopmentLP:
         if orientation == "output" and score <= 1e-12:
             # phi = 0: no reference combination produces any output with these inputs (te would be inf)
             return STATUS_INFEASIBLE, np.nan
+        if not self._certified(orientation, score):
+            if score > 0 and abs(np.log2(score)) > SCORE_SCALE:
+                return status, score  # far from 1: refine_scores solves it again on moved data
+            self.h.clearSolver()  # no certificate: reported as failed (NaN), never returned
+            return STATUS_OTHER, np.nan
         return status, score
+
+    def _certified(self, orientation: str, score: float) -> bool:
+        """HiGHS's answer checked by LP duality, with relative tolerances (HiGHS's own are absolute).
+
+        Upper bound: HiGHS's lambdas satisfy ``X lam <= a theta + b`` and ``Y lam >= c theta + d`` (the
+        current LP's score column a, c and right-hand sides b, d) to 1e-9 of each row's size, so the score
+        is attained.  Lower bound (weak duality, for any row duals pi): ``c'z* >= pi'rhs + min over the
+        convexity row's range + sum_j min(d_j, 0) U_j`` with d_j the reduced costs of every column
+        (including reference units outside a column-generation working set) and U_j bounds on the optimal
+        z*_j implied by the input rows.  The answer is accepted when the bounds agree to GAP_TOL."""
+        m, s = self.m, self.s
+        sol = self.h.getSolution()
+        v = np.asarray(sol.col_value)
+        pi = np.asarray(sol.row_dual)
+        a, c = -self._coef[:m], -self._coef[m:]
+        rhs = np.asarray(self.h.getLp().row_lower_)[: m + s]
+        b, d = rhs[:m], rhs[m:]
+        lam = np.zeros(self.n_all)
+        lam[self._lam_ref] = np.maximum(v[self._lam_cols], 0.0)
+        theta = score
+        X, Y = self._X_all, self._Y_all
+        use_x, make_y = X @ lam, Y @ lam
+        cap_x = a * theta + b
+        if not (np.all(use_x <= cap_x + PRIMAL_REL * (use_x + cap_x))
+                and np.all(make_y >= c * theta + d - PRIMAL_REL * (make_y + c * theta + d))):
+            return False
+        bounds = RTS_BOUNDS[self._rts]
+        if bounds is not None and not bounds[0] - 1e-9 <= lam.sum() <= bounds[1] + 1e-9:
+            return False
+        cost = 1.0 if orientation == "input" else -1.0
+        upper = cost * theta
+        p_in, p_out = pi[:m], pi[m: m + s]
+        lower = p_in @ b + p_out @ d
+        d_lam = -(p_in @ X + p_out @ Y)
+        if bounds is not None:
+            p_c = pi[m + s]
+            d_lam = d_lam - p_c
+            lo, hi = bounds
+            lower += p_c * lo if p_c >= 0 else (p_c * hi if np.isfinite(hi) else -np.inf)
+        d_theta = cost + p_in @ a + p_out @ c
+        cap = np.where(a > 0, a * max(theta, 0.0), 0.0) + b if orientation == "input" else b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u_lam = np.where(X > 0, cap[:, None] / X, np.inf).min(axis=0)
+        if bounds is not None and np.isfinite(bounds[1]):
+            u_lam = np.minimum(u_lam, bounds[1])
+        u_out = Y @ np.where(np.isfinite(u_lam), u_lam, 0.0)
+        terms = [np.minimum(d_lam, 0.0) @ np.where(d_lam < 0, u_lam, 0.0),
+                 np.minimum(-p_in, 0.0) @ cap, np.minimum(p_out, 0.0) @ u_out]
+        if d_theta < 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u_theta = theta if orientation == "input" else np.min(np.where(c > 0, (u_out - d) / c, np.inf))
+            terms.append(d_theta * u_theta)
+        lower += sum(terms)
+        return bool(np.isfinite(lower) and upper - lower <= GAP_TOL * abs(upper))
 
     def all_duals_positive(self) -> bool:
         """True if every input/output row has a non-zero dual: then, by complementary slackness, every
@@ -243,7 +312,10 @@ class EnvelopmentLP:
     def lambdas(self) -> tuple[np.ndarray, np.ndarray]:
         """Non-zero lambdas of the last solve as (reference index, weight)."""
         lam = np.asarray(self.h.getSolution().col_value)[self._lam_cols]
-        idx = np.flatnonzero(lam > 1e-10)
+        # significant: what the peer contributes to some row, relative to the unit's own values (the rows
+        # are scaled to the unit, _models); an absolute cut would drop a tiny lambda of a huge peer
+        reach = np.abs(self._A[: self.m + self.s, self._lam_ref]).max(axis=0)
+        idx = np.flatnonzero(lam * reach > LAMBDA_TOL)
         order = np.argsort(self._lam_ref[idx])
         return self._lam_ref[idx][order], lam[idx][order]
 
@@ -266,6 +338,7 @@ class EnvelopmentLP:
     def _twin(self) -> EnvelopmentLP:
         if self._twin_lp is None:
             self._twin_lp = EnvelopmentLP(self._X_all, self._Y_all, self._rts, self._working)
+            self._twin_lp.slack_weights = self.slack_weights
         return self._twin_lp
 
     def _stages(
@@ -274,7 +347,7 @@ class EnvelopmentLP:
         """Projected efficient point: two-stage (max sum of slacks) or DEAP's multi-stage radial steps."""
         for _ in range(self.m + self.s + 1):
             _, s_in, s_out = self.max_slacks(x_t, y_t)
-            if slacks == "two-stage" or not (s_in.any() or s_out.any()):
+            if slacks == "two-stage" or not (s_in.any() or s_out.any()):  # two-stage: no radial steps
                 return x_t - s_in, y_t + s_out
             x_t, y_t = self._stage_step(x_t, y_t, s_in, s_out, orientation)
         _, s_in, s_out = self.max_slacks(x_t, y_t)
@@ -318,26 +391,164 @@ def seed_working_set(
     return np.unique(np.concatenate([near, extremes]))
 
 
-def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool):
-    """Yield (unit index, model): a fresh column-generation model every SUBCHUNK units, or (``colgen``
-    False: the plain method) one model with every reference unit."""
-    if not colgen:
-        lp = EnvelopmentLP(X_ref, Y_ref, rts)
-        yield from ((u, lp) for u in range(X.shape[1]))
-        return
-    for start in range(0, X.shape[1], SUBCHUNK):
-        stop = min(start + SUBCHUNK, X.shape[1])
-        working = seed_working_set(X_ref, Y_ref, X[:, start:stop], Y[:, start:stop])
-        lp = EnvelopmentLP(X_ref, Y_ref, rts, working)
+RESCALE = 4.0  # log2 of how far a unit's own values may be from its model's row scales (factor 16)
+
+
+def unit_scale(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The unit's own values rounded to powers of two (exact to divide by); NaN where a value is 0."""
+    v = np.concatenate([x, y]).astype(float)
+    with np.errstate(divide="ignore"):
+        return np.where(v > 0, np.exp2(np.round(np.log2(v))), np.nan)
+
+
+def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool,
+            slack_weights: np.ndarray | None = None):
+    """Yield (unit index, model, row scales r): a fresh column-generation model every SUBCHUNK units, or
+    (``colgen`` False: the plain method) one model with every reference unit.
+
+    The model's rows are divided by ``r`` (powers of two), and is rebuilt when a unit's own values (its
+    score column and right-hand side) are more than 2^RESCALE away from ``r``: HiGHS's tolerances (1e-7) are
+    absolute, so on data spanning many orders of magnitude an unscaled LP of a unit whose values are tiny
+    is "solved" by lambda = 0 (its constraints are within tolerance of 0).  Callers divide the unit's data by
+    ``r`` and multiply its slacks by ``r``; scores and lambdas are unchanged by row scaling.  On data of
+    ordinary range (normalised to mean 1) no unit triggers a rebuild, so ``r`` stays 1."""
+    n_all, R = X.shape[1], X.shape[0] + Y.shape[0]
+    groups = [(0, n_all, None)] if not colgen else [
+        (a, min(a + SUBCHUNK, n_all), seed_working_set(X_ref, Y_ref, X[:, a: a + SUBCHUNK],
+                                                       Y[:, a: a + SUBCHUNK]))
+        for a in range(0, n_all, SUBCHUNK)]
+    m = X.shape[0]
+    for start, stop, working in groups:
+        lp, r = None, np.ones(R)
         for u in range(start, stop):
-            yield u, lp
+            want = unit_scale(X[:, u], Y[:, u])
+            with np.errstate(invalid="ignore"):
+                far = np.abs(np.log2(want / r)) > RESCALE  # NaN (a zero value: any scale) is never far
+            if lp is None or far.any():
+                r = np.where(far, want, r)
+                lp = EnvelopmentLP(X_ref / r[:m, None], Y_ref / r[m:, None], rts, working)
+                # max (weighted) sum of slacks in the units of the data passed in, whatever the row scaling
+                lp.slack_weights = r * (1.0 if slack_weights is None else slack_weights)
+            yield u, lp, r
+
+
+MAX_REFINE = 6  # refinement rounds; a score still far from 1 after them is reported as failed
+TINY_STEP = 2.0 ** -20  # how far a refinement round moves the data when the score came back as 0
 
 
 def solve_chunk(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
-    rts: str, orientation: str, slacks: str, colgen: bool = True,
+    rts: str, orientation: str, slacks: str, colgen: bool = True, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Solve units (columns of ``X``, ``Y``) against one reference set; picklable for process/Dask pools.
+
+    Scores far from 1 are refined (:func:`refine_scores`); slacks and lambdas come from the last round.
+    ``slack_weights`` (m + s, default 1) weight the slacks in the max-sum-of-slacks LPs.
+    """
+    if rts == "crs":  # every unit on the scale of 1 (exact for a cone, see ray_scale)
+        g_ref, g = ray_scale(X_ref, Y_ref), ray_scale(X, Y)
+        out = solve_chunk(X_ref / g_ref, Y_ref / g_ref, X / g, Y / g, "crs-rays", orientation, slacks, colgen,
+                          slack_weights)
+        out["s_in"] *= g[:, None]
+        out["s_out"] *= g[:, None]
+        out["lam_weight"] = out["lam_weight"] * g[out["lam_unit"]] / g_ref[out["lam_peer"]]
+        return out
+    rts = "crs" if rts == "crs-rays" else rts
+
+    def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
+        return _solve_chunk_once(X_ref, Y_ref, Xs, Ys, rts, orientation, slacks, colgen, slack_weights)
+
+    return refine_scores(once, X, Y, orientation)
+
+
+def ray_scale(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Per unit: the geometric mean of its positive values, rounded to a power of two.
+
+    Under CRS the technology is a cone, so dividing a reference unit's inputs and outputs by the same
+    positive number only rescales its lambda, and an evaluated unit's CRS score does not depend on its size
+    at all (homogeneous of degree 0).  On data whose units differ in size by many orders of magnitude this
+    makes every unit's values O(1) before any LP is built, where the LPs' relative tolerances mean what they
+    say; slacks and lambdas are mapped back exactly (powers of two divide without rounding)."""
+    V = np.vstack([X, Y])
+    pos = V > 0
+    with np.errstate(divide="ignore"):
+        logs = np.where(pos, np.log2(np.where(pos, V, 1.0)), 0.0).sum(axis=0) / np.maximum(pos.sum(axis=0), 1)
+    return np.exp2(np.round(logs))
+
+
+def radial_chunk(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
+) -> dict[str, np.ndarray]:
+    """Radial scores only (no slacks, no lambdas) of units against one reference set (refined as in
+    :func:`solve_chunk`)."""
+    if rts == "crs":  # as in solve_chunk
+        return radial_chunk(X_ref / ray_scale(X_ref, Y_ref), Y_ref / ray_scale(X_ref, Y_ref),
+                            X / ray_scale(X, Y), Y / ray_scale(X, Y), "crs-rays", orientation)
+    rts = "crs" if rts == "crs-rays" else rts
+
+    def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
+        return _radial_chunk_once(X_ref, Y_ref, Xs, Ys, rts, orientation)
+
+    return refine_scores(once, X, Y, orientation)
+
+
+def refine_scores(solve, X: np.ndarray, Y: np.ndarray, orientation: str) -> dict[str, np.ndarray]:
+    """Solve, then re-solve the units whose score is far from 1 on data moved by that score.
+
+    The input-oriented score is homogeneous of degree -1 in the unit's inputs (theta(c x, y) = theta(x, y)
+    / c: only theta x appears in the LP), the output-oriented one of degree -1 in its outputs; lambdas,
+    slacks and the projected point do not change.  Tolerances, however, act on the LP's rows, whose
+    activities are theta x (or phi y): a unit with theta = 1e-9 has rows of size 1e-9 of its own values, where
+    absolute tolerances of 1e-7 accept theta = 0.  Solving again at c = theta (a power of two) gives a score
+    near 1 whose LP is scaled like every other.  A score that is still far from 1 (or 0) after MAX_REFINE
+    rounds is reported as failed (NaN), not returned.
+    """
+    out = solve(X, Y)
+    total = np.ones(X.shape[1])  # cumulative factor applied to each unit's data
+    out["score"] = np.asarray(out["score"], float)
+    for _ in range(MAX_REFINE):
+        sc = out["score"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            far = (out["status"] == STATUS_OPTIMAL) & ~(np.abs(np.log2(sc / total)) <= SCORE_SCALE)
+        idx = np.flatnonzero(far)
+        if len(idx) == 0:
+            return out
+        est = sc[idx] / total[idx]  # score of the moved data
+        step = np.where(est > 0, np.exp2(np.round(np.log2(np.where(est > 0, est, 1.0)))), TINY_STEP)
+        total[idx] *= step  # theta(c x) = theta(x) / c, phi(c y) = phi(y) / c: the score is c times the new one
+        if orientation == "input":
+            part = solve(X[:, idx] * total[idx], Y[:, idx])
+        else:
+            part = solve(X[:, idx], Y[:, idx] * total[idx])
+        _replace(out, part, idx, total[idx])
+    far = (out["status"] == STATUS_OPTIMAL) & ~(np.abs(np.log2(out["score"] / total)) <= SCORE_SCALE)
+    out["status"][far] = STATUS_OTHER
+    out["score"][far] = np.nan
+    return out
+
+
+def _replace(out: dict[str, np.ndarray], part: dict[str, np.ndarray], idx: np.ndarray,
+             factor: np.ndarray) -> None:
+    """Put the re-solved units' results (scores of moved data, times ``factor``) into ``out``."""
+    out["status"][idx] = part["status"]
+    out["score"][idx] = part["score"] * factor
+    for key in ("s_in", "s_out"):
+        if key in out:
+            out[key][idx] = part[key]
+    if "lam_unit" in out:
+        keep = ~np.isin(out["lam_unit"], idx)
+        unit = np.concatenate([out["lam_unit"][keep], idx[part["lam_unit"]]])
+        peer = np.concatenate([out["lam_peer"][keep], part["lam_peer"]])
+        weight = np.concatenate([out["lam_weight"][keep], part["lam_weight"]])
+        sort = np.lexsort((peer, unit))
+        out["lam_unit"], out["lam_peer"], out["lam_weight"] = unit[sort], peer[sort], weight[sort]
+
+
+def _solve_chunk_once(
+    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
+    rts: str, orientation: str, slacks: str, colgen: bool = True, slack_weights: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """One round of :func:`solve_chunk`.
 
     Fast path (``colgen``, input orientation, at least BATCH_MIN units): all radial LPs at once by the
     batched simplex of :mod:`._simplex` (each answer carries an optimality certificate), then the slack
@@ -361,31 +572,32 @@ def solve_chunk(
         out["score"][ok] = batch["score"][ok]
         out["s_in"][done], out["s_out"][done] = 0.0, 0.0
         _append_lambdas(rows, peers, weights, done, batch["basis"][done], batch["values"][done],
-                        X_ref.shape[1])
+                        X_ref, Y_ref, X, Y)
     if len(stages) >= BATCH_MIN:  # the slack stages, batched too; HiGHS runs those left uncertified
         st = stages_input_batch(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, out["score"][stages],
-                                batch["basis"][stages], slacks)
+                                batch["basis"][stages], slacks, slack_weights)
         done = stages[st["ok"]]
         out["s_in"][done], out["s_out"][done] = st["s_in"][st["ok"]], st["s_out"][st["ok"]]
         _append_lambdas(rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]],
-                        X_ref.shape[1])
+                        X_ref, Y_ref, X, Y)
         stages = stages[~st["ok"]]
+    m = X.shape[0]
     if len(stages):  # radial score known; the slack stages run on HiGHS from the radial projection
-        for i, lp in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen):
+        for i, lp, r in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen, slack_weights):
             u = stages[i]
-            x, y, score = X[:, u].astype(float), Y[:, u].astype(float), out["score"][u]
+            x, y, score = X[:, u] / r[:m], Y[:, u] / r[m:], out["score"][u]
             x_t, y_t = lp._stages(score * x, y, "input", slacks)
-            out["s_in"][u], out["s_out"][u] = score * x - x_t, y_t - y
+            out["s_in"][u], out["s_out"][u] = (score * x - x_t) * r[:m], (y_t - y) * r[m:]
             idx, w = lp.lambdas()
             rows.append(np.full(len(idx), u))
             peers.append(idx)
             weights.append(w)
     if len(todo):
-        for i, lp in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, colgen):
+        for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, colgen, slack_weights):
             u = todo[i]
-            sol = lp.solve_unit(X[:, u], Y[:, u], orientation, slacks)
+            sol = lp.solve_unit(X[:, u] / r[:m], Y[:, u] / r[m:], orientation, slacks)
             out["status"][u], out["score"][u] = sol.status, sol.score
-            out["s_in"][u], out["s_out"][u] = sol.s_in, sol.s_out
+            out["s_in"][u], out["s_out"][u] = sol.s_in * r[:m], sol.s_out * r[m:]
             rows.append(np.full(len(sol.peers), u))
             peers.append(sol.peers)
             weights.append(sol.weights)
@@ -399,12 +611,21 @@ def solve_chunk(
 
 
 def _append_lambdas(rows: list, peers: list, weights: list, units: np.ndarray, basis: np.ndarray,
-                    values: np.ndarray, n_ref: int) -> None:
-    """The non-zero lambdas (columns 1..n_ref) of batched optimal bases."""
-    lam = (basis >= 1) & (basis <= n_ref) & (values > 1e-10)
-    rows.append(np.broadcast_to(units[:, None], basis.shape)[lam])
-    peers.append(basis[lam] - 1)
-    weights.append(values[lam])
+                    values: np.ndarray, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray,
+                    Y: np.ndarray) -> None:
+    """The significant lambdas (columns 1..n_ref) of batched optimal bases: a peer's contribution to some
+    input/output row is above LAMBDA_TOL of the unit's own value there (as in ``EnvelopmentLP.lambdas``)."""
+    n_ref = X_ref.shape[1]
+    lam = (basis >= 1) & (basis <= n_ref) & (values > 0)
+    kk, jj = np.nonzero(lam)
+    peer = basis[kk, jj] - 1
+    own = np.vstack([X, Y])[:, units[kk]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.where(own > 0, np.vstack([X_ref, Y_ref])[:, peer] / own, 0.0).max(axis=0)
+    keep = values[kk, jj] * reach > LAMBDA_TOL
+    rows.append(units[kk[keep]])
+    peers.append(peer[keep])
+    weights.append(values[kk, jj][keep])
 
 
 def _batch_radial(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str,
@@ -416,10 +637,10 @@ def _batch_radial(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.nda
     return {"ok": np.zeros(X.shape[1], bool)}
 
 
-def radial_chunk(
+def _radial_chunk_once(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
 ) -> dict[str, np.ndarray]:
-    """Radial scores only (no slacks, no lambdas) of units against one reference set."""
+    """One round of :func:`radial_chunk`."""
     k = X.shape[1]
     status = np.zeros(k, np.int8)
     score = np.full(k, np.nan)
@@ -427,7 +648,8 @@ def radial_chunk(
     if batch["ok"].any():
         score[batch["ok"]] = batch["score"][batch["ok"]]
     todo = np.flatnonzero(~batch["ok"])
-    for i, lp in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, True):
+    m = X.shape[0]
+    for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, True):
         u = todo[i]
-        status[u], score[u] = lp.radial(X[:, u], Y[:, u], orientation)
+        status[u], score[u] = lp.radial(X[:, u] / r[:m], Y[:, u] / r[m:], orientation)
     return {"status": status, "score": score}

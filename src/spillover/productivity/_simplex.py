@@ -12,6 +12,14 @@ cost ``c_j - pi' a_j`` with ``pi = B^-T c_B`` is >= -DUAL_TOL (LP duality: pi is
 objective equals the primal one).  Units without a certificate (no single-unit starting basis, iteration
 cap, singular basis, unbounded or infeasible LP) are reported as not solved and go to HiGHS.
 
+Every tolerance is relative to the evaluated unit (:func:`_row_scale`): each row is divided by the unit's own
+value in it (its score-column entry or right-hand side), each basic column by its largest scaled entry, and a
+reduced cost is compared with its column's scaled norm (a reduced cost d_j can move the objective by at most
+d_j lambda_j, and lambda_j times that norm is bounded by a row activity of the unit's size).  The column
+normalisation of the data (by a constant per variable) cannot do this: on data spanning many orders of
+magnitude a unit's own values may be 1e-15 of the column mean, where absolute tolerances of 1e-9 certify
+anything (the old certificate accepted input-oriented VRS scores far above 1 on such data).
+
 LP in standard form, columns ``[theta, lambda_1..n, s_in_1..m, s_out_1..s, (w)]``::
 
     input i :  sum_j X_ij lambda_j + s_in_i - x_oi theta = 0
@@ -30,9 +38,12 @@ import numpy as np
 
 __all__ = ["radial_input_batch", "stages_input_batch"]
 
-PRIMAL_TOL = 1e-9
-SLACK_TOL = 1e-7  # slacks below this are 0 (the same in _highs)
-DUAL_TOL = 1e-9
+PRIMAL_TOL = 1e-9  # on basic values times their (unit-scaled) column norm
+SLACK_TOL = 1e-7  # slacks below this share of the unit's own value are 0 (the same in _highs)
+DUAL_TOL = 1e-9  # on reduced costs (pricing; the certificate bounds what they can gain, GAP_TOL)
+GAP_TOL = 1e-10  # certificate: bound on the gain still possible, relative to the objective's size
+RESID_TOL = 1e-10  # on each unit-scaled row, relative to the size of its terms
+SINGULAR_TOL = 1e-12  # |det| of the equilibrated basis (unit-scaled rows, columns of max-norm 1)
 PIVOT_TOL = 1e-9
 MAX_ITER = 40  # plus 8 per row; units still iterating then get no certificate (HiGHS solves them)
 BLAND_AFTER = 25  # Dantzig's rule first (fast), then Bland's rule (cannot cycle)
@@ -46,8 +57,8 @@ def radial_input_batch(
 ) -> dict[str, np.ndarray]:
     """Input-oriented radial LPs of the columns of X, Y against the reference units (variables x units).
 
-    Returns ``ok`` (bool: solved with a certificate), ``score``, ``duals`` (K x (m + s), the input/output
-    row duals), and the basis as ``basis`` (K x R column indices, 1..n being lambda_1..n) with ``values``.
+    Returns ``ok`` (bool: solved with a certificate), ``score``, ``duals`` (K x (m + s), the duals of the
+    input/output rows divided by the unit's own values, :func:`_row_scale`), and the basis as ``basis`` (K x R column indices, 1..n being lambda_1..n) with ``values``.
     """
     k = X.shape[1]
     R = X.shape[0] + Y.shape[0] + (rts != "crs")
@@ -182,18 +193,20 @@ def _iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis
     :func:`_certify` checks the final bases."""
     active = np.arange(len(basis))
     Binv = xB = None
+    r_all = _row_scale(a0, b)
     for it in range(MAX_ITER + 8 * lp.R):
         if len(active) == 0:
             return
         bas = basis[active]
         if Binv is None or it % REINVERT == 0:  # fresh inverse now and then; eta updates in between
-            B = _basis_matrices(lp, bas, a0[active])
-            good = np.abs(np.linalg.det(B)) > 1e-12
-            if not good.all():  # singular (should not happen): no certificate for those units
-                active, bas, B = active[good], bas[good], B[good]
+            Bh, r, cb = _equilibrated(_basis_matrices(lp, bas, a0[active]), r_all[active])
+            good = np.abs(np.linalg.det(Bh)) > SINGULAR_TOL
+            if not good.all():  # singular: no certificate for those units
+                active, bas, Bh, r, cb = active[good], bas[good], Bh[good], r[good], cb[good]
                 if len(active) == 0:
                     return
-            Binv = np.linalg.inv(B)
+            # B = D Bh C with D = diag(r), C = diag(cb): B^-1 = C^-1 Bh^-1 D^-1
+            Binv = np.linalg.inv(Bh) / cb[:, :, None] / r[:, None, :]
             xB = np.einsum("kij,kj->ki", Binv, b[active])
         pi = np.einsum("ki,kij->kj", cost[bas], Binv)
         d = _reduced_costs(lp, cost, pi, a0[active])
@@ -238,24 +251,107 @@ def _iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis
         active = active[move]
 
 
+def _row_scale(a0: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """K x R row scales: the evaluated unit's own size in each row (|score-column entry| or |rhs|; 1 where
+    both are 0, e.g. the convexity row's rhs is 1 anyway)."""
+    r = np.maximum(np.abs(a0), np.abs(b))
+    return np.where(r > 0, r, 1.0)
+
+
+def _equilibrated(B: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Bh, r, cb) with B = diag(r) Bh diag(cb): rows divided by the unit's scales, columns by their
+    largest remaining entry, so that the batched LU works on entries of magnitude <= 1."""
+    Bs = B / r[:, :, None]
+    cb = np.abs(Bs).max(axis=1)
+    cb = np.where(cb > 0, cb, 1.0)
+    return Bs / cb[:, None, :], r, cb
+
+
+def _all_column_norms(lp: _Shared, r: np.ndarray, a0: np.ndarray) -> np.ndarray:
+    """K x C unit-scaled max-norms of every column of each unit's LP (column 0: the unit's score column)."""
+    absA = np.abs(lp.A)
+    out = absA[0][None, :] / r[:, :1]
+    for i in range(1, lp.R):
+        np.maximum(out, absA[i][None, :] / r[:, i: i + 1], out=out)
+    out[:, 0] = np.abs(a0 / r).max(axis=1)
+    return out
+
+
+def _upper_bounds(lp: _Shared, a0: np.ndarray, b: np.ndarray, theta: np.ndarray, kk: np.ndarray,
+                  jj: np.ndarray) -> np.ndarray:
+    """Upper bounds on column jj of unit kk's LP at any feasible point whose score is <= theta.
+
+    The input rows ``X lam + s_in = a theta + b`` (a, b >= 0) cap every input use at a_i theta + b_i, so
+    lambda_j <= min_i (a_i theta + b_i) / X_ij (and <= 1 under VRS/NIRS), s_in_i <= a_i theta + b_i,
+    s_out_r <= sum_j Y_rj U_j (outputs made minus at least 0 required) and the NIRS/NDRS surplus
+    w <= sum_j U_j."""
+    m, s, n = lp.m, lp.s, lp.n
+    cap = np.abs(a0[:, :m]) * np.maximum(theta, 0.0)[:, None] + np.abs(b[:, :m])  # K x m
+    units = np.unique(kk)
+    pos = np.searchsorted(units, kk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u_lam = np.full((len(units), n), np.inf)
+        for i in range(m):
+            row = lp.X_ref[i]
+            u_lam = np.minimum(u_lam, np.where(row > 0, cap[units, i][:, None] / row, np.inf))
+    if lp.rts in ("vrs", "nirs"):
+        u_lam = np.minimum(u_lam, 1.0)
+    out = np.full(len(kk), np.inf)
+    lam = (jj >= 1) & (jj <= n)
+    out[lam] = u_lam[pos[lam], jj[lam] - 1]
+    s_in = (jj > n) & (jj <= n + m)
+    out[s_in] = cap[kk[s_in], jj[s_in] - n - 1]
+    s_out = (jj > n + m) & (jj <= n + m + s)
+    if s_out.any():
+        finite = np.where(np.isfinite(u_lam), u_lam, np.inf)
+        out[s_out] = np.einsum("kj,kj->k", lp.Y_ref[jj[s_out] - n - m - 1], finite[pos[s_out]])
+    w = jj == lp.w_col
+    if w.any() and lp.rts in ("nirs", "ndrs"):
+        out[w] = 1.0 if lp.rts == "nirs" else u_lam[pos[w]].sum(axis=1)
+    out[jj == 0] = np.maximum(theta[kk[jj == 0]], 0.0)
+    return out
+
+
 def _certify(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis: np.ndarray,
-             forbid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Optimality certificate of each basis, recomputed from scratch: (ok, x_B, pi, reduced costs)."""
+             forbid: np.ndarray | None = None, check_gain: bool = True
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Optimality certificate of each basis, recomputed from scratch on the unit-scaled LP (module
+    docstring): (ok, x_B, scaled row duals pi * r, reduced costs).
+
+    Dual feasibility is checked as a bound on what the negative reduced costs can still gain (weak
+    duality): sum_j max(-d_j, 0) U_j <= GAP_TOL times the objective's size, with U_j the bounds of
+    :func:`_upper_bounds`.  A per-column tolerance cannot do this: under CRS/NDRS lambda_j may reach 1e14
+    for a reference unit 1e-14 the size of the evaluated one, so a reduced cost of -1e-16 can hide a
+    change of 1e-2 in the score.  ``check_gain=False`` (phase 1, where only feasibility matters) skips it."""
     K, R = basis.shape
-    B = _basis_matrices(lp, basis, a0)
-    good = np.abs(np.linalg.det(B)) > 1e-12
-    B[~good] = np.eye(R)
-    xB = np.linalg.solve(B, b[:, :, None])[:, :, 0]
-    pi = np.linalg.solve(B.transpose(0, 2, 1), cost[basis][:, :, None])[:, :, 0]
-    d = _reduced_costs(lp, cost, pi, a0)
+    Bh, r, cb = _equilibrated(_basis_matrices(lp, basis, a0), _row_scale(a0, b))
+    good = np.abs(np.linalg.det(Bh)) > SINGULAR_TOL
+    Bh[~good] = np.eye(R)
+    bt = b / r
+    z = np.linalg.solve(Bh, bt[:, :, None])[:, :, 0]  # column-scaled basic values, x_B = z / cb
+    cz = cost[basis] / cb
+    w = np.linalg.solve(Bh.transpose(0, 2, 1), cz[:, :, None])[:, :, 0]  # duals of the scaled rows
+    d = _reduced_costs(lp, cost, w / r, a0)
     np.put_along_axis(d, basis, 0.0, axis=1)
     if forbid is not None:
         d[forbid] = 0.0
-    resid = np.abs(np.einsum("kij,kj->ki", B, xB) - b).max(axis=1)
-    ok = good & (xB >= -PRIMAL_TOL).all(axis=1) & (d >= -DUAL_TOL).all(axis=1) & (resid < 1e-10)
+    resid = np.abs(np.einsum("kij,kj->ki", Bh, z) - bt)
+    size = np.einsum("kij,kj->ki", np.abs(Bh), np.abs(z)) + np.abs(bt)
+    dgap = np.abs((cz * z).sum(axis=1) - (w * bt).sum(axis=1))  # primal minus dual objective
+    ok = good & (resid <= RESID_TOL * size).all(axis=1) & (z >= -PRIMAL_TOL).all(axis=1)
+    ok &= dgap <= RESID_TOL * (np.abs(cz * z).sum(axis=1) + np.abs(w * bt).sum(axis=1))
+    xB = z / cb
+    if check_gain:
+        kk, jj = np.nonzero(d < 0)  # few cells: what can they still gain?
+        theta = np.where(basis == 0, xB, 0.0).sum(axis=1)
+        loss = np.zeros(K)
+        np.add.at(loss, kk, -d[kk, jj] * _upper_bounds(lp, a0, b, theta, kk, jj))
+        slack_cost = np.abs(cost[1 + lp.n: 1 + lp.n + lp.m + lp.s])
+        size = np.abs(cz * z).sum(axis=1) + (r[:, : lp.m + lp.s] * slack_cost).sum(axis=1)
+        ok &= loss <= GAP_TOL * size
     if lp.has_art:  # artificials must be at 0: the point is then feasible for the real LP
-        ok &= ~((basis >= lp.art_from) & (xB > PRIMAL_TOL)).any(axis=1)
-    return ok, np.maximum(xB, 0.0), pi, d
+        ok &= ~((basis >= lp.art_from) & (z > PRIMAL_TOL)).any(axis=1)
+    return ok, np.maximum(xB, 0.0), w, d
 
 
 def _radial_costs(lp: _Shared, theta_cost: float) -> np.ndarray:
@@ -291,7 +387,7 @@ def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndar
     basis[cand] = bas
     cert, xB, pi, _ = _certify(lp, a0[cand], cost, b[cand], bas)
     theta = np.where(bas == 0, xB, 0.0).sum(axis=1)
-    cert &= (bas == 0).any(axis=1)  # theta > 0 at every feasible point, so it is basic
+    cert &= (bas == 0).any(axis=1) & (theta > 0)  # theta > 0 at every feasible point, so it is basic
     res["ok"][cand] = cert
     res["score"][cand] = np.where(cert, theta, np.nan)
     res["duals"][cand] = pi[:, : m + s]
@@ -302,7 +398,7 @@ def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndar
 # -- slack stages -------------------------------------------------------------------------------------------
 def stages_input_batch(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, score: np.ndarray,
-    basis: np.ndarray, slacks: str,
+    basis: np.ndarray, slacks: str, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Slack stages after input-oriented radial LPs solved by :func:`radial_input_batch` (its ``basis``).
 
@@ -314,7 +410,8 @@ def stages_input_batch(
       current optimal basis;
     * a masked radial movement is a new LP, solved from artificial columns (phase 1) then optimised.
 
-    Every LP needs its certificate; a unit that misses one is returned with ``ok`` False (go to HiGHS).
+    ``slack_weights`` (m + s, default 1) weight the slacks in the max-sum-of-slacks LPs.  Every LP needs
+    its certificate; a unit that misses one is returned with ``ok`` False (go to HiGHS).
     Returns ``ok``, ``s_in`` (K x m), ``s_out`` (K x s), ``basis`` and ``values`` of the last LP.
     """
     k, m, s = X.shape[1], X.shape[0], Y.shape[0]
@@ -324,14 +421,14 @@ def stages_input_batch(
     block = _block(lp)
     for start in range(0, k, block):
         sl = slice(start, min(start + block, k))
-        part = _stages_block(lp, X[:, sl], Y[:, sl], score[sl], basis[sl], slacks)
+        part = _stages_block(lp, X[:, sl], Y[:, sl], score[sl], basis[sl], slacks, slack_weights)
         for key in out:
             out[key][sl] = part[key]
     return out
 
 
 def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, basis: np.ndarray,
-                  slacks: str) -> dict[str, np.ndarray]:
+                  slacks: str, slack_weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
     K, R, m, s, n = X.shape[1], lp.R, lp.m, lp.s, lp.n
     basis = basis.copy()
     a0, b = _radial_rows(lp, X, Y)
@@ -341,7 +438,7 @@ def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, 
     s_in, s_out = np.full((K, m), np.nan), np.full((K, s), np.nan)
     values = np.zeros((K, R))
     slack_cost = np.zeros(lp.C)
-    slack_cost[1 + n: 1 + n + m + s] = -1.0
+    slack_cost[1 + n: 1 + n + m + s] = -(1.0 if slack_weights is None else slack_weights)
     last = m + s + 1
     for loop in range(last + 1):
         idx = np.flatnonzero(alive & ~final)
@@ -402,7 +499,7 @@ def _max_slacks(lp: _Shared, a0: np.ndarray, b: np.ndarray, basis: np.ndarray, c
             cost[0] = sign
             okc, _, _, d = _certify(lp, a0[g], cost, b[g], basis[g], forbid[g])
             ok[g] &= okc
-            forbid[g] |= d > DUAL_TOL  # off the optimal face
+            forbid[g] |= d > DUAL_TOL * _all_column_norms(lp, _row_scale(a0[g], b[g]), a0[g])  # off the face
     bas = basis.copy()
     _iterate(lp, a0, slack_cost, b, bas, forbid)
     cert, xB, _, _ = _certify(lp, a0, slack_cost, b, bas, forbid)
@@ -412,7 +509,7 @@ def _max_slacks(lp: _Shared, a0: np.ndarray, b: np.ndarray, basis: np.ndarray, c
     is_slack = (bas >= first) & (bas < first + lp.m + lp.s)
     kk, jj = np.nonzero(is_slack)
     sv[kk, bas[kk, jj] - first] = xB[kk, jj]
-    sv = np.where(sv > SLACK_TOL, sv, 0.0)
+    sv = np.where(sv > SLACK_TOL * _row_scale(a0, b)[:, : lp.m + lp.s], sv, 0.0)  # relative to the unit
     return bas, sv, xB, cert
 
 
@@ -438,8 +535,7 @@ def _masked_radial(lp: _Shared, xt: np.ndarray, yt: np.ndarray, mask: np.ndarray
     basis = np.where(b >= 0, lp.art_from + rows, lp.art_from + R + rows).astype(np.int64)
     phase1 = lp.is_art.astype(float)
     _iterate(lp, a0, phase1, b, basis)
-    ok1, x1, _, _ = _certify(lp, a0, phase1, b, basis)
-    ok1 &= np.where(basis >= lp.art_from, x1, 0.0).sum(axis=1) <= PRIMAL_TOL  # feasible
+    ok1 = _certify(lp, a0, phase1, b, basis, check_gain=False)[0]  # feasible: every artificial at 0
     cost = np.zeros(lp.C)
     cost[0] = 1.0 if inp else -1.0
     forbid = np.broadcast_to(lp.is_art, (K, lp.C))

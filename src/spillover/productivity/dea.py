@@ -7,9 +7,12 @@ Input-oriented envelopment LP for unit o (Charnes, Cooper and Rhodes 1978; Banke
 with R = [0, inf) (CRS), {1} (VRS), [0, 1] (NIRS), [1, inf) (NDRS).  Output orientation maximises phi subject
 to ``X lam <= x_o, Y lam >= phi y_o`` and reports ``te = 1 / phi`` (<= 1), as DEAP does.
 
-Slacks (Coelli 1996, 1998): ``"two-stage"`` maximises the sum of slacks at the radial projection;
-``"multi-stage"`` (DEAP's default) replaces that by a sequence of radial movements of only the variables that
-still have slack, so the projected point keeps a mix as close as possible to the unit's own.
+Slacks (Coelli 1996, 1998): ``"two-stage"`` maximises the sum of slacks at the radial projection, in the
+data's own units as DEAP 2.1 does (so where slacks are not unique the answer depends on the units of
+measurement); ``"two-stage-normalised"`` maximises the sum of slacks each divided by its variable's mean
+(independent of the units of measurement); ``"multi-stage"`` (DEAP's default) replaces that by a sequence of
+radial movements of only the variables that still have slack, so the projected point keeps a mix as close as
+possible to the unit's own.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ __all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_
 
 RTS = Literal["crs", "vrs", "nirs", "ndrs"]
 Orientation = Literal["input", "output"]
-Slacks = Literal["multi-stage", "two-stage", "none"]
+Slacks = Literal["multi-stage", "two-stage", "two-stage-normalised", "none"]
 Method = Literal["fast", "plain"]
 SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of the last digit
 _STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
@@ -183,7 +186,10 @@ def dea(
     orientation
         ``"input"`` (min theta) or ``"output"`` (max phi, reported as te = 1/phi).
     slacks
-        ``"multi-stage"`` (DEAP's default), ``"two-stage"`` (max sum of slacks) or ``"none"`` (scores only).
+        ``"multi-stage"`` (DEAP's default), ``"two-stage"`` (max sum of slacks in the data's units, as
+        DEAP), ``"two-stage-normalised"`` (max sum of slacks each divided by its variable's mean: the same
+        answer whatever the units of measurement) or ``"none"`` (scores only).  The two-stage variants
+        differ only where the max-slack solution is not unique.
     names
         Unit names in the order of the rows of ``inputs`` (default: the index of ``inputs`` or 1..n).
     reference
@@ -294,23 +300,28 @@ def _dea_arrays(
     xa, ya, xra, yra = (f.to_numpy().T for f in (X, Y, Xr, Yr))
     sx, sy = normaliser(xa, xra), normaliser(ya, yra)
     xn, yn, xrn, yrn = xa / sx[:, None], ya / sy[:, None], xra / sx[:, None], yra / sy[:, None]
+    # the engine works on data normalised to mean 1: DEAP's two-stage sum of slacks in the data's own units
+    # weights each normalised slack by its variable's scale; "two-stage-normalised" weights them equally
+    mode = "two-stage" if slacks.startswith("two-stage") else slacks
+    weights = np.r_[sx, sy] if slacks == "two-stage" else None
     if method == "fast" and same:
-        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
-                             n_jobs=n_jobs)
+        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=mode, backend=backend,
+                             n_jobs=n_jobs, slack_weights=weights)
         ref = raw["reference"]
     else:
         ref = E.frontier_set(xrn, yrn, rts, backend, n_jobs) if method == "fast" else None
-        raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=slacks,
-                         backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast")
+        raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=mode,
+                         backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast",
+                         slack_weights=weights)
     te = raw["score"] if orientation == "input" else 1.0 / raw["score"]
     status = pd.Series([_STATUS[int(s)] for s in raw["status"]], index=X.index, name="status")
-    _warn_infeasible(status, X.index)
     peer_table = pd.DataFrame({
         "unit": X.index[raw["lam_unit"]], "peer": Xr.index[raw["lam_peer"]], "weight": raw["lam_weight"],
     })
-    scale_frame = None
+    scale_frame, nirs_failed = None, X.index[:0]
     if scale:
-        scale_frame = _scale(te, xn, yn, xrn, yrn, ref, orientation, backend, n_jobs, X.index)
+        scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, backend, n_jobs, X.index)
+    _warn_infeasible(status, X.index, scale_frame, nirs_failed)
     return DEAResult(
         efficiency=pd.Series(te, index=X.index, name="te"),
         inputs=X, outputs=Y,
@@ -321,15 +332,23 @@ def _dea_arrays(
     )
 
 
-def _warn_infeasible(status: pd.Series, index: pd.Index, where: str = "") -> None:
+def _warn_infeasible(status: pd.Series, index: pd.Index, scale: pd.DataFrame | None = None,
+                     nirs_failed: pd.Index | None = None) -> None:
+    """One InfeasibleWarning naming every unit whose score (or CRS/NIRS score of scale efficiency) is NaN
+    because its LP had no certified optimal solution."""
     bad = index[(status != "optimal").to_numpy()]
+    parts = []
     if len(bad):
-        warnings.warn(
-            f"{len(bad)} DEA linear programme(s){where} had no optimal solution "
-            f"(unit(s) {format_items(bad)}: "
-            f"{format_items(status[status != 'optimal'].unique())}); their scores are NaN, not 0.",
-            InfeasibleWarning, stacklevel=4,
-        )
+        parts.append(f"{len(bad)} DEA linear programme(s) had no optimal solution (unit(s) "
+                     f"{format_items(bad, len(bad))}: {format_items(status[status != 'optimal'].unique())})")
+    if scale is not None:
+        ok = (status == "optimal").to_numpy()
+        for kind, lost in (("CRS", index[ok & scale["crste"].isna().to_numpy()]), ("NIRS", nirs_failed)):
+            if lost is not None and len(lost):
+                parts.append(f"the {kind} LP of scale efficiency had no optimal solution for unit(s) "
+                             f"{format_items(lost, len(lost))} (scale NaN or label undecided)")
+    if parts:
+        warnings.warn("; ".join(parts) + "; their scores are NaN, not 0.", InfeasibleWarning, stacklevel=5)
 
 
 def _te(score: np.ndarray, orientation: str) -> np.ndarray:
@@ -339,8 +358,9 @@ def _te(score: np.ndarray, orientation: str) -> np.ndarray:
 def _scale(
     vrs_te: np.ndarray, xn: np.ndarray, yn: np.ndarray, xrn: np.ndarray, yrn: np.ndarray,
     ref: np.ndarray | None, orientation: str, backend: str, n_jobs: int | None, index: pd.Index,
-) -> pd.DataFrame:
-    """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one)."""
+) -> tuple[pd.DataFrame, pd.Index]:
+    """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one),
+    and the units whose NIRS LP failed (their label is "", undecided)."""
     def scores(kind: str, units: np.ndarray) -> np.ndarray:
         sub = ref if ref is None else E.frontier_direct(xrn, yrn, kind, ref, backend, n_jobs)
         cols = np.arange(xrn.shape[1]) if sub is None else sub
@@ -356,7 +376,7 @@ def _scale(
     if len(differs):
         nirs[differs] = scores("nirs", differs)
     frame["rts"] = [scale_label(c, v, n) for c, v, n in zip(crs, vrs_te, nirs)]
-    return frame
+    return frame, index[differs[np.isnan(nirs[differs])]]
 
 
 def scale_label(crste: float, vrste: float, nirste: float) -> str:
@@ -372,4 +392,6 @@ def scale_label(crste: float, vrste: float, nirste: float) -> str:
         return ""
     if abs(vrste - crste) < SCALE_TOL:
         return "-"
+    if not np.isfinite(nirste):
+        return ""  # the NIRS LP failed: undecided, never a guess
     return "drs" if abs(nirste - vrste) < SCALE_TOL else "irs"

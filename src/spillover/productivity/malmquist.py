@@ -306,10 +306,9 @@ def _assemble(
     if frontier == "global":
         for k, res in enumerate(results[T]["crs"]):
             put("crs_global", k, res, "global")
-    if bad:
-        shown = "; ".join(bad[:10]) + (f" (and {len(bad) - 10} more)" if len(bad) > 10 else "")
-        warnings.warn(f"{len(bad)} Malmquist distance LP(s) were infeasible and are NaN, not 0: {shown}.",
-                      InfeasibleWarning, stacklevel=4)
+    if bad:  # one warning naming every affected unit and period
+        warnings.warn(f"{len(bad)} Malmquist distance LP(s) had no optimal solution (infeasible or not "
+                      f"certified) and are NaN, not 0: {'; '.join(bad)}.", InfeasibleWarning, stacklevel=4)
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     frame = pd.DataFrame({c: d[c].T.reshape(-1) for c in cols}, index=index)
     return frame, len(bad), {c: v.T for c, v in d.items()}

@@ -101,6 +101,10 @@ class SpatialOperator:
     eigenvalues: np.ndarray | None = None
     _eigvecs: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     seed: int = 0
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    """Sparse powers of W and the longest ``tr(W^j)`` series computed so far (deterministic given the seed,
+    so a prefix of a longer series is the shorter one): the fit's information matrix and the impacts'
+    point estimate and draws reuse them instead of recomputing."""
 
     @property
     def n(self) -> int:
@@ -112,8 +116,18 @@ class SpatialOperator:
         """``ln|I - rho W|``."""
         if self.eigenvalues is not None:
             return float(np.sum(np.log(1.0 - rho * self.eigenvalues)).real)
-        lu = _splu(self._i_minus(rho).tocsc())
+        lu = self._lu(rho)
         return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+
+    def _lu(self, rho: float) -> spla.SuperLU:
+        """Sparse LU of ``I - rho W``; the last one is kept (the optimum's log-determinant, the information
+        matrix's traces and the fitted values all factorise the same matrix)."""
+        last = self._cache.get("lu")
+        if last is not None and last[0] == rho:
+            return last[1]
+        lu = _splu(self._i_minus(rho).tocsc())
+        self._cache["lu"] = (rho, lu)
+        return lu
 
     def _i_minus(self, rho: float) -> sp.csr_matrix:
         return (sp.identity(self.n, format="csr") - rho * self.w).tocsr()
@@ -122,7 +136,7 @@ class SpatialOperator:
         """``(I - rho W)^-1 b`` for a vector or an N x k matrix."""
         if self.method == "dense":
             return np.linalg.solve(np.eye(self.n) - rho * self.w.toarray(), b)
-        return _splu(self._i_minus(rho).tocsc()).solve(np.asarray(b, dtype=float))
+        return self._lu(rho).solve(np.asarray(b, dtype=float))
 
     # -------------------------------------------------------------- traces used by the information matrix
     def traces(self, rho: float) -> tuple[float, float, float]:
@@ -144,11 +158,11 @@ class SpatialOperator:
         t1 = float(np.sum(rho**j * tr[1:m + 2]))
         t2 = float(np.sum((j + 1) * rho**j * tr[2:m + 3]))
         # control variate Q = W + rho W^2 + rho^2 W^3 (the leading terms of Wt), tr(Q'Q) exact
-        powers = _sparse_powers(self.w, max_power=3, max_nnz=60 * self.n)
+        powers = self.sparse_powers()
         q = sum(rho ** (a - 1) * powers[a] for a in range(1, len(powers)))
         z = _rademacher(self.n, N_PROBES, self.seed)
         qz = q @ z
-        u = self.w @ _splu(self._i_minus(rho).tocsc()).solve(z)  # Wt z
+        u = self.w @ self._lu(rho).solve(z)  # Wt z
         t3 = float(q.multiply(q).sum()) + float(np.mean(np.sum(u * u, axis=0) - np.sum(qz * qz, axis=0)))
         return t1, t2, t3
 
@@ -187,9 +201,23 @@ class SpatialOperator:
         """
         if self.eigenvalues is not None:
             return np.real(np.array([np.sum(self.eigenvalues**j) for j in range(m + 1)]))
+        cached = self._cache.get("trace_powers")
+        if cached is not None and len(cached) > m:
+            return cached[:m + 1].copy()
+        tr = self._trace_powers(m)
+        self._cache["trace_powers"] = tr
+        return tr.copy()
+
+    def sparse_powers(self) -> list[sp.csr_matrix]:
+        """``[I, W, W^2, W^3]`` while they stay sparse (cached)."""
+        if "powers" not in self._cache:
+            self._cache["powers"] = _sparse_powers(self.w, max_power=3, max_nnz=60 * self.n)
+        return self._cache["powers"]
+
+    def _trace_powers(self, m: int) -> np.ndarray:
         tr = np.empty(m + 1)
         tr[0] = self.n
-        powers = _sparse_powers(self.w, max_power=3, max_nnz=60 * self.n)
+        powers = self.sparse_powers()
         top = len(powers) - 1
         for j in range(1, min(m, 2 * top) + 1):
             if j == 1:

@@ -131,7 +131,7 @@ def fit_sac(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperator, 
             return np.inf
         return -conc(r, v)
 
-    # fatol relative to |logL|: below ~1e-13 |logL| the criterion is rounding noise and the simplex never stops
+    # fatol relative to |logL|: below ~1e-13 |logL| the criterion is rounding noise (the simplex never stops)
     res = minimize(neg, np.array([rg[i], mg[j]]), method="Nelder-Mead",
                    options={"xatol": 1e-9, "fatol": 1e-12 * max(1.0, abs(vals[i, j])), "maxiter": 4000,
                             "initial_simplex": _simplex(rg[i], mg[j], rhi - rlo, mhi - mlo, g)})
@@ -142,8 +142,8 @@ def fit_sac(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperator, 
     for name, val, lo, hi in (("rho", rho, rlo, rhi), ("lambda", lam, mlo, mhi)):
         if min(val - lo, hi - val) < 1e-4 * (hi - lo):
             raise ModelError(
-                f"the maximum-likelihood estimate of {name} in the SAC is at the bound of its parameter space "
-                f"({lo:.4g}, {hi:.4g}): {name} = {val:.6f}. The model is not identified on these data; try a "
+                f"the maximum-likelihood estimate of {name} in the SAC is at the bound of its parameter "
+                f"space ({lo:.4g}, {hi:.4g}): {name} = {val:.6f}. The model is not identified on these data; try a "
                 "SAR, SEM or SDM."
             )
     beta, ssr = prof.ssr(rho, lam)
@@ -201,8 +201,8 @@ def identification_check(fit: SACFit, kind: str) -> None:
         warnings.warn(
             "the general nesting model with M = W is at best weakly identified (Elhorst 2014, section 2.3): "
             f"exchanging rho ({fit.rho:.4f}) and lambda ({fit.lam:.4f}) changes 2 logL by only "
-            f"{fit.swapped_lr:.3g}, and its estimates are typically insignificant or inflated. Report the SDM "
-            "or SDEM it nests, or give a different M (m=).",
+            f"{fit.swapped_lr:.3g}, and its estimates are typically insignificant or inflated. Report the "
+            "SDM or SDEM it nests, or give a different M (m=).",
             IdentificationWarning, stacklevel=4)
         return
     crit = float(stats.chi2.ppf(0.95, 1))
@@ -230,13 +230,13 @@ def estimate_sac(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
 
     fe, n = model.fixed_effects, d.n
     if fe == "random":
-        raise ModelError(f"kind={model.kind!r} is fitted with fixed effects ('none', 'unit', 'time', 'twoway'); "
-                         "random effects are available for the SAR, SEM, SDM and SDEM.")
+        raise ModelError(f"kind={model.kind!r} is fitted with fixed effects ('none', 'unit', 'time', "
+                         "'twoway'); random effects are available for the SAR, SEM, SDM and SDEM.")
     same = d.m is d.w or (d.m.shape == d.w.shape and abs(d.m - d.w).max() < 1e-14)
     op_m = op if same else lk.make_operator(d.m, model.method)
     if fe in ("time", "twoway") and not op_m.row_standardised:
-        raise WeightsError(f"a {model.kind.upper()} with {fe} fixed effects needs a row-standardised M (m=) so "
-                           "that the time effects drop out of the filtered model; pass m.transform('r').")
+        raise WeightsError(f"a {model.kind.upper()} with {fe} fixed effects needs a row-standardised M "
+                           "(m=) so that the time effects drop out of the filtered model; pass m.transform('r').")
 
     def dm(v: np.ndarray) -> np.ndarray:
         return lk.demean(v, n, fe)

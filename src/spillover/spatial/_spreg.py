@@ -27,9 +27,6 @@ information matrix understates the SE of rho (see :mod:`spillover.spatial._rando
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +35,7 @@ import scipy.sparse as sp
 
 from spillover.errors import ModelError, WeightsError
 from spillover.spatial import _likelihood as lk
+from spillover.spatial.lmtests import _libpysal_w, _quiet  # one silencer and W converter for spreg calls
 from spillover.spatial.results import FitCore, SpatialPanelResults
 
 if TYPE_CHECKING:
@@ -73,21 +71,6 @@ def check_covered(model: SpatialPanelModel) -> None:
         raise ModelError(f"engine='spreg' does not cover this model: {why}.")
 
 
-def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a spreg estimator, silencing the title it prints and its warnings about the input layout."""
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return func(*args, **kwargs)
-
-
-def _libpysal_w(wmat: sp.csr_matrix) -> Any:
-    from libpysal.weights import W
-
-    with warnings.catch_warnings():  # islands are the weights module's business
-        warnings.simplefilter("ignore")
-        return W.from_sparse(sp.csr_matrix(wmat))
-
-
 def _spreg_name(name: str) -> str:
     if name == "const":
         return "CONSTANT"
@@ -119,7 +102,9 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
     try:
         fitted = _quiet(est, y, x, w, **opts)
     except (np.linalg.LinAlgError, ValueError) as exc:
-        raise ModelError(f"spreg's {est.__name__} failed on this model ({exc}); try engine='native'.") from exc
+        raise ModelError(
+            f"spreg's {est.__name__} failed on this model ({exc}); try engine='native'."
+        ) from exc
     betas = np.asarray(fitted.betas, dtype=float).ravel()
     expected = [_spreg_name(nm) for nm in d.names]
     got = list(fitted.name_x)[:len(expected)]
@@ -200,7 +185,9 @@ def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
     n = wmat.shape[0]
     nobs = int(fitted.n)
     if nobs % n:
-        raise WeightsError(f"the spreg model has {nobs} observations, not a multiple of the {n} regions of w.")
+        raise WeightsError(
+            f"the spreg model has {nobs} observations, not a multiple of the {n} regions of w."
+        )
     spatial = "rho" if cls in _LAG else "lambda"
     names_x = list(fitted.name_x)
     k = len(names_x) - 1 - (cls in _RANDOM)  # coefficients before the spatial parameter (and phi)

@@ -110,6 +110,12 @@ class SpatialPanelModel:
         Weights of the error process of a ``"sac"`` or ``"gns"`` (default: ``w``; same forms as ``w``).
         With M = W the SAC is identified through X beta only, and the GNS weakly: the fit raises or warns
         (:class:`~spillover.errors.IdentificationWarning`) when rho and lambda cannot be told apart.
+    dynamic
+        ``False`` (static), ``True`` (adds ``y_{t-1}``) or ``"space-time"`` (adds ``y_{t-1}`` and
+        ``W y_{t-1}``): dynamic SAR/SDM with unit or two-way effects, needs at least 3 periods (the first
+        is lost to the lag).  With ``bias_correction="lee-yu"`` the Lee-Yu transformation and the bias
+        correction of Yu, de Jong and Lee (2008) are applied; ``res.impacts(horizon="long")`` gives
+        long-run effects (see :mod:`spillover.spatial._dynamic`).
     engine
         ``"native"`` (default) or ``"spreg"``: spreg's ML estimators find the estimates (cross-section
         ``ML_Lag``/``ML_Error`` with ``slx_lags`` for the Durbin terms, panel ``ML_LagFE``/``ML_ErrorFE``
@@ -164,6 +170,7 @@ class SpatialPanelModel:
         method: Method = "auto",
         engine: Engine = "native",
         m: Any = None,
+        dynamic: bool | Literal["space-time"] = False,
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
         check_option(engine, Engine, "engine", error=ModelError)
@@ -191,6 +198,7 @@ class SpatialPanelModel:
             raise ModelError(f"m= is the error process's weights of a 'sac' or 'gns' model; a {kind!r} model "
                              "has none (its error model uses w).")
         self.m = m
+        self.dynamic = _check_dynamic(dynamic, kind, fixed_effects, panel.n_periods)
         if engine == "spreg":
             from spillover.spatial._spreg import check_covered
 
@@ -210,6 +218,7 @@ class SpatialPanelModel:
             impacts and tests.
         """
         design = self._design()
+        _check_design(design, self.y, self.fixed_effects)
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
         at = None
@@ -217,6 +226,10 @@ class SpatialPanelModel:
             from spillover.spatial._spreg import spreg_estimates
 
             at = spreg_estimates(self, design)
+        if self.dynamic:
+            from spillover.spatial._dynamic import estimate_dynamic
+
+            return estimate_dynamic(self, design, op)
         if self.kind in _SAC_KINDS:
             from spillover.spatial._sac import estimate_sac
 
@@ -323,6 +336,22 @@ def _durbin_names(kind: str, x: list[str], durbin: Sequence[str] | None) -> list
     return durbin
 
 
+def _check_dynamic(dynamic: Any, kind: str, fixed_effects: str, periods: int) -> str | bool:
+    if dynamic is False:
+        return False
+    if dynamic is not True and dynamic != "space-time":
+        raise ModelError(f"dynamic must be False, True or 'space-time'; got {dynamic!r}.")
+    if kind not in ("sar", "sdm"):
+        raise ModelError(f"dynamic panels are spatial lag models: use kind='sar' or 'sdm', not {kind!r}.")
+    if fixed_effects not in ("unit", "twoway"):
+        raise ModelError(f"dynamic panels need unit or two-way fixed effects (Yu, de Jong and Lee 2008; Lee "
+                         f"and Yu 2010); got fixed_effects={fixed_effects!r}.")
+    if periods < 3:
+        raise ModelError(f"dynamic={dynamic!r} needs at least 3 periods (one is lost to y(t-1) and the unit "
+                         f"effects need two more); the panel has {periods}.")
+    return "space-time" if dynamic == "space-time" else "time"
+
+
 def _check_random(kind: str, bias_correction: str) -> None:
     if kind not in _RANDOM_KINDS:
         raise ModelError(
@@ -408,6 +437,13 @@ def _check_observations(names: list[str], n: int, t: int, fe: str) -> None:
         )
 
 
+def _check_design(d: _Design, y_name: str, fe: str) -> None:
+    """The checks every estimation path (native, spreg engine, SAC/GNS, random effects) needs first."""
+    yt = d.y if fe in ("none", "random") else lk.demean(d.y, d.n, fe)
+    _check_dependent(d.y, yt, y_name, fe)
+    _check_observations(d.names, d.n, d.t, fe)
+
+
 def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str) -> None:
     """Name regressors absorbed by the fixed effects, then perfectly collinear groups."""
     norms = np.linalg.norm(xt, axis=0)
@@ -437,8 +473,6 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
     fe = model.fixed_effects
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
-    _check_dependent(d.y, yt, model.y, fe)
-    _check_observations(d.names, d.n, d.t, fe)
     _check_regressors(xt, d.x, d.names, fe)
     f, info, spatial, fitted = _fit_kind(model, d, op, yt, xt, at)
     k = xt.shape[1]
@@ -462,8 +496,6 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
                      at: tuple[np.ndarray, float, float] | None = None) -> SpatialPanelResults:
     """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
     test, see ``_random_effects``); ``at = (beta, rho, theta)`` evaluates the SAR at given estimates."""
-    _check_dependent(d.y, d.y, model.y, "random")
-    _check_observations(d.names, d.n, d.t, "random")
     _check_regressors(d.x, d.x, d.names, "random")
     lag_model = model.kind in _LAG_KINDS
     if at is not None:

@@ -131,8 +131,9 @@ def _decide(lm: Any, w_sar: TestResult, l_sar: TestResult, w_sem: TestResult, l_
     keep_sar = w_sar.pvalue >= level and l_sar.pvalue >= level
     keep_sem = w_sem.pvalue >= level and l_sem.pvalue >= level
     if not any_lm and keep_sar and keep_sem:
-        return "none", ("No LM test rejects and neither restriction of the SDM is rejected: the non-spatial "
-                        "model with these fixed effects is not contradicted (consider the SLX if W X matters).")
+        return "none", ("No LM test rejects and neither restriction of the SDM is rejected: the "
+                        "non-spatial model with these fixed effects is not contradicted (consider the SLX if "
+                        "W X matters).")
     if keep_sar and not keep_sem and (lag_lm or not err_lm):
         return "sar", ("theta = 0 is not rejected (Wald and LR), theta + rho beta = 0 is, and the robust LM "
                        "tests do not point to a spatial error: the SDM simplifies to the SAR (Elhorst 2014).")
@@ -141,8 +142,8 @@ def _decide(lm: Any, w_sar: TestResult, l_sar: TestResult, w_sem: TestResult, l_
                        "theta = 0 is, and the robust LM tests do not point to a spatial lag: the SDM "
                        "simplifies to the SEM (Elhorst 2014).")
     if not keep_sar and not keep_sem:
-        return "sdm", ("both theta = 0 and theta + rho beta = 0 are rejected (Wald and LR): the SDM describes "
-                       "the data best; neither the SAR nor the SEM is an admissible simplification.")
+        return "sdm", ("both theta = 0 and theta + rho beta = 0 are rejected (Wald and LR): the SDM "
+                       "describes the data best; neither the SAR nor the SEM is an admissible simplification.")
     return "sdm", ("the tests disagree (a restriction that is not rejected contradicts the robust LM tests, "
                    "or both are not rejected): Elhorst (2010) recommends the SDM, which nests both and gives "
                    "unbiased estimates whichever is true.")

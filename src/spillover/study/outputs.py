@@ -8,6 +8,7 @@ leaves the output folder absent (or, with ``force``, the previous complete one),
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -177,5 +178,11 @@ def write_geopackage(layer: gpd.GeoDataFrame, path: Path) -> Path:
     for col in layer.columns:
         if layer[col].dtype == object and col != layer.geometry.name:
             layer[col] = layer[col].astype(str)
-    layer.to_file(path, driver="GPKG", layer="regions", engine="pyogrio", VERSION="1.2")
+    logger = logging.getLogger("pyogrio")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # pyogrio logs "Created N records" at INFO: not news on a terminal
+    try:
+        layer.to_file(path, driver="GPKG", layer="regions", engine="pyogrio", VERSION="1.2")
+    finally:
+        logger.setLevel(level)
     return path

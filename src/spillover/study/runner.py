@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from spillover import esda, spatial, tables
+from spillover import esda, maps, spatial, tables
 from spillover import weights as wmod
 from spillover.errors import SpilloverError
 from spillover.panel import SpatialPanel
@@ -195,14 +194,16 @@ def _moran(ctx: _Context) -> str:
         table = esda.moran_by_period(panel, var, w, permutations=spec["permutations"], seed=ctx.seed)
         ctx.moran[var] = table
         ctx.add_table(sec, f"moran_{var}", table, f"Global Moran's I of {var} by period")
-        ctx.add_figure(sec, f"moran_{var}", figs.moran_over_time(table, var), f"Moran's I of {var} by period")
+        ctx.add_figure(sec, f"moran_{var}", maps.moran_over_time(table, title=f"Global Moran's I of {var}"),
+                       f"Moran's I of {var} by period (band: 95% interval under randomisation)")
         for k, period in enumerate(panel.periods):
             ctx.lisa[(var, period)] = esda.local_moran(
                 panel, var, w, period=period, permutations=spec["permutations"], seed=ctx.seed + k,
                 alpha=spec["alpha"])
         last = panel.periods[-1]
-        ctx.add_figure(sec, f"moran_scatter_{var}", figs.moran_scatter(panel, var, w, last, ctx.seed),
-                       f"Moran scatter plot of {var}, {last}")
+        scatter = maps.moran_scatter(panel, var, w, last, permutations=spec["permutations"], seed=ctx.seed,
+                                     alpha=spec["alpha"])
+        ctx.add_figure(sec, f"moran_scatter_{var}", scatter, f"Moran scatter plot of {var}, {last}")
     return f"{len(variables)} variable(s) x {ctx.panel.n_periods} periods"
 
 
@@ -236,7 +237,10 @@ def _models(ctx: _Context) -> str:
     sec = ctx.section("models", "Spatial panel models")
     draws = (ctx.study.section("impacts") or {}).get("draws", 1000)
     for m in ctx.study.models:
-        res = fit_model(ctx.panel, m, ctx.weights[m.weights])
+        try:
+            res = fit_model(ctx.panel, m, ctx.weights[m.weights])
+        except SpilloverError as exc:
+            raise type(exc)(f"model {m.name!r}: {exc}") from exc
         ctx.models[m.name] = res
         ctx.specs[m.name] = m
         summary = res.summary(draws=draws, seed=ctx.seed)
@@ -338,43 +342,65 @@ def _truth(ctx: _Context) -> None:
 
 
 def _spillovers(ctx: _Context) -> None:
-    maps = ctx.study.section("maps") or {}
-    name = maps.get("model") or next((n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None)
+    spec = ctx.study.section("maps") or {}
+    name = spec.get("model") or next((n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None)
     if name is None:
         return
-    ctx.map_model = name
     res = ctx.models[name]
+    if res.rho is None and not res.durbin:  # a SEM: no spillovers
+        return
+    ctx.map_model = name
     for x in res.x_names:
-        ctx.spillovers[x] = region_spillovers(res, x)
-
-
-def region_spillovers(res: Any, x: str) -> pd.DataFrame:
-    """Per-region direct, emitted and received effects of ``x`` (result.spillovers when available)."""
-    if hasattr(res, "spillovers"):
-        return res.spillovers(x)
-    # Until SpatialPanelResults.spillovers lands: S_k's diagonal, off-diagonal column and row sums.
-    s = res.effects_matrix(x).to_numpy()
-    diag = np.diag(s)
-    return pd.DataFrame({"direct": diag, "emitted": s.sum(axis=0) - diag, "received": s.sum(axis=1) - diag},
-                        index=res.effects_matrix(x).index)
+        ctx.spillovers[x] = res.spillovers(x)
 
 
 def _figures(ctx: _Context) -> str:
-    maps = ctx.study.section("maps")
-    if maps is None:
+    spec = ctx.study.section("maps")
+    if spec is None:
         return "none requested"
     n = 0
     sec = ctx.section("maps", "Maps")
     moran = ctx.study.section("moran") or {}
-    if maps.get("lisa") and ctx.lisa and ctx.panel is not None:
+    if spec.get("lisa") and ctx.lisa and ctx.panel is not None:
         periods = moran.get("lisa_periods") or sorted({ctx.panel.periods[0], ctx.panel.periods[-1]})
         for var in dict.fromkeys(v for v, _ in ctx.lisa):
             for period in [p for p in periods if (var, p) in ctx.lisa]:
-                ctx.add_figure(sec, f"lisa_{var}_{period}", figs.lisa(ctx.lisa[(var, period)], ctx.panel),
+                ctx.add_figure(sec, f"lisa_{var}_{period}", maps.lisa_cluster_map(ctx.lisa[(var, period)], ctx.panel),
                                f"LISA clusters of {var}, {period}")
                 n += 1
-    n += figs.module_maps(ctx, sec, maps)
+    n += figs.module_maps(ctx, sec, spec)
     return f"{n} figure(s)"
+
+
+def _panel_models(ctx: _Context) -> str:
+    from spillover import panel_models as pm
+
+    assert ctx.panel is not None
+    sec = ctx.section("panel_models", "Panel models: fixed effects, IV, mediation")
+    fitted: dict[str, Any] = {}
+    for name, e in ctx.study.panel_models.items():
+        y = e.get("y", ctx.study.y)
+        cluster = None if e["cluster"] == "none" else e["cluster"]
+        if e["type"] == "fixed_effects":
+            res = pm.fixed_effects(ctx.panel, y, e.get("x", ctx.study.x), effects=e["effects"], cluster=cluster)
+        elif e["type"] == "fe_iv":
+            res = pm.fe_iv(ctx.panel, y, exog=e.get("exog"), endog=e["endog"], instruments=e["instruments"],
+                           effects=e["effects"], cluster=cluster)
+            if res.first_stage is not None:
+                sec.pre(f"{name}: first stage\n{res.first_stage.summary()}")
+        else:
+            res = pm.mediation(ctx.panel, e["x"], e["mediator"], y, controls=e.get("controls"),
+                               effects=e["effects"], cluster=cluster, draws=e["draws"], seed=ctx.seed)
+        fitted[name] = res
+        ctx.add_table(sec, f"panel_{name}", res.to_frame(), f"{name} ({e['type'].replace('_', ' ')}) of {y}")
+    columns = dict(fitted)
+    if ctx.map_model is not None:  # the spatial model beside them, one table through the result protocol
+        columns[ctx.map_model] = ctx.models[ctx.map_model]
+    table = tables.compare(list(columns.values()), list(columns))
+    ctx.add_table(sec, "panel_models", table.cells, f"Panel and spatial models side by side. {table.title}",
+                  display=tables.SummaryTable(table.cells, f"Panel and spatial models side by side. {table.title}",
+                                              table.notes))
+    return f"{len(fitted)} model(s)"
 
 
 @dataclass(frozen=True)
@@ -395,6 +421,7 @@ STEPS: tuple[Step, ...] = (
     Step("models", "Spatial panel models", _models, lambda s: bool(s.models)),
     Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),
     Step("effects", "Effects and spillovers", _effects, lambda s: bool(s.models)),
+    Step("panel_models", "Panel models", _panel_models, lambda s: bool(s.panel_models)),
     Step("figures", "Maps", _figures, lambda s: s.section("maps") is not None),
 )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = [
     "Field", "SECTIONS", "NAMED_SECTIONS", "WEIGHT_KINDS", "INDICATOR_TYPES", "PANEL_MODEL_TYPES",
-    "MODEL_KEYS", "DATASETS", "BOUNDARY_SETS", "TFP_VARIABLES", "TABLE_FORMATS", "MAPS_MODULE_KEYS",
+    "MODEL_KEYS", "DATASETS", "BOUNDARY_SETS", "TFP_VARIABLES", "TABLE_FORMATS",
     "MODEL_KINDS", "EFFECTS",
 ]
 
@@ -104,9 +104,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "spillover": Field("strs", help="regressors whose emitted/received spillovers are mapped"),
         "choropleth": Field("strs", help="variables mapped (last period)"),
         "small_multiples": Field("strs", help="variables mapped for every period"),
-        "moran_over_time": Field("bool", default=False, help="Moran's I by period as a figure"),
         "links": Field("bool", default=False, help="a map of each weights matrix's links"),
-        "scheme": _str("classification scheme of the choropleths", default="quantiles"),
+        "scheme": _str("classification scheme of the choropleths", default="quantiles",
+                       choices=("quantiles", "natural_breaks", "equal_interval")),
         "k": Field("int", default=5, help="number of classes"),
     },
     "truth": {
@@ -124,9 +124,6 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "dpi": Field("int", default=110, help="resolution of PNG figures"),
     },
 }
-
-# keys of [maps] that need the spillover.maps module (the LISA map uses spillover.esda)
-MAPS_MODULE_KEYS = ("spillover", "choropleth", "small_multiples", "moran_over_time", "links", "scheme", "k")
 
 _WEIGHTS_COMMON = {
     "kind": _str("contiguity, distance, economic, nested, file or prebuilt", required=True),
@@ -197,28 +194,33 @@ INDICATOR_TYPES: dict[str, dict[str, Field]] = {
 # indicators that give a panel variable (the others give one number per period: a table)
 PANEL_INDICATORS = ("entropy", "coagglomeration", "location_quotient")
 
+_PM_EFFECTS = _str("fixed effects: twoway, unit, time or none", choices=("twoway", "unit", "time", "none"),
+                   default="twoway")
+_PM_CLUSTER = _str("clusters of the standard errors: unit, time, twoway or none (iid)",
+                   choices=("unit", "time", "twoway", "none"), default="unit")
 PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
     "fixed_effects": {
         "y": _str("dependent variable (default: [variables].y)"),
         "x": Field("strs", help="regressors (default: [variables].x)"),
-        "effects": _str("unit, time or twoway", choices=("unit", "time", "twoway"), default="twoway"),
-        "cluster": _str("cluster of the standard errors", choices=("unit", "time", "none"), default="unit"),
+        "effects": _PM_EFFECTS,
+        "cluster": _PM_CLUSTER,
     },
     "fe_iv": {
         "y": _str("dependent variable (default: [variables].y)"),
         "exog": Field("strs", help="exogenous regressors"),
         "endog": Field("strs", required=True, help="endogenous regressors"),
         "instruments": Field("strs", required=True, help="excluded instruments"),
-        "effects": _str("unit, time or twoway", choices=("unit", "time", "twoway"), default="twoway"),
-        "cluster": _str("cluster of the standard errors", choices=("unit", "time", "none"), default="unit"),
+        "effects": _PM_EFFECTS,
+        "cluster": _PM_CLUSTER,
     },
     "mediation": {
         "x": _str("treatment variable", required=True),
         "mediator": _str("mediator", required=True),
         "y": _str("outcome (default: [variables].y)"),
         "controls": Field("strs", help="control variables"),
-        "cluster": _str("cluster of the standard errors", choices=("unit", "time", "none"), default="unit"),
-        "draws": Field("int", default=1000, help="bootstrap draws"),
+        "effects": _PM_EFFECTS,
+        "cluster": _PM_CLUSTER,
+        "draws": Field("int", default=1000, help="bootstrap draws (seeded from [study].seed)"),
     },
 }
 

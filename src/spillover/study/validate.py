@@ -8,7 +8,6 @@ together by one :class:`StudyError`, each with its key path and line.
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import itertools
 import os
 import re
@@ -423,12 +422,6 @@ class _Checker:
         maps = sections.get("maps")
         if maps is None:
             return
-        given = self.raw.get("maps", {})
-        if importlib.util.find_spec("spillover.maps") is None:
-            for key in S.MAPS_MODULE_KEYS:
-                if key in given:
-                    self.add(("maps", key), "needs spillover.maps, which this version of spillover does not "
-                             "have yet; remove the key (the LISA maps, maps.lisa, work without it)")
         for key in ("choropleth", "small_multiples"):
             col.many(("maps", key), maps.get(key, []))
         names = [m.name for m in models]
@@ -438,13 +431,10 @@ class _Checker:
         for x in maps.get("spillover", []):
             if target is None or x not in target.x:
                 self.add(("maps", "spillover"), f"{x!r} is not a regressor of the mapped model")
+            elif target.kind == "sem":
+                self.add(("maps", "model"), f"model {target.name!r} is a SEM, which has no spillovers to map")
 
     def panel_models(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
-        if entries and importlib.util.find_spec("spillover.panel_models") is None:
-            for name in entries:
-                self.add(("panel_models", name), "needs spillover.panel_models, which this version of "
-                         "spillover does not have yet; remove the section")
-            return
         for name, e in entries.items():
             for key in ("y", "x", "mediator"):
                 if isinstance(e.get(key), str):
