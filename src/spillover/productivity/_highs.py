@@ -168,6 +168,7 @@ class EnvelopmentLP:
         self._coef = coef
         rhs = np.concatenate([b, d])
         self.h.changeRowsBounds(self.m + self.s, self._row_idx, rhs, rhs)
+        self._rhs = rhs
 
     def _objective(self, score_cost: float, slack_cost: float) -> None:
         if self._costs == (score_cost, slack_cost):
@@ -251,8 +252,7 @@ class EnvelopmentLP:
         v = np.asarray(sol.col_value)
         pi = np.asarray(sol.row_dual)
         a, c = -self._coef[:m], -self._coef[m:]
-        rhs = np.asarray(self.h.getLp().row_lower_)[: m + s]
-        b, d = rhs[:m], rhs[m:]
+        b, d = self._rhs[:m], self._rhs[m:]
         lam = np.zeros(self.n_all)
         lam[self._lam_ref] = np.maximum(v[self._lam_cols], 0.0)
         theta = score
