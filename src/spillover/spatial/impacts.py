@@ -312,9 +312,8 @@ def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: flo
     n = w.shape[0]
     i_minus = (sp.identity(n, format="csc") - rho * w).tocsc()
     lu = _splu(i_minus)
-    lu_t = _splu(i_minus.T.tocsc())
     ones = np.ones(n)
-    u = lu_t.solve(ones)  # A' 1: column sums of A
+    u = lu.solve(ones, trans="T")  # A' 1: column sums of A (the same factors, transposed solve)
     cols = beta * u + theta * (w.T @ u)  # 1'S = beta 1'A + theta (1'A) W
     rows = lu.solve(beta * ones + theta * (w @ ones))  # S 1 = A (beta 1 + theta W 1)
     d_a, d_aw, attrs = _resolvent_diagonals(w, rho, lu, seed, cache)
