@@ -293,13 +293,28 @@ def _tests(ctx: _Context) -> str:
     if spec.get("lr_fixed_effects"):
         for t in spatial.lr_fixed_effects(ctx.panel, ctx.study.y, ctx.study.x):
             rows.append(("no spatial terms", t))
+    if spec.get("specification"):
+        _specification(ctx, spec)
     if not rows:
-        return "none requested"
+        return "specification search" if spec.get("specification") else "none requested"
     frame = pd.DataFrame([{"model": who, "test": t.name, "statistic": t.statistic, "df": t.df,
                            "pvalue": t.pvalue, "null": t.null, "note": t.note} for who, t in rows])
     sec = ctx.section("tests", "Specification tests")
     ctx.add_table(sec, "tests", frame.set_index(["model", "test"]), "Wald, LR and Hausman tests")
     return f"{len(rows)} test(s)"
+
+
+def _specification(ctx: _Context, spec: dict[str, Any]) -> None:
+    """Elhorst's specification search per weights matrix, with its conclusion in words."""
+    assert ctx.panel is not None
+    sec = ctx.section("specification", "Specification search (Elhorst 2010, 2014)")
+    fe = (ctx.study.section("lm") or {}).get("fixed_effects", "twoway")
+    for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
+        res = spatial.specification(ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[wname], fixed_effects=fe,
+                                    hausman_test=bool(spec.get("hausman")))
+        sec.text(f"Weights {wname}: supported model {res.chosen.upper()}. {res.reason}")
+        ctx.add_table(sec, f"specification_{wname}", res.to_frame(),
+                      f"Specification search, weights {wname}, {fe} fixed effects")
 
 
 def _replace_kind(m: ModelSpec, kind: str) -> ModelSpec:

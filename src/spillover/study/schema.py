@@ -94,6 +94,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "lr": Field("bool", default=True, help="LR tests of each SDM against the SAR and SEM it nests"),
         "hausman": Field("bool", default=False, help="Hausman test (fixed vs random effects), per weights"),
         "lr_fixed_effects": Field("bool", default=False, help="LR tests of the unit and time fixed effects"),
+        "specification": Field("bool", default=False,
+                               help="Elhorst's specification search (LM, LR, Wald, Hausman) per weights"),
     },
     "impacts": {
         "draws": Field("int", default=1000, help="parameter draws behind the effects' standard errors"),
