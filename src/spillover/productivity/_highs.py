@@ -271,10 +271,13 @@ class EnvelopmentLP:
         lower = p_in @ b + p_out @ d
         d_lam = -(p_in @ X + p_out @ Y)
         if bounds is not None:
-            p_c = pi[m + s]
-            d_lam = d_lam - p_c
             lo, hi = bounds
-            lower += p_c * lo if p_c >= 0 else (p_c * hi if np.isfinite(hi) else -np.inf)
+            # Weak duality holds for any row duals, so the convexity dual may be projected onto the sign
+            # that keeps the bound finite: HiGHS returns e.g. -1e-14 (noise) for an NDRS row sum(lambda) >= 1
+            # whose true dual is 0 or positive, and -1e-14 * inf would reject a correct optimum.
+            p_c = pi[m + s] if np.isfinite(hi) else max(pi[m + s], 0.0)
+            d_lam = d_lam - p_c
+            lower += p_c * lo if p_c >= 0 else p_c * hi
         d_theta = cost + p_in @ a + p_out @ c
         cap = np.where(a > 0, a * max(theta, 0.0), 0.0) + b if orientation == "input" else b
         with np.errstate(divide="ignore", invalid="ignore"):
