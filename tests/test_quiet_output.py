@@ -69,7 +69,7 @@ def test_shipped_boundaries_are_indexed_by_their_region_ids() -> None:
 
 def test_dir_lists_lazily_loaded_names() -> None:
     names = dir(so.datasets)
-    assert {"china_provinces", "south_china_sea", "us_states", "rice_farms"} <= set(names)
+    assert {"china_provinces", "south_china_sea", "china_simulated", "us_states", "rice_farms"} <= set(names)
     assert {"datasets", "weights", "SpatialPanelModel"} <= set(dir(so))
 
 

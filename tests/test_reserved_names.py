@@ -7,6 +7,8 @@ with a TypeError deep inside the results (or silently overwrote the sigma2 row o
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -19,7 +21,7 @@ from spillover.panel import SpatialPanel
 from spillover.spatial.lmtests import hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
 
-RESERVED = ["const", "rho", "lambda", "sigma2", "phi", "W*x1"]
+RESERVED = ["const", "rho", "lambda", "sigma2", "phi", "W*x1", "y(t-1)"]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,7 @@ def test_panel_models_refuse_generated_labels(setup, name: str, kind: str, effec
 @pytest.mark.parametrize("kind", ["sar", "sem", "sdm", "slx", "sdem"])
 def test_cross_section_refuses_generated_labels(setup, name: str, kind: str) -> None:
     panel, w = setup
-    with pytest.raises(ModelError, match=repr(name).replace("*", r"\*")):
+    with pytest.raises(ModelError, match=re.escape(repr(name))):
         SpatialCrossSectionModel(panel, "y", ["x1", name], w, period=0, kind=kind)
 
 
@@ -63,6 +65,13 @@ def test_specification_tests_refuse_generated_labels(setup, name: str) -> None:
         lr_fixed_effects(panel, "y", ["x1", name])
     with pytest.raises(ModelError, match="clash"):
         hausman(panel, "y", ["x1", name], w, kind="sar")
+
+
+@pytest.mark.parametrize("name", ["y(t-1)", "W*y(t-1)"])
+def test_dynamic_models_refuse_their_lag_labels(setup, name: str) -> None:
+    panel, w = setup
+    with pytest.raises(ModelError, match="clash with the labels"):
+        SpatialPanelModel(panel, "y", ["x1", name], w, kind="sdm", fixed_effects="unit", dynamic="space-time")
 
 
 def test_labels_of_a_legal_fit_are_unique(setup) -> None:

@@ -271,3 +271,18 @@ def test_super_sbm_with_undesirable_output_is_the_ratio_of_its_targets():
     assert np.all(lam @ X.to_numpy() <= res.input_targets[sup].to_numpy() + 1e-6)
     assert np.all(lam @ Y[["y0"]].to_numpy() >= res.output_targets[sup][["y0"]].to_numpy() - 1e-6)
     assert np.all(lam @ Y[["y1"]].to_numpy() <= res.output_targets[sup][["y1"]].to_numpy() + 1e-6)
+
+
+def test_wide_range_data_keep_the_bounds():
+    # inputs spanning 8 orders of magnitude, outputs 4 orders apart: rho* <= 1 exactly and <= the certified
+    # radial scores (test_dea_wide_range.py); scores the radial engine cannot certify are NaN there
+    rng = np.random.default_rng(0)
+    x = np.exp(rng.uniform(np.log(1e-3), np.log(1e5), (40, 2)))
+    y = (x.prod(axis=1) ** 0.4 * rng.uniform(0.3, 1, 40))[:, None] * np.array([[1.0, 1e-4]])
+    rho = sbm(x, y, rts="vrs").efficiency
+    assert (rho <= 1.0).all() and rho.notna().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InfeasibleWarning)
+        radial = dea(x, y, rts="vrs", slacks="none").efficiency
+    ok = radial.notna()
+    assert (rho[ok] <= radial[ok] + 1e-8).all()

@@ -94,10 +94,11 @@ def test_spillover_layers(provinces, frame, tmp_path):
     table = _panel_table(frame)
     path = tmp_path / "panel.csv"
     table.to_csv(path, index=False)
-    res = _SpilloversAdapter(console.sdm(_mainland(provinces), path, "y", ["x1", "x2"], id_field="province",
-                                         time_field="year"))
-    layer = console.spillover_layers(res, "x1", layer=provinces, id_field="province")
+    res = console.sdm(_mainland(provinces), path, "y", ["x1", "x2"], id_field="province", time_field="year")
+    layer = console.spillover_layers(res, "x1")
     want = res.spillovers("x1")
+    again = console.spillover_layers(res, "x1", layer=provinces, id_field="province", field="received")
+    assert again.renderer().classAttribute() == "received" and again.featureCount() == 31
     assert layer.featureCount() == 31
     assert [f.name() for f in layer.fields()] == ["region", "direct", "emitted", "received"]
     for f in layer.getFeatures():
@@ -115,17 +116,3 @@ def _model_args(res, frame, table):
     panel = SpatialPanel(table, geo, id="province", time="year")
     return panel, "y", ["x1"], so.weights.contiguity(panel, kind="queen")
 
-
-class _SpilloversAdapter:
-    """TEMPORARY, deleted when SpatialPanelResults.spillovers (maps helper) lands: the same three columns from
-    the effects matrix S (direct = S_ii, emitted = column sum - S_ii, received = row sum - S_ii)."""
-
-    def __init__(self, res):
-        self._res = res
-        self.x_names = res.x_names
-
-    def spillovers(self, x):
-        s = self._res.effects_matrix(x)
-        d = np.diag(s.to_numpy())
-        return pd.DataFrame({"direct": d, "emitted": s.sum(axis=0).to_numpy() - d,
-                             "received": s.sum(axis=1).to_numpy() - d}, index=s.index)

@@ -139,7 +139,10 @@ def test_progress_and_cancel(processing, provinces):
     assert "OUTPUT" not in result or result["OUTPUT"] is None
 
 
-def test_spillover_errors_become_processing_errors(processing, provinces):
+def test_spillover_errors_become_processing_errors(processing, frame):
+    # A memory layer: QGIS 3.22 run headless crashes at exit after any algorithm (even a minimal one) raised
+    # QgsProcessingException on an ogr (GeoPackage) input; that is QGIS's, and not what this test is about.
+    layer = frame_to_layer(frame, "provinces")
     with pytest.raises(qgis_core.QgsProcessingException, match="time field"):
-        processing.run("spillover:moran", {"INPUT": provinces, "FIELD": ["capital_lat"], "TIME_FIELD": "code",
+        processing.run("spillover:moran", {"INPUT": layer, "FIELD": ["capital_lat"], "TIME_FIELD": "code",
                                            "OUTPUT": "TEMPORARY_OUTPUT"})

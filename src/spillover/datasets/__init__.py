@@ -11,6 +11,7 @@ Provenance and licences: ``src/spillover/datasets/data/README.md`` and ``shapes/
 
 from __future__ import annotations
 
+import importlib
 from importlib import resources
 from typing import Any
 
@@ -28,19 +29,16 @@ _PRODUC_COLUMNS = {
 }
 
 
-_LAZY = ("china_provinces", "south_china_sea")
+#: names imported only when asked for (China's loaders read the shipped GeoPackage), and their modules
+_LAZY = {
+    "china_provinces": "_china", "south_china_sea": "_china",
+    "china_simulated": "_simulated", "CHINA_SIMULATED_TRUTH": "_simulated", "CHINA_SIMULATED_SEED": "_simulated",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # China's loaders read the shipped GeoPackage; import them only when asked for.
     if name in _LAZY:
-        from spillover.datasets import _china
-
-        return getattr(_china, name)
-    if name in ("china_simulated", "CHINA_SIMULATED_TRUTH", "CHINA_SIMULATED_SEED"):
-        from spillover.datasets import _simulated
-
-        return getattr(_simulated, name)
+        return getattr(importlib.import_module(f"spillover.datasets.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'spillover.datasets' has no attribute {name!r}")
 
 

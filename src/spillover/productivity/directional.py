@@ -158,7 +158,8 @@ def directional(
     status = pd.Series([STATUS_NAMES[int(s)] for s in res["status"]], index=X.index, name="status")
     bad = [f"unit {C.py(u)!r} ({s})" for u, s in status.items() if s != "optimal"]
     C.warn_nan("directional distance", bad)
-    beta = pd.Series(res["beta"], index=X.index, name="beta")
+    # each unit is in its own technology, so beta* >= 0: clip the solver's last-digit noise below 0
+    beta = pd.Series(np.maximum(res["beta"], 0.0), index=X.index, name="beta")
     return DirectionalResult(
         beta=beta, efficiency=(1.0 / (1.0 + beta)).rename("efficiency"), inputs=X, outputs=Y,
         undesirable=tuple(B.columns), direction=D[list(X.columns) + list(Y.columns)],

@@ -388,13 +388,14 @@ def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
         raise ModelError(f"x lists {format_items(dup)} more than once.")
     if y in names:
         raise ModelError(f"the dependent variable {y!r} is also listed in x.")
-    reserved = [n for n in names if n in RESERVED_NAMES]
+    time_lag = f"{y}(t-1)"  # the label of the dynamic models' lagged dependent variable
+    reserved = [n for n in names if n in RESERVED_NAMES or n == time_lag]
     lagged = [n for n in names if str(n).startswith(LAG_PREFIX)]
     if reserved or lagged:
         raise ModelError(
             f"regressor name(s) {format_items(reserved + lagged)} clash with the labels spillover gives the "
-            f"estimates ({format_items(RESERVED_NAMES)} and 'W*<name>' for spatial lags); rename the "
-            "column(s), e.g. 'W_x1' for a precomputed lag or 'const_' for a constant."
+            f"estimates ({format_items(RESERVED_NAMES)}, {time_lag!r} and 'W*<name>' for spatial lags); "
+            "rename the column(s), e.g. 'W_x1' for a precomputed lag or 'const_' for a constant."
         )
     return names
 
