@@ -399,3 +399,83 @@ def test_other_dea_models_pair_labelled_tables_by_label():
                                atol=1e-12)
     with pytest.raises(DEAError, match="only in the outputs: 'Z'"):
         sbm(EG1_X, EG1_Y.rename(index={"C": "Z"}), rts="crs")
+
+
+# ----------------------------------------------- benign data: a correct optimum is never NaN (#13 regression)
+# Found by fuzzing the dea_data() strategy (hypothesis's shrunk example of the same failure could not be
+# replayed from its printed repr): with output orientation under NDRS, HiGHS returned the convexity row's dual
+# as -1e-14 (noise; the row is sum(lambda) >= 1, its dual is >= 0), and the certificate multiplied it by the
+# row's infinite upper bound, so the correct optimum of unit 13 was rejected and reported as NaN 'failed'.
+BENIGN_X = np.array([
+    [1.1, 1.1, 9.6], [4.1, 1.9, 1.9], [15.3, 10.8, 1.1], [10.8, 1.0, 4.2], [5.2, 0.5, 14.8], [4.2, 9.6, 15.3],
+    [9.6, 1.9, 1.1], [4.8, 1.0, 14.8], [1.9, 4.2, 6.5], [4.2, 5.8, 10.8], [15.2, 5.8, 5.2], [15.3, 10.8, 10.8],
+    [4.2, 4.2, 5.8], [14.8, 1.1, 14.8], [9.6, 4.8, 18.8], [9.6, 14.8, 10.8], [14.8, 15.2, 4.1], [0.5, 5.2, 4.2],
+    [10.8, 14.8, 4.2]])
+BENIGN_Y = BENIGN_X[:, :2].copy()  # outputs equal to the first two inputs: ties and degenerate vertices
+# The first example hypothesis reported for this failure (values as printed, 8 decimals); kept as well.
+HYPO_X = np.array([
+    [1.9, 11.80586612], [12.81849502, 16.32860086], [20.0, 14.74914199], [16.61606362, 2.52491074],
+    [7.24231382, 8.91613824], [14.90452169, 15.55778068], [0.8343024, 13.76844231], [6.5, 17.48215853],
+    [1.1, 15.48654897], [9.5986033, 15.23605751], [9.65067157, 18.50448202], [12.26814654, 15.81459372],
+    [4.89343838, 9.19409146], [3.14532076, 17.72479622], [1.35811769, 14.35705354], [19.47404496, 0.77202165],
+    [6.97799718, 9.68004148], [13.31947614, 4.2], [6.83042374, 2.6863631], [18.65791283, 6.83953059],
+    [17.64816513, 17.66488762], [4.11372174, 4.32074495], [0.5, 2.89835427]])
+HYPO_Y = np.array([
+    [16.32860086, 1.9], [20.0, 11.80586612], [12.81849502, 14.74914199], [16.61606362, 2.52491074],
+    [15.55778068, 8.91613824], [14.90452169, 0.8343024], [1.1, 6.5], [7.24231382, 13.76844231],
+    [17.48215853, 9.5986033], [15.48654897, 15.23605751], [9.65067157, 15.81459372], [18.50448202, 4.89343838],
+    [12.26814654, 9.19409146], [18.65791283, 17.72479622], [1.35811769, 14.35705354], [19.47404496, 0.77202165],
+    [6.97799718, 9.68004148], [13.31947614, 4.2], [6.83042374, 2.6863631], [18.65791283, 4.32074495],
+    [6.83953059, 17.66488762], [17.64816513, 0.5], [4.11372174, 2.89835427]])
+
+
+def _scipy_radial(x: np.ndarray, y: np.ndarray, u: int, rts: str, orientation: str) -> float:
+    """Unit u's radial LP written out for scipy's HiGHS; returns te (theta, or 1/phi for output orientation).
+
+    input:  min theta  s.t. X'lam <= theta x_u, Y'lam >= y_u;   output: max phi  s.t. X'lam <= x_u,
+    Y'lam >= phi y_u; plus sum(lam) = 1 (VRS), <= 1 (NIRS), >= 1 (NDRS), nothing (CRS); lam >= 0."""
+    from scipy.optimize import linprog
+    n, m = x.shape
+    s = y.shape[1]
+    if orientation == "input":
+        cost = np.r_[1.0, np.zeros(n)]
+        a_ub = np.vstack([np.c_[-x[u][:, None], x.T], np.c_[np.zeros((s, 1)), -y.T]])
+        b_ub = np.r_[np.zeros(m), -y[u]]
+    else:
+        cost = np.r_[-1.0, np.zeros(n)]
+        a_ub = np.vstack([np.c_[np.zeros((m, 1)), x.T], np.c_[y[u][:, None], -y.T]])
+        b_ub = np.r_[x[u], np.zeros(s)]
+    ones = np.r_[0.0, np.ones(n)][None, :]
+    extra = {"vrs": dict(A_eq=ones, b_eq=[1.0])}.get(rts, {})
+    if rts in ("nirs", "ndrs"):
+        sign = 1.0 if rts == "nirs" else -1.0
+        a_ub, b_ub = np.vstack([a_ub, sign * ones]), np.r_[b_ub, sign]
+    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, **extra, bounds=[(None, None)] + [(0, None)] * n,
+                  method="highs", options=dict(primal_feasibility_tolerance=1e-10,
+                                               dual_feasibility_tolerance=1e-10))
+    assert res.status == 0, (u, rts, orientation, res.message)
+    return res.x[0] if orientation == "input" else 1.0 / res.x[0]
+
+
+@pytest.mark.parametrize("data", [(BENIGN_X, BENIGN_Y), (HYPO_X, HYPO_Y)], ids=["fuzzed", "hypothesis"])
+@pytest.mark.parametrize("orientation", ["input", "output"])
+@pytest.mark.parametrize("method", ["fast", "plain"])
+def test_benign_data_every_rts_finite_and_equal_to_scipy(data, orientation, method):
+    """Failed before the fix: output/NDRS gave NaN 'failed' for unit 13 of the fuzzed data.
+
+    Reference: one scipy.optimize.linprog per unit (above), tolerances 1e-10 on data of size 0.5..20, so
+    1e-8 on te is far above both solvers' error.  No InfeasibleWarning may be raised."""
+    x, y = data
+    score = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InfeasibleWarning)
+        for rts in ("crs", "nirs", "ndrs", "vrs"):
+            score[rts] = dea(x, y, rts=rts, orientation=orientation, slacks="none", scale=False,
+                             method=method).efficiency.to_numpy()
+    for rts, te in score.items():
+        assert np.isfinite(te).all(), (rts, np.flatnonzero(~np.isfinite(te)))
+        ref = [_scipy_radial(x, y, u, rts, orientation) for u in range(len(x))]
+        np.testing.assert_allclose(te, ref, atol=1e-8, err_msg=rts)
+    tol = 1e-8
+    for low, high in (("crs", "nirs"), ("crs", "ndrs"), ("nirs", "vrs"), ("ndrs", "vrs")):
+        assert np.all(score[low] <= score[high] + tol), (low, high)

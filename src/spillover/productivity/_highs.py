@@ -94,7 +94,8 @@ class EnvelopmentLP:
     """One HiGHS model for a fixed reference set ``(X_ref, Y_ref)`` (variables x units)."""
 
     def __init__(
-        self, X_ref: np.ndarray, Y_ref: np.ndarray, rts: str, working: np.ndarray | None = None
+        self, X_ref: np.ndarray, Y_ref: np.ndarray, rts: str, working: np.ndarray | None = None,
+        *, fallback: bool = False,
     ) -> None:
         self.m, self.n_all = X_ref.shape
         self.s = Y_ref.shape[0]
@@ -109,6 +110,10 @@ class EnvelopmentLP:
         for option in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
             self.h.setOptionValue(option, 1e-9)  # rows are scaled to the unit (_models): relative tolerances
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis: presolve only costs
+        self._fallback, self._fresh_lp = fallback, None
+        self._answered_by: EnvelopmentLP = self  # the fresh model after a fallback (radial)
+        if fallback:  # see _fresh
+            self.h.setOptionValue("simplex_strategy", 4)  # primal simplex (the default is dual)
         self._X_all, self._Y_all, self._rts = self._A[: self.m], self._A[self.m: self.m + self.s], rts
         self._working = working
         self._twin_lp: EnvelopmentLP | None = None
@@ -224,6 +229,7 @@ class EnvelopmentLP:
             mo = np.ones(self.s, bool) if mask_out is None else mask_out
             self._set(zm, np.asarray(x, float), np.where(mo, y, 0.0), np.where(mo, 0.0, y))
             self._objective(-1.0, 0.0)
+        self._answered_by = self
         status = self._run()
         if status != STATUS_OPTIMAL:
             return status, np.nan
@@ -234,9 +240,22 @@ class EnvelopmentLP:
         if not self._certified(orientation, score):
             if score > 0 and abs(np.log2(score)) > SCORE_SCALE:
                 return status, score  # far from 1: refine_scores solves it again on moved data
-            self.h.clearSolver()  # no certificate: reported as failed (NaN), never returned
-            return STATUS_OTHER, np.nan
+            self.h.clearSolver()  # the warm basis led here: the next unit starts cold
+            if self._fallback:
+                return STATUS_OTHER, np.nan  # no certificate: reported as failed (NaN), never returned
+            fresh = self._fresh()
+            self._answered_by = fresh  # lambdas and duals are read from the model that answered
+            return fresh.radial(x, y, orientation, mask_in, mask_out)
         return status, score
+
+    def _fresh(self) -> EnvelopmentLP:
+        """The same LP on a new HiGHS model: every reference unit (no working set), a cold start and the
+        primal simplex, so an answer that failed its certificate (a warm basis or a dual left at noise
+        level) is re-solved along another path and certified again before NaN is declared."""
+        if self._fresh_lp is None:
+            self._fresh_lp = EnvelopmentLP(self._X_all, self._Y_all, self._rts, fallback=True)
+        self._fresh_lp.h.clearSolver()
+        return self._fresh_lp
 
     def _certified(self, orientation: str, score: float) -> bool:
         """HiGHS's answer checked by LP duality, with relative tolerances (HiGHS's own are absolute).
@@ -271,10 +290,13 @@ class EnvelopmentLP:
         lower = p_in @ b + p_out @ d
         d_lam = -(p_in @ X + p_out @ Y)
         if bounds is not None:
-            p_c = pi[m + s]
-            d_lam = d_lam - p_c
             lo, hi = bounds
-            lower += p_c * lo if p_c >= 0 else (p_c * hi if np.isfinite(hi) else -np.inf)
+            # Weak duality holds for any row duals, so the convexity dual may be projected onto the sign
+            # that keeps the bound finite: HiGHS returns e.g. -1e-14 (noise) for an NDRS row sum(lambda) >= 1
+            # whose true dual is 0 or positive, and -1e-14 * inf would reject a correct optimum.
+            p_c = pi[m + s] if np.isfinite(hi) else max(pi[m + s], 0.0)
+            d_lam = d_lam - p_c
+            lower += p_c * lo if p_c >= 0 else p_c * hi
         d_theta = cost + p_in @ a + p_out @ c
         cap = np.where(a > 0, a * max(theta, 0.0), 0.0) + b if orientation == "input" else b
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -294,6 +316,8 @@ class EnvelopmentLP:
     def all_duals_positive(self) -> bool:
         """True if every input/output row has a non-zero dual: then, by complementary slackness, every
         optimal solution of the last LP has zero slacks and the slack phase can be skipped (exactly)."""
+        if self._answered_by is not self:
+            return self._answered_by.all_duals_positive()
         duals = np.asarray(self.h.getSolution().row_dual[: self.m + self.s])
         return bool(np.all(np.abs(duals) > DUAL_TOL))
 
@@ -301,6 +325,7 @@ class EnvelopmentLP:
         """Maximise the sum of slacks at the projected point ``(x_t, y_t)``."""
         self._set(np.zeros(self.m), x_t, np.zeros(self.s), y_t)
         self._objective(0.0, -1.0)
+        self._answered_by = self
         status = self._run()
         if status != STATUS_OPTIMAL:
             return status, np.full(self.m, np.nan), np.full(self.s, np.nan)
@@ -311,6 +336,8 @@ class EnvelopmentLP:
 
     def lambdas(self) -> tuple[np.ndarray, np.ndarray]:
         """Non-zero lambdas of the last solve as (reference index, weight)."""
+        if self._answered_by is not self:
+            return self._answered_by.lambdas()
         lam = np.asarray(self.h.getSolution().col_value)[self._lam_cols]
         # significant: what the peer contributes to some row, relative to the unit's own values (the rows
         # are scaled to the unit, _models); an absolute cut would drop a tiny lambda of a huge peer
