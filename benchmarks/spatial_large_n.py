@@ -18,12 +18,11 @@ regions (lattices of side 54, 100, 173, 316), all printed by one run.  Run:
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import resource
 import sys
 import time
 
 import numpy as np
+from _harness import peak_gb, run_isolated  # benchmarks/ is on sys.path when run as a script
 
 RHO, BETA, THETA, T = 0.4, np.array([1.0, -0.5]), np.array([0.5, 0.3]), 10
 
@@ -76,7 +75,7 @@ def _case_spillover(side: int, queue) -> None:
     fitted = time.perf_counter() - start
     imp = res.impacts(draws=1000, seed=0)
     total = time.perf_counter() - start
-    queue.put({"fit_s": fitted, "total_s": total, "peak_gb": _peak_gb(), "rho": res.rho,
+    queue.put({"fit_s": fitted, "total_s": total, "peak_gb": peak_gb(), "rho": res.rho,
                "rho_se": res.rho_se, "params": res.params.round(4).to_dict(),
                "se": res.std_errors.to_dict(),
                "total_x1": imp.loc[("total", "x1"), ["estimate", "se"]].round(4).tolist()})
@@ -91,22 +90,8 @@ def _case_spreg(side: int, queue) -> None:
     dummies = np.kron(np.eye(T), np.ones((n, 1)))[:, 1:]
     start = time.perf_counter()
     ref = spreg.Panel_FE_Lag(y[:, None], np.column_stack([x, wx, dummies]), w)
-    queue.put({"fit_s": time.perf_counter() - start, "peak_gb": _peak_gb(), "rho": float(ref.rho),
+    queue.put({"fit_s": time.perf_counter() - start, "peak_gb": peak_gb(), "rho": float(ref.rho),
                "params": np.round(ref.betas[:4, 0], 4).tolist()})
-
-
-def _peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # Linux: KiB
-
-
-def _run(target, side: int) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(side, queue))
-    proc.start()
-    out = queue.get()
-    proc.join()
-    return out
 
 
 SIDES = (54, 100, 173, 316)  # N = 2,916 / 10,000 / 29,929 / 99,856 regions
@@ -127,9 +112,9 @@ def _line(side: int, out: dict) -> str:
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"two-way FE SDM, T = {T}, true rho = {RHO}, beta = {BETA.tolist()}, theta = {THETA.tolist()}")
-    ours = _run(_case_spillover, 54)
+    ours = run_isolated(_case_spillover, 54)
     print(_line(54, ours))
-    ref = _run(_case_spreg, 54)
+    ref = run_isolated(_case_spreg, 54)
     print(f"spreg Panel_FE_Lag 54x54 (X, WX, time dummies): fit {ref['fit_s']:.2f} s, peak {ref['peak_gb']:.2f} GB; "
           f"rho = {ref['rho']:.4f}; {ref['params']}")
     print(f"speed-up (spreg fit / spillover fit+impacts): {ref['fit_s'] / ours['total_s']:.1f}x "
@@ -138,7 +123,7 @@ def main() -> None:
         return
     sizes, times = [54 * 54], [ours["total_s"]]
     for side in SIDES[1:]:
-        out = _run(_case_spillover, side)
+        out = run_isolated(_case_spillover, side)
         print(_line(side, out))
         sizes.append(side * side)
         times.append(out["total_s"])

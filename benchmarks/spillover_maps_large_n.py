@@ -15,10 +15,11 @@ alone would take 0.8 GB).  Run: ``python benchmarks/spillover_maps_large_n.py``.
 from __future__ import annotations
 
 import io
-import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
+
+from _harness import peak_gb, run_isolated  # benchmarks/ is on sys.path when run as a script
 
 SIDE = 100
 
@@ -37,7 +38,7 @@ def _fit(side: int):
 
 def _case_numbers(side: int, queue) -> None:
     _, res = _fit(side)
-    before = _peak()
+    before = peak_gb()
     start = time.perf_counter()
     table = res.spillovers("x1")
     took = time.perf_counter() - start
@@ -46,7 +47,7 @@ def _case_numbers(side: int, queue) -> None:
     per_draw = (time.perf_counter() - start) / 20
     imp = res.impacts(draws=0)
     queue.put({
-        "seconds": took, "per_draw_s": per_draw, "peak_gb": _peak(), "peak_before_gb": before, "rho": res.rho,
+        "seconds": took, "per_draw_s": per_draw, "peak_gb": peak_gb(), "peak_before_gb": before, "rho": res.rho,
         "method": table.attrs["diagonal_method"], "bound": table.attrs.get("diagonal_error_bound"),
         "direct_gap": abs(table["direct"].mean() - imp.loc[("direct", "x1"), "estimate"]),
         "indirect_gap": abs(table["emitted"].mean() - imp.loc[("indirect", "x1"), "estimate"]),
@@ -72,28 +73,12 @@ def _case_map(side: int, queue) -> None:
     start = time.perf_counter()
     fig = maps.spillover_map(res, "x1", geometry=cells)
     fig.savefig(io.BytesIO(), format="png", dpi=100)
-    queue.put({"seconds": time.perf_counter() - start, "peak_gb": _peak()})
-
-
-def _peak() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # Linux: KiB
-
-
-def _run(target, side: int) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(side, queue))
-    proc.start()
-    out = queue.get()
-    proc.join()
-    return out
+    queue.put({"seconds": time.perf_counter() - start, "peak_gb": peak_gb()})
 
 
 def main() -> None:
     n = SIDE * SIDE
-    nums = _run(_case_numbers, SIDE)
+    nums = run_isolated(_case_numbers, SIDE)
     print(f"spillovers('x1'), N = {n} lattice, rho = {nums['rho']:.4f}: {nums['seconds']:.2f} s "
           f"(target < 10 s); peak RSS {nums['peak_gb']:.2f} GB (after the fit: {nums['peak_before_gb']:.2f} GB); "
           f"diagonal by {nums['method']}, truncation bound {nums['bound']:.1e}")
@@ -104,7 +89,7 @@ def main() -> None:
           "direct effect carries an error of this order; its total is exact)")
     print(f"  with draws=: {nums['per_draw_s']:.2f} s per parameter draw (sparse LU of the drawn rho; diag(W^t) "
           "computed once)")
-    drawn = _run(_case_map, SIDE)
+    drawn = run_isolated(_case_map, SIDE)
     print(f"spillover_map (3 panels x {n} cells, rendered to PNG): {drawn['seconds']:.2f} s, "
           f"peak RSS {drawn['peak_gb']:.2f} GB")
 
