@@ -49,15 +49,17 @@ def test_bias_direction_and_interval_order():
 
 def test_bias_correction_and_coverage_on_a_known_frontier():
     # Coverage varies from sample to sample: with n = 60 and 150 replicates, samples with seeds 3, 4 and 5
-    # gave 0.43, 0.95 and 0.90 (a poorly estimated frontier in sample 3 biases every interval).  The test
-    # uses sample 4 and asks for less than nominal: SW (1998) report under-coverage in small samples.
+    # gave 0.35, 0.78 and 0.88 (Daraio-Simar bandwidth; 0.43, 0.95, 0.90 with the earlier, 1.7 times wider
+    # one): all units share one estimated frontier, so one sample is not a coverage estimate.  The Monte
+    # Carlo in benchmarks/bootstrap_coverage.py is (docs/validation.md: about 0.83 at n = 50).  Here only a
+    # gross error is caught: the raw percentile interval, for instance, covers no true score at all.
     x, y, truth = known_frontier(60, seed=4)
     res = bootstrap_dea(x, y, rts="vrs", n_boot=150, seed=1, progress=False)
     raw_err = np.abs(res.efficiency - truth).mean()
     bc_err = np.abs(res.bias_corrected - truth).mean()
     assert bc_err < raw_err  # DEA overstates efficiency; the correction moves towards the truth
     covered = ((res.lower <= truth) & (truth <= res.upper)).mean()
-    assert covered >= 0.8, covered
+    assert covered >= 0.7, covered
     assert (truth <= res.upper).mean() >= 0.9  # the intervals sit below DEA's over-estimated te
 
 
@@ -104,3 +106,52 @@ def test_progress_bar_does_not_change_results():
     quiet = bootstrap_dea(x, y, n_boot=4, seed=3, progress=False)
     shown = bootstrap_dea(x, y, n_boot=4, seed=3, progress=True)  # rich bar, transient
     pd.testing.assert_frame_equal(quiet.replicates, shown.replicates)
+
+
+def test_bandwidth_by_hand_reflected_silverman_with_both_adjustments():
+    # Hand computation (Daraio and Simar 2007, p. 61, eqs. 3.23-3.26, as Benchmarking::dea.boot applies it):
+    # deltas 1.0 (efficient, left out of the spread), 1.2, 1.5, 1.1, 1.8, 1.3 -> m = 5 inefficient units.
+    # Reflected sample R (2m = 10): 0.2 0.5 0.7 0.8 0.9 1.1 1.2 1.3 1.5 1.8, mean 1;
+    #   sd_R = sqrt(2 * (0.04 + 0.25 + 0.01 + 0.64 + 0.09) / 9) = sqrt(2.06 / 9) = 0.478423;
+    #   IQR_R (linear interpolation): q75 = 1.2 + 0.75 * 0.1 = 1.275, q25 = 0.7 + 0.25 * 0.1 = 0.725,
+    #   IQR_R / 1.349 = 0.55 / 1.349 = 0.407709 < sd_R, so the spread is 0.407709;
+    #   h_R = 0.9 * 0.407709 * 10^(-1/5).
+    # sd of all six deltas (ddof 1): mean 1.316667, sum of squares 0.428333 / 5 -> sd 0.292689.
+    # h = h_R * (10 / 6)^(1/5) * 0.292689 / 0.478423.  The rule before this fix (h_R * 2^(1/5), no scale
+    # factor) gave 0.2659, 1.7 times too wide.
+    h = 0.9 * 0.407709 * 10 ** (-0.2) * (10 / 6) ** 0.2 * 0.292689 / 0.478423
+    assert h == pytest.approx(0.15688, abs=1e-5)
+    got = silverman_reflected_bandwidth(np.array([1.0, 1.2, 1.5, 1.1, 1.8, 1.3]))
+    assert got == pytest.approx(h, rel=1e-5)  # hand figures carry 6 digits
+
+
+def test_draw_samples_the_reflected_data_and_keeps_its_second_moment():
+    from spillover.productivity.bootstrap import _draw_deltas
+
+    rng = np.random.default_rng(0)
+    delta = 1 + np.abs(rng.normal(0, 0.3, 200))
+    delta[:20] = 1.0  # a spike of efficient units
+    # h = 0: folding a draw from {delta, 2 - delta} gives back one of the deltas
+    draw = _draw_deltas(delta, 0.0, np.random.default_rng(1))
+    assert np.isin(draw, delta).all()
+    # h > 0: draws are >= 1, and the variance correction keeps E[(delta* - 1)^2] at the variance of the
+    # reflected sample (folding does not change (d - 1)^2); without it the moment would grow by h^2 = 0.09.
+    many = np.concatenate([_draw_deltas(delta, 0.3, rng) for _ in range(400)])
+    assert (many >= 1).all()
+    target = np.var(np.concatenate([delta, 2 - delta]), ddof=1)
+    # 80,000 draws: the moment's Monte Carlo SE is about sqrt(2 / 80000) * target, so 2% of it is > 6 SEs,
+    # while the uncorrected moment would be target + 0.09 (about 100% larger here).
+    assert np.mean((many - 1) ** 2) == pytest.approx(target, rel=0.02)
+
+
+def test_units_subset_equals_the_full_run_for_those_units():
+    x, y, _ = known_frontier(30, seed=7)
+    full = bootstrap_dea(x, y, n_boot=15, seed=5, progress=False)
+    part = bootstrap_dea(x, y, n_boot=15, seed=5, progress=False, units=[3, 17, 30])
+    assert list(part.efficiency.index) == [3, 17, 30] and part.replicates.shape == (15, 3)
+    pd.testing.assert_frame_equal(part.to_frame(), full.to_frame().loc[[3, 17, 30]], rtol=1e-10)
+    pd.testing.assert_frame_equal(part.replicates, full.replicates[[3, 17, 30]], rtol=1e-10)
+    with pytest.raises(DEAError, match="units not in the data"):
+        bootstrap_dea(x, y, n_boot=3, progress=False, units=[99])
+    with pytest.raises(DEAError, match="each once"):
+        bootstrap_dea(x, y, n_boot=3, progress=False, units=[1, 1])

@@ -6,19 +6,23 @@ density made consistent at the boundary by reflection.
 
 Bandwidth rule (stated once, used everywhere)
 ---------------------------------------------
-DEA scores: Silverman's robust normal-reference rule applied to the 2n reflected values
-{delta_i, 2 - delta_i} of the inefficient units (delta > 1 + 1e-6; the mass at 1 would shrink the spread),
-``h_R = 0.9 * min(sd_R, IQR_R / 1.349) * (2n)^(-1/5)``, rescaled to the sample size of the original data by
-the reflection-adjusted factor ``(2n / n)^(1/5)``: ``h = h_R * 2^(1/5)``.
+DEA scores: Silverman's robust normal-reference rule computed on the 2m reflected values
+R = {delta_j, 2 - delta_j} of the m inefficient units (delta > 1 + 1e-6; the spike of efficient units at 1
+would shrink the spread), ``h_R = 0.9 * min(sd_R, IQR_R / 1.349) * (2m)^(-1/5)``, then carried back to the
+original sample by the two adjustments of Daraio and Simar (2007, p. 61, eqs. 3.23-3.26; the rule
+``Benchmarking::dea.boot`` implements): the size factor ``(2m / n)^(1/5)`` (R has 2m points, the data n) and
+the scale factor ``sd(delta) / sd_R`` (R is spread around 1, the data around their mean):
+``h = h_R * (2m / n)^(1/5) * sd(delta) / sd_R``.
 Malmquist (bivariate, periods t and t+1): the normal-reference rule for d = 2,
 ``h = (4 / ((d + 2) n))^(1 / (d + 4)) = n^(-1/6)``, with the kernel's covariance the sample covariance of the
 (delta_t, delta_t+1) pairs, so that the bootstrap keeps their correlation over time (Simar and Wilson 1999).
 
-One replicate (Simar and Wilson 1998, algorithm of section 4): draw beta_i* from the deltas with
-replacement; delta_i = beta_bar + (beta_i* + h eps_i - beta_bar) / sqrt(1 + h^2 / var(delta)); reflect values
-below 1 (2 - delta); build pseudo data on the ray of each unit, x_i* = x_i delta_i* / delta_i (input
-orientation) or y_i* = y_i delta_i / delta_i* (output orientation); re-estimate the original units' scores
-against the pseudo frontier.  bias = mean(delta*) - delta; bias-corrected delta = 2 delta - mean(delta*);
+One replicate (Simar and Wilson 1998, algorithm of section 4, in the form of Daraio and Simar 2007, p. 62):
+draw beta_i* with replacement from the 2n reflected values {delta_j, 2 - delta_j}; smooth and correct the
+variance, delta_i = beta_bar + (beta_i* + h eps_i - beta_bar) / sqrt(1 + h^2 / var(reflected)), with
+beta_bar the mean of the draws; fold values below 1 back (2 - delta); build pseudo data on the ray of each
+unit, x_i* = x_i delta_i* / delta_i (input orientation) or y_i* = y_i delta_i / delta_i* (output
+orientation); re-estimate the original units' scores against the pseudo frontier.  bias = mean(delta*) - delta; bias-corrected delta = 2 delta - mean(delta*);
 (1 - alpha) interval: [delta - q(1 - alpha/2), delta - q(alpha/2)] with q the quantiles of delta* - delta.
 Results are reported back on the te scale (te = 1 / delta) and, for Malmquist, on the index scale.
 """
@@ -47,22 +51,26 @@ __all__ = [
 def silverman_reflected_bandwidth(delta: np.ndarray) -> float:
     """Bandwidth of the reflected kernel density of Shephard distances (see the module docstring).
 
-    Five inefficient units (the efficient one is left out): the reflected sample's IQR / 1.349 = 0.4077 is
-    below its standard deviation 0.4784, so h = 0.9 * 0.4077 * 10^(-1/5) * 2^(1/5) = 0.2659.
+    Six units, one efficient: the m = 5 inefficient deltas reflected about 1 have sd_R = 0.4784 and
+    IQR_R / 1.349 = 0.4077 (smaller, so it is used); sd of all six deltas = 0.2927, so
+    h = 0.9 * 0.4077 * 10^(-1/5) * (10 / 6)^(1/5) * 0.2927 / 0.4784 = 0.1569.
 
     >>> round(silverman_reflected_bandwidth(np.array([1.0, 1.2, 1.5, 1.1, 1.8, 1.3])), 4)
-    0.2659
+    0.1569
     """
     d = np.asarray(delta, float)
     d = d[np.isfinite(d)]
     inner = d[d > 1 + 1e-6]
-    if len(inner) >= 5:
-        d = inner
-    n = len(d)
-    refl = np.concatenate([d, 2.0 - d])
-    iqr = np.subtract(*np.percentile(refl, [75, 25]))
-    spread = min(np.std(refl, ddof=1), iqr / 1.349) if iqr > 0 else np.std(refl, ddof=1)
-    return float(0.9 * spread * (2 * n) ** (-0.2) * 2 ** 0.2)
+    if len(inner) < 5:  # too few inefficient units to estimate a spread without the spike at 1
+        inner = d
+    refl = np.concatenate([inner, 2.0 - inner])
+    sd_r = np.std(refl, ddof=1)
+    iqr = np.subtract(*np.percentile(refl, [75, 25])) / 1.349
+    spread = min(sd_r, iqr) if iqr > 0 else sd_r
+    if sd_r == 0:
+        return 0.0
+    h_r = 0.9 * spread * len(refl) ** (-0.2)
+    return float(h_r * (len(refl) / len(d)) ** 0.2 * np.std(d, ddof=1) / sd_r)
 
 
 @dataclass(frozen=True)
@@ -100,10 +108,12 @@ def _progress(iterable: Any, total: int, enabled: bool, desc: str) -> Iterator[A
 
 
 def _draw_deltas(delta: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:
-    """One smoothed, reflected, variance-corrected draw of n Shephard distances (SW 1998)."""
+    """One smoothed, reflected, variance-corrected draw of n Shephard distances (SW 1998; Daraio and Simar
+    2007, p. 62): draw from the reflected sample, smooth, shrink to its variance, fold back above 1."""
     n = len(delta)
-    beta = delta[rng.integers(0, n, n)]
-    var = np.var(delta, ddof=1) if n > 1 else 0.0
+    refl = np.concatenate([delta, 2.0 - delta])
+    beta = refl[rng.integers(0, 2 * n, n)]
+    var = np.var(refl, ddof=1)
     shrink = 1.0 / np.sqrt(1.0 + h * h / var) if var > 0 else 1.0
     bar = beta.mean()
     draw = bar + (beta + h * rng.standard_normal(n) - bar) * shrink
@@ -165,6 +175,7 @@ def bootstrap_dea(
     seed: int | None = None,
     bandwidth: float | None = None,
     names: Sequence[Any] | None = None,
+    units: Sequence[Any] | None = None,
     progress: bool = True,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
@@ -183,6 +194,11 @@ def bootstrap_dea(
         Seed of ``numpy.random.default_rng``; the same seed gives the same replicates on every backend.
     bandwidth
         Kernel bandwidth on the delta scale (default: the reflected Silverman rule of the module docstring).
+    units
+        Names of the units whose efficiency is bootstrapped (default: all).  Every unit still enters the
+        bandwidth and the pseudo samples, so the results for these units are exactly those of the full run
+        with the same seed; only the replicate LPs of the other units are skipped (Simar and Wilson's Monte
+        Carlo designs evaluate a few fixed points the same way).
     progress
         Show a progress bar (rich); ``False`` for none.
     backend, n_jobs
@@ -210,24 +226,38 @@ def bootstrap_dea(
     x, y = X / sx[:, None], Y / sy[:, None]
     delta = 1.0 / base.efficiency.to_numpy()
     h = silverman_reflected_bandwidth(delta) if bandwidth is None else float(bandwidth)
+    sel = _selected(base.names, units)
     rng = np.random.default_rng(seed)
-    backend = _resolve(backend, x.shape[1] * n_boot, n_jobs)
+    backend = _resolve(backend, len(sel) * n_boot, n_jobs)
     refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(n_boot)]
     size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
-    batches = [(x, y, refs[i:i + size], rts, orientation) for i in range(0, n_boot, size)]
+    batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, n_boot, size)]
     stars = np.vstack(_run_replicates(_replicate_scores, batches, backend, n_jobs, progress, "bootstrap DEA"))
-    s = _summaries(delta, stars, alpha)
-    idx = base.names
+    s = _summaries(delta[sel], stars, alpha)
+    idx = base.names[sel]
 
     def te(v: np.ndarray, name: str) -> pd.Series:
         return pd.Series(1.0 / v, index=idx, name=name)
 
     return BootstrapResult(
-        efficiency=base.efficiency, bias_corrected=te(s["bc"], "te_bc"),
+        efficiency=base.efficiency.iloc[sel], bias_corrected=te(s["bc"], "te_bc"),
         bias=pd.Series(s["bias"], index=idx, name="bias"), std=pd.Series(s["std"], index=idx, name="std"),
         lower=te(s["hi"], "lower"), upper=te(s["lo"], "upper"),
         replicates=pd.DataFrame(1.0 / stars, columns=idx), bandwidth=h, alpha=alpha,
     )
+
+
+def _selected(names: pd.Index, units: Sequence[Any] | None) -> np.ndarray:
+    """Positions of ``units`` among ``names`` (all when None); unknown or repeated names raise DEAError."""
+    if units is None:
+        return np.arange(len(names))
+    wanted = pd.Index(list(units))
+    pos = names.get_indexer(wanted)
+    if (pos < 0).any():
+        raise DEAError(f"units not in the data: {list(wanted[pos < 0][:5])}.")
+    if len(wanted) == 0 or wanted.has_duplicates:
+        raise DEAError("units must name at least one unit, each once.")
+    return pos
 
 
 # ------------------------------------------------------------------------------------------- Malmquist
