@@ -5,8 +5,8 @@ frontier y = prod(x_frontier)^(0.8/p) (decreasing returns), true input efficienc
 so observed inputs are x_frontier / theta.  The inefficiency does not depend on x: the homogeneous case
 for which the Simar-Wilson (1998) bootstrap is designed.  For each of ``--samples`` samples of size n,
 ``bootstrap_dea`` (VRS, input orientation, ``--boot`` replicates) gives two 95% intervals for the
-efficiency of each evaluated unit (all units, or ``--units`` of them drawn at random per sample, the others still forming
-the frontier and the pseudo samples):
+efficiency of each evaluated unit (all units, or ``--units`` of them drawn at random per sample, the
+others still forming the frontier and the pseudo samples):
 
 * "basic" (what ``BootstrapResult.lower/upper`` report; Simar and Wilson's bias-corrected interval): delta
   in [delta_hat - q(0.975), delta_hat - q(0.025)], q the quantiles of delta* - delta_hat, delta = 1/theta;

@@ -23,7 +23,8 @@ variance, delta_i = beta_bar + (beta_i* + h eps_i - beta_bar) / sqrt(1 + h^2 / v
 beta_bar the mean of the draws; fold values below 1 back (2 - delta); build pseudo data on the ray of each
 unit, x_i* = x_i delta_i* / delta_i (input orientation) or y_i* = y_i delta_i / delta_i* (output
 orientation); re-estimate the original units' scores against the pseudo frontier.
-bias = mean(delta*) - delta; bias-corrected delta = 2 delta - mean(delta*); (1 - alpha) interval: [delta - q(1 - alpha/2), delta - q(alpha/2)] with q the quantiles of delta* - delta.
+bias = mean(delta*) - delta; bias-corrected delta = 2 delta - mean(delta*); (1 - alpha) interval:
+[delta - q(1 - alpha/2), delta - q(alpha/2)] with q the quantiles of delta* - delta.
 Results are reported back on the te scale (te = 1 / delta) and, for Malmquist, on the index scale.
 """
 
