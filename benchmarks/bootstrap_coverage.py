@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from spillover.productivity import bootstrap_dea
+from spillover.productivity import bootstrap_dea, dea, silverman_reflected_bandwidth
 
 
 def sample(n: int, p: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,7 +41,8 @@ def sample(n: int, p: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
     return x_front / theta[:, None], y[:, None], theta
 
 
-def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | None) -> dict[str, float]:
+def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | None,
+             h_scale: float = 1.0) -> dict[str, float]:
     rng = np.random.default_rng([seed, n, p])
     cov = {"basic": [], "percentile": []}
     width = {"basic": [], "percentile": []}
@@ -51,8 +52,13 @@ def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | No
         sel = np.sort(rng.choice(n, units, replace=False)) if units and units < n else np.arange(n)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            h = None  # the default rule, or that rule times h_scale (a sensitivity check)
+            if h_scale != 1.0:
+                te = dea(x, y, rts="vrs", orientation="input", slacks="none").efficiency.to_numpy()
+                h = h_scale * silverman_reflected_bandwidth(1.0 / te)
             res = bootstrap_dea(x, y, rts="vrs", n_boot=boot, seed=((seed * 1000 + n) * 10 + p) * 10_000 + s,
-                                progress=False, backend="serial", units=list(sel + 1))  # names are 1..n
+                                progress=False, backend="serial", units=list(sel + 1),  # names are 1..n
+                                bandwidth=h)
         truth = theta[sel]
         reps = res.replicates.to_numpy()
         plo, phi = np.nanquantile(reps, [0.025, 0.975], axis=0)
@@ -63,7 +69,7 @@ def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | No
         if (s + 1) % 50 == 0:  # running figures, so that a long run can be read before it ends
             print(f"  n={n} p={p}: {s + 1} samples, basic {np.mean(cov['basic']):.3f}, "
                   f"percentile {np.mean(cov['percentile']):.3f}", flush=True)
-    out: dict[str, float] = {"n": n, "p": p, "samples": samples, "boot": boot,
+    out: dict[str, float] = {"n": n, "p": p, "samples": samples, "boot": boot, "h_scale": h_scale,
                              "units": len(sel), "seconds": time.perf_counter() - t0}
     for name in cov:
         c = np.array(cov[name])
@@ -74,7 +80,9 @@ def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | No
 
 
 def row(r: dict) -> str:
-    return (f"| {r['n']} | {r['p']} | {r['units']} | {r['samples']} | {r['boot']} | "
+    scale = r.get("h_scale", 1.0)
+    design = f"{r['n']}" if scale == 1.0 else f"{r['n']} (h x {scale:g})"
+    return (f"| {design} | {r['p']} | {r['units']} | {r['samples']} | {r['boot']} | "
             f"{r['basic']:.3f} ({r['basic_se']:.3f}) | {r['basic_width']:.3f} | "
             f"{r['percentile']:.3f} ({r['percentile_se']:.3f}) | {r['percentile_width']:.3f} | "
             f"{r['seconds']:.0f} |")
@@ -93,6 +101,8 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=None,
                     help="evaluate this many random units per sample at n above it (default: all)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--h-scale", type=float, default=1.0,
+                    help="multiply the default bandwidth by this (sensitivity check; default 1)")
     ap.add_argument("--out", default=None, help="append each finished design as a JSON line to this file")
     ap.add_argument("--table", default=None, help="only print the table of the JSON lines in this file")
     args = ap.parse_args()
@@ -100,14 +110,15 @@ def main() -> None:
         with open(args.table) as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
         print(HEADER)
-        for r in sorted(rows, key=lambda r: (r["p"], r["n"])):
+        for r in sorted(rows, key=lambda r: (r.get("h_scale", 1.0) != 1.0, r["p"], r["n"],
+                                             r.get("h_scale", 1.0))):
             print(row(r))
         return
     print(f"VRS, input orientation, 95% intervals, samples={args.samples}, B={args.boot}")
     print(HEADER, flush=True)
     for design in args.designs:
         n, p = (int(v) for v in design.split("x"))
-        r = coverage(n, p, args.samples, args.boot, args.seed, args.units)
+        r = coverage(n, p, args.samples, args.boot, args.seed, args.units, args.h_scale)
         print(row(r), flush=True)
         if args.out:
             with open(args.out, "a") as fh:
