@@ -51,7 +51,7 @@ def test_bias_correction_and_coverage_on_a_known_frontier():
     # Coverage varies from sample to sample: with n = 60 and 150 replicates, samples with seeds 3, 4 and 5
     # gave 0.35, 0.78 and 0.88 (Daraio-Simar bandwidth; 0.43, 0.95, 0.90 with the earlier, 1.7 times wider
     # one): all units share one estimated frontier, so one sample is not a coverage estimate.  The Monte
-    # Carlo in benchmarks/bootstrap_coverage.py is (docs/validation.md: about 0.83 at n = 50).  Here only a
+    # Carlo in benchmarks/bootstrap_coverage.py is (docs/validation.md: 0.82 at n = 50).  Here only a
     # gross error is caught: the raw percentile interval, for instance, covers no true score at all.
     x, y, truth = known_frontier(60, seed=4)
     res = bootstrap_dea(x, y, rts="vrs", n_boot=150, seed=1, progress=False)
