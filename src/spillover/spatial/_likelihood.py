@@ -225,7 +225,7 @@ class SpatialOperator:
         # control variate Q = W + rho W^2 + rho^2 W^3 (the leading terms of Wt), tr(Q'Q) exact
         powers = self.sparse_powers()
         q = sum(rho ** (a - 1) * powers[a] for a in range(1, len(powers)))
-        z = _rademacher(self.n, N_PROBES, self.seed)
+        z = _rademacher(self.n, N_PROBES, self.seed)  # independent of the trace probes: t2 and t3 add up
         qz = q @ z
         u = self._wt_probes(rho, z, m)
         t3 = float(q.multiply(q).sum()) + float(np.mean(np.sum(u * u, axis=0) - np.sum(qz * qz, axis=0)))
@@ -242,9 +242,9 @@ class SpatialOperator:
             return self.w @ self._lu(rho).solve(z)
         v = self.w @ z
         out = v.copy()
-        for j in range(1, m + 1):
-            v = self.w @ v
-            out += rho**j * v
+        for _ in range(m):
+            v = rho * (self.w @ v)
+            out += v
         return out
 
     # -------------------------------------------------------------- resolvent moments used by impacts
@@ -308,10 +308,11 @@ class SpatialOperator:
                 tr[j] = float(powers[a].multiply(powers[j - a].T).sum())
         if m > 2 * top:
             z = _rademacher(self.n, N_PROBES, self.seed + 1)
-            v = powers[top] @ (powers[top] @ z)
-            for j in range(2 * top + 1, m + 1):
+            v = z
+            for j in range(1, m + 1):  # W^j z by products with W (sparser than its powers)
                 v = self.w @ v
-                tr[j] = _probe_mean(z, v)
+                if j > 2 * top:
+                    tr[j] = _probe_mean(z, v)
         return tr
 
 
@@ -385,7 +386,9 @@ def _lanczos_quadrature(sym: sp.csr_matrix, probes: int, steps: int, seed: int) 
 
 
 def _rademacher(n: int, p: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, p))
+    """n x p independent signs +-1 (``rng.choice`` is ten times slower at 10^7 draws)."""
+    bits = np.random.default_rng(seed).integers(0, 2, size=(n, p), dtype=np.int8)
+    return (2.0 * bits - 1.0)
 
 
 def _probe_mean(z: np.ndarray, az: np.ndarray) -> float:
