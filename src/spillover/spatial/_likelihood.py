@@ -10,7 +10,7 @@ Two computational paths share one interface (:class:`SpatialOperator`):
   a row-standardised symmetric matrix are taken from the symmetric similar matrix ``D^1/2 W D^-1/2``.
 * ``"sparse"`` (large N): the log-determinant comes from a sparse LU factorisation of ``I - rho W`` (exact up
   to rounding, no interpolation).  When W is similar to a symmetric matrix (symmetric, or row-standardised
-  from a symmetric binary one) the search over rho runs on a stochastic Lanczos quadrature surrogate of the
+  from a symmetric one) the search over rho runs on a stochastic Lanczos quadrature surrogate of the
   log-determinant, valid for every rho at once, and only the last few trial values are factorised: the
   optimum is polished on the exact likelihood (:func:`maximise`), so the estimate is the exact ML estimate.  Traces of ``(I - rho W)^-1``,
   ``W (I - rho W)^-1`` and its square come from power series in ``tr(W^j)`` (LeSage and Pace 2009, ch. 4),
@@ -141,7 +141,7 @@ class SpatialOperator:
     @property
     def has_surrogate(self) -> bool:
         """Whether the search over rho may use :meth:`logdet_surrogate` (sparse path, W similar to a
-        symmetric matrix: symmetric, or row-standardised from a symmetric binary matrix)."""
+        symmetric matrix: symmetric or a row-scaled symmetric matrix, see :func:`_symmetriser`)."""
         return self.method == "sparse" and self._symmetric_scaling() is not None
 
     @contextmanager
