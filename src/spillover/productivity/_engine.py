@@ -80,9 +80,16 @@ def _dominated_by(Zb: np.ndarray, F: np.ndarray, strict_only: bool) -> np.ndarra
     """For each row of Zb: is it dominated by (or, unless strict_only, equal to) some row of F?"""
     if len(F) == 0:
         return np.zeros(len(Zb), bool)
-    ge = (F[None, :, :] >= Zb[:, None, :]).all(axis=2)
-    gt = (F[None, :, :] > Zb[:, None, :]).any(axis=2)
-    return (ge & gt).any(axis=1) if strict_only else ge.any(axis=1)
+    # one (block x F) comparison per variable: contiguous 2-D passes instead of a 3-D temporary
+    ge = F[None, :, 0] >= Zb[:, None, 0]
+    for c in range(1, Zb.shape[1]):
+        ge &= F[None, :, c] >= Zb[:, None, c]
+    if not strict_only:
+        return ge.any(axis=1)
+    gt = F[None, :, 0] > Zb[:, None, 0]
+    for c in range(1, Zb.shape[1]):
+        gt |= F[None, :, c] > Zb[:, None, c]
+    return (ge & gt).any(axis=1)
 
 
 def _dominated_within(Zb: np.ndarray) -> np.ndarray:
