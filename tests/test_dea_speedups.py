@@ -109,3 +109,28 @@ def test_dominance_screen_equals_the_broadcast_definition():
         gt = (F[None] > Zb[:, None]).any(axis=2)
         expected = (ge & gt).any(axis=1) if strict else ge.any(axis=1)
         np.testing.assert_array_equal(_dominated_by(Zb, F, strict_only=strict), expected)
+
+
+def test_malmquist_distances_equal_plain_lps_against_each_period():
+    """Malmquist now finds the CRS frontier among the VRS frontier units and scores three periods in one
+    batch; every distance must equal ``dea(..., method="plain")`` (one HiGHS LP per unit against every unit
+    of the frontier period, no reduction, no batching) to solver precision (1e-8, as in test_dea.py)."""
+    rng = np.random.default_rng(5)
+    n, T = 400, 3
+    x = rng.uniform(1, 10, (T, n, 2))
+    y = (x.prod(axis=2) ** 0.4 * np.exp(-np.abs(rng.normal(0, 0.3, (T, n)))) * 1.05 ** np.arange(T)[:, None])
+    df = pd.DataFrame({"u": np.tile(np.arange(n), T), "t": np.repeat(np.arange(T), n),
+                       "x1": x[..., 0].ravel(), "x2": x[..., 1].ravel(), "y": y.ravel()})
+    res = malmquist(df, id="u", time="t", inputs=["x1", "x2"], outputs=["y"], backend="serial")
+    from spillover.productivity import dea
+    for k in range(T):
+        for j, col in ((k - 1, "crs_next"), (k, "crs"), (k + 1, "crs_prev")):
+            if not 0 <= j < T:
+                continue
+            plain = dea(x[j], y[j][:, None], rts="crs", reference=(x[k], y[k][:, None]), method="plain",
+                        slacks="none", scale=False)
+            got = res.distances[col].xs(j, level="t").to_numpy()
+            np.testing.assert_allclose(got, plain.efficiency.to_numpy(), rtol=0, atol=1e-8, err_msg=col)
+        vrs = dea(x[k], y[k][:, None], rts="vrs", method="plain", slacks="none", scale=False)
+        np.testing.assert_allclose(res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(),
+                                   rtol=0, atol=1e-8)

@@ -466,16 +466,21 @@ class _Facets:
     def __init__(self, R: int) -> None:
         self.basis = np.zeros((0, R), np.int64)
         self.pi = np.zeros((0, R))
+        self._key = np.zeros(0, np.int64)
+        self._mult = np.random.default_rng(0).integers(1, 2**62, R) | 1  # odd multipliers (wrap around)
 
     def add(self, basis: np.ndarray, pi: np.ndarray) -> None:
         if len(basis) == 0:
             return
-        key = np.sort(basis, axis=1)
-        allb = np.vstack([self.basis, key])
-        allp = np.vstack([self.pi, pi])
-        _, first = np.unique(allb, axis=0, return_index=True)
-        first = np.sort(first)[-MAX_FACETS:]  # the most recent distinct facets
-        self.basis, self.pi = allb[first], allp[first]
+        basis = np.sort(basis, axis=1)
+        # a hash of the column set (a collision only drops a facet from the pool: speed, not results)
+        key = (basis * self._mult).sum(axis=1)
+        allk = np.concatenate([self._key, key])
+        _, last = np.unique(allk[::-1], return_index=True)
+        keep = np.sort(len(allk) - 1 - last)[-MAX_FACETS:]  # the most recent distinct facets
+        self.basis = np.vstack([self.basis, basis])[keep]
+        self.pi = np.vstack([self.pi, pi])[keep]
+        self._key = allk[keep]
 
     def best(self, a0: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per unit: the pooled basis with the largest dual bound, and whether one applies (bound finite)."""
