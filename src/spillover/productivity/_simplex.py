@@ -299,10 +299,10 @@ def _dual_iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, 
         alpha[:, 0] = np.einsum("ki,ki->k", rho, a0[active])
         np.put_along_axis(alpha, bas, 0.0, axis=1)
         alpha[rows, bas[rows, r]] = 1.0  # the leaving column (row r of B^-1 B = e_r)
-        cand = alpha < -PIVOT_TOL * np.abs(rho).sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(cand, d / -alpha, np.inf)
-        q = ratio.argmin(axis=1)
+        # ratio d_j / alpha_rj (<= 0) over alpha_rj < 0; the largest is the smallest d_j / -alpha_rj
+        ratio = np.full_like(d, -np.inf)
+        np.divide(d, alpha, out=ratio, where=alpha < -PIVOT_TOL * np.abs(rho).sum(axis=1, keepdims=True))
+        q = ratio.argmax(axis=1)
         move = np.isfinite(ratio[rows, q])  # no entering column: the LP is infeasible, stop
         if not move.all():
             active, bas, r, q, Binv, xB, cb, d, alpha = (v[move] for v in (active, bas, r, q, Binv, xB, cb, d,
@@ -311,7 +311,8 @@ def _dual_iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, 
                 return
         mr = np.arange(len(r))
         aq = alpha[mr, q]
-        d -= (d[mr, q] / aq)[:, None] * alpha  # new reduced costs (the leaving column gets d_q / -a_q)
+        alpha *= (d[mr, q] / aq)[:, None]
+        d -= alpha  # new reduced costs (the leaving column gets d_q / -a_q)
         np.maximum(d, 0.0, out=d)
         d[mr, q] = 0.0
         col = lp.A[:, q].T.copy()
@@ -484,13 +485,15 @@ class _Facets:
 
     def best(self, a0: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per unit: the pooled basis with the largest dual bound, and whether one applies (bound finite)."""
-        den = np.zeros((len(a0), len(self.pi)))  # K x F: pi_f' a0_o, > 0 where pi_f rescales to o's duals
+        # single precision: the bound only picks a starting basis (the certificate is computed in double)
+        pi = self.pi.astype(np.float32)
+        den = np.zeros((len(a0), len(pi)), np.float32)  # K x F: pi_f' a0_o, > 0 where pi_f rescales to o
         num = np.zeros_like(den)  # pi_f' b_o
         for i in range(a0.shape[1]):  # row by row (R is small): no threaded BLAS call on tiny products
             if a0[:, i].any():
-                den += a0[:, i, None] * self.pi[None, :, i]
+                den += a0[:, i, None].astype(np.float32) * pi[None, :, i]
             if b[:, i].any():
-                num += b[:, i, None] * self.pi[None, :, i]
+                num += b[:, i, None].astype(np.float32) * pi[None, :, i]
         bound = np.full_like(den, -np.inf)
         np.divide(num, den, out=bound, where=den > 0)
         f = bound.argmax(axis=1)
