@@ -134,3 +134,18 @@ def test_malmquist_distances_equal_plain_lps_against_each_period():
         vrs = dea(x[k], y[k][:, None], rts="vrs", method="plain", slacks="none", scale=False)
         np.testing.assert_allclose(res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(),
                                    rtol=0, atol=1e-8)
+
+
+def test_nondominated_equals_the_definition():
+    """nondominated() (blocks, 2-D passes) against the O(n^2) definition: not dominated by any unit, and the
+    first copy of duplicates kept."""
+    from spillover.productivity._engine import nondominated
+    rng = np.random.default_rng(4)
+    X = rng.integers(1, 4, (2, 700)).astype(float)  # many ties and duplicates
+    Y = rng.integers(1, 4, (1, 700)).astype(float)
+    Z = np.vstack([-X, Y]).T
+    ge = (Z[None] >= Z[:, None]).all(axis=2)  # ge[i, k]: unit k >= unit i in every variable
+    gt = (Z[None] > Z[:, None]).any(axis=2)
+    equal_earlier = ge & ~gt & np.tril(np.ones((700, 700), bool), -1)
+    expected = np.flatnonzero(~((ge & gt) | equal_earlier).any(axis=1))
+    np.testing.assert_array_equal(nondominated(X, Y), expected)

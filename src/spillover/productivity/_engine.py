@@ -94,8 +94,11 @@ def _dominated_by(Zb: np.ndarray, F: np.ndarray, strict_only: bool) -> np.ndarra
 
 def _dominated_within(Zb: np.ndarray) -> np.ndarray:
     """Rows dominated by another row of the block, or equal to an earlier row."""
-    ge = (Zb[None, :, :] >= Zb[:, None, :]).all(axis=2)  # ge[i, k]: row k >= row i
-    gt = (Zb[None, :, :] > Zb[:, None, :]).any(axis=2)
+    ge = Zb[None, :, 0] >= Zb[:, None, 0]  # ge[i, k]: row k >= row i (2-D passes, as in _dominated_by)
+    gt = Zb[None, :, 0] > Zb[:, None, 0]
+    for c in range(1, Zb.shape[1]):
+        ge &= Zb[None, :, c] >= Zb[:, None, c]
+        gt |= Zb[None, :, c] > Zb[:, None, c]
     k = len(Zb)
     earlier = np.tril(np.ones((k, k), bool), -1)  # k < i
     return ((ge & gt) | (ge & ~gt & earlier)).any(axis=1)

@@ -502,7 +502,7 @@ class _Facets:
 
 
 MAX_FACETS = 512  # pooled optimal bases, the most recent (units come in locality order)
-FACET_SAMPLE = 8  # a block's units without a pooled facet: every 8th is solved from scratch, then retried
+FACET_SAMPLE = 16  # a block's units without a pooled facet: every 16th is solved from scratch, then retried
 
 
 def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, facets: _Facets | None = None
