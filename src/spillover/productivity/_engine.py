@@ -52,7 +52,7 @@ Backend = Literal["auto", "serial", "processes", "dask"]
 BACKENDS = ("auto", "serial", "processes", "dask")
 FRONTIER_TOL = 1e-6  # keeping a redundant unit is harmless; dropping a frontier unit is not
 _BLOCK = 256
-_BASE = 400
+_BASE = 800  # frontier_set: sets up to this size are solved directly (the batched LPs make that cheap)
 _PARALLEL_MIN = 1000  # units below which a step runs serially even on the process backend
 AUTO_PROCESSES = 10_000  # backend="auto" uses a process pool from this many units
 
