@@ -10,7 +10,7 @@ Two computational paths share one interface (:class:`SpatialOperator`):
   a row-standardised symmetric matrix are taken from the symmetric similar matrix ``D^1/2 W D^-1/2``.
 * ``"sparse"`` (large N): the log-determinant comes from a sparse LU factorisation of ``I - rho W`` (exact up
   to rounding, no interpolation).  When W is similar to a symmetric matrix (symmetric, or row-standardised
-  from a symmetric binary one) the search over rho runs on a stochastic Lanczos quadrature surrogate of the
+  from a symmetric one) the search over rho runs on a stochastic Lanczos quadrature surrogate of the
   log-determinant, valid for every rho at once, and only the last few trial values are factorised: the
   optimum is polished on the exact likelihood (:func:`maximise`), so the estimate is the exact ML estimate.  Traces of ``(I - rho W)^-1``,
   ``W (I - rho W)^-1`` and its square come from power series in ``tr(W^j)`` (LeSage and Pace 2009, ch. 4),
@@ -141,7 +141,7 @@ class SpatialOperator:
     @property
     def has_surrogate(self) -> bool:
         """Whether the search over rho may use :meth:`logdet_surrogate` (sparse path, W similar to a
-        symmetric matrix: symmetric, or row-standardised from a symmetric binary matrix)."""
+        symmetric matrix: symmetric or a row-scaled symmetric matrix, see :func:`_symmetriser`)."""
         return self.method == "sparse" and self._symmetric_scaling() is not None
 
     @contextmanager
@@ -423,15 +423,67 @@ def make_operator(w: sp.csr_matrix, method: Method = "auto", seed: int = 0) -> S
 
 
 def _symmetriser(w: sp.csr_matrix) -> np.ndarray | None:
-    """d with diag(d) W symmetric (W symmetric, or row-standardised from a symmetric binary matrix)."""
+    """Positive d with ``diag(d) W`` symmetric, or None when there is none.
+
+    Such a d exists exactly when W is a row-scaled symmetric matrix, ``W = D^-1 A`` with ``A = A'``: symmetric
+    W (d = 1), row-standardised contiguity (d = the neighbour counts), row-standardised inverse-distance or
+    economic-distance weights (d = the row sums of A).  Then ``D^1/2 W D^-1/2`` is symmetric with the same
+    eigenvalues, which makes the eigenvalues real and lets the log-determinant use symmetric algorithms.
+    d is found along a breadth-first spanning forest (``d_j = d_i w_ij / w_ji`` on tree edges) and then
+    checked on every link; k-nearest-neighbour weights (not structurally symmetric) have none.
+    """
+    n = w.shape[0]
     diff = w - w.T
-    if abs(diff).max() < 1e-12 if diff.nnz else True:
-        return np.ones(w.shape[0])
-    d = np.diff(w.indptr).astype(float)  # neighbour counts
+    if diff.nnz == 0 or abs(diff).max() < 1e-12:
+        return np.ones(n)
+    counts = np.diff(w.indptr).astype(float)  # row-standardised binary: d = the neighbour counts
+    c = sp.diags(counts) @ w
+    if counts.min() > 0 and (abs(c - c.T).max() if (c - c.T).nnz else 0.0) < 1e-10:
+        return counts
+    if (w != 0).astype(np.int8).nnz != ((w != 0) + (w.T != 0)).nnz:
+        return None  # a link without its reverse
+    d = _spanning_forest_scaling(w)
+    if d is None or not np.all(np.isfinite(d)) or d.min() <= 0:
+        return None
     c = sp.diags(d) @ w
-    if d.min() > 0 and (abs(c - c.T).max() if (c - c.T).nnz else 0.0) < 1e-10:
-        return d
-    return None
+    asym = c - c.T
+    scale = abs(c).max()
+    if asym.nnz and abs(asym).max() > 1e-10 * scale:
+        return None
+    return d
+
+
+def _spanning_forest_scaling(w: sp.csr_matrix) -> np.ndarray | None:
+    """``d`` propagated level by level down breadth-first trees of the undirected graph of W."""
+    n = w.shape[0]
+    coo = w.tocoo()
+    key = coo.row.astype(np.int64) * n + coo.col
+    order = np.argsort(key)
+    key, vals = key[order], np.abs(coo.data[order])
+
+    def lookup(rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+        want = rows.astype(np.int64) * n + cols
+        pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        return vals[pos] if np.array_equal(key[pos], want) else None
+
+    graph = ((w != 0) + (w.T != 0)).astype(np.int8).tocsr()
+    _, labels = csgraph.connected_components(graph, directed=False)
+    depth = np.zeros(n)
+    pred = np.full(n, -1)
+    for root in np.unique(labels, return_index=True)[1]:
+        nodes, parents = csgraph.breadth_first_order(graph, root, directed=False, return_predecessors=True)
+        pred[nodes[1:]] = parents[nodes[1:]]
+        depth[nodes] = csgraph.shortest_path(graph, indices=root, unweighted=True, directed=False)[nodes]
+    logd = np.zeros(n)
+    by_depth = np.argsort(depth, kind="stable")
+    edges = np.searchsorted(depth[by_depth], np.arange(1, int(depth.max()) + 2 if n else 1))
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        kids = by_depth[lo:hi]
+        down, up = lookup(pred[kids], kids), lookup(kids, pred[kids])
+        if down is None or up is None:
+            return None
+        logd[kids] = logd[pred[kids]] + np.log(down) - np.log(up)  # d_kid = d_parent w_parent,kid / w_kid,parent
+    return np.exp(logd - logd.max())
 
 
 def _dense_eigen(w: sp.csr_matrix) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
