@@ -182,6 +182,25 @@ def test_china_labels_language(china_panel, monkeypatch):
         maps.choropleth(china_panel, "y", 2021, language="en")
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_china_labels_do_not_overlap(china_panel, language, monkeypatch):
+    """Beijing, Tianjin and Hebei (and Shanghai) crowd each other at their representative points: every label
+    box must be clear of the others, and a moved label is tied to its region by a leader line."""
+    if language == "zh" and _china.cjk_font() is None:
+        monkeypatch.setattr(_china, "cjk_font", lambda: "DejaVu Sans")  # boxes of the same strings
+    fig = maps.choropleth(china_panel, "y", 2021, labels=True, language=language)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_gid() == "label"]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert len(boxes) == 31
+    clashes = [(a.get_text(), b.get_text()) for i, a in enumerate(labels) for b in labels[i + 1:]
+               if boxes[i].overlaps(boxes[labels.index(b)])]
+    assert clashes == []
+    moved = [t for t in labels if t.get_position() != (0, 0)]
+    assert moved and len([t for t in ax.texts if t.get_gid() == "leader"]) == len(moved)
+
+
 def test_china_excluded_province_is_no_data(china_panel):
     sub = china_panel.subset(ids=[p for p in china_panel.ids if p != "Tibet"])
     fig = maps.choropleth(sub, "y", 2021, language="en")

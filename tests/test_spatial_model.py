@@ -262,10 +262,12 @@ def test_sparse_path_equals_dense_path(kind, correction):
     sparse = SpatialPanelModel(panel, "y", ["x1", "x2"], w, method="sparse", **kw).fit()
     # the sparse log-determinant (LU) is exact: same optimum up to the optimiser's tolerance
     np.testing.assert_allclose(sparse.params.to_numpy(), dense.params.to_numpy(), atol=1e-7)
-    # standard errors use power-series traces with exact low powers and a Hutchinson remainder: within
-    # 0.2 % (observed 0.02 % on this 72-region lattice, where Monte-Carlo error is largest)
-    np.testing.assert_allclose(sparse.std_errors.to_numpy(), dense.std_errors.to_numpy(), rtol=2e-3)
-    assert sparse.sigma2_se == pytest.approx(dense.sigma2_se, rel=2e-3)
+    # standard errors use power-series traces with exact low powers and a Hutchinson remainder.  Over 40
+    # probe seeds on this 72-region lattice (where Monte-Carlo error is largest; it shrinks like 1/sqrt(N))
+    # the relative sd of tr(Wt Wt) + tr(Wt'Wt) is 0.3 %, i.e. about 0.15 % on a standard error: 1 % is
+    # more than six sd
+    np.testing.assert_allclose(sparse.std_errors.to_numpy(), dense.std_errors.to_numpy(), rtol=1e-2)
+    assert sparse.sigma2_se == pytest.approx(dense.sigma2_se, rel=1e-2)
 
 
 # ---------------------------------------------------------------------------------------------- (d) simulation

@@ -88,6 +88,12 @@ def test_sdm_from_a_csv_and_from_a_table_layer(provinces, frame, tmp_path):
     again = console.sdm(provinces, csv_layer, "y", ["x1", "x2"], id_field="province", time_field="year",
                         fixed_effects="twoway")
     pd.testing.assert_series_equal(again.params, want.params, rtol=1e-10, atol=1e-12)
+    lee_yu = console.sdm(_mainland(provinces), str(path), "y", ["x1", "x2"], id_field="province",
+                         time_field="year", bias_correction="lee-yu")
+    want = so.SpatialPanelModel(panel, "y", ["x1", "x2"], so.weights.contiguity(panel, kind="queen"),
+                                kind="sdm", fixed_effects="twoway", bias_correction="lee-yu").fit()
+    assert lee_yu.bias_correction == "lee-yu"
+    pd.testing.assert_series_equal(lee_yu.params, want.params, rtol=1e-10, atol=1e-12)
 
 
 def test_spillover_layers(provinces, frame, tmp_path):

@@ -109,6 +109,13 @@ def test_sdm(processing, provinces, frame):
     total = est.loc[(est["effect"] == "total") & (est["term"] == "x")].iloc[0]
     assert total["estimate"] == pytest.approx(impacts.loc[("total", "x"), "estimate"], abs=1e-12)
     assert total["std_error"] == pytest.approx(impacts.loc[("total", "x"), "se"], rel=1e-10)
+    result = processing.run("spillover:sdm", {
+        "INPUT": provinces, "ID_FIELD": "province", "TABLE": frame_to_layer(table, "panel"),
+        "TIME_FIELD": "year", "Y": "y", "X": ["x"], "FIXED_EFFECTS": 0, "BIAS_CORRECTION": 1, "DRAWS": 0,
+        "SEED": 0, "OUTPUT": "TEMPORARY_OUTPUT"})
+    lee_yu = so.SpatialPanelModel(panel, "y", ["x"], so.weights.contiguity(panel, kind="queen"), kind="sdm",
+                                  fixed_effects="twoway", bias_correction="lee-yu").fit()
+    assert result["RHO"] == pytest.approx(lee_yu.rho, abs=1e-12)
 
 
 def test_malmquist(processing, qgis_app):

@@ -233,22 +233,52 @@ def finish(ax: Axes, layer: MapLayer, painter: Callable[[Axes], None], *, labels
 
 # ---------------------------------------------------------------------------------------------- labels
 def label_regions(ax: Axes, layer: MapLayer, *, fontsize: float = 5.5) -> list[Any]:
-    """Write each region's name at a point inside its largest polygon (Chinese short names if possible)."""
+    """Write each region's name at a point inside its largest polygon (Chinese short names if possible).
+
+    Labels are placed from the largest region down; one that would overlap a label already placed (Beijing,
+    Tianjin and Hebei; Shanghai; small regions generally) is moved to the nearest free spot around its
+    region (8 directions at 9, 15 and 22 points) and tied to it by a thin leader line.
+    """
     language = label_language(layer.language, layer.china)  # type: ignore[arg-type]
     names = _label_names(layer, language)
-    font = {"family": cjk_font()} if language == "zh" else {}
+    font = {"fontfamily": cjk_font()} if language == "zh" else {}
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]  # readable on dark classes
-    texts = []
-    for rid, geom in layer.regions.geometry.items():
+    renderer = ax.figure.canvas.get_renderer()
+    style = dict(ha="center", va="center", fontsize=fontsize, color="#202020", zorder=6, clip_on=True,
+                 path_effects=halo, **font)
+    placed: list[Any] = []
+    texts = {}
+    regions = layer.regions.geometry
+    area = pd.Series([g.area for g in regions], index=regions.index)  # planar: ordering only, no CRS warning
+    for rid in area.sort_values(ascending=False).index:
+        geom = regions[rid]
         main = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
         pt = main.representative_point()
-        t = ax.text(pt.x, pt.y, names.get(rid, str(rid)), ha="center", va="center", fontsize=fontsize,
-                    color="#202020", zorder=6, fontdict=font, clip_on=True, path_effects=halo)
+        name = names.get(rid, str(rid))
+        t = ax.annotate(name, (pt.x, pt.y), xytext=(0, 0), textcoords="offset points", **style)
+        for dx, dy in _LABEL_OFFSETS:
+            t.set_position((dx, dy))
+            box = t.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        else:
+            t.set_position((0, 0))  # nowhere free: keep it on its region
+            box = t.get_window_extent(renderer)
+        if t.get_position() != (0, 0):
+            ax.annotate("", (pt.x, pt.y), xytext=t.get_position(), textcoords="offset points", zorder=5,
+                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#505050", "shrinkA": 0,
+                                    "shrinkB": 0}, annotation_clip=True).set_gid("leader")
         t.set_gid("label")
-        texts.append(t)
-    return texts
+        placed.append(box)
+        texts[rid] = t
+    return [texts[rid] for rid in regions.index]
+
+
+_LABEL_OFFSETS = [(0, 0)] + [(round(r * np.cos(a)), round(r * np.sin(a)))
+                             for r in (9, 15, 22) for a in np.deg2rad([0, 180, 90, 270, 35, 145, 215, 325])]
+"""Label positions tried, in points from the region's representative point."""
 
 
 def _label_names(layer: MapLayer, language: str) -> dict[Any, str]:

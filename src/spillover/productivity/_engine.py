@@ -52,7 +52,7 @@ Backend = Literal["auto", "serial", "processes", "dask"]
 BACKENDS = ("auto", "serial", "processes", "dask")
 FRONTIER_TOL = 1e-6  # keeping a redundant unit is harmless; dropping a frontier unit is not
 _BLOCK = 256
-_BASE = 400
+_BASE = 800  # frontier_set: sets up to this size are solved directly (the batched LPs make that cheap)
 _PARALLEL_MIN = 1000  # units below which a step runs serially even on the process backend
 AUTO_PROCESSES = 10_000  # backend="auto" uses a process pool from this many units
 
@@ -80,15 +80,25 @@ def _dominated_by(Zb: np.ndarray, F: np.ndarray, strict_only: bool) -> np.ndarra
     """For each row of Zb: is it dominated by (or, unless strict_only, equal to) some row of F?"""
     if len(F) == 0:
         return np.zeros(len(Zb), bool)
-    ge = (F[None, :, :] >= Zb[:, None, :]).all(axis=2)
-    gt = (F[None, :, :] > Zb[:, None, :]).any(axis=2)
-    return (ge & gt).any(axis=1) if strict_only else ge.any(axis=1)
+    # one (block x F) comparison per variable: contiguous 2-D passes instead of a 3-D temporary
+    ge = F[None, :, 0] >= Zb[:, None, 0]
+    for c in range(1, Zb.shape[1]):
+        ge &= F[None, :, c] >= Zb[:, None, c]
+    if not strict_only:
+        return ge.any(axis=1)
+    gt = F[None, :, 0] > Zb[:, None, 0]
+    for c in range(1, Zb.shape[1]):
+        gt |= F[None, :, c] > Zb[:, None, c]
+    return (ge & gt).any(axis=1)
 
 
 def _dominated_within(Zb: np.ndarray) -> np.ndarray:
     """Rows dominated by another row of the block, or equal to an earlier row."""
-    ge = (Zb[None, :, :] >= Zb[:, None, :]).all(axis=2)  # ge[i, k]: row k >= row i
-    gt = (Zb[None, :, :] > Zb[:, None, :]).any(axis=2)
+    ge = Zb[None, :, 0] >= Zb[:, None, 0]  # ge[i, k]: row k >= row i (2-D passes, as in _dominated_by)
+    gt = Zb[None, :, 0] > Zb[:, None, 0]
+    for c in range(1, Zb.shape[1]):
+        ge &= Zb[None, :, c] >= Zb[:, None, c]
+        gt |= Zb[None, :, c] > Zb[:, None, c]
     k = len(Zb)
     earlier = np.tril(np.ones((k, k), bool), -1)  # k < i
     return ((ge & gt) | (ge & ~gt & earlier)).any(axis=1)

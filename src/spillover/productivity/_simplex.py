@@ -20,6 +20,12 @@ normalisation of the data (by a constant per variable) cannot do this: on data s
 magnitude a unit's own values may be 1e-15 of the column mean, where absolute tolerances of 1e-9 certify
 anything (the old certificate accepted input-oriented VRS scores far above 1 on such data).
 
+Reusing optimal bases: units evaluated against one frontier share few optimal bases (the facets their rays
+hit), so most units start from the optimal basis of an already solved unit with the best dual bound
+(:class:`_Facets`; dual feasible for every unit) and finish with a few pivots of a batched dual simplex
+(:func:`_dual_iterate`) instead of ~10 primal pivots from a single-unit start; the certificate below is the
+same for both paths, and a unit the dual path cannot certify is solved from scratch.
+
 LP in standard form, columns ``[theta, lambda_1..n, s_in_1..m, s_out_1..s, (w)]``::
 
     input i :  sum_j X_ij lambda_j + s_in_i - x_oi theta = 0
@@ -50,6 +56,7 @@ BLAND_AFTER = 25  # Dantzig's rule first (fast), then Bland's rule (cannot cycle
 BLOCK = 1024  # units per batch, fewer for wide reference sets: K x C stays under BLOCK_CELLS
 BLOCK_CELLS = 4_000_000
 REINVERT = 16  # iterations between fresh basis inverses
+DUAL_ITER = 24  # dual simplex iterations from a pooled basis before falling back to the primal simplex
 
 
 def radial_input_batch(
@@ -69,9 +76,10 @@ def radial_input_batch(
         return out
     lp = _Shared(X_ref, Y_ref, rts)
     block = _block(lp)
+    facets = _Facets(lp.R)
     for start in range(0, k, block):
         sl = slice(start, min(start + block, k))
-        part = _solve_block(lp, X[:, sl], Y[:, sl])
+        part = _solve_block(lp, X[:, sl], Y[:, sl], facets)
         for key in out:
             out[key][sl] = part[key]
     return out
@@ -251,6 +259,76 @@ def _iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis
         active = active[move]
 
 
+def _dual_iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis: np.ndarray) -> None:
+    """Dual simplex from the dual feasible bases ``basis`` (K x R, updated in place) until primal feasible,
+    dual unbounded (the LP is infeasible) or DUAL_ITER iterations.  Leaving row: the most negative basic
+    value (scaled by its column's norm); entering column: the dual ratio test min d_j / -alpha_rj over
+    alpha_rj < 0.  As in :func:`_iterate`, no claim is made here: :func:`_certify` checks the final bases."""
+    active = np.arange(len(basis))
+    Binv = xB = cb = d = None
+    r_all = _row_scale(a0, b)
+    for it in range(DUAL_ITER):
+        if len(active) == 0:
+            return
+        bas = basis[active]
+        if Binv is None or it % REINVERT == 0:
+            Bh, rs, cb = _equilibrated(_basis_matrices(lp, bas, a0[active]), r_all[active])
+            good = np.abs(np.linalg.det(Bh)) > SINGULAR_TOL
+            if not good.all():
+                active, bas, Bh, rs, cb = active[good], bas[good], Bh[good], rs[good], cb[good]
+            Binv = np.linalg.inv(Bh) / cb[:, :, None] / rs[:, None, :]
+            xB = np.einsum("kij,kj->ki", Binv, b[active])
+            d = None
+        z = xB * cb  # basic values on the column-scaled basis
+        r = z.argmin(axis=1)
+        rows = np.arange(len(r))
+        keep = z[rows, r] < -PRIMAL_TOL  # primal feasible units are done
+        if not keep.all():
+            active, bas, r, Binv, xB, cb = active[keep], bas[keep], r[keep], Binv[keep], xB[keep], cb[keep]
+            d = None if d is None else d[keep]
+            if len(active) == 0:
+                return
+        rows = np.arange(len(r))
+        if d is None:  # reduced costs of the units that pivot (then updated along)
+            pi = np.einsum("ki,kij->kj", cost[bas], Binv)
+            d = _reduced_costs(lp, cost, pi, a0[active])
+            np.put_along_axis(d, bas, 0.0, axis=1)
+            np.maximum(d, 0.0, out=d)  # dual feasible up to noise
+        rho = Binv[rows, r, :]  # row r of B^-1
+        alpha = np.einsum("ki,ij->kj", rho, lp.A)
+        alpha[:, 0] = np.einsum("ki,ki->k", rho, a0[active])
+        np.put_along_axis(alpha, bas, 0.0, axis=1)
+        alpha[rows, bas[rows, r]] = 1.0  # the leaving column (row r of B^-1 B = e_r)
+        # ratio d_j / alpha_rj (<= 0) over alpha_rj < 0; the largest is the smallest d_j / -alpha_rj
+        ratio = np.full_like(d, -np.inf)
+        np.divide(d, alpha, out=ratio, where=alpha < -PIVOT_TOL * np.abs(rho).sum(axis=1, keepdims=True))
+        q = ratio.argmax(axis=1)
+        move = np.isfinite(ratio[rows, q])  # no entering column: the LP is infeasible, stop
+        if not move.all():
+            active, bas, r, q, Binv, xB, cb, d, alpha = (v[move] for v in (active, bas, r, q, Binv, xB, cb, d,
+                                                                            alpha))
+            if len(active) == 0:
+                return
+        mr = np.arange(len(r))
+        aq = alpha[mr, q]
+        alpha *= (d[mr, q] / aq)[:, None]
+        d -= alpha  # new reduced costs (the leaving column gets d_q / -a_q)
+        np.maximum(d, 0.0, out=d)
+        d[mr, q] = 0.0
+        col = lp.A[:, q].T.copy()
+        th = q == 0
+        col[th] = a0[active][th]
+        dirn = np.einsum("kij,kj->ki", Binv, col)
+        step = xB[mr, r] / dirn[mr, r]
+        basis[active, r] = q
+        row_r = Binv[mr, r, :] / dirn[mr, r][:, None]
+        Binv = Binv - dirn[:, :, None] * row_r[:, None, :]
+        Binv[mr, r, :] = row_r
+        xB = xB - step[:, None] * dirn
+        xB[mr, r] = step
+        cb[mr, r] = np.abs(col / r_all[active]).max(axis=1)  # the entering column's scale
+
+
 def _row_scale(a0: np.ndarray, b: np.ndarray) -> np.ndarray:
     """K x R row scales: the evaluated unit's own size in each row (|score-column entry| or |rhs|; 1 where
     both are 0, e.g. the convexity row's rhs is 1 anyway)."""
@@ -372,26 +450,119 @@ def _radial_rows(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray,
     return a0, b
 
 
-def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+class _Facets:
+    """Optimal bases of certified units and their row duals (a pool shared by the blocks of one call).
+
+    Why: units evaluated against the same frontier share few optimal bases (the facets their rays hit), and
+    a basis optimal for one unit is dual feasible for every other.  In a radial LP every column but theta's
+    has cost 0 and does not depend on the evaluated unit, and the duals of a basis solve ``pi' a_j = 0`` for
+    its lambda and slack columns plus ``pi' a0 = 1`` for theta's column a0: for unit o the duals are those of
+    unit f rescaled, ``pi_o = pi_f / (pi_f' a0_o)``, a positive multiple whenever ``pi_f' a0_o > 0``, so
+    every reduced cost keeps its sign.  The dual objective ``pi_f' b_o / pi_f' a0_o`` is then a lower bound
+    on unit o's score (weak duality), and the basis of the facet with the largest bound is optimal for o as
+    soon as it is primal feasible there; :func:`_certify` checks exactly that (and everything else) before
+    an answer is accepted, so a wrong guess only costs a fall-back to the simplex from scratch.
+    """
+
+    def __init__(self, R: int) -> None:
+        self.basis = np.zeros((0, R), np.int64)
+        self.pi = np.zeros((0, R))
+        self._key = np.zeros(0, np.int64)
+        self._mult = np.random.default_rng(0).integers(1, 2**62, R) | 1  # odd multipliers (wrap around)
+
+    def add(self, basis: np.ndarray, pi: np.ndarray) -> None:
+        if len(basis) == 0:
+            return
+        basis = np.sort(basis, axis=1)
+        # a hash of the column set (a collision only drops a facet from the pool: speed, not results)
+        key = (basis * self._mult).sum(axis=1)
+        allk = np.concatenate([self._key, key])
+        _, last = np.unique(allk[::-1], return_index=True)
+        keep = np.sort(len(allk) - 1 - last)[-MAX_FACETS:]  # the most recent distinct facets
+        self.basis = np.vstack([self.basis, basis])[keep]
+        self.pi = np.vstack([self.pi, pi])[keep]
+        self._key = allk[keep]
+
+    def best(self, a0: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per unit: the pooled basis with the largest dual bound, and whether one applies (bound finite)."""
+        # single precision: the bound only picks a starting basis (the certificate is computed in double)
+        pi = self.pi.astype(np.float32)
+        den = np.zeros((len(a0), len(pi)), np.float32)  # K x F: pi_f' a0_o, > 0 where pi_f rescales to o
+        num = np.zeros_like(den)  # pi_f' b_o
+        for i in range(a0.shape[1]):  # row by row (R is small): no threaded BLAS call on tiny products
+            if a0[:, i].any():
+                den += a0[:, i, None].astype(np.float32) * pi[None, :, i]
+            if b[:, i].any():
+                num += b[:, i, None].astype(np.float32) * pi[None, :, i]
+        bound = np.full_like(den, -np.inf)
+        np.divide(num, den, out=bound, where=den > 0)
+        f = bound.argmax(axis=1)
+        ok = np.isfinite(bound[np.arange(len(f)), f])
+        return self.basis[f], ok
+
+
+MAX_FACETS = 512  # pooled optimal bases, the most recent (units come in locality order)
+FACET_SAMPLE = 16  # a block's units without a pooled facet: every 16th is solved from scratch, then retried
+
+
+def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, facets: _Facets | None = None
+                 ) -> dict[str, np.ndarray]:
+    """Radial LPs of one block: units first try the best pooled optimal basis (:class:`_Facets`, one
+    certificate each); a sample of the others is solved from scratch to add facets, the rest retry, and
+    whatever is left is solved from scratch."""
     K, R, m, s = X.shape[1], lp.R, lp.m, lp.s
     a0, b = _radial_rows(lp, X, Y)
     cost = _radial_costs(lp, 1.0)
-    basis, ok = _start(lp, X, Y)
-    cand = np.flatnonzero(ok)  # units without a start are left to HiGHS
     res = {"ok": np.zeros(K, bool), "score": np.full(K, np.nan), "duals": np.full((K, m + s), np.nan),
-           "basis": basis, "values": np.zeros((K, R))}
-    if len(cand) == 0:
-        return res
-    bas = basis[cand]
-    _iterate(lp, a0[cand], cost, b[cand], bas)
-    basis[cand] = bas
-    cert, xB, pi, _ = _certify(lp, a0[cand], cost, b[cand], bas)
-    theta = np.where(bas == 0, xB, 0.0).sum(axis=1)
-    cert &= (bas == 0).any(axis=1) & (theta > 0)  # theta > 0 at every feasible point, so it is basic
-    res["ok"][cand] = cert
-    res["score"][cand] = np.where(cert, theta, np.nan)
-    res["duals"][cand] = pi[:, : m + s]
-    res["values"][cand] = xB
+           "basis": np.zeros((K, R), np.int64), "values": np.zeros((K, R))}
+    facets = _Facets(R) if facets is None else facets
+    positive = (X > 0).all(axis=0) & (Y > 0).all(axis=0)
+    todo = np.arange(K)
+
+    def record(idx: np.ndarray, bas: np.ndarray) -> np.ndarray:
+        """Certify the bases ``bas`` of units ``idx``; store the certified ones; return the others."""
+        cert, xB, pi, _ = _certify(lp, a0[idx], cost, b[idx], bas)
+        theta = np.where(bas == 0, xB, 0.0).sum(axis=1)
+        cert &= (bas == 0).any(axis=1) & (theta > 0)  # theta > 0 at every feasible point, so it is basic
+        done = idx[cert]
+        res["ok"][done] = True
+        res["score"][done] = theta[cert]
+        res["duals"][done] = pi[cert, : m + s]
+        res["basis"][done], res["values"][done] = bas[cert], xB[cert]
+        r = _row_scale(a0[done], b[done])
+        facets.add(bas[cert], pi[cert] / r)  # unscaled duals of the certified bases
+        return idx[~cert]
+
+    def from_pool(idx: np.ndarray) -> np.ndarray:
+        if len(facets.pi) == 0 or len(idx) == 0:
+            return idx
+        bas, ok = facets.best(a0[idx], b[idx])
+        ok &= positive[idx]
+        if not ok.any():
+            return idx
+        bas = bas[ok]
+        _dual_iterate(lp, a0[idx[ok]], cost, b[idx[ok]], bas)
+        return np.concatenate([record(idx[ok], bas), idx[~ok]])
+
+    def from_scratch(idx: np.ndarray) -> np.ndarray:
+        basis, ok = _start(lp, X[:, idx], Y[:, idx])
+        res["basis"][idx] = basis
+        cand = idx[ok]  # units without a start are left to HiGHS
+        if len(cand) == 0:
+            return idx
+        bas = basis[ok]
+        _iterate(lp, a0[cand], cost, b[cand], bas)
+        res["basis"][cand] = bas
+        return np.concatenate([record(cand, bas), idx[~ok]])
+
+    todo = from_pool(todo)
+    if len(todo) > 4 * FACET_SAMPLE:
+        sample = np.zeros(len(todo), bool)
+        sample[::FACET_SAMPLE] = True
+        from_scratch(todo[sample])  # units it cannot certify stay unsolved (HiGHS)
+        todo = from_pool(todo[~sample])
+    if len(todo):
+        from_scratch(todo)
     return res
 
 

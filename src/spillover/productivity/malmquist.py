@@ -249,15 +249,24 @@ def _period_task(
     Xf: np.ndarray, Yf: np.ndarray, evals: list[tuple[np.ndarray, np.ndarray]], vrs_eval: tuple | None,
     orientation: str,
 ) -> dict[str, Any]:
-    """CRS scores of several data sets and VRS scores of one against one frontier (picklable task)."""
-    crs_ref = E.frontier_set(Xf, Yf, "crs")
+    """CRS scores of several data sets and VRS scores of one against one frontier (picklable task).
+
+    The CRS frontier set is found among the VRS one (the CRS technology is the cone of the VRS technology,
+    so the units that span T_vrs span T_crs too, as in ``dea``'s scale efficiency); the data sets are scored
+    in one batch, so they share the solver's pool of optimal bases (units of adjacent periods hit the same
+    facets)."""
     out: dict[str, Any] = {"crs": []}
-    for Xe, Ye in evals:
-        out["crs"].append(E.radial_scores(Xf[:, crs_ref], Yf[:, crs_ref], Xe, Ye, "crs", orientation))
     if vrs_eval is not None:
         vrs_ref = E.frontier_set(Xf, Yf, "vrs")
+        crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref, "serial", None)
         out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
                                      orientation)
+    else:
+        crs_ref = E.frontier_set(Xf, Yf, "crs")
+    both = E.radial_scores(Xf[:, crs_ref], Yf[:, crs_ref], np.hstack([e[0] for e in evals]),
+                           np.hstack([e[1] for e in evals]), "crs", orientation)
+    edges = np.cumsum([0] + [e[0].shape[1] for e in evals])
+    out["crs"] = [{key: value[a:b] for key, value in both.items()} for a, b in zip(edges[:-1], edges[1:])]
     return out
 
 

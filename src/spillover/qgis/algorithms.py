@@ -173,7 +173,8 @@ def _run_sdm(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
     w = _weights(values, panel.geometry)
     step(feedback, 55)
     model = SpatialPanelModel(panel, values["Y"], values["X"], w, kind="sdm",
-                              fixed_effects=values["FIXED_EFFECTS"])
+                              fixed_effects=values["FIXED_EFFECTS"],
+                              bias_correction=values.get("BIAS_CORRECTION") or "none")
     result = model.fit()
     step(feedback, 75)
     out = an.estimates_frame(result, draws=values["DRAWS"], seed=values["SEED"])
@@ -247,6 +248,8 @@ ALGORITHMS: tuple[Algorithm, ...] = (
          Param("X", "Regressors", "fields", parent="TABLE", **_NUMERIC),
          *_WEIGHTS_PARAMS,
          Param("FIXED_EFFECTS", "Fixed effects", "enum", default=0, options=("twoway", "unit", "time", "none")),
+         Param("BIAS_CORRECTION", "Bias correction (Lee-Yu: time or two-way effects with few regions)", "enum",
+               default=0, options=("none", "lee-yu")),
          Param("DRAWS", "Draws for the effects' standard errors", "int", default=1000, minimum=0), _SEED,
          Param("OUTPUT", "Estimates", "table_sink")),
         _run_sdm,

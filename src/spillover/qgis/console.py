@@ -184,6 +184,7 @@ def sdm(
     time_field: str,
     weights: an.WeightsChoice | Graph = "queen",
     fixed_effects: str = "twoway",
+    bias_correction: str = "none",
     k: int = 4,
     power: float = 1.0,
 ) -> SpatialPanelResults:
@@ -207,6 +208,9 @@ def sdm(
         Spatial weights (see the module docstring).
     fixed_effects
         ``"twoway"`` (default), ``"unit"``, ``"time"``, ``"none"`` or ``"random"``.
+    bias_correction
+        ``"none"`` (the direct approach, as xsmle and Elhorst's code) or ``"lee-yu"`` (Lee and Yu 2010),
+        advisable with time or two-way effects and few regions (a ``SmallSampleBiasWarning`` says when).
 
     Returns
     -------
@@ -217,7 +221,8 @@ def sdm(
 
     _, panel, w = _panel_and_weights(layer, table, id_field=id_field, time_field=time_field, weights=weights,
                                      k=k, power=power)
-    result = SpatialPanelModel(panel, y, list(x), w, kind="sdm", fixed_effects=fixed_effects).fit()
+    result = SpatialPanelModel(panel, y, list(x), w, kind="sdm", fixed_effects=fixed_effects,
+                               bias_correction=bias_correction).fit()
     _remember_geometry(result, panel.geometry)
     return result
 

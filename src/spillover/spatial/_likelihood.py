@@ -8,8 +8,11 @@ Two computational paths share one interface (:class:`SpatialOperator`):
 * ``"dense"`` (small N, default up to :data:`DENSE_MAX_N` regions): the eigenvalues of W give the exact
   log-determinant ``ln|I - rho W| = sum ln(1 - rho lambda_i)`` (Ord 1975) and exact traces; the eigenvalues of
   a row-standardised symmetric matrix are taken from the symmetric similar matrix ``D^1/2 W D^-1/2``.
-* ``"sparse"`` (large N): the log-determinant comes from a sparse LU factorisation of ``I - rho W`` at each
-  trial value of rho (exact up to rounding, no interpolation).  Traces of ``(I - rho W)^-1``,
+* ``"sparse"`` (large N): the log-determinant comes from a sparse LU factorisation of ``I - rho W`` (exact up
+  to rounding, no interpolation).  When W is similar to a symmetric matrix (symmetric, or row-standardised
+  from a symmetric one) the search over rho runs on a stochastic Lanczos quadrature surrogate of the
+  log-determinant, valid for every rho at once, and only the last few trial values are factorised: the
+  optimum is polished on the exact likelihood (:func:`maximise`), so the estimate is the exact ML estimate.  Traces of ``(I - rho W)^-1``,
   ``W (I - rho W)^-1`` and its square come from power series in ``tr(W^j)`` (LeSage and Pace 2009, ch. 4),
   truncated where the remaining terms are below ``|rho|^(m+1) / (1 - |rho|)`` (for row-standardised W,
   ``|tr(W^j)| <= N``) with ``tr(W^j)`` exact from sparse powers for low j (up to 6 on contiguity graphs) and
@@ -23,7 +26,8 @@ Two computational paths share one interface (:class:`SpatialOperator`):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +36,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
+from scipy.sparse import csgraph
 
 from spillover.errors import ConvergenceWarning, ModelError, WeightsError
 
@@ -41,9 +46,20 @@ DENSE_MAX_N = 1000
 N_PROBES = 100
 """Rademacher probes used by the stochastic trace estimators of the sparse path."""
 
+SERIES_SOLVE_MAX_TERMS = 200
+"""Longest power series used instead of a sparse solve for ``W (I - rho W)^-1`` applied to the probes."""
+
+SLQ_PROBES, SLQ_STEPS = 16, 40
+"""Probes and Lanczos steps of the surrogate log-determinant that guides the search over rho on the sparse
+path (:meth:`SpatialOperator.logdet_surrogate`); the optimum itself is polished on the exact LU
+log-determinant."""
+
 GRID_POINTS = {"dense": 21, "sparse": 11}
 """Points of the coarse grid over the parameter space scanned before the Brent search (each point of the
-sparse path costs one sparse LU)."""
+sparse path without a surrogate log-determinant costs one sparse LU)."""
+
+SURROGATE_GRID_POINTS = 41
+"""Grid points of the search on the surrogate log-determinant (each costs microseconds)."""
 
 Method = Literal["auto", "dense", "sparse"]
 FixedEffects = Literal["none", "unit", "time", "twoway"]
@@ -113,11 +129,60 @@ class SpatialOperator:
 
     # -------------------------------------------------------------- log-determinant
     def logdet(self, rho: float) -> float:
-        """``ln|I - rho W|``."""
+        """``ln|I - rho W|`` (exact; inside :meth:`surrogate` the cheap stochastic approximation)."""
         if self.eigenvalues is not None:
             return float(np.sum(np.log(1.0 - rho * self.eigenvalues)).real)
+        if self._cache.get("surrogate_on"):
+            return self.logdet_surrogate(rho)
         lu = self._lu(rho)
         return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+
+    # -------------------------------------------------------------- surrogate log-determinant for the search
+    @property
+    def has_surrogate(self) -> bool:
+        """Whether the search over rho may use :meth:`logdet_surrogate` (sparse path, W similar to a
+        symmetric matrix: symmetric or a row-scaled symmetric matrix, see :func:`_symmetriser`)."""
+        return self.method == "sparse" and self._symmetric_scaling() is not None
+
+    @contextmanager
+    def surrogate(self) -> Iterator[None]:
+        """Inside the block :meth:`logdet` returns :meth:`logdet_surrogate` (used by :func:`maximise`)."""
+        self._cache["surrogate_on"] = True
+        try:
+            yield
+        finally:
+            self._cache["surrogate_on"] = False
+
+    def logdet_surrogate(self, rho: float) -> float:
+        """Stochastic Lanczos quadrature estimate of ``ln|I - rho W|`` for every rho at once.
+
+        ``W = D^-1/2 S D^1/2`` with S symmetric, so ``ln|I - rho W| = tr ln(I - rho S)``; each Rademacher
+        probe z gives ``z' f(S) z ~= N sum_i tau_i f(theta_i)`` from the Gauss quadrature of its Lanczos
+        tridiagonal matrix (Golub and Meurant 2010; Ubaru, Chen and Saad 2017), with the exactly known
+        ``tr(W^j)``, j <= 6, taken out as a control variate.  Its error is smooth in rho; the exact
+        log-determinant (LU) decides the optimum (:func:`maximise`).
+        """
+        theta, tau, exact = self._slq()
+        j = np.arange(1, len(exact) + 1)
+        head = rho**j / j
+        rest = np.log1p(-rho * theta) + (theta[..., None] ** j) @ head
+        return float(-head @ exact + self.n * np.sum(tau * rest) / theta.shape[0])
+
+    def _symmetric_scaling(self) -> np.ndarray | None:
+        if "sym" not in self._cache:
+            self._cache["sym"] = _symmetriser(self.w)
+        return self._cache["sym"]
+
+    def _slq(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if "slq" not in self._cache:
+            s = np.sqrt(self._symmetric_scaling())
+            sym = sp.diags(s) @ self.w @ sp.diags(1.0 / s)
+            sym = ((sym + sym.T) / 2).tocsr()
+            theta, tau = _lanczos_quadrature(sym, SLQ_PROBES, SLQ_STEPS, self.seed + 2)
+            top = len(self.sparse_powers()) - 1
+            exact = self.trace_powers(2 * top)[1:]
+            self._cache["slq"] = (np.clip(theta, -1.0 / abs(self.bounds[0]), 1.0 / self.bounds[1]), tau, exact)
+        return self._cache["slq"]
 
     def _lu(self, rho: float) -> spla.SuperLU:
         """Sparse LU of ``I - rho W``; the last one is kept (the optimum's log-determinant, the information
@@ -160,11 +225,27 @@ class SpatialOperator:
         # control variate Q = W + rho W^2 + rho^2 W^3 (the leading terms of Wt), tr(Q'Q) exact
         powers = self.sparse_powers()
         q = sum(rho ** (a - 1) * powers[a] for a in range(1, len(powers)))
-        z = _rademacher(self.n, N_PROBES, self.seed)
+        z = _rademacher(self.n, N_PROBES, self.seed)  # independent of the trace probes: t2 and t3 add up
         qz = q @ z
-        u = self.w @ self._lu(rho).solve(z)  # Wt z
+        u = self._wt_probes(rho, z, m)
         t3 = float(q.multiply(q).sum()) + float(np.mean(np.sum(u * u, axis=0) - np.sum(qz * qz, axis=0)))
         return t1, t2, t3
+
+    def _wt_probes(self, rho: float, z: np.ndarray, m: int) -> np.ndarray:
+        """``Wt z = W (I - rho W)^-1 z`` for the probe block: the power series ``sum_j rho^j W^(j+1) z``
+        (m terms, the same truncation as the traces) while it is short, else a solve with the LU.
+
+        The series costs m sparse products with the block; SuperLU's triangular solves treat the probes one
+        at a time, several times slower at these sizes.
+        """
+        if m > SERIES_SOLVE_MAX_TERMS:
+            return self.w @ self._lu(rho).solve(z)
+        v = self.w @ z
+        out = v.copy()
+        for _ in range(m):
+            v = rho * (self.w @ v)
+            out += v
+        return out
 
     # -------------------------------------------------------------- resolvent moments used by impacts
     def resolvent_moments(self, rhos: np.ndarray) -> np.ndarray:
@@ -227,10 +308,11 @@ class SpatialOperator:
                 tr[j] = float(powers[a].multiply(powers[j - a].T).sum())
         if m > 2 * top:
             z = _rademacher(self.n, N_PROBES, self.seed + 1)
-            v = powers[top] @ (powers[top] @ z)
-            for j in range(2 * top + 1, m + 1):
+            v = z
+            for j in range(1, m + 1):  # W^j z by products with W (sparser than its powers)
                 v = self.w @ v
-                tr[j] = _probe_mean(z, v)
+                if j > 2 * top:
+                    tr[j] = _probe_mean(z, v)
         return tr
 
 
@@ -263,12 +345,54 @@ def _splu(a: sp.spmatrix) -> spla.SuperLU:
     return spla.splu(sp.csc_matrix(a), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
 
 
+def _lanczos_quadrature(sym: sp.csr_matrix, probes: int, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss quadrature nodes and weights (probes x steps) of ``z' f(S) z / N`` for Rademacher probes z.
+
+    Block Lanczos recurrences without reorthogonalisation (its ghost eigenvalues split the quadrature weight
+    but leave the quadrature accurate; Meurant and Strakos 2006); a probe whose Krylov space is exhausted
+    (small N) keeps its exact quadrature with zero weights on the unused nodes.
+    """
+    n = sym.shape[0]
+    steps = max(1, min(steps, n))
+    q = _rademacher(n, probes, seed) / np.sqrt(n)
+    q_prev = np.zeros_like(q)
+    alpha = np.zeros((steps, probes))
+    beta = np.zeros((steps, probes))
+    length = np.full(probes, steps)
+    live = np.ones(probes, dtype=bool)
+    for i in range(steps):
+        v = sym @ q
+        alpha[i] = np.einsum("ij,ij->j", q, v)
+        v -= alpha[i] * q
+        if i:
+            v -= beta[i - 1] * q_prev
+        beta[i] = np.sqrt(np.einsum("ij,ij->j", v, v))
+        dead = live & (beta[i] <= 1e-10 * np.maximum(1.0, np.abs(alpha[i])))
+        if dead.any():  # Krylov space exhausted: the quadrature of that probe is exact with i + 1 nodes
+            length[dead] = i + 1
+            live &= ~dead
+            v[:, dead] = 0.0
+            if not live.any():
+                break
+        v /= np.where(live, beta[i], 1.0)
+        q_prev, q = q, v
+    theta = np.zeros((probes, steps))
+    tau = np.zeros((probes, steps))
+    for p in range(probes):
+        m = length[p]
+        vals, vecs = sla.eigh_tridiagonal(alpha[:m, p], beta[:m - 1, p])
+        theta[p, :m], tau[p, :m] = vals, vecs[0] ** 2
+    return theta, tau
+
+
 def _rademacher(n: int, p: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, p))
+    """n x p independent signs +-1 (``rng.choice`` is ten times slower at 10^7 draws)."""
+    bits = np.random.default_rng(seed).integers(0, 2, size=(n, p), dtype=np.int8)
+    return (2.0 * bits - 1.0)
 
 
 def _probe_mean(z: np.ndarray, az: np.ndarray) -> float:
-    return float(np.mean(np.sum(z * az, axis=0)))
+    return float(np.mean(np.einsum("ij,ij->j", z, az)))
 
 
 def _exact_low_traces(w: sp.csr_matrix) -> tuple[float, float, float]:
@@ -299,15 +423,67 @@ def make_operator(w: sp.csr_matrix, method: Method = "auto", seed: int = 0) -> S
 
 
 def _symmetriser(w: sp.csr_matrix) -> np.ndarray | None:
-    """d with diag(d) W symmetric (W symmetric, or row-standardised from a symmetric binary matrix)."""
+    """Positive d with ``diag(d) W`` symmetric, or None when there is none.
+
+    Such a d exists exactly when W is a row-scaled symmetric matrix, ``W = D^-1 A`` with ``A = A'``: symmetric
+    W (d = 1), row-standardised contiguity (d = the neighbour counts), row-standardised inverse-distance or
+    economic-distance weights (d = the row sums of A).  Then ``D^1/2 W D^-1/2`` is symmetric with the same
+    eigenvalues, which makes the eigenvalues real and lets the log-determinant use symmetric algorithms.
+    d is found along a breadth-first spanning forest (``d_j = d_i w_ij / w_ji`` on tree edges) and then
+    checked on every link; k-nearest-neighbour weights (not structurally symmetric) have none.
+    """
+    n = w.shape[0]
     diff = w - w.T
-    if abs(diff).max() < 1e-12 if diff.nnz else True:
-        return np.ones(w.shape[0])
-    d = np.diff(w.indptr).astype(float)  # neighbour counts
+    if diff.nnz == 0 or abs(diff).max() < 1e-12:
+        return np.ones(n)
+    counts = np.diff(w.indptr).astype(float)  # row-standardised binary: d = the neighbour counts
+    c = sp.diags(counts) @ w
+    if counts.min() > 0 and (abs(c - c.T).max() if (c - c.T).nnz else 0.0) < 1e-10:
+        return counts
+    if (w != 0).astype(np.int8).nnz != ((w != 0) + (w.T != 0)).nnz:
+        return None  # a link without its reverse
+    d = _spanning_forest_scaling(w)
+    if d is None or not np.all(np.isfinite(d)) or d.min() <= 0:
+        return None
     c = sp.diags(d) @ w
-    if d.min() > 0 and (abs(c - c.T).max() if (c - c.T).nnz else 0.0) < 1e-10:
-        return d
-    return None
+    asym = c - c.T
+    scale = abs(c).max()
+    if asym.nnz and abs(asym).max() > 1e-10 * scale:
+        return None
+    return d
+
+
+def _spanning_forest_scaling(w: sp.csr_matrix) -> np.ndarray | None:
+    """``d`` propagated level by level down breadth-first trees of the undirected graph of W."""
+    n = w.shape[0]
+    coo = w.tocoo()
+    key = coo.row.astype(np.int64) * n + coo.col
+    order = np.argsort(key)
+    key, vals = key[order], np.abs(coo.data[order])
+
+    def lookup(rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+        want = rows.astype(np.int64) * n + cols
+        pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        return vals[pos] if np.array_equal(key[pos], want) else None
+
+    graph = ((w != 0) + (w.T != 0)).astype(np.int8).tocsr()
+    _, labels = csgraph.connected_components(graph, directed=False)
+    depth = np.zeros(n)
+    pred = np.full(n, -1)
+    for root in np.unique(labels, return_index=True)[1]:
+        nodes, parents = csgraph.breadth_first_order(graph, root, directed=False, return_predecessors=True)
+        pred[nodes[1:]] = parents[nodes[1:]]
+        depth[nodes] = csgraph.shortest_path(graph, indices=root, unweighted=True, directed=False)[nodes]
+    logd = np.zeros(n)
+    by_depth = np.argsort(depth, kind="stable")
+    edges = np.searchsorted(depth[by_depth], np.arange(1, int(depth.max()) + 2 if n else 1))
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        kids = by_depth[lo:hi]
+        down, up = lookup(pred[kids], kids), lookup(kids, pred[kids])
+        if down is None or up is None:
+            return None
+        logd[kids] = logd[pred[kids]] + np.log(down) - np.log(up)  # d_kid = d_parent w_parent,kid / w_kid,parent
+    return np.exp(logd - logd.max())
 
 
 def _dense_eigen(w: sp.csr_matrix) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -327,22 +503,35 @@ def _dense_eigen(w: sp.csr_matrix) -> tuple[np.ndarray, tuple[np.ndarray, np.nda
 
 
 def _sparse_bounds(w: sp.csr_matrix, row_std: bool) -> tuple[float, float]:
+    """``(1/lambda_min, 1/lambda_max)`` of W without a dense eigen-decomposition.
+
+    Row-standardised W: ``lambda_max = 1``, and ``lambda_min = -1`` exactly when a connected part of the
+    graph is bipartite (lattices, rook contiguity of grids), found in O(nnz) from the bipartite double
+    cover, which has two components for each bipartite component and one for each other.  Otherwise
+    Lanczos (ARPACK) to a relative tolerance of :data:`_EIG_TOL`: lattice-like spectra cluster at their ends,
+    so a tight tolerance costs thousands of iterations.  A Ritz value lies inside the spectrum, so the
+    computed extreme eigenvalue is moved outwards by the tolerance: the bounds stay inside the parameter
+    space where ``I - rho W`` is non-singular.
+    """
     d = _symmetriser(w)
+    if row_std and _has_bipartite_component(w):
+        return -1.0, 1.0
     try:
         if d is not None:
             s = np.sqrt(d)
             sym = sp.diags(s) @ w @ sp.diags(1 / s)
             sym = (sym + sym.T) / 2
-            lo = float(spla.eigsh(sym, k=1, which="SA", return_eigenvectors=False, tol=1e-6, maxiter=5000)[0])
+            lo = float(spla.eigsh(sym, k=1, which="SA", return_eigenvectors=False, tol=_EIG_TOL,
+                                  maxiter=5000)[0])
             hi = 1.0 if row_std else float(
-                spla.eigsh(sym, k=1, which="LA", return_eigenvectors=False, tol=1e-6, maxiter=5000)[0]
+                spla.eigsh(sym, k=1, which="LA", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0]
             )
         else:
             lo = float(
-                spla.eigs(w, k=1, which="SR", return_eigenvectors=False, tol=1e-6, maxiter=5000)[0].real
+                spla.eigs(w, k=1, which="SR", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0].real
             )
             hi = 1.0 if row_std else float(
-                spla.eigs(w, k=1, which="LR", return_eigenvectors=False, tol=1e-6, maxiter=5000)[0].real
+                spla.eigs(w, k=1, which="LR", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0].real
             )
     except spla.ArpackNoConvergence:
         warnings.warn(
@@ -351,26 +540,47 @@ def _sparse_bounds(w: sp.csr_matrix, row_std: bool) -> tuple[float, float]:
             stacklevel=3,
         )
         lo, hi = -1.0, 1.0
+    lo -= 10 * _EIG_TOL * abs(lo)
+    if row_std:
+        lo = max(lo, -1.0)  # the spectrum of a row-stochastic matrix lies in the unit disc
+    else:
+        hi += 10 * _EIG_TOL * abs(hi)
     return 1.0 / min(lo, -1e-12), 1.0 / hi
+
+
+_EIG_TOL = 1e-5
+"""Relative tolerance of the Lanczos extreme eigenvalues that bound the spatial parameters."""
+
+
+def _has_bipartite_component(w: sp.csr_matrix) -> bool:
+    """Whether the undirected graph of W has a bipartite connected component (with at least one link)."""
+    a = ((abs(w) + abs(w).T) > 0).astype(np.int8).tocsr()
+    linked = np.diff(a.indptr) > 0
+    if not linked.any():
+        return False
+    a = a[linked][:, linked]
+    n_comp = csgraph.connected_components(a, directed=False)[0]
+    cover = sp.bmat([[None, a], [a, None]], format="csr")
+    return csgraph.connected_components(cover, directed=False)[0] > n_comp
 
 
 # ---------------------------------------------------------------------------------------------- optimiser
 def maximise(func: Callable[[float], float], bounds: tuple[float, float], name: str,
-             grid_points: int = 21) -> float:
-    """Maximise a scalar concentrated log-likelihood on the open interval ``bounds``; refuse the bound."""
+             grid_points: int = 21, op: SpatialOperator | None = None) -> float:
+    """Maximise a scalar concentrated log-likelihood on the open interval ``bounds``; refuse the bound.
+
+    With an operator that has a surrogate log-determinant (large sparse W, see
+    :meth:`SpatialOperator.logdet_surrogate`) the grid and the Brent search run on the surrogate, and the
+    optimum is then polished on the exact log-determinant (:func:`_polish`): a handful of sparse LU
+    factorisations instead of one per trial value, and the same optimum.
+    """
     lo, hi = bounds
-    pad = 1e-6 * (hi - lo)
-    # a coarse grid first, so that Brent's search is bracketed around the global maximum even when the
-    # concentrated likelihood is not unimodal (possible for error models)
-    grid = np.linspace(lo + pad, hi - pad, grid_points)
-    best = int(np.argmax([func(r) for r in grid]))
-    left, right = grid[max(best - 1, 0)], grid[min(best + 1, grid_points - 1)]
-    res = minimize_scalar(lambda r: -func(r), bounds=(left, right), method="bounded",
-                          options={"xatol": 1e-10, "maxiter": 500})
-    if not res.success:
-        warnings.warn(f"the search for {name} did not converge: {res.message}", ConvergenceWarning,
-                      stacklevel=3)
-    rho = float(res.x)
+    if op is not None and op.has_surrogate:
+        with op.surrogate():
+            rough = _search(func, bounds, SURROGATE_GRID_POINTS, 1e-8)
+        rho = _polish(func, op, rough, bounds, name)
+    else:
+        rho = _search(func, bounds, grid_points, 1e-10, name)
     if min(rho - lo, hi - rho) < 1e-4 * (hi - lo):
         side = "lower" if rho - lo < hi - rho else "upper"
         raise ModelError(
@@ -380,6 +590,101 @@ def maximise(func: Callable[[float], float], bounds: tuple[float, float], name: 
             "or try another spatial model."
         )
     return rho
+
+
+def _search(func: Callable[[float], float], bounds: tuple[float, float], grid_points: int, xatol: float,
+            name: str | None = None) -> float:
+    lo, hi = bounds
+    pad = 1e-6 * (hi - lo)
+    # a coarse grid first, so that Brent's search is bracketed around the global maximum even when the
+    # concentrated likelihood is not unimodal (possible for error models)
+    grid = np.linspace(lo + pad, hi - pad, grid_points)
+    best = int(np.argmax([func(r) for r in grid]))
+    left, right = grid[max(best - 1, 0)], grid[min(best + 1, grid_points - 1)]
+    res = minimize_scalar(lambda r: -func(r), bounds=(left, right), method="bounded",
+                          options={"xatol": xatol, "maxiter": 500})
+    if not res.success and name is not None:
+        warnings.warn(f"the search for {name} did not converge: {res.message}", ConvergenceWarning,
+                      stacklevel=4)
+    return float(res.x)
+
+
+def _resolution(vals: dict[float, float]) -> float:
+    """How precisely computed values of a smooth function locate its maximum: ``sqrt(u |F| / |F''|)`` with
+    the curvature of the parabola through the three evaluations nearest the best one and ``u = 100 eps``
+    (a log-likelihood sums N T terms and a log-determinant N logs, so its rounding error is well above one
+    unit in the last place), within [1e-10, 1e-6]."""
+    best = max(vals, key=vals.get)
+    pts = sorted(vals, key=lambda r: abs(r - best))[:3]
+    x = np.array(pts) - best
+    curvature = 2 * abs(np.polyfit(x / max(np.abs(x).max(), 1e-300), [vals[r] for r in pts], 2)[0]) / max(
+        np.abs(x).max(), 1e-300) ** 2
+    top = max(1.0, abs(vals[best]))
+    return float(np.clip(np.sqrt(100 * np.finfo(float).eps * top / max(curvature, 1e-300)), 1e-10, 1e-6))
+
+
+def _polish(func: Callable[[float], float], op: SpatialOperator, start: float, bounds: tuple[float, float],
+            name: str, step: float = 2e-3) -> float:
+    """Maximise ``func`` (exact log-determinant) near the surrogate's optimum ``start``.
+
+    The exact function is ``F = F_s + g`` with ``F_s`` the surrogate and ``g`` the surrogate's (smooth,
+    small) error.  ``g`` is interpolated through the exact evaluations at ``start +- step`` and at the
+    latest estimate, ``F_s + g_hat`` is maximised and its optimum evaluated exactly, until the optimum
+    stops moving by more than :func:`_resolution` (successive interpolation of the correction: usually
+    three factorisations in all, the last one at the optimum).  If that does not settle, bounded Brent on the
+    exact function around the evaluated points decides.
+    """
+    lo, hi = bounds
+    pad = 1e-6 * (hi - lo)
+    inner = (lo + pad, hi - pad)
+
+    def surrogate(r: float) -> float:
+        with op.surrogate():
+            return func(r)
+
+    base = sorted({float(np.clip(start + d, *inner)) for d in (-step, step)})
+    vals = {r: func(r) for r in base}
+    corr = {r: vals[r] - surrogate(r) for r in base}
+    rho = start
+    for _ in range(12):
+        near = _interpolation_points(vals, rho, 1e-5 * (hi - lo))
+        g_hat = _newton_interpolant(near, [corr[r] for r in near])
+        res = minimize_scalar(lambda r: -(surrogate(r) + g_hat(r)), bounds=inner,
+                              method="bounded", options={"xatol": 1e-12, "maxiter": 500})
+        new = float(res.x)
+        nearest = min(vals, key=lambda r: abs(r - new))
+        if len(vals) >= 3 and abs(nearest - new) < _resolution(vals):
+            if vals[nearest] >= max(vals.values()) - 1e-9 * max(1.0, abs(vals[nearest])):
+                func(nearest)  # the exact factorisation at the optimum stays cached for what follows
+                return nearest
+            break
+        vals[new] = func(new)
+        corr[new] = vals[new] - surrogate(new)
+        rho = new
+    warnings.warn(f"the search for {name} on the surrogate log-determinant did not settle; searching the "
+                  "exact likelihood over the whole parameter space instead (slower, same estimate).",
+                  ConvergenceWarning, stacklevel=4)
+    return _search(func, bounds, GRID_POINTS["sparse"], 1e-10, name)
+
+
+def _newton_interpolant(xs: list[float], ys: list[float]) -> Callable[[float], float]:
+    """The polynomial through the points (degree len - 1 <= 2) in Newton's divided-difference form, which
+    stays accurate for close points where a Vandermonde fit (``np.polyfit``) loses digits."""
+    c0 = ys[0]
+    c1 = (ys[1] - ys[0]) / (xs[1] - xs[0]) if len(xs) > 1 else 0.0
+    c2 = ((ys[2] - ys[1]) / (xs[2] - xs[1]) - c1) / (xs[2] - xs[0]) if len(xs) > 2 else 0.0
+    return lambda r: c0 + (r - xs[0]) * (c1 + (r - xs[1]) * c2) if len(xs) > 1 else c0
+
+
+def _interpolation_points(vals: dict[float, float], rho: float, separation: float) -> list[float]:
+    """Up to three evaluated points nearest to ``rho``, at least ``separation`` apart from each other."""
+    chosen: list[float] = []
+    for r in sorted(vals, key=lambda r: abs(r - rho)):
+        if all(abs(r - c) >= separation for c in chosen):
+            chosen.append(r)
+        if len(chosen) == 3:
+            break
+    return chosen
 
 
 # ---------------------------------------------------------------------------------------------- likelihoods
@@ -414,7 +719,7 @@ def fit_lag(y: np.ndarray, wy: np.ndarray, x: np.ndarray, op: SpatialOperator, n
         ssr = a - 2 * rho * b + rho * rho * c
         return -n_eff / 2 * np.log(ssr / n_eff) + jacobian(op, rho, mult, drop_unit_root)
 
-    rho = maximise(conc, op.bounds, "rho", GRID_POINTS[op.method])
+    rho = maximise(conc, op.bounds, "rho", GRID_POINTS[op.method], op)
     beta = coef[:, 0] - rho * coef[:, 1]
     resid = e0 - rho * e1
     sigma2 = float(resid @ resid / n_eff)
@@ -442,7 +747,7 @@ def fit_error(y: np.ndarray, wy: np.ndarray, x: np.ndarray, wx: np.ndarray, op: 
     def conc(lam: float) -> float:
         return -n_eff / 2 * np.log(parts(lam)[1] / n_eff) + jacobian(op, lam, mult, drop_unit_root)
 
-    lam = maximise(conc, op.bounds, "lambda", GRID_POINTS[op.method])
+    lam = maximise(conc, op.bounds, "lambda", GRID_POINTS[op.method], op)
     beta, ssr = parts(lam)
     resid = (y - lam * wy) - (x - lam * wx) @ beta
     sigma2 = ssr / n_eff

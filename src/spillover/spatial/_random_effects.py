@@ -179,7 +179,7 @@ def _fit_sar(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int) -> RE
     def conc(rho: float) -> float:
         return theta_profile(rho, best_theta(rho)) + t * op.logdet(rho)
 
-    rho = lk.maximise(conc, op.bounds, "rho", lk.GRID_POINTS[op.method])
+    rho = lk.maximise(conc, op.bounds, "rho", lk.GRID_POINTS[op.method], op)
     theta = best_theta(rho)
     beta, _ = parts(rho, theta)
     return sar_at(y, x, op, t, beta, rho, theta)
@@ -297,7 +297,7 @@ def _fit_sem(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int) -> RE
         u = _argmax_1d(value, _THETA_MIN, 1.0)
         return value(u) + t * op.logdet(lam), _phi_of(u, t)
 
-    lam = lk.maximise(lambda v: profile(v)[0], op.bounds, "lambda", lk.GRID_POINTS[op.method])
+    lam = lk.maximise(lambda v: profile(v)[0], op.bounds, "lambda", lk.GRID_POINTS[op.method], op)
     phi = profile(lam)[1]
     beta, ssr, half_logdet = _sem_given_lambda(lam, z, op, t)(phi)
     sigma2 = ssr / nt

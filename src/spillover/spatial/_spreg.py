@@ -10,6 +10,8 @@ cross-section / pooled ``ML_Lag`` (SAR, SDM)       SDM through ``slx_lags=1``/``
                        ``ML_Error`` (SEM, SDEM)    panels with the block-diagonal ``I_T kron W``
 unit fixed effects     ``ML_LagFE``, ``ML_ErrorFE``  Durbin terms through ``slx_lags``
 random effects         ``ML_LagRE`` (SAR, SDM)     spreg alternates 1-D searches (see below)
+cross-section, GMM     ``GM_Lag`` (SAR, SDM),      ``SpatialCrossSectionModel(..., engine="spreg",
+(``estimator=``)       ``GM_Error_Hom``/``_Het``   estimator="gm" | "gm-het")``; spreg's covariance
 =====================  ==========================  ===============================================
 
 Everything else is spillover's: the standard errors (analytic information matrix, or the observed
@@ -41,7 +43,7 @@ from spillover.spatial.results import FitCore, SpatialPanelResults
 if TYPE_CHECKING:
     from spillover.spatial.model import SpatialPanelModel, _Design
 
-__all__ = ["check_covered", "spreg_estimates", "from_spreg", "SPREG_EPSILON"]
+__all__ = ["check_covered", "spreg_estimates", "spreg_gmm", "from_spreg", "SPREG_EPSILON"]
 
 SPREG_EPSILON = 1e-10
 """Convergence tolerance handed to spreg's optimisers (its default 1e-7 leaves rho ~1e-7 from the optimum)."""
@@ -117,6 +119,45 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
     return betas[:k], float(betas[k])
 
 
+def spreg_gmm(model: SpatialPanelModel, d: _Design) -> SpatialPanelResults:
+    """Estimate a cross-section by one of spreg's GMM estimators (``estimator="gm"`` or ``"gm-het"``).
+
+    Lag kinds: ``GM_Lag``, spatial two-stage least squares with instruments ``[X, WX, W^2X]`` (Kelejian
+    and Prucha 1998), with White standard errors for ``"gm-het"``.  Error kinds: ``GM_Error_Hom``
+    (Drukker, Egger and Prucha 2013) for ``"gm"`` and ``GM_Error_Het`` (Arraiz, Drukker, Kelejian and
+    Prucha 2010) for ``"gm-het"``, both with an inference for lambda.  The estimates and their covariance
+    are spreg's; impacts (with simulated intervals drawn from that covariance) and the summary are
+    spillover's, as for :func:`from_spreg`.  A GMM estimate has no likelihood: ``loglik`` is NaN and the
+    LR tests refuse it.
+    """
+    import spreg
+
+    y = d.y[:, None]
+    x = d.x[:, d.names.index(model.x[0]):][:, :len(model.x)]  # raw X, without the constant and W X
+    opts: dict[str, Any] = {"name_x": list(model.x), "name_y": model.y}
+    if model.durbin:
+        opts.update(slx_lags=1, slx_vars=[v in model.durbin for v in model.x])
+    w = _libpysal_w(d.w)
+    het = model.estimator == "gm-het"
+    if model.kind in ("sar", "sdm"):
+        est = spreg.GM_Lag
+        args: tuple = (y, x)
+        opts.update(w=w, w_lags=1, robust="white" if het else None)
+    else:
+        est = spreg.GM_Error_Het if het else spreg.GM_Error_Hom
+        args = (y, x, w)
+    try:
+        fitted = _quiet(est, *args, **opts)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        raise ModelError(f"spreg's {est.__name__} failed on this model ({exc}).") from exc
+    res = _wrap(fitted, d.w, model.panel.ids)
+    expected = [*d.names, res.params.index[-1]]
+    if list(res.params.index) != expected:  # a changed spreg layout must not shift coefficients silently
+        raise ModelError(f"spreg's {est.__name__} returned coefficients {list(res.params.index)}, expected "
+                         f"{expected}; this spreg version is not supported.")
+    return res
+
+
 # ---------------------------------------------------------------------------------------------- from_spreg
 _LAG = ("ML_Lag", "GM_Lag", "ML_LagFE", "ML_LagRE", "Panel_FE_Lag", "Panel_RE_Lag")
 _ERROR = ("ML_Error", "GM_Error", "GM_Error_Het", "GM_Error_Hom", "ML_ErrorFE", "Panel_FE_Error")
@@ -181,7 +222,11 @@ def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
             f"from_spreg wraps spreg's spatial lag and error models ({', '.join(_LAG + _ERROR)}); got "
             f"{cls}."
         )
-    wmat, ids = _weights_of(w)
+    return _wrap(fitted, *_weights_of(w))
+
+
+def _wrap(fitted: Any, wmat: sp.csr_matrix, ids: pd.Index) -> SpatialPanelResults:
+    cls = type(fitted).__name__
     n = wmat.shape[0]
     nobs = int(fitted.n)
     if nobs % n:
@@ -189,7 +234,8 @@ def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
             f"the spreg model has {nobs} observations, not a multiple of the {n} regions of w."
         )
     spatial = "rho" if cls in _LAG else "lambda"
-    names_x = list(fitted.name_x)
+    # GMM lag models keep the spatial lag among the endogenous variables: name_z = name_x + ['W_dep_var']
+    names_x = list(getattr(fitted, "name_z", None) or fitted.name_x)
     k = len(names_x) - 1 - (cls in _RANDOM)  # coefficients before the spatial parameter (and phi)
     plain = [nm for nm in names_x[:k] if nm != "CONSTANT" and not nm.startswith("W_")]
     durbin = [nm[2:] for nm in names_x[:k] if nm.startswith("W_") and nm[2:] in plain]
@@ -197,6 +243,12 @@ def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
                                                 else nm) for nm in names_x[:k]]
     betas = np.asarray(fitted.betas, dtype=float).ravel()[:k + 1]
     vm = np.asarray(fitted.vm, dtype=float)[:k + 1, :k + 1]
+    if vm.shape != (k + 1, k + 1):
+        raise ModelError(
+            f"spreg's {cls} gives no covariance for {spatial} (its vm is {vm.shape[0]} x {vm.shape[1]} for "
+            f"{k + 1} parameters: Kelejian and Prucha's 1999 moments estimator has no inference on lambda); "
+            "fit GM_Error_Hom or GM_Error_Het instead, which do."
+        )
     idx = [*names, spatial]
     kind = ("sdm" if durbin else "sar") if spatial == "rho" else ("sdem" if durbin else "sem")
     fe = "unit" if cls in _UNIT else ("random" if cls in _RANDOM else "none")
@@ -207,8 +259,16 @@ def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
                    spatial=spatial)
     return SpatialPanelResults(
         params=pd.Series(betas, index=idx, name="params"), cov=pd.DataFrame(vm, index=idx, columns=idx),
-        sigma2=float(np.ravel(fitted.sig2)[0]), sigma2_se=float("nan"),
+        sigma2=_sigma2(fitted), sigma2_se=float("nan"),
         loglik=float(getattr(fitted, "logll", np.nan)), r2=float(getattr(fitted, "pr2", np.nan)),
         n_regions=n, n_periods=nobs // n, nobs=nobs, kind=kind, fixed_effects=fe, bias_correction="none",
         y_name=str(getattr(fitted, "name_y", "y")), x_names=plain, durbin=durbin, _core=core,
     )
+
+
+def _sigma2(fitted: Any) -> float:
+    """spreg's sigma2; GM_Error_Het reports none, so that of its spatially filtered residuals e'e/n."""
+    if hasattr(fitted, "sig2"):
+        return float(np.ravel(fitted.sig2)[0])
+    e = np.asarray(fitted.e_filtered, dtype=float).ravel()
+    return float(e @ e / e.size)

@@ -50,6 +50,7 @@ Effects = Literal["none", "unit", "time", "twoway", "random"]
 BiasCorrection = Literal["none", "lee-yu"]
 Method = Literal["auto", "dense", "sparse"]
 Engine = Literal["native", "spreg"]
+Estimator = Literal["ml", "gm", "gm-het"]
 """Who maximises the likelihood: spillover's own code or spreg (see :mod:`spillover.spatial._spreg`)."""
 
 _LAG_KINDS = ("sar", "sdm")
@@ -222,6 +223,10 @@ class SpatialPanelModel:
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
         at = None
+        if getattr(self, "estimator", "ml") != "ml":
+            from spillover.spatial._spreg import spreg_gmm
+
+            return spreg_gmm(self, design)
         if self.engine == "spreg":
             from spillover.spatial._spreg import spreg_estimates
 
@@ -287,13 +292,27 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         A :class:`~spillover.panel.SpatialPanel`.
     period
         The period to use (default: the panel must have exactly one period).
-    y, x, w, kind, durbin, method
+    y, x, w, kind, durbin, method, engine, m
         As in :class:`SpatialPanelModel`; no fixed effects (a constant is included).
+    estimator
+        ``"ml"`` (default): maximum likelihood.  ``"gm"`` / ``"gm-het"`` (with ``engine="spreg"``; kinds
+        ``"sar"``, ``"sdm"``, ``"sem"``, ``"sdem"``): spreg's GMM estimators -- spatial 2SLS ``GM_Lag``
+        (White SEs for ``"gm-het"``) for lag models, ``GM_Error_Hom`` / ``GM_Error_Het`` for error models;
+        robust to non-normal (``"gm-het"``: heteroskedastic) errors, with spreg's covariance and
+        spillover's impacts.  No likelihood: ``loglik`` is NaN.
     """
 
     def __init__(self, panel: SpatialPanel, y: str, x: Sequence[str], w: Any, *, period: Any = None,
                  kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto",
-                 engine: Engine = "native", m: Any = None) -> None:
+                 engine: Engine = "native", m: Any = None, estimator: Estimator = "ml") -> None:
+        check_option(estimator, Estimator, "estimator", error=ModelError)
+        if estimator != "ml" and engine != "spreg":
+            raise ModelError(f"estimator={estimator!r} is one of spreg's GMM estimators; pass engine='spreg' "
+                             "(spillover's own engine estimates by maximum likelihood).")
+        if estimator != "ml" and kind not in ("sar", "sdm", "sem", "sdem"):
+            raise ModelError(f"estimator={estimator!r} covers kind='sar', 'sdm', 'sem' and 'sdem'; for "
+                             f"kind={kind!r} fit spreg's GM_Combo yourself or use estimator='ml'.")
+        self.estimator: Estimator = estimator
         if period is None and panel.n_periods != 1:
             raise ModelError(
                 f"the panel has {panel.n_periods} periods; pass period= one of "
