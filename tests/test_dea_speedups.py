@@ -149,3 +149,22 @@ def test_nondominated_equals_the_definition():
     equal_earlier = ge & ~gt & np.tril(np.ones((700, 700), bool), -1)
     expected = np.flatnonzero(~((ge & gt) | equal_earlier).any(axis=1))
     np.testing.assert_array_equal(nondominated(X, Y), expected)
+
+
+def test_malmquist_own_period_vrs_scores_reuse_the_frontier_search_exactly():
+    """Above 800 units the VRS frontier is found recursively and the last candidate set's LPs (solved against
+    a set spanning the whole technology) are reused as those units' own-period VRS scores; the others are
+    scored against the frontier.  Reference: ``dea(method="plain")``, one HiGHS LP per unit against every unit
+    of the period (1e-8, solver precision)."""
+    rng = np.random.default_rng(11)
+    n, T = 1500, 2
+    x = rng.uniform(1, 10, (T, n, 2))
+    y = x.prod(axis=2) ** 0.4 * np.exp(-np.abs(rng.normal(0, 0.3, (T, n))))
+    df = pd.DataFrame({"u": np.tile(np.arange(n), T), "t": np.repeat(np.arange(T), n),
+                       "x1": x[..., 0].ravel(), "x2": x[..., 1].ravel(), "y": y.ravel()})
+    res = malmquist(df, id="u", time="t", inputs=["x1", "x2"], outputs=["y"], backend="serial")
+    from spillover.productivity import dea
+    for k in range(T):
+        vrs = dea(x[k], y[k][:, None], rts="vrs", method="plain", slacks="none", scale=False)
+        np.testing.assert_allclose(res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(),
+                                   rtol=0, atol=1e-8)

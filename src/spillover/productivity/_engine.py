@@ -198,30 +198,39 @@ def radial_scores(
 
 def frontier_set(
     X: np.ndarray, Y: np.ndarray, rts: str, backend: str = "serial", n_jobs: int | None = None,
-) -> np.ndarray:
+    *, with_scores: bool = False,
+) -> Any:
     """Indices (ascending) of the units that span the technology of ``(X, Y)`` (see the module docstring).
 
     Frontier-first with hierarchical screening: the frontier E0 of a random quarter of the units is found
     recursively; the other units that are dominated by a unit of E0 or have a radial score < 1 against
     T(E0) lie inside T(E0), a subset of T(all), so they are not extreme points and are dropped (exact); the
     frontier of E0 plus the survivors is then found the same way.
+
+    ``with_scores=True`` also returns the last candidate set and its input-oriented radial scores against
+    itself: the candidates span the technology of all units, so these are their exact scores against it,
+    which a caller that needs every unit's score need not compute again.
     """
-    return np.sort(_frontier(X, Y, rts, np.arange(X.shape[1]), backend, n_jobs))
+    box: dict[str, Any] | None = {} if with_scores else None
+    front = np.sort(_frontier(X, Y, rts, np.arange(X.shape[1]), backend, n_jobs, box))
+    return (front, box["cand"], box["res"]) if box is not None else front
 
 
 def frontier_direct(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, backend: str,
-                     n_jobs: int | None) -> np.ndarray:
+                     n_jobs: int | None, box: dict[str, Any] | None = None) -> np.ndarray:
     cand = idx[nondominated(X[:, idx], Y[:, idx])]
     Xc, Yc = X[:, cand], Y[:, cand]
     res = radial_scores(Xc, Yc, Xc, Yc, rts, "input", backend, n_jobs)
+    if box is not None:
+        box["cand"], box["res"] = cand, res
     keep = ~(res["score"] < 1.0 - FRONTIER_TOL)  # NaN (numerical trouble) is kept: keeping is always safe
     return cand[keep]
 
 
 def _frontier(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, backend: str,
-              n_jobs: int | None) -> np.ndarray:
+              n_jobs: int | None, box: dict[str, Any] | None = None) -> np.ndarray:
     if len(idx) <= _BASE:
-        return frontier_direct(X, Y, rts, idx, backend, n_jobs)
+        return frontier_direct(X, Y, rts, idx, backend, n_jobs, box)
     rng = np.random.default_rng(len(idx))  # deterministic split; any split gives the same (exact) answer
     in_sample = np.zeros(len(idx), bool)
     in_sample[rng.choice(len(idx), size=len(idx) // 4, replace=False)] = True
@@ -233,8 +242,8 @@ def _frontier(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, backend: 
         rest = rest[~(res["score"] < 1.0 - FRONTIER_TOL)]  # infeasible (outside T(E0)) is kept
     cand = np.concatenate([e0, rest])
     if len(cand) > len(idx) // 2 or len(rest) <= _BASE:  # recursing only pays while the set halves
-        return frontier_direct(X, Y, rts, cand, backend, n_jobs)
-    return _frontier(X, Y, rts, cand, backend, n_jobs)
+        return frontier_direct(X, Y, rts, cand, backend, n_jobs, box)
+    return _frontier(X, Y, rts, cand, backend, n_jobs, box)
 
 
 def _dominated_by_set(X: np.ndarray, Y: np.ndarray, units: np.ndarray, ref: np.ndarray) -> np.ndarray:

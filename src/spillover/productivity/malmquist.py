@@ -245,9 +245,24 @@ def _frontier_data(X: np.ndarray, Y: np.ndarray, frontier: str) -> list[tuple[np
     return [(X[k], Y[k]) for k in range(len(X))]
 
 
+def _scores_beyond(Xr: np.ndarray, Yr: np.ndarray, X: np.ndarray, Y: np.ndarray, known: np.ndarray,
+                   known_res: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Input-oriented VRS scores of every column of X, Y, those of ``known`` taken from ``known_res``."""
+    n = X.shape[1]
+    rest = np.setdiff1d(np.arange(n), known)
+    part = E.radial_scores(Xr, Yr, X[:, rest], Y[:, rest], "vrs", "input") if len(rest) else \
+        {key: val[:0] for key, val in known_res.items()}
+    out = {}
+    for key, val in part.items():
+        full = np.empty((n,) + val.shape[1:], dtype=val.dtype)
+        full[rest], full[known] = val, known_res[key]
+        out[key] = full
+    return out
+
+
 def _period_task(
     Xf: np.ndarray, Yf: np.ndarray, evals: list[tuple[np.ndarray, np.ndarray]], vrs_eval: tuple | None,
-    orientation: str,
+    orientation: str, own: bool = False,
 ) -> dict[str, Any]:
     """CRS scores of several data sets and VRS scores of one against one frontier (picklable task).
 
@@ -256,7 +271,13 @@ def _period_task(
     in one batch, so they share the solver's pool of optimal bases (units of adjacent periods hit the same
     facets)."""
     out: dict[str, Any] = {"crs": []}
-    if vrs_eval is not None:
+    if vrs_eval is not None and own and orientation == "input":
+        # the own period's units against their own frontier: the frontier search has already solved the
+        # candidates' LPs against a set spanning the same technology; only the others are scored here
+        vrs_ref, cand, known = E.frontier_set(Xf, Yf, "vrs", with_scores=True)
+        crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref, "serial", None)
+        out["vrs"] = _scores_beyond(Xf[:, vrs_ref], Yf[:, vrs_ref], Xf, Yf, cand, known)
+    elif vrs_eval is not None:
         vrs_ref = E.frontier_set(Xf, Yf, "vrs")
         crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref, "serial", None)
         out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
@@ -282,7 +303,7 @@ def _distances(
     calls = []
     for k in range(T):
         evals = [(Xn[j], Yn[j]) for j in (k - 1, k, k + 1) if 0 <= j < T]
-        calls.append((refs[k][0], refs[k][1], evals, (Xn[k], Yn[k]), orientation))
+        calls.append((refs[k][0], refs[k][1], evals, (Xn[k], Yn[k]), orientation, frontier != "sequential"))
     if frontier == "global":
         calls.append((np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None,
                       orientation))
