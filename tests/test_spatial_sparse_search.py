@@ -46,7 +46,7 @@ def test_sparse_bounds_lie_inside_the_exact_parameter_space(rook):
     w = _row_std(20, rook)
     lam = _dense_eigenvalues(w)
     exact = (1 / lam.min(), 1 / lam.max())
-    lo, hi = lk._sparse_bounds(w, row_std=True)
+    lo, hi = lk._sparse_bounds(w, True, lk._symmetriser(w))
     assert hi == 1.0 and exact[1] == pytest.approx(1.0)
     # inside (I - rho W stays non-singular over the whole search) and tight to 1e-4
     assert exact[0] * (1 + 1e-12) <= lo <= exact[0] * (1 - 1e-4)
@@ -57,7 +57,7 @@ def test_sparse_bounds_lie_inside_the_exact_parameter_space(rook):
 def test_sparse_bounds_of_an_unstandardised_matrix_are_inside_too():
     w = libpysal.weights.lat2W(18, 18, rook=False).sparse.tocsr().astype(float)  # binary queen
     lam = np.linalg.eigvalsh(w.toarray())
-    lo, hi = lk._sparse_bounds(w, row_std=False)
+    lo, hi = lk._sparse_bounds(w, False, lk._symmetriser(w))
     assert 1 / lam.min() <= lo <= (1 / lam.min()) * (1 - 1e-4)
     assert (1 / lam.max()) * (1 - 1e-4) <= hi <= 1 / lam.max()
 

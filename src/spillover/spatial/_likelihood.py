@@ -419,7 +419,10 @@ def make_operator(w: sp.csr_matrix, method: Method = "auto", seed: int = 0) -> S
         real = lam.real
         bounds = (1.0 / real.min(), 1.0 / real.max())
         return SpatialOperator(w, "dense", row_std, bounds, lam, vecs, seed)
-    return SpatialOperator(w, "sparse", row_std, _sparse_bounds(w, row_std), None, None, seed)
+    d = _symmetriser(w)
+    op = SpatialOperator(w, "sparse", row_std, _sparse_bounds(w, row_std, d), None, None, seed)
+    op._cache["sym"] = d  # found once: the bounds and the surrogate both need it
+    return op
 
 
 def _symmetriser(w: sp.csr_matrix) -> np.ndarray | None:
@@ -433,24 +436,30 @@ def _symmetriser(w: sp.csr_matrix) -> np.ndarray | None:
     checked on every link; k-nearest-neighbour weights (not structurally symmetric) have none.
     """
     n = w.shape[0]
-    diff = w - w.T
-    if diff.nnz == 0 or abs(diff).max() < 1e-12:
+    if _asymmetry(w, np.ones(n))[0] < 1e-12:
         return np.ones(n)
     counts = np.diff(w.indptr).astype(float)  # row-standardised binary: d = the neighbour counts
-    c = sp.diags(counts) @ w
-    if counts.min() > 0 and (abs(c - c.T).max() if (c - c.T).nnz else 0.0) < 1e-10:
+    if counts.min() > 0 and _asymmetry(w, counts)[0] < 1e-10:
         return counts
-    if (w != 0).astype(np.int8).nnz != ((w != 0) + (w.T != 0)).nnz:
+    if (w != 0).nnz != _link_graph(w).nnz:
         return None  # a link without its reverse
     d = _spanning_forest_scaling(w)
     if d is None or not np.all(np.isfinite(d)) or d.min() <= 0:
         return None
+    asym, scale = _asymmetry(w, d)
+    return None if asym > 1e-10 * scale else d
+
+
+def _asymmetry(w: sp.csr_matrix, d: np.ndarray) -> tuple[float, float]:
+    """``max |C - C'|`` and ``max |C|`` of ``C = diag(d) W``."""
     c = sp.diags(d) @ w
     asym = c - c.T
-    scale = abs(c).max()
-    if asym.nnz and abs(asym).max() > 1e-10 * scale:
-        return None
-    return d
+    return (float(abs(asym).max()) if asym.nnz else 0.0), (float(abs(c).max()) if c.nnz else 0.0)
+
+
+def _link_graph(w: sp.csr_matrix) -> sp.csr_matrix:
+    """The undirected graph of W's links (0/1, symmetric)."""
+    return ((w != 0) + (w.T != 0)).astype(np.int8).tocsr()
 
 
 def _spanning_forest_scaling(w: sp.csr_matrix) -> np.ndarray | None:
@@ -466,7 +475,7 @@ def _spanning_forest_scaling(w: sp.csr_matrix) -> np.ndarray | None:
         pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
         return vals[pos] if np.array_equal(key[pos], want) else None
 
-    graph = ((w != 0) + (w.T != 0)).astype(np.int8).tocsr()
+    graph = _link_graph(w)
     _, labels = csgraph.connected_components(graph, directed=False)
     depth = np.zeros(n)
     pred = np.full(n, -1)
@@ -502,7 +511,7 @@ def _dense_eigen(w: sp.csr_matrix) -> tuple[np.ndarray, tuple[np.ndarray, np.nda
     return lam, (ones @ vecs, np.linalg.solve(vecs, ones))
 
 
-def _sparse_bounds(w: sp.csr_matrix, row_std: bool) -> tuple[float, float]:
+def _sparse_bounds(w: sp.csr_matrix, row_std: bool, d: np.ndarray | None) -> tuple[float, float]:
     """``(1/lambda_min, 1/lambda_max)`` of W without a dense eigen-decomposition.
 
     Row-standardised W: ``lambda_max = 1``, and ``lambda_min = -1`` exactly when a connected part of the
@@ -511,9 +520,8 @@ def _sparse_bounds(w: sp.csr_matrix, row_std: bool) -> tuple[float, float]:
     Lanczos (ARPACK) to a relative tolerance of :data:`_EIG_TOL`: lattice-like spectra cluster at their ends,
     so a tight tolerance costs thousands of iterations.  A Ritz value lies inside the spectrum, so the
     computed extreme eigenvalue is moved outwards by the tolerance: the bounds stay inside the parameter
-    space where ``I - rho W`` is non-singular.
+    space where ``I - rho W`` is non-singular.  ``d`` is :func:`_symmetriser`'s answer for W.
     """
-    d = _symmetriser(w)
     if row_std and _has_bipartite_component(w):
         return -1.0, 1.0
     try:
@@ -554,7 +562,7 @@ _EIG_TOL = 1e-5
 
 def _has_bipartite_component(w: sp.csr_matrix) -> bool:
     """Whether the undirected graph of W has a bipartite connected component (with at least one link)."""
-    a = ((abs(w) + abs(w).T) > 0).astype(np.int8).tocsr()
+    a = _link_graph(w)
     linked = np.diff(a.indptr) > 0
     if not linked.any():
         return False
