@@ -12,6 +12,7 @@ for models whose LPs do not have its fixed shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,20 +93,21 @@ class ReusableLP:
             self._cost[cols[diff]] = values[diff]
 
     def set_row_bounds(self, rows: np.ndarray, lo: Any, hi: Any) -> None:
-        rows = np.asarray(rows, np.int32)
-        lo, hi = _full(lo, rows.shape), _full(hi, rows.shape)
-        diff = (self._row[0][rows] != lo) | (self._row[1][rows] != hi)
-        if diff.any():
-            self.h.changeRowsBounds(int(diff.sum()), rows[diff], lo[diff].copy(), hi[diff].copy())
-            self._row[0][rows[diff]], self._row[1][rows[diff]] = lo[diff], hi[diff]
+        self._set_bounds(self._row, self.h.changeRowsBounds, rows, lo, hi)
 
     def set_col_bounds(self, cols: np.ndarray, lo: Any, hi: Any) -> None:
-        cols = np.asarray(cols, np.int32)
-        lo, hi = _full(lo, cols.shape), _full(hi, cols.shape)
-        diff = (self._col[0][cols] != lo) | (self._col[1][cols] != hi)
+        self._set_bounds(self._col, self.h.changeColsBounds, cols, lo, hi)
+
+    @staticmethod
+    def _set_bounds(kept: tuple[np.ndarray, np.ndarray], change: Callable[..., Any], idx: np.ndarray, lo: Any,
+                    hi: Any) -> None:
+        """Send HiGHS only the bounds that differ from the ``kept`` copy, and update the copy."""
+        idx = np.asarray(idx, np.int32)
+        lo, hi = _full(lo, idx.shape), _full(hi, idx.shape)
+        diff = (kept[0][idx] != lo) | (kept[1][idx] != hi)
         if diff.any():
-            self.h.changeColsBounds(int(diff.sum()), cols[diff], lo[diff].copy(), hi[diff].copy())
-            self._col[0][cols[diff]], self._col[1][cols[diff]] = lo[diff], hi[diff]
+            change(int(diff.sum()), idx[diff], lo[diff].copy(), hi[diff].copy())
+            kept[0][idx[diff]], kept[1][idx[diff]] = lo[diff], hi[diff]
 
     def solve(self) -> LPSolution:
         """Run HiGHS; an unfinished or non-optimal run gives NaN values and its status."""

@@ -39,8 +39,26 @@ SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of
 _STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
 
 
+class UnitScores:
+    """What every per-unit productivity result shares: unit names and the count of failed LPs (its
+    subclasses are frozen dataclasses with ``efficiency`` and ``status`` Series indexed by unit)."""
+
+    efficiency: pd.Series
+    status: pd.Series
+
+    @property
+    def names(self) -> pd.Index:
+        """Unit names, in the order of the data."""
+        return self.efficiency.index
+
+    @property
+    def n_infeasible(self) -> int:
+        """Number of units whose LP had no optimal solution (their scores are NaN)."""
+        return int((self.status != "optimal").sum())
+
+
 @dataclass(frozen=True)
-class DEAResult:
+class DEAResult(UnitScores):
     """Result of :func:`dea` (read-only).
 
     Attributes
@@ -71,16 +89,6 @@ class DEAResult:
     reference_names: pd.Index
     scale: pd.DataFrame | None = None
     _phi: pd.Series | None = field(default=None, repr=False)
-
-    @property
-    def names(self) -> pd.Index:
-        """Unit names, in the order of the data."""
-        return self.efficiency.index
-
-    @property
-    def n_infeasible(self) -> int:
-        """Number of units whose LP had no optimal solution (their scores are NaN)."""
-        return int((self.status != "optimal").sum())
 
     @property
     def radial_factor(self) -> pd.Series:

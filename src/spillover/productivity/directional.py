@@ -33,7 +33,7 @@ from spillover.errors import DEAError, format_items
 from spillover.productivity import _common as C
 from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, ReusableLP
 from spillover.productivity._validate import check_option, normaliser
-from spillover.productivity.dea import RTS
+from spillover.productivity.dea import RTS, UnitScores
 
 __all__ = ["directional", "DirectionalResult", "DirectionPreset", "ddf_arrays", "preset_direction"]
 
@@ -47,7 +47,7 @@ _PRESETS = {  # signs applied to (x, y, b) of the evaluated unit
 
 
 @dataclass(frozen=True)
-class DirectionalResult:
+class DirectionalResult(UnitScores):
     """Result of :func:`directional` (read-only).
 
     Attributes
@@ -69,14 +69,6 @@ class DirectionalResult:
     peer_table: pd.DataFrame
     status: pd.Series
     rts: str
-
-    @property
-    def names(self) -> pd.Index:
-        return self.efficiency.index
-
-    @property
-    def n_infeasible(self) -> int:
-        return int((self.status != "optimal").sum())
 
     @property
     def targets(self) -> pd.DataFrame:

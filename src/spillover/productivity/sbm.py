@@ -34,7 +34,7 @@ import pandas as pd
 from spillover.productivity import _common as C
 from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, ReusableLP
 from spillover.productivity._validate import check_option, normaliser
-from spillover.productivity.dea import RTS
+from spillover.productivity.dea import RTS, UnitScores
 
 __all__ = ["sbm", "SBMResult", "SBMOrientation"]
 
@@ -42,7 +42,7 @@ SBMOrientation = Literal["non", "input", "output"]
 
 
 @dataclass(frozen=True)
-class SBMResult:
+class SBMResult(UnitScores):
     """Result of :func:`sbm` (read-only).
 
     Attributes
@@ -70,15 +70,6 @@ class SBMResult:
     rts: str
     orientation: str
     super: bool
-
-    @property
-    def names(self) -> pd.Index:
-        return self.efficiency.index
-
-    @property
-    def n_infeasible(self) -> int:
-        """Units whose LP had no optimal solution (their scores are NaN)."""
-        return int((self.status != "optimal").sum())
 
     @property
     def input_slacks(self) -> pd.DataFrame:
@@ -209,6 +200,15 @@ def _result(X: pd.DataFrame, Y: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame, 
     )
 
 
+def _unit_weights(x: np.ndarray, g: np.ndarray, b: np.ndarray, orientation: str
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The unit's objective weights of the input slacks and of the (good, bad) output slacks."""
+    wx = _weights(x, len(x), orientation != "output")
+    wy = np.concatenate([_weights(g, len(g) + len(b), orientation != "input"),
+                         _weights(b, len(g) + len(b), orientation != "input")])
+    return wx, wy
+
+
 def _weights(v: np.ndarray, count: int, active: bool) -> np.ndarray:
     """1/count for positive entries (the zero ones are deleted, Tone 2001); zeros if not in the objective."""
     if not active or count == 0:
@@ -260,9 +260,7 @@ def sbm_arrays(
     out = _blank(X.shape[1], m, s1, s2, n)
     for o in range(X.shape[1]):
         x, g, b = X[:, o], G[:, o], B[:, o]
-        wx = _weights(x, m, orientation != "output")
-        wy = np.concatenate([_weights(g, s1 + s2, orientation != "input"),
-                             _weights(b, s1 + s2, orientation != "input")])
+        wx, wy = _unit_weights(x, g, b, orientation)
         lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -np.concatenate([x, g, b]))
         lp.set_coefficients(np.zeros(len(norm_cols), int), norm_cols, _safe_div(wy, np.concatenate([g, b])))
         lp.set_cost(L["x"], -_safe_div(wx, x))
@@ -313,9 +311,7 @@ def super_sbm_arrays(
     out = _blank(len(units), m, s1, s2, n)
     for k, o in enumerate(units):
         x, g, b = X[:, o], G[:, o], B[:, o]
-        wx = _weights(x, m, orientation != "output")
-        wy = np.concatenate([_weights(g, s1 + s2, orientation != "input"),
-                             _weights(b, s1 + s2, orientation != "input")])
+        wx, wy = _unit_weights(x, g, b, orientation)
         lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -np.concatenate([x, g, b]))
         lp.set_coefficients(t_rows, diag_cols, np.concatenate([-x, g, -b]))
         lp.set_coefficients(np.zeros(len(psi_cols), int), psi_cols, -wy)
