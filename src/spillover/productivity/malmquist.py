@@ -271,17 +271,17 @@ def _period_task(
     in one batch, so they share the solver's pool of optimal bases (units of adjacent periods hit the same
     facets)."""
     out: dict[str, Any] = {"crs": []}
-    if vrs_eval is not None and own and orientation == "input":
-        # the own period's units against their own frontier: the frontier search has already solved the
-        # candidates' LPs against a set spanning the same technology; only the others are scored here
-        vrs_ref, cand, known = E.frontier_set(Xf, Yf, "vrs", with_scores=True)
+    if vrs_eval is not None:
+        if own and orientation == "input":
+            # the own period's units against their own frontier: the frontier search has already solved the
+            # candidates' LPs against a set spanning the same technology; only the others are scored here
+            vrs_ref, cand, known = E.frontier_set(Xf, Yf, "vrs", with_scores=True)
+            out["vrs"] = _scores_beyond(Xf[:, vrs_ref], Yf[:, vrs_ref], Xf, Yf, cand, known)
+        else:
+            vrs_ref = E.frontier_set(Xf, Yf, "vrs")
+            out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
+                                         orientation)
         crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref, "serial", None)
-        out["vrs"] = _scores_beyond(Xf[:, vrs_ref], Yf[:, vrs_ref], Xf, Yf, cand, known)
-    elif vrs_eval is not None:
-        vrs_ref = E.frontier_set(Xf, Yf, "vrs")
-        crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref, "serial", None)
-        out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
-                                     orientation)
     else:
         crs_ref = E.frontier_set(Xf, Yf, "crs")
     both = E.radial_scores(Xf[:, crs_ref], Yf[:, crs_ref], np.hstack([e[0] for e in evals]),
