@@ -86,8 +86,7 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
 
     fe, lag_kind = model.fixed_effects, model.kind in ("sar", "sdm")
     y = d.y[:, None]
-    x = d.x[:, d.names.index(model.x[0]):][:, :len(model.x)]  # raw X, without the constant and W X
-    slx = {"slx_lags": 1, "slx_vars": [v in model.durbin for v in model.x]} if model.durbin else {}
+    x, slx = _raw_x(model, d)
     opts = {"name_x": list(model.x), "epsilon": SPREG_EPSILON, **slx}
     if fe in ("unit", "random"):
         # spreg 1.9's panel estimators break on a subset in slx_vars (a shape error in its WX builder), so
@@ -101,12 +100,7 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
         w = _libpysal_w(d.w if d.t == 1 else sp.kron(sp.identity(d.t), d.w, format="csr"))
         opts["method"] = "full" if model.method == "dense" or (model.method == "auto" and d.n * d.t <= 1000) \
             else "LU"
-    try:
-        fitted = _quiet(est, y, x, w, **opts)
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        raise ModelError(
-            f"spreg's {est.__name__} failed on this model ({exc}); try engine='native'."
-        ) from exc
+    fitted = _run(est, (y, x, w), opts, "; try engine='native'")
     betas = np.asarray(fitted.betas, dtype=float).ravel()
     expected = [_spreg_name(nm) for nm in d.names]
     got = list(fitted.name_x)[:len(expected)]
@@ -117,6 +111,21 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
     if fe == "random":
         return betas[:k], float(betas[k]), float(fitted.phi)  # spreg's phi is the quasi-demeaning theta
     return betas[:k], float(betas[k])
+
+
+def _raw_x(model: SpatialPanelModel, d: _Design) -> tuple[np.ndarray, dict[str, Any]]:
+    """The raw regressors X (without the constant and W X) and spreg's options for the Durbin terms."""
+    x = d.x[:, d.names.index(model.x[0]):][:, :len(model.x)]
+    slx = {"slx_lags": 1, "slx_vars": [v in model.durbin for v in model.x]} if model.durbin else {}
+    return x, slx
+
+
+def _run(est: Any, args: tuple, opts: dict[str, Any], hint: str) -> Any:
+    """Fit a spreg estimator quietly; its numerical failures become a ModelError naming it."""
+    try:
+        return _quiet(est, *args, **opts)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        raise ModelError(f"spreg's {est.__name__} failed on this model ({exc}){hint}.") from exc
 
 
 def spreg_gmm(model: SpatialPanelModel, d: _Design) -> SpatialPanelResults:
@@ -133,10 +142,8 @@ def spreg_gmm(model: SpatialPanelModel, d: _Design) -> SpatialPanelResults:
     import spreg
 
     y = d.y[:, None]
-    x = d.x[:, d.names.index(model.x[0]):][:, :len(model.x)]  # raw X, without the constant and W X
-    opts: dict[str, Any] = {"name_x": list(model.x), "name_y": model.y}
-    if model.durbin:
-        opts.update(slx_lags=1, slx_vars=[v in model.durbin for v in model.x])
+    x, slx = _raw_x(model, d)
+    opts: dict[str, Any] = {"name_x": list(model.x), "name_y": model.y, **slx}
     w = _libpysal_w(d.w)
     het = model.estimator == "gm-het"
     if model.kind in ("sar", "sdm"):
@@ -146,10 +153,7 @@ def spreg_gmm(model: SpatialPanelModel, d: _Design) -> SpatialPanelResults:
     else:
         est = spreg.GM_Error_Het if het else spreg.GM_Error_Hom
         args = (y, x, w)
-    try:
-        fitted = _quiet(est, *args, **opts)
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        raise ModelError(f"spreg's {est.__name__} failed on this model ({exc}).") from exc
+    fitted = _run(est, args, opts, "")
     res = _wrap(fitted, d.w, model.panel.ids)
     expected = [*d.names, res.params.index[-1]]
     if list(res.params.index) != expected:  # a changed spreg layout must not shift coefficients silently
