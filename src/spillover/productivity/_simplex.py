@@ -65,7 +65,8 @@ def radial_input_batch(
     """Input-oriented radial LPs of the columns of X, Y against the reference units (variables x units).
 
     Returns ``ok`` (bool: solved with a certificate), ``score``, ``duals`` (K x (m + s), the duals of the
-    input/output rows divided by the unit's own values, :func:`_row_scale`), and the basis as ``basis`` (K x R column indices, 1..n being lambda_1..n) with ``values``.
+    input/output rows divided by the unit's own values, :func:`_row_scale`), and the basis as ``basis``
+    (K x R column indices, 1..n being lambda_1..n) with ``values``.
     """
     k = X.shape[1]
     R = X.shape[0] + Y.shape[0] + (rts != "crs")

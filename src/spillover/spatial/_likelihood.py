@@ -12,12 +12,14 @@ Two computational paths share one interface (:class:`SpatialOperator`):
   to rounding, no interpolation).  When W is similar to a symmetric matrix (symmetric, or row-standardised
   from a symmetric one) the search over rho runs on a stochastic Lanczos quadrature surrogate of the
   log-determinant, valid for every rho at once, and only the last few trial values are factorised: the
-  optimum is polished on the exact likelihood (:func:`maximise`), so the estimate is the exact ML estimate.  Traces of ``(I - rho W)^-1``,
-  ``W (I - rho W)^-1`` and its square come from power series in ``tr(W^j)`` (LeSage and Pace 2009, ch. 4),
+  optimum is polished on the exact likelihood (:func:`maximise`), so the estimate is the exact ML estimate.
+  Traces of ``(I - rho W)^-1``, ``W (I - rho W)^-1`` and its square come from power series in ``tr(W^j)``
+  (LeSage and Pace 2009, ch. 4),
   truncated where the remaining terms are below ``|rho|^(m+1) / (1 - |rho|)`` (for row-standardised W,
   ``|tr(W^j)| <= N``) with ``tr(W^j)`` exact from sparse powers for low j (up to 6 on contiguity graphs) and
   estimated with Hutchinson's Rademacher estimator beyond, where the terms are damped by ``rho^j``.
-  ``tr(Wt'Wt)`` is estimated with the same probes after its leading terms have been taken out exactly
+  ``tr(Wt'Wt)`` is estimated with its own probes (``W (I - rho W)^-1 z`` by the same power series, or the
+  LU past :data:`SERIES_SOLVE_MAX_TERMS` terms) after its leading terms have been taken out exactly
   (control variate).  Totals ``1'(I - rho W)^-1 1`` use exact ``1'W^j 1``.  No dense N x N matrix is formed;
   the Monte-Carlo error of the standard errors is typically well below 1 % (checked against the dense path
   in the tests).

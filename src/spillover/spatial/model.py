@@ -186,6 +186,7 @@ class SpatialPanelModel:
         self.bias_correction: BiasCorrection = bias_correction
         self.method: Method = method
         self.engine: Engine = engine
+        self.estimator: Estimator = "ml"  # spreg's GMM estimators: cross-sections only (SpatialCrossSectionModel)
         if bias_correction == "lee-yu" and fixed_effects == "none":
             raise ModelError(
                 "bias_correction='lee-yu' corrects for fixed effects; with fixed_effects='none' there is "
@@ -223,7 +224,7 @@ class SpatialPanelModel:
         op = lk.make_operator(design.w, self.method)
         self._check_weights_for_method(op)
         at = None
-        if getattr(self, "estimator", "ml") != "ml":
+        if self.estimator != "ml":
             from spillover.spatial._spreg import spreg_gmm
 
             return spreg_gmm(self, design)
@@ -312,7 +313,6 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         if estimator != "ml" and kind not in ("sar", "sdm", "sem", "sdem"):
             raise ModelError(f"estimator={estimator!r} covers kind='sar', 'sdm', 'sem' and 'sdem'; for "
                              f"kind={kind!r} fit spreg's GM_Combo yourself or use estimator='ml'.")
-        self.estimator: Estimator = estimator
         if period is None and panel.n_periods != 1:
             raise ModelError(
                 f"the panel has {panel.n_periods} periods; pass period= one of "
@@ -321,6 +321,7 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         one = panel if period is None else panel.subset(periods=[period])
         super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method,
                          engine=engine, m=m)
+        self.estimator = estimator
 
 
 # ---------------------------------------------------------------------------------------------- helpers
