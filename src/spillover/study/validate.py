@@ -310,7 +310,7 @@ class _Checker:
         try:
             from spillover.study.data import read_columns
 
-            columns = read_columns(path, encoding=data.get("encoding"), sheet=data["sheet"])
+            columns = read_columns(path, encoding=data.get("encoding"), sheet=data.get("sheet"))
         except (SpilloverError, OSError, UnicodeDecodeError, ValueError) as exc:
             self.add(("data", "file"), f"cannot read {path.name}: {exc}")
             return []
