@@ -176,8 +176,9 @@ def read_panel(
     path
         The file; the format comes from its suffix.
     sheet
-        Excel only: sheet name or 0-based position.  May be left out for a workbook of one sheet; a workbook
-        of several sheets needs it (spillover will not guess which sheet holds the panel).
+        Excel only: sheet name or 0-based position (text of digits that is not a sheet name is a position).
+        May be left out for a workbook of one sheet; a workbook of several sheets needs it (spillover will not
+        guess which sheet holds the panel).
     encoding
         Text encoding of a CSV file (default UTF-8, with or without a byte-order mark) or of the text in a
         Stata file older than Stata 14 (format 118, which is always UTF-8).  Statistical-yearbook CSVs from
@@ -253,6 +254,8 @@ def _read_excel(source: Path, sheet: str | int | None) -> pd.DataFrame:
                     "a study file)."
                 )
             sheet = 0
+        if isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit():
+            sheet = int(sheet)  # "2" from a command line or a text field: a position unless a sheet is so named
         known = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
         if not known:
             raise SpilloverError(f"{source} has no sheet {sheet!r}; its sheets are {format_items(names)}.")
