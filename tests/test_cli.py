@@ -133,7 +133,8 @@ def _json(result) -> dict:
 @pytest.mark.parametrize("command", [
     ["dea", "rice.csv", "--inputs", "area,nosuch", "--outputs", "prod"],
     ["dea", "rice.csv", "--id", "nosuch", "--inputs", "area", "--outputs", "prod"],
-    ["malmquist", "rice.csv", "--id", "farm", "--time", "year", "--inputs", "area,nosuch", "--outputs", "prod"],
+    ["malmquist", "rice.csv", "--id", "farm", "--time", "year", "--inputs", "area,nosuch", "--outputs",
+     "prod"],
     ["describe", "rice.csv", "--id", "nosuch", "--time", "year"],
     ["moran", "states.csv", "--id", "state", "--time", "year", "--var", "ln_gsp,nosuch", "--boundaries",
      "states.gpkg"],

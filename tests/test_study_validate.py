@@ -179,8 +179,8 @@ dpi = 0
 """
     by_key = {p.key: p.message for p in _problems(text)}
     assert set(by_key) == {"study.seed", "weights.near.k", "weights.near.power", "weights.mix.phi",
-                           "moran.permutations", "moran.alpha", "moran.lisa_periods", "impacts.draws", "maps.k",
-                           "output.dpi"}
+                           "moran.permutations", "moran.alpha", "moran.lisa_periods", "impacts.draws",
+                           "maps.k", "output.dpi"}
     assert by_key["moran.permutations"].startswith("-5 is out of range: permutations must be at least 1")
     assert "must be strictly between 0 and 1" in by_key["moran.alpha"]
     assert "must be in [0, 1]" in by_key["weights.mix.phi"]
@@ -214,7 +214,8 @@ def test_keys_a_shipped_dataset_would_ignore_are_reported(tmp_path):
     x = ["x"]
     """, tmp_path)}
     assert set(by_key) == {"data.seed", "boundaries.id"}
-    assert by_key["boundaries.id"][0] == 10 and "not used with boundaries.dataset" in by_key["boundaries.id"][1]
+    line, message = by_key["boundaries.id"]
+    assert line == 10 and "not used with boundaries.dataset" in message
     shipped = GOOD.replace('dataset = "us_states"', 'dataset = "us_states"\nencoding = "gbk"\nseed = 1')
     problems = _problems(shipped + '[boundaries]\ndataset = "us_states"\n')
     assert {p.key for p in problems} == {"data.encoding", "data.seed", "boundaries"}

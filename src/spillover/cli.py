@@ -115,7 +115,7 @@ def _column(frame: pd.DataFrame, name: str, option: str) -> str:
 @dataclass(frozen=True)
 class _PanelFile:
     """How a command reads its panel file: ``--sheet``, ``--encoding`` and ``--normalize`` (see
-    :func:`_panel_file_options`); the same options as :func:`spillover.io.read_panel` and a study's ``[data]``."""
+    :func:`_panel_file_options`); the options of :func:`spillover.io.read_panel` and a study's ``[data]``."""
 
     sheet: str | None = None
     encoding: str | None = None
@@ -137,7 +137,7 @@ class _PanelFile:
 
 
 _PANEL_FILE_OPTIONS = [
-    click.option("--sheet", help="Excel sheet: name or 0-based position (needed when the workbook has several)."),
+    click.option("--sheet", help="Excel sheet: name or 0-based position (needed for a workbook of several)."),
     click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk for yearbook exports)."),
     click.option("--normalize", is_flag=True,
                  help="Map Chinese province names of the --id column in any alias (Chinese, pinyin, GB code "
@@ -175,7 +175,7 @@ class _Spillover(click.Group):
         json_out = bool(ctx.meta.get(_JSON_META))
         try:
             return super().invoke(ctx)
-        except click.UsageError as exc:  # missing option, bad choice or type, value out of range, no such command
+        except click.UsageError as exc:  # missing option, bad choice or type, out of range, no such command
             if not json_out:
                 raise
             _fail(True, exc.exit_code, exc.format_message())
@@ -313,7 +313,8 @@ def weights(boundaries: Path, id_col: str, kind: str, power: float, coords: str,
 @_json_option
 @handle_errors
 def moran(panel: Path, id_col: str, time_col: str, variables: str, boundaries: Path, boundaries_id: str | None,
-          weights_file: Path | None, permutations: int, seed: int, panel_file: _PanelFile, json_out: bool) -> None:
+          weights_file: Path | None, permutations: int, seed: int, panel_file: _PanelFile,
+          json_out: bool) -> None:
     """Global Moran's I of a panel variable in every period."""
     from spillover import esda, io
     from spillover import weights as wmod

@@ -249,13 +249,13 @@ def _read_excel(source: Path, sheet: str | int | None) -> pd.DataFrame:
         if sheet is None:
             if len(names) > 1:
                 raise SpilloverError(
-                    f"{source} has {len(names)} sheets ({format_items(names)}); say which one holds the panel "
-                    "with sheet= (a name or a 0-based position; --sheet on the command line, [data] sheet in "
-                    "a study file)."
+                    f"{source} has {len(names)} sheets ({format_items(names)}); say which one holds the "
+                    "panel with sheet= (a name or a 0-based position; --sheet on the command line, [data] "
+                    "sheet in a study file)."
                 )
             sheet = 0
         if isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit():
-            sheet = int(sheet)  # "2" from a command line or a text field: a position unless a sheet is so named
+            sheet = int(sheet)  # "2" from a command line: a position, unless a sheet has that name
         known = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
         if not known:
             raise SpilloverError(f"{source} has no sheet {sheet!r}; its sheets are {format_items(names)}.")

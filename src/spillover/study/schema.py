@@ -100,7 +100,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "id": _str("region column"),
         "time": _str("period column"),
         "encoding": _str("text encoding of a CSV file (default UTF-8), e.g. 'gbk' for yearbook exports"),
-        "sheet": Field("int|str", help="Excel sheet (name or 0-based position); needed when the workbook has several"),
+        "sheet": Field("int|str", help="Excel sheet (name or 0-based position), needed for a workbook of "
+                                       "several"),
         "normalize_regions": Field("bool", default=False,
                                    help="map Chinese province names in any alias to canonical English names"),
         "interpolate": Field("bool", default=False, help="fill interior gaps by linear interpolation"),

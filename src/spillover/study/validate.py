@@ -350,14 +350,15 @@ class _Checker:
                 self.add(("boundaries",), f"not used: {shipped} comes with its own boundaries; remove "
                          "[boundaries] (or give data.file for a panel of your own)")
         elif "seed" in raw_data:
-            self.add(("data", "seed"), "not used with data.file (only simulated datasets have a seed); remove it")
+            self.add(("data", "seed"), "not used with data.file (only simulated datasets have a seed); "
+                     "remove it")
         if isinstance(raw_bounds, dict) and "dataset" in raw_bounds and "file" not in raw_bounds:
             for key in ("id", "layer"):
                 if key in raw_bounds:
                     self.add(("boundaries", key), f"not used with boundaries.dataset = "
                              f"{raw_bounds['dataset']!r}: the shipped boundaries are matched on their own "
-                             "region names (data.normalize_regions = true maps Chinese province names to them); "
-                             "remove it, or give boundaries.file for boundaries of your own")
+                             "region names (data.normalize_regions = true maps Chinese province names to "
+                             "them); remove it, or give boundaries.file for boundaries of your own")
 
     def boundaries(self, bounds: dict[str, Any] | None, data: dict[str, Any]) -> None:
         if bounds is None:
@@ -429,8 +430,8 @@ class _Checker:
         moran = sections.get("moran", {})
         col.many(("moran", "variables"), moran.get("variables", []))
         if moran.get("lisa_periods") == []:
-            self.add(("moran", "lisa_periods"), "no periods given; list at least one, or leave the key out for "
-                     "the first and last period")
+            self.add(("moran", "lisa_periods"), "no periods given; list at least one, or leave the key out "
+                     "for the first and last period")
         if "weights" in moran:
             _ref(self, ("moran", "weights"), moran["weights"], weights)
         for w in sections.get("lm", {}).get("weights", []):
