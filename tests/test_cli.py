@@ -121,3 +121,112 @@ def test_python_dash_m_spillover_is_the_command():
     for command in ("run", "init", "describe", "weights", "moran", "dea", "malmquist", "demo"):
         assert f"  {command} " in result.stdout
     assert "Warning" not in result.stderr
+
+
+# ---------------------------------------------------------------------- the contract (issue 19, class 12)
+def _json(result) -> dict:
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False and payload["error"]
+    return payload
+
+
+@pytest.mark.parametrize("command", [
+    ["dea", "rice.csv", "--inputs", "area,nosuch", "--outputs", "prod"],
+    ["dea", "rice.csv", "--id", "nosuch", "--inputs", "area", "--outputs", "prod"],
+    ["malmquist", "rice.csv", "--id", "farm", "--time", "year", "--inputs", "area,nosuch", "--outputs",
+     "prod"],
+    ["describe", "rice.csv", "--id", "nosuch", "--time", "year"],
+    ["moran", "states.csv", "--id", "state", "--time", "year", "--var", "ln_gsp,nosuch", "--boundaries",
+     "states.gpkg"],
+])
+def test_an_unknown_column_exits_2_naming_it_and_the_columns(files, command):
+    # before: `dea --inputs k,nosuch` raised pandas' KeyError, reported as an internal error (exit 1)
+    args = [str(files / a) if a.endswith((".csv", ".gpkg")) else a for a in command]
+    text = _invoke(*args)
+    assert text.exit_code == 2, text.output
+    assert "'nosuch' not in the file" in text.stderr and "its columns are" in text.stderr
+    assert "internal error" not in text.stderr
+    if command[0] != "dea" and command[0] != "malmquist":
+        args.append("--json")
+        assert "'nosuch'" in _json(_invoke(*args))["error"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["describe", "{rice}", "--id", "farm"], "Missing option '--time'"),
+    (["weights", "{gpkg}", "--id", "abbr", "--kind", "bogus", "--out", "w.gal"], "'bogus' is not one of"),
+    (["moran", "{states}", "--id", "state", "--time", "year", "--var", "y", "--boundaries", "{gpkg}",
+      "--permutations", "many"], "'many' is not a valid integer"),
+    (["moran", "{states}", "--id", "state", "--time", "year", "--var", "y", "--boundaries", "{gpkg}",
+      "--permutations", "-5"], "-5 is not in the range x>=0"),
+    (["describe", "{rice}", "--id", "farm", "--time", "year", "--bogus"], "No such option '--bogus'"),
+    (["nosuch"], "No such command 'nosuch'"),
+])
+def test_usage_errors_exit_2_and_follow_json(files, args, message):
+    # before: click printed its usage text to stderr even with --json (stdout empty, not JSON)
+    paths = {"rice": files / "rice.csv", "states": files / "states.csv", "gpkg": files / "states.gpkg"}
+    args = [a.format(**paths) for a in args]
+    text = _invoke(*args)
+    assert text.exit_code == 2 and message in text.stderr and "Usage:" in text.stderr
+    as_json = _invoke(*args, "--json")
+    assert as_json.exit_code == 2 and message in _json(as_json)["error"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--k", "0", "--out", "{out}"],
+     "0 is not in the range x>=1"),
+    (["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--band", "0", "--out", "{out}"],
+     "0.0 is not in the range x>0"),
+    (["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--power", "-1", "--out", "{out}"],
+     "-1.0 is not in the range x>=0"),
+    (["moran", "{states}", "--id", "state", "--time", "year", "--var", "ln_gsp", "--boundaries", "{gpkg}",
+      "--seed", "-1"], "-1 is not in the range x>=0"),
+])
+def test_numbers_out_of_range_are_refused_before_anything_runs(files, tmp_path, args, message):
+    paths = {"states": files / "states.csv", "gpkg": files / "states.gpkg", "out": tmp_path / "w.gal"}
+    result = _invoke(*[a.format(**paths) for a in args])
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "w.gal").exists()
+
+
+def test_ctrl_c_exits_130_with_a_message_or_json(tmp_path, monkeypatch):
+    # before: click turned KeyboardInterrupt into "Aborted!" and exit 1, the code of an internal error
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study, "run", interrupted)
+    path = tmp_path / "s.toml"
+    path.write_text("")
+    text = _invoke("run", str(path))
+    assert text.exit_code == 130 and "interrupted (Ctrl-C)" in text.stderr
+    as_json = _invoke("run", str(path), "--json")
+    assert as_json.exit_code == 130 and "interrupted" in _json(as_json)["error"]
+
+
+def test_sheet_encoding_and_normalize_reach_every_panel_reader(tmp_path):
+    from io import StringIO
+
+    import pandas as pd
+
+    # three provinces in three aliases (Chinese, Chinese, romanised); one input, one output
+    frame = pd.DataFrame({"省份": ["北京市", "广东省", "Nei Mongol"], "x": [1.0, 2.0, 4.0], "y": [1.0, 2.0, 2.0]})
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as xl:
+        pd.DataFrame({"note": ["read me"]}).to_excel(xl, sheet_name="notes", index=False)
+        frame.to_excel(xl, sheet_name="panel", index=False)
+    dea_args = ["dea", str(book), "--id", "省份", "--inputs", "x", "--outputs", "y", "--format", "csv"]
+    several = _invoke(*dea_args)
+    assert several.exit_code == 2 and "2 sheets ('notes', 'panel')" in several.stderr
+    for sheet in ("panel", "1"):  # by name or 0-based position
+        ok = _invoke(*dea_args, "--sheet", sheet, "--normalize")
+        assert ok.exit_code == 0, ok.output
+        scores = pd.read_csv(StringIO(ok.stdout), index_col=0)
+        # CRS, one input, one output: efficiency = (y/x) / max(y/x) = [1, 1, 0.5] (hand computation)
+        assert scores.index.tolist() == ["Beijing", "Guangdong", "Inner Mongolia"]
+        assert scores.iloc[:, 0].tolist() == pytest.approx([1.0, 1.0, 0.5])
+    csv = tmp_path / "gbk.csv"
+    csv.write_bytes(frame.to_csv(index=False).encode("gbk"))
+    described = _invoke("describe", str(csv), "--id", "省份", "--time", "x", "--encoding", "gbk", "--json")
+    assert described.exit_code == 0 and json.loads(described.stdout)["regions"] == 3
+    assert _invoke("describe", str(csv), "--id", "省份", "--time", "x").exit_code == 2  # not UTF-8
+    no_id = _invoke("dea", str(csv), "--encoding", "gbk", "--normalize", "--inputs", "x", "--outputs", "y")
+    assert no_id.exit_code == 2 and "--normalize" in no_id.stderr

@@ -141,3 +141,17 @@ def test_empty_panel_says_the_data_have_no_rows(frame) -> None:
     with pytest.raises(PanelError, match="^the data have no rows") as info:
         SpatialPanel(frame.iloc[:0], geo, id="region", time="year")
     assert "r3" not in str(info.value)
+
+
+def test_a_workbook_of_several_sheets_needs_sheet(tmp_path, frame) -> None:
+    # before: read_panel silently read the first sheet of a workbook with several
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        frame.to_excel(xl, sheet_name="notes", index=False)
+        frame.assign(y=frame["y"] * 10).to_excel(xl, sheet_name="panel", index=False)
+    with pytest.raises(SpilloverError, match=r"two.xlsx has 2 sheets \('notes', 'panel'\); .*sheet="):
+        io.read_panel(path)
+    assert io.read_panel(path, sheet="panel")["y"].tolist() == [10.0, 20.0, 30.0, 40.0]
+    assert io.read_panel(path, sheet=1)["y"].tolist() == [10.0, 20.0, 30.0, 40.0]
+    one = io.write_panel(frame, tmp_path / "one.xlsx")  # a single sheet is read without sheet=
+    assert io.read_panel(one).shape == (4, 3)

@@ -88,3 +88,32 @@ def test_gal_writer_refuses_ids_with_spaces(tmp_path) -> None:
     with pytest.raises(so.SpilloverError, match="'Inner Mongolia' cannot be written"):
         weights.save(w, tmp_path / "named.gal")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+QUIET_SCRIPT = """
+import logging, sys
+import spillover as so
+from spillover import io
+
+root = logging.getLogger()
+before = (root.level, list(root.handlers))
+us = so.datasets.us_states()
+res = so.panel_models.fixed_effects(us, "ln_gsp", ["ln_pcap", "ln_emp"], cluster="unit")
+assert (root.level, list(root.handlers)) == before, (root.level, root.handlers)
+prov = so.datasets.china_provinces()
+io.write_boundaries(prov[["province", "geometry"]], sys.argv[1] + "/b.gpkg")
+print(res.params.round(6).to_dict())
+"""
+
+
+def test_fitting_with_pyfixest_leaves_the_users_logging_alone(tmp_path) -> None:
+    # before: pyfixest's logging.basicConfig(level=INFO), run at its first feols, set the root logger to INFO
+    # with a stderr handler, and pyogrio then printed "Created 31 records" for every GeoPackage written
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", QUIET_SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # nothing logged: no "Created 31 records"
+    assert done.stdout.startswith("{'ln_pcap': ")

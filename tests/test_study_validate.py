@@ -153,3 +153,69 @@ def test_key_lines_follow_tables_arrays_and_inline_tables():
 def test_shipped_study_files_are_valid(name):
     study = load(example_path(name))
     assert study.models
+
+
+def test_every_number_out_of_range_is_reported_together():
+    # before: negative permutations/draws/k/dpi passed validation and failed later, one per run
+    text = GOOD.replace('title = "t"', 'title = "t"\nseed = -1') + """\
+[weights.near]
+kind = "distance"
+k = 0
+power = -1
+[weights.mix]
+kind = "nested"
+var = "ln_pc"
+phi = 1.5
+[moran]
+permutations = -5
+alpha = 1.0
+lisa_periods = []
+[impacts]
+draws = -10
+[maps]
+k = 1
+[output]
+dpi = 0
+"""
+    by_key = {p.key: p.message for p in _problems(text)}
+    assert set(by_key) == {"study.seed", "weights.near.k", "weights.near.power", "weights.mix.phi",
+                           "moran.permutations", "moran.alpha", "moran.lisa_periods", "impacts.draws",
+                           "maps.k", "output.dpi"}
+    assert by_key["moran.permutations"].startswith("-5 is out of range: permutations must be at least 1")
+    assert "must be strictly between 0 and 1" in by_key["moran.alpha"]
+    assert "must be in [0, 1]" in by_key["weights.mix.phi"]
+    assert "must be at least 2" in by_key["impacts.draws"] and "must be at least 2" in by_key["maps.k"]
+    assert "no periods given" in by_key["moran.lisa_periods"]
+
+
+def test_non_finite_numbers_are_refused():
+    problems = _problems(GOOD + '[weights.near]\nkind = "distance"\nband = inf\npower = nan\n')
+    assert {p.key: p.message for p in problems} == {
+        "weights.near.band": "expected a finite number, got inf",
+        "weights.near.power": "expected a finite number, got nan"}
+
+
+def test_keys_a_shipped_dataset_would_ignore_are_reported(tmp_path):
+    # before: [boundaries] id (and the other keys below) were silently ignored with shipped data
+    (tmp_path / "p.csv").write_text("province,year,y,x\nBeijing,2020,1,2\n")
+    by_key = {p.key: (p.line, p.message) for p in _problems("""\
+    [study]
+    title = "t"
+    [data]
+    file = "p.csv"
+    id = "province"
+    time = "year"
+    seed = 4
+    [boundaries]
+    dataset = "china_provinces"
+    id = "name"
+    [variables]
+    y = "y"
+    x = ["x"]
+    """, tmp_path)}
+    assert set(by_key) == {"data.seed", "boundaries.id"}
+    line, message = by_key["boundaries.id"]
+    assert line == 10 and "not used with boundaries.dataset" in message
+    shipped = GOOD.replace('dataset = "us_states"', 'dataset = "us_states"\nencoding = "gbk"\nseed = 1')
+    problems = _problems(shipped + '[boundaries]\ndataset = "us_states"\n')
+    assert {p.key for p in problems} == {"data.encoding", "data.seed", "boundaries"}

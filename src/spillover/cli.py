@@ -1,8 +1,9 @@
 """The ``spillover`` command line (also ``python -m spillover``).
 
 Exit codes: 0 success, 2 bad input (a study file with mistakes, a missing file, an unknown column, an
-existing output folder: anything the user can fix), 1 an internal error (a bug: please report it).
-``--json`` prints machine-readable output on stdout; progress and warnings go to stderr.
+existing output folder, a usage error such as a missing option or a value out of range: anything the user can
+fix), 1 an internal error (a bug: please report it), 130 interrupted (Ctrl-C).
+``--json`` prints machine-readable output on stdout (errors included); progress and warnings go to stderr.
 Library deprecation warnings are not shown; spillover's own warnings are shown as one plain line each.
 """
 
@@ -12,16 +13,21 @@ import functools
 import json
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from spillover import __version__
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 # ---------------------------------------------------------------------- shared plumbing
@@ -73,8 +79,80 @@ def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "json_out", is_flag=True, help="Print machine-readable JSON on stdout.")(func)
 
 
+def _with_options(options: list[Callable[..., Any]], func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _names(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _columns(frame: pd.DataFrame, names: str | Iterable[str], option: str) -> list[str]:
+    """The columns an option names (comma-separated text or a list), each checked against the file's columns.
+
+    Every command selects its columns here, so an unknown name is a bad input (exit 2) naming the option,
+    the column and the columns the file has, never a KeyError from pandas (exit 1).
+    """
+    from spillover.errors import PanelError, format_items
+
+    wanted = _names(names) if isinstance(names, str) else list(names)
+    if not wanted:
+        raise PanelError(f"{option} names no column; the file's columns are {format_items(frame.columns)}.")
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise PanelError(f"{option}: column(s) {format_items(missing)} not in the file; its columns are "
+                         f"{format_items(frame.columns, limit=30)}.")
+    return wanted
+
+
+def _column(frame: pd.DataFrame, name: str, option: str) -> str:
+    """One column an option names, checked as :func:`_columns` does."""
+    return _columns(frame, [name], option)[0]
+
+
+@dataclass(frozen=True)
+class _PanelFile:
+    """How a command reads its panel file: ``--sheet``, ``--encoding`` and ``--normalize`` (see
+    :func:`_panel_file_options`); the options of :func:`spillover.io.read_panel` and a study's ``[data]``."""
+
+    sheet: str | None = None
+    encoding: str | None = None
+    normalize: bool = False
+
+    def read(self, path: Path, id_col: str | None) -> pd.DataFrame:
+        from spillover import io
+        from spillover.errors import SpilloverError
+
+        frame = io.read_panel(path, sheet=self.sheet, encoding=self.encoding)
+        if self.normalize:
+            if id_col is None:
+                raise SpilloverError("--normalize maps the region names of the --id column; give --id.")
+            from spillover import regions
+
+            col = _column(frame, id_col, "--id")
+            frame[col] = regions.normalize(frame[col].tolist(), include_sar_taiwan=False)
+        return frame
+
+
+_PANEL_FILE_OPTIONS = [
+    click.option("--sheet", help="Excel sheet: name or 0-based position (needed for a workbook of several)."),
+    click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk for yearbook exports)."),
+    click.option("--normalize", is_flag=True,
+                 help="Map Chinese province names of the --id column in any alias (Chinese, pinyin, GB code "
+                      "such as 450000) to the canonical English names of the shipped boundaries."),
+]
+
+
+def _panel_file_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --sheet, --encoding and --normalize; the command receives them as one ``panel_file`` argument."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, sheet: str | None, encoding: str | None, normalize: bool, **kwargs: Any) -> Any:
+        return func(*args, panel_file=_PanelFile(sheet, encoding, normalize), **kwargs)
+
+    return _with_options(_PANEL_FILE_OPTIONS, wrapper)
 
 
 def _emit(json_out: bool, payload: dict[str, Any], text: str) -> None:
@@ -82,7 +160,31 @@ def _emit(json_out: bool, payload: dict[str, Any], text: str) -> None:
 
 
 # ---------------------------------------------------------------------- the group
-@click.group()
+_JSON_META = "spillover.json"
+
+
+class _Spillover(click.Group):
+    """The command group: click's own usage errors and Ctrl-C follow the exit codes and ``--json`` too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        head = args[:args.index("--")] if "--" in args else args
+        ctx.meta[_JSON_META] = "--json" in head
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        json_out = bool(ctx.meta.get(_JSON_META))
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # missing option, bad choice or type, out of range, no such command
+            if not json_out:
+                raise
+            _fail(True, exc.exit_code, exc.format_message())
+        except KeyboardInterrupt:
+            click.echo("", err=True)  # close the terminal's ^C echo
+            _fail(json_out, EXIT_INTERRUPTED, "interrupted (Ctrl-C).")
+
+
+@click.group(cls=_Spillover)
 @click.version_option(__version__, prog_name="spillover")
 def main() -> None:
     """spillover: regional spatial econometrics with GIS integration."""
@@ -152,14 +254,12 @@ def demo(out: Path, force: bool, json_out: bool) -> None:
 @click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "id_col", required=True, help="Region column.")
 @click.option("--time", "time_col", required=True, help="Period column.")
-@click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk).")
+@_panel_file_options
 @_json_option
 @handle_errors
-def describe(panel: Path, id_col: str, time_col: str, encoding: str | None, json_out: bool) -> None:
+def describe(panel: Path, id_col: str, time_col: str, panel_file: _PanelFile, json_out: bool) -> None:
     """Describe a panel file: regions, periods, balance, missing cells, variables."""
-    from spillover import io
-
-    info, stats = _describe_frame(io.read_panel(panel, encoding=encoding), id_col, time_col)
+    info, stats = _describe_frame(panel_file.read(panel, id_col), id_col, time_col)
     text = "\n".join(f"{k}: {v}" for k, v in info.items()) + "\n\n" + stats.to_string(float_format="%.4g")
     _emit(json_out, {"ok": True, **info, "variables": json.loads(stats.to_json(orient="index"))}, text)
 
@@ -168,11 +268,12 @@ def describe(panel: Path, id_col: str, time_col: str, encoding: str | None, json
 @click.argument("boundaries", type=click.Path(exists=True, path_type=Path))
 @click.option("--id", "id_col", required=True, help="Region id column of the boundaries.")
 @click.option("--kind", type=click.Choice(["queen", "rook", "distance"]), default="queen", show_default=True)
-@click.option("--power", type=float, default=1.0, show_default=True, help="Distance decay (distance).")
+@click.option("--power", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Distance decay (distance).")
 @click.option("--coords", type=click.Choice(["capital", "centroid", "representative"]), default="centroid",
               show_default=True, help="Points of the distances (distance).")
-@click.option("--k", type=int, help="k nearest neighbours (distance).")
-@click.option("--band", type=float, help="Distance band in km (distance).")
+@click.option("--k", type=click.IntRange(min=1), help="k nearest neighbours (distance).")
+@click.option("--band", type=click.FloatRange(min=0, min_open=True), help="Distance band in km (distance).")
 @click.option("--transform", type=click.Choice(["r", "none"]), default="r", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Weights file: .gal, .gwt, .csv, .dta or .mat.")
@@ -205,22 +306,28 @@ def weights(boundaries: Path, id_col: str, kind: str, power: float, coords: str,
 @click.option("--boundaries-id", help="Region id column of the boundaries (default: --id).")
 @click.option("--weights", "weights_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Weights file (default: queen contiguity of the boundaries).")
-@click.option("--permutations", type=int, default=999, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk).")
+@click.option("--permutations", type=click.IntRange(min=0), default=999, show_default=True,
+              help="Permutations of the pseudo p-values (0: none).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@_panel_file_options
 @_json_option
 @handle_errors
 def moran(panel: Path, id_col: str, time_col: str, variables: str, boundaries: Path, boundaries_id: str | None,
-          weights_file: Path | None, permutations: int, seed: int, encoding: str | None, json_out: bool) -> None:
+          weights_file: Path | None, permutations: int, seed: int, panel_file: _PanelFile,
+          json_out: bool) -> None:
     """Global Moran's I of a panel variable in every period."""
     from spillover import esda, io
     from spillover import weights as wmod
     from spillover.panel import SpatialPanel
 
-    sp = SpatialPanel(io.read_panel(panel, encoding=encoding), io.read_boundaries(boundaries), id=id_col,
-                      time=time_col, geometry_id=boundaries_id or id_col)
+    frame = panel_file.read(panel, id_col)
+    _column(frame, id_col, "--id")
+    _column(frame, time_col, "--time")
+    names = _columns(frame, variables, "--var")
+    sp = SpatialPanel(frame, io.read_boundaries(boundaries), id=id_col, time=time_col,
+                      geometry_id=boundaries_id or id_col)
     w = wmod.load(weights_file, ids=sp) if weights_file else wmod.contiguity(sp, kind="queen")
-    table = esda.moran_by_period(sp, _names(variables), w, permutations=permutations, seed=seed)
+    table = esda.moran_by_period(sp, names, w, permutations=permutations, seed=seed)
     _emit(json_out, {"ok": True, "moran": json.loads(table.reset_index().to_json(orient="records"))},
           table.to_string(float_format="%.4f"))
 
@@ -237,9 +344,7 @@ _DEA_OPTIONS = [
 
 
 def _dea_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(_DEA_OPTIONS):
-        func = option(func)
-    return func
+    return _with_options(_DEA_OPTIONS, func)
 
 
 def _write_or_echo(text: str, out: Path | None, force: bool) -> None:
@@ -258,17 +363,19 @@ def _write_or_echo(text: str, out: Path | None, force: bool) -> None:
 @click.option("--id", "id_col", help="Column naming the units (default: row numbers).")
 @click.option("--rts", type=click.Choice(["crs", "vrs", "nirs", "ndrs"]), default="crs", show_default=True)
 @_dea_options
+@_panel_file_options
 @handle_errors
 def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, orientation: str, fmt: str,
-        out: Path | None, force: bool) -> None:
+        out: Path | None, force: bool, panel_file: _PanelFile) -> None:
     """DEA efficiency of the units of a table (DEAP 2.1 conventions)."""
-    from spillover import io, productivity
+    from spillover import productivity
     from spillover.productivity.deap_io import format_deap
 
-    frame = io.read_panel(data)
+    frame = panel_file.read(data, id_col)
+    x, y = _columns(frame, inputs, "--inputs"), _columns(frame, outputs, "--outputs")
     if id_col:
-        frame = frame.set_index(id_col)
-    res = productivity.dea(frame[_names(inputs)], frame[_names(outputs)], rts=rts, orientation=orientation)
+        frame = frame.set_index(_column(frame, id_col, "--id"))
+    res = productivity.dea(frame[x], frame[y], rts=rts, orientation=orientation)
     _write_or_echo(format_deap(res) if fmt == "text" else res.to_frame().to_csv(), out, force)
 
 
@@ -279,15 +386,20 @@ def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, ori
 @click.option("--frontier", type=click.Choice(["adjacent", "sequential", "global"]), default="adjacent",
               show_default=True)
 @_dea_options
+@_panel_file_options
 @handle_errors
 def malmquist(data: Path, id_col: str, time_col: str, frontier: str, inputs: str, outputs: str, orientation: str,
-              fmt: str, out: Path | None, force: bool) -> None:
+              fmt: str, out: Path | None, force: bool, panel_file: _PanelFile) -> None:
     """Malmquist TFP index and its decomposition (DEAP 2.1 conventions)."""
-    from spillover import io, productivity
+    from spillover import productivity
     from spillover.productivity.deap_io import format_deap
 
-    res = productivity.malmquist(io.read_panel(data), id=id_col, time=time_col, inputs=_names(inputs),
-                                 outputs=_names(outputs), orientation=orientation, frontier=frontier)
+    frame = panel_file.read(data, id_col)
+    _column(frame, id_col, "--id")
+    _column(frame, time_col, "--time")
+    res = productivity.malmquist(frame, id=id_col, time=time_col, inputs=_columns(frame, inputs, "--inputs"),
+                                 outputs=_columns(frame, outputs, "--outputs"), orientation=orientation,
+                                 frontier=frontier)
     _write_or_echo(format_deap(res) if fmt == "text" else res.indices.to_csv(), out, force)
 
 
@@ -295,12 +407,8 @@ def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, A
     """Facts about a long panel file before it becomes a SpatialPanel (which would refuse a bad one)."""
     import pandas as pd
 
-    from spillover.errors import PanelError, format_items
-
-    missing = [c for c in (id_col, time_col) if c not in frame.columns]
-    if missing:
-        raise PanelError(f"column(s) {format_items(missing)} not in the file; its columns are "
-                         f"{format_items(frame.columns)}.")
+    _column(frame, id_col, "--id")
+    _column(frame, time_col, "--time")
     regions, periods = frame[id_col].nunique(), frame[time_col].nunique()
     dup = int(frame.duplicated([id_col, time_col]).sum())
     info = {

@@ -165,7 +165,7 @@ def _format(path: Path, known: dict[str, str], what: str) -> str:
 
 # ---------------------------------------------------------------------- panels
 def read_panel(
-    path: str | os.PathLike[str], *, sheet: str | int = 0, encoding: str | None = None
+    path: str | os.PathLike[str], *, sheet: str | int | None = None, encoding: str | None = None
 ) -> pd.DataFrame:
     """Read a long panel (one row per region and period) from CSV, Excel (.xlsx) or Stata (.dta).
 
@@ -176,7 +176,9 @@ def read_panel(
     path
         The file; the format comes from its suffix.
     sheet
-        Excel only: sheet name or position.
+        Excel only: sheet name or 0-based position (text of digits that is not a sheet name is a position).
+        May be left out for a workbook of one sheet; a workbook of several sheets needs it (spillover will not
+        guess which sheet holds the panel).
     encoding
         Text encoding of a CSV file (default UTF-8, with or without a byte-order mark) or of the text in a
         Stata file older than Stata 14 (format 118, which is always UTF-8).  Statistical-yearbook CSVs from
@@ -185,8 +187,9 @@ def read_panel(
     Raises
     ------
     SpilloverError
-        For an empty, truncated or undecodable file (naming the file, the line or the byte), or an Excel
-        sheet that is not in the workbook (listing the sheets it has).
+        For an empty, truncated or undecodable file (naming the file, the line or the byte), an Excel
+        sheet that is not in the workbook, or a workbook of several sheets read without ``sheet=`` (both
+        listing the sheets it has).
     """
     source = Path(path)
     if not source.is_file():
@@ -236,13 +239,23 @@ def _check_rows_complete(source: Path, rows: list[list[str]]) -> None:
         )
 
 
-def _read_excel(source: Path, sheet: str | int) -> pd.DataFrame:
+def _read_excel(source: Path, sheet: str | int | None) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(source)
     except Exception as exc:  # openpyxl/zipfile raise many types for a damaged workbook
         raise SpilloverError(f"{source} is not a readable Excel workbook: {exc}") from None
     with book:
         names = book.sheet_names
+        if sheet is None:
+            if len(names) > 1:
+                raise SpilloverError(
+                    f"{source} has {len(names)} sheets ({format_items(names)}); say which one holds the "
+                    "panel with sheet= (a name or a 0-based position; --sheet on the command line, [data] "
+                    "sheet in a study file)."
+                )
+            sheet = 0
+        if isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit():
+            sheet = int(sheet)  # "2" from a command line: a position, unless a sheet has that name
         known = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
         if not known:
             raise SpilloverError(f"{source} has no sheet {sheet!r}; its sheets are {format_items(names)}.")

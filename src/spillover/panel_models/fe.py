@@ -193,7 +193,7 @@ def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataF
                                                               list[str]]:
     """Estimate with pyfixest on safe column names; coefficients in the order of ``x``, the residual sum of
     squares, and the regressors pyfixest dropped as collinear."""
-    import pyfixest as pf
+    from spillover.panel_models._pyfixest import feols
 
     safe = {name: f"v{i}" for i, name in enumerate([y, *x])}
     data = pd.DataFrame({safe[c]: sample.column(c) for c in [y, *x]})
@@ -203,7 +203,7 @@ def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataF
     vcov = _pyfixest_vcov(sample, data)
     with warnings.catch_warnings():  # pyfixest's collinearity notes and pandas deprecations inside it
         warnings.simplefilter("ignore")
-        fit = pf.feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=False)
+        fit = feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=False)
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
     collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
     coef = fit.coef()

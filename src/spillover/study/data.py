@@ -27,7 +27,7 @@ def dataset_columns(name: str) -> list[str]:
     return list(_DATASET_COLUMNS[name])
 
 
-def read_columns(path: Path, *, encoding: str | None = None, sheet: str | int = 0) -> list[str]:
+def read_columns(path: Path, *, encoding: str | None = None, sheet: str | int | None = None) -> list[str]:
     """The column names of a panel file (read by :func:`spillover.io.read_panel`, whose errors name the
     file and, for text that is not in the expected encoding, the byte)."""
     return [str(c) for c in io.read_panel(path, sheet=sheet, encoding=encoding).columns]
@@ -38,7 +38,7 @@ def load_panel(study: Study) -> SpatialPanel:
     data = study.section("data") or {}
     if "dataset" in data:
         return _dataset(data["dataset"], data)
-    frame = io.read_panel(study.resolve(data["file"]), sheet=data["sheet"], encoding=data.get("encoding"))
+    frame = io.read_panel(study.resolve(data["file"]), sheet=data.get("sheet"), encoding=data.get("encoding"))
     if data.get("normalize_regions"):
         from spillover import regions
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "Field", "SECTIONS", "NAMED_SECTIONS", "WEIGHT_KINDS", "INDICATOR_TYPES", "PANEL_MODEL_TYPES",
+    "Field", "Range", "SECTIONS", "NAMED_SECTIONS", "WEIGHT_KINDS", "INDICATOR_TYPES", "PANEL_MODEL_TYPES",
     "MODEL_KEYS", "DATASETS", "BOUNDARY_SETS", "TFP_VARIABLES", "TABLE_FORMATS",
     "MODEL_KINDS", "EFFECTS",
 ]
@@ -27,16 +27,59 @@ _FIXED = ("none", "unit", "time", "twoway")
 
 
 @dataclass(frozen=True)
+class Range:
+    """The interval a number must lie in; each bound is closed unless ``*_open`` (``None``: unbounded).
+
+    >>> str(Range(0, 1, low_open=True, high_open=True)), 0.05 in Range(0, 1, low_open=True, high_open=True)
+    ('strictly between 0 and 1', True)
+    >>> str(Range(2)), 1 in Range(2)
+    ('at least 2', False)
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        below = self.high is None or (value < self.high if self.high_open else value <= self.high)
+        return above and below
+
+    def __str__(self) -> str:
+        if self.low is not None and self.high is not None:
+            if self.low_open and self.high_open:
+                return f"strictly between {self.low:g} and {self.high:g}"
+            lo, hi = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f"in {lo}{self.low:g}, {self.high:g}{hi}"
+        if self.low is not None:
+            return f"{'greater than' if self.low_open else 'at least'} {self.low:g}"
+        assert self.high is not None
+        return f"{'less than' if self.high_open else 'at most'} {self.high:g}"
+
+
+@dataclass(frozen=True)
 class Field:
     """One key: its type (``str``, ``int``, ``number``, ``bool``, ``strs`` (list of text), ``str|strs``,
     ``mapping``, ``int|str``, ``period|last``, ``periods``, ``pair``), allowed values, whether it is required,
-    its default and a one-line help text (used in messages and by ``spillover init``)."""
+    its default, a one-line help text (used in messages and by ``spillover init``) and, for numbers, the
+    :class:`Range` of allowed values (every number must also be finite)."""
 
     type: str
     choices: tuple[Any, ...] = ()
     required: bool = False
     default: Any = None
     help: str = ""
+    range: Range | None = None
+
+
+_SEED = Range(0)  # numpy.random.default_rng refuses negative seeds
+_COUNT = Range(1)
+_DRAWS = Range(2)  # a standard deviation needs two draws
+_NON_NEGATIVE = Range(0)
+_POSITIVE = Range(0, low_open=True)
+_SHARE = Range(0, 1)
+_LEVEL = Range(0, 1, low_open=True, high_open=True)
 
 
 def _str(help: str = "", *, required: bool = False, choices: tuple[Any, ...] = (), default: Any = None) -> Field:
@@ -47,7 +90,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "study": {
         "title": _str("title of the report", required=True),
         "description": _str("a paragraph shown under the title"),
-        "seed": Field("int", default=0, help="seed of every random draw (permutations, impact draws)"),
+        "seed": Field("int", default=0, help="seed of every random draw (permutations, impact draws)",
+                      range=_SEED),
         "simulated": Field("bool", default=False, help="label the whole report as simulated data"),
     },
     "data": {
@@ -56,11 +100,12 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "id": _str("region column"),
         "time": _str("period column"),
         "encoding": _str("text encoding of a CSV file (default UTF-8), e.g. 'gbk' for yearbook exports"),
-        "sheet": Field("int|str", default=0, help="Excel sheet (name or 0-based position)"),
+        "sheet": Field("int|str", help="Excel sheet (name or 0-based position), needed for a workbook of "
+                                       "several"),
         "normalize_regions": Field("bool", default=False,
                                    help="map Chinese province names in any alias to canonical English names"),
         "interpolate": Field("bool", default=False, help="fill interior gaps by linear interpolation"),
-        "seed": Field("int", help="seed of a simulated dataset (default: the shipped seed)"),
+        "seed": Field("int", help="seed of a simulated dataset (default: the shipped seed)", range=_SEED),
     },
     "boundaries": {
         "dataset": _str("shipped boundaries", choices=BOUNDARY_SETS),
@@ -81,8 +126,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "moran": {
         "variables": Field("strs", help="variables tested (default: the dependent variable)"),
         "weights": _str("weights used for Moran's I and LISA (default: the first defined)"),
-        "permutations": Field("int", default=999, help="permutations of the pseudo p-values"),
-        "alpha": Field("number", default=0.05, help="significance level of the LISA clusters"),
+        "permutations": Field("int", default=999, help="permutations of the pseudo p-values (LISA needs one)",
+                              range=_COUNT),
+        "alpha": Field("number", default=0.05, help="significance level of the LISA clusters", range=_LEVEL),
         "lisa_periods": Field("periods", help="periods shown as LISA maps (default: first and last)"),
     },
     "lm": {
@@ -98,7 +144,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
                                help="Elhorst's specification search (LM, LR, Wald, Hausman) per weights"),
     },
     "impacts": {
-        "draws": Field("int", default=1000, help="parameter draws behind the effects' standard errors"),
+        "draws": Field("int", default=1000, help="parameter draws behind the effects' standard errors",
+                       range=_DRAWS),
     },
     "maps": {
         "model": _str("model whose spillovers are mapped and written to the GeoPackage (default: first)"),
@@ -109,7 +156,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "links": Field("bool", default=False, help="a map of each weights matrix's links"),
         "scheme": _str("classification scheme of the choropleths", default="quantiles",
                        choices=("quantiles", "natural_breaks", "equal_interval")),
-        "k": Field("int", default=5, help="number of classes"),
+        "k": Field("int", default=5, help="number of classes", range=Range(2)),
     },
     "truth": {
         "model": _str("model the true parameters belong to", required=True),
@@ -123,7 +170,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "tables": Field("strs", default=list(TABLE_FORMATS), choices=TABLE_FORMATS, help="table formats"),
         "figure_format": _str("format of the figures embedded in the report", choices=("png", "svg"),
                               default="png"),
-        "dpi": Field("int", default=110, help="resolution of PNG figures"),
+        "dpi": Field("int", default=110, help="resolution of PNG figures", range=_COUNT),
     },
 }
 
@@ -139,10 +186,10 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
         "islands": _str("nearest, keep or raise", choices=("nearest", "keep", "raise"), default="nearest"),
     },
     "distance": {
-        "power": Field("number", default=1, help="distance decay exponent"),
+        "power": Field("number", default=1, help="distance decay exponent", range=_NON_NEGATIVE),
         "coords": _str("points the distances are measured between", choices=_COORDS),
-        "band": Field("number", help="link only pairs at most this many km apart"),
-        "k": Field("int", help="link each region to its k nearest"),
+        "band": Field("number", help="link only pairs at most this many km apart", range=_POSITIVE),
+        "k": Field("int", help="link each region to its k nearest", range=_COUNT),
     },
     "economic": {
         "var": _str("variable whose regional means define the economic distance", required=True),
@@ -152,8 +199,8 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
         "var": _str("variable whose regional means weight the distances", required=True),
         "form": _str("multiplicative or weighted", choices=("multiplicative", "weighted"),
                      default="multiplicative"),
-        "phi": Field("number", default=0.5, help="weight of geography in the weighted form"),
-        "power": Field("number", default=1, help="distance decay exponent"),
+        "phi": Field("number", default=0.5, help="weight of geography in the weighted form", range=_SHARE),
+        "power": Field("number", default=1, help="distance decay exponent", range=_NON_NEGATIVE),
         "window": Field("pair", help="[first, last] period averaged"),
         "coords": _str("points the distances are measured between", choices=_COORDS),
     },
@@ -171,8 +218,9 @@ INDICATOR_TYPES: dict[str, dict[str, Field]] = {
         "pooling": _str("panel or period", choices=("panel", "period"), default="panel"),
         "basis": _str("standardized or proportion", choices=("standardized", "proportion"),
                       default="standardized"),
-        "scale": Field("number", default=1.0, help="multiplier of the scores"),
-        "shift": Field("number", default=0.0, help="constant added to the standardised values"),
+        "scale": Field("number", default=1.0, help="multiplier of the scores", range=_POSITIVE),
+        "shift": Field("number", default=0.0, help="constant added to the standardised values",
+                       range=_NON_NEGATIVE),
     },
     "coagglomeration": {
         "sector_a": _str("employment of the first sector", required=True),
@@ -222,7 +270,7 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
         "controls": Field("strs", help="control variables"),
         "effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
-        "draws": Field("int", default=1000, help="bootstrap draws (seeded from [study].seed)"),
+        "draws": Field("int", default=1000, help="bootstrap draws (seeded from [study].seed)", range=_DRAWS),
     },
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import os
 import re
 import tomllib
@@ -205,6 +206,18 @@ class _Checker:
             for v in bad:
                 self.add(path, f"{v!r} is not one of {list(f.choices)}{_did_you_mean(v, f.choices)}")
             return not bad
+        return self.in_range(path, val, f)
+
+    def in_range(self, path: KeyPath, val: Any, f: S.Field) -> bool:
+        """Numbers are finite and inside their field's range (checked here, before anything runs)."""
+        if f.type not in ("int", "number"):
+            return True
+        if not math.isfinite(val):
+            self.add(path, f"expected a finite number, got {val!r}")
+            return False
+        if f.range is not None and val not in f.range:
+            self.add(path, f"{val!r} is out of range: {path[-1]} must be {f.range} ({f.help})")
+            return False
         return True
 
     def named(self, section: str) -> dict[str, dict[str, Any]]:
@@ -269,6 +282,7 @@ class _Checker:
         else:
             columns = self.data_columns(data)
             self.boundaries(sections.get("boundaries"), data)
+            self.unused_keys(data)
         if not columns:
             return []
         avail = set(columns)
@@ -310,7 +324,7 @@ class _Checker:
         try:
             from spillover.study.data import read_columns
 
-            columns = read_columns(path, encoding=data.get("encoding"), sheet=data["sheet"])
+            columns = read_columns(path, encoding=data.get("encoding"), sheet=data.get("sheet"))
         except (SpilloverError, OSError, UnicodeDecodeError, ValueError) as exc:
             self.add(("data", "file"), f"cannot read {path.name}: {exc}")
             return []
@@ -318,6 +332,33 @@ class _Checker:
             if key in data and data[key] not in columns:
                 self.add(("data", key), _unknown("column", data[key], columns, where=path.name))
         return columns
+
+    def unused_keys(self, data: dict[str, Any]) -> None:
+        """Keys that the chosen source of data or boundaries would silently ignore are mistakes."""
+        raw_data = self.raw.get("data", {}) if isinstance(self.raw.get("data"), dict) else {}
+        raw_bounds = self.raw.get("boundaries")
+        if ("dataset" in data) == ("file" in data):
+            return  # reported by data_columns
+        if "dataset" in data:
+            shipped = f"data.dataset = {data['dataset']!r}"
+            for key in _FILE_ONLY_DATA_KEYS & set(raw_data):
+                self.add(("data", key), f"not used with {shipped} (it applies to data.file); remove it")
+            if "seed" in raw_data and data["dataset"] != "china_simulated":
+                self.add(("data", "seed"), f"not used with {shipped} (only simulated data have a seed); "
+                         "remove it")
+            if raw_bounds is not None:
+                self.add(("boundaries",), f"not used: {shipped} comes with its own boundaries; remove "
+                         "[boundaries] (or give data.file for a panel of your own)")
+        elif "seed" in raw_data:
+            self.add(("data", "seed"), "not used with data.file (only simulated datasets have a seed); "
+                     "remove it")
+        if isinstance(raw_bounds, dict) and "dataset" in raw_bounds and "file" not in raw_bounds:
+            for key in ("id", "layer"):
+                if key in raw_bounds:
+                    self.add(("boundaries", key), f"not used with boundaries.dataset = "
+                             f"{raw_bounds['dataset']!r}: the shipped boundaries are matched on their own "
+                             "region names (data.normalize_regions = true maps Chinese province names to "
+                             "them); remove it, or give boundaries.file for boundaries of your own")
 
     def boundaries(self, bounds: dict[str, Any] | None, data: dict[str, Any]) -> None:
         if bounds is None:
@@ -388,6 +429,9 @@ class _Checker:
                 self.add((sec,), f"[{sec}] needs weights: define at least one [weights.<name>]")
         moran = sections.get("moran", {})
         col.many(("moran", "variables"), moran.get("variables", []))
+        if moran.get("lisa_periods") == []:
+            self.add(("moran", "lisa_periods"), "no periods given; list at least one, or leave the key out "
+                     "for the first and last period")
         if "weights" in moran:
             _ref(self, ("moran", "weights"), moran["weights"], weights)
         for w in sections.get("lm", {}).get("weights", []):
@@ -476,6 +520,10 @@ class _ColumnCheck:
 
 
 # ---------------------------------------------------------------------- helpers
+#: [data] keys about reading a file, ignored with a shipped dataset
+_FILE_ONLY_DATA_KEYS = {"id", "time", "encoding", "sheet", "normalize_regions", "interpolate"}
+
+
 def _ref(checker: _Checker, path: KeyPath, name: str, weights: Mapping[str, Any]) -> None:
     if name not in weights:
         defined = list(weights)
