@@ -250,9 +250,12 @@ def sbm_arrays(
     (m, n), s1, s2 = Xr.shape, Gr.shape[0], Br.shape[0]
     L = _layout(n, m, s1, s2)
     ray = ray_scale(Xr, np.vstack([Gr, Br])) if rts == "crs" else np.ones(n)
-    V, Vr = np.vstack([X, G, B]), np.vstack([Xr, Gr, Br]) / ray
+    V, V_ref = np.vstack([X, G, B]), np.vstack([Xr, Gr, Br])
+    Vr = V_ref / ray
     out = _blank(X.shape[1], m, s1, s2, n)
     lp, r = None, np.ones(m + s1 + s2)
+    sign = np.concatenate([np.ones(m), -np.ones(s1), np.ones(s2)])  # slack signs in the rows x, g, b
+    zeros_t, zeros_n = np.zeros(m + s1 + s2, int), np.zeros(s1 + s2, int)
     for o in range(X.shape[1]):
         v = V[:, o]
         want = unit_scale(v[:m], v[m:])
@@ -262,9 +265,10 @@ def sbm_arrays(
             r = np.where(far, want, r)
             lp, t_rows, norm_cols = _sbm_lp(Vr / r[:, None], m, s1, s2, rts, L)
         wx, wy = _unit_weights(v[:m], v[m:m + s1], v[m + s1:], orientation)
-        lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -v / r)
-        lp.set_coefficients(np.zeros(len(norm_cols), int), norm_cols, _safe_div(wy, v[m:]) * r[m:])
-        lp.set_cost(L["x"], -_safe_div(wx, v[:m]) * r[:m])
+        kx, ky = _safe_div(wx, v[:m]), _safe_div(wy, v[m:])
+        lp.set_coefficients(t_rows, zeros_t, -v / r)
+        lp.set_coefficients(zeros_n, norm_cols, ky * r[m:])
+        lp.set_cost(L["x"], -kx * r[:m])
         sol, c = _solve_scaled_t(lp)
         out["status"][o] = sol.status
         if sol.status != OPTIMAL:
@@ -272,7 +276,7 @@ def sbm_arrays(
         t = sol.x[0]
         slack = sol.x[1 + n:] * r / t
         lam = sol.x[L["lam"]] / t / ray
-        if not _verified(c * sol.objective, lam, slack, v, np.vstack([Xr, Gr, Br]), m, s1, wx, wy):
+        if not _verified(c * sol.objective, lam, slack, v, V_ref, sign, kx, ky):
             out["status"][o] = FAILED
             continue
         out["score"][o] = c * sol.objective
@@ -337,27 +341,25 @@ def _sbm_lp(Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.
 VERIFY_TOL = 1e-7  # relative: row residuals, slacks beyond the unit's values, and the ratio vs the score
 
 
-def _verified(score: float, lam: np.ndarray, slack: np.ndarray, v: np.ndarray, Vr: np.ndarray, m: int,
-              s1: int, wx: np.ndarray, wy: np.ndarray) -> bool:
+def _verified(score: float, lam: np.ndarray, slack: np.ndarray, v: np.ndarray, Vr: np.ndarray,
+              sign: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> bool:
     """Whether an LP answer is a valid SBM solution: score in (0, 1], lambdas and slacks non-negative (to
-    the tolerance), ``X lam + s- = x_o``, ``G lam - sg = g_o``, ``B lam + sb = b_o`` to VERIFY_TOL of each
-    row's size, input (and bad-output) slacks at most the unit's own values, and Tone's ratio at these
-    slacks equal to the score.  HiGHS's tolerances are absolute; this check is relative to the unit."""
+    the tolerance), ``X lam + s- = x_o``, ``G lam - sg = g_o``, ``B lam + sb = b_o`` (``sign`` +1, -1, +1) to
+    VERIFY_TOL of each row's size, input and bad-output slacks at most the unit's own values, and Tone's
+    ratio at these slacks, ``(1 - kx's-) / (1 + ky's+)`` (kx, ky: objective weights over the unit's values),
+    equal to the score.  HiGHS's tolerances are absolute; this check is relative to the unit."""
     if not (np.isfinite(score) and 0.0 < score <= 1.0 + VERIFY_TOL):
         return False
     made = Vr @ np.maximum(lam, 0.0)
-    sign = np.r_[np.ones(m), -np.ones(len(v) - m)]
-    sign[m + s1:] = 1.0
-    size = made + np.abs(slack) + v
-    if np.any(np.abs(made + sign * slack - v) > VERIFY_TOL * size) or np.any(lam < -VERIFY_TOL):
+    if (np.abs(made + sign * slack - v) > VERIFY_TOL * (made + np.abs(slack) + v)).any():
         return False
-    if np.any(slack < -VERIFY_TOL * v):
+    shrink = sign > 0  # input and bad-output slacks cannot exceed the unit's values
+    if ((lam < -VERIFY_TOL).any() or (slack < -VERIFY_TOL * v).any()
+            or (slack[shrink] > v[shrink] * (1 + VERIFY_TOL)).any()):
         return False
-    shrink = np.r_[slack[:m], slack[m + s1:]]  # input and bad-output slacks cannot exceed the unit's values
-    if np.any(shrink > v[np.r_[np.arange(m), np.arange(m + s1, len(v))]] * (1 + VERIFY_TOL)):
-        return False
-    ratio = (1.0 - _safe_div(wx, v[:m]) @ slack[:m]) / (1.0 + _safe_div(wy, v[m:]) @ slack[m:])
-    return bool(abs(ratio - score) <= VERIFY_TOL * max(1.0, abs(score)) * 10)
+    m = len(kx)
+    ratio = (1.0 - kx @ slack[:m]) / (1.0 + ky @ slack[m:])
+    return bool(abs(ratio - score) <= 10 * VERIFY_TOL)
 
 
 def super_sbm_arrays(
