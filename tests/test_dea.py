@@ -267,7 +267,8 @@ def test_batched_slack_stages_equal_highs(rts, slacks):
     lp = EnvelopmentLP(X, Y, rts)
     for j in np.flatnonzero(st_["ok"]):
         x_r = radial["score"][j] * X[:, j]
-        x_t, y_t = lp._stages(x_r, Y[:, j].astype(float), "input", slacks)
+        status, x_t, y_t = lp._stages(x_r, Y[:, j].astype(float), "input", slacks)
+        assert status == 0  # optimal
         # the max-sum-of-slacks LP's tolerance is 1e-7 per variable (normalised data)
         np.testing.assert_allclose(st_["s_in"][j], x_r - x_t, atol=1e-6)
         np.testing.assert_allclose(st_["s_out"][j], y_t - Y[:, j], atol=1e-6)

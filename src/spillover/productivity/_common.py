@@ -70,13 +70,15 @@ def py(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def warn_nan(what: str, cases: list[str], stacklevel: int = 3) -> None:
-    """One warning listing the units (and periods) whose LP had no optimal solution.
+def warn_nan(what: str, cases: list[str], stacklevel: int = 3,
+             reason: str = "had no optimal solution") -> None:
+    """One warning listing the units (and periods) whose LP had no optimal solution (or whose answer
+    defines no score: ``reason``).
 
     ``stacklevel`` 3 points at the caller of the public function that calls this one directly."""
     if cases:
         shown = "; ".join(cases[:10]) + (f" (and {len(cases) - 10} more)" if len(cases) > 10 else "")
-        warnings.warn(f"{len(cases)} {what} LP(s) had no optimal solution and are NaN (not 0, not a "
+        warnings.warn(f"{len(cases)} {what} LP(s) {reason} and are NaN (not 0, not a "
                       f"made-up number): {shown}.", InfeasibleWarning, stacklevel=stacklevel)
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from spillover.errors import DEAError
 from spillover.productivity._simplex import SLACK_TOL, radial_input_batch, stages_input_batch
 
 __all__ = [
@@ -70,12 +71,28 @@ class QuietHighs(highspy.Highs):
     highspy's ``Highs.__init__`` registers its callbacks (``enableCallbacks``) right after building the C++
     object, and that first registration prints HiGHS's banner while logging is still on; so logging is
     switched off here, before anything reaches HiGHS (setting ``output_flag`` after the constructor is too
-    late for the banner)."""
+    late for the banner).
+
+    HiGHS also refuses matrix entries above ``large_matrix_value`` (1e15 by default): ``addCols`` then adds no
+    column at all and only its return status says so, and the next solve of the empty model leaves no
+    solution to read (#19: CRS DEA on data spanning 1e-6..1e9 raised an IndexError).  Rows scaled to a tiny
+    unit legitimately hold such entries (a peer 1e15 times its size), so the limit is lifted; each answer is
+    still certified (or reported as NaN), and :func:`checked` turns any refusal into an error."""
 
     def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
         self.setOptionValue("output_flag", False)
         self.setOptionValue("log_to_console", False)
+        self.setOptionValue("large_matrix_value", LARGE_MATRIX_VALUE)
         super().enableCallbacks()
+
+
+LARGE_MATRIX_VALUE = 1e300  # finite data only (check_data): every entry of a scaled LP is below this
+
+
+def checked(status: highspy.HighsStatus, what: str) -> None:
+    """Raise if HiGHS refused to build part of a model (it would otherwise solve an incomplete LP)."""
+    if status == highspy.HighsStatus.kError:
+        raise DEAError(f"HiGHS refused to {what} (internal error, please report it with the data's range).")
 
 
 @dataclass(frozen=True)
@@ -129,9 +146,10 @@ class EnvelopmentLP:
         """Bring reference units into the model (column generation); they become priced columns."""
         k, rows = len(refs), self._A.shape[0]
         first = self.h.getNumCol()
-        self.h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), k * rows,
-                       (np.arange(k) * rows).astype(np.int32), np.tile(np.arange(rows, dtype=np.int32), k),
-                       self._A[:, refs].T.reshape(-1).copy())
+        checked(self.h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), k * rows,
+                               (np.arange(k) * rows).astype(np.int32),
+                               np.tile(np.arange(rows, dtype=np.int32), k), self._A[:, refs].T.reshape(-1).copy()),
+                "add reference units to a DEA LP")
         self._lam_ref = np.concatenate([self._lam_ref, refs])
         self._lam_cols = np.concatenate([self._lam_cols, np.arange(first, first + k)])
         self._missing[refs] = False
@@ -145,7 +163,8 @@ class EnvelopmentLP:
         hi = np.zeros(n_rows)
         if bounds is not None:
             lo[-1], hi[-1] = bounds
-        self.h.addRows(n_rows, lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        checked(self.h.addRows(n_rows, lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)),
+                "build a DEA LP's rows")
         # score column (placeholder coefficients so the sparsity pattern exists), lambdas, slacks
         blocks_idx = [np.arange(m + s, dtype=np.int32)]
         blocks_val = [np.full(m + s, -1.0)]
@@ -159,17 +178,17 @@ class EnvelopmentLP:
             blocks_val.append(np.array([1.0 if i < m else -1.0]))
         starts = np.cumsum([0] + [len(b) for b in blocks_idx[:-1]]).astype(np.int32)
         n_cols = 1 + n + m + s
-        self.h.addCols(
+        checked(self.h.addCols(
             n_cols, np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, INF),
             int(sum(len(b) for b in blocks_idx)), starts,
             np.concatenate(blocks_idx), np.concatenate(blocks_val),
-        )
+        ), "build a DEA LP's columns")
 
     # -- re-targeting ---------------------------------------------------------------------------------------
     def _set(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> None:
         coef = np.concatenate([-a, -c])
         for i in np.flatnonzero(coef != self._coef):  # only what differs from the previous unit
-            self.h.changeCoeff(int(i), 0, float(coef[i]))
+            checked(self.h.changeCoeff(int(i), 0, float(coef[i])), "set a DEA LP's coefficient")
         self._coef = coef
         rhs = np.concatenate([b, d])
         self.h.changeRowsBounds(self.m + self.s, self._row_idx, rhs, rhs)
@@ -358,7 +377,10 @@ class EnvelopmentLP:
             return UnitSolution(status, score, np.zeros(self.m), np.zeros(self.s), idx, w)
         # slack LPs run on a twin model so that each keeps a warm basis for its own kind of LP
         twin = self._twin()
-        x_t, y_t = twin._stages(x_r.astype(float), y_r.astype(float), orientation, slacks)
+        status, x_t, y_t = twin._stages(x_r.astype(float), y_r.astype(float), orientation, slacks)
+        if status != STATUS_OPTIMAL:  # a slack LP failed: no slacks or lambdas to read, the unit is NaN
+            nan_m, nan_s = np.full(self.m, np.nan), np.full(self.s, np.nan)
+            return UnitSolution(status, np.nan, nan_m, nan_s, np.zeros(0, int), np.zeros(0))
         idx, w = twin.lambdas()
         return UnitSolution(status, score, x_r - x_t, y_t - y_r, idx, w)
 
@@ -370,15 +392,19 @@ class EnvelopmentLP:
 
     def _stages(
         self, x_t: np.ndarray, y_t: np.ndarray, orientation: str, slacks: str
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Projected efficient point: two-stage (max sum of slacks) or DEAP's multi-stage radial steps."""
+    ) -> tuple[int, np.ndarray, np.ndarray]:
+        """(status, projected efficient point): two-stage (max sum of slacks) or DEAP's multi-stage radial
+        steps.  A slack LP without an optimal solution ends the stages with its status: its slacks are
+        unknown, and the model holds no solution for :meth:`lambdas` to read."""
         for _ in range(self.m + self.s + 1):
-            _, s_in, s_out = self.max_slacks(x_t, y_t)
+            status, s_in, s_out = self.max_slacks(x_t, y_t)
+            if status != STATUS_OPTIMAL:
+                return status, x_t, y_t
             if slacks == "two-stage" or not (s_in.any() or s_out.any()):  # two-stage: no radial steps
-                return x_t - s_in, y_t + s_out
+                return status, x_t - s_in, y_t + s_out
             x_t, y_t = self._stage_step(x_t, y_t, s_in, s_out, orientation)
-        _, s_in, s_out = self.max_slacks(x_t, y_t)
-        return x_t - s_in, y_t + s_out
+        status, s_in, s_out = self.max_slacks(x_t, y_t)
+        return status, x_t - s_in, y_t + s_out
 
     def _stage_step(
         self, x_t: np.ndarray, y_t: np.ndarray, s_in: np.ndarray, s_out: np.ndarray, orientation: str
@@ -613,7 +639,10 @@ def _solve_chunk_once(
         for i, lp, r in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen, slack_weights):
             u = stages[i]
             x, y, score = X[:, u] / r[:m], Y[:, u] / r[m:], out["score"][u]
-            x_t, y_t = lp._stages(score * x, y, "input", slacks)
+            status, x_t, y_t = lp._stages(score * x, y, "input", slacks)
+            if status != STATUS_OPTIMAL:  # no slacks, no lambdas: the unit is NaN (named in a warning)
+                out["status"][u], out["score"][u] = status, np.nan
+                continue
             out["s_in"][u], out["s_out"][u] = (score * x - x_t) * r[:m], (y_t - y) * r[m:]
             idx, w = lp.lambdas()
             rows.append(np.full(len(idx), u))

@@ -19,13 +19,16 @@ from typing import Any
 import highspy
 import numpy as np
 
-from spillover.productivity._highs import QuietHighs
+from spillover.productivity._highs import QuietHighs, checked
 
-__all__ = ["ReusableLP", "LPSolution", "INF", "OPTIMAL", "INFEASIBLE", "UNBOUNDED", "FAILED", "STATUS_NAMES"]
+__all__ = ["ReusableLP", "LPSolution", "INF", "OPTIMAL", "INFEASIBLE", "UNBOUNDED", "FAILED", "UNDEFINED",
+           "STATUS_NAMES", "checked"]
 
 INF = highspy.kHighsInf
-OPTIMAL, INFEASIBLE, UNBOUNDED, FAILED = 0, 1, 2, 3
-STATUS_NAMES = {OPTIMAL: "optimal", INFEASIBLE: "infeasible", UNBOUNDED: "unbounded", FAILED: "failed"}
+OPTIMAL, INFEASIBLE, UNBOUNDED, FAILED, UNDEFINED = 0, 1, 2, 3, 4
+# UNDEFINED: the LP is optimal but its answer defines no score (a directional distance with 1 + beta <= 0)
+STATUS_NAMES = {OPTIMAL: "optimal", INFEASIBLE: "infeasible", UNBOUNDED: "unbounded", FAILED: "failed",
+                UNDEFINED: "undefined"}
 
 
 def _full(v: Any, shape: tuple) -> np.ndarray:
@@ -65,13 +68,13 @@ class ReusableLP:
             pattern[mutable[0], mutable[1]] = True
         self.h = QuietHighs()  # no banner on stdout
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis
-        self.h.addRows(self.n_rows, np.asarray(row_lo, float), np.asarray(row_hi, float), 0,
-                       np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        checked(self.h.addRows(self.n_rows, np.asarray(row_lo, float), np.asarray(row_hi, float), 0,
+                               np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)), "build an LP's rows")
         starts = np.concatenate([[0], np.cumsum(pattern.sum(axis=0))[:-1]]).astype(np.int32)
         rows, cols = np.nonzero(pattern.T)  # column-major order: (column, row)
-        self.h.addCols(self.n_cols, np.asarray(cost, float), np.asarray(col_lo, float),
-                       np.asarray(col_hi, float), int(pattern.sum()), starts, cols.astype(np.int32),
-                       A.T[pattern.T].astype(float))
+        checked(self.h.addCols(self.n_cols, np.asarray(cost, float), np.asarray(col_lo, float),
+                               np.asarray(col_hi, float), int(pattern.sum()), starts, cols.astype(np.int32),
+                               A.T[pattern.T].astype(float)), "build an LP's columns")
         self._A = A.copy()
         self._cost = np.asarray(cost, float).copy()
         self._row = (np.asarray(row_lo, float).copy(), np.asarray(row_hi, float).copy())
@@ -82,7 +85,7 @@ class ReusableLP:
         values = np.asarray(values, float)
         for r, c, v in zip(rows, cols, values):
             if self._A[r, c] != v:
-                self.h.changeCoeff(int(r), int(c), float(v))
+                checked(self.h.changeCoeff(int(r), int(c), float(v)), "set an LP coefficient")
                 self._A[r, c] = v
 
     def set_cost(self, cols: np.ndarray, values: np.ndarray) -> None:

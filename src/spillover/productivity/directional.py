@@ -31,7 +31,7 @@ import pandas as pd
 
 from spillover.errors import DEAError, format_items
 from spillover.productivity import _common as C
-from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, ReusableLP
+from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, UNDEFINED, ReusableLP
 from spillover.productivity._validate import check_option, normaliser
 from spillover.productivity.dea import RTS, UnitScores
 
@@ -236,7 +236,15 @@ def ddf_arrays(
             lp.set_col_bounds(np.arange(1, 1 + n_lam), 0.0, np.tile(keep, n_lam // n))
         sol = lp.solve()
         out["status"][o] = sol.status
-        if sol.status == OPTIMAL:
+        if sol.status == OPTIMAL and 1.0 + sol.x[0] <= UNDEFINED_TOL:
+            out["status"][o] = UNDEFINED  # te = 1 / (1 + beta) would be inf (or negative): no score
+        elif sol.status == OPTIMAL:
             out["beta"][o] = sol.x[0] + 0.0  # no -0.0
             out["lam"][o] = sol.x[z] + (sol.x[mu] if split else 0.0)
     return out
+
+
+# beta* <= -1 happens against another period's frontier when no reference combination makes any of the unit's
+# desirable output: e.g. a zero undesirable output, whose equality row (weak disposability) admits only peers
+# that emit nothing.  1 / (1 + beta) is then inf or negative, and an index built on it inf or 0 (#19).
+UNDEFINED_TOL = 1e-9

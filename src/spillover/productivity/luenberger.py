@@ -33,6 +33,7 @@ import pandas as pd
 
 from spillover.errors import DEAError, format_items
 from spillover.productivity import _common as C
+from spillover.productivity._lp import UNDEFINED
 from spillover.productivity._validate import check_option, normaliser
 from spillover.productivity.dea import RTS
 from spillover.productivity.directional import _PRESETS, DirectionPreset, ddf_arrays
@@ -145,7 +146,11 @@ def malmquist_luenberger(
     units, periods, X, Y = _cube(frame, id, time, inputs, outputs + undesirable)
     s1 = len(outputs)
     dist, cases = _distances(X, Y[:, :s1], Y[:, s1:], periods, frontier, rts, direction)
-    C.warn_nan("Malmquist-Luenberger distance", [_case(units, periods, c) for c in cases])
+    failed = [_case(units, periods, c) for c in cases if c[3] != UNDEFINED]
+    C.warn_nan("Malmquist-Luenberger distance", failed)
+    C.warn_nan("Malmquist-Luenberger distance", [_case(units, periods, c) for c in cases if c[3] == UNDEFINED],
+               reason="gave 1 + D <= 0, an undefined distance (no reference combination makes any of the "
+                      "unit's desirable output: e.g. its undesirable output is 0 under weak disposability)")
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     distances = pd.DataFrame({c: v.T.reshape(-1) for c, v in dist.items()}, index=index)
     pairs = (("crs_prev", "d_prev"), ("crs", "d"), ("crs_next", "d_next"), ("vrs", "d_vrs"),
@@ -160,8 +165,8 @@ def malmquist_luenberger(
     )
 
 
-def _case(units: pd.Index, periods: pd.Index, case: tuple[int, int, str]) -> str:
-    u, k, against = case
+def _case(units: pd.Index, periods: pd.Index, case: tuple[int, int, str, int]) -> str:
+    u, k, against, _ = case
     return f"{C.py(units[u])!r} in {C.py(periods[k])!r} against the {against} frontier"
 
 
@@ -179,7 +184,7 @@ def _normalised(X: np.ndarray, G: np.ndarray, B: np.ndarray) -> tuple[np.ndarray
 
 def _distances(
     X: np.ndarray, G: np.ndarray, B: np.ndarray, periods: pd.Index, frontier: str, rts: str, direction: str,
-) -> tuple[dict[str, np.ndarray], list[tuple[int, int, str]]]:
+) -> tuple[dict[str, np.ndarray], list[tuple[int, int, str, int]]]:
     """Directional distances (periods x units) and the (unit, period, frontier) of every failed LP."""
     T, n = X.shape[0], X.shape[2]
     Xn, Gn, Bn = _normalised(X, G, B)
@@ -195,7 +200,7 @@ def _distances(
         for p, (j, col) in enumerate(zip(periods, cols)):
             beta, status = res["beta"][p * n:(p + 1) * n], res["status"][p * n:(p + 1) * n]
             dist[col][j] = beta
-            cases.extend((u, j, label) for u in np.flatnonzero(status != 0))
+            cases.extend((u, j, label, int(status[u])) for u in np.flatnonzero(status != 0))
 
     for k in range(T):
         if frontier == "sequential":

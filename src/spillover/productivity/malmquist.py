@@ -111,11 +111,14 @@ class MalmquistResult:
         return self.distances.index.get_level_values(self.time_name).unique().sort_values()
 
     def summary(self) -> pd.DataFrame:
-        """Period means plus the overall mean as a last row "mean", and ``n_nan``: how many units have no
-        tfpch in that period (infeasible distances; the means skip them)."""
+        """Period means plus the overall mean as a last row "mean", and ``n_nan``: how many units of that
+        period have a NaN in any averaged index (effch, techch, pech, sech or tfpch: infeasible or undefined
+        distances), i.e. every unit some mean of the row skips (columns not computed at all, as pech/sech of
+        a non-CRS Malmquist-Luenberger index, are left out)."""
         pm = self.period_means
         table = pd.concat([pm, self.mean.to_frame().T.set_axis(["mean"])])
-        n_nan = self.indices["tfpch"].isna().groupby(level=self.time_name).sum()
+        averaged = [c for c in pm.columns if self.indices[c].notna().any()]  # not pech/sech left undefined
+        n_nan = self.indices[averaged].isna().any(axis=1).groupby(level=self.time_name).sum()
         table["n_nan"] = [*n_nan.reindex(pm.index).astype(int), int(n_nan.sum())]
         return table
 

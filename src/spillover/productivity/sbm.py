@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from spillover.productivity import _common as C
-from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, ReusableLP
+from spillover.productivity._highs import RESCALE, ray_scale, unit_scale
+from spillover.productivity._lp import FAILED, INF, OPTIMAL, STATUS_NAMES, ReusableLP
 from spillover.productivity._validate import check_option, normaliser
 from spillover.productivity.dea import RTS, UnitScores
 
@@ -236,16 +237,94 @@ def sbm_arrays(
     Xr: np.ndarray, Gr: np.ndarray, Br: np.ndarray, X: np.ndarray, G: np.ndarray, B: np.ndarray, *,
     rts: str, orientation: str,
 ) -> dict[str, np.ndarray]:
-    """SBM of the columns of X, G, B against the reference set (arrays variables x units, normalised)."""
+    """SBM of the columns of X, G, B against the reference set (arrays variables x units, normalised).
+
+    Scaling (as the radial engine, ``_highs``): HiGHS's tolerances are absolute, so on data spanning many
+    orders of magnitude an LP whose rows hold a tiny unit's values is "solved" with slacks larger than the
+    unit's own inputs (scores <= 0, #19).  Each LP's rows are therefore divided by row scales ``r`` near the
+    evaluated unit's own values (powers of two; the model is rebuilt only when a unit is more than 2^RESCALE
+    away, never on data of ordinary range), the slack columns are the scaled slacks S / r, and under CRS each
+    reference unit is divided by its own size (a cone: only its lambda changes).  Scores are unchanged by
+    either; every answer is then checked (:func:`_verified`) and reported as failed (NaN) if it is not a
+    feasible point whose Tone ratio is the score in (0, 1]."""
     (m, n), s1, s2 = Xr.shape, Gr.shape[0], Br.shape[0]
     L = _layout(n, m, s1, s2)
+    ray = ray_scale(Xr, np.vstack([Gr, Br])) if rts == "crs" else np.ones(n)
+    V, V_ref = np.vstack([X, G, B]), np.vstack([Xr, Gr, Br])
+    Vr = V_ref / ray
+    out = _blank(X.shape[1], m, s1, s2, n)
+    lp, r = None, np.ones(m + s1 + s2)
+    sign = np.concatenate([np.ones(m), -np.ones(s1), np.ones(s2)])  # slack signs in the rows x, g, b
+    zeros_t, zeros_n = np.zeros(m + s1 + s2, int), np.zeros(s1 + s2, int)
+    for o in range(X.shape[1]):
+        v = V[:, o]
+        want = unit_scale(v[:m], v[m:])
+        with np.errstate(invalid="ignore"):
+            far = np.abs(np.log2(want / r)) > RESCALE  # NaN (a zero value: any scale) is never far
+        if lp is None or far.any():
+            r = np.where(far, want, r)
+            lp, t_rows, norm_cols = _sbm_lp(Vr / r[:, None], m, s1, s2, rts, L)
+        wx, wy = _unit_weights(v[:m], v[m:m + s1], v[m + s1:], orientation)
+        kx, ky = _safe_div(wx, v[:m]), _safe_div(wy, v[m:])
+        lp.set_coefficients(t_rows, zeros_t, -v / r)
+        lp.set_coefficients(zeros_n, norm_cols, ky * r[m:])
+        lp.set_cost(L["x"], -kx * r[:m])
+        sol, c = _solve_scaled_t(lp)
+        out["status"][o] = sol.status
+        if sol.status != OPTIMAL:
+            continue
+        t = sol.x[0]
+        slack = sol.x[1 + n:] * r / t
+        lam = sol.x[L["lam"]] / t / ray
+        if not _verified(c * sol.objective, lam, slack, v, V_ref, sign, kx, ky):
+            out["status"][o] = FAILED
+            continue
+        out["score"][o] = c * sol.objective
+        out["lam"][o] = lam
+        out["x_t"][o] = v[:m] - slack[:m]
+        out["g_t"][o] = v[m:m + s1] + slack[m:m + s1]
+        out["b_t"][o] = v[m + s1:] - slack[m + s1:]
+    return out
+
+
+MAX_REFINE = 8  # rounds of moving t towards 1; a t still far from 1 after them is left to _verified
+
+
+def _solve_scaled_t(lp: ReusableLP) -> tuple[Any, float]:
+    """Solve, then re-solve with t = c t' while the Charnes-Cooper t (the score's denominator, 1 / (1 +
+    mean output shortfall)) is far from 1; returns the last solution and c.
+
+    Substituting Lambda = c Lambda', S = c S', t = c t' divides every row but the normalisation row by c, so
+    only that row's right-hand side changes (to 1 / c) and the objective is c times the new one.  With t
+    tiny (a unit far below its frontier) every row's activity is of t's size, where HiGHS's absolute
+    tolerances accept junk; moving t' to about 1 keeps the rows at the unit's own scale."""
+    c = 1.0
+    sol = lp.solve()
+    for _ in range(MAX_REFINE):
+        if sol.status != OPTIMAL or abs(np.log2(max(sol.x[0], TINY_T))) <= RESCALE:
+            break
+        c *= np.exp2(np.round(np.log2(max(sol.x[0], TINY_T))))
+        lp.set_row_bounds(np.zeros(1, int), 1.0 / c, 1.0 / c)
+        sol = lp.solve()
+    if c != 1.0:
+        lp.set_row_bounds(np.zeros(1, int), 1.0, 1.0)  # the next unit starts from t's own scale
+    return sol, c
+
+
+TINY_T = 2.0 ** -20  # how far one round moves t when it came back as 0
+
+
+def _sbm_lp(Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.ndarray]
+            ) -> tuple[ReusableLP, np.ndarray, np.ndarray]:
+    """The Charnes-Cooper SBM LP over reference columns ``Vr`` (rows x, g, b, already scaled), with the
+    evaluated unit's t-column entries and normalisation-row weights left to set (the mutable entries)."""
+    n = Vr.shape[1]
     rows_d = 1 + m + s1 + s2
     bounds = C.rts_row_bounds(rts)
     A = np.zeros((rows_d + (bounds is not None), 1 + n + m + s1 + s2))
     A[0, 0] = 1.0
-    A[1:1 + m, L["lam"]], A[1:1 + m, L["x"]] = Xr, np.eye(m)
-    A[1 + m:1 + m + s1, L["lam"]], A[1 + m:1 + m + s1, L["g"]] = Gr, -np.eye(s1)
-    A[1 + m + s1:rows_d, L["lam"]], A[1 + m + s1:rows_d, L["b"]] = Br, np.eye(s2)
+    A[1:rows_d, L["lam"]] = Vr
+    A[1:rows_d, 1 + n:] = np.diag(np.r_[np.ones(m), -np.ones(s1), np.ones(s2)])
     lo, hi = np.zeros(A.shape[0]), np.zeros(A.shape[0])
     lo[0] = hi[0] = 1.0
     if bounds is not None:
@@ -255,26 +334,32 @@ def sbm_arrays(
     norm_cols = np.concatenate([L["g"], L["b"]])
     mutable = (np.concatenate([t_rows, np.zeros(len(norm_cols), int)]),
                np.concatenate([np.zeros(len(t_rows), int), norm_cols]))
-    lp = ReusableLP(A, lo, hi, np.zeros(A.shape[1]), np.full(A.shape[1], INF),
-                    np.eye(A.shape[1])[0], mutable)
-    out = _blank(X.shape[1], m, s1, s2, n)
-    for o in range(X.shape[1]):
-        x, g, b = X[:, o], G[:, o], B[:, o]
-        wx, wy = _unit_weights(x, g, b, orientation)
-        lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -np.concatenate([x, g, b]))
-        lp.set_coefficients(np.zeros(len(norm_cols), int), norm_cols, _safe_div(wy, np.concatenate([g, b])))
-        lp.set_cost(L["x"], -_safe_div(wx, x))
-        sol = lp.solve()
-        out["status"][o] = sol.status
-        if sol.status != OPTIMAL:
-            continue
-        t = sol.x[0]
-        out["score"][o] = sol.objective
-        out["lam"][o] = sol.x[L["lam"]] / t
-        out["x_t"][o] = x - sol.x[L["x"]] / t
-        out["g_t"][o] = g + sol.x[L["g"]] / t
-        out["b_t"][o] = b - sol.x[L["b"]] / t
-    return out
+    lp = ReusableLP(A, lo, hi, np.zeros(A.shape[1]), np.full(A.shape[1], INF), np.eye(A.shape[1])[0], mutable)
+    return lp, t_rows, norm_cols
+
+
+VERIFY_TOL = 1e-7  # relative: row residuals, slacks beyond the unit's values, and the ratio vs the score
+
+
+def _verified(score: float, lam: np.ndarray, slack: np.ndarray, v: np.ndarray, Vr: np.ndarray,
+              sign: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> bool:
+    """Whether an LP answer is a valid SBM solution: score in (0, 1], lambdas and slacks non-negative (to
+    the tolerance), ``X lam + s- = x_o``, ``G lam - sg = g_o``, ``B lam + sb = b_o`` (``sign`` +1, -1, +1) to
+    VERIFY_TOL of each row's size, input and bad-output slacks at most the unit's own values, and Tone's
+    ratio at these slacks, ``(1 - kx's-) / (1 + ky's+)`` (kx, ky: objective weights over the unit's values),
+    equal to the score.  HiGHS's tolerances are absolute; this check is relative to the unit."""
+    if not (np.isfinite(score) and 0.0 < score <= 1.0 + VERIFY_TOL):
+        return False
+    made = Vr @ np.maximum(lam, 0.0)
+    if (np.abs(made + sign * slack - v) > VERIFY_TOL * (made + np.abs(slack) + v)).any():
+        return False
+    shrink = sign > 0  # input and bad-output slacks cannot exceed the unit's values
+    if ((lam < -VERIFY_TOL).any() or (slack < -VERIFY_TOL * v).any()
+            or (slack[shrink] > v[shrink] * (1 + VERIFY_TOL)).any()):
+        return False
+    m = len(kx)
+    ratio = (1.0 - kx @ slack[:m]) / (1.0 + ky @ slack[m:])
+    return bool(abs(ratio - score) <= 10 * VERIFY_TOL)
 
 
 def super_sbm_arrays(
