@@ -98,7 +98,8 @@ class SpatialPanel:
                 )
         self._id = id
         self._time = time
-        geo = _geometry_by_id(geometry, geometry_id if geometry_id is not None else id, make_valid)
+        self._geometry_id = geometry_id if geometry_id is not None else id
+        geo = _geometry_by_id(geometry, self._geometry_id, make_valid)
         frame = data.copy()
         _check_no_missing_keys(frame, id, time)
         _check_duplicates(frame, id, time)
@@ -239,10 +240,14 @@ class SpatialPanel:
         return self._derived(merged, self._geometry.reset_index())
 
     def _derived(self, rows: pd.DataFrame, geo: gpd.GeoDataFrame) -> SpatialPanel:
-        """A panel built from this one's (already checked) pieces: its geometry warnings are not repeated."""
+        """A panel built from this one's (already checked) pieces: its geometry warnings are not repeated.
+
+        ``geo`` is this panel's geometry with its id index reset to a column, which keeps the name of the
+        geometry's id column (``geometry_id``), so that name is passed on.
+        """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GeometryWarning)
-            return SpatialPanel(rows, geo, id=self._id, time=self._time)
+            return SpatialPanel(rows, geo, id=self._id, time=self._time, geometry_id=self._geometry_id)
 
     def describe(self) -> str:
         """A short plain-text description: regions, periods, variables and balance."""
