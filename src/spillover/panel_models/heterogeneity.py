@@ -24,7 +24,7 @@ from scipy import stats
 from spillover.errors import ModelError, UnknownRegionError, format_items
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, reporter
-from spillover.panel_models._data import Cluster, Effects, Sample, prepare, subsample
+from spillover.panel_models._data import Cluster, Effects, Sample, check_clusters, prepare, subsample
 from spillover.panel_models._results import PanelResults, TextSummary
 from spillover.panel_models._within import group_codes, ols, score_cov
 from spillover.panel_models.fe import as_list, design, fit_arrays, fit_sample
@@ -157,14 +157,12 @@ def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: st
 
 
 def _checked_subsample(sample: Sample, group: str, by: str, x: list[str]) -> Sample:
-    sub = subsample(sample, (sample.frame[_GROUP] == group).to_numpy())
+    sub = subsample(sample, (sample.frame[_GROUP] == group).to_numpy(), f"subsample {group!r} of {by!r}")
     need = len(x) + sub.absorbed_df() + 1
-    few_clusters = [g for _, g in sub.clusters if g < 2]
-    if sub.nobs <= need or few_clusters:
+    if sub.nobs <= need:
         raise ModelError(f"subsample {group!r} of {by!r} is too small to estimate: {sub.nobs} observations in "
-                         f"{sub.n_units} region(s) for {len(x)} slope(s) and {sub.absorbed_df()} fixed effects"
-                         + (", and fewer than 2 clusters" if few_clusters else "") + ". Merge it with another "
-                         "group or drop it.")
+                         f"{sub.n_units} region(s) for {len(x)} slope(s) and {sub.absorbed_df()} fixed effects. "
+                         "Merge it with another group or drop it.")
     return sub
 
 
@@ -231,6 +229,8 @@ def _suest(sample: Sample, subs: dict[str, Sample], y: str, x: list[str]) -> pd.
         betas.append(beta[:k])
         rows = np.flatnonzero(grp == name)
         infl[rows, g * k:(g + 1) * k] = ((xt * resid[:, None]) @ bread)[:, :k]
+    if sample.clusters:
+        check_clusters(sample, infl.shape[1])
     meat, n_cl = score_cov(infl, sample.clusters)
     v = n_cl / (n_cl - 1) * meat
     return _test_frame(np.concatenate(betas), v, x, n_g, None)
