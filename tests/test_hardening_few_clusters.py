@@ -26,7 +26,8 @@ def grouped(us_panel):
 
 def test_heterogeneity_refuses_a_group_with_too_few_clusters(grouped):
     # 2 clusters (states) for 3 slopes: the CR1 covariance has rank <= G - 1 = 1 (it reported SE 0.000)
-    with pytest.raises(ModelError, match=r"subsample 'two' of 'grp'.* 2 clusters \(regions\) for 3 coefficients"):
+    with pytest.raises(ModelError,
+                       match=r"subsample 'two' of 'grp'.* 2 clusters \(regions\) for 3 coefficients"):
         heterogeneity(grouped, "ln_gsp", X, by="grp", permutations=0, progress=False)
 
 
@@ -35,7 +36,8 @@ def test_heterogeneity_refuses_a_group_with_too_few_clusters(grouped):
     lambda p: fixed_effects(p, "ln_gsp", X, cluster="half", effects="none"),
     lambda p: fe_iv(lag(p, "ln_emp"), "ln_gsp", exog=["ln_pc"], endog="ln_emp", instruments="L1.ln_emp",
                     cluster="half"),
-    lambda p: mediation(p, x="ln_pcap", mediator="ln_pc", y="ln_gsp", cluster="half", draws=9, progress=False),
+    lambda p: mediation(p, x="ln_pcap", mediator="ln_pc", y="ln_gsp", cluster="half", draws=9,
+                        progress=False),
 ], ids=["fe", "pooled", "fe_iv", "mediation"])
 def test_every_family_refuses_two_clusters(grouped, fit):
     with pytest.raises(ModelError, match=r"needs more clusters than coefficients, but there are 2 clusters"):

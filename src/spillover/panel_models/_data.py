@@ -11,12 +11,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from spillover._names import check_reserved
 from spillover.errors import FewClustersWarning, ModelError, check_option, format_items, user_stacklevel
 from spillover.panel import SpatialPanel, check_finite
 from spillover.panel_models._within import Absorber, group_codes, vcov_cluster, vcov_iid
 
-__all__ = ["Effects", "Cluster", "Inference", "check_backend_rows", "Sample", "DroppedRows", "prepare", "subsample", "lag", "check_clusters",
-           "covariance", "FEW_CLUSTERS"]
+__all__ = ["Effects", "Cluster", "Inference", "Sample", "DroppedRows", "prepare", "subsample", "lag",
+           "check_clusters", "check_backend_rows", "covariance", "FEW_CLUSTERS"]
 
 #: Below this many clusters, cluster-robust t tests over-reject (Cameron, Gelbach and Miller 2008; Cameron
 #: and Miller 2015 put the threshold between 20 and 50): a FewClustersWarning offers the wild bootstrap.
@@ -220,8 +221,10 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
             cluster: Cluster = "unit", keep: Sequence[str] = ()) -> Sample:
     """Complete-case sample of ``variables`` (``keep``: extra columns carried along, e.g. groups).
 
+    ``variables[0]`` is the dependent variable; the others get coefficient labels and are checked against
+    the labels the models generate (:func:`spillover._names.check_reserved`, shared with the spatial models).
     Raises :class:`~spillover.errors.ModelError` naming a variable that is not in the panel, is not
-    numeric or is listed twice, or when no rows are left.
+    numeric, is infinite somewhere, is listed twice or has a reserved name, or when no rows are left.
     """
     if not isinstance(panel, SpatialPanel):
         raise ModelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
@@ -231,6 +234,7 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
     dup = sorted({v for v in variables if variables.count(v) > 1})
     if dup:
         raise ModelError(f"variable(s) {format_items(dup)} are listed more than once in the model.")
+    check_reserved(variables[1:])
     data = panel.data
     names = panel.variables
     frame = pd.DataFrame({v: _numeric(data, v, names) for v in variables}, index=data.index)
