@@ -81,3 +81,16 @@ def test_wild_bootstrap_options_are_checked(us_panel):
         fixed_effects(us_panel, "ln_gsp", X, inference="bootstrap")
     with pytest.raises(ModelError, match="draws must be a positive integer"):
         fixed_effects(us_panel, "ln_gsp", X, inference="wild", draws=-5)
+
+
+def test_heterogeneity_groups_offer_the_wild_bootstrap(us_panel):
+    """Each group's p-values are those of fixed_effects(..., inference="wild") on that group alone (which
+    equal pyfixest's wildboottest, above)."""
+    states = list(us_panel.ids)
+    first = pd.Series(np.where(us_panel.data.index.get_level_values(0).isin(states[:12]), "first", "rest"),
+                      index=us_panel.data.index, name="part")
+    panel = us_panel.with_data(first)
+    res = heterogeneity(panel, "ln_gsp", X, by="part", permutations=0, progress=False, inference="wild",
+                        draws=99, seed=2)
+    alone = fixed_effects(us_panel.subset(ids=states[:12]), "ln_gsp", X, inference="wild", draws=99, seed=2)
+    np.testing.assert_allclose(res.groups["first"].pvalues, alone.pvalues, rtol=0, atol=1e-12)

@@ -174,8 +174,8 @@ def check_clusters(sample: Sample, n_coef: int, *, warn: bool = True) -> None:
     if warn and g < FEW_CLUSTERS:
         warnings.warn(
             f"{where}only {g} clusters ({by}): cluster-robust t tests over-reject with fewer than "
-            f"{FEW_CLUSTERS} clusters. Consider wild cluster bootstrap p-values "
-            "(fixed_effects(..., inference='wild', draws=999, seed=0)).",
+            f"{FEW_CLUSTERS} clusters. Consider wild cluster bootstrap p-values (inference='wild', draws=999, "
+            "seed=0 in fixed_effects and heterogeneity).",
             FewClustersWarning, stacklevel=user_stacklevel())
 
 
