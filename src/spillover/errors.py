@@ -24,6 +24,7 @@ __all__ = [
     "InfeasibleWarning",
     "IdentificationWarning",
     "SmallSampleBiasWarning",
+    "FewClustersWarning",
     "ConvergenceWarning",
     "GeometryWarning",
     "MapWarning",
@@ -103,6 +104,11 @@ class IdentificationWarning(SpilloverWarning):
 class SmallSampleBiasWarning(SpilloverWarning):
     """An estimator's known small-sample bias is large enough to matter (e.g. the direct approach's rho
     with time effects and few regions)."""
+
+
+class FewClustersWarning(SpilloverWarning):
+    """Cluster-robust inference rests on few clusters (fewer than 20): its t tests over-reject; the wild
+    cluster bootstrap (``inference="wild"``) gives more reliable p-values."""
 
 
 def format_items(items: Iterable[object], limit: int = 10) -> str:

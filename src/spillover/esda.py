@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from spillover.errors import PanelError, SpilloverError, WeightsError, check_option, format_items
-from spillover.panel import SpatialPanel
+from spillover.panel import SpatialPanel, check_finite
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -453,10 +453,7 @@ def _values(panel: SpatialPanel, var: str) -> pd.DataFrame:
     col = data[var]
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         panel.matrix(var)  # raises PanelError naming the non-numeric cells
-    col = col.astype(float)
-    infinite = col.index[np.isinf(col.to_numpy())].tolist()
-    if infinite:
-        raise PanelError(f"variable {var!r} is infinite at (region, period): {format_items(infinite)}.")
+    col = check_finite(col.astype(float), var)
     return col.unstack(panel.time_name).reindex(index=panel.ids, columns=panel.periods)
 
 

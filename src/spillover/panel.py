@@ -25,12 +25,13 @@ from spillover.errors import (
     GeometryWarning,
     InterpolationWarning,
     PanelError,
+    SpilloverError,
     UnbalancedPanelError,
     format_items,
 )
 from spillover.io import checked_geometry
 
-__all__ = ["SpatialPanel"]
+__all__ = ["SpatialPanel", "check_finite"]
 
 
 class SpatialPanel:
@@ -98,7 +99,8 @@ class SpatialPanel:
                 )
         self._id = id
         self._time = time
-        geo = _geometry_by_id(geometry, geometry_id if geometry_id is not None else id, make_valid)
+        self._geometry_id = geometry_id if geometry_id is not None else id
+        geo = _geometry_by_id(geometry, self._geometry_id, make_valid)
         frame = data.copy()
         _check_no_missing_keys(frame, id, time)
         _check_duplicates(frame, id, time)
@@ -239,10 +241,14 @@ class SpatialPanel:
         return self._derived(merged, self._geometry.reset_index())
 
     def _derived(self, rows: pd.DataFrame, geo: gpd.GeoDataFrame) -> SpatialPanel:
-        """A panel built from this one's (already checked) pieces: its geometry warnings are not repeated."""
+        """A panel built from this one's (already checked) pieces: its geometry warnings are not repeated.
+
+        ``geo`` is this panel's geometry with its id index reset to a column, which keeps the name of the
+        geometry's id column (``geometry_id``), so that name is passed on.
+        """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GeometryWarning)
-            return SpatialPanel(rows, geo, id=self._id, time=self._time)
+            return SpatialPanel(rows, geo, id=self._id, time=self._time, geometry_id=self._geometry_id)
 
     def describe(self) -> str:
         """A short plain-text description: regions, periods, variables and balance."""
@@ -283,13 +289,7 @@ class SpatialPanel:
                     f"{', '.join(cells) or 'boolean column'}."
                 )
             col = converted
-        col = col.astype(float)
-        infinite = col[np.isinf(col.to_numpy())]
-        if len(infinite):
-            raise PanelError(
-                f"variable {var!r} is infinite at (region, period): {format_items(infinite.index.tolist())}, "
-                "e.g. a log of zero or a division by zero upstream; fix or drop those cells."
-            )
+        col = check_finite(col.astype(float), var)
         nan = col[col.isna()]
         if len(nan):
             raise UnbalancedPanelError(
@@ -318,6 +318,30 @@ class SpatialPanel:
 
 
 # ---------------------------------------------------------------------- validation helpers
+def check_finite(
+    col: pd.Series, var: str, *, error: type[SpilloverError] = PanelError, hint: str = "fix or drop those cells."
+) -> pd.Series:
+    """``col`` (float values indexed by (region, period)) if none is infinite; else ``error`` naming the
+    variable and the (region, period) cells.
+
+    Every model family reads its variables through here (directly or via :meth:`SpatialPanel.matrix`), so
+    that +-inf is never silently dropped by an estimation backend (pyfixest drops inf rows) nor used.
+
+    >>> s = pd.Series([1.0, np.inf], index=pd.MultiIndex.from_tuples([("a", 1), ("b", 1)]))
+    >>> check_finite(s, "x")
+    Traceback (most recent call last):
+    ...
+    spillover.errors.PanelError: variable 'x' is infinite at (region, period): ('b', 1), e.g. a log of zero or a division by zero upstream; fix or drop those cells.
+    """
+    infinite = col[np.isinf(col.to_numpy(dtype=float))]
+    if len(infinite):
+        raise error(
+            f"variable {var!r} is infinite at (region, period): {format_items(infinite.index.tolist())}, "
+            f"e.g. a log of zero or a division by zero upstream; {hint}"
+        )
+    return col
+
+
 def _require_frame(obj: object, name: str) -> None:
     if not isinstance(obj, pd.DataFrame):
         raise PanelError(f"{name} must be a pandas DataFrame, got {type(obj).__name__}.")

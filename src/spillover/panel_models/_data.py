@@ -3,6 +3,7 @@ reported, fixed-effect and cluster codes built once."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -10,13 +11,20 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spillover.errors import ModelError, check_option, format_items
-from spillover.panel import SpatialPanel
-from spillover.panel_models._within import Absorber, group_codes
+from spillover._names import check_reserved
+from spillover.errors import FewClustersWarning, ModelError, check_option, format_items, user_stacklevel
+from spillover.panel import SpatialPanel, check_finite
+from spillover.panel_models._within import Absorber, group_codes, vcov_cluster, vcov_iid
 
-__all__ = ["Effects", "Cluster", "Sample", "DroppedRows", "prepare", "subsample", "lag"]
+__all__ = ["Effects", "Cluster", "Inference", "Sample", "DroppedRows", "prepare", "subsample", "lag",
+           "check_clusters", "check_backend_rows", "covariance", "FEW_CLUSTERS"]
+
+#: Below this many clusters, cluster-robust t tests over-reject (Cameron, Gelbach and Miller 2008; Cameron
+#: and Miller 2015 put the threshold between 20 and 50): a FewClustersWarning offers the wild bootstrap.
+FEW_CLUSTERS = 20
 
 Effects = Literal["twoway", "unit", "time", "none"]
+Inference = Literal["cluster", "wild"]  # analytic CR1 p-values, or wild cluster bootstrap p-values
 Cluster = str | None  # "unit", "time", "twoway", a column of the panel, or None / "none" (iid errors)
 
 
@@ -77,10 +85,16 @@ class Sample:
     cluster: str | None
     clusters: list[tuple[np.ndarray, int]] = field(repr=False)
     dropped: DroppedRows = field(repr=False)
+    label: str = ""  # what this sample is, for messages (e.g. "subsample 'east' of 'region4'")
 
     @property
     def nobs(self) -> int:
         return len(self.frame)
+
+    @property
+    def n_clusters(self) -> int | None:
+        """Number of clusters G (the smaller dimension with two-way clustering); None without clusters."""
+        return min(g for _, g in self.clusters) if self.clusters else None
 
     def absorber(self) -> Absorber:
         """Projection of this sample's fixed effects."""
@@ -123,7 +137,7 @@ def _level_codes(index: pd.MultiIndex, level: int) -> tuple[np.ndarray, int]:
     return remap[codes], int(present.sum())
 
 
-def subsample(sample: Sample, mask: np.ndarray) -> Sample:
+def subsample(sample: Sample, mask: np.ndarray, label: str = "") -> Sample:
     """The rows of ``sample`` where ``mask`` holds, with fixed-effect and cluster codes rebuilt."""
     frame = sample.frame[mask]
     unit, n_units = _level_codes(frame.index, 0)
@@ -132,7 +146,60 @@ def subsample(sample: Sample, mask: np.ndarray) -> Sample:
     for codes, _ in sample.clusters:
         sub, g = group_codes(codes[mask])
         clusters.append((sub, g))
-    return Sample(frame, unit, time, n_units, n_times, sample.effects, sample.cluster, clusters, sample.dropped)
+    return Sample(frame, unit, time, n_units, n_times, sample.effects, sample.cluster, clusters, sample.dropped,
+                  label)
+
+
+_CLUSTER_WORDS = {"unit": "regions", "time": "periods", "twoway": "regions and periods (the smaller count)"}
+
+
+def check_clusters(sample: Sample, n_coef: int, *, warn: bool = True) -> None:
+    """Refuse cluster-robust inference on G <= ``n_coef`` clusters; warn when G < :data:`FEW_CLUSTERS`.
+
+    The clustered score covariance ``sum_g s_g s_g'`` has rank at most G - 1 (the scores sum to zero), so
+    with no more clusters than coefficients the covariance is singular: standard errors come out as 0 or
+    meaningless and every Wald test built on them is undefined.
+    """
+    g = sample.n_clusters
+    if g is None:
+        return
+    where = f"{sample.label}: " if sample.label else ""
+    by = _CLUSTER_WORDS.get(str(sample.cluster), f"values of {sample.cluster!r}")
+    if g <= n_coef:
+        raise ModelError(
+            f"{where}cluster-robust inference needs more clusters than coefficients, but there are {g} "
+            f"clusters ({by}) for {n_coef} coefficients: the clustered covariance is singular and its standard "
+            "errors and tests are undefined. Use fewer regressors, merge small groups, cluster on a coarser "
+            "grouping with more clusters, or pass cluster=None (iid errors).")
+    if warn and g < FEW_CLUSTERS:
+        warnings.warn(
+            f"{where}only {g} clusters ({by}): cluster-robust t tests over-reject with fewer than "
+            f"{FEW_CLUSTERS} clusters. Consider wild cluster bootstrap p-values (inference='wild', draws=999, "
+            "seed=0 in fixed_effects and heterogeneity).",
+            FewClustersWarning, stacklevel=user_stacklevel())
+
+
+def check_backend_rows(used: int, passed: int, backend: str) -> None:
+    """Fail loudly if an estimation backend used other rows than the sample it was given: :func:`prepare`
+    alone decides (and reports) which rows a model uses; a backend must never drop rows on its own."""
+    if used != passed:
+        raise RuntimeError(f"internal error: {backend} estimated on {used} rows but was given {passed}; "
+                           "please report this.")
+
+
+def covariance(sample: Sample, xmat: np.ndarray, resid: np.ndarray, bread: np.ndarray,
+               k: int) -> tuple[np.ndarray, int, int | None]:
+    """The covariance of every panel model fitted with numpy (FE, IV, Chow): CR1 clustered as the sample
+    says (checked by :func:`check_clusters`) or classical iid; with the t degrees of freedom and G.
+
+    ``xmat`` holds the regressors the scores are built from (the second-stage ones for IV) and ``k`` counts
+    them and the absorbed fixed effects (the small-sample factor's K).
+    """
+    if not sample.clusters:
+        return vcov_iid(bread, resid, k), sample.nobs - k, None
+    check_clusters(sample, xmat.shape[1])
+    cov, g = vcov_cluster(bread, xmat * resid[:, None], sample.clusters, k)
+    return cov, g - 1, g
 
 
 def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
@@ -146,15 +213,18 @@ def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
     if len(bad):
         cells = [f"{i}/{t}: {v!r}" for (i, t), v in bad.head(5).items()]
         raise ModelError(f"variable {name!r} is not numeric at (region/period) {', '.join(cells)}.")
-    return converted.astype(float)
+    return check_finite(converted.astype(float), name, error=ModelError,
+                        hint="fix them, or set them to missing (NaN) to have those rows dropped and reported.")
 
 
 def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "twoway",
             cluster: Cluster = "unit", keep: Sequence[str] = ()) -> Sample:
     """Complete-case sample of ``variables`` (``keep``: extra columns carried along, e.g. groups).
 
+    ``variables[0]`` is the dependent variable; the others get coefficient labels and are checked against
+    the labels the models generate (:func:`spillover._names.check_reserved`, shared with the spatial models).
     Raises :class:`~spillover.errors.ModelError` naming a variable that is not in the panel, is not
-    numeric or is listed twice, or when no rows are left.
+    numeric, is infinite somewhere, is listed twice or has a reserved name, or when no rows are left.
     """
     if not isinstance(panel, SpatialPanel):
         raise ModelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
@@ -164,6 +234,7 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
     dup = sorted({v for v in variables if variables.count(v) > 1})
     if dup:
         raise ModelError(f"variable(s) {format_items(dup)} are listed more than once in the model.")
+    check_reserved(variables[1:])
     data = panel.data
     names = panel.variables
     frame = pd.DataFrame({v: _numeric(data, v, names) for v in variables}, index=data.index)

@@ -66,6 +66,9 @@ class PanelResults:
         around the mean of y.
     dropped
         Rows of the panel left out for missing values (how many, which regions and periods).
+    wild_pvalues
+        Wild cluster bootstrap p-values when the model was fitted with ``inference="wild"`` (then
+        :attr:`pvalues` returns them), else None.
     """
 
     params: pd.Series
@@ -84,6 +87,7 @@ class PanelResults:
     model: str = "FE"
     rss: float = float("nan")
     extra_rows: dict[str, str] = field(default_factory=dict)
+    wild_pvalues: pd.Series | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ inference
     @property
@@ -98,7 +102,10 @@ class PanelResults:
 
     @property
     def pvalues(self) -> pd.Series:
-        """Two-sided p-values from t(:attr:`df_resid`)."""
+        """Two-sided p-values from t(:attr:`df_resid`), or the wild cluster bootstrap's when it was asked
+        for (``inference="wild"``)."""
+        if self.wild_pvalues is not None:
+            return self.wild_pvalues.copy()
         return pd.Series(2 * stats.t.sf(np.abs(self.tstats), self.df_resid), index=self.params.index,
                          name="pvalues")
 

@@ -19,11 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spillover.errors import ModelError, format_items
+from spillover.errors import ModelError, check_option, format_items
 from spillover.panel import SpatialPanel
-from spillover.panel_models._data import Cluster, Effects, Sample, prepare
+from spillover.panel_models._data import (
+    Cluster,
+    Effects,
+    Inference,
+    Sample,
+    check_backend_rows,
+    check_clusters,
+    covariance,
+    prepare,
+)
+from spillover.panel_models._pyfixest import feols, keep_root_logging
 from spillover.panel_models._results import PanelResults
-from spillover.panel_models._within import Absorber, ols, vcov_cluster, vcov_iid
+from spillover.panel_models._within import Absorber, ols
 
 __all__ = ["fixed_effects", "fit_sample", "within_fit", "WithinFit", "as_list", "check_variation"]
 
@@ -105,23 +115,16 @@ def fit_arrays(sample: Sample, yt: np.ndarray, xt: np.ndarray, yraw: np.ndarray)
     """OLS of within-transformed arrays; covariance and R2 as in :func:`within_fit`."""
     beta, resid, bread = ols(xt, yt)
     k = xt.shape[1] + sample.absorbed_df()
-    cov, df, g = _covariance(sample, xt, resid, bread, k)
+    cov, df, g = covariance(sample, xt, resid, bread, k)
     rss = float(resid @ resid)
     tss_w = float(((yt - yt.mean()) ** 2).sum()) if sample.effects == "none" else float(yt @ yt)
     tss = float(((yraw - yraw.mean()) ** 2).sum())
     return WithinFit(beta, cov, resid, xt, yt, bread, df, g, k, 1 - rss / tss_w, 1 - rss / tss)
 
 
-def _covariance(sample: Sample, xt: np.ndarray, resid: np.ndarray, bread: np.ndarray,
-                k: int) -> tuple[np.ndarray, int, int | None]:
-    if not sample.clusters:
-        return vcov_iid(bread, resid, k), sample.nobs - k, None
-    cov, g = vcov_cluster(bread, xt * resid[:, None], sample.clusters, k)
-    return cov, g - 1, g
-
-
 def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effects: Effects = "twoway",
-                  cluster: Cluster = "unit") -> PanelResults:
+                  cluster: Cluster = "unit", inference: Inference = "cluster", draws: int = 999,
+                  seed: int | None = 0) -> PanelResults:
     """Fixed-effects regression with region and/or period effects absorbed and clustered errors.
 
     .. math:: y_{it} = x_{it}'\\beta + \\mu_i + \\lambda_t + \\varepsilon_{it}
@@ -139,6 +142,14 @@ def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effect
     cluster
         ``"unit"`` (region, default), ``"time"``, ``"twoway"`` (Cameron-Gelbach-Miller), the name of a
         column of the panel (e.g. a province group), or None (or "none") for classical iid errors.
+        Clustering needs more clusters than coefficients (else a ModelError); with fewer than 20 clusters a
+        :class:`~spillover.errors.FewClustersWarning` suggests the wild bootstrap.
+    inference
+        ``"cluster"``: p-values from t(G-1) with the CR1 covariance; ``"wild"``: wild cluster bootstrap
+        p-values (restricted WCR, Rademacher weights; pyfixest's ``wildboottest``, which uses the
+        ``wildboottest`` package), one-way clustering only.  Standard errors and intervals stay CR1.
+    draws, seed
+        Bootstrap draws and seed of ``inference="wild"``.
 
     Returns
     -------
@@ -158,25 +169,37 @@ def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effect
     x = as_list(x, "x")
     if not x:
         raise ModelError("fixed_effects needs at least one regressor in x.")
-    return fit_sample(prepare(panel, [y, *x], effects=effects, cluster=cluster), y, x)
+    return fit_sample(prepare(panel, [y, *x], effects=effects, cluster=cluster), y, x, inference=inference,
+                      draws=draws, seed=seed)
 
 
-def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfixest") -> PanelResults:
+def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfixest",
+               inference: Inference = "cluster", draws: int = 999, seed: int | None = 0) -> PanelResults:
     """Fixed-effects regression of ``y`` on ``x`` on a prepared sample (``engine="numpy"``: the plain
-    within regression of :func:`within_fit`, used for many small fits such as subsamples)."""
+    within regression of :func:`within_fit`, used for many small fits such as subsamples;
+    ``inference="wild"``: wild cluster bootstrap p-values, pyfixest engine only)."""
     x = list(x)
     names = x + (["const"] if sample.effects == "none" else [])
     k = len(names) + sample.absorbed_df()
     if sample.nobs <= k:
         raise ModelError(f"{sample.nobs} observations are too few for {len(names)} coefficients and "
                          f"{sample.absorbed_df()} absorbed fixed effects.")
+    wild = _wild_options(sample, inference, draws, seed)
+    extra: dict[str, str] = {}
+    boot = None
     if engine == "pyfixest":
-        params, cov, r2w, r2, rss, collinear = _pyfixest(sample, y, x)
-        if collinear:  # pyfixest dropped them: say why, in our words
+        check_clusters(sample, len(names), warn=wild is None)  # numpy's path checks in covariance()
+        pf_fit = _pyfixest(sample, y, x, wild)
+        if pf_fit.collinear:  # pyfixest dropped them: say why, in our words
             yt, xt, names = design(sample, y, x)
             check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
-            raise ModelError(f"regressor(s) {format_items(collinear)} are collinear with the others after "
+            raise ModelError(f"regressor(s) {format_items(pf_fit.collinear)} are collinear with the others after "
                              "absorbing the fixed effects; drop them.")
+        params, cov, r2w, r2, rss, boot = (pf_fit.params, pf_fit.cov, pf_fit.r2_within, pf_fit.r2, pf_fit.rss,
+                                           pf_fit.wild_pvalues)
+        if wild is not None:
+            extra["P-values"] = (f"wild cluster bootstrap (WCR, Rademacher weights, {wild[0]} draws, seed "
+                                 f"{wild[1]}; wildboottest via pyfixest)")
     else:
         yt, xt, names = design(sample, y, x)
         check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
@@ -184,16 +207,40 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
         params = pd.Series(fit.beta, index=names, name="params")
         cov, r2w, r2 = pd.DataFrame(fit.cov, index=names, columns=names), fit.r2_within, fit.r2
         rss = float(fit.resid @ fit.resid)
-    g = min(gs for _, gs in sample.clusters) if sample.clusters else None
+    g = sample.n_clusters
     return PanelResults(params, cov, sample.nobs, (g - 1) if g else sample.nobs - k, r2w, r2, y, sample.effects,
-                        sample.cluster, g, sample.n_units, sample.n_times, sample.dropped, rss=rss)
+                        sample.cluster, g, sample.n_units, sample.n_times, sample.dropped, rss=rss,
+                        extra_rows=extra, wild_pvalues=boot)
 
 
-def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataFrame, float, float, float,
-                                                              list[str]]:
-    """Estimate with pyfixest on safe column names; coefficients in the order of ``x``, the residual sum of
-    squares, and the regressors pyfixest dropped as collinear."""
-    from spillover.panel_models._pyfixest import feols
+def _wild_options(sample: Sample, inference: str, draws: int, seed: int | None) -> tuple[int, int | None] | None:
+    """``(draws, seed)`` of a wild cluster bootstrap, None for the analytic p-values; errors for options
+    that do not apply."""
+    check_option(inference, Inference, "inference", error=ModelError)
+    if inference == "cluster":
+        return None
+    if len(sample.clusters) != 1:
+        raise ModelError("inference='wild' needs one-way clustering (cluster='unit', 'time' or a column); "
+                         f"cluster={sample.cluster!r} is " + ("two-way." if sample.clusters else "not clustered."))
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ModelError(f"draws must be a positive integer (e.g. 999), got {draws!r}.")
+    return int(draws), seed
+
+
+@dataclass(frozen=True)
+class _PyfixestFit:
+    params: pd.Series
+    cov: pd.DataFrame
+    r2_within: float
+    r2: float
+    rss: float
+    collinear: list[str]
+    wild_pvalues: pd.Series | None
+
+
+def _pyfixest(sample: Sample, y: str, x: list[str], wild: tuple[int, int | None] | None = None) -> _PyfixestFit:
+    """Estimate with pyfixest on safe column names: coefficients in the order of ``x``, the residual sum of
+    squares, the regressors pyfixest dropped as collinear, and wild bootstrap p-values if asked."""
 
     safe = {name: f"v{i}" for i, name in enumerate([y, *x])}
     data = pd.DataFrame({safe[c]: sample.column(c) for c in [y, *x]})
@@ -203,7 +250,8 @@ def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataF
     vcov = _pyfixest_vcov(sample, data)
     with warnings.catch_warnings():  # pyfixest's collinearity notes and pandas deprecations inside it
         warnings.simplefilter("ignore")
-        fit = feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=False)
+        fit = feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=wild is not None)
+    check_backend_rows(int(fit._N), sample.nobs, "pyfixest")
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
     collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
     coef = fit.coef()
@@ -214,7 +262,19 @@ def _pyfixest(sample: Sample, y: str, x: list[str]) -> tuple[pd.Series, pd.DataF
     cov = pd.DataFrame(np.asarray(fit._vcov)[np.ix_(pos, pos)], index=names, columns=names)
     r2w = float(fit._r2_within) if sample.effects != "none" else float(fit._r2)
     rss = float(np.sum(np.asarray(fit._u_hat) ** 2))
-    return params, cov, r2w, float(fit._r2), rss, collinear
+    boot = None
+    if wild is not None and not collinear:
+        boot = pd.Series([_wild_p(fit, o, *wild) for o in order], index=names, name="pvalues")
+    return _PyfixestFit(params, cov, r2w, float(fit._r2), rss, collinear, boot)
+
+
+def _wild_p(fit: object, param: str, draws: int, seed: int | None) -> float:
+    """Wild cluster bootstrap p-value of ``param = 0`` (pyfixest's ``Feols.wildboottest``, which runs the
+    ``wildboottest`` package: WCR11, Rademacher weights, the null imposed, fixest's small-sample factors)."""
+    with warnings.catch_warnings(), keep_root_logging():
+        warnings.simplefilter("ignore")
+        out = fit.wildboottest(reps=draws, param=param, seed=seed)  # type: ignore[attr-defined]
+    return float(out["Pr(>|t|)"])
 
 
 def _pyfixest_vcov(sample: Sample, data: pd.DataFrame) -> str | dict[str, str]:

@@ -24,7 +24,15 @@ from scipy import stats
 from spillover.errors import ModelError, UnknownRegionError, format_items
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, reporter
-from spillover.panel_models._data import Cluster, Effects, Sample, prepare, subsample
+from spillover.panel_models._data import (
+    Cluster,
+    Effects,
+    Inference,
+    Sample,
+    check_clusters,
+    prepare,
+    subsample,
+)
 from spillover.panel_models._results import PanelResults, TextSummary
 from spillover.panel_models._within import group_codes, ols, score_cov
 from spillover.panel_models.fe import as_list, design, fit_arrays, fit_sample
@@ -110,7 +118,8 @@ class HeterogeneityResults:
 
 def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: str, effects: Effects = "twoway",
                   cluster: Cluster = "unit", permutations: int = 1000, seed: int | None = 0,
-                  progress: bool | ProgressFn | None = None) -> HeterogeneityResults:
+                  progress: bool | ProgressFn | None = None, inference: Inference = "cluster",
+                  draws: int = 999) -> HeterogeneityResults:
     """The fixed-effects model per subsample, with Chow, suest-style and permutation tests of differences.
 
     Parameters
@@ -124,6 +133,10 @@ def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: st
         Fisher permutation test (0 to skip); seeded with ``numpy.random.default_rng(seed)``.
     progress
         As in :func:`~spillover.panel_models.mediation`.
+    inference, draws
+        As in :func:`~spillover.panel_models.fixed_effects`, for the p-values of each group's regression
+        (``"wild"``: wild cluster bootstrap with ``draws`` draws and ``seed``); the Chow and stacked Wald tests
+        stay analytic.  Each group needs more clusters than slopes (else a ModelError naming the group).
 
     Examples
     --------
@@ -147,7 +160,7 @@ def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: st
         raise ModelError(f"by={by!r} defines only {len(names)} group in the sample ({format_items(names)}); "
                          "heterogeneity needs at least two.")
     subs = {g: _checked_subsample(sample, g, by, x) for g in names}
-    fits = {g: fit_sample(s, y, x) for g, s in subs.items()}
+    fits = {g: fit_sample(s, y, x, inference=inference, draws=draws, seed=seed) for g, s in subs.items()}
     chow = _chow(sample, y, x, names)
     suest = _suest(sample, subs, y, x)
     region_level = bool((sample.frame[_GROUP].groupby(level=0).nunique() == 1).all())
@@ -157,14 +170,12 @@ def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: st
 
 
 def _checked_subsample(sample: Sample, group: str, by: str, x: list[str]) -> Sample:
-    sub = subsample(sample, (sample.frame[_GROUP] == group).to_numpy())
+    sub = subsample(sample, (sample.frame[_GROUP] == group).to_numpy(), f"subsample {group!r} of {by!r}")
     need = len(x) + sub.absorbed_df() + 1
-    few_clusters = [g for _, g in sub.clusters if g < 2]
-    if sub.nobs <= need or few_clusters:
+    if sub.nobs <= need:
         raise ModelError(f"subsample {group!r} of {by!r} is too small to estimate: {sub.nobs} observations in "
-                         f"{sub.n_units} region(s) for {len(x)} slope(s) and {sub.absorbed_df()} fixed effects"
-                         + (", and fewer than 2 clusters" if few_clusters else "") + ". Merge it with another "
-                         "group or drop it.")
+                         f"{sub.n_units} region(s) for {len(x)} slope(s) and {sub.absorbed_df()} fixed effects. "
+                         "Merge it with another group or drop it.")
     return sub
 
 
@@ -231,6 +242,8 @@ def _suest(sample: Sample, subs: dict[str, Sample], y: str, x: list[str]) -> pd.
         betas.append(beta[:k])
         rows = np.flatnonzero(grp == name)
         infl[rows, g * k:(g + 1) * k] = ((xt * resid[:, None]) @ bread)[:, :k]
+    if sample.clusters:
+        check_clusters(sample, infl.shape[1])
     meat, n_cl = score_cov(infl, sample.clusters)
     v = n_cl / (n_cl - 1) * meat
     return _test_frame(np.concatenate(betas), v, x, n_g, None)

@@ -26,9 +26,9 @@ from scipy import stats
 
 from spillover.errors import ModelError, format_items
 from spillover.panel import SpatialPanel
-from spillover.panel_models._data import Cluster, Effects, Sample, prepare
+from spillover.panel_models._data import Cluster, Effects, Sample, covariance, prepare
 from spillover.panel_models._results import PanelResults, TextSummary, coefficient_block
-from spillover.panel_models._within import ols, score_cov, vcov_cluster, vcov_iid
+from spillover.panel_models._within import ols, score_cov
 from spillover.panel_models.fe import as_list, check_variation
 from spillover.spatial.testresult import TestResult
 
@@ -242,14 +242,6 @@ def _within_arrays(sample: Sample, y: str, exog: list[str], endog: list[str],
     return _Arrays(tr(sample.column(y)), x, w, z, w_names, sample.column(y))
 
 
-def _cov(sample: Sample, xmat: np.ndarray, resid: np.ndarray, bread: np.ndarray,
-         k: int) -> tuple[np.ndarray, int, int | None]:
-    if not sample.clusters:
-        return vcov_iid(bread, resid, k), sample.nobs - k, None
-    cov, g = vcov_cluster(bread, xmat * resid[:, None], sample.clusters, k)
-    return cov, g - 1, g
-
-
 def _estimate(sample: Sample, y: str, exog: list[str], endog: list[str], instruments: list[str],
               a: _Arrays, beta0: float) -> IVResults:
     names = [*endog, *a.w_names]
@@ -261,7 +253,7 @@ def _estimate(sample: Sample, y: str, exog: list[str], endog: list[str], instrum
     resid = a.y - xmat @ beta
     bread = np.linalg.inv(xhat.T @ xhat)
     k = xmat.shape[1] + sample.absorbed_df()
-    cov, df, g = _cov(sample, xhat, resid, bread, k)
+    cov, df, g = covariance(sample, xhat, resid, bread, k)
     rss = float(resid @ resid)
     tss_w = float(((a.y - a.y.mean()) ** 2).sum()) if sample.effects == "none" else float(a.y @ a.y)
     tss = float(((a.yraw - a.yraw.mean()) ** 2).sum())
@@ -294,7 +286,7 @@ def _wald_block(sample: Sample, target: np.ndarray, zmat: np.ndarray, n_test: in
     """OLS of ``target`` on ``zmat`` with CR1 covariance; Wald statistic of the first ``n_test`` coefs."""
     coef, resid, bread = ols(zmat, target)
     k = zmat.shape[1] + k_extra
-    cov, df, _ = _cov(sample, zmat, resid, bread, k)
+    cov, df, _ = covariance(sample, zmat, resid, bread, k)
     b, v = coef[:n_test], cov[:n_test, :n_test]
     wald = float(b @ np.linalg.solve(v, b))
     return coef, cov, resid, df, wald

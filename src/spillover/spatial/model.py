@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from spillover._names import LAG_PREFIX, RESERVED_NAMES, check_reserved  # noqa: F401 (re-exported)
 from spillover.errors import ModelError, WeightsError, check_option, format_items
 from spillover.spatial import _likelihood as lk
 from spillover.spatial import _random_effects as rek
@@ -387,19 +388,11 @@ def _check_random(kind: str, bias_correction: str) -> None:
         )
 
 
-#: labels the models generate beside the regressors' own names (coefficients, spatial parameters, variance
-#: terms of :meth:`SpatialPanelResults.to_frame`); a regressor with one of these names would be confused
-#: with them.
-RESERVED_NAMES = ("const", "rho", "lambda", "sigma2", "phi")
-#: prefix of the generated spatial lags of the regressors (``W*x``)
-LAG_PREFIX = "W*"
-
-
 def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
     """``x`` as a list of names (one name may be given as a string), checked: not empty, no name twice,
-    not the dependent variable, no name the models generate themselves (:data:`RESERVED_NAMES`, or a
-    ``W*`` spatial-lag label).  Shared by the models and the specification tests, so that every generated
-    coefficient label is unique."""
+    not the dependent variable, no name the models generate themselves
+    (:func:`spillover._names.check_reserved`, shared with every model family).  Shared by the models and
+    the specification tests, so that every generated coefficient label is unique."""
     names = [x] if isinstance(x, str) else list(x)
     if not names:
         raise ModelError("x is empty: give at least one explanatory variable.")
@@ -408,15 +401,7 @@ def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
         raise ModelError(f"x lists {format_items(dup)} more than once.")
     if y in names:
         raise ModelError(f"the dependent variable {y!r} is also listed in x.")
-    time_lag = f"{y}(t-1)"  # the label of the dynamic models' lagged dependent variable
-    reserved = [n for n in names if n in RESERVED_NAMES or n == time_lag]
-    lagged = [n for n in names if str(n).startswith(LAG_PREFIX)]
-    if reserved or lagged:
-        raise ModelError(
-            f"regressor name(s) {format_items(reserved + lagged)} clash with the labels spillover gives the "
-            f"estimates ({format_items(RESERVED_NAMES)}, {time_lag!r} and 'W*<name>' for spatial lags); "
-            "rename the column(s), e.g. 'W_x1' for a precomputed lag or 'const_' for a constant."
-        )
+    check_reserved(names, y)
     return names
 
 
