@@ -135,28 +135,45 @@ def _lisa_geometry(result: LocalMoranResult, geometry: Any) -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------------------------------------- scatter
 def moran_scatter(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = None, *,
                   ax: Axes | None = None, labels: str = "significant", max_labels: int = 10,
-                  permutations: int = 999, seed: int = 0, alpha: float = 0.05, transform: str = "r") -> Figure:
+                  permutations: int = 999, seed: int = 0, alpha: float = 0.05, transform: str = "r",
+                  lisa: LocalMoranResult | None = None) -> Figure:
     """Moran scatter plot of ``var`` in ``period``: quadrant lines, fitted slope (= I), labelled regions.
 
     Points are coloured by their LISA cluster (:data:`LISA_COLORS`) from ``permutations``, ``seed`` and
-    ``alpha``.  ``labels``: which regions get their name written: ``"significant"`` (LISA clusters, most
+    ``alpha``, or taken from ``lisa``, a :func:`spillover.esda.local_moran` result of the same variable and
+    period: pass the result the LISA map draws (:func:`lisa_cluster_map`) and both figures show the same
+    clusters.  ``labels``: which regions get their name written: ``"significant"`` (LISA clusters, most
     significant first), ``"extreme"`` (farthest from the origin), ``"all"`` or ``"none"``; at most
-    ``max_labels``.  ``period`` defaults to the panel's last.
+    ``max_labels``.  ``period`` defaults to ``lisa``'s period, else the panel's last.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> lisa = so.local_moran(panel, "ln_gsp", w, period=1986, permutations=99, seed=7)
+    >>> fig = moran_scatter(panel, "ln_gsp", w, lisa=lisa)  # the clusters of the map of ``lisa``
+    >>> fig.axes[0].get_title().startswith("Moran scatter plot, 1986")
+    True
     """
     from spillover.maps._base import check_period
 
+    if lisa is not None and period is None:
+        period = lisa.period
     period = check_period(panel, period)
     return moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels, max_labels=max_labels,
-                              permutations=permutations, seed=seed, alpha=alpha, transform=transform).figure
+                              permutations=permutations, seed=seed, alpha=alpha, transform=transform,
+                              lisa=lisa).figure
 
 
 def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashable, ax: Axes | None,
                        labels: str, max_labels: int, permutations: int, seed: int, alpha: float,
-                       transform: str) -> Axes:
+                       transform: str, lisa: LocalMoranResult | None = None) -> Axes:
     """Draw the Moran scatter plot (see :func:`moran_scatter`) and return its axes."""
     from spillover.errors import check_option
     from spillover.esda import _LABEL_MODES, _check_int, local_moran, moran_scatter_data
@@ -164,12 +181,14 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
     check_option(labels, _LABEL_MODES, "labels")
     _check_int(max_labels, "max_labels", minimum=0)
     scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)  # type: ignore[arg-type]
-    lisa = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha,
-                       transform=transform).to_frame()  # type: ignore[arg-type]
+    if lisa is None:
+        lisa = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha,
+                           transform=transform)  # type: ignore[arg-type]
+    clusters = _matching_lisa(lisa, var, period, scatter.to_frame().index)
     _, ax = new_axes(ax, (6.0, 5.0))
     frame = scatter.to_frame()
-    _draw_scatter(ax, frame, scatter.slope, scatter.intercept, lisa)
-    for region in _regions_to_label(frame, lisa, labels, max_labels):
+    _draw_scatter(ax, frame, scatter.slope, scatter.intercept, clusters)
+    for region in _regions_to_label(frame, clusters, labels, max_labels):
         row = frame.loc[region]
         ax.annotate(str(region), (row["z"], row["lag_z"]), xytext=(3, 3), textcoords="offset points",
                     fontsize=7)
@@ -178,6 +197,20 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
     ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
     ax.legend(loc="best", fontsize=7, frameon=False)
     return ax
+
+
+def _matching_lisa(lisa: LocalMoranResult, var: str, period: Hashable, regions: pd.Index) -> pd.DataFrame:
+    """The LISA frame of ``lisa`` in the scatter's region order, after checking it is the same analysis."""
+    if lisa.variable != var or lisa.period != period:
+        raise SpilloverError(f"lisa= is the local Moran of {lisa.variable!r} in {lisa.period!r}, but the "
+                             f"scatter plot shows {var!r} in {period!r}; pass the LISA result of the same "
+                             "variable and period.")
+    frame = lisa.to_frame()
+    missing = regions.difference(frame.index)
+    if len(missing):
+        raise SpilloverError(f"lisa= lacks region(s) {format_items(missing.tolist())} of the panel; "
+                             "compute it on the same panel and weights.")
+    return frame.reindex(regions)
 
 
 def _draw_scatter(ax: Axes, frame: pd.DataFrame, slope: float, intercept: float, lisa: pd.DataFrame) -> None:
@@ -250,6 +283,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
         if name is not None:
             part = part.droplevel("variable")
         _draw_moran_line(ax, part, z, suffix, 1 - level, label=name)
+    _integer_periods(ax, table.index.get_level_values(-1))
     ax.set_xlabel(str(table.index.names[-1] or "period"))
     ax.set_ylabel("Moran's I")
     ax.set_title(title if title is not None else
@@ -260,6 +294,18 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
         ax.legend(loc="best", fontsize=7.5, frameon=False)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
     return fig
+
+
+def _integer_periods(ax: Axes, periods: pd.Index) -> None:
+    """Ticks at whole periods only (1990, 1991, ..., never 2002.5) when the periods are whole numbers."""
+    from matplotlib.ticker import MaxNLocator
+
+    if not pd.api.types.is_numeric_dtype(periods) or pd.api.types.is_bool_dtype(periods):
+        return  # text periods get one tick each (_draw_moran_line)
+    values = np.asarray(periods, dtype=float)
+    if np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter("{x:.0f}")
 
 
 def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float,

@@ -60,7 +60,8 @@ def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
 def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, draws: int | None = None,
                   level: float = 0.95, seed: int = 0, cmap: str = "RdBu_r", ax: Sequence[Axes] | None = None,
                   title: str | None = None, china: bool | None = None, language: Language = "auto",
-                  labels: bool | None = False, crs: Any = None, panel_width: float = 4.2) -> Figure:
+                  labels: bool | None = False, crs: Any = None, panel_width: float = 4.2,
+                  effects: pd.DataFrame | None = None, units: str | None = None) -> Figure:
     """Three aligned maps of regressor ``x``'s effects: direct, spillover emitted, spillover received.
 
     The values are those of ``result.spillovers(x, draws=draws, level=level, seed=seed)``
@@ -88,6 +89,12 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
         As in :func:`spillover.maps.choropleth` (labels off by default).
     panel_width
         Width of one panel in inches.
+    effects
+        ``result.spillovers(x, ...)`` computed already (e.g. the frame written beside the map), drawn
+        instead of computing it again; with interval columns (``direct_lo``, ...) the regions whose interval
+        covers zero are hatched.  ``draws``, ``level`` and ``seed`` are then not used.
+    units
+        Units of the effect (e.g. ``"10,000 yuan per %"``), shown on the colour bar.
 
     Returns
     -------
@@ -108,7 +115,11 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     import matplotlib.pyplot as plt
     from matplotlib.cm import ScalarMappable
 
-    frame = result.spillovers(x, draws=draws, level=level, seed=seed)
+    frame = result.spillovers(x, draws=draws, level=level, seed=seed) if effects is None else effects
+    with_intervals = all(f"{c}_{b}" in frame.columns for c in PANELS for b in ("lo", "hi"))
+    if effects is not None:
+        _check_effects(frame, result, x)
+        level = float(frame.attrs.get("level", level))
     layer = _china.prepare_layer(_geometry(result, geometry), china=china, crs=crs, language=language)
     norm, cm = _diverging(frame[list(PANELS)].to_numpy(), cmap)
     if ax is None:
@@ -121,14 +132,25 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
             raise SpilloverError(f"ax= needs three axes (direct, emitted, received), got {len(axes)}.")
         fig = axes[0].figure
     for target, (column, name) in zip(axes, PANELS.items()):
-        covers = _covers_zero(frame, column) if draws else None
+        covers = _covers_zero(frame, column) if with_intervals else None
         _effect_panel(target, layer, frame[column].to_numpy(), norm, cm, covers, labels=labels, level=level)
         target.set_title(name, fontsize=10)
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=axes, location="bottom", shrink=0.5, aspect=40, pad=0.02)
-    bar.set_label(f"effect of {x} on {result.y_name} (zero-centred scale)", fontsize=9)
+    unit = f", {units}" if units else ""
+    bar.set_label(f"effect of {x} on {result.y_name}{unit} (zero-centred scale)", fontsize=9)
     fig.suptitle(title if title is not None else f"Effects of {x} on {result.y_name}: direct and spillovers "
                  f"({result.kind.upper()})", fontsize=11)
     return fig
+
+
+def _check_effects(frame: pd.DataFrame, result: SpatialPanelResults, x: str) -> None:
+    missing = [c for c in PANELS if c not in frame.columns]
+    if missing:
+        raise SpilloverError(f"effects= lacks column(s) {missing}; pass result.spillovers({x!r}, draws=...).")
+    ids = pd.Index(result._core.ids)
+    if len(frame) != len(ids) or not frame.index.equals(ids):
+        raise SpilloverError(f"effects= is not indexed by the model's {len(ids)} regions in their order; pass "
+                             f"result.spillovers({x!r}, draws=...) of this result.")
 
 
 def _covers_zero(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -334,7 +334,7 @@ def lm_tests(
     >>> for i, j in zip("abcd", "bcde"): chain.loc[i, j] = chain.loc[j, i] = 1.0
     >>> res = lm_tests(panel, "y", ["x"], chain.div(chain.sum(axis=1), axis=0), fixed_effects="unit")
     >>> res.to_frame().columns.tolist()
-    ['statistic', 'df', 'pvalue', 'null']
+    ['statistic', 'df', 'pvalue', 'null', 'note']
     >>> all(0 <= t.pvalue <= 1 for t in res.tests)
     True
     """

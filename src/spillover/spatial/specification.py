@@ -53,10 +53,11 @@ class SpecificationResult:
     models: dict[str, SpatialPanelResults] = field(repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per test: stage, statistic, df, p-value, reject at ``level``, null hypothesis."""
-        rows = [{"stage": s, "test": t.name, "statistic": t.statistic, "df": t.df, "pvalue": t.pvalue,
-                 "reject": t.pvalue < self.level, "null": t.null} for s, t in zip(self.stages, self.tests)]
-        return pd.DataFrame(rows).set_index(["stage", "test"])
+        """One row per test: stage, statistic, df, p-value, reject at ``level``, null hypothesis, note."""
+        rows = [{"stage": s, **t.to_dict(), "reject": t.pvalue < self.level}
+                for s, t in zip(self.stages, self.tests)]
+        order = ["stage", "test", "statistic", "df", "pvalue", "reject", "null", "note"]
+        return pd.DataFrame(rows, columns=order).set_index(["stage", "test"])
 
     def summary(self) -> str:
         """The table as text, followed by the conclusion in Elhorst's terms."""
@@ -65,6 +66,8 @@ class SpecificationResult:
             mark = "reject" if t.pvalue < self.level else "-"
             lines.append(f"  {s:<14} {t.name:<22} {t.statistic:>12.3f}  df {t.df:<3} p = {t.pvalue:<10.4g}"
                          f" {mark}")
+            if t.note:
+                lines.append(f"    note: {t.note}")
         lines.append(f"Supported model: {self.chosen.upper()}. {self.reason}")
         return "\n".join(lines)
 

@@ -64,14 +64,26 @@ class TestResult:
         """Whether the null is rejected at significance ``level``."""
         return bool(self.pvalue < level)
 
+    def to_dict(self) -> dict[str, object]:
+        """The test as one table row: test, statistic, df, pvalue, null and note.
+
+        Every table of test results is built from these rows, so none shows a number without its note
+        (e.g. a negative Hausman statistic, whose p-value of 1 says nothing).
+
+        >>> TestResult.from_chi2("H", -2.0, 1, "RE", note="not informative").to_dict()["note"]
+        'not informative'
+        """
+        return {"test": self.name, "statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
+                "null": self.null, "note": self.note}
+
     def __str__(self) -> str:
         text = f"{self.name} = {self.statistic:.4f}, df = {self.df}, p = {self.pvalue:.4f} (H0: {self.null})"
         return text + (f"\n  note: {self.note}" if self.note else "")
 
 
 def results_frame(tests: Iterable[TestResult]) -> pd.DataFrame:
-    """One row per test (indexed by its name): statistic, df, pvalue, null."""
-    rows = {t.name: {"statistic": t.statistic, "df": t.df, "pvalue": t.pvalue, "null": t.null} for t in tests}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "test"
-    return frame
+    """One row per test (indexed by its name): statistic, df, pvalue, null, note (:meth:`TestResult.to_dict`).
+    """
+    frame = pd.DataFrame([t.to_dict() for t in tests],
+                         columns=["test", "statistic", "df", "pvalue", "null", "note"])
+    return frame.set_index("test")

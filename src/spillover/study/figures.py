@@ -10,7 +10,7 @@ from spillover import maps
 if TYPE_CHECKING:
     from spillover.study.results import Section
 
-__all__ = ["render", "module_maps"]
+__all__ = ["render", "module_maps", "effect_units"]
 
 
 def render(fig: Any, fmt: str = "png", dpi: int = 110) -> tuple[bytes, str]:
@@ -34,21 +34,44 @@ def _close(fig: Any) -> None:
         plt.close(fig)
 
 
+def effect_units(y_units: str | None, x_units: str | None, x: str) -> str | None:
+    """Units of an effect of ``x`` on y from ``[data] units``: "<y units> per <x units>" (None if neither).
+
+    >>> effect_units("10,000 yuan", "%", "gov"), effect_units("10,000 yuan", None, "gov")
+    ('10,000 yuan per %', '10,000 yuan per unit of gov')
+    >>> effect_units(None, "%", "gov"), effect_units(None, None, "gov")
+    ('per % of gov', None)
+    """
+    if y_units and x_units:
+        return f"{y_units} per {x_units}"
+    if y_units:
+        return f"{y_units} per unit of {x}"
+    return f"per {x_units} of {x}" if x_units else None
+
+
 def module_maps(ctx: Any, sec: Section, spec: dict[str, Any]) -> int:
     """The maps ``[maps]`` asks for besides LISA: spillovers, choropleths, small multiples, links."""
     n = 0
     panel = ctx.panel
+    units = ctx.study.units
     for x in spec.get("spillover", []):
         res = ctx.models[ctx.map_model]
-        ctx.add_figure(sec, f"spillover_{x}", maps.spillover_map(res, x, geometry=panel),
-                       f"Effects of {x} by region ({ctx.map_model}): direct, spillover emitted, received")
+        effects = ctx.spillovers[x]  # the frame written to the GeoPackage: the same draws
+        fig = maps.spillover_map(res, x, geometry=panel, effects=effects,
+                                 units=effect_units(units(res.y_name), units(x), x))
+        level = effects.attrs.get("level")
+        hatch = (f"; hatched where the {level:.0%} interval ({effects.attrs['draws']} draws) covers 0"
+                 if level else "")
+        ctx.add_figure(sec, f"spillover_{x}", fig,
+                       f"Effects of {x} by region ({ctx.map_model}): direct, spillover emitted, received{hatch}")
         n += 1
     for var in spec.get("choropleth", []):
-        fig = maps.choropleth(panel, var, period=panel.periods[-1], scheme=spec["scheme"], k=spec["k"])
+        fig = maps.choropleth(panel, var, period=panel.periods[-1], scheme=spec["scheme"], k=spec["k"],
+                              units=units(var))
         ctx.add_figure(sec, f"choropleth_{var}", fig, f"{var}, {panel.periods[-1]}")
         n += 1
     for var in spec.get("small_multiples", []):
-        fig = maps.small_multiples(panel, var, scheme=spec["scheme"], k=spec["k"])
+        fig = maps.small_multiples(panel, var, scheme=spec["scheme"], k=spec["k"], units=units(var))
         ctx.add_figure(sec, f"small_multiples_{var}", fig, f"{var} by period")
         n += 1
     if spec.get("links"):

@@ -153,7 +153,8 @@ def region_layer(ctx: Any) -> gpd.GeoDataFrame:
     variable in each period, and the direct/emitted/received spillover of each regressor."""
     panel = ctx.panel
     geo = panel.geometry
-    keep = [c for c in geo.columns if c == geo.geometry.name or _simple(geo[c])]
+    keep = [c for c in geo.columns
+            if c == geo.geometry.name or (c != panel.id_name and _simple(geo[c]))]
     layer = geo[keep].copy()
     data = panel.data
     numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(data[v])]
@@ -163,14 +164,21 @@ def region_layer(ctx: Any) -> gpd.GeoDataFrame:
         layer[f"lisa_{var}_{period}"] = res.clusters.reindex(layer.index).astype(str)
     for x, frame in ctx.spillovers.items():
         for col in ("direct", "emitted", "received"):
-            layer[f"{x}_{col}"] = frame[col].reindex(layer.index).to_numpy(dtype=float)
+            for suffix in ("", "_lo", "_hi"):  # the interval of the report's spillover maps, when drawn
+                if f"{col}{suffix}" in frame.columns:
+                    layer[f"{x}_{col}{suffix}"] = frame[f"{col}{suffix}"].reindex(layer.index).to_numpy(float)
     layer.index.name = panel.id_name
     return layer.reset_index()
 
 
 def _simple(col: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_string_dtype(col)
-            or pd.api.types.is_bool_dtype(col)) and not pd.api.types.is_object_dtype(col.map(type).iloc[:0])
+    """Whether a boundary attribute fits a GeoPackage field: numbers, booleans, text (a column of other
+    Python objects, e.g. lists, is left out)."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return True
+    if not (pd.api.types.is_string_dtype(col) or pd.api.types.is_object_dtype(col)):
+        return False  # datetimes, categories, intervals ...
+    return bool(col.dropna().map(lambda v: isinstance(v, str | int | float | bool)).all())
 
 
 def write_geopackage(layer: gpd.GeoDataFrame, path: Path) -> Path:

@@ -5,24 +5,55 @@ from __future__ import annotations
 import base64
 import importlib.metadata
 import platform
+import re
 from importlib import resources
 from typing import Any
 
 __all__ = ["render_report", "software_versions"]
 
-_PACKAGES = ("spillover", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyogrio", "libpysal", "esda",
-             "spreg", "linearmodels", "highspy", "matplotlib", "mapclassify", "jinja2")
+#: The engines behind the numbers, first in the table; every other runtime dependency of the installed
+#: distribution follows (:func:`_requirements`), so a new engine cannot be left out of the report.
+_PACKAGES = ("spillover", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj", "libpysal",
+             "esda", "spreg", "linearmodels", "pyfixest", "highspy", "matplotlib", "mapclassify", "jinja2")
+#: Optional engines, listed when installed.
+_OPTIONAL = ("wildboottest", "numba", "dask")
 
 
 def software_versions() -> list[tuple[str, str]]:
-    """(name, version) of Python and the packages behind the numbers."""
+    """(name, version) of Python, the engines behind the numbers and every runtime dependency of spillover.
+
+    Examples
+    --------
+    >>> names = [name for name, _ in software_versions()]
+    >>> names[0], {"pyfixest", "linearmodels", "spreg", "esda", "libpysal", "highspy"} <= set(names)
+    ('python', True)
+    """
     out = [("python", platform.python_version())]
-    for name in _PACKAGES:
-        try:
-            out.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            out.append((name, "not installed"))
+    for name in dict.fromkeys((*_PACKAGES, *_requirements())):
+        out.append((name, _version(name) or "not installed"))
+    out += [(name, v) for name in _OPTIONAL if name not in _PACKAGES and (v := _version(name))]
     return out
+
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _requirements() -> list[str]:
+    """Names of spillover's runtime requirements (extras left out), from the installed metadata."""
+    try:
+        reqs = importlib.metadata.requires("spillover") or []
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    names = []
+    for req in reqs:
+        if "extra" in req.partition(";")[2]:  # an optional extra (test, docs): not behind the numbers
+            continue
+        names.append(re.split(r"[\s<>=!~;\[(]", req.strip(), maxsplit=1)[0].lower())
+    return names
 
 
 def render_report(ctx: Any, warnings: list[str]) -> str:

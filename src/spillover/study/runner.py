@@ -85,6 +85,9 @@ def _describe_variables(ctx: _Context) -> None:
     numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(panel.data[v])]
     stats = panel.data[numeric].agg(["count", "mean", "std", "min", "max"]).T
     stats["count"] = stats["count"].astype(int)
+    units = {v: ctx.study.units(v) for v in numeric}
+    if any(units.values()):  # [data] units, beside the numbers they describe
+        stats.insert(0, "units", [units[v] or "" for v in numeric])
     stats.index.name = "variable"
     ctx.add_table(ctx.section("data", "Data"), "descriptive_statistics", stats,
                   "Descriptive statistics (all regions and periods)")
@@ -201,8 +204,8 @@ def _moran(ctx: _Context) -> str:
                 panel, var, w, period=period, permutations=spec["permutations"], seed=ctx.seed + k,
                 alpha=spec["alpha"])
         last = panel.periods[-1]
-        scatter = maps.moran_scatter(panel, var, w, last, permutations=spec["permutations"], seed=ctx.seed,
-                                     alpha=spec["alpha"])
+        # the LISA computed above (one seed) colours the scatter as it colours the map and the GeoPackage
+        scatter = maps.moran_scatter(panel, var, w, last, lisa=ctx.lisa[(var, last)])
         ctx.add_figure(sec, f"moran_scatter_{var}", scatter, f"Moran scatter plot of {var}, {last}")
     return f"{len(variables)} variable(s) x {ctx.panel.n_periods} periods"
 
@@ -297,8 +300,7 @@ def _tests(ctx: _Context) -> str:
         _specification(ctx, spec)
     if not rows:
         return "specification search" if spec.get("specification") else "none requested"
-    frame = pd.DataFrame([{"model": who, "test": t.name, "statistic": t.statistic, "df": t.df,
-                           "pvalue": t.pvalue, "null": t.null, "note": t.note} for who, t in rows])
+    frame = pd.DataFrame([{"model": who, **t.to_dict()} for who, t in rows])
     sec = ctx.section("tests", "Specification tests")
     ctx.add_table(sec, "tests", frame.set_index(["model", "test"]), "Wald, LR and Hausman tests")
     return f"{len(rows)} test(s)"
@@ -365,8 +367,10 @@ def _spillovers(ctx: _Context) -> None:
     if res.rho is None and not res.durbin:  # a SEM: no spillovers
         return
     ctx.map_model = name
-    for x in res.x_names:
-        ctx.spillovers[x] = res.spillovers(x)
+    draws = (ctx.study.section("impacts") or {}).get("draws", 1000) or None
+    mapped = set(spec.get("spillover", []))
+    for x in res.x_names:  # the mapped ones with intervals: one set of draws behind map and GeoPackage
+        ctx.spillovers[x] = res.spillovers(x, draws=draws if x in mapped else None, seed=ctx.seed)
 
 
 def _figures(ctx: _Context) -> str:

@@ -106,6 +106,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
                                    help="map Chinese province names in any alias to canonical English names"),
         "interpolate": Field("bool", default=False, help="fill interior gaps by linear interpolation"),
         "seed": Field("int", help="seed of a simulated dataset (default: the shipped seed)", range=_SEED),
+        "units": Field("mapping", help='units of variables for legends and tables, e.g. '
+                                       '{ gdp_pc = "10,000 yuan", unemp = "%" }'),
     },
     "boundaries": {
         "dataset": _str("shipped boundaries", choices=BOUNDARY_SETS),

@@ -108,6 +108,11 @@ class Study:
     def x(self) -> list[str]:
         return list(self.sections["variables"]["x"])
 
+    def units(self, var: str) -> str | None:
+        """The unit of ``var`` given in ``[data] units`` (shown in legends and tables), or None."""
+        unit = self.sections.get("data", {}).get("units", {}).get(var)
+        return str(unit) if unit else None
+
     def resolve(self, path: str) -> Path:
         """A path of the study file, relative to the study file's folder."""
         p = Path(os.path.expanduser(path))
@@ -301,6 +306,7 @@ class _Checker:
         self.maps(sections, models, col)
         self.panel_models(named["panel_models"], col)
         self.truth(sections.get("truth"), models)
+        self.units(data or {}, col)
         if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
             self.add(("output", "folder"), "the output folder is empty")
         return sorted(avail)
@@ -501,6 +507,13 @@ class _Checker:
                 self.add(("truth", "params", key), _unknown("parameter", key, sorted(allowed)))
             elif isinstance(val, bool) or not isinstance(val, int | float):
                 self.add(("truth", "params", key), f"expected a number, got {_kind(val)}")
+
+
+    def units(self, data: dict[str, Any], col: _ColumnCheck) -> None:
+        for var, unit in data.get("units", {}).items():
+            col.one(("data", "units", var), var)
+            if not isinstance(unit, str):
+                self.add(("data", "units", var), f"expected text (e.g. \"10,000 yuan\"), got {_kind(unit)}")
 
 
 class _ColumnCheck:
