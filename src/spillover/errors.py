@@ -18,12 +18,14 @@ __all__ = [
     "ModelError",
     "DEAError",
     "OverwriteError",
+    "ReadOnlyError",
     "SpilloverWarning",
     "InterpolationWarning",
     "IslandWarning",
     "InfeasibleWarning",
     "IdentificationWarning",
     "SmallSampleBiasWarning",
+    "StationarityWarning",
     "ConvergenceWarning",
     "GeometryWarning",
     "MapWarning",
@@ -68,6 +70,10 @@ class OverwriteError(SpilloverError, FileExistsError):
     """Refusal to overwrite an existing file without ``overwrite=True``."""
 
 
+class ReadOnlyError(SpilloverError, AttributeError):
+    """A validated model or a result was changed after it was built (build a new one instead)."""
+
+
 class SpilloverWarning(UserWarning):
     """Base class of spillover's warnings."""
 
@@ -103,6 +109,11 @@ class IdentificationWarning(SpilloverWarning):
 class SmallSampleBiasWarning(SpilloverWarning):
     """An estimator's known small-sample bias is large enough to matter (e.g. the direct approach's rho
     with time effects and few regions)."""
+
+
+class StationarityWarning(SpilloverWarning):
+    """A dynamic model's estimates are not stationary, so its long-run effects do not exist (reported as
+    NaN)."""
 
 
 def format_items(items: Iterable[object], limit: int = 10) -> str:

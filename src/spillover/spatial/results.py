@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class FitCore:
 
 
 @dataclass(frozen=True)
-class SpatialPanelResults:
+class SpatialPanelResults(ReadOnly):
     """Result of :meth:`SpatialPanelModel.fit` (read-only).
 
     Attributes
