@@ -18,6 +18,7 @@ __all__ = [
     "ModelError",
     "DEAError",
     "OverwriteError",
+    "ReadOnlyError",
     "SpilloverWarning",
     "InterpolationWarning",
     "IslandWarning",
@@ -25,6 +26,7 @@ __all__ = [
     "IdentificationWarning",
     "SmallSampleBiasWarning",
     "FewClustersWarning",
+    "StationarityWarning",
     "ConvergenceWarning",
     "GeometryWarning",
     "MapWarning",
@@ -69,6 +71,10 @@ class OverwriteError(SpilloverError, FileExistsError):
     """Refusal to overwrite an existing file without ``overwrite=True``."""
 
 
+class ReadOnlyError(SpilloverError, AttributeError):
+    """A validated model or a result was changed after it was built (build a new one instead)."""
+
+
 class SpilloverWarning(UserWarning):
     """Base class of spillover's warnings."""
 
@@ -109,6 +115,11 @@ class SmallSampleBiasWarning(SpilloverWarning):
 class FewClustersWarning(SpilloverWarning):
     """Cluster-robust inference rests on few clusters (fewer than 20): its t tests over-reject; the wild
     cluster bootstrap (``inference="wild"``) gives more reliable p-values."""
+
+
+class StationarityWarning(SpilloverWarning):
+    """A dynamic model's estimates are not stationary, so its long-run effects do not exist (reported as
+    NaN)."""
 
 
 def format_items(items: Iterable[object], limit: int = 10) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, WeightsError, check_option, format_items
 from spillover.panel import SpatialPanel, check_finite
 
@@ -170,7 +171,7 @@ def geary_by_period(
 
 # ---------------------------------------------------------------------- public: local Moran
 @dataclass(frozen=True)
-class LocalMoranResult:
+class LocalMoranResult(ReadOnly):
     """Local Moran's I (LISA) of one variable in one period; read-only.
 
     Attributes
@@ -287,7 +288,7 @@ def local_moran(
 
 # ---------------------------------------------------------------------- public: Moran scatter plot
 @dataclass(frozen=True)
-class MoranScatter:
+class MoranScatter(ReadOnly):
     """Data of a Moran scatter plot: standardised variable against its spatial lag; read-only.
 
     ``slope`` is the least-squares slope of ``lag_z`` on ``z``, i.e. ``z'Wz / z'z = I * S0 / n``: it equals

@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, check_option, format_items
 from spillover.panel import SpatialPanel
 
@@ -55,7 +56,7 @@ class IndicatorError(SpilloverError):
 
 # ====================================================================== entropy-weight index
 @dataclass(frozen=True)
-class EntropyIndexResult:
+class EntropyIndexResult(ReadOnly):
     """Entropy-weight composite index; read-only.
 
     Attributes

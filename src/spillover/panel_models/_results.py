@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.panel_models._data import DroppedRows
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ _EFFECT_ROWS = {"twoway": ("Yes", "Yes"), "unit": ("Yes", "No"), "time": ("No", 
 
 
 @dataclass(frozen=True)
-class TextSummary:
+class TextSummary(ReadOnly):
     """A printable report (plain text, and HTML in notebooks)."""
 
     text: str
@@ -49,7 +50,7 @@ def coefficient_block(params: pd.Series, se: pd.Series, t: pd.Series, p: pd.Seri
 
 
 @dataclass(frozen=True)
-class PanelResults:
+class PanelResults(ReadOnly):
     """Result of :func:`~spillover.panel_models.fixed_effects` (and the base of the IV result); read-only.
 
     Attributes

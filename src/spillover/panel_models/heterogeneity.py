@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, UnknownRegionError, format_items
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, reporter
@@ -65,7 +66,7 @@ def group_labels(panel: SpatialPanel, by: str) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class HeterogeneityResults:
+class HeterogeneityResults(ReadOnly):
     """Result of :func:`heterogeneity` (read-only).
 
     Attributes

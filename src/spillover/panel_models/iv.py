@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, format_items
 from spillover.panel import SpatialPanel
 from spillover.panel_models._data import Cluster, Effects, Sample, covariance, prepare
@@ -62,7 +63,7 @@ def stock_yogo(n_endog: int, n_instruments: int) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class FirstStage:
+class FirstStage(ReadOnly):
     """First-stage regressions and weak-identification diagnostics of :func:`fe_iv`.
 
     Attributes

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, check_option, format_items
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, bc_ci, cluster_bootstrap, percentile_ci
@@ -66,7 +67,7 @@ def _ci(draws: np.ndarray, estimate: float, level: float) -> dict[str, tuple[flo
 
 
 @dataclass(frozen=True)
-class MediationResults:
+class MediationResults(ReadOnly):
     """Result of :func:`mediation` (read-only).
 
     Attributes
@@ -265,7 +266,7 @@ def _check_draws(draws: int, level: float) -> None:
 
 # ---------------------------------------------------------------------------------------- moderated mediation
 @dataclass(frozen=True)
-class ModeratedMediationResults:
+class ModeratedMediationResults(ReadOnly):
     """Result of :func:`moderated_mediation` (read-only).
 
     Attributes

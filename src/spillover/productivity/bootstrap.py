@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import check_option, normaliser
@@ -75,7 +76,7 @@ def silverman_reflected_bandwidth(delta: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
+class BootstrapResult(ReadOnly):
     """Simar-Wilson (1998) bootstrap of DEA scores.
 
     ``efficiency``, ``bias_corrected``, ``lower``, ``upper`` and ``replicates`` are on the te scale
@@ -263,7 +264,7 @@ def _selected(names: pd.Index, units: Sequence[Any] | None) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------- Malmquist
 @dataclass(frozen=True)
-class MalmquistBootstrapResult:
+class MalmquistBootstrapResult(ReadOnly):
     """Simar-Wilson (1999) bootstrap of effch, techch, tfpch, pech and sech per (unit, later period).
 
     ``table`` has, for each index, the estimate, the bias-corrected value, lower/upper bounds and

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning, format_items
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import check_data, check_option, normaliser, paired_frames
@@ -39,7 +40,7 @@ SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of
 _STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
 
 
-class UnitScores:
+class UnitScores(ReadOnly):
     """What every per-unit productivity result shares: unit names and the count of failed LPs (its
     subclasses are frozen dataclasses with ``efficiency`` and ``status`` Series indexed by unit)."""
 

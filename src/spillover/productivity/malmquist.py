@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning, format_items
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import check_data, check_option, normaliser
@@ -47,7 +48,7 @@ def geometric_mean(values: pd.DataFrame | pd.Series, axis: int = 0) -> Any:
 
 
 @dataclass(frozen=True)
-class MalmquistResult:
+class MalmquistResult(ReadOnly):
     """Result of :func:`malmquist` (read-only).
 
     Attributes

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
 from spillover.productivity._validate import check_option
 from spillover.productivity.dea import RTS, Orientation, dea
@@ -25,7 +26,7 @@ __all__ = ["window_dea", "WindowResult"]
 
 
 @dataclass(frozen=True)
-class WindowResult:
+class WindowResult(ReadOnly):
     """Result of :func:`window_dea` (read-only).
 
     Attributes

@@ -32,6 +32,22 @@ which limits agreement to about 1e-3) and the fourth moment uses the model's inn
 Short-run effects are those of the static model, ``S(rho) (beta I + theta W)`` with
 ``S(rho) = (I - rho W)^-1``; long-run effects use ``((1 - tau) I - (rho + eta) W)^-1 (beta I + theta W)``
 (Debarsy, Ertur and LeSage 2012; Elhorst 2014, section 4.3).
+
+Checks (issue 19):
+
+* long-run effects exist only for a stationary (stable) process: every eigenvalue of
+  ``(I - rho W)^-1 (tau I + eta W)`` inside the unit circle (Debarsy, Ertur and LeSage 2012, section 2;
+  Elhorst 2014, section 4.2), i.e. ``|tau + eta omega| < 1 - rho omega`` for the eigenvalues omega of W; for
+  row-standardised W the binding case omega = 1 is ``tau + eta + rho < 1``.  At nonstationary estimates the
+  long-run rows are NaN with a :class:`~spillover.errors.StationarityWarning` naming the estimates;
+* fewer than :data:`SMALL_T` periods warn (:class:`~spillover.errors.SmallSampleBiasWarning`): the bias
+  correction removes the O(1/T) term only, and at T = 3 the 95 % intervals covered 70-76 % in a Monte Carlo
+  of 100 replications;
+* ``bias_correction="none"`` (the default, kept for comparability) evaluates Yu, de Jong and Lee's analytic
+  bias at the uncorrected estimates and warns (:class:`~spillover.errors.SmallSampleBiasWarning`) when it
+  exceeds :data:`BIAS_GAP` standard errors for tau, eta or rho, as the static models do for the direct
+  approach with time effects (at N = 100, T = 20 tau's bias was -0.026, 22 Monte Carlo SE, and the 95 %
+  intervals covered 36 %).
 """
 
 from __future__ import annotations
@@ -39,11 +55,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spillover.errors import ModelError
+from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning, user_stacklevel
 from spillover.spatial import _likelihood as lk
 
 __all__ = ["DynamicFit", "fit_dynamic", "dynamic_effects"]
@@ -54,6 +72,14 @@ emulate SDPDmod's ``Matrix::nearPD``; see docs/validation.md).  None in normal u
 
 DYNAMIC_MAX_N = 2000
 """Largest number of regions for the dynamic model (dense N x N algebra in the bias correction)."""
+
+SMALL_T = 10
+"""Panels with fewer periods warn that the dynamic estimator's intervals are unreliable (the O(1/T)
+correction leaves O(1/T^2) terms; at T = 3 the 95 % intervals covered 70-76 % in a Monte Carlo)."""
+
+BIAS_GAP = 0.5
+"""Estimated bias (in standard errors) of tau, eta or rho above which ``bias_correction="none"`` warns; the
+same threshold as the static models' direct approach (``spillover.spatial.model.SMALL_N_GAP``)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +94,7 @@ class DynamicFit:
     resid: np.ndarray
     uncorrected: np.ndarray  # [coef, rho, sigma2] before the bias correction
     r2: float
+    bias: np.ndarray | None = None  # estimated O(1/T) bias of [coef, rho, sigma2] (bias_correction="none")
 
 
 def _time_transform(n: int) -> np.ndarray:
@@ -134,11 +161,16 @@ def fit_dynamic(y: np.ndarray, x: np.ndarray, wd: np.ndarray, n: int, t: int, du
     sige = float(resid @ resid / nt)
     theta = np.r_[bhat, rho, sige]
     info, gn, sni = _information(rho, bhat, sige, w_n, z, nn, tp)
+    bias = None
     if lee_yu:
         used = info if _BIAS_INFO_HOOK is None else _BIAS_INFO_HOOK(info)
         theta1 = theta - _bias(theta, used, gn, sni, w_n, lags, nn, tp)
     else:
         theta1 = theta
+        try:  # only to warn about it (see BIAS_GAP); the estimates stay uncorrected
+            bias = _bias(theta, info, gn, sni, w_n, lags, nn, tp)
+        except np.linalg.LinAlgError:
+            bias = None
     bhat, rho, sige = theta1[:-2], float(theta1[-2]), float(theta1[-1])
     info, gn, _ = _information(rho, bhat, sige, w_n, z, nn, tp)
     resid = yv - rho * wy - z @ bhat
@@ -149,7 +181,7 @@ def fit_dynamic(y: np.ndarray, x: np.ndarray, wd: np.ndarray, n: int, t: int, du
     loglik = -nt / 2 * np.log(2 * np.pi * sige) + tp * logdet(rho) - float(resid @ resid) / (2 * sige)
     fitted = yv - resid
     r2 = float(np.corrcoef(yv, fitted)[0, 1] ** 2)
-    return DynamicFit(bhat, rho, sige, cov, float(loglik), resid, theta, r2), lags
+    return DynamicFit(bhat, rho, sige, cov, float(loglik), resid, theta, r2, bias), lags
 
 
 def _information(rho: float, bhat: np.ndarray, sige: float, w: np.ndarray, z: np.ndarray, n: int,
@@ -213,6 +245,39 @@ def _bias(theta: np.ndarray, info: np.ndarray, gn: np.ndarray, sni: np.ndarray, 
 
 
 # ---------------------------------------------------------------------------------------------- effects
+def stability_radius(tau: float, eta: float, rho: float, omega: np.ndarray) -> float:
+    """Spectral radius of ``(I - rho W)^-1 (tau I + eta W)`` from the eigenvalues ``omega`` of W.
+
+    The dynamic process is stationary when it is below 1 (Debarsy, Ertur and LeSage 2012; Elhorst 2014,
+    section 4.2); for row-standardised W (omega = 1 is an eigenvalue) this implies ``tau + eta + rho < 1``.
+
+    >>> omega = np.array([1.0, 0.2, -0.5])
+    >>> round(stability_radius(0.5, 0.1, 0.3, omega), 4), stability_radius(0.6, 0.1, 0.3, omega) >= 1
+    (0.8571, True)
+    """
+    return float(np.max(np.abs((tau + eta * omega) / (1.0 - rho * omega))))
+
+
+def _nonstationary(res: Any, omega: np.ndarray) -> bool:
+    """Warn and return True when the point estimates are not stationary (long-run effects undefined)."""
+    y = res.y_name
+    params = res.params
+    tau = float(params.get(f"{y}(t-1)", 0.0))
+    eta = float(params.get(f"W*{y}(t-1)", 0.0))
+    rho = float(params["rho"])
+    radius = stability_radius(tau, eta, rho, omega)
+    if radius < 1.0:
+        return False
+    named = f"tau = {tau:.4f}" + (f", eta = {eta:.4f}" if f"W*{y}(t-1)" in params.index else "")
+    warnings.warn(
+        f"the dynamic estimates are not stationary ({named}, rho = {rho:.4f}; tau + eta + rho = "
+        f"{tau + eta + rho:.4f}, spectral radius of (I - rho W)^-1 (tau I + eta W) = {radius:.4f} >= 1; "
+        "Debarsy, Ertur and LeSage 2012): long-run effects do not exist and are reported as NaN. The "
+        "short-run effects are unaffected; a unit root in y may call for differencing or a longer panel.",
+        StationarityWarning, stacklevel=user_stacklevel())
+    return True
+
+
 def dynamic_effects(params: pd.DataFrame, wd: np.ndarray, x_names: list[str], durbin: list[str], y: str,
                     horizon: str) -> dict[str, np.ndarray]:
     """Average direct/indirect/total effects (draws x K) for the parameter rows in ``params``."""
@@ -250,20 +315,26 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
     if draws > 1:
         sims = pd.DataFrame(rng.multivariate_normal(mean, cov, size=draws, method="eigh"),
                             columns=res.params.index)
-    if sims is not None:  # keep the draws stationary and inside rho's parameter space
+    kept = {"short": sims, "long": sims}
+    if sims is not None:  # draws inside rho's parameter space; the long-run ones also stationary
         y = res.y_name
         tau = sims.get(f"{y}(t-1)", 0.0)
         eta = sims.get(f"W*{y}(t-1)", 0.0)
         lo, hi = res._core.op.bounds
-        ok = (sims["rho"] > lo) & (sims["rho"] < hi) & (np.abs(tau) + np.abs(eta + sims["rho"]) < 1.0 + 1e-12)
-        sims = sims[ok]
+        inside = (sims["rho"] > lo) & (sims["rho"] < hi)
+        stable = inside & (np.abs(tau) + np.abs(eta + sims["rho"]) < 1.0 + 1e-12)
+        kept = {h: sims[ok] if ok.sum() > 1 else None for h, ok in (("short", inside), ("long", stable))}
     from spillover.spatial.impacts import _draw_summary
 
+    omega = np.linalg.eigvals(wd)
+    omega = omega.real if np.abs(omega.imag).max() < 1e-10 else omega
+    no_long_run = _nonstationary(res, omega)
     frames = []
     for horizon in ("short", "long"):
         point = dynamic_effects(res.params.to_frame().T, wd, res.x_names, res.durbin, res.y_name, horizon)
-        sim = dynamic_effects(sims, wd, res.x_names, res.durbin, res.y_name, horizon) if sims is not None \
-            else None
+        draws_h = kept[horizon]
+        sim = dynamic_effects(draws_h, wd, res.x_names, res.durbin, res.y_name, horizon) \
+            if draws_h is not None else None
         for eff in ("direct", "indirect", "total"):
             blank = np.full((2, len(res.x_names)), np.nan)
             summ = _draw_summary(sim[eff] if sim is not None else blank, valid=sim is not None)
@@ -273,6 +344,8 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
             frame = pd.DataFrame({"estimate": est, "se": summ["se"], "t": z,
                                   "p": 2 * stats.norm.sf(np.abs(z))})
             frame = frame.join(summ.drop(columns="se"))
+            if horizon == "long" and no_long_run:
+                frame.loc[:, :] = np.nan
             frame.index = pd.MultiIndex.from_product([[horizon], [eff], res.x_names],
                                                      names=["horizon", "effect", "variable"])
             frames.append(frame)
@@ -337,6 +410,30 @@ def results_class() -> Any:
     return _CLASS[0]
 
 
+def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], t: int) -> None:
+    """SmallSampleBiasWarning for short panels and for a large estimated bias of the uncorrected fit."""
+    if t < SMALL_T:
+        warnings.warn(
+            f"the dynamic panel has {t} periods (< {SMALL_T}): the estimator's O(1/T) bias correction is "
+            "asymptotic in T and its 95% intervals under-cover in short panels (70-76% at T = 3 in a Monte "
+            "Carlo); treat the standard errors and p-values as approximate.",
+            SmallSampleBiasWarning, stacklevel=user_stacklevel())
+    if fit.bias is None:
+        return
+    se = np.sqrt(np.abs(np.diag(fit.cov)))
+    idx = [*range(len(lag_names)), len(names) - 1]  # tau (, eta), rho
+    gaps = {names[i]: fit.bias[i] / se[i] for i in idx if se[i] > 0}
+    big = {nm: g for nm, g in gaps.items() if abs(g) > BIAS_GAP}
+    if big:
+        listed = ", ".join(f"{nm} = {fit.coef[names.index(nm)] if nm != 'rho' else fit.rho:.4f} (bias "
+                           f"{fit.bias[names.index(nm)]:+.4f}, {g:+.2f} SE)" for nm, g in big.items())
+        warnings.warn(
+            f"bias_correction='none': the uncorrected dynamic estimates have an estimated O(1/T) bias "
+            f"(Yu, de Jong and Lee 2008) above {BIAS_GAP} standard errors: {listed}; their intervals "
+            "under-cover. Use bias_correction='lee-yu' (the uncorrected estimator stays the default for "
+            "comparability).", SmallSampleBiasWarning, stacklevel=user_stacklevel())
+
+
 def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     """Fit a :class:`~spillover.spatial.model.SpatialPanelModel` with ``dynamic=True``/``"space-time"``."""
     from spillover.spatial.results import FitCore
@@ -350,6 +447,7 @@ def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
                             lee_yu)
     lag_names = [f"{model.y}(t-1)"] + ([f"W*{model.y}(t-1)"] if space_time else [])
     names = [*lag_names, *d.names, "rho"]
+    _warn_small_sample(fit, names, lag_names, d.t)
     k = len(names)
     tp = d.t - 1
     core = FitCore(op=op, y=d.y[d.n:], x=d.x[d.n:], names=list(d.names), ids=model.panel.ids,

@@ -93,26 +93,6 @@ def _argmax_1d(func: Callable[[float], float], lo: float, hi: float, grid_points
     return float(res.x) if -res.fun >= values[best] else float(grid[best])
 
 
-def numerical_hessian(func: Callable[[np.ndarray], float], params: np.ndarray,
-                      rel_step: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian with steps relative to each parameter's size.
-
-    Relative steps matter: the parameters differ by orders of magnitude (sigma2 ~ 1e-3, slopes ~ 1).
-    """
-    k = len(params)
-    steps = rel_step * np.where(np.abs(params) > 1e-8, np.abs(params), 1.0)
-    hess = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei = np.zeros(k)
-            ej = np.zeros(k)
-            ei[i], ej[j] = steps[i], steps[j]
-            value = (func(params + ei + ej) - func(params + ei - ej) - func(params - ei + ej)
-                     + func(params - ei - ej)) / (4.0 * steps[i] * steps[j])
-            hess[i, j] = hess[j, i] = value
-    return hess
-
-
 def inverse_information(hessian: np.ndarray, label: str) -> np.ndarray:
     """``(-H)^-1``, with a ModelError naming the model when it is singular."""
     try:
@@ -333,7 +313,9 @@ def _covariance(loglik: Callable[[np.ndarray], float], point: np.ndarray, extra_
         full[free] = p
         return loglik(full)
 
-    hess = numerical_hessian(restricted, point[free]) + extra_hessian[np.ix_(free, free)]
+    # theta / phi and sigma2 (the last two, the ratio only when free) are variance-type parameters
+    positive = [int(free.sum()) - 1, int(free.sum()) - 2] if free[-2] else [int(free.sum()) - 1]
+    hess = lk.numerical_hessian(restricted, point[free], positive) + extra_hessian[np.ix_(free, free)]
     cov = np.full((len(point), len(point)), np.nan)
     cov[np.ix_(free, free)] = inverse_information(hess, label)
     return cov

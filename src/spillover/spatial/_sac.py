@@ -45,7 +45,7 @@ from scipy.optimize import minimize
 
 from spillover.errors import ConvergenceWarning, IdentificationWarning, ModelError, WeightsError
 from spillover.spatial import _likelihood as lk
-from spillover.spatial._random_effects import inverse_information, numerical_hessian
+from spillover.spatial._random_effects import inverse_information
 
 __all__ = ["SACFit", "fit_sac"]
 
@@ -176,7 +176,7 @@ def _covariance(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperat
         return -n_eff / 2 * np.log(2 * np.pi * s2) - prof.ssr(p[k], p[k + 1], p[:k])[1] / (2 * s2)
 
     point = np.r_[beta, rho, lam, sigma2]
-    hess = numerical_hessian(quad, point)
+    hess = lk.numerical_hessian(quad, point, positive=[k + 2])
     hess[k, k] -= mult * _tr_wt2(op_w, rho, drop_unit_root)
     hess[k + 1, k + 1] -= mult * _tr_wt2(op_m, lam, drop_unit_root)
     cov = inverse_information(hess, "SAC")

@@ -39,10 +39,11 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, PanelError, WeightsError, check_option, format_items
 from spillover.panel import SpatialPanel
 from spillover.spatial import _likelihood as lk
-from spillover.spatial._random_effects import fit_random_effects, inverse_information, numerical_hessian
+from spillover.spatial._random_effects import fit_random_effects, inverse_information
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
 from spillover.spatial.model import FixedEffects, _check_dependent, _check_observations, _regressor_names
@@ -73,7 +74,7 @@ _PD_TOL = 1e-10
 
 # ---------------------------------------------------------------------- value objects
 @dataclass(frozen=True)
-class LMTests:
+class LMTests(ReadOnly):
     """Panel LM tests for a spatial lag and a spatial error, classic and robust.
 
     Returned by :func:`lm_tests`; every entry is a :class:`TestResult` with one degree of freedom.
@@ -108,7 +109,7 @@ class LMTests:
 
 
 @dataclass(frozen=True)
-class LRFixedEffects:
+class LRFixedEffects(ReadOnly):
     """LR tests of the spatial (unit) and the time-period fixed effects; returned by :func:`lr_fixed_effects`.
 
     Unpacks as before, ``unit, time = lr_fixed_effects(...)``; prints as a small table.
@@ -507,7 +508,7 @@ def _fe_covariance(
     def loglik(p: np.ndarray) -> float:
         return _fe_loglik(p, y_dm, x_dm, wmat, eig, n, t, kind)
 
-    return inverse_information(numerical_hessian(loglik, point), "FE")[:-1, :-1]
+    return inverse_information(lk.numerical_hessian(loglik, point, positive=[len(point) - 1]), "FE")[:-1, :-1]
 
 
 def _fe_loglik_residual(

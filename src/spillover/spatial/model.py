@@ -31,6 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from spillover._names import LAG_PREFIX, RESERVED_NAMES, check_reserved  # noqa: F401 (re-exported)
+from spillover._readonly import ReadOnlyModel
 from spillover.errors import ModelError, WeightsError, check_option, format_items
 from spillover.spatial import _likelihood as lk
 from spillover.spatial import _random_effects as rek
@@ -76,7 +77,7 @@ class _Design:
     m: sp.csr_matrix | None = None  # the error process's weights of the SAC/GNS
 
 
-class SpatialPanelModel:
+class SpatialPanelModel(ReadOnlyModel):
     """Spatial panel model estimated by maximum likelihood on a balanced panel.
 
     Parameters

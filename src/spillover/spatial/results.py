@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class FitCore:
 
 
 @dataclass(frozen=True)
-class SpatialPanelResults:
+class SpatialPanelResults(ReadOnly):
     """Result of :meth:`SpatialPanelModel.fit` (read-only).
 
     Attributes
@@ -45,8 +46,11 @@ class SpatialPanelResults:
         the Durbin terms) and the spatial parameter (``"rho"`` for lag models, ``"lambda"`` for error
         models).
     cov
-        Their asymptotic covariance matrix from the analytic information matrix (Elhorst 2014, ch. 3); with
-        random effects, from the observed information (numerical Hessian of the log-likelihood).
+        Their asymptotic covariance matrix: the inverse expected (analytic) information matrix for the SAR,
+        SEM, SDM, SDEM and SLX with fixed or no effects (Elhorst 2014, ch. 3) and for dynamic panels (Yu, de
+        Jong and Lee 2008, with the kurtosis term); the inverse observed information (numerical Hessian of
+        the log-likelihood, :func:`spillover.spatial._likelihood.numerical_hessian`) with random effects
+        and for the SAC and GNS.  See docs/validation.md.
     sigma2, sigma2_se
         ML error variance (divisor: the effective number of observations) and its standard error.
     loglik

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, SmallSampleBiasWarning, check_option
 from spillover.spatial.lmtests import hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import FixedEffects, SpatialPanelModel
@@ -41,7 +42,7 @@ __all__ = ["SpecificationResult", "specification"]
 
 
 @dataclass(frozen=True)
-class SpecificationResult:
+class SpecificationResult(ReadOnly):
     """Outcome of :func:`specification`: the tests, the fitted SDM/SAR/SEM and the supported model."""
 
     tests: tuple[TestResult, ...]

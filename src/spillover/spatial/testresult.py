@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 from scipy import stats
 
+from spillover._readonly import ReadOnly
+
 __all__ = ["TestResult", "results_frame"]
 
 
 @dataclass(frozen=True)
-class TestResult:
+class TestResult(ReadOnly):
     """A test statistic with its distribution under the null.
 
     Attributes
