@@ -242,14 +242,14 @@ def _dea_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _write_or_echo(text: str, out: Path | None, force: bool) -> None:
+def _write_or_echo(text: str, out: Path | None, force: bool, source: Path, encoding: str = "utf-8") -> None:
     if out is None:
         click.echo(text)
         return
     from spillover.io import atomic_path
 
-    with atomic_path(out, overwrite=force) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    with atomic_path(out, overwrite=force, inputs=[source]) as tmp:  # never replaces the data it read
+        tmp.write_text(text, encoding=encoding)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -263,13 +263,15 @@ def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, ori
         out: Path | None, force: bool) -> None:
     """DEA efficiency of the units of a table (DEAP 2.1 conventions)."""
     from spillover import io, productivity
+    from spillover.io import csv_text
     from spillover.productivity.deap_io import format_deap
 
     frame = io.read_panel(data)
     if id_col:
         frame = frame.set_index(id_col)
     res = productivity.dea(frame[_names(inputs)], frame[_names(outputs)], rts=rts, orientation=orientation)
-    _write_or_echo(format_deap(res) if fmt == "text" else res.to_frame().to_csv(), out, force)
+    _write_or_echo(format_deap(res) if fmt == "text" else csv_text(res.to_frame()), out, force, data,
+                   "utf-8" if fmt == "text" else "utf-8-sig")
 
 
 @main.command()
@@ -284,11 +286,13 @@ def malmquist(data: Path, id_col: str, time_col: str, frontier: str, inputs: str
               fmt: str, out: Path | None, force: bool) -> None:
     """Malmquist TFP index and its decomposition (DEAP 2.1 conventions)."""
     from spillover import io, productivity
+    from spillover.io import csv_text
     from spillover.productivity.deap_io import format_deap
 
     res = productivity.malmquist(io.read_panel(data), id=id_col, time=time_col, inputs=_names(inputs),
                                  outputs=_names(outputs), orientation=orientation, frontier=frontier)
-    _write_or_echo(format_deap(res) if fmt == "text" else res.indices.to_csv(), out, force)
+    _write_or_echo(format_deap(res) if fmt == "text" else csv_text(res.indices), out, force, data,
+                   "utf-8" if fmt == "text" else "utf-8-sig")
 
 
 def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, Any], Any]:
