@@ -239,20 +239,22 @@ def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False
 
 def _check_replaceable(target: Path, inputs: Iterable[str | os.PathLike[str]], option: str) -> None:
     keep = f"spillover keeps it even with {option}; choose another output folder"
+    real = target.resolve()
+    shown = f"{target} (= {real})" if str(real) != str(target) else str(target)
     for source in inputs:
         if _same_or_inside(target, Path(source)):
-            what = "is" if target.resolve() == Path(source).resolve() else "holds"
-            raise OverwriteError(f"refusing to replace {target}: it {what} {source}, an input of this run; {keep}.")
+            what = "is" if real == Path(source).resolve() else "holds"
+            raise OverwriteError(f"refusing to replace {shown}: it {what} {source}, an input of this run; {keep}.")
     for name, place in _protected_places():
         if _same_or_inside(target, place):
-            what = "is" if target.resolve() == place.resolve() else "contains"
-            raise OverwriteError(f"refusing to replace {target}: it {what} {name} ({place}); {keep}.")
+            what = "is" if real == place.resolve() else "contains"
+            raise OverwriteError(f"refusing to replace {shown}: it {what} {name} ({place}); {keep}.")
     if target.is_symlink() or not target.is_dir():
         kind = "a link" if target.is_symlink() else "not a folder"
-        raise OverwriteError(f"refusing to replace {target}: it is {kind}; {keep}.")
+        raise OverwriteError(f"refusing to replace {shown}: it is {kind}; {keep}.")
     if not is_output_folder(target) and any(target.iterdir()):
         raise OverwriteError(
-            f"refusing to replace {target}: it has no {OUTPUT_MARKER} file, so spillover did not write it and "
+            f"refusing to replace {shown}: it has no {OUTPUT_MARKER} file, so spillover did not write it and "
             f"it may hold your own files; {keep} (or move its files away and delete it yourself)."
         )
 
@@ -393,10 +395,11 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], **to_csv: Any) 
     """Write ``frame`` as CSV for spreadsheets: UTF-8 with a byte-order mark, formula-safe text cells.
 
     The byte-order mark makes Excel (also on Chinese Windows, which otherwise assumes GBK) read the file as
-    UTF-8; pandas, R's readr, Stata and spillover's readers skip it.  ``to_csv`` goes to
+    UTF-8; pandas, R's readr, Stata and spillover's readers skip it.  Lines end in CR LF (RFC 4180, as Excel
+    writes them), so that a carriage return inside a cell is quoted.  ``to_csv`` goes to
     :meth:`pandas.DataFrame.to_csv`.  The file is written in place: wrap the call in :func:`atomic_path`.
     """
-    csv_safe(frame).to_csv(path, encoding="utf-8-sig", **to_csv)
+    csv_safe(frame).to_csv(path, encoding="utf-8-sig", lineterminator="\r\n", **to_csv)
 
 
 def csv_text(frame: pd.DataFrame, **to_csv: Any) -> str:
@@ -447,7 +450,9 @@ def read_panel(
 ) -> pd.DataFrame:
     """Read a long panel (one row per region and period) from CSV, Excel (.xlsx) or Stata (.dta).
 
-    Region ids that look like codes keep their leading zeros only if stored as text in the file.
+    Region ids that look like codes keep their leading zeros only if stored as text in the file.  In a CSV
+    file, the ``'`` that :func:`write_csv` puts before text starting with ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return is removed (so a panel written by :func:`write_panel` reads back unchanged).
 
     Parameters
     ----------

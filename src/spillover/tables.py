@@ -29,10 +29,12 @@ CJK_LATEX_NOTE = r"% requires \usepackage{xeCJK} (compile with XeLaTeX) for the 
 
 
 def latex_cjk_note(latex: str) -> str:
-    """:data:`CJK_LATEX_NOTE` and a newline if ``latex`` holds CJK text (else ``""``): put it on top.
+    r""":data:`CJK_LATEX_NOTE` and a newline if ``latex`` holds CJK text (else ``""``): put it on top.
 
-    >>> latex_cjk_note("GDP per capita"), latex_cjk_note("人均GDP") == CJK_LATEX_NOTE + "\n"
-    ('', True)
+    >>> latex_cjk_note("GDP per capita")
+    ''
+    >>> print(latex_cjk_note("人均GDP"), end="")
+    % requires \usepackage{xeCJK} (compile with XeLaTeX) for the CJK text in this table
     """
     return CJK_LATEX_NOTE + "\n" if _CJK.search(latex) else ""
 
