@@ -172,7 +172,8 @@ def test_a_file_writer_never_replaces_a_folder(tmp_path):
 
 def test_dea_out_never_replaces_its_data(tmp_path):
     data = tmp_path / "units.csv"
-    pd.DataFrame({"unit": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]}).to_csv(data, index=False)
+    units = pd.DataFrame({"unit": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]})
+    units.to_csv(data, index=False)
     before = data.read_text()
     result = CliRunner().invoke(cli, ["dea", str(data), "--id", "unit", "--inputs", "x", "--outputs", "y",
                                       "--format", "csv", "--out", str(data), "--force"])
@@ -222,7 +223,8 @@ def test_panel_and_weights_files_hold_no_live_formula_and_read_back_unchanged(tm
     assert rows[0] == ["id", "year", "=y"] and [r[0] for r in rows[1:]] == ids
     text = (tmp_path / "p.csv").read_text(encoding="utf-8-sig").splitlines()
     assert text[0] == "id,year,'=y"
-    assert text[1].startswith("'=1+2,") and text[2].startswith("'+1+1,") and text[3].startswith("\"'@SUM(1,1)\"")
+    assert text[1].startswith("'=1+2,") and text[2].startswith("'+1+1,")
+    assert text[3].startswith("\"'@SUM(1,1)\",")  # quoted for its comma
     assert text[4].startswith("''=quoted,")  # escaped, so reading it back gives "'=quoted" again
     assert text[5] == "-1,2020,4.0"  # a signed number is a number to Excel: left alone
     w = Graph.from_dicts({i: [j for j in ids if j != i] for i in ids})
@@ -234,7 +236,8 @@ def test_panel_and_weights_files_hold_no_live_formula_and_read_back_unchanged(tm
 
 def test_cli_csv_output_is_formula_safe(tmp_path):
     data = tmp_path / "units.csv"
-    pd.DataFrame({"unit": ["=1+2", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]}).to_csv(data, index=False)
+    units = pd.DataFrame({"unit": ["=1+2", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]})
+    units.to_csv(data, index=False)
     result = CliRunner().invoke(cli, ["dea", str(data), "--id", "unit", "--inputs", "x", "--outputs", "y",
                                       "--format", "csv"])
     assert result.exit_code == 0, result.output
@@ -262,7 +265,8 @@ def test_latex_with_cjk_text_names_its_package(tmp_path):
     cjk = SummaryTable(pd.DataFrame({"Main": ["0.5***"]}, index=["人均GDP"]), "回归结果", "注")
     plain = SummaryTable(pd.DataFrame({"Main": ["0.5***"]}, index=["gdp"]), "Results", "notes")
     assert cjk.as_latex().splitlines()[0] == CJK_LATEX_NOTE
-    assert CJK_LATEX_NOTE == r"% requires \usepackage{xeCJK} (compile with XeLaTeX) for the CJK text in this table"
+    assert CJK_LATEX_NOTE == (r"% requires \usepackage{xeCJK} (compile with XeLaTeX) "
+                              "for the CJK text in this table")
     assert "xeCJK" not in plain.as_latex() and "xeCJK" not in cjk.as_latex(cjk_note=False)
     frame = pd.DataFrame({"x": [1.0]})
     write_tables({"cjk": StudyTable("cjk", frame, cjk), "plain": StudyTable("plain", frame, plain)},

@@ -49,12 +49,13 @@ def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, force: bool = Fa
 
 
 def _demo_folder(folder: Path, force: bool) -> Path:
-    """Create and mark the demo folder; with ``force`` refuse a non-empty folder that the demo did not write."""
+    """Create and mark the demo folder; with ``force`` refuse a non-empty folder the demo did not write."""
     fresh = not folder.exists() or (folder.is_dir() and not any(folder.iterdir()))
     if force and not fresh and not io.is_output_folder(folder):
         raise OverwriteError(
-            f"refusing to replace demo outputs in {folder}: it has no {io.OUTPUT_MARKER} file, so spillover did "
-            "not write it and it may hold your own files; choose another --out folder (or run without --force)."
+            f"refusing to replace demo outputs in {folder}: it has no {io.OUTPUT_MARKER} file, so spillover "
+            "did not write it and it may hold your own files; choose another --out folder (or run without "
+            "--force)."
         )
     folder.mkdir(parents=True, exist_ok=True)
     if fresh:

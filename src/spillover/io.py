@@ -85,8 +85,9 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False,
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
 
     Nothing is left behind if the block raises, and an existing ``path`` is only replaced when
-    ``overwrite=True``; a folder is never replaced, nor one of ``inputs`` (the files the caller read).  The temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed
-    process left under that pattern is removed by the next write to the same ``path``.  OS errors (a folder
+    ``overwrite=True``; a folder is never replaced, nor one of ``inputs`` (the files the caller read).  The
+    temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed process left under that
+    pattern is removed by the next write to the same ``path``.  OS errors (a folder
     without write permission, a full disk) are raised as :class:`SpilloverError` naming ``path``.
 
     Examples
@@ -244,7 +245,9 @@ def _check_replaceable(target: Path, inputs: Iterable[str | os.PathLike[str]], o
     for source in inputs:
         if _same_or_inside(target, Path(source)):
             what = "is" if real == Path(source).resolve() else "holds"
-            raise OverwriteError(f"refusing to replace {shown}: it {what} {source}, an input of this run; {keep}.")
+            raise OverwriteError(
+                f"refusing to replace {shown}: it {what} {source}, an input of this run; {keep}."
+            )
     for name, place in _protected_places():
         if _same_or_inside(target, place):
             what = "is" if real == place.resolve() else "contains"

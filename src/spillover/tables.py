@@ -19,7 +19,8 @@ import pandas as pd
 
 from spillover.errors import ModelError, check_option
 
-__all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for", "latex_cjk_note", "CJK_LATEX_NOTE"]
+__all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for", "latex_cjk_note",
+           "CJK_LATEX_NOTE"]
 
 #: CJK ideographs, radicals, punctuation, kana, Hangul and full-width forms (what pdfLaTeX cannot typeset)
 _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"

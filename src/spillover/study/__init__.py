@@ -129,7 +129,8 @@ def input_files(study: Study) -> list[Path]:
         spec = study.section(section) or {}
         if "file" in spec:
             files.append(study.resolve(spec["file"]))
-    files += [study.resolve(e["path"]) for e in study.weights.values() if e.get("kind") == "file" and "path" in e]
+    files += [study.resolve(e["path"]) for e in study.weights.values()
+              if e.get("kind") == "file" and "path" in e]
     return files
 
 

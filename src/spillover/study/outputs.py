@@ -42,7 +42,7 @@ def check_target(target: Path, force: bool, inputs: Iterable[Path] = ()) -> None
 @contextlib.contextmanager
 def staging_folder(target: Path, *, force: bool = False, inputs: Iterable[Path] = (),
                    writer: str = "spillover.study.run") -> Iterator[Path]:
-    """Yield a temporary, marked folder beside ``target``; rename it onto ``target`` when the block succeeds."""
+    """Yield a temporary, marked folder beside ``target``; rename it onto ``target`` when the block ends."""
     with io.atomic_folder(target, writer=writer, overwrite=force, inputs=inputs, option=_FORCE) as tmp:
         yield tmp
 
