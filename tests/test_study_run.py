@@ -153,11 +153,19 @@ def test_an_existing_output_folder_is_kept_unless_forced(tmp_path):
     (tmp_path / "small-results").mkdir()
     (tmp_path / "small-results" / "mine.txt").write_text("keep")
     t0 = time.perf_counter()
+    for force in (False, True):  # not written by spillover (no marker): kept even with force
+        with pytest.raises(OverwriteError, match="no .spillover-output file"):
+            study.run(path, force=force)
+    assert time.perf_counter() - t0 < 5  # refused before computing anything
+    assert (tmp_path / "small-results" / "mine.txt").read_text() == "keep"
+    (tmp_path / "small-results" / "mine.txt").unlink()
+    first = study.run(path, force=True)  # an empty folder may be replaced
+    (first.folder / "stale.txt").write_text("from the first run")
     with pytest.raises(OverwriteError, match="pass force=True"):
         study.run(path)
-    assert time.perf_counter() - t0 < 5  # refused before computing anything
-    run = study.run(path, force=True)
-    assert not (run.folder / "mine.txt").exists() and run.files["report"][0].is_file()
+    run = study.run(path, force=True)  # marked by the first run: replaced
+    assert not (run.folder / "stale.txt").exists() and run.files["report"][0].is_file()
+    assert "writer: spillover.study.run(" in (run.folder / ".spillover-output").read_text()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
 
 
@@ -192,6 +200,7 @@ def test_a_run_killed_mid_write_leaves_the_folder_absent_or_complete(tmp_path, e
     if existing:
         (target / "tables").mkdir(parents=True)
         (target / "report.html").write_text("old complete run")
+        (target / ".spillover-output").write_text("an earlier run")
     proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(path), str(target), str(marker)],
                             env={**os.environ, "MPLBACKEND": "Agg"})
     try:

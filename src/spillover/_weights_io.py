@@ -9,7 +9,9 @@ Layouts
     Header ``0 n spillover id``; then one line ``focal neighbour weight`` per link, weights written with 17
     significant digits; a region without neighbours is written as ``id id 0`` (libpysal's convention).
 ``.csv``
-    Dense matrix, first column and header = region ids (rows are focal regions).
+    Dense matrix, first column and header = region ids (rows are focal regions); UTF-8 with a byte-order
+    mark, and ids that a spreadsheet would run as formulas (``=...``, ``+...``, ``@...``) are written with a
+    leading ``'``, which :func:`load` removes (:func:`spillover.io.write_csv`).
 ``.dta`` (Stata)
     Column ``_id`` holds the region ids; then one variable per region (the column j of W) named after the
     region id made a valid Stata name (letters, digits, ``_``; at most 32 characters; ``w1..wN`` if that
@@ -36,7 +38,7 @@ import scipy.sparse as sp
 from libpysal.graph import Graph
 
 from spillover.errors import WeightsError, format_items
-from spillover.io import atomic_path
+from spillover.io import atomic_path, restore_csv_text, write_csv
 from spillover.weights import _graph_from_positions, _graph_from_sparse, _sparse_unchecked
 
 FORMATS = ("gal", "gwt", "csv", "dta", "mat")
@@ -187,12 +189,13 @@ def _positions(index: pd.Index, labels: list[Any], path: Path) -> np.ndarray:
 def _write_csv(mat: sp.csr_matrix, ids: pd.Index, tmp: Path, graph: Graph) -> None:
     text = [str(i) for i in ids]
     frame = pd.DataFrame(mat.toarray(), index=pd.Index(text, name="id"), columns=text)
-    frame.to_csv(tmp, float_format="%.17g")
+    write_csv(frame, tmp, float_format="%.17g")
 
 
 def _read_csv(path: Path) -> Graph:
-    frame = pd.read_csv(path, index_col=0, dtype={0: str}, keep_default_na=False)
+    frame = pd.read_csv(path, index_col=0, dtype={0: str}, keep_default_na=False, encoding="utf-8-sig")
     frame.index = frame.index.astype(str)
+    frame = restore_csv_text(frame)
     if list(frame.index) != list(frame.columns):
         raise WeightsError(
             f"{path.name}: the header and the first column must list the same region ids in the same order; "

@@ -347,14 +347,14 @@ def _dea_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _with_options(_DEA_OPTIONS, func)
 
 
-def _write_or_echo(text: str, out: Path | None, force: bool) -> None:
+def _write_or_echo(text: str, out: Path | None, force: bool, source: Path, encoding: str = "utf-8") -> None:
     if out is None:
         click.echo(text)
         return
     from spillover.io import atomic_path
 
-    with atomic_path(out, overwrite=force) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    with atomic_path(out, overwrite=force, inputs=[source]) as tmp:  # never replaces the data it read
+        tmp.write_text(text, encoding=encoding)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -369,6 +369,7 @@ def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, ori
         out: Path | None, force: bool, panel_file: _PanelFile) -> None:
     """DEA efficiency of the units of a table (DEAP 2.1 conventions)."""
     from spillover import productivity
+    from spillover.io import csv_text
     from spillover.productivity.deap_io import format_deap
 
     frame = panel_file.read(data, id_col)
@@ -376,7 +377,8 @@ def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, ori
     if id_col:
         frame = frame.set_index(_column(frame, id_col, "--id"))
     res = productivity.dea(frame[x], frame[y], rts=rts, orientation=orientation)
-    _write_or_echo(format_deap(res) if fmt == "text" else res.to_frame().to_csv(), out, force)
+    _write_or_echo(format_deap(res) if fmt == "text" else csv_text(res.to_frame()), out, force, data,
+                   "utf-8" if fmt == "text" else "utf-8-sig")
 
 
 @main.command()
@@ -392,6 +394,7 @@ def malmquist(data: Path, id_col: str, time_col: str, frontier: str, inputs: str
               fmt: str, out: Path | None, force: bool, panel_file: _PanelFile) -> None:
     """Malmquist TFP index and its decomposition (DEAP 2.1 conventions)."""
     from spillover import productivity
+    from spillover.io import csv_text
     from spillover.productivity.deap_io import format_deap
 
     frame = panel_file.read(data, id_col)
@@ -400,7 +403,8 @@ def malmquist(data: Path, id_col: str, time_col: str, frontier: str, inputs: str
     res = productivity.malmquist(frame, id=id_col, time=time_col, inputs=_columns(frame, inputs, "--inputs"),
                                  outputs=_columns(frame, outputs, "--outputs"), orientation=orientation,
                                  frontier=frontier)
-    _write_or_echo(format_deap(res) if fmt == "text" else res.indices.to_csv(), out, force)
+    _write_or_echo(format_deap(res) if fmt == "text" else csv_text(res.indices), out, force, data,
+                   "utf-8" if fmt == "text" else "utf-8-sig")
 
 
 def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, Any], Any]:

@@ -15,7 +15,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from spillover import study
+from spillover import io, study
+from spillover.errors import OverwriteError
 from spillover.study.results import StudyRun
 
 Echo = Callable[[str], None]
@@ -23,11 +24,15 @@ Echo = Callable[[str], None]
 
 def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, force: bool = False,
              echo: Echo = print) -> dict[str, StudyRun]:
-    """Run both shipped studies into ``out/<name>`` and print what they wrote."""
+    """Run both shipped studies into ``out/<name>`` and print what they wrote.
+
+    ``out`` is marked as spillover's when the demo creates it (or finds it empty).  With ``force`` the
+    earlier demo outputs are replaced, and ``out`` must be such a folder: the demo never replaces anything in
+    a folder of the user's (see :func:`spillover.io.check_output_folder`).
+    """
     from spillover.study.progress import reporter
 
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _demo_folder(Path(out), force)
     runs = {}
     for name in study.EXAMPLES:
         echo(f"== {name}: {study.load(study.example_path(name)).title}")
@@ -41,6 +46,21 @@ def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, force: bool = Fa
             for path in run.files[kind]:
                 echo(f"  {path}")
     return runs
+
+
+def _demo_folder(folder: Path, force: bool) -> Path:
+    """Create and mark the demo folder; with ``force`` refuse a non-empty folder the demo did not write."""
+    fresh = not folder.exists() or (folder.is_dir() and not any(folder.iterdir()))
+    if force and not fresh and not io.is_output_folder(folder):
+        raise OverwriteError(
+            f"refusing to replace demo outputs in {folder}: it has no {io.OUTPUT_MARKER} file, so spillover "
+            "did not write it and it may hold your own files; choose another --out folder (or run without "
+            "--force)."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        io.mark_output_folder(folder, "spillover.demo.run_demo")
+    return folder
 
 
 def _summary(echo: Echo, run: StudyRun) -> None:

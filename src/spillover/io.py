@@ -4,28 +4,52 @@ Readers accept the formats regional economists exchange: CSV, Excel and Stata ``
 GeoPackage, Shapefile and GeoJSON for boundaries.  Writers never leave a half-written file (they write to a
 temporary file in the destination folder and rename it) and refuse to overwrite an existing file unless
 ``overwrite=True`` is given.
+
+Three mechanisms here serve every writer of the package:
+
+* output folders (:func:`atomic_folder`): written under a temporary name, marked with a
+  ``.spillover-output`` file, and an existing folder is only ever replaced when spillover wrote it (it has the
+  marker), it holds none of the run's inputs and it is not the current or the home folder (nor contains them);
+* spreadsheets (:func:`excel_writer`): every text cell of an ``.xlsx`` is stored as text, never as a formula;
+* CSV files (:func:`write_csv`, :func:`csv_text`): UTF-8 with a byte-order mark (Excel on Chinese Windows
+  reads it correctly), and a text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return) gets a leading ``'`` (OWASP "CSV injection"); spillover's own
+  readers remove it again (:func:`restore_csv_text`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import glob
 import os
+import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
 
+from spillover import __version__
 from spillover.errors import GeometryWarning, OverwriteError, SpilloverError, format_items, user_stacklevel
 
 __all__ = [
     "atomic_path",
+    "atomic_folder",
+    "check_output_folder",
+    "mark_output_folder",
+    "is_output_folder",
+    "OUTPUT_MARKER",
+    "excel_writer",
+    "write_csv",
+    "csv_text",
+    "csv_safe",
+    "restore_csv_text",
     "checked_geometry",
     "read_panel",
     "write_panel",
@@ -56,12 +80,14 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False,
+                inputs: Iterable[str | os.PathLike[str]] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
 
     Nothing is left behind if the block raises, and an existing ``path`` is only replaced when
-    ``overwrite=True``.  The temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed
-    process left under that pattern is removed by the next write to the same ``path``.  OS errors (a folder
+    ``overwrite=True``; a folder is never replaced, nor one of ``inputs`` (the files the caller read).  The
+    temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed process left under that
+    pattern is removed by the next write to the same ``path``.  OS errors (a folder
     without write permission, a full disk) are raised as :class:`SpilloverError` naming ``path``.
 
     Examples
@@ -74,7 +100,7 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
     'done'
     """
     target = Path(path)
-    _check_writable(target, overwrite)
+    _check_writable(target, overwrite, inputs)
     _remove_stale_temporaries(target)
     with _naming_target(target):
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=target.suffix, dir=target.parent)
@@ -146,11 +172,269 @@ def _naming_target(target: Path) -> Iterator[None]:
         ) from exc
 
 
-def _check_writable(target: Path, overwrite: bool) -> None:
+def _check_writable(target: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
     if not target.parent.is_dir():
         raise SpilloverError(f"cannot write {target}: folder {target.parent} does not exist.")
-    if target.exists() and not overwrite:
+    if target.is_dir():
+        raise OverwriteError(f"{target} is a folder; a file is never written in its place (not even with "
+                             "overwrite=True). Choose a file name.")
+    if os.path.lexists(target) and any(_same_or_inside(target, Path(p)) for p in inputs):
+        raise OverwriteError(f"{target} is an input of this command; it is never replaced by its own output. "
+                             "Choose another file name.")
+    if os.path.lexists(target) and not overwrite:
         raise OverwriteError(f"{target} exists; pass overwrite=True to replace it.")
+
+
+def _same_or_inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it (links and ``..`` resolved)."""
+    real, inner = folder.resolve(), path.resolve()
+    return real == inner or real in inner.parents
+
+
+# ---------------------------------------------------------------------- output folders
+#: name of the file that marks a folder as written by spillover; only a marked folder is ever replaced
+OUTPUT_MARKER = ".spillover-output"
+
+
+def mark_output_folder(folder: str | os.PathLike[str], writer: str) -> Path:
+    """Write the marker file into ``folder``: what wrote it (``writer``), spillover's version and the time."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    marker = Path(folder) / OUTPUT_MARKER
+    marker.write_text(f"This folder was written by spillover and may be replaced by its next run.\n"
+                      f"writer: {writer}\nversion: {__version__}\ntime: {stamp}\n", encoding="utf-8")
+    return marker
+
+
+def is_output_folder(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` carries spillover's marker file (:data:`OUTPUT_MARKER`)."""
+    return (Path(folder) / OUTPUT_MARKER).is_file()
+
+
+def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False,
+                        inputs: Iterable[str | os.PathLike[str]] = (),
+                        option: str = "overwrite=True") -> None:
+    """Refuse to write the output folder ``path`` unless it is absent or may be replaced.
+
+    An existing folder is replaced only with ``overwrite`` (named ``option`` in the message) and only when
+    spillover wrote it (it has the :data:`OUTPUT_MARKER` file) or it is empty.  Never replaced, whatever
+    ``overwrite`` says: a folder that holds one of ``inputs`` (the study file, data, boundaries, weights),
+    the current folder, the home folder, a folder containing either of them, a link or a file.
+
+    Raises
+    ------
+    OverwriteError
+        Naming the folder and why it is kept.
+    SpilloverError
+        The parent folder does not exist.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise SpilloverError(f"cannot write {target}: folder {target.parent} does not exist.")
+    if not os.path.lexists(target):
+        return
+    _check_replaceable(target, inputs, option)
+    if not overwrite:
+        raise OverwriteError(f"the output folder {target} exists; pass {option} to replace it, "
+                             "or choose another folder.")
+
+
+def _check_replaceable(target: Path, inputs: Iterable[str | os.PathLike[str]], option: str) -> None:
+    keep = f"spillover keeps it even with {option}; choose another output folder"
+    real = target.resolve()
+    shown = f"{target} (= {real})" if str(real) != str(target) else str(target)
+    for source in inputs:
+        if _same_or_inside(target, Path(source)):
+            what = "is" if real == Path(source).resolve() else "holds"
+            raise OverwriteError(
+                f"refusing to replace {shown}: it {what} {source}, an input of this run; {keep}."
+            )
+    for name, place in _protected_places():
+        if _same_or_inside(target, place):
+            what = "is" if real == place.resolve() else "contains"
+            raise OverwriteError(f"refusing to replace {shown}: it {what} {name} ({place}); {keep}.")
+    if target.is_symlink() or not target.is_dir():
+        kind = "a link" if target.is_symlink() else "not a folder"
+        raise OverwriteError(f"refusing to replace {shown}: it is {kind}; {keep}.")
+    if not is_output_folder(target) and any(target.iterdir()):
+        raise OverwriteError(
+            f"refusing to replace {shown}: it has no {OUTPUT_MARKER} file, so spillover did not write it and "
+            f"it may hold your own files; {keep} (or move its files away and delete it yourself)."
+        )
+
+
+def _protected_places() -> list[tuple[str, Path]]:
+    places = []
+    for name, where in (("the current folder", Path.cwd), ("your home folder", Path.home)):
+        with contextlib.suppress(OSError, RuntimeError, KeyError):
+            places.append((name, where()))
+    return places
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike[str], *, writer: str, overwrite: bool = False,
+                  inputs: Iterable[str | os.PathLike[str]] = (), option: str = "overwrite=True"
+                  ) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; rename it onto ``path`` when the block succeeds.
+
+    The folder is marked as spillover's (:func:`mark_output_folder` with ``writer``) before the block
+    runs.  :func:`check_output_folder` decides, before and again after the block, whether an existing
+    ``path`` may be replaced.  A run killed at any moment leaves ``path`` absent, or the previous complete
+    folder, never half-written (renames within one file system are atomic).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "results"
+    >>> with atomic_folder(target, writer="example") as tmp:
+    ...     _ = (tmp / "a.txt").write_text("done")
+    >>> sorted(p.name for p in target.iterdir())
+    ['.spillover-output', 'a.txt']
+    >>> with atomic_folder(target, writer="example", overwrite=True) as tmp:
+    ...     _ = (tmp / "b.txt").write_text("again")
+    >>> sorted(p.name for p in target.iterdir())
+    ['.spillover-output', 'b.txt']
+    """
+    target = Path(path)
+    inputs = list(inputs)
+    check_output_folder(target, overwrite=overwrite, inputs=inputs, option=option)
+    with _naming_target(target):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        with _naming_target(target):
+            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; an output folder is an ordinary one
+            mark_output_folder(tmp, writer)
+        yield tmp
+        check_output_folder(target, overwrite=overwrite, inputs=inputs, option=option)
+        with _naming_target(target):
+            _publish(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    if not os.path.lexists(target):
+        os.rename(tmp, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{os.urandom(4).hex()}")
+    os.rename(target, old)  # a kill between these two renames leaves the target absent, never partial
+    os.rename(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- spreadsheet-safe tables
+#: first characters that make Excel or LibreOffice evaluate a CSV cell as a formula (OWASP "CSV injection")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_SIGNED_NUMBER = re.compile(r"[+-](\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _needs_quote(text: str) -> bool:
+    """A text that a spreadsheet would run as a formula (a signed number is read as that number: kept)."""
+    if text.startswith("'"):
+        return _needs_quote(text[1:])  # so that restore_csv_text undoes exactly what csv_safe did
+    return text[:1] in FORMULA_TRIGGERS and not _SIGNED_NUMBER.fullmatch(text)
+
+
+def _neutralise(value: Any) -> Any:
+    return f"'{value}" if isinstance(value, str) and _needs_quote(value) else value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("'") and _needs_quote(value[1:]):
+        return value[1:]
+    return value
+
+
+def _map_labels(index: pd.Index, fn: Any) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        index = index.set_levels([level.map(fn) for level in index.levels])
+    elif index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
+        index = index.map(fn)
+    return index.set_names([fn(n) for n in index.names])
+
+
+def _map_text(frame: pd.DataFrame, fn: Any) -> pd.DataFrame:
+    out = frame.copy()
+    out.columns = _map_labels(out.columns, fn)
+    out.index = _map_labels(out.index, fn)
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) or isinstance(
+                col.dtype, pd.CategoricalDtype):
+            out.isetitem(j, col.map(fn))
+    return out
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells, column and index labels cannot run as spreadsheet formulas.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (the
+    OWASP advice against CSV injection); numbers, and text that is just a signed number, are left alone.
+
+    >>> frame = pd.DataFrame({"id": ["=1+2", "@SUM(1,1)", "-1.5", "Beijing"], "y": [-1.5, 2.0, 0.0, 1.0]})
+    >>> csv_safe(frame)["id"].tolist(), csv_safe(frame)["y"].tolist()
+    (["'=1+2", "'@SUM(1,1)", '-1.5', 'Beijing'], [-1.5, 2.0, 0.0, 1.0])
+    """
+    return _map_text(frame, _neutralise)
+
+
+def restore_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`csv_safe` on a frame read back from a CSV file (the readers of spillover call it).
+
+    >>> frame = pd.DataFrame({"id": ["=1+2", "'=x", "-x"]})
+    >>> restore_csv_text(csv_safe(frame)).equals(frame)
+    True
+    """
+    return _map_text(frame, _restore)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], **to_csv: Any) -> None:
+    """Write ``frame`` as CSV for spreadsheets: UTF-8 with a byte-order mark, formula-safe text cells.
+
+    The byte-order mark makes Excel (also on Chinese Windows, which otherwise assumes GBK) read the file as
+    UTF-8; pandas, R's readr, Stata and spillover's readers skip it.  Lines end in CR LF (RFC 4180, as Excel
+    writes them), so that a carriage return inside a cell is quoted.  ``to_csv`` goes to
+    :meth:`pandas.DataFrame.to_csv`.  The file is written in place: wrap the call in :func:`atomic_path`.
+    """
+    csv_safe(frame).to_csv(path, encoding="utf-8-sig", lineterminator="\r\n", **to_csv)
+
+
+def csv_text(frame: pd.DataFrame, **to_csv: Any) -> str:
+    """The CSV text of ``frame`` with formula-safe text cells (for standard output or a text file)."""
+    return str(csv_safe(frame).to_csv(**to_csv))
+
+
+@contextlib.contextmanager
+def excel_writer(path: str | os.PathLike[str]) -> Iterator[pd.ExcelWriter]:
+    """A pandas ``ExcelWriter`` (openpyxl) whose text cells are all stored as text when the block ends.
+
+    openpyxl stores a string that starts with ``=`` as a live formula (and ``#N/A`` as an error value);
+    a region id or a variable name must stay the text it is.
+
+    >>> import tempfile, pathlib, openpyxl
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> with excel_writer(path) as xl:
+    ...     pd.DataFrame({"=1+2": ["=HYPERLINK('x')"]}).to_excel(xl, index=False)
+    >>> [(c.value, c.data_type) for c in openpyxl.load_workbook(path).active["A"]]
+    [('=1+2', 's'), ("=HYPERLINK('x')", 's')]
+    """
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        yield xl
+        _text_cells(xl.book)
+
+
+def _text_cells(book: Any) -> None:
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type in ("f", "e") and isinstance(cell.value, str):
+                    cell.data_type = "s"
 
 
 def _format(path: Path, known: dict[str, str], what: str) -> str:
@@ -169,7 +453,9 @@ def read_panel(
 ) -> pd.DataFrame:
     """Read a long panel (one row per region and period) from CSV, Excel (.xlsx) or Stata (.dta).
 
-    Region ids that look like codes keep their leading zeros only if stored as text in the file.
+    Region ids that look like codes keep their leading zeros only if stored as text in the file.  In a CSV
+    file, the ``'`` that :func:`write_csv` puts before text starting with ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return is removed (so a panel written by :func:`write_panel` reads back unchanged).
 
     Parameters
     ----------
@@ -209,7 +495,7 @@ def _read_csv(source: Path, encoding: str | None) -> pd.DataFrame:
     try:
         with open(source, encoding=enc, newline="") as fh:
             rows = list(csv.reader(fh))
-        frame = pd.read_csv(source, encoding=enc)
+        frame = restore_csv_text(pd.read_csv(source, encoding=enc))
     except UnicodeDecodeError as exc:
         hint = "pass encoding= (e.g. 'gbk' for Chinese yearbook files, 'latin-1' for western European)"
         if encoding:
@@ -299,15 +585,21 @@ def _transcode(frame: pd.DataFrame, encoding: str, source: Path) -> pd.DataFrame
 def write_panel(
     frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False
 ) -> Path:
-    """Write a long panel to CSV, Excel or Stata atomically; the frame's index is written if named."""
+    """Write a long panel to CSV, Excel or Stata atomically; the frame's index is written if named.
+
+    A CSV file is UTF-8 with a byte-order mark and an Excel file stores text as text, so that no cell runs as
+    a spreadsheet formula (see :func:`write_csv` and :func:`excel_writer`); :func:`read_panel` reads both
+    back unchanged.
+    """
     target = Path(path)
     fmt = _format(target, PANEL_FORMATS, "panel")
     data = frame.reset_index() if any(n is not None for n in frame.index.names) else frame
     with atomic_path(target, overwrite=overwrite) as tmp:
         if fmt == "csv":
-            data.to_csv(tmp, index=False)
+            write_csv(data, tmp, index=False)
         elif fmt == "xlsx":
-            data.to_excel(tmp, index=False, engine="openpyxl")
+            with excel_writer(tmp) as xl:
+                data.to_excel(xl, index=False)
         else:
             data.to_stata(tmp, write_index=False, version=118)
     return target

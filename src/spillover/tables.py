@@ -9,6 +9,7 @@ matrix).  Both return a :class:`SummaryTable` with text, HTML, LaTeX and DataFra
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -18,7 +19,25 @@ import pandas as pd
 
 from spillover.errors import ModelError, check_option
 
-__all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for"]
+__all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for", "latex_cjk_note",
+           "CJK_LATEX_NOTE"]
+
+#: CJK ideographs, radicals, punctuation, kana, Hangul and full-width forms (what pdfLaTeX cannot typeset)
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+                  "\U00020000-\U0003134f]")
+#: first line of LaTeX output whose text holds CJK characters
+CJK_LATEX_NOTE = r"% requires \usepackage{xeCJK} (compile with XeLaTeX) for the CJK text in this table"
+
+
+def latex_cjk_note(latex: str) -> str:
+    r""":data:`CJK_LATEX_NOTE` and a newline if ``latex`` holds CJK text (else ``""``): put it on top.
+
+    >>> latex_cjk_note("GDP per capita")
+    ''
+    >>> print(latex_cjk_note("人均GDP"), end="")
+    % requires \usepackage{xeCJK} (compile with XeLaTeX) for the CJK text in this table
+    """
+    return CJK_LATEX_NOTE + "\n" if _CJK.search(latex) else ""
 
 
 @runtime_checkable
@@ -97,8 +116,12 @@ class SummaryTable:
     def _repr_html_(self) -> str:
         return self.as_html()
 
-    def as_latex(self) -> str:
-        """LaTeX ``tabular`` (booktabs rules)."""
+    def as_latex(self, *, cjk_note: bool = True) -> str:
+        """LaTeX ``tabular`` (booktabs rules).
+
+        With ``cjk_note`` (default) a table whose text holds CJK characters starts with the comment
+        :data:`CJK_LATEX_NOTE` (xeCJK, XeLaTeX): pdfLaTeX cannot typeset those characters.
+        """
         def esc(s: object) -> str:
             text = str(s)
             for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#"),
@@ -122,7 +145,8 @@ class SummaryTable:
             lines.append(" & ".join([label(lab)] + [cell(v) for v in row]) + r" \\")
         notes = r"\multicolumn{" + str(ncol + 1) + "}{l}{" + esc(self.notes) + "}"
         lines += [r"\bottomrule", notes, r"\end{tabular}"]
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        return latex_cjk_note(text) + text if cjk_note else text
 
 
 def _fmt(v: float, digits: int) -> str:

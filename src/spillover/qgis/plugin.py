@@ -10,13 +10,11 @@ one of its dependencies is missing from the Python that QGIS runs, it says which
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from importlib import resources
 from pathlib import Path
 
-from spillover import __version__
-from spillover.errors import OverwriteError, SpilloverError
+from spillover import __version__, io
+from spillover.errors import SpilloverError
 
 __all__ = ["write_plugin", "PLUGIN_NAME"]
 
@@ -30,14 +28,15 @@ def write_plugin(out: str | os.PathLike[str], *, overwrite: bool = False) -> Pat
 
     Copy the folder into the profile's ``python/plugins`` folder (or zip it and install the zip from the
     Plugin Manager).  The folder is written under a temporary name and renamed when complete; an existing
-    plugin folder is replaced only with ``overwrite=True``.
+    plugin folder is replaced only with ``overwrite=True`` and only if spillover wrote it (it has the
+    ``.spillover-output`` marker file, see :func:`spillover.io.atomic_folder`).
 
     Examples
     --------
     >>> import tempfile
     >>> folder = write_plugin(tempfile.mkdtemp())
     >>> sorted(p.name for p in folder.iterdir())
-    ['__init__.py', 'metadata.txt', 'plugin.py']
+    ['.spillover-output', '__init__.py', 'metadata.txt', 'plugin.py']
     >>> "hasProcessingProvider=yes" in (folder / "metadata.txt").read_text()
     True
     """
@@ -45,17 +44,9 @@ def write_plugin(out: str | os.PathLike[str], *, overwrite: bool = False) -> Pat
     if not parent.is_dir():
         raise SpilloverError(f"cannot write the plugin into {parent}: the folder does not exist.")
     target = parent / PLUGIN_NAME
-    if target.exists() and not overwrite:
-        raise OverwriteError(f"{target} exists; pass overwrite=True (--overwrite) to replace it.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{PLUGIN_NAME}.", dir=parent))
-    tmp.chmod(0o755)  # mkdtemp's folder is private; a plugin folder is readable like any other
-    try:
+    with io.atomic_folder(target, writer="spillover.qgis.write_plugin", overwrite=overwrite,
+                          option="overwrite=True (--overwrite)") as tmp:
         for name in _FILES:
             text = (resources.files("spillover.qgis") / "plugin_files" / f"{name}.in").read_text("utf-8")
             (tmp / name).write_text(text.replace("@VERSION@", __version__), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target

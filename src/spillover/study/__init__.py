@@ -12,7 +12,8 @@ and reports every mistake with its key and line (:class:`StudyError`); :func:`ru
 * ``study.toml``: the study file as run.
 
 The output folder is written as a temporary sibling and renamed at the end, so it is either absent or
-complete; an existing folder is replaced only with ``force=True``.
+complete; an existing folder is replaced only with ``force=True``, and only if spillover wrote it (it has a
+``.spillover-output`` file) and it holds neither the study file nor any file the study reads.
 
 Examples
 --------
@@ -82,7 +83,8 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
     out
         Output folder (default: ``[output].folder`` or ``<study file stem>-results`` beside the file).
     force
-        Replace an existing output folder.
+        Replace an existing output folder that an earlier run wrote (a folder without spillover's
+        ``.spillover-output`` marker, or holding the study file or an input of the study, is never replaced).
     progress
         Called with a :class:`StepEvent` when each step starts and ends (QGIS passes its feedback here).
 
@@ -91,7 +93,8 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
     StudyError
         The study file has mistakes (all of them are listed; nothing was computed).
     OverwriteError
-        The output folder exists and ``force`` is False (checked before computing).
+        The output folder exists and ``force`` is False, or it may not be replaced (checked before
+        computing).
     """
     from spillover.study import outputs
     from spillover.study.runner import compute
@@ -100,7 +103,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
     report = progress or silent
     study = load(path)
     target = output_folder(study, out)
-    outputs.check_target(target, force)
+    outputs.check_target(target, force, inputs=input_files(study))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -117,6 +120,18 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
         if issubclass(w.category, SpilloverWarning):
             warnings.warn(str(w.message), w.category, stacklevel=2)
     return StudyRun(target, files, dict(ctx.tables), dict(ctx.models), messages, time.perf_counter() - t0)
+
+
+def input_files(study: Study) -> list[Path]:
+    """The files a study reads: the study file, the panel and boundary files and the weights files."""
+    files = [study.path] if study.path is not None else []
+    for section in ("data", "boundaries"):
+        spec = study.section(section) or {}
+        if "file" in spec:
+            files.append(study.resolve(spec["file"]))
+    files += [study.resolve(e["path"]) for e in study.weights.values()
+              if e.get("kind") == "file" and "path" in e]
+    return files
 
 
 def _steps(study: Study) -> list[Any]:
@@ -138,7 +153,8 @@ def _write(ctx: Any, study: Study, target: Path, force: bool, messages: list[str
 
     spec = study.section("output") or {}
     files: dict[str, list[Path]] = {"report": [], "geopackage": [], "tables": [], "study": []}
-    with outputs.staging_folder(target, force=force) as tmp:
+    writer = f"spillover.study.run({study.path or 'study text'})"
+    with outputs.staging_folder(target, force=force, inputs=input_files(study), writer=writer) as tmp:
         (tmp / "study.toml").write_text(study.source, encoding="utf-8")
         files["study"].append(Path("study.toml"))
         if spec.get("report", True):

@@ -3,70 +3,48 @@
 Everything is written into a hidden temporary sibling of the output folder, which is renamed onto the
 output folder at the very end (a rename within one file system is atomic).  A run killed at any moment
 leaves the output folder absent (or, with ``force``, the previous complete one), never half-written.
+The folder carries spillover's marker file; ``force`` replaces only such a folder, and never one that holds
+the study file or an input of the study (:func:`spillover.io.check_output_folder`).
+
+CSV tables are UTF-8 with a byte-order mark and every text cell of the CSV and Excel tables is
+formula-safe (:func:`spillover.io.write_csv`, :func:`spillover.io.excel_writer`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from spillover.errors import OverwriteError, SpilloverError
+from spillover import io
 from spillover.study.results import StudyTable
+from spillover.tables import latex_cjk_note
 
 __all__ = ["staging_folder", "write_tables", "write_geopackage", "region_layer", "check_target"]
 
 
-def check_target(target: Path, force: bool) -> None:
-    """Refuse an existing output folder unless ``force``; its parent must exist."""
-    if target.exists() and not force:
-        raise OverwriteError(f"the output folder {target} exists; pass force=True (--force) to replace it, "
-                             "or choose another folder.")
-    if target.exists() and not target.is_dir():
-        raise OverwriteError(f"{target} exists and is not a folder.")
-    if not target.parent.is_dir():
-        raise SpilloverError(f"cannot write {target}: folder {target.parent} does not exist.")
+#: how the option that replaces an output folder is named in messages
+_FORCE = "force=True (--force)"
+
+
+def check_target(target: Path, force: bool, inputs: Iterable[Path] = ()) -> None:
+    """Refuse an existing output folder unless ``force`` and spillover wrote it (see
+    :func:`spillover.io.check_output_folder`); a folder holding one of ``inputs`` is never replaced."""
+    io.check_output_folder(target, overwrite=force, inputs=inputs, option=_FORCE)
 
 
 @contextlib.contextmanager
-def staging_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; rename it onto ``target`` when the block succeeds."""
-    check_target(target, force)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; the output folder is an ordinary one
-    try:
+def staging_folder(target: Path, *, force: bool = False, inputs: Iterable[Path] = (),
+                   writer: str = "spillover.study.run") -> Iterator[Path]:
+    """Yield a temporary, marked folder beside ``target``; rename it onto ``target`` when the block ends."""
+    with io.atomic_folder(target, writer=writer, overwrite=force, inputs=inputs, option=_FORCE) as tmp:
         yield tmp
-        _publish(tmp, target, force)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _publish(tmp: Path, target: Path, force: bool) -> None:
-    if not target.exists():
-        os.rename(tmp, target)
-        return
-    check_target(target, force)
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    os.rename(target, old)  # a kill between these two renames leaves the target absent, never partial
-    os.rename(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------- tables
@@ -78,7 +56,7 @@ def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]
     for name, table in tables.items():
         if "csv" in formats:
             path = out / f"{name}.csv"
-            table.frame.to_csv(path, encoding="utf-8")
+            io.write_csv(table.frame, path)
             written.append(path)
         if "tex" in formats:
             path = out / f"{name}.tex"
@@ -91,7 +69,7 @@ def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]
             written.append(path)
     if "xlsx" in formats and tables:
         path = out / "tables.xlsx"
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        with io.excel_writer(path) as xl:
             for sheet, table in zip(_sheet_names(tables), tables.values()):
                 table.frame.to_excel(xl, sheet_name=sheet)
         written.append(path)
@@ -100,8 +78,9 @@ def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]
 
 def _latex(table: StudyTable) -> str:
     caption = table.title.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
-    return (f"% {table.title}\n% needs \\usepackage{{booktabs}}\n\\begin{{table}}[htbp]\n\\centering\n"
-            f"\\caption{{{caption}}}\n{table.display.as_latex()}\n\\end{{table}}\n")
+    body = (f"\\begin{{table}}[htbp]\n\\centering\n\\caption{{{caption}}}\n"
+            f"{table.display.as_latex(cjk_note=False)}\n\\end{{table}}\n")
+    return f"% {table.title}\n% needs \\usepackage{{booktabs}}\n{latex_cjk_note(body)}{body}"
 
 
 def _stata(table: StudyTable) -> pd.DataFrame:
