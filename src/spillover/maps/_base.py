@@ -9,6 +9,7 @@ collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,13 @@ def add_polygons(ax: Axes, geoms: Sequence[Any], facecolors: Any, *, gid: str, h
     return coll
 
 
+def draw_missing(ax: Axes, paths: Sequence[Any]) -> Any:
+    """Regions whose value is missing or infinite: grey, hatched, ``gid="missing"`` (None if there are none)."""
+    if not len(paths):
+        return None
+    return add_polygons(ax, paths, NO_DATA_COLOR, gid="missing", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
+
+
 def add_lines(ax: Axes, geoms: Sequence[Any], *, gid: str, color: str = "#404040", linewidth: float = 0.8,
               zorder: float = 3) -> Any:
     """Add the (Multi)LineStrings as one LineCollection (one segment list per part) with ``gid``."""
@@ -141,6 +149,73 @@ def finish_map_axes(ax: Axes, geographic: bool, extent: tuple[float, float, floa
     mid = (y0 + y1) / 2
     ax.set_aspect(1 / np.cos(np.radians(mid)) if geographic and abs(mid) < 89 else "equal")
     ax.set_axis_off()
+
+
+# ---------------------------------------------------------------------------------------------- input
+def prepare_map(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *,
+                what: str = "the map") -> tuple[gpd.GeoDataFrame, pd.Series | pd.DataFrame | None]:
+    """The regions and values a map may draw: one check shared by every map of :mod:`spillover.maps`.
+
+    * duplicate region ids, regions with a missing (None) or empty geometry and distinct regions with the
+      very same geometry (one would hide the other) are errors that name the regions;
+    * invalid polygons (a self-intersecting ring) are named in a
+      :class:`~spillover.errors.GeometryWarning` and drawn as they are (:func:`spillover.io.checked_geometry`);
+    * values (one column per panel of the map, indexed like ``geo``) that are infinite become NaN with a
+      :class:`~spillover.errors.MapWarning` naming the regions, so that they are drawn like missing values:
+      grey and hatched, counted as "No data", and left out of classes and colour scales.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> geo = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), None], index=["a", "b"])
+    >>> prepare_map(geo)
+    Traceback (most recent call last):
+    ...
+    spillover.errors.SpilloverError: the map cannot draw region(s) 'b': their geometry is missing or empty. \
+Drop them from the data or give them polygons.
+    """
+    geo = _checked_regions(geo, what)
+    if values is not None:
+        values = _finite_values(values, what)
+    return geo, values
+
+
+def _checked_regions(geo: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    import shapely
+
+    from spillover.io import checked_geometry
+
+    dup = geo.index[geo.index.duplicated()].unique()
+    if len(dup):
+        raise SpilloverError(f"the regions of {what} have duplicate ids {format_items(dup.tolist())}; each "
+                             "region must appear once.")
+    geoms = geo.geometry
+    broken = geo.index[geoms.isna().to_numpy() | geoms.is_empty.to_numpy()]
+    if len(broken):
+        raise SpilloverError(f"{what} cannot draw region(s) {format_items(broken.tolist())}: their geometry is "
+                             "missing or empty. Drop them from the data or give them polygons.")
+    wkb = pd.Series(shapely.to_wkb(np.asarray(geoms, dtype=object)), index=geo.index)
+    same = wkb[wkb.duplicated(keep=False)]
+    if len(same):
+        groups = [format_items(g.index.tolist()) for _, g in same.groupby(same, sort=False)]
+        raise SpilloverError(f"{what} has regions with the very same geometry ({'; '.join(groups)}): one would "
+                             "hide the other. Give each region its own polygon or drop the duplicates.")
+    return checked_geometry(geo, where=f"regions of {what}")
+
+
+def _finite_values(values: pd.Series | pd.DataFrame, what: str) -> pd.Series | pd.DataFrame:
+    from spillover.errors import MapWarning, user_stacklevel
+
+    numbers = values.astype(float)
+    inf = np.isinf(numbers.to_numpy())
+    if not inf.any():
+        return numbers
+    rows = inf if inf.ndim == 1 else inf.any(axis=1)
+    warnings.warn(f"{what}: the value is infinite for region(s) {format_items(values.index[rows].tolist())}; "
+                  f"they are drawn as {NO_DATA_LABEL!r} and left out of the classes and colour scale. Fix "
+                  "the data (a division by zero?) or set them to NaN to silence this warning.",
+                  MapWarning, stacklevel=user_stacklevel())
+    return numbers.mask(np.isinf(numbers))
 
 
 # ---------------------------------------------------------------------------------------------- layout
@@ -172,12 +247,6 @@ def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: str = "lower 
     leg.set_gid("legend")
     leg.set_zorder(10)
     return leg
-
-
-def check_unique_ids(geo: gpd.GeoDataFrame, what: str) -> None:
-    dup = geo.index[geo.index.duplicated()].unique()
-    if len(dup):
-        raise SpilloverError(f"the {what} has duplicate region ids {format_items(dup.tolist())}.")
 
 
 def check_period(panel: SpatialPanel, period: Hashable | None) -> Hashable:
@@ -265,7 +334,8 @@ def _metadata(fmt: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class MapLayer:
-    """What a map draws: the analysed regions (projected) and the context regions drawn as no data."""
+    """What a map draws: the analysed regions (projected), the context regions drawn as no data, and the
+    values checked by :func:`prepare_map` (infinite ones made NaN; None for maps without values)."""
 
     regions: gpd.GeoDataFrame
     no_data: gpd.GeoDataFrame
@@ -273,3 +343,4 @@ class MapLayer:
     extent: tuple[float, float, float, float] | None
     china: bool
     language: str
+    values: pd.Series | pd.DataFrame | None = None

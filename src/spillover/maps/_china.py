@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ from spillover.maps._base import (
     add_lines,
     add_polygons,
     finish_map_axes,
+    prepare_map,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -120,18 +122,28 @@ def is_china_layer(ids: pd.Index) -> bool:
     return hits >= min(_MIN_MATCH, len(known)) and hits == len(ids)
 
 
-def prepare_layer(geo: gpd.GeoDataFrame, *, china: bool | None, crs: Any, language: Language) -> MapLayer:
-    """Project the regions; for China add the units absent from the data as no-data context."""
+def _all_provincial(ids: pd.Index) -> bool:
+    from spillover import regions
+
+    known = set(regions.ids(include_sar_taiwan=True))
+    return len(ids) > 0 and all(isinstance(i, str) and i in known for i in ids)
+
+
+def prepare_layer(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *, china: bool | None,
+                  crs: Any, language: Language, what: str = "the map") -> MapLayer:
+    """The checked regions and values (:func:`~spillover.maps._base.prepare_map`), projected; for China
+    the units absent from the data as no-data context.  Every map of :mod:`spillover.maps` starts here."""
+    geo, values = prepare_map(geo, values, what=what)
     use_china = is_china_layer(geo.index) if china is None else bool(china)
     if use_china:
-        return _china_layer(geo, crs, language)
+        return replace(_china_layer(geo, crs, language), values=values)
     if geo.crs is None and crs is not None:
         raise SpilloverError("the regions have no CRS, so they cannot be projected to crs=; set one with "
                              "GeoDataFrame.set_crs first.")
     check_option(language, ("auto", "zh", "en"), "language")
     out = geo.to_crs(crs) if crs is not None else geo
     geographic = bool(out.crs is not None and out.crs.is_geographic) or _looks_geographic(out)
-    return MapLayer(out, out.iloc[:0], geographic, None, False, language)
+    return MapLayer(out, out.iloc[:0], geographic, None, False, language, values)
 
 
 def _looks_geographic(geo: gpd.GeoDataFrame) -> bool:
@@ -148,9 +160,10 @@ def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLaye
     check_option(language, ("auto", "zh", "en"), "language")
     target = CHINA_CRS if crs is None else crs
     full, extent = _territory(str(target) if not hasattr(target, "to_wkt") else target.to_wkt())
-    # units of the shipped layer that the data lack are drawn as "No data" (only when the ids are the
-    # registry's: other ids, e.g. prefectures with china=True, get the territory's extent but no context)
-    absent = full.index.difference(geo.index, sort=False) if is_china_layer(geo.index) else full.index[:0]
+    # units of the shipped layer that the data lack are drawn as "No data" whenever every id is a provincial
+    # unit's (a subset of provinces too); other ids, e.g. prefectures with china=True, get the territory's
+    # extent but no context
+    absent = full.index.difference(geo.index, sort=False) if _all_provincial(geo.index) else full.index[:0]
     return MapLayer(geo.to_crs(full.crs), full.loc[absent, ["geometry"]], False, extent, True,
                     language)  # type: ignore[arg-type]
 
@@ -289,13 +302,3 @@ def _label_names(layer: MapLayer, language: str) -> dict[Any, str]:
     reg = regions.registry(include_sar_taiwan=True)
     column = "short_zh" if language == "zh" else None
     return {rid: (reg.loc[rid, column] if column else rid) for rid in layer.regions.index if rid in reg.index}
-
-
-def check_finite(values: pd.Series, what: str) -> np.ndarray:
-    arr = values.to_numpy(dtype=float)
-    bad = values.index[~np.isfinite(arr)]
-    if len(bad):
-        from spillover.errors import format_items
-
-        raise SpilloverError(f"{what} is missing or not finite for region(s) {format_items(bad.tolist())}.")
-    return arr

@@ -62,9 +62,9 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
 
     from spillover.weights import _sparse_unchecked as to_sparse  # drawing only: no islands warnings
 
+    layer = _china.prepare_layer(frame, china=china, crs=crs, language=language, what="the links map")
     mat = to_sparse(w, frame.index)
     pairs = sparse.triu(mat + mat.T, k=1).tocoo()
-    layer = _china.prepare_layer(frame, china=china, crs=crs, language=language)
     pts = [max(getattr(g, "geoms", [g]), key=lambda p: p.area).representative_point()
            for g in layer.regions.geometry]
     xy = np.array([[p.x, p.y] for p in pts]) if pts else np.empty((0, 2))

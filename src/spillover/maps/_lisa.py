@@ -96,7 +96,7 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
     geo = _lisa_geometry(result, geometry)
     frame = result.to_frame()
     island = frame["p_sim"].isna().to_numpy()
-    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language)
+    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what="the LISA map")
     clusters = frame["cluster"].to_numpy()
     face = [LISA_COLORS[c] for c in clusters[~island]]
     paths = geometry_paths(layer.regions.geometry)
