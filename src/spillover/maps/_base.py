@@ -9,9 +9,11 @@ collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
+__all__ = ["CJK_FONTS", "NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "cjk_font", "cjk_text", "save"]
 
 #: Face colour of regions without data (excluded units, islands of a LISA map), drawn hatched.
 NO_DATA_COLOR = "#BDBDBD"
@@ -39,6 +41,13 @@ EDGE_WIDTH = 0.35
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 Language = Literal["auto", "zh", "en"]
+
+#: Font families with Chinese glyphs that matplotlib may find (Debian: fonts-noto-cjk, fonts-wqy-microhei).
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
+    "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
+    "PingFang SC", "Heiti SC", "STHeiti", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+)
 
 # ---------------------------------------------------------------------------------------------- geometry
 def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:
@@ -266,6 +275,91 @@ def check_variable(panel: SpatialPanel, var: str) -> None:
                              f"{format_items(panel.variables)}.")
 
 
+# ---------------------------------------------------------------------------------------------- fonts
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Name of an installed font family with Chinese glyphs, or None.
+
+    matplotlib's font list is searched first; a CJK font installed after matplotlib built its font cache
+    (e.g. ``apt-get install fonts-noto-cjk``) is found among the system fonts and registered.
+    """
+    from matplotlib import font_manager
+
+    found = _known_cjk({f.name for f in font_manager.fontManager.ttflist})
+    if found is not None:
+        return found
+    for path in sorted(font_manager.findSystemFonts()):
+        name = path.rsplit("/", 1)[-1]
+        if any(key in name for key in ("CJK", "SourceHanSans", "wqy", "WenQuanYi", "simhei", "msyh")):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):  # pragma: no cover - unreadable font file
+                continue
+    return _known_cjk({f.name for f in font_manager.fontManager.ttflist})
+
+
+def _known_cjk(installed: set[str]) -> str | None:
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    for name in sorted(installed):
+        if "CJK" in name or "Han Sans" in name or "WenQuanYi" in name:
+            return name
+    return None
+
+
+#: Characters that need a CJK font: CJK radicals, symbols and punctuation, kana, bopomofo, unified ideographs
+#: (with extensions A and B-G), Hangul, compatibility ideographs and forms, full-width forms.
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+                  "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds a character that needs a CJK font (``has_cjk("GDP 增长率")`` is True)."""
+    return bool(_CJK.search(text))
+
+
+def cjk_text(fig: Figure) -> Figure:
+    """Give every text of ``fig`` with Chinese (CJK) characters a font that has their glyphs, and return it.
+
+    Titles, axis labels, tick labels, legends, colorbar labels, annotations: each text holding a CJK
+    character gets the font family list ``[its own family..., cjk_font()]``; matplotlib (>= 3.6) takes each
+    character from the first font of the list that has it, so Latin letters and digits keep the figure's font
+    and Chinese ones come from the CJK font (no missing-glyph boxes).  Every map of :mod:`spillover.maps`
+    calls it before returning its figure, and :func:`save` and the study report before writing one, so
+    text added afterwards is covered too.  Without an installed CJK font a
+    :class:`~spillover.errors.MapWarning` says how to install one.
+    """
+    texts = [t for t in _texts(fig) if has_cjk(t.get_text())]
+    if not texts:
+        return fig
+    font = cjk_font()
+    if font is None:
+        from spillover.errors import MapWarning, user_stacklevel
+
+        warnings.warn(f"the figure has text with Chinese characters ({texts[0].get_text()!r}) but no font with "
+                      "Chinese glyphs is installed, so they are drawn as boxes. Install one (Debian/Ubuntu: "
+                      "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart "
+                      "Python.", MapWarning, stacklevel=user_stacklevel())
+        return fig
+    for t in texts:
+        family = list(t.get_fontfamily())
+        if font not in family:
+            t.set_fontfamily([*family, font])
+    return fig
+
+
+def _texts(fig: Figure) -> list[Any]:
+    """Every Text artist of ``fig``, tick labels brought up to date with their formatter first."""
+    from matplotlib.text import Text
+
+    ticks = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks.extend(axis.get_ticklabels(which="both"))
+    return [*fig.findobj(Text), *ticks]
+
+
 # ---------------------------------------------------------------------------------------------- save
 def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 200, overwrite: bool = False) -> Path:
     """Write ``fig`` as PNG, SVG or PDF (from the suffix) atomically, with nothing clipped.
@@ -307,6 +401,7 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 200, overwrite
     if fmt is None:
         raise SpilloverError(f"cannot tell the figure format of {target.name!r} from its suffix; expected one "
                              f"of {sorted(FIGURE_FORMATS)}.")
+    cjk_text(fig)  # text added after the map function returned (a user's title) too
     with atomic_path(target, overwrite=overwrite) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
                     bbox_extra_artists=extra_artists(fig), metadata=_metadata(fmt))

@@ -32,12 +32,14 @@ from shapely.geometry import box
 
 from spillover.errors import MapWarning, SpilloverError, check_option
 from spillover.maps._base import (
+    CJK_FONTS,
     NO_DATA_COLOR,
     NO_DATA_HATCH,
     Language,
     MapLayer,
     add_lines,
     add_polygons,
+    cjk_font,
     finish_map_axes,
     prepare_map,
 )
@@ -49,51 +51,12 @@ __all__ = ["CHINA_CRS", "CJK_FONTS", "cjk_font", "prepare_layer", "add_south_chi
 
 #: Albers equal-area conic for China (standard parallels 25N and 47N, central meridian 105E), WGS84.
 CHINA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
-#: Font families with Chinese glyphs that matplotlib may find (Debian: fonts-noto-cjk, fonts-wqy-microhei).
-CJK_FONTS = (
-    "Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
-    "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
-    "PingFang SC", "Heiti SC", "STHeiti", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
-)
 #: Main-map window (lon/lat) that keeps the mainland and Hainan island; the rest goes to the inset.
 _MAINLAND = box(70.0, 17.5, 137.0, 56.0)
 #: The inset's window: the South China Sea down to Zengmu Ansha (lon/lat).
 _INSET = box(105.5, 2.5, 123.5, 24.0)
 _INSET_BOUNDS = (0.80, 0.0, 0.20, 0.32)  # axes fraction: x, y, width, height (bottom right)
 _MIN_MATCH = 25  # region ids that must be provincial units for a layer to be taken as China
-
-
-# ---------------------------------------------------------------------------------------------- fonts
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Name of an installed font family with Chinese glyphs, or None.
-
-    matplotlib's font list is searched first; a CJK font installed after matplotlib built its font cache
-    (e.g. ``apt-get install fonts-noto-cjk``) is found among the system fonts and registered.
-    """
-    from matplotlib import font_manager
-
-    found = _known_cjk({f.name for f in font_manager.fontManager.ttflist})
-    if found is not None:
-        return found
-    for path in sorted(font_manager.findSystemFonts()):
-        name = path.rsplit("/", 1)[-1]
-        if any(key in name for key in ("CJK", "SourceHanSans", "wqy", "WenQuanYi", "simhei", "msyh")):
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError):  # pragma: no cover - unreadable font file
-                continue
-    return _known_cjk({f.name for f in font_manager.fontManager.ttflist})
-
-
-def _known_cjk(installed: set[str]) -> str | None:
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
-    for name in sorted(installed):
-        if "CJK" in name or "Han Sans" in name or "WenQuanYi" in name:
-            return name
-    return None
 
 
 def label_language(language: Language, china: bool) -> str:

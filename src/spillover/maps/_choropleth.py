@@ -21,6 +21,7 @@ from spillover.maps._base import (
     add_polygons,
     check_period,
     check_variable,
+    cjk_text,
     draw_missing,
     geometry_paths,
     legend_patch,
@@ -245,7 +246,7 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     n_no_data = int(values.isna().sum()) + len(layer.no_data)
     place_legend(ax, _handles(classes, colors, n_no_data), _legend_title(var, units), loc=legend_loc)
     ax.set_title(title if title is not None else f"{var}" + (f", {period}" if period is not None else ""))
-    return fig
+    return cjk_text(fig)
 
 
 def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] | None = None, *,
@@ -322,4 +323,4 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
                      loc="outside lower center", ncols=min(len(handles), 3), fontsize=7.5, frameon=False)
     leg.set_gid("legend")
     fig.suptitle(title if title is not None else var, fontsize=11)
-    return fig
+    return cjk_text(fig)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from spillover.maps import _china
-from spillover.maps._base import Language, add_polygons, geometry_paths, new_axes, region_frame
+from spillover.maps._base import Language, add_polygons, cjk_text, geometry_paths, new_axes, region_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -86,4 +86,5 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
     _china.finish(ax, layer, paint, labels=labels)
     ax.set_title(title if title is not None else f"{len(segments)} links between {len(frame)} regions",
                  fontsize=10)
+    cjk_text(ax.figure)
     return ax

@@ -19,6 +19,7 @@ from spillover.maps._base import (
     Language,
     add_polygons,
     align_regions,
+    cjk_text,
     geometry_paths,
     legend_patch,
     new_axes,
@@ -119,7 +120,7 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
         handles.append(no_data_handle(n_missing))
     place_legend(ax, handles, f"LISA, p ≤ {result.alpha:g}")
     ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
-    return fig
+    return cjk_text(fig)
 
 
 def _lisa_geometry(result: LocalMoranResult, geometry: Any) -> gpd.GeoDataFrame:
@@ -177,6 +178,7 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
     ax.set_ylabel(f"spatial lag of {var}")
     ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
     ax.legend(loc="best", fontsize=7, frameon=False)
+    cjk_text(ax.figure)
     return ax
 
 
@@ -259,7 +261,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     else:
         ax.legend(loc="best", fontsize=7.5, frameon=False)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
-    return fig
+    return cjk_text(fig)
 
 
 def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float,

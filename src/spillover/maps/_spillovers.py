@@ -16,6 +16,7 @@ from spillover.maps._base import (
     MapLayer,
     add_polygons,
     align_regions,
+    cjk_text,
     draw_missing,
     geometry_paths,
     legend_patch,
@@ -132,7 +133,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     bar.set_label(f"effect of {x} on {result.y_name} (zero-centred scale)", fontsize=9)
     fig.suptitle(title if title is not None else f"Effects of {x} on {result.y_name}: direct and spillovers "
                  f"({result.kind.upper()})", fontsize=11)
-    return fig
+    return cjk_text(fig)
 
 
 def _covers_zero(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -229,4 +230,4 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     bar.set_label(f"effect on {result.y_name} of a unit change of {x} in {region}", fontsize=9)
     ax.set_title(title if title is not None else f"Spillovers of {x} from {region} "
                  f"(they sum to {others.sum():.4g})", fontsize=10)
-    return fig
+    return cjk_text(fig)
