@@ -172,3 +172,65 @@ def test_china_small_multiples_count_no_data_in_region_periods():
     # 30 regions x 2 periods in the classes; Tibet, Hong Kong, Macao, Taiwan x 2 periods without data
     assert sum(int(t.rsplit("(", 1)[1].rstrip(")")) for t in texts[:-1]) == 60
     assert texts[-1] == "No data (8)"
+
+
+# ---------------------------------------------------------------------- Chinese text everywhere
+def _families(text) -> list[str]:
+    return list(text.get_fontfamily())
+
+
+def test_every_text_with_chinese_characters_gets_the_cjk_font(us_panel, monkeypatch):
+    monkeypatch.setattr(_base, "cjk_font", lambda: "Pretend CJK")  # the mechanism, on any machine
+    geo = us_panel.cross_section(1986).rename(columns={"unemp": "失业率"})
+    fig = maps.choropleth(geo, "失业率", k=4, units="%", title="失业率，1986")
+    ax = fig.axes[0]
+    assert _families(ax.title) == ["sans-serif", "Pretend CJK"]  # Latin from the usual font, CJK from this
+    assert _families(ax.get_legend().get_title()) == ["sans-serif", "Pretend CJK"]
+    assert all("Pretend CJK" not in _families(t) for t in ax.get_legend().get_texts())  # numbers only
+    # the Moran line: Chinese axis label and tick labels (periods), which are only made when drawn
+    table = pd.DataFrame({"I": [0.2, 0.3], "E[I]": [-0.02, -0.02], "var_rand": [0.01, 0.01],
+                          "p_rand": [0.01, 0.2]}, index=pd.Index(["2001年", "2002年"], name="年份"))
+    fig = maps.moran_over_time(table, title="莫兰指数")
+    ax = fig.axes[0]
+    assert "Pretend CJK" in _families(ax.title) and "Pretend CJK" in _families(ax.xaxis.label)
+    assert all("Pretend CJK" in _families(t) for t in ax.get_xticklabels())
+    assert "Pretend CJK" not in _families(ax.yaxis.label)  # "Moran's I": unchanged
+
+
+def test_text_added_later_gets_the_cjk_font_when_saved_or_rendered(us_panel, monkeypatch, tmp_path):
+    from spillover.study import figures
+
+    monkeypatch.setattr(_base, "cjk_font", lambda: "Pretend CJK")
+    fig = maps.choropleth(us_panel, "unemp", 1986, k=4)
+    fig.axes[0].set_title("美国失业率")  # the user's own title, after the map was drawn
+    maps.save(fig, tmp_path / "map.png")
+    assert "Pretend CJK" in _families(fig.axes[0].title)
+    fig, ax = plt.subplots()
+    ax.set_xlabel("年份")
+    figures.render(fig)  # the study report's figures
+    assert "Pretend CJK" in _families(ax.xaxis.label)
+
+
+def test_chinese_text_without_a_cjk_font_warns(us_panel, monkeypatch):
+    monkeypatch.setattr(_base, "cjk_font", lambda: None)
+    with pytest.warns(MapWarning, match="no font with Chinese glyphs.*fonts-noto-cjk"):
+        maps.choropleth(us_panel, "unemp", 1986, k=4, title="失业率")
+
+
+def test_chinese_title_and_variable_draw_without_missing_glyphs(us_panel):
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = maps.cjk_font()
+    if font is None:
+        pytest.skip("no font with Chinese glyphs is installed (Debian/Ubuntu: apt-get install fonts-noto-cjk)")
+    geo = us_panel.cross_section(1986).rename(columns={"unemp": "失业率"})
+    fig = maps.choropleth(geo, "失业率", k=4, units="百分比", title="美国各州失业率，1986")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
+    title = fig.axes[0].title
+    assert font in _families(title)
+    path = font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
+    assert all(FT2Font(path).get_char_index(ord(c)) for c in "美国各州失业率")  # the font has the glyphs

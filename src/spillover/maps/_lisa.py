@@ -266,7 +266,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
 
 def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float,
                      label: Any) -> None:
-    x = np.arange(len(part)) if not np.issubdtype(part.index.dtype, np.number) else part.index.to_numpy()
+    x = np.arange(len(part)) if not pd.api.types.is_numeric_dtype(part.index) else part.index.to_numpy()
     i = part["I"].to_numpy(dtype=float)
     half = z * np.sqrt(part[f"var_{suffix}"].to_numpy(dtype=float))
     sig = part[f"p_{suffix}"].to_numpy(dtype=float) < alpha
@@ -280,5 +280,5 @@ def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha:
                label=f"p ≥ {alpha:g}" if label is None and (~sig).any() else None)
     ax.plot(x, part["E[I]"].to_numpy(dtype=float), color="#777777", linestyle="--", linewidth=0.9,
             label="E[I]" if label is None else None)
-    if not np.issubdtype(part.index.dtype, np.number):
+    if not pd.api.types.is_numeric_dtype(part.index):
         ax.set_xticks(x, [str(p) for p in part.index], rotation=45)
