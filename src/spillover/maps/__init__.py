@@ -16,13 +16,14 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
 Taiwan as "No data" when not analysed, the South China Sea islands in an inset at the bottom right, an
-Albers equal-area projection (:data:`CHINA_CRS`), Chinese labels when a CJK font is installed.  Maps
+Albers equal-area projection (:data:`CHINA_CRS`), Chinese labels when a CJK font is installed.  Any text
+with Chinese characters (titles, axes, legends, colorbars) is drawn with that font (:func:`cjk_text`).  Maps
 published in China need the official standard base map and its review number, which spillover cannot
 provide.  See ``docs/maps.md``.
 """
 
 from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
-from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, save
+from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, cjk_text, save
 from spillover.maps._china import CHINA_CRS, cjk_font
 from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
 from spillover.maps._links import links_map
@@ -40,6 +41,7 @@ __all__ = [
     "Scheme",
     "choropleth",
     "cjk_font",
+    "cjk_text",
     "classify",
     "links_map",
     "lisa_cluster_map",

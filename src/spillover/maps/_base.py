@@ -9,8 +9,11 @@ collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "save"]
+__all__ = ["CJK_FONTS", "NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "cjk_font", "cjk_text", "save"]
 
 #: Face colour of regions without data (excluded units, islands of a LISA map), drawn hatched.
 NO_DATA_COLOR = "#BDBDBD"
@@ -38,6 +41,13 @@ EDGE_WIDTH = 0.35
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 Language = Literal["auto", "zh", "en"]
+
+#: Font families with Chinese glyphs that matplotlib may find (Debian: fonts-noto-cjk, fonts-wqy-microhei).
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
+    "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
+    "PingFang SC", "Heiti SC", "STHeiti", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+)
 
 # ---------------------------------------------------------------------------------------------- geometry
 def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:
@@ -114,6 +124,13 @@ def add_polygons(ax: Axes, geoms: Sequence[Any], facecolors: Any, *, gid: str, h
     return coll
 
 
+def draw_missing(ax: Axes, paths: Sequence[Any]) -> Any:
+    """Regions whose value is missing or infinite: grey, hatched, ``gid="missing"`` (None if there are none)."""
+    if not len(paths):
+        return None
+    return add_polygons(ax, paths, NO_DATA_COLOR, gid="missing", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
+
+
 def add_lines(ax: Axes, geoms: Sequence[Any], *, gid: str, color: str = "#404040", linewidth: float = 0.8,
               zorder: float = 3) -> Any:
     """Add the (Multi)LineStrings as one LineCollection (one segment list per part) with ``gid``."""
@@ -141,6 +158,73 @@ def finish_map_axes(ax: Axes, geographic: bool, extent: tuple[float, float, floa
     mid = (y0 + y1) / 2
     ax.set_aspect(1 / np.cos(np.radians(mid)) if geographic and abs(mid) < 89 else "equal")
     ax.set_axis_off()
+
+
+# ---------------------------------------------------------------------------------------------- input
+def prepare_map(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *,
+                what: str = "the map") -> tuple[gpd.GeoDataFrame, pd.Series | pd.DataFrame | None]:
+    """The regions and values a map may draw: one check shared by every map of :mod:`spillover.maps`.
+
+    * duplicate region ids, regions with a missing (None) or empty geometry and distinct regions with the
+      very same geometry (one would hide the other) are errors that name the regions;
+    * invalid polygons (a self-intersecting ring) are named in a
+      :class:`~spillover.errors.GeometryWarning` and drawn as they are (:func:`spillover.io.checked_geometry`);
+    * values (one column per panel of the map, indexed like ``geo``) that are infinite become NaN with a
+      :class:`~spillover.errors.MapWarning` naming the regions, so that they are drawn like missing values:
+      grey and hatched, counted as "No data", and left out of classes and colour scales.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> geo = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), None], index=["a", "b"])
+    >>> prepare_map(geo)
+    Traceback (most recent call last):
+    ...
+    spillover.errors.SpilloverError: the map cannot draw region(s) 'b': their geometry is missing or empty. \
+Drop them from the data or give them polygons.
+    """
+    geo = _checked_regions(geo, what)
+    if values is not None:
+        values = _finite_values(values, what)
+    return geo, values
+
+
+def _checked_regions(geo: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    import shapely
+
+    from spillover.io import checked_geometry
+
+    dup = geo.index[geo.index.duplicated()].unique()
+    if len(dup):
+        raise SpilloverError(f"the regions of {what} have duplicate ids {format_items(dup.tolist())}; each "
+                             "region must appear once.")
+    geoms = geo.geometry
+    broken = geo.index[geoms.isna().to_numpy() | geoms.is_empty.to_numpy()]
+    if len(broken):
+        raise SpilloverError(f"{what} cannot draw region(s) {format_items(broken.tolist())}: their geometry is "
+                             "missing or empty. Drop them from the data or give them polygons.")
+    wkb = pd.Series(shapely.to_wkb(np.asarray(geoms, dtype=object)), index=geo.index)
+    same = wkb[wkb.duplicated(keep=False)]
+    if len(same):
+        groups = [format_items(g.index.tolist()) for _, g in same.groupby(same, sort=False)]
+        raise SpilloverError(f"{what} has regions with the very same geometry ({'; '.join(groups)}): one would "
+                             "hide the other. Give each region its own polygon or drop the duplicates.")
+    return checked_geometry(geo, where=f"regions of {what}")
+
+
+def _finite_values(values: pd.Series | pd.DataFrame, what: str) -> pd.Series | pd.DataFrame:
+    from spillover.errors import MapWarning, user_stacklevel
+
+    numbers = values.astype(float)
+    inf = np.isinf(numbers.to_numpy())
+    if not inf.any():
+        return numbers
+    rows = inf if inf.ndim == 1 else inf.any(axis=1)
+    warnings.warn(f"{what}: the value is infinite for region(s) {format_items(values.index[rows].tolist())}; "
+                  f"they are drawn as {NO_DATA_LABEL!r} and left out of the classes and colour scale. Fix "
+                  "the data (a division by zero?) or set them to NaN to silence this warning.",
+                  MapWarning, stacklevel=user_stacklevel())
+    return numbers.mask(np.isinf(numbers))
 
 
 # ---------------------------------------------------------------------------------------------- layout
@@ -174,12 +258,6 @@ def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: str = "lower 
     return leg
 
 
-def check_unique_ids(geo: gpd.GeoDataFrame, what: str) -> None:
-    dup = geo.index[geo.index.duplicated()].unique()
-    if len(dup):
-        raise SpilloverError(f"the {what} has duplicate region ids {format_items(dup.tolist())}.")
-
-
 def check_period(panel: SpatialPanel, period: Hashable | None) -> Hashable:
     """``period`` if the panel has it (None: the last period); else an error naming it and the periods."""
     periods = panel.periods
@@ -195,6 +273,91 @@ def check_variable(panel: SpatialPanel, var: str) -> None:
     if var not in panel.variables:
         raise SpilloverError(f"variable {var!r} is not in the panel; its variables are "
                              f"{format_items(panel.variables)}.")
+
+
+# ---------------------------------------------------------------------------------------------- fonts
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Name of an installed font family with Chinese glyphs, or None.
+
+    matplotlib's font list is searched first; a CJK font installed after matplotlib built its font cache
+    (e.g. ``apt-get install fonts-noto-cjk``) is found among the system fonts and registered.
+    """
+    from matplotlib import font_manager
+
+    found = _known_cjk({f.name for f in font_manager.fontManager.ttflist})
+    if found is not None:
+        return found
+    for path in sorted(font_manager.findSystemFonts()):
+        name = path.rsplit("/", 1)[-1]
+        if any(key in name for key in ("CJK", "SourceHanSans", "wqy", "WenQuanYi", "simhei", "msyh")):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):  # pragma: no cover - unreadable font file
+                continue
+    return _known_cjk({f.name for f in font_manager.fontManager.ttflist})
+
+
+def _known_cjk(installed: set[str]) -> str | None:
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    for name in sorted(installed):
+        if "CJK" in name or "Han Sans" in name or "WenQuanYi" in name:
+            return name
+    return None
+
+
+#: Characters that need a CJK font: CJK radicals, symbols and punctuation, kana, bopomofo, unified ideographs
+#: (with extensions A and B-G), Hangul, compatibility ideographs and forms, full-width forms.
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+                  "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds a character that needs a CJK font (``has_cjk("GDP 增长率")`` is True)."""
+    return bool(_CJK.search(text))
+
+
+def cjk_text(fig: Figure) -> Figure:
+    """Give every text of ``fig`` with Chinese (CJK) characters a font that has their glyphs, and return it.
+
+    Titles, axis labels, tick labels, legends, colorbar labels, annotations: each text holding a CJK
+    character gets the font family list ``[its own family..., cjk_font()]``; matplotlib (>= 3.6) takes each
+    character from the first font of the list that has it, so Latin letters and digits keep the figure's font
+    and Chinese ones come from the CJK font (no missing-glyph boxes).  Every map of :mod:`spillover.maps`
+    calls it before returning its figure, and :func:`save` and the study report before writing one, so
+    text added afterwards is covered too.  Without an installed CJK font a
+    :class:`~spillover.errors.MapWarning` says how to install one.
+    """
+    texts = [t for t in _texts(fig) if has_cjk(t.get_text())]
+    if not texts:
+        return fig
+    font = cjk_font()
+    if font is None:
+        from spillover.errors import MapWarning, user_stacklevel
+
+        warnings.warn(f"the figure has text with Chinese characters ({texts[0].get_text()!r}) but no font with "
+                      "Chinese glyphs is installed, so they are drawn as boxes. Install one (Debian/Ubuntu: "
+                      "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart "
+                      "Python.", MapWarning, stacklevel=user_stacklevel())
+        return fig
+    for t in texts:
+        family = list(t.get_fontfamily())
+        if font not in family:
+            t.set_fontfamily([*family, font])
+    return fig
+
+
+def _texts(fig: Figure) -> list[Any]:
+    """Every Text artist of ``fig``, tick labels brought up to date with their formatter first."""
+    from matplotlib.text import Text
+
+    ticks = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks.extend(axis.get_ticklabels(which="both"))
+    return [*fig.findobj(Text), *ticks]
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -238,6 +401,7 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 200, overwrite
     if fmt is None:
         raise SpilloverError(f"cannot tell the figure format of {target.name!r} from its suffix; expected one "
                              f"of {sorted(FIGURE_FORMATS)}.")
+    cjk_text(fig)  # text added after the map function returned (a user's title) too
     with atomic_path(target, overwrite=overwrite) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
                     bbox_extra_artists=extra_artists(fig), metadata=_metadata(fmt))
@@ -265,7 +429,8 @@ def _metadata(fmt: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class MapLayer:
-    """What a map draws: the analysed regions (projected) and the context regions drawn as no data."""
+    """What a map draws: the analysed regions (projected), the context regions drawn as no data, and the
+    values checked by :func:`prepare_map` (infinite ones made NaN; None for maps without values)."""
 
     regions: gpd.GeoDataFrame
     no_data: gpd.GeoDataFrame
@@ -273,3 +438,4 @@ class MapLayer:
     extent: tuple[float, float, float, float] | None
     china: bool
     language: str
+    values: pd.Series | pd.DataFrame | None = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +32,16 @@ from shapely.geometry import box
 
 from spillover.errors import MapWarning, SpilloverError, check_option
 from spillover.maps._base import (
+    CJK_FONTS,
     NO_DATA_COLOR,
     NO_DATA_HATCH,
     Language,
     MapLayer,
     add_lines,
     add_polygons,
+    cjk_font,
     finish_map_axes,
+    prepare_map,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -47,51 +51,12 @@ __all__ = ["CHINA_CRS", "CJK_FONTS", "cjk_font", "prepare_layer", "add_south_chi
 
 #: Albers equal-area conic for China (standard parallels 25N and 47N, central meridian 105E), WGS84.
 CHINA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
-#: Font families with Chinese glyphs that matplotlib may find (Debian: fonts-noto-cjk, fonts-wqy-microhei).
-CJK_FONTS = (
-    "Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
-    "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
-    "PingFang SC", "Heiti SC", "STHeiti", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
-)
 #: Main-map window (lon/lat) that keeps the mainland and Hainan island; the rest goes to the inset.
 _MAINLAND = box(70.0, 17.5, 137.0, 56.0)
 #: The inset's window: the South China Sea down to Zengmu Ansha (lon/lat).
 _INSET = box(105.5, 2.5, 123.5, 24.0)
 _INSET_BOUNDS = (0.80, 0.0, 0.20, 0.32)  # axes fraction: x, y, width, height (bottom right)
 _MIN_MATCH = 25  # region ids that must be provincial units for a layer to be taken as China
-
-
-# ---------------------------------------------------------------------------------------------- fonts
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Name of an installed font family with Chinese glyphs, or None.
-
-    matplotlib's font list is searched first; a CJK font installed after matplotlib built its font cache
-    (e.g. ``apt-get install fonts-noto-cjk``) is found among the system fonts and registered.
-    """
-    from matplotlib import font_manager
-
-    found = _known_cjk({f.name for f in font_manager.fontManager.ttflist})
-    if found is not None:
-        return found
-    for path in sorted(font_manager.findSystemFonts()):
-        name = path.rsplit("/", 1)[-1]
-        if any(key in name for key in ("CJK", "SourceHanSans", "wqy", "WenQuanYi", "simhei", "msyh")):
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError):  # pragma: no cover - unreadable font file
-                continue
-    return _known_cjk({f.name for f in font_manager.fontManager.ttflist})
-
-
-def _known_cjk(installed: set[str]) -> str | None:
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
-    for name in sorted(installed):
-        if "CJK" in name or "Han Sans" in name or "WenQuanYi" in name:
-            return name
-    return None
 
 
 def label_language(language: Language, china: bool) -> str:
@@ -120,18 +85,28 @@ def is_china_layer(ids: pd.Index) -> bool:
     return hits >= min(_MIN_MATCH, len(known)) and hits == len(ids)
 
 
-def prepare_layer(geo: gpd.GeoDataFrame, *, china: bool | None, crs: Any, language: Language) -> MapLayer:
-    """Project the regions; for China add the units absent from the data as no-data context."""
+def _all_provincial(ids: pd.Index) -> bool:
+    from spillover import regions
+
+    known = set(regions.ids(include_sar_taiwan=True))
+    return len(ids) > 0 and all(isinstance(i, str) and i in known for i in ids)
+
+
+def prepare_layer(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *, china: bool | None,
+                  crs: Any, language: Language, what: str = "the map") -> MapLayer:
+    """The checked regions and values (:func:`~spillover.maps._base.prepare_map`), projected; for China
+    the units absent from the data as no-data context.  Every map of :mod:`spillover.maps` starts here."""
+    geo, values = prepare_map(geo, values, what=what)
     use_china = is_china_layer(geo.index) if china is None else bool(china)
     if use_china:
-        return _china_layer(geo, crs, language)
+        return replace(_china_layer(geo, crs, language), values=values)
     if geo.crs is None and crs is not None:
         raise SpilloverError("the regions have no CRS, so they cannot be projected to crs=; set one with "
                              "GeoDataFrame.set_crs first.")
     check_option(language, ("auto", "zh", "en"), "language")
     out = geo.to_crs(crs) if crs is not None else geo
     geographic = bool(out.crs is not None and out.crs.is_geographic) or _looks_geographic(out)
-    return MapLayer(out, out.iloc[:0], geographic, None, False, language)
+    return MapLayer(out, out.iloc[:0], geographic, None, False, language, values)
 
 
 def _looks_geographic(geo: gpd.GeoDataFrame) -> bool:
@@ -148,9 +123,10 @@ def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLaye
     check_option(language, ("auto", "zh", "en"), "language")
     target = CHINA_CRS if crs is None else crs
     full, extent = _territory(str(target) if not hasattr(target, "to_wkt") else target.to_wkt())
-    # units of the shipped layer that the data lack are drawn as "No data" (only when the ids are the
-    # registry's: other ids, e.g. prefectures with china=True, get the territory's extent but no context)
-    absent = full.index.difference(geo.index, sort=False) if is_china_layer(geo.index) else full.index[:0]
+    # units of the shipped layer that the data lack are drawn as "No data" whenever every id is a provincial
+    # unit's (a subset of provinces too); other ids, e.g. prefectures with china=True, get the territory's
+    # extent but no context
+    absent = full.index.difference(geo.index, sort=False) if _all_provincial(geo.index) else full.index[:0]
     return MapLayer(geo.to_crs(full.crs), full.loc[absent, ["geometry"]], False, extent, True,
                     language)  # type: ignore[arg-type]
 
@@ -289,13 +265,3 @@ def _label_names(layer: MapLayer, language: str) -> dict[Any, str]:
     reg = regions.registry(include_sar_taiwan=True)
     column = "short_zh" if language == "zh" else None
     return {rid: (reg.loc[rid, column] if column else rid) for rid in layer.regions.index if rid in reg.index}
-
-
-def check_finite(values: pd.Series, what: str) -> np.ndarray:
-    arr = values.to_numpy(dtype=float)
-    bad = values.index[~np.isfinite(arr)]
-    if len(bad):
-        from spillover.errors import format_items
-
-        raise SpilloverError(f"{what} is missing or not finite for region(s) {format_items(bad.tolist())}.")
-    return arr

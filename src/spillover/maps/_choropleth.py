@@ -21,6 +21,8 @@ from spillover.maps._base import (
     add_polygons,
     check_period,
     check_variable,
+    cjk_text,
+    draw_missing,
     geometry_paths,
     legend_patch,
     new_axes,
@@ -77,6 +79,9 @@ def classify(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5,
     check_option(scheme, _SCHEMES, "scheme")
     if values.size == 0:
         raise SpilloverError(f"{what} has no values to classify.")
+    if not np.isfinite(values).all():
+        raise SpilloverError(f"{what} has {int((~np.isfinite(values)).sum())} missing or infinite value(s); "
+                             "classify the finite values only (the maps draw the others as 'No data').")
     if scheme == "user_defined":
         cls = _user_defined(values, bins, what)
     else:
@@ -165,8 +170,7 @@ def _paint_classified(layer: MapLayer, values: pd.Series, classes: Classes,
     def paint(ax: Axes) -> None:
         add_polygons(ax, present, face, gid="regions")
         _china.draw_no_data(ax, layer)
-        if missing:
-            add_polygons(ax, missing, NO_DATA_COLOR, gid="missing", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
+        draw_missing(ax, missing)
 
     return paint
 
@@ -229,10 +233,12 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     '2.8 – 5.4 (15)'
     """
     geo, values, period = _cross_section(panel, var, period)
-    classes = classify(values.dropna().to_numpy(), scheme=scheme, k=k, bins=bins,
-                       what=f"{var!r}" + (f" in {period!r}" if period is not None else ""), fmt=fmt)
+    what = f"{var!r}" + (f" in {period!r}" if period is not None else "")
+    layer = _china.prepare_layer(geo, values, china=china, crs=crs, language=language,
+                                 what=f"the choropleth of {what}")
+    values = layer.values
+    classes = classify(values.dropna().to_numpy(), scheme=scheme, k=k, bins=bins, what=what, fmt=fmt)
     colors = class_colors(cmap, classes.k)
-    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language)
     paint = _paint_classified(layer, values, classes, colors)
     fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
     paint(ax)
@@ -240,7 +246,7 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     n_no_data = int(values.isna().sum()) + len(layer.no_data)
     place_legend(ax, _handles(classes, colors, n_no_data), _legend_title(var, units), loc=legend_loc)
     ax.set_title(title if title is not None else f"{var}" + (f", {period}" if period is not None else ""))
-    return fig
+    return cjk_text(fig)
 
 
 def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] | None = None, *,
@@ -286,11 +292,13 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
     chosen = list(panel.periods) if periods is None else [check_period(panel, p) for p in periods]
     if not chosen:
         raise SpilloverError("periods= is empty; pass at least one period.")
-    values = {p: pd.to_numeric(panel.cross_section(p)[var], errors="coerce") for p in chosen}
+    raw = pd.DataFrame({p: pd.to_numeric(panel.cross_section(p)[var], errors="coerce") for p in chosen})
+    layer = _china.prepare_layer(panel.geometry, raw, china=china, crs=crs, language=language,
+                                 what=f"the small multiples of {var!r}")
+    values = {p: layer.values[p] for p in chosen}
     pooled = np.concatenate([v.dropna().to_numpy() for v in values.values()])
     classes = classify(pooled, scheme=scheme, k=k, bins=bins, what=f"{var!r} over the periods drawn", fmt=fmt)
     colors = class_colors(cmap, classes.k)
-    layer = _china.prepare_layer(panel.geometry, china=china, crs=crs, language=language)
     ncols = ncols or min(4, len(chosen))
     nrows = -(-len(chosen) // ncols)
     ratio = 0.8 if layer.china else 0.55
@@ -308,10 +316,11 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
         ax.set_title(str(period), fontsize=9)
     for ax in axes.ravel()[len(chosen):]:
         ax.remove()
-    n_no_data = len(layer.no_data) + max(int(v.isna().sum()) for v in values.values())
+    # region-periods, like the class counts: each period's missing values and the context regions
+    n_no_data = sum(len(layer.no_data) + int(v.isna().sum()) for v in values.values())
     handles = _handles(classes, colors, n_no_data)
     leg = fig.legend(handles=handles, title=_legend_title(var, units) + "; counts are region-periods",
                      loc="outside lower center", ncols=min(len(handles), 3), fontsize=7.5, frameon=False)
     leg.set_gid("legend")
     fig.suptitle(title if title is not None else var, fontsize=11)
-    return fig
+    return cjk_text(fig)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from spillover.maps import _china
-from spillover.maps._base import Language, add_polygons, geometry_paths, new_axes, region_frame
+from spillover.maps._base import Language, add_polygons, cjk_text, geometry_paths, new_axes, region_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -62,9 +62,9 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
 
     from spillover.weights import _sparse_unchecked as to_sparse  # drawing only: no islands warnings
 
+    layer = _china.prepare_layer(frame, china=china, crs=crs, language=language, what="the links map")
     mat = to_sparse(w, frame.index)
     pairs = sparse.triu(mat + mat.T, k=1).tocoo()
-    layer = _china.prepare_layer(frame, china=china, crs=crs, language=language)
     pts = [max(getattr(g, "geoms", [g]), key=lambda p: p.area).representative_point()
            for g in layer.regions.geometry]
     xy = np.array([[p.x, p.y] for p in pts]) if pts else np.empty((0, 2))
@@ -86,4 +86,5 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
     _china.finish(ax, layer, paint, labels=labels)
     ax.set_title(title if title is not None else f"{len(segments)} links between {len(frame)} regions",
                  fontsize=10)
+    cjk_text(ax.figure)
     return ax

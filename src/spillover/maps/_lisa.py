@@ -19,6 +19,7 @@ from spillover.maps._base import (
     Language,
     add_polygons,
     align_regions,
+    cjk_text,
     geometry_paths,
     legend_patch,
     new_axes,
@@ -96,7 +97,7 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
     geo = _lisa_geometry(result, geometry)
     frame = result.to_frame()
     island = frame["p_sim"].isna().to_numpy()
-    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language)
+    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what="the LISA map")
     clusters = frame["cluster"].to_numpy()
     face = [LISA_COLORS[c] for c in clusters[~island]]
     paths = geometry_paths(layer.regions.geometry)
@@ -119,7 +120,7 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
         handles.append(no_data_handle(n_missing))
     place_legend(ax, handles, f"LISA, p ≤ {result.alpha:g}")
     ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
-    return fig
+    return cjk_text(fig)
 
 
 def _lisa_geometry(result: LocalMoranResult, geometry: Any) -> gpd.GeoDataFrame:
@@ -196,6 +197,7 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
     ax.set_ylabel(f"spatial lag of {var}")
     ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
     ax.legend(loc="best", fontsize=7, frameon=False)
+    cjk_text(ax.figure)
     return ax
 
 
@@ -293,7 +295,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     else:
         ax.legend(loc="best", fontsize=7.5, frameon=False)
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
-    return fig
+    return cjk_text(fig)
 
 
 def _integer_periods(ax: Axes, periods: pd.Index) -> None:
@@ -310,7 +312,7 @@ def _integer_periods(ax: Axes, periods: pd.Index) -> None:
 
 def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float,
                      label: Any) -> None:
-    x = np.arange(len(part)) if not np.issubdtype(part.index.dtype, np.number) else part.index.to_numpy()
+    x = np.arange(len(part)) if not pd.api.types.is_numeric_dtype(part.index) else part.index.to_numpy()
     i = part["I"].to_numpy(dtype=float)
     half = z * np.sqrt(part[f"var_{suffix}"].to_numpy(dtype=float))
     sig = part[f"p_{suffix}"].to_numpy(dtype=float) < alpha
@@ -324,5 +326,5 @@ def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha:
                label=f"p ≥ {alpha:g}" if label is None and (~sig).any() else None)
     ax.plot(x, part["E[I]"].to_numpy(dtype=float), color="#777777", linestyle="--", linewidth=0.9,
             label="E[I]" if label is None else None)
-    if not np.issubdtype(part.index.dtype, np.number):
+    if not pd.api.types.is_numeric_dtype(part.index):
         ax.set_xticks(x, [str(p) for p in part.index], rotation=45)

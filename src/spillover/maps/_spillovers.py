@@ -16,6 +16,8 @@ from spillover.maps._base import (
     MapLayer,
     add_polygons,
     align_regions,
+    cjk_text,
+    draw_missing,
     geometry_paths,
     legend_patch,
     new_axes,
@@ -52,7 +54,8 @@ def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
-    vmax = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    finite = np.abs(values[np.isfinite(values)])  # regions without data are not on the scale
+    vmax = float(finite.max()) if finite.size else 1.0
     vmax = vmax if vmax > 0 else 1.0
     return Normalize(-vmax, vmax), colormaps[cmap]
 
@@ -120,8 +123,10 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     if effects is not None:
         _check_effects(frame, result, x)
         level = float(frame.attrs.get("level", level))
-    layer = _china.prepare_layer(_geometry(result, geometry), china=china, crs=crs, language=language)
-    norm, cm = _diverging(frame[list(PANELS)].to_numpy(), cmap)
+    layer = _china.prepare_layer(_geometry(result, geometry), frame[list(PANELS)], china=china, crs=crs,
+                                 language=language, what=f"the spillover map of {x}")
+    values = layer.values
+    norm, cm = _diverging(values.to_numpy(), cmap)
     if ax is None:
         height = panel_width * (0.72 if layer.china else 0.6) + 0.9
         fig, axes = plt.subplots(1, 3, figsize=(3 * panel_width, height), layout="constrained")
@@ -133,14 +138,14 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
         fig = axes[0].figure
     for target, (column, name) in zip(axes, PANELS.items()):
         covers = _covers_zero(frame, column) if with_intervals else None
-        _effect_panel(target, layer, frame[column].to_numpy(), norm, cm, covers, labels=labels, level=level)
+        _effect_panel(target, layer, values[column].to_numpy(), norm, cm, covers, labels=labels, level=level)
         target.set_title(name, fontsize=10)
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=axes, location="bottom", shrink=0.5, aspect=40, pad=0.02)
     unit = f", {units}" if units else ""
     bar.set_label(f"effect of {x} on {result.y_name}{unit} (zero-centred scale)", fontsize=9)
     fig.suptitle(title if title is not None else f"Effects of {x} on {result.y_name}: direct and spillovers "
                  f"({result.kind.upper()})", fontsize=11)
-    return fig
+    return cjk_text(fig)
 
 
 def _check_effects(frame: pd.DataFrame, result: SpatialPanelResults, x: str) -> None:
@@ -160,11 +165,15 @@ def _covers_zero(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: Any, covers: np.ndarray | None,
                   *, labels: bool | None, level: float) -> None:
     geoms = geometry_paths(layer.regions.geometry)
-    face = cm(norm(values))
+    known = np.isfinite(values)
+    face = cm(norm(values[known]))
+    drawn = [g for g, k in zip(geoms, known) if k]
+    missing = [g for g, k in zip(geoms, known) if not k]
 
     def paint(target: Axes) -> None:
-        add_polygons(target, geoms, face, gid="regions", edgecolor="#8A8A8A", linewidth=0.25)
+        add_polygons(target, drawn, face, gid="regions", edgecolor="#8A8A8A", linewidth=0.25)
         _china.draw_no_data(target, layer)
+        draw_missing(target, missing)
         if covers is not None and covers.any():
             add_polygons(target, [g for g, c in zip(geoms, covers) if c], "none", gid="covers_zero",
                          hatch=NS_HATCH, edgecolor=(0.15, 0.15, 0.15, 0.55), linewidth=0.0, zorder=2)
@@ -175,8 +184,8 @@ def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: 
     if covers is not None:
         handles.append(legend_patch("white", f"{level:.0%} interval covers 0 ({int(covers.sum())})",
                                     hatch=NS_HATCH))
-    if len(layer.no_data):
-        handles.append(no_data_handle(len(layer.no_data)))
+    if len(layer.no_data) + len(missing):
+        handles.append(no_data_handle(len(layer.no_data) + len(missing)))
     if handles:
         place_legend(ax, handles, "", fontsize=6.5)
 
@@ -211,18 +220,23 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
 
     from spillover.spatial.impacts import effects_column
 
-    column = effects_column(result, x, region)
-    layer = _china.prepare_layer(_geometry(result, geometry), china=china, crs=crs, language=language)
+    layer = _china.prepare_layer(_geometry(result, geometry), effects_column(result, x, region), china=china,
+                                 crs=crs, language=language, what=f"the spillover flows of {x} from {region}")
+    column = layer.values
     is_source = (column.index == region)
     others = column.to_numpy()[~is_source]
-    norm, cm = _diverging(others, cmap)
+    known = np.isfinite(others)
+    norm, cm = _diverging(others[known], cmap)
     geoms = layer.regions.geometry
     source_geom = geoms[is_source].tolist()
     other_paths = geometry_paths(geoms[~is_source])
+    drawn = [g for g, k in zip(other_paths, known) if k]
+    missing = [g for g, k in zip(other_paths, known) if not k]
 
     def paint(target: Axes) -> None:
-        add_polygons(target, other_paths, cm(norm(others)), gid="regions", edgecolor="#8A8A8A", linewidth=0.25)
+        add_polygons(target, drawn, cm(norm(others[known])), gid="regions", edgecolor="#8A8A8A", linewidth=0.25)
         _china.draw_no_data(target, layer)
+        draw_missing(target, missing)
         add_polygons(target, source_geom, "white", gid="source", edgecolor="black", linewidth=1.4, zorder=3)
 
     fig, ax = new_axes(ax, (7.0, 5.8) if layer.china else (7.5, 5.4))
@@ -231,11 +245,11 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     ax.scatter([pt.x], [pt.y], marker="*", s=90, color="black", zorder=7)
     _china.finish(ax, layer, paint, labels=labels)
     handles = [legend_patch("white", f"source: {region} (own effect {column[region]:.4g})")]
-    if len(layer.no_data):
-        handles.append(no_data_handle(len(layer.no_data)))
+    if len(layer.no_data) + len(missing):
+        handles.append(no_data_handle(len(layer.no_data) + len(missing)))
     place_legend(ax, handles, "", fontsize=7)
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=ax, location="bottom", shrink=0.6, aspect=35, pad=0.02)
     bar.set_label(f"effect on {result.y_name} of a unit change of {x} in {region}", fontsize=9)
     ax.set_title(title if title is not None else f"Spillovers of {x} from {region} "
                  f"(they sum to {others.sum():.4g})", fontsize=10)
-    return fig
+    return cjk_text(fig)

@@ -16,6 +16,7 @@ __all__ = ["render", "module_maps", "effect_units"]
 def render(fig: Any, fmt: str = "png", dpi: int = 110) -> tuple[bytes, str]:
     """The figure's bytes and MIME type; the figure is closed afterwards (pyplot keeps no reference)."""
     buf = io.BytesIO()
+    maps.cjk_text(fig)  # Chinese variable names in titles, axes and legends: the CJK font, not boxes
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
     _close(fig)
     return buf.getvalue(), "image/png" if fmt == "png" else "image/svg+xml"
