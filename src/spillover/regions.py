@@ -40,7 +40,22 @@ import pandas as pd
 
 from spillover.errors import UnknownRegionError
 
-__all__ = ["registry", "normalize", "region_groups", "ids", "REGION4", "Region4"]
+__all__ = ["registry", "normalize", "region_groups", "ids", "REGION4", "Region4", "has_cjk"]
+
+#: Characters that need a CJK font (and XeLaTeX): CJK radicals, symbols and punctuation, kana, bopomofo,
+#: unified ideographs (with extensions A and B-G), Hangul, compatibility ideographs and forms, full-width forms.
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+                  "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds a Chinese (CJK) character: figures then need a CJK font, LaTeX needs xeCJK.
+
+    >>> has_cjk("GDP 增长率"), has_cjk("GDP growth")
+    (True, False)
+    """
+    return bool(_CJK.search(text))
+
 
 Region4 = Literal["East", "Central", "West", "Northeast"]
 REGION4: tuple[Region4, ...] = ("East", "Central", "West", "Northeast")

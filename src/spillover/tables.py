@@ -9,7 +9,6 @@ matrix).  Both return a :class:`SummaryTable` with text, HTML, LaTeX and DataFra
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -18,13 +17,11 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import ModelError, check_option
+from spillover.regions import has_cjk
 
 __all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for", "latex_cjk_note",
            "CJK_LATEX_NOTE"]
 
-#: CJK ideographs, radicals, punctuation, kana, Hangul and full-width forms (what pdfLaTeX cannot typeset)
-_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-                  "\U00020000-\U0003134f]")
 #: first line of LaTeX output whose text holds CJK characters
 CJK_LATEX_NOTE = r"% requires \usepackage{xeCJK} (compile with XeLaTeX) for the CJK text in this table"
 
@@ -37,7 +34,7 @@ def latex_cjk_note(latex: str) -> str:
     >>> print(latex_cjk_note("人均GDP"), end="")
     % requires \usepackage{xeCJK} (compile with XeLaTeX) for the CJK text in this table
     """
-    return CJK_LATEX_NOTE + "\n" if _CJK.search(latex) else ""
+    return CJK_LATEX_NOTE + "\n" if has_cjk(latex) else ""
 
 
 @runtime_checkable

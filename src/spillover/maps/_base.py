@@ -9,9 +9,8 @@ collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"
 from __future__ import annotations
 
 import os
-import re
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ import pandas as pd
 
 from spillover.errors import SpilloverError, format_items
 from spillover.panel import SpatialPanel
+from spillover.regions import has_cjk
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -306,17 +306,6 @@ def _known_cjk(installed: set[str]) -> str | None:
         if "CJK" in name or "Han Sans" in name or "WenQuanYi" in name:
             return name
     return None
-
-
-#: Characters that need a CJK font: CJK radicals, symbols and punctuation, kana, bopomofo, unified ideographs
-#: (with extensions A and B-G), Hangul, compatibility ideographs and forms, full-width forms.
-_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-                  "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
-
-
-def has_cjk(text: str) -> bool:
-    """True when ``text`` holds a character that needs a CJK font (``has_cjk("GDP 增长率")`` is True)."""
-    return bool(_CJK.search(text))
 
 
 def cjk_text(fig: Figure) -> Figure:

@@ -14,8 +14,6 @@ import pandas as pd
 from spillover.errors import SpilloverError, check_option, format_items
 from spillover.maps import _china
 from spillover.maps._base import (
-    NO_DATA_COLOR,
-    NO_DATA_HATCH,
     Language,
     MapLayer,
     add_polygons,
