@@ -197,7 +197,7 @@ def test_distance_centroid_and_representative_are_on_the_sphere() -> None:
         index=["x", "y"],
         crs="EPSG:4326",
     )
-    from spillover.weights import _lonlat
+    from spillover.weights._geometry import _lonlat
 
     lon, lat = _lonlat(geo, "centroid")
     one_lon, one_lat = _lonlat(geo.iloc[:1], "centroid")  # projection centred on this box alone

@@ -16,7 +16,6 @@ from spillover.weights import (
     describe,
     distance,
     load,
-    plot_links,
     prebuilt,
     to_sparse,
 )
@@ -108,7 +107,12 @@ def test_capital_distance_beijing_shanghai(prov) -> None:
     assert 1 / w.adjacency[("Beijing", "Shanghai")] == pytest.approx(1067.5, abs=5)
 
 
-def test_plot_links_draws_every_link_once(prov, queen) -> None:
-    ax = plot_links(queen, prov, id="province")
+def test_links_map_draws_every_link_once(prov, queen) -> None:
+    from spillover import maps, weights
+
+    # weights is the data layer and no longer draws (it would import maps, a layer above): plot_links moved
+    with pytest.raises(AttributeError, match=r"maps\.links_map"):
+        weights.plot_links  # noqa: B018
+    ax = maps.links_map(queen, prov.set_index("province")).axes[0]
     assert len(ax.collections[-1].get_segments()) == describe(queen).n_links // 2  # symmetric: 138 / 2
     plt.close(ax.figure)

@@ -12,7 +12,8 @@ import scipy.io
 from libpysal.graph import Graph
 
 from spillover.errors import OverwriteError, WeightsError
-from spillover.weights import _graph_from_sparse, describe, load, save, to_sparse
+from spillover.weights import describe, load, save, to_sparse
+from spillover.weights._graph import _graph_from_sparse
 
 FORMATS = ["gal", "gwt", "csv", "dta", "mat"]
 ID_SETS = {

@@ -39,7 +39,7 @@ from libpysal.graph import Graph
 
 from spillover.errors import WeightsError, format_items
 from spillover.io import atomic_path, restore_csv_text, write_csv
-from spillover.weights import _graph_from_positions, _graph_from_sparse, _sparse_unchecked
+from spillover.weights._graph import _graph_from_positions, _graph_from_sparse, _sparse_unchecked
 
 FORMATS = ("gal", "gwt", "csv", "dta", "mat")
 _DENSE_MAT_LIMIT = 2000

@@ -1,0 +1,85 @@
+"""Transformations of weights: row-standardisation, none, spectral normalisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from libpysal.graph import Graph
+
+from spillover.errors import WeightsError, check_option, format_items
+from spillover.weights._graph import NotedGraph, _as_graph, _sparse_unchecked, with_notes
+from spillover.weights._types import Transformation, WeightsLike
+
+
+def transform(w: WeightsLike, how: Transformation = "r", *, allow_islands: bool = False) -> Graph:
+    """Transform weights: row-standardise, leave as they are, or normalise spectrally.
+
+    Parameters
+    ----------
+    w
+        Weights (Graph, W or square DataFrame).  Not modified.
+    how
+        * ``"r"``: divide each row by its sum, so each row sums to 1 (the usual choice for spatial models);
+        * ``"none"``: the weights unchanged;
+        * ``"spectral"``: divide every weight by the largest absolute eigenvalue of W, so the spectral radius
+          is 1 and symmetry is kept.
+    allow_islands
+        With ``how="r"``, regions without any neighbour keep an all-zero row instead of raising.
+
+    Raises
+    ------
+    WeightsError
+        A row that sums to zero (naming the regions) for ``"r"``; no links at all for ``"spectral"``.
+
+    Examples
+    --------
+    >>> from libpysal.graph import Graph
+    >>> g = Graph.from_dicts({"a": ["b", "c"], "b": ["a"], "c": ["a"]})
+    >>> transform(g, "r").adjacency.tolist()
+    [0.5, 0.5, 1.0, 1.0]
+    >>> [round(v, 6) for v in transform(g, "spectral").adjacency]  # largest eigenvalue is sqrt(2)
+    [0.707107, 0.707107, 0.707107, 0.707107]
+    """
+    check_option(how, Transformation, "how", error=WeightsError)
+    graph = _as_graph(w)
+    if how == "none":
+        return graph
+    out = _row_standardised(graph, allow_islands) if how == "r" else _spectral(graph)
+    return with_notes(out, dict(graph.notes, transform=how)) if isinstance(graph, NotedGraph) else out
+
+
+def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
+    ids = graph.unique_ids
+    sums = np.asarray(_sparse_unchecked(graph, ids).sum(axis=1)).ravel()
+    islands = ids.isin(graph.isolates)
+    zero = ids[(np.abs(sums) <= 1e-300) & ~(islands & allow_islands)]
+    if len(zero):
+        raise WeightsError(
+            f"cannot row-standardise: the weights of {len(zero)} region(s) sum to zero: "
+            f"{format_items(zero.tolist())}. Give them neighbours (e.g. contiguity(..., islands='nearest')), "
+            "pass allow_islands=True to keep all-zero rows, or use how='none'."
+        )
+    return graph.transform("R")
+
+
+def _spectral(graph: Graph) -> Graph:
+    mat = _sparse_unchecked(graph, graph.unique_ids)
+    if mat.nnz == 0:
+        raise WeightsError("spectral normalisation needs at least one link; these weights have none.")
+    if mat.shape[0] <= 2000:
+        radius = float(np.abs(np.linalg.eigvals(mat.toarray())).max())
+    else:
+        from scipy.sparse.linalg import eigs
+
+        radius = float(np.abs(eigs(mat.astype(float), k=1, which="LM", return_eigenvectors=False)).max())
+    if radius <= 0:
+        raise WeightsError("spectral normalisation: the largest eigenvalue is zero (nilpotent weights).")
+    return Graph(graph.adjacency / radius, transformation="C", is_sorted=True)
+
+
+def _finish(graph: Graph, how: str, notes: dict[str, Any], *, allow_islands: bool = False) -> Graph:
+    """Apply the requested transformation and attach the build notes."""
+    return transform(with_notes(graph, dict(notes, transform=how)), how, allow_islands=allow_islands)
+
+
