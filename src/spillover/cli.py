@@ -288,9 +288,9 @@ def weights(boundaries: Path, id_col: str, kind: str, power: float, coords: str,
 
     geo = io.read_boundaries(boundaries)
     if kind == "distance":
-        w = wmod.distance(geo, power=power, coords=coords, k=k, band=band, transform=transform, id=id_col)
+        w = wmod.from_spec(geo, kind, power=power, coords=coords, k=k, band=band, transform=transform, id=id_col)
     else:
-        w = wmod.contiguity(geo, kind=kind, transform=transform, id=id_col)
+        w = wmod.from_spec(geo, kind, transform=transform, id=id_col)
     wmod.save(w, out, overwrite=force)
     summary = wmod.describe(w)
     _emit(json_out, {"ok": True, "file": str(out), "summary": str(summary)}, f"{summary}\nwrote {out}")

@@ -116,11 +116,11 @@ def build_weights(
     check_option(weights, WeightsChoice, "weights", error=WeightsError)
     geo = geo[[geo.geometry.name] + [c for c in ("capital_lon", "capital_lat") if c in geo.columns]]
     if weights in ("queen", "rook"):
-        return sw.contiguity(geo, kind=weights, islands="nearest")
+        return sw.from_spec(geo, weights, islands="nearest")
     check_option(coords, PointChoice, "coords", error=WeightsError)
     if weights == "knn":
-        return sw.distance(geo, k=k, power=0, coords=coords)
-    return sw.distance(geo, power=power, coords=coords)
+        return sw.from_spec(geo, "knn", k=k, power=0, coords=coords)
+    return sw.from_spec(geo, "distance", power=power, coords=coords)
 
 
 # ---------------------------------------------------------------------------------------------- panels

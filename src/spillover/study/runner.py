@@ -165,22 +165,12 @@ def _summary_row(spec: dict[str, Any], summary: Any) -> dict[str, Any]:
 
 def build_weights(study: Study, panel: SpatialPanel, e: dict[str, Any]) -> Any:
     """One [weights.<name>] entry as a libpysal Graph in the panel's order."""
-    kind, transform = e["kind"], e["transform"]
-    coords = e.get("coords") or ("capital" if "capital_lon" in panel.geometry.columns else "centroid")
-    window = tuple(e["window"]) if "window" in e else None
-    if kind == "contiguity":
-        return wmod.contiguity(panel, kind=e["criterion"], islands=e["islands"], transform=transform)
-    if kind == "distance":
-        return wmod.distance(panel, power=e["power"], coords=coords, band=e.get("band"), k=e.get("k"),
-                             transform=transform)
-    if kind == "economic":
-        return wmod.economic(panel, e["var"], window=window, transform=transform)
-    if kind == "nested":
-        return wmod.nested(panel, e["var"], form=e["form"], phi=e["phi"], power=e["power"], window=window,
-                           coords=coords, transform=transform)
-    graph = (wmod.load(study.resolve(e["path"]), ids=panel) if kind == "file"
-             else wmod.prebuilt(e["name"], ids=panel))
-    return wmod.transform(graph, transform) if transform != "none" else graph
+    options = {key: value for key, value in e.items() if key not in ("kind", "label")}
+    if "path" in options:
+        options["path"] = study.resolve(options["path"])
+    if "window" in options:
+        options["window"] = tuple(options["window"])  # [first, last]: a range of periods
+    return wmod.from_spec(panel, e["kind"], **options)
 
 
 def _moran(ctx: _Context) -> str:
