@@ -16,11 +16,8 @@ import re
 import textwrap
 from pathlib import Path
 
-import matplotlib
 import pytest
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402 - after choosing the backend
+from matplotlib import pyplot as plt
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -33,7 +30,7 @@ INLINE_CODE = re.compile(r"(`+).*?\1")
 
 
 def _rel(page: Path) -> str:
-    return page.relative_to(ROOT).as_posix()
+    return page.relative_to(ROOT).as_posix() if page.is_relative_to(ROOT) else str(page)
 
 
 def fenced_blocks(page: Path) -> list[tuple[int, str, str]]:
@@ -61,13 +58,14 @@ def python_blocks(page: Path) -> list[tuple[int, str]]:
 
 
 def _run_page(page: Path) -> None:
+    plt.switch_backend("Agg")
     namespace: dict[str, object] = {"__name__": "__main__"}
     for line, code in python_blocks(page):
         # Leading blank lines make the traceback's line numbers those of the page.
         compiled = compile("\n" * line + code, str(page), "exec")
         try:
             exec(compiled, namespace)  # noqa: S102 - the project's own documentation
-        except Exception as error:  # noqa: BLE001 - re-raised with the page and line named
+        except Exception as error:  # re-raised with the page and line named
             raise AssertionError(
                 f"{_rel(page)}: the ```python block at line {line} failed: {type(error).__name__}: {error}"
             ) from error
@@ -138,3 +136,14 @@ def test_the_extraction_sees_what_a_reader_sees(tmp_path):
         """), encoding="utf-8")
     assert python_blocks(page) == [(2, "a = 1\n"), (10, "b = a + 1\n")]
     assert relative_links(page) == [(16, "page.md"), (16, "missing.png")]
+
+
+def test_a_failing_block_names_its_page_and_line(tmp_path, monkeypatch):
+    """Blocks share one namespace in order; the error names the page, the block's fence line and the cause."""
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n\n```python\nx = 1\n```\n\ntext\n\n```python\ny = x + 1\nz = undefined\n```\n",
+                    encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"page\.md: the ```python block at line 9 failed: NameError") as info:
+        _run_page(page)
+    assert info.value.__cause__.__traceback__.tb_next.tb_lineno == 11  # the failing line of the page
