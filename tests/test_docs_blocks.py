@@ -147,3 +147,14 @@ def test_a_failing_block_names_its_page_and_line(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match=r"page\.md: the ```python block at line 9 failed: NameError") as info:
         _run_page(page)
     assert info.value.__cause__.__traceback__.tb_next.tb_lineno == 11  # the failing line of the page
+
+
+def test_the_guide_simulates_green_tfp_data_as_the_example_script_does():
+    """guide.md section 8 shows examples/green_tfp.py's simulation and that script's output: one code, not two."""
+    def simulate_source(code: str) -> str:
+        return re.search(r"^def simulate\(.*?^    return .*?$", code, flags=re.DOTALL | re.MULTILINE).group(0)
+
+    script = (ROOT / "examples" / "green_tfp.py").read_text(encoding="utf-8")
+    guide = [code for _line, code in python_blocks(ROOT / "docs" / "guide.md") if "def simulate(" in code]
+    assert len(guide) == 1
+    assert simulate_source(guide[0]) == simulate_source(script)
