@@ -39,8 +39,9 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
+from spillover.options import check_option
 from spillover.productivity import _engine as E
-from spillover.productivity._validate import check_option, normaliser
+from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
 from spillover.productivity.malmquist import _cube, _long_frame, malmquist
 
@@ -217,9 +218,9 @@ def bootstrap_dea(
     >>> bool((res.bias_corrected <= res.efficiency + 1e-12).all())  # DEA overestimates efficiency
     True
     """
-    check_option("rts", rts, RTS)
-    check_option("orientation", orientation, Orientation)
-    check_option("backend", backend, E.Backend)
+    check_option(rts, RTS, "rts", error=DEAError)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
     if n_boot < 2 or not 0 < alpha < 1:
         raise DEAError(f"need n_boot >= 2 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}.")
     base = dea(inputs, outputs, rts=rts, orientation=orientation, slacks="none", names=names, scale=False)
@@ -353,8 +354,8 @@ def bootstrap_malmquist(
     >>> res.table["tfpch"].columns.tolist()
     ['estimate', 'bias_corrected', 'lower', 'upper', 'significant']
     """
-    check_option("orientation", orientation, Orientation)
-    check_option("backend", backend, E.Backend)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
     point = malmquist(data, id=id, time=time, inputs=inputs, outputs=outputs, orientation=orientation)
     frame, id_, time_ = _long_frame(data, id, time)
     units, periods, X, Y = _cube(frame, id_, time_, list(inputs), list(outputs))
