@@ -31,7 +31,7 @@ __all__ = [
     # option aliases
     "FixedEffects", "Effects", "Kind", "SpatialMethod", "Engine", "Estimator", "BiasCorrection",
     "RTS", "Orientation", "Slacks", "DEAMethod", "SBMOrientation", "Frontier", "DirectionPreset", "Backend",
-    "CiMethod", "MediationPath", "HausmanKind", "HausmanVariance", "DfConvention",
+    "CiMethod", "Inference", "MediationPath", "HausmanKind", "HausmanVariance", "DfConvention",
     # checks
     "check_option", "check_int", "check_number", "check_probability", "check_seed", "choices",
     # warnings and renamed arguments
@@ -54,6 +54,7 @@ SpatialMethod = Literal["auto", "dense", "sparse"]
 """How the spatial models evaluate the log-determinant (``method=``)."""
 Engine = Literal["native", "spreg"]
 Estimator = Literal["ml", "gm", "gm-het"]
+"""Who maximises the likelihood: spillover's own code or spreg (see :mod:`spillover.spatial._spreg`)."""
 BiasCorrection = Literal["none", "lee-yu"]
 HausmanKind = Literal["sar", "sem"]
 HausmanVariance = Literal["difference", "fe"]
@@ -71,6 +72,8 @@ DirectionPreset = Literal["proportional", "outputs", "desirable", "inputs"]
 Backend = Literal["auto", "serial", "processes", "dask"]
 
 CiMethod = Literal["bc", "percentile"]
+Inference = Literal["cluster", "wild"]
+"""Analytic CR1 p-values, or wild cluster bootstrap p-values (``inference=``)."""
 MediationPath = Literal["a", "b", "both"]
 
 

@@ -62,27 +62,27 @@ class _Transformer:
     def __init__(self, sample: Sample, raw: np.ndarray) -> None:
         self.sample, self.raw = sample, raw
         g, t = sample.n_units, sample.n_times
-        self.fast = sample.nobs == g * t and sample.effects != "none" and Absorber(
+        self.fast = sample.nobs == g * t and sample.fixed_effects != "none" and Absorber(
             (sample.unit, sample.time)).balanced
         if self.fast:
             cube = np.empty((g, t, raw.shape[1]))
             cube[sample.unit, sample.time] = raw
-            if sample.effects in ("twoway", "unit"):
+            if sample.fixed_effects in ("twoway", "unit"):
                 cube = cube - cube.mean(axis=1, keepdims=True)  # each region's own means, once
             self.cube = cube
 
     def __call__(self, regions: np.ndarray) -> np.ndarray:
         if self.fast:
             block = self.cube[regions]
-            if self.sample.effects in ("twoway", "time"):
+            if self.sample.fixed_effects in ("twoway", "time"):
                 block = block - block.mean(axis=0, keepdims=True)  # period means of the drawn regions
             return block.reshape(-1, block.shape[2])
         rows, new_ids, times = resample_rows(self.sample, regions)
         x = self.raw[rows]
         codes = {"twoway": (new_ids, times), "unit": (new_ids,), "time": (times,), "none": ()}
-        if self.sample.effects == "none":
+        if self.sample.fixed_effects == "none":
             return np.column_stack([x, np.ones(len(x))])
-        return Absorber(codes[self.sample.effects])(x)
+        return Absorber(codes[self.sample.fixed_effects])(x)
 
 
 def cluster_bootstrap(sample: Sample, columns: Sequence[str], stat: StatFn, *, draws: int, seed: int | None,

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from spillover._readonly import ReadOnly
-from spillover.errors import ModelError, SmallSampleBiasWarning, check_option
+from spillover.errors import ModelError, SmallSampleBiasWarning
+from spillover.options import check_option
 from spillover.spatial.lmtests import hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import FixedEffects, SpatialPanelModel
 from spillover.spatial.testresult import TestResult
