@@ -157,7 +157,7 @@ def renamed(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     >>> with warnings.catch_warnings(record=True) as w:
     ...     warnings.simplefilter("always")
     ...     f(n_boot=3), str(w[0].message)
-    (3, "f(n_boot=...) is deprecated and will be removed in the next release; use draws=... instead.")
+    (3, 'f(n_boot=...) is deprecated and will be removed in the next release; use draws=... instead.')
     """
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:

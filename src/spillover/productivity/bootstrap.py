@@ -39,7 +39,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
-from spillover.options import check_option
+from spillover.options import check_int, check_option, check_probability, renamed
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
@@ -167,13 +167,14 @@ def _summaries(delta: np.ndarray, stars: np.ndarray, alpha: float) -> dict[str, 
             "lo": delta - hi_q, "hi": delta - lo_q}
 
 
+@renamed(n_boot="draws")
 def bootstrap_dea(
     inputs: Any,
     outputs: Any,
     *,
     rts: RTS = "vrs",
     orientation: Orientation = "input",
-    n_boot: int = 200,
+    draws: int = 200,
     alpha: float = 0.05,
     seed: int | None = None,
     bandwidth: float | None = None,
@@ -189,7 +190,7 @@ def bootstrap_dea(
     ----------
     inputs, outputs, rts, orientation, names
         As in :func:`spillover.productivity.dea`.
-    n_boot
+    draws
         Number of bootstrap replicates (Simar and Wilson suggest 2000 for intervals).
     alpha
         1 - confidence level of the intervals.
@@ -206,7 +207,7 @@ def bootstrap_dea(
         Show a progress bar (rich); ``False`` for none.
     backend, n_jobs
         Replicates are solved in parallel batches on ``"processes"`` or ``"dask"``; ``"auto"`` (default)
-        uses processes from 20,000 unit-replicates (units x n_boot) when more than one core is available.
+        uses processes from 20,000 unit-replicates (units x draws) when more than one core is available.
 
     Examples
     --------
@@ -214,15 +215,15 @@ def bootstrap_dea(
     >>> rng = np.random.default_rng(1)
     >>> x = rng.uniform(1, 10, (30, 2))
     >>> y = np.sqrt(x.prod(axis=1, keepdims=True)) * rng.uniform(0.6, 1, (30, 1))
-    >>> res = bootstrap_dea(x, y, n_boot=20, seed=0, progress=False)
+    >>> res = bootstrap_dea(x, y, draws=20, seed=0, progress=False)
     >>> bool((res.bias_corrected <= res.efficiency + 1e-12).all())  # DEA overestimates efficiency
     True
     """
     check_option(rts, RTS, "rts", error=DEAError)
     check_option(orientation, Orientation, "orientation", error=DEAError)
     check_option(backend, E.Backend, "backend", error=DEAError)
-    if n_boot < 2 or not 0 < alpha < 1:
-        raise DEAError(f"need n_boot >= 2 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}.")
+    check_int(draws, "draws", minimum=2, error=DEAError)
+    check_probability(alpha, "alpha", error=DEAError)
     base = dea(inputs, outputs, rts=rts, orientation=orientation, slacks="none", names=names, scale=False)
     X, Y = base.inputs.to_numpy().T, base.outputs.to_numpy().T
     sx, sy = normaliser(X), normaliser(Y)
@@ -231,10 +232,10 @@ def bootstrap_dea(
     h = silverman_reflected_bandwidth(delta) if bandwidth is None else float(bandwidth)
     sel = _selected(base.names, units)
     rng = np.random.default_rng(seed)
-    backend = _resolve(backend, len(sel) * n_boot, n_jobs)
-    refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(n_boot)]
-    size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
-    batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, n_boot, size)]
+    backend = _resolve(backend, len(sel) * draws, n_jobs)
+    refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(draws)]
+    size = max(1, int(np.ceil(draws / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+    batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, draws, size)]
     stars = np.vstack(_run_replicates(_replicate_scores, batches, backend, n_jobs, progress, "bootstrap DEA"))
     s = _summaries(delta[sel], stars, alpha)
     idx = base.names[sel]
@@ -275,7 +276,7 @@ class MalmquistBootstrapResult(ReadOnly):
     table: pd.DataFrame
     bandwidth: pd.Series
     alpha: float
-    n_boot: int
+    draws: int
 
     def index(self, name: str) -> pd.DataFrame:
         """The columns of one index ("tfpch", "effch", "techch", "pech" or "sech")."""
@@ -321,6 +322,7 @@ def _te_against(xr: np.ndarray, yr: np.ndarray, rts: str, orientation: str, *eva
     return out
 
 
+@renamed(n_boot="draws")
 def bootstrap_malmquist(
     data: Any,
     *,
@@ -329,7 +331,7 @@ def bootstrap_malmquist(
     inputs: Sequence[str],
     outputs: Sequence[str],
     orientation: Orientation = "input",
-    n_boot: int = 200,
+    draws: int = 200,
     alpha: float = 0.05,
     seed: int | None = None,
     progress: bool = True,
@@ -349,13 +351,15 @@ def bootstrap_malmquist(
     >>> df = pd.DataFrame({"u": np.tile(np.arange(15), 2), "t": np.repeat([1, 2], 15),
     ...                    "x": rng.uniform(1, 5, 30)})
     >>> df["y"] = df["x"] * rng.uniform(0.5, 1.0, 30) * np.where(df["t"] == 2, 1.1, 1.0)
-    >>> res = bootstrap_malmquist(df, id="u", time="t", inputs=["x"], outputs=["y"], n_boot=10, seed=0,
+    >>> res = bootstrap_malmquist(df, id="u", time="t", inputs=["x"], outputs=["y"], draws=10, seed=0,
     ...                           progress=False)
     >>> res.table["tfpch"].columns.tolist()
     ['estimate', 'bias_corrected', 'lower', 'upper', 'significant']
     """
     check_option(orientation, Orientation, "orientation", error=DEAError)
     check_option(backend, E.Backend, "backend", error=DEAError)
+    check_int(draws, "draws", minimum=2, error=DEAError)
+    check_probability(alpha, "alpha", error=DEAError)
     point = malmquist(data, id=id, time=time, inputs=inputs, outputs=outputs, orientation=orientation)
     frame, id_, time_ = _long_frame(data, id, time)
     units, periods, X, Y = _cube(frame, id_, time_, list(inputs), list(outputs))
@@ -368,14 +372,14 @@ def bootstrap_malmquist(
     delta_v = 1.0 / dv  # VRS, for pech and sech
     rng = np.random.default_rng(seed)
     rng_v = np.random.default_rng(None if seed is None else [seed, 1])  # VRS draws: CRS stream unchanged
-    backend = _resolve(backend, len(units) * n_boot, n_jobs)
+    backend = _resolve(backend, len(units) * draws, n_jobs)
     tables, bws = [], {}
     for k in range(T - 1):
         pair = delta[:, [k, k + 1]]
         h = len(pair) ** (-1 / 6)
         bws[periods[k + 1]] = h
         refs = []
-        for _ in range(n_boot):
+        for _ in range(draws):
             star = _pair_draw(pair, h, rng)
             xa, ya = _pseudo(Xn[k], Yn[k], pair[:, 0], star[:, 0], orientation)
             xb, yb = _pseudo(Xn[k + 1], Yn[k + 1], pair[:, 1], star[:, 1], orientation)
@@ -384,14 +388,14 @@ def bootstrap_malmquist(
             va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
             vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
             refs.append((xa, ya, xb, yb, va, wa, vb, wb))
-        size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+        size = max(1, int(np.ceil(draws / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
         batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
-                   for i in range(0, n_boot, size)]
+                   for i in range(0, draws, size)]
         stars = np.concatenate(_run_replicates(_pair_task, batches, backend, n_jobs, progress,
                                                f"bootstrap Malmquist {periods[k + 1]}"))
         tables.append(_pair_table(point, stars, units, periods[k + 1], alpha, time_))
     return MalmquistBootstrapResult(table=pd.concat(tables).sort_index(level=0, sort_remaining=False),
-                                    bandwidth=pd.Series(bws, name="bandwidth"), alpha=alpha, n_boot=n_boot)
+                                    bandwidth=pd.Series(bws, name="bandwidth"), alpha=alpha, draws=draws)
 
 
 def _pair_table(point: Any, stars: np.ndarray, units: pd.Index, period: Any, alpha: float,
