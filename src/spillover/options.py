@@ -37,7 +37,7 @@ __all__ = [
     # warnings and renamed arguments
     "warn", "renamed",
     # progress
-    "ProgressFn", "Progress", "progress_bar", "track",
+    "ProgressFn", "Progress", "progress_bar", "track", "is_terminal",
 ]
 
 P = ParamSpec("P")
@@ -144,7 +144,7 @@ def check_seed(seed: object, *, error: type[SpilloverError] = SpilloverError) ->
 # ------------------------------------------------------------------------------------- warnings, renames
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
     """Issue a warning that points at the user's line (the first caller outside spillover)."""
-    warnings.warn(message, category, stacklevel=user_stacklevel() + 1)
+    warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 def renamed(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

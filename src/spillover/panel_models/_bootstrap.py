@@ -9,41 +9,26 @@ subtracts the period means of the drawn regions, which is the exact two-way tran
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
 from scipy import stats
 
+from spillover.options import Progress, ProgressFn, progress_bar
 from spillover.panel_models._data import Sample
 from spillover.panel_models._within import Absorber
 
 __all__ = ["ProgressFn", "cluster_bootstrap", "percentile_ci", "bc_ci", "reporter", "resample_rows"]
 
-ProgressFn = Callable[[int, int], None]
 StatFn = Callable[[np.ndarray], np.ndarray]
 
 
 @contextmanager
-def reporter(progress: bool | ProgressFn | None, total: int, label: str) -> Iterator[ProgressFn]:
-    """A callback ``update(done, total)``: the user's, a rich progress bar on a terminal, or nothing.
-
-    ``progress=None`` shows a bar only when stderr is a TTY; ``True`` forces it, ``False`` silences it.
-    """
-    if callable(progress):
-        yield progress
-        return
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    if not show:
-        yield lambda done, tot: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done, tot: bar.update(task, completed=done)
+def reporter(progress: Progress, total: int, label: str) -> Iterator[ProgressFn]:
+    """A callback ``update(done, total)``: the package's one mechanism, :func:`spillover.options.progress_bar`."""
+    with progress_bar(progress, total, label) as update:
+        yield update
 
 
 def resample_rows(sample: Sample, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -86,7 +71,7 @@ class _Transformer:
 
 
 def cluster_bootstrap(sample: Sample, columns: Sequence[str], stat: StatFn, *, draws: int, seed: int | None,
-                      progress: bool | ProgressFn | None = None, label: str = "bootstrap") -> np.ndarray:
+                      progress: Progress = False, label: str = "bootstrap") -> np.ndarray:
     """``draws x len(stat(...))`` statistics of within-transformed resamples of the sample's regions.
 
     ``stat`` receives the within-transformed columns (in ``columns`` order; a constant column appended when

@@ -23,7 +23,7 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, UnknownRegionError, format_items
-from spillover.options import renamed
+from spillover.options import Progress, renamed
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, reporter
 from spillover.panel_models._data import (
@@ -121,7 +121,7 @@ class HeterogeneityResults(ReadOnly):
 @renamed(effects="fixed_effects")
 def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: str, fixed_effects: FixedEffects = "twoway",
                   cluster: Cluster = "unit", permutations: int = 1000, seed: int | None = 0,
-                  progress: bool | ProgressFn | None = None, inference: Inference = "cluster",
+                  progress: Progress = False, inference: Inference = "cluster",
                   draws: int = 999) -> HeterogeneityResults:
     """The fixed-effects model per subsample, with Chow, suest-style and permutation tests of differences.
 

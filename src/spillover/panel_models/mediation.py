@@ -23,9 +23,9 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, format_items
-from spillover.options import CiMethod, MediationPath, check_option, renamed
+from spillover.options import CiMethod, MediationPath, Progress, check_option, renamed
 from spillover.panel import SpatialPanel
-from spillover.panel_models._bootstrap import ProgressFn, bc_ci, cluster_bootstrap, percentile_ci
+from spillover.panel_models._bootstrap import bc_ci, cluster_bootstrap, percentile_ci
 from spillover.panel_models._data import Cluster, FixedEffects, Sample, prepare
 from spillover.panel_models._results import PanelResults, TextSummary
 from spillover.panel_models.fe import as_list, fit_sample
@@ -203,7 +203,7 @@ def _sample(panel: SpatialPanel, x: str, mediator: str, y: str, controls: list[s
 @renamed(effects="fixed_effects")
 def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: str | Sequence[str] | None = None,
               fixed_effects: FixedEffects = "twoway", cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0,
-              ci: CiMethod = "bc", level: float = 0.95, progress: bool | ProgressFn | None = None
+              ci: CiMethod = "bc", level: float = 0.95, progress: Progress = False
               ) -> MediationResults:
     """Baron-Kenny mediation with fixed effects, Sobel/Aroian tests and a cluster bootstrap of a*b.
 
@@ -222,7 +222,7 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
         The interval reported in tables: ``"bc"`` (bias-corrected, default) or ``"percentile"``; both are
         kept in ``result.ci``.
     progress
-        None: a rich progress bar on a terminal, silent otherwise; True/False to force; or a callback
+        False (the default): nothing; True: a rich progress bar on stderr; or a callback
         ``f(done, total)``.
 
     Examples
@@ -322,7 +322,7 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
                         path: Path = "a", controls: str | Sequence[str] | None = None, center: bool = False,
                         values: Sequence[float] | None = None, fixed_effects: FixedEffects = "twoway",
                         cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0, ci: CiMethod = "bc",
-                        level: float = 0.95, progress: bool | ProgressFn | None = None
+                        level: float = 0.95, progress: Progress = False
                         ) -> ModeratedMediationResults:
     """Mediation whose a-path, b-path or both depend on a moderator w (Hayes's models 7, 14 and 58).
 

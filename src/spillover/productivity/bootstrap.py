@@ -39,7 +39,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
-from spillover.options import check_int, check_option, check_probability, renamed
+from spillover.options import Progress, check_int, check_option, check_probability, renamed, track
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
@@ -103,11 +103,9 @@ class BootstrapResult(ReadOnly):
         })
 
 
-def _progress(iterable: Any, total: int, enabled: bool, desc: str) -> Iterator[Any]:
-    """A transient rich progress bar (rich is already a dependency of spillover)."""
-    from rich.progress import track
-
-    return iter(track(iterable, description=desc, total=total, disable=not enabled, transient=True))
+def _progress(iterable: Any, total: int, progress: Progress, desc: str) -> Iterator[Any]:
+    """The package's one progress mechanism (:func:`spillover.options.track`)."""
+    return track(iterable, total, progress, desc)
 
 
 def _draw_deltas(delta: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:
@@ -150,7 +148,7 @@ def _resolve(backend: str, work: int, n_jobs: int | None) -> str:
     return E.resolve_backend(backend, E.AUTO_PROCESSES if work >= AUTO_WORK else 0, n_jobs)
 
 
-def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: bool,
+def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: Progress,
                     desc: str) -> list[np.ndarray]:
     if backend == "serial":
         return [task(*args) for args in _progress(batches, len(batches), progress, desc)]
@@ -180,7 +178,7 @@ def bootstrap_dea(
     bandwidth: float | None = None,
     names: Sequence[Any] | None = None,
     units: Sequence[Any] | None = None,
-    progress: bool = True,
+    progress: Progress = False,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> BootstrapResult:
@@ -204,7 +202,8 @@ def bootstrap_dea(
         with the same seed; only the replicate LPs of the other units are skipped (Simar and Wilson's Monte
         Carlo designs evaluate a few fixed points the same way).
     progress
-        Show a progress bar (rich); ``False`` for none.
+        ``True`` shows a progress bar (rich, on stderr), a callable ``update(done, total)`` gets the counts;
+        ``False`` (the default) shows nothing.
     backend, n_jobs
         Replicates are solved in parallel batches on ``"processes"`` or ``"dask"``; ``"auto"`` (default)
         uses processes from 20,000 unit-replicates (units x draws) when more than one core is available.
@@ -334,7 +333,7 @@ def bootstrap_malmquist(
     draws: int = 200,
     alpha: float = 0.05,
     seed: int | None = None,
-    progress: bool = True,
+    progress: Progress = False,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> MalmquistBootstrapResult:
