@@ -29,16 +29,16 @@ def known_frontier(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def test_same_seed_same_replicates_and_backend_independent():
     x, y, _ = known_frontier(25, seed=1)
-    a = bootstrap_dea(x, y, n_boot=12, seed=42, progress=False)
-    b = bootstrap_dea(x, y, n_boot=12, seed=42, progress=False, backend="processes", n_jobs=2)
-    c = bootstrap_dea(x, y, n_boot=12, seed=43, progress=False)
+    a = bootstrap_dea(x, y, draws=12, seed=42, progress=False)
+    b = bootstrap_dea(x, y, draws=12, seed=42, progress=False, backend="processes", n_jobs=2)
+    c = bootstrap_dea(x, y, draws=12, seed=43, progress=False)
     pd.testing.assert_frame_equal(a.replicates, b.replicates, atol=1e-10)
     assert not np.allclose(a.replicates.to_numpy(), c.replicates.to_numpy())
 
 
 def test_bias_direction_and_interval_order():
     x, y, _ = known_frontier(30, seed=2)
-    res = bootstrap_dea(x, y, rts="vrs", n_boot=30, seed=0, progress=False)
+    res = bootstrap_dea(x, y, rts="vrs", draws=30, seed=0, progress=False)
     # pseudo frontiers lie inside the DEA frontier: every replicate te >= te, hence te_bc <= te
     assert (res.replicates.to_numpy() >= res.efficiency.to_numpy()[None, :] - 1e-9).all()
     assert (res.bias_corrected <= res.efficiency + 1e-12).all()
@@ -54,7 +54,7 @@ def test_bias_correction_and_coverage_on_a_known_frontier():
     # Carlo in benchmarks/bootstrap_coverage.py is (docs/validation.md: 0.82 at n = 50).  Here only a
     # gross error is caught: the raw percentile interval, for instance, covers no true score at all.
     x, y, truth = known_frontier(60, seed=4)
-    res = bootstrap_dea(x, y, rts="vrs", n_boot=150, seed=1, progress=False)
+    res = bootstrap_dea(x, y, rts="vrs", draws=150, seed=1, progress=False)
     raw_err = np.abs(res.efficiency - truth).mean()
     bc_err = np.abs(res.bias_corrected - truth).mean()
     assert bc_err < raw_err  # DEA overstates efficiency; the correction moves towards the truth
@@ -65,13 +65,13 @@ def test_bias_correction_and_coverage_on_a_known_frontier():
 
 def test_bandwidth_rule_and_override():
     x, y, _ = known_frontier(20, seed=4)
-    res = bootstrap_dea(x, y, n_boot=5, seed=0, progress=False)
+    res = bootstrap_dea(x, y, draws=5, seed=0, progress=False)
     delta = 1 / res.efficiency.to_numpy()
     assert res.bandwidth == pytest.approx(silverman_reflected_bandwidth(delta))
-    fixed = bootstrap_dea(x, y, n_boot=5, seed=0, progress=False, bandwidth=0.05)
+    fixed = bootstrap_dea(x, y, draws=5, seed=0, progress=False, bandwidth=0.05)
     assert fixed.bandwidth == 0.05
-    with pytest.raises(DEAError, match="n_boot >= 2"):
-        bootstrap_dea(x, y, n_boot=1)
+    with pytest.raises(DEAError, match="draws must be an integer >= 2"):
+        bootstrap_dea(x, y, draws=1)
 
 
 def test_malmquist_bootstrap_flags_a_clear_productivity_jump():
@@ -82,13 +82,13 @@ def test_malmquist_bootstrap_flags_a_clear_productivity_jump():
     y = x * eff * np.array([[1.0], [1.5]])  # CRS technology shifts up by 50% from period 1 to 2
     df = pd.DataFrame({"unit": np.tile(np.arange(n), 2), "t": np.repeat([1, 2], n),
                        "x": x.reshape(-1), "y": y.reshape(-1)})
-    res = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], n_boot=40, seed=0,
+    res = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], draws=40, seed=0,
                               progress=False)
     tfp = res.index("tfpch")
     assert tfp.shape == (n, 5) and res.bandwidth.loc[2] == pytest.approx(n ** (-1 / 6))
     assert (tfp["lower"] <= tfp["upper"]).all()
     assert tfp["significant"].mean() >= 0.8 and (tfp.loc[tfp["significant"], "lower"] > 1).all()
-    again = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], n_boot=40, seed=0,
+    again = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], draws=40, seed=0,
                                 progress=False)
     pd.testing.assert_frame_equal(res.table, again.table)
     # pech and sech come from VRS pseudo frontiers: their estimates are malmquist's, effch = pech * sech
@@ -103,8 +103,8 @@ def test_malmquist_bootstrap_flags_a_clear_productivity_jump():
 
 def test_progress_bar_does_not_change_results():
     x, y, _ = known_frontier(15, seed=6)
-    quiet = bootstrap_dea(x, y, n_boot=4, seed=3, progress=False)
-    shown = bootstrap_dea(x, y, n_boot=4, seed=3, progress=True)  # rich bar, transient
+    quiet = bootstrap_dea(x, y, draws=4, seed=3, progress=False)
+    shown = bootstrap_dea(x, y, draws=4, seed=3, progress=True)  # rich bar, transient
     pd.testing.assert_frame_equal(quiet.replicates, shown.replicates)
 
 
@@ -146,12 +146,12 @@ def test_draw_samples_the_reflected_data_and_keeps_its_second_moment():
 
 def test_units_subset_equals_the_full_run_for_those_units():
     x, y, _ = known_frontier(30, seed=7)
-    full = bootstrap_dea(x, y, n_boot=15, seed=5, progress=False)
-    part = bootstrap_dea(x, y, n_boot=15, seed=5, progress=False, units=[3, 17, 30])
+    full = bootstrap_dea(x, y, draws=15, seed=5, progress=False)
+    part = bootstrap_dea(x, y, draws=15, seed=5, progress=False, units=[3, 17, 30])
     assert list(part.efficiency.index) == [3, 17, 30] and part.replicates.shape == (15, 3)
     pd.testing.assert_frame_equal(part.to_frame(), full.to_frame().loc[[3, 17, 30]], rtol=1e-10)
     pd.testing.assert_frame_equal(part.replicates, full.replicates[[3, 17, 30]], rtol=1e-10)
     with pytest.raises(DEAError, match="units not in the data"):
-        bootstrap_dea(x, y, n_boot=3, progress=False, units=[99])
+        bootstrap_dea(x, y, draws=3, progress=False, units=[99])
     with pytest.raises(DEAError, match="each once"):
-        bootstrap_dea(x, y, n_boot=3, progress=False, units=[1, 1])
+        bootstrap_dea(x, y, draws=3, progress=False, units=[1, 1])

@@ -93,7 +93,7 @@ def test_more_variables_than_units():
 
 
 def test_options_are_checked():
-    with pytest.raises(DEAError, match="'rts' needs to be one of 'crs', 'vrs', 'nirs', 'ndrs'"):
+    with pytest.raises(DEAError, match=r"'rts' needs to be one of \['crs', 'vrs', 'nirs', 'ndrs'\]"):
         dea(EG1_X, EG1_Y, rts="VRS")  # type: ignore[arg-type]
     with pytest.raises(DEAError, match="'backend'"):
         dea(EG1_X, EG1_Y, backend="threads")  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ def test_heterogeneity_refuses_a_group_with_too_few_clusters(grouped):
 
 @pytest.mark.parametrize("fit", [
     lambda p: fixed_effects(p, "ln_gsp", X, cluster="half"),
-    lambda p: fixed_effects(p, "ln_gsp", X, cluster="half", effects="none"),
+    lambda p: fixed_effects(p, "ln_gsp", X, cluster="half", fixed_effects="none"),
     lambda p: fe_iv(lag(p, "ln_emp"), "ln_gsp", exog=["ln_pc"], endog="ln_emp", instruments="L1.ln_emp",
                     cluster="half"),
     lambda p: mediation(p, x="ln_pcap", mediator="ln_pc", y="ln_gsp", cluster="half", draws=9,

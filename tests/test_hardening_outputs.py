@@ -90,7 +90,7 @@ def test_a_study_never_writes_onto_its_own_inputs(tmp_path, monkeypatch):
         io.mark_output_folder(folder, "test")  # even folders marked as spillover's are kept
     for out in (study.parent / "panel.csv", study.parent, tmp_path):  # the input itself, its folder, above
         with pytest.raises(OverwriteError, match="an input of this run"):
-            so.study.run(study, out=out, force=True)
+            so.study.run(study, out=out, overwrite=True)
     assert (study.parent / "panel.csv").read_text().startswith("state,year")
 
 

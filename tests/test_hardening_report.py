@@ -147,7 +147,7 @@ def test_spillover_map_hatches_regions_whose_interval_covers_zero(small_run):
     res = run.models["sdm_twoway_queen"]
     effects = res.spillovers("unemp", draws=50, seed=1)
     covers = ((effects["direct_lo"] <= 0) & (effects["direct_hi"] >= 0)).sum()
-    fig = maps.spillover_map(res, "unemp", effects=effects)
+    fig = maps.spillover_map(res, "unemp", spillovers=effects)
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert f"95% interval covers 0 ({int(covers)})" in texts
     # the study's map has the legend entry too (same draws as its GeoPackage)
@@ -170,8 +170,8 @@ def test_effects_of_another_model_are_refused():
     res = so.SpatialPanelModel(panel, "ln_gsp", ["ln_emp"], w, kind="sar", fixed_effects="twoway",
                                  bias_correction="lee-yu").fit()
     frame = res.spillovers("ln_emp").iloc[::-1]
-    with pytest.raises(so.errors.SpilloverError, match="effects="):
-        maps.spillover_map(res, "ln_emp", effects=frame)
+    with pytest.raises(so.errors.SpilloverError, match="spillovers="):
+        maps.spillover_map(res, "ln_emp", spillovers=frame)
 
 
 # ---------------------------------------------------------------------- GeoPackage

@@ -38,7 +38,7 @@ def _panel(bad: float) -> tuple[SpatialPanel, Graph]:
 
 FAMILIES = {
     "fixed_effects": lambda p, w: fixed_effects(p, "y", ["x", "z"], cluster=None),
-    "pooled": lambda p, w: fixed_effects(p, "y", ["x", "z"], effects="none", cluster=None),
+    "pooled": lambda p, w: fixed_effects(p, "y", ["x", "z"], fixed_effects="none", cluster=None),
     "fe_iv": lambda p, w: fe_iv(p, "y", exog=["z"], endog="m", instruments="x", cluster=None),
     "mediation": lambda p, w: mediation(p, x="x", mediator="m", y="y", cluster=None, draws=9,
                                         progress=False),

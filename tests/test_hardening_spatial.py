@@ -215,7 +215,7 @@ def test_panel_model_results_are_read_only(small):
     from spillover.panel_models import fixed_effects
 
     panel, _ = small
-    res = fixed_effects(panel, "y", ["x"], effects="twoway", cluster="unit")
+    res = fixed_effects(panel, "y", ["x"], fixed_effects="twoway", cluster="unit")
     before = res.params.copy()
     p = res.params
     p.iloc[0] = 99.0

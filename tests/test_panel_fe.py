@@ -40,7 +40,7 @@ def dummy_ols_cr1(frame: pd.DataFrame, y: str, x: list[str], cluster: np.ndarray
 
 
 def test_twoway_matches_dummy_variable_ols_with_cr1(us_panel):
-    res = fixed_effects(us_panel, "ln_gsp", X, effects="twoway", cluster="unit")
+    res = fixed_effects(us_panel, "ln_gsp", X, fixed_effects="twoway", cluster="unit")
     frame = us_panel.data
     # K = 4 slopes + 17 year effects; the 48 state effects are nested in the state clusters and not counted,
     # so none of the 17 year levels is redundant (fixest/reghdfe convention, stated in the docstring).
@@ -72,8 +72,8 @@ def test_numpy_core_matches_pyfixest(us_panel, effects, cluster):
     # 2 clusters for 4 coefficients, a singular covariance now refused)
     panel = us_panel.with_data(pd.Series(
         us_panel.data.index.get_level_values(0).str[0], index=us_panel.data.index, name="region"))
-    res = fixed_effects(panel, "ln_gsp", X, effects=effects, cluster=cluster)
-    fit = within_fit(prepare(panel, ["ln_gsp", *X], effects=effects, cluster=cluster), "ln_gsp", X)
+    res = fixed_effects(panel, "ln_gsp", X, fixed_effects=effects, cluster=cluster)
+    fit = within_fit(prepare(panel, ["ln_gsp", *X], fixed_effects=effects, cluster=cluster), "ln_gsp", X)
     # the bootstrap's plain-numpy within regression gives pyfixest's numbers to round-off
     np.testing.assert_allclose(fit.beta, res.params.to_numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), res.std_errors.to_numpy(), rtol=1e-8)
@@ -85,7 +85,7 @@ def test_plm_published_within_estimates(us_panel):
     Produc, index = c("state", "year")), one-way (individual) within model, printed summary(zz):
     estimates -0.02614965, 0.29200693, 0.76815947, -0.00529774; std. errors 0.02900158, 0.02511967,
     0.03009174, 0.00098873 (s^2 = RSS / (816 - 48 - 4))."""
-    res = fixed_effects(us_panel, "ln_gsp", X, effects="unit", cluster=None)
+    res = fixed_effects(us_panel, "ln_gsp", X, fixed_effects="unit", cluster=None)
     np.testing.assert_allclose(res.params[X], [-0.02614965, 0.29200693, 0.76815947, -0.00529774],
                                rtol=0, atol=5e-9)  # printed to 8 decimals
     np.testing.assert_allclose(res.std_errors[X], [0.02900158, 0.02511967, 0.03009174, 0.00098873],
@@ -99,7 +99,7 @@ def test_plm_sandwich_arellano_clustered_errors(us_panel):
     small-sample factor; ours is CR1 with G/(G-1) (n-1)/(n-K), K = 4 + 1 (the state effects are nested in
     the state clusters; one degree of freedom is kept for the intercept, as fixest and reghdfe), so
     ours = plm * sqrt(48/47 * 815/811)."""
-    res = fixed_effects(us_panel, "ln_gsp", X, effects="unit", cluster="unit")
+    res = fixed_effects(us_panel, "ln_gsp", X, fixed_effects="unit", cluster="unit")
     factor = np.sqrt(48 / 47 * 815 / 811)
     np.testing.assert_allclose(res.std_errors[X], factor * np.array([0.0603262, 0.0617425, 0.0816652,
                                                                       0.0024958]), rtol=0, atol=5.1e-8)
@@ -142,7 +142,7 @@ def test_paper_table_mixes_fe_and_spatial_models(us_panel, us_w):
     from spillover.spatial.model import SpatialPanelModel
 
     fe = fixed_effects(us_panel, "ln_gsp", X)
-    fe_t = fixed_effects(us_panel, "ln_gsp", X, effects="unit", cluster="twoway")
+    fe_t = fixed_effects(us_panel, "ln_gsp", X, fixed_effects="unit", cluster="twoway")
     sar = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="twoway").fit()
     assert isinstance(fe, TableResult) and isinstance(sar, TableResult)
     tab = compare([fe, fe_t, sar], ["FE", "FE (2-way cl.)", "SAR"])
@@ -167,8 +167,8 @@ def test_bad_input_names_the_offender(us_panel):
         fixed_effects(us_panel.with_data(const), "ln_gsp", ["ln_pc", "area"])
     with pytest.raises(ModelError, match="column 'province_group' is not in the panel"):
         fixed_effects(us_panel, "ln_gsp", X, cluster="province_group")
-    with pytest.raises(ModelError, match="'effects' needs to be one of"):
-        fixed_effects(us_panel, "ln_gsp", X, effects="individual")  # type: ignore[arg-type]
+    with pytest.raises(ModelError, match="'fixed_effects' needs to be one of"):
+        fixed_effects(us_panel, "ln_gsp", X, fixed_effects="individual")  # type: ignore[arg-type]
     with pytest.raises(ModelError, match="listed more than once"):
         fixed_effects(us_panel, "ln_gsp", ["ln_pc", "ln_pc"])
 
@@ -189,7 +189,7 @@ def test_numpy_core_on_an_unbalanced_sample_matches_pyfixest(us_panel):
         data.loc[cell, "u"] = np.nan
     panel = us_panel.with_data(data)
     x = ["ln_pcap", "ln_pc", "ln_emp", "u"]
-    sample = prepare(panel, ["ln_gsp", *x], effects="twoway", cluster="unit")
+    sample = prepare(panel, ["ln_gsp", *x], fixed_effects="twoway", cluster="unit")
     assert not sample.absorber().balanced
     fit = within_fit(sample, "ln_gsp", x)
     res = fixed_effects(panel, "ln_gsp", x)

@@ -56,7 +56,7 @@ def test_2sls_matches_linearmodels_on_within_data(lagged):
     from spillover.panel_models._data import prepare
 
     cols = ["ln_gsp", "ln_emp", "ln_pc", "unemp", "L1.ln_emp", "L1.ln_pcap"]
-    sample = prepare(lagged, cols, effects="twoway", cluster="unit")
+    sample = prepare(lagged, cols, fixed_effects="twoway", cluster="unit")
     dm = pd.DataFrame(sample.absorber()(sample.matrix(cols)), columns=cols)
     lm = IV2SLS(dm["ln_gsp"], dm[["ln_pc", "unemp"]], dm[["ln_emp"]], dm[["L1.ln_emp", "L1.ln_pcap"]]).fit(
         cov_type="clustered", clusters=pd.Series(sample.unit), debiased=False)
@@ -106,7 +106,7 @@ def test_hansen_j_matches_linearmodels_gmm(lagged):
     from spillover.panel_models._data import prepare
 
     cols = ["ln_gsp", "ln_emp", "ln_pc", "unemp", "L1.ln_emp", "L1.ln_pcap"]
-    sample = prepare(lagged, cols, effects="twoway", cluster="unit")
+    sample = prepare(lagged, cols, fixed_effects="twoway", cluster="unit")
     dm = pd.DataFrame(sample.absorber()(sample.matrix(cols)), columns=cols)
     clusters = pd.Series(sample.unit)
     gmm = IVGMM(dm["ln_gsp"], dm[["ln_pc", "unemp"]], dm[["ln_emp"]], dm[["L1.ln_emp", "L1.ln_pcap"]],

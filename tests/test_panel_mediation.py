@@ -66,7 +66,7 @@ def test_bootstrap_draws_equal_the_engine_on_resamples_with_new_ids(us_panel, me
 
 def test_fast_and_general_within_paths_agree(us_panel):
     cols = ["ln_gsp", "ln_emp", "ln_pcap"]
-    sample = prepare(us_panel, cols, effects="twoway", cluster="unit")
+    sample = prepare(us_panel, cols, fixed_effects="twoway", cluster="unit")
     fast = _Transformer(sample, sample.matrix(cols))
     assert fast.fast
     picks = np.random.default_rng(0).integers(0, 48, 48)

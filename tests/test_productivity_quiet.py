@@ -63,7 +63,7 @@ def test_no_deprecation_warning_from_productivity_calls():
         for frontier in ("adjacent", "sequential", "global"):
             m = malmquist(long, id="u", time="t", inputs=["x"], outputs=["y"], frontier=frontier)
             m.summary(), m.unit_means, m.to_panel_frame(), m.n_infeasible_by_period  # noqa: B018
-        bootstrap_dea(x, y, n_boot=3, seed=0, progress=False)
+        bootstrap_dea(x, y, draws=3, seed=0, progress=False)
 
 
 def test_green_tfp_models_are_quiet_in_a_fresh_process():

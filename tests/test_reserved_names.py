@@ -87,7 +87,7 @@ def test_labels_of_a_legal_fit_are_unique(setup) -> None:
 
 # ---------------------------------------------------------------- the panel models share the one check
 PANEL_FAMILIES = {
-    "fe_none": lambda p, n: fixed_effects(p, "y", ["x1", n], effects="none", cluster=None),
+    "fe_none": lambda p, n: fixed_effects(p, "y", ["x1", n], fixed_effects="none", cluster=None),
     "fe": lambda p, n: fixed_effects(p, "y", ["x1", n]),
     "fe_iv_exog": lambda p, n: fe_iv(p, "y", exog=[n], endog="x1", instruments="z", cluster=None),
     "fe_iv_instrument": lambda p, n: fe_iv(p, "y", exog=[], endog="x1", instruments=n, cluster=None),
@@ -110,12 +110,12 @@ def test_panel_model_families_refuse_generated_labels(setup, family: str, name: 
 
 
 def test_pooled_fe_with_a_const_column_no_longer_breaks_its_summary(setup) -> None:
-    # issue 19: effects="none" and a column 'const' gave two 'const' rows and a TypeError in summary()
+    # issue 19: fixed_effects="none" and a column 'const' gave two 'const' rows and a TypeError in summary()
     panel, _ = setup
     with pytest.raises(ModelError, match="'const_' for a constant"):
-        fixed_effects(panel, "y", ["x1", "const"], effects="none")
+        fixed_effects(panel, "y", ["x1", "const"], fixed_effects="none")
     renamed = panel.with_data(panel.data["const"].rename("const_"))
-    res = fixed_effects(renamed, "y", ["x1", "const_"], effects="none", cluster=None)
+    res = fixed_effects(renamed, "y", ["x1", "const_"], fixed_effects="none", cluster=None)
     assert list(res.params.index) == ["x1", "const_", "const"] and "const_" in str(res.summary())
 
 

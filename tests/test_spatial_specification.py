@@ -64,6 +64,6 @@ def test_decision_rule(lm, sar_p, sem_p, chosen):
     assert got == chosen and reason
 
 
-def test_bad_level_is_refused(cigar_panel, cigar_w):
-    with pytest.raises(ModelError, match="level"):
-        specification(cigar_panel, "logc", ["logp", "logy"], cigar_w, level=5)
+def test_bad_alpha_is_refused(cigar_panel, cigar_w):
+    with pytest.raises(ModelError, match="alpha"):
+        specification(cigar_panel, "logc", ["logp", "logy"], cigar_w, alpha=5)

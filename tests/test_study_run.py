@@ -155,15 +155,15 @@ def test_an_existing_output_folder_is_kept_unless_forced(tmp_path):
     t0 = time.perf_counter()
     for force in (False, True):  # not written by spillover (no marker): kept even with force
         with pytest.raises(OverwriteError, match="no .spillover-output file"):
-            study.run(path, force=force)
+            study.run(path, overwrite=force)
     assert time.perf_counter() - t0 < 5  # refused before computing anything
     assert (tmp_path / "small-results" / "mine.txt").read_text() == "keep"
     (tmp_path / "small-results" / "mine.txt").unlink()
-    first = study.run(path, force=True)  # an empty folder may be replaced
+    first = study.run(path, overwrite=True)  # an empty folder may be replaced
     (first.folder / "stale.txt").write_text("from the first run")
-    with pytest.raises(OverwriteError, match="pass force=True"):
+    with pytest.raises(OverwriteError, match="pass overwrite=True"):
         study.run(path)
-    run = study.run(path, force=True)  # marked by the first run: replaced
+    run = study.run(path, overwrite=True)  # marked by the first run: replaced
     assert not (run.folder / "stale.txt").exists() and run.files["report"][0].is_file()
     assert "writer: spillover.study.run(" in (run.folder / ".spillover-output").read_text()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
@@ -189,7 +189,7 @@ def slow(layer, path):
     return result
 outputs.write_geopackage = slow
 from spillover import study
-study.run(sys.argv[1], out=sys.argv[2], force=True)
+study.run(sys.argv[1], out=sys.argv[2], overwrite=True)
 """
 
 

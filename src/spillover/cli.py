@@ -200,9 +200,10 @@ def main() -> None:
 @handle_errors
 def run(study: Path, out: Path | None, force: bool, json_out: bool) -> None:
     """Run a study file: report, GeoPackage and tables in a new folder."""
-    from spillover.study import progress, run as run_study
+    from spillover.study import progress
+    from spillover.study import run as run_study
 
-    result = run_study(study, out=out, force=force,
+    result = run_study(study, out=out, overwrite=force,
                        progress=progress.plain_reporter() if json_out else progress.reporter())
     _emit(json_out, {"ok": True, **result.to_dict()}, _written(result))
 
@@ -244,7 +245,7 @@ def demo(out: Path, force: bool, json_out: bool) -> None:
     """Run the two shipped studies (US states, real data; China, simulated) and print what they wrote."""
     from spillover.demo import run_demo
 
-    runs = run_demo(out, force=force, echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo)
+    runs = run_demo(out, overwrite=force, echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo)
     if json_out:
         click.echo(json.dumps({"ok": True, "studies": {k: r.to_dict() for k, r in runs.items()}}, indent=2))
 

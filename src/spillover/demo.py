@@ -17,26 +17,28 @@ from pathlib import Path
 
 from spillover import io, study
 from spillover.errors import OverwriteError
+from spillover.options import renamed
 from spillover.study.results import StudyRun
 
 Echo = Callable[[str], None]
 
 
-def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, force: bool = False,
+@renamed(force="overwrite")
+def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, overwrite: bool = False,
              echo: Echo = print) -> dict[str, StudyRun]:
     """Run both shipped studies into ``out/<name>`` and print what they wrote.
 
-    ``out`` is marked as spillover's when the demo creates it (or finds it empty).  With ``force`` the
+    ``out`` is marked as spillover's when the demo creates it (or finds it empty).  With ``overwrite`` the
     earlier demo outputs are replaced, and ``out`` must be such a folder: the demo never replaces anything in
     a folder of the user's (see :func:`spillover.io.check_output_folder`).
     """
     from spillover.study.progress import reporter
 
-    folder = _demo_folder(Path(out), force)
+    folder = _demo_folder(Path(out), overwrite)
     runs = {}
     for name in study.EXAMPLES:
         echo(f"== {name}: {study.load(study.example_path(name)).title}")
-        run = study.run(study.example_path(name), out=folder / name, force=force, progress=reporter())
+        run = study.run(study.example_path(name), out=folder / name, overwrite=overwrite, progress=reporter())
         runs[name] = run
         _summary(echo, run)
     echo("")
@@ -48,10 +50,10 @@ def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, force: bool = Fa
     return runs
 
 
-def _demo_folder(folder: Path, force: bool) -> Path:
-    """Create and mark the demo folder; with ``force`` refuse a non-empty folder the demo did not write."""
+def _demo_folder(folder: Path, overwrite: bool) -> Path:
+    """Create and mark the demo folder; with ``overwrite`` refuse a non-empty folder the demo did not write."""
     fresh = not folder.exists() or (folder.is_dir() and not any(folder.iterdir()))
-    if force and not fresh and not io.is_output_folder(folder):
+    if overwrite and not fresh and not io.is_output_folder(folder):
         raise OverwriteError(
             f"refusing to replace demo outputs in {folder}: it has no {io.OUTPUT_MARKER} file, so spillover "
             "did not write it and it may hold your own files; choose another --out folder (or run without "

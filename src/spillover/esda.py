@@ -22,7 +22,6 @@ pseudo p-value follows esda's convention ``(min(M, P - M) + 1) / (P + 1)`` where
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +32,8 @@ import pandas as pd
 from scipy import sparse, stats
 
 from spillover._readonly import ReadOnly
-from spillover.errors import PanelError, SpilloverError, WeightsError, check_option, format_items
+from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
+from spillover.options import check_option
 from spillover.panel import SpatialPanel, check_finite
 
 if TYPE_CHECKING:  # pragma: no cover - typing only

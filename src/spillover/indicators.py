@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from spillover._readonly import ReadOnly
-from spillover.errors import PanelError, SpilloverError, check_option, format_items
+from spillover.errors import PanelError, SpilloverError, format_items
+from spillover.options import check_option
 from spillover.panel import SpatialPanel
 
 __all__ = [

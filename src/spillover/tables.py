@@ -16,7 +16,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from spillover.errors import ModelError, check_option
+from spillover.errors import ModelError
+from spillover.options import check_option
 from spillover.regions import has_cjk
 
 __all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for", "latex_cjk_note",

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from spillover.errors import MapWarning, SpilloverError, check_option
+from spillover.errors import MapWarning, SpilloverError
 from spillover.maps._base import (
     CJK_FONTS,
     NO_DATA_COLOR,
@@ -43,6 +43,7 @@ from spillover.maps._base import (
     finish_map_axes,
     prepare_map,
 )
+from spillover.options import check_option
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spillover.errors import SpilloverError, check_option, format_items
+from spillover.errors import SpilloverError, format_items
 from spillover.maps import _china
 from spillover.maps._base import (
     Language,
@@ -28,6 +28,7 @@ from spillover.maps._base import (
     place_legend,
     region_frame,
 )
+from spillover.options import check_option
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only

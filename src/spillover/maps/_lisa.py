@@ -27,6 +27,7 @@ from spillover.maps._base import (
     place_legend,
     region_frame,
 )
+from spillover.options import check_option
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -176,7 +177,6 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
                        labels: str, max_labels: int, permutations: int, seed: int, alpha: float,
                        transform: str, lisa: LocalMoranResult | None = None) -> Axes:
     """Draw the Moran scatter plot (see :func:`moran_scatter`) and return its axes."""
-    from spillover.errors import check_option
     from spillover.esda import _LABEL_MODES, _check_int, local_moran, moran_scatter_data
 
     check_option(labels, _LABEL_MODES, "labels")
@@ -265,7 +265,6 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     >>> fig.axes[0].get_ylabel()
     "Moran's I"
     """
-    from spillover.errors import check_option
 
     check_option(assumption, ("randomization", "normality"), "assumption")
     if not 0 < level < 1:

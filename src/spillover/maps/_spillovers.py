@@ -25,6 +25,7 @@ from spillover.maps._base import (
     place_legend,
     region_frame,
 )
+from spillover.options import renamed
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -60,11 +61,12 @@ def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
     return Normalize(-vmax, vmax), colormaps[cmap]
 
 
+@renamed(effects="spillovers")
 def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, draws: int | None = None,
                   level: float = 0.95, seed: int = 0, cmap: str = "RdBu_r", ax: Sequence[Axes] | None = None,
                   title: str | None = None, china: bool | None = None, language: Language = "auto",
                   labels: bool | None = False, crs: Any = None, panel_width: float = 4.2,
-                  effects: pd.DataFrame | None = None, units: str | None = None) -> Figure:
+                  spillovers: pd.DataFrame | None = None, units: str | None = None) -> Figure:
     """Three aligned maps of regressor ``x``'s effects: direct, spillover emitted, spillover received.
 
     The values are those of ``result.spillovers(x, draws=draws, level=level, seed=seed)``
@@ -92,7 +94,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
         As in :func:`spillover.maps.choropleth` (labels off by default).
     panel_width
         Width of one panel in inches.
-    effects
+    spillovers
         ``result.spillovers(x, ...)`` computed already (e.g. the frame written beside the map), drawn
         instead of computing it again; with interval columns (``direct_lo``, ...) the regions whose interval
         covers zero are hatched.  ``draws``, ``level`` and ``seed`` are then not used.
@@ -118,9 +120,9 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     import matplotlib.pyplot as plt
     from matplotlib.cm import ScalarMappable
 
-    frame = result.spillovers(x, draws=draws, level=level, seed=seed) if effects is None else effects
+    frame = result.spillovers(x, draws=draws, level=level, seed=seed) if spillovers is None else spillovers
     with_intervals = all(f"{c}_{b}" in frame.columns for c in PANELS for b in ("lo", "hi"))
-    if effects is not None:
+    if spillovers is not None:
         _check_effects(frame, result, x)
         level = float(frame.attrs.get("level", level))
     layer = _china.prepare_layer(_geometry(result, geometry), frame[list(PANELS)], china=china, crs=crs,
@@ -151,10 +153,10 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
 def _check_effects(frame: pd.DataFrame, result: SpatialPanelResults, x: str) -> None:
     missing = [c for c in PANELS if c not in frame.columns]
     if missing:
-        raise SpilloverError(f"effects= lacks column(s) {missing}; pass result.spillovers({x!r}, draws=...).")
+        raise SpilloverError(f"spillovers= lacks column(s) {missing}; pass result.spillovers({x!r}, draws=...).")
     ids = pd.Index(result._core.ids)
     if len(frame) != len(ids) or not frame.index.equals(ids):
-        raise SpilloverError(f"effects= is not indexed by the model's {len(ids)} regions in their order; pass "
+        raise SpilloverError(f"spillovers= is not indexed by the model's {len(ids)} regions in their order; pass "
                              f"result.spillovers({x!r}, draws=...) of this result.")
 
 

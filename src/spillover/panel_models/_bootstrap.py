@@ -9,41 +9,26 @@ subtracts the period means of the drawn regions, which is the exact two-way tran
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
 from scipy import stats
 
+from spillover.options import Progress, ProgressFn, progress_bar
 from spillover.panel_models._data import Sample
 from spillover.panel_models._within import Absorber
 
 __all__ = ["ProgressFn", "cluster_bootstrap", "percentile_ci", "bc_ci", "reporter", "resample_rows"]
 
-ProgressFn = Callable[[int, int], None]
 StatFn = Callable[[np.ndarray], np.ndarray]
 
 
 @contextmanager
-def reporter(progress: bool | ProgressFn | None, total: int, label: str) -> Iterator[ProgressFn]:
-    """A callback ``update(done, total)``: the user's, a rich progress bar on a terminal, or nothing.
-
-    ``progress=None`` shows a bar only when stderr is a TTY; ``True`` forces it, ``False`` silences it.
-    """
-    if callable(progress):
-        yield progress
-        return
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    if not show:
-        yield lambda done, tot: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done, tot: bar.update(task, completed=done)
+def reporter(progress: Progress, total: int, label: str) -> Iterator[ProgressFn]:
+    """A callback ``update(done, total)``: the package's one mechanism, :func:`spillover.options.progress_bar`."""
+    with progress_bar(progress, total, label) as update:
+        yield update
 
 
 def resample_rows(sample: Sample, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,31 +47,31 @@ class _Transformer:
     def __init__(self, sample: Sample, raw: np.ndarray) -> None:
         self.sample, self.raw = sample, raw
         g, t = sample.n_units, sample.n_times
-        self.fast = sample.nobs == g * t and sample.effects != "none" and Absorber(
+        self.fast = sample.nobs == g * t and sample.fixed_effects != "none" and Absorber(
             (sample.unit, sample.time)).balanced
         if self.fast:
             cube = np.empty((g, t, raw.shape[1]))
             cube[sample.unit, sample.time] = raw
-            if sample.effects in ("twoway", "unit"):
+            if sample.fixed_effects in ("twoway", "unit"):
                 cube = cube - cube.mean(axis=1, keepdims=True)  # each region's own means, once
             self.cube = cube
 
     def __call__(self, regions: np.ndarray) -> np.ndarray:
         if self.fast:
             block = self.cube[regions]
-            if self.sample.effects in ("twoway", "time"):
+            if self.sample.fixed_effects in ("twoway", "time"):
                 block = block - block.mean(axis=0, keepdims=True)  # period means of the drawn regions
             return block.reshape(-1, block.shape[2])
         rows, new_ids, times = resample_rows(self.sample, regions)
         x = self.raw[rows]
         codes = {"twoway": (new_ids, times), "unit": (new_ids,), "time": (times,), "none": ()}
-        if self.sample.effects == "none":
+        if self.sample.fixed_effects == "none":
             return np.column_stack([x, np.ones(len(x))])
-        return Absorber(codes[self.sample.effects])(x)
+        return Absorber(codes[self.sample.fixed_effects])(x)
 
 
 def cluster_bootstrap(sample: Sample, columns: Sequence[str], stat: StatFn, *, draws: int, seed: int | None,
-                      progress: bool | ProgressFn | None = None, label: str = "bootstrap") -> np.ndarray:
+                      progress: Progress = False, label: str = "bootstrap") -> np.ndarray:
     """``draws x len(stat(...))`` statistics of within-transformed resamples of the sample's regions.
 
     ``stat`` receives the within-transformed columns (in ``columns`` order; a constant column appended when

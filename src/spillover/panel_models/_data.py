@@ -6,25 +6,24 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from spillover._names import check_reserved
-from spillover.errors import FewClustersWarning, ModelError, check_option, format_items, user_stacklevel
+from spillover.errors import FewClustersWarning, ModelError, format_items, user_stacklevel
+from spillover.options import FixedEffects, Inference, check_option
 from spillover.panel import SpatialPanel, check_finite
 from spillover.panel_models._within import Absorber, group_codes, vcov_cluster, vcov_iid
 
-__all__ = ["Effects", "Cluster", "Inference", "Sample", "DroppedRows", "prepare", "subsample", "lag",
+__all__ = ["Effects", "FixedEffects", "Cluster", "Inference", "Sample", "DroppedRows", "prepare", "subsample", "lag",
            "check_clusters", "check_backend_rows", "covariance", "FEW_CLUSTERS"]
 
 #: Below this many clusters, cluster-robust t tests over-reject (Cameron, Gelbach and Miller 2008; Cameron
 #: and Miller 2015 put the threshold between 20 and 50): a FewClustersWarning offers the wild bootstrap.
 FEW_CLUSTERS = 20
 
-Effects = Literal["twoway", "unit", "time", "none"]
-Inference = Literal["cluster", "wild"]  # analytic CR1 p-values, or wild cluster bootstrap p-values
+Effects = FixedEffects  # the old name, kept for imports
 Cluster = str | None  # "unit", "time", "twoway", a column of the panel, or None / "none" (iid errors)
 
 
@@ -81,7 +80,7 @@ class Sample:
     time: np.ndarray
     n_units: int
     n_times: int
-    effects: str
+    fixed_effects: str
     cluster: str | None
     clusters: list[tuple[np.ndarray, int]] = field(repr=False)
     dropped: DroppedRows = field(repr=False)
@@ -99,11 +98,11 @@ class Sample:
     def absorber(self) -> Absorber:
         """Projection of this sample's fixed effects."""
         codes = {"twoway": (self.unit, self.time), "unit": (self.unit,), "time": (self.time,), "none": ()}
-        return Absorber(codes[self.effects])
+        return Absorber(codes[self.fixed_effects])
 
     def nested(self) -> tuple[bool, ...]:
         """For each set of absorbed effects, whether it is nested within a cluster dimension."""
-        sets = {"twoway": ("unit", "time"), "unit": ("unit",), "time": ("time",), "none": ()}[self.effects]
+        sets = {"twoway": ("unit", "time"), "unit": ("unit",), "time": ("time",), "none": ()}[self.fixed_effects]
         dims = {"unit": {"unit"}, "time": {"time"}, "twoway": {"unit", "time"}}.get(self.cluster or "", set())
         if self.cluster not in (None, "unit", "time", "twoway"):
             dims = set(self._nested_in_column())
@@ -146,7 +145,7 @@ def subsample(sample: Sample, mask: np.ndarray, label: str = "") -> Sample:
     for codes, _ in sample.clusters:
         sub, g = group_codes(codes[mask])
         clusters.append((sub, g))
-    return Sample(frame, unit, time, n_units, n_times, sample.effects, sample.cluster, clusters, sample.dropped,
+    return Sample(frame, unit, time, n_units, n_times, sample.fixed_effects, sample.cluster, clusters, sample.dropped,
                   label)
 
 
@@ -217,7 +216,7 @@ def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
                         hint="fix them, or set them to missing (NaN) to have those rows dropped and reported.")
 
 
-def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "twoway",
+def prepare(panel: SpatialPanel, variables: Sequence[str], *, fixed_effects: str = "twoway",
             cluster: Cluster = "unit", keep: Sequence[str] = ()) -> Sample:
     """Complete-case sample of ``variables`` (``keep``: extra columns carried along, e.g. groups).
 
@@ -228,7 +227,7 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
     """
     if not isinstance(panel, SpatialPanel):
         raise ModelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
-    check_option(effects, Effects, "effects", error=ModelError)
+    check_option(fixed_effects, FixedEffects, "fixed_effects", error=ModelError)
     cluster = None if cluster == "none" else cluster  # "none" as in study files: classical iid errors
     variables = list(variables)
     dup = sorted({v for v in variables if variables.count(v) > 1})
@@ -252,7 +251,7 @@ def prepare(panel: SpatialPanel, variables: Sequence[str], *, effects: str = "tw
     unit, n_units = _level_codes(frame.index, 0)
     time, n_times = _level_codes(frame.index, 1)
     clusters = _cluster_codes(cluster, frame, unit, n_units, time, n_times)
-    return Sample(frame, unit, time, n_units, n_times, effects, cluster, clusters, dropped)
+    return Sample(frame, unit, time, n_units, n_times, fixed_effects, cluster, clusters, dropped)
 
 
 def _cluster_columns(cluster: Cluster, panel: SpatialPanel) -> list[str]:

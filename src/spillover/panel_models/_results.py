@@ -79,7 +79,7 @@ class PanelResults(ReadOnly):
     r2_within: float
     r2: float
     y_name: str
-    effects: str
+    fixed_effects: str
     cluster: str | None
     n_clusters: int | None
     n_regions: int
@@ -133,7 +133,7 @@ class PanelResults(ReadOnly):
                              "p": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
 
     def _header(self) -> list[str]:
-        unit, time = _EFFECT_ROWS[self.effects]
+        unit, time = _EFFECT_ROWS[self.fixed_effects]
         return [f"{self.model} regression of {self.y_name}",
                 f"Region FE: {unit}   Period FE: {time}   Observations: {self.nobs}   "
                 f"Regions: {self.n_regions}   Periods: {self.n_periods}",
@@ -168,7 +168,7 @@ class PanelResults(ReadOnly):
 
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         """Protocol of :mod:`spillover.tables`: rows under the coefficients (FE, cluster, N, R2...)."""
-        unit, time = _EFFECT_ROWS[self.effects]
+        unit, time = _EFFECT_ROWS[self.fixed_effects]
         rows = {"Region FE": unit, "Period FE": time, "Cluster": self.cluster_label,
                 "N": str(self.nobs), "R2 within": f"{self.r2_within:.{digits}f}"}
         return rows | self.extra_rows
@@ -198,4 +198,4 @@ class PanelResults(ReadOnly):
 
     @property
     def __maketables_fixef_string__(self) -> str | None:
-        return {"twoway": "region+period", "unit": "region", "time": "period"}.get(self.effects)
+        return {"twoway": "region+period", "unit": "region", "time": "period"}.get(self.fixed_effects)

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spillover.errors import ModelError, check_option, format_items
+from spillover.errors import ModelError, format_items
+from spillover.options import check_option, renamed
 from spillover.panel import SpatialPanel
 from spillover.panel_models._data import (
     Cluster,
-    Effects,
+    FixedEffects,
     Inference,
     Sample,
     check_backend_rows,
@@ -53,15 +54,15 @@ def as_list(names: str | Sequence[str] | None, what: str) -> list[str]:
     return out
 
 
-def check_variation(xt: np.ndarray, raw: np.ndarray, names: Sequence[str], effects: str,
+def check_variation(xt: np.ndarray, raw: np.ndarray, names: Sequence[str], fixed_effects: str,
                     role: str = "regressor") -> None:
     """Raise if a within-transformed column is (numerically) zero: it is absorbed by the fixed effects."""
     scale = np.maximum(np.abs(raw).max(axis=0), 1.0)
     flat = np.abs(xt).max(axis=0) <= 1e-9 * scale
     if flat.any():
         bad = [n for n, f in zip(names, flat) if f]
-        raise ModelError(f"{role} {format_items(bad)} does not vary within {_FE_WORDS[effects]}: it is "
-                         f"absorbed by the {effects} fixed effects. Drop it or change effects=.")
+        raise ModelError(f"{role} {format_items(bad)} does not vary within {_FE_WORDS[fixed_effects]}: it is "
+                         f"absorbed by the {fixed_effects} fixed effects. Drop it or change fixed_effects=.")
     if xt.shape[1] > 1:
         r = np.linalg.qr(xt, mode="r")
         diag = np.abs(np.diag(r))
@@ -91,15 +92,15 @@ class WithinFit:
 
 def design(sample: Sample, y: str, x: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Within-transformed y and X (a constant added when no effects are absorbed), and the names."""
-    names = list(x) + (["const"] if sample.effects == "none" else [])
+    names = list(x) + (["const"] if sample.fixed_effects == "none" else [])
     xr = sample.matrix(x)
-    if sample.effects == "none":
+    if sample.fixed_effects == "none":
         xr = np.column_stack([xr, np.ones(sample.nobs)])
         absorb = Absorber(())
     else:
         absorb = sample.absorber()
-    xt = absorb(xr) if sample.effects != "none" else xr
-    yt = absorb(sample.column(y)) if sample.effects != "none" else sample.column(y)
+    xt = absorb(xr) if sample.fixed_effects != "none" else xr
+    yt = absorb(sample.column(y)) if sample.fixed_effects != "none" else sample.column(y)
     return yt, xt, names
 
 
@@ -107,7 +108,7 @@ def within_fit(sample: Sample, y: str, x: Sequence[str], *, check: bool = True) 
     """OLS on the within-transformed sample with the covariance chosen by ``sample.cluster``."""
     yt, xt, names = design(sample, y, x)
     if check:
-        check_variation(xt, sample.matrix(list(x)) if sample.effects != "none" else xt, names, sample.effects)
+        check_variation(xt, sample.matrix(list(x)) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects)
     return fit_arrays(sample, yt, xt, sample.column(y))
 
 
@@ -117,12 +118,13 @@ def fit_arrays(sample: Sample, yt: np.ndarray, xt: np.ndarray, yraw: np.ndarray)
     k = xt.shape[1] + sample.absorbed_df()
     cov, df, g = covariance(sample, xt, resid, bread, k)
     rss = float(resid @ resid)
-    tss_w = float(((yt - yt.mean()) ** 2).sum()) if sample.effects == "none" else float(yt @ yt)
+    tss_w = float(((yt - yt.mean()) ** 2).sum()) if sample.fixed_effects == "none" else float(yt @ yt)
     tss = float(((yraw - yraw.mean()) ** 2).sum())
     return WithinFit(beta, cov, resid, xt, yt, bread, df, g, k, 1 - rss / tss_w, 1 - rss / tss)
 
 
-def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effects: Effects = "twoway",
+@renamed(effects="fixed_effects")
+def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, fixed_effects: FixedEffects = "twoway",
                   cluster: Cluster = "unit", inference: Inference = "cluster", draws: int = 999,
                   seed: int | None = 0) -> PanelResults:
     """Fixed-effects regression with region and/or period effects absorbed and clustered errors.
@@ -136,7 +138,7 @@ def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effect
         (e.g. the first period after :func:`~spillover.panel_models.lag`).  Unbalanced samples are fine.
     y, x
         Dependent variable and regressors (columns of the panel).
-    effects
+    fixed_effects
         ``"twoway"`` (region and period), ``"unit"`` (region), ``"time"`` (period) or ``"none"`` (pooled
         OLS with a constant ``const``).
     cluster
@@ -169,7 +171,7 @@ def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, effect
     x = as_list(x, "x")
     if not x:
         raise ModelError("fixed_effects needs at least one regressor in x.")
-    return fit_sample(prepare(panel, [y, *x], effects=effects, cluster=cluster), y, x, inference=inference,
+    return fit_sample(prepare(panel, [y, *x], fixed_effects=fixed_effects, cluster=cluster), y, x, inference=inference,
                       draws=draws, seed=seed)
 
 
@@ -179,7 +181,7 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
     within regression of :func:`within_fit`, used for many small fits such as subsamples;
     ``inference="wild"``: wild cluster bootstrap p-values, pyfixest engine only)."""
     x = list(x)
-    names = x + (["const"] if sample.effects == "none" else [])
+    names = x + (["const"] if sample.fixed_effects == "none" else [])
     k = len(names) + sample.absorbed_df()
     if sample.nobs <= k:
         raise ModelError(f"{sample.nobs} observations are too few for {len(names)} coefficients and "
@@ -192,7 +194,7 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
         pf_fit = _pyfixest(sample, y, x, wild)
         if pf_fit.collinear:  # pyfixest dropped them: say why, in our words
             yt, xt, names = design(sample, y, x)
-            check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
+            check_variation(xt, sample.matrix(x) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects)
             raise ModelError(f"regressor(s) {format_items(pf_fit.collinear)} are collinear with the others after "
                              "absorbing the fixed effects; drop them.")
         params, cov, r2w, r2, rss, boot = (pf_fit.params, pf_fit.cov, pf_fit.r2_within, pf_fit.r2, pf_fit.rss,
@@ -202,13 +204,13 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
                                  f"{wild[1]}; wildboottest via pyfixest)")
     else:
         yt, xt, names = design(sample, y, x)
-        check_variation(xt, sample.matrix(x) if sample.effects != "none" else xt, names, sample.effects)
+        check_variation(xt, sample.matrix(x) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects)
         fit = fit_arrays(sample, yt, xt, sample.column(y))
         params = pd.Series(fit.beta, index=names, name="params")
         cov, r2w, r2 = pd.DataFrame(fit.cov, index=names, columns=names), fit.r2_within, fit.r2
         rss = float(fit.resid @ fit.resid)
     g = sample.n_clusters
-    return PanelResults(params, cov, sample.nobs, (g - 1) if g else sample.nobs - k, r2w, r2, y, sample.effects,
+    return PanelResults(params, cov, sample.nobs, (g - 1) if g else sample.nobs - k, r2w, r2, y, sample.fixed_effects,
                         sample.cluster, g, sample.n_units, sample.n_times, sample.dropped, rss=rss,
                         extra_rows=extra, wild_pvalues=boot)
 
@@ -246,7 +248,7 @@ def _pyfixest(sample: Sample, y: str, x: list[str], wild: tuple[int, int | None]
     data = pd.DataFrame({safe[c]: sample.column(c) for c in [y, *x]})
     data["fe_unit"], data["fe_time"] = sample.unit, sample.time
     fe = {"twoway": " | fe_unit + fe_time", "unit": " | fe_unit", "time": " | fe_time", "none": ""}
-    fml = f"{safe[y]} ~ {' + '.join(safe[c] for c in x)}{fe[sample.effects]}"
+    fml = f"{safe[y]} ~ {' + '.join(safe[c] for c in x)}{fe[sample.fixed_effects]}"
     vcov = _pyfixest_vcov(sample, data)
     with warnings.catch_warnings():  # pyfixest's collinearity notes and pandas deprecations inside it
         warnings.simplefilter("ignore")
@@ -255,12 +257,12 @@ def _pyfixest(sample: Sample, y: str, x: list[str], wild: tuple[int, int | None]
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
     collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
     coef = fit.coef()
-    order = [safe[c] for c in x if c not in collinear] + (["Intercept"] if sample.effects == "none" else [])
+    order = [safe[c] for c in x if c not in collinear] + (["Intercept"] if sample.fixed_effects == "none" else [])
     pos = [list(coef.index).index(o) for o in order]
     names = [back[o] for o in order]
     params = pd.Series(coef.to_numpy()[pos], index=names, name="params")
     cov = pd.DataFrame(np.asarray(fit._vcov)[np.ix_(pos, pos)], index=names, columns=names)
-    r2w = float(fit._r2_within) if sample.effects != "none" else float(fit._r2)
+    r2w = float(fit._r2_within) if sample.fixed_effects != "none" else float(fit._r2)
     rss = float(np.sum(np.asarray(fit._u_hat) ** 2))
     boot = None
     if wild is not None and not collinear:

@@ -23,11 +23,12 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, UnknownRegionError, format_items
+from spillover.options import Progress, renamed
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, reporter
 from spillover.panel_models._data import (
     Cluster,
-    Effects,
+    FixedEffects,
     Inference,
     Sample,
     check_clusters,
@@ -117,15 +118,16 @@ class HeterogeneityResults(ReadOnly):
         return self.summary()._repr_html_()
 
 
-def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: str, effects: Effects = "twoway",
+@renamed(effects="fixed_effects")
+def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: str, fixed_effects: FixedEffects = "twoway",
                   cluster: Cluster = "unit", permutations: int = 1000, seed: int | None = 0,
-                  progress: bool | ProgressFn | None = None, inference: Inference = "cluster",
+                  progress: Progress = False, inference: Inference = "cluster",
                   draws: int = 999) -> HeterogeneityResults:
     """The fixed-effects model per subsample, with Chow, suest-style and permutation tests of differences.
 
     Parameters
     ----------
-    panel, y, x, effects, cluster
+    panel, y, x, fixed_effects, cluster
         As in :func:`~spillover.panel_models.fixed_effects`.
     by
         A column of the panel defining the groups, or ``"region4"`` / ``"cluster"`` (registry groups of
@@ -155,7 +157,7 @@ def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: st
     labels = group_labels(panel, by)
     panel2 = panel.with_data(labels.astype(object).where(labels.notna(), None).map(
         lambda v: None if v is None else str(v)))
-    sample = prepare(panel2, [y, *x], effects=effects, cluster=cluster, keep=[_GROUP])
+    sample = prepare(panel2, [y, *x], fixed_effects=fixed_effects, cluster=cluster, keep=[_GROUP])
     names = sorted(sample.frame[_GROUP].unique(), key=str)
     if len(names) < 2:
         raise ModelError(f"by={by!r} defines only {len(names)} group in the sample ({format_items(names)}); "
@@ -218,12 +220,12 @@ def _chow(sample: Sample, y: str, x: list[str], names: list[str]) -> pd.DataFram
     frame = pd.DataFrame(inter, index=sample.frame.index, columns=cols)
     frame[y] = sample.column(y)
     time = sample.time
-    if sample.effects in ("twoway", "time"):
+    if sample.fixed_effects in ("twoway", "time"):
         time, _ = group_codes(sample.time * n_g + grp)
-    pooled = Sample(frame, sample.unit, time, sample.n_units, int(time.max()) + 1, sample.effects,
+    pooled = Sample(frame, sample.unit, time, sample.n_units, int(time.max()) + 1, sample.fixed_effects,
                     sample.cluster, sample.clusters, sample.dropped)
     yt, xt, _ = design(pooled, y, cols)
-    if sample.effects == "none":  # group-specific intercepts
+    if sample.fixed_effects == "none":  # group-specific intercepts
         dummies = (grp[:, None] == np.arange(n_g)[None, :]).astype(float)
         xt = np.column_stack([xt[:, :-1], dummies])
     fit = fit_arrays(pooled, yt, xt, sample.column(y))

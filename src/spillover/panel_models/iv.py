@@ -26,8 +26,9 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, format_items
+from spillover.options import renamed
 from spillover.panel import SpatialPanel
-from spillover.panel_models._data import Cluster, Effects, Sample, covariance, prepare
+from spillover.panel_models._data import Cluster, FixedEffects, Sample, covariance, prepare
 from spillover.panel_models._results import PanelResults, TextSummary, coefficient_block
 from spillover.panel_models._within import ols, score_cov
 from spillover.panel_models.fe import as_list, check_variation
@@ -160,8 +161,9 @@ def _check_roles(y: str, exog: list[str], endog: list[str], instruments: list[st
                          f"({format_items(endog)}) but only {len(instruments)} instrument(s).")
 
 
+@renamed(effects="fixed_effects")
 def fe_iv(panel: SpatialPanel, y: str, *, exog: str | Sequence[str] | None = None,
-          endog: str | Sequence[str], instruments: str | Sequence[str], effects: Effects = "twoway",
+          endog: str | Sequence[str], instruments: str | Sequence[str], fixed_effects: FixedEffects = "twoway",
           cluster: Cluster = "unit", beta0: float = 0.0) -> IVResults:
     """Two-stage least squares with fixed effects absorbed, clustered errors and first-stage diagnostics.
 
@@ -171,7 +173,7 @@ def fe_iv(panel: SpatialPanel, y: str, *, exog: str | Sequence[str] | None = Non
         The panel and the dependent variable.
     exog, endog, instruments
         Included exogenous regressors, endogenous regressors and excluded instruments (column names).
-    effects, cluster
+    fixed_effects, cluster
         As in :func:`~spillover.panel_models.fixed_effects`.
     beta0
         Value of the endogenous coefficients under the Anderson-Rubin null (default 0).
@@ -209,7 +211,7 @@ def fe_iv(panel: SpatialPanel, y: str, *, exog: str | Sequence[str] | None = Non
     exog, endog, instruments = (as_list(exog, "exog"), as_list(endog, "endog"),
                                 as_list(instruments, "instruments"))
     _check_roles(y, exog, endog, instruments)
-    sample = prepare(panel, [y, *endog, *exog, *instruments], effects=effects, cluster=cluster)
+    sample = prepare(panel, [y, *endog, *exog, *instruments], fixed_effects=fixed_effects, cluster=cluster)
     arrays = _within_arrays(sample, y, exog, endog, instruments)
     return _estimate(sample, y, exog, endog, instruments, arrays, beta0)
 
@@ -227,19 +229,19 @@ class _Arrays:
 def _within_arrays(sample: Sample, y: str, exog: list[str], endog: list[str],
                    instruments: list[str]) -> _Arrays:
     absorb = sample.absorber()
-    tr = (lambda a: absorb(a)) if sample.effects != "none" else (lambda a: np.asarray(a, float))
+    tr = (lambda a: absorb(a)) if sample.fixed_effects != "none" else (lambda a: np.asarray(a, float))
     z = tr(sample.matrix(instruments))
-    check_variation(z, sample.matrix(instruments), instruments, sample.effects, role="instrument")
+    check_variation(z, sample.matrix(instruments), instruments, sample.fixed_effects, role="instrument")
     x = tr(sample.matrix(endog))
-    check_variation(x, sample.matrix(endog), endog, sample.effects, role="endogenous regressor")
+    check_variation(x, sample.matrix(endog), endog, sample.fixed_effects, role="endogenous regressor")
     w = tr(sample.matrix(exog))
     w_names = list(exog)
     if exog:
-        check_variation(w, sample.matrix(exog), exog, sample.effects, role="exogenous regressor")
-    if sample.effects == "none":
+        check_variation(w, sample.matrix(exog), exog, sample.fixed_effects, role="exogenous regressor")
+    if sample.fixed_effects == "none":
         w, w_names = np.column_stack([w, np.ones(sample.nobs)]), [*w_names, "const"]
     check_variation(np.column_stack([x, w, z]), np.column_stack([x, w, z]), [*endog, *w_names, *instruments],
-                    "none" if sample.effects == "none" else sample.effects, role="variable")
+                    "none" if sample.fixed_effects == "none" else sample.fixed_effects, role="variable")
     return _Arrays(tr(sample.column(y)), x, w, z, w_names, sample.column(y))
 
 
@@ -256,12 +258,12 @@ def _estimate(sample: Sample, y: str, exog: list[str], endog: list[str], instrum
     k = xmat.shape[1] + sample.absorbed_df()
     cov, df, g = covariance(sample, xhat, resid, bread, k)
     rss = float(resid @ resid)
-    tss_w = float(((a.y - a.y.mean()) ** 2).sum()) if sample.effects == "none" else float(a.y @ a.y)
+    tss_w = float(((a.y - a.y.mean()) ** 2).sum()) if sample.fixed_effects == "none" else float(a.y @ a.y)
     tss = float(((a.yraw - a.yraw.mean()) ** 2).sum())
     first = _first_stage(sample, a, endog, instruments, beta, zmat, resid, beta0)
     extra = _table_rows(first, len(endog), len(instruments))
     return IVResults(pd.Series(beta, index=names, name="params"), pd.DataFrame(cov, index=names, columns=names),
-                     sample.nobs, df, 1 - rss / tss_w, 1 - rss / tss, y, sample.effects, sample.cluster, g,
+                     sample.nobs, df, 1 - rss / tss_w, 1 - rss / tss, y, sample.fixed_effects, sample.cluster, g,
                      sample.n_units, sample.n_times, sample.dropped, model="FE-IV (2SLS)", rss=rss,
                      extra_rows=extra, first_stage=first, endog=tuple(endog), instruments=tuple(instruments))
 

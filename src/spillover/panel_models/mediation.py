@@ -16,24 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from spillover._readonly import ReadOnly
-from spillover.errors import ModelError, check_option, format_items
+from spillover.errors import ModelError, format_items
+from spillover.options import CiMethod, MediationPath, Progress, check_option, renamed
 from spillover.panel import SpatialPanel
-from spillover.panel_models._bootstrap import ProgressFn, bc_ci, cluster_bootstrap, percentile_ci
-from spillover.panel_models._data import Cluster, Effects, Sample, prepare
+from spillover.panel_models._bootstrap import bc_ci, cluster_bootstrap, percentile_ci
+from spillover.panel_models._data import Cluster, FixedEffects, Sample, prepare
 from spillover.panel_models._results import PanelResults, TextSummary
 from spillover.panel_models.fe import as_list, fit_sample
 
 __all__ = ["mediation", "moderated_mediation", "MediationResults", "ModeratedMediationResults"]
 
-CiMethod = Literal["bc", "percentile"]
-Path = Literal["a", "b", "both"]
+Path = MediationPath
 
 
 def _coef(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -194,16 +193,17 @@ def _normal_tests(a: float, sa: float, b: float, sb: float) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "z", "p"])
 
 
-def _sample(panel: SpatialPanel, x: str, mediator: str, y: str, controls: list[str], effects: str,
+def _sample(panel: SpatialPanel, x: str, mediator: str, y: str, controls: list[str], fixed_effects: str,
             cluster: Cluster, extra: Sequence[str] = ()) -> Sample:
     _check_names(x, mediator, y, controls)
     _check_mediator(panel, mediator)
-    return prepare(panel, [y, mediator, x, *controls, *extra], effects=effects, cluster=cluster)
+    return prepare(panel, [y, mediator, x, *controls, *extra], fixed_effects=fixed_effects, cluster=cluster)
 
 
+@renamed(effects="fixed_effects")
 def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: str | Sequence[str] | None = None,
-              effects: Effects = "twoway", cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0,
-              ci: CiMethod = "bc", level: float = 0.95, progress: bool | ProgressFn | None = None
+              fixed_effects: FixedEffects = "twoway", cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0,
+              ci: CiMethod = "bc", level: float = 0.95, progress: Progress = False
               ) -> MediationResults:
     """Baron-Kenny mediation with fixed effects, Sobel/Aroian tests and a cluster bootstrap of a*b.
 
@@ -213,7 +213,7 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
         The panel, the treatment, the mediator and the outcome (columns).
     controls
         Further regressors in all three equations.
-    effects, cluster
+    fixed_effects, cluster
         As in :func:`~spillover.panel_models.fixed_effects` (the step regressions' errors).
     draws, seed
         Bootstrap draws (regions resampled with replacement; a region drawn twice gets two ids) and the
@@ -222,7 +222,7 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
         The interval reported in tables: ``"bc"`` (bias-corrected, default) or ``"percentile"``; both are
         kept in ``result.ci``.
     progress
-        None: a rich progress bar on a terminal, silent otherwise; True/False to force; or a callback
+        False (the default): nothing; True: a rich progress bar on stderr; or a callback
         ``f(done, total)``.
 
     Examples
@@ -236,7 +236,7 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
     controls = as_list(controls, "controls")
     check_option(ci, CiMethod, "ci", error=ModelError)
     _check_draws(draws, level)
-    sample = _sample(panel, x, mediator, y, controls, effects, cluster)
+    sample = _sample(panel, x, mediator, y, controls, fixed_effects, cluster)
     total = fit_sample(sample, y, [x, *controls])
     a_path = fit_sample(sample, mediator, [x, *controls])
     b_path = fit_sample(sample, y, [x, mediator, *controls])
@@ -317,11 +317,12 @@ class ModeratedMediationResults(ReadOnly):
         return self.summary()._repr_html_()
 
 
+@renamed(effects="fixed_effects")
 def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, moderator: str, *,
                         path: Path = "a", controls: str | Sequence[str] | None = None, center: bool = False,
-                        values: Sequence[float] | None = None, effects: Effects = "twoway",
+                        values: Sequence[float] | None = None, fixed_effects: FixedEffects = "twoway",
                         cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0, ci: CiMethod = "bc",
-                        level: float = 0.95, progress: bool | ProgressFn | None = None
+                        level: float = 0.95, progress: Progress = False
                         ) -> ModeratedMediationResults:
     """Mediation whose a-path, b-path or both depend on a moderator w (Hayes's models 7, 14 and 58).
 
@@ -342,7 +343,7 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
         ``"a"``, ``"b"`` or ``"both"``: which path the moderator acts on.
     values
         Moderator values for the conditional effects (default: mean - sd, mean, mean + sd).
-    draws, seed, ci, level, progress, controls, effects, cluster
+    draws, seed, ci, level, progress, controls, fixed_effects, cluster
         As in :func:`mediation`.
     """
     controls = as_list(controls, "controls")
@@ -354,14 +355,14 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
                          f"{format_items(panel.variables)}.")
     if moderator in (x, mediator, y, *controls):
         raise ModelError(f"the moderator {moderator!r} is also x, the mediator, y or a control.")
-    sample = _sample(panel, x, mediator, y, controls, effects, cluster, extra=[moderator])
+    sample = _sample(panel, x, mediator, y, controls, fixed_effects, cluster, extra=[moderator])
     w = sample.column(moderator)
     shift = float(w.mean()) if center else 0.0
     frame = sample.frame.copy()
     frame["x*w"] = sample.column(x) * (w - shift)
     frame["m*w"] = sample.column(mediator) * (w - shift)
     frame[moderator] = w - shift
-    sample = Sample(frame, sample.unit, sample.time, sample.n_units, sample.n_times, sample.effects,
+    sample = Sample(frame, sample.unit, sample.time, sample.n_units, sample.n_times, sample.fixed_effects,
                     sample.cluster, sample.clusters, sample.dropped)
     med_x = [x, moderator, "x*w", *controls] if path in ("a", "both") else [x, *controls]
     out_x = [x, mediator, moderator, "m*w", *controls] if path in ("b", "both") else [x, mediator, *controls]
@@ -373,7 +374,7 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
     pos = {c: i for i, c in enumerate(cols)}
 
     def stat(z: np.ndarray) -> np.ndarray:
-        const = [z.shape[1] - 1] if sample.effects == "none" else []
+        const = [z.shape[1] - 1] if sample.fixed_effects == "none" else []
         mi = [pos[c] for c in med_x] + const
         yi = [pos[c] for c in out_x] + const
         pm = pd.Series(_coef(z[:, mi], z[:, pos[mediator]])[:len(med_x)], index=med_x)

@@ -37,10 +37,11 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from spillover.options import Backend
 from spillover.productivity._highs import radial_chunk, solve_chunk
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "frontier_direct", "solve_within", "evaluate", "radial_scores",
 ]
 
-Backend = Literal["auto", "serial", "processes", "dask"]
 BACKENDS = ("auto", "serial", "processes", "dask")
 FRONTIER_TOL = 1e-6  # keeping a redundant unit is harmless; dropping a frontier unit is not
 _BLOCK = 256

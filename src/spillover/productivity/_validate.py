@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spillover.errors import DEAError, format_items
 
-__all__ = ["check_option", "as_frame", "paired_frames", "check_data", "normaliser"]
-
-
-def check_option(name: str, value: Any, literal: Any) -> None:
-    """Raise DEAError unless ``value`` is one of the choices of the ``Literal`` alias ``literal``."""
-    choices = get_args(literal)
-    if value not in choices:
-        raise DEAError(
-            f"'{name}' needs to be one of {format_items(choices)}; {value!r} was given instead."
-        )
+__all__ = ["as_frame", "paired_frames", "check_data", "normaliser"]
 
 
 def as_frame(data: Any, kind: str, names: Sequence[Any] | None, n_rows: int | None = None) -> pd.DataFrame:

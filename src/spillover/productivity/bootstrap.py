@@ -39,8 +39,9 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
+from spillover.options import Progress, check_int, check_option, check_probability, renamed, track
 from spillover.productivity import _engine as E
-from spillover.productivity._validate import check_option, normaliser
+from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
 from spillover.productivity.malmquist import _cube, _long_frame, malmquist
 
@@ -102,11 +103,9 @@ class BootstrapResult(ReadOnly):
         })
 
 
-def _progress(iterable: Any, total: int, enabled: bool, desc: str) -> Iterator[Any]:
-    """A transient rich progress bar (rich is already a dependency of spillover)."""
-    from rich.progress import track
-
-    return iter(track(iterable, description=desc, total=total, disable=not enabled, transient=True))
+def _progress(iterable: Any, total: int, progress: Progress, desc: str) -> Iterator[Any]:
+    """The package's one progress mechanism (:func:`spillover.options.track`)."""
+    return track(iterable, total, progress, desc)
 
 
 def _draw_deltas(delta: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:
@@ -149,7 +148,7 @@ def _resolve(backend: str, work: int, n_jobs: int | None) -> str:
     return E.resolve_backend(backend, E.AUTO_PROCESSES if work >= AUTO_WORK else 0, n_jobs)
 
 
-def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: bool,
+def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: Progress,
                     desc: str) -> list[np.ndarray]:
     if backend == "serial":
         return [task(*args) for args in _progress(batches, len(batches), progress, desc)]
@@ -166,19 +165,20 @@ def _summaries(delta: np.ndarray, stars: np.ndarray, alpha: float) -> dict[str, 
             "lo": delta - hi_q, "hi": delta - lo_q}
 
 
+@renamed(n_boot="draws")
 def bootstrap_dea(
     inputs: Any,
     outputs: Any,
     *,
     rts: RTS = "vrs",
     orientation: Orientation = "input",
-    n_boot: int = 200,
+    draws: int = 200,
     alpha: float = 0.05,
     seed: int | None = None,
     bandwidth: float | None = None,
     names: Sequence[Any] | None = None,
     units: Sequence[Any] | None = None,
-    progress: bool = True,
+    progress: Progress = False,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> BootstrapResult:
@@ -188,7 +188,7 @@ def bootstrap_dea(
     ----------
     inputs, outputs, rts, orientation, names
         As in :func:`spillover.productivity.dea`.
-    n_boot
+    draws
         Number of bootstrap replicates (Simar and Wilson suggest 2000 for intervals).
     alpha
         1 - confidence level of the intervals.
@@ -202,10 +202,11 @@ def bootstrap_dea(
         with the same seed; only the replicate LPs of the other units are skipped (Simar and Wilson's Monte
         Carlo designs evaluate a few fixed points the same way).
     progress
-        Show a progress bar (rich); ``False`` for none.
+        ``True`` shows a progress bar (rich, on stderr), a callable ``update(done, total)`` gets the counts;
+        ``False`` (the default) shows nothing.
     backend, n_jobs
         Replicates are solved in parallel batches on ``"processes"`` or ``"dask"``; ``"auto"`` (default)
-        uses processes from 20,000 unit-replicates (units x n_boot) when more than one core is available.
+        uses processes from 20,000 unit-replicates (units x draws) when more than one core is available.
 
     Examples
     --------
@@ -213,15 +214,15 @@ def bootstrap_dea(
     >>> rng = np.random.default_rng(1)
     >>> x = rng.uniform(1, 10, (30, 2))
     >>> y = np.sqrt(x.prod(axis=1, keepdims=True)) * rng.uniform(0.6, 1, (30, 1))
-    >>> res = bootstrap_dea(x, y, n_boot=20, seed=0, progress=False)
+    >>> res = bootstrap_dea(x, y, draws=20, seed=0, progress=False)
     >>> bool((res.bias_corrected <= res.efficiency + 1e-12).all())  # DEA overestimates efficiency
     True
     """
-    check_option("rts", rts, RTS)
-    check_option("orientation", orientation, Orientation)
-    check_option("backend", backend, E.Backend)
-    if n_boot < 2 or not 0 < alpha < 1:
-        raise DEAError(f"need n_boot >= 2 and 0 < alpha < 1; got n_boot={n_boot}, alpha={alpha}.")
+    check_option(rts, RTS, "rts", error=DEAError)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
+    check_int(draws, "draws", minimum=2, error=DEAError)
+    check_probability(alpha, "alpha", error=DEAError)
     base = dea(inputs, outputs, rts=rts, orientation=orientation, slacks="none", names=names, scale=False)
     X, Y = base.inputs.to_numpy().T, base.outputs.to_numpy().T
     sx, sy = normaliser(X), normaliser(Y)
@@ -230,10 +231,10 @@ def bootstrap_dea(
     h = silverman_reflected_bandwidth(delta) if bandwidth is None else float(bandwidth)
     sel = _selected(base.names, units)
     rng = np.random.default_rng(seed)
-    backend = _resolve(backend, len(sel) * n_boot, n_jobs)
-    refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(n_boot)]
-    size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
-    batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, n_boot, size)]
+    backend = _resolve(backend, len(sel) * draws, n_jobs)
+    refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(draws)]
+    size = max(1, int(np.ceil(draws / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+    batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, draws, size)]
     stars = np.vstack(_run_replicates(_replicate_scores, batches, backend, n_jobs, progress, "bootstrap DEA"))
     s = _summaries(delta[sel], stars, alpha)
     idx = base.names[sel]
@@ -274,7 +275,7 @@ class MalmquistBootstrapResult(ReadOnly):
     table: pd.DataFrame
     bandwidth: pd.Series
     alpha: float
-    n_boot: int
+    draws: int
 
     def index(self, name: str) -> pd.DataFrame:
         """The columns of one index ("tfpch", "effch", "techch", "pech" or "sech")."""
@@ -320,6 +321,7 @@ def _te_against(xr: np.ndarray, yr: np.ndarray, rts: str, orientation: str, *eva
     return out
 
 
+@renamed(n_boot="draws")
 def bootstrap_malmquist(
     data: Any,
     *,
@@ -328,10 +330,10 @@ def bootstrap_malmquist(
     inputs: Sequence[str],
     outputs: Sequence[str],
     orientation: Orientation = "input",
-    n_boot: int = 200,
+    draws: int = 200,
     alpha: float = 0.05,
     seed: int | None = None,
-    progress: bool = True,
+    progress: Progress = False,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
 ) -> MalmquistBootstrapResult:
@@ -348,13 +350,15 @@ def bootstrap_malmquist(
     >>> df = pd.DataFrame({"u": np.tile(np.arange(15), 2), "t": np.repeat([1, 2], 15),
     ...                    "x": rng.uniform(1, 5, 30)})
     >>> df["y"] = df["x"] * rng.uniform(0.5, 1.0, 30) * np.where(df["t"] == 2, 1.1, 1.0)
-    >>> res = bootstrap_malmquist(df, id="u", time="t", inputs=["x"], outputs=["y"], n_boot=10, seed=0,
+    >>> res = bootstrap_malmquist(df, id="u", time="t", inputs=["x"], outputs=["y"], draws=10, seed=0,
     ...                           progress=False)
     >>> res.table["tfpch"].columns.tolist()
     ['estimate', 'bias_corrected', 'lower', 'upper', 'significant']
     """
-    check_option("orientation", orientation, Orientation)
-    check_option("backend", backend, E.Backend)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
+    check_int(draws, "draws", minimum=2, error=DEAError)
+    check_probability(alpha, "alpha", error=DEAError)
     point = malmquist(data, id=id, time=time, inputs=inputs, outputs=outputs, orientation=orientation)
     frame, id_, time_ = _long_frame(data, id, time)
     units, periods, X, Y = _cube(frame, id_, time_, list(inputs), list(outputs))
@@ -367,14 +371,14 @@ def bootstrap_malmquist(
     delta_v = 1.0 / dv  # VRS, for pech and sech
     rng = np.random.default_rng(seed)
     rng_v = np.random.default_rng(None if seed is None else [seed, 1])  # VRS draws: CRS stream unchanged
-    backend = _resolve(backend, len(units) * n_boot, n_jobs)
+    backend = _resolve(backend, len(units) * draws, n_jobs)
     tables, bws = [], {}
     for k in range(T - 1):
         pair = delta[:, [k, k + 1]]
         h = len(pair) ** (-1 / 6)
         bws[periods[k + 1]] = h
         refs = []
-        for _ in range(n_boot):
+        for _ in range(draws):
             star = _pair_draw(pair, h, rng)
             xa, ya = _pseudo(Xn[k], Yn[k], pair[:, 0], star[:, 0], orientation)
             xb, yb = _pseudo(Xn[k + 1], Yn[k + 1], pair[:, 1], star[:, 1], orientation)
@@ -383,14 +387,14 @@ def bootstrap_malmquist(
             va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
             vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
             refs.append((xa, ya, xb, yb, va, wa, vb, wb))
-        size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+        size = max(1, int(np.ceil(draws / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
         batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
-                   for i in range(0, n_boot, size)]
+                   for i in range(0, draws, size)]
         stars = np.concatenate(_run_replicates(_pair_task, batches, backend, n_jobs, progress,
                                                f"bootstrap Malmquist {periods[k + 1]}"))
         tables.append(_pair_table(point, stars, units, periods[k + 1], alpha, time_))
     return MalmquistBootstrapResult(table=pd.concat(tables).sort_index(level=0, sort_remaining=False),
-                                    bandwidth=pd.Series(bws, name="bandwidth"), alpha=alpha, n_boot=n_boot)
+                                    bandwidth=pd.Series(bws, name="bandwidth"), alpha=alpha, draws=draws)
 
 
 def _pair_table(point: Any, stars: np.ndarray, units: pd.Index, period: Any, alpha: float,

@@ -20,22 +20,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning, format_items
+from spillover.options import RTS, Orientation, Slacks, check_option
+from spillover.options import DEAMethod as Method
 from spillover.productivity import _engine as E
-from spillover.productivity._validate import check_data, check_option, normaliser, paired_frames
+from spillover.productivity._validate import check_data, normaliser, paired_frames
 
 __all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_label"]
 
-RTS = Literal["crs", "vrs", "nirs", "ndrs"]
-Orientation = Literal["input", "output"]
-Slacks = Literal["multi-stage", "two-stage", "two-stage-normalised", "none"]
-Method = Literal["fast", "plain"]
 SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of the last digit
 _STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
 
@@ -237,11 +235,11 @@ def dea(
     >>> res.input_slacks.round(3).loc[1].tolist()
     [0.0, 0.5]
     """
-    check_option("rts", rts, RTS)
-    check_option("orientation", orientation, Orientation)
-    check_option("slacks", slacks, Slacks)
-    check_option("method", method, Method)
-    check_option("backend", backend, E.Backend)
+    check_option(rts, RTS, "rts", error=DEAError)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
+    check_option(slacks, Slacks, "slacks", error=DEAError)
+    check_option(method, Method, "method", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
     if scale and rts != "vrs":
         raise DEAError(f"scale efficiency compares CRS with VRS scores; use rts='vrs' (got rts={rts!r}) or "
                        "leave scale unset.")

@@ -24,20 +24,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spillover.errors import DEAError, format_items
+from spillover.options import DirectionPreset, check_option
 from spillover.productivity import _common as C
 from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, UNDEFINED, ReusableLP
-from spillover.productivity._validate import check_option, normaliser
+from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, UnitScores
 
 __all__ = ["directional", "DirectionalResult", "DirectionPreset", "ddf_arrays", "preset_direction"]
 
-DirectionPreset = Literal["proportional", "outputs", "desirable", "inputs"]
 _PRESETS = {  # signs applied to (x, y, b) of the evaluated unit
     "proportional": (-1.0, 1.0, -1.0),  # (-x, y, -b)
     "outputs": (0.0, 1.0, -1.0),  # (0, y, -b): Chung, Färe and Grosskopf (1997)
@@ -134,7 +134,7 @@ def directional(
     >>> directional(x, y, direction="desirable", rts="crs").beta.tolist()
     [0.0, 1.0]
     """
-    check_option("rts", rts, RTS)
+    check_option(rts, RTS, "rts", error=DEAError)
     X, Y = C.frames(inputs, outputs, names)
     G, B = C.split_outputs(Y, undesirable)
     D = _direction(direction, X, G, B)
@@ -169,7 +169,7 @@ def _direction(direction: Any, X: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame
     cols = list(X.columns) + list(G.columns) + list(B.columns)
     if direction is None or isinstance(direction, str):
         name = "proportional" if direction is None else direction
-        check_option("direction", name, DirectionPreset)
+        check_option(name, DirectionPreset, "direction", error=DEAError)
         D = preset_direction(name, X, G, B)
     elif isinstance(direction, pd.DataFrame):
         missing = [c for c in cols if c not in direction.columns]

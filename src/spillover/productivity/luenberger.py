@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import DEAError, format_items
+from spillover.options import check_option
 from spillover.productivity import _common as C
 from spillover.productivity._lp import UNDEFINED
-from spillover.productivity._validate import check_option, normaliser
+from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS
 from spillover.productivity.directional import _PRESETS, DirectionPreset, ddf_arrays
 from spillover.productivity.malmquist import Frontier, MalmquistResult, _cube, _indices, _long_frame
@@ -134,9 +135,9 @@ def malmquist_luenberger(
     >>> round(float(res.mean["tfpch"]), 3)
     1.125
     """
-    check_option("frontier", frontier, Frontier)
-    check_option("rts", rts, RTS)
-    check_option("direction", direction, DirectionPreset)
+    check_option(frontier, Frontier, "frontier", error=DEAError)
+    check_option(rts, RTS, "rts", error=DEAError)
+    check_option(direction, DirectionPreset, "direction", error=DEAError)
     frame, id, time = _long_frame(data, id, time)
     inputs, outputs, undesirable = list(inputs), list(outputs), list(undesirable)
     overlap = set(outputs) & set(undesirable)

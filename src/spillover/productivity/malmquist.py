@@ -21,20 +21,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning, format_items
+from spillover.options import Frontier, check_option
 from spillover.productivity import _engine as E
-from spillover.productivity._validate import check_data, check_option, normaliser
+from spillover.productivity._validate import check_data, normaliser
 from spillover.productivity.dea import Orientation
 
 __all__ = ["malmquist", "MalmquistResult", "Frontier", "INDICES", "geometric_mean"]
 
-Frontier = Literal["adjacent", "sequential", "global"]
 INDICES = ["effch", "techch", "pech", "sech", "tfpch"]
 
 
@@ -175,9 +175,9 @@ def malmquist(
     >>> res.period_means.round(3).loc[2].tolist()
     [0.844, 1.333, 0.955, 0.883, 1.125]
     """
-    check_option("orientation", orientation, Orientation)
-    check_option("frontier", frontier, Frontier)
-    check_option("backend", backend, E.Backend)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
+    check_option(frontier, Frontier, "frontier", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
     frame, id, time = _long_frame(data, id, time)
     units, periods, X, Y = _cube(frame, id, time, list(inputs), list(outputs))
     dist, n_bad, arrays = _distances(X, Y, units, periods, id, time, orientation, frontier, backend, n_jobs)

@@ -26,20 +26,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from spillover.errors import DEAError
+from spillover.options import SBMOrientation, check_option
 from spillover.productivity import _common as C
 from spillover.productivity._highs import RESCALE, ray_scale, unit_scale
 from spillover.productivity._lp import FAILED, INF, OPTIMAL, STATUS_NAMES, ReusableLP
-from spillover.productivity._validate import check_option, normaliser
+from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, UnitScores
 
 __all__ = ["sbm", "SBMResult", "SBMOrientation"]
 
-SBMOrientation = Literal["non", "input", "output"]
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,8 @@ def sbm(
     >>> sbm(x, y, rts="crs").efficiency.round(4).tolist()
     [1.0, 0.5, 1.0]
     """
-    check_option("rts", rts, RTS)
-    check_option("orientation", orientation, SBMOrientation)
+    check_option(rts, RTS, "rts", error=DEAError)
+    check_option(orientation, SBMOrientation, "orientation", error=DEAError)
     X, Y = C.frames(inputs, outputs, names)
     G, B = C.split_outputs(Y, undesirable)
     x, g, b = (f.to_numpy().T for f in (X, G, B))

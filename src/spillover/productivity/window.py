@@ -18,7 +18,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
-from spillover.productivity._validate import check_option
+from spillover.options import check_option
 from spillover.productivity.dea import RTS, Orientation, dea
 from spillover.productivity.malmquist import _cube, _long_frame
 
@@ -119,8 +119,8 @@ def window_dea(
     >>> res.scores.loc[("a", 1)].tolist()  # against a's period-2 output of 2 for the same input
     [0.5, nan]
     """
-    check_option("rts", rts, RTS)
-    check_option("orientation", orientation, Orientation)
+    check_option(rts, RTS, "rts", error=DEAError)
+    check_option(orientation, Orientation, "orientation", error=DEAError)
     frame, id, time = _long_frame(data, id, time)
     units, periods, X, Y = _cube(frame, id, time, list(inputs), list(outputs))
     T = len(periods)

@@ -22,7 +22,8 @@ import geopandas as gpd
 import pandas as pd
 
 from spillover import weights as sw
-from spillover.errors import PanelError, SpilloverError, WeightsError, check_option, format_items
+from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
+from spillover.options import check_option
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:

@@ -52,16 +52,16 @@ Checks (issue 19):
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
-
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning, user_stacklevel
+from spillover.options import check_option
 from spillover.spatial import _likelihood as lk
 
 __all__ = ["DynamicFit", "fit_dynamic", "dynamic_effects"]
@@ -373,7 +373,6 @@ def _results_class() -> Any:
 
         def impacts(self, draws: int = 1000, seed: int = 0, horizon: str = "short") -> pd.DataFrame:
             """Short-run (default) or long-run direct, indirect and total effects with simulated SEs."""
-            from spillover.errors import check_option
 
             check_option(horizon, ("short", "long"), "horizon", error=ModelError)
             frame = dynamic_impacts(self, draws, seed).loc[horizon]

@@ -41,6 +41,8 @@ from scipy.optimize import minimize_scalar
 from scipy.sparse import csgraph
 
 from spillover.errors import ConvergenceWarning, ModelError, WeightsError
+from spillover.options import FixedEffects
+from spillover.options import SpatialMethod as Method
 
 DENSE_MAX_N = 1000
 """Largest N for which the dense (eigenvalue) path is chosen by ``method="auto"``."""
@@ -63,8 +65,6 @@ sparse path without a surrogate log-determinant costs one sparse LU)."""
 SURROGATE_GRID_POINTS = 41
 """Grid points of the search on the surrogate log-determinant (each costs microseconds)."""
 
-Method = Literal["auto", "dense", "sparse"]
-FixedEffects = Literal["none", "unit", "time", "twoway"]
 
 
 # ---------------------------------------------------------------------------------------------- panel algebra

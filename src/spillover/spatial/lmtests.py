@@ -40,7 +40,8 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillover._readonly import ReadOnly
-from spillover.errors import ModelError, PanelError, WeightsError, check_option, format_items
+from spillover.errors import ModelError, PanelError, WeightsError, format_items
+from spillover.options import DfConvention, HausmanKind, HausmanVariance, check_option
 from spillover.panel import SpatialPanel
 from spillover.spatial import _likelihood as lk
 from spillover.spatial._random_effects import fit_random_effects, inverse_information
@@ -61,10 +62,7 @@ __all__ = [
     "lr_fixed_effects",
 ]
 
-HausmanKind = Literal["sar", "sem"]
-HausmanVariance = Literal["difference", "fe"]
 LRModel = Literal["ols"]
-DfConvention = Literal["elhorst", "restrictions"]
 
 # Relative size below which a demeaned column is treated as identically zero (absorbed by the effects).
 _ABSORBED_TOL = 1e-10

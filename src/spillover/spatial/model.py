@@ -32,7 +32,9 @@ import scipy.sparse as sp
 
 from spillover._names import LAG_PREFIX, RESERVED_NAMES, check_reserved  # noqa: F401 (re-exported)
 from spillover._readonly import ReadOnlyModel
-from spillover.errors import ModelError, WeightsError, check_option, format_items
+from spillover.errors import ModelError, WeightsError, format_items
+from spillover.options import BiasCorrection, Effects, Engine, Estimator, FixedEffects, Kind, check_option
+from spillover.options import SpatialMethod as Method
 from spillover.spatial import _likelihood as lk
 from spillover.spatial import _random_effects as rek
 from spillover.spatial.results import FitCore, SpatialPanelResults
@@ -45,15 +47,6 @@ __all__ = [
     "Engine",
 ]
 
-Kind = Literal["sar", "sem", "sdm", "slx", "sdem", "sac", "gns"]
-FixedEffects = Literal["none", "unit", "time", "twoway"]
-Effects = Literal["none", "unit", "time", "twoway", "random"]
-"""The model's ``fixed_effects`` option: the fixed-effects transformations plus random unit effects."""
-BiasCorrection = Literal["none", "lee-yu"]
-Method = Literal["auto", "dense", "sparse"]
-Engine = Literal["native", "spreg"]
-Estimator = Literal["ml", "gm", "gm-het"]
-"""Who maximises the likelihood: spillover's own code or spreg (see :mod:`spillover.spatial._spreg`)."""
 
 _LAG_KINDS = ("sar", "sdm")
 _ERROR_KINDS = ("sem", "sdem")

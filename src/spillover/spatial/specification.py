@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from spillover._readonly import ReadOnly
-from spillover.errors import ModelError, SmallSampleBiasWarning, check_option
+from spillover.errors import ModelError, SmallSampleBiasWarning
+from spillover.options import check_option, check_probability, renamed
 from spillover.spatial.lmtests import hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import FixedEffects, SpatialPanelModel
 from spillover.spatial.testresult import TestResult
@@ -50,8 +51,13 @@ class SpecificationResult(ReadOnly):
     chosen: str
     reason: str
     fixed_effects: str
-    level: float
+    alpha: float
     models: dict[str, SpatialPanelResults] = field(repr=False, compare=False)
+
+    @property
+    def level(self) -> float:
+        """The significance level of the decisions (the old name of :attr:`alpha`)."""
+        return self.alpha
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: stage, statistic, df, p-value, reject at ``level``, null hypothesis, note."""
@@ -76,8 +82,9 @@ class SpecificationResult(ReadOnly):
         return self.summary()
 
 
+@renamed(level="alpha")
 def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *,
-                  fixed_effects: FixedEffects = "twoway", level: float = 0.05,
+                  fixed_effects: FixedEffects = "twoway", alpha: float = 0.05,
                   hausman_test: bool = True) -> SpecificationResult:
     """Run the specification sequence of Elhorst (2010, 2014) and say which model the evidence supports.
 
@@ -87,7 +94,7 @@ def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *
         As in :class:`~spillover.spatial.model.SpatialPanelModel`.
     fixed_effects
         Effects of the non-spatial and spatial models (``"none"``, ``"unit"``, ``"time"``, ``"twoway"``).
-    level
+    alpha
         Significance level of the decisions.
     hausman_test
         Include the Hausman test of unit fixed vs random effects (needs T >= 2 and row-standardised W).
@@ -99,8 +106,7 @@ def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *
         ``reason``, and the fitted ``models`` (``"sdm"``, ``"sar"``, ``"sem"``).
     """
     check_option(fixed_effects, FixedEffects, "fixed_effects", error=ModelError)
-    if not 0 < level < 1:
-        raise ModelError(f"level must be between 0 and 1, got {level}.")
+    check_probability(alpha, "alpha", error=ModelError)
     stages: list[str] = []
     tests: list[TestResult] = []
 
@@ -122,8 +128,8 @@ def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *
     add("SDM -> SEM", w_sem, l_sem)
     if hausman_test and panel.n_periods >= 2:
         add("FE vs RE", hausman(panel, y, x, w, kind="sar"))
-    chosen, reason = _decide(lm, w_sar, l_sar, w_sem, l_sem, level)
-    return SpecificationResult(tuple(tests), tuple(stages), chosen, reason, fixed_effects, level, models)
+    chosen, reason = _decide(lm, w_sar, l_sar, w_sem, l_sem, alpha)
+    return SpecificationResult(tuple(tests), tuple(stages), chosen, reason, fixed_effects, alpha, models)
 
 
 def _decide(lm: Any, w_sar: TestResult, l_sar: TestResult, w_sem: TestResult, l_sem: TestResult,

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from spillover._readonly import ReadOnly
+from spillover.options import renamed
 
 __all__ = ["TestResult", "results_frame"]
 
@@ -62,9 +63,10 @@ class TestResult(ReadOnly):
         statistic = float(statistic)
         return cls(name, statistic, int(df), float(stats.chi2.sf(statistic, df)), null, note, details)
 
-    def reject(self, level: float = 0.05) -> bool:
-        """Whether the null is rejected at significance ``level``."""
-        return bool(self.pvalue < level)
+    @renamed(level="alpha")
+    def reject(self, alpha: float = 0.05) -> bool:
+        """Whether the null is rejected at significance level ``alpha``."""
+        return bool(self.pvalue < alpha)
 
     def to_dict(self) -> dict[str, object]:
         """The test as one table row: test, statistic, df, pvalue, null and note.

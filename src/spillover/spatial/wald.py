@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
-from spillover.errors import ModelError, check_option
+from spillover.errors import ModelError
+from spillover.options import check_option
 from spillover.spatial.testresult import TestResult
 
 if TYPE_CHECKING:

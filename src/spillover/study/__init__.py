@@ -12,7 +12,7 @@ and reports every mistake with its key and line (:class:`StudyError`); :func:`ru
 * ``study.toml``: the study file as run.
 
 The output folder is written as a temporary sibling and renamed at the end, so it is either absent or
-complete; an existing folder is replaced only with ``force=True``, and only if spillover wrote it (it has a
+complete; an existing folder is replaced only with ``overwrite=True``, and only if spillover wrote it (it has a
 ``.spillover-output`` file) and it holds neither the study file nor any file the study reads.
 
 Examples
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from spillover.errors import SpilloverWarning
+from spillover.options import renamed
 from spillover.study.progress import ProgressCallback, StepEvent, silent
 from spillover.study.results import StudyRun
 from spillover.study.validate import ModelSpec, Problem, Study, StudyError, load, loads
@@ -72,7 +73,8 @@ def output_folder(study: Study, out: str | os.PathLike[str] | None = None) -> Pa
     return (study.base / f"{stem}-results").absolute()
 
 
-def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None, force: bool = False,
+@renamed(force="overwrite")
+def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None, overwrite: bool = False,
         progress: ProgressCallback | None = None) -> StudyRun:
     """Validate and run a study file; write the report, GeoPackage and tables into a new folder.
 
@@ -82,7 +84,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
         The study file (TOML).
     out
         Output folder (default: ``[output].folder`` or ``<study file stem>-results`` beside the file).
-    force
+    overwrite
         Replace an existing output folder that an earlier run wrote (a folder without spillover's
         ``.spillover-output`` marker, or holding the study file or an input of the study, is never replaced).
     progress
@@ -93,7 +95,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
     StudyError
         The study file has mistakes (all of them are listed; nothing was computed).
     OverwriteError
-        The output folder exists and ``force`` is False, or it may not be replaced (checked before
+        The output folder exists and ``overwrite`` is False, or it may not be replaced (checked before
         computing).
     """
     from spillover.study import outputs
@@ -103,7 +105,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
     report = progress or silent
     study = load(path)
     target = output_folder(study, out)
-    outputs.check_target(target, force, inputs=input_files(study))
+    outputs.check_target(target, overwrite, inputs=input_files(study))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -113,7 +115,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
         total = len(_steps(study)) + 1
         report(StepEvent("outputs", "Write report, GeoPackage and tables", total, total, "start"))
         t1 = time.perf_counter()
-        files = _write(ctx, study, target, force, messages)
+        files = _write(ctx, study, target, overwrite, messages)
         report(StepEvent("outputs", "Write report, GeoPackage and tables", total, total, "done",
                          time.perf_counter() - t1, str(target)))
     for w in caught:
@@ -147,14 +149,14 @@ def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
     return list(seen)
 
 
-def _write(ctx: Any, study: Study, target: Path, force: bool, messages: list[str]) -> dict[str, list[Path]]:
+def _write(ctx: Any, study: Study, target: Path, overwrite: bool, messages: list[str]) -> dict[str, list[Path]]:
     from spillover.study import outputs
     from spillover.study.report import render_report
 
     spec = study.section("output") or {}
     files: dict[str, list[Path]] = {"report": [], "geopackage": [], "tables": [], "study": []}
     writer = f"spillover.study.run({study.path or 'study text'})"
-    with outputs.staging_folder(target, force=force, inputs=input_files(study), writer=writer) as tmp:
+    with outputs.staging_folder(target, overwrite=overwrite, inputs=input_files(study), writer=writer) as tmp:
         (tmp / "study.toml").write_text(study.source, encoding="utf-8")
         files["study"].append(Path("study.toml"))
         if spec.get("report", True):

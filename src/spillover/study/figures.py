@@ -58,7 +58,7 @@ def module_maps(ctx: Any, sec: Section, spec: dict[str, Any]) -> int:
     for x in spec.get("spillover", []):
         res = ctx.models[ctx.map_model]
         effects = ctx.spillovers[x]  # the frame written to the GeoPackage: the same draws
-        fig = maps.spillover_map(res, x, geometry=panel, effects=effects,
+        fig = maps.spillover_map(res, x, geometry=panel, spillovers=effects,
                                  units=effect_units(units(res.y_name), units(x), x))
         level = effects.attrs.get("level")
         hatch = (f"; hatched where the {level:.0%} interval ({effects.attrs['draws']} draws) covers 0"

@@ -2,8 +2,8 @@
 
 Everything is written into a hidden temporary sibling of the output folder, which is renamed onto the
 output folder at the very end (a rename within one file system is atomic).  A run killed at any moment
-leaves the output folder absent (or, with ``force``, the previous complete one), never half-written.
-The folder carries spillover's marker file; ``force`` replaces only such a folder, and never one that holds
+leaves the output folder absent (or, with ``overwrite``, the previous complete one), never half-written.
+The folder carries spillover's marker file; ``overwrite`` replaces only such a folder, and never one that holds
 the study file or an input of the study (:func:`spillover.io.check_output_folder`).
 
 CSV tables are UTF-8 with a byte-order mark and every text cell of the CSV and Excel tables is
@@ -30,20 +30,20 @@ __all__ = ["staging_folder", "write_tables", "write_geopackage", "region_layer",
 
 
 #: how the option that replaces an output folder is named in messages
-_FORCE = "force=True (--force)"
+_FORCE = "overwrite=True (--force)"
 
 
-def check_target(target: Path, force: bool, inputs: Iterable[Path] = ()) -> None:
-    """Refuse an existing output folder unless ``force`` and spillover wrote it (see
+def check_target(target: Path, overwrite: bool, inputs: Iterable[Path] = ()) -> None:
+    """Refuse an existing output folder unless ``overwrite`` and spillover wrote it (see
     :func:`spillover.io.check_output_folder`); a folder holding one of ``inputs`` is never replaced."""
-    io.check_output_folder(target, overwrite=force, inputs=inputs, option=_FORCE)
+    io.check_output_folder(target, overwrite=overwrite, inputs=inputs, option=_FORCE)
 
 
 @contextlib.contextmanager
-def staging_folder(target: Path, *, force: bool = False, inputs: Iterable[Path] = (),
+def staging_folder(target: Path, *, overwrite: bool = False, inputs: Iterable[Path] = (),
                    writer: str = "spillover.study.run") -> Iterator[Path]:
     """Yield a temporary, marked folder beside ``target``; rename it onto ``target`` when the block ends."""
-    with io.atomic_folder(target, writer=writer, overwrite=force, inputs=inputs, option=_FORCE) as tmp:
+    with io.atomic_folder(target, writer=writer, overwrite=overwrite, inputs=inputs, option=_FORCE) as tmp:
         yield tmp
 
 

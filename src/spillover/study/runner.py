@@ -391,15 +391,15 @@ def _panel_models(ctx: _Context) -> str:
         y = e.get("y", ctx.study.y)
         cluster = None if e["cluster"] == "none" else e["cluster"]
         if e["type"] == "fixed_effects":
-            res = pm.fixed_effects(ctx.panel, y, e.get("x", ctx.study.x), effects=e["effects"], cluster=cluster)
+            res = pm.fixed_effects(ctx.panel, y, e.get("x", ctx.study.x), fixed_effects=e["fixed_effects"], cluster=cluster)
         elif e["type"] == "fe_iv":
             res = pm.fe_iv(ctx.panel, y, exog=e.get("exog"), endog=e["endog"], instruments=e["instruments"],
-                           effects=e["effects"], cluster=cluster)
+                           fixed_effects=e["fixed_effects"], cluster=cluster)
             if res.first_stage is not None:
                 sec.pre(f"{name}: first stage\n{res.first_stage.summary()}")
         else:
             res = pm.mediation(ctx.panel, e["x"], e["mediator"], y, controls=e.get("controls"),
-                               effects=e["effects"], cluster=cluster, draws=e["draws"], seed=ctx.seed)
+                               fixed_effects=e["fixed_effects"], cluster=cluster, draws=e["draws"], seed=ctx.seed)
         fitted[name] = res
         ctx.add_table(sec, f"panel_{name}", res.to_frame(), f"{name} ({e['type'].replace('_', ' ')}) of {y}")
     columns = dict(fitted)

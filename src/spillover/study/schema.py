@@ -11,19 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from spillover.options import BiasCorrection, Effects, FixedEffects, Frontier, Kind, Orientation, choices
+
 __all__ = [
     "Field", "Range", "SECTIONS", "NAMED_SECTIONS", "WEIGHT_KINDS", "INDICATOR_TYPES", "PANEL_MODEL_TYPES",
     "MODEL_KEYS", "DATASETS", "BOUNDARY_SETS", "TFP_VARIABLES", "TABLE_FORMATS",
-    "MODEL_KINDS", "EFFECTS",
+    "MODEL_KINDS", "EFFECTS", "RENAMED_KEYS",
 ]
 
 DATASETS = ("us_states", "china_simulated")
 BOUNDARY_SETS = ("china_provinces", "us_states")
 TFP_VARIABLES = ("effch", "techch", "pech", "sech", "tfpch", "tfp")
 TABLE_FORMATS = ("csv", "tex", "xlsx", "dta")
-MODEL_KINDS = ("sar", "sem", "sdm", "slx", "sdem")
-EFFECTS = ("none", "unit", "time", "twoway", "random")
-_FIXED = ("none", "unit", "time", "twoway")
+# the choices come from the option aliases of spillover.options (one list, shared with the API)
+MODEL_KINDS = tuple(choices(Kind))
+EFFECTS = tuple(choices(Effects))
+_FIXED = tuple(choices(FixedEffects))
+
+RENAMED_KEYS = {"effects": "fixed_effects"}
+"""Keys renamed to the package's vocabulary (docs/conventions.md): the old name still works for one release,
+with a FutureWarning."""
+
+
+def _or(items: tuple[str, ...]) -> str:
+    return ", ".join(items[:-1]) + " or " + items[-1]
 
 
 @dataclass(frozen=True)
@@ -122,8 +133,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "tfp": {
         "inputs": Field("strs", required=True, help="DEA inputs"),
         "outputs": Field("strs", required=True, help="DEA outputs"),
-        "orientation": _str("DEA orientation", choices=("input", "output"), default="input"),
-        "frontier": _str("Malmquist frontier", choices=("adjacent", "sequential", "global"), default="adjacent"),
+        "orientation": _str("DEA orientation", choices=tuple(choices(Orientation)), default="input"),
+        "frontier": _str("Malmquist frontier", choices=tuple(choices(Frontier)),
+                     default="adjacent"),
     },
     "moran": {
         "variables": Field("strs", help="variables tested (default: the dependent variable)"),
@@ -246,15 +258,14 @@ INDICATOR_TYPES: dict[str, dict[str, Field]] = {
 # indicators that give a panel variable (the others give one number per period: a table)
 PANEL_INDICATORS = ("entropy", "coagglomeration", "location_quotient")
 
-_PM_EFFECTS = _str("fixed effects: twoway, unit, time or none", choices=("twoway", "unit", "time", "none"),
-                   default="twoway")
+_PM_EFFECTS = _str(f"fixed effects: {_or(_FIXED)}", choices=_FIXED, default="twoway")
 _PM_CLUSTER = _str("clusters of the standard errors: unit, time, twoway or none (iid)",
                    choices=("unit", "time", "twoway", "none"), default="unit")
 PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
     "fixed_effects": {
         "y": _str("dependent variable (default: [variables].y)"),
         "x": Field("strs", help="regressors (default: [variables].x)"),
-        "effects": _PM_EFFECTS,
+        "fixed_effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
     },
     "fe_iv": {
@@ -262,7 +273,7 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
         "exog": Field("strs", help="exogenous regressors"),
         "endog": Field("strs", required=True, help="endogenous regressors"),
         "instruments": Field("strs", required=True, help="excluded instruments"),
-        "effects": _PM_EFFECTS,
+        "fixed_effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
     },
     "mediation": {
@@ -270,7 +281,7 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
         "mediator": _str("mediator", required=True),
         "y": _str("outcome (default: [variables].y)"),
         "controls": Field("strs", help="control variables"),
-        "effects": _PM_EFFECTS,
+        "fixed_effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
         "draws": Field("int", default=1000, help="bootstrap draws (seeded from [study].seed)", range=_DRAWS),
     },
@@ -278,11 +289,11 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
 
 MODEL_KEYS: dict[str, Field] = {
     "name": _str("name of the model (a prefix when the entry expands to several)"),
-    "kind": Field("str|strs", choices=MODEL_KINDS, default="sdm", help="sar, sem, sdm, slx or sdem"),
+    "kind": Field("str|strs", choices=MODEL_KINDS, default="sdm", help=_or(MODEL_KINDS)),
     "fixed_effects": Field("str|strs", choices=EFFECTS, default="twoway",
-                           help="none, unit, time, twoway or random"),
+                           help=_or(EFFECTS)),
     "weights": Field("str|strs", help="weights (default: all defined)"),
-    "bias_correction": _str("none or lee-yu", choices=("none", "lee-yu"), default="none"),
+    "bias_correction": _str("none or lee-yu", choices=tuple(choices(BiasCorrection)), default="none"),
     "y": _str("dependent variable (default: [variables].y)"),
     "x": Field("strs", help="regressors (default: [variables].x)"),
     "durbin": Field("strs", help="regressors whose spatial lags enter (default: all)"),

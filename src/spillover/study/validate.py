@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from spillover.errors import SpilloverError
+from spillover.options import warn
 from spillover.study import schema as S
 from spillover.study.locate import KeyPath, format_path, key_lines, line_of
 
@@ -188,6 +189,7 @@ class _Checker:
             self.add(path, f"expected a table ([{format_path(path)}]), got {_kind(value)}")
             return {}
         out: dict[str, Any] = {}
+        value = self.renamed(path, value, fields)
         for key, val in value.items():
             if key not in fields:
                 self.add((*path, key), _unknown("key", key, fields))
@@ -199,6 +201,19 @@ class _Checker:
             if key not in out and f.default is not None:  # also after a bad value, so later checks can go on
                 out[key] = f.default
         return out
+
+    def renamed(self, path: KeyPath, value: dict[str, Any], fields: Mapping[str, S.Field]) -> dict[str, Any]:
+        """Old key names (``effects``) read as their new names, with a FutureWarning (one release)."""
+        value = dict(value)
+        for old, new in S.RENAMED_KEYS.items():
+            if old in value and old not in fields and new in fields:
+                if new in value:
+                    self.add((*path, old), f"{old!r} is the old name of {new!r}; give only {new!r}")
+                    continue
+                warn(f"[{format_path(path)}] {old} = ... is deprecated and will be removed in the next "
+                     f"release; write {new} = ... instead.", FutureWarning)
+                value = {new if k == old else k: v for k, v in value.items()}
+        return value
 
     def value(self, path: KeyPath, val: Any, f: S.Field) -> bool:
         ok = _TYPE_CHECKS[f.type](val)
