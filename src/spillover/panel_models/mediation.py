@@ -147,7 +147,7 @@ class MediationResults(ReadOnly):
         frame = self.to_frame()
         n_ok = int(np.isfinite(self.draws).sum())
         lines = [f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}",
-                 f"Observations: {self.total.nobs}; fixed effects: {self.total.effects}; std. errors clustered "
+                 f"Observations: {self.total.nobs}; fixed effects: {self.total.fixed_effects}; std. errors clustered "
                  f"by {self.total.cluster_label}", frame.to_string(float_format=lambda v: f"{v:.4f}"), "",
                  self.tests.to_string(float_format=lambda v: f"{v:.4f}"), "",
                  f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
