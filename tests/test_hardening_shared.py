@@ -131,3 +131,85 @@ def test_only_io_writes_boundary_files():
                                                                   "writeAsVectorFormatV3"):
                 found.append(path.relative_to(SRC).as_posix())
     assert set(found) == {"io.py"}, found
+
+
+# ---------------------------------------------------------------------- study defaults: the schema's only
+MINIMAL = ['[study]', 'title = "t"', '[variables]', 'y = "ln_gsp"', 'x = ["ln_pcap", "ln_emp"]',
+           '[data]', 'dataset = "us_states"', '[weights.queen]', 'kind = "contiguity"']
+
+
+def _defaults(fields):
+    return {k: f.default for k, f in fields.items() if f.default is not None}
+
+
+@pytest.mark.parametrize("empty_sections", [False, True])
+def test_validation_applies_every_schema_default(empty_sections):
+    # with the section absent, and with it present but empty: the same defaults, straight from the schema
+    extra = [f"[{name}]" for name in ("moran", "lm", "tests", "impacts", "maps", "output")] if empty_sections \
+        else []
+    study = validate.loads("\n".join(MINIMAL + extra))
+    for name, fields in S.SECTIONS.items():
+        assert _defaults(fields).items() <= study.options(name).items(), name
+    assert study.options("output")["tables"] is not S.SECTIONS["output"]["tables"].default  # a copy
+
+
+def _patch_default(monkeypatch, section, key, value):
+    import dataclasses
+
+    monkeypatch.setitem(S.SECTIONS[section], key, dataclasses.replace(S.SECTIONS[section][key], default=value))
+
+
+def test_runner_reads_the_output_defaults_from_the_schema(monkeypatch):
+    from spillover.study import runner
+
+    _patch_default(monkeypatch, "output", "figure_format", "svg")
+    _patch_default(monkeypatch, "output", "dpi", 72)
+    seen = []
+
+    def data(ctx):
+        seen.append((ctx.figure_format, ctx.dpi))
+        return "ok"
+
+    monkeypatch.setattr(runner, "STEPS", [runner.Step("data", "Data", data, lambda s: True)])
+    monkeypatch.setattr(runner, "_describe_variables", lambda ctx: None)
+    runner.compute(validate.loads("\n".join(MINIMAL)))
+    assert seen == [("svg", 72)]  # before: the runner's own "png" and 110
+
+
+class _SDM:
+    def wald_test(self, kind):
+        raise AssertionError("a Wald test was run although the schema's default says no")
+
+
+def _tests_context():
+    from spillover.study import runner
+
+    ctx = runner._Context(validate.loads("\n".join(MINIMAL)), "png", 110)  # no [tests] section
+    ctx.panel = object()
+    ctx.models = {"m": _SDM()}
+    ctx.specs = {"m": validate.ModelSpec("m", "sdm", "twoway", "queen", "none", "ln_gsp", ("ln_pcap",), None, 0)}
+    return ctx
+
+
+def test_runner_reads_the_test_defaults_from_the_schema(monkeypatch):
+    from spillover.study import runner
+
+    with pytest.raises(AssertionError, match="Wald test was run"):  # the schema says wald = true
+        runner._tests(_tests_context())
+    _patch_default(monkeypatch, "tests", "wald", False)
+    _patch_default(monkeypatch, "tests", "lr", False)
+    assert runner._tests(_tests_context()) == "none requested"  # before: the runner's own True won
+
+
+def test_the_runner_repeats_no_schema_default():
+    # the study package reads sections through Study.options; no `.get(key, <literal>)` fallback remains for
+    # a key whose default the schema declares
+    keys = {k for fields in S.SECTIONS.values() for k, f in fields.items() if f.default is not None}
+    found = []
+    for path in (SRC / "study").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                    and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value in keys and path.name != "validate.py"):
+                found.append(f"{path.name}:{node.lineno} {node.args[0].value}")
+    assert not found, found
