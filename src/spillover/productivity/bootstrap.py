@@ -39,10 +39,11 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
+from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import check_option, normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
-from spillover.productivity.malmquist import _cube, _long_frame, malmquist
+from spillover.productivity.malmquist import malmquist
 
 __all__ = [
     "bootstrap_dea", "bootstrap_malmquist", "BootstrapResult", "MalmquistBootstrapResult",
@@ -153,7 +154,7 @@ def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int |
                     desc: str) -> list[np.ndarray]:
     if backend == "serial":
         return [task(*args) for args in _progress(batches, len(batches), progress, desc)]
-    results = E._map(task, batches, backend, E._n_jobs(n_jobs))
+    results = E.Executor(backend, n_jobs).map(task, batches)
     return list(_progress(results, len(results), progress, desc))
 
 
@@ -232,7 +233,7 @@ def bootstrap_dea(
     rng = np.random.default_rng(seed)
     backend = _resolve(backend, len(sel) * n_boot, n_jobs)
     refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(n_boot)]
-    size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+    size = max(1, int(np.ceil(n_boot / (4 * E.n_workers(n_jobs))))) if backend != "serial" else 1
     batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, n_boot, size)]
     stars = np.vstack(_run_replicates(_replicate_scores, batches, backend, n_jobs, progress, "bootstrap DEA"))
     s = _summaries(delta[sel], stars, alpha)
@@ -356,8 +357,8 @@ def bootstrap_malmquist(
     check_option("orientation", orientation, Orientation)
     check_option("backend", backend, E.Backend)
     point = malmquist(data, id=id, time=time, inputs=inputs, outputs=outputs, orientation=orientation)
-    frame, id_, time_ = _long_frame(data, id, time)
-    units, periods, X, Y = _cube(frame, id_, time_, list(inputs), list(outputs))
+    frame, id_, time_ = C.long_frame(data, id, time)
+    units, periods, X, Y = C.cube(frame, id_, time_, list(inputs), list(outputs))
     T = len(periods)
     sx, sy = normaliser(*list(X)), normaliser(*list(Y))
     Xn, Yn = X / sx[None, :, None], Y / sy[None, :, None]
@@ -383,7 +384,7 @@ def bootstrap_malmquist(
             va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
             vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
             refs.append((xa, ya, xb, yb, va, wa, vb, wb))
-        size = max(1, int(np.ceil(n_boot / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+        size = max(1, int(np.ceil(n_boot / (4 * E.n_workers(n_jobs))))) if backend != "serial" else 1
         batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
                    for i in range(0, n_boot, size)]
         stars = np.concatenate(_run_replicates(_pair_task, batches, backend, n_jobs, progress,
