@@ -214,3 +214,48 @@ def test_crs_dea_on_cell_wide_data_gives_scores_or_named_nan(seed, slacks):
     both = res.efficiency.notna() & plain.efficiency.notna()
     assert both.sum() >= 5
     np.testing.assert_allclose(res.efficiency[both], plain.efficiency[both], rtol=1e-7)
+
+
+# ---------------------------------------------------------------------- internals (issue 20, item 7)
+def test_productivity_modules_import_no_private_name_of_a_sibling():
+    # shared helpers live in productivity/_common.py (or are public in their module), never `import _x`
+    import ast
+    from pathlib import Path
+
+    import spillover.productivity as P
+
+    found = []
+    for path in Path(P.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("spillover.productivity"):
+                found += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")
+                          and a.name not in ("_common", "_engine", "_lp", "_highs", "_simplex", "_validate")]
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in ("E", "C") and node.attr.startswith("_")):
+                found.append(f"{path.name}: {node.value.id}.{node.attr}")
+    assert not found, found
+
+
+def test_the_process_pool_is_owned_by_an_executor(monkeypatch):
+    import numpy as np
+
+    from spillover.productivity import _engine as E
+
+    assert not any(isinstance(v, E.ProcessPoolExecutor) or k == "_POOL" for k, v in vars(E).items())
+    started = []
+    real = E._new_pool
+
+    def counting(n):
+        started.append(n)
+        return real(n)
+
+    monkeypatch.setattr(E, "_new_pool", counting)
+    monkeypatch.setattr(E, "_PARALLEL_MIN", 1)  # small problem, several chunks
+    rng = np.random.default_rng(0)
+    X, Y = rng.uniform(1, 2, (2, 60)), rng.uniform(1, 2, (1, 60))
+    with E.Executor("processes", 2) as run:
+        par = E.solve_within(X, Y, rts="vrs", orientation="input", slacks="none", run=run)
+        assert run._pool is not None
+    assert run._pool is None and started == [2]  # one pool for the frontier and the evaluation, then closed
+    ser = E.solve_within(X, Y, rts="vrs", orientation="input", slacks="none")
+    np.testing.assert_array_equal(par["score"], ser["score"])  # the same LPs, whichever process solves them

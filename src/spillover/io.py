@@ -23,6 +23,7 @@ import contextlib
 import csv
 import datetime
 import glob
+import logging
 import os
 import re
 import shutil
@@ -697,7 +698,7 @@ def checked_geometry(frame: gpd.GeoDataFrame, *, make_valid: bool = False, where
 
 
 def write_boundaries(
-    frame: gpd.GeoDataFrame,
+    frame: gpd.GeoDataFrame | pd.DataFrame,
     path: str | os.PathLike[str],
     *,
     layer: str | None = None,
@@ -705,8 +706,22 @@ def write_boundaries(
 ) -> Path:
     """Write boundaries to a GeoPackage (version 1.2, see ``GPKG_VERSION``), Shapefile or GeoJSON atomically.
 
-    A Shapefile is several files: they are written to a temporary folder and each part is renamed into
+    The one writer of boundary files: the study runner (``regions.gpkg``) and the QGIS helpers
+    (:func:`spillover.qgis.write_geopackage`) write through it.  ``frame`` is never modified (its columns,
+    dtypes, index and ``attrs`` are the same afterwards), and pyogrio's "Created N records" log line is
+    kept off the user's terminal.
+
+    A GeoPackage may also hold a table without geometry (``frame`` a plain DataFrame).  A Shapefile is
+    several files: they are written to a temporary folder and each part is renamed into
     place, after checking that none of them exists (unless ``overwrite``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas, shapely
+    >>> frame = geopandas.GeoDataFrame({"id": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4326")
+    >>> target = write_boundaries(frame, pathlib.Path(tempfile.mkdtemp()) / "regions.gpkg", layer="regions")
+    >>> read_boundaries(target, layer="regions")["id"].tolist()
+    ['a']
     """
     target = Path(path)
     fmt = _format(target, BOUNDARY_FORMATS, "boundary")
@@ -715,9 +730,26 @@ def write_boundaries(
     if fmt == "gpkg" and layer is None:
         layer = target.stem  # not the temporary file's name
     options = GPKG_OPTIONS if fmt == "gpkg" else {}
-    with atomic_path(target, overwrite=overwrite) as tmp:
-        frame.to_file(tmp, driver=_OGR_DRIVERS[fmt], layer=layer, engine="pyogrio", **options)
+    with atomic_path(target, overwrite=overwrite) as tmp, _quiet_pyogrio():
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame.to_file(tmp, driver=_OGR_DRIVERS[fmt], layer=layer, engine="pyogrio", **options)
+        else:  # a table without geometry (a QGIS attribute-only layer): an attribute table in the file
+            import pyogrio
+
+            pyogrio.write_dataframe(frame, tmp, driver=_OGR_DRIVERS[fmt], layer=layer, **options)
     return target
+
+
+@contextlib.contextmanager
+def _quiet_pyogrio() -> Iterator[None]:
+    """pyogrio logs "Created N records" at INFO for every file written: not news on a terminal."""
+    logger = logging.getLogger("pyogrio")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, overwrite: bool) -> Path:
@@ -727,7 +759,8 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, overwrite: bool) -> 
     with _naming_target(target), tempfile.TemporaryDirectory(dir=target.parent, prefix=_temp_prefix(target)
                                                              ) as tmpdir:
         tmp = Path(tmpdir) / target.name
-        frame.to_file(tmp, driver="ESRI Shapefile", engine="pyogrio")
+        with _quiet_pyogrio():
+            frame.to_file(tmp, driver="ESRI Shapefile", engine="pyogrio")
         for part in sorted(Path(tmpdir).iterdir()):
             os.replace(part, target.with_suffix(part.suffix))
     return target

@@ -24,8 +24,9 @@ by the units S.  Removing from S a unit that lies in T(S minus that unit) leaves
 Units kept by a loose tolerance (score > 1 - 1e-6) only add redundant columns, which never changes optima.
 
 Backends: ``"auto"`` (what :func:`~spillover.productivity.dea` uses by default) is a process pool from
-AUTO_PROCESSES units when more than one core is available, serial below; :func:`pool_scope` shares one pool
-(forked on Linux) between the frontier steps and the evaluation; steps under _PARALLEL_MIN units run serially.
+AUTO_PROCESSES units when more than one core is available, serial below; an :class:`Executor` owns the one
+pool (forked on Linux) that the frontier steps and the evaluation share inside its ``with`` block; steps
+under _PARALLEL_MIN units run serially.
 The batched simplex (``_simplex``) makes each LP so cheap that a pool only pays off on large problems.
 """
 
@@ -34,9 +35,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,8 @@ from spillover.options import Backend
 from spillover.productivity._highs import radial_chunk, solve_chunk
 
 __all__ = [
-    "Backend", "BACKENDS", "resolve_backend", "pool_scope", "locality_order", "nondominated", "frontier_set",
+    "Backend", "BACKENDS", "resolve_backend", "Executor", "SERIAL", "n_workers", "locality_order", "nondominated",
+    "frontier_set",
     "frontier_direct", "solve_within", "evaluate", "radial_scores",
 ]
 
@@ -112,7 +113,8 @@ def _chunks(n: int, backend: str, n_jobs: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def _n_jobs(n_jobs: int | None) -> int:
+def n_workers(n_jobs: int | None) -> int:
+    """Workers of a pool: ``n_jobs`` when positive, else every core."""
     return n_jobs if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
 
 
@@ -121,10 +123,7 @@ def resolve_backend(backend: str, n_units: int, n_jobs: int | None) -> str:
     else serial (below that, starting the pool costs more than the second core saves)."""
     if backend != "auto":
         return backend
-    return "processes" if n_units >= AUTO_PROCESSES and _n_jobs(n_jobs) > 1 else "serial"
-
-
-_POOL: ProcessPoolExecutor | None = None  # the pool of the enclosing :func:`pool_scope`, if any
+    return "processes" if n_units >= AUTO_PROCESSES and n_workers(n_jobs) > 1 else "serial"
 
 
 def _new_pool(n_jobs: int) -> ProcessPoolExecutor:
@@ -133,39 +132,60 @@ def _new_pool(n_jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx)
 
 
-@contextmanager
-def pool_scope(backend: str, n_jobs: int | None) -> Iterator[None]:
-    """Share one process pool between all the parallel steps inside the ``with`` block."""
-    global _POOL
-    if backend != "processes" or _POOL is not None or _n_jobs(n_jobs) < 2:
-        yield
-        return
-    with _new_pool(_n_jobs(n_jobs)) as pool:
-        _POOL = pool
-        try:
-            yield
-        finally:
-            _POOL = None
+class Executor:
+    """Where the LP chunks run (``"serial"``, ``"processes"``, ``"dask"``; ``"auto"`` here means serial), and
+    the owner of the process pool they share.
+
+    As a context manager, a process executor with two or more workers starts one pool on entry and shuts it
+    down on exit; every :meth:`map` inside the block (the frontier steps, the evaluation, the scale scores)
+    uses it, and nested ``with`` blocks of the same executor keep it.  Outside a block each :meth:`map`
+    starts and stops a pool of its own.  No pool is ever kept in a module global.
+
+    >>> with Executor("serial") as run:
+    ...     run.map(max, [(1, 2), (4, 3)])
+    [2, 4]
+    """
+
+    def __init__(self, backend: str = "serial", n_jobs: int | None = None) -> None:
+        self.backend = backend
+        self.n_jobs = n_workers(n_jobs)
+        self._pool: ProcessPoolExecutor | None = None
+        self._depth = 0
+
+    def __enter__(self) -> Executor:
+        if self._depth == 0 and self.backend == "processes" and self.n_jobs >= 2:
+            self._pool = _new_pool(self.n_jobs)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown()
+
+    def chunks(self, n: int) -> list[slice]:
+        """Slices of ``n`` units, one task each: one slice where a pool would cost more than it saves."""
+        return _chunks(n, self.backend, self.n_jobs)
+
+    def map(self, func: Callable[..., Any], calls: list[tuple]) -> list[Any]:
+        """Run ``func(*args)`` for each args tuple on the executor's backend, preserving order."""
+        if self.backend in ("serial", "auto") or len(calls) == 1:
+            return [func(*a) for a in calls]
+        if self.backend == "processes":
+            if self._pool is not None:
+                return [f.result() for f in [self._pool.submit(func, *a) for a in calls]]
+            with _new_pool(min(self.n_jobs, len(calls))) as pool:
+                futures = [pool.submit(func, *a) for a in calls]
+                return [f.result() for f in futures]
+        import dask  # optional dependency: spillover[dask]
+
+        tasks = [dask.delayed(func, pure=True)(*a) for a in calls]
+        # uses the active distributed Client if there is one, dask's default scheduler otherwise
+        return list(dask.compute(*tasks))
 
 
-def _map(func: Callable[..., dict], calls: list[tuple], backend: str, n_jobs: int) -> list[dict]:
-    """Run ``func(*args)`` for each args tuple on the chosen backend, preserving order.
-
-    ``"auto"`` here means serial: callers that know the problem size resolve it first
-    (:func:`resolve_backend`)."""
-    if backend in ("serial", "auto") or len(calls) == 1:
-        return [func(*a) for a in calls]
-    if backend == "processes":
-        if _POOL is not None:
-            return [f.result() for f in [_POOL.submit(func, *a) for a in calls]]
-        with _new_pool(min(n_jobs, len(calls))) as pool:
-            futures = [pool.submit(func, *a) for a in calls]
-            return [f.result() for f in futures]
-    import dask  # optional dependency: spillover[dask]
-
-    tasks = [dask.delayed(func, pure=True)(*a) for a in calls]
-    # uses the active distributed Client if there is one, dask's default scheduler otherwise
-    return list(dask.compute(*tasks))
+SERIAL = Executor("serial")
 
 
 def _merge(parts: list[dict], slices: list[slice], ref_index: np.ndarray) -> dict[str, np.ndarray]:
@@ -182,23 +202,21 @@ def _merge(parts: list[dict], slices: list[slice], ref_index: np.ndarray) -> dic
 
 def radial_scores(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
-    backend: str = "serial", n_jobs: int | None = None,
+    run: Executor = SERIAL,
 ) -> dict[str, np.ndarray]:
     """Radial scores of the columns of X, Y against the reference set (no reduction)."""
-    nj = _n_jobs(n_jobs)
     order = locality_order(X, Y)
     Xo, Yo = X[:, order], Y[:, order]
-    slices = _chunks(X.shape[1], backend, nj)
+    slices = run.chunks(X.shape[1])
     calls = [(X_ref, Y_ref, Xo[:, sl], Yo[:, sl], rts, orientation) for sl in slices]
-    out = _merge(_map(radial_chunk, calls, backend, nj), slices, np.arange(X_ref.shape[1]))
+    out = _merge(run.map(radial_chunk, calls), slices, np.arange(X_ref.shape[1]))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return {key: value[inverse] for key, value in out.items()}
 
 
 def frontier_set(
-    X: np.ndarray, Y: np.ndarray, rts: str, backend: str = "serial", n_jobs: int | None = None,
-    *, with_scores: bool = False,
+    X: np.ndarray, Y: np.ndarray, rts: str, run: Executor = SERIAL, *, with_scores: bool = False,
 ) -> Any:
     """Indices (ascending) of the units that span the technology of ``(X, Y)`` (see the module docstring).
 
@@ -212,38 +230,38 @@ def frontier_set(
     which a caller that needs every unit's score need not compute again.
     """
     box: dict[str, Any] | None = {} if with_scores else None
-    front = np.sort(_frontier(X, Y, rts, np.arange(X.shape[1]), backend, n_jobs, box))
+    front = np.sort(_frontier(X, Y, rts, np.arange(X.shape[1]), run, box))
     return (front, box["cand"], box["res"]) if box is not None else front
 
 
-def frontier_direct(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, backend: str,
-                     n_jobs: int | None, box: dict[str, Any] | None = None) -> np.ndarray:
+def frontier_direct(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, run: Executor = SERIAL,
+                    box: dict[str, Any] | None = None) -> np.ndarray:
     cand = idx[nondominated(X[:, idx], Y[:, idx])]
     Xc, Yc = X[:, cand], Y[:, cand]
-    res = radial_scores(Xc, Yc, Xc, Yc, rts, "input", backend, n_jobs)
+    res = radial_scores(Xc, Yc, Xc, Yc, rts, "input", run)
     if box is not None:
         box["cand"], box["res"] = cand, res
     keep = ~(res["score"] < 1.0 - FRONTIER_TOL)  # NaN (numerical trouble) is kept: keeping is always safe
     return cand[keep]
 
 
-def _frontier(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, backend: str,
-              n_jobs: int | None, box: dict[str, Any] | None = None) -> np.ndarray:
+def _frontier(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, run: Executor,
+              box: dict[str, Any] | None = None) -> np.ndarray:
     if len(idx) <= _BASE:
-        return frontier_direct(X, Y, rts, idx, backend, n_jobs, box)
+        return frontier_direct(X, Y, rts, idx, run, box)
     rng = np.random.default_rng(len(idx))  # deterministic split; any split gives the same (exact) answer
     in_sample = np.zeros(len(idx), bool)
     in_sample[rng.choice(len(idx), size=len(idx) // 4, replace=False)] = True
-    e0 = _frontier(X, Y, rts, idx[in_sample], backend, n_jobs)
+    e0 = _frontier(X, Y, rts, idx[in_sample], run)
     rest = idx[~in_sample]
     rest = rest[~_dominated_by_set(X, Y, rest, e0)]
     if len(rest):
-        res = radial_scores(X[:, e0], Y[:, e0], X[:, rest], Y[:, rest], rts, "input", backend, n_jobs)
+        res = radial_scores(X[:, e0], Y[:, e0], X[:, rest], Y[:, rest], rts, "input", run)
         rest = rest[~(res["score"] < 1.0 - FRONTIER_TOL)]  # infeasible (outside T(E0)) is kept
     cand = np.concatenate([e0, rest])
     if len(cand) > len(idx) // 2 or len(rest) <= _BASE:  # recursing only pays while the set halves
-        return frontier_direct(X, Y, rts, cand, backend, n_jobs, box)
-    return _frontier(X, Y, rts, cand, backend, n_jobs, box)
+        return frontier_direct(X, Y, rts, cand, run, box)
+    return _frontier(X, Y, rts, cand, run, box)
 
 
 def _dominated_by_set(X: np.ndarray, Y: np.ndarray, units: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -259,7 +277,7 @@ def _dominated_by_set(X: np.ndarray, Y: np.ndarray, units: np.ndarray, ref: np.n
 
 def evaluate(
     X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str,
-    slacks: str, backend: str = "serial", n_jobs: int | None = None, reference: np.ndarray | None = None,
+    slacks: str, run: Executor = SERIAL, reference: np.ndarray | None = None,
     colgen: bool = True, slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Scores, slacks and lambdas of the columns of X, Y against the reference set ``(X_ref, Y_ref)``.
@@ -269,13 +287,12 @@ def evaluate(
     ``slack_weights`` (m + s, default 1): the objective weights of the slacks in the max-sum-of-slacks LPs.
     """
     ref = np.arange(X_ref.shape[1]) if reference is None else np.asarray(reference)
-    nj = _n_jobs(n_jobs)
     order = locality_order(X, Y)  # similar units in a row: the warm basis needs fewer simplex iterations
     Xo, Yo = X[:, order], Y[:, order]
-    slices = _chunks(X.shape[1], backend, nj)
+    slices = run.chunks(X.shape[1])
     Xr, Yr = X_ref[:, ref], Y_ref[:, ref]
     calls = [(Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, colgen, slack_weights) for sl in slices]
-    out = _merge(_map(solve_chunk, calls, backend, nj), slices, ref)
+    out = _merge(run.map(solve_chunk, calls), slices, ref)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     for key in ("status", "score", "s_in", "s_out"):
@@ -313,16 +330,16 @@ def locality_order(X: np.ndarray, Y: np.ndarray, bins: int = 10) -> np.ndarray:
 
 
 def solve_within(
-    X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str, slacks: str,
-    backend: str = "serial", n_jobs: int | None = None, slack_weights: np.ndarray | None = None,
+    X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str, slacks: str, run: Executor = SERIAL,
+    slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every unit against the technology of all units, frontier first (the ``dea`` fast path).
 
     The frontier set E is found first (:func:`frontier_set`), then every unit is solved against E only,
     which is exact (module docstring).  Returns the arrays of :func:`evaluate` plus ``reference`` (E).
     """
-    with pool_scope(backend, n_jobs):
-        ref = frontier_set(X, Y, rts, backend, n_jobs)
-        out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, backend=backend,
-                       n_jobs=n_jobs, reference=ref, slack_weights=slack_weights)
+    with run:  # one pool for the frontier and the evaluation
+        ref = frontier_set(X, Y, rts, run)
+        out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, run=run, reference=ref,
+                       slack_weights=slack_weights)
     return {**out, "reference": ref}

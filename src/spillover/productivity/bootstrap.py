@@ -40,10 +40,11 @@ import pandas as pd
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
 from spillover.options import Progress, check_int, check_option, check_probability, renamed, track
+from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
-from spillover.productivity.malmquist import _cube, _long_frame, malmquist
+from spillover.productivity.malmquist import malmquist
 
 __all__ = [
     "bootstrap_dea", "bootstrap_malmquist", "BootstrapResult", "MalmquistBootstrapResult",
@@ -152,7 +153,7 @@ def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int |
                     desc: str) -> list[np.ndarray]:
     if backend == "serial":
         return [task(*args) for args in _progress(batches, len(batches), progress, desc)]
-    results = E._map(task, batches, backend, E._n_jobs(n_jobs))
+    results = E.Executor(backend, n_jobs).map(task, batches)
     return list(_progress(results, len(results), progress, desc))
 
 
@@ -233,7 +234,7 @@ def bootstrap_dea(
     rng = np.random.default_rng(seed)
     backend = _resolve(backend, len(sel) * draws, n_jobs)
     refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(draws)]
-    size = max(1, int(np.ceil(draws / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+    size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if backend != "serial" else 1
     batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, draws, size)]
     stars = np.vstack(_run_replicates(_replicate_scores, batches, backend, n_jobs, progress, "bootstrap DEA"))
     s = _summaries(delta[sel], stars, alpha)
@@ -360,8 +361,8 @@ def bootstrap_malmquist(
     check_int(draws, "draws", minimum=2, error=DEAError)
     check_probability(alpha, "alpha", error=DEAError)
     point = malmquist(data, id=id, time=time, inputs=inputs, outputs=outputs, orientation=orientation)
-    frame, id_, time_ = _long_frame(data, id, time)
-    units, periods, X, Y = _cube(frame, id_, time_, list(inputs), list(outputs))
+    frame, id_, time_ = C.long_frame(data, id, time)
+    units, periods, X, Y = C.cube(frame, id_, time_, list(inputs), list(outputs))
     T = len(periods)
     sx, sy = normaliser(*list(X)), normaliser(*list(Y))
     Xn, Yn = X / sx[None, :, None], Y / sy[None, :, None]
@@ -387,7 +388,7 @@ def bootstrap_malmquist(
             va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
             vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
             refs.append((xa, ya, xb, yb, va, wa, vb, wb))
-        size = max(1, int(np.ceil(draws / (4 * E._n_jobs(n_jobs))))) if backend != "serial" else 1
+        size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if backend != "serial" else 1
         batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
                    for i in range(0, draws, size)]
         stars = np.concatenate(_run_replicates(_pair_task, batches, backend, n_jobs, progress,

@@ -295,14 +295,14 @@ def _dea_frames(
 ) -> DEAResult:
     """Validated frames -> normalised arrays -> engine -> labelled result."""
     backend = E.resolve_backend(backend, max(len(X), len(Xr)), n_jobs)
-    with E.pool_scope(backend, n_jobs):  # one process pool for every step (frontier, scores, scale)
+    with E.Executor(backend, n_jobs) as run:  # one process pool for every step (frontier, scores, scale)
         return _dea_arrays(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks, scale=scale,
-                           method=method, backend=backend, n_jobs=n_jobs, same=same)
+                           method=method, run=run, same=same)
 
 
 def _dea_arrays(
     X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame, *, rts: str, orientation: str,
-    slacks: str, scale: bool, method: str, backend: str, n_jobs: int | None, same: bool,
+    slacks: str, scale: bool, method: str, run: E.Executor, same: bool,
 ) -> DEAResult:
     xa, ya, xra, yra = (f.to_numpy().T for f in (X, Y, Xr, Yr))
     sx, sy = normaliser(xa, xra), normaliser(ya, yra)
@@ -312,13 +312,13 @@ def _dea_arrays(
     mode = "two-stage" if slacks.startswith("two-stage") else slacks
     weights = np.r_[sx, sy] if slacks == "two-stage" else None
     if method == "fast" and same:
-        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=mode, backend=backend,
-                             n_jobs=n_jobs, slack_weights=weights)
+        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=mode, run=run,
+                             slack_weights=weights)
         ref = raw["reference"]
     else:
-        ref = E.frontier_set(xrn, yrn, rts, backend, n_jobs) if method == "fast" else None
+        ref = E.frontier_set(xrn, yrn, rts, run) if method == "fast" else None
         raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=mode,
-                         backend=backend, n_jobs=n_jobs, reference=ref, colgen=method == "fast",
+                         run=run, reference=ref, colgen=method == "fast",
                          slack_weights=weights)
     te = raw["score"] if orientation == "input" else 1.0 / raw["score"]
     status = pd.Series([_STATUS[int(s)] for s in raw["status"]], index=X.index, name="status")
@@ -327,7 +327,7 @@ def _dea_arrays(
     })
     scale_frame, nirs_failed = None, X.index[:0]
     if scale:
-        scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, backend, n_jobs, X.index)
+        scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, run, X.index)
     _warn_infeasible(status, X.index, scale_frame, nirs_failed)
     return DEAResult(
         efficiency=pd.Series(te, index=X.index, name="te"),
@@ -364,15 +364,15 @@ def _te(score: np.ndarray, orientation: str) -> np.ndarray:
 
 def _scale(
     vrs_te: np.ndarray, xn: np.ndarray, yn: np.ndarray, xrn: np.ndarray, yrn: np.ndarray,
-    ref: np.ndarray | None, orientation: str, backend: str, n_jobs: int | None, index: pd.Index,
+    ref: np.ndarray | None, orientation: str, run: E.Executor, index: pd.Index,
 ) -> tuple[pd.DataFrame, pd.Index]:
     """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one),
     and the units whose NIRS LP failed (their label is "", undecided)."""
     def scores(kind: str, units: np.ndarray) -> np.ndarray:
-        sub = ref if ref is None else E.frontier_direct(xrn, yrn, kind, ref, backend, n_jobs)
+        sub = ref if ref is None else E.frontier_direct(xrn, yrn, kind, ref, run)
         cols = np.arange(xrn.shape[1]) if sub is None else sub
         res = E.radial_scores(xrn[:, cols], yrn[:, cols], xn[:, units], yn[:, units], kind, orientation,
-                              backend, n_jobs)
+                              run)
         return _te(res["score"], orientation)
 
     everyone = np.arange(xn.shape[1])

@@ -38,7 +38,7 @@ from spillover.productivity.dea import RTS, UnitScores
 
 __all__ = ["directional", "DirectionalResult", "DirectionPreset", "ddf_arrays", "preset_direction"]
 
-_PRESETS = {  # signs applied to (x, y, b) of the evaluated unit
+PRESET_SIGNS = {  # signs applied to (x, y, b) of the evaluated unit
     "proportional": (-1.0, 1.0, -1.0),  # (-x, y, -b)
     "outputs": (0.0, 1.0, -1.0),  # (0, y, -b): Chung, Färe and Grosskopf (1997)
     "desirable": (0.0, 1.0, 0.0),  # (0, y, 0): radial expansion of the desirable outputs, bads held
@@ -161,7 +161,7 @@ def directional(
 
 def preset_direction(name: str, X: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame) -> pd.DataFrame:
     """A preset direction (signed, units x variables) built from each unit's own data."""
-    sx, sy, sb = _PRESETS[name]
+    sx, sy, sb = PRESET_SIGNS[name]
     return pd.concat([X * sx, G * sy, B * sb], axis=1)
 
 

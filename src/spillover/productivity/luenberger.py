@@ -37,8 +37,8 @@ from spillover.productivity import _common as C
 from spillover.productivity._lp import UNDEFINED
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS
-from spillover.productivity.directional import _PRESETS, DirectionPreset, ddf_arrays
-from spillover.productivity.malmquist import Frontier, MalmquistResult, _cube, _indices, _long_frame
+from spillover.productivity.directional import PRESET_SIGNS, DirectionPreset, ddf_arrays
+from spillover.productivity.malmquist import Frontier, MalmquistResult
 
 __all__ = ["malmquist_luenberger", "MalmquistLuenbergerResult"]
 
@@ -138,13 +138,13 @@ def malmquist_luenberger(
     check_option(frontier, Frontier, "frontier", error=DEAError)
     check_option(rts, RTS, "rts", error=DEAError)
     check_option(direction, DirectionPreset, "direction", error=DEAError)
-    frame, id, time = _long_frame(data, id, time)
+    frame, id, time = C.long_frame(data, id, time)
     inputs, outputs, undesirable = list(inputs), list(outputs), list(undesirable)
     overlap = set(outputs) & set(undesirable)
     if overlap:
         raise DEAError(f"column(s) {format_items(sorted(overlap))} are listed both as outputs and as "
                        "undesirable outputs; list each once.")
-    units, periods, X, Y = _cube(frame, id, time, inputs, outputs + undesirable)
+    units, periods, X, Y = C.cube(frame, id, time, inputs, outputs + undesirable)
     s1 = len(outputs)
     dist, cases = _distances(X, Y[:, :s1], Y[:, s1:], periods, frontier, rts, direction)
     failed = [_case(units, periods, c) for c in cases if c[3] != UNDEFINED]
@@ -158,7 +158,7 @@ def malmquist_luenberger(
              ("crs_global", "d_global"))
     te = {name: (1.0 / (1.0 + dist[col])).T if col in dist else np.full((len(units), len(periods)), np.nan)
           for name, col in pairs}
-    indices = _indices(te, frontier, units, periods)
+    indices = C.change_indices(te, frontier, units, periods)
     return MalmquistLuenbergerResult(
         indices=indices, distances=distances, id_name=id, time_name=time, orientation="directional",
         frontier=frontier, n_infeasible=len(cases), undesirable=tuple(undesirable), rts=rts,
@@ -189,7 +189,7 @@ def _distances(
     """Directional distances (periods x units) and the (unit, period, frontier) of every failed LP."""
     T, n = X.shape[0], X.shape[2]
     Xn, Gn, Bn = _normalised(X, G, B)
-    sx, sy, sb = _PRESETS[direction]
+    sx, sy, sb = PRESET_SIGNS[direction]
     cross = ["d"] if frontier == "global" else ["d_prev", "d", "d_next"]
     cols_all = cross + (["d_vrs"] if rts == "crs" else []) + (["d_global"] if frontier == "global" else [])
     dist = {c: np.full((T, n), np.nan) for c in cols_all}

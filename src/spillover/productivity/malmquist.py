@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 from spillover._readonly import ReadOnly
-from spillover.errors import DEAError, InfeasibleWarning, format_items
+from spillover.errors import DEAError, InfeasibleWarning
 from spillover.options import Frontier, check_option
+from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
-from spillover.productivity._validate import check_data, normaliser
+from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import Orientation
 
 __all__ = ["malmquist", "MalmquistResult", "Frontier", "INDICES", "geometric_mean"]
@@ -178,68 +179,12 @@ def malmquist(
     check_option(orientation, Orientation, "orientation", error=DEAError)
     check_option(frontier, Frontier, "frontier", error=DEAError)
     check_option(backend, E.Backend, "backend", error=DEAError)
-    frame, id, time = _long_frame(data, id, time)
-    units, periods, X, Y = _cube(frame, id, time, list(inputs), list(outputs))
+    frame, id, time = C.long_frame(data, id, time)
+    units, periods, X, Y = C.cube(frame, id, time, list(inputs), list(outputs))
     dist, n_bad, arrays = _distances(X, Y, units, periods, id, time, orientation, frontier, backend, n_jobs)
-    indices = _indices(arrays, frontier, units, periods)
+    indices = C.change_indices(arrays, frontier, units, periods)
     return MalmquistResult(indices=indices, distances=dist, id_name=id, time_name=time,
                            orientation=orientation, frontier=frontier, n_infeasible=n_bad)
-
-
-def _long_frame(data: Any, id: str | None, time: str | None) -> tuple[pd.DataFrame, str, str]:
-    if hasattr(data, "data") and hasattr(data, "id_name") and hasattr(data, "time_name"):  # SpatialPanel
-        id = id or data.id_name
-        time = time or data.time_name
-        return data.data.reset_index(), id, time
-    if not isinstance(data, pd.DataFrame):
-        raise DEAError(f"malmquist needs a long DataFrame or a SpatialPanel; got {type(data).__name__}.")
-    if id is None or time is None:
-        raise DEAError("give the unit and period columns: malmquist(df, id='firm', time='year', ...).")
-    return data, id, time
-
-
-def _cube(
-    frame: pd.DataFrame, id: str, time: str, inputs: list[str], outputs: list[str]
-) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
-    """Validate and reshape to arrays (periods x variables x units)."""
-    missing = [c for c in [id, time, *inputs, *outputs] if c not in frame.columns]
-    if missing:
-        raise DEAError(f"column(s) {format_items(missing)} are not in the data; available: "
-                       f"{format_items(list(frame.columns), 20)}.")
-    if not inputs or not outputs:
-        raise DEAError("malmquist needs at least one input and one output column.")
-    dup = frame.duplicated([id, time])
-    if dup.any():
-        cells = list(frame.loc[dup, [id, time]].itertuples(index=False, name=None))
-        raise DEAError(f"duplicate (unit, period) rows: {format_items(cells)}; keep one row per unit and "
-                       "period.")
-    units = pd.Index(frame[id].drop_duplicates().tolist(), name=id)
-    periods = pd.Index(sorted(frame[time].unique()), name=time)
-    if len(periods) < 2:
-        raise DEAError(f"malmquist needs at least two periods; {time!r} has {len(periods)}.")
-    _check_balanced(frame, id, time, units, periods)
-    wide = frame.set_index([time, id])
-    X = np.empty((len(periods), len(inputs), len(units)))
-    Y = np.empty((len(periods), len(outputs), len(units)))
-    for k, t in enumerate(periods):
-        part = wide.loc[t].reindex(units)
-        xt, yt = part[inputs].astype(float), part[outputs].astype(float)
-        check_data(xt, yt, where=f" in period {t!r}")
-        X[k], Y[k] = xt.to_numpy().T, yt.to_numpy().T
-    return units, periods, X, Y
-
-
-def _check_balanced(frame: pd.DataFrame, id: str, time: str, units: pd.Index, periods: pd.Index) -> None:
-    counts = frame.groupby(id, sort=False)[time].nunique()
-    partial = counts[counts < len(periods)]
-    if len(partial):
-        present = frame.groupby(id, sort=False)[time].apply(set)
-        detail = [f"{u!r} (missing {format_items(sorted(set(periods) - present[u]), 5)})"
-                  for u in partial.index]
-        raise DEAError(
-            f"the Malmquist index needs a balanced panel; {len(partial)} unit(s) are present in some periods "
-            f"only: {', '.join(detail[:10])}{' ...' if len(detail) > 10 else ''}. Drop them or fill the gaps."
-        )
 
 
 def _frontier_data(X: np.ndarray, Y: np.ndarray, frontier: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -285,7 +230,7 @@ def _period_task(
             vrs_ref = E.frontier_set(Xf, Yf, "vrs")
             out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
                                          orientation)
-        crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref, "serial", None)
+        crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref)
     else:
         crs_ref = E.frontier_set(Xf, Yf, "crs")
     both = E.radial_scores(Xf[:, crs_ref], Yf[:, crs_ref], np.hstack([e[0] for e in evals]),
@@ -312,7 +257,7 @@ def _distances(
         calls.append((np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None,
                       orientation))
     backend = E.resolve_backend(backend, X.shape[2], n_jobs)  # "auto": a process pool for large panels
-    results = E._map(_period_task, calls, backend, E._n_jobs(n_jobs))
+    results = E.Executor(backend, n_jobs).map(_period_task, calls)
     return _assemble(results, units, periods, id, time, orientation, frontier)
 
 
@@ -329,14 +274,14 @@ def _assemble(
         score = res["score"] if orientation == "input" else 1.0 / res["score"]
         d[col][k] = score
         for u in np.flatnonzero(res["status"] != 0):
-            bad.append(f"{_py(units[u])!r} in {_py(periods[k])!r} against the {against} frontier")
+            bad.append(f"{C.py(units[u])!r} in {C.py(periods[k])!r} against the {against} frontier")
 
     for k in range(T):  # results[k] is the frontier of period k; its evals are periods k-1, k, k+1
         crs = iter(results[k]["crs"])
         for j, col in ((k - 1, "crs_next"), (k, "crs"), (k + 1, "crs_prev")):
             if 0 <= j < T:
-                put(col, j, next(crs), repr(_py(periods[k])))
-        put("vrs", k, results[k]["vrs"], f"{_py(periods[k])!r} (VRS)")
+                put(col, j, next(crs), repr(C.py(periods[k])))
+        put("vrs", k, results[k]["vrs"], f"{C.py(periods[k])!r} (VRS)")
     if frontier == "global":
         for k, res in enumerate(results[T]["crs"]):
             put("crs_global", k, res, "global")
@@ -346,27 +291,3 @@ def _assemble(
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     frame = pd.DataFrame({c: d[c].T.reshape(-1) for c in cols}, index=index)
     return frame, len(bad), {c: v.T for c, v in d.items()}
-
-
-def _py(value: Any) -> Any:
-    """numpy scalars as plain Python values (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _indices(
-    wide: dict[str, np.ndarray], frontier: str, units: pd.Index, periods: pd.Index
-) -> pd.DataFrame:
-    """effch, techch, pech, sech, tfpch from the (units x periods) distances, labelled by the later period."""
-    own, vrs = wide["crs"], wide["vrs"]
-    effch = own[:, 1:] / own[:, :-1]
-    if frontier == "global":
-        tfpch = wide["crs_global"][:, 1:] / wide["crs_global"][:, :-1]
-        techch = tfpch / effch
-    else:
-        techch = np.sqrt((wide["crs_prev"][:, 1:] / own[:, 1:]) * (own[:, :-1] / wide["crs_next"][:, :-1]))
-        tfpch = effch * techch
-    pech = vrs[:, 1:] / vrs[:, :-1]
-    sech = effch / pech
-    index = pd.MultiIndex.from_product([units, periods[1:]], names=[units.name, periods.name])
-    data = {"effch": effch, "techch": techch, "pech": pech, "sech": sech, "tfpch": tfpch}
-    return pd.DataFrame({k: v.reshape(-1) for k, v in data.items()}, index=index)

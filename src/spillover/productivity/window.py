@@ -19,8 +19,8 @@ import pandas as pd
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
 from spillover.options import check_option
+from spillover.productivity import _common as C
 from spillover.productivity.dea import RTS, Orientation, dea
-from spillover.productivity.malmquist import _cube, _long_frame
 
 __all__ = ["window_dea", "WindowResult"]
 
@@ -121,8 +121,8 @@ def window_dea(
     """
     check_option(rts, RTS, "rts", error=DEAError)
     check_option(orientation, Orientation, "orientation", error=DEAError)
-    frame, id, time = _long_frame(data, id, time)
-    units, periods, X, Y = _cube(frame, id, time, list(inputs), list(outputs))
+    frame, id, time = C.long_frame(data, id, time)
+    units, periods, X, Y = C.cube(frame, id, time, list(inputs), list(outputs))
     T = len(periods)
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= T:
         raise DEAError(f"'width' must be an integer from 1 to the number of periods ({T}); got {width!r}.")

@@ -46,11 +46,6 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "fast_insert": ("QgsFeatureSink.Flag.FastInsert", "QgsFeatureSink.FastInsert"),
     "wkb_no_geometry": ("Qgis.WkbType.NoGeometry", "QgsWkbTypes.NoGeometry"),
     "wkb_unknown": ("Qgis.WkbType.Unknown", "QgsWkbTypes.Unknown"),
-    "writer_no_error": ("QgsVectorFileWriter.WriterError.NoError", "QgsVectorFileWriter.NoError"),
-    "writer_create_file": (
-        "QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile",
-        "QgsVectorFileWriter.CreateOrOverwriteFile",
-    ),
     "crs_wkt_preferred": ("Qgis.CrsWktVariant.Preferred", "QgsCoordinateReferenceSystem.WKT_PREFERRED"),
     "flag_no_threading": ("Qgis.ProcessingAlgorithmFlag.NoThreading", "QgsProcessingAlgorithm.FlagNoThreading"),
 }

@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from spillover.errors import SpilloverError, format_items
+from spillover import io
 from spillover.io import GPKG_VERSION
 from spillover.qgis import _compat
 
@@ -345,34 +346,27 @@ def write_geopackage(
     layer_name: str | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write a vector layer to a new GeoPackage (version 1.2), atomically.
+    """Write a vector layer (or a GeoDataFrame) to a new GeoPackage (version 1.2), atomically.
 
     GeoPackage 1.2 is what QGIS 3.22's GDAL 3.6 reads without the "may only be partially supported"
-    warning that 1.4 files give.  The file is written beside ``path`` under a temporary name and renamed
-    when complete (:func:`spillover.io.atomic_path`); an existing file is only replaced with
-    ``overwrite=True``.
+    warning that 1.4 files give.  A layer is read with :func:`layer_to_frame` (its feature ids are not
+    written: the GeoPackage numbers its features itself) and written, like a frame, by
+    :func:`spillover.io.write_boundaries`, the package's one boundary writer: the file is written beside
+    ``path`` under a temporary name and renamed when complete, an existing file is only replaced with
+    ``overwrite=True``, and a frame passed in is never modified.
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
-    from qgis.core import QgsCoordinateTransformContext, QgsVectorFileWriter
-
-    from spillover.io import atomic_path
-
     target = Path(path)
     if target.suffix.lower() != ".gpkg":
         raise SpilloverError(f"{target.name!r}: a GeoPackage's name ends in .gpkg.")
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = "GPKG"
-    options.layerName = layer_name or _layer_name(layer) or target.stem
-    options.datasourceOptions = [f"VERSION={GPKG_VERSION}"]
-    options.actionOnExistingFile = _compat.enum("writer_create_file")
-    with atomic_path(target, overwrite=overwrite) as tmp:
-        result = QgsVectorFileWriter.writeAsVectorFormatV3(
-            layer, str(tmp), QgsCoordinateTransformContext(), options
-        )
-        if result[0] != _compat.enum("writer_no_error"):
-            raise SpilloverError(f"QGIS could not write {target}: {result[1]}")
-    return target
+    if isinstance(layer, pd.DataFrame):
+        frame = layer
+        name = layer_name or target.stem
+    else:
+        frame = layer_to_frame(layer).reset_index(drop=True)
+        name = layer_name or _layer_name(layer) or target.stem
+    return io.write_boundaries(frame, target, layer=name, overwrite=overwrite)

@@ -66,7 +66,7 @@ def output_folder(study: Study, out: str | os.PathLike[str] | None = None) -> Pa
     """Where a study writes: ``out``, else ``[output].folder``, else ``<study file stem>-results``."""
     if out is not None:
         return Path(out).expanduser().absolute()
-    folder = (study.section("output") or {}).get("folder")
+    folder = study.options("output").get("folder")
     if folder:
         return study.resolve(folder).absolute()
     stem = study.path.stem if study.path is not None else "study"
@@ -153,19 +153,19 @@ def _write(ctx: Any, study: Study, target: Path, overwrite: bool, messages: list
     from spillover.study import outputs
     from spillover.study.report import render_report
 
-    spec = study.section("output") or {}
+    spec = study.options("output")
     files: dict[str, list[Path]] = {"report": [], "geopackage": [], "tables": [], "study": []}
     writer = f"spillover.study.run({study.path or 'study text'})"
     with outputs.staging_folder(target, overwrite=overwrite, inputs=input_files(study), writer=writer) as tmp:
         (tmp / "study.toml").write_text(study.source, encoding="utf-8")
         files["study"].append(Path("study.toml"))
-        if spec.get("report", True):
+        if spec["report"]:
             (tmp / "report.html").write_text(render_report(ctx, messages), encoding="utf-8")
             files["report"].append(Path("report.html"))
-        if spec.get("geopackage", True):
+        if spec["geopackage"]:
             outputs.write_geopackage(outputs.region_layer(ctx), tmp / "regions.gpkg")
             files["geopackage"].append(Path("regions.gpkg"))
-        formats = spec.get("tables", ["csv", "tex", "xlsx", "dta"])
+        formats = spec["tables"]
         if formats:
             files["tables"] = [p.relative_to(tmp) for p in outputs.write_tables(ctx.tables, tmp, formats)]
     return {k: [target / p for p in v] for k, v in files.items()}

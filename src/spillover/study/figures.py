@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["render", "module_maps", "effect_units"]
 
 
-def render(fig: Any, fmt: str = "png", dpi: int = 110) -> tuple[bytes, str]:
+def render(fig: Any, fmt: str, dpi: int) -> tuple[bytes, str]:
     """The figure's bytes and MIME type; the figure is closed afterwards (pyplot keeps no reference)."""
     buf = io.BytesIO()
     maps.cjk_text(fig)  # Chinese variable names in titles, axes and legends: the CJK font, not boxes

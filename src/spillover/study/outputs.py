@@ -13,7 +13,6 @@ formula-safe (:func:`spillover.io.write_csv`, :func:`spillover.io.excel_writer`)
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -161,15 +160,10 @@ def _simple(col: pd.Series) -> bool:
 
 
 def write_geopackage(layer: gpd.GeoDataFrame, path: Path) -> Path:
-    """Write the regions layer as a GeoPackage 1.2 (QGIS 3.22's GDAL warns on 1.4 files)."""
-    for col in layer.columns:
-        if layer[col].dtype == object and col != layer.geometry.name:
-            layer[col] = layer[col].astype(str)
-    logger = logging.getLogger("pyogrio")
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # pyogrio logs "Created N records" at INFO: not news on a terminal
-    try:
-        layer.to_file(path, driver="GPKG", layer="regions", engine="pyogrio", VERSION="1.2")
-    finally:
-        logger.setLevel(level)
-    return path
+    """Write the regions layer as a GeoPackage 1.2 through :func:`spillover.io.write_boundaries`.
+
+    Attribute columns of Python objects are written as text; ``layer`` itself is left unchanged.
+    """
+    text = {col: layer[col].astype(str) for col in layer.columns
+            if layer[col].dtype == object and col != layer.geometry.name}
+    return io.write_boundaries(layer.assign(**text) if text else layer, path, layer="regions")

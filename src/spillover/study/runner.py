@@ -71,7 +71,7 @@ def _data(ctx: _Context) -> str:
     panel = load_panel(ctx.study)
     ctx.panel = panel
     sec = ctx.section("data", "Data")
-    if ctx.study.sections["study"].get("simulated"):
+    if ctx.study.options("study")["simulated"]:
         sec.text("SIMULATED DATA: every number in this report comes from a simulated panel, not from "
                  "real statistics.")
     sec.pre(panel.describe())
@@ -228,7 +228,7 @@ def _lm(ctx: _Context) -> str:
 def _models(ctx: _Context) -> str:
     assert ctx.panel is not None
     sec = ctx.section("models", "Spatial panel models")
-    draws = (ctx.study.section("impacts") or {}).get("draws", 1000)
+    draws = ctx.study.options("impacts")["draws"]
     for m in ctx.study.models:
         try:
             res = fit_model(ctx.panel, m, ctx.weights[m.weights])
@@ -266,30 +266,30 @@ def _comparisons(ctx: _Context, sec: Section) -> None:
 
 
 def _tests(ctx: _Context) -> str:
-    spec = ctx.study.section("tests") or {}
+    spec = ctx.study.options("tests")
     assert ctx.panel is not None
     rows = []
     for name, res in ctx.models.items():
         m = ctx.specs[name]
         if m.kind != "sdm":
             continue
-        if spec.get("wald", True):
+        if spec["wald"]:
             rows += [(name, res.wald_test("sar")), (name, res.wald_test("sem"))]
-        if spec.get("lr", True) and m.fixed_effects != "random":
+        if spec["lr"] and m.fixed_effects != "random":
             for kind in ("sar", "sem"):
                 restricted = fit_model(ctx.panel, _replace_kind(m, kind), ctx.weights[m.weights])
                 rows.append((name, spatial.lr_test(restricted, res)))
-    if spec.get("hausman"):
+    if spec["hausman"]:
         for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
             rows.append((f"weights {wname}", spatial.hausman(ctx.panel, ctx.study.y, ctx.study.x,
                                                               ctx.weights[wname], kind="sar")))
-    if spec.get("lr_fixed_effects"):
+    if spec["lr_fixed_effects"]:
         for t in spatial.lr_fixed_effects(ctx.panel, ctx.study.y, ctx.study.x):
             rows.append(("no spatial terms", t))
-    if spec.get("specification"):
+    if spec["specification"]:
         _specification(ctx, spec)
     if not rows:
-        return "specification search" if spec.get("specification") else "none requested"
+        return "specification search" if spec["specification"] else "none requested"
     frame = pd.DataFrame([{"model": who, **t.to_dict()} for who, t in rows])
     sec = ctx.section("tests", "Specification tests")
     ctx.add_table(sec, "tests", frame.set_index(["model", "test"]), "Wald, LR and Hausman tests")
@@ -300,10 +300,10 @@ def _specification(ctx: _Context, spec: dict[str, Any]) -> None:
     """Elhorst's specification search per weights matrix, with its conclusion in words."""
     assert ctx.panel is not None
     sec = ctx.section("specification", "Specification search (Elhorst 2010, 2014)")
-    fe = (ctx.study.section("lm") or {}).get("fixed_effects", "twoway")
+    fe = ctx.study.options("lm")["fixed_effects"]
     for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
         res = spatial.specification(ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[wname], fixed_effects=fe,
-                                    hausman_test=bool(spec.get("hausman")))
+                                    hausman_test=bool(spec["hausman"]))
         sec.text(f"Weights {wname}: supported model {res.chosen.upper()}. {res.reason}")
         ctx.add_table(sec, f"specification_{wname}", res.to_frame(),
                       f"Specification search, weights {wname}, {fe} fixed effects")
@@ -316,7 +316,7 @@ def _replace_kind(m: ModelSpec, kind: str) -> ModelSpec:
 
 def _effects(ctx: _Context) -> str:
     sec = ctx.section("effects", "Direct, indirect and total effects")
-    draws = (ctx.study.section("impacts") or {}).get("draws", 1000)
+    draws = ctx.study.options("impacts")["draws"]
     sec.text(f"LeSage and Pace (2009) effects; standard errors from {draws} draws of the parameters "
              f"(seed {ctx.seed}).")
     n = 0
@@ -349,7 +349,7 @@ def _truth(ctx: _Context) -> None:
 
 
 def _spillovers(ctx: _Context) -> None:
-    spec = ctx.study.section("maps") or {}
+    spec = ctx.study.options("maps")
     name = spec.get("model") or next((n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None)
     if name is None:
         return
@@ -357,7 +357,7 @@ def _spillovers(ctx: _Context) -> None:
     if res.rho is None and not res.durbin:  # a SEM: no spillovers
         return
     ctx.map_model = name
-    draws = (ctx.study.section("impacts") or {}).get("draws", 1000) or None
+    draws = ctx.study.options("impacts")["draws"] or None
     mapped = set(spec.get("spillover", []))
     for x in res.x_names:  # the mapped ones with intervals: one set of draws behind map and GeoPackage
         ctx.spillovers[x] = res.spillovers(x, draws=draws if x in mapped else None, seed=ctx.seed)
@@ -369,8 +369,8 @@ def _figures(ctx: _Context) -> str:
         return "none requested"
     n = 0
     sec = ctx.section("maps", "Maps")
-    moran = ctx.study.section("moran") or {}
-    if spec.get("lisa") and ctx.lisa and ctx.panel is not None:
+    moran = ctx.study.options("moran")
+    if spec["lisa"] and ctx.lisa and ctx.panel is not None:
         periods = moran.get("lisa_periods") or sorted({ctx.panel.periods[0], ctx.panel.periods[-1]})
         for var in dict.fromkeys(v for v, _ in ctx.lisa):
             for period in [p for p in periods if (var, p) in ctx.lisa]:
@@ -437,8 +437,8 @@ STEPS: tuple[Step, ...] = (
 
 def compute(study: Study, *, progress: ProgressCallback = silent) -> _Context:
     """Run every step the study asks for; ``progress`` gets a :class:`StepEvent` at each start and end."""
-    out = study.section("output") or {}
-    ctx = _Context(study, out.get("figure_format", "png"), out.get("dpi", 110))
+    out = study.options("output")
+    ctx = _Context(study, out["figure_format"], out["dpi"])
     steps = [s for s in STEPS if s.wanted(study)]
     total = len(steps) + 1  # + writing the outputs
     data_end = [s.name for s in steps if s.name in ("data", "indicators", "tfp")][-1]

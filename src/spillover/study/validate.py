@@ -7,6 +7,7 @@ together by one :class:`StudyError`, each with its key path and line.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import itertools
 import math
@@ -23,7 +24,7 @@ from spillover.options import warn
 from spillover.study import schema as S
 from spillover.study.locate import KeyPath, format_path, key_lines, line_of
 
-__all__ = ["Problem", "StudyError", "Study", "ModelSpec", "load", "loads"]
+__all__ = ["Problem", "StudyError", "Study", "ModelSpec", "load", "loads", "schema_defaults"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,23 @@ class Study:
     panel_models: dict[str, dict[str, Any]]
     models: tuple[ModelSpec, ...]
     columns: tuple[str, ...] = field(default=(), repr=False)
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def section(self, name: str) -> dict[str, Any] | None:
         """A section with its defaults, or None if the study file does not have it."""
         return self.sections.get(name)
+
+    def options(self, name: str) -> dict[str, Any]:
+        """A section's keys with the schema's defaults (:mod:`spillover.study.schema`) filled in, also when the
+        study file does not have the section; the runner reads every default from here, never its own.
+
+        >>> text = ['[study]', 'title = "t"', '[variables]', 'y = "ln_gsp"', 'x = ["ln_pcap"]',
+        ...         '[data]', 'dataset = "us_states"']
+        >>> study = loads("\\n".join(text))
+        >>> study.section("impacts") is None, study.options("impacts")["draws"]
+        (True, 1000)
+        """
+        return self.sections[name] if name in self.sections else self.defaults[name]
 
     @property
     def title(self) -> str:
@@ -150,6 +164,11 @@ def loads(text: str, *, base: str | os.PathLike[str] = ".", name: str = "study f
     return study
 
 
+def schema_defaults(fields: Mapping[str, S.Field]) -> dict[str, Any]:
+    """The keys of a section (``fields``, from :mod:`spillover.study.schema`) that have a default, with it."""
+    return {key: copy.deepcopy(f.default) for key, f in fields.items() if f.default is not None}
+
+
 # ---------------------------------------------------------------------- the checker
 class _Checker:
     def __init__(self, raw: dict[str, Any], lines: dict[KeyPath, int], base: Path) -> None:
@@ -181,8 +200,9 @@ class _Checker:
             columns = self.semantics(sections, named, models)
         else:
             columns = ()
+        defaults = {name: schema_defaults(fields) for name, fields in S.SECTIONS.items() if name not in sections}
         return Study(text, path, self.base, sections, named["weights"], named["indicators"],
-                     named["panel_models"], tuple(models), tuple(columns))
+                     named["panel_models"], tuple(models), tuple(columns), defaults)
 
     def table(self, path: KeyPath, value: Any, fields: Mapping[str, S.Field]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -199,7 +219,7 @@ class _Checker:
             if key not in value and f.required:
                 self.add((*path, key), f"required key {key!r} is missing ({f.help})")
             if key not in out and f.default is not None:  # also after a bad value, so later checks can go on
-                out[key] = f.default
+                out[key] = copy.deepcopy(f.default)  # a list default is the schema's own object
         return out
 
     def renamed(self, path: KeyPath, value: dict[str, Any], fields: Mapping[str, S.Field]) -> dict[str, Any]:
