@@ -22,7 +22,6 @@ pseudo p-value follows esda's convention ``(min(M, P - M) + 1) / (P + 1)`` where
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field

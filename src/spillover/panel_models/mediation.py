@@ -27,8 +27,9 @@ from spillover.errors import ModelError, check_option, format_items
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import ProgressFn, bc_ci, cluster_bootstrap, percentile_ci
 from spillover.panel_models._data import Cluster, Effects, Sample, prepare
-from spillover.panel_models._results import PanelResults, TextSummary
+from spillover.panel_models._results import PanelResults
 from spillover.panel_models.fe import as_list, fit_sample
+from spillover.summary import COLUMNS, Summary
 
 __all__ = ["mediation", "moderated_mediation", "MediationResults", "ModeratedMediationResults"]
 
@@ -130,32 +131,31 @@ class MediationResults(ReadOnly):
         return float(ok.std(ddof=1))
 
     def to_frame(self) -> pd.DataFrame:
-        """a, b, c, c' (regression SEs) and a*b (bootstrap SE and interval)."""
+        """a, b, c, c' (regression SEs, t) and a*b (bootstrap SE, its z, and the bootstrap interval), in the
+        :data:`~spillover.summary.COLUMNS` scheme."""
         rows = {}
         for name, res, var in (("a", self.a_path, self.x), ("b", self.b_path, self.mediator),
                                ("c (total)", self.total, self.x), ("c' (direct)", self.b_path, self.x)):
             ci = res.conf_int(self.level)
-            rows[name] = [res.params[var], res.std_errors[var], res.pvalues[var], ci.loc[var, "lower"],
-                          ci.loc[var, "upper"]]
+            rows[name] = [res.params[var], res.std_errors[var], res.tstats[var], res.pvalues[var],
+                          ci.loc[var, "lower"], ci.loc[var, "upper"]]
         lo, hi = self.ci[self.ci_method]
         z = self.indirect / self.bootstrap_se
-        rows["a*b (indirect)"] = [self.indirect, self.bootstrap_se, 2 * stats.norm.sf(abs(z)), lo, hi]
-        return pd.DataFrame.from_dict(rows, orient="index",
-                                      columns=["estimate", "std_error", "p", "ci_lower", "ci_upper"])
+        rows["a*b (indirect)"] = [self.indirect, self.bootstrap_se, z, 2 * stats.norm.sf(abs(z)), lo, hi]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
 
-    def summary(self) -> TextSummary:
-        """Text report: the paths, the Sobel/Aroian tests and the bootstrap intervals."""
-        frame = self.to_frame()
+    def summary(self) -> Summary:
+        """Report: the paths, the Sobel/Aroian tests and the bootstrap intervals."""
         n_ok = int(np.isfinite(self.draws).sum())
-        lines = [f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}",
-                 f"Observations: {self.total.nobs}; fixed effects: {self.total.effects}; std. errors clustered "
-                 f"by {self.total.cluster_label}", frame.to_string(float_format=lambda v: f"{v:.4f}"), "",
-                 self.tests.to_string(float_format=lambda v: f"{v:.4f}"), "",
-                 f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
-                 f"  percentile [{self.ci['percentile'][0]:.4f}, {self.ci['percentile'][1]:.4f}]",
-                 f"  bias-corrected [{self.ci['bc'][0]:.4f}, {self.ci['bc'][1]:.4f}]",
-                 f"Proportion mediated a*b/c: {self.proportion_mediated:.3f}"]
-        return TextSummary("\n".join(lines))
+        header = {"Observations": self.total.nobs, "Fixed effects": self.total.effects,
+                  "Std. errors": f"clustered by {self.total.cluster_label}"}
+        notes = "\n".join([
+            f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
+            f"  percentile [{self.ci['percentile'][0]:.4f}, {self.ci['percentile'][1]:.4f}]",
+            f"  bias-corrected [{self.ci['bc'][0]:.4f}, {self.ci['bc'][1]:.4f}]",
+            f"Proportion mediated a*b/c: {self.proportion_mediated:.3f}"])
+        return Summary(f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}", (self.to_frame(), self.tests),
+                       header=header, notes=notes, captions=("Paths", "Tests of a*b"))
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -174,7 +174,7 @@ class MediationResults(ReadOnly):
 
     def table_coefficients(self) -> pd.DataFrame:
         f = self.to_frame()
-        return pd.DataFrame({"estimate": f["estimate"], "std_error": f["std_error"], "pvalue": f["p"]})
+        return f[["estimate", "std_error", "p_value"]]
 
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         lo, hi = self.ci[self.ci_method]
@@ -301,14 +301,14 @@ class ModeratedMediationResults(ReadOnly):
             frame.loc["index of moderated mediation"] = self.index
         return frame
 
-    def summary(self) -> TextSummary:
-        lines = [f"Moderated mediation ({self.path}-path moderated by {self.moderator}"
-                 f"{', centred' if self.centered else ''})",
-                 str(self.mediator_model.to_frame().round(4)), "", str(self.outcome_model.to_frame().round(4)), "",
-                 f"Conditional indirect effects ({self.ci_method} {self.level:.0%} intervals, "
-                 f"{len(self.draws)} cluster-bootstrap draws, seed {self.seed}):",
-                 self.to_frame().to_string(float_format=lambda v: f"{v:.4f}")]
-        return TextSummary("\n".join(lines))
+    def summary(self) -> Summary:
+        """Report: the mediator and outcome regressions and the conditional indirect effects."""
+        title = (f"Moderated mediation ({self.path}-path moderated by {self.moderator}"
+                 f"{', centred' if self.centered else ''})")
+        caption = (f"Conditional indirect effects ({self.ci_method} {self.level:.0%} intervals, "
+                   f"{len(self.draws)} cluster-bootstrap draws, seed {self.seed})")
+        return Summary(title, (self.mediator_model.to_frame(), self.outcome_model.to_frame(), self.to_frame()),
+                       captions=("Mediator model", "Outcome model", caption))
 
     def __str__(self) -> str:
         return str(self.summary())

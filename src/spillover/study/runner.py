@@ -135,7 +135,7 @@ def _tfp(ctx: _Context) -> str:
     sec.text(f"Outputs {', '.join(spec['outputs'])}; inputs {', '.join(spec['inputs'])}; "
              f"{spec['orientation']} orientation, {spec['frontier']} frontiers (DEAP 2.1 conventions). "
              "Indices are geometric means over regions; 'tfp' (cumulative index) enters the panel.")
-    ctx.add_table(sec, "malmquist_by_period", res.summary(), "Malmquist indices by period (geometric means)")
+    ctx.add_table(sec, "malmquist_by_period", res.summary().frame, "Malmquist indices by period (geometric means)")
     ctx.add_table(sec, "malmquist_by_region", res.unit_means, "Malmquist indices by region (geometric means)")
     return f"mean tfpch {float(res.mean['tfpch']):.4f}"
 
