@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -247,8 +247,7 @@ def _models(ctx: _Context) -> str:
         ctx.models[m.name] = res
         ctx.specs[m.name] = m
         summary = res.summary(draws=draws, seed=ctx.seed)
-        summary = tables.SummaryTable(summary.cells, f"{m.name}: {summary.title}; weights {m.weights}",
-                                      summary.notes)
+        summary = replace(summary, title=f"{m.name}: {summary.title}; weights {m.weights}")
         ctx.add_table(sec, f"model_{m.name}", summary.cells, summary.title, display=summary)
     _comparisons(ctx, sec)
     return f"{len(ctx.models)} model(s)"
@@ -271,7 +270,7 @@ def _comparisons(ctx: _Context, sec: Section) -> None:
         labels = [ctx.study.weights[ctx.specs[n].weights].get("label", ctx.specs[n].weights) for n in names]
         table = tables.compare([ctx.models[n] for n in names], labels)
         title = f"{kind.upper()}, {fe} effects{' (Lee-Yu)' if bc == 'lee-yu' else ''}, across weights"
-        display = tables.SummaryTable(table.cells, f"{title}. {table.title}", table.notes)
+        display = replace(table, title=f"{title}. {table.title}")
         ctx.add_table(sec, f"compare_{kind}_{fe}", table.cells, display.title, display=display)
 
 
@@ -417,8 +416,7 @@ def _panel_models(ctx: _Context) -> str:
         columns[ctx.map_model] = ctx.models[ctx.map_model]
     table = tables.compare(list(columns.values()), list(columns))
     ctx.add_table(sec, "panel_models", table.cells, f"Panel and spatial models side by side. {table.title}",
-                  display=tables.SummaryTable(table.cells, f"Panel and spatial models side by side. {table.title}",
-                                              table.notes))
+                  display=replace(table, title=f"Panel and spatial models side by side. {table.title}"))
     return f"{len(fitted)} model(s)"
 
 
