@@ -19,15 +19,8 @@ Columns of ``to_frame()`` (see docs/conventions.md, "Result columns"), in this o
 >>> COLUMNS
 ('estimate', 'std_error', 'statistic', 'p_value', 'ci_lower', 'ci_upper')
 >>> s = Summary("Model of y", (pd.DataFrame({"estimate": [0.5]}, index=["x"]),), header={"N": 10}, notes="n")
->>> print(s)
-Model of y
-N: 10
------------------------
-            estimate
------------------------
-x            0.5000
------------------------
-n
+>>> s.as_text().splitlines()[:2], s.frame.loc["x", "estimate"], s.header["N"]
+(['Model of y', 'N: 10'], np.float64(0.5), 10)
 """
 
 from __future__ import annotations
