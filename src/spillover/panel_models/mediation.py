@@ -78,7 +78,7 @@ class MediationResults(ReadOnly):
     a, b, c, c_prime
         The path coefficients; ``indirect = a * b``.
     sobel, aroian
-        Normal tests of the indirect effect (DataFrame rows: estimate, std_error, z, p).
+        Normal tests of the indirect effect (DataFrame rows: estimate, std_error, statistic (z), p_value).
     draws
         Bootstrap draws of the indirect effect (read-only array; NaN where a draw was singular).
     ci
@@ -180,7 +180,7 @@ class MediationResults(ReadOnly):
         lo, hi = self.ci[self.ci_method]
         name = {"bc": "BC", "percentile": "Percentile"}[self.ci_method]
         return {f"{name} {self.level:.0%} CI of a*b": f"[{lo:.{digits}f}, {hi:.{digits}f}]",
-                "Sobel p-value": f"{self.tests.loc['Sobel', 'p']:.{digits}f}",
+                "Sobel p-value": f"{self.tests.loc['Sobel', 'p_value']:.{digits}f}",
                 "Bootstrap draws": str(len(self.draws)), "N": str(self.total.nobs)}
 
 
@@ -191,7 +191,7 @@ def _normal_tests(a: float, sa: float, b: float, sb: float) -> pd.DataFrame:
         se = float(np.sqrt(var))
         z = a * b / se
         rows[name] = [a * b, se, z, 2 * stats.norm.sf(abs(z))]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "z", "p"])
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS[:4]))
 
 
 def _sample(panel: SpatialPanel, x: str, mediator: str, y: str, controls: list[str], effects: str,
@@ -274,8 +274,9 @@ class ModeratedMediationResults(ReadOnly):
     mediator_model, outcome_model
         The two regressions (:class:`PanelResults`), interaction columns named ``"x*w"`` / ``"m*w"``.
     conditional
-        Conditional indirect effects at the moderator values: value (in the moderator's own units),
-        effect, bootstrap se and the interval of :attr:`ci_method`.
+        Conditional indirect effects at the moderator values: value (in the moderator's own units), then
+        the :data:`~spillover.summary.COLUMNS`: ``estimate``, bootstrap ``std_error``, its z and normal
+        p-value, and the interval of :attr:`ci_method`.
     index
         Index of moderated mediation (Hayes 2015): ``a3 * b1`` when only the a-path is moderated,
         ``a1 * b3`` when only the b-path is, with bootstrap se and interval; None when both are (the
@@ -408,5 +409,7 @@ def _interval_frame(point: np.ndarray, boot: np.ndarray, names: list[str], ci: s
     for j, est in enumerate(point):
         col = boot[:, j]
         lo, hi = bc_ci(col, est, level) if ci == "bc" else percentile_ci(col, level)
-        rows.append([est, float(np.nanstd(col, ddof=1)), lo, hi])
-    return pd.DataFrame(rows, index=names, columns=["effect", "std_error", "ci_lower", "ci_upper"])
+        se = float(np.nanstd(col, ddof=1))
+        z = est / se if se > 0 else np.nan
+        rows.append([est, se, z, 2 * stats.norm.sf(abs(z)), lo, hi])
+    return pd.DataFrame(rows, index=names, columns=list(COLUMNS))
