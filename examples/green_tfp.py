@@ -50,7 +50,7 @@ def main() -> None:
     gml = so.malmquist_luenberger(panel, inputs=["capital", "labour", "energy"], outputs=["gdp"],
                                   undesirable=["co2"], frontier="global")
     print(gml)
-    print(gml.summary().round(4).tail(4))
+    print(gml.summary().frame.round(4).tail(4))
 
     panel = panel.with_data(gml.to_panel_frame(prefix="gml_"))
     growth = panel.subset(periods=panel.periods[1:])      # tfpch is undefined in the first year

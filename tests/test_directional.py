@@ -103,4 +103,4 @@ def test_direction_errors():
         directional(X, Y, direction="sideways", rts="crs")
     res = directional(X, Y, undesirable=["co2"], rts="vrs")
     assert {"beta", "efficiency", "target_co2", "peers", "status"} <= set(res.to_frame().columns)
-    assert res.summary()["units"] == len(X)
+    assert res.summary().header["units"] == len(X)

@@ -71,7 +71,7 @@ def test_wild_bootstrap_p_values_are_pyfixests(us_panel):
     assert not np.allclose(res.pvalues[X], fixed_effects(us_panel.subset(ids=list(us_panel.ids[:12])),
                                                          "ln_gsp", X).pvalues[X])  # not the t(G-1) ones
     assert "wild cluster bootstrap" in str(res.summary())
-    assert res.to_frame()["p"].equals(res.pvalues)
+    assert res.to_frame()["p_value"].equals(res.pvalues.rename("p_value"))
 
 
 def test_wild_bootstrap_options_are_checked(us_panel):

@@ -195,7 +195,7 @@ def _no_formulas(path: Path) -> list[list[object]]:
 def _table(index: list[str]) -> StudyTable:
     frame = pd.DataFrame({"estimate": [-1.5] * len(index), "note": HOSTILE[: len(index)]},
                          index=pd.Index(index, name="variable"))
-    return StudyTable("coefficients", frame, SummaryTable(frame.astype(str), "Coefficients", "notes"))
+    return StudyTable("coefficients", frame, SummaryTable("Coefficients", (frame.astype(str),), notes="notes"))
 
 
 def test_study_tables_hold_no_live_formula(tmp_path):
@@ -247,7 +247,7 @@ def test_cli_csv_output_is_formula_safe(tmp_path):
 # ---------------------------------------------------------------------------------------------- class 14
 def test_csv_tables_have_a_byte_order_mark_and_read_back(tmp_path):
     frame = pd.DataFrame({"省份": ["北京", "上海"], "年份": [2020, 2020], "产值": [1.5, -2.0]})
-    table = StudyTable("t", frame.set_index("省份"), SummaryTable(frame.astype(str), "表", ""))
+    table = StudyTable("t", frame.set_index("省份"), SummaryTable("表", (frame.astype(str),)))
     write_tables({"t": table}, tmp_path, ["csv"])
     path = tmp_path / "tables" / "t.csv"
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel on Chinese Windows reads UTF-8
@@ -262,8 +262,8 @@ def test_csv_tables_have_a_byte_order_mark_and_read_back(tmp_path):
 
 
 def test_latex_with_cjk_text_names_its_package(tmp_path):
-    cjk = SummaryTable(pd.DataFrame({"Main": ["0.5***"]}, index=["人均GDP"]), "回归结果", "注")
-    plain = SummaryTable(pd.DataFrame({"Main": ["0.5***"]}, index=["gdp"]), "Results", "notes")
+    cjk = SummaryTable("回归结果", (pd.DataFrame({"Main": ["0.5***"]}, index=["人均GDP"]),), notes="注")
+    plain = SummaryTable("Results", (pd.DataFrame({"Main": ["0.5***"]}, index=["gdp"]),), notes="notes")
     assert cjk.as_latex().splitlines()[0] == CJK_LATEX_NOTE
     assert CJK_LATEX_NOTE == (r"% requires \usepackage{xeCJK} (compile with XeLaTeX) "
                               "for the CJK text in this table")

@@ -74,11 +74,11 @@ def test_zero_undesirable_output_gives_nan_with_a_warning_not_inf_or_zero():
     values = res.indices.to_numpy()
     assert not np.any(np.isinf(values)) and not np.any(values == 0.0)
     assert np.isnan(res.distances.loc[(2, 2001), "d_prev"]) and np.isnan(res.distances.loc[(2, 2001), "d_next"])
-    assert np.all(np.isfinite(res.summary().drop(columns="n_nan").to_numpy()))
+    assert np.all(np.isfinite(res.summary().frame.drop(columns="n_nan").to_numpy()))
     # hand count of n_nan: units with a NaN in any averaged index, per period
     hand = {p: sum(res.indices.loc[(u, p)].isna().any() for u in range(6)) for p in (2001, 2002)}
     assert 2 in [u for u in range(6) if res.indices.loc[(u, 2001)].isna().any()]  # the zero-bad unit
-    assert res.summary()["n_nan"].tolist() == [hand[2001], hand[2002], hand[2001] + hand[2002]]
+    assert res.summary().frame["n_nan"].tolist() == [hand[2001], hand[2002], hand[2001] + hand[2002]]
     # the means skip exactly those NaN: tfpch of 2001 = geometric mean of the finite values
     finite = res.indices.xs(2001, level="t")["tfpch"].dropna()
     assert res.period_means.loc[2001, "tfpch"] == pytest.approx(np.exp(np.log(finite).mean()), rel=1e-12)
@@ -89,7 +89,7 @@ def test_global_frontier_with_a_zero_undesirable_output_stays_finite():
     res, _ = caught(malmquist_luenberger, zero_bad_panel(), id="u", time="t", inputs=["x"], outputs=["y"],
                     undesirable=["b"], frontier="global")
     assert np.all(np.isfinite(res.indices.to_numpy()))
-    assert res.summary()["n_nan"].tolist() == [0, 0, 0]
+    assert res.summary().frame["n_nan"].tolist() == [0, 0, 0]
 
 
 # -- (d) n_nan counts pech/sech NaNs too ----------------------------------------------------------------------
@@ -102,11 +102,11 @@ def test_n_nan_counts_units_whose_pech_or_sech_is_nan():
     df = pd.DataFrame({"firm": [1, 2, 3, 4, 5] * 2, "year": [1] * 5 + [2] * 5,
                        "y": [1, 2, 3, 4, 5, 1, 3, 4, 3, 5], "x": [2, 4, 3, 5, 6, 2, 4, 3, 5, 5]})
     res = malmquist(df, id="firm", time="year", inputs=["x"], outputs=["y"], orientation="output")
-    assert res.summary()["n_nan"].tolist() == [0, 0]
+    assert res.summary().frame["n_nan"].tolist() == [0, 0]
     idx = res.indices.copy()
     idx.loc[(3, 2), "pech"] = np.nan  # hand count: 1 unit in year 2
     idx.loc[(5, 2), "sech"] = np.nan  # and another: 2
-    table = replace(res, indices=idx).summary()
+    table = replace(res, indices=idx).summary().frame
     assert table["n_nan"].tolist() == [2, 2]
 
 

@@ -125,7 +125,7 @@ def test_every_table_of_tests_carries_the_note():
     # says why that p-value is not evidence for the null
     neg = TestResult.from_chi2("Hausman", -3.2, 2, "random effects", note="negative: not informative")
     frame = results_frame([neg])
-    assert frame.loc["Hausman", "pvalue"] == 1.0  # chi2 sf of a negative number (scipy)
+    assert frame.loc["Hausman", "p_value"] == 1.0  # chi2 sf of a negative number (scipy)
     assert frame.loc["Hausman", "note"] == "negative: not informative"
     assert neg.to_dict()["note"] == "negative: not informative"
 
@@ -138,7 +138,7 @@ def test_the_specification_table_shows_the_notes():
     frame = spec.to_frame()
     assert frame.loc[("hausman", "Hausman"), "note"] == "negative: not informative"
     assert not frame.loc[("hausman", "Hausman"), "reject"]
-    assert "note: negative: not informative" in spec.summary()
+    assert "note: negative: not informative" in str(spec.summary())
 
 
 # ---------------------------------------------------------------------- spillover maps with intervals

@@ -71,7 +71,7 @@ def test_nonstationary_fit_gives_nan_long_run_effects_with_a_warning():
         both = res.dynamic_impacts(draws=200, seed=0)
     assert both.loc["long"].isna().all().all()
     short = both.loc["short"]
-    assert np.isfinite(short["estimate"]).all() and (short["se"] > 0).all()
+    assert np.isfinite(short["estimate"]).all() and (short["std_error"] > 0).all()
     with pytest.warns(StationarityWarning):
         assert res.impacts(draws=0, horizon="long")["estimate"].isna().all()
 

@@ -14,6 +14,7 @@ from spillover.errors import ModelError
 from spillover.panel import SpatialPanel
 from spillover.spatial.model import SpatialPanelModel
 from spillover.spatial.wald import TestResult, lr_test
+from spillover.summary import COLUMNS
 
 X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 
@@ -73,9 +74,9 @@ def test_impact_standard_errors_are_seeded_and_plausible(sdm):
     pd.testing.assert_frame_equal(a, b)
     # SDM direct effect of x is close to beta_x, so its simulated SE is close to beta's SE (within 20 %:
     # Monte-Carlo error of an SD from 400 draws is ~3.5 %, plus the small feedback terms)
-    se_direct = a.loc[("direct", "ln_emp"), "se"]
+    se_direct = a.loc[("direct", "ln_emp"), "std_error"]
     assert se_direct == pytest.approx(sdm.std_errors["ln_emp"], rel=0.2)
-    assert list(a.columns[:4]) == ["estimate", "se", "t", "p"]  # robust columns follow (test_impacts_robust)
+    assert list(a.columns[:6]) == list(COLUMNS)  # robust columns follow (test_impacts_robust)
     assert a.index.names == ["effect", "variable"]
 
 
@@ -87,7 +88,7 @@ def test_total_effect_se_matches_delta_method(sdm):
     g[names.index("ln_pc")] = g[names.index("W*ln_pc")] = 1 / (1 - rho)
     g[names.index("rho")] = (b + th) / (1 - rho) ** 2
     se = np.sqrt(g @ sdm.cov.to_numpy() @ g)
-    sim = sdm.impacts(draws=4000, seed=3).loc[("total", "ln_pc"), "se"]
+    sim = sdm.impacts(draws=4000, seed=3).loc[("total", "ln_pc"), "std_error"]
     assert sim == pytest.approx(se, rel=0.08)
 
 
@@ -199,4 +200,4 @@ def test_impacts_with_asymmetric_nested_w_equal_dense_sk():
     direct, total = _dense_effects(res, wd, "x")
     assert imp.loc[("direct", "x"), "estimate"] == pytest.approx(direct, abs=1e-10)
     assert imp.loc[("total", "x"), "estimate"] == pytest.approx(total, abs=1e-10)
-    assert np.isfinite(imp["se"]).all()
+    assert np.isfinite(imp["std_error"]).all()

@@ -18,6 +18,7 @@ from shapely.geometry import box
 from spillover.panel import SpatialPanel
 from spillover.spatial.impacts import _parameter_draws
 from spillover.spatial.model import SpatialPanelModel
+from spillover.summary import COLUMNS
 
 DRAWS = 1000
 
@@ -55,15 +56,15 @@ def _dense_draws(res, wd: np.ndarray) -> dict[str, np.ndarray]:
 def test_robust_columns_equal_the_draws_summaries(fragile) -> None:
     res, wd = fragile
     imp = res.impacts(draws=DRAWS, seed=0)
-    assert list(imp.columns[:4]) == ["estimate", "se", "t", "p"]  # the old columns keep their names
+    assert list(imp.columns) == [*COLUMNS, "p_sim", "std_error_robust"]  # issue 20: one column scheme
     for eff, sims in _dense_draws(res, wd).items():
         row = imp.loc[(eff, "x")]
         q = np.quantile(sims, [0.025, 0.25, 0.75, 0.975])
         # eigenvalue moments vs dense solves of the same draws: equal to rounding
-        assert row["se"] == pytest.approx(sims.std(ddof=1), rel=1e-8)
-        assert row["lower"] == pytest.approx(q[0], rel=1e-8)
-        assert row["upper"] == pytest.approx(q[3], rel=1e-8)
-        assert row["se_robust"] == pytest.approx((q[2] - q[1]) / 1.3489795, rel=1e-6)  # IQR of N(0,1)
+        assert row["std_error"] == pytest.approx(sims.std(ddof=1), rel=1e-8)
+        assert row["ci_lower"] == pytest.approx(q[0], rel=1e-8)
+        assert row["ci_upper"] == pytest.approx(q[3], rel=1e-8)
+        assert row["std_error_robust"] == pytest.approx((q[2] - q[1]) / 1.3489795, rel=1e-6)  # IQR of N(0,1)
         share = min((sims < 0).mean(), (sims > 0).mean())
         assert row["p_sim"] == pytest.approx(2 * share, abs=1e-12)
 
@@ -73,10 +74,10 @@ def test_a_few_draws_near_rho_one_do_not_decide_significance(fragile) -> None:
     imp = res.impacts(draws=DRAWS, seed=0)
     ind = imp.loc[("indirect", "x")]
     # the SD is several times the robust spread: a few draws with rho near 1 dominate it ...
-    assert ind["se"] > 3 * ind["se_robust"]
-    assert ind["p"] > 0.1
+    assert ind["std_error"] > 3 * ind["std_error_robust"]
+    assert ind["p_value"] > 0.1
     # ... while every draw of the indirect effect is positive: the quantile interval excludes 0
-    assert ind["lower"] > 0 and ind["p_sim"] < 0.01
+    assert ind["ci_lower"] > 0 and ind["p_sim"] < 0.01
     cells = res.summary(draws=DRAWS, seed=0).to_frame()
     assert cells.loc["x", "Indirect"].endswith("***")
     assert "quantile intervals" in res.summary(draws=DRAWS, seed=0).notes
@@ -84,4 +85,4 @@ def test_a_few_draws_near_rho_one_do_not_decide_significance(fragile) -> None:
 
 def test_no_draws_gives_nan_summaries(fragile) -> None:
     imp = fragile[0].impacts(draws=0)
-    assert imp[["se", "lower", "upper", "se_robust", "p_sim"]].isna().all().all()
+    assert imp[["std_error", "ci_lower", "ci_upper", "std_error_robust", "p_sim"]].isna().all().all()

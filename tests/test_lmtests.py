@@ -203,7 +203,7 @@ def test_lm_tests_frame_and_text(us_panel: SpatialPanel, us_w: Graph) -> None:
     res = lm_tests(us_panel, "ln_gsp", US_X, us_w, fixed_effects="twoway")
     frame = res.to_frame()
     assert frame.index.tolist() == ["LM lag", "LM error", "robust LM lag", "robust LM error", "LM SARMA"]
-    assert frame.columns.tolist() == ["statistic", "df", "pvalue", "null", "note"]
+    assert frame.columns.tolist() == ["statistic", "df", "p_value", "null", "note"]
     assert frame.loc["LM error", "statistic"] == res.lm_error.statistic
     text = str(res)
     assert "twoway" in text and "robust LM error" in text and "N = 48, T = 17" in text

@@ -128,7 +128,7 @@ def test_infeasible_cross_period_lp_is_nan_with_a_warning_naming_unit_and_period
                                    undesirable=["co2"], rts="vrs")
     assert np.isnan(res.distances.loc[("p2", 2001), "d_prev"])
     assert np.isnan(res.indices.loc[("p2", 2001), "tfpch"]) and res.n_infeasible >= 1
-    assert res.summary().loc[2001, "n_nan"] >= 1
+    assert res.summary().frame.loc[2001, "n_nan"] >= 1
     assert res.n_infeasible_by_period[2001] >= 1
 
 

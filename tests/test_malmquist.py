@@ -79,7 +79,7 @@ def test_means_follow_deap():
     np.testing.assert_allclose(res.period_means.loc[2001], np.exp(np.log(year).mean()), rtol=1e-12)
     np.testing.assert_allclose(res.mean, np.exp(np.log(res.period_means).mean()), rtol=1e-12)
     np.testing.assert_allclose(res.unit_means.loc["u03"], np.exp(np.log(idx.xs("u03", level="unit")).mean()))
-    assert res.summary().index[-1] == "mean"
+    assert res.summary().frame.index[-1] == "mean"
 
 
 def test_panel_frame_has_cumulative_tfp():
@@ -106,7 +106,7 @@ def test_infeasible_cross_period_lp_is_nan_and_counted():
     assert res.indices.loc[bad, ["effch", "pech", "sech"]].notna().all().all()  # own-period scores exist
     assert res.indices.drop(index=bad).notna().all().all()
     assert res.period_means.notna().all().all()  # means skip the NaN and the count says how many
-    assert res.summary()["n_nan"].tolist() == [1, 1, 2]  # 2001, 2002, all
+    assert res.summary().frame["n_nan"].tolist() == [1, 1, 2]  # 2001, 2002, all
 
 
 def test_validation_messages():

@@ -132,10 +132,10 @@ def test_result_is_read_only_and_exports(us_panel):
     with pytest.raises(AttributeError):
         res.nobs = 3  # type: ignore[misc]
     frame = res.to_frame()
-    assert list(frame.columns) == ["estimate", "std_error", "t", "p", "ci_lower", "ci_upper"]
+    assert list(frame.columns) == ["estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper"]
     ci = res.conf_int(0.9)
     assert (ci["lower"] < res.params).all() and (res.params < ci["upper"]).all()
-    assert "<pre>" in res._repr_html_() and "Region FE: Yes" in str(res)
+    assert "<table>" in res._repr_html_() and "Region FE: Yes" in str(res)  # issue 20: one Summary type
 
 
 def test_paper_table_mixes_fe_and_spatial_models(us_panel, us_w):

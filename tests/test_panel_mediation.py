@@ -123,15 +123,15 @@ def test_moderated_mediation_index_and_conditional_effects(us_panel):
     res = moderated_mediation(us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", path="a", center=True, **kw)
     pm, py = res.mediator_model.params, res.outcome_model.params
     w = us_panel.data["ln_pc"]
-    assert res.index["effect"] == pytest.approx(pm["x*w"] * py["ln_emp"], rel=1e-12)
+    assert res.index["estimate"] == pytest.approx(pm["x*w"] * py["ln_emp"], rel=1e-12)
     mean_row = res.conditional.iloc[1]
     assert mean_row["value"] == pytest.approx(w.mean())
     # at the mean of a centred moderator the conditional effect is a1 * b1
-    assert mean_row["effect"] == pytest.approx(pm["ln_pcap"] * py["ln_emp"], rel=1e-10)
+    assert mean_row["estimate"] == pytest.approx(pm["ln_pcap"] * py["ln_emp"], rel=1e-10)
     both = moderated_mediation(us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", path="both",
                                values=[10.0], **kw)
     pm, py = both.mediator_model.params, both.outcome_model.params
     theta = (pm["ln_pcap"] + pm["x*w"] * 10) * (py["ln_emp"] + py["m*w"] * 10)
-    assert both.conditional["effect"].iloc[0] == pytest.approx(theta, rel=1e-10) and both.index is None
+    assert both.conditional["estimate"].iloc[0] == pytest.approx(theta, rel=1e-10) and both.index is None
     with pytest.raises(ModelError, match="moderator 'size' is not in the panel"):
         moderated_mediation(us_panel, "ln_pcap", "ln_emp", "ln_gsp", "size", **kw)

@@ -201,7 +201,7 @@ def test_lisa_frame_is_local_moran():
     want = so.local_moran(panel, "y", w, period=an.CROSS_SECTION, permutations=99, seed=3).to_frame()
     assert list(got.columns) == list(an.LISA_FIELDS)
     np.testing.assert_array_equal(got["Ii"], want["Ii"])
-    np.testing.assert_array_equal(got["p"], want["p_sim"])
+    np.testing.assert_array_equal(got["p_sim"], want["p_sim"])
     assert got["lisa_cluster"].tolist() == want["cluster"].tolist()
 
 

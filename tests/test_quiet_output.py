@@ -12,7 +12,7 @@ import matplotlib
 import pytest
 
 import spillover as so
-from spillover import esda, io, weights
+from spillover import esda, io, maps, weights
 
 matplotlib.use("Agg")
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide.md"
@@ -31,7 +31,7 @@ def test_no_deprecation_warning_leaks_from_our_calls(tmp_path) -> None:
         esda.moran_by_period(us, "ln_gsp", w, permutations=9)
         esda.geary_by_period(us, "ln_gsp", w, permutations=9)
         esda.local_moran(us, "ln_gsp", w, period=1980, permutations=9)
-        esda.moran_scatter_plot(us, "ln_gsp", w, period=1980)
+        maps.moran_scatter(us, "ln_gsp", w, period=1980)
         so.lm_tests(us, "ln_gsp", ["ln_pcap", "ln_emp"], w, fixed_effects="twoway")
         res = so.SpatialPanelModel(us, "ln_gsp", ["ln_pcap", "ln_emp"], w, kind="sdm",
                                    fixed_effects="twoway").fit()

@@ -19,4 +19,4 @@ def test_readme_python_example_runs():
     namespace: dict = {}
     exec(compile(code, str(README), "exec"), namespace)  # noqa: S102 - our own README
     assert namespace["res"].n_regions == 48
-    assert set(namespace["tfp"].summary().columns) >= {"effch", "techch", "tfpch"}
+    assert set(namespace["tfp"].summary().frame.columns) >= {"effch", "techch", "tfpch"}

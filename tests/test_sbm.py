@@ -208,7 +208,7 @@ def test_infeasible_super_sbm_is_nan_with_a_warning_naming_the_unit():
     with pytest.warns(InfeasibleWarning, match="'big'"):
         res = sbm(X, Y, rts="vrs", orientation="input", super=True)
     assert np.isnan(res.efficiency["big"]) and res.n_infeasible == 1
-    assert res.summary()["nan"] == 1
+    assert res.summary().header["nan"] == 1
 
 
 def test_undesirable_output_errors_name_the_column():
@@ -226,7 +226,7 @@ def test_result_frame_and_summary():
     res = sbm(X, Y, rts="vrs", undesirable=["y1"])
     frame = res.to_frame()
     assert {"sbm", "slack_x0", "slack_y1", "target_y0", "peers", "status"} <= set(frame.columns)
-    assert res.summary()["units"] == len(X) and res.undesirable == ("y1",)
+    assert res.summary().header["units"] == len(X) and res.undesirable == ("y1",)
     with pytest.raises(AttributeError):
         res.rts = "crs"  # frozen
 

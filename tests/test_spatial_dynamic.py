@@ -111,7 +111,7 @@ def test_long_and_short_run_totals(cigar_panel, cigar_w):
     both = res.dynamic_impacts(draws=300, seed=2)
     assert set(both.index.get_level_values("horizon")) == {"short", "long"}
     row = both.loc[("long", "direct", "logp")]
-    assert row["lower"] < row["estimate"] < row["upper"] and row["se"] > 0
+    assert row["ci_lower"] < row["estimate"] < row["ci_upper"] and row["std_error"] > 0
     assert "SDM of logc" in res.summary().title
 
 

@@ -38,7 +38,7 @@ def test_table_collects_the_stand_alone_tests(spec, cigar_panel, cigar_w):
     assert "FE vs RE" in frame.index.get_level_values("stage")
     # Elhorst (2014, section 3.6.2) adopts the two-way SDM for these data: both restrictions rejected
     assert spec.chosen == "sdm" and "both" in spec.reason
-    text = spec.summary()
+    text = str(spec.summary())
     assert "Supported model: SDM" in text and "Wald SDM vs SEM" in text
 
 

@@ -143,7 +143,7 @@ def test_from_spreg_sdm_reproduces_native_impacts(columbus):
     np.testing.assert_allclose(a["estimate"], b["estimate"], atol=1e-6)
     # simulated SEs from spreg's vm vs spillover's information matrix at the same seed: same draws up to the
     # covariance, which spreg computes from the same analytic information (1e-3 relative)
-    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-3)
+    np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-3)
     # spreg's printed "simple" impacts: direct = beta, total = (beta + theta)/(1 - rho) -- the total agrees,
     # the direct does not (spreg puts theta's share of the direct effect into the indirect one)
     beta_inc = float(sdm.betas[1, 0])

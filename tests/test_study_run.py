@@ -115,7 +115,7 @@ def test_tables_come_in_every_format(demo_runs):
     folder = run.folder / "tables"
     assert "\\toprule" in (folder / "model_sdm_twoway_queen.tex").read_text()
     dta = pd.read_stata(folder / "tests.dta")
-    assert {"model", "test", "statistic", "pvalue"} <= set(dta.columns)
+    assert {"model", "test", "statistic", "p_value"} <= set(dta.columns)
     sheets = pd.read_excel(folder / "tables.xlsx", sheet_name=None)
     assert "compare_sdm_twoway" in sheets and "moran_ln_gsp" in sheets
     csv = pd.read_csv(folder / "effects_sdm_twoway_queen.csv")

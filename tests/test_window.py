@@ -47,7 +47,7 @@ def test_windows_layout_and_summary():
     assert counts == [1, 2, 3, 2, 1]  # how many windows contain each period
     table = res.table("u0")
     assert list(table.index) == res.windows and list(table.columns) == [1, 2, 3, 4, 5]
-    summ = res.summary()
+    summ = res.summary().frame
     assert (summ["ldp"] >= 0).all() and (summ["max"] <= 1 + 1e-9).all()
     assert (summ["min"] <= summ["mean"]).all()
     assert (res.efficiency <= 1 + 1e-9).all()

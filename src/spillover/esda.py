@@ -39,7 +39,6 @@ from spillover.panel import SpatialPanel, check_finite
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
     from libpysal.graph import Graph
-    from matplotlib.axes import Axes
 
 __all__ = [
     "moran_by_period",
@@ -48,8 +47,6 @@ __all__ = [
     "LocalMoranResult",
     "moran_scatter_data",
     "MoranScatter",
-    "moran_scatter_plot",
-    "lisa_map",
     "LISA_COLORS",
 ]
 
@@ -328,92 +325,6 @@ def moran_scatter_data(
     y = _cross_section(panel, var, period)
     frame, moran_i, slope, intercept = _scatter_frame(y, graph)
     return MoranScatter(var, period, moran_i, slope, intercept, frame)
-
-
-def moran_scatter_plot(
-    panel: SpatialPanel,
-    var: str,
-    w: Any,
-    *,
-    period: Hashable,
-    ax: Axes | None = None,
-    labels: LabelMode = "significant",
-    max_labels: int = 10,
-    permutations: int = 999,
-    seed: int = 0,
-    alpha: float = 0.05,
-    transform: Transform = "r",
-) -> Axes:
-    """Moran scatter plot of ``var`` in ``period``: quadrant lines, fitted slope (= I), labelled regions.
-
-    Points are coloured by their LISA cluster (:data:`LISA_COLORS`), computed with the given
-    ``permutations``, ``seed`` and ``alpha``.
-
-    Parameters
-    ----------
-    labels
-        Which regions get their name written: ``"significant"`` (LISA clusters, most significant first),
-        ``"extreme"`` (farthest from the origin), ``"all"`` or ``"none"``; at most ``max_labels``.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import spillover as so
-    >>> from libpysal.graph import Graph
-    >>> panel = so.datasets.us_states()
-    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
-    >>> ax = moran_scatter_plot(panel, "ln_gsp", w, period=1986, permutations=99)
-    >>> ax.get_xlabel()
-    'ln_gsp (standardised)'
-    """
-    from spillover.maps._lisa import moran_scatter_axes
-
-    return moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels, max_labels=max_labels,
-                              permutations=permutations, seed=seed, alpha=alpha, transform=transform)
-
-
-def lisa_map(
-    result: LocalMoranResult,
-    geometry: gpd.GeoDataFrame | SpatialPanel | None = None,
-    *,
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
-    """LISA cluster map: High-High red, Low-Low blue, Low-High light blue, High-Low pink, others grey.
-
-    Parameters
-    ----------
-    result
-        Output of :func:`local_moran`.
-    geometry
-        Regions to draw (a GeoDataFrame indexed by the same region ids, or a panel); default the panel's
-        geometry kept in ``result``.
-    ax
-        Axes to draw on (a new figure if None).
-    title
-        Title (default: variable, period and alpha).
-
-    Examples
-    --------
-    >>> import spillover as so
-    >>> from libpysal.graph import Graph
-    >>> panel = so.datasets.us_states()
-    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
-    >>> lisa = local_moran(panel, "ln_gsp", w, period=1986, permutations=99)
-    >>> ax = lisa_map(lisa)
-    >>> [t.get_text() for t in ax.get_legend().get_texts()][-1].startswith("Not significant")
-    True
-    """
-    from spillover.maps._lisa import lisa_cluster_map
-
-    if ax is None:
-        fig = lisa_cluster_map(result, geometry, title=title)
-        return fig.axes[0]
-    lisa_cluster_map(result, geometry, ax=ax, title=title)
-    return ax
 
 
 # ---------------------------------------------------------------------- internals: checks and data

@@ -30,7 +30,7 @@ def test_lisa_layer_fields_counts_values_and_style(provinces, frame, cross_secti
     want = so.local_moran(panel, "capital_lon", so.weights.contiguity(panel, kind="queen"),
                           period=CROSS_SECTION, permutations=199, seed=5).to_frame()
     for pid, row in want.iterrows():
-        assert got[pid]["Ii"] == row["Ii"] and got[pid]["p"] == row["p_sim"], pid
+        assert got[pid]["Ii"] == row["Ii"] and got[pid]["p_sim"] == row["p_sim"], pid
         assert got[pid]["lisa_cluster"] == row["cluster"] and got[pid]["quadrant"] == row["quadrant"], pid
     renderer = layer.renderer()
     assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "lisa_cluster"

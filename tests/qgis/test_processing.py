@@ -108,7 +108,7 @@ def test_sdm(processing, provinces, frame):
     impacts = res.impacts(draws=100, seed=0)
     total = est.loc[(est["effect"] == "total") & (est["term"] == "x")].iloc[0]
     assert total["estimate"] == pytest.approx(impacts.loc[("total", "x"), "estimate"], abs=1e-12)
-    assert total["std_error"] == pytest.approx(impacts.loc[("total", "x"), "se"], rel=1e-10)
+    assert total["std_error"] == pytest.approx(impacts.loc[("total", "x"), "std_error"], rel=1e-10)
     result = processing.run("spillover:sdm", {
         "INPUT": provinces, "ID_FIELD": "province", "TABLE": frame_to_layer(table, "panel"),
         "TIME_FIELD": "year", "Y": "y", "X": ["x"], "FIXED_EFFECTS": 0, "BIAS_CORRECTION": 1, "DRAWS": 0,

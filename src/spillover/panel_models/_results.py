@@ -1,10 +1,10 @@
-"""Immutable results of the panel models, with the table protocol of :mod:`spillover.tables`."""
+"""Immutable results of the panel models, with the table protocol (:class:`spillover.summary.TableResult`)
+that :func:`spillover.tables.compare` renders."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,41 +12,11 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.panel_models._data import DroppedRows
+from spillover.summary import Summary, coefficient_frame
 
-if TYPE_CHECKING:
-    from spillover.tables import SummaryTable
-
-__all__ = ["PanelResults", "TextSummary"]
+__all__ = ["PanelResults"]
 
 _EFFECT_ROWS = {"twoway": ("Yes", "Yes"), "unit": ("Yes", "No"), "time": ("No", "Yes"), "none": ("No", "No")}
-
-
-@dataclass(frozen=True)
-class TextSummary(ReadOnly):
-    """A printable report (plain text, and HTML in notebooks)."""
-
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text)}</pre>"
-
-
-def coefficient_block(params: pd.Series, se: pd.Series, t: pd.Series, p: pd.Series,
-                      ci: pd.DataFrame) -> list[str]:
-    """Rows ``name  coef  se  t  p  [lo, hi]`` of a text summary."""
-    width = max([len(str(n)) for n in params.index] + [10])
-    head = f"{'':<{width}} {'coef':>10} {'std err':>10} {'t':>8} {'P>|t|':>7} {'[0.025':>10} {'0.975]':>10}"
-    rows = [head, "-" * len(head)]
-    for name in params.index:
-        rows.append(f"{str(name):<{width}} {params[name]:>10.4f} {se[name]:>10.4f} {t[name]:>8.3f} "
-                    f"{p[name]:>7.3f} {ci.loc[name, 'lower']:>10.4f} {ci.loc[name, 'upper']:>10.4f}")
-    return rows
 
 
 @dataclass(frozen=True)
@@ -126,28 +96,25 @@ class PanelResults(ReadOnly):
                                                                                        self.cluster)
 
     # ------------------------------------------------------------------ output
-    def to_frame(self) -> pd.DataFrame:
-        """Estimates, standard errors, t, p and the 95% interval."""
-        ci = self.conf_int()
-        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "t": self.tstats,
-                             "p": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Estimates in the :data:`~spillover.summary.COLUMNS` scheme: ``statistic`` is t, ``p_value`` from
+        t(:attr:`df_resid`) (or the wild bootstrap's), the interval of ``level``."""
+        ci = self.conf_int(level)
+        return coefficient_frame(self.params, self.std_errors, self.tstats, self.pvalues, ci["lower"],
+                                 ci["upper"])
 
-    def _header(self) -> list[str]:
+    def _header(self) -> dict[str, str]:
         unit, time = _EFFECT_ROWS[self.fixed_effects]
-        return [f"{self.model} regression of {self.y_name}",
-                f"Region FE: {unit}   Period FE: {time}   Observations: {self.nobs}   "
-                f"Regions: {self.n_regions}   Periods: {self.n_periods}",
-                f"Std. errors: clustered by {self.cluster_label}"
-                + (f" ({self.n_clusters} clusters)" if self.n_clusters else ""),
-                f"R2 within: {self.r2_within:.4f}   R2 overall: {self.r2:.4f}",
-                f"Missing values: {self.dropped.describe()}", ""]
+        clusters = f" ({self.n_clusters} clusters)" if self.n_clusters else ""
+        return {"Region FE": unit, "Period FE": time, "Observations": str(self.nobs),
+                "Regions": str(self.n_regions), "Periods": str(self.n_periods),
+                "Std. errors": f"clustered by {self.cluster_label}{clusters}",
+                "R2 within": f"{self.r2_within:.4f}", "R2 overall": f"{self.r2:.4f}",
+                "Missing values": self.dropped.describe()} | self.extra_rows
 
-    def summary(self) -> TextSummary:
-        """A text report (``_repr_html_`` for notebooks)."""
-        rows = self._header() + coefficient_block(self.params, self.std_errors, self.tstats, self.pvalues,
-                                                  self.conf_int())
-        rows += [f"{k}: {v}" for k, v in self.extra_rows.items()]
-        return TextSummary("\n".join(rows))
+    def summary(self) -> Summary:
+        """The report: model, fixed effects, standard errors, fit, and the coefficient table."""
+        return Summary(f"{self.model} regression of {self.y_name}", (self.to_frame(),), header=self._header())
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -155,16 +122,10 @@ class PanelResults(ReadOnly):
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
-    def table(self, **options: Any) -> SummaryTable:
-        """This model as a one-column paper table (options of :func:`spillover.tables.compare`)."""
-        from spillover.tables import compare
-
-        return compare([self], **options)
-
     # ------------------------------------------------------------------ table protocol
     def table_coefficients(self) -> pd.DataFrame:
-        """Protocol of :mod:`spillover.tables`: estimate, std_error and pvalue per coefficient."""
-        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "pvalue": self.pvalues})
+        """Protocol of :mod:`spillover.tables`: estimate, std_error and p_value per coefficient."""
+        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "p_value": self.pvalues})
 
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         """Protocol of :mod:`spillover.tables`: rows under the coefficients (FE, cluster, N, R2...)."""

@@ -35,9 +35,10 @@ from spillover.panel_models._data import (
     prepare,
     subsample,
 )
-from spillover.panel_models._results import PanelResults, TextSummary
+from spillover.panel_models._results import PanelResults
 from spillover.panel_models._within import group_codes, ols, score_cov
 from spillover.panel_models.fe import as_list, design, fit_arrays, fit_sample
+from spillover.summary import Summary
 
 __all__ = ["heterogeneity", "HeterogeneityResults", "group_labels"]
 
@@ -96,20 +97,13 @@ class HeterogeneityResults(ReadOnly):
         """Estimates, standard errors and p-values per (group, regressor)."""
         return pd.concat({g: r.to_frame() for g, r in self.groups.items()}, names=["group", "coefficient"])
 
-    def table(self, **options: object):  # noqa: ANN201 - SummaryTable, imported lazily
-        """The subsample regressions side by side (options of :func:`spillover.tables.compare`)."""
-        from spillover.tables import compare
-
-        return compare(list(self.groups.values()), names=list(self.groups), **options)  # type: ignore[arg-type]
-
-    def summary(self) -> TextSummary:
-        fmt = {"float_format": lambda v: f"{v:.4f}"}
-        lines = [f"Heterogeneity by {self.by}: {len(self.groups)} groups",
-                 str(self.table()), "", "Interaction (Chow) test of equal slopes:", self.chow.to_string(**fmt), "",
-                 "Stacked (suest) Wald test:", self.suest.to_string(**fmt), "",
-                 f"Fisher permutation test ({self.permutations} permutations of group labels across "
-                 f"{self.unit}, seed {self.seed}):", self.permutation.to_string(**fmt)]
-        return TextSummary("\n".join(lines))
+    def summary(self) -> Summary:
+        """Report: the regression of every group, and the tests of equal slopes."""
+        captions = ("Regression per group", "Interaction (Chow) test of equal slopes", "Stacked (suest) Wald test",
+                    f"Fisher permutation test ({self.permutations} permutations of group labels across "
+                    f"{self.unit}, seed {self.seed})")
+        return Summary(f"Heterogeneity by {self.by}: {len(self.groups)} groups",
+                       (self.to_frame(), self.chow, self.suest, self.permutation), captions=captions)
 
     def __str__(self) -> str:
         return str(self.summary())

@@ -29,10 +29,11 @@ from spillover.errors import ModelError, format_items
 from spillover.options import renamed
 from spillover.panel import SpatialPanel
 from spillover.panel_models._data import Cluster, FixedEffects, Sample, covariance, prepare
-from spillover.panel_models._results import PanelResults, TextSummary, coefficient_block
+from spillover.panel_models._results import PanelResults
 from spillover.panel_models._within import ols, score_cov
 from spillover.panel_models.fe import as_list, check_variation
 from spillover.spatial.testresult import TestResult
+from spillover.summary import Summary
 
 __all__ = ["fe_iv", "IVResults", "FirstStage", "stock_yogo"]
 
@@ -101,26 +102,30 @@ class FirstStage(ReadOnly):
     stock_yogo: pd.DataFrame
     notes: tuple[str, ...] = ()
 
-    def summary(self) -> TextSummary:
-        """Text report of the first stages and the diagnostics."""
-        rows: list[str] = []
-        for name, tab in self.coefficients.items():
-            rows += [f"First stage for {name}: partial R2 = {self.partial_r2[name]:.4f}, "
-                     f"{self.f_stat[name]}", tab.to_string(float_format=lambda v: f"{v:.4f}"), ""]
-        rows += ["Weak-identification diagnostics",
-                 f"  Kleibergen-Paap rk LM (under-identification): {self.kp_lm}",
-                 f"  Kleibergen-Paap rk Wald F (weak identification): {self.kp_f:.3f}"]
+    def diagnostics(self) -> list[str]:
+        """The weak-identification diagnostics, one line each."""
+        rows = [f"Kleibergen-Paap rk LM (under-identification): {self.kp_lm}",
+                f"Kleibergen-Paap rk Wald F (weak identification): {self.kp_f:.3f}"]
         if self.effective_f is not None:
-            rows.append(f"  Olea-Pflueger effective F: {self.effective_f:.3f} (simplified 5% critical value for "
+            rows.append(f"Olea-Pflueger effective F: {self.effective_f:.3f} (simplified 5% critical value for "
                         f"10% worst-case bias: {OLEA_PFLUEGER_10PCT_5PCT})")
-        rows += [f"  {t}" for t in self.anderson_rubin.values()]
-        rows.append(f"  {self.hansen_j}" if self.hansen_j else "  Hansen J: exactly identified, no test")
+        rows += [f"{t}" for t in self.anderson_rubin.values()]
+        rows.append(f"{self.hansen_j}" if self.hansen_j else "Hansen J: exactly identified, no test")
         if len(self.stock_yogo):
-            rows.append("  Stock-Yogo (2005) critical values (i.i.d. errors; a heuristic for the KP F):")
-            rows += [f"    {r.criterion} {r.threshold:.0%}: {r.critical_value:.2f}"
+            rows.append("Stock-Yogo (2005) critical values (i.i.d. errors; a heuristic for the KP F):")
+            rows += [f"  {r.criterion} {r.threshold:.0%}: {r.critical_value:.2f}"
                      for r in self.stock_yogo.itertuples()]
-        rows += [f"  note: {n}" for n in self.notes]
-        return TextSummary("\n".join(rows))
+        return rows + [f"note: {n}" for n in self.notes]
+
+    def captions(self) -> tuple[str, ...]:
+        """One caption per first-stage table: the endogenous regressor, partial R2 and F."""
+        return tuple(f"First stage for {name}: partial R2 = {self.partial_r2[name]:.4f}, {self.f_stat[name]}"
+                     for name in self.coefficients)
+
+    def summary(self) -> Summary:
+        """The first stages (one table each) and the weak-identification diagnostics (notes)."""
+        return Summary("First stages and weak-identification diagnostics", tuple(self.coefficients.values()),
+                       captions=self.captions(), notes="\n".join(self.diagnostics()))
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -134,13 +139,18 @@ class IVResults(PanelResults):
     endog: tuple[str, ...] = ()
     instruments: tuple[str, ...] = ()
 
-    def summary(self) -> TextSummary:
+    def summary(self) -> Summary:
         """The second stage followed by the first stages and the diagnostics."""
-        head = self._header() + coefficient_block(self.params, self.std_errors, self.tstats, self.pvalues,
-                                                  self.conf_int())
-        text = "\n".join(head + [f"Instrumented: {', '.join(self.endog)}; excluded instruments: "
-                                 f"{', '.join(self.instruments)}", ""])
-        return TextSummary(text + "\n" + str(self.first_stage))
+        header = self._header() | {"Instrumented": ", ".join(self.endog),
+                                   "Excluded instruments": ", ".join(self.instruments)}
+        first = self.first_stage
+        tables, captions, notes = (self.to_frame(),), ("Second stage",), ""
+        if first is not None:
+            tables += tuple(first.coefficients.values())
+            captions += first.captions()
+            notes = "Weak-identification diagnostics:\n" + "\n".join(first.diagnostics())
+        return Summary(f"{self.model} regression of {self.y_name}", tables, header=header, notes=notes,
+                       captions=captions)
 
 
 def _check_roles(y: str, exog: list[str], endog: list[str], instruments: list[str]) -> None:

@@ -27,8 +27,9 @@ from spillover.options import CiMethod, MediationPath, Progress, check_option, r
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import bc_ci, cluster_bootstrap, percentile_ci
 from spillover.panel_models._data import Cluster, FixedEffects, Sample, prepare
-from spillover.panel_models._results import PanelResults, TextSummary
+from spillover.panel_models._results import PanelResults
 from spillover.panel_models.fe import as_list, fit_sample
+from spillover.summary import COLUMNS, Summary
 
 __all__ = ["mediation", "moderated_mediation", "MediationResults", "ModeratedMediationResults"]
 
@@ -76,7 +77,7 @@ class MediationResults(ReadOnly):
     a, b, c, c_prime
         The path coefficients; ``indirect = a * b``.
     sobel, aroian
-        Normal tests of the indirect effect (DataFrame rows: estimate, std_error, z, p).
+        Normal tests of the indirect effect (DataFrame rows: estimate, std_error, statistic (z), p_value).
     draws
         Bootstrap draws of the indirect effect (read-only array; NaN where a draw was singular).
     ci
@@ -129,32 +130,31 @@ class MediationResults(ReadOnly):
         return float(ok.std(ddof=1))
 
     def to_frame(self) -> pd.DataFrame:
-        """a, b, c, c' (regression SEs) and a*b (bootstrap SE and interval)."""
+        """a, b, c, c' (regression SEs, t) and a*b (bootstrap SE, its z, and the bootstrap interval), in the
+        :data:`~spillover.summary.COLUMNS` scheme."""
         rows = {}
         for name, res, var in (("a", self.a_path, self.x), ("b", self.b_path, self.mediator),
                                ("c (total)", self.total, self.x), ("c' (direct)", self.b_path, self.x)):
             ci = res.conf_int(self.level)
-            rows[name] = [res.params[var], res.std_errors[var], res.pvalues[var], ci.loc[var, "lower"],
-                          ci.loc[var, "upper"]]
+            rows[name] = [res.params[var], res.std_errors[var], res.tstats[var], res.pvalues[var],
+                          ci.loc[var, "lower"], ci.loc[var, "upper"]]
         lo, hi = self.ci[self.ci_method]
         z = self.indirect / self.bootstrap_se
-        rows["a*b (indirect)"] = [self.indirect, self.bootstrap_se, 2 * stats.norm.sf(abs(z)), lo, hi]
-        return pd.DataFrame.from_dict(rows, orient="index",
-                                      columns=["estimate", "std_error", "p", "ci_lower", "ci_upper"])
+        rows["a*b (indirect)"] = [self.indirect, self.bootstrap_se, z, 2 * stats.norm.sf(abs(z)), lo, hi]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
 
-    def summary(self) -> TextSummary:
-        """Text report: the paths, the Sobel/Aroian tests and the bootstrap intervals."""
-        frame = self.to_frame()
+    def summary(self) -> Summary:
+        """Report: the paths, the Sobel/Aroian tests and the bootstrap intervals."""
         n_ok = int(np.isfinite(self.draws).sum())
-        lines = [f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}",
-                 f"Observations: {self.total.nobs}; fixed effects: {self.total.fixed_effects}; std. errors clustered "
-                 f"by {self.total.cluster_label}", frame.to_string(float_format=lambda v: f"{v:.4f}"), "",
-                 self.tests.to_string(float_format=lambda v: f"{v:.4f}"), "",
-                 f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
-                 f"  percentile [{self.ci['percentile'][0]:.4f}, {self.ci['percentile'][1]:.4f}]",
-                 f"  bias-corrected [{self.ci['bc'][0]:.4f}, {self.ci['bc'][1]:.4f}]",
-                 f"Proportion mediated a*b/c: {self.proportion_mediated:.3f}"]
-        return TextSummary("\n".join(lines))
+        header = {"Observations": self.total.nobs, "Fixed effects": self.total.fixed_effects,
+                  "Std. errors": f"clustered by {self.total.cluster_label}"}
+        notes = "\n".join([
+            f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
+            f"  percentile [{self.ci['percentile'][0]:.4f}, {self.ci['percentile'][1]:.4f}]",
+            f"  bias-corrected [{self.ci['bc'][0]:.4f}, {self.ci['bc'][1]:.4f}]",
+            f"Proportion mediated a*b/c: {self.proportion_mediated:.3f}"])
+        return Summary(f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}", (self.to_frame(), self.tests),
+                       header=header, notes=notes, captions=("Paths", "Tests of a*b"))
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -173,13 +173,13 @@ class MediationResults(ReadOnly):
 
     def table_coefficients(self) -> pd.DataFrame:
         f = self.to_frame()
-        return pd.DataFrame({"estimate": f["estimate"], "std_error": f["std_error"], "pvalue": f["p"]})
+        return f[["estimate", "std_error", "p_value"]]
 
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         lo, hi = self.ci[self.ci_method]
         name = {"bc": "BC", "percentile": "Percentile"}[self.ci_method]
         return {f"{name} {self.level:.0%} CI of a*b": f"[{lo:.{digits}f}, {hi:.{digits}f}]",
-                "Sobel p-value": f"{self.tests.loc['Sobel', 'p']:.{digits}f}",
+                "Sobel p-value": f"{self.tests.loc['Sobel', 'p_value']:.{digits}f}",
                 "Bootstrap draws": str(len(self.draws)), "N": str(self.total.nobs)}
 
 
@@ -190,7 +190,7 @@ def _normal_tests(a: float, sa: float, b: float, sb: float) -> pd.DataFrame:
         se = float(np.sqrt(var))
         z = a * b / se
         rows[name] = [a * b, se, z, 2 * stats.norm.sf(abs(z))]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "z", "p"])
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS[:4]))
 
 
 def _sample(panel: SpatialPanel, x: str, mediator: str, y: str, controls: list[str], fixed_effects: str,
@@ -274,8 +274,9 @@ class ModeratedMediationResults(ReadOnly):
     mediator_model, outcome_model
         The two regressions (:class:`PanelResults`), interaction columns named ``"x*w"`` / ``"m*w"``.
     conditional
-        Conditional indirect effects at the moderator values: value (in the moderator's own units),
-        effect, bootstrap se and the interval of :attr:`ci_method`.
+        Conditional indirect effects at the moderator values: value (in the moderator's own units), then
+        the :data:`~spillover.summary.COLUMNS`: ``estimate``, bootstrap ``std_error``, its z and normal
+        p-value, and the interval of :attr:`ci_method`.
     index
         Index of moderated mediation (Hayes 2015): ``a3 * b1`` when only the a-path is moderated,
         ``a1 * b3`` when only the b-path is, with bootstrap se and interval; None when both are (the
@@ -301,14 +302,14 @@ class ModeratedMediationResults(ReadOnly):
             frame.loc["index of moderated mediation"] = self.index
         return frame
 
-    def summary(self) -> TextSummary:
-        lines = [f"Moderated mediation ({self.path}-path moderated by {self.moderator}"
-                 f"{', centred' if self.centered else ''})",
-                 str(self.mediator_model.to_frame().round(4)), "", str(self.outcome_model.to_frame().round(4)), "",
-                 f"Conditional indirect effects ({self.ci_method} {self.level:.0%} intervals, "
-                 f"{len(self.draws)} cluster-bootstrap draws, seed {self.seed}):",
-                 self.to_frame().to_string(float_format=lambda v: f"{v:.4f}")]
-        return TextSummary("\n".join(lines))
+    def summary(self) -> Summary:
+        """Report: the mediator and outcome regressions and the conditional indirect effects."""
+        title = (f"Moderated mediation ({self.path}-path moderated by {self.moderator}"
+                 f"{', centred' if self.centered else ''})")
+        caption = (f"Conditional indirect effects ({self.ci_method} {self.level:.0%} intervals, "
+                   f"{len(self.draws)} cluster-bootstrap draws, seed {self.seed})")
+        return Summary(title, (self.mediator_model.to_frame(), self.outcome_model.to_frame(), self.to_frame()),
+                       captions=("Mediator model", "Outcome model", caption))
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -409,5 +410,7 @@ def _interval_frame(point: np.ndarray, boot: np.ndarray, names: list[str], ci: s
     for j, est in enumerate(point):
         col = boot[:, j]
         lo, hi = bc_ci(col, est, level) if ci == "bc" else percentile_ci(col, level)
-        rows.append([est, float(np.nanstd(col, ddof=1)), lo, hi])
-    return pd.DataFrame(rows, index=names, columns=["effect", "std_error", "ci_lower", "ci_upper"])
+        se = float(np.nanstd(col, ddof=1))
+        z = est / se if se > 0 else np.nan
+        rows.append([est, se, z, 2 * stats.norm.sf(abs(z)), lo, hi])
+    return pd.DataFrame(rows, index=names, columns=list(COLUMNS))

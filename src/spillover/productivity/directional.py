@@ -35,6 +35,7 @@ from spillover.productivity import _common as C
 from spillover.productivity._lp import INF, OPTIMAL, STATUS_NAMES, UNDEFINED, ReusableLP
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, UnitScores
+from spillover.summary import Summary
 
 __all__ = ["directional", "DirectionalResult", "DirectionPreset", "ddf_arrays", "preset_direction"]
 
@@ -85,10 +86,10 @@ class DirectionalResult(UnitScores):
         frame["status"] = self.status
         return frame
 
-    def summary(self) -> pd.Series:
-        """Units, mean/min/max efficiency, efficient units, NaN scores, mean beta."""
-        out = C.describe(self.efficiency)
-        return pd.concat([out, pd.Series({"mean beta": self.beta.mean(), "rts": self.rts})])
+    def summary(self) -> Summary:
+        """Units, mean/min/max efficiency, efficient units, NaN scores, mean beta, in ``header``."""
+        out = C.describe(self.efficiency).to_dict() | {"mean beta": self.beta.mean(), "rts": self.rts}
+        return Summary("Directional distance function efficiency", header=out)
 
     def __repr__(self) -> str:
         return (f"DirectionalResult(rts={self.rts!r}, units={len(self.names)}, mean beta="

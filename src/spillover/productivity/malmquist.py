@@ -33,6 +33,7 @@ from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import Orientation
+from spillover.summary import Summary
 
 __all__ = ["malmquist", "MalmquistResult", "Frontier", "INDICES", "geometric_mean"]
 
@@ -112,17 +113,18 @@ class MalmquistResult(ReadOnly):
         """All periods, sorted."""
         return self.distances.index.get_level_values(self.time_name).unique().sort_values()
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> Summary:
         """Period means plus the overall mean as a last row "mean", and ``n_nan``: how many units of that
         period have a NaN in any averaged index (effch, techch, pech, sech or tfpch: infeasible or undefined
         distances), i.e. every unit some mean of the row skips (columns not computed at all, as pech/sech of
-        a non-CRS Malmquist-Luenberger index, are left out)."""
+        a non-CRS Malmquist-Luenberger index, are left out).  The table is :attr:`Summary.frame`."""
         pm = self.period_means
         table = pd.concat([pm, self.mean.to_frame().T.set_axis(["mean"])])
         averaged = [c for c in pm.columns if self.indices[c].notna().any()]  # not pech/sech left undefined
         n_nan = self.indices[averaged].isna().any(axis=1).groupby(level=self.time_name).sum()
         table["n_nan"] = [*n_nan.reindex(pm.index).astype(int), int(n_nan.sum())]
-        return table
+        return Summary(f"{type(self).__name__.removesuffix('Result')} indices by period (geometric means)",
+                       (table,))
 
     def __repr__(self) -> str:
         m = self.mean

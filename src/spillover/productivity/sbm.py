@@ -38,6 +38,7 @@ from spillover.productivity._highs import RESCALE, ray_scale, unit_scale
 from spillover.productivity._lp import FAILED, INF, OPTIMAL, STATUS_NAMES, ReusableLP
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, UnitScores
+from spillover.summary import Summary
 
 __all__ = ["sbm", "SBMResult", "SBMOrientation"]
 
@@ -109,11 +110,11 @@ class SBMResult(UnitScores):
         frame["status"] = self.status
         return frame
 
-    def summary(self) -> pd.Series:
-        """Units, mean/min/max score, efficient units, NaN scores (and the options used)."""
-        out = C.describe(self.efficiency)
-        return pd.concat([out, pd.Series({"rts": self.rts, "orientation": self.orientation,
-                                          "super": self.super, "undesirable": len(self.undesirable)})])
+    def summary(self) -> Summary:
+        """Units, mean/min/max score, efficient units, NaN scores (and the options used) in ``header``."""
+        out = C.describe(self.efficiency).to_dict() | {"rts": self.rts, "orientation": self.orientation,
+                                                       "super": self.super, "undesirable": len(self.undesirable)}
+        return Summary("Slacks-based measure (SBM) efficiency", header=out)
 
     def __repr__(self) -> str:
         return (f"SBMResult(rts={self.rts!r}, orientation={self.orientation!r}, super={self.super}, "

@@ -21,6 +21,7 @@ from spillover.errors import DEAError
 from spillover.options import check_option
 from spillover.productivity import _common as C
 from spillover.productivity.dea import RTS, Orientation, dea
+from spillover.summary import Summary
 
 __all__ = ["window_dea", "WindowResult"]
 
@@ -63,16 +64,17 @@ class WindowResult(ReadOnly):
         """Charnes et al.'s layout for one unit: windows as rows, periods as columns."""
         return self.scores.xs(unit, level=self.id_name).T
 
-    def summary(self) -> pd.DataFrame:
-        """Per unit: mean, min, max of all its window scores and LDP (largest difference within a period)."""
+    def summary(self) -> Summary:
+        """Per unit: mean, min, max of all its window scores and LDP (largest difference within a period);
+        the table is :attr:`Summary.frame`."""
         by_unit = self.scores.groupby(level=self.id_name, sort=False)
         spread = (self.scores.max(axis=1) - self.scores.min(axis=1)).groupby(level=self.id_name, sort=False)
-        return pd.DataFrame({
+        return Summary(f"Window analysis (width {self.width})", (pd.DataFrame({
             "mean": by_unit.apply(lambda f: np.nanmean(f.to_numpy())),
             "min": by_unit.apply(lambda f: np.nanmin(f.to_numpy())),
             "max": by_unit.apply(lambda f: np.nanmax(f.to_numpy())),
             "ldp": spread.max(),
-        })
+        }),))
 
     def __repr__(self) -> str:
         return (f"WindowResult(width={self.width}, windows={len(self.windows)}, rts={self.rts!r}, "

@@ -225,8 +225,8 @@ ALGORITHMS: tuple[Algorithm, ...] = (
     ),
     Algorithm(
         "lisa", "Local Moran's I (LISA clusters)",
-        "Local Moran's I of a numeric field: each feature gets Ii, the permutation pseudo p-value p, z, "
-        "lag_z, its quadrant and lisa_cluster (the quadrant where p <= alpha, else 'Not significant').",
+        "Local Moran's I of a numeric field: each feature gets Ii, the permutation pseudo p-value p_sim, z, "
+        "lag_z, its quadrant and lisa_cluster (the quadrant where p_sim <= alpha, else 'Not significant').",
         (_INPUT, Param("FIELD", "Numeric field", "field", parent="INPUT", **_NUMERIC), _ID, _TIME,
          Param("PERIOD", "Period (default: the last)", "string", optional=True), *_WEIGHTS_PARAMS,
          Param("PERMUTATIONS", "Permutations", "int", default=999, minimum=1), _SEED,

@@ -56,7 +56,7 @@ PointChoice = Literal["representative", "centroid", "capital"]
 CROSS_SECTION = "cross-section"
 #: the fields a LISA layer adds to the input's ("lisa_cluster", not "cluster": China's provinces layer
 #: already has a "cluster" field, the advanced-manufacturing cluster flag)
-LISA_FIELDS = ("Ii", "p", "z", "lag_z", "quadrant", "lisa_cluster")
+LISA_FIELDS = ("Ii", "p_sim", "z", "lag_z", "quadrant", "lisa_cluster")
 
 
 # ---------------------------------------------------------------------------------------------- regions
@@ -223,7 +223,7 @@ def lisa_frame(
 ) -> pd.DataFrame:
     """Local Moran of ``field`` as the columns a LISA layer adds (:data:`LISA_FIELDS`), indexed by region.
 
-    ``p`` is the conditional-permutation pseudo p-value, ``lisa_cluster`` the quadrant where ``p <= alpha``
+    ``p_sim`` is the conditional-permutation pseudo p-value, ``lisa_cluster`` the quadrant where ``p_sim <= alpha``
     (otherwise "Not significant"); see :func:`spillover.esda.local_moran`.  ``period`` defaults to the
     panel's only (or last) period.
     """
@@ -231,7 +231,7 @@ def lisa_frame(
 
     period = resolve_period(panel, period)
     lisa = local_moran(panel, field, w, period=period, permutations=permutations, seed=seed, alpha=alpha)
-    out = lisa.to_frame().rename(columns={"p_sim": "p", "cluster": "lisa_cluster"})
+    out = lisa.to_frame().rename(columns={"cluster": "lisa_cluster"})  # "cluster" alone is ambiguous in a layer
     return out[list(LISA_FIELDS)]
 
 
@@ -264,15 +264,16 @@ def links_frame(w: Graph) -> pd.DataFrame:
 def estimates_frame(result: Any, *, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
     """A fitted model's coefficients and its direct/indirect/total effects in one long table.
 
-    Columns ``term``, ``effect`` (``coefficient``, ``direct``, ``indirect``, ``total``), ``estimate``,
-    ``std_error``, ``z``, ``p``.
+    Columns ``term``, ``effect`` (``coefficient``, ``direct``, ``indirect``, ``total``), then the result
+    columns (:data:`spillover.summary.COLUMNS`: ``estimate``, ``std_error``, ``statistic``, ``p_value``,
+    ``ci_lower``, ``ci_upper``), as ``to_frame()`` and ``impacts()`` name them.
     """
     coef = result.to_frame().rename_axis("term").reset_index()
     coef.insert(1, "effect", "coefficient")
     if result.rho is None:
         return coef
     eff = result.impacts(draws=draws, seed=seed).reset_index()
-    eff = eff.rename(columns={"variable": "term", "se": "std_error", "t": "z"})
+    eff = eff.rename(columns={"variable": "term"})
     return pd.concat([coef, eff[coef.columns]], ignore_index=True)
 
 

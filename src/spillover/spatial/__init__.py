@@ -8,6 +8,7 @@
   :class:`TestResult`.
 """
 
+from spillover.spatial._dynamic import DynamicPanelResults
 from spillover.spatial._spreg import from_spreg
 from spillover.spatial.impacts import effects_matrix, impacts
 from spillover.spatial.lmtests import LMTests, LRFixedEffects, hausman, lm_tests, lr_fixed_effects
@@ -18,6 +19,7 @@ from spillover.spatial.testresult import TestResult
 from spillover.spatial.wald import lr_test, wald_test
 
 __all__ = [
+    "DynamicPanelResults",
     "LMTests",
     "LRFixedEffects",
     "SpatialCrossSectionModel",

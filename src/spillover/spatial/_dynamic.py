@@ -58,11 +58,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning, user_stacklevel
 from spillover.options import check_option
 from spillover.spatial import _likelihood as lk
+from spillover.spatial.impacts import effects_table
+from spillover.spatial.results import FitCore, SpatialPanelResults
 
 __all__ = ["DynamicFit", "fit_dynamic", "dynamic_effects"]
 
@@ -324,8 +325,6 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
         inside = (sims["rho"] > lo) & (sims["rho"] < hi)
         stable = inside & (np.abs(tau) + np.abs(eta + sims["rho"]) < 1.0 + 1e-12)
         kept = {h: sims[ok] if ok.sum() > 1 else None for h, ok in (("short", inside), ("long", stable))}
-    from spillover.spatial.impacts import _draw_summary
-
     omega = np.linalg.eigvals(wd)
     omega = omega.real if np.abs(omega.imag).max() < 1e-10 else omega
     no_long_run = _nonstationary(res, omega)
@@ -337,13 +336,7 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
             if draws_h is not None else None
         for eff in ("direct", "indirect", "total"):
             blank = np.full((2, len(res.x_names)), np.nan)
-            summ = _draw_summary(sim[eff] if sim is not None else blank, valid=sim is not None)
-            est = point[eff][0]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = np.where(summ["se"] > 0, est / summ["se"], np.nan)
-            frame = pd.DataFrame({"estimate": est, "se": summ["se"], "t": z,
-                                  "p": 2 * stats.norm.sf(np.abs(z))})
-            frame = frame.join(summ.drop(columns="se"))
+            frame = effects_table(point[eff][0], sim[eff] if sim is not None else blank, valid=sim is not None)
             if horizon == "long" and no_long_run:
                 frame.loc[:, :] = np.nan
             frame.index = pd.MultiIndex.from_product([[horizon], [eff], res.x_names],
@@ -356,57 +349,41 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- results
-def _results_class() -> Any:
-    from spillover.spatial.results import SpatialPanelResults
+@dataclass(frozen=True)
+class DynamicPanelResults(SpatialPanelResults):
+    """Result of a dynamic spatial panel: ``params`` hold ``y(t-1)`` (and ``W*y(t-1)``) first; read-only.
 
-    @dataclass(frozen=True)
-    class DynamicPanelResults(SpatialPanelResults):
-        """Result of a dynamic spatial panel: ``params`` hold ``y(t-1)`` (and ``W*y(t-1)``) first.
+    ``impacts(horizon="short")`` (the default, used by the summary) or ``horizon="long"``;
+    :meth:`dynamic_impacts` gives both with simulated 95% intervals.  ``uncorrected`` holds the
+    estimates before the Lee-Yu bias correction.
+    """
 
-        ``impacts(horizon="short")`` (the default, used by the summary) or ``horizon="long"``;
-        :meth:`dynamic_impacts` gives both with simulated 95% intervals.  ``uncorrected`` holds the
-        estimates before the Lee-Yu bias correction.
-        """
+    dynamic: str = "time"
+    uncorrected: pd.Series | None = None
 
-        dynamic: str = "time"
-        uncorrected: pd.Series | None = None
+    def impacts(self, draws: int = 1000, seed: int = 0, horizon: str = "short") -> pd.DataFrame:
+        """Short-run (default) or long-run direct, indirect and total effects with simulated SEs."""
+        check_option(horizon, ("short", "long"), "horizon", error=ModelError)
+        frame = dynamic_impacts(self, draws, seed).loc[horizon]
+        frame.attrs["draws"], frame.attrs["seed"] = draws, seed
+        return frame
 
-        def impacts(self, draws: int = 1000, seed: int = 0, horizon: str = "short") -> pd.DataFrame:
-            """Short-run (default) or long-run direct, indirect and total effects with simulated SEs."""
+    def dynamic_impacts(self, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """Short- and long-run effects indexed by (horizon, effect, variable), with 95% intervals."""
+        return dynamic_impacts(self, draws, seed)
 
-            check_option(horizon, ("short", "long"), "horizon", error=ModelError)
-            frame = dynamic_impacts(self, draws, seed).loc[horizon]
-            frame.attrs["draws"], frame.attrs["seed"] = draws, seed
-            return frame
+    def fixed_effects_estimates(self) -> dict[str, Any]:
+        """Not available: the effects of a dynamic panel are not recovered (the lag is endogenous)."""
+        raise ModelError("fixed_effects_estimates() is not available for dynamic panels.")
 
-        def dynamic_impacts(self, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
-            """Short- and long-run effects indexed by (horizon, effect, variable), with 95% intervals."""
-            return dynamic_impacts(self, draws, seed)
-
-        def fixed_effects_estimates(self) -> dict[str, Any]:
-            """Not available: the effects of a dynamic panel are not recovered (the lag is endogenous)."""
-            raise ModelError("fixed_effects_estimates() is not available for dynamic panels.")
-
-        def residual_moran(self) -> pd.DataFrame:
-            """Moran's I of the residuals per period (not after Lee-Yu's time transformation, whose
-            residuals live in N - 1 transformed coordinates)."""
-            if self._core.resid.size != self.n_regions * self.n_periods:
-                raise ModelError("the residuals of the Lee-Yu two-way dynamic model are in N - 1 "
-                                 "transformed coordinates per period; Moran's I of regions is not defined for "
-                                 "them. Refit with bias_correction='none' to inspect residual dependence.")
-            return super().residual_moran()
-
-    return DynamicPanelResults
-
-
-_CLASS: list[Any] = []
-
-
-def results_class() -> Any:
-    """The dynamic results class (built once, lazily: results.py imports nothing from here)."""
-    if not _CLASS:
-        _CLASS.append(_results_class())
-    return _CLASS[0]
+    def residual_moran(self) -> pd.DataFrame:
+        """Moran's I of the residuals per period (not after Lee-Yu's time transformation, whose
+        residuals live in N - 1 transformed coordinates)."""
+        if self._core.resid.size != self.n_regions * self.n_periods:
+            raise ModelError("the residuals of the Lee-Yu two-way dynamic model are in N - 1 "
+                             "transformed coordinates per period; Moran's I of regions is not defined for "
+                             "them. Refit with bias_correction='none' to inspect residual dependence.")
+        return super().residual_moran()
 
 
 def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], t: int) -> None:
@@ -433,10 +410,8 @@ def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], 
             "comparability).", SmallSampleBiasWarning, stacklevel=user_stacklevel())
 
 
-def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
+def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> DynamicPanelResults:
     """Fit a :class:`~spillover.spatial.model.SpatialPanelModel` with ``dynamic=True``/``"space-time"``."""
-    from spillover.spatial.results import FitCore
-
     raw_cols = [i for i, nm in enumerate(d.names) if not nm.startswith("W*")]
     x = d.x[:, raw_cols]
     durbin_cols = [d.x_names.index(v) for v in d.durbin]
@@ -451,8 +426,7 @@ def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     tp = d.t - 1
     core = FitCore(op=op, y=d.y[d.n:], x=d.x[d.n:], names=list(d.names), ids=model.panel.ids,
                    periods=model.panel.periods[1:], resid=fit.resid, spatial="rho")
-    cls = results_class()
-    return cls(
+    return DynamicPanelResults(
         params=pd.Series(np.r_[fit.coef, fit.rho], index=names, name="params"),
         cov=pd.DataFrame(fit.cov[:k, :k], index=names, columns=names), sigma2=fit.sigma2,
         sigma2_se=float(np.sqrt(abs(fit.cov[-1, -1]))), loglik=fit.loglik, r2=fit.r2, n_regions=d.n,

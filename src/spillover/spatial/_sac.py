@@ -40,12 +40,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from scipy.optimize import minimize
 
 from spillover.errors import ConvergenceWarning, IdentificationWarning, ModelError, WeightsError
 from spillover.spatial import _likelihood as lk
+from spillover.spatial._checks import _check_regressors
 from spillover.spatial._random_effects import inverse_information
+from spillover.spatial.results import FitCore, SpatialPanelResults
 
 __all__ = ["SACFit", "fit_sac"]
 
@@ -223,11 +226,6 @@ def identification_check(fit: SACFit, kind: str) -> None:
 # ---------------------------------------------------------------------------------------------- entry point
 def estimate_sac(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     """Fit a :class:`~spillover.spatial.model.SpatialPanelModel` of kind ``"sac"`` or ``"gns"``."""
-    import pandas as pd
-
-    from spillover.spatial.model import _check_regressors
-    from spillover.spatial.results import FitCore, SpatialPanelResults
-
     fe, n = model.fixed_effects, d.n
     if fe == "random":
         raise ModelError(f"kind={model.kind!r} is fitted with fixed effects ('none', 'unit', 'time', "

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from spillover.errors import ModelError, WeightsError
 from spillover.spatial import _likelihood as lk
-from spillover.spatial.lmtests import _libpysal_w, _quiet  # one silencer and W converter for spreg calls
+from spillover.spatial._checks import _libpysal_w, _quiet  # one silencer and W converter for spreg calls
 from spillover.spatial.results import FitCore, SpatialPanelResults
 
 if TYPE_CHECKING:

@@ -15,10 +15,11 @@ the standard deviation of the simulated effects; the point estimate is the effec
 The indirect and total effects of an SDM, ``(beta_k + theta_k)/(1 - rho)`` with row-standardised W, have no
 finite variance when rho's distribution reaches 1: a few draws with rho near 1 dominate the standard
 deviation (R spatialreg's simulated standard errors show the same instability).  Beside the standard
-deviation (``se``, with the normal ``t`` and ``p`` computed from it, kept for compatibility) the table
+deviation (``std_error``, with the normal ``statistic`` and ``p_value`` computed from it) the table
 therefore reports what does not depend on those few draws: the 2.5 % and 97.5 % quantiles of the draws
-(``lower``, ``upper``), a robust spread (``se_robust``: the interquartile range / 1.349, which equals the
-standard deviation for normal draws) and the simulation p-value ``p_sim = 2 min(share < 0, share > 0)``.
+(``ci_lower``, ``ci_upper``), the simulation p-value ``p_sim = 2 min(share < 0, share > 0)`` and a robust
+spread (``std_error_robust``: the interquartile range / 1.349, which equals the standard deviation for
+normal draws).
 A two-sided quantile interval of level 1 - a excludes 0 exactly when ``p_sim < a``; :func:`spillover.tables.
 summary` puts its stars on the effects by ``p_sim``.
 """
@@ -33,6 +34,7 @@ from scipy import sparse as sp
 from scipy import stats
 
 from spillover.errors import ModelError, format_items
+from spillover.summary import P_SIM, coefficient_frame
 
 if TYPE_CHECKING:
     from spillover.spatial.results import SpatialPanelResults
@@ -98,10 +100,11 @@ def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.Da
     -------
     pandas.DataFrame
         Indexed by (effect, variable) with effect in ``direct``, ``indirect``, ``total``; columns
-        ``estimate``, ``se`` (standard deviation of the draws), ``t``, ``p`` (two-sided, normal, from
-        ``se``), then the robust summaries of the draws: ``lower`` and ``upper`` (2.5 % and 97.5 %
-        quantiles), ``se_robust`` (interquartile range / 1.349) and ``p_sim`` (``2 min(share < 0,
-        share > 0)``); all NaN without draws.  ``attrs["draws"]`` records the draws.
+        (:data:`spillover.summary.COLUMNS`) ``estimate``, ``std_error`` (standard deviation of the draws),
+        ``statistic`` (z), ``p_value`` (two-sided, normal, from ``std_error``), then the robust summaries
+        of the draws: ``ci_lower`` and ``ci_upper`` (2.5 % and 97.5 % quantiles), ``p_sim`` (``2 min(share
+        < 0, share > 0)``) and ``std_error_robust`` (interquartile range / 1.349); all NaN without draws.
+        ``attrs["draws"]`` records the draws.
 
     """
     if draws < 0:
@@ -111,18 +114,25 @@ def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.Da
     blank = np.full((2, len(res.x_names)), np.nan)
     frames = []
     for eff in EFFECTS:
-        summ = _draw_summary(sims[eff] if sims is not None else blank, valid=sims is not None)
-        est = point[eff][0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(summ["se"] > 0, est / summ["se"], np.nan)
-        frame = pd.DataFrame({"estimate": est, "se": summ["se"], "t": z, "p": 2 * stats.norm.sf(np.abs(z))})
-        frame = frame.join(summ.drop(columns="se"))
+        frame = effects_table(point[eff][0], sims[eff] if sims is not None else blank, valid=sims is not None)
         frame.index = pd.MultiIndex.from_product([[eff], res.x_names], names=["effect", "variable"])
         frames.append(frame)
     frame = pd.concat(frames)
     frame.attrs["draws"] = draws
     frame.attrs["seed"] = seed
     return frame
+
+
+def effects_table(estimate: np.ndarray, sims: np.ndarray, *, valid: bool = True) -> pd.DataFrame:
+    """One effect of K regressors in the :data:`~spillover.summary.COLUMNS` scheme, from its point
+    ``estimate`` and its draws ``sims`` (draws x K): the z of the standard deviation of the draws and its
+    normal p-value, the 2.5/97.5 % quantiles, ``p_sim`` and ``std_error_robust`` (all NaN unless ``valid``).
+    Shared by the static and the dynamic impacts."""
+    summ = _draw_summary(sims, valid=valid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(summ["std_error"] > 0, estimate / summ["std_error"], np.nan)
+    return coefficient_frame(estimate, summ["std_error"], z, 2 * stats.norm.sf(np.abs(z)), summ["ci_lower"],
+                             summ["ci_upper"], p_sim=summ[P_SIM], std_error_robust=summ["std_error_robust"])
 
 
 def _draw_summary(sims: np.ndarray, *, valid: bool = True) -> pd.DataFrame:
@@ -133,13 +143,14 @@ def _draw_summary(sims: np.ndarray, *, valid: bool = True) -> pd.DataFrame:
     """
     k = sims.shape[1]
     if not valid:
-        return pd.DataFrame({c: np.full(k, np.nan) for c in ("se", "lower", "upper", "se_robust", "p_sim")})
+        return pd.DataFrame({c: np.full(k, np.nan) for c in _DRAW_COLUMNS})
     q = np.quantile(sims, [0.025, 0.25, 0.75, 0.975], axis=0)
     share = np.minimum((sims < 0).mean(axis=0), (sims > 0).mean(axis=0))
-    return pd.DataFrame({"se": sims.std(axis=0, ddof=1), "lower": q[0], "upper": q[3],
-                         "se_robust": (q[2] - q[1]) / _IQR_NORMAL, "p_sim": 2 * share})
+    return pd.DataFrame(dict(zip(_DRAW_COLUMNS, (sims.std(axis=0, ddof=1), q[0], q[3], 2 * share,
+                                                 (q[2] - q[1]) / _IQR_NORMAL))))
 
 
+_DRAW_COLUMNS = ("std_error", "ci_lower", "ci_upper", P_SIM, "std_error_robust")
 #: interquartile range of the standard normal distribution (2 * 0.6745), so IQR / 1.349 estimates sigma
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 

@@ -27,9 +27,6 @@ effects. Journal of Econometrics 154, 165-185.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,11 +41,19 @@ from spillover.errors import ModelError, PanelError, WeightsError, format_items
 from spillover.options import DfConvention, HausmanKind, HausmanVariance, check_option
 from spillover.panel import SpatialPanel
 from spillover.spatial import _likelihood as lk
+from spillover.spatial._checks import (
+    FixedEffects,
+    _check_dependent,
+    _check_observations,
+    _libpysal_w,
+    _quiet,
+    _regressor_names,
+)
 from spillover.spatial._random_effects import fit_random_effects, inverse_information
 from spillover.spatial._random_effects import re_sar_loglik as _re_sar_loglik  # noqa: F401 (tests use it)
 from spillover.spatial._random_effects import re_sem_loglik as _re_sem_loglik  # noqa: F401
-from spillover.spatial.model import FixedEffects, _check_dependent, _check_observations, _regressor_names
 from spillover.spatial.testresult import TestResult, results_frame
+from spillover.summary import Summary
 
 __all__ = [
     "FixedEffects",
@@ -96,8 +101,13 @@ class LMTests(ReadOnly):
         return four if self.lm_sarma is None else (*four, self.lm_sarma)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per test: statistic, df, pvalue, null."""
+        """One row per test: statistic, df, p_value, null, note."""
         return results_frame(self.tests)
+
+    def summary(self) -> Summary:
+        """The tests as a :class:`~spillover.summary.Summary` (title, one table)."""
+        return Summary(f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
+                       f"N = {self.n_regions}, T = {self.n_periods}", (self.to_frame(),))
 
     def __str__(self) -> str:
         head = (f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
@@ -134,8 +144,14 @@ class LRFixedEffects(ReadOnly):
         return self.tests[i]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per test: statistic, df, pvalue, null."""
+        """One row per test: statistic, df, p_value, null, note."""
         return results_frame(self.tests)
+
+    def summary(self) -> Summary:
+        """The tests as a :class:`~spillover.summary.Summary` (title, one table)."""
+        return Summary(f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
+                       f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}",
+                       (self.to_frame(),))
 
     def __str__(self) -> str:
         head = (f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
@@ -333,7 +349,7 @@ def lm_tests(
     >>> for i, j in zip("abcd", "bcde"): chain.loc[i, j] = chain.loc[j, i] = 1.0
     >>> res = lm_tests(panel, "y", ["x"], chain.div(chain.sum(axis=1), axis=0), fixed_effects="unit")
     >>> res.to_frame().columns.tolist()
-    ['statistic', 'df', 'pvalue', 'null', 'note']
+    ['statistic', 'df', 'p_value', 'null', 'note']
     >>> all(0 <= t.pvalue <= 1 for t in res.tests)
     True
     """
@@ -448,21 +464,6 @@ class _Estimates:
     params: np.ndarray
     cov: np.ndarray
     extra: dict[str, float]
-
-
-def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a spreg estimator silencing the title it prints and its warnings about the input layout."""
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return func(*args, **kwargs)
-
-
-def _libpysal_w(wmat: sp.csr_matrix) -> Any:
-    from libpysal.weights import W
-
-    with warnings.catch_warnings():  # islands are the weights module's business, not ours
-        warnings.simplefilter("ignore")
-        return W.from_sparse(wmat)
 
 
 def _fe_loglik(

@@ -11,11 +11,15 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError
+from spillover.spatial import impacts as _impacts
+from spillover.spatial._likelihood import lag
+from spillover.spatial._summary import paper_summary
+from spillover.spatial.wald import TestResult
+from spillover.spatial.wald import wald_test as _wald_test
+from spillover.summary import SeStyle, Summary, coefficient_frame
 
 if TYPE_CHECKING:
     from spillover.spatial._likelihood import SpatialOperator
-    from spillover.spatial.wald import TestResult
-    from spillover.tables import SummaryTable
 
 __all__ = ["SpatialPanelResults", "FitCore"]
 
@@ -154,24 +158,18 @@ class SpatialPanelResults(ReadOnly):
 
         See :func:`spillover.spatial.impacts.impacts`.
         """
-        from spillover.spatial.impacts import impacts
-
-        return impacts(self, draws=draws, seed=seed)
+        return _impacts.impacts(self, draws=draws, seed=seed)
 
     def effects_matrix(self, var: str, max_n: int = 5000) -> pd.DataFrame:
         """The N x N matrix ``S_k = (I - rho W)^-1 (beta_k I + theta_k W)`` for regressor ``var``."""
-        from spillover.spatial.impacts import effects_matrix
-
-        return effects_matrix(self, var, max_n=max_n)
+        return _impacts.effects_matrix(self, var, max_n=max_n)
 
     def spillovers(self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
         """Per-region direct effect and spillovers emitted/received of regressor ``x`` (columns of ``S_k``).
 
         See :func:`spillover.spatial.impacts.spillovers`; drawn by :func:`spillover.maps.spillover_map`.
         """
-        from spillover.spatial.impacts import spillovers
-
-        return spillovers(self, x, draws=draws, level=level, seed=seed)
+        return _impacts.spillovers(self, x, draws=draws, level=level, seed=seed)
 
     def residual_moran(self) -> pd.DataFrame:
         """Moran's I of the model's residuals in every period, with its normal-approximation z and p.
@@ -204,25 +202,24 @@ class SpatialPanelResults(ReadOnly):
 
     def wald_test(self, restriction: str) -> TestResult:
         """Wald test of an SDM against ``"sar"`` (theta = 0) or ``"sem"`` (theta + rho beta = 0)."""
-        from spillover.spatial.wald import wald_test
+        return _wald_test(self, restriction)
 
-        return wald_test(self, restriction)
-
-    def summary(self, stars: tuple[float, ...] = (0.1, 0.05, 0.01), se: str = "se",
-                draws: int = 1000, seed: int = 0) -> SummaryTable:
-        """Paper-style table: Main | Wx | Direct | Indirect | Total (see :func:`spillover.tables.summary`)."""
-        from spillover.tables import summary
-
-        return summary(self, stars=stars, se=se, draws=draws, seed=seed)
+    def summary(self, stars: tuple[float, ...] = (0.1, 0.05, 0.01), se: SeStyle = "se",
+                draws: int = 1000, seed: int = 0, digits: int = 3) -> Summary:
+        """Paper-style table: Main | Wx | Direct | Indirect | Total, effects with ``draws`` simulated
+        standard errors (stars on the effects from their ``p_sim``)."""
+        return paper_summary(self, stars=stars, se=se, draws=draws, seed=seed, digits=digits)
 
     def to_frame(self) -> pd.DataFrame:
-        """Estimates, standard errors, z and p as a DataFrame (sigma2 included)."""
-        frame = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "z": self.zstats,
-                              "p": self.pvalues})
-        for name, est, se in (("phi", self.phi, self.phi_se), ("sigma2", self.sigma2, self.sigma2_se)):
-            if est is not None:
-                frame.loc[name] = [est, se, est / se, 2 * stats.norm.sf(abs(est / se))]
-        return frame
+        """Estimates in the :data:`~spillover.summary.COLUMNS` scheme (z statistic, normal p-value and 95%
+        interval), phi (random effects) and sigma2 included."""
+        est, se = self.params.copy(), self.std_errors.copy()
+        for name, value, value_se in (("phi", self.phi, self.phi_se), ("sigma2", self.sigma2, self.sigma2_se)):
+            if value is not None:
+                est[name], se[name] = value, value_se
+        z = est / se
+        q = stats.norm.ppf(0.975)
+        return coefficient_frame(est, se, z, 2 * stats.norm.sf(np.abs(z)), est - q * se, est + q * se)
 
     # ------------------------------------------------------------------ table protocol (spillover.tables)
     @property
@@ -231,8 +228,8 @@ class SpatialPanelResults(ReadOnly):
         return self.y_name
 
     def table_coefficients(self) -> pd.DataFrame:
-        """Estimate, std_error and pvalue per coefficient (table protocol)."""
-        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "pvalue": self.pvalues})
+        """Estimate, std_error and p_value per coefficient (table protocol)."""
+        return pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "p_value": self.pvalues})
 
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         """Rows under the coefficients: phi, sigma2, fixed effects, N, R2, log-likelihood (table protocol)."""
@@ -258,8 +255,6 @@ class SpatialPanelResults(ReadOnly):
         beta = self.params[core.names].to_numpy()
         r = core.y - core.x @ beta
         if self.rho is not None:
-            from spillover.spatial._likelihood import lag
-
             r = r - self.rho * lag(core.op.w, core.y, n)
         mat = r.reshape(t, n)
         grand = float(mat.mean())

@@ -34,6 +34,7 @@ from spillover.spatial.lmtests import hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import FixedEffects, SpatialPanelModel
 from spillover.spatial.testresult import TestResult
 from spillover.spatial.wald import lr_test, wald_test
+from spillover.summary import Summary
 
 if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
@@ -63,12 +64,12 @@ class SpecificationResult(ReadOnly):
         """One row per test: stage, statistic, df, p-value, reject at ``level``, null hypothesis, note."""
         rows = [{"stage": s, **t.to_dict(), "reject": t.pvalue < self.level}
                 for s, t in zip(self.stages, self.tests)]
-        order = ["stage", "test", "statistic", "df", "pvalue", "reject", "null", "note"]
+        order = ["stage", "test", "statistic", "df", "p_value", "reject", "null", "note"]
         return pd.DataFrame(rows, columns=order).set_index(["stage", "test"])
 
-    def summary(self) -> str:
-        """The table as text, followed by the conclusion in Elhorst's terms."""
-        lines = [f"Specification search ({self.fixed_effects} fixed effects, level {self.level:g})"]
+    def summary(self) -> Summary:
+        """The tests, stage by stage, and the conclusion in Elhorst's terms (notes)."""
+        lines = []
         for s, t in zip(self.stages, self.tests):
             mark = "reject" if t.pvalue < self.level else "-"
             lines.append(f"  {s:<14} {t.name:<22} {t.statistic:>12.3f}  df {t.df:<3} p = {t.pvalue:<10.4g}"
@@ -76,10 +77,11 @@ class SpecificationResult(ReadOnly):
             if t.note:
                 lines.append(f"    note: {t.note}")
         lines.append(f"Supported model: {self.chosen.upper()}. {self.reason}")
-        return "\n".join(lines)
+        return Summary(f"Specification search ({self.fixed_effects} fixed effects, level {self.level:g})",
+                       notes="\n".join(lines))
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
 
 @renamed(level="alpha")

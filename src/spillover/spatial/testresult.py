@@ -69,7 +69,7 @@ class TestResult(ReadOnly):
         return bool(self.pvalue < alpha)
 
     def to_dict(self) -> dict[str, object]:
-        """The test as one table row: test, statistic, df, pvalue, null and note.
+        """The test as one table row: test, statistic, df, p_value, null and note.
 
         Every table of test results is built from these rows, so none shows a number without its note
         (e.g. a negative Hausman statistic, whose p-value of 1 says nothing).
@@ -77,7 +77,7 @@ class TestResult(ReadOnly):
         >>> TestResult.from_chi2("H", -2.0, 1, "RE", note="not informative").to_dict()["note"]
         'not informative'
         """
-        return {"test": self.name, "statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
+        return {"test": self.name, "statistic": self.statistic, "df": self.df, "p_value": self.pvalue,
                 "null": self.null, "note": self.note}
 
     def __str__(self) -> str:
@@ -86,8 +86,8 @@ class TestResult(ReadOnly):
 
 
 def results_frame(tests: Iterable[TestResult]) -> pd.DataFrame:
-    """One row per test (indexed by its name): statistic, df, pvalue, null, note (:meth:`TestResult.to_dict`).
+    """One row per test (indexed by its name): statistic, df, p_value, null, note (:meth:`TestResult.to_dict`).
     """
     frame = pd.DataFrame([t.to_dict() for t in tests],
-                         columns=["test", "statistic", "df", "pvalue", "null", "note"])
+                         columns=["test", "statistic", "df", "p_value", "null", "note"])
     return frame.set_index("test")

@@ -125,4 +125,4 @@ def display_table(frame: pd.DataFrame, title: str, notes: str = "", digits: int 
         flat.index = [" / ".join(str(p) for p in i) for i in flat.index]
     cells = flat.map(fmt) if hasattr(flat, "map") else flat.applymap(fmt)
     cells.columns = [str(c) for c in cells.columns]
-    return SummaryTable(cells, title, notes)
+    return SummaryTable(title, (cells,), notes=notes)

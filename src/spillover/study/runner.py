@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -135,7 +135,7 @@ def _tfp(ctx: _Context) -> str:
     sec.text(f"Outputs {', '.join(spec['outputs'])}; inputs {', '.join(spec['inputs'])}; "
              f"{spec['orientation']} orientation, {spec['frontier']} frontiers (DEAP 2.1 conventions). "
              "Indices are geometric means over regions; 'tfp' (cumulative index) enters the panel.")
-    ctx.add_table(sec, "malmquist_by_period", res.summary(), "Malmquist indices by period (geometric means)")
+    ctx.add_table(sec, "malmquist_by_period", res.summary().frame, "Malmquist indices by period (geometric means)")
     ctx.add_table(sec, "malmquist_by_region", res.unit_means, "Malmquist indices by region (geometric means)")
     return f"mean tfpch {float(res.mean['tfpch']):.4f}"
 
@@ -237,8 +237,7 @@ def _models(ctx: _Context) -> str:
         ctx.models[m.name] = res
         ctx.specs[m.name] = m
         summary = res.summary(draws=draws, seed=ctx.seed)
-        summary = tables.SummaryTable(summary.cells, f"{m.name}: {summary.title}; weights {m.weights}",
-                                      summary.notes)
+        summary = replace(summary, title=f"{m.name}: {summary.title}; weights {m.weights}")
         ctx.add_table(sec, f"model_{m.name}", summary.cells, summary.title, display=summary)
     _comparisons(ctx, sec)
     return f"{len(ctx.models)} model(s)"
@@ -261,7 +260,7 @@ def _comparisons(ctx: _Context, sec: Section) -> None:
         labels = [ctx.study.weights[ctx.specs[n].weights].get("label", ctx.specs[n].weights) for n in names]
         table = tables.compare([ctx.models[n] for n in names], labels)
         title = f"{kind.upper()}, {fe} effects{' (Lee-Yu)' if bc == 'lee-yu' else ''}, across weights"
-        display = tables.SummaryTable(table.cells, f"{title}. {table.title}", table.notes)
+        display = replace(table, title=f"{title}. {table.title}")
         ctx.add_table(sec, f"compare_{kind}_{fe}", table.cells, display.title, display=display)
 
 
@@ -407,8 +406,7 @@ def _panel_models(ctx: _Context) -> str:
         columns[ctx.map_model] = ctx.models[ctx.map_model]
     table = tables.compare(list(columns.values()), list(columns))
     ctx.add_table(sec, "panel_models", table.cells, f"Panel and spatial models side by side. {table.title}",
-                  display=tables.SummaryTable(table.cells, f"Panel and spatial models side by side. {table.title}",
-                                              table.notes))
+                  display=replace(table, title=f"Panel and spatial models side by side. {table.title}"))
     return f"{len(fitted)} model(s)"
 
 

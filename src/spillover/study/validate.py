@@ -22,6 +22,7 @@ from typing import Any
 from spillover.errors import SpilloverError
 from spillover.options import warn
 from spillover.study import schema as S
+from spillover.study.data import dataset_columns, read_columns
 from spillover.study.locate import KeyPath, format_path, key_lines, line_of
 
 __all__ = ["Problem", "StudyError", "Study", "ModelSpec", "load", "loads", "schema_defaults"]
@@ -352,8 +353,6 @@ class _Checker:
             self.add(("data",), "give exactly one of data.file (a panel file) or data.dataset (shipped data)")
             return []
         if has_set:
-            from spillover.study.data import dataset_columns
-
             return dataset_columns(data["dataset"])
         for key in ("id", "time"):
             if key not in data:
@@ -363,8 +362,6 @@ class _Checker:
             self.add(("data", "file"), f"no such file: {path}")
             return []
         try:
-            from spillover.study.data import read_columns
-
             columns = read_columns(path, encoding=data.get("encoding"), sheet=data.get("sheet"))
         except (SpilloverError, OSError, UnicodeDecodeError, ValueError) as exc:
             self.add(("data", "file"), f"cannot read {path.name}: {exc}")
