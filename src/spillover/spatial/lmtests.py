@@ -41,8 +41,8 @@ from spillover.errors import ModelError, PanelError, WeightsError, format_items
 from spillover.options import DfConvention, HausmanKind, HausmanVariance, check_option
 from spillover.panel import SpatialPanel
 from spillover.spatial import _likelihood as lk
+from spillover.options import FixedEffects
 from spillover.spatial._checks import (
-    FixedEffects,
     _check_dependent,
     _check_observations,
     _libpysal_w,
