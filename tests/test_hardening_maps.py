@@ -207,7 +207,7 @@ def test_text_added_later_gets_the_cjk_font_when_saved_or_rendered(us_panel, mon
     assert "Pretend CJK" in _families(fig.axes[0].title)
     fig, ax = plt.subplots()
     ax.set_xlabel("年份")
-    figures.render(fig)  # the study report's figures
+    figures.render(fig, "png", 72)  # the study report's figures (format and dpi come from the schema)
     assert "Pretend CJK" in _families(ax.xaxis.label)
 
 
