@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test check lint typecheck imports install bench docs-blocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,23 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/spillover demo --force
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src/spillover tests
+# `make test` is CI's test command: the quick checks first (lint, types, the import contract), then the whole
+# suite with coverage. `make check` runs only the quick checks; `pytest -m "not slow"` skips the long tests.
+test: check
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules --cov=spillover --cov-report=term:skip-covered \
+		src/spillover tests
+
+check: lint typecheck imports
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks docs examples
+	$(BIN)/ruff format --check src tests benchmarks docs examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
