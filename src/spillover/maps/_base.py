@@ -71,6 +71,16 @@ def align_regions(geo: gpd.GeoDataFrame, ids: pd.Index, what: str) -> gpd.GeoDat
     return geo.loc[ids]
 
 
+def result_regions(geometry: Any, carried: Any, ids: pd.Index, what: str, *, how: str) -> gpd.GeoDataFrame:
+    """The regions a map of a result draws: ``geometry`` if given, else the geometry the result ``carried``
+    (an error saying ``how`` to pass one when it has none), restricted to and ordered as the result's ``ids``."""
+    geo = carried if geometry is None else geometry
+    if geo is None:
+        raise SpilloverError(f"{what} carries no region geometry; {how} (the panel or a GeoDataFrame indexed by "
+                             "region id).")
+    return align_regions(region_frame(geo), pd.Index(ids), what)
+
+
 def geometry_paths(geoms: Iterable[Any]) -> list[Any]:
     """One matplotlib compound Path per (Multi)Polygon or (Multi)LineString, holes included (vectorised)."""
     import shapely

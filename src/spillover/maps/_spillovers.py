@@ -15,7 +15,6 @@ from spillover.maps._base import (
     Language,
     MapLayer,
     add_polygons,
-    align_regions,
     cjk_text,
     draw_missing,
     geometry_paths,
@@ -23,7 +22,7 @@ from spillover.maps._base import (
     new_axes,
     no_data_handle,
     place_legend,
-    region_frame,
+    result_regions,
 )
 from spillover.options import renamed
 
@@ -41,13 +40,9 @@ PANELS = {"direct": "Direct effect", "emitted": "Spillover emitted", "received":
 NS_HATCH = "..."
 
 
-def _geometry(result: SpatialPanelResults, geometry: Any) -> gpd.GeoDataFrame:
-    if geometry is None:
-        geometry = getattr(result._core, "geometry", None)
-        if geometry is None:
-            raise SpilloverError("this result carries no region geometry; pass geometry= (the panel or a "
-                                 "GeoDataFrame indexed by region id).")
-    return align_regions(region_frame(geometry), result._core.ids, "the model")
+def _regions(result: SpatialPanelResults, geometry: Any) -> gpd.GeoDataFrame:
+    return result_regions(geometry, getattr(result._core, "geometry", None), result._core.ids, "the model",
+                          how="pass geometry=")
 
 
 def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
@@ -125,7 +120,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     if spillovers is not None:
         _check_effects(frame, result, x)
         level = float(frame.attrs.get("level", level))
-    layer = _china.prepare_layer(_geometry(result, geometry), frame[list(PANELS)], china=china, crs=crs,
+    layer = _china.prepare_layer(_regions(result, geometry), frame[list(PANELS)], china=china, crs=crs,
                                  language=language, what=f"the spillover map of {x}")
     values = layer.values
     norm, cm = _diverging(values.to_numpy(), cmap)
@@ -222,7 +217,7 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
 
     from spillover.spatial.impacts import effects_column
 
-    layer = _china.prepare_layer(_geometry(result, geometry), effects_column(result, x, region), china=china,
+    layer = _china.prepare_layer(_regions(result, geometry), effects_column(result, x, region), china=china,
                                  crs=crs, language=language, what=f"the spillover flows of {x} from {region}")
     column = layer.values
     is_source = (column.index == region)
