@@ -42,3 +42,13 @@ def test_spatial_parameter_absent_is_none(name):
     other = "lam" if name == "rho" else "rho"
     key = "lambda" if other == "lam" else "rho"
     assert getattr(res, other) == res.params[key] and getattr(res, f"{other}_se") == res.std_errors[key]
+
+
+def test_no_data_legend_entry_is_added_in_one_place():
+    from spillover.maps._base import NO_DATA_HATCH, legend_patch, with_no_data
+
+    first = legend_patch("red", "a (1)")
+    assert with_no_data([first], 0) == [first]  # nothing missing: no entry
+    entries = with_no_data([first], 3)
+    assert entries[0] is first and entries[-1].get_label() == "No data (3)"
+    assert entries[-1].get_hatch() == NO_DATA_HATCH

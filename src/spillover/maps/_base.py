@@ -258,6 +258,11 @@ def no_data_handle(count: int) -> Any:
     return legend_patch(NO_DATA_COLOR, f"{NO_DATA_LABEL} ({count})", hatch=NO_DATA_HATCH)
 
 
+def with_no_data(handles: Sequence[Any], count: int) -> list[Any]:
+    """``handles`` and, when ``count`` regions have no data, the grey hatched "No data (count)" entry last."""
+    return [*handles, no_data_handle(count)] if count else list(handles)
+
+
 def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: str = "lower left",
                  fontsize: float = 7.5) -> Any:
     """A framed legend inside the axes (so no layout or save can clip it); ``gid="legend"``."""

@@ -22,9 +22,9 @@ from spillover.maps._base import (
     geometry_paths,
     legend_patch,
     new_axes,
-    no_data_handle,
     place_legend,
     result_regions,
+    with_no_data,
 )
 from spillover.options import check_option, warn
 from spillover.panel import SpatialPanel
@@ -132,8 +132,9 @@ def _only_geometry(geometry: Any, w: Any, period: Any, alpha: Any, permutations:
                                       ("permutations", permutations), ("seed", seed)) if value is not None]
     if given:
         raise SpilloverError(f"lisa_map(result, ...) draws a LocalMoranResult as it was computed, so "
-                             f"{', '.join(n + '=' for n in given)} cannot be passed with it; call local_moran again with "
-                             "them, or pass the panel form lisa_map(panel, var, w, period, ...).")
+                             f"{', '.join(n + '=' for n in given)} cannot be passed with it; call "
+                             "local_moran again with them, or pass the panel form "
+                             "lisa_map(panel, var, w, period, ...).")
     if isinstance(geometry, str):
         raise SpilloverError(f"lisa_map(result, {geometry!r}): the second argument of the result form is the "
                              "geometry (a panel or GeoDataFrame); the variable is the result's own.")
@@ -175,15 +176,11 @@ def _draw_lisa(result: LocalMoranResult, geometry: Any, *, ax: Axes | None, titl
         if alone:
             add_polygons(target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
 
-    fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
-    paint(ax)
-    _china.finish(ax, layer, paint, labels=labels)
+    fig, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.5, 5.0))
     counts = pd.Series(clusters[~island]).value_counts().reindex(LISA_ORDER, fill_value=0)
     handles = [legend_patch(LISA_COLORS[k], f"{k} ({n})") for k, n in counts.items()]
-    n_missing = int(island.sum()) + len(layer.no_data)
-    if n_missing:
-        handles.append(no_data_handle(n_missing))
-    place_legend(ax, handles, f"LISA, p ≤ {result.alpha:g}")
+    n_no_data = int(island.sum()) + len(layer.no_data)
+    place_legend(ax, with_no_data(handles, n_no_data), f"LISA, p ≤ {result.alpha:g}")
     ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
     return cjk_text(fig)
 

@@ -20,9 +20,9 @@ from spillover.maps._base import (
     geometry_paths,
     legend_patch,
     new_axes,
-    no_data_handle,
     place_legend,
     result_regions,
+    with_no_data,
 )
 from spillover.options import renamed
 
@@ -177,12 +177,9 @@ def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: 
 
     paint(ax)
     _china.finish(ax, layer, paint, labels=labels)
-    handles = []
-    if covers is not None:
-        handles.append(legend_patch("white", f"{level:.0%} interval covers 0 ({int(covers.sum())})",
-                                    hatch=NS_HATCH))
-    if len(layer.no_data) + len(missing):
-        handles.append(no_data_handle(len(layer.no_data) + len(missing)))
+    handles = [] if covers is None else [legend_patch("white", f"{level:.0%} interval covers 0 "
+                                                       f"({int(covers.sum())})", hatch=NS_HATCH)]
+    handles = with_no_data(handles, len(layer.no_data) + len(missing))
     if handles:
         place_legend(ax, handles, "", fontsize=6.5)
 
@@ -242,9 +239,7 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     ax.scatter([pt.x], [pt.y], marker="*", s=90, color="black", zorder=7)
     _china.finish(ax, layer, paint, labels=labels)
     handles = [legend_patch("white", f"source: {region} (own effect {column[region]:.4g})")]
-    if len(layer.no_data) + len(missing):
-        handles.append(no_data_handle(len(layer.no_data) + len(missing)))
-    place_legend(ax, handles, "", fontsize=7)
+    place_legend(ax, with_no_data(handles, len(layer.no_data) + len(missing)), "", fontsize=7)
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=ax, location="bottom", shrink=0.6, aspect=35, pad=0.02)
     bar.set_label(f"effect on {result.y_name} of a unit change of {x} in {region}", fontsize=9)
     ax.set_title(title if title is not None else f"Spillovers of {x} from {region} "
