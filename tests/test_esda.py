@@ -259,7 +259,7 @@ def test_scatter_plot_and_lisa_map_draw(panel, gal_graph, tmp_path):
     assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(sc.slope)
     plt.close("all")
     lisa = sesda.local_moran(panel, "ln_gsp", gal_graph, period=1986, permutations=99)
-    ax = maps.lisa_cluster_map(lisa).axes[0]
+    ax = maps.lisa_map(lisa).axes[0]
     colors = [tuple(np.round(c[:3], 3)) for c in ax.collections[0].get_facecolor()]
     expected = [tuple(np.round(matplotlib.colors.to_rgb(sesda.LISA_COLORS[c]), 3)) for c in lisa.clusters]
     assert colors == expected
@@ -274,7 +274,7 @@ def test_lisa_map_needs_all_regions(panel, gal_graph):
     lisa = sesda.local_moran(panel, "ln_gsp", gal_graph, period=1986, permutations=9)
     geo = panel.geometry.drop(index="Texas")
     with pytest.raises(SpilloverError, match="Texas"):
-        maps.lisa_cluster_map(lisa, geo)
+        maps.lisa_map(lisa, geo)
 
 
 # ---------------------------------------------------------------------- bad input
@@ -412,7 +412,7 @@ def test_china_lisa_with_attached_island(china_panel, tmp_path):
     lisa = sesda.local_moran(china_panel, "y", w, period=2021, permutations=199, seed=1, alpha=0.1)
     frame = lisa.to_frame()
     assert frame.index.equals(china_panel.ids) and frame.loc["Hainan", "lag_z"] != 0
-    ax = maps.lisa_cluster_map(lisa, title="synthetic y, 2021").axes[0]
+    ax = maps.lisa_map(lisa, title="synthetic y, 2021").axes[0]
     ax.figure.savefig(tmp_path / "china_lisa.png")
     plt.close("all")
 

@@ -142,7 +142,7 @@ def test_lisa_map_checks_the_geometry_it_is_given():
     lisa = LocalMoranResult("v", 2000, 0.05, 99, 0, frame)
     geo = _strip([1.0, 2.0, 3.0], geoms=[box(0, 0, 1, 1), Polygon(), box(2, 0, 3, 1)])
     with pytest.raises(SpilloverError, match=r"LISA map cannot draw region\(s\) 'r1'"):
-        maps.lisa_cluster_map(lisa, geo)
+        maps.lisa_map(lisa, geo)
 
 
 # ---------------------------------------------------------------------- China: subset of provinces

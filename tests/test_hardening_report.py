@@ -96,7 +96,7 @@ def test_scatter_and_map_of_one_lisa_result_show_the_same_clusters():
     expected = {k: int(v) for k, v in lisa.counts().items() if v}
     scatter = maps.moran_scatter(panel, "ln_gsp", w, lisa=lisa)
     scatter_counts = _legend_counts([t.get_text() for t in scatter.axes[0].get_legend().get_texts()])
-    cmap = maps.lisa_cluster_map(lisa, panel)
+    cmap = maps.lisa_map(lisa, panel)
     map_counts = _legend_counts([t.get_text() for t in cmap.axes[0].get_legend().get_texts()])
     assert scatter_counts == expected  # the scatter draws only classes with points
     assert {k: v for k, v in map_counts.items() if v} == expected

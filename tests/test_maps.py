@@ -265,6 +265,37 @@ def test_lisa_bad_period(us_panel, us_w):
         maps.lisa_map(us_panel, "ln_gsp", us_w, 1900)
 
 
+def test_lisa_map_one_name_for_a_result_and_for_a_panel(us_panel, us_w):
+    # one public LISA figure: lisa_map(result, geometry) draws what lisa_map(panel, var, w, period) draws
+    # (reference: the clusters of spillover.esda.local_moran with the same arguments)
+    lisa = so.local_moran(us_panel, "ln_gsp", us_w, period=1986, permutations=99, seed=3, alpha=0.1)
+    from_panel = maps.lisa_map(us_panel, "ln_gsp", us_w, 1986, permutations=99, seed=3, alpha=0.1).axes[0]
+    for geometry in ((), (us_panel,), (us_panel.geometry,)):
+        ax = maps.lisa_map(lisa, *geometry).axes[0]
+        assert _hex_faces(_collection(ax, "regions")) == [maps.LISA_COLORS[c].lower() for c in lisa.clusters]
+        assert _legend_texts(ax) == _legend_texts(from_panel)
+        assert ax.get_title() == from_panel.get_title() == "LISA clusters of ln_gsp, 1986"
+
+
+def test_lisa_cluster_map_is_a_deprecated_alias(us_panel, us_w):
+    lisa = so.local_moran(us_panel, "ln_gsp", us_w, period=1986, permutations=99, seed=3)
+    with pytest.warns(FutureWarning, match=r"lisa_cluster_map\(\.\.\.\) is deprecated.*use lisa_map") as rec:
+        ax = maps.lisa_cluster_map(lisa, us_panel, title="old name").axes[0]
+    assert rec[0].filename == __file__  # points at the caller's line
+    assert ax.get_title() == "old name"
+    assert _legend_texts(ax) == _legend_texts(maps.lisa_map(lisa, us_panel).axes[0])
+
+
+def test_lisa_map_of_a_result_takes_only_the_geometry(us_panel, us_w):
+    lisa = so.local_moran(us_panel, "ln_gsp", us_w, period=1986, permutations=19)
+    with pytest.raises(SpilloverError, match="alpha=, seed= cannot be passed"):
+        maps.lisa_map(lisa, us_panel, alpha=0.1, seed=1)
+    with pytest.raises(SpilloverError, match="second argument of the result form is the geometry"):
+        maps.lisa_map(lisa, "ln_gsp")
+    with pytest.raises(SpilloverError, match="needs a SpatialPanel or a LocalMoranResult, got DataFrame"):
+        maps.lisa_map(us_panel.data, "ln_gsp", us_w)
+
+
 def test_moran_over_time_draws_the_table(us_panel, us_w):
     table = so.moran_by_period(us_panel, "ln_gsp", us_w, permutations=0)
     fig = maps.moran_over_time(table, level=0.9)

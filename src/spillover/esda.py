@@ -448,26 +448,30 @@ def _moran_row(y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Ge
     # a seeded numpy Generator instead of esda's loop over NumPy's global generator: reproducible without
     # global state (safe in threads, notebooks and QGIS), and vectorised.
     m = Moran(y, graph, transformation=graph.transformation, permutations=0, two_tailed=True)
-    p_sim = np.nan
-    if permutations:
-        sims = _permuted_moran(y, graph.sparse, permutations, rng)
-        p_sim = _pseudo_p(sims, m.I)
-    return [
-        m.I, m.EI, m.VI_norm, m.z_norm, _two_sided(m.z_norm), m.VI_rand, m.z_rand, _two_sided(m.z_rand), p_sim
-    ]
+    p_sim = _p_sim(_permuted_moran, y, graph, permutations, rng, m.I)
+    return _row(m.I, m.EI, m.VI_norm, m.z_norm, m.VI_rand, m.z_rand, p_sim)
 
 
 def _geary_row(y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator) -> list[float]:
     from esda import Geary
 
     g = Geary(y, graph, transformation=graph.transformation, permutations=0)
-    p_sim = np.nan
-    if permutations:
-        sims = _permuted_geary(y, graph.sparse, permutations, rng)
-        p_sim = _pseudo_p(sims, g.C)
-    return [
-        g.C, g.EC, g.VC_norm, g.z_norm, _two_sided(g.z_norm), g.VC_rand, g.z_rand, _two_sided(g.z_rand), p_sim
-    ]
+    p_sim = _p_sim(_permuted_geary, y, graph, permutations, rng, g.C)
+    return _row(g.C, g.EC, g.VC_norm, g.z_norm, g.VC_rand, g.z_rand, p_sim)
+
+
+def _row(value: float, expected: float, var_norm: float, z_norm: float, var_rand: float, z_rand: float,
+         p_sim: float) -> list[float]:
+    """One period's row of :data:`_MORAN_COLUMNS` / :data:`_GEARY_COLUMNS` (two-sided normal p-values)."""
+    return [value, expected, var_norm, z_norm, _two_sided(z_norm), var_rand, z_rand, _two_sided(z_rand), p_sim]
+
+
+def _p_sim(permuted: Any, y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator,
+           observed: float) -> float:
+    """The pseudo p-value of ``observed`` among ``permuted(y, W, permutations, rng)`` (NaN without any)."""
+    if not permutations:
+        return np.nan
+    return _pseudo_p(permuted(y, graph.sparse, permutations, rng), observed)
 
 
 def _two_sided(z: float) -> float:

@@ -39,7 +39,7 @@ from spillover.options import check_option
 from spillover.regions import has_cjk
 
 __all__ = ["COLUMNS", "P_SIM", "Summary", "TableResult", "coefficient_frame", "stars_for", "latex_cjk_note",
-           "CJK_LATEX_NOTE", "SeStyle"]
+           "CJK_LATEX_NOTE", "SeStyle", "std_errors", "conf_int"]
 
 #: The column scheme of every estimate-like ``to_frame()``: defined here once.
 COLUMNS: tuple[str, ...] = ("estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
@@ -60,6 +60,27 @@ def coefficient_frame(estimate: Any, std_error: Any, statistic: Any, p_value: An
     """
     values = dict(zip(COLUMNS, (estimate, std_error, statistic, p_value, ci_lower, ci_upper))) | extra
     return pd.DataFrame(values, index=index)
+
+
+def std_errors(params: pd.Series, cov: pd.DataFrame) -> pd.Series:
+    """Standard errors of ``params``: the square roots of the diagonal of ``cov``, named ``std_errors``.
+
+    One definition for every result that carries ``params`` and ``cov`` (spatial and panel models).
+
+    >>> std_errors(pd.Series([1.0, 2.0], index=["a", "b"]), pd.DataFrame([[4.0, 0.0], [0.0, 0.25]])).tolist()
+    [2.0, 0.5]
+    """
+    return pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=params.index, name="std_errors")
+
+
+def conf_int(params: pd.Series, std_errors: pd.Series, q: float) -> pd.DataFrame:
+    """Confidence intervals ``params -/+ q * std_errors`` (``q``: the quantile of the reference distribution,
+    e.g. ``scipy.stats.norm.ppf(0.975)``), columns ``lower`` and ``upper``.
+
+    >>> conf_int(pd.Series([1.0], index=["a"]), pd.Series([0.5], index=["a"]), 2.0).loc["a"].tolist()
+    [0.0, 2.0]
+    """
+    return pd.DataFrame({"lower": params - q * std_errors, "upper": params + q * std_errors})
 
 
 def stars_for(p: float, levels: Sequence[float] = (0.1, 0.05, 0.01)) -> str:

@@ -71,6 +71,16 @@ def align_regions(geo: gpd.GeoDataFrame, ids: pd.Index, what: str) -> gpd.GeoDat
     return geo.loc[ids]
 
 
+def result_regions(geometry: Any, carried: Any, ids: pd.Index, what: str, *, how: str) -> gpd.GeoDataFrame:
+    """The regions a map of a result draws: ``geometry`` if given, else the geometry the result ``carried``
+    (an error saying ``how`` to pass one when it has none), restricted to and ordered as the result's ``ids``."""
+    geo = carried if geometry is None else geometry
+    if geo is None:
+        raise SpilloverError(f"{what} carries no region geometry; {how} (the panel or a GeoDataFrame indexed by "
+                             "region id).")
+    return align_regions(region_frame(geo), pd.Index(ids), what)
+
+
 def geometry_paths(geoms: Iterable[Any]) -> list[Any]:
     """One matplotlib compound Path per (Multi)Polygon or (Multi)LineString, holes included (vectorised)."""
     import shapely
@@ -246,6 +256,11 @@ def legend_patch(color: str, label: str, *, hatch: str | None = None) -> Any:
 
 def no_data_handle(count: int) -> Any:
     return legend_patch(NO_DATA_COLOR, f"{NO_DATA_LABEL} ({count})", hatch=NO_DATA_HATCH)
+
+
+def with_no_data(handles: Sequence[Any], count: int) -> list[Any]:
+    """``handles`` and, when ``count`` regions have no data, the grey hatched "No data (count)" entry last."""
+    return [*handles, no_data_handle(count)] if count else list(handles)
 
 
 def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: str = "lower left",

@@ -41,12 +41,14 @@ from spillover.maps._base import (
     add_polygons,
     cjk_font,
     finish_map_axes,
+    new_axes,
     prepare_map,
 )
 from spillover.options import check_option
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["CHINA_CRS", "CJK_FONTS", "cjk_font", "prepare_layer", "add_south_china_sea_inset", "label_regions"]
 
@@ -197,6 +199,16 @@ def draw_no_data(ax: Axes, layer: MapLayer) -> Any:
         return None
     return add_polygons(ax, layer.no_data.geometry.tolist(), NO_DATA_COLOR, gid="no_data",
                         hatch=NO_DATA_HATCH, edgecolor="#8C8C8C", linewidth=0.3)
+
+
+def draw_map(ax: Axes | None, layer: MapLayer, painter: Callable[[Axes], None], *, labels: bool | None,
+             size: tuple[float, float], china_size: tuple[float, float] = (7.0, 5.6)) -> tuple[Figure, Axes]:
+    """The one set-up of a single-axes map: the axes (a new figure of ``size``, ``china_size`` for China),
+    the painter on it, then :func:`finish` (limits, inset, labels)."""
+    fig, ax = new_axes(ax, china_size if layer.china else size)
+    painter(ax)
+    finish(ax, layer, painter, labels=labels)
+    return fig, ax
 
 
 def finish(ax: Axes, layer: MapLayer, painter: Callable[[Axes], None], *, labels: bool | None) -> None:

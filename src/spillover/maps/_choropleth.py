@@ -23,10 +23,9 @@ from spillover.maps._base import (
     draw_missing,
     geometry_paths,
     legend_patch,
-    new_axes,
-    no_data_handle,
     place_legend,
     region_frame,
+    with_no_data,
 )
 from spillover.options import check_option
 from spillover.panel import SpatialPanel
@@ -176,10 +175,8 @@ def _paint_classified(layer: MapLayer, values: pd.Series, classes: Classes,
 
 def _handles(classes: Classes, colors: list[str], n_no_data: int) -> list[Any]:
     counts = classes.counts()
-    handles = [legend_patch(c, f"{lab} ({n})") for c, lab, n in zip(colors, classes.labels, counts)]
-    if n_no_data:
-        handles.append(no_data_handle(n_no_data))
-    return handles
+    return with_no_data([legend_patch(c, f"{lab} ({n})") for c, lab, n in zip(colors, classes.labels, counts)],
+                        n_no_data)
 
 
 def _legend_title(var: str, units: str | None) -> str:
@@ -239,9 +236,7 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     classes = classify(values.dropna().to_numpy(), scheme=scheme, k=k, bins=bins, what=what, fmt=fmt)
     colors = class_colors(cmap, classes.k)
     paint = _paint_classified(layer, values, classes, colors)
-    fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
-    paint(ax)
-    _china.finish(ax, layer, paint, labels=labels)
+    fig, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.5, 5.0))
     n_no_data = int(values.isna().sum()) + len(layer.no_data)
     place_legend(ax, _handles(classes, colors, n_no_data), _legend_title(var, units), loc=legend_loc)
     ax.set_title(title if title is not None else f"{var}" + (f", {period}" if period is not None else ""))

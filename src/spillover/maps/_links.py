@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from spillover.maps import _china
-from spillover.maps._base import Language, add_polygons, cjk_text, geometry_paths, new_axes, region_frame
+from spillover.maps._base import Language, add_polygons, cjk_text, geometry_paths, region_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -81,9 +81,7 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
         links.set_gid("links")
         target.add_collection(links)  # last collection: the links
 
-    _, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.0, 5.0))
-    paint(ax)
-    _china.finish(ax, layer, paint, labels=labels)
+    _, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.0, 5.0))
     ax.set_title(title if title is not None else f"{len(segments)} links between {len(frame)} regions",
                  fontsize=10)
     cjk_text(ax.figure)

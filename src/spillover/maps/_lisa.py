@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -18,16 +18,15 @@ from spillover.maps._base import (
     NO_DATA_HATCH,
     Language,
     add_polygons,
-    align_regions,
     cjk_text,
     geometry_paths,
     legend_patch,
     new_axes,
-    no_data_handle,
     place_legend,
-    region_frame,
+    result_regions,
+    with_no_data,
 )
-from spillover.options import check_option
+from spillover.options import check_option, warn
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -40,28 +39,51 @@ __all__ = ["lisa_map", "lisa_cluster_map", "moran_scatter", "moran_over_time", "
 LISA_ORDER = ("High-High", "Low-Low", "Low-High", "High-Low", NOT_SIGNIFICANT)
 
 
+@overload
+def lisa_map(lisa: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None = None, /, *,
+             ax: Axes | None = None, title: str | None = None, china: bool | None = None,
+             language: Language = "auto", labels: bool | None = None, crs: Any = None) -> Figure: ...
+
+
+@overload
 def lisa_map(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = None, *, alpha: float = 0.05,
              permutations: int = 999, seed: int = 0, ax: Axes | None = None, title: str | None = None,
              china: bool | None = None, language: Language = "auto", labels: bool | None = None,
-             crs: Any = None) -> Figure:
-    """LISA cluster map of ``var`` in ``period`` in GeoDa's palette, with the number of regions per class.
+             crs: Any = None) -> Figure: ...
 
-    Local Moran's I by :func:`spillover.esda.local_moran` (seeded conditional permutations); a region is
-    coloured by its quadrant when its pseudo p-value is at most ``alpha``: High-High ``#FF0000``, Low-Low
-    ``#0000FF``, Low-High ``#9696FF``, High-Low ``#FF9696``, not significant ``#F0F0F0``
+
+def lisa_map(panel: SpatialPanel | LocalMoranResult, var: Any = None, w: Any = None,
+             period: Hashable | None = None, *, alpha: float | None = None, permutations: int | None = None,
+             seed: int | None = None, ax: Axes | None = None, title: str | None = None,
+             china: bool | None = None, language: Language = "auto", labels: bool | None = None,
+             crs: Any = None) -> Figure:
+    """LISA cluster map in GeoDa's palette, with the number of regions per class.
+
+    Two ways to call it, one figure:
+
+    * ``lisa_map(lisa, geometry=None)`` draws a :class:`~spillover.esda.LocalMoranResult` (from
+      :func:`spillover.esda.local_moran`); ``geometry`` (a panel or a GeoDataFrame indexed by region id)
+      defaults to the geometry the result carries.  Pass the same result to :func:`moran_scatter` (``lisa=``)
+      and both figures show the same clusters.
+    * ``lisa_map(panel, var, w, period=None, alpha=0.05, permutations=999, seed=0)`` computes that result
+      first (seeded conditional permutations; ``period`` defaults to the panel's last).
+
+    A region is coloured by its quadrant when its pseudo p-value is at most ``alpha``: High-High ``#FF0000``,
+    Low-Low ``#0000FF``, Low-High ``#9696FF``, High-Low ``#FF9696``, not significant ``#F0F0F0``
     (:data:`LISA_COLORS`).  Islands (regions without neighbours, which have no local statistic) and regions
     outside the data are drawn grey and hatched ("No data").
 
     Parameters
     ----------
-    panel, var, w
-        Panel, variable and spatial weights.
-    period
-        The period (default: the panel's last).
+    panel
+        The panel, or a LocalMoranResult.
+    var, w, period
+        With a panel: variable, spatial weights and period.  With a result, the second (positional)
+        argument is the geometry.
     alpha
-        Significance level of the pseudo p-values.
+        Significance level of the pseudo p-values (with a panel; a result carries its own).
     permutations, seed
-        Conditional permutations and their seed.
+        Conditional permutations and their seed (with a panel).
     ax, title, china, language, labels, crs
         As in :func:`spillover.maps.choropleth`.
 
@@ -78,24 +100,67 @@ def lisa_map(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = No
     >>> fig = lisa_map(panel, "ln_gsp", w, 1986, permutations=99)
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][-1].startswith("Not significant")
     True
+    >>> lisa = so.local_moran(panel, "ln_gsp", w, period=1986, permutations=99)
+    >>> lisa_map(lisa).axes[0].get_title()
+    'LISA clusters of ln_gsp, 1986'
     """
-    from spillover.esda import local_moran
-    from spillover.maps._base import check_period, check_variable
-
-    if not isinstance(panel, SpatialPanel):
-        raise SpilloverError(f"lisa_map needs a SpatialPanel, got {type(panel).__name__}.")
-    check_variable(panel, var)
-    period = check_period(panel, period)
-    result = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha)
-    return lisa_cluster_map(result, panel.geometry, ax=ax, title=title, china=china, language=language,
-                            labels=labels, crs=crs)
+    if isinstance(panel, LocalMoranResult):
+        _only_geometry(var, w, period, alpha, permutations, seed)
+        lisa, geometry = panel, var
+    else:
+        lisa = _panel_lisa(panel, var, w, period, alpha=0.05 if alpha is None else alpha,
+                           permutations=999 if permutations is None else permutations,
+                           seed=0 if seed is None else seed)
+        geometry = panel.geometry
+    return _draw_lisa(lisa, geometry, ax=ax, title=title, china=china, language=language, labels=labels,
+                      crs=crs)
 
 
 def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None = None, *,
                      ax: Axes | None = None, title: str | None = None, china: bool | None = None,
                      language: Language = "auto", labels: bool | None = None, crs: Any = None) -> Figure:
-    """LISA cluster map of a :class:`~spillover.esda.LocalMoranResult` (see :func:`lisa_map`)."""
-    geo = _lisa_geometry(result, geometry)
+    """Deprecated alias of :func:`lisa_map` (``lisa_map(result, geometry)``); removed in the next release."""
+    warn("lisa_cluster_map(...) is deprecated and will be removed in the next release; use "
+         "lisa_map(result, geometry) instead (the one LISA map).", FutureWarning)
+    return lisa_map(result, geometry, ax=ax, title=title, china=china, language=language, labels=labels,
+                    crs=crs)
+
+
+def _only_geometry(geometry: Any, w: Any, period: Any, alpha: Any, permutations: Any, seed: Any) -> None:
+    """With a LocalMoranResult the analysis is done: only the geometry may follow it."""
+    given = [name for name, value in (("w", w), ("period", period), ("alpha", alpha),
+                                      ("permutations", permutations), ("seed", seed)) if value is not None]
+    if given:
+        raise SpilloverError(f"lisa_map(result, ...) draws a LocalMoranResult as it was computed, so "
+                             f"{', '.join(n + '=' for n in given)} cannot be passed with it; call "
+                             "local_moran again with them, or pass the panel form "
+                             "lisa_map(panel, var, w, period, ...).")
+    if isinstance(geometry, str):
+        raise SpilloverError(f"lisa_map(result, {geometry!r}): the second argument of the result form is the "
+                             "geometry (a panel or GeoDataFrame); the variable is the result's own.")
+
+
+def _panel_lisa(panel: Any, var: Any, w: Any, period: Hashable | None, *, alpha: float, permutations: int,
+                seed: int) -> LocalMoranResult:
+    """The local Moran of ``var`` in ``period`` (default: the last) of ``panel``, checked for the map."""
+    from spillover.esda import local_moran
+    from spillover.maps._base import check_period, check_variable
+
+    if not isinstance(panel, SpatialPanel):
+        raise SpilloverError(f"lisa_map needs a SpatialPanel or a LocalMoranResult, got "
+                             f"{type(panel).__name__}.")
+    if w is None:
+        raise SpilloverError("lisa_map(panel, var, w, period) needs the spatial weights w.")
+    check_variable(panel, var)
+    period = check_period(panel, period)
+    return local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha)
+
+
+def _draw_lisa(result: LocalMoranResult, geometry: Any, *, ax: Axes | None, title: str | None,
+               china: bool | None, language: Language, labels: bool | None, crs: Any) -> Figure:
+    """Draw the LISA cluster map of ``result`` (see :func:`lisa_map`)."""
+    geo = result_regions(geometry, result.geometry, result.clusters.index, "the LISA result",
+                         how="pass the geometry as lisa_map's second argument")
     frame = result.to_frame()
     island = frame["p_sim"].isna().to_numpy()
     layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what="the LISA map")
@@ -111,27 +176,13 @@ def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | Spat
         if alone:
             add_polygons(target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
 
-    fig, ax = new_axes(ax, (7.0, 5.6) if layer.china else (7.5, 5.0))
-    paint(ax)
-    _china.finish(ax, layer, paint, labels=labels)
+    fig, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.5, 5.0))
     counts = pd.Series(clusters[~island]).value_counts().reindex(LISA_ORDER, fill_value=0)
     handles = [legend_patch(LISA_COLORS[k], f"{k} ({n})") for k, n in counts.items()]
-    n_missing = int(island.sum()) + len(layer.no_data)
-    if n_missing:
-        handles.append(no_data_handle(n_missing))
-    place_legend(ax, handles, f"LISA, p ≤ {result.alpha:g}")
+    n_no_data = int(island.sum()) + len(layer.no_data)
+    place_legend(ax, with_no_data(handles, n_no_data), f"LISA, p ≤ {result.alpha:g}")
     ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
     return cjk_text(fig)
-
-
-def _lisa_geometry(result: LocalMoranResult, geometry: Any) -> gpd.GeoDataFrame:
-    if geometry is None:
-        geo = result.geometry
-        if geo is None:
-            raise SpilloverError("this LISA result carries no geometry; pass geometry= (a GeoDataFrame or panel).")
-    else:
-        geo = region_frame(geometry)
-    return align_regions(geo, result.clusters.index, "the LISA result")
 
 
 # ---------------------------------------------------------------------------------------------- scatter
@@ -143,7 +194,7 @@ def moran_scatter(panel: SpatialPanel, var: str, w: Any, period: Hashable | None
 
     Points are coloured by their LISA cluster (:data:`LISA_COLORS`) from ``permutations``, ``seed`` and
     ``alpha``, or taken from ``lisa``, a :func:`spillover.esda.local_moran` result of the same variable and
-    period: pass the result the LISA map draws (:func:`lisa_cluster_map`) and both figures show the same
+    period: pass the result the LISA map draws (``lisa_map(lisa)``) and both figures show the same
     clusters.  ``labels``: which regions get their name written: ``"significant"`` (LISA clusters, most
     significant first), ``"extreme"`` (farthest from the origin), ``"all"`` or ``"none"``; at most
     ``max_labels``.  ``period`` defaults to ``lisa``'s period, else the panel's last.

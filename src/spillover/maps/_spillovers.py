@@ -15,15 +15,14 @@ from spillover.maps._base import (
     Language,
     MapLayer,
     add_polygons,
-    align_regions,
     cjk_text,
     draw_missing,
     geometry_paths,
     legend_patch,
     new_axes,
-    no_data_handle,
     place_legend,
-    region_frame,
+    result_regions,
+    with_no_data,
 )
 from spillover.options import renamed
 
@@ -41,13 +40,9 @@ PANELS = {"direct": "Direct effect", "emitted": "Spillover emitted", "received":
 NS_HATCH = "..."
 
 
-def _geometry(result: SpatialPanelResults, geometry: Any) -> gpd.GeoDataFrame:
-    if geometry is None:
-        geometry = getattr(result._core, "geometry", None)
-        if geometry is None:
-            raise SpilloverError("this result carries no region geometry; pass geometry= (the panel or a "
-                                 "GeoDataFrame indexed by region id).")
-    return align_regions(region_frame(geometry), result._core.ids, "the model")
+def _regions(result: SpatialPanelResults, geometry: Any) -> gpd.GeoDataFrame:
+    return result_regions(geometry, getattr(result._core, "geometry", None), result._core.ids, "the model",
+                          how="pass geometry=")
 
 
 def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
@@ -125,7 +120,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     if spillovers is not None:
         _check_effects(frame, result, x)
         level = float(frame.attrs.get("level", level))
-    layer = _china.prepare_layer(_geometry(result, geometry), frame[list(PANELS)], china=china, crs=crs,
+    layer = _china.prepare_layer(_regions(result, geometry), frame[list(PANELS)], china=china, crs=crs,
                                  language=language, what=f"the spillover map of {x}")
     values = layer.values
     norm, cm = _diverging(values.to_numpy(), cmap)
@@ -182,12 +177,9 @@ def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: 
 
     paint(ax)
     _china.finish(ax, layer, paint, labels=labels)
-    handles = []
-    if covers is not None:
-        handles.append(legend_patch("white", f"{level:.0%} interval covers 0 ({int(covers.sum())})",
-                                    hatch=NS_HATCH))
-    if len(layer.no_data) + len(missing):
-        handles.append(no_data_handle(len(layer.no_data) + len(missing)))
+    handles = [] if covers is None else [legend_patch("white", f"{level:.0%} interval covers 0 "
+                                                       f"({int(covers.sum())})", hatch=NS_HATCH)]
+    handles = with_no_data(handles, len(layer.no_data) + len(missing))
     if handles:
         place_legend(ax, handles, "", fontsize=6.5)
 
@@ -222,7 +214,7 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
 
     from spillover.spatial.impacts import effects_column
 
-    layer = _china.prepare_layer(_geometry(result, geometry), effects_column(result, x, region), china=china,
+    layer = _china.prepare_layer(_regions(result, geometry), effects_column(result, x, region), china=china,
                                  crs=crs, language=language, what=f"the spillover flows of {x} from {region}")
     column = layer.values
     is_source = (column.index == region)
@@ -247,9 +239,7 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     ax.scatter([pt.x], [pt.y], marker="*", s=90, color="black", zorder=7)
     _china.finish(ax, layer, paint, labels=labels)
     handles = [legend_patch("white", f"source: {region} (own effect {column[region]:.4g})")]
-    if len(layer.no_data) + len(missing):
-        handles.append(no_data_handle(len(layer.no_data) + len(missing)))
-    place_legend(ax, handles, "", fontsize=7)
+    place_legend(ax, with_no_data(handles, len(layer.no_data) + len(missing)), "", fontsize=7)
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=ax, location="bottom", shrink=0.6, aspect=35, pad=0.02)
     bar.set_label(f"effect on {result.y_name} of a unit change of {x} in {region}", fontsize=9)
     ax.set_title(title if title is not None else f"Spillovers of {x} from {region} "

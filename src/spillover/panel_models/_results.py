@@ -12,7 +12,7 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.panel_models._data import DroppedRows
-from spillover.summary import Summary, coefficient_frame
+from spillover.summary import Summary, coefficient_frame, conf_int, std_errors
 
 __all__ = ["PanelResults"]
 
@@ -64,7 +64,7 @@ class PanelResults(ReadOnly):
     @property
     def std_errors(self) -> pd.Series:
         """Standard errors (square roots of the diagonal of :attr:`cov`)."""
-        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="std_errors")
+        return std_errors(self.params, self.cov)
 
     @property
     def tstats(self) -> pd.Series:
@@ -82,9 +82,7 @@ class PanelResults(ReadOnly):
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals from t(:attr:`df_resid`)."""
-        q = stats.t.ppf(0.5 + level / 2, self.df_resid)
-        se = self.std_errors
-        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
+        return conf_int(self.params, self.std_errors, stats.t.ppf(0.5 + level / 2, self.df_resid))
 
     # ------------------------------------------------------------------ labels
     @property

@@ -16,7 +16,7 @@ from spillover.spatial._likelihood import lag
 from spillover.spatial._summary import paper_summary
 from spillover.spatial.wald import TestResult
 from spillover.spatial.wald import wald_test as _wald_test
-from spillover.summary import SeStyle, Summary, coefficient_frame
+from spillover.summary import SeStyle, Summary, coefficient_frame, conf_int, std_errors
 
 if TYPE_CHECKING:
     from spillover.spatial._likelihood import SpatialOperator
@@ -92,7 +92,7 @@ class SpatialPanelResults(ReadOnly):
     @property
     def std_errors(self) -> pd.Series:
         """Asymptotic standard errors."""
-        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="std_errors")
+        return std_errors(self.params, self.cov)
 
     @property
     def zstats(self) -> pd.Series:
@@ -111,30 +111,32 @@ class SpatialPanelResults(ReadOnly):
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Normal confidence intervals."""
-        q = stats.norm.ppf(0.5 + level / 2)
-        se = self.std_errors
-        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
+        return conf_int(self.params, self.std_errors, stats.norm.ppf(0.5 + level / 2))
 
     # ------------------------------------------------------------------ spatial parameter
+    def _spatial(self, name: str, values: pd.Series) -> float | None:
+        """``values[name]`` when the model has the spatial parameter ``name``, else None."""
+        return float(values[name]) if name in self.params.index else None
+
     @property
     def rho(self) -> float | None:
         """Spatial lag parameter (SAR/SDM), else None."""
-        return float(self.params["rho"]) if "rho" in self.params.index else None
+        return self._spatial("rho", self.params)
 
     @property
     def rho_se(self) -> float | None:
         """Standard error of rho."""
-        return float(self.std_errors["rho"]) if "rho" in self.params.index else None
+        return self._spatial("rho", self.std_errors)
 
     @property
     def lam(self) -> float | None:
         """Spatial error parameter lambda (SEM/SDEM), else None."""
-        return float(self.params["lambda"]) if "lambda" in self.params.index else None
+        return self._spatial("lambda", self.params)
 
     @property
     def lam_se(self) -> float | None:
         """Standard error of lambda."""
-        return float(self.std_errors["lambda"]) if "lambda" in self.params.index else None
+        return self._spatial("lambda", self.std_errors)
 
     # ------------------------------------------------------------------ fit statistics
     @property

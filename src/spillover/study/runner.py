@@ -373,7 +373,7 @@ def _figures(ctx: _Context) -> str:
         periods = moran.get("lisa_periods") or sorted({ctx.panel.periods[0], ctx.panel.periods[-1]})
         for var in dict.fromkeys(v for v, _ in ctx.lisa):
             for period in [p for p in periods if (var, p) in ctx.lisa]:
-                ctx.add_figure(sec, f"lisa_{var}_{period}", maps.lisa_cluster_map(ctx.lisa[(var, period)], ctx.panel),
+                ctx.add_figure(sec, f"lisa_{var}_{period}", maps.lisa_map(ctx.lisa[(var, period)], ctx.panel),
                                f"LISA clusters of {var}, {period}")
                 n += 1
     n += figs.module_maps(ctx, sec, spec)
