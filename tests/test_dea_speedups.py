@@ -151,6 +151,7 @@ def test_nondominated_equals_the_definition():
     np.testing.assert_array_equal(nondominated(X, Y), expected)
 
 
+@pytest.mark.slow
 def test_malmquist_own_period_vrs_scores_reuse_the_frontier_search_exactly():
     """Above 800 units the VRS frontier is found recursively and the last candidate set's LPs (solved against
     a set spanning the whole technology) are reused as those units' own-period VRS scores; the others are

@@ -106,6 +106,7 @@ print(res.params.round(6).to_dict())
 """
 
 
+@pytest.mark.slow
 def test_fitting_with_pyfixest_leaves_the_users_logging_alone(tmp_path) -> None:
     # before: pyfixest's logging.basicConfig(level=INFO), run at its first feols, set the root logger to INFO
     # with a stderr handler, and pyogrio then printed "Created 31 records" for every GeoPackage written

@@ -97,6 +97,7 @@ def test_re_sar_reproduces_splm(re_sar) -> None:
     assert re_sar.fixed_effects == "random" and re_sar.nobs == N_US * T_US
 
 
+@pytest.mark.slow
 def test_re_sar_at_least_as_good_as_spreg(us_panel: SpatialPanel, us_w: Graph, re_sar) -> None:
     wobj = libpysal.weights.W.from_sparse(spillover.weights.to_sparse(us_w, us_panel.ids))
     y, x = _design(us_panel, "ln_gsp", X)
@@ -109,6 +110,7 @@ def test_re_sar_at_least_as_good_as_spreg(us_panel: SpatialPanel, us_w: Graph, r
     assert re_sar.loglik >= float(ref.logll) - 1e-9
 
 
+@pytest.mark.slow
 def test_re_sar_loglik_is_the_gaussian_density(us_panel: SpatialPanel, us_w: Graph, re_sar) -> None:
     y, x = _design(us_panel, "ln_gsp", X)
     assert re_sar.loglik == pytest.approx(_sar_density(re_sar, _dense(us_w, us_panel.ids), y, x), rel=1e-10)
@@ -141,6 +143,7 @@ def test_re_sar_impacts_match_dense_effects_matrix(us_panel: SpatialPanel, us_w:
 
 
 # ---------------------------------------------------------------------- RE SEM: exact optimum
+@pytest.mark.slow
 def test_re_sem_is_the_exact_optimum(us_panel: SpatialPanel, us_w: Graph, re_sem) -> None:
     y, x = _design(us_panel, "ln_gsp", X)
     w = _dense(us_w, us_panel.ids)
@@ -187,6 +190,7 @@ def _with_wx(panel: SpatialPanel, w: Graph) -> tuple[np.ndarray, np.ndarray]:
     return y, np.column_stack([x, wx])
 
 
+@pytest.mark.slow
 def test_re_sdm_equals_spreg_with_durbin_terms(us_panel: SpatialPanel, us_w: Graph, re_sdm) -> None:
     assert list(re_sdm.params.index) == ["const", *X, *[f"W*{v}" for v in X], "rho"]
     y, x = _with_wx(us_panel, us_w)
@@ -215,6 +219,7 @@ def test_re_sdm_impacts_and_wald(us_panel: SpatialPanel, us_w: Graph, re_sdm) ->
     assert frame.iloc[list(frame.index).index("ln_emp")]["Wx"].startswith(f"{re_sdm.params['W*ln_emp']:.3f}")
 
 
+@pytest.mark.slow
 def test_re_sdem_is_the_exact_optimum(us_panel: SpatialPanel, us_w: Graph) -> None:
     res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdem", fixed_effects="random").fit()
     y, x = _with_wx(us_panel, us_w)
@@ -268,6 +273,7 @@ def _lattice_panel(kind: str, seed: int, side: int = 8, t: int = 6) -> tuple[Spa
     return panel, graph
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sar", "sem"])
 def test_simulated_parameters_recovered_and_density_matches(kind: str) -> None:
     truth = {"const": 1.0, "x1": 2.0, "x2": -1.0, "rho" if kind == "sar" else "lambda": 0.4}

@@ -80,6 +80,7 @@ def brute_loglik(panel, wg, mg, rho, lam, fe, durbin=False):
     return float(ll), g[:x.shape[1]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fe", ["none", "unit", "twoway"])
 def test_sac_is_the_brute_force_optimum(sim, fe):
     panel, rook, queen = sim
@@ -106,6 +107,7 @@ def test_gns_is_the_brute_force_optimum_and_warns_with_m_equal_w(sim):
         SpatialPanelModel(panel, "y", ["x1", "x2"], rook, kind="gns", fixed_effects="unit").fit()
 
 
+@pytest.mark.slow
 def test_sac_standard_errors_match_the_brute_force_hessian(sim):
     """Observed information of the profile likelihood in (rho, lambda) from the dense formula."""
     panel, rook, queen = sim

@@ -83,6 +83,7 @@ def _parse(path: Path) -> _Report:
     return report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, n_figures", [("us_states", 6), ("china_simulated", 6)])
 def test_each_report_is_self_contained_with_tables_and_figures(demo_runs, name, n_figures):
     run = demo_runs[0][name]
@@ -193,6 +194,7 @@ study.run(sys.argv[1], out=sys.argv[2], overwrite=True)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("existing", [False, True])
 def test_a_run_killed_mid_write_leaves_the_folder_absent_or_complete(tmp_path, existing):
     path = _small(tmp_path)
@@ -222,6 +224,7 @@ def test_a_run_killed_mid_write_leaves_the_folder_absent_or_complete(tmp_path, e
         assert not target.exists()
 
 
+@pytest.mark.slow
 def test_every_random_draw_comes_from_the_study_seed(tmp_path):
     path = _small(tmp_path)
     a = study.run(path, out=tmp_path / "a")

@@ -380,6 +380,7 @@ def test_describe_directed_weights() -> None:
     assert not s.symmetric and not s.row_standardised
 
 
+@pytest.mark.slow
 def test_spectral_on_a_large_ring_uses_the_sparse_solver() -> None:
     # a symmetric binary ring of 2,500 regions has spectral radius exactly 2 (eigenvalues 2 cos(2 pi k / n))
     from libpysal.graph import Graph
