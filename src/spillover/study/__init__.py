@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from spillover.errors import SpilloverWarning
-from spillover.options import renamed
+from spillover.options import renamed, warn
 from spillover.study.progress import ProgressCallback, StepEvent, silent
 from spillover.study.results import StudyRun
 from spillover.study.validate import ModelSpec, Problem, Study, StudyError, load, loads
@@ -120,7 +120,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
                          time.perf_counter() - t1, str(target)))
     for w in caught:
         if issubclass(w.category, SpilloverWarning):
-            warnings.warn(str(w.message), w.category, stacklevel=2)
+            warn(str(w.message), w.category)
     return StudyRun(target, files, dict(ctx.tables), dict(ctx.models), messages, time.perf_counter() - t0)
 
 

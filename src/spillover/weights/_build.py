@@ -7,7 +7,6 @@ restated in each docstring.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,7 +17,8 @@ import scipy.sparse as sp
 from libpysal.graph import Graph
 from scipy.spatial import cKDTree
 
-from spillover.errors import IslandWarning, PanelError, WeightsError, check_option, format_items, user_stacklevel
+from spillover.errors import IslandWarning, PanelError, WeightsError, check_option, format_items
+from spillover.options import warn
 from spillover.weights._geometry import (
     _check_distinct,
     _geo_frame,
@@ -139,10 +139,9 @@ def _handle_islands(
             "islands='nearest' to attach them to their nearest regions, or islands='keep' to keep them."
         )
     if policy == "keep":
-        warnings.warn(
+        warn(
             f"{len(lonely)} region(s) have no neighbours and keep an all-zero row: {format_items(lonely)}.",
             IslandWarning,
-            stacklevel=user_stacklevel(),
         )
         notes["islands_kept"] = tuple(lonely)
         return graph
@@ -290,11 +289,10 @@ def _warn_band_islands(
     needed = float(haversine(lon, lat, lon[nearest[:, 1]], lat[nearest[:, 1]]).max())
     lonely = list(graph.isolates)
     notes["islands_kept"] = tuple(lonely)
-    warnings.warn(
+    warn(
         f"a band of {band:g} km leaves {len(lonely)} region(s) without neighbours: {format_items(lonely)}; "
         f"a band of at least {np.ceil(needed * 1000) / 1000:g} km gives every region a neighbour.",
         IslandWarning,
-        stacklevel=user_stacklevel(),
     )
 
 
