@@ -132,8 +132,10 @@ def test_check_seed_and_number():
     for bad in (-1, 1.5, "a"):
         with pytest.raises(spillover.errors.SpilloverError, match="seed must be"):
             options.check_seed(bad)
-    with pytest.raises(spillover.errors.SpilloverError, match=r"in \(0, inf\)"):
+    with pytest.raises(spillover.errors.SpilloverError, match=r"band must be a finite number > 0, got inf"):
         options.check_number(float("inf"), "band", minimum=0, strict=True)
+    with pytest.raises(spillover.errors.SpilloverError, match=r"phi must be a finite number in \[0, 1\], got 2"):
+        options.check_number(2, "phi", minimum=0, maximum=1)
 
 
 def test_progress_bar_calls_the_users_reporter():

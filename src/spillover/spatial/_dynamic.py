@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning
-from spillover.options import check_option, warn
+from spillover.options import check_int, check_option, warn
 from spillover.spatial import _likelihood as lk
 from spillover.spatial.impacts import effects_table
 from spillover.spatial.results import FitCore, SpatialPanelResults
@@ -306,8 +306,7 @@ def dynamic_effects(params: pd.DataFrame, wd: np.ndarray, x_names: list[str], du
 
 def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
     """Short- and long-run effects with simulated standard errors and 95% intervals."""
-    if draws < 0:
-        raise ModelError(f"draws must be >= 0, got {draws}.")
+    check_int(draws, "draws", minimum=0, error=ModelError)
     wd = res._core.op.w.toarray()
     mean, cov = res.params.to_numpy(), res.cov.to_numpy()
     rng = np.random.default_rng(seed)

@@ -18,7 +18,7 @@ from libpysal.graph import Graph
 from scipy.spatial import cKDTree
 
 from spillover.errors import IslandWarning, PanelError, WeightsError, check_option, format_items
-from spillover.options import warn
+from spillover.options import check_int, check_number, warn
 from spillover.weights._geometry import (
     _check_distinct,
     _geo_frame,
@@ -267,18 +267,15 @@ def distance(
 
 
 def _check_power(power: float) -> None:
-    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or not 0 <= power < np.inf:
-        raise WeightsError(f"power must be a finite number >= 0 (1 or 2 are usual); got {power!r}.")
+    check_number(power, "power", minimum=0, error=WeightsError, hint=" (1 or 2 are usual)")
 
 
 def _check_k(k: int, n: int) -> None:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
-        raise WeightsError(f"k must be an integer between 1 and {n - 1} (regions - 1); got {k!r}.")
+    check_int(k, "k", minimum=1, maximum=n - 1, error=WeightsError, hint=" (regions - 1)")
 
 
 def _check_band(band: float) -> None:
-    if isinstance(band, bool) or not isinstance(band, (int, float, np.number)) or not 0 < band < np.inf:
-        raise WeightsError(f"band must be a positive distance in km; got {band!r}.")
+    check_number(band, "band", minimum=0, strict=True, error=WeightsError, hint=" (a distance in km)")
 
 
 def _warn_band_islands(
@@ -387,8 +384,7 @@ def nested(
     check_option(form, NestedForm, "form", error=WeightsError)
     check_option(transform, Transformation, "transform", error=WeightsError)
     _check_power(power)
-    if isinstance(phi, bool) or not isinstance(phi, (int, float, np.number)) or not 0 <= phi <= 1:
-        raise WeightsError(f"phi must be a number in [0, 1]; got {phi!r}.")
+    check_number(phi, "phi", minimum=0, maximum=1, error=WeightsError)
     ybar = _region_means(panel, var, window)
     frame = _geo_frame(panel)
     lon, lat = _lonlat(frame, coords)
