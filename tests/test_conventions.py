@@ -206,3 +206,23 @@ def test_dea_infeasible_warning_points_at_the_caller():
     fired = _fired(spillover.errors.InfeasibleWarning,
                    lambda: spillover.productivity.dea(x, y, rts="vrs", super=True))
     assert fired and all(f.filename == __file__ for f in fired)
+
+
+def test_study_progress_takes_the_one_protocol(capsys):
+    from spillover.study.progress import StepEvent, silent, steps
+
+    events = [StepEvent("data", "Read the data", 1, 2, "start"), StepEvent("data", "Read the data", 1, 2, "done"),
+              StepEvent("outputs", "Write", 2, 2, "start"), StepEvent("outputs", "Write", 2, 2, "done", 0.5, "x")]
+    seen, got = [], []
+    assert steps(False) is silent and steps(None) is silent  # the API default shows nothing
+    for e in events:
+        steps(lambda done, total: seen.append((done, total)))(e)  # update(done, total), as every progress=
+        steps(got.append)(e)  # a step callback (QGIS) gets the events themselves
+    assert seen == [(1, 2), (2, 2)]  # two finished steps of two (by hand)
+    assert got == events
+    import io
+
+    stream = io.StringIO()  # not a terminal: progress=True shows plain lines, as `spillover run` in a pipe
+    for e in events:
+        steps(True, stream)(e)
+    assert stream.getvalue().splitlines() == ["[1/2] Read the data (0.0 s)", "[2/2] Write: x (0.5 s)"]
