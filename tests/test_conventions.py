@@ -8,9 +8,11 @@ import pkgutil
 import warnings
 from typing import get_args
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 import spillover
 from spillover import options
@@ -130,8 +132,10 @@ def test_check_seed_and_number():
     for bad in (-1, 1.5, "a"):
         with pytest.raises(spillover.errors.SpilloverError, match="seed must be"):
             options.check_seed(bad)
-    with pytest.raises(spillover.errors.SpilloverError, match=r"in \(0, inf\)"):
+    with pytest.raises(spillover.errors.SpilloverError, match=r"band must be a finite number > 0, got inf"):
         options.check_number(float("inf"), "band", minimum=0, strict=True)
+    with pytest.raises(spillover.errors.SpilloverError, match=r"phi must be a finite number in \[0, 1\], got 2"):
+        options.check_number(2, "phi", minimum=0, maximum=1)
 
 
 def test_progress_bar_calls_the_users_reporter():
@@ -154,3 +158,71 @@ def test_study_file_old_effects_key_warns(tmp_path):
     assert rec[0].filename == __file__
     entries = study.section("panel_models") or {}
     assert all(e["fixed_effects"] == "twoway" for e in entries.values())
+
+
+# ---- every public call that warns points at the user's line (options.warn), not inside spillover ----
+def _fired(category, call):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        call()
+    fired = [w for w in rec if issubclass(w.category, category)]
+    assert fired, f"no {category.__name__}"
+    return fired
+
+
+def test_model_fit_small_sample_warning_points_at_the_caller():
+    us = spillover.datasets.us_states()
+    w = spillover.weights.contiguity(us.geometry, kind="queen")
+    model = spillover.SpatialPanelModel(us, "ln_gsp", ["ln_pcap", "ln_pc", "ln_emp", "unemp"], w, kind="sdm",
+                                        fixed_effects="twoway")
+    # fires with two-way effects on the 48 states (tests/test_hardening_summary.py relies on it too)
+    fired = _fired(spillover.errors.SmallSampleBiasWarning, model.fit)
+    assert [f.filename for f in fired] == [__file__]
+
+
+def test_island_warning_points_at_the_caller():
+    geo = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], index=["a", "b", "c"],
+                           crs="EPSG:3857")
+    # "c" touches nobody (by construction), so islands="keep" warns about it
+    fired = _fired(spillover.errors.IslandWarning,
+                   lambda: spillover.weights.contiguity(geo, islands="keep"))
+    assert [f.filename for f in fired] == [__file__]
+
+
+def test_interpolation_warning_points_at_the_caller():
+    geo = gpd.GeoDataFrame({"region": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:3857")
+    df = pd.DataFrame({"region": ["a", "a", "a", "b", "b", "b"], "year": [1, 2, 3] * 2,
+                       "y": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0]})  # a's 2 lies between two observed years
+    fired = _fired(spillover.errors.InterpolationWarning,
+                   lambda: spillover.SpatialPanel(df, geo, id="region", time="year", interpolate=True))
+    assert [f.filename for f in fired] == [__file__]
+
+
+def test_dea_infeasible_warning_points_at_the_caller():
+    # VRS input-oriented super-efficiency: "big" has the largest output, no combination of the others
+    # produces it (tests/test_superefficiency.py), so its LP is infeasible and dea warns
+    x = pd.DataFrame({"x": [2.0, 3.0, 6.0]}, index=["a", "b", "big"])
+    y = pd.DataFrame({"y": [1.0, 2.0, 4.0]}, index=["a", "b", "big"])
+    fired = _fired(spillover.errors.InfeasibleWarning,
+                   lambda: spillover.productivity.dea(x, y, rts="vrs", super=True))
+    assert fired and all(f.filename == __file__ for f in fired)
+
+
+def test_study_progress_takes_the_one_protocol(capsys):
+    from spillover.study.progress import StepEvent, silent, steps
+
+    events = [StepEvent("data", "Read the data", 1, 2, "start"), StepEvent("data", "Read the data", 1, 2, "done"),
+              StepEvent("outputs", "Write", 2, 2, "start"), StepEvent("outputs", "Write", 2, 2, "done", 0.5, "x")]
+    seen, got = [], []
+    assert steps(False) is silent and steps(None) is silent  # the API default shows nothing
+    for e in events:
+        steps(lambda done, total: seen.append((done, total)))(e)  # update(done, total), as every progress=
+        steps(got.append)(e)  # a step callback (QGIS) gets the events themselves
+    assert seen == [(1, 2), (2, 2)]  # two finished steps of two (by hand)
+    assert got == events
+    import io
+
+    stream = io.StringIO()  # not a terminal: progress=True shows plain lines, as `spillover run` in a pipe
+    for e in events:
+        steps(True, stream)(e)
+    assert stream.getvalue().splitlines() == ["[1/2] Read the data (0.0 s)", "[2/2] Write: x (0.5 s)"]

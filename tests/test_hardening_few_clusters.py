@@ -79,7 +79,7 @@ def test_wild_bootstrap_options_are_checked(us_panel):
         fixed_effects(us_panel, "ln_gsp", X, cluster="twoway", inference="wild")
     with pytest.raises(ModelError, match="'inference' needs to be one of"):
         fixed_effects(us_panel, "ln_gsp", X, inference="bootstrap")
-    with pytest.raises(ModelError, match="draws must be a positive integer"):
+    with pytest.raises(ModelError, match=r"draws must be an integer >= 1 \(e.g. 999\)"):
         fixed_effects(us_panel, "ln_gsp", X, inference="wild", draws=-5)
 
 

@@ -302,13 +302,13 @@ def test_row_standardising_zero_rows_names_region(geo: gpd.GeoDataFrame) -> None
     [
         (lambda g: contiguity(g, "bishop"), r"'kind' needs to be one of \['queen', 'rook'\]; 'bishop' was given"),
         (lambda g: contiguity(g, islands="drop"), r"'islands' needs to be one of \['nearest', 'keep', 'raise'"),
-        (lambda g: contiguity(g, k=4), r"k must be an integer between 1 and 3"),
+        (lambda g: contiguity(g, k=4), r"k must be an integer from 1 to 3 \(regions - 1\)"),
         (lambda g: contiguity(g, coords="center"), r"'coords' needs to be one of \['boundary', 'capital'"),
         (lambda g: contiguity(g, transform="row"), r"'transform' needs to be one of \['r', 'none', 'spectral'"),
         (lambda g: distance(g, coords="centroids"), r"'coords' needs to be one of \['capital', 'centroid'"),
         (lambda g: distance(g, coords=("lon", "lat")), r"coordinate column 'lon' is not in the geometry"),
         (lambda g: distance(g, band=100, k=2), r"either band \(km\) or k"),
-        (lambda g: distance(g, band=-1), r"band must be a positive distance"),
+        (lambda g: distance(g, band=-1), r"band must be a finite number > 0 \(a distance in km\)"),
         (lambda g: distance(g, power=-1), r"power must be a finite number >= 0"),
         (lambda g: distance(g.drop(columns="capital_lon")), r"coords='capital' needs the columns"),
         (lambda g: distance(g.set_crs(None, allow_override=True), coords="centroid"), r"has no CRS"),
@@ -355,7 +355,7 @@ def test_window_and_variable_errors(panel: SpatialPanel) -> None:
         economic(panel, "y", ties="mean")
     with pytest.raises(WeightsError, match=r"'form' needs to be one of \['multiplicative', 'weighted'"):
         nested(panel, "y", form="additive")
-    with pytest.raises(WeightsError, match=r"phi must be a number in \[0, 1\]"):
+    with pytest.raises(WeightsError, match=r"phi must be a finite number in \[0, 1\]"):
         nested(panel, "y", form="weighted", phi=1.5)
 
 

@@ -204,7 +204,7 @@ def run(study: Path, out: Path | None, force: bool, json_out: bool) -> None:
     from spillover.study import run as run_study
 
     result = run_study(study, out=out, overwrite=force,
-                       progress=progress.plain_reporter() if json_out else progress.reporter())
+                       progress=progress.plain_reporter() if json_out else True)
     _emit(json_out, {"ok": True, **result.to_dict()}, _written(result))
 
 
@@ -244,8 +244,10 @@ def init(path: Path, force: bool) -> None:
 def demo(out: Path, force: bool, json_out: bool) -> None:
     """Run the two shipped studies (US states, real data; China, simulated) and print what they wrote."""
     from spillover.demo import run_demo
+    from spillover.study import progress
 
-    runs = run_demo(out, overwrite=force, echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo)
+    runs = run_demo(out, overwrite=force, echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo,
+                    progress=progress.plain_reporter() if json_out else True)
     if json_out:
         click.echo(json.dumps({"ok": True, "studies": {k: r.to_dict() for k, r in runs.items()}}, indent=2))
 

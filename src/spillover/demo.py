@@ -18,6 +18,7 @@ from pathlib import Path
 from spillover import io, study
 from spillover.errors import OverwriteError
 from spillover.options import renamed
+from spillover.study.progress import StudyProgress
 from spillover.study.results import StudyRun
 
 Echo = Callable[[str], None]
@@ -25,20 +26,19 @@ Echo = Callable[[str], None]
 
 @renamed(force="overwrite")
 def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, overwrite: bool = False,
-             echo: Echo = print) -> dict[str, StudyRun]:
+             echo: Echo = print, progress: StudyProgress = False) -> dict[str, StudyRun]:
     """Run both shipped studies into ``out/<name>`` and print what they wrote.
 
     ``out`` is marked as spillover's when the demo creates it (or finds it empty).  With ``overwrite`` the
     earlier demo outputs are replaced, and ``out`` must be such a folder: the demo never replaces anything in
-    a folder of the user's (see :func:`spillover.io.check_output_folder`).
+    a folder of the user's (see :func:`spillover.io.check_output_folder`).  ``progress`` is passed to each
+    :func:`spillover.study.run` (False in the API; ``spillover demo`` shows the steps).
     """
-    from spillover.study.progress import reporter
-
     folder = _demo_folder(Path(out), overwrite)
     runs = {}
     for name in study.EXAMPLES:
         echo(f"== {name}: {study.load(study.example_path(name)).title}")
-        run = study.run(study.example_path(name), out=folder / name, overwrite=overwrite, progress=reporter())
+        run = study.run(study.example_path(name), out=folder / name, overwrite=overwrite, progress=progress)
         runs[name] = run
         _summary(echo, run)
     echo("")

@@ -33,7 +33,7 @@ from scipy import sparse, stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
-from spillover.options import check_option
+from spillover.options import check_int, check_option, check_probability
 from spillover.panel import SpatialPanel, check_finite
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -260,10 +260,9 @@ def local_moran(
     """
     from esda import Moran_Local
 
-    _check_int(permutations, "permutations", minimum=1)
-    _check_int(seed, "seed", minimum=0)
-    if not 0 < alpha < 1:
-        raise SpilloverError(f"alpha must lie strictly between 0 and 1, got {alpha!r}.")
+    check_int(permutations, "permutations", minimum=1)
+    check_int(seed, "seed", minimum=0)
+    check_probability(alpha, "alpha")
     graph = _aligned_graph(w, panel, transform)
     y = _cross_section(panel, var, period)
     with _preserved_global_rng(), np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -328,11 +327,6 @@ def moran_scatter_data(
 
 
 # ---------------------------------------------------------------------- internals: checks and data
-def _check_int(value: object, name: str, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise SpilloverError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-
-
 def _aligned_graph(w: Any, panel: SpatialPanel, transform: str) -> Graph:
     """The weights as a Graph in the panel's region order, transformed (never mutating ``w``)."""
     from spillover.weights import align
@@ -408,8 +402,8 @@ def _global_by_period(
     seed: int,
     transform: str,
 ) -> pd.DataFrame:
-    _check_int(permutations, "permutations", minimum=0)
-    _check_int(seed, "seed", minimum=0)
+    check_int(permutations, "permutations", minimum=0)
+    check_int(seed, "seed", minimum=0)
     if panel.n_regions < 4:
         raise SpilloverError(
             "global statistics need at least 4 regions (the randomisation variance divides by "

@@ -23,7 +23,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, format_items
-from spillover.options import check_option
+from spillover.options import check_number, check_option
 from spillover.panel import SpatialPanel
 
 __all__ = [
@@ -185,10 +185,8 @@ def entropy_index(
     check_option(pooling, _POOLINGS, "pooling", error=IndicatorError)
     check_option(basis, _BASES, "basis", error=IndicatorError)
     check_option(constant, _CONSTANT_POLICIES, "constant", error=IndicatorError)
-    if not np.isfinite(scale) or scale <= 0:
-        raise IndicatorError(f"scale must be a positive number (1, 100, 1000...), got {scale!r}.")
-    if not np.isfinite(shift) or shift < 0:
-        raise IndicatorError(f"shift must be a non-negative number, got {shift!r}.")
+    check_number(scale, "scale", minimum=0, strict=True, error=IndicatorError, hint=" (1, 100, 1000...)")
+    check_number(shift, "shift", minimum=0, error=IndicatorError)
     dirs = _directions(directions)
     dims = _dimensions(dimensions, list(dirs))
     frame, periods, time_key = _entropy_frame(data, list(dirs), pooling, time)

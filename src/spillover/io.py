@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import tempfile
-import warnings
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -37,7 +36,8 @@ import geopandas as gpd
 import pandas as pd
 
 from spillover import __version__
-from spillover.errors import GeometryWarning, OverwriteError, SpilloverError, format_items, user_stacklevel
+from spillover.errors import GeometryWarning, OverwriteError, SpilloverError, format_items
+from spillover.options import warn
 
 __all__ = [
     "atomic_path",
@@ -688,11 +688,10 @@ def checked_geometry(frame: gpd.GeoDataFrame, *, make_valid: bool = False, where
 
     reasons = [f"{label!r} ({shapely.is_valid_reason(g)})" for label, g in zip(labels[:10], geoms[bad][:10])]
     more = f" (and {len(labels) - 10} more)" if len(labels) > 10 else ""
-    warnings.warn(
+    warn(
         f"{where} with invalid geometry: {', '.join(reasons)}{more}. Areas, centroids and contiguity may be "
         "wrong; pass make_valid=True to repair them.",
         GeometryWarning,
-        stacklevel=user_stacklevel(),
     )
     return frame
 

@@ -109,15 +109,28 @@ def check_number(value: object, name: str, *, minimum: float = -math.inf, maximu
     """Raise ``error`` unless ``value`` is a finite real number (not a bool) within the bounds.
 
     ``strict=True`` excludes the bounds themselves.
+
+    >>> check_number(-1, "band", minimum=0, strict=True, hint=" (a distance in km)")
+    Traceback (most recent call last):
+    ...
+    spillover.errors.SpilloverError: band must be a finite number > 0 (a distance in km), got -1.
     """
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
     if ok:
         v = float(value)  # type: ignore[arg-type]
         ok = math.isfinite(v) and (minimum < v < maximum if strict else minimum <= v <= maximum)
     if not ok:
-        lo, hi = ("(", ")") if strict else ("[", "]")
-        bound = "" if (minimum, maximum) == (-math.inf, math.inf) else f" in {lo}{minimum:g}, {maximum:g}{hi}"
-        raise error(f"{name} must be a finite number{bound}{hint}, got {value!r}.")
+        raise error(f"{name} must be a finite number{_bound(minimum, maximum, strict)}{hint}, got {value!r}.")
+
+
+def _bound(minimum: float, maximum: float, strict: bool) -> str:
+    """`` >= 0``, `` < 1`` or `` in [0, 1]``: the range of :func:`check_number` as the message says it."""
+    if maximum == math.inf:
+        return "" if minimum == -math.inf else f" {'>' if strict else '>='} {minimum:g}"
+    if minimum == -math.inf:
+        return f" {'<' if strict else '<='} {maximum:g}"
+    lo, hi = ("(", ")") if strict else ("[", "]")
+    return f" in {lo}{minimum:g}, {maximum:g}{hi}"
 
 
 def check_probability(value: object, name: str, *, error: type[SpilloverError] = SpilloverError) -> None:

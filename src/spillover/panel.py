@@ -30,6 +30,7 @@ from spillover.errors import (
     format_items,
 )
 from spillover.io import checked_geometry
+from spillover.options import warn
 
 __all__ = ["SpatialPanel", "check_finite"]
 
@@ -431,10 +432,9 @@ def _interpolate(frame: pd.DataFrame, missing: pd.MultiIndex) -> tuple[pd.DataFr
             f"cannot be interpolated: {format_items(still.tolist())}. Drop those periods or regions."
         )
     if len(filled):
-        warnings.warn(
+        warn(
             f"filled {len(filled)} value(s) by linear interpolation within regions: "
             f"{format_items([(r, t, v) for r, t, v, _ in records])}. See SpatialPanel.filled.",
             InterpolationWarning,
-            stacklevel=3,
         )
     return out, filled

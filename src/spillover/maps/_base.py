@@ -9,7 +9,6 @@ collection's ``gid`` says what it holds (``"regions"``, ``"no_data"``, ``"hatch"
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import SpilloverError, format_items
+from spillover.options import warn
 from spillover.panel import SpatialPanel
 from spillover.regions import has_cjk
 
@@ -223,17 +223,17 @@ def _checked_regions(geo: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 
 def _finite_values(values: pd.Series | pd.DataFrame, what: str) -> pd.Series | pd.DataFrame:
-    from spillover.errors import MapWarning, user_stacklevel
+    from spillover.errors import MapWarning
 
     numbers = values.astype(float)
     inf = np.isinf(numbers.to_numpy())
     if not inf.any():
         return numbers
     rows = inf if inf.ndim == 1 else inf.any(axis=1)
-    warnings.warn(f"{what}: the value is infinite for region(s) {format_items(values.index[rows].tolist())}; "
-                  f"they are drawn as {NO_DATA_LABEL!r} and left out of the classes and colour scale. Fix "
-                  "the data (a division by zero?) or set them to NaN to silence this warning.",
-                  MapWarning, stacklevel=user_stacklevel())
+    warn(f"{what}: the value is infinite for region(s) {format_items(values.index[rows].tolist())}; "
+         f"they are drawn as {NO_DATA_LABEL!r} and left out of the classes and colour scale. Fix "
+         "the data (a division by zero?) or set them to NaN to silence this warning.",
+         MapWarning)
     return numbers.mask(np.isinf(numbers))
 
 
@@ -339,12 +339,12 @@ def cjk_text(fig: Figure) -> Figure:
         return fig
     font = cjk_font()
     if font is None:
-        from spillover.errors import MapWarning, user_stacklevel
+        from spillover.errors import MapWarning
 
-        warnings.warn(f"the figure has text with Chinese characters ({texts[0].get_text()!r}) but no font with "
-                      "Chinese glyphs is installed, so they are drawn as boxes. Install one (Debian/Ubuntu: "
-                      "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart "
-                      "Python.", MapWarning, stacklevel=user_stacklevel())
+        warn(f"the figure has text with Chinese characters ({texts[0].get_text()!r}) but no font with "
+             "Chinese glyphs is installed, so they are drawn as boxes. Install one (Debian/Ubuntu: "
+             "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart "
+             "Python.", MapWarning)
         return fig
     for t in texts:
         family = list(t.get_fontfamily())

@@ -19,7 +19,6 @@ Maps published in China must use the official standard base map (标准地图) a
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -44,7 +43,7 @@ from spillover.maps._base import (
     new_axes,
     prepare_map,
 )
-from spillover.options import check_option
+from spillover.options import check_option, warn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -69,11 +68,11 @@ def label_language(language: Language, china: bool) -> str:
         return "en"
     if cjk_font() is not None:
         return "zh"
-    warnings.warn(
+    warn(
         "no font with Chinese glyphs is installed, so region labels are in English. Install one (Debian/Ubuntu: "
         "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart Python, or pass "
         "language='en' to silence this warning.",
-        MapWarning, stacklevel=5,
+        MapWarning,
     )
     return "en"
 

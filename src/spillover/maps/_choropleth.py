@@ -27,7 +27,7 @@ from spillover.maps._base import (
     region_frame,
     with_no_data,
 )
-from spillover.options import check_option
+from spillover.options import check_int, check_option
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -96,8 +96,7 @@ def classify(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5,
 
 
 def _check_k(values: np.ndarray, k: int, what: str) -> None:
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
-        raise SpilloverError(f"k (the number of classes) must be an integer >= 2, got {k!r}.")
+    check_int(k, "k (the number of classes)", minimum=2)
     distinct = np.unique(values).size
     if k > distinct:
         raise SpilloverError(f"k={k} classes asked for {what}, which has only {distinct} distinct value(s); use "

@@ -26,7 +26,7 @@ from spillover.maps._base import (
     result_regions,
     with_no_data,
 )
-from spillover.options import check_option, warn
+from spillover.options import check_int, check_option, check_probability, warn
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -228,10 +228,10 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
                        labels: str, max_labels: int, permutations: int, seed: int, alpha: float,
                        transform: str, lisa: LocalMoranResult | None = None) -> Axes:
     """Draw the Moran scatter plot (see :func:`moran_scatter`) and return its axes."""
-    from spillover.esda import _LABEL_MODES, _check_int, local_moran, moran_scatter_data
+    from spillover.esda import _LABEL_MODES, local_moran, moran_scatter_data
 
     check_option(labels, _LABEL_MODES, "labels")
-    _check_int(max_labels, "max_labels", minimum=0)
+    check_int(max_labels, "max_labels", minimum=0)
     scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)  # type: ignore[arg-type]
     if lisa is None:
         lisa = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha,
@@ -318,8 +318,7 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     """
 
     check_option(assumption, ("randomization", "normality"), "assumption")
-    if not 0 < level < 1:
-        raise SpilloverError(f"level must lie strictly between 0 and 1, got {level!r}.")
+    check_probability(level, "level")
     suffix = "rand" if assumption == "randomization" else "norm"
     needed = ["I", "E[I]", f"var_{suffix}", f"p_{suffix}"]
     missing = [c for c in needed if c not in table.columns]

@@ -3,15 +3,15 @@ reported, fixed-effect and cluster codes built once."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from spillover import options
 from spillover._names import check_reserved
-from spillover.errors import FewClustersWarning, ModelError, format_items, user_stacklevel
+from spillover.errors import FewClustersWarning, ModelError, format_items
 from spillover.options import FixedEffects, Inference, check_option
 from spillover.panel import SpatialPanel, check_finite
 from spillover.panel_models._within import Absorber, group_codes, vcov_cluster, vcov_iid
@@ -171,11 +171,11 @@ def check_clusters(sample: Sample, n_coef: int, *, warn: bool = True) -> None:
             "errors and tests are undefined. Use fewer regressors, merge small groups, cluster on a coarser "
             "grouping with more clusters, or pass cluster=None (iid errors).")
     if warn and g < FEW_CLUSTERS:
-        warnings.warn(
+        options.warn(
             f"{where}only {g} clusters ({by}): cluster-robust t tests over-reject with fewer than "
             f"{FEW_CLUSTERS} clusters. Consider wild cluster bootstrap p-values (inference='wild', draws=999, "
             "seed=0 in fixed_effects and heterogeneity).",
-            FewClustersWarning, stacklevel=user_stacklevel())
+            FewClustersWarning)
 
 
 def check_backend_rows(used: int, passed: int, backend: str) -> None:

@@ -13,13 +13,13 @@ cluster variable (they cannot absorb any within-cluster variation of the scores)
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from spillover.errors import ConvergenceWarning
+from spillover.options import warn
 
 __all__ = ["Absorber", "ols", "cluster_meat", "score_cov", "vcov_cluster", "vcov_iid", "group_codes"]
 
@@ -126,9 +126,9 @@ class Absorber:
                 change = np.maximum(change, np.abs(m).max(axis=0))
             if np.all(change <= self.tol * scale):
                 return x
-        warnings.warn(f"absorbing the fixed effects stopped after {self.maxiter} alternating projections "
-                      f"without reaching the tolerance {self.tol:g}; the estimates may be inexact.",
-                      ConvergenceWarning, stacklevel=4)
+        warn(f"absorbing the fixed effects stopped after {self.maxiter} alternating projections "
+             f"without reaching the tolerance {self.tol:g}; the estimates may be inexact.",
+             ConvergenceWarning)
         return x
 
 

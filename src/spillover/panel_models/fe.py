@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import ModelError, format_items
-from spillover.options import check_option, renamed
+from spillover.options import check_int, check_option, renamed
 from spillover.panel import SpatialPanel
 from spillover.panel_models._data import (
     Cluster,
@@ -224,8 +224,7 @@ def _wild_options(sample: Sample, inference: str, draws: int, seed: int | None) 
     if len(sample.clusters) != 1:
         raise ModelError("inference='wild' needs one-way clustering (cluster='unit', 'time' or a column); "
                          f"cluster={sample.cluster!r} is " + ("two-way." if sample.clusters else "not clustered."))
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ModelError(f"draws must be a positive integer (e.g. 999), got {draws!r}.")
+    check_int(draws, "draws", minimum=1, error=ModelError, hint=" (e.g. 999)")
     return int(draws), seed
 
 

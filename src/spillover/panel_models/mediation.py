@@ -23,7 +23,15 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, format_items
-from spillover.options import CiMethod, MediationPath, Progress, check_option, renamed
+from spillover.options import (
+    CiMethod,
+    MediationPath,
+    Progress,
+    check_int,
+    check_option,
+    check_probability,
+    renamed,
+)
 from spillover.panel import SpatialPanel
 from spillover.panel_models._bootstrap import bc_ci, cluster_bootstrap, percentile_ci
 from spillover.panel_models._data import Cluster, FixedEffects, Sample, prepare
@@ -235,7 +243,8 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
     """
     controls = as_list(controls, "controls")
     check_option(ci, CiMethod, "ci", error=ModelError)
-    _check_draws(draws, level)
+    check_int(draws, "draws", minimum=2, error=ModelError)
+    check_probability(level, "level", error=ModelError)
     sample = _sample(panel, x, mediator, y, controls, fixed_effects, cluster)
     total = fit_sample(sample, y, [x, *controls])
     a_path = fit_sample(sample, mediator, [x, *controls])
@@ -255,13 +264,6 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
     boot.setflags(write=False)
     return MediationResults(total, a_path, b_path, x, mediator, y, tests, boot, _ci(boot, a * b, level), ci,
                             level, seed)
-
-
-def _check_draws(draws: int, level: float) -> None:
-    if not isinstance(draws, (int, np.integer)) or draws < 2:
-        raise ModelError(f"draws must be an integer of at least 2, got {draws!r}.")
-    if not 0 < level < 1:
-        raise ModelError(f"level must be between 0 and 1, got {level!r}.")
 
 
 # ---------------------------------------------------------------------------------------- moderated mediation
@@ -350,7 +352,8 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
     controls = as_list(controls, "controls")
     check_option(path, Path, "path", error=ModelError)
     check_option(ci, CiMethod, "ci", error=ModelError)
-    _check_draws(draws, level)
+    check_int(draws, "draws", minimum=2, error=ModelError)
+    check_probability(level, "level", error=ModelError)
     if moderator not in panel.variables:
         raise ModelError(f"moderator {moderator!r} is not in the panel; its variables are "
                          f"{format_items(panel.variables)}.")

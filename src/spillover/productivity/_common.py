@@ -7,7 +7,6 @@ about LPs without an optimal solution (NaN, never 0).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import DEAError, InfeasibleWarning, format_items
+from spillover.options import warn
 from spillover.productivity._lp import INF
 from spillover.productivity._validate import check_data, paired_frames
 
@@ -71,16 +71,13 @@ def py(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def warn_nan(what: str, cases: list[str], stacklevel: int = 3,
-             reason: str = "had no optimal solution") -> None:
+def warn_nan(what: str, cases: list[str], reason: str = "had no optimal solution") -> None:
     """One warning listing the units (and periods) whose LP had no optimal solution (or whose answer
-    defines no score: ``reason``).
-
-    ``stacklevel`` 3 points at the caller of the public function that calls this one directly."""
+    defines no score: ``reason``), pointing at the user's line (:func:`spillover.options.warn`)."""
     if cases:
         shown = "; ".join(cases[:10]) + (f" (and {len(cases) - 10} more)" if len(cases) > 10 else "")
-        warnings.warn(f"{len(cases)} {what} LP(s) {reason} and are NaN (not 0, not a "
-                      f"made-up number): {shown}.", InfeasibleWarning, stacklevel=stacklevel)
+        warn(f"{len(cases)} {what} LP(s) {reason} and are NaN (not 0, not a "
+             f"made-up number): {shown}.", InfeasibleWarning)
 
 
 def describe(score: pd.Series, status: pd.Series | None = None) -> pd.Series:

@@ -17,7 +17,6 @@ possible to the unit's own.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning, format_items
-from spillover.options import RTS, Orientation, Slacks, check_option
+from spillover.options import RTS, Orientation, Slacks, check_option, warn
 from spillover.options import DEAMethod as Method
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import check_data, normaliser, paired_frames
@@ -276,9 +275,9 @@ def _super(res: DEAResult) -> DEAResult:
     stat.iloc[units] = [_STATUS[int(s)] for s in status]
     bad = res.names[units[status != 0]]
     if len(bad):
-        warnings.warn(f"{len(bad)} super-efficiency LP(s) are infeasible (unit(s) {format_items(bad)}): no "
-                      "combination of the other units reaches them; their scores are NaN, not 0 and not a "
-                      "made-up large number.", InfeasibleWarning, stacklevel=3)
+        warn(f"{len(bad)} super-efficiency LP(s) are infeasible (unit(s) {format_items(bad)}): no "
+             "combination of the other units reaches them; their scores are NaN, not 0 and not a "
+             "made-up large number.", InfeasibleWarning)
     return replace(res, efficiency=pd.Series(eff, index=res.names, name="te"), status=stat)
 
 
@@ -355,7 +354,7 @@ def _warn_infeasible(status: pd.Series, index: pd.Index, scale: pd.DataFrame | N
                 parts.append(f"the {kind} LP of scale efficiency had no optimal solution for unit(s) "
                              f"{format_items(lost, len(lost))} (scale NaN or label undecided)")
     if parts:
-        warnings.warn("; ".join(parts) + "; their scores are NaN, not 0.", InfeasibleWarning, stacklevel=5)
+        warn("; ".join(parts) + "; their scores are NaN, not 0.", InfeasibleWarning)
 
 
 def _te(score: np.ndarray, orientation: str) -> np.ndarray:

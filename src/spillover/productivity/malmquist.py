@@ -18,7 +18,6 @@ techch = tfpch / effch).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning
-from spillover.options import Frontier, check_option
+from spillover.options import Frontier, check_option, warn
 from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
@@ -288,8 +287,8 @@ def _assemble(
         for k, res in enumerate(results[T]["crs"]):
             put("crs_global", k, res, "global")
     if bad:  # one warning naming every affected unit and period
-        warnings.warn(f"{len(bad)} Malmquist distance LP(s) had no optimal solution (infeasible or not "
-                      f"certified) and are NaN, not 0: {'; '.join(bad)}.", InfeasibleWarning, stacklevel=4)
+        warn(f"{len(bad)} Malmquist distance LP(s) had no optimal solution (infeasible or not "
+             f"certified) and are NaN, not 0: {'; '.join(bad)}.", InfeasibleWarning)
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     frame = pd.DataFrame({c: d[c].T.reshape(-1) for c in cols}, index=index)
     return frame, len(bad), {c: v.T for c, v in d.items()}

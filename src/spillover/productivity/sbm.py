@@ -187,7 +187,7 @@ def _result(X: pd.DataFrame, Y: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame, 
     sx, sg, sb = scales
     status = pd.Series([STATUS_NAMES[int(s)] for s in res["status"]], index=X.index, name="status")
     cases = [f"unit {C.py(u)!r} ({s})" for u, s in zip(X.index, status) if s != "optimal"]
-    C.warn_nan("super-efficiency SBM" if super else "SBM", cases, stacklevel=4)
+    C.warn_nan("super-efficiency SBM" if super else "SBM", cases)
     targets_out = pd.concat([
         pd.DataFrame(res["g_t"] * sg, index=X.index, columns=G.columns),
         pd.DataFrame(res["b_t"] * sb, index=X.index, columns=B.columns),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
-from spillover.options import check_option
+from spillover.options import check_int, check_option
 from spillover.productivity import _common as C
 from spillover.productivity.dea import RTS, Orientation, dea
 from spillover.summary import Summary
@@ -126,8 +126,7 @@ def window_dea(
     frame, id, time = C.long_frame(data, id, time)
     units, periods, X, Y = C.cube(frame, id, time, list(inputs), list(outputs))
     T = len(periods)
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= T:
-        raise DEAError(f"'width' must be an integer from 1 to the number of periods ({T}); got {width!r}.")
+    check_int(width, "width", minimum=1, maximum=T, error=DEAError, hint=" (the number of periods)")
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     scores = {}
     for start in range(T - width + 1):

@@ -52,15 +52,14 @@ Checks (issue 19):
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning, user_stacklevel
-from spillover.options import check_option
+from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning
+from spillover.options import check_int, check_option, warn
 from spillover.spatial import _likelihood as lk
 from spillover.spatial.impacts import effects_table
 from spillover.spatial.results import FitCore, SpatialPanelResults
@@ -270,12 +269,12 @@ def _nonstationary(res: Any, omega: np.ndarray) -> bool:
     if radius < 1.0:
         return False
     named = f"tau = {tau:.4f}" + (f", eta = {eta:.4f}" if f"W*{y}(t-1)" in params.index else "")
-    warnings.warn(
+    warn(
         f"the dynamic estimates are not stationary ({named}, rho = {rho:.4f}; tau + eta + rho = "
         f"{tau + eta + rho:.4f}, spectral radius of (I - rho W)^-1 (tau I + eta W) = {radius:.4f} >= 1; "
         "Debarsy, Ertur and LeSage 2012): long-run effects do not exist and are reported as NaN. The "
         "short-run effects are unaffected; a unit root in y may call for differencing or a longer panel.",
-        StationarityWarning, stacklevel=user_stacklevel())
+        StationarityWarning)
     return True
 
 
@@ -307,8 +306,7 @@ def dynamic_effects(params: pd.DataFrame, wd: np.ndarray, x_names: list[str], du
 
 def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
     """Short- and long-run effects with simulated standard errors and 95% intervals."""
-    if draws < 0:
-        raise ModelError(f"draws must be >= 0, got {draws}.")
+    check_int(draws, "draws", minimum=0, error=ModelError)
     wd = res._core.op.w.toarray()
     mean, cov = res.params.to_numpy(), res.cov.to_numpy()
     rng = np.random.default_rng(seed)
@@ -389,11 +387,11 @@ class DynamicPanelResults(SpatialPanelResults):
 def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], t: int) -> None:
     """SmallSampleBiasWarning for short panels and for a large estimated bias of the uncorrected fit."""
     if t < SMALL_T:
-        warnings.warn(
+        warn(
             f"the dynamic panel has {t} periods (< {SMALL_T}): the estimator's O(1/T) bias correction is "
             "asymptotic in T and its 95% intervals under-cover in short panels (70-76% at T = 3 in a Monte "
             "Carlo); treat the standard errors and p-values as approximate.",
-            SmallSampleBiasWarning, stacklevel=user_stacklevel())
+            SmallSampleBiasWarning)
     if fit.bias is None:
         return
     se = np.sqrt(np.abs(np.diag(fit.cov)))
@@ -403,11 +401,11 @@ def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], 
     if big:
         listed = ", ".join(f"{nm} = {fit.coef[names.index(nm)] if nm != 'rho' else fit.rho:.4f} (bias "
                            f"{fit.bias[names.index(nm)]:+.4f}, {g:+.2f} SE)" for nm, g in big.items())
-        warnings.warn(
+        warn(
             f"bias_correction='none': the uncorrected dynamic estimates have an estimated O(1/T) bias "
             f"(Yu, de Jong and Lee 2008) above {BIAS_GAP} standard errors: {listed}; their intervals "
             "under-cover. Use bias_correction='lee-yu' (the uncorrected estimator stays the default for "
-            "comparability).", SmallSampleBiasWarning, stacklevel=user_stacklevel())
+            "comparability).", SmallSampleBiasWarning)
 
 
 def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> DynamicPanelResults:

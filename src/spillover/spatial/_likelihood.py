@@ -27,7 +27,6 @@ Two computational paths share one interface (:class:`SpatialOperator`):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from scipy.optimize import minimize_scalar
 from scipy.sparse import csgraph
 
 from spillover.errors import ConvergenceWarning, ModelError, WeightsError
-from spillover.options import FixedEffects
+from spillover.options import FixedEffects, warn
 from spillover.options import SpatialMethod as Method
 
 DENSE_MAX_N = 1000
@@ -544,10 +543,9 @@ def _sparse_bounds(w: sp.csr_matrix, row_std: bool, d: np.ndarray | None) -> tup
                 spla.eigs(w, k=1, which="LR", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0].real
             )
     except spla.ArpackNoConvergence:
-        warnings.warn(
+        warn(
             "the smallest eigenvalue of W did not converge; rho is searched in (-1, 1/lambda_max).",
             ConvergenceWarning,
-            stacklevel=3,
         )
         lo, hi = -1.0, 1.0
     lo -= 10 * _EIG_TOL * abs(lo)
@@ -614,8 +612,7 @@ def _search(func: Callable[[float], float], bounds: tuple[float, float], grid_po
     res = minimize_scalar(lambda r: -func(r), bounds=(left, right), method="bounded",
                           options={"xatol": xatol, "maxiter": 500})
     if not res.success and name is not None:
-        warnings.warn(f"the search for {name} did not converge: {res.message}", ConvergenceWarning,
-                      stacklevel=4)
+        warn(f"the search for {name} did not converge: {res.message}", ConvergenceWarning)
     return float(res.x)
 
 
@@ -671,9 +668,9 @@ def _polish(func: Callable[[float], float], op: SpatialOperator, start: float, b
         vals[new] = func(new)
         corr[new] = vals[new] - surrogate(new)
         rho = new
-    warnings.warn(f"the search for {name} on the surrogate log-determinant did not settle; searching the "
-                  "exact likelihood over the whole parameter space instead (slower, same estimate).",
-                  ConvergenceWarning, stacklevel=4)
+    warn(f"the search for {name} on the surrogate log-determinant did not settle; searching the "
+         "exact likelihood over the whole parameter space instead (slower, same estimate).",
+         ConvergenceWarning)
     return _search(func, bounds, GRID_POINTS["sparse"], 1e-10, name)
 
 

@@ -35,7 +35,6 @@ section 2.3: its parameters "blow up"; Gibbons and Overman 2012), and with M = W
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +44,7 @@ from scipy import stats
 from scipy.optimize import minimize
 
 from spillover.errors import ConvergenceWarning, IdentificationWarning, ModelError, WeightsError
+from spillover.options import warn
 from spillover.spatial import _likelihood as lk
 from spillover.spatial._checks import _check_regressors
 from spillover.spatial._random_effects import inverse_information
@@ -139,8 +139,7 @@ def fit_sac(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperator, 
                    options={"xatol": 1e-9, "fatol": 1e-12 * max(1.0, abs(vals[i, j])), "maxiter": 4000,
                             "initial_simplex": _simplex(rg[i], mg[j], rhi - rlo, mhi - mlo, g)})
     if not res.success:
-        warnings.warn(f"the SAC search for (rho, lambda) did not converge: {res.message}", ConvergenceWarning,
-                      stacklevel=4)
+        warn(f"the SAC search for (rho, lambda) did not converge: {res.message}", ConvergenceWarning)
     rho, lam = (float(v) for v in res.x)
     for name, val, lo, hi in (("rho", rho, rlo, rhi), ("lambda", lam, mlo, mhi)):
         if min(val - lo, hi - val) < 1e-4 * (hi - lo):
@@ -201,12 +200,12 @@ def identification_check(fit: SACFit, kind: str) -> None:
     if not np.isfinite(fit.swapped_lr):
         return
     if kind == "gns":
-        warnings.warn(
+        warn(
             "the general nesting model with M = W is at best weakly identified (Elhorst 2014, section 2.3): "
             f"exchanging rho ({fit.rho:.4f}) and lambda ({fit.lam:.4f}) changes 2 logL by only "
             f"{fit.swapped_lr:.3g}, and its estimates are typically insignificant or inflated. Report the "
             "SDM or SDEM it nests, or give a different M (m=).",
-            IdentificationWarning, stacklevel=4)
+            IdentificationWarning)
         return
     crit = float(stats.chi2.ppf(0.95, 1))
     if abs(fit.swapped_lr) < 1e-8:
@@ -216,11 +215,11 @@ def identification_check(fit: SACFit, kind: str) -> None:
             "Kelejian and Prucha 1998). Fit a SAR or SEM, or give a different M (m=)."
         )
     if fit.swapped_lr < crit:
-        warnings.warn(
+        warn(
             f"the SAC with M = W is weakly identified: exchanging rho ({fit.rho:.4f}) and lambda "
             f"({fit.lam:.4f}) lowers 2 logL by only {fit.swapped_lr:.3g} (< {crit:.2f}, the 5% chi2(1) "
             "value), so the data cannot tell the spatial lag from the spatial error at 5%.",
-            IdentificationWarning, stacklevel=4)
+            IdentificationWarning)
 
 
 # ---------------------------------------------------------------------------------------------- entry point

@@ -34,6 +34,7 @@ from scipy import sparse as sp
 from scipy import stats
 
 from spillover.errors import ModelError, format_items
+from spillover.options import check_int, check_probability
 from spillover.summary import P_SIM, coefficient_frame
 
 if TYPE_CHECKING:
@@ -107,8 +108,7 @@ def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.Da
         ``attrs["draws"]`` records the draws.
 
     """
-    if draws < 0:
-        raise ModelError(f"draws must be >= 0, got {draws}.")
+    check_int(draws, "draws", minimum=0, error=ModelError)
     point = _effects(res, res.params.to_frame().T)
     sims = _effects(res, _parameter_draws(res, draws, seed)) if draws > 1 else None
     blank = np.full((2, len(res.x_names)), np.nan)
@@ -251,7 +251,9 @@ def spillovers(res: SpatialPanelResults, var: str, *, draws: int | None = None, 
     True
     """
     b, th = _coefficients(res, var)
-    _check_draws(draws, level)
+    if draws is not None:
+        check_int(draws, "draws", minimum=2, error=ModelError, hint=" (or None for point estimates only)")
+    check_probability(level, "level", error=ModelError)
     op = res._core.op
     point = _region_effects(op.w, _rho_of(res.params), float(res.params[b]),
                             float(res.params[th]) if th else 0.0, seed)
@@ -275,13 +277,6 @@ def spillovers(res: SpatialPanelResults, var: str, *, draws: int | None = None, 
         frame = frame[[c for col in _COLUMNS for c in (col, f"{col}_lo", f"{col}_hi")]]
         frame.attrs["level"] = level
     return frame
-
-
-def _check_draws(draws: int | None, level: float) -> None:
-    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2):
-        raise ModelError(f"draws must be an integer >= 2 (or None for point estimates only), got {draws!r}.")
-    if not 0 < level < 1:
-        raise ModelError(f"level must lie strictly between 0 and 1, got {level!r}.")
 
 
 def _rho_of(params: pd.Series) -> float:

@@ -33,7 +33,16 @@ import scipy.sparse as sp
 from spillover._names import LAG_PREFIX, RESERVED_NAMES, check_reserved  # noqa: F401 (re-exported)
 from spillover._readonly import ReadOnlyModel
 from spillover.errors import ModelError, WeightsError, format_items
-from spillover.options import BiasCorrection, Effects, Engine, Estimator, FixedEffects, Kind, check_option
+from spillover.options import (
+    BiasCorrection,
+    Effects,
+    Engine,
+    Estimator,
+    FixedEffects,
+    Kind,
+    check_option,
+    warn,
+)
 from spillover.options import SpatialMethod as Method
 from spillover.spatial import _likelihood as lk
 from spillover.spatial import _random_effects as rek
@@ -507,16 +516,14 @@ def _warn_small_n(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, 
         return
     gap = (value - other) / se
     if abs(gap) > SMALL_N_GAP:
-        import warnings
-
         from spillover.errors import SmallSampleBiasWarning
 
-        warnings.warn(
+        warn(
             f"with {fe} fixed effects and {d.n} regions the direct approach's {name} = {value:.4f} is "
             f"{gap:+.2f} standard errors from the bias-corrected {other:.4f} (its O(1/N) bias, Lee and Yu "
             f"2010); consider bias_correction='lee-yu' (the direct approach is kept as the default for "
             "comparability with xsmle and Elhorst's code).",
-            SmallSampleBiasWarning, stacklevel=5)
+            SmallSampleBiasWarning)
 
 
 def _fit_ols(y: np.ndarray, x: np.ndarray, n_eff: float) -> lk.LagFit:

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from spillover.errors import SpilloverWarning
-from spillover.options import renamed
-from spillover.study.progress import ProgressCallback, StepEvent, silent
+from spillover.options import renamed, warn
+from spillover.study.progress import StepEvent, StudyProgress, steps
 from spillover.study.results import StudyRun
 from spillover.study.validate import ModelSpec, Problem, Study, StudyError, load, loads
 
@@ -75,7 +75,7 @@ def output_folder(study: Study, out: str | os.PathLike[str] | None = None) -> Pa
 
 @renamed(force="overwrite")
 def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None, overwrite: bool = False,
-        progress: ProgressCallback | None = None) -> StudyRun:
+        progress: StudyProgress = False) -> StudyRun:
     """Validate and run a study file; write the report, GeoPackage and tables into a new folder.
 
     Parameters
@@ -88,7 +88,10 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
         Replace an existing output folder that an earlier run wrote (a folder without spillover's
         ``.spillover-output`` marker, or holding the study file or an input of the study, is never replaced).
     progress
-        Called with a :class:`StepEvent` when each step starts and ends (QGIS passes its feedback here).
+        False (default) shows nothing; True shows each step (rich on a terminal, plain lines otherwise: what
+        ``spillover run`` shows); a callable ``update(done, total)`` is told the finished steps, as every
+        ``progress=`` of the package; a callable taking one :class:`StepEvent` is called when each step
+        starts and ends (QGIS passes its feedback here).
 
     Raises
     ------
@@ -102,7 +105,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
     from spillover.study.runner import compute
 
     t0 = time.perf_counter()
-    report = progress or silent
+    report = steps(progress)
     study = load(path)
     target = output_folder(study, out)
     outputs.check_target(target, overwrite, inputs=input_files(study))
@@ -120,7 +123,7 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
                          time.perf_counter() - t1, str(target)))
     for w in caught:
         if issubclass(w.category, SpilloverWarning):
-            warnings.warn(str(w.message), w.category, stacklevel=2)
+            warn(str(w.message), w.category)
     return StudyRun(target, files, dict(ctx.tables), dict(ctx.models), messages, time.perf_counter() - t0)
 
 

@@ -1,18 +1,31 @@
-"""Progress of a study run: a callback underneath, rich on a terminal, plain lines otherwise.
+"""Progress of a study run: steps on top of the package's one progress protocol.
 
-:func:`spillover.study.run` calls ``progress(event)`` with a :class:`StepEvent` when each step starts and
-ends; QGIS (or any caller) passes its own callback.  :func:`reporter` picks what the command line shows.
+``spillover.study.run(progress=...)`` takes what every ``progress=`` takes (:data:`spillover.options.Progress`:
+False/None shows nothing, the API default; True shows the steps, rich on a terminal and plain lines
+otherwise, as the command line does; a callable ``update(done, total)`` is told the finished steps) or a step
+callback called with a :class:`StepEvent` when each step starts and ends (QGIS passes its own).
+:func:`steps` turns any of them into the step callback the runner calls.
+
+>>> seen = []
+>>> report = steps(lambda done, total: seen.append((done, total)))
+>>> report(StepEvent("data", "Read the data", 1, 3, "start")); report(StepEvent("data", "Read the data", 1, 3, "done"))
+>>> seen
+[(1, 3)]
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-__all__ = ["StepEvent", "ProgressCallback", "plain_reporter", "rich_reporter", "reporter", "silent"]
+from spillover.options import Progress, ProgressFn, is_terminal
+
+__all__ = ["StepEvent", "ProgressCallback", "StudyProgress", "plain_reporter", "rich_reporter", "reporter",
+           "silent", "steps", "counting"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,8 @@ class StepEvent:
 
 
 ProgressCallback = Callable[[StepEvent], None]
+StudyProgress = Progress | ProgressCallback
+"""What ``spillover.study.run(progress=...)`` takes: a :data:`spillover.options.Progress` or a step callback."""
 
 
 def silent(event: StepEvent) -> None:
@@ -72,10 +87,41 @@ def rich_reporter(console: Any = None) -> ProgressCallback:
 
 
 def reporter(stream: TextIO | None = None) -> ProgressCallback:
-    """rich on a terminal, plain lines otherwise."""
+    """rich on a terminal, plain lines otherwise (what ``progress=True`` shows)."""
     out = stream if stream is not None else sys.stderr
-    if getattr(out, "isatty", lambda: False)():
+    if is_terminal(out):
         from rich.console import Console
 
         return rich_reporter(Console(file=out))
     return plain_reporter(out)
+
+
+def counting(update: ProgressFn) -> ProgressCallback:
+    """A step callback that tells ``update(done, total)`` (the package's one protocol) each finished step."""
+
+    def report(event: StepEvent) -> None:
+        if event.status == "done":
+            update(event.index, event.total)
+
+    return report
+
+
+def steps(progress: StudyProgress, stream: TextIO | None = None) -> ProgressCallback:
+    """The step callback for a study run's ``progress=`` (see the module docstring)."""
+    if progress is None or progress is False:
+        return silent
+    if progress is True:
+        return reporter(stream)
+    if _is_update(progress):
+        return counting(progress)  # type: ignore[arg-type]
+    return progress  # type: ignore[return-value]
+
+
+def _is_update(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` is an ``update(done, total)`` (two required positional arguments), not a step callback."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: called with one event
+        return False
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in kinds and p.default is p.empty for p in params) == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 from libpysal.graph import Graph
 
-from spillover.errors import IslandWarning, WeightsError, check_option, format_items, user_stacklevel
+from spillover.errors import IslandWarning, WeightsError, check_option, format_items
+from spillover.options import warn
 from spillover.weights._graph import _align, _sparse_unchecked, notes_of, with_notes
 from spillover.weights._types import IslandCheck, WeightsLike
 
@@ -139,12 +139,11 @@ def _check_islands(graph: Graph, policy: str) -> list[Hashable]:
     kept = set(notes_of(graph).get("islands_kept", ()))
     unexpected = [i for i in lonely if i not in kept]
     if unexpected:
-        warnings.warn(
+        warn(
             f"{len(unexpected)} region(s) have no neighbours in the weights (an all-zero row, so their "
             f"spatial lag is 0): {format_items(unexpected)}. Accept them silently with "
             "spillover.weights.align(w, ids, islands='keep'), or give them neighbours.",
             IslandWarning,
-            stacklevel=user_stacklevel(),
         )
     return []
 

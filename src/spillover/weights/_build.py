@@ -7,7 +7,6 @@ restated in each docstring.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,7 +17,8 @@ import scipy.sparse as sp
 from libpysal.graph import Graph
 from scipy.spatial import cKDTree
 
-from spillover.errors import IslandWarning, PanelError, WeightsError, check_option, format_items, user_stacklevel
+from spillover.errors import IslandWarning, PanelError, WeightsError, check_option, format_items
+from spillover.options import check_int, check_number, warn
 from spillover.weights._geometry import (
     _check_distinct,
     _geo_frame,
@@ -139,10 +139,9 @@ def _handle_islands(
             "islands='nearest' to attach them to their nearest regions, or islands='keep' to keep them."
         )
     if policy == "keep":
-        warnings.warn(
+        warn(
             f"{len(lonely)} region(s) have no neighbours and keep an all-zero row: {format_items(lonely)}.",
             IslandWarning,
-            stacklevel=user_stacklevel(),
         )
         notes["islands_kept"] = tuple(lonely)
         return graph
@@ -268,18 +267,15 @@ def distance(
 
 
 def _check_power(power: float) -> None:
-    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or not 0 <= power < np.inf:
-        raise WeightsError(f"power must be a finite number >= 0 (1 or 2 are usual); got {power!r}.")
+    check_number(power, "power", minimum=0, error=WeightsError, hint=" (1 or 2 are usual)")
 
 
 def _check_k(k: int, n: int) -> None:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < n:
-        raise WeightsError(f"k must be an integer between 1 and {n - 1} (regions - 1); got {k!r}.")
+    check_int(k, "k", minimum=1, maximum=n - 1, error=WeightsError, hint=" (regions - 1)")
 
 
 def _check_band(band: float) -> None:
-    if isinstance(band, bool) or not isinstance(band, (int, float, np.number)) or not 0 < band < np.inf:
-        raise WeightsError(f"band must be a positive distance in km; got {band!r}.")
+    check_number(band, "band", minimum=0, strict=True, error=WeightsError, hint=" (a distance in km)")
 
 
 def _warn_band_islands(
@@ -290,11 +286,10 @@ def _warn_band_islands(
     needed = float(haversine(lon, lat, lon[nearest[:, 1]], lat[nearest[:, 1]]).max())
     lonely = list(graph.isolates)
     notes["islands_kept"] = tuple(lonely)
-    warnings.warn(
+    warn(
         f"a band of {band:g} km leaves {len(lonely)} region(s) without neighbours: {format_items(lonely)}; "
         f"a band of at least {np.ceil(needed * 1000) / 1000:g} km gives every region a neighbour.",
         IslandWarning,
-        stacklevel=user_stacklevel(),
     )
 
 
@@ -389,8 +384,7 @@ def nested(
     check_option(form, NestedForm, "form", error=WeightsError)
     check_option(transform, Transformation, "transform", error=WeightsError)
     _check_power(power)
-    if isinstance(phi, bool) or not isinstance(phi, (int, float, np.number)) or not 0 <= phi <= 1:
-        raise WeightsError(f"phi must be a number in [0, 1]; got {phi!r}.")
+    check_number(phi, "phi", minimum=0, maximum=1, error=WeightsError)
     ybar = _region_means(panel, var, window)
     frame = _geo_frame(panel)
     lon, lat = _lonlat(frame, coords)
