@@ -9,7 +9,13 @@ from scipy import sparse
 
 from spillover.maps import _china
 from spillover.maps._base import (
-    Language, add_polygons, cjk_text, figure_of, geometry_paths, new_axes, region_frame,
+    Language,
+    add_polygons,
+    cjk_text,
+    figure_of,
+    geometry_paths,
+    new_axes,
+    region_frame,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
