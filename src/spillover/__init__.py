@@ -14,9 +14,45 @@ the QGIS Python console).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what __getattr__ loads, spelled out for type checkers (nothing here runs)
+    from spillover import (
+        cli,
+        datasets,
+        errors,
+        esda,
+        indicators,
+        io,
+        maps,
+        panel,
+        panel_models,
+        productivity,
+        qgis,
+        regions,
+        spatial,
+        study,
+        tables,
+        weights,
+    )
+    from spillover.errors import SpilloverError
+    from spillover.esda import geary_by_period, local_moran, moran_by_period
+    from spillover.panel import SpatialPanel
+    from spillover.productivity import malmquist_luenberger, window_dea
+    from spillover.productivity.dea import dea
+    from spillover.productivity.directional import directional
+    from spillover.productivity.malmquist import malmquist
+    from spillover.productivity.sbm import sbm
+    from spillover.spatial import (
+        SpatialCrossSectionModel,
+        SpatialPanelModel,
+        hausman,
+        lm_tests,
+        lr_fixed_effects,
+        lr_test,
+    )
 
 _SUBMODULES = {
     "errors", "regions", "panel", "io", "datasets", "weights", "indicators", "esda", "spatial",

@@ -97,7 +97,7 @@ class ReadOnlyModel(ReadOnly):
             finally:
                 object.__setattr__(self, "_init_depth", depth)
 
-        cls.__init__ = sealed_init  # type: ignore[misc]
+        cls.__init__ = sealed_init  # type: ignore[method-assign]  # sealing the class's own __init__
 
     def __setattr__(self, name: str, value: Any) -> None:
         if self.__dict__.get("_init_depth", 0) == 0:

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -24,6 +24,8 @@ from spillover import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from spillover.options import RTS, Frontier, Orientation
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -283,8 +285,9 @@ def describe(panel: Path, id_col: str, time_col: str, panel_file: _PanelFile, js
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @_json_option
 @handle_errors
-def weights(boundaries: Path, id_col: str, kind: str, power: float, coords: str, k: int | None,
-            band: float | None, transform: str, out: Path, force: bool, json_out: bool) -> None:
+def weights(boundaries: Path, id_col: str, kind: Literal["queen", "rook", "distance"], power: float,
+            coords: str, k: int | None, band: float | None, transform: str, out: Path, force: bool,
+            json_out: bool) -> None:
     """Build spatial weights from a boundary file and save them."""
     from spillover import io
     from spillover import weights as wmod
@@ -368,8 +371,8 @@ def _write_or_echo(text: str, out: Path | None, force: bool, source: Path, encod
 @_dea_options
 @_panel_file_options
 @handle_errors
-def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, orientation: str, fmt: str,
-        out: Path | None, force: bool, panel_file: _PanelFile) -> None:
+def dea(data: Path, id_col: str | None, rts: RTS, inputs: str, outputs: str, orientation: Orientation,
+        fmt: str, out: Path | None, force: bool, panel_file: _PanelFile) -> None:
     """DEA efficiency of the units of a table (DEAP 2.1 conventions)."""
     from spillover import productivity
     from spillover.io import csv_text
@@ -393,8 +396,9 @@ def dea(data: Path, id_col: str | None, rts: str, inputs: str, outputs: str, ori
 @_dea_options
 @_panel_file_options
 @handle_errors
-def malmquist(data: Path, id_col: str, time_col: str, frontier: str, inputs: str, outputs: str, orientation: str,
-              fmt: str, out: Path | None, force: bool, panel_file: _PanelFile) -> None:
+def malmquist(data: Path, id_col: str, time_col: str, frontier: Frontier, inputs: str, outputs: str,
+              orientation: Orientation, fmt: str, out: Path | None, force: bool,
+              panel_file: _PanelFile) -> None:
     """Malmquist TFP index and its decomposition (DEAP 2.1 conventions)."""
     from spillover import productivity
     from spillover.io import csv_text

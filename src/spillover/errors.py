@@ -7,6 +7,7 @@ column, region or period and says how to fix it.  Subclasses let callers catch o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import FrameType
 from typing import Any, get_args
 
 __all__ = [
@@ -156,7 +157,8 @@ def user_stacklevel() -> int:
     """
     import sys
 
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith("spillover"):
         frame, level = frame.f_back, level + 1
     return level

@@ -245,6 +245,7 @@ def _entropy_frame(
     data: SpatialPanel | pd.DataFrame, indicators: list[str], pooling: str, time: str | None
 ) -> tuple[pd.DataFrame, np.ndarray | None, str | None]:
     """The indicators (rows indexed as in the input), the period of every row, and the period's name."""
+    time_key: str | None
     if isinstance(data, SpatialPanel):
         frame = data.data
         periods, time_key = frame.index.get_level_values(data.time_name).to_numpy(), data.time_name

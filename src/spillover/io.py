@@ -28,9 +28,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -438,7 +438,10 @@ def _text_cells(book: Any) -> None:
                     cell.data_type = "s"
 
 
-def _format(path: Path, known: dict[str, str], what: str) -> str:
+_Format = TypeVar("_Format", bound=str)
+
+
+def _format(path: Path, known: Mapping[str, _Format], what: str) -> _Format:
     fmt = known.get(path.suffix.lower())
     if fmt is None:
         raise SpilloverError(

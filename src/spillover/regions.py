@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -278,7 +279,7 @@ def region_groups(*, include_sar_taiwan: bool = False) -> dict[str, list[str]]:
     ['Liaoning', 'Jilin', 'Heilongjiang']
     """
     reg = registry(include_sar_taiwan=include_sar_taiwan)
-    groups = {g: reg.index[reg["region4"] == g].tolist() for g in REGION4}
+    groups: dict[str, list[str]] = {g: reg.index[reg["region4"] == g].tolist() for g in REGION4}
     if include_sar_taiwan:
         groups["Other"] = reg.index[reg["region4"].isna()].tolist()
     return groups
@@ -349,7 +350,7 @@ def _code_key(value: object) -> str | None:
     if isinstance(value, Integral):
         return str(int(value))
     if isinstance(value, Real) and float(value).is_integer():
-        return str(int(value))
+        return str(math.trunc(value))  # = int(value); typeshed's Real has no __int__
     return None
 
 

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +27,7 @@ from spillover.regions import has_cjk
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import LegendLocType
 
 __all__ = ["CJK_FONTS", "NO_DATA_COLOR", "NO_DATA_HATCH", "NO_DATA_LABEL", "cjk_font", "cjk_text", "save"]
 
@@ -243,9 +244,15 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axe
     import matplotlib.pyplot as plt
 
     if ax is not None:
-        return ax.figure, ax
+        return figure_of(ax), ax
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
+
+
+def figure_of(ax: Axes) -> Figure:
+    """The figure ``ax`` draws in: matplotlib types ``Axes.figure`` as ``Figure | SubFigure``; a SubFigure
+    (only where the caller passed an axes of one) has every Figure method the maps use."""
+    return cast("Figure", ax.figure)
 
 
 def legend_patch(color: str, label: str, *, hatch: str | None = None) -> Any:
@@ -263,7 +270,7 @@ def with_no_data(handles: Sequence[Any], count: int) -> list[Any]:
     return [*handles, no_data_handle(count)] if count else list(handles)
 
 
-def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: str = "lower left",
+def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: LegendLocType = "lower left",
                  fontsize: float = 7.5) -> Any:
     """A framed legend inside the axes (so no layout or save can clip it); ``gid="legend"``."""
     leg = ax.legend(handles=handles, title=title, loc=loc, fontsize=fontsize, title_fontsize=fontsize + 0.5,
@@ -416,7 +423,9 @@ def extra_artists(fig: Figure) -> list[Any]:
     """Legends, inset axes, titles and texts of ``fig`` that the tight bounding box must contain."""
     artists: list[Any] = [*fig.legends, *fig.texts]
     for ax in fig.axes:
-        artists.extend(a for a in (ax.get_legend(), ax.title, ax._left_title, ax._right_title) if a)
+        # the left and right titles are Text objects without a public accessor (ax.get_title returns strings)
+        titles = (ax.title, ax._left_title, ax._right_title)  # type: ignore[attr-defined]
+        artists.extend(a for a in (ax.get_legend(), *titles) if a)
         artists.extend(t for t in ax.texts if t.get_text())
         artists.extend(c for c in ax.child_axes)
     return [a for a in artists if a.get_visible()]

@@ -130,7 +130,7 @@ def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLaye
     # extent but no context
     absent = full.index.difference(geo.index, sort=False) if _all_provincial(geo.index) else full.index[:0]
     return MapLayer(geo.to_crs(full.crs), full.loc[absent, ["geometry"]], False, extent, True,
-                    language)  # type: ignore[arg-type]
+                    language)
 
 
 @lru_cache(maxsize=4)
@@ -233,8 +233,9 @@ def label_regions(ax: Axes, layer: MapLayer, *, fontsize: float = 5.5) -> list[A
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]  # readable on dark classes
-    renderer = ax.figure.canvas.get_renderer()
-    style = dict(ha="center", va="center", fontsize=fontsize, color="#202020", zorder=6, clip_on=True,
+    # get_renderer is on the Agg canvases maps draw on (and their subclasses), not on FigureCanvasBase
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    style: dict[str, Any] = dict(ha="center", va="center", fontsize=fontsize, color="#202020", zorder=6, clip_on=True,
                  path_effects=halo, **font)
     placed: list[Any] = []
     texts = {}

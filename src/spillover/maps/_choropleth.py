@@ -33,6 +33,7 @@ from spillover.panel import SpatialPanel
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import LegendLocType
 
 __all__ = ["choropleth", "small_multiples", "classify", "Scheme", "Classes"]
 
@@ -188,7 +189,7 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
                cmap: str = "YlOrRd", units: str | None = None, fmt: str | None = None,
                title: str | None = None, ax: Axes | None = None, china: bool | None = None,
                language: Language = "auto", labels: bool | None = None, crs: Any = None,
-               legend_loc: str = "lower left") -> Figure:
+               legend_loc: LegendLocType = "lower left") -> Figure:
     """Choropleth of ``var`` in one period, classes from mapclassify, counts per class in the legend.
 
     Parameters
@@ -232,6 +233,7 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     layer = _china.prepare_layer(geo, values, china=china, crs=crs, language=language,
                                  what=f"the choropleth of {what}")
     values = layer.values
+    assert values is not None  # prepare_layer was given values
     classes = classify(values.dropna().to_numpy(), scheme=scheme, k=k, bins=bins, what=what, fmt=fmt)
     colors = class_colors(cmap, classes.k)
     paint = _paint_classified(layer, values, classes, colors)
@@ -288,6 +290,7 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
     raw = pd.DataFrame({p: pd.to_numeric(panel.cross_section(p)[var], errors="coerce") for p in chosen})
     layer = _china.prepare_layer(panel.geometry, raw, china=china, crs=crs, language=language,
                                  what=f"the small multiples of {var!r}")
+    assert layer.values is not None  # prepare_layer was given values
     values = {p: layer.values[p] for p in chosen}
     pooled = np.concatenate([v.dropna().to_numpy() for v in values.values()])
     classes = classify(pooled, scheme=scheme, k=k, bins=bins, what=f"{var!r} over the periods drawn", fmt=fmt)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from spillover.maps import _china
-from spillover.maps._base import Language, add_polygons, cjk_text, geometry_paths, region_frame
+from spillover.maps._base import Language, add_polygons, cjk_text, figure_of, geometry_paths, region_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -50,8 +50,8 @@ def links_map(w: Any, geo: Any, *, ax: Axes | None = None, title: str | None = N
     >>> len(fig.axes[0].collections[-1].get_segments())
     1
     """
-    return links_axes(w, region_frame(geo), ax=ax, title=title, china=china, language=language, labels=labels,
-                      crs=crs, **line_kwargs).figure
+    return figure_of(links_axes(w, region_frame(geo), ax=ax, title=title, china=china, language=language,
+                                labels=labels, crs=crs, **line_kwargs))
 
 
 def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None = None,
@@ -84,5 +84,5 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
     _, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.0, 5.0))
     ax.set_title(title if title is not None else f"{len(segments)} links between {len(frame)} regions",
                  fontsize=10)
-    cjk_text(ax.figure)
+    cjk_text(figure_of(ax))
     return ax

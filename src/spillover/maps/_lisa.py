@@ -19,6 +19,7 @@ from spillover.maps._base import (
     Language,
     add_polygons,
     cjk_text,
+    figure_of,
     geometry_paths,
     legend_patch,
     new_axes,
@@ -219,9 +220,9 @@ def moran_scatter(panel: SpatialPanel, var: str, w: Any, period: Hashable | None
     if lisa is not None and period is None:
         period = lisa.period
     period = check_period(panel, period)
-    return moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels, max_labels=max_labels,
-                              permutations=permutations, seed=seed, alpha=alpha, transform=transform,
-                              lisa=lisa).figure
+    return figure_of(moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels,
+                                        max_labels=max_labels, permutations=permutations, seed=seed,
+                                        alpha=alpha, transform=transform, lisa=lisa))
 
 
 def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashable, ax: Axes | None,
@@ -248,7 +249,7 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
     ax.set_ylabel(f"spatial lag of {var}")
     ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
     ax.legend(loc="best", fontsize=7, frameon=False)
-    cjk_text(ax.figure)
+    cjk_text(figure_of(ax))
     return ax
 
 

@@ -123,6 +123,7 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     layer = _china.prepare_layer(_regions(result, geometry), frame[list(PANELS)], china=china, crs=crs,
                                  language=language, what=f"the spillover map of {x}")
     values = layer.values
+    assert values is not None  # prepare_layer was given values
     norm, cm = _diverging(values.to_numpy(), cmap)
     if ax is None:
         height = panel_width * (0.72 if layer.china else 0.6) + 0.9
@@ -217,6 +218,7 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     layer = _china.prepare_layer(_regions(result, geometry), effects_column(result, x, region), china=china,
                                  crs=crs, language=language, what=f"the spillover flows of {x} from {region}")
     column = layer.values
+    assert column is not None  # prepare_layer was given values
     is_source = (column.index == region)
     others = column.to_numpy()[~is_source]
     known = np.isfinite(others)

@@ -144,7 +144,8 @@ class IVResults(PanelResults):
         header = self._header() | {"Instrumented": ", ".join(self.endog),
                                    "Excluded instruments": ", ".join(self.instruments)}
         first = self.first_stage
-        tables, captions, notes = (self.to_frame(),), ("Second stage",), ""
+        tables, notes = (self.to_frame(),), ""
+        captions: tuple[str, ...] = ("Second stage",)
         if first is not None:
             tables += tuple(first.coefficients.values())
             captions += first.captions()
@@ -325,9 +326,9 @@ def _first_stage(sample: Sample, a: _Arrays, endog: list[str], instruments: list
                                f"the excluded instruments do not enter the first stage of {name}")
     kp_lm, kp_f, notes = _kleibergen_paap(sample, a, absorbed)
     ar = _anderson_rubin(sample, a, zmat, beta0, absorbed)
-    j = _hansen_j(sample, a, zmat, resid2) if n_l > n_m else None
+    hansen = _hansen_j(sample, a, zmat, resid2) if n_l > n_m else None
     eff = _effective_f(sample, a, zmat, absorbed) if n_m == 1 else None
-    return FirstStage(coefs, pd.Series(r2, name="partial_r2"), fstats, kp_lm, kp_f, ar, j, eff,
+    return FirstStage(coefs, pd.Series(r2, name="partial_r2"), fstats, kp_lm, kp_f, ar, hansen, eff,
                       stock_yogo(n_m, n_l), tuple(notes))
 
 

@@ -86,11 +86,11 @@ def _dominated_by(Zb: np.ndarray, F: np.ndarray, strict_only: bool) -> np.ndarra
     for c in range(1, Zb.shape[1]):
         ge &= F[None, :, c] >= Zb[:, None, c]
     if not strict_only:
-        return ge.any(axis=1)
+        return np.any(ge, axis=1)
     gt = F[None, :, 0] > Zb[:, None, 0]
     for c in range(1, Zb.shape[1]):
         gt |= F[None, :, c] > Zb[:, None, c]
-    return (ge & gt).any(axis=1)
+    return np.any(ge & gt, axis=1)
 
 
 def _dominated_within(Zb: np.ndarray) -> np.ndarray:
@@ -102,7 +102,7 @@ def _dominated_within(Zb: np.ndarray) -> np.ndarray:
         gt |= Zb[None, :, c] > Zb[:, None, c]
     k = len(Zb)
     earlier = np.tril(np.ones((k, k), bool), -1)  # k < i
-    return ((ge & gt) | (ge & ~gt & earlier)).any(axis=1)
+    return np.any((ge & gt) | (ge & ~gt & earlier), axis=1)
 
 
 def _chunks(n: int, backend: str, n_jobs: int) -> list[slice]:

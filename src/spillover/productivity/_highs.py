@@ -36,6 +36,7 @@ LP that is infeasible gets more columns (ultimately all) before infeasibility is
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import highspy
@@ -127,7 +128,8 @@ class EnvelopmentLP:
         for option in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
             self.h.setOptionValue(option, 1e-9)  # rows are scaled to the unit (_models): relative tolerances
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis: presolve only costs
-        self._fallback, self._fresh_lp = fallback, None
+        self._fallback = fallback
+        self._fresh_lp: EnvelopmentLP | None = None
         self._answered_by: EnvelopmentLP = self  # the fresh model after a fallback (radial)
         if fallback:  # see _fresh
             self.h.setOptionValue("simplex_strategy", 4)  # primal simplex (the default is dual)
@@ -191,7 +193,8 @@ class EnvelopmentLP:
             checked(self.h.changeCoeff(int(i), 0, float(coef[i])), "set a DEA LP's coefficient")
         self._coef = coef
         rhs = np.concatenate([b, d])
-        self.h.changeRowsBounds(self.m + self.s, self._row_idx, rhs, rhs)
+        # changeRowsBounds exists in highspy's compiled module but is missing from its stub (_core/__init__.pyi)
+        self.h.changeRowsBounds(self.m + self.s, self._row_idx, rhs, rhs)  # type: ignore[attr-defined]
         self._rhs = rhs
 
     def _objective(self, score_cost: float, slack_cost: float) -> None:
@@ -455,7 +458,7 @@ def unit_scale(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool,
-            slack_weights: np.ndarray | None = None):
+            slack_weights: np.ndarray | None = None) -> Iterator[tuple[int, EnvelopmentLP, np.ndarray]]:
     """Yield (unit index, model, row scales r): a fresh column-generation model every SUBCHUNK units, or
     (``colgen`` False: the plain method) one model with every reference unit.
 
@@ -545,7 +548,7 @@ def radial_chunk(
     return refine_scores(once, X, Y, orientation)
 
 
-def refine_scores(solve, X: np.ndarray, Y: np.ndarray, orientation: str) -> dict[str, np.ndarray]:
+def refine_scores(solve: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], X: np.ndarray, Y: np.ndarray, orientation: str) -> dict[str, np.ndarray]:
     """Solve, then re-solve the units whose score is far from 1 on data moved by that score.
 
     The input-oriented score is homogeneous of degree -1 in the unit's inputs (theta(c x, y) = theta(x, y)
@@ -613,7 +616,9 @@ def _solve_chunk_once(
         "status": np.zeros(k, np.int8), "score": np.full(k, np.nan),
         "s_in": np.full((k, X.shape[0]), np.nan), "s_out": np.full((k, Y.shape[0]), np.nan),
     }
-    rows, peers, weights = [], [], []
+    rows: list[np.ndarray] = []
+    peers: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     batch = _batch_radial(X_ref, Y_ref, X, Y, rts, orientation, colgen)
     todo = np.flatnonzero(~batch["ok"])
     stages = np.zeros(0, np.int64)

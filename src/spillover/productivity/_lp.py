@@ -96,7 +96,8 @@ class ReusableLP:
             self._cost[cols[diff]] = values[diff]
 
     def set_row_bounds(self, rows: np.ndarray, lo: Any, hi: Any) -> None:
-        self._set_bounds(self._row, self.h.changeRowsBounds, rows, lo, hi)
+        # changeRowsBounds exists in highspy's compiled module but is missing from its stub (_core/__init__.pyi)
+        self._set_bounds(self._row, self.h.changeRowsBounds, rows, lo, hi)  # type: ignore[attr-defined]
 
     def set_col_bounds(self, cols: np.ndarray, lo: Any, hi: Any) -> None:
         self._set_bounds(self._col, self.h.changeColsBounds, cols, lo, hi)

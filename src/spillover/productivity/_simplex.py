@@ -201,7 +201,8 @@ def _iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis
     unbounded or the iteration cap.  ``forbid`` (K x C) marks columns that may not enter.  No claim is made here:
     :func:`_certify` checks the final bases."""
     active = np.arange(len(basis))
-    Binv = xB = None
+    Binv: np.ndarray | None = None
+    xB: np.ndarray  # set with Binv at the first iteration
     r_all = _row_scale(a0, b)
     for it in range(MAX_ITER + 8 * lp.R):
         if len(active) == 0:
@@ -266,7 +267,10 @@ def _dual_iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, 
     value (scaled by its column's norm); entering column: the dual ratio test min d_j / -alpha_rj over
     alpha_rj < 0.  As in :func:`_iterate`, no claim is made here: :func:`_certify` checks the final bases."""
     active = np.arange(len(basis))
-    Binv = xB = cb = d = None
+    Binv: np.ndarray | None = None
+    d: np.ndarray | None = None
+    xB: np.ndarray  # set with Binv at the first iteration
+    cb: np.ndarray
     r_all = _row_scale(a0, b)
     for it in range(DUAL_ITER):
         if len(active) == 0:
@@ -517,7 +521,7 @@ def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, facets: _Facets | No
     res = {"ok": np.zeros(K, bool), "score": np.full(K, np.nan), "duals": np.full((K, m + s), np.nan),
            "basis": np.zeros((K, R), np.int64), "values": np.zeros((K, R))}
     facets = _Facets(R) if facets is None else facets
-    positive = (X > 0).all(axis=0) & (Y > 0).all(axis=0)
+    positive = np.all(X > 0, axis=0) & np.all(Y > 0, axis=0)
     todo = np.arange(K)
 
     def record(idx: np.ndarray, bas: np.ndarray) -> np.ndarray:

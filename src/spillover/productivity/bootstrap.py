@@ -122,7 +122,9 @@ def _draw_deltas(delta: np.ndarray, h: float, rng: np.random.Generator) -> np.nd
     return np.where(draw < 1.0, 2.0 - draw, draw)
 
 
-def _pseudo(x: np.ndarray, y: np.ndarray, delta: np.ndarray, star: np.ndarray, orientation: str):
+def _pseudo(
+    x: np.ndarray, y: np.ndarray, delta: np.ndarray, star: np.ndarray, orientation: str,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pseudo data on each unit's ray with distance ``star`` (variables x units)."""
     if orientation == "input":
         return x * (star / delta)[None, :], y
@@ -232,11 +234,12 @@ def bootstrap_dea(
     h = silverman_reflected_bandwidth(delta) if bandwidth is None else float(bandwidth)
     sel = _selected(base.names, units)
     rng = np.random.default_rng(seed)
-    backend = _resolve(backend, len(sel) * draws, n_jobs)
+    resolved = _resolve(backend, len(sel) * draws, n_jobs)
     refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(draws)]
-    size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if backend != "serial" else 1
+    size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if resolved != "serial" else 1
     batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, draws, size)]
-    stars = np.vstack(_run_replicates(_replicate_scores, batches, backend, n_jobs, progress, "bootstrap DEA"))
+    stars = np.vstack(_run_replicates(_replicate_scores, batches, resolved, n_jobs, progress,
+                                      "bootstrap DEA"))
     s = _summaries(delta[sel], stars, alpha)
     idx = base.names[sel]
 
@@ -372,7 +375,7 @@ def bootstrap_malmquist(
     delta_v = 1.0 / dv  # VRS, for pech and sech
     rng = np.random.default_rng(seed)
     rng_v = np.random.default_rng(None if seed is None else [seed, 1])  # VRS draws: CRS stream unchanged
-    backend = _resolve(backend, len(units) * draws, n_jobs)
+    resolved = _resolve(backend, len(units) * draws, n_jobs)
     tables, bws = [], {}
     for k in range(T - 1):
         pair = delta[:, [k, k + 1]]
@@ -388,10 +391,10 @@ def bootstrap_malmquist(
             va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
             vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
             refs.append((xa, ya, xb, yb, va, wa, vb, wb))
-        size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if backend != "serial" else 1
+        size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if resolved != "serial" else 1
         batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
                    for i in range(0, draws, size)]
-        stars = np.concatenate(_run_replicates(_pair_task, batches, backend, n_jobs, progress,
+        stars = np.concatenate(_run_replicates(_pair_task, batches, resolved, n_jobs, progress,
                                                f"bootstrap Malmquist {periods[k + 1]}"))
         tables.append(_pair_table(point, stars, units, periods[k + 1], alpha, time_))
     return MalmquistBootstrapResult(table=pd.concat(tables).sort_index(level=0, sort_remaining=False),

@@ -310,6 +310,7 @@ def _dea_arrays(
     # weights each normalised slack by its variable's scale; "two-stage-normalised" weights them equally
     mode = "two-stage" if slacks.startswith("two-stage") else slacks
     weights = np.r_[sx, sy] if slacks == "two-stage" else None
+    ref: np.ndarray | None
     if method == "fast" and same:
         raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=mode, run=run,
                              slack_weights=weights)

@@ -192,16 +192,18 @@ def _distances(
     sx, sy, sb = PRESET_SIGNS[direction]
     cross = ["d"] if frontier == "global" else ["d_prev", "d", "d_next"]
     cols_all = cross + (["d_vrs"] if rts == "crs" else []) + (["d_global"] if frontier == "global" else [])
-    dist = {c: np.full((T, n), np.nan) for c in cols_all}
-    cases: list[tuple[int, int, str]] = []
+    dist: dict[str, np.ndarray] = {c: np.full((T, n), np.nan) for c in cols_all}
+    cases: list[tuple[int, int, str, int]] = []
 
-    def solve(ref: tuple, periods: list[int], rts_: str, cols: list[str], label: str) -> None:
-        ev = [np.hstack([A[j] for j in periods]) for A in (Xn, Gn, Bn)]
-        res = ddf_arrays(*ref, *ev, sx * ev[0], sy * ev[1], sb * ev[2], rts=rts_)
+    def solve(
+        ref: tuple[np.ndarray, ...], periods: list[int], rts_: str, cols: list[str], label: str,
+    ) -> None:
+        xe, ge, be = (np.hstack([A[j] for j in periods]) for A in (Xn, Gn, Bn))
+        res = ddf_arrays(ref[0], ref[1], ref[2], xe, ge, be, sx * xe, sy * ge, sb * be, rts=rts_)
         for p, (j, col) in enumerate(zip(periods, cols)):
             beta, status = res["beta"][p * n:(p + 1) * n], res["status"][p * n:(p + 1) * n]
             dist[col][j] = beta
-            cases.extend((u, j, label, int(status[u])) for u in np.flatnonzero(status != 0))
+            cases.extend((int(u), j, label, int(status[u])) for u in np.flatnonzero(status != 0))
 
     for k in range(T):
         if frontier == "sequential":

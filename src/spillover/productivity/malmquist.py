@@ -250,7 +250,7 @@ def _distances(
     sy = normaliser(*[Y[k] for k in range(T)])
     Xn, Yn = X / sx[None, :, None], Y / sy[None, :, None]
     refs = _frontier_data(Xn, Yn, frontier)
-    calls = []
+    calls: list[tuple[Any, ...]] = []  # _period_task's arguments
     for k in range(T):
         evals = [(Xn[j], Yn[j]) for j in (k - 1, k, k + 1) if 0 <= j < T]
         calls.append((refs[k][0], refs[k][1], evals, (Xn[k], Yn[k]), orientation, frontier != "sequential"))

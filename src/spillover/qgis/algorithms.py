@@ -178,7 +178,7 @@ def _run_sdm(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
     result = model.fit()
     step(feedback, 75)
     out = an.estimates_frame(result, draws=values["DRAWS"], seed=values["SEED"])
-    return {"OUTPUT": out, "RHO": float(result.rho), "LOGLIK": float(result.loglik)}
+    return {"OUTPUT": out, "RHO": float(result.params["rho"]), "LOGLIK": float(result.loglik)}
 
 
 def _required(values: dict[str, Any], name: str) -> str:
@@ -204,7 +204,7 @@ def _run_malmquist(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------- the algorithms
-_NUMERIC = {"numeric": True}
+_NUMERIC: dict[str, Any] = {"numeric": True}  # keyword arguments of Param
 ALGORITHMS: tuple[Algorithm, ...] = (
     Algorithm(
         "weights", "Spatial weights",

@@ -117,7 +117,7 @@ def build_weights(
     check_option(weights, WeightsChoice, "weights", error=WeightsError)
     geo = geo[[geo.geometry.name] + [c for c in ("capital_lon", "capital_lat") if c in geo.columns]]
     if weights in ("queen", "rook"):
-        return sw.from_spec(geo, weights, islands="nearest")
+        return sw.from_spec(geo, "queen" if weights == "queen" else "rook", islands="nearest")
     check_option(coords, PointChoice, "coords", error=WeightsError)
     if weights == "knn":
         return sw.from_spec(geo, "knn", k=k, power=0, coords=coords)

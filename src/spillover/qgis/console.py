@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from spillover.errors import SpilloverError
+from spillover.options import BiasCorrection, Effects
 from spillover.qgis import analysis as an
 from spillover.qgis.convert import frame_to_layer, layer_to_frame
 
@@ -183,8 +184,8 @@ def sdm(
     id_field: str,
     time_field: str,
     weights: an.WeightsChoice | Graph = "queen",
-    fixed_effects: str = "twoway",
-    bias_correction: str = "none",
+    fixed_effects: Effects = "twoway",
+    bias_correction: BiasCorrection = "none",
     k: int = 4,
     power: float = 1.0,
 ) -> SpatialPanelResults:

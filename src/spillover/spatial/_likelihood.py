@@ -176,7 +176,9 @@ class SpatialOperator:
 
     def _slq(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if "slq" not in self._cache:
-            s = np.sqrt(self._symmetric_scaling())
+            scaling = self._symmetric_scaling()
+            assert scaling is not None  # the Lanczos path runs only where a symmetric scaling exists
+            s = np.sqrt(scaling)
             sym = sp.diags(s) @ self.w @ sp.diags(1.0 / s)
             sym = ((sym + sym.T) / 2).tocsr()
             theta, tau = _lanczos_quadrature(sym, SLQ_PROBES, SLQ_STEPS, self.seed + 2)
@@ -621,7 +623,7 @@ def _resolution(vals: dict[float, float]) -> float:
     the curvature of the parabola through the three evaluations nearest the best one and ``u = 100 eps``
     (a log-likelihood sums N T terms and a log-determinant N logs, so its rounding error is well above one
     unit in the last place), within [1e-10, 1e-6]."""
-    best = max(vals, key=vals.get)
+    best = max(vals, key=vals.__getitem__)
     pts = sorted(vals, key=lambda r: abs(r - best))[:3]
     x = np.array(pts) - best
     curvature = 2 * abs(np.polyfit(x / max(np.abs(x).max(), 1e-300), [vals[r] for r in pts], 2)[0]) / max(

@@ -225,7 +225,7 @@ def re_sem_loglik(params: np.ndarray, y: np.ndarray, x: np.ndarray, wdense: np.n
     beta, lam, phi, sigma2 = params[:k], params[k], params[k + 1], params[k + 2]
     if sigma2 <= 0 or phi < 0:
         return -np.inf
-    bb, v_inv, logdet_a, logdet_b = _re_sem_parts(lam, phi, wdense, t)
+    bb, v_inv, logdet_a, logdet_b = _re_sem_parts(float(lam), float(phi), wdense, t)
     e = y - x @ beta[:, None]
     quad = float(_re_sem_quad(e, e, bb, v_inv)[0, 0])
     return -0.5 * n * t * np.log(2.0 * np.pi * sigma2) - 0.5 * logdet_a + t * logdet_b - quad / (2.0 * sigma2)

@@ -52,8 +52,9 @@ def paper_summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05,
     for sp in [nm for nm in ("rho", "lambda") if nm in p.index]:  # both for the SAC/GNS
         _single(rows, sp, pair(p[sp], s[sp], pv[sp], se, stars, digits))
     if res.phi is not None:  # random effects: phi = sigma2_mu / sigma2
-        p_phi = 2 * stats.norm.sf(abs(res.phi / res.phi_se)) if res.phi_se else float("nan")
-        _single(rows, "phi", pair(res.phi, res.phi_se, p_phi, se, stars, digits))
+        phi_se = float("nan") if res.phi_se is None else res.phi_se  # set with phi by the random-effects fit
+        p_phi = 2 * stats.norm.sf(abs(res.phi / phi_se)) if res.phi_se else float("nan")
+        _single(rows, "phi", pair(res.phi, phi_se, p_phi, se, stars, digits))
     p_s2 = 2 * stats.norm.sf(res.sigma2 / res.sigma2_se)
     _single(rows, "sigma2", pair(res.sigma2, res.sigma2_se, p_s2, se, stars, digits + 3))
     for lab, val in (("N", f"{res.nobs}"), ("R2", fmt(res.r2, digits)), ("Log-likelihood", fmt(res.loglik, digits))):

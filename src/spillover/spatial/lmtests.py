@@ -214,7 +214,7 @@ def _check_rank(design: np.ndarray, names: list[str]) -> None:
 
 
 def _design(
-    panel: SpatialPanel, y: str, x: list[str], fixed_effects: str,
+    panel: SpatialPanel, y: str, x: list[str], fixed_effects: FixedEffects,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw y, transformed y and transformed X (with a constant when there are no fixed effects)."""
     n, t = panel.n_regions, panel.n_periods
@@ -237,7 +237,7 @@ def _design(
 
 # ---------------------------------------------------------------------- LM tests
 def _lm_statistics(
-    y_raw: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, n: int, t: int, fixed_effects: str,
+    y_raw: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, n: int, t: int, fixed_effects: FixedEffects,
 ) -> dict[str, float]:
     """Elhorst's (2014, section 3.3) panel LM statistics from OLS on the within-transformed data.
 
@@ -376,7 +376,7 @@ def _ols_loglik(y: np.ndarray, x: np.ndarray) -> float:
     return -0.5 * nobs * (np.log(2.0 * np.pi * float(e @ e) / nobs) + 1.0)
 
 
-def _nonspatial_loglik(panel: SpatialPanel, y: str, x: list[str], fixed_effects: str) -> float:
+def _nonspatial_loglik(panel: SpatialPanel, y: str, x: list[str], fixed_effects: FixedEffects) -> float:
     _, y_t, x_t = _design(panel, y, x, fixed_effects)
     return _ols_loglik(y_t, x_t)
 
@@ -521,7 +521,7 @@ def _fe_loglik_residual(
 
 
 def _fit_fe_re(
-    panel: SpatialPanel, y: str, x: list[str], wmat: sp.csr_matrix, kind: str,
+    panel: SpatialPanel, y: str, x: list[str], wmat: sp.csr_matrix, kind: HausmanKind,
 ) -> tuple[_Estimates, _Estimates]:
     """Unit fixed-effects and random-effects ML spatial models.
 
@@ -548,6 +548,7 @@ def _fit_fe_re(
     n, t = panel.n_regions, panel.n_periods
     op = lk.make_operator(wmat, "dense")  # O(N^3) eigenvalues, once: log|I - rho W| = sum log(1 - rho omega)
     eig = op.eigenvalues
+    assert eig is not None  # the dense operator always has them
     names = [*x, "rho" if kind == "sar" else "lambda"]
     fe_extra = {f"spreg_se_{name}": float(se) for name, se in zip(names, np.sqrt(np.diag(fe.vm))[: k + 1])}
     fe_est = _Estimates(names, fe.betas.ravel()[: k + 1], _fe_covariance(fe, yv, xv, wmat, eig, n, t, kind),

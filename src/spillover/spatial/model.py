@@ -390,16 +390,25 @@ def _check_random(kind: str, bias_correction: str) -> None:
         )
 
 
-def _check_design(d: _Design, y_name: str, fe: str) -> None:
+def _check_design(d: _Design, y_name: str, fe: Effects) -> None:
     """The checks every estimation path (native, spreg engine, SAC/GNS, random effects) needs first."""
-    yt = d.y if fe in ("none", "random") else lk.demean(d.y, d.n, fe)
+    yt = d.y if fe == "none" or fe == "random" else lk.demean(d.y, d.n, fe)
     _check_dependent(d.y, yt, y_name, fe)
     _check_observations(d.names, d.n, d.t, fe)
 
 
+def _fixed(model: SpatialPanelModel) -> FixedEffects:
+    """The fixed-effects transformation of a model that :func:`_estimate` fits (``fit`` sends random effects
+    to :func:`_estimate_random`)."""
+    fe = model.fixed_effects
+    if fe == "random":
+        raise RuntimeError("random effects are fitted by _estimate_random")  # unreachable from fit
+    return fe
+
+
 def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
               at: tuple[np.ndarray, float] | None = None) -> SpatialPanelResults:
-    fe = model.fixed_effects
+    fe = _fixed(model)
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
     _check_regressors(xt, d.x, d.names, fe)
@@ -458,7 +467,7 @@ def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: 
     """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values).
 
     ``at = (beta, spatial parameter)``: estimates from another engine; the fit is evaluated there."""
-    fe = model.fixed_effects
+    fe = _fixed(model)
     lee_yu = model.bias_correction == "lee-yu"
     drop_root = lee_yu and fe in ("time", "twoway")
     n_eff, mult = lk.effective_sizes(d.n, d.t, fe, lee_yu)

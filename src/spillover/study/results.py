@@ -98,7 +98,7 @@ class StudyRun:
 
 
 def _model_dict(res: Any) -> dict[str, Any]:
-    out = {"params": {k: float(v) for k, v in res.params.items()},
+    out: dict[str, Any] = {"params": {k: float(v) for k, v in res.params.items()},
            "std_errors": {k: float(v) for k, v in res.std_errors.items()}}
     for attr in ("loglik", "sigma2", "r2"):
         if hasattr(res, attr):

@@ -18,11 +18,13 @@ import pandas as pd
 from spillover import esda, maps, spatial, tables
 from spillover import weights as wmod
 from spillover.errors import SpilloverError
+from spillover.options import Kind
 from spillover.panel import SpatialPanel
 from spillover.study import figures as figs
 from spillover.study.progress import ProgressCallback, StepEvent, silent
 from spillover.study.results import Section, StudyFigure, StudyTable, display_table
 from spillover.study.validate import ModelSpec, Study
+from spillover.summary import Summary
 
 __all__ = ["compute", "STEPS"]
 
@@ -49,7 +51,7 @@ class _Context:
         return self.sections[sid]
 
     def add_table(self, section: Section, name: str, frame: pd.DataFrame, title: str, notes: str = "",
-                  display: tables.SummaryTable | None = None, digits: int = 4) -> StudyTable:
+                  display: Summary | None = None, digits: int = 4) -> StudyTable:
         table = StudyTable(name, frame, display or display_table(frame, title, notes, digits))
         self.tables[name] = table
         section.table(table)
@@ -308,7 +310,7 @@ def _specification(ctx: _Context, spec: dict[str, Any]) -> None:
                       f"Specification search, weights {wname}, {fe} fixed effects")
 
 
-def _replace_kind(m: ModelSpec, kind: str) -> ModelSpec:
+def _replace_kind(m: ModelSpec, kind: Kind) -> ModelSpec:
     return ModelSpec(f"{m.name}_{kind}", kind, m.fixed_effects, m.weights, m.bias_correction, m.y, m.x, None,
                      m.entry)
 
@@ -389,6 +391,7 @@ def _panel_models(ctx: _Context) -> str:
     for name, e in ctx.study.panel_models.items():
         y = e.get("y", ctx.study.y)
         cluster = None if e["cluster"] == "none" else e["cluster"]
+        res: pm.PanelResults | pm.MediationResults
         if e["type"] == "fixed_effects":
             res = pm.fixed_effects(ctx.panel, y, e.get("x", ctx.study.x), fixed_effects=e["fixed_effects"], cluster=cluster)
         elif e["type"] == "fe_iv":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from spillover.errors import SpilloverError
-from spillover.options import warn
+from spillover.options import BiasCorrection, Effects, Kind, warn
 from spillover.study import schema as S
 from spillover.study.data import dataset_columns, read_columns
 from spillover.study.locate import KeyPath, format_path, key_lines, line_of
@@ -67,10 +67,10 @@ class ModelSpec:
     """One spatial model to fit: an entry of ``[[models]]`` expanded over kinds x effects x weights."""
 
     name: str
-    kind: str
-    fixed_effects: str
+    kind: Kind
+    fixed_effects: Effects
     weights: str
-    bias_correction: str
+    bias_correction: BiasCorrection
     y: str
     x: tuple[str, ...]
     durbin: tuple[str, ...] | None
@@ -200,7 +200,7 @@ class _Checker:
         if not self.problems or all(p.path[:1] not in (("data",), ("boundaries",)) for p in self.problems):
             columns = self.semantics(sections, named, models)
         else:
-            columns = ()
+            columns = []
         defaults = {name: schema_defaults(fields) for name, fields in S.SECTIONS.items() if name not in sections}
         return Study(text, path, self.base, sections, named["weights"], named["indicators"],
                      named["panel_models"], tuple(models), tuple(columns), defaults)

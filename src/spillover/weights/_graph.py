@@ -112,7 +112,7 @@ def _sparse_unchecked(w: WeightsLike, ids: Iterable[Hashable] | SpatialPanel) ->
 
 def _ids_index(ids: Iterable[Hashable] | SpatialPanel) -> pd.Index:
     """The wanted ids as a unique pandas Index (a SpatialPanel gives its ``ids``)."""
-    raw = getattr(ids, "ids", ids)
+    raw: Any = getattr(ids, "ids", ids)  # ids, or the panel's ids
     index = pd.Index(list(raw) if not isinstance(raw, pd.Index) else raw)
     dup = index[index.duplicated()].unique()
     if len(dup):
