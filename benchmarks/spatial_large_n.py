@@ -47,7 +47,7 @@ def _simulate(side: int, seed: int = 0):
     w = _lattice_w(side)
     n = side * side
     ws = w.sparse.tocsc()
-    lu = spla.splu((__import__("scipy.sparse", fromlist=["identity"]).identity(n, format="csc") - RHO * ws))
+    lu = spla.splu(__import__("scipy.sparse", fromlist=["identity"]).identity(n, format="csc") - RHO * ws)
     rng = np.random.default_rng(seed)
     mu = rng.normal(size=n)
     ys, xs = [], []

@@ -62,7 +62,7 @@ def _case_map(side: int, queue) -> None:
     from shapely.geometry import box
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401  (imported before the clock starts)
+    import matplotlib.pyplot
 
     from spillover import maps
 

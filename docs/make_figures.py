@@ -13,12 +13,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-import spillover as so  # noqa: E402
-from spillover import maps  # noqa: E402
+import spillover as so
+from spillover import maps
 
 OUT = Path(__file__).resolve().parent / "figures"
 DPI = 100

@@ -40,10 +40,7 @@ def us_w(us_panel: SpatialPanel) -> Graph:
 
 # ---------------------------------------------------------------------- the cigarette panel (Elhorst 2014)
 # Baltagi's Cigar state codes 1..51 = the 50 states and DC in alphabetical order of their names.
-BALTAGI_STATES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
-).split()
+BALTAGI_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
 # libpysal's states48.gal ids "0".."47" = the 48 contiguous states in alphabetical order of their names.
 CONTIGUOUS_48 = [s for s in BALTAGI_STATES if s not in ("AK", "DC", "HI")]
 

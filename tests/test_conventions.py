@@ -25,7 +25,7 @@ SKIP_MODULES = ("spillover.cli", "spillover.qgis")  # the CLI says --force; QGIS
 
 def _public_callables():
     for info in pkgutil.walk_packages(spillover.__path__, "spillover."):
-        if info.name.startswith(SKIP_MODULES) or "._" in info.name and not info.name.endswith("__init__"):
+        if info.name.startswith(SKIP_MODULES) or ("._" in info.name and not info.name.endswith("__init__")):
             continue
         mod = importlib.import_module(info.name)
         for name in getattr(mod, "__all__", []):
@@ -53,9 +53,9 @@ def test_the_walk_sees_the_renamed_functions():
 
 
 def test_schema_choices_are_the_literals():
-    assert schema.MODEL_KINDS == get_args(options.Kind)
+    assert get_args(options.Kind) == schema.MODEL_KINDS
     assert {"sac", "gns"} <= set(schema.MODEL_KINDS)
-    assert schema.EFFECTS == get_args(options.Effects)
+    assert get_args(options.Effects) == schema.EFFECTS
     assert schema.MODEL_KEYS["kind"].choices == get_args(options.Kind)
     assert schema.PANEL_MODEL_TYPES["fixed_effects"]["fixed_effects"].choices == get_args(options.FixedEffects)
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_dea import random_data
 
 from spillover.productivity import _simplex as S
 from spillover.productivity import malmquist
-
-from test_dea import random_data
 
 
 def _spy(monkeypatch):
@@ -83,7 +82,7 @@ def test_dual_simplex_from_a_neighbours_basis_reaches_the_primal_optimum():
     lp = S._Shared(X, Y, "vrs")
     a0, b = S._radial_rows(lp, X, Y)
     cost = S._radial_costs(lp, 1.0)
-    basis, ok = S._start(lp, X, Y)
+    basis, _ = S._start(lp, X, Y)
     S._iterate(lp, a0, cost, b, basis)
     cert, xB, _, _ = S._certify(lp, a0, cost, b, basis)
     theta = np.where(basis == 0, xB, 0.0).sum(axis=1)

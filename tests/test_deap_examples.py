@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spillover.errors import DEAError, OverwriteError
 from spillover.productivity.deap_io import (
     format_deap,
     read_deap_data,
@@ -22,7 +23,6 @@ from spillover.productivity.deap_io import (
     run_deap,
     write_deap_output,
 )
-from spillover.errors import DEAError, OverwriteError
 
 DATA = Path(__file__).parent / "data" / "deap"
 TOL = 5e-4 + 1e-9
@@ -141,7 +141,7 @@ def test_eg4_distances(eg4):
     for block in blocks:
         year = int(block.split()[0])
         ref = numbers([ln.split() for ln in block.splitlines()
-                       if ln.split() and (ln.split()[0].isdigit() and len(ln.split()) == 5
+                       if ln.split() and ((ln.split()[0].isdigit() and len(ln.split()) == 5)
                                           or ln.split()[0] == "mean")])
         got = res.distances.xs(year, level="period")[["crs_prev", "crs", "crs_next", "vrs"]].fillna(0.0)
         # DEAP prints 0.000 for the undefined t-1 (first year) and t+1 (last year) columns
@@ -156,7 +156,7 @@ def test_eg4_indices_by_year(eg4):
     for block in part.split("year =")[1:]:
         year = int(block.split()[0])
         ref = numbers([ln.split() for ln in block.splitlines()
-                       if ln.split() and (ln.split()[0].isdigit() and len(ln.split()) == 6
+                       if ln.split() and ((ln.split()[0].isdigit() and len(ln.split()) == 6)
                                           or ln.split()[0] == "mean")])
         got = res.indices.xs(year, level="period")
         np.testing.assert_allclose(got.to_numpy(), ref.iloc[:5].to_numpy(), atol=TOL, err_msg=f"year {year}")

@@ -64,7 +64,7 @@ def _run_page(page: Path) -> None:
         # Leading blank lines make the traceback's line numbers those of the page.
         compiled = compile("\n" * line + code, str(page), "exec")
         try:
-            exec(compiled, namespace)  # noqa: S102 - the project's own documentation
+            exec(compiled, namespace)
         except Exception as error:  # re-raised with the page and line named
             raise AssertionError(
                 f"{_rel(page)}: the ```python block at line {line} failed: {type(error).__name__}: {error}"

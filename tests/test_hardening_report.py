@@ -151,7 +151,7 @@ def test_spillover_map_hatches_regions_whose_interval_covers_zero(small_run):
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert f"95% interval covers 0 ({int(covers)})" in texts
     # the study's map has the legend entry too (same draws as its GeoPackage)
-    spill = next(t for t in seen.values() if any("Spillover emitted" == s for s in t))
+    spill = next(t for t in seen.values() if any(s == "Spillover emitted" for s in t))
     assert any(s.startswith("95% interval covers 0 (") for s in spill)
 
 
@@ -232,7 +232,7 @@ def test_units_reach_the_legends_and_the_descriptive_table(small_run):
     run, seen = small_run
     choro = next(t for t in seen.values() if "unemp, 1986" in " ".join(t) or "unemp (%)" in t)
     assert "unemp (%)" in choro  # the choropleth's legend title
-    spill = next(t for t in seen.values() if any("Spillover emitted" == s for s in t))
+    spill = next(t for t in seen.values() if any(s == "Spillover emitted" for s in t))
     assert any("log $ million per %" in s for s in spill)  # the colour bar of the effects of unemp
     stats = run.tables["descriptive_statistics"].frame
     assert stats.loc["unemp", "units"] == "%" and stats.loc["ln_pcap", "units"] == ""

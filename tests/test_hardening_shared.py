@@ -20,9 +20,8 @@ import shapely
 
 from spillover import io
 from spillover.errors import OverwriteError
-from spillover.study import outputs
+from spillover.study import outputs, validate
 from spillover.study import schema as S
-from spillover.study import validate
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "spillover"
 

@@ -30,7 +30,7 @@ EXACT = 1e-12  # the same closed-form arithmetic, double precision
 
 
 # ====================================================================== entropy-weight index
-@pytest.fixture()
+@pytest.fixture
 def tiny() -> pd.DataFrame:
     return pd.DataFrame({"gdp": [1.0, 2.0, 4.0], "pollution": [3.0, 1.0, 2.0]}, index=["a", "b", "c"])
 
@@ -190,7 +190,7 @@ def test_entropy_properties(frame_dirs, factor, offset):
 
 
 # ====================================================================== location quotient, co-agglomeration
-@pytest.fixture()
+@pytest.fixture
 def employment() -> pd.DataFrame:
     # two periods x three regions; manufacturing m, producer services ps, total emp
     return pd.DataFrame({

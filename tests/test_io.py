@@ -76,10 +76,13 @@ def test_refuses_to_overwrite(tmp_path, panel_frame, boundaries, suffix):
 def test_atomic_path_leaves_original_on_failure(tmp_path):
     target = tmp_path / "keep.txt"
     target.write_text("original")
-    with pytest.raises(RuntimeError):
+    def crash() -> None:
         with io.atomic_path(target, overwrite=True) as tmp:
             tmp.write_text("half")
             raise RuntimeError("writer crashed")
+
+    with pytest.raises(RuntimeError):
+        crash()
     assert target.read_text() == "original"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 

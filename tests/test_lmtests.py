@@ -23,12 +23,10 @@ import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
-import libpysal
 import numpy as np
 import pandas as pd
 import pytest
 import spreg
-from spillover.spatial._likelihood import demean
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
@@ -38,6 +36,7 @@ import spillover
 from spillover.errors import ModelError, PanelError, UnbalancedPanelError, WeightsError
 from spillover.panel import SpatialPanel
 from spillover.spatial import lmtests as lmt
+from spillover.spatial._likelihood import demean
 from spillover.spatial.lmtests import LMTests, TestResult, hausman, lm_tests, lr_fixed_effects
 
 DATA = Path(__file__).parent / "data"

@@ -14,10 +14,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_directional import ref_ddf  # tests/ is on sys.path (rootdir-relative import mode)
 
 from spillover.errors import DEAError, InfeasibleWarning
 from spillover.productivity import malmquist, malmquist_luenberger
-from test_directional import ref_ddf  # tests/ is on sys.path (rootdir-relative import mode)
 
 TOL = 1e-6
 INDICES = ["effch", "techch", "pech", "sech", "tfpch"]
@@ -27,11 +27,11 @@ def panel(n: int = 12, T: int = 4, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for t in range(T):
-        k, l, e = rng.uniform(1, 10, (3, n))
-        gdp = (k * l * e) ** 0.3 * (1.03 ** t) * rng.uniform(0.6, 1.0, n)
+        k, lab, e = rng.uniform(1, 10, (3, n))
+        gdp = (k * lab * e) ** 0.3 * (1.03 ** t) * rng.uniform(0.6, 1.0, n)
         co2 = e * rng.uniform(0.5, 1.0, n) * (0.98 ** t)
         rows.append(pd.DataFrame({"region": [f"p{i}" for i in range(n)], "year": 2000 + t, "capital": k,
-                                  "labour": l, "energy": e, "gdp": gdp, "co2": co2}))
+                                  "labour": lab, "energy": e, "gdp": gdp, "co2": co2}))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -213,7 +213,7 @@ def test_china_excluded_province_is_no_data(china_panel):
 # ---------------------------------------------------------------------- small multiples
 def test_small_multiples_share_one_scale(us_panel):
     fig = maps.small_multiples(us_panel, "unemp", [1970, 1978, 1986], k=4, scheme="equal_interval")
-    axes = [a for a in fig.axes]
+    axes = list(fig.axes)
     assert [a.get_title() for a in axes] == ["1970", "1978", "1986"]
     pooled = np.concatenate([us_panel.cross_section(p)["unemp"].to_numpy() for p in (1970, 1978, 1986)])
     edges = np.linspace(pooled.min(), pooled.max(), 5)  # equal intervals of the pooled values, by hand

@@ -58,11 +58,11 @@ def test_no_deprecation_warning_from_productivity_calls():
         for rts in ("crs", "vrs", "nirs", "ndrs"):
             for orientation in ("input", "output"):
                 res = dea(x, y, rts=rts, orientation=orientation)
-                res.to_frame(), res.peers, res.peer_count, res.lambdas, res.targets  # noqa: B018
+                res.to_frame(), res.peers, res.peer_count, res.lambdas, res.targets
         dea(x, y, rts="vrs", slacks="two-stage", method="plain")
         for frontier in ("adjacent", "sequential", "global"):
             m = malmquist(long, id="u", time="t", inputs=["x"], outputs=["y"], frontier=frontier)
-            m.summary(), m.unit_means, m.to_panel_frame(), m.n_infeasible_by_period  # noqa: B018
+            m.summary(), m.unit_means, m.to_panel_frame(), m.n_infeasible_by_period
         bootstrap_dea(x, y, draws=3, seed=0, progress=False)
 
 

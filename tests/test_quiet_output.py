@@ -78,7 +78,7 @@ def test_guide_weights_files_example_runs_on_the_shipped_china_data(tmp_path, mo
     block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "china_queen.gal" in b)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"so": so}
-    exec(compile(block, str(GUIDE), "exec"), namespace)  # noqa: S102 - our own guide
+    exec(compile(block, str(GUIDE), "exec"), namespace)
     assert (tmp_path / "china_queen.gal").exists() and (tmp_path / "china_queen.csv").exists()
 
 

@@ -17,6 +17,6 @@ def test_readme_opens_with_the_two_setup_commands():
 def test_readme_python_example_runs():
     code = re.search(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S).group(1)
     namespace: dict = {}
-    exec(compile(code, str(README), "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(code, str(README), "exec"), namespace)
     assert namespace["res"].n_regions == 48
     assert set(namespace["tfp"].summary().frame.columns) >= {"effch", "techch", "tfpch"}

@@ -138,8 +138,8 @@ def test_simulated_dynamic_sdm_recovers_parameters():
         if s >= burn:
             rows += [(f"r{i}", s, y[i], x[i]) for i in range(n)]
         yprev = y
-    from shapely.geometry import Point
     import geopandas as gpd
+    from shapely.geometry import Point
 
     geo = gpd.GeoDataFrame({"r": [f"r{i}" for i in range(n)]}, geometry=[Point(i, 0) for i in range(n)])
     panel = SpatialPanel(pd.DataFrame(rows, columns=["r", "t", "y", "x"]), geo, id="r", time="t")

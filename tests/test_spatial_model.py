@@ -7,9 +7,9 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+import spreg
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import spreg
 from libpysal.graph import Graph
 from scipy.optimize import minimize_scalar
 from shapely.geometry import box
@@ -185,7 +185,7 @@ def test_twoway_sem_is_exact_fe_optimum(sim31, correction):
 
 @pytest.fixture(scope="module")
 def sim31():
-    geo, w = lattice(5, 6)  # 30 regions; plus one appended below -> 31 (China-sized)
+    geo, _ = lattice(5, 6)  # 30 regions; plus one appended below -> 31 (China-sized)
     extra = gpd.GeoDataFrame({"r": ["c30"]}, geometry=[box(6, 0, 7, 1)]).set_index("r")
     geo = pd.concat([geo, extra])
     return geo, Graph.build_contiguity(geo, rook=True).transform("r")

@@ -11,10 +11,10 @@ import libpysal
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from tests.test_spatial_model import lattice, simulate_sdm
 
 from spillover.spatial import _likelihood as lk
 from spillover.spatial.model import SpatialPanelModel
-from tests.test_spatial_model import lattice, simulate_sdm
 
 
 def _row_std(side: int, rook: bool) -> sp.csr_matrix:

@@ -10,8 +10,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import textwrap
+import time
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -259,9 +259,8 @@ def test_panel_models_share_one_table_with_the_spatial_model(tmp_path):
     assert list(mixed.columns) == ["fe", "iv", "med", "sdm_twoway_queen"]
     assert {"ln_pcap", "ln_emp"} <= {str(i) for i in mixed.index}
     fe = run.tables["panel_fe"].frame
-    from spillover.panel_models import fixed_effects
-
     from spillover.datasets import us_states
+    from spillover.panel_models import fixed_effects
 
     direct = fixed_effects(us_states(), "ln_gsp", ["ln_pcap", "ln_emp"])
     pd.testing.assert_frame_equal(fe, direct.to_frame())  # the study adds nothing of its own to the numbers

@@ -70,7 +70,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(json_out, EXIT_BAD_INPUT, str(exc))
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: say it is our bug
+        except Exception as exc:
             _fail(json_out, EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it "
                   "with the command you ran.")
 

@@ -381,11 +381,11 @@ def _checked(y: pd.Series, var: str, period: Hashable) -> pd.Series:
 @contextmanager
 def _preserved_global_rng() -> Iterator[None]:
     """Restore NumPy's global random state on exit (for libraries that reseed it)."""
-    state = np.random.get_state()
+    state = np.random.get_state()  # noqa: NPY002 - esda draws from the global generator; we restore it
     try:
         yield
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002 - see above
 
 
 # ---------------------------------------------------------------------- internals: global statistics

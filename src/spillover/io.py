@@ -199,7 +199,7 @@ OUTPUT_MARKER = ".spillover-output"
 
 def mark_output_folder(folder: str | os.PathLike[str], writer: str) -> Path:
     """Write the marker file into ``folder``: what wrote it (``writer``), spillover's version and the time."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     marker = Path(folder) / OUTPUT_MARKER
     marker.write_text(f"This folder was written by spillover and may be replaced by its next run.\n"
                       f"writer: {writer}\nversion: {__version__}\ntime: {stamp}\n", encoding="utf-8")
@@ -579,7 +579,7 @@ def _transcode(frame: pd.DataFrame, encoding: str, source: Path) -> pd.DataFrame
 
     try:
         out = frame.rename(columns=fix)
-        for col in out.columns[out.dtypes == object]:
+        for col in out.columns[out.dtypes == object]:  # noqa: E721 - dtype equality, not a type check
             out[col] = out[col].map(fix)
     except (UnicodeError, LookupError) as exc:
         raise SpilloverError(f"the text in {source} is not {encoding}: {exc}") from None

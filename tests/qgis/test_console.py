@@ -19,7 +19,7 @@ import spillover as so  # noqa: E402
 from spillover.errors import SpilloverError  # noqa: E402
 from spillover.panel import SpatialPanel  # noqa: E402
 from spillover.qgis import console, frame_to_layer  # noqa: E402
-from spillover.qgis.analysis import CROSS_SECTION  # noqa: E402
+
 
 def test_moran_is_moran_by_period(provinces, frame, cross_section):
     got = console.moran(provinces, "capital_lon", id_field="province", permutations=99, seed=2)

@@ -12,7 +12,6 @@ from matplotlib import image as mpimg
 qgis_core = pytest.importorskip("qgis.core")
 
 import spillover as so  # noqa: E402
-from spillover.panel import SpatialPanel  # noqa: E402
 from spillover.qgis import console, frame_to_layer, render_png  # noqa: E402
 from spillover.qgis.analysis import CROSS_SECTION, LISA_FIELDS  # noqa: E402
 

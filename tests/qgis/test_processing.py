@@ -6,7 +6,6 @@ shipped rice farms panel), computed in the test.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest

@@ -115,7 +115,7 @@ def _looks_geographic(geo: gpd.GeoDataFrame) -> bool:
     if geo.crs is not None or geo.empty:
         return False
     x0, y0, x1, y1 = geo.total_bounds
-    return bool(-180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90 and (x1 - x0) > 1)
+    return bool(x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90 and (x1 - x0) > 1)
 
 
 def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLayer:
@@ -158,7 +158,7 @@ def _south_china_sea(crs: str) -> tuple[list[Any], list[Any], np.ndarray]:
 def _room_for_inset(main: gpd.GeoSeries) -> tuple[float, float, float, float]:
     """The mainland's bounds, widened eastwards so the bottom-right inset covers no land (Taiwan, Fujian)."""
     x0, y0, x1, y1 = (float(v) for v in main.total_bounds)
-    left, bottom, width, height = _INSET_BOUNDS
+    left, bottom, _, height = _INSET_BOUNDS
     strip = box(x0, y0, x1, y0 + (bottom + height + 0.04) * (y1 - y0))
     below = main.intersection(strip)
     east = float(below[~below.is_empty].total_bounds[2]) if (~below.is_empty).any() else x0

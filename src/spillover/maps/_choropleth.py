@@ -123,7 +123,7 @@ def _auto_fmt(upper: np.ndarray) -> str:
     if np.allclose(upper, np.round(upper)) and span >= 10:
         return "{:,.0f}"
     digits = int(np.clip(2 - np.floor(np.log10(span)) if span > 0 else 2, 0, 4))
-    return "{:,.%df}" % digits
+    return f"{{:,.{digits}f}}"
 
 
 def _labels(lower: float, upper: np.ndarray, fmt: str) -> list[str]:

@@ -9,6 +9,7 @@ subtracts the period means of the drawn regions, which is the exact two-way tran
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -86,10 +87,8 @@ def cluster_bootstrap(sample: Sample, columns: Sequence[str], stat: StatFn, *, d
     step = max(1, draws // 100)
     with reporter(progress, draws, label) as update:
         for d in range(draws):
-            try:
+            with contextlib.suppress(np.linalg.LinAlgError):  # a singular draw stays NaN
                 out[d] = stat(transform(picks[d]))
-            except np.linalg.LinAlgError:
-                pass
             if (d + 1) % step == 0 or d + 1 == draws:
                 update(d + 1, draws)
     return out

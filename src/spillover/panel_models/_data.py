@@ -271,7 +271,7 @@ def _cluster_codes(cluster: Cluster, frame: pd.DataFrame, unit: np.ndarray, n_un
     if out is None:
         codes, g = group_codes(frame[cluster].astype(str).to_numpy())
         out = [(codes, g)]
-    for codes, g in out:
+    for _, g in out:
         if g < 2:
             raise ModelError(f"cluster {cluster!r} has only {g} group in the sample; clustering needs at least 2.")
     return out

@@ -55,7 +55,7 @@ class Feedback(Protocol):
     def info(self, message: str) -> None: ...
 
 
-class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+class Cancelled(Exception):
     """Raised inside ``run`` when the user cancels; the provider returns no outputs."""
 
 

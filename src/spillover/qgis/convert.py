@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spillover.errors import SpilloverError, format_items
 from spillover import io
+from spillover.errors import SpilloverError, format_items
 from spillover.io import GPKG_VERSION
 from spillover.qgis import _compat
 

@@ -215,26 +215,26 @@ def _classes() -> SimpleNamespace:
         def name(self) -> str:
             return self._spec.name
 
-        def displayName(self) -> str:  # noqa: N802 - QGIS API
+        def displayName(self) -> str:
             return self._spec.display_name
 
         def group(self) -> str:
             return "Spatial econometrics"
 
-        def groupId(self) -> str:  # noqa: N802 - QGIS API
+        def groupId(self) -> str:
             return "spatial_econometrics"
 
-        def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        def shortHelpString(self) -> str:
             return self._spec.help
 
-        def createInstance(self) -> SpilloverAlgorithm:  # noqa: N802 - QGIS API
+        def createInstance(self) -> SpilloverAlgorithm:
             return SpilloverAlgorithm(self._spec)
 
-        def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802 - QGIS API
+        def initAlgorithm(self, config: Any = None) -> None:
             for param in self._spec.params:
                 self.addParameter(_parameter(param))
 
-        def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: N802
+        def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:
             return _process(self, self._spec, parameters, context, feedback)
 
     class SpilloverProvider(QgsProcessingProvider):
@@ -246,13 +246,13 @@ def _classes() -> SimpleNamespace:
         def name(self) -> str:
             return "spillover"
 
-        def longName(self) -> str:  # noqa: N802 - QGIS API
+        def longName(self) -> str:
             return f"spillover {__version__} (regional spatial econometrics)"
 
-        def versionInfo(self) -> str:  # noqa: N802 - QGIS API
+        def versionInfo(self) -> str:
             return __version__
 
-        def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
+        def loadAlgorithms(self) -> None:
             for spec in ALGORITHMS:
                 self.addAlgorithm(SpilloverAlgorithm(spec))
 

@@ -20,7 +20,6 @@ from spillover._names import check_reserved
 from spillover.errors import ModelError, format_items
 
 
-
 def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
     """``x`` as a list of names (one name may be given as a string), checked: not empty, no name twice,
     not the dependent variable, no name the models generate themselves

@@ -415,7 +415,7 @@ def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> DynamicPanel
     durbin_cols = [d.x_names.index(v) for v in d.durbin]
     space_time = model.dynamic == "space-time"
     lee_yu = model.bias_correction == "lee-yu"
-    fit, lags = fit_dynamic(d.y, x, op.w.toarray(), d.n, d.t, durbin_cols, space_time, model.fixed_effects,
+    fit, _ = fit_dynamic(d.y, x, op.w.toarray(), d.n, d.t, durbin_cols, space_time, model.fixed_effects,
                             lee_yu)
     lag_names = [f"{model.y}(t-1)"] + ([f"W*{model.y}(t-1)"] if space_time else [])
     names = [*lag_names, *d.names, "rho"]

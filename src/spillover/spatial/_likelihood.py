@@ -658,7 +658,7 @@ def _polish(func: Callable[[float], float], op: SpatialOperator, start: float, b
     for _ in range(12):
         near = _interpolation_points(vals, rho, 1e-5 * (hi - lo))
         g_hat = _newton_interpolant(near, [corr[r] for r in near])
-        res = minimize_scalar(lambda r: -(surrogate(r) + g_hat(r)), bounds=inner,
+        res = minimize_scalar(lambda r, g=g_hat: -(surrogate(r) + g(r)), bounds=inner,
                               method="bounded", options={"xatol": 1e-12, "maxiter": 500})
         new = float(res.x)
         nearest = min(vals, key=lambda r: abs(r - new))

@@ -38,10 +38,9 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, PanelError, WeightsError, format_items
-from spillover.options import DfConvention, HausmanKind, HausmanVariance, check_option
+from spillover.options import DfConvention, FixedEffects, HausmanKind, HausmanVariance, check_option
 from spillover.panel import SpatialPanel
 from spillover.spatial import _likelihood as lk
-from spillover.options import FixedEffects
 from spillover.spatial._checks import (
     _check_dependent,
     _check_observations,

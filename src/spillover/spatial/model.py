@@ -46,7 +46,7 @@ from spillover.options import (
 from spillover.options import SpatialMethod as Method
 from spillover.spatial import _likelihood as lk
 from spillover.spatial import _random_effects as rek
-from spillover.spatial._checks import (  # noqa: F401 (re-exported: shared by the models and the tests)
+from spillover.spatial._checks import (
     _check_dependent,
     _check_observations,
     _check_regressors,
@@ -443,10 +443,7 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
     spatial = "rho" if lag_model else "lambda"
     idx = [*d.names, spatial]
     keep = len(idx)
-    if lag_model:
-        fitted = lk.solve_stacked(op, f.spatial, d.x @ f.beta, d.t)
-    else:
-        fitted = d.x @ f.beta
+    fitted = lk.solve_stacked(op, f.spatial, d.x @ f.beta, d.t) if lag_model else d.x @ f.beta
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
     core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
                    resid=f.resid, spatial=spatial, geometry=model.panel.geometry)

@@ -30,7 +30,13 @@ from spillover.weights._geometry import (
     _unit_vectors,
     haversine,
 )
-from spillover.weights._graph import _align, _graph_from_positions, _graph_from_sparse, _ids_index, _sparse_unchecked
+from spillover.weights._graph import (
+    _align,
+    _graph_from_positions,
+    _graph_from_sparse,
+    _ids_index,
+    _sparse_unchecked,
+)
 from spillover.weights._transform import _finish
 from spillover.weights._types import (
     ContiguityKind,

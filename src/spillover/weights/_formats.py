@@ -128,7 +128,7 @@ def _header_n(first: str, path: Path) -> int:
 
 
 def _read_gal(path: Path) -> Graph:
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines()]
+    lines = path.read_text(encoding="utf-8").splitlines()
     n = _header_n(lines[0] if lines else "", path)
     ids: list[str] = []
     neighbours: list[list[str]] = []

@@ -11,7 +11,14 @@ from libpysal.graph import Graph
 
 from spillover.errors import WeightsError, check_option
 from spillover.weights import _formats
-from spillover.weights._graph import _align, _as_graph, _copy_notes, _graph_from_sparse, _ids_index, _sparse_unchecked
+from spillover.weights._graph import (
+    _align,
+    _as_graph,
+    _copy_notes,
+    _graph_from_sparse,
+    _ids_index,
+    _sparse_unchecked,
+)
 from spillover.weights._types import PrebuiltName, WeightsLike
 
 if TYPE_CHECKING:
