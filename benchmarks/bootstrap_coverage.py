@@ -41,8 +41,9 @@ def sample(n: int, p: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
     return x_front / theta[:, None], y[:, None], theta
 
 
-def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | None,
-             h_scale: float = 1.0) -> dict[str, float]:
+def coverage(
+    n: int, p: int, samples: int, boot: int, seed: int, units: int | None, h_scale: float = 1.0
+) -> dict[str, float]:
     rng = np.random.default_rng([seed, n, p])
     cov = {"basic": [], "percentile": []}
     width = {"basic": [], "percentile": []}
@@ -56,21 +57,41 @@ def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | No
             if h_scale != 1.0:
                 te = dea(x, y, rts="vrs", orientation="input", slacks="none").efficiency.to_numpy()
                 h = h_scale * silverman_reflected_bandwidth(1.0 / te)
-            res = bootstrap_dea(x, y, rts="vrs", n_boot=boot, seed=((seed * 1000 + n) * 10 + p) * 10_000 + s,
-                                progress=False, backend="serial", units=list(sel + 1),  # names are 1..n
-                                bandwidth=h)
+            res = bootstrap_dea(
+                x,
+                y,
+                rts="vrs",
+                n_boot=boot,
+                seed=((seed * 1000 + n) * 10 + p) * 10_000 + s,
+                progress=False,
+                backend="serial",
+                units=list(sel + 1),  # names are 1..n
+                bandwidth=h,
+            )
         truth = theta[sel]
         reps = res.replicates.to_numpy()
         plo, phi = np.nanquantile(reps, [0.025, 0.975], axis=0)
-        for name, (lo, hi) in {"basic": (res.lower.to_numpy(), res.upper.to_numpy()),
-                               "percentile": (plo, phi)}.items():
+        for name, (lo, hi) in {
+            "basic": (res.lower.to_numpy(), res.upper.to_numpy()),
+            "percentile": (plo, phi),
+        }.items():
             cov[name].append(np.mean((lo <= truth) & (truth <= hi)))
             width[name].append(np.mean(hi - lo))
         if (s + 1) % 50 == 0:  # running figures, so that a long run can be read before it ends
-            print(f"  n={n} p={p}: {s + 1} samples, basic {np.mean(cov['basic']):.3f}, "
-                  f"percentile {np.mean(cov['percentile']):.3f}", flush=True)
-    out: dict[str, float] = {"n": n, "p": p, "samples": samples, "boot": boot, "h_scale": h_scale,
-                             "units": len(sel), "seconds": time.perf_counter() - t0}
+            print(
+                f"  n={n} p={p}: {s + 1} samples, basic {np.mean(cov['basic']):.3f}, "
+                f"percentile {np.mean(cov['percentile']):.3f}",
+                flush=True,
+            )
+    out: dict[str, float] = {
+        "n": n,
+        "p": p,
+        "samples": samples,
+        "boot": boot,
+        "h_scale": h_scale,
+        "units": len(sel),
+        "seconds": time.perf_counter() - t0,
+    }
     for name in cov:
         c = np.array(cov[name])
         out[name] = float(c.mean())
@@ -82,15 +103,19 @@ def coverage(n: int, p: int, samples: int, boot: int, seed: int, units: int | No
 def row(r: dict) -> str:
     scale = r.get("h_scale", 1.0)
     design = f"{r['n']}" if scale == 1.0 else f"{r['n']} (h x {scale:g})"
-    return (f"| {design} | {r['p']} | {r['units']} | {r['samples']} | {r['boot']} | "
-            f"{r['basic']:.3f} ({r['basic_se']:.3f}) | {r['basic_width']:.3f} | "
-            f"{r['percentile']:.3f} ({r['percentile_se']:.3f}) | {r['percentile_width']:.3f} | "
-            f"{r['seconds']:.0f} |")
+    return (
+        f"| {design} | {r['p']} | {r['units']} | {r['samples']} | {r['boot']} | "
+        f"{r['basic']:.3f} ({r['basic_se']:.3f}) | {r['basic_width']:.3f} | "
+        f"{r['percentile']:.3f} ({r['percentile_se']:.3f}) | {r['percentile_width']:.3f} | "
+        f"{r['seconds']:.0f} |"
+    )
 
 
-HEADER = ("| n | inputs | units evaluated per sample | samples | B | basic (SW) coverage (MC SE) "
-          "| basic width | percentile coverage (MC SE) | percentile width | seconds |\n"
-          "|---|---|---|---|---|---|---|---|---|---|")
+HEADER = (
+    "| n | inputs | units evaluated per sample | samples | B | basic (SW) coverage (MC SE) "
+    "| basic width | percentile coverage (MC SE) | percentile width | seconds |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
 
 
 def main() -> None:
@@ -98,11 +123,19 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--boot", type=int, default=199)
     ap.add_argument("--designs", nargs="+", default=["50x1", "100x1", "400x1", "50x3", "100x3", "400x3"])
-    ap.add_argument("--units", type=int, default=None,
-                    help="evaluate this many random units per sample at n above it (default: all)")
+    ap.add_argument(
+        "--units",
+        type=int,
+        default=None,
+        help="evaluate this many random units per sample at n above it (default: all)",
+    )
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--h-scale", type=float, default=1.0,
-                    help="multiply the default bandwidth by this (sensitivity check; default 1)")
+    ap.add_argument(
+        "--h-scale",
+        type=float,
+        default=1.0,
+        help="multiply the default bandwidth by this (sensitivity check; default 1)",
+    )
     ap.add_argument("--out", default=None, help="append each finished design as a JSON line to this file")
     ap.add_argument("--table", default=None, help="only print the table of the JSON lines in this file")
     args = ap.parse_args()
@@ -110,8 +143,9 @@ def main() -> None:
         with open(args.table) as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
         print(HEADER)
-        for r in sorted(rows, key=lambda r: (r.get("h_scale", 1.0) != 1.0, r["p"], r["n"],
-                                             r.get("h_scale", 1.0))):
+        for r in sorted(
+            rows, key=lambda r: (r.get("h_scale", 1.0) != 1.0, r["p"], r["n"], r.get("h_scale", 1.0))
+        ):
             print(row(r))
         return
     print(f"VRS, input orientation, 95% intervals, samples={args.samples}, B={args.boot}")

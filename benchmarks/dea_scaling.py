@@ -70,15 +70,27 @@ def bench_dea(sizes: list[int], naive_sample: int, full_naive: bool, repeat: int
         default, t_default = timed(dea, x, y, rts="vrs", scale=False, repeat=repeat)  # backend="auto"
         serial, t_serial = timed(dea, x, y, rts="vrs", scale=False, backend="serial", repeat=repeat)
         assert np.allclose(serial.efficiency, default.efficiency, atol=1e-9)
-        sample = np.arange(n) if (full_naive or n <= 1000) else np.sort(
-            np.random.default_rng(1).choice(n, size=min(naive_sample, n), replace=False))
+        sample = (
+            np.arange(n)
+            if (full_naive or n <= 1000)
+            else np.sort(np.random.default_rng(1).choice(n, size=min(naive_sample, n), replace=False))
+        )
         naive, t_naive = timed(naive_vrs_input, x, y, sample)
         t_naive_full = t_naive * n / len(sample)
         diff = float(np.max(np.abs(naive - serial.efficiency.to_numpy()[sample])))
-        rows.append({"N": n, "default_s": t_default, "auto_backend": resolve_backend("auto", n, None),
-                     "serial_s": t_serial, "naive_s": t_naive_full, "naive_extrapolated": len(sample) < n,
-                     "speedup": t_naive_full / t_default, "max_abs_diff": diff,
-                     "frontier_units": len(set(serial.peer_table["peer"]))})
+        rows.append(
+            {
+                "N": n,
+                "default_s": t_default,
+                "auto_backend": resolve_backend("auto", n, None),
+                "serial_s": t_serial,
+                "naive_s": t_naive_full,
+                "naive_extrapolated": len(sample) < n,
+                "speedup": t_naive_full / t_default,
+                "max_abs_diff": diff,
+                "frontier_units": len(set(serial.peer_table["peer"])),
+            }
+        )
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format="%.3g"), flush=True)
     return pd.DataFrame(rows)
 
@@ -88,15 +100,30 @@ def bench_malmquist(n: int, periods: int, jobs: int, repeat: int) -> dict[str, f
     frames = []
     for t in range(periods):
         x, y = synthetic(n, seed=100 + t)
-        frames.append(pd.DataFrame({"unit": np.arange(n), "year": 2000 + t, "x1": x[:, 0], "x2": x[:, 1],
-                                    "x3": x[:, 2], "y": y[:, 0] * 1.02 ** t * rng.uniform(0.95, 1.05, n)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit": np.arange(n),
+                    "year": 2000 + t,
+                    "x1": x[:, 0],
+                    "x2": x[:, 1],
+                    "x3": x[:, 2],
+                    "y": y[:, 0] * 1.02**t * rng.uniform(0.95, 1.05, n),
+                }
+            )
+        )
     df = pd.concat(frames, ignore_index=True)
     kw = dict(id="unit", time="year", inputs=["x1", "x2", "x3"], outputs=["y"])
     res_s, t_s = timed(malmquist, df, **kw, repeat=repeat)
     res_p, t_p = timed(malmquist, df, **kw, backend="processes", n_jobs=jobs, repeat=repeat)
     assert np.allclose(res_s.indices.to_numpy(), res_p.indices.to_numpy(), atol=1e-9, equal_nan=True)
-    return {"units": n, "periods": periods, "serial_s": t_s, f"processes{jobs}_s": t_p,
-            "tfpch_mean": float(res_s.mean["tfpch"])}
+    return {
+        "units": n,
+        "periods": periods,
+        "serial_s": t_s,
+        f"processes{jobs}_s": t_p,
+        "tfpch_mean": float(res_s.mean["tfpch"]),
+    }
 
 
 def main() -> None:
@@ -117,9 +144,11 @@ def main() -> None:
         if row["N"] in targets:
             met = "met" if row["default_s"] < targets[row["N"]] else "NOT met"
             fast = "met" if row["speedup"] >= 20 else "NOT met"
-            print(f"N={row['N']}: default {row['default_s']:.2f} s (serial {row['serial_s']:.2f} s) "
-                  f"vs target {targets[row['N']]} s -> {met}; "
-                  f"speedup vs naive {row['speedup']:.0f}x ({fast})")
+            print(
+                f"N={row['N']}: default {row['default_s']:.2f} s (serial {row['serial_s']:.2f} s) "
+                f"vs target {targets[row['N']]} s -> {met}; "
+                f"speedup vs naive {row['speedup']:.0f}x ({fast})"
+            )
     print("\nMalmquist:", bench_malmquist(*args.malmquist, args.jobs, args.repeat))
 
 

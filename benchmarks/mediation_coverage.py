@@ -32,7 +32,7 @@ A, B, C_PRIME = 0.4, 0.3, 0.2
 
 def ar1(rng: np.random.Generator, n: int, t: int, rho: float = 0.5) -> np.ndarray:
     out = np.empty((n, t))
-    out[:, 0] = rng.normal(size=n) / np.sqrt(1 - rho ** 2)
+    out[:, 0] = rng.normal(size=n) / np.sqrt(1 - rho**2)
     for s in range(1, t):
         out[:, s] = rho * out[:, s - 1] + rng.normal(size=n)
     return out.ravel()
@@ -45,8 +45,9 @@ def simulate(seed: int, n: int = 31, t: int = 19) -> SpatialPanel:
     x = 0.5 * mu + rng.normal(size=n * t) + ar1(rng, n, t)
     m = A * x + mu + lam + ar1(rng, n, t) + np.repeat(rng.normal(size=n), t)
     y = B * m + C_PRIME * x + mu + lam + ar1(rng, n, t) + np.repeat(rng.normal(size=n), t)
-    frame = pd.DataFrame({"region": np.repeat(np.arange(n), t), "year": np.tile(np.arange(t), n),
-                          "x": x, "m": m, "y": y})
+    frame = pd.DataFrame(
+        {"region": np.repeat(np.arange(n), t), "year": np.tile(np.arange(t), n), "x": x, "m": m, "y": y}
+    )
     geo = gpd.GeoDataFrame({"region": np.arange(n)}, geometry=[Point(float(i), 0.0) for i in range(n)])
     return SpatialPanel(frame, geo, id="region", time="year")
 
@@ -73,7 +74,9 @@ def main() -> None:
     print(f"{args.reps} replications x {args.draws} draws, 31 x 19 panel, a*b = {truth} ({took:.0f} s)")
     for method, h in hits.items():
         cov = h / args.reps
-        print(f"  {method:>10} 95% interval coverage: {cov:.3f} (MC s.e. {np.sqrt(cov * (1 - cov) / args.reps):.3f})")
+        print(
+            f"  {method:>10} 95% interval coverage: {cov:.3f} (MC s.e. {np.sqrt(cov * (1 - cov) / args.reps):.3f})"
+        )
     print(f"  Sobel normal 95% interval coverage: {sobel_hits / args.reps:.3f}")
     print(f"  identical draws for identical seeds: {same}")
 

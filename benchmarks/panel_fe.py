@@ -32,8 +32,17 @@ def synthetic(n: int, t: int, seed: int = 0) -> pd.DataFrame:
     x = rng.normal(size=(n * t, 3)) + 0.5 * mu[:, None]
     m = 0.5 * x[:, 0] + mu + lam + rng.normal(size=n * t)
     y = 1.0 * x[:, 0] - 0.5 * x[:, 1] + 0.3 * m + mu + lam + rng.normal(size=n * t)
-    return pd.DataFrame({"region": np.repeat(np.arange(n), t), "year": np.tile(np.arange(t), n),
-                         "y": y, "m": m, "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]})
+    return pd.DataFrame(
+        {
+            "region": np.repeat(np.arange(n), t),
+            "year": np.tile(np.arange(t), n),
+            "y": y,
+            "m": m,
+            "x1": x[:, 0],
+            "x2": x[:, 1],
+            "x3": x[:, 2],
+        }
+    )
 
 
 def as_panel(frame: pd.DataFrame) -> SpatialPanel:
@@ -62,15 +71,18 @@ def bench_fe(n: int, t: int, repeat: int) -> None:
     panel = as_panel(frame)
     t_panel = time.perf_counter() - t0
     ours = best(lambda: fixed_effects(panel, "y", ["x1", "x2", "x3"]), repeat)
-    direct = best(lambda: pf.feols("y ~ x1 + x2 + x3 | region + year", data=frame, vcov={"CRV1": "region"}),
-                  repeat)
+    direct = best(
+        lambda: pf.feols("y ~ x1 + x2 + x3 | region + year", data=frame, vcov={"CRV1": "region"}), repeat
+    )
     res = fixed_effects(panel, "y", ["x1", "x2", "x3"])
     fit = pf.feols("y ~ x1 + x2 + x3 | region + year", data=frame, vcov={"CRV1": "region"})
     diff = float(np.max(np.abs(res.params.to_numpy() - fit.coef().to_numpy())))
     print(f"two-way FE, {n} regions x {t} periods = {n * t:,} rows, CRV1 by region")
     print(f"  SpatialPanel construction (once): {t_panel:.2f} s")
-    print(f"  spillover fixed_effects: {ours:.2f} s   pyfixest feols direct: {direct:.2f} s   "
-          f"ratio {ours / direct:.2f} (target <= 2)   max |coef diff| {diff:.1e}")
+    print(
+        f"  spillover fixed_effects: {ours:.2f} s   pyfixest feols direct: {direct:.2f} s   "
+        f"ratio {ours / direct:.2f} (target <= 2)   max |coef diff| {diff:.1e}"
+    )
 
 
 def bench_mediation(draws: int) -> None:
@@ -79,8 +91,10 @@ def bench_mediation(draws: int) -> None:
     t0 = time.perf_counter()
     res = mediation(panel, "x1", "m", "y", controls=["x2"], draws=draws, seed=0, progress=False)
     took = time.perf_counter() - t0
-    print(f"mediation, 31 x 19 panel, {draws} cluster-bootstrap draws: {took:.2f} s (target < 10 s); "
-          f"a*b = {res.indirect:.4f}, BC 95% CI [{res.ci['bc'][0]:.4f}, {res.ci['bc'][1]:.4f}]")
+    print(
+        f"mediation, 31 x 19 panel, {draws} cluster-bootstrap draws: {took:.2f} s (target < 10 s); "
+        f"a*b = {res.indirect:.4f}, BC 95% CI [{res.ci['bc'][0]:.4f}, {res.ci['bc'][1]:.4f}]"
+    )
 
 
 def main() -> None:

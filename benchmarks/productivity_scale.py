@@ -30,9 +30,16 @@ def panel(n: int, T: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.uniform(1, 10, (T, n, 3))
     y = x.prod(axis=2) ** 0.3 * np.exp(-np.abs(rng.normal(0, 0.3, (T, n)))) * (1.01 ** np.arange(T))[:, None]
-    return pd.DataFrame({"u": np.tile(np.arange(n), T), "t": np.repeat(np.arange(T), n),
-                         "x1": x[..., 0].ravel(), "x2": x[..., 1].ravel(), "x3": x[..., 2].ravel(),
-                         "y": y.ravel()})
+    return pd.DataFrame(
+        {
+            "u": np.tile(np.arange(n), T),
+            "t": np.repeat(np.arange(T), n),
+            "x1": x[..., 0].ravel(),
+            "x2": x[..., 1].ravel(),
+            "x3": x[..., 2].ravel(),
+            "y": y.ravel(),
+        }
+    )
 
 
 KW = dict(id="u", time="t", inputs=["x1", "x2", "x3"], outputs=["y"])
@@ -50,8 +57,11 @@ def timed(label: str, func, *args, **kw):
     out = func(*args, **kw)
     # CPU seconds as well: on a shared machine the wall time is only as good as the CPU share the run got
     # (Dask workers are not children of this process: their CPU time is not counted)
-    print(f"{label}: {time.perf_counter() - t0:.1f} s, {_cpu() - c0:.1f} CPU s (load average {load:.1f} on "
-          f"{os.cpu_count()} cores)", flush=True)
+    print(
+        f"{label}: {time.perf_counter() - t0:.1f} s, {_cpu() - c0:.1f} CPU s (load average {load:.1f} on "
+        f"{os.cpu_count()} cores)",
+        flush=True,
+    )
     return out
 
 
@@ -70,12 +80,20 @@ def main() -> None:
     import distributed
 
     small = panel(args.dask_units, args.periods, seed=2)
-    serial = timed(f"malmquist {args.dask_units} x {args.periods} (serial)", malmquist, small, backend="serial",
-                   **KW)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
-        remote = timed(f"malmquist {args.dask_units} x {args.periods} (dask LocalCluster, 2 workers)",
-                       malmquist, small, backend="dask", **KW)
+    serial = timed(
+        f"malmquist {args.dask_units} x {args.periods} (serial)", malmquist, small, backend="serial", **KW
+    )
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+    ):
+        remote = timed(
+            f"malmquist {args.dask_units} x {args.periods} (dask LocalCluster, 2 workers)",
+            malmquist,
+            small,
+            backend="dask",
+            **KW,
+        )
     diff = np.nanmax(np.abs(remote.indices.to_numpy() - serial.indices.to_numpy()))
     print(f"dask vs serial: max abs difference of the indices {diff:.2e}")
 

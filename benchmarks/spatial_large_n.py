@@ -57,8 +57,9 @@ def _simulate(side: int, seed: int = 0):
         xs.append(x)
     y, x = np.concatenate(ys), np.vstack(xs)
     ids = np.arange(n)
-    df = pd.DataFrame({"id": np.tile(ids, T), "t": np.repeat(np.arange(T), n), "y": y, "x1": x[:, 0],
-                       "x2": x[:, 1]})
+    df = pd.DataFrame(
+        {"id": np.tile(ids, T), "t": np.repeat(np.arange(T), n), "y": y, "x1": x[:, 0], "x2": x[:, 1]}
+    )
     geo = gpd.GeoDataFrame({"id": ids}, geometry=[Point(i % side, i // side) for i in ids])
     return SpatialPanel(df, geo, id="id", time="t"), w, y, x
 
@@ -75,10 +76,18 @@ def _case_spillover(side: int, queue) -> None:
     fitted = time.perf_counter() - start
     imp = res.impacts(draws=1000, seed=0)
     total = time.perf_counter() - start
-    queue.put({"fit_s": fitted, "total_s": total, "peak_gb": peak_gb(), "rho": res.rho,
-               "rho_se": res.rho_se, "params": res.params.round(4).to_dict(),
-               "se": res.std_errors.to_dict(),
-               "total_x1": imp.loc[("total", "x1"), ["estimate", "se"]].round(4).tolist()})
+    queue.put(
+        {
+            "fit_s": fitted,
+            "total_s": total,
+            "peak_gb": peak_gb(),
+            "rho": res.rho,
+            "rho_se": res.rho_se,
+            "params": res.params.round(4).to_dict(),
+            "se": res.std_errors.to_dict(),
+            "total_x1": imp.loc[("total", "x1"), ["estimate", "se"]].round(4).tolist(),
+        }
+    )
 
 
 def _case_spreg(side: int, queue) -> None:
@@ -86,12 +95,18 @@ def _case_spreg(side: int, queue) -> None:
 
     _, w, y, x = _simulate(side)
     n = side * side
-    wx = np.vstack([w.sparse @ x[s * n:(s + 1) * n] for s in range(T)])
+    wx = np.vstack([w.sparse @ x[s * n : (s + 1) * n] for s in range(T)])
     dummies = np.kron(np.eye(T), np.ones((n, 1)))[:, 1:]
     start = time.perf_counter()
     ref = spreg.Panel_FE_Lag(y[:, None], np.column_stack([x, wx, dummies]), w)
-    queue.put({"fit_s": time.perf_counter() - start, "peak_gb": peak_gb(), "rho": float(ref.rho),
-               "params": np.round(ref.betas[:4, 0], 4).tolist()})
+    queue.put(
+        {
+            "fit_s": time.perf_counter() - start,
+            "peak_gb": peak_gb(),
+            "rho": float(ref.rho),
+            "params": np.round(ref.betas[:4, 0], 4).tolist(),
+        }
+    )
 
 
 SIDES = (54, 100, 173, 316)  # N = 2,916 / 10,000 / 29,929 / 99,856 regions
@@ -103,10 +118,12 @@ def _truth() -> dict[str, float]:
 
 def _line(side: int, out: dict) -> str:
     worst = max(abs(out["params"][k] - v) / out["se"][k] for k, v in _truth().items())
-    return (f"spillover {side}x{side} (N={side * side}): fit {out['fit_s']:.2f} s, fit+impacts(1000 draws) "
-            f"{out['total_s']:.2f} s, peak {out['peak_gb']:.2f} GB; rho = {out['rho']:.4f} "
-            f"(se {out['rho_se']:.4f}); {out['params']}; total effect x1 {out['total_x1']}; "
-            f"largest |estimate - truth| / se = {worst:.2f}")
+    return (
+        f"spillover {side}x{side} (N={side * side}): fit {out['fit_s']:.2f} s, fit+impacts(1000 draws) "
+        f"{out['total_s']:.2f} s, peak {out['peak_gb']:.2f} GB; rho = {out['rho']:.4f} "
+        f"(se {out['rho_se']:.4f}); {out['params']}; total effect x1 {out['total_x1']}; "
+        f"largest |estimate - truth| / se = {worst:.2f}"
+    )
 
 
 def main() -> None:
@@ -115,10 +132,14 @@ def main() -> None:
     ours = run_isolated(_case_spillover, 54)
     print(_line(54, ours))
     ref = run_isolated(_case_spreg, 54)
-    print(f"spreg Panel_FE_Lag 54x54 (X, WX, time dummies): fit {ref['fit_s']:.2f} s, peak {ref['peak_gb']:.2f} GB; "
-          f"rho = {ref['rho']:.4f}; {ref['params']}")
-    print(f"speed-up (spreg fit / spillover fit+impacts): {ref['fit_s'] / ours['total_s']:.1f}x "
-          f"(fit only: {ref['fit_s'] / ours['fit_s']:.1f}x)")
+    print(
+        f"spreg Panel_FE_Lag 54x54 (X, WX, time dummies): fit {ref['fit_s']:.2f} s, peak {ref['peak_gb']:.2f} GB; "
+        f"rho = {ref['rho']:.4f}; {ref['params']}"
+    )
+    print(
+        f"speed-up (spreg fit / spillover fit+impacts): {ref['fit_s'] / ours['total_s']:.1f}x "
+        f"(fit only: {ref['fit_s'] / ours['fit_s']:.1f}x)"
+    )
     if quick:
         return
     sizes, times = [54 * 54], [ours["total_s"]]
@@ -128,8 +149,10 @@ def main() -> None:
         sizes.append(side * side)
         times.append(out["total_s"])
     slope = np.polyfit(np.log(sizes), np.log(times), 1)[0]
-    print(f"growth exponent of fit+impacts time in N ({sizes[0]:,} to {sizes[-1]:,} regions): {slope:.2f} "
-          f"(time ~ N^{slope:.2f})")
+    print(
+        f"growth exponent of fit+impacts time in N ({sizes[0]:,} to {sizes[-1]:,} regions): {slope:.2f} "
+        f"(time ~ N^{slope:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ def _fit(side: int):
     from spillover.spatial.model import SpatialPanelModel
 
     panel, w, *_ = _simulate(side)
-    return panel, SpatialPanelModel(panel, "y", ["x1", "x2"], Graph.from_W(w), kind="sdm",
-                                    fixed_effects="twoway").fit()
+    return panel, SpatialPanelModel(
+        panel, "y", ["x1", "x2"], Graph.from_W(w), kind="sdm", fixed_effects="twoway"
+    ).fit()
 
 
 def _case_numbers(side: int, queue) -> None:
@@ -46,14 +47,23 @@ def _case_numbers(side: int, queue) -> None:
     res.spillovers("x1", draws=20, seed=0)
     per_draw = (time.perf_counter() - start) / 20
     imp = res.impacts(draws=0)
-    queue.put({
-        "seconds": took, "per_draw_s": per_draw, "peak_gb": peak_gb(), "peak_before_gb": before, "rho": res.rho,
-        "method": table.attrs["diagonal_method"], "bound": table.attrs.get("diagonal_error_bound"),
-        "direct_gap": abs(table["direct"].mean() - imp.loc[("direct", "x1"), "estimate"]),
-        "indirect_gap": abs(table["emitted"].mean() - imp.loc[("indirect", "x1"), "estimate"]),
-        "received_gap": abs(table["received"].mean() - imp.loc[("indirect", "x1"), "estimate"]),
-        "total_gap": abs((table["direct"] + table["emitted"]).mean() - imp.loc[("total", "x1"), "estimate"]),
-    })
+    queue.put(
+        {
+            "seconds": took,
+            "per_draw_s": per_draw,
+            "peak_gb": peak_gb(),
+            "peak_before_gb": before,
+            "rho": res.rho,
+            "method": table.attrs["diagonal_method"],
+            "bound": table.attrs.get("diagonal_error_bound"),
+            "direct_gap": abs(table["direct"].mean() - imp.loc[("direct", "x1"), "estimate"]),
+            "indirect_gap": abs(table["emitted"].mean() - imp.loc[("indirect", "x1"), "estimate"]),
+            "received_gap": abs(table["received"].mean() - imp.loc[("indirect", "x1"), "estimate"]),
+            "total_gap": abs(
+                (table["direct"] + table["emitted"]).mean() - imp.loc[("total", "x1"), "estimate"]
+            ),
+        }
+    )
 
 
 def _case_map(side: int, queue) -> None:
@@ -68,8 +78,9 @@ def _case_map(side: int, queue) -> None:
 
     panel, res = _fit(side)
     ids = panel.ids
-    cells = gpd.GeoDataFrame(geometry=[box(i % side, i // side, i % side + 1, i // side + 1) for i in ids],
-                             index=ids)
+    cells = gpd.GeoDataFrame(
+        geometry=[box(i % side, i // side, i % side + 1, i // side + 1) for i in ids], index=ids
+    )
     start = time.perf_counter()
     fig = maps.spillover_map(res, "x1", geometry=cells)
     fig.savefig(io.BytesIO(), format="png", dpi=100)
@@ -79,19 +90,27 @@ def _case_map(side: int, queue) -> None:
 def main() -> None:
     n = SIDE * SIDE
     nums = run_isolated(_case_numbers, SIDE)
-    print(f"spillovers('x1'), N = {n} lattice, rho = {nums['rho']:.4f}: {nums['seconds']:.2f} s "
-          f"(target < 10 s); peak RSS {nums['peak_gb']:.2f} GB (after the fit: {nums['peak_before_gb']:.2f} GB); "
-          f"diagonal by {nums['method']}, truncation bound {nums['bound']:.1e}")
-    print(f"  check against res.impacts: |mean(direct) - direct| = {nums['direct_gap']:.1e}, "
-          f"|mean(emitted) - indirect| = {nums['indirect_gap']:.1e}, "
-          f"|mean(received) - indirect| = {nums['received_gap']:.1e}, |mean(direct + emitted) - total| = "
-          f"{nums['total_gap']:.1e} (at this N res.impacts takes tr(W^j), j > 6, from Hutchinson probes, so its "
-          "direct effect carries an error of this order; its total is exact)")
-    print(f"  with draws=: {nums['per_draw_s']:.2f} s per parameter draw (sparse LU of the drawn rho; diag(W^t) "
-          "computed once)")
+    print(
+        f"spillovers('x1'), N = {n} lattice, rho = {nums['rho']:.4f}: {nums['seconds']:.2f} s "
+        f"(target < 10 s); peak RSS {nums['peak_gb']:.2f} GB (after the fit: {nums['peak_before_gb']:.2f} GB); "
+        f"diagonal by {nums['method']}, truncation bound {nums['bound']:.1e}"
+    )
+    print(
+        f"  check against res.impacts: |mean(direct) - direct| = {nums['direct_gap']:.1e}, "
+        f"|mean(emitted) - indirect| = {nums['indirect_gap']:.1e}, "
+        f"|mean(received) - indirect| = {nums['received_gap']:.1e}, |mean(direct + emitted) - total| = "
+        f"{nums['total_gap']:.1e} (at this N res.impacts takes tr(W^j), j > 6, from Hutchinson probes, so its "
+        "direct effect carries an error of this order; its total is exact)"
+    )
+    print(
+        f"  with draws=: {nums['per_draw_s']:.2f} s per parameter draw (sparse LU of the drawn rho; diag(W^t) "
+        "computed once)"
+    )
     drawn = run_isolated(_case_map, SIDE)
-    print(f"spillover_map (3 panels x {n} cells, rendered to PNG): {drawn['seconds']:.2f} s, "
-          f"peak RSS {drawn['peak_gb']:.2f} GB")
+    print(
+        f"spillover_map (3 panels x {n} cells, rendered to PNG): {drawn['seconds']:.2f} s, "
+        f"peak RSS {drawn['peak_gb']:.2f} GB"
+    )
 
 
 if __name__ == "__main__":

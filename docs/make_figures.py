@@ -51,13 +51,34 @@ def us_figures() -> None:
     res = so.SpatialPanelModel(panel, "ln_gsp", X, w, kind="sdm", fixed_effects="twoway").fit()
     _save(maps.spillover_map(res, "ln_pc", draws=500, seed=0), "us_spillover_map", dpi=85)  # < 150 KB
     _save(maps.spillover_flows(res, "ln_pc", "Ohio"), "us_spillover_flows")
-    _save(maps.choropleth(panel, "unemp", 1986, scheme="natural_breaks", k=5, units="%",
-                          title="Unemployment rate, 1986 (natural breaks)"), "us_choropleth")
-    _save(maps.small_multiples(panel, "unemp", [1970, 1975, 1982, 1986], k=5, units="%",
-                               title="Unemployment rate (quantiles of the four years pooled)"), "us_small_multiples")
+    _save(
+        maps.choropleth(
+            panel,
+            "unemp",
+            1986,
+            scheme="natural_breaks",
+            k=5,
+            units="%",
+            title="Unemployment rate, 1986 (natural breaks)",
+        ),
+        "us_choropleth",
+    )
+    _save(
+        maps.small_multiples(
+            panel,
+            "unemp",
+            [1970, 1975, 1982, 1986],
+            k=5,
+            units="%",
+            title="Unemployment rate (quantiles of the four years pooled)",
+        ),
+        "us_small_multiples",
+    )
     table = so.moran_by_period(panel, "ln_gsp", w, permutations=0)
-    _save(maps.moran_over_time(table, title="Moran's I of ln(gsp), 48 states, queen contiguity"),
-          "us_moran_over_time")
+    _save(
+        maps.moran_over_time(table, title="Moran's I of ln(gsp), 48 states, queen contiguity"),
+        "us_moran_over_time",
+    )
     _save(maps.lisa_map(panel, "ln_gsp", w, 1986, alpha=0.05, permutations=999, seed=0), "us_lisa")
 
 
@@ -66,16 +87,40 @@ def china_figures() -> None:
     w = so.weights.contiguity(panel, kind="queen", islands="nearest")
     with warnings.catch_warnings():
         warnings.simplefilter("always")
-        _save(maps.choropleth(panel, "land_area", 2012, scheme="natural_breaks", k=5, units="1,000 km²",
-                              fmt="{:,.0f}", title="Land area of the provincial units (from the shipped boundaries)"),
-              "china_choropleth")
-        _save(maps.lisa_map(panel, "y", w, 2012, permutations=999, seed=0,
-                            title="LISA clusters of a synthetic variable, 2012"), "china_lisa")
-        _save(maps.links_map(w, panel, title="Queen contiguity, Hainan linked to its nearest province"),
-              "china_links")
+        _save(
+            maps.choropleth(
+                panel,
+                "land_area",
+                2012,
+                scheme="natural_breaks",
+                k=5,
+                units="1,000 km²",
+                fmt="{:,.0f}",
+                title="Land area of the provincial units (from the shipped boundaries)",
+            ),
+            "china_choropleth",
+        )
+        _save(
+            maps.lisa_map(
+                panel,
+                "y",
+                w,
+                2012,
+                permutations=999,
+                seed=0,
+                title="LISA clusters of a synthetic variable, 2012",
+            ),
+            "china_lisa",
+        )
+        _save(
+            maps.links_map(w, panel, title="Queen contiguity, Hainan linked to its nearest province"),
+            "china_links",
+        )
         res = so.SpatialPanelModel(panel, "y", ["x"], w, kind="sdm", fixed_effects="twoway").fit()
-        _save(maps.spillover_map(res, "x", title="Spillover map of a synthetic SDM (illustration only)"),
-              "china_spillover_map")
+        _save(
+            maps.spillover_map(res, "x", title="Spillover map of a synthetic SDM (illustration only)"),
+            "china_spillover_map",
+        )
 
 
 if __name__ == "__main__":

@@ -30,14 +30,26 @@ def simulate(seed: int = 2026) -> pd.DataFrame:
         ineff = ineff + spread @ rng.normal(0, 0.03, n)  # efficiency changes spill over to neighbours
         industry = np.clip(0.45 - 0.005 * t + rng.normal(0, 0.05, n), 0.2, 0.7)
         fdi = rng.lognormal(0, 0.5, n)
-        k = k0 * 1.08 ** t * rng.lognormal(0, 0.05, n)
-        lab = l0 * 1.01 ** t * rng.lognormal(0, 0.03, n)
-        e = e0 * 1.04 ** t * rng.lognormal(0, 0.05, n)
-        gdp = 1.02 ** t * k ** 0.4 * lab ** 0.4 * e ** 0.2 * np.exp(-ineff + 0.3 * (fdi - 1) * 0.1)
-        co2 = e * (2.5 + 2 * industry) * 0.98 ** t * rng.lognormal(0, 0.05, n)
-        rows.append(pd.DataFrame({"province": provinces, "year": year, "capital": k, "labour": lab,
-                                  "energy": e, "gdp": gdp, "co2": co2, "industry": industry,
-                                  "fdi": fdi}))
+        k = k0 * 1.08**t * rng.lognormal(0, 0.05, n)
+        lab = l0 * 1.01**t * rng.lognormal(0, 0.03, n)
+        e = e0 * 1.04**t * rng.lognormal(0, 0.05, n)
+        gdp = 1.02**t * k**0.4 * lab**0.4 * e**0.2 * np.exp(-ineff + 0.3 * (fdi - 1) * 0.1)
+        co2 = e * (2.5 + 2 * industry) * 0.98**t * rng.lognormal(0, 0.05, n)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "province": provinces,
+                    "year": year,
+                    "capital": k,
+                    "labour": lab,
+                    "energy": e,
+                    "gdp": gdp,
+                    "co2": co2,
+                    "industry": industry,
+                    "fdi": fdi,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -45,20 +57,22 @@ def main() -> None:
     data = simulate()
     geo = so.datasets.china_provinces()
     panel = so.SpatialPanel(data, geo, id="province", time="year")
-    w = so.weights.contiguity(geo, kind="queen", id="province")   # Hainan gets its nearest neighbour
+    w = so.weights.contiguity(geo, kind="queen", id="province")  # Hainan gets its nearest neighbour
 
-    gml = so.malmquist_luenberger(panel, inputs=["capital", "labour", "energy"], outputs=["gdp"],
-                                  undesirable=["co2"], frontier="global")
+    gml = so.malmquist_luenberger(
+        panel, inputs=["capital", "labour", "energy"], outputs=["gdp"], undesirable=["co2"], frontier="global"
+    )
     print(gml)
     print(gml.summary().frame.round(4).tail(4))
 
     panel = panel.with_data(gml.to_panel_frame(prefix="gml_"))
-    growth = panel.subset(periods=panel.periods[1:])      # tfpch is undefined in the first year
+    growth = panel.subset(periods=panel.periods[1:])  # tfpch is undefined in the first year
     growth = growth.with_data(np.log(growth.data["gml_tfpch"]).rename("ln_gml"))
     print(so.moran_by_period(growth, "ln_gml", w, permutations=999, seed=0).round(3).tail(3))
 
-    sdm = so.SpatialPanelModel(growth, "ln_gml", ["industry", "fdi"], w, kind="sdm",
-                               fixed_effects="twoway", bias_correction="lee-yu").fit()  # 31 regions: Lee-Yu
+    sdm = so.SpatialPanelModel(
+        growth, "ln_gml", ["industry", "fdi"], w, kind="sdm", fixed_effects="twoway", bias_correction="lee-yu"
+    ).fit()  # 31 regions: Lee-Yu
     print(sdm.summary())
 
 

@@ -40,7 +40,59 @@ def us_w(us_panel: SpatialPanel) -> Graph:
 
 # ---------------------------------------------------------------------- the cigarette panel (Elhorst 2014)
 # Baltagi's Cigar state codes 1..51 = the 50 states and DC in alphabetical order of their names.
-BALTAGI_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
+BALTAGI_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+]
 # libpysal's states48.gal ids "0".."47" = the 48 contiguous states in alphabetical order of their names.
 CONTIGUOUS_48 = [s for s in BALTAGI_STATES if s not in ("AK", "DC", "HI")]
 
@@ -59,13 +111,17 @@ def _points(ids: list) -> gpd.GeoDataFrame:
 @pytest.fixture(scope="session")
 def cigar_panel() -> SpatialPanel:
     raw = pd.read_csv(Path(__file__).parent / "data" / "cigar.csv", index_col=0)
-    df = pd.DataFrame({
-        "state": [BALTAGI_STATES[c - 1] for c in raw["state"]],
-        "year": 1900 + raw["year"],
-        "logc": np.log(raw["sales"]),  # sales: packs per capita (Elhorst 2014: log of consumption per capita)
-        "logp": np.log(raw["price"] / raw["cpi"]),  # real price
-        "logy": np.log(raw["ndi"] / raw["cpi"]),  # real per capita disposable income
-    })
+    df = pd.DataFrame(
+        {
+            "state": [BALTAGI_STATES[c - 1] for c in raw["state"]],
+            "year": 1900 + raw["year"],
+            "logc": np.log(
+                raw["sales"]
+            ),  # sales: packs per capita (Elhorst 2014: log of consumption per capita)
+            "logp": np.log(raw["price"] / raw["cpi"]),  # real price
+            "logy": np.log(raw["ndi"] / raw["cpi"]),  # real per capita disposable income
+        }
+    )
     ids = [s for s in BALTAGI_STATES if s in set(df["state"])]
     return SpatialPanel(df, _points(ids), id="state", time="year")
 

@@ -80,16 +80,19 @@ def test_malmquist_bootstrap_flags_a_clear_productivity_jump():
     x = rng.uniform(1, 10, (2, n))
     eff = np.exp(-np.abs(rng.normal(0, 0.1, (2, n))))
     y = x * eff * np.array([[1.0], [1.5]])  # CRS technology shifts up by 50% from period 1 to 2
-    df = pd.DataFrame({"unit": np.tile(np.arange(n), 2), "t": np.repeat([1, 2], n),
-                       "x": x.reshape(-1), "y": y.reshape(-1)})
-    res = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], draws=40, seed=0,
-                              progress=False)
+    df = pd.DataFrame(
+        {"unit": np.tile(np.arange(n), 2), "t": np.repeat([1, 2], n), "x": x.reshape(-1), "y": y.reshape(-1)}
+    )
+    res = bootstrap_malmquist(
+        df, id="unit", time="t", inputs=["x"], outputs=["y"], draws=40, seed=0, progress=False
+    )
     tfp = res.index("tfpch")
     assert tfp.shape == (n, 5) and res.bandwidth.loc[2] == pytest.approx(n ** (-1 / 6))
     assert (tfp["lower"] <= tfp["upper"]).all()
     assert tfp["significant"].mean() >= 0.8 and (tfp.loc[tfp["significant"], "lower"] > 1).all()
-    again = bootstrap_malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"], draws=40, seed=0,
-                                progress=False)
+    again = bootstrap_malmquist(
+        df, id="unit", time="t", inputs=["x"], outputs=["y"], draws=40, seed=0, progress=False
+    )
     pd.testing.assert_frame_equal(res.table, again.table)
     # pech and sech come from VRS pseudo frontiers: their estimates are malmquist's, effch = pech * sech
     point = malmquist(df, id="unit", time="t", inputs=["x"], outputs=["y"]).indices.xs(2, level="t")
@@ -97,8 +100,11 @@ def test_malmquist_bootstrap_flags_a_clear_productivity_jump():
         np.testing.assert_allclose(res.index(name)["estimate"].xs(2, level="t"), point[name], rtol=1e-12)
         both = res.index(name)[["lower", "upper"]].dropna()
         assert len(both) >= n // 2 and (both["lower"] <= both["upper"]).all()
-    np.testing.assert_allclose(res.index("pech")["estimate"] * res.index("sech")["estimate"],
-                               res.index("effch")["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(
+        res.index("pech")["estimate"] * res.index("sech")["estimate"],
+        res.index("effch")["estimate"],
+        rtol=1e-12,
+    )
 
 
 def test_progress_bar_does_not_change_results():

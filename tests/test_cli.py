@@ -12,8 +12,10 @@ from click.testing import CliRunner
 from spillover import datasets, study
 from spillover.cli import main
 
-BAD_STUDY = '[study]\ntitle = "t"\n[data]\ndataset = "us_states"\n[variables]\ny = "ln_gsp"\nx = ["nope"]\n' \
-            '[[models]]\nweights = "w"\n'
+BAD_STUDY = (
+    '[study]\ntitle = "t"\n[data]\ndataset = "us_states"\n[variables]\ny = "ln_gsp"\nx = ["nope"]\n'
+    '[[models]]\nweights = "w"\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,20 +79,55 @@ def test_describe_reports_balance(files):
 
 def test_weights_builds_and_saves(files, tmp_path):
     out = tmp_path / "queen.gal"
-    result = _invoke("weights", str(files / "states.gpkg"), "--id", "abbr", "--kind", "queen",
-                     "--transform", "none", "--out", str(out))
+    result = _invoke(
+        "weights",
+        str(files / "states.gpkg"),
+        "--id",
+        "abbr",
+        "--kind",
+        "queen",
+        "--transform",
+        "none",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0 and out.is_file()
     assert "48 regions, 214 links" in result.output  # states48.gal has 214 queen links
-    assert _invoke("weights", str(files / "states.gpkg"), "--id", "abbr", "--transform", "none", "--out",
-                   str(out)).exit_code == 2  # exists
-    spaces = _invoke("weights", str(files / "states.gpkg"), "--id", "state", "--transform", "none", "--out",
-                     str(tmp_path / "s.gal"))
+    assert (
+        _invoke(
+            "weights", str(files / "states.gpkg"), "--id", "abbr", "--transform", "none", "--out", str(out)
+        ).exit_code
+        == 2
+    )  # exists
+    spaces = _invoke(
+        "weights",
+        str(files / "states.gpkg"),
+        "--id",
+        "state",
+        "--transform",
+        "none",
+        "--out",
+        str(tmp_path / "s.gal"),
+    )
     assert spaces.exit_code == 2 and "'New York'" in spaces.stderr  # GAL cannot hold ids with spaces
 
 
 def test_moran_prints_one_row_per_year(files):
-    result = _invoke("moran", str(files / "states.csv"), "--id", "state", "--time", "year", "--var", "ln_gsp",
-                     "--boundaries", str(files / "states.gpkg"), "--permutations", "99", "--json")
+    result = _invoke(
+        "moran",
+        str(files / "states.csv"),
+        "--id",
+        "state",
+        "--time",
+        "year",
+        "--var",
+        "ln_gsp",
+        "--boundaries",
+        str(files / "states.gpkg"),
+        "--permutations",
+        "99",
+        "--json",
+    )
     rows = json.loads(result.stdout)["moran"]
     assert result.exit_code == 0 and len(rows) == 17 and all(r["I"] > 0 for r in rows)
 
@@ -101,22 +138,57 @@ def test_dea_and_malmquist_write_deap_text_or_csv(files, tmp_path):
     import pandas as pd
 
     pd.read_csv(rice).query("year == 1990").to_csv(one_year, index=False)
-    dea = _invoke("dea", str(one_year), "--id", "farm", "--inputs", "area,labor,npk,other", "--outputs", "prod",
-                  "--rts", "vrs")
+    dea = _invoke(
+        "dea",
+        str(one_year),
+        "--id",
+        "farm",
+        "--inputs",
+        "area,labor,npk,other",
+        "--outputs",
+        "prod",
+        "--rts",
+        "vrs",
+    )
     assert dea.exit_code == 0 and "EFFICIENCY SUMMARY" in dea.output.upper()
     out = tmp_path / "m.csv"
-    mq = _invoke("malmquist", str(rice), "--id", "farm", "--time", "year", "--inputs", "area,labor,npk,other",
-                 "--outputs", "prod", "--format", "csv", "--out", str(out))
+    mq = _invoke(
+        "malmquist",
+        str(rice),
+        "--id",
+        "farm",
+        "--time",
+        "year",
+        "--inputs",
+        "area,labor,npk,other",
+        "--outputs",
+        "prod",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
     assert mq.exit_code == 0
     assert {"effch", "techch", "tfpch"} <= set(pd.read_csv(out).columns)
-    text = _invoke("malmquist", str(rice), "--id", "farm", "--time", "year", "--inputs", "area,labor,npk,other",
-                   "--outputs", "prod")
+    text = _invoke(
+        "malmquist",
+        str(rice),
+        "--id",
+        "farm",
+        "--time",
+        "year",
+        "--inputs",
+        "area,labor,npk,other",
+        "--outputs",
+        "prod",
+    )
     assert "MALMQUIST INDEX SUMMARY" in text.output.upper()
 
 
 def test_python_dash_m_spillover_is_the_command():
-    result = subprocess.run([sys.executable, "-m", "spillover", "--help"], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "spillover", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0
     for command in ("run", "init", "describe", "weights", "moran", "dea", "malmquist", "demo"):
         assert f"  {command} " in result.stdout
@@ -130,15 +202,38 @@ def _json(result) -> dict:
     return payload
 
 
-@pytest.mark.parametrize("command", [
-    ["dea", "rice.csv", "--inputs", "area,nosuch", "--outputs", "prod"],
-    ["dea", "rice.csv", "--id", "nosuch", "--inputs", "area", "--outputs", "prod"],
-    ["malmquist", "rice.csv", "--id", "farm", "--time", "year", "--inputs", "area,nosuch", "--outputs",
-     "prod"],
-    ["describe", "rice.csv", "--id", "nosuch", "--time", "year"],
-    ["moran", "states.csv", "--id", "state", "--time", "year", "--var", "ln_gsp,nosuch", "--boundaries",
-     "states.gpkg"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["dea", "rice.csv", "--inputs", "area,nosuch", "--outputs", "prod"],
+        ["dea", "rice.csv", "--id", "nosuch", "--inputs", "area", "--outputs", "prod"],
+        [
+            "malmquist",
+            "rice.csv",
+            "--id",
+            "farm",
+            "--time",
+            "year",
+            "--inputs",
+            "area,nosuch",
+            "--outputs",
+            "prod",
+        ],
+        ["describe", "rice.csv", "--id", "nosuch", "--time", "year"],
+        [
+            "moran",
+            "states.csv",
+            "--id",
+            "state",
+            "--time",
+            "year",
+            "--var",
+            "ln_gsp,nosuch",
+            "--boundaries",
+            "states.gpkg",
+        ],
+    ],
+)
 def test_an_unknown_column_exits_2_naming_it_and_the_columns(files, command):
     # before: `dea --inputs k,nosuch` raised pandas' KeyError, reported as an internal error (exit 1)
     args = [str(files / a) if a.endswith((".csv", ".gpkg")) else a for a in command]
@@ -151,16 +246,49 @@ def test_an_unknown_column_exits_2_naming_it_and_the_columns(files, command):
         assert "'nosuch'" in _json(_invoke(*args))["error"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["describe", "{rice}", "--id", "farm"], "Missing option '--time'"),
-    (["weights", "{gpkg}", "--id", "abbr", "--kind", "bogus", "--out", "w.gal"], "'bogus' is not one of"),
-    (["moran", "{states}", "--id", "state", "--time", "year", "--var", "y", "--boundaries", "{gpkg}",
-      "--permutations", "many"], "'many' is not a valid integer"),
-    (["moran", "{states}", "--id", "state", "--time", "year", "--var", "y", "--boundaries", "{gpkg}",
-      "--permutations", "-5"], "-5 is not in the range x>=0"),
-    (["describe", "{rice}", "--id", "farm", "--time", "year", "--bogus"], "No such option '--bogus'"),
-    (["nosuch"], "No such command 'nosuch'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["describe", "{rice}", "--id", "farm"], "Missing option '--time'"),
+        (["weights", "{gpkg}", "--id", "abbr", "--kind", "bogus", "--out", "w.gal"], "'bogus' is not one of"),
+        (
+            [
+                "moran",
+                "{states}",
+                "--id",
+                "state",
+                "--time",
+                "year",
+                "--var",
+                "y",
+                "--boundaries",
+                "{gpkg}",
+                "--permutations",
+                "many",
+            ],
+            "'many' is not a valid integer",
+        ),
+        (
+            [
+                "moran",
+                "{states}",
+                "--id",
+                "state",
+                "--time",
+                "year",
+                "--var",
+                "y",
+                "--boundaries",
+                "{gpkg}",
+                "--permutations",
+                "-5",
+            ],
+            "-5 is not in the range x>=0",
+        ),
+        (["describe", "{rice}", "--id", "farm", "--time", "year", "--bogus"], "No such option '--bogus'"),
+        (["nosuch"], "No such command 'nosuch'"),
+    ],
+)
 def test_usage_errors_exit_2_and_follow_json(files, args, message):
     # before: click printed its usage text to stderr even with --json (stdout empty, not JSON)
     paths = {"rice": files / "rice.csv", "states": files / "states.csv", "gpkg": files / "states.gpkg"}
@@ -171,16 +299,40 @@ def test_usage_errors_exit_2_and_follow_json(files, args, message):
     assert as_json.exit_code == 2 and message in _json(as_json)["error"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--k", "0", "--out", "{out}"],
-     "0 is not in the range x>=1"),
-    (["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--band", "0", "--out", "{out}"],
-     "0.0 is not in the range x>0"),
-    (["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--power", "-1", "--out", "{out}"],
-     "-1.0 is not in the range x>=0"),
-    (["moran", "{states}", "--id", "state", "--time", "year", "--var", "ln_gsp", "--boundaries", "{gpkg}",
-      "--seed", "-1"], "-1 is not in the range x>=0"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--k", "0", "--out", "{out}"],
+            "0 is not in the range x>=1",
+        ),
+        (
+            ["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--band", "0", "--out", "{out}"],
+            "0.0 is not in the range x>0",
+        ),
+        (
+            ["weights", "{gpkg}", "--id", "abbr", "--kind", "distance", "--power", "-1", "--out", "{out}"],
+            "-1.0 is not in the range x>=0",
+        ),
+        (
+            [
+                "moran",
+                "{states}",
+                "--id",
+                "state",
+                "--time",
+                "year",
+                "--var",
+                "ln_gsp",
+                "--boundaries",
+                "{gpkg}",
+                "--seed",
+                "-1",
+            ],
+            "-1 is not in the range x>=0",
+        ),
+    ],
+)
 def test_numbers_out_of_range_are_refused_before_anything_runs(files, tmp_path, args, message):
     paths = {"states": files / "states.csv", "gpkg": files / "states.gpkg", "out": tmp_path / "w.gal"}
     result = _invoke(*[a.format(**paths) for a in args])
@@ -208,7 +360,9 @@ def test_sheet_encoding_and_normalize_reach_every_panel_reader(tmp_path):
     import pandas as pd
 
     # three provinces in three aliases (Chinese, Chinese, romanised); one input, one output
-    frame = pd.DataFrame({"省份": ["北京市", "广东省", "Nei Mongol"], "x": [1.0, 2.0, 4.0], "y": [1.0, 2.0, 2.0]})
+    frame = pd.DataFrame(
+        {"省份": ["北京市", "广东省", "Nei Mongol"], "x": [1.0, 2.0, 4.0], "y": [1.0, 2.0, 2.0]}
+    )
     book = tmp_path / "book.xlsx"
     with pd.ExcelWriter(book, engine="openpyxl") as xl:
         pd.DataFrame({"note": ["read me"]}).to_excel(xl, sheet_name="notes", index=False)

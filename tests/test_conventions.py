@@ -18,8 +18,20 @@ import spillover
 from spillover import options
 from spillover.study import schema
 
-BANNED = {"effects", "reps", "n_boot", "nboot", "replications", "n_reps", "sig", "significance",
-          "force", "random_state", "verbose", "show_progress"}
+BANNED = {
+    "effects",
+    "reps",
+    "n_boot",
+    "nboot",
+    "replications",
+    "n_reps",
+    "sig",
+    "significance",
+    "force",
+    "random_state",
+    "verbose",
+    "show_progress",
+}
 SKIP_MODULES = ("spillover.cli", "spillover.qgis")  # the CLI says --force; QGIS needs qgis to import
 
 
@@ -39,17 +51,23 @@ def _public_callables():
 
 
 def test_no_public_callable_takes_an_old_option_name():
-    found = [(where, name) for where, fn in _public_callables()
-             for name, p in inspect.signature(fn).parameters.items()
-             if name in BANNED or (name == "B" and "int" in str(p.annotation))]  # B: a count, not a matrix
+    found = [
+        (where, name)
+        for where, fn in _public_callables()
+        for name, p in inspect.signature(fn).parameters.items()
+        if name in BANNED or (name == "B" and "int" in str(p.annotation))
+    ]  # B: a count, not a matrix
     assert found == []
 
 
 def test_the_walk_sees_the_renamed_functions():
     # guard against a walk that silently checks nothing
     names = {where for where, _ in _public_callables()}
-    assert {"spillover.panel_models.fe.fixed_effects", "spillover.productivity.bootstrap.bootstrap_dea",
-            "spillover.spatial.specification.specification"} <= names
+    assert {
+        "spillover.panel_models.fe.fixed_effects",
+        "spillover.productivity.bootstrap.bootstrap_dea",
+        "spillover.spatial.specification.specification",
+    } <= names
 
 
 def test_schema_choices_are_the_literals():
@@ -57,7 +75,9 @@ def test_schema_choices_are_the_literals():
     assert {"sac", "gns"} <= set(schema.MODEL_KINDS)
     assert get_args(options.Effects) == schema.EFFECTS
     assert schema.MODEL_KEYS["kind"].choices == get_args(options.Kind)
-    assert schema.PANEL_MODEL_TYPES["fixed_effects"]["fixed_effects"].choices == get_args(options.FixedEffects)
+    assert schema.PANEL_MODEL_TYPES["fixed_effects"]["fixed_effects"].choices == get_args(
+        options.FixedEffects
+    )
 
 
 def test_literals_are_defined_once():
@@ -134,7 +154,9 @@ def test_check_seed_and_number():
             options.check_seed(bad)
     with pytest.raises(spillover.errors.SpilloverError, match=r"band must be a finite number > 0, got inf"):
         options.check_number(float("inf"), "band", minimum=0, strict=True)
-    with pytest.raises(spillover.errors.SpilloverError, match=r"phi must be a finite number in \[0, 1\], got 2"):
+    with pytest.raises(
+        spillover.errors.SpilloverError, match=r"phi must be a finite number in \[0, 1\], got 2"
+    ):
         options.check_number(2, "phi", minimum=0, maximum=1)
 
 
@@ -149,7 +171,7 @@ def test_study_file_old_effects_key_warns(tmp_path):
     from spillover.study import validate
 
     text = (schema_example := (spillover.study.example_path("us_states"))).read_text()
-    assert "fixed_effects = \"twoway\"" in text
+    assert 'fixed_effects = "twoway"' in text
     # the first panel_models entry's key written the old way
     head, sep, tail = text.partition("[panel_models.")
     tail = tail.replace('\nfixed_effects = "twoway"', '\neffects = "twoway"', 1)
@@ -173,28 +195,38 @@ def _fired(category, call):
 def test_model_fit_small_sample_warning_points_at_the_caller():
     us = spillover.datasets.us_states()
     w = spillover.weights.contiguity(us.geometry, kind="queen")
-    model = spillover.SpatialPanelModel(us, "ln_gsp", ["ln_pcap", "ln_pc", "ln_emp", "unemp"], w, kind="sdm",
-                                        fixed_effects="twoway")
+    model = spillover.SpatialPanelModel(
+        us, "ln_gsp", ["ln_pcap", "ln_pc", "ln_emp", "unemp"], w, kind="sdm", fixed_effects="twoway"
+    )
     # fires with two-way effects on the 48 states (tests/test_hardening_summary.py relies on it too)
     fired = _fired(spillover.errors.SmallSampleBiasWarning, model.fit)
     assert [f.filename for f in fired] == [__file__]
 
 
 def test_island_warning_points_at_the_caller():
-    geo = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], index=["a", "b", "c"],
-                           crs="EPSG:3857")
+    geo = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], index=["a", "b", "c"], crs="EPSG:3857"
+    )
     # "c" touches nobody (by construction), so islands="keep" warns about it
-    fired = _fired(spillover.errors.IslandWarning,
-                   lambda: spillover.weights.contiguity(geo, islands="keep"))
+    fired = _fired(spillover.errors.IslandWarning, lambda: spillover.weights.contiguity(geo, islands="keep"))
     assert [f.filename for f in fired] == [__file__]
 
 
 def test_interpolation_warning_points_at_the_caller():
-    geo = gpd.GeoDataFrame({"region": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:3857")
-    df = pd.DataFrame({"region": ["a", "a", "a", "b", "b", "b"], "year": [1, 2, 3] * 2,
-                       "y": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0]})  # a's 2 lies between two observed years
-    fired = _fired(spillover.errors.InterpolationWarning,
-                   lambda: spillover.SpatialPanel(df, geo, id="region", time="year", interpolate=True))
+    geo = gpd.GeoDataFrame(
+        {"region": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:3857"
+    )
+    df = pd.DataFrame(
+        {
+            "region": ["a", "a", "a", "b", "b", "b"],
+            "year": [1, 2, 3] * 2,
+            "y": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0],
+        }
+    )  # a's 2 lies between two observed years
+    fired = _fired(
+        spillover.errors.InterpolationWarning,
+        lambda: spillover.SpatialPanel(df, geo, id="region", time="year", interpolate=True),
+    )
     assert [f.filename for f in fired] == [__file__]
 
 
@@ -203,16 +235,21 @@ def test_dea_infeasible_warning_points_at_the_caller():
     # produces it (tests/test_superefficiency.py), so its LP is infeasible and dea warns
     x = pd.DataFrame({"x": [2.0, 3.0, 6.0]}, index=["a", "b", "big"])
     y = pd.DataFrame({"y": [1.0, 2.0, 4.0]}, index=["a", "b", "big"])
-    fired = _fired(spillover.errors.InfeasibleWarning,
-                   lambda: spillover.productivity.dea(x, y, rts="vrs", super=True))
+    fired = _fired(
+        spillover.errors.InfeasibleWarning, lambda: spillover.productivity.dea(x, y, rts="vrs", super=True)
+    )
     assert fired and all(f.filename == __file__ for f in fired)
 
 
 def test_study_progress_takes_the_one_protocol(capsys):
     from spillover.study.progress import StepEvent, silent, steps
 
-    events = [StepEvent("data", "Read the data", 1, 2, "start"), StepEvent("data", "Read the data", 1, 2, "done"),
-              StepEvent("outputs", "Write", 2, 2, "start"), StepEvent("outputs", "Write", 2, 2, "done", 0.5, "x")]
+    events = [
+        StepEvent("data", "Read the data", 1, 2, "start"),
+        StepEvent("data", "Read the data", 1, 2, "done"),
+        StepEvent("outputs", "Write", 2, 2, "start"),
+        StepEvent("outputs", "Write", 2, 2, "done", 0.5, "x"),
+    ]
     seen, got = [], []
     assert steps(False) is silent and steps(None) is silent  # the API default shows nothing
     for e in events:

@@ -75,13 +75,16 @@ def test_to_frame_and_repr():
 
 
 # ----------------------------------------------------------------------------------------- validation
-@pytest.mark.parametrize("mutate, message", [
-    (lambda x, y: x.assign(x1=[2, np.nan, 6, 3, 6]), r"missing or infinite input.*'B'/'x1'"),
-    (lambda x, y: x.assign(x2=[5, 4, -6, 2, 2]), r"negative input.*'C'/'x2'"),
-    (lambda x, y: x.assign(x1=0, x2=[5, 0, 6, 2, 2]), r"unit\(s\) 'B'.*no positive input"),
-    (lambda x, y: x.assign(x1=["a"] * 5), r"column\(s\) 'x1' are not numeric"),
-    (lambda x, y: x.set_axis(list("ABCAE")), r"unit names are duplicated: 'A'"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda x, y: x.assign(x1=[2, np.nan, 6, 3, 6]), r"missing or infinite input.*'B'/'x1'"),
+        (lambda x, y: x.assign(x2=[5, 4, -6, 2, 2]), r"negative input.*'C'/'x2'"),
+        (lambda x, y: x.assign(x1=0, x2=[5, 0, 6, 2, 2]), r"unit\(s\) 'B'.*no positive input"),
+        (lambda x, y: x.assign(x1=["a"] * 5), r"column\(s\) 'x1' are not numeric"),
+        (lambda x, y: x.set_axis(list("ABCAE")), r"unit names are duplicated: 'A'"),
+    ],
+)
 def test_bad_data_is_named(mutate, message):
     with pytest.raises(DEAError, match=message):
         dea(mutate(EG1_X.copy(), EG1_Y), EG1_Y)
@@ -130,11 +133,18 @@ def test_super_efficiency_above_one_against_other_frontier():
 
 
 # ------------------------------------------------------------------------- fast path vs plain, backends
-@pytest.mark.parametrize("n, m, s, rts, orientation", [
-    (60, 2, 1, "vrs", "input"), (80, 3, 2, "crs", "output"), (50, 1, 3, "nirs", "input"),
-    (70, 3, 1, "ndrs", "output"), (120, 4, 2, "vrs", "output"), (40, 2, 2, "crs", "input"),
-    (600, 3, 1, "vrs", "input"),  # frontier > 48 units: column generation over working sets is exercised
-])
+@pytest.mark.parametrize(
+    "n, m, s, rts, orientation",
+    [
+        (60, 2, 1, "vrs", "input"),
+        (80, 3, 2, "crs", "output"),
+        (50, 1, 3, "nirs", "input"),
+        (70, 3, 1, "ndrs", "output"),
+        (120, 4, 2, "vrs", "output"),
+        (40, 2, 2, "crs", "input"),
+        (600, 3, 1, "vrs", "input"),  # frontier > 48 units: column generation over working sets is exercised
+    ],
+)
 def test_fast_path_equals_plain_lp_per_unit(n, m, s, rts, orientation):
     x, y = random_data(n, m, s, seed=n + m)
     fast = dea(x, y, rts=rts, orientation=orientation, slacks="two-stage", method="fast")
@@ -159,10 +169,15 @@ def test_process_backend_matches_serial():
 
 def test_dask_backend_with_local_cluster_matches_serial():
     import distributed  # the optional extra spillover[dask]; installed in the test environment
+
     x, y = random_data(200, 2, 2, seed=5)
     serial = dea(x, y, rts="crs", orientation="output")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         remote = dea(x, y, rts="crs", orientation="output", backend="dask")
     np.testing.assert_allclose(remote.efficiency, serial.efficiency, atol=1e-10)
 
@@ -183,8 +198,13 @@ PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 @PROPERTY
-@given(data=dea_data(), factor=st.floats(1e-3, 1e3), rts=st.sampled_from(["crs", "vrs"]),
-       orientation=st.sampled_from(["input", "output"]), pick=st.integers(0, 10))
+@given(
+    data=dea_data(),
+    factor=st.floats(1e-3, 1e3),
+    rts=st.sampled_from(["crs", "vrs"]),
+    orientation=st.sampled_from(["input", "output"]),
+    pick=st.integers(0, 10),
+)
 def test_scores_invariant_to_rescaling_a_variable(data, factor, rts, orientation, pick):
     x, y = data
     base = dea(x, y, rts=rts, orientation=orientation, slacks="none").efficiency.to_numpy()
@@ -211,8 +231,10 @@ def test_scores_invariant_to_reordering_units(data, seed):
 @given(data=dea_data(), orientation=st.sampled_from(["input", "output"]))
 def test_crs_below_nirs_below_vrs(data, orientation):
     x, y = data
-    score = {r: dea(x, y, rts=r, orientation=orientation, slacks="none", scale=False).efficiency.to_numpy()
-             for r in ("crs", "nirs", "ndrs", "vrs")}
+    score = {
+        r: dea(x, y, rts=r, orientation=orientation, slacks="none", scale=False).efficiency.to_numpy()
+        for r in ("crs", "nirs", "ndrs", "vrs")
+    }
     tol = 1e-8
     assert np.all(score["crs"] <= score["nirs"] + tol) and np.all(score["nirs"] <= score["vrs"] + tol)
     assert np.all(score["crs"] <= score["ndrs"] + tol) and np.all(score["ndrs"] <= score["vrs"] + tol)
@@ -242,6 +264,7 @@ def _normalised(n, m, s, seed):
 def test_batched_radial_scores_equal_highs(rts):
     from spillover.productivity._highs import EnvelopmentLP
     from spillover.productivity._simplex import radial_input_batch
+
     X, Y = _normalised(150, 3, 2, seed=11)
     Xr, Yr = X[:, :100], Y[:, :100]  # units 100..149 are outside this reference set: scores may exceed 1
     batch = radial_input_batch(Xr, Yr, X, Y, rts)
@@ -254,11 +277,14 @@ def test_batched_radial_scores_equal_highs(rts):
         assert np.isnan(highs).any()
 
 
-@pytest.mark.parametrize("rts, slacks", [("vrs", "multi-stage"), ("crs", "multi-stage"),
-                                         ("ndrs", "multi-stage"), ("vrs", "two-stage")])
+@pytest.mark.parametrize(
+    "rts, slacks",
+    [("vrs", "multi-stage"), ("crs", "multi-stage"), ("ndrs", "multi-stage"), ("vrs", "two-stage")],
+)
 def test_batched_slack_stages_equal_highs(rts, slacks):
     from spillover.productivity._highs import EnvelopmentLP
     from spillover.productivity._simplex import radial_input_batch, stages_input_batch
+
     X, Y = _normalised(200, 3, 2, seed=12)
     radial = radial_input_batch(X, Y, X, Y, rts)
     assert radial["ok"].all()  # every unit is feasible against its own sample
@@ -289,6 +315,7 @@ def test_fast_multi_stage_equals_plain(rts):
 
 def test_auto_backend_uses_processes_only_for_large_problems():
     from spillover.productivity._engine import AUTO_PROCESSES, resolve_backend
+
     assert resolve_backend("auto", AUTO_PROCESSES, 2) == "processes"
     assert resolve_backend("auto", AUTO_PROCESSES - 1, 2) == "serial"
     assert resolve_backend("auto", 10 * AUTO_PROCESSES, 1) == "serial"  # one worker: no pool
@@ -304,6 +331,7 @@ def test_badly_scaled_data_match_a_row_scaled_lp(rts):
     # batched simplex's certified answers must match it to 1e-7 relative (observed 1e-11); on such data an
     # LP solved with absolute tolerances of 1e-7 (HiGHS on the normalised data) can be off by far more.
     from scipy.optimize import linprog
+
     rng = np.random.default_rng(0)  # with this seed, one-LP-at-a-time HiGHS on the raw data was 13% off
     n, m, s = 120, 3, 2
     x, y = np.exp(rng.normal(0, 3, (n, m))), np.exp(rng.normal(0, 3, (n, s)))
@@ -312,9 +340,15 @@ def test_badly_scaled_data_match_a_row_scaled_lp(rts):
         xs, ys = x / x[u], y / y[u]
         a_ub = np.vstack([np.c_[-np.ones((m, 1)), xs.T], np.c_[np.zeros((s, 1)), -ys.T]])
         eq = dict(A_eq=np.r_[0.0, np.ones(n)][None, :], b_eq=[1.0]) if rts == "vrs" else {}
-        ref = linprog(np.r_[1.0, np.zeros(n)], A_ub=a_ub, b_ub=np.r_[np.zeros(m), -np.ones(s)], **eq,
-                      bounds=[(None, None)] + [(0, None)] * n, method="highs",
-                      options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10))
+        ref = linprog(
+            np.r_[1.0, np.zeros(n)],
+            A_ub=a_ub,
+            b_ub=np.r_[np.zeros(m), -np.ones(s)],
+            **eq,
+            bounds=[(None, None)] + [(0, None)] * n,
+            method="highs",
+            options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10),
+        )
         assert fast[u] == pytest.approx(ref.fun, rel=1e-7), u
 
 
@@ -392,12 +426,16 @@ def test_two_stage_batched_slack_stages_use_the_raw_sum():
 def test_other_dea_models_pair_labelled_tables_by_label():
     """The SBM and directional models read their data through the same pairing (failed on the old main)."""
     from spillover.productivity import directional, sbm
+
     rev = EG1_Y.iloc[::-1]
-    np.testing.assert_allclose(sbm(EG1_X, rev, rts="vrs").efficiency, sbm(EG1_X, EG1_Y, rts="vrs").efficiency,
-                               atol=1e-12)
-    np.testing.assert_allclose(directional(EG1_X, rev, rts="vrs").efficiency,
-                               directional(EG1_X, EG1_Y, rts="vrs").efficiency,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        sbm(EG1_X, rev, rts="vrs").efficiency, sbm(EG1_X, EG1_Y, rts="vrs").efficiency, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        directional(EG1_X, rev, rts="vrs").efficiency,
+        directional(EG1_X, EG1_Y, rts="vrs").efficiency,
+        atol=1e-12,
+    )
     with pytest.raises(DEAError, match="only in the outputs: 'Z'"):
         sbm(EG1_X, EG1_Y.rename(index={"C": "Z"}), rts="crs")
 
@@ -407,27 +445,85 @@ def test_other_dea_models_pair_labelled_tables_by_label():
 # replayed from its printed repr): with output orientation under NDRS, HiGHS returned the convexity row's dual
 # as -1e-14 (noise; the row is sum(lambda) >= 1, its dual is >= 0), and the certificate multiplied it by the
 # row's infinite upper bound, so the correct optimum of unit 13 was rejected and reported as NaN 'failed'.
-BENIGN_X = np.array([
-    [1.1, 1.1, 9.6], [4.1, 1.9, 1.9], [15.3, 10.8, 1.1], [10.8, 1.0, 4.2], [5.2, 0.5, 14.8], [4.2, 9.6, 15.3],
-    [9.6, 1.9, 1.1], [4.8, 1.0, 14.8], [1.9, 4.2, 6.5], [4.2, 5.8, 10.8], [15.2, 5.8, 5.2], [15.3, 10.8, 10.8],
-    [4.2, 4.2, 5.8], [14.8, 1.1, 14.8], [9.6, 4.8, 18.8], [9.6, 14.8, 10.8], [14.8, 15.2, 4.1], [0.5, 5.2, 4.2],
-    [10.8, 14.8, 4.2]])
+BENIGN_X = np.array(
+    [
+        [1.1, 1.1, 9.6],
+        [4.1, 1.9, 1.9],
+        [15.3, 10.8, 1.1],
+        [10.8, 1.0, 4.2],
+        [5.2, 0.5, 14.8],
+        [4.2, 9.6, 15.3],
+        [9.6, 1.9, 1.1],
+        [4.8, 1.0, 14.8],
+        [1.9, 4.2, 6.5],
+        [4.2, 5.8, 10.8],
+        [15.2, 5.8, 5.2],
+        [15.3, 10.8, 10.8],
+        [4.2, 4.2, 5.8],
+        [14.8, 1.1, 14.8],
+        [9.6, 4.8, 18.8],
+        [9.6, 14.8, 10.8],
+        [14.8, 15.2, 4.1],
+        [0.5, 5.2, 4.2],
+        [10.8, 14.8, 4.2],
+    ]
+)
 BENIGN_Y = BENIGN_X[:, :2].copy()  # outputs equal to the first two inputs: ties and degenerate vertices
 # The first example hypothesis reported for this failure (values as printed, 8 decimals); kept as well.
-HYPO_X = np.array([
-    [1.9, 11.80586612], [12.81849502, 16.32860086], [20.0, 14.74914199], [16.61606362, 2.52491074],
-    [7.24231382, 8.91613824], [14.90452169, 15.55778068], [0.8343024, 13.76844231], [6.5, 17.48215853],
-    [1.1, 15.48654897], [9.5986033, 15.23605751], [9.65067157, 18.50448202], [12.26814654, 15.81459372],
-    [4.89343838, 9.19409146], [3.14532076, 17.72479622], [1.35811769, 14.35705354], [19.47404496, 0.77202165],
-    [6.97799718, 9.68004148], [13.31947614, 4.2], [6.83042374, 2.6863631], [18.65791283, 6.83953059],
-    [17.64816513, 17.66488762], [4.11372174, 4.32074495], [0.5, 2.89835427]])
-HYPO_Y = np.array([
-    [16.32860086, 1.9], [20.0, 11.80586612], [12.81849502, 14.74914199], [16.61606362, 2.52491074],
-    [15.55778068, 8.91613824], [14.90452169, 0.8343024], [1.1, 6.5], [7.24231382, 13.76844231],
-    [17.48215853, 9.5986033], [15.48654897, 15.23605751], [9.65067157, 15.81459372], [18.50448202, 4.89343838],
-    [12.26814654, 9.19409146], [18.65791283, 17.72479622], [1.35811769, 14.35705354], [19.47404496, 0.77202165],
-    [6.97799718, 9.68004148], [13.31947614, 4.2], [6.83042374, 2.6863631], [18.65791283, 4.32074495],
-    [6.83953059, 17.66488762], [17.64816513, 0.5], [4.11372174, 2.89835427]])
+HYPO_X = np.array(
+    [
+        [1.9, 11.80586612],
+        [12.81849502, 16.32860086],
+        [20.0, 14.74914199],
+        [16.61606362, 2.52491074],
+        [7.24231382, 8.91613824],
+        [14.90452169, 15.55778068],
+        [0.8343024, 13.76844231],
+        [6.5, 17.48215853],
+        [1.1, 15.48654897],
+        [9.5986033, 15.23605751],
+        [9.65067157, 18.50448202],
+        [12.26814654, 15.81459372],
+        [4.89343838, 9.19409146],
+        [3.14532076, 17.72479622],
+        [1.35811769, 14.35705354],
+        [19.47404496, 0.77202165],
+        [6.97799718, 9.68004148],
+        [13.31947614, 4.2],
+        [6.83042374, 2.6863631],
+        [18.65791283, 6.83953059],
+        [17.64816513, 17.66488762],
+        [4.11372174, 4.32074495],
+        [0.5, 2.89835427],
+    ]
+)
+HYPO_Y = np.array(
+    [
+        [16.32860086, 1.9],
+        [20.0, 11.80586612],
+        [12.81849502, 14.74914199],
+        [16.61606362, 2.52491074],
+        [15.55778068, 8.91613824],
+        [14.90452169, 0.8343024],
+        [1.1, 6.5],
+        [7.24231382, 13.76844231],
+        [17.48215853, 9.5986033],
+        [15.48654897, 15.23605751],
+        [9.65067157, 15.81459372],
+        [18.50448202, 4.89343838],
+        [12.26814654, 9.19409146],
+        [18.65791283, 17.72479622],
+        [1.35811769, 14.35705354],
+        [19.47404496, 0.77202165],
+        [6.97799718, 9.68004148],
+        [13.31947614, 4.2],
+        [6.83042374, 2.6863631],
+        [18.65791283, 4.32074495],
+        [6.83953059, 17.66488762],
+        [17.64816513, 0.5],
+        [4.11372174, 2.89835427],
+    ]
+)
 
 
 def _scipy_radial(x: np.ndarray, y: np.ndarray, u: int, rts: str, orientation: str) -> float:
@@ -436,6 +532,7 @@ def _scipy_radial(x: np.ndarray, y: np.ndarray, u: int, rts: str, orientation: s
     input:  min theta  s.t. X'lam <= theta x_u, Y'lam >= y_u;   output: max phi  s.t. X'lam <= x_u,
     Y'lam >= phi y_u; plus sum(lam) = 1 (VRS), <= 1 (NIRS), >= 1 (NDRS), nothing (CRS); lam >= 0."""
     from scipy.optimize import linprog
+
     n, m = x.shape
     s = y.shape[1]
     if orientation == "input":
@@ -451,9 +548,15 @@ def _scipy_radial(x: np.ndarray, y: np.ndarray, u: int, rts: str, orientation: s
     if rts in ("nirs", "ndrs"):
         sign = 1.0 if rts == "nirs" else -1.0
         a_ub, b_ub = np.vstack([a_ub, sign * ones]), np.r_[b_ub, sign]
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, **extra, bounds=[(None, None)] + [(0, None)] * n,
-                  method="highs", options=dict(primal_feasibility_tolerance=1e-10,
-                                               dual_feasibility_tolerance=1e-10))
+    res = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        **extra,
+        bounds=[(None, None)] + [(0, None)] * n,
+        method="highs",
+        options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10),
+    )
     assert res.status == 0, (u, rts, orientation, res.message)
     return res.x[0] if orientation == "input" else 1.0 / res.x[0]
 
@@ -471,8 +574,9 @@ def test_benign_data_every_rts_finite_and_equal_to_scipy(data, orientation, meth
     with warnings.catch_warnings():
         warnings.simplefilter("error", InfeasibleWarning)
         for rts in ("crs", "nirs", "ndrs", "vrs"):
-            score[rts] = dea(x, y, rts=rts, orientation=orientation, slacks="none", scale=False,
-                             method=method).efficiency.to_numpy()
+            score[rts] = dea(
+                x, y, rts=rts, orientation=orientation, slacks="none", scale=False, method=method
+            ).efficiency.to_numpy()
     for rts, te in score.items():
         assert np.isfinite(te).all(), (rts, np.flatnonzero(~np.isfinite(te)))
         ref = [_scipy_radial(x, y, u, rts, orientation) for u in range(len(x))]

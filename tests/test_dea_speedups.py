@@ -41,6 +41,7 @@ def _scipy_theta(Xr: np.ndarray, Yr: np.ndarray, xo: np.ndarray, yo: np.ndarray,
     for scipy's HiGHS: min theta s.t. Xr'lam <= theta xo, Yr'lam >= yo, lam >= 0, and sum(lam) = 1 (VRS),
     <= 1 (NIRS), >= 1 (NDRS).  NaN if infeasible."""
     from scipy.optimize import linprog
+
     n = len(Xr)
     ones = np.r_[0.0, np.ones(n)][None, :]
     a_ub = np.vstack([np.c_[-xo[:, None], Xr.T], np.c_[np.zeros((len(yo), 1)), -Yr.T]])
@@ -49,9 +50,15 @@ def _scipy_theta(Xr: np.ndarray, Yr: np.ndarray, xo: np.ndarray, yo: np.ndarray,
     if rts in ("nirs", "ndrs"):
         sign = 1.0 if rts == "nirs" else -1.0
         a_ub, b_ub = np.vstack([a_ub, sign * ones]), np.r_[b_ub, sign]
-    res = linprog(np.r_[1.0, np.zeros(n)], A_ub=a_ub, b_ub=b_ub, **extra,
-                  bounds=[(None, None)] + [(0, None)] * n, method="highs",
-                  options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10))
+    res = linprog(
+        np.r_[1.0, np.zeros(n)],
+        A_ub=a_ub,
+        b_ub=b_ub,
+        **extra,
+        bounds=[(None, None)] + [(0, None)] * n,
+        method="highs",
+        options=dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10),
+    )
     return res.x[0] if res.status == 0 else np.nan
 
 
@@ -100,6 +107,7 @@ def test_dual_simplex_from_a_neighbours_basis_reaches_the_primal_optimum():
 
 def test_dominance_screen_equals_the_broadcast_definition():
     from spillover.productivity._engine import _dominated_by
+
     rng = np.random.default_rng(3)
     Zb = rng.integers(0, 4, (200, 4)).astype(float)  # many ties and equal rows
     F = rng.integers(0, 4, (300, 4)).astype(float)
@@ -117,28 +125,45 @@ def test_malmquist_distances_equal_plain_lps_against_each_period():
     rng = np.random.default_rng(5)
     n, T = 400, 3
     x = rng.uniform(1, 10, (T, n, 2))
-    y = (x.prod(axis=2) ** 0.4 * np.exp(-np.abs(rng.normal(0, 0.3, (T, n)))) * 1.05 ** np.arange(T)[:, None])
-    df = pd.DataFrame({"u": np.tile(np.arange(n), T), "t": np.repeat(np.arange(T), n),
-                       "x1": x[..., 0].ravel(), "x2": x[..., 1].ravel(), "y": y.ravel()})
+    y = x.prod(axis=2) ** 0.4 * np.exp(-np.abs(rng.normal(0, 0.3, (T, n)))) * 1.05 ** np.arange(T)[:, None]
+    df = pd.DataFrame(
+        {
+            "u": np.tile(np.arange(n), T),
+            "t": np.repeat(np.arange(T), n),
+            "x1": x[..., 0].ravel(),
+            "x2": x[..., 1].ravel(),
+            "y": y.ravel(),
+        }
+    )
     res = malmquist(df, id="u", time="t", inputs=["x1", "x2"], outputs=["y"], backend="serial")
     from spillover.productivity import dea
+
     for k in range(T):
         for j, col in ((k - 1, "crs_next"), (k, "crs"), (k + 1, "crs_prev")):
             if not 0 <= j < T:
                 continue
-            plain = dea(x[j], y[j][:, None], rts="crs", reference=(x[k], y[k][:, None]), method="plain",
-                        slacks="none", scale=False)
+            plain = dea(
+                x[j],
+                y[j][:, None],
+                rts="crs",
+                reference=(x[k], y[k][:, None]),
+                method="plain",
+                slacks="none",
+                scale=False,
+            )
             got = res.distances[col].xs(j, level="t").to_numpy()
             np.testing.assert_allclose(got, plain.efficiency.to_numpy(), rtol=0, atol=1e-8, err_msg=col)
         vrs = dea(x[k], y[k][:, None], rts="vrs", method="plain", slacks="none", scale=False)
-        np.testing.assert_allclose(res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(),
-                                   rtol=0, atol=1e-8)
+        np.testing.assert_allclose(
+            res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(), rtol=0, atol=1e-8
+        )
 
 
 def test_nondominated_equals_the_definition():
     """nondominated() (blocks, 2-D passes) against the O(n^2) definition: not dominated by any unit, and the
     first copy of duplicates kept."""
     from spillover.productivity._engine import nondominated
+
     rng = np.random.default_rng(4)
     X = rng.integers(1, 4, (2, 700)).astype(float)  # many ties and duplicates
     Y = rng.integers(1, 4, (1, 700)).astype(float)
@@ -160,11 +185,20 @@ def test_malmquist_own_period_vrs_scores_reuse_the_frontier_search_exactly():
     n, T = 1500, 2
     x = rng.uniform(1, 10, (T, n, 2))
     y = x.prod(axis=2) ** 0.4 * np.exp(-np.abs(rng.normal(0, 0.3, (T, n))))
-    df = pd.DataFrame({"u": np.tile(np.arange(n), T), "t": np.repeat(np.arange(T), n),
-                       "x1": x[..., 0].ravel(), "x2": x[..., 1].ravel(), "y": y.ravel()})
+    df = pd.DataFrame(
+        {
+            "u": np.tile(np.arange(n), T),
+            "t": np.repeat(np.arange(T), n),
+            "x1": x[..., 0].ravel(),
+            "x2": x[..., 1].ravel(),
+            "y": y.ravel(),
+        }
+    )
     res = malmquist(df, id="u", time="t", inputs=["x1", "x2"], outputs=["y"], backend="serial")
     from spillover.productivity import dea
+
     for k in range(T):
         vrs = dea(x[k], y[k][:, None], rts="vrs", method="plain", slacks="none", scale=False)
-        np.testing.assert_allclose(res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(),
-                                   rtol=0, atol=1e-8)
+        np.testing.assert_allclose(
+            res.distances["vrs"].xs(k, level="t").to_numpy(), vrs.efficiency.to_numpy(), rtol=0, atol=1e-8
+        )

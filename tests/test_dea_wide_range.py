@@ -57,10 +57,19 @@ def run(*args, **kwargs):
 
 def feasible(x, y, u, te, lam, rts, rtol=1e-9) -> bool:
     use, make = lam @ x, lam @ y  # scipy's HiGHS may return slightly negative lambdas: not feasible
-    ok = bool(np.all(lam >= 0) and np.all(use <= te * x[u] * (1 + rtol)) and np.all(make >= y[u] * (1 - rtol)))
+    ok = bool(
+        np.all(lam >= 0) and np.all(use <= te * x[u] * (1 + rtol)) and np.all(make >= y[u] * (1 - rtol))
+    )
     total = lam.sum()
-    return ok and {"crs": True, "vrs": abs(total - 1) <= 1e-9, "nirs": total <= 1 + 1e-9,
-                   "ndrs": total >= 1 - 1e-9}[rts]
+    return (
+        ok
+        and {
+            "crs": True,
+            "vrs": abs(total - 1) <= 1e-9,
+            "nirs": total <= 1 + 1e-9,
+            "ndrs": total >= 1 - 1e-9,
+        }[rts]
+    )
 
 
 def scipy_input_lp(x, y, u, rts):
@@ -74,8 +83,14 @@ def scipy_input_lp(x, y, u, rts):
     if rts in ("nirs", "ndrs"):
         sign = 1.0 if rts == "nirs" else -1.0
         a_ub, b_ub = np.vstack([a_ub, sign * ones]), np.r_[b_ub, sign]
-    res = linprog(np.r_[1.0, np.zeros(n)], A_ub=a_ub, b_ub=b_ub, **extra,
-                  bounds=[(None, None)] + [(0, None)] * n, method="highs")
+    res = linprog(
+        np.r_[1.0, np.zeros(n)],
+        A_ub=a_ub,
+        b_ub=b_ub,
+        **extra,
+        bounds=[(None, None)] + [(0, None)] * n,
+        method="highs",
+    )
     return (res.fun, res.x[1:]) if res.status == 0 else (np.nan, None)
 
 
@@ -102,23 +117,30 @@ def test_fast_equals_plain_equals_one_scipy_lp_per_unit(rts):
 
 
 @WIDE
-@given(seed=st.integers(0, 10_000), rts=st.sampled_from(["crs", "vrs"]),
-       orientation=st.sampled_from(["input", "output"]), factors=st.lists(
-           st.floats(-9, 9).map(lambda e: 10.0 ** e), min_size=4, max_size=4))
+@given(
+    seed=st.integers(0, 10_000),
+    rts=st.sampled_from(["crs", "vrs"]),
+    orientation=st.sampled_from(["input", "output"]),
+    factors=st.lists(st.floats(-9, 9).map(lambda e: 10.0**e), min_size=4, max_size=4),
+)
 def test_scores_are_invariant_to_rescaling_each_column(seed, rts, orientation, factors):
     """DEA scores do not depend on the units of measurement of any variable (a guard: the old main passed
     these derandomized draws and failed on some random ones)."""
     x, y = wide_data(seed, n=20)
     base = run(x, y, rts=rts, orientation=orientation, slacks="none", scale=False).efficiency
-    scaled = run(x * factors[:2], y * factors[2:], rts=rts, orientation=orientation, slacks="none",
-                 scale=False).efficiency
+    scaled = run(
+        x * factors[:2], y * factors[2:], rts=rts, orientation=orientation, slacks="none", scale=False
+    ).efficiency
     both = base.notna() & scaled.notna()
     np.testing.assert_allclose(scaled[both], base[both], rtol=1e-7)
 
 
 @WIDE
-@given(seed=st.integers(0, 10_000), rts=st.sampled_from(["vrs", "nirs", "ndrs", "crs"]),
-       method=st.sampled_from(["fast", "plain"]))
+@given(
+    seed=st.integers(0, 10_000),
+    rts=st.sampled_from(["vrs", "nirs", "ndrs", "crs"]),
+    method=st.sampled_from(["fast", "plain"]),
+)
 def test_input_scores_never_exceed_one_against_the_units_own_sample(seed, rts, method):
     """Each unit is in its own reference set, so theta = 1 is feasible (failed on the old main: te up to 1e7
     on the fast path, te = 0 on the plain path)."""
@@ -135,7 +157,7 @@ def _wide_panel(seed: int, n: int = 15, periods: int = 3) -> pd.DataFrame:
     rows = []
     for t in range(periods):
         x = size[:, None] * rng.uniform(1, 10, (n, 2)) * np.array([1e-3, 1e3])
-        y = size * rng.uniform(1, 10, n) * 1.05 ** t
+        y = size * rng.uniform(1, 10, n) * 1.05**t
         rows.append(pd.DataFrame({"u": np.arange(n), "t": t, "x1": x[:, 0], "x2": x[:, 1], "y": y}))
     return pd.concat(rows, ignore_index=True)
 
@@ -152,7 +174,7 @@ def test_crs_malmquist_of_untouched_units_ignores_ray_scaling_of_others(seed, c1
         warnings.simplefilter("ignore", InfeasibleWarning)
         base = malmquist(df, **kw).indices
         moved = df.copy()
-        for unit, period, c in ((0, 1, 10.0 ** c1), (1, 0, 10.0 ** c2)):
+        for unit, period, c in ((0, 1, 10.0**c1), (1, 0, 10.0**c2)):
             row = (moved["u"] == unit) & (moved["t"] == period)
             moved.loc[row, ["x1", "x2", "y"]] *= c
         after = malmquist(moved, **kw).indices

@@ -125,8 +125,9 @@ def test_firm_by_firm_projection(example, eg1, eg2):
         proj = [ln.split() for ln in block.splitlines() if ln.strip().startswith(("output", "input"))]
         mine = [ln.split() for ln in ours.splitlines() if ln.strip().startswith(("output", "input"))]
         assert [p[:2] for p in proj] == [p[:2] for p in mine]
-        np.testing.assert_allclose(np.array([p[2:] for p in mine], float),
-                                   np.array([p[2:] for p in proj], float), atol=TOL)
+        np.testing.assert_allclose(
+            np.array([p[2:] for p in mine], float), np.array([p[2:] for p in proj], float), atol=TOL
+        )
 
 
 # --------------------------------------------------------------------------------------------------- EG4
@@ -140,9 +141,14 @@ def test_eg4_distances(eg4):
     blocks = out.split("DISTANCES SUMMARY", 1)[1].split("MALMQUIST INDEX SUMMARY", 1)[0].split("year =")[1:]
     for block in blocks:
         year = int(block.split()[0])
-        ref = numbers([ln.split() for ln in block.splitlines()
-                       if ln.split() and ((ln.split()[0].isdigit() and len(ln.split()) == 5)
-                                          or ln.split()[0] == "mean")])
+        ref = numbers(
+            [
+                ln.split()
+                for ln in block.splitlines()
+                if ln.split()
+                and ((ln.split()[0].isdigit() and len(ln.split()) == 5) or ln.split()[0] == "mean")
+            ]
+        )
         got = res.distances.xs(year, level="period")[["crs_prev", "crs", "crs_next", "vrs"]].fillna(0.0)
         # DEAP prints 0.000 for the undefined t-1 (first year) and t+1 (last year) columns
         np.testing.assert_allclose(got.to_numpy(), ref.iloc[:5].to_numpy(), atol=TOL, err_msg=f"year {year}")
@@ -155,9 +161,14 @@ def test_eg4_indices_by_year(eg4):
     part = out.split(" MALMQUIST INDEX SUMMARY\n", 1)[1].split("SUMMARY OF ANNUAL MEANS", 1)[0]
     for block in part.split("year =")[1:]:
         year = int(block.split()[0])
-        ref = numbers([ln.split() for ln in block.splitlines()
-                       if ln.split() and ((ln.split()[0].isdigit() and len(ln.split()) == 6)
-                                          or ln.split()[0] == "mean")])
+        ref = numbers(
+            [
+                ln.split()
+                for ln in block.splitlines()
+                if ln.split()
+                and ((ln.split()[0].isdigit() and len(ln.split()) == 6) or ln.split()[0] == "mean")
+            ]
+        )
         got = res.indices.xs(year, level="period")
         np.testing.assert_allclose(got.to_numpy(), ref.iloc[:5].to_numpy(), atol=TOL, err_msg=f"year {year}")
         means = res.period_means.loc[year].to_numpy()
@@ -180,11 +191,14 @@ def numeric_tokens(text: str, start: str, stop: str) -> list[float]:
     return [float(t) for t in re.findall(r"-?\d+\.\d+", body)]
 
 
-@pytest.mark.parametrize("example, sections", [
-    ("eg1", [("EFFICIENCY SUMMARY", "SUMMARY OF PEERS"), ("PEER COUNT", "FIRM BY FIRM")]),
-    ("eg2", [("EFFICIENCY SUMMARY", "SUMMARY OF PEERS"), ("PEER COUNT", "FIRM BY FIRM")]),
-    ("eg4", [("DISTANCES SUMMARY", "[Note that all")]),
-])
+@pytest.mark.parametrize(
+    "example, sections",
+    [
+        ("eg1", [("EFFICIENCY SUMMARY", "SUMMARY OF PEERS"), ("PEER COUNT", "FIRM BY FIRM")]),
+        ("eg2", [("EFFICIENCY SUMMARY", "SUMMARY OF PEERS"), ("PEER COUNT", "FIRM BY FIRM")]),
+        ("eg4", [("DISTANCES SUMMARY", "[Note that all")]),
+    ],
+)
 def test_written_output_diffs_clean_against_deap(example, sections, tmp_path):
     ins = read_deap_instructions(DATA / f"{example}-ins.txt")
     res = run_deap(DATA / f"{example}-ins.txt")

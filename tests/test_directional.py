@@ -25,8 +25,10 @@ def data(n: int = 14, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     gdp = x.prod(axis=1) ** 0.4 * rng.uniform(0.5, 1.0, n)
     co2 = gdp * rng.uniform(0.3, 1.2, n)
     units = [f"r{i}" for i in range(n)]
-    return (pd.DataFrame(x, index=units, columns=["k", "l"]),
-            pd.DataFrame({"gdp": gdp, "co2": co2}, index=units))
+    return (
+        pd.DataFrame(x, index=units, columns=["k", "l"]),
+        pd.DataFrame({"gdp": gdp, "co2": co2}, index=units),
+    )
 
 
 def ref_ddf(X, G, B, o, d, rts):
@@ -34,7 +36,7 @@ def ref_ddf(X, G, B, o, d, rts):
     (VRS, Kuosmanen 2005; mu absent under CRS), z, mu >= 0."""
     n, m = X.shape
     s1, s2 = G.shape[1], B.shape[1]
-    dx, dg, db = d[:m], d[m:m + s1], d[m + s1:]
+    dx, dg, db = d[:m], d[m : m + s1], d[m + s1 :]
     k = 2 * n if rts == "vrs" else n
     c = np.concatenate([[-1.0], np.zeros(k)])
     Xl = np.hstack([X.T, X.T]) if rts == "vrs" else X.T
@@ -55,8 +57,9 @@ def test_radial_directions_reproduce_dea(rts):
     X, Y = data()
     Y = Y[["gdp"]]
     out = directional(X, Y, direction="desirable", rts=rts)
-    np.testing.assert_allclose(out.efficiency, dea(X, Y, rts=rts, orientation="output",
-                                                   slacks="none").efficiency, atol=TOL)
+    np.testing.assert_allclose(
+        out.efficiency, dea(X, Y, rts=rts, orientation="output", slacks="none").efficiency, atol=TOL
+    )
     inp = directional(X, Y, direction="inputs", rts=rts)
     np.testing.assert_allclose(1 - inp.beta, dea(X, Y, rts=rts, slacks="none").efficiency, atol=TOL)
 

@@ -104,15 +104,19 @@ def relative_links(page: Path) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("page", PAGES, ids=_rel)
 def test_relative_links_resolve(page):
-    broken = [f"line {line}: {target}" for line, target in relative_links(page)
-              if not (page.parent / target).exists()]
+    broken = [
+        f"line {line}: {target}"
+        for line, target in relative_links(page)
+        if not (page.parent / target).exists()
+    ]
     assert not broken, f"{_rel(page)} links to files that do not exist: {broken}"
 
 
 def test_the_extraction_sees_what_a_reader_sees(tmp_path):
     """The runner runs exactly the ```python fences (indented ones included) and the link check skips code."""
     page = tmp_path / "page.md"
-    page.write_text(textwrap.dedent("""\
+    page.write_text(
+        textwrap.dedent("""\
         # Page
         ```python
         a = 1
@@ -133,7 +137,9 @@ def test_the_extraction_sees_what_a_reader_sees(tmp_path):
         ```
         [in code](nope.md)
         ```
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     assert python_blocks(page) == [(2, "a = 1\n"), (10, "b = a + 1\n")]
     assert relative_links(page) == [(16, "page.md"), (16, "missing.png")]
 
@@ -142,15 +148,20 @@ def test_a_failing_block_names_its_page_and_line(tmp_path, monkeypatch):
     """Blocks share one namespace in order; the error names the page, the block's fence line and the cause."""
     monkeypatch.chdir(tmp_path)
     page = tmp_path / "page.md"
-    page.write_text("# Page\n\n```python\nx = 1\n```\n\ntext\n\n```python\ny = x + 1\nz = undefined\n```\n",
-                    encoding="utf-8")
-    with pytest.raises(AssertionError, match=r"page\.md: the ```python block at line 9 failed: NameError") as info:
+    page.write_text(
+        "# Page\n\n```python\nx = 1\n```\n\ntext\n\n```python\ny = x + 1\nz = undefined\n```\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        AssertionError, match=r"page\.md: the ```python block at line 9 failed: NameError"
+    ) as info:
         _run_page(page)
     assert info.value.__cause__.__traceback__.tb_next.tb_lineno == 11  # the failing line of the page
 
 
 def test_the_guide_simulates_green_tfp_data_as_the_example_script_does():
     """guide.md section 8 shows examples/green_tfp.py's simulation and that script's output: one code, not two."""
+
     def simulate_source(code: str) -> str:
         return re.search(r"^def simulate\(.*?^    return .*?$", code, flags=re.DOTALL | re.MULTILINE).group(0)
 

@@ -79,8 +79,14 @@ def _cliff_ord_moran(y: np.ndarray, wm: np.ndarray) -> dict[str, float]:
     num = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0**2)
     num -= b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0**2)
     var_rand = num / ((n - 1) * (n - 2) * (n - 3) * s0**2) - ei**2
-    return {"I": i_stat, "E[I]": ei, "var_norm": var_norm, "var_rand": var_rand,
-            "z_norm": (i_stat - ei) / np.sqrt(var_norm), "z_rand": (i_stat - ei) / np.sqrt(var_rand)}
+    return {
+        "I": i_stat,
+        "E[I]": ei,
+        "var_norm": var_norm,
+        "var_rand": var_rand,
+        "z_norm": (i_stat - ei) / np.sqrt(var_norm),
+        "z_rand": (i_stat - ei) / np.sqrt(var_rand),
+    }
 
 
 def _cliff_ord_geary(y: np.ndarray, wm: np.ndarray) -> dict[str, float]:
@@ -95,8 +101,14 @@ def _cliff_ord_geary(y: np.ndarray, wm: np.ndarray) -> dict[str, float]:
         - 0.25 * (n - 1) * s2 * (n * n + 3 * n - 6 - (n * n - n + 2) * b2)
         + s0**2 * (n * n - 3 - (n - 1) ** 2 * b2)
     ) / (n * (n - 2) * (n - 3) * s0**2)
-    return {"C": c_stat, "E[C]": 1.0, "var_norm": var_norm, "var_rand": var_rand,
-            "z_norm": (c_stat - 1) / np.sqrt(var_norm), "z_rand": (c_stat - 1) / np.sqrt(var_rand)}
+    return {
+        "C": c_stat,
+        "E[C]": 1.0,
+        "var_norm": var_norm,
+        "var_rand": var_rand,
+        "z_norm": (c_stat - 1) / np.sqrt(var_norm),
+        "z_rand": (c_stat - 1) / np.sqrt(var_rand),
+    }
 
 
 # ---------------------------------------------------------------------- global statistics vs Cliff-Ord
@@ -214,8 +226,9 @@ def test_local_moran_matches_formula_and_is_seeded(panel, gal_graph, gal_w):
     zs = z / y.std()
     np.testing.assert_allclose(frame["lag_z"], wm @ zs, rtol=1e-10)
     hi, lag_hi = zs > 0, wm @ zs > 0
-    expected = np.where(hi & lag_hi, "High-High", np.where(~hi & ~lag_hi, "Low-Low",
-                        np.where(hi, "High-Low", "Low-High")))
+    expected = np.where(
+        hi & lag_hi, "High-High", np.where(~hi & ~lag_hi, "Low-Low", np.where(hi, "High-Low", "Low-High"))
+    )
     assert frame["quadrant"].tolist() == expected.tolist()
     sig = frame["p_sim"] <= 0.05
     assert (frame.loc[sig, "cluster"] == frame.loc[sig, "quadrant"]).all()
@@ -249,8 +262,9 @@ def test_scatter_slope_is_moran_i(panel, gal_graph):
 def test_scatter_plot_and_lisa_map_draw(panel, gal_graph, tmp_path):
     import matplotlib.pyplot as plt
 
-    ax = maps.moran_scatter(panel, "ln_gsp", gal_graph, period=1986, permutations=99, labels="extreme",
-                            max_labels=4).axes[0]
+    ax = maps.moran_scatter(
+        panel, "ln_gsp", gal_graph, period=1986, permutations=99, labels="extreme", max_labels=4
+    ).axes[0]
     assert len(ax.texts) == 4
     assert len(ax.lines) == 3  # two quadrant lines and the fitted slope
     slope_line = ax.lines[-1]
@@ -369,8 +383,10 @@ def test_moran_is_invariant_to_affine_changes_of_units(panel, gal_graph, values,
     table = sesda.moran_by_period(p, ["v", "v2"], gal_graph, permutations=0)
     analytic = table.columns[:8]  # all but p_sim (no permutations here)
     np.testing.assert_allclose(
-        table.loc["v", analytic].to_numpy(dtype=float), table.loc["v2", analytic].to_numpy(dtype=float),
-        rtol=1e-7, atol=1e-9,
+        table.loc["v", analytic].to_numpy(dtype=float),
+        table.loc["v2", analytic].to_numpy(dtype=float),
+        rtol=1e-7,
+        atol=1e-9,
     )
 
 

@@ -23,8 +23,10 @@ def test_std_errors_and_conf_int_by_hand():
 def test_moran_and_geary_rows_share_one_layout():
     panel = so.datasets.us_states()
     w = so.weights.contiguity(panel, kind="queen")
-    for table, stat in ((so.moran_by_period(panel, "ln_gsp", w, permutations=0), "I"),
-                        (so.geary_by_period(panel, "ln_gsp", w, permutations=0), "C")):
+    for table, stat in (
+        (so.moran_by_period(panel, "ln_gsp", w, permutations=0), "I"),
+        (so.geary_by_period(panel, "ln_gsp", w, permutations=0), "C"),
+    ):
         assert table.columns[0] == stat and table["p_sim"].isna().all()  # no permutations: NaN
         for z, p in (("z_norm", "p_norm"), ("z_rand", "p_rand")):  # two-sided normal p, as scipy gives it
             np.testing.assert_allclose(table[p], 2 * stats.norm.sf(table[z].abs()), rtol=1e-12)

@@ -26,19 +26,31 @@ def grouped(us_panel):
 
 def test_heterogeneity_refuses_a_group_with_too_few_clusters(grouped):
     # 2 clusters (states) for 3 slopes: the CR1 covariance has rank <= G - 1 = 1 (it reported SE 0.000)
-    with pytest.raises(ModelError,
-                       match=r"subsample 'two' of 'grp'.* 2 clusters \(regions\) for 3 coefficients"):
+    with pytest.raises(
+        ModelError, match=r"subsample 'two' of 'grp'.* 2 clusters \(regions\) for 3 coefficients"
+    ):
         heterogeneity(grouped, "ln_gsp", X, by="grp", permutations=0, progress=False)
 
 
-@pytest.mark.parametrize("fit", [
-    lambda p: fixed_effects(p, "ln_gsp", X, cluster="half"),
-    lambda p: fixed_effects(p, "ln_gsp", X, cluster="half", fixed_effects="none"),
-    lambda p: fe_iv(lag(p, "ln_emp"), "ln_gsp", exog=["ln_pc"], endog="ln_emp", instruments="L1.ln_emp",
-                    cluster="half"),
-    lambda p: mediation(p, x="ln_pcap", mediator="ln_pc", y="ln_gsp", cluster="half", draws=9,
-                        progress=False),
-], ids=["fe", "pooled", "fe_iv", "mediation"])
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda p: fixed_effects(p, "ln_gsp", X, cluster="half"),
+        lambda p: fixed_effects(p, "ln_gsp", X, cluster="half", fixed_effects="none"),
+        lambda p: fe_iv(
+            lag(p, "ln_emp"),
+            "ln_gsp",
+            exog=["ln_pc"],
+            endog="ln_emp",
+            instruments="L1.ln_emp",
+            cluster="half",
+        ),
+        lambda p: mediation(
+            p, x="ln_pcap", mediator="ln_pc", y="ln_gsp", cluster="half", draws=9, progress=False
+        ),
+    ],
+    ids=["fe", "pooled", "fe_iv", "mediation"],
+)
 def test_every_family_refuses_two_clusters(grouped, fit):
     with pytest.raises(ModelError, match=r"needs more clusters than coefficients, but there are 2 clusters"):
         fit(grouped)
@@ -68,8 +80,9 @@ def test_wild_bootstrap_p_values_are_pyfixests(us_panel):
     fit = pf.feols("ln_gsp ~ ln_pcap + ln_pc + ln_emp | state + year", data=data, vcov={"CRV1": "cl"})
     expected = [float(fit.wildboottest(reps=199, param=v, seed=5)["Pr(>|t|)"]) for v in X]
     np.testing.assert_allclose(res.pvalues[X].to_numpy(), expected, rtol=0, atol=1e-12)
-    assert not np.allclose(res.pvalues[X], fixed_effects(us_panel.subset(ids=list(us_panel.ids[:12])),
-                                                         "ln_gsp", X).pvalues[X])  # not the t(G-1) ones
+    assert not np.allclose(
+        res.pvalues[X], fixed_effects(us_panel.subset(ids=list(us_panel.ids[:12])), "ln_gsp", X).pvalues[X]
+    )  # not the t(G-1) ones
     assert "wild cluster bootstrap" in str(res.summary())
     assert res.to_frame()["p_value"].equals(res.pvalues.rename("p_value"))
 
@@ -87,10 +100,14 @@ def test_heterogeneity_groups_offer_the_wild_bootstrap(us_panel):
     """Each group's p-values are those of fixed_effects(..., inference="wild") on that group alone (which
     equal pyfixest's wildboottest, above)."""
     states = list(us_panel.ids)
-    first = pd.Series(np.where(us_panel.data.index.get_level_values(0).isin(states[:12]), "first", "rest"),
-                      index=us_panel.data.index, name="part")
+    first = pd.Series(
+        np.where(us_panel.data.index.get_level_values(0).isin(states[:12]), "first", "rest"),
+        index=us_panel.data.index,
+        name="part",
+    )
     panel = us_panel.with_data(first)
-    res = heterogeneity(panel, "ln_gsp", X, by="part", permutations=0, progress=False, inference="wild",
-                        draws=99, seed=2)
+    res = heterogeneity(
+        panel, "ln_gsp", X, by="part", permutations=0, progress=False, inference="wild", draws=99, seed=2
+    )
     alone = fixed_effects(us_panel.subset(ids=states[:12]), "ln_gsp", X, inference="wild", draws=99, seed=2)
     np.testing.assert_allclose(res.groups["first"].pvalues, alone.pvalues, rtol=0, atol=1e-12)

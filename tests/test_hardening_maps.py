@@ -42,7 +42,9 @@ def _legend_texts(ax) -> list[str]:
 def _strip(values, geoms=None, index=None) -> gpd.GeoDataFrame:
     """Unit squares side by side, one per value."""
     geoms = geoms if geoms is not None else [box(i, 0, i + 1, 1) for i in range(len(values))]
-    return gpd.GeoDataFrame({"v": values}, geometry=geoms, index=index or [f"r{i}" for i in range(len(values))])
+    return gpd.GeoDataFrame(
+        {"v": values}, geometry=geoms, index=index or [f"r{i}" for i in range(len(values))]
+    )
 
 
 # ---------------------------------------------------------------------- non-finite values
@@ -68,8 +70,9 @@ def test_classify_refuses_infinite_values():
 def sdm(us_panel, us_w):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small-sample bias note of the direct approach: not tested here
-        return SpatialPanelModel(us_panel, "ln_gsp", ["ln_pcap", "ln_emp"], us_w, kind="sdm",
-                                 fixed_effects="twoway").fit()
+        return SpatialPanelModel(
+            us_panel, "ln_gsp", ["ln_pcap", "ln_emp"], us_w, kind="sdm", fixed_effects="twoway"
+        ).fit()
 
 
 def test_spillover_map_infinite_effect_is_no_data(sdm, monkeypatch):
@@ -137,8 +140,10 @@ def test_lisa_map_checks_the_geometry_it_is_given():
     from spillover.esda import LocalMoranResult
 
     # a hand-made result (local_moran itself is tested in test_esda; here only the drawing matters)
-    frame = pd.DataFrame({"p_sim": [0.01, 0.5, 0.2], "cluster": ["High-High", "Not significant",
-                                                                  "Not significant"]}, index=["r0", "r1", "r2"])
+    frame = pd.DataFrame(
+        {"p_sim": [0.01, 0.5, 0.2], "cluster": ["High-High", "Not significant", "Not significant"]},
+        index=["r0", "r1", "r2"],
+    )
     lisa = LocalMoranResult("v", 2000, 0.05, 99, 0, frame)
     geo = _strip([1.0, 2.0, 3.0], geoms=[box(0, 0, 1, 1), Polygon(), box(2, 0, 3, 1)])
     with pytest.raises(SpilloverError, match=r"LISA map cannot draw region\(s\) 'r1'"):
@@ -164,8 +169,9 @@ def test_china_subset_draws_the_whole_territory():
 def test_china_small_multiples_count_no_data_in_region_periods():
     prov = so.datasets.china_provinces()
     ids = [p for p in prov["province"] if p != "Tibet"]
-    data = pd.DataFrame([(p, t, float(i + t)) for i, p in enumerate(ids) for t in (1, 2)],
-                        columns=["province", "year", "y"])
+    data = pd.DataFrame(
+        [(p, t, float(i + t)) for i, p in enumerate(ids) for t in (1, 2)], columns=["province", "year", "y"]
+    )
     panel = so.SpatialPanel(data, prov[prov["province"] != "Tibet"], id="province", time="year")
     fig = maps.small_multiples(panel, "y", k=3, language="en")
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -188,8 +194,10 @@ def test_every_text_with_chinese_characters_gets_the_cjk_font(us_panel, monkeypa
     assert _families(ax.get_legend().get_title()) == ["sans-serif", "Pretend CJK"]
     assert all("Pretend CJK" not in _families(t) for t in ax.get_legend().get_texts())  # numbers only
     # the Moran line: Chinese axis label and tick labels (periods), which are only made when drawn
-    table = pd.DataFrame({"I": [0.2, 0.3], "E[I]": [-0.02, -0.02], "var_rand": [0.01, 0.01],
-                          "p_rand": [0.01, 0.2]}, index=pd.Index(["2001年", "2002年"], name="年份"))
+    table = pd.DataFrame(
+        {"I": [0.2, 0.3], "E[I]": [-0.02, -0.02], "var_rand": [0.01, 0.01], "p_rand": [0.01, 0.2]},
+        index=pd.Index(["2001年", "2002年"], name="年份"),
+    )
     fig = maps.moran_over_time(table, title="莫兰指数")
     ax = fig.axes[0]
     assert "Pretend CJK" in _families(ax.title) and "Pretend CJK" in _families(ax.xaxis.label)
@@ -223,7 +231,9 @@ def test_chinese_title_and_variable_draw_without_missing_glyphs(us_panel):
 
     font = maps.cjk_font()
     if font is None:
-        pytest.skip("no font with Chinese glyphs is installed (Debian/Ubuntu: apt-get install fonts-noto-cjk)")
+        pytest.skip(
+            "no font with Chinese glyphs is installed (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
+        )
     geo = us_panel.cross_section(1986).rename(columns={"unemp": "失业率"})
     fig = maps.choropleth(geo, "失业率", k=4, units="百分比", title="美国各州失业率，1986")
     with warnings.catch_warnings(record=True) as caught:

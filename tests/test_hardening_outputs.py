@@ -175,8 +175,24 @@ def test_dea_out_never_replaces_its_data(tmp_path):
     units = pd.DataFrame({"unit": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]})
     units.to_csv(data, index=False)
     before = data.read_text()
-    result = CliRunner().invoke(cli, ["dea", str(data), "--id", "unit", "--inputs", "x", "--outputs", "y",
-                                      "--format", "csv", "--out", str(data), "--force"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "dea",
+            str(data),
+            "--id",
+            "unit",
+            "--inputs",
+            "x",
+            "--outputs",
+            "y",
+            "--format",
+            "csv",
+            "--out",
+            str(data),
+            "--force",
+        ],
+    )
     assert result.exit_code == EXIT_BAD_INPUT and "input" in result.output
     assert data.read_text() == before
 
@@ -193,9 +209,13 @@ def _no_formulas(path: Path) -> list[list[object]]:
 
 
 def _table(index: list[str]) -> StudyTable:
-    frame = pd.DataFrame({"estimate": [-1.5] * len(index), "note": HOSTILE[: len(index)]},
-                         index=pd.Index(index, name="variable"))
-    return StudyTable("coefficients", frame, SummaryTable("Coefficients", (frame.astype(str),), notes="notes"))
+    frame = pd.DataFrame(
+        {"estimate": [-1.5] * len(index), "note": HOSTILE[: len(index)]},
+        index=pd.Index(index, name="variable"),
+    )
+    return StudyTable(
+        "coefficients", frame, SummaryTable("Coefficients", (frame.astype(str),), notes="notes")
+    )
 
 
 def test_study_tables_hold_no_live_formula(tmp_path):
@@ -224,7 +244,7 @@ def test_panel_and_weights_files_hold_no_live_formula_and_read_back_unchanged(tm
     text = (tmp_path / "p.csv").read_text(encoding="utf-8-sig").splitlines()
     assert text[0] == "id,year,'=y"
     assert text[1].startswith("'=1+2,") and text[2].startswith("'+1+1,")
-    assert text[3].startswith("\"'@SUM(1,1)\",")  # quoted for its comma
+    assert text[3].startswith('"\'@SUM(1,1)",')  # quoted for its comma
     assert text[4].startswith("''=quoted,")  # escaped, so reading it back gives "'=quoted" again
     assert text[5] == "-1,2020,4.0"  # a signed number is a number to Excel: left alone
     w = Graph.from_dicts({i: [j for j in ids if j != i] for i in ids})
@@ -238,8 +258,9 @@ def test_cli_csv_output_is_formula_safe(tmp_path):
     data = tmp_path / "units.csv"
     units = pd.DataFrame({"unit": ["=1+2", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]})
     units.to_csv(data, index=False)
-    result = CliRunner().invoke(cli, ["dea", str(data), "--id", "unit", "--inputs", "x", "--outputs", "y",
-                                      "--format", "csv"])
+    result = CliRunner().invoke(
+        cli, ["dea", str(data), "--id", "unit", "--inputs", "x", "--outputs", "y", "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1].startswith("'=1+2,")
 
@@ -265,12 +286,15 @@ def test_latex_with_cjk_text_names_its_package(tmp_path):
     cjk = SummaryTable("回归结果", (pd.DataFrame({"Main": ["0.5***"]}, index=["人均GDP"]),), notes="注")
     plain = SummaryTable("Results", (pd.DataFrame({"Main": ["0.5***"]}, index=["gdp"]),), notes="notes")
     assert cjk.as_latex().splitlines()[0] == CJK_LATEX_NOTE
-    assert CJK_LATEX_NOTE == (r"% requires \usepackage{xeCJK} (compile with XeLaTeX) "
-                              "for the CJK text in this table")
+    assert CJK_LATEX_NOTE == (
+        r"% requires \usepackage{xeCJK} (compile with XeLaTeX) "
+        "for the CJK text in this table"
+    )
     assert "xeCJK" not in plain.as_latex() and "xeCJK" not in cjk.as_latex(cjk_note=False)
     frame = pd.DataFrame({"x": [1.0]})
-    write_tables({"cjk": StudyTable("cjk", frame, cjk), "plain": StudyTable("plain", frame, plain)},
-                 tmp_path, ["tex"])
+    write_tables(
+        {"cjk": StudyTable("cjk", frame, cjk), "plain": StudyTable("plain", frame, plain)}, tmp_path, ["tex"]
+    )
     tex = (tmp_path / "tables" / "cjk.tex").read_text(encoding="utf-8")
     assert tex.count("xeCJK") == 1 and tex.index(CJK_LATEX_NOTE) < tex.index(r"\begin{table}")
     assert "xeCJK" not in (tmp_path / "tables" / "plain.tex").read_text(encoding="utf-8")

@@ -17,13 +17,17 @@ N, T = 6, 4
 
 def _frames() -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     rng = np.random.default_rng(3)
-    geo = gpd.GeoDataFrame({"name": [f"r{i}" for i in range(N)], "other": range(N)}, crs="EPSG:4326",
-                           geometry=[box(i, 0, i + 1, 1) for i in range(N)])
-    df = pd.DataFrame({"region": np.repeat([f"r{i}" for i in range(N)], T),
-                       "year": np.tile(range(2001, 2001 + T), N)})
+    geo = gpd.GeoDataFrame(
+        {"name": [f"r{i}" for i in range(N)], "other": range(N)},
+        crs="EPSG:4326",
+        geometry=[box(i, 0, i + 1, 1) for i in range(N)],
+    )
+    df = pd.DataFrame(
+        {"region": np.repeat([f"r{i}" for i in range(N)], T), "year": np.tile(range(2001, 2001 + T), N)}
+    )
     df["k"] = rng.uniform(1, 2, N * T)
     df["l"] = rng.uniform(1, 2, N * T)
-    df["q"] = df.k ** 0.4 * df.l ** 0.6 * rng.uniform(0.8, 1.0, N * T)
+    df["q"] = df.k**0.4 * df.l**0.6 * rng.uniform(0.8, 1.0, N * T)
     return df, geo
 
 

@@ -54,6 +54,7 @@ def assert_named(names: pd.Index, scores: pd.Series, text: str) -> None:
 
 # -- (a) Malmquist-Luenberger with a zero undesirable output --------------------------------------------------
 
+
 def zero_bad_panel() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"u": np.repeat(np.arange(6), 3), "t": np.tile([2000, 2001, 2002], 6)})
@@ -67,13 +68,23 @@ def test_zero_undesirable_output_gives_nan_with_a_warning_not_inf_or_zero():
     """Failed before: unit 2's 2001 observation emits nothing, so against the 2000 and 2002 frontiers (where
     every unit emits) only lambda = 0 meets its bad-output equality row, beta* = -1 and te = 1 / (1 + beta)
     = inf: techch and tfpch of 2001 were inf and those of 2002 were 0.0, and both annual means inf / 0."""
-    res, text = caught(malmquist_luenberger, zero_bad_panel(), id="u", time="t", inputs=["x"],
-                       outputs=["y"], undesirable=["b"], frontier="adjacent")
+    res, text = caught(
+        malmquist_luenberger,
+        zero_bad_panel(),
+        id="u",
+        time="t",
+        inputs=["x"],
+        outputs=["y"],
+        undesirable=["b"],
+        frontier="adjacent",
+    )
     assert "2 in 2001 against the 2000 frontier" in text and "undefined" in text
     assert "2 in 2001 against the 2002 frontier" in text
     values = res.indices.to_numpy()
     assert not np.any(np.isinf(values)) and not np.any(values == 0.0)
-    assert np.isnan(res.distances.loc[(2, 2001), "d_prev"]) and np.isnan(res.distances.loc[(2, 2001), "d_next"])
+    assert np.isnan(res.distances.loc[(2, 2001), "d_prev"]) and np.isnan(
+        res.distances.loc[(2, 2001), "d_next"]
+    )
     assert np.all(np.isfinite(res.summary().frame.drop(columns="n_nan").to_numpy()))
     # hand count of n_nan: units with a NaN in any averaged index, per period
     hand = {p: sum(res.indices.loc[(u, p)].isna().any() for u in range(6)) for p in (2001, 2002)}
@@ -86,21 +97,36 @@ def test_zero_undesirable_output_gives_nan_with_a_warning_not_inf_or_zero():
 
 def test_global_frontier_with_a_zero_undesirable_output_stays_finite():
     """The pooled frontier contains the observation itself: its distance is defined (beta* >= 0)."""
-    res, _ = caught(malmquist_luenberger, zero_bad_panel(), id="u", time="t", inputs=["x"], outputs=["y"],
-                    undesirable=["b"], frontier="global")
+    res, _ = caught(
+        malmquist_luenberger,
+        zero_bad_panel(),
+        id="u",
+        time="t",
+        inputs=["x"],
+        outputs=["y"],
+        undesirable=["b"],
+        frontier="global",
+    )
     assert np.all(np.isfinite(res.indices.to_numpy()))
     assert res.summary().frame["n_nan"].tolist() == [0, 0, 0]
 
 
 # -- (d) n_nan counts pech/sech NaNs too ----------------------------------------------------------------------
 
+
 def test_n_nan_counts_units_whose_pech_or_sech_is_nan():
     """A NaN in pech only (tfpch finite) is skipped by the pech mean and must be counted: built by hand by
     setting one pech to NaN in a DEAP-example result (tests/test_deap_examples' EG4 data, first two years)."""
     from dataclasses import replace
 
-    df = pd.DataFrame({"firm": [1, 2, 3, 4, 5] * 2, "year": [1] * 5 + [2] * 5,
-                       "y": [1, 2, 3, 4, 5, 1, 3, 4, 3, 5], "x": [2, 4, 3, 5, 6, 2, 4, 3, 5, 5]})
+    df = pd.DataFrame(
+        {
+            "firm": [1, 2, 3, 4, 5] * 2,
+            "year": [1] * 5 + [2] * 5,
+            "y": [1, 2, 3, 4, 5, 1, 3, 4, 3, 5],
+            "x": [2, 4, 3, 5, 6, 2, 4, 3, 5, 5],
+        }
+    )
     res = malmquist(df, id="firm", time="year", inputs=["x"], outputs=["y"], orientation="output")
     assert res.summary().frame["n_nan"].tolist() == [0, 0]
     idx = res.indices.copy()
@@ -111,6 +137,7 @@ def test_n_nan_counts_units_whose_pech_or_sech_is_nan():
 
 
 # -- (b) SBM on data spanning 1e-6..1e9 -----------------------------------------------------------------------
+
 
 def scipy_sbm(x: np.ndarray, y: np.ndarray, o: int, rts: str) -> tuple[float, np.ndarray | None]:
     """Tone's (2001) non-oriented SBM of unit o, linearised by Charnes-Cooper, written out independently,
@@ -129,7 +156,7 @@ def scipy_sbm(x: np.ndarray, y: np.ndarray, o: int, rts: str) -> tuple[float, np
         rows.append(np.r_[-1.0, np.ones(n), np.zeros(m + s)])
         rhs.append(0.0)
     res = linprog(c, A_eq=np.array(rows), b_eq=rhs, bounds=[(0, None)] * nv, method="highs")
-    return (res.fun, res.x[1:1 + n] / res.x[0]) if res.status == 0 else (np.nan, None)
+    return (res.fun, res.x[1 : 1 + n] / res.x[0]) if res.status == 0 else (np.nan, None)
 
 
 def sbm_ratio(x: np.ndarray, y: np.ndarray, o: int, lam: np.ndarray, rts: str, rtol: float = 1e-7) -> float:
@@ -195,6 +222,7 @@ def test_sbm_is_invariant_to_rescaling_each_column_on_wide_data():
 
 # -- (c) CRS DEA on wide data ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [3, 4])
 @pytest.mark.parametrize("slacks", ["multi-stage", "two-stage"])
 def test_crs_dea_on_cell_wide_data_gives_scores_or_named_nan(seed, slacks):
@@ -228,10 +256,18 @@ def test_productivity_modules_import_no_private_name_of_a_sibling():
     for path in Path(P.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("spillover.productivity"):
-                found += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")
-                          and a.name not in ("_common", "_engine", "_lp", "_highs", "_simplex", "_validate")]
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                    and node.value.id in ("E", "C") and node.attr.startswith("_")):
+                found += [
+                    f"{path.name}: {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                    and a.name not in ("_common", "_engine", "_lp", "_highs", "_simplex", "_validate")
+                ]
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("E", "C")
+                and node.attr.startswith("_")
+            ):
                 found.append(f"{path.name}: {node.value.id}.{node.attr}")
     assert not found, found
 

@@ -158,8 +158,9 @@ def test_spillover_map_hatches_regions_whose_interval_covers_zero(small_run):
 def test_spillover_map_without_intervals_is_unchanged():
     panel = so.datasets.us_states()
     w = Graph.build_contiguity(panel.geometry, rook=False).transform("r")
-    res = so.SpatialPanelModel(panel, "ln_gsp", ["ln_emp"], w, kind="sar", fixed_effects="twoway",
-                                 bias_correction="lee-yu").fit()
+    res = so.SpatialPanelModel(
+        panel, "ln_gsp", ["ln_emp"], w, kind="sar", fixed_effects="twoway", bias_correction="lee-yu"
+    ).fit()
     fig = maps.spillover_map(res, "ln_emp")
     assert fig.axes[0].get_legend() is None  # point estimates only: nothing hatched, no legend entry
 
@@ -167,8 +168,9 @@ def test_spillover_map_without_intervals_is_unchanged():
 def test_effects_of_another_model_are_refused():
     panel = so.datasets.us_states()
     w = Graph.build_contiguity(panel.geometry, rook=False).transform("r")
-    res = so.SpatialPanelModel(panel, "ln_gsp", ["ln_emp"], w, kind="sar", fixed_effects="twoway",
-                                 bias_correction="lee-yu").fit()
+    res = so.SpatialPanelModel(
+        panel, "ln_gsp", ["ln_emp"], w, kind="sar", fixed_effects="twoway", bias_correction="lee-yu"
+    ).fit()
     frame = res.spillovers("ln_emp").iloc[::-1]
     with pytest.raises(so.errors.SpilloverError, match="spillovers="):
         maps.spillover_map(res, "ln_emp", spillovers=frame)
@@ -212,11 +214,15 @@ def test_the_report_lists_pyfixest(small_run):
 
 
 # ---------------------------------------------------------------------- time axes
-@pytest.mark.parametrize("periods", [[2001, 2002, 2003, 2004], [2001.0, 2002.0, 2003.0], list(range(1970, 1987))])
+@pytest.mark.parametrize(
+    "periods", [[2001, 2002, 2003, 2004], [2001.0, 2002.0, 2003.0], list(range(1970, 1987))]
+)
 def test_moran_over_time_ticks_are_whole_periods(periods):
     n = len(periods)
-    table = pd.DataFrame({"I": np.linspace(0.1, 0.3, n), "E[I]": -0.03, "var_rand": 0.01,
-                          "p_rand": 0.01}, index=pd.Index(periods, name="year"))
+    table = pd.DataFrame(
+        {"I": np.linspace(0.1, 0.3, n), "E[I]": -0.03, "var_rand": 0.01, "p_rand": 0.01},
+        index=pd.Index(periods, name="year"),
+    )
     fig = maps.moran_over_time(table)
     fig.canvas.draw()
     ax = fig.axes[0]
@@ -239,8 +245,9 @@ def test_units_reach_the_legends_and_the_descriptive_table(small_run):
 
 
 def test_units_of_an_unknown_column_or_not_text_are_reported():
-    text = SMALL.format(folder="out").replace('units = { unemp = "%", ln_gsp = "log $ million" }',
-                                              'units = { nosuch = "%", unemp = 3 }')
+    text = SMALL.format(folder="out").replace(
+        'units = { unemp = "%", ln_gsp = "log $ million" }', 'units = { nosuch = "%", unemp = 3 }'
+    )
     with pytest.raises(study.StudyError) as info:
         study.loads(text)
     message = str(info.value)

@@ -24,8 +24,10 @@ N, T = 20, 10
 
 def _panel(bad: float) -> tuple[SpatialPanel, Graph]:
     rng = np.random.default_rng(7)
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(N)]},
-                           geometry=[box(i % 5, i // 5, i % 5 + 1, i // 5 + 1) for i in range(N)])
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(N)]},
+        geometry=[box(i % 5, i // 5, i % 5 + 1, i // 5 + 1) for i in range(N)],
+    )
     df = pd.DataFrame([(f"c{i}", 2000 + t) for i in range(N) for t in range(T)], columns=["r", "t"])
     for col in ["x", "z", "m"]:
         df[col] = rng.normal(size=len(df))
@@ -40,10 +42,10 @@ FAMILIES = {
     "fixed_effects": lambda p, w: fixed_effects(p, "y", ["x", "z"], cluster=None),
     "pooled": lambda p, w: fixed_effects(p, "y", ["x", "z"], fixed_effects="none", cluster=None),
     "fe_iv": lambda p, w: fe_iv(p, "y", exog=["z"], endog="m", instruments="x", cluster=None),
-    "mediation": lambda p, w: mediation(p, x="x", mediator="m", y="y", cluster=None, draws=9,
-                                        progress=False),
-    "heterogeneity": lambda p, w: heterogeneity(p, "y", ["x", "z"], by="g", cluster=None, permutations=0,
-                                                progress=False),
+    "mediation": lambda p, w: mediation(p, x="x", mediator="m", y="y", cluster=None, draws=9, progress=False),
+    "heterogeneity": lambda p, w: heterogeneity(
+        p, "y", ["x", "z"], by="g", cluster=None, permutations=0, progress=False
+    ),
     "spatial": lambda p, w: SpatialPanelModel(p, "y", ["x", "z"], w, kind="sar").fit(),
     "lm_tests": lambda p, w: lm_tests(p, "y", ["x", "z"], w),
     "moran": lambda p, w: esda.moran_by_period(p, "x", w, permutations=0),

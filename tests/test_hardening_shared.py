@@ -126,15 +126,27 @@ def test_only_io_writes_boundary_files():
     found = []
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in ("to_file", "write_dataframe",
-                                                                  "writeAsVectorFormatV3"):
+            if isinstance(node, ast.Attribute) and node.attr in (
+                "to_file",
+                "write_dataframe",
+                "writeAsVectorFormatV3",
+            ):
                 found.append(path.relative_to(SRC).as_posix())
     assert set(found) == {"io.py"}, found
 
 
 # ---------------------------------------------------------------------- study defaults: the schema's only
-MINIMAL = ['[study]', 'title = "t"', '[variables]', 'y = "ln_gsp"', 'x = ["ln_pcap", "ln_emp"]',
-           '[data]', 'dataset = "us_states"', '[weights.queen]', 'kind = "contiguity"']
+MINIMAL = [
+    "[study]",
+    'title = "t"',
+    "[variables]",
+    'y = "ln_gsp"',
+    'x = ["ln_pcap", "ln_emp"]',
+    "[data]",
+    'dataset = "us_states"',
+    "[weights.queen]",
+    'kind = "contiguity"',
+]
 
 
 def _defaults(fields):
@@ -144,8 +156,11 @@ def _defaults(fields):
 @pytest.mark.parametrize("empty_sections", [False, True])
 def test_validation_applies_every_schema_default(empty_sections):
     # with the section absent, and with it present but empty: the same defaults, straight from the schema
-    extra = [f"[{name}]" for name in ("moran", "lm", "tests", "impacts", "maps", "output")] if empty_sections \
+    extra = (
+        [f"[{name}]" for name in ("moran", "lm", "tests", "impacts", "maps", "output")]
+        if empty_sections
         else []
+    )
     study = validate.loads("\n".join(MINIMAL + extra))
     for name, fields in S.SECTIONS.items():
         assert _defaults(fields).items() <= study.options(name).items(), name
@@ -155,7 +170,9 @@ def test_validation_applies_every_schema_default(empty_sections):
 def _patch_default(monkeypatch, section, key, value):
     import dataclasses
 
-    monkeypatch.setitem(S.SECTIONS[section], key, dataclasses.replace(S.SECTIONS[section][key], default=value))
+    monkeypatch.setitem(
+        S.SECTIONS[section], key, dataclasses.replace(S.SECTIONS[section][key], default=value)
+    )
 
 
 def test_runner_reads_the_output_defaults_from_the_schema(monkeypatch):
@@ -186,7 +203,9 @@ def _tests_context():
     ctx = runner._Context(validate.loads("\n".join(MINIMAL)), "png", 110)  # no [tests] section
     ctx.panel = object()
     ctx.models = {"m": _SDM()}
-    ctx.specs = {"m": validate.ModelSpec("m", "sdm", "twoway", "queen", "none", "ln_gsp", ("ln_pcap",), None, 0)}
+    ctx.specs = {
+        "m": validate.ModelSpec("m", "sdm", "twoway", "queen", "none", "ln_gsp", ("ln_pcap",), None, 0)
+    }
     return ctx
 
 
@@ -207,8 +226,14 @@ def test_the_runner_repeats_no_schema_default():
     found = []
     for path in (SRC / "study").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-                    and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)
-                    and node.args[0].value in keys and path.name != "validate.py"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and len(node.args) == 2
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in keys
+                and path.name != "validate.py"
+            ):
                 found.append(f"{path.name}:{node.lineno} {node.args[0].value}")
     assert not found, found

@@ -23,13 +23,15 @@ X_US = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 # ---------------------------------------------------------------------------------------------- helpers
 def _lattice(side: int) -> tuple[gpd.GeoDataFrame, Graph]:
     ids = [f"r{i}" for i in range(side * side)]
-    geo = gpd.GeoDataFrame({"r": ids}, geometry=[box(i % side, i // side, i % side + 1, i // side + 1)
-                                                 for i in range(len(ids))]).set_index("r", drop=False)
+    geo = gpd.GeoDataFrame(
+        {"r": ids}, geometry=[box(i % side, i // side, i % side + 1, i // side + 1) for i in range(len(ids))]
+    ).set_index("r", drop=False)
     return geo, Graph.build_contiguity(geo, rook=True).transform("r")
 
 
-def _dynamic_panel(t: int, tau: float, rho: float, *, burn: int = 30, seed: int = 0,
-                   side: int = 7) -> tuple[SpatialPanel, Graph]:
+def _dynamic_panel(
+    t: int, tau: float, rho: float, *, burn: int = 30, seed: int = 0, side: int = 7
+) -> tuple[SpatialPanel, Graph]:
     """y_t = tau y_{t-1} + rho W y_t + x_t + mu + e_t on a rook lattice (unit effects)."""
     rng = np.random.default_rng(seed)
     geo, w = _lattice(side)
@@ -64,8 +66,11 @@ def test_stability_radius_by_hand():
 def test_nonstationary_fit_gives_nan_long_run_effects_with_a_warning():
     # tau 0.75 + rho 0.4 > 1: an explosive process; its estimates are nonstationary
     panel, w = _dynamic_panel(12, 0.75, 0.4, burn=0)
-    res, _ = _fit_recording(SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit",
-                                              dynamic=True, bias_correction="lee-yu"))
+    res, _ = _fit_recording(
+        SpatialPanelModel(
+            panel, "y", ["x"], w, kind="sar", fixed_effects="unit", dynamic=True, bias_correction="lee-yu"
+        )
+    )
     assert res.params["y(t-1)"] + res.params["rho"] >= 1
     with pytest.warns(StationarityWarning, match=r"tau = .*rho = .*long-run effects do not exist"):
         both = res.dynamic_impacts(draws=200, seed=0)
@@ -78,26 +83,36 @@ def test_nonstationary_fit_gives_nan_long_run_effects_with_a_warning():
 
 def test_stationary_fit_keeps_its_long_run_effects():
     panel, w = _dynamic_panel(20, 0.5, 0.3)
-    res, _ = _fit_recording(SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit",
-                                              dynamic=True, bias_correction="lee-yu"))
+    res, _ = _fit_recording(
+        SpatialPanelModel(
+            panel, "y", ["x"], w, kind="sar", fixed_effects="unit", dynamic=True, bias_correction="lee-yu"
+        )
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", StationarityWarning)
         long = res.impacts(draws=0, horizon="long")
     # row-standardised W: long-run total = beta / (1 - tau - rho) (Elhorst 2014, section 4.3)
     p = res.params
-    assert long.loc[("total", "x"), "estimate"] == pytest.approx(p["x"] / (1 - p["y(t-1)"] - p["rho"]),
-                                                                 rel=1e-9)
+    assert long.loc[("total", "x"), "estimate"] == pytest.approx(
+        p["x"] / (1 - p["y(t-1)"] - p["rho"]), rel=1e-9
+    )
 
 
 def test_short_panel_warns():
     panel, w = _dynamic_panel(4, 0.5, 0.3)
-    _, rec = _fit_recording(SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit",
-                                              dynamic=True, bias_correction="lee-yu"))
+    _, rec = _fit_recording(
+        SpatialPanelModel(
+            panel, "y", ["x"], w, kind="sar", fixed_effects="unit", dynamic=True, bias_correction="lee-yu"
+        )
+    )
     msgs = [str(r.message) for r in rec if issubclass(r.category, SmallSampleBiasWarning)]
     assert any("4 periods" in m for m in msgs), msgs
     panel, w = _dynamic_panel(_dynamic.SMALL_T, 0.5, 0.3)
-    _, rec = _fit_recording(SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit",
-                                              dynamic=True, bias_correction="lee-yu"))
+    _, rec = _fit_recording(
+        SpatialPanelModel(
+            panel, "y", ["x"], w, kind="sar", fixed_effects="unit", dynamic=True, bias_correction="lee-yu"
+        )
+    )
     assert not [r for r in rec if "periods (<" in str(r.message)]
 
 
@@ -105,13 +120,17 @@ def test_uncorrected_dynamic_estimator_warns_about_its_bias():
     # N = 49, T = 20, tau 0.5: the within estimator's tau is biased by about -(1 + tau) / T' (Nickell-type),
     # -0.04 here, about 2 standard errors (Yu, de Jong and Lee 2008, Theorem 3, evaluated by _bias)
     panel, w = _dynamic_panel(20, 0.5, 0.3)
-    res, rec = _fit_recording(SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit",
-                                                dynamic=True))
+    res, rec = _fit_recording(
+        SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit", dynamic=True)
+    )
     msgs = [str(r.message) for r in rec if issubclass(r.category, SmallSampleBiasWarning)]
     assert any("bias_correction='none'" in m and "y(t-1)" in m for m in msgs), msgs
     assert rec[0].filename == __file__  # points at the caller
-    corrected, rec = _fit_recording(SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit",
-                                                      dynamic=True, bias_correction="lee-yu"))
+    corrected, rec = _fit_recording(
+        SpatialPanelModel(
+            panel, "y", ["x"], w, kind="sar", fixed_effects="unit", dynamic=True, bias_correction="lee-yu"
+        )
+    )
     assert not [r for r in rec if issubclass(r.category, SmallSampleBiasWarning)]
     assert corrected.params["y(t-1)"] > res.params["y(t-1)"]  # the correction moves tau up
 
@@ -132,8 +151,9 @@ def _profile_loglik_lambda(y, x, wd, lam):
         s2 = e @ e / n
         return -n / 2 * (np.log(2 * np.pi * s2) + 1) + np.linalg.slogdet(a)[1] + ld_b
 
-    res = minimize_scalar(lambda r: -conc(r), bounds=(-0.99, 0.99), method="bounded",
-                          options={"xatol": 1e-12})
+    res = minimize_scalar(
+        lambda r: -conc(r), bounds=(-0.99, 0.99), method="bounded", options={"xatol": 1e-12}
+    )
     return -res.fun
 
 

@@ -107,8 +107,9 @@ def test_every_other_summary_is_a_summary(us, w):
     lm = lm_tests(us, "ln_gsp", X, w, fixed_effects="twoway")
     assert isinstance(lm.summary(), Summary) and "p_value" in lm.to_frame().columns
     big = (us.data["emp"].groupby(level=0).transform("mean") > 1000).map({True: "large", False: "small"})
-    het = heterogeneity(us.with_data(big.rename("size")), "ln_gsp", X, by="size", permutations=10,
-                        progress=False)
+    het = heterogeneity(
+        us.with_data(big.rename("size")), "ln_gsp", X, by="size", permutations=10, progress=False
+    )
     assert isinstance(het.summary(), Summary) and "Chow" in str(het.summary())
 
 

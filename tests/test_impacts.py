@@ -93,9 +93,10 @@ def test_total_effect_se_matches_delta_method(sdm):
 
 
 def _lattice(rows: int, cols: int):
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(rows * cols)]},
-                           geometry=[box(i % cols, i // cols, i % cols + 1, i // cols + 1)
-                                     for i in range(rows * cols)]).set_index("r")
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(rows * cols)]},
+        geometry=[box(i % cols, i // cols, i % cols + 1, i // cols + 1) for i in range(rows * cols)],
+    ).set_index("r")
     return geo, Graph.build_contiguity(geo, rook=True).transform("r")
 
 
@@ -109,14 +110,20 @@ def test_sparse_power_series_impacts_match_dense():
         x = rng.normal(size=n)
         y = np.linalg.solve(np.eye(n) - 0.5 * wd, x + 0.5 * wd @ x + rng.normal(size=n))
         rows += [(i, s, y[j], x[j]) for j, i in enumerate(geo.index)]
-    panel = SpatialPanel(pd.DataFrame(rows, columns=["r", "t", "y", "x"]), geo.reset_index(), id="r", time="t")
+    panel = SpatialPanel(
+        pd.DataFrame(rows, columns=["r", "t", "y", "x"]), geo.reset_index(), id="r", time="t"
+    )
     kw = dict(kind="sdm", fixed_effects="twoway")
     dense = SpatialPanelModel(panel, "y", ["x"], w, method="dense", **kw).fit().impacts(draws=0)
     sparse = SpatialPanelModel(panel, "y", ["x"], w, method="sparse", **kw).fit().impacts(draws=0)
     # totals use exact 1'W^j 1 (truncation < 1e-10); direct effects use exact traces of W^j for j <= 6 and
     # Monte-Carlo ones beyond (SD of tr(W^j)/N ~ 0.01 at N = 225, damped by rho^7 < 0.01) -> compare at 5e-4
-    assert sparse.loc[("total", "x"), "estimate"] == pytest.approx(dense.loc[("total", "x"), "estimate"], abs=1e-7)
-    assert sparse.loc[("direct", "x"), "estimate"] == pytest.approx(dense.loc[("direct", "x"), "estimate"], abs=5e-4)
+    assert sparse.loc[("total", "x"), "estimate"] == pytest.approx(
+        dense.loc[("total", "x"), "estimate"], abs=1e-7
+    )
+    assert sparse.loc[("direct", "x"), "estimate"] == pytest.approx(
+        dense.loc[("direct", "x"), "estimate"], abs=5e-4
+    )
 
 
 def test_sem_impacts_are_the_coefficients(us_panel, us_w):
@@ -190,8 +197,10 @@ def test_impacts_with_asymmetric_nested_w_equal_dense_sk():
     prov = china_provinces()
     rng = np.random.default_rng(0)
     ids = prov["province"].tolist()
-    df = pd.DataFrame([(i, t, float(np.exp(rng.normal())), rng.normal(), rng.normal())
-                       for t in range(6) for i in ids], columns=["province", "year", "gdp", "x", "y"])
+    df = pd.DataFrame(
+        [(i, t, float(np.exp(rng.normal())), rng.normal(), rng.normal()) for t in range(6) for i in ids],
+        columns=["province", "year", "gdp", "x", "y"],
+    )
     panel = SpatialPanel(df, prov, id="province", time="year")
     w = weights.nested(panel, "gdp")
     res = SpatialPanelModel(panel, "y", ["x"], w, kind="sdm", fixed_effects="unit").fit()

@@ -26,8 +26,10 @@ DRAWS = 1000
 @pytest.fixture(scope="module")
 def fragile():
     """A 4 x 4 lattice, T = 2, SDM with rho = 0.8 (estimate 0.748, se 0.097): draws of rho reach 1."""
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(16)]},
-                           geometry=[box(i % 4, i // 4, i % 4 + 1, i // 4 + 1) for i in range(16)])
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(16)]},
+        geometry=[box(i % 4, i // 4, i % 4 + 1, i // 4 + 1) for i in range(16)],
+    )
     w = Graph.build_contiguity(geo.set_index("r"), rook=True).transform("r")
     wd = w.sparse.toarray()
     rng = np.random.default_rng(3)

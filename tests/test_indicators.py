@@ -91,11 +91,14 @@ def test_entropy_dimensions_overall_and_within_weights():
 
 
 def test_entropy_pooling_period_equals_separate_runs():
-    df = pd.DataFrame({
-        "year": [2000, 2000, 2000, 2001, 2001, 2001],
-        "x": [1.0, 2, 4, 2, 2, 3],
-        "y": [0.5, 0.1, 0.2, 9, 3, 4],
-    }, index=list("abcdef"))
+    df = pd.DataFrame(
+        {
+            "year": [2000, 2000, 2000, 2001, 2001, 2001],
+            "x": [1.0, 2, 4, 2, 2, 3],
+            "y": [0.5, 0.1, 0.2, 9, 3, 4],
+        },
+        index=list("abcdef"),
+    )
     res = entropy_index(df, {"x": "+", "y": "-"}, pooling="period", time="year")
     assert res.weights.index.names == ["year", "indicator"]
     for year in (2000, 2001):
@@ -193,13 +196,15 @@ def test_entropy_properties(frame_dirs, factor, offset):
 @pytest.fixture
 def employment() -> pd.DataFrame:
     # two periods x three regions; manufacturing m, producer services ps, total emp
-    return pd.DataFrame({
-        "region": ["a", "b", "c"] * 2,
-        "year": [1, 1, 1, 2, 2, 2],
-        "m": [20.0, 10.0, 10.0, 30.0, 0.0, 10.0],
-        "ps": [10.0, 10.0, 20.0, 10.0, 10.0, 20.0],
-        "emp": [100.0, 50.0, 50.0, 100.0, 100.0, 100.0],
-    })
+    return pd.DataFrame(
+        {
+            "region": ["a", "b", "c"] * 2,
+            "year": [1, 1, 1, 2, 2, 2],
+            "m": [20.0, 10.0, 10.0, 30.0, 0.0, 10.0],
+            "ps": [10.0, 10.0, 20.0, 10.0, 10.0, 20.0],
+            "emp": [100.0, 50.0, 50.0, 100.0, 100.0, 100.0],
+        }
+    )
 
 
 def test_location_quotient_hand_computed(employment):

@@ -76,6 +76,7 @@ def test_refuses_to_overwrite(tmp_path, panel_frame, boundaries, suffix):
 def test_atomic_path_leaves_original_on_failure(tmp_path):
     target = tmp_path / "keep.txt"
     target.write_text("original")
+
     def crash() -> None:
         with io.atomic_path(target, overwrite=True) as tmp:
             tmp.write_text("half")
@@ -112,7 +113,10 @@ def _gpkg_version(path) -> tuple[int, int]:
     import sqlite3
 
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
-        return (con.execute("PRAGMA application_id").fetchone()[0], con.execute("PRAGMA user_version").fetchone()[0])
+        return (
+            con.execute("PRAGMA application_id").fetchone()[0],
+            con.execute("PRAGMA user_version").fetchone()[0],
+        )
 
 
 def test_geopackages_are_written_as_version_1_2(tmp_path, boundaries):

@@ -91,8 +91,9 @@ def test_unwritable_folder_names_the_target_not_the_temporary_file(frame) -> Non
 
 def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path, frame) -> None:
     target = tmp_path / "out.csv"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()  # a pid that no longer runs
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()  # a pid that no longer runs
     stale = tmp_path / f".out.csv.spillover-tmp-{dead}-abc123.csv"
     stale.write_text("half a file")
     stale_dir = tmp_path / f".out.csv.spillover-tmp-{dead}-dir1"
@@ -108,14 +109,17 @@ def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path, frame) -> Non
 
 def _bowtie_frame() -> gpd.GeoDataFrame:
     bowtie = Polygon([(2, 0), (3, 1), (3, 0), (2, 1)])  # self-intersecting ring
-    return gpd.GeoDataFrame({"region": ["a", "b", "c"]},
-                            geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), bowtie], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"region": ["a", "b", "c"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), bowtie], crs="EPSG:4326"
+    )
 
 
 def test_self_intersecting_polygons_are_named_when_loaded(tmp_path) -> None:
     path = tmp_path / "regions.gpkg"
     io.write_boundaries(_bowtie_frame(), path)
-    with pytest.warns(GeometryWarning, match=r"regions.gpkg, rows with invalid geometry: 2 \(Self-intersection"):
+    with pytest.warns(
+        GeometryWarning, match=r"regions.gpkg, rows with invalid geometry: 2 \(Self-intersection"
+    ):
         io.read_boundaries(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", GeometryWarning)
@@ -132,12 +136,15 @@ def test_self_intersecting_polygons_are_named_when_a_panel_is_built(frame) -> No
     with warnings.catch_warnings():
         warnings.simplefilter("error", GeometryWarning)
         panel.subset(periods=[1])  # derived panels do not repeat the warning
-        assert SpatialPanel(data, _bowtie_frame(), id="region", time="year",
-                            make_valid=True).geometry.is_valid.all()
+        assert SpatialPanel(
+            data, _bowtie_frame(), id="region", time="year", make_valid=True
+        ).geometry.is_valid.all()
 
 
 def test_empty_panel_says_the_data_have_no_rows(frame) -> None:
-    geo = gpd.GeoDataFrame({"region": [f"r{i}" for i in range(40)]}, geometry=[box(i, 0, i + 1, 1) for i in range(40)])
+    geo = gpd.GeoDataFrame(
+        {"region": [f"r{i}" for i in range(40)]}, geometry=[box(i, 0, i + 1, 1) for i in range(40)]
+    )
     with pytest.raises(PanelError, match="^the data have no rows") as info:
         SpatialPanel(frame.iloc[:0], geo, id="region", time="year")
     assert "r3" not in str(info.value)

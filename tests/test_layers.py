@@ -20,8 +20,10 @@ PACKAGE = SRC / "spillover"
 
 FOUNDATION, DATA, ANALYSIS, PRESENTATION = range(4)
 LAYERS = {
-    **dict.fromkeys(["errors", "regions", "io", "panel", "options", "summary", "_names", "_readonly",
-                     "_version"], FOUNDATION),
+    **dict.fromkeys(
+        ["errors", "regions", "io", "panel", "options", "summary", "_names", "_readonly", "_version"],
+        FOUNDATION,
+    ),
     **dict.fromkeys(["weights", "indicators", "datasets"], DATA),
     **dict.fromkeys(["esda", "spatial", "panel_models", "productivity", "disparity", "causal"], ANALYSIS),
     **dict.fromkeys(["tables", "maps", "study", "qgis", "cli", "demo", "__main__"], PRESENTATION),
@@ -90,8 +92,7 @@ def test_every_module_has_a_layer() -> None:
 
 
 def test_no_module_imports_a_layer_above_it() -> None:
-    upward = [f"{s}:{line} -> {t}" for s, t, line, _ in imports()
-              if layer(t) > layer(s)]
+    upward = [f"{s}:{line} -> {t}" for s, t, line, _ in imports() if layer(t) > layer(s)]
     assert not upward, "upward imports (move the shared piece down):\n" + "\n".join(upward)
 
 
@@ -146,15 +147,22 @@ def test_no_import_cycles_even_inside_functions() -> None:
     assert not cycles, f"import cycles (move the shared piece into a lower module): {cycles}"
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("def f():\n    from spillover.maps import lisa_map\n", True),   # deferred: still an upward import
-    ("import numpy\n", False),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("def f():\n    from spillover.maps import lisa_map\n", True),  # deferred: still an upward import
+        ("import numpy\n", False),
+    ],
+)
 def test_the_checker_sees_imports_inside_functions(tmp_path, source, expected) -> None:
     # the checker must fail on the trick the issue names: an import of the presentation layer in a function
     tree = ast.parse(source)
-    found = [t for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
-             for t in _targets("spillover.esda", n, False)]
+    found = [
+        t
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom)
+        for t in _targets("spillover.esda", n, False)
+    ]
     assert any(layer(t) > layer("spillover.esda") for t in found) is expected
 
 

@@ -60,8 +60,12 @@ def _direct_lm(y: np.ndarray, x: np.ndarray, w: np.ndarray, t: int, fixed_effect
     nt = n * t
     unit = np.kron(np.ones((t, 1)), np.eye(n))
     period = np.kron(np.eye(t), np.ones((n, 1)))
-    dummies = {"none": np.ones((nt, 1)), "unit": unit, "time": period,
-               "twoway": np.column_stack([unit, period[:, 1:]])}[fixed_effects]
+    dummies = {
+        "none": np.ones((nt, 1)),
+        "unit": unit,
+        "time": period,
+        "twoway": np.column_stack([unit, period[:, 1:]]),
+    }[fixed_effects]
     xf = np.column_stack([x, dummies])
     beta = np.linalg.lstsq(xf, y, rcond=None)[0]
     e = y - xf @ beta
@@ -88,13 +92,21 @@ def _spreg_lm(panel: SpatialPanel, y: str, x: list[str], w: Graph) -> dict[str, 
     wmat = spillover.weights.to_sparse(w, panel.ids)
     ols = spreg.OLS(panel.stacked(y)[:, None], np.column_stack([panel.stacked(v) for v in x]))
     lm = spreg.diagnostics_sp.LMtests(ols, W.from_sparse(wmat), tests=["all"])
-    return {"lm_lag": lm.lml[0], "lm_error": lm.lme[0], "robust_lm_lag": lm.rlml[0],
-            "robust_lm_error": lm.rlme[0]}
+    return {
+        "lm_lag": lm.lml[0],
+        "lm_error": lm.lme[0],
+        "robust_lm_lag": lm.rlml[0],
+        "robust_lm_error": lm.rlme[0],
+    }
 
 
 def _values(res: LMTests) -> dict[str, float]:
-    return {"lm_lag": res.lm_lag.statistic, "lm_error": res.lm_error.statistic,
-            "robust_lm_lag": res.robust_lm_lag.statistic, "robust_lm_error": res.robust_lm_error.statistic}
+    return {
+        "lm_lag": res.lm_lag.statistic,
+        "lm_error": res.lm_error.statistic,
+        "robust_lm_lag": res.robust_lm_lag.statistic,
+        "robust_lm_error": res.robust_lm_error.statistic,
+    }
 
 
 # ---------------------------------------------------------------------- the cigarette panel (Elhorst 2014)
@@ -216,7 +228,9 @@ def test_invariant_to_row_order_and_affine_rescaling(us_panel: SpatialPanel, us_
     df["ln_gsp"] = 10.0 * df["ln_gsp"] + 3.0
     df["unemp"] = df["unemp"] / 100.0
     shuffled = SpatialPanel(df, us_panel.geometry.reset_index(), id="state", time="year")
-    assert _values(lm_tests(shuffled, "ln_gsp", US_X, us_w, fixed_effects="unit")) == pytest.approx(base, rel=1e-8)
+    assert _values(lm_tests(shuffled, "ln_gsp", US_X, us_w, fixed_effects="unit")) == pytest.approx(
+        base, rel=1e-8
+    )
 
 
 def test_binary_weights_equal_direct_formula(us_panel: SpatialPanel, us_w: Graph) -> None:
@@ -234,15 +248,22 @@ def test_accepts_libpysal_w_and_dataframe(us_panel: SpatialPanel, us_w: Graph) -
     base = _values(lm_tests(us_panel, "ln_gsp", US_X, us_w, fixed_effects="twoway"))
     as_w = us_w.to_W()
     reversed_ids = us_panel.ids[::-1]
-    dense = pd.DataFrame(spillover.weights.to_sparse(us_w, reversed_ids).toarray(), index=reversed_ids,
-                         columns=reversed_ids)
+    dense = pd.DataFrame(
+        spillover.weights.to_sparse(us_w, reversed_ids).toarray(), index=reversed_ids, columns=reversed_ids
+    )
     for w in (as_w, dense):
-        assert _values(lm_tests(us_panel, "ln_gsp", US_X, w, fixed_effects="twoway")) == pytest.approx(base, rel=1e-10)
+        assert _values(lm_tests(us_panel, "ln_gsp", US_X, w, fixed_effects="twoway")) == pytest.approx(
+            base, rel=1e-10
+        )
 
 
 @settings(max_examples=15, deadline=None)
-@given(scale_y=st.floats(0.01, 100.0), shift=st.floats(-50.0, 50.0), scale_x=st.floats(0.01, 100.0),
-       fe=st.sampled_from(FIXED_EFFECTS))
+@given(
+    scale_y=st.floats(0.01, 100.0),
+    shift=st.floats(-50.0, 50.0),
+    scale_x=st.floats(0.01, 100.0),
+    fe=st.sampled_from(FIXED_EFFECTS),
+)
 def test_lm_invariant_to_units_of_measurement(scale_y: float, shift: float, scale_x: float, fe: str) -> None:
     rng = np.random.default_rng(21)
     ids = [f"r{i}" for i in range(6)]
@@ -311,14 +332,21 @@ def _re_sar_loglik_at(panel: SpatialPanel, w: Graph, beta: np.ndarray, rho: floa
 @pytest.mark.parametrize(
     ("kind", "params", "ses"),
     [
-        ("sar", [-0.0465819, 0.1874325, 0.6250902, -0.0044816, 0.274689],
-         [0.0254425, 0.0230441, 0.0297044, 0.0008653, 0.023516]),
-        ("sem", [0.0051438, 0.2053026, 0.7822540, -0.0022317, 0.557401],
-         [0.0250109, 0.0231427, 0.0278057, 0.0010709, 0.033075]),
+        (
+            "sar",
+            [-0.0465819, 0.1874325, 0.6250902, -0.0044816, 0.274689],
+            [0.0254425, 0.0230441, 0.0297044, 0.0008653, 0.023516],
+        ),
+        (
+            "sem",
+            [0.0051438, 0.2053026, 0.7822540, -0.0022317, 0.557401],
+            [0.0250109, 0.0231427, 0.0278057, 0.0010709, 0.033075],
+        ),
     ],
 )
-def test_fixed_effects_side_reproduces_splm(us_panel: SpatialPanel, us_w: Graph, us_sar_pair: tuple, kind: str,
-                                            params: list, ses: list) -> None:
+def test_fixed_effects_side_reproduces_splm(
+    us_panel: SpatialPanel, us_w: Graph, us_sar_pair: tuple, kind: str, params: list, ses: list
+) -> None:
     wmat = spillover.weights.to_sparse(us_w, us_panel.ids)
     fe, _ = us_sar_pair if kind == "sar" else lmt._fit_fe_re(us_panel, "ln_gsp", US_X, wmat, kind)
     # splm prints 7 (coefficients) / 6 (spatial parameter) decimals: tolerance one unit of the last digit.
@@ -369,8 +397,14 @@ def _re_simulation(correlated: bool, seed: int) -> tuple[SpatialPanel, Graph]:
     side, t = 6, 8
     n = side * side
     ids = [f"r{i:02d}" for i in range(n)]
-    nb = {ids[i]: [ids[j] for j in (i - side, i + side, i - 1 if i % side else -1, i + 1 if (i + 1) % side else -1)
-                   if 0 <= j < n] for i in range(n)}
+    nb = {
+        ids[i]: [
+            ids[j]
+            for j in (i - side, i + side, i - 1 if i % side else -1, i + 1 if (i + 1) % side else -1)
+            if 0 <= j < n
+        ]
+        for i in range(n)
+    }
     graph = Graph.from_dicts(nb).transform("r")
     w = spillover.weights.to_sparse(graph, ids).toarray()
     mu = 0.5 * rng.normal(size=n)  # sigma_mu = 0.5, sigma = 1: theta = 0.58, RE uses between variation
@@ -474,8 +508,9 @@ def test_re_sem_is_the_exact_optimum(us_panel: SpatialPanel, us_w: Graph) -> Non
     assert re.extra["loglik"] > 1491.65
 
 
-def test_fe_lee_yu_likelihood_is_maximised_at_spreg_estimates(us_panel: SpatialPanel, us_w: Graph,
-                                                               us_sar_pair: tuple) -> None:
+def test_fe_lee_yu_likelihood_is_maximised_at_spreg_estimates(
+    us_panel: SpatialPanel, us_w: Graph, us_sar_pair: tuple
+) -> None:
     wmat = spillover.weights.to_sparse(us_w, us_panel.ids)
     fe, _ = us_sar_pair
     y = demean(us_panel.stacked("ln_gsp")[:, None], 48, "unit")[:, 0]
@@ -483,9 +518,14 @@ def test_fe_lee_yu_likelihood_is_maximised_at_spreg_estimates(us_panel: SpatialP
     e = lmt._fe_loglik_residual(fe.params, y, x, wmat, 48, 17, "sar")
     point = np.r_[fe.params, e @ e / (48 * 16)]
     eig = np.linalg.eigvals(wmat.toarray())
-    grad = [(lmt._fe_loglik(point + h, y, x, wmat, eig, 48, 17, "sar")
-             - lmt._fe_loglik(point - h, y, x, wmat, eig, 48, 17, "sar")) / (2 * h.sum())
-            for h in np.diag(1e-6 * np.maximum(np.abs(point), 1e-3))]
+    grad = [
+        (
+            lmt._fe_loglik(point + h, y, x, wmat, eig, 48, 17, "sar")
+            - lmt._fe_loglik(point - h, y, x, wmat, eig, 48, 17, "sar")
+        )
+        / (2 * h.sum())
+        for h in np.diag(1e-6 * np.maximum(np.abs(point), 1e-3))
+    ]
     # Scores at the optimum vanish up to spreg's optimiser tolerance (1e-7 in rho): scale ~ 1e4 per unit.
     assert np.abs(grad[:-1]).max() < 5.0 and abs(grad[-1]) < 1.0
 
@@ -494,8 +534,14 @@ def test_fe_lee_yu_likelihood_is_maximised_at_spreg_estimates(us_panel: SpatialP
 def _small_panel(**columns: list) -> SpatialPanel:
     ids = ["a", "b", "c", "d"]
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"r": np.repeat(ids, 3), "t": np.tile([2001, 2002, 2003], 4),
-                       "x": rng.normal(size=12), "y": rng.normal(size=12)})
+    df = pd.DataFrame(
+        {
+            "r": np.repeat(ids, 3),
+            "t": np.tile([2001, 2002, 2003], 4),
+            "x": rng.normal(size=12),
+            "y": rng.normal(size=12),
+        }
+    )
     for name, values in columns.items():
         df[name] = values
     geo = gpd.GeoDataFrame({"r": ids}, geometry=[Point(i, 0) for i in range(4)])
@@ -531,8 +577,13 @@ def test_collinear_x_is_named() -> None:
     with pytest.raises(ModelError, match=r"collinear.*: 'x2' can be written as a combination"):
         lm_tests(panel, "y", ["x", "x2"], RING4, fixed_effects="twoway")
     with pytest.raises(ModelError, match=r"'ones' are constant, duplicating the intercept"):
-        lm_tests(panel.with_data(panel.data[["x"]].mul(0.0).add(1.0).rename(columns={"x": "ones"})),
-                 "y", ["x", "ones"], RING4, fixed_effects="none")
+        lm_tests(
+            panel.with_data(panel.data[["x"]].mul(0.0).add(1.0).rename(columns={"x": "ones"})),
+            "y",
+            ["x", "ones"],
+            RING4,
+            fixed_effects="none",
+        )
 
 
 def test_hausman_needs_row_standardised_w() -> None:
@@ -549,8 +600,12 @@ def test_weights_ids_must_match_panel() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
-    [({"fixed_effects": "both"}, r"'fixed_effects' needs to be one of .*'twoway'.*'both'"),
-     ({"x": []}, "x is empty"), ({"x": ["x", "x"]}, "more than once"), ({"x": ["y"]}, "also listed")],
+    [
+        ({"fixed_effects": "both"}, r"'fixed_effects' needs to be one of .*'twoway'.*'both'"),
+        ({"x": []}, "x is empty"),
+        ({"x": ["x", "x"]}, "more than once"),
+        ({"x": ["y"]}, "also listed"),
+    ],
 )
 def test_bad_options(kwargs: dict, pattern: str) -> None:
     call = {"x": ["x"], **kwargs}

@@ -25,10 +25,16 @@ def random_panel(n: int, t: int, m: int, s: int, seed: int) -> pd.DataFrame:
     for k in range(t):
         x = rng.uniform(1, 10, (n, m))
         y = (np.prod(x, axis=1) ** (0.9 / m))[:, None] * rng.uniform(0.5, 1.5, (n, s))
-        y *= 1.03 ** k * np.exp(-np.abs(rng.normal(0, 0.3, (n, 1))))
+        y *= 1.03**k * np.exp(-np.abs(rng.normal(0, 0.3, (n, 1))))
         for i in range(n):
-            rows.append({"unit": f"u{i:02d}", "year": 2000 + k,
-                         **{f"x{j}": x[i, j] for j in range(m)}, **{f"y{j}": y[i, j] for j in range(s)}})
+            rows.append(
+                {
+                    "unit": f"u{i:02d}",
+                    "year": 2000 + k,
+                    **{f"x{j}": x[i, j] for j in range(m)},
+                    **{f"y{j}": y[i, j] for j in range(s)},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -39,9 +45,15 @@ def run(df: pd.DataFrame, **kw):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n=st.integers(6, 15), t=st.integers(2, 4), m=st.integers(1, 2), s=st.integers(1, 2),
-       seed=st.integers(0, 10_000), orientation=st.sampled_from(["input", "output"]),
-       frontier=st.sampled_from(["adjacent", "sequential", "global"]))
+@given(
+    n=st.integers(6, 15),
+    t=st.integers(2, 4),
+    m=st.integers(1, 2),
+    s=st.integers(1, 2),
+    seed=st.integers(0, 10_000),
+    orientation=st.sampled_from(["input", "output"]),
+    frontier=st.sampled_from(["adjacent", "sequential", "global"]),
+)
 def test_decomposition_identities(n, t, m, s, seed, orientation, frontier):
     res = run(random_panel(n, t, m, s, seed), orientation=orientation, frontier=frontier)
     idx = res.indices

@@ -38,8 +38,11 @@ def china_panel() -> so.SpatialPanel:
     """31 provinces x 2 years of a seeded synthetic variable with a north-south gradient."""
     prov = so.datasets.china_provinces()
     rng = np.random.default_rng(7)
-    rows = [(p, year, lat / 10 + 0.2 * (year - 2020) + rng.normal(scale=0.4), rng.normal())
-            for p, lat in zip(prov["province"], prov["capital_lat"]) for year in (2020, 2021)]
+    rows = [
+        (p, year, lat / 10 + 0.2 * (year - 2020) + rng.normal(scale=0.4), rng.normal())
+        for p, lat in zip(prov["province"], prov["capital_lat"])
+        for year in (2020, 2021)
+    ]
     data = pd.DataFrame(rows, columns=["province", "year", "y", "x"])
     return so.SpatialPanel(data, prov, id="province", time="year")
 
@@ -72,8 +75,13 @@ def _inset(ax):
 
 # ---------------------------------------------------------------------- palette contract
 def test_lisa_palette_is_geoda():
-    assert maps.LISA_COLORS == {"High-High": "#FF0000", "Low-Low": "#0000FF", "Low-High": "#9696FF",
-                                "High-Low": "#FF9696", "Not significant": "#F0F0F0"}
+    assert maps.LISA_COLORS == {
+        "High-High": "#FF0000",
+        "Low-Low": "#0000FF",
+        "Low-High": "#9696FF",
+        "High-Low": "#FF9696",
+        "Not significant": "#F0F0F0",
+    }
     assert maps.LISA_COLORS is so.esda.LISA_COLORS
     assert maps.NO_DATA_COLOR.startswith("#") and len(maps.NO_DATA_COLOR) == 7
 
@@ -111,8 +119,12 @@ def test_choropleth_user_breaks(us_panel):
     fig = maps.choropleth(us_panel, "unemp", 1986, scheme="user_defined", bins=[5, 7, 9])
     values = us_panel.cross_section(1986)["unemp"]
     texts = _legend_texts(fig.axes[0])
-    expected = [(values <= 5).sum(), ((values > 5) & (values <= 7)).sum(), ((values > 7) & (values <= 9)).sum(),
-                (values > 9).sum()]
+    expected = [
+        (values <= 5).sum(),
+        ((values > 5) & (values <= 7)).sum(),
+        ((values > 7) & (values <= 9)).sum(),
+        (values > 9).sum(),
+    ]
     assert [int(t.rsplit("(", 1)[1].rstrip(")")) for t in texts] == expected
 
 
@@ -194,8 +206,12 @@ def test_china_labels_do_not_overlap(china_panel, language, monkeypatch):
     labels = [t for t in ax.texts if t.get_gid() == "label"]
     boxes = [t.get_window_extent(renderer) for t in labels]
     assert len(boxes) == 31
-    clashes = [(a.get_text(), b.get_text()) for i, a in enumerate(labels) for b in labels[i + 1:]
-               if boxes[i].overlaps(boxes[labels.index(b)])]
+    clashes = [
+        (a.get_text(), b.get_text())
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if boxes[i].overlaps(boxes[labels.index(b)])
+    ]
     assert clashes == []
     moved = [t for t in labels if t.get_position() != (0, 0)]
     assert moved and len([t for t in ax.texts if t.get_gid() == "leader"]) == len(moved)
@@ -320,8 +336,9 @@ def test_moran_scatter_delegation(us_panel, us_w):
 # ---------------------------------------------------------------------- spillover maps
 @pytest.fixture(scope="module")
 def sdm(us_panel, us_w):
-    return SpatialPanelModel(us_panel, "ln_gsp", ["ln_pcap", "ln_emp"], us_w, kind="sdm",
-                             fixed_effects="twoway").fit()
+    return SpatialPanelModel(
+        us_panel, "ln_gsp", ["ln_pcap", "ln_emp"], us_w, kind="sdm", fixed_effects="twoway"
+    ).fit()
 
 
 def test_spillover_map_draws_dense_sk_sums(sdm, us_w):
@@ -329,8 +346,14 @@ def test_spillover_map_draws_dense_sk_sums(sdm, us_w):
     axes = fig.axes[:3]
     assert [a.get_title() for a in axes] == ["Direct effect", "Spillover emitted", "Spillover received"]
     w = us_w.sparse.toarray()
-    s = np.linalg.inv(np.eye(48) - sdm.rho * w) @ (sdm.params["ln_emp"] * np.eye(48) + sdm.params["W*ln_emp"] * w)
-    expected = {"direct": np.diag(s), "emitted": s.sum(axis=0) - np.diag(s), "received": s.sum(axis=1) - np.diag(s)}
+    s = np.linalg.inv(np.eye(48) - sdm.rho * w) @ (
+        sdm.params["ln_emp"] * np.eye(48) + sdm.params["W*ln_emp"] * w
+    )
+    expected = {
+        "direct": np.diag(s),
+        "emitted": s.sum(axis=0) - np.diag(s),
+        "received": s.sum(axis=1) - np.diag(s),
+    }
     vmax = max(np.abs(v).max() for v in expected.values())
     cmap = matplotlib.colormaps["RdBu_r"]
     for ax, key in zip(axes, ("direct", "emitted", "received")):
@@ -362,8 +385,9 @@ def test_spillover_flows_is_a_column_of_sk(sdm, us_w):
     fig = maps.spillover_flows(sdm, "ln_pcap", "Ohio")
     ax = fig.axes[0]
     w = us_w.sparse.toarray()
-    s = np.linalg.inv(np.eye(48) - sdm.rho * w) @ (sdm.params["ln_pcap"] * np.eye(48)
-                                                   + sdm.params["W*ln_pcap"] * w)
+    s = np.linalg.inv(np.eye(48) - sdm.rho * w) @ (
+        sdm.params["ln_pcap"] * np.eye(48) + sdm.params["W*ln_pcap"] * w
+    )
     j = list(sdm._core.ids).index("Ohio")
     others = np.delete(s[:, j], j)
     vmax = np.abs(others).max()

@@ -24,7 +24,9 @@ XS = [f"x{k}" for k in range(8)]
 
 @pytest.fixture(scope="module")
 def setup() -> tuple[SpatialPanel, Graph]:
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(6)]}, geometry=[box(i, 0, i + 1, 1) for i in range(6)])
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(6)]}, geometry=[box(i, 0, i + 1, 1) for i in range(6)]
+    )
     w = Graph.build_contiguity(geo.set_index("r"), rook=True).transform("r")
     rng = np.random.default_rng(0)
     df = pd.DataFrame([(f"c{i}", t) for i in range(6) for t in range(3)], columns=["r", "t"])
@@ -49,13 +51,24 @@ def _entries(panel, w, y, x):
         "lr_fixed_effects": lambda: lr_fixed_effects(panel, y, x),
         "hausman": lambda: hausman(panel, y, x, w),
         "sac": lambda: SpatialPanelModel(panel, y, x, w, kind="sac", fixed_effects="unit").fit(),
-        "spreg-engine": lambda: SpatialPanelModel(panel, y, x, w, kind="sar", fixed_effects="unit",
-                                                  engine="spreg").fit(),
+        "spreg-engine": lambda: SpatialPanelModel(
+            panel, y, x, w, kind="sar", fixed_effects="unit", engine="spreg"
+        ).fit(),
     }
 
 
-ENTRIES = ["sar", "sem-unit", "slx-twoway", "sdm-random", "cross-section", "lm_tests", "lr_fixed_effects",
-           "hausman", "sac", "spreg-engine"]
+ENTRIES = [
+    "sar",
+    "sem-unit",
+    "slx-twoway",
+    "sdm-random",
+    "cross-section",
+    "lm_tests",
+    "lr_fixed_effects",
+    "hausman",
+    "sac",
+    "spreg-engine",
+]
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
@@ -79,10 +92,14 @@ def test_dependent_variable_absorbed_by_the_fixed_effects(setup, entry) -> None:
 def test_more_regressors_than_observations_says_so(setup) -> None:
     panel, w = setup
     one = panel.subset(periods=[0])
-    for call in (lambda: SpatialPanelModel(one, "y", XS, w, kind="sar").fit(),  # 9 coefficients
-                 lambda: SpatialCrossSectionModel(panel, "y", XS, w, period=0, kind="sdm").fit(),  # 17
-                 lambda: lm_tests(one, "y", XS, w)):
-        with pytest.raises(ModelError, match=r"more regressors than observations: \d+ coefficients .* only 6 obs"):
+    for call in (
+        lambda: SpatialPanelModel(one, "y", XS, w, kind="sar").fit(),  # 9 coefficients
+        lambda: SpatialCrossSectionModel(panel, "y", XS, w, period=0, kind="sdm").fit(),  # 17
+        lambda: lm_tests(one, "y", XS, w),
+    ):
+        with pytest.raises(
+            ModelError, match=r"more regressors than observations: \d+ coefficients .* only 6 obs"
+        ):
             call()
     # unit effects use 6 of the 18 observations; 8 x and 8 W*x leave none
     with pytest.raises(ModelError, match=r"16 coefficients .* 18 observations .* unit fixed effects use 6"):

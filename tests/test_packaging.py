@@ -17,6 +17,9 @@ def test_license_is_an_spdx_string_and_every_folder_is_a_listed_package() -> Non
     assert isinstance(config["project"]["license"], str)
     listed = set(config["tool"]["setuptools"]["packages"])
     src = ROOT / "src"
-    folders = {".".join(d.relative_to(src).parts) for d in (src / "spillover").rglob("*")
-               if d.is_dir() and d.name != "__pycache__" and any(f.is_file() for f in d.iterdir())}
+    folders = {
+        ".".join(d.relative_to(src).parts)
+        for d in (src / "spillover").rglob("*")
+        if d.is_dir() and d.name != "__pycache__" and any(f.is_file() for f in d.iterdir())
+    }
     assert folders - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

@@ -126,7 +126,9 @@ def test_interpolation_fills_interior_and_reports():
     filled = p.filled
     assert len(filled) == 3
     assert set(map(tuple, filled[["region", "year", "variable"]].itertuples(index=False))) == {
-        ("b", 2, "y"), ("b", 2, "x"), ("a", 2, "x")
+        ("b", 2, "y"),
+        ("b", 2, "x"),
+        ("a", 2, "x"),
     }
 
 

@@ -55,8 +55,9 @@ def test_twoway_matches_pyfixest_called_directly(us_panel):
     import pyfixest as pf
 
     data = us_panel.data.reset_index()
-    fit = pf.feols("ln_gsp ~ ln_pcap + ln_pc + ln_emp + unemp | state + year", data=data,
-                   vcov={"CRV1": "state"})
+    fit = pf.feols(
+        "ln_gsp ~ ln_pcap + ln_pc + ln_emp + unemp | state + year", data=data, vcov={"CRV1": "state"}
+    )
     res = fixed_effects(us_panel, "ln_gsp", X)
     np.testing.assert_allclose(res.params[X], fit.coef()[X], rtol=1e-10)
     np.testing.assert_allclose(res.std_errors[X], fit.se()[X], rtol=1e-10)
@@ -65,13 +66,23 @@ def test_twoway_matches_pyfixest_called_directly(us_panel):
     assert res.r2_within == pytest.approx(float(fit._r2_within), rel=1e-10)
 
 
-@pytest.mark.parametrize("effects,cluster", [("twoway", "time"), ("twoway", "twoway"), ("unit", None),
-                                             ("time", "unit"), ("none", "unit"), ("twoway", "region")])
+@pytest.mark.parametrize(
+    "effects,cluster",
+    [
+        ("twoway", "time"),
+        ("twoway", "twoway"),
+        ("unit", None),
+        ("time", "unit"),
+        ("none", "unit"),
+        ("twoway", "region"),
+    ],
+)
 def test_numpy_core_matches_pyfixest(us_panel, effects, cluster):
     # a column of groups of whole states: the states' initials (18 clusters; two halves A-L / M-Z gave
     # 2 clusters for 4 coefficients, a singular covariance now refused)
-    panel = us_panel.with_data(pd.Series(
-        us_panel.data.index.get_level_values(0).str[0], index=us_panel.data.index, name="region"))
+    panel = us_panel.with_data(
+        pd.Series(us_panel.data.index.get_level_values(0).str[0], index=us_panel.data.index, name="region")
+    )
     res = fixed_effects(panel, "ln_gsp", X, fixed_effects=effects, cluster=cluster)
     fit = within_fit(prepare(panel, ["ln_gsp", *X], fixed_effects=effects, cluster=cluster), "ln_gsp", X)
     # the bootstrap's plain-numpy within regression gives pyfixest's numbers to round-off
@@ -86,10 +97,12 @@ def test_plm_published_within_estimates(us_panel):
     estimates -0.02614965, 0.29200693, 0.76815947, -0.00529774; std. errors 0.02900158, 0.02511967,
     0.03009174, 0.00098873 (s^2 = RSS / (816 - 48 - 4))."""
     res = fixed_effects(us_panel, "ln_gsp", X, fixed_effects="unit", cluster=None)
-    np.testing.assert_allclose(res.params[X], [-0.02614965, 0.29200693, 0.76815947, -0.00529774],
-                               rtol=0, atol=5e-9)  # printed to 8 decimals
-    np.testing.assert_allclose(res.std_errors[X], [0.02900158, 0.02511967, 0.03009174, 0.00098873],
-                               rtol=0, atol=5e-9)
+    np.testing.assert_allclose(
+        res.params[X], [-0.02614965, 0.29200693, 0.76815947, -0.00529774], rtol=0, atol=5e-9
+    )  # printed to 8 decimals
+    np.testing.assert_allclose(
+        res.std_errors[X], [0.02900158, 0.02511967, 0.03009174, 0.00098873], rtol=0, atol=5e-9
+    )
     assert res.r2_within == pytest.approx(0.94134, abs=5e-6)  # plm's "R-Squared: 0.94134"
 
 
@@ -101,8 +114,12 @@ def test_plm_sandwich_arellano_clustered_errors(us_panel):
     ours = plm * sqrt(48/47 * 815/811)."""
     res = fixed_effects(us_panel, "ln_gsp", X, fixed_effects="unit", cluster="unit")
     factor = np.sqrt(48 / 47 * 815 / 811)
-    np.testing.assert_allclose(res.std_errors[X], factor * np.array([0.0603262, 0.0617425, 0.0816652,
-                                                                      0.0024958]), rtol=0, atol=5.1e-8)
+    np.testing.assert_allclose(
+        res.std_errors[X],
+        factor * np.array([0.0603262, 0.0617425, 0.0816652, 0.0024958]),
+        rtol=0,
+        atol=5.1e-8,
+    )
     # printed to 7 decimals (+-5e-8), times the factor (~1.0055)
 
 
@@ -119,8 +136,9 @@ def test_lagged_regressor_and_unbalanced_sample(us_panel):
     assert res.dropped.by_period[1970] == 48 and "Ohio" in res.dropped.by_region.index
     assert "52 of 816 rows dropped" in res.dropped.describe()
     frame = panel.data[["ln_gsp", *x]].dropna()
-    beta, se = dummy_ols_cr1(frame, "ln_gsp", x, frame.index.get_level_values(0).to_numpy(),
-                             k_small=4 + 16)  # 16 years left, all counted (state effects nested)
+    beta, se = dummy_ols_cr1(
+        frame, "ln_gsp", x, frame.index.get_level_values(0).to_numpy(), k_small=4 + 16
+    )  # 16 years left, all counted (state effects nested)
     # unbalanced two-way: alternating projections converge to 1e-12; allow 1e-7
     np.testing.assert_allclose(res.params[x], beta, rtol=1e-7)
     np.testing.assert_allclose(res.std_errors[x], se, rtol=1e-7)

@@ -75,7 +75,8 @@ def test_permutation_is_seeded(sized, het):
     assert ((het.permutation["p"] > 0) & (het.permutation["p"] <= 1)).all()
     assert het.unit == "regions"
     assert het.permutation.loc["ln_emp", "difference"] == pytest.approx(
-        het.groups["small"].params["ln_emp"] - het.groups["large"].params["ln_emp"])
+        het.groups["small"].params["ln_emp"] - het.groups["large"].params["ln_emp"]
+    )
     assert "Chow" in str(het.summary())
 
 
@@ -84,7 +85,9 @@ def test_registry_groups_on_a_province_panel():
 
     geo = china_provinces()
     rng = np.random.default_rng(0)
-    rows = pd.DataFrame([(p, t) for p in geo["province"] for t in range(2010, 2020)], columns=["province", "year"])
+    rows = pd.DataFrame(
+        [(p, t) for p in geo["province"] for t in range(2010, 2020)], columns=["province", "year"]
+    )
     rows["x"] = rng.normal(size=len(rows))
     rows["y"] = 0.5 * rows["x"] + rng.normal(size=len(rows))
     panel = SpatialPanel(rows, geo, id="province", time="year")

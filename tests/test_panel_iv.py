@@ -43,7 +43,7 @@ def test_just_identified_kp_f_equals_cluster_robust_first_stage_f(lagged):
     # and Olea-Pflueger's effective F reduces to the same robust F with one instrument
     assert fs.effective_f == pytest.approx(fs.kp_f, rel=1e-8)
     t = fs.coefficients["ln_emp"].loc["L1.ln_emp", "t"]
-    assert fs.f_stat["ln_emp"].statistic == pytest.approx(t ** 2, rel=1e-10)
+    assert fs.f_stat["ln_emp"].statistic == pytest.approx(t**2, rel=1e-10)
     assert fs.hansen_j is None and res.nobs == 768 and res.dropped.n == 48
     assert list(fs.stock_yogo["critical_value"]) == [16.38, 8.96, 6.66, 5.53]
 
@@ -59,8 +59,11 @@ def test_2sls_matches_linearmodels_on_within_data(lagged):
     sample = prepare(lagged, cols, fixed_effects="twoway", cluster="unit")
     dm = pd.DataFrame(sample.absorber()(sample.matrix(cols)), columns=cols)
     lm = IV2SLS(dm["ln_gsp"], dm[["ln_pc", "unemp"]], dm[["ln_emp"]], dm[["L1.ln_emp", "L1.ln_pcap"]]).fit(
-        cov_type="clustered", clusters=pd.Series(sample.unit), debiased=False)
-    res = fe_iv(lagged, "ln_gsp", exog=["ln_pc", "unemp"], endog="ln_emp", instruments=["L1.ln_emp", "L1.ln_pcap"])
+        cov_type="clustered", clusters=pd.Series(sample.unit), debiased=False
+    )
+    res = fe_iv(
+        lagged, "ln_gsp", exog=["ln_pc", "unemp"], endog="ln_emp", instruments=["L1.ln_emp", "L1.ln_pcap"]
+    )
     names = ["ln_emp", "ln_pc", "unemp"]
     np.testing.assert_allclose(res.params[names], lm.params[names], rtol=1e-9)
     n, g = sample.nobs, sample.n_units
@@ -88,7 +91,9 @@ def test_kp_reproduces_linearmodels_reference_values(simulated):
 def test_anderson_rubin_is_the_reduced_form_wald_test(lagged):
     """AR(beta0 = 0) = Wald test of the instruments in the regression of y on instruments and exogenous
     regressors, i.e. fixed_effects on the reduced form with the same CR1 covariance."""
-    res = fe_iv(lagged, "ln_gsp", exog=["ln_pc", "unemp"], endog="ln_emp", instruments=["L1.ln_emp", "L1.ln_pcap"])
+    res = fe_iv(
+        lagged, "ln_gsp", exog=["ln_pc", "unemp"], endog="ln_emp", instruments=["L1.ln_emp", "L1.ln_pcap"]
+    )
     rf = fixed_effects(lagged, "ln_gsp", ["L1.ln_emp", "L1.ln_pcap", "ln_pc", "unemp"])
     b = rf.params[["L1.ln_emp", "L1.ln_pcap"]].to_numpy()
     v = rf.cov.loc[["L1.ln_emp", "L1.ln_pcap"], ["L1.ln_emp", "L1.ln_pcap"]].to_numpy()
@@ -109,10 +114,17 @@ def test_hansen_j_matches_linearmodels_gmm(lagged):
     sample = prepare(lagged, cols, fixed_effects="twoway", cluster="unit")
     dm = pd.DataFrame(sample.absorber()(sample.matrix(cols)), columns=cols)
     clusters = pd.Series(sample.unit)
-    gmm = IVGMM(dm["ln_gsp"], dm[["ln_pc", "unemp"]], dm[["ln_emp"]], dm[["L1.ln_emp", "L1.ln_pcap"]],
-                weight_type="clustered", clusters=clusters).fit(iter_limit=2, cov_type="clustered",
-                                                                  clusters=clusters)
-    res = fe_iv(lagged, "ln_gsp", exog=["ln_pc", "unemp"], endog="ln_emp", instruments=["L1.ln_emp", "L1.ln_pcap"])
+    gmm = IVGMM(
+        dm["ln_gsp"],
+        dm[["ln_pc", "unemp"]],
+        dm[["ln_emp"]],
+        dm[["L1.ln_emp", "L1.ln_pcap"]],
+        weight_type="clustered",
+        clusters=clusters,
+    ).fit(iter_limit=2, cov_type="clustered", clusters=clusters)
+    res = fe_iv(
+        lagged, "ln_gsp", exog=["ln_pc", "unemp"], endog="ln_emp", instruments=["L1.ln_emp", "L1.ln_pcap"]
+    )
     assert res.first_stage.hansen_j.statistic == pytest.approx(gmm.j_stat.stat, rel=1e-6)
 
 
@@ -132,7 +144,12 @@ def test_stock_yogo_table():
     sy = stock_yogo(1, 3)
     bias5 = sy[(sy.criterion == "relative_bias") & (sy.threshold == 0.05)]["critical_value"]
     assert bias5.tolist() == [13.91]  # Stock and Yogo (2005) Table 5.1, K1 = 1, K2 = 3
-    assert stock_yogo(2, 2)[lambda f: f.criterion == "size"]["critical_value"].tolist() == [7.03, 4.58, 3.95, 3.63]
+    assert stock_yogo(2, 2)[lambda f: f.criterion == "size"]["critical_value"].tolist() == [
+        7.03,
+        4.58,
+        3.95,
+        3.63,
+    ]
     assert stock_yogo(3, 2).empty
 
 

@@ -33,9 +33,9 @@ def test_steps_are_the_fixed_effects_regressions(us_panel, med):
     assert med.c == pytest.approx(c.params["ln_pcap"], rel=1e-12)
     assert med.c_prime == pytest.approx(b.params["ln_pcap"], rel=1e-12)
     sa, sb = a.std_errors["ln_pcap"], b.std_errors["ln_emp"]
-    sobel = np.sqrt(med.b ** 2 * sa ** 2 + med.a ** 2 * sb ** 2)  # Sobel (1982) delta method, by hand
+    sobel = np.sqrt(med.b**2 * sa**2 + med.a**2 * sb**2)  # Sobel (1982) delta method, by hand
     assert med.tests.loc["Sobel", "std_error"] == pytest.approx(sobel, rel=1e-12)
-    aroian = np.sqrt(sobel ** 2 + sa ** 2 * sb ** 2)
+    aroian = np.sqrt(sobel**2 + sa**2 * sb**2)
     assert med.tests.loc["Aroian", "std_error"] == pytest.approx(aroian, rel=1e-12)
 
 
@@ -48,8 +48,10 @@ def _resampled_panel(panel: SpatialPanel, picks: np.ndarray) -> SpatialPanel:
         block["state"] = f"draw{new}"
         parts.append(block)
     rows = pd.concat(parts)
-    geo = gpd.GeoDataFrame({"state": [f"draw{i}" for i in range(len(picks))]},
-                           geometry=[box(i, 0, i + 1, 1) for i in range(len(picks))])
+    geo = gpd.GeoDataFrame(
+        {"state": [f"draw{i}" for i in range(len(picks))]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(picks))],
+    )
     return SpatialPanel(rows, geo, id="state", time="year")
 
 
@@ -111,8 +113,11 @@ def test_missing_mediator_names_the_rows(us_panel):
     data = us_panel.data[["ln_emp"]].rename(columns={"ln_emp": "m"})
     data.loc[("Ohio", 1980), "m"] = np.nan
     panel = us_panel.with_data(data)
-    with pytest.raises(ModelError, match=r"mediator 'm' has 1 missing value\(s\) at \(region, period\) "
-                                         r"\('Ohio', 1980\)"):
+    with pytest.raises(
+        ModelError,
+        match=r"mediator 'm' has 1 missing value\(s\) at \(region, period\) "
+        r"\('Ohio', 1980\)",
+    ):
         mediation(panel, "ln_pcap", "m", "ln_gsp", draws=10, progress=False)
     with pytest.raises(ModelError, match="both as x and as mediator"):
         mediation(us_panel, "ln_emp", "ln_emp", "ln_gsp", draws=10, progress=False)
@@ -128,8 +133,9 @@ def test_moderated_mediation_index_and_conditional_effects(us_panel):
     assert mean_row["value"] == pytest.approx(w.mean())
     # at the mean of a centred moderator the conditional effect is a1 * b1
     assert mean_row["estimate"] == pytest.approx(pm["ln_pcap"] * py["ln_emp"], rel=1e-10)
-    both = moderated_mediation(us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", path="both",
-                               values=[10.0], **kw)
+    both = moderated_mediation(
+        us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", path="both", values=[10.0], **kw
+    )
     pm, py = both.mediator_model.params, both.outcome_model.params
     theta = (pm["ln_pcap"] + pm["x*w"] * 10) * (py["ln_emp"] + py["m*w"] * 10)
     assert both.conditional["estimate"].iloc[0] == pytest.approx(theta, rel=1e-10) and both.index is None

@@ -28,14 +28,16 @@ def test_no_highs_banner_on_stdout_of_a_fresh_process():
 
     HiGHS writes its banner once per process, from C++ (file descriptor 1, invisible to capsys), so the
     check runs a fresh interpreter and reads its whole stdout."""
-    out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120, check=True
+    )
     assert out.stdout == "done\n"
     assert "HiGHS" not in out.stderr
 
 
 def test_highs_models_write_nothing_to_the_file_descriptors(capfd):
     from spillover.productivity._highs import QuietHighs
+
     h = QuietHighs()
     h.run()  # an empty model: HiGHS would log the model status and run time
     dea(np.array([[1.0], [2.0], [3.0]]), np.array([[1.0], [3.0], [2.0]]), rts="vrs", method="plain")
@@ -51,8 +53,14 @@ def test_no_deprecation_warning_from_productivity_calls():
     names = [f"u{i}" for i in range(30)]
     x = pd.DataFrame(rng.uniform(1, 10, (30, 2)), index=names, columns=["k", "l"])
     y = pd.DataFrame(rng.uniform(1, 10, (30, 1)), index=names, columns=["q"])
-    long = pd.DataFrame({"u": np.tile(np.arange(12), 3), "t": np.repeat([1, 2, 3], 12),
-                         "x": rng.uniform(1, 5, 36), "y": rng.uniform(1, 5, 36)})
+    long = pd.DataFrame(
+        {
+            "u": np.tile(np.arange(12), 3),
+            "t": np.repeat([1, 2, 3], 12),
+            "x": rng.uniform(1, 5, 36),
+            "y": rng.uniform(1, 5, 36),
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for rts in ("crs", "vrs", "nirs", "ndrs"):
@@ -79,7 +87,8 @@ df = pd.DataFrame({"u": [1, 2, 3] * 2, "t": [1] * 3 + [2] * 3, "x": [1.0, 2, 3, 
 malmquist_luenberger(df, id="u", time="t", inputs=["x"], outputs=["g"], undesirable=["b"], frontier="global")
 print("done")
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
     assert out.stdout == "done\n"
     assert "HiGHS" not in out.stderr

@@ -33,7 +33,8 @@ def _grid(n_side: int = 4) -> gpd.GeoDataFrame:
     cells = [(i, j) for i in range(n_side) for j in range(n_side)]
     frame = gpd.GeoDataFrame(
         {"rid": [f"r{i}{j}" for i, j in cells], "y": [float(i + 0.5 * j + (i * j) % 3) for i, j in cells]},
-        geometry=[box(j, i, j + 1, i + 1) for i, j in cells], crs="EPSG:4326",
+        geometry=[box(j, i, j + 1, i + 1) for i, j in cells],
+        crs="EPSG:4326",
     )
     frame.index = pd.Index(np.random.default_rng(0).permutation(100)[: len(frame)], name="feature_id")
     return frame
@@ -156,7 +157,9 @@ def test_joined_panel_reads_csv_ids_as_text_like_the_layer(tmp_path):
 
 def test_joined_panel_with_a_differently_named_table_id():
     geo = _grid()
-    table = pd.DataFrame({"region": np.repeat(geo["rid"].to_numpy(), 2), "t": [1, 2] * 16, "v": np.arange(32.0)})
+    table = pd.DataFrame(
+        {"region": np.repeat(geo["rid"].to_numpy(), 2), "t": [1, 2] * 16, "v": np.arange(32.0)}
+    )
     panel = an.joined_panel(geo, table, id_field="rid", time_field="t", table_id_field="region")
     assert panel.matrix("v")[1].tolist() == list(np.arange(0, 32.0, 2))
 
@@ -175,8 +178,12 @@ def test_weights_choices_are_spillovers_builders(choice, direct):
     geo = an.regions(_grid(), "rid")
     got = an.build_weights(geo, choice, k=3, power=2)
     want = direct(geo[["geometry"]])
-    np.testing.assert_allclose(so.weights.to_sparse(got, geo.index).toarray(),
-                               so.weights.to_sparse(want, geo.index).toarray(), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        so.weights.to_sparse(got, geo.index).toarray(),
+        so.weights.to_sparse(want, geo.index).toarray(),
+        rtol=0,
+        atol=1e-15,
+    )
 
 
 def test_unknown_weights_choice_is_refused():
@@ -235,8 +242,9 @@ def test_algorithm_ids_and_parameter_names():
 
 def test_weights_algorithm():
     frame = _grid()
-    out = _spec("weights").run(_values(_spec("weights"), INPUT=frame, ID_FIELD="rid", WEIGHTS="Rook contiguity"),
-                               _Feedback())
+    out = _spec("weights").run(
+        _values(_spec("weights"), INPUT=frame, ID_FIELD="rid", WEIGHTS="Rook contiguity"), _Feedback()
+    )
     assert out["N_REGIONS"] == 16 and out["N_LINKS"] == 48 and out["ISLANDS"] == ""
     assert set(out["OUTPUT"].columns) == {"focal", "neighbor", "weight"}
 
@@ -244,8 +252,10 @@ def test_weights_algorithm():
 def test_moran_algorithm_is_moran_by_period():
     frame = _long(_grid())
     spec = _spec("moran")
-    out = spec.run(_values(spec, INPUT=frame, FIELD=["y"], ID_FIELD="rid", TIME_FIELD="year",
-                           PERMUTATIONS=99), _Feedback())["OUTPUT"]
+    out = spec.run(
+        _values(spec, INPUT=frame, FIELD=["y"], ID_FIELD="rid", TIME_FIELD="year", PERMUTATIONS=99),
+        _Feedback(),
+    )["OUTPUT"]
     panel = an.layer_panel(frame, id_field="rid", time_field="year")
     want = so.moran_by_period(panel, "y", so.weights.contiguity(panel, kind="queen"), permutations=99, seed=0)
     assert out["period"].tolist() == ["2001", "2002", "2003"]
@@ -258,13 +268,18 @@ def test_moran_algorithm_is_moran_by_period():
 def test_lisa_algorithm_keeps_the_features_of_the_period():
     frame = _long(_grid())
     spec = _spec("lisa")
-    out = spec.run(_values(spec, INPUT=frame, FIELD="y", ID_FIELD="rid", TIME_FIELD="year", PERIOD="2002",
-                           PERMUTATIONS=99), _Feedback())
+    out = spec.run(
+        _values(
+            spec, INPUT=frame, FIELD="y", ID_FIELD="rid", TIME_FIELD="year", PERIOD="2002", PERMUTATIONS=99
+        ),
+        _Feedback(),
+    )
     layer = out["OUTPUT"]
     assert len(layer) == 16 and (layer["year"] == 2002).all()
     panel = an.layer_panel(frame, id_field="rid", time_field="year")
-    want = so.local_moran(panel, "y", so.weights.contiguity(panel, kind="queen"), period=2002,
-                          permutations=99, seed=0).to_frame()
+    want = so.local_moran(
+        panel, "y", so.weights.contiguity(panel, kind="queen"), period=2002, permutations=99, seed=0
+    ).to_frame()
     np.testing.assert_array_equal(layer["Ii"], want["Ii"].reindex(layer["rid"]))
     assert sum(v for k, v in out.items() if k != "OUTPUT") == 16
 
@@ -273,11 +288,24 @@ def test_sdm_algorithm_is_spatial_panel_model():
     geo = _grid()
     table = pd.DataFrame(_long(geo).drop(columns="geometry"))
     spec = _spec("sdm")
-    out = spec.run(_values(spec, INPUT=geo, ID_FIELD="rid", TABLE=table, TIME_FIELD="year", Y="y", X=["x"],
-                           FIXED_EFFECTS="unit", DRAWS=50), _Feedback())
+    out = spec.run(
+        _values(
+            spec,
+            INPUT=geo,
+            ID_FIELD="rid",
+            TABLE=table,
+            TIME_FIELD="year",
+            Y="y",
+            X=["x"],
+            FIXED_EFFECTS="unit",
+            DRAWS=50,
+        ),
+        _Feedback(),
+    )
     panel = an.joined_panel(geo, table, id_field="rid", time_field="year")
-    res = so.SpatialPanelModel(panel, "y", ["x"], so.weights.contiguity(panel, kind="queen"), kind="sdm",
-                               fixed_effects="unit").fit()
+    res = so.SpatialPanelModel(
+        panel, "y", ["x"], so.weights.contiguity(panel, kind="queen"), kind="sdm", fixed_effects="unit"
+    ).fit()
     est = out["OUTPUT"]
     coef = est.loc[est["effect"] == "coefficient"].set_index("term")["estimate"]
     assert coef["rho"] == pytest.approx(res.rho, abs=1e-12)
@@ -290,8 +318,12 @@ def test_malmquist_algorithm_is_malmquist():
     data = so.datasets.rice_farms()
     spec = _spec("malmquist")
     inputs, outputs = ["area", "labor", "npk"], ["prod"]
-    out = spec.run(_values(spec, INPUT=data, ID_FIELD="farm", TIME_FIELD="year", INPUT_FIELDS=inputs,
-                           OUTPUT_FIELDS=outputs), _Feedback())
+    out = spec.run(
+        _values(
+            spec, INPUT=data, ID_FIELD="farm", TIME_FIELD="year", INPUT_FIELDS=inputs, OUTPUT_FIELDS=outputs
+        ),
+        _Feedback(),
+    )
     want = so.malmquist(data, id="farm", time="year", inputs=inputs, outputs=outputs)
     assert out["TFPCH_MEAN"] == pytest.approx(want.mean["tfpch"], abs=1e-12)
     assert len(out["OUTPUT"]) == len(data)

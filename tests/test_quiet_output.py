@@ -33,8 +33,9 @@ def test_no_deprecation_warning_leaks_from_our_calls(tmp_path) -> None:
         esda.local_moran(us, "ln_gsp", w, period=1980, permutations=9)
         maps.moran_scatter(us, "ln_gsp", w, period=1980)
         so.lm_tests(us, "ln_gsp", ["ln_pcap", "ln_emp"], w, fixed_effects="twoway")
-        res = so.SpatialPanelModel(us, "ln_gsp", ["ln_pcap", "ln_emp"], w, kind="sdm",
-                                   fixed_effects="twoway").fit()
+        res = so.SpatialPanelModel(
+            us, "ln_gsp", ["ln_pcap", "ln_emp"], w, kind="sdm", fixed_effects="twoway"
+        ).fit()
         str(res.summary(draws=50))
         for suffix in (".csv", ".xlsx", ".dta"):
             io.read_panel(io.write_panel(us.data, tmp_path / f"p{suffix}"))
@@ -60,8 +61,9 @@ def test_shipped_boundaries_are_indexed_by_their_region_ids() -> None:
     rows = [(p, t, 1.0) for p in prov.index for t in (1, 2)]
     import pandas as pd
 
-    panel = so.SpatialPanel(pd.DataFrame(rows, columns=["province", "year", "y"]), prov, id="province",
-                            time="year")
+    panel = so.SpatialPanel(
+        pd.DataFrame(rows, columns=["province", "year", "y"]), prov, id="province", time="year"
+    )
     assert weights.contiguity(prov).unique_ids.tolist() == panel.ids.tolist()
     us_geo = so.datasets.us_states_geometry()
     assert weights.contiguity(us_geo).unique_ids.tolist() == so.datasets.us_states().ids.tolist()
@@ -113,8 +115,9 @@ def test_fitting_with_pyfixest_leaves_the_users_logging_alone(tmp_path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", QUIET_SCRIPT, str(tmp_path)], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", QUIET_SCRIPT, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # nothing logged: no "Created 31 records"
     assert done.stdout.startswith("{'ln_pcap': ")

@@ -10,7 +10,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def test_readme_opens_with_the_two_setup_commands():
     lines = README.read_text(encoding="utf-8").splitlines()
-    block = lines[lines.index("```sh") + 1: lines.index("```sh") + 3]
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
     assert [line.split("#")[0].strip() for line in block] == ["make demo", "make test"]
 
 

@@ -18,22 +18,89 @@ from spillover.errors import SpilloverError, UnknownRegionError
 
 # GB/T 2260 two-digit codes of the 34 provincial-level units (the standard's table), by canonical id.
 GB2260 = {
-    "Beijing": "11", "Tianjin": "12", "Hebei": "13", "Shanxi": "14", "Inner Mongolia": "15",
-    "Liaoning": "21", "Jilin": "22", "Heilongjiang": "23", "Shanghai": "31", "Jiangsu": "32",
-    "Zhejiang": "33", "Anhui": "34", "Fujian": "35", "Jiangxi": "36", "Shandong": "37", "Henan": "41",
-    "Hubei": "42", "Hunan": "43", "Guangdong": "44", "Guangxi": "45", "Hainan": "46", "Chongqing": "50",
-    "Sichuan": "51", "Guizhou": "52", "Yunnan": "53", "Tibet": "54", "Shaanxi": "61", "Gansu": "62",
-    "Qinghai": "63", "Ningxia": "64", "Xinjiang": "65", "Taiwan": "71", "Hong Kong": "81", "Macao": "82",
+    "Beijing": "11",
+    "Tianjin": "12",
+    "Hebei": "13",
+    "Shanxi": "14",
+    "Inner Mongolia": "15",
+    "Liaoning": "21",
+    "Jilin": "22",
+    "Heilongjiang": "23",
+    "Shanghai": "31",
+    "Jiangsu": "32",
+    "Zhejiang": "33",
+    "Anhui": "34",
+    "Fujian": "35",
+    "Jiangxi": "36",
+    "Shandong": "37",
+    "Henan": "41",
+    "Hubei": "42",
+    "Hunan": "43",
+    "Guangdong": "44",
+    "Guangxi": "45",
+    "Hainan": "46",
+    "Chongqing": "50",
+    "Sichuan": "51",
+    "Guizhou": "52",
+    "Yunnan": "53",
+    "Tibet": "54",
+    "Shaanxi": "61",
+    "Gansu": "62",
+    "Qinghai": "63",
+    "Ningxia": "64",
+    "Xinjiang": "65",
+    "Taiwan": "71",
+    "Hong Kong": "81",
+    "Macao": "82",
 }
-EAST = ["Beijing", "Tianjin", "Hebei", "Shanghai", "Jiangsu", "Zhejiang", "Fujian", "Shandong", "Guangdong",
-        "Hainan"]
+EAST = [
+    "Beijing",
+    "Tianjin",
+    "Hebei",
+    "Shanghai",
+    "Jiangsu",
+    "Zhejiang",
+    "Fujian",
+    "Shandong",
+    "Guangdong",
+    "Hainan",
+]
 CENTRAL = ["Shanxi", "Anhui", "Jiangxi", "Henan", "Hubei", "Hunan"]
-WEST = ["Inner Mongolia", "Guangxi", "Chongqing", "Sichuan", "Guizhou", "Yunnan", "Tibet", "Shaanxi", "Gansu",
-        "Qinghai", "Ningxia", "Xinjiang"]
+WEST = [
+    "Inner Mongolia",
+    "Guangxi",
+    "Chongqing",
+    "Sichuan",
+    "Guizhou",
+    "Yunnan",
+    "Tibet",
+    "Shaanxi",
+    "Gansu",
+    "Qinghai",
+    "Ningxia",
+    "Xinjiang",
+]
 NORTHEAST = ["Liaoning", "Jilin", "Heilongjiang"]
-CLUSTER = ["Beijing", "Tianjin", "Hebei", "Inner Mongolia", "Liaoning", "Jilin", "Shanghai", "Jiangsu",
-           "Zhejiang", "Anhui", "Fujian", "Shandong", "Hubei", "Hunan", "Guangdong", "Chongqing", "Sichuan",
-           "Shaanxi"]
+CLUSTER = [
+    "Beijing",
+    "Tianjin",
+    "Hebei",
+    "Inner Mongolia",
+    "Liaoning",
+    "Jilin",
+    "Shanghai",
+    "Jiangsu",
+    "Zhejiang",
+    "Anhui",
+    "Fujian",
+    "Shandong",
+    "Hubei",
+    "Hunan",
+    "Guangdong",
+    "Chongqing",
+    "Sichuan",
+    "Shaanxi",
+]
 
 
 # ----------------------------------------------------------------------------------------------- registry
@@ -57,8 +124,21 @@ def test_registry_with_sar_taiwan_has_34_units():
 
 
 def test_registry_columns():
-    expected = ["code", "name_zh", "short_zh", "abbr_zh", "name_en", "pinyin", "capital_en", "capital_zh",
-                "capital_lon", "capital_lat", "region4", "cluster", "default"]
+    expected = [
+        "code",
+        "name_zh",
+        "short_zh",
+        "abbr_zh",
+        "name_en",
+        "pinyin",
+        "capital_en",
+        "capital_zh",
+        "capital_lon",
+        "capital_lat",
+        "region4",
+        "cluster",
+        "default",
+    ]
     assert regions.registry().columns.tolist() == expected
 
 
@@ -121,34 +201,78 @@ def test_ids_in_code_order():
 
 ALIASES = [
     # Chinese with and without suffixes
-    ("广西壮族自治区", "Guangxi"), ("广西", "Guangxi"), ("内蒙古自治区", "Inner Mongolia"),
-    ("内蒙古", "Inner Mongolia"), ("宁夏回族自治区", "Ningxia"), ("新疆维吾尔自治区", "Xinjiang"),
-    ("西藏自治区", "Tibet"), ("北京市", "Beijing"), ("北京", "Beijing"), ("黑龙江省", "Heilongjiang"),
-    ("香港特别行政区", "Hong Kong"), ("澳门特别行政区", "Macao"), ("台湾省", "Taiwan"),
+    ("广西壮族自治区", "Guangxi"),
+    ("广西", "Guangxi"),
+    ("内蒙古自治区", "Inner Mongolia"),
+    ("内蒙古", "Inner Mongolia"),
+    ("宁夏回族自治区", "Ningxia"),
+    ("新疆维吾尔自治区", "Xinjiang"),
+    ("西藏自治区", "Tibet"),
+    ("北京市", "Beijing"),
+    ("北京", "Beijing"),
+    ("黑龙江省", "Heilongjiang"),
+    ("香港特别行政区", "Hong Kong"),
+    ("澳门特别行政区", "Macao"),
+    ("台湾省", "Taiwan"),
     ("中国香港", "Hong Kong"),
     # traditional characters
-    ("臺灣", "Taiwan"), ("台湾", "Taiwan"), ("台灣", "Taiwan"), ("澳門", "Macao"), ("廣東", "Guangdong"),
-    ("陝西", "Shaanxi"), ("香港特別行政區", "Hong Kong"), ("內蒙古", "Inner Mongolia"),
+    ("臺灣", "Taiwan"),
+    ("台湾", "Taiwan"),
+    ("台灣", "Taiwan"),
+    ("澳門", "Macao"),
+    ("廣東", "Guangdong"),
+    ("陝西", "Shaanxi"),
+    ("香港特別行政區", "Hong Kong"),
+    ("內蒙古", "Inner Mongolia"),
     # one-character abbreviations
-    ("粤", "Guangdong"), ("沪", "Shanghai"), ("晋", "Shanxi"), ("陕", "Shaanxi"), ("蒙", "Inner Mongolia"),
+    ("粤", "Guangdong"),
+    ("沪", "Shanghai"),
+    ("晋", "Shanxi"),
+    ("陕", "Shaanxi"),
+    ("蒙", "Inner Mongolia"),
     # English with or without administrative suffixes
-    ("Guangxi Zhuang Autonomous Region", "Guangxi"), ("Inner Mongolia Autonomous Region", "Inner Mongolia"),
-    ("Xinjiang Uygur Autonomous Region", "Xinjiang"), ("Xinjiang Uyghur Autonomous Region", "Xinjiang"),
-    ("Ningxia Hui Autonomous Region", "Ningxia"), ("Tibet Autonomous Region", "Tibet"),
-    ("Beijing Municipality", "Beijing"), ("Hebei Province", "Hebei"), ("Hong Kong SAR", "Hong Kong"),
-    ("Hong Kong Special Administrative Region", "Hong Kong"), ("Macao SAR", "Macao"), ("Macau", "Macao"),
-    ("Hong Kong, China", "Hong Kong"), ("Inner Mongolia", "Inner Mongolia"), ("Tibet", "Tibet"),
+    ("Guangxi Zhuang Autonomous Region", "Guangxi"),
+    ("Inner Mongolia Autonomous Region", "Inner Mongolia"),
+    ("Xinjiang Uygur Autonomous Region", "Xinjiang"),
+    ("Xinjiang Uyghur Autonomous Region", "Xinjiang"),
+    ("Ningxia Hui Autonomous Region", "Ningxia"),
+    ("Tibet Autonomous Region", "Tibet"),
+    ("Beijing Municipality", "Beijing"),
+    ("Hebei Province", "Hebei"),
+    ("Hong Kong SAR", "Hong Kong"),
+    ("Hong Kong Special Administrative Region", "Hong Kong"),
+    ("Macao SAR", "Macao"),
+    ("Macau", "Macao"),
+    ("Hong Kong, China", "Hong Kong"),
+    ("Inner Mongolia", "Inner Mongolia"),
+    ("Tibet", "Tibet"),
     # pinyin with or without tones and spaces
-    ("Nei Menggu", "Inner Mongolia"), ("Neimenggu", "Inner Mongolia"), ("Nèi Měnggǔ", "Inner Mongolia"),
-    ("Xizang", "Tibet"), ("Xīzàng", "Tibet"), ("Guangxi Zhuangzu Zizhiqu", "Guangxi"),
-    ("Hei Long Jiang", "Heilongjiang"), ("Xianggang", "Hong Kong"), ("Aomen", "Macao"),
+    ("Nei Menggu", "Inner Mongolia"),
+    ("Neimenggu", "Inner Mongolia"),
+    ("Nèi Měnggǔ", "Inner Mongolia"),
+    ("Xizang", "Tibet"),
+    ("Xīzàng", "Tibet"),
+    ("Guangxi Zhuangzu Zizhiqu", "Guangxi"),
+    ("Hei Long Jiang", "Heilongjiang"),
+    ("Xianggang", "Hong Kong"),
+    ("Aomen", "Macao"),
     # Wade-Giles / postal names
-    ("Nei Mongol", "Inner Mongolia"), ("Peking", "Beijing"), ("Kwangtung", "Guangdong"),
-    ("Szechwan", "Sichuan"), ("Sinkiang", "Xinjiang"), ("Chungking", "Chongqing"), ("Fukien", "Fujian"),
-    ("Shensi", "Shaanxi"), ("Shansi", "Shanxi"),
+    ("Nei Mongol", "Inner Mongolia"),
+    ("Peking", "Beijing"),
+    ("Kwangtung", "Guangdong"),
+    ("Szechwan", "Sichuan"),
+    ("Sinkiang", "Xinjiang"),
+    ("Chungking", "Chongqing"),
+    ("Fukien", "Fujian"),
+    ("Shensi", "Shaanxi"),
+    ("Shansi", "Shanxi"),
     # case, stray and full-width whitespace, full-width letters
-    ("  guangdong ", "Guangdong"), ("GUANGDONG", "Guangdong"), ("\u3000广东省\u3000", "Guangdong"),
-    ("ＳＨＡＮＧＨＡＩ", "Shanghai"), ("inner  mongolia", "Inner Mongolia"), ("xi zang", "Tibet"),
+    ("  guangdong ", "Guangdong"),
+    ("GUANGDONG", "Guangdong"),
+    ("\u3000广东省\u3000", "Guangdong"),
+    ("ＳＨＡＮＧＨＡＩ", "Shanghai"),
+    ("inner  mongolia", "Inner Mongolia"),
+    ("xi zang", "Tibet"),
 ]
 
 
@@ -159,17 +283,33 @@ def test_alias(alias, expected):
 
 @pytest.mark.parametrize(
     ("alias", "expected"),
-    [("Shanxi", "Shanxi"), ("shanxi", "Shanxi"), ("山西", "Shanxi"), ("山西省", "Shanxi"), ("Shānxī", "Shanxi"),
-     ("Shan1xi1", "Shanxi"), (14, "Shanxi"), ("Shaanxi", "Shaanxi"), ("SHAANXI", "Shaanxi"),
-     ("陕西", "Shaanxi"), ("陕西省", "Shaanxi"), ("Shǎnxī", "Shaanxi"), ("Shǎnxi", "Shaanxi"),
-     ("Shan3xi1", "Shaanxi"), ("Shaanxi Province", "Shaanxi"), (61, "Shaanxi"), ("610000", "Shaanxi")],
+    [
+        ("Shanxi", "Shanxi"),
+        ("shanxi", "Shanxi"),
+        ("山西", "Shanxi"),
+        ("山西省", "Shanxi"),
+        ("Shānxī", "Shanxi"),
+        ("Shan1xi1", "Shanxi"),
+        (14, "Shanxi"),
+        ("Shaanxi", "Shaanxi"),
+        ("SHAANXI", "Shaanxi"),
+        ("陕西", "Shaanxi"),
+        ("陕西省", "Shaanxi"),
+        ("Shǎnxī", "Shaanxi"),
+        ("Shǎnxi", "Shaanxi"),
+        ("Shan3xi1", "Shaanxi"),
+        ("Shaanxi Province", "Shaanxi"),
+        (61, "Shaanxi"),
+        ("610000", "Shaanxi"),
+    ],
 )
 def test_shanxi_shaanxi_are_not_confused(alias, expected):
     assert regions.normalize(alias) == expected
 
 
 @pytest.mark.parametrize(
-    "code", [11, "11", "110000", 110000, np.int64(11), 11.0, " 11 "],
+    "code",
+    [11, "11", "110000", 110000, np.int64(11), 11.0, " 11 "],
 )
 def test_codes(code):
     assert regions.normalize(code) == "Beijing"
@@ -268,9 +408,17 @@ def test_non_name_input_raises_type_error():
 
 @pytest.mark.parametrize(
     ("alias", "expected"),
-    [("Tibet (Xizang)", "Tibet"), ("Xizang (Tibet)", "Tibet"), ("内蒙古（内蒙古自治区）", "Inner Mongolia"),
-     ("Xinjiang Uygur", "Xinjiang"), ("Ningxia Hui", "Ningxia"), ("Guangxi Zhuang", "Guangxi"),
-     ("An Hui", "Anhui"), ("Yün-nan", "Yunnan"), ("T'ien-chin", "Tianjin")],
+    [
+        ("Tibet (Xizang)", "Tibet"),
+        ("Xizang (Tibet)", "Tibet"),
+        ("内蒙古（内蒙古自治区）", "Inner Mongolia"),
+        ("Xinjiang Uygur", "Xinjiang"),
+        ("Ningxia Hui", "Ningxia"),
+        ("Guangxi Zhuang", "Guangxi"),
+        ("An Hui", "Anhui"),
+        ("Yün-nan", "Yunnan"),
+        ("T'ien-chin", "Tianjin"),
+    ],
 )
 def test_parenthesised_and_partial_forms(alias, expected):
     assert regions.normalize(alias) == expected

@@ -29,8 +29,10 @@ PANEL_RESERVED = ["const", "rho", "lambda", "sigma2", "phi", "W*x1", "x*w", "m*w
 
 @pytest.fixture(scope="module")
 def setup() -> tuple[SpatialPanel, Graph]:
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(16)]},
-                           geometry=[box(i % 4, i // 4, i % 4 + 1, i // 4 + 1) for i in range(16)])
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(16)]},
+        geometry=[box(i % 4, i // 4, i % 4 + 1, i // 4 + 1) for i in range(16)],
+    )
     rng = np.random.default_rng(3)
     df = pd.DataFrame([(f"c{i}", t) for i in range(16) for t in range(5)], columns=["r", "t"])
     for col in ["x1", "z", *RESERVED, "x*w", "m*w"]:
@@ -41,9 +43,19 @@ def setup() -> tuple[SpatialPanel, Graph]:
 
 
 @pytest.mark.parametrize("name", RESERVED)
-@pytest.mark.parametrize("kind,effects", [("sar", "twoway"), ("sem", "unit"), ("sdm", "twoway"),
-                                          ("slx", "time"), ("sdem", "unit"), ("sar", "random"),
-                                          ("sdm", "random"), ("sdm", "none")])
+@pytest.mark.parametrize(
+    "kind,effects",
+    [
+        ("sar", "twoway"),
+        ("sem", "unit"),
+        ("sdm", "twoway"),
+        ("slx", "time"),
+        ("sdem", "unit"),
+        ("sar", "random"),
+        ("sdm", "random"),
+        ("sdm", "none"),
+    ],
+)
 def test_panel_models_refuse_generated_labels(setup, name: str, kind: str, effects: str) -> None:
     panel, w = setup
     with pytest.raises(ModelError, match="clash with the labels") as info:
@@ -91,10 +103,12 @@ PANEL_FAMILIES = {
     "fe": lambda p, n: fixed_effects(p, "y", ["x1", n]),
     "fe_iv_exog": lambda p, n: fe_iv(p, "y", exog=[n], endog="x1", instruments="z", cluster=None),
     "fe_iv_instrument": lambda p, n: fe_iv(p, "y", exog=[], endog="x1", instruments=n, cluster=None),
-    "mediation": lambda p, n: mediation(p, x="x1", mediator="z", y="y", controls=[n], draws=9,
-                                        progress=False),
-    "moderated": lambda p, n: moderated_mediation(p, x="x1", mediator="z", y="y", moderator=n, draws=9,
-                                                  progress=False),
+    "mediation": lambda p, n: mediation(
+        p, x="x1", mediator="z", y="y", controls=[n], draws=9, progress=False
+    ),
+    "moderated": lambda p, n: moderated_mediation(
+        p, x="x1", mediator="z", y="y", moderator=n, draws=9, progress=False
+    ),
     "heterogeneity": lambda p, n: heterogeneity(p, "y", ["x1", n], by="grp", permutations=0, progress=False),
 }
 

@@ -29,8 +29,10 @@ def data(n: int = 12, m: int = 2, s: int = 2, seed: int = 0) -> tuple[pd.DataFra
     x = rng.uniform(1, 10, (n, m))
     y = (x.prod(axis=1) ** (0.7 / m))[:, None] * rng.uniform(0.4, 1.2, (n, s))
     units = [f"u{i}" for i in range(n)]
-    return (pd.DataFrame(x, index=units, columns=[f"x{i}" for i in range(m)]),
-            pd.DataFrame(y, index=units, columns=[f"y{i}" for i in range(s)]))
+    return (
+        pd.DataFrame(x, index=units, columns=[f"x{i}" for i in range(m)]),
+        pd.DataFrame(y, index=units, columns=[f"y{i}" for i in range(s)]),
+    )
 
 
 def _rts_eq(n: int, n_extra: int, rts: str, t_col: bool) -> tuple[list, list]:
@@ -92,8 +94,15 @@ def ref_super_input(X, Y, o, rts):
     b_ub = np.concatenate([np.zeros(m), -Y[o]])
     bounds = [(0, 0) if j == o else (0, None) for j in range(n)] + [(X[o, i], None) for i in range(m)]
     extra, rhs = _rts_eq(n, m, rts, False)
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=np.array(extra) if extra else None,
-                  b_eq=rhs or None, bounds=bounds, method="highs")
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=np.array(extra) if extra else None,
+        b_eq=rhs or None,
+        bounds=bounds,
+        method="highs",
+    )
     return res.fun if res.status == 0 else np.nan
 
 
@@ -156,8 +165,10 @@ def test_sbm_never_exceeds_the_radial_score(seed, rts):
     for orient in ("input", "output"):
         radial = dea(X, Y, rts=rts, orientation=orient, slacks="none").efficiency
         assert (rho <= radial + 1e-8).all()
-    assert (sbm(X, Y, rts=rts, orientation="input").efficiency
-            <= dea(X, Y, rts=rts, slacks="none").efficiency + 1e-8).all()
+    assert (
+        sbm(X, Y, rts=rts, orientation="input").efficiency
+        <= dea(X, Y, rts=rts, slacks="none").efficiency + 1e-8
+    ).all()
 
 
 def test_sbm_is_units_invariant():
@@ -238,9 +249,13 @@ def ref_sbm_output_bad(X, G, B, o, rts):
     (n, m), s1, s2 = X.shape, G.shape[1], B.shape[1]
     k = s1 + s2
     c = np.concatenate([np.zeros(n + m), -1.0 / (k * G[o]), -1.0 / (k * B[o])])
-    A = np.block([[X.T, np.eye(m), np.zeros((m, k))],
-                  [G.T, np.zeros((s1, m)), -np.eye(k)[:s1]],
-                  [B.T, np.zeros((s2, m)), np.eye(k)[s1:]]])
+    A = np.block(
+        [
+            [X.T, np.eye(m), np.zeros((m, k))],
+            [G.T, np.zeros((s1, m)), -np.eye(k)[:s1]],
+            [B.T, np.zeros((s2, m)), np.eye(k)[s1:]],
+        ]
+    )
     b = np.concatenate([X[o], G[o], B[o]])
     extra, rhs = _rts_eq(n, m + k, rts, False)
     A, b = np.vstack([A, *extra]), np.concatenate([b, rhs])
@@ -264,8 +279,9 @@ def test_super_sbm_with_undesirable_output_is_the_ratio_of_its_targets():
     sup = res.super_units
     assert sup.any() and (res.efficiency[sup] >= 1.0).all()
     phi = (res.input_targets / X - 1)[sup].mean(axis=1)
-    psi = pd.concat([1 - res.output_targets["y0"] / Y["y0"], res.output_targets["y1"] / Y["y1"] - 1],
-                    axis=1)[sup].mean(axis=1)
+    psi = pd.concat([1 - res.output_targets["y0"] / Y["y0"], res.output_targets["y1"] / Y["y1"] - 1], axis=1)[
+        sup
+    ].mean(axis=1)
     np.testing.assert_allclose(res.efficiency[sup], (1 + phi) / (1 - psi), atol=TOL)
     lam = res.lambdas.to_numpy()[sup.to_numpy()]
     assert np.all(lam @ X.to_numpy() <= res.input_targets[sup].to_numpy() + 1e-6)

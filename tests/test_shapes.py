@@ -68,8 +68,11 @@ def test_caller_cannot_corrupt_later_loads():
 
 
 def test_every_capital_falls_inside_its_province(all_units):
-    points = gpd.GeoSeries(gpd.points_from_xy(all_units["capital_lon"], all_units["capital_lat"]),
-                           index=all_units.index, crs=all_units.crs)
+    points = gpd.GeoSeries(
+        gpd.points_from_xy(all_units["capital_lon"], all_units["capital_lat"]),
+        index=all_units.index,
+        crs=all_units.crs,
+    )
     inside = all_units.geometry.contains(points)
     assert inside.all(), all_units.loc[~inside, "province"].tolist()
 
@@ -90,8 +93,16 @@ def test_beijing_touches_exactly_tianjin_and_hebei(queen):
 
 
 def test_inner_mongolia_touches_eight_provinces(queen):
-    assert queen["Inner Mongolia"] == {"Heilongjiang", "Jilin", "Liaoning", "Hebei", "Shanxi", "Shaanxi",
-                                       "Ningxia", "Gansu"}
+    assert queen["Inner Mongolia"] == {
+        "Heilongjiang",
+        "Jilin",
+        "Liaoning",
+        "Hebei",
+        "Shanxi",
+        "Shaanxi",
+        "Ningxia",
+        "Gansu",
+    }
 
 
 @pytest.mark.parametrize("island", ["Hainan", "Taiwan"])
@@ -140,15 +151,20 @@ def _toy_coverage() -> gpd.GeoDataFrame:
     left = Polygon([(0, 0), *zigzag, (0, 1)])
     right = Polygon([(2, 0), (2, 1), *reversed(zigzag)])
     island = Polygon([(3, 0), (3.5, 0), (3.5, 0.5), (3, 0.5)])
-    return gpd.GeoDataFrame({"province": ["A", "B", "C"], "capital_lon": [0.5, 1.5, 3.2],
-                             "capital_lat": [0.5, 0.5, 0.2]}, geometry=[left, right, island], crs=4326)
+    return gpd.GeoDataFrame(
+        {"province": ["A", "B", "C"], "capital_lon": [0.5, 1.5, 3.2], "capital_lat": [0.5, 0.5, 0.2]},
+        geometry=[left, right, island],
+        crs=4326,
+    )
 
 
 def test_build_simplify_keeps_shared_border_and_neighbours():
     raw = _toy_coverage()
     simple = build.simplify(raw, 0.05)
-    assert shapely.get_num_coordinates(simple.geometry.values).sum() < 0.2 * shapely.get_num_coordinates(
-        raw.geometry.values).sum()
+    assert (
+        shapely.get_num_coordinates(simple.geometry.values).sum()
+        < 0.2 * shapely.get_num_coordinates(raw.geometry.values).sum()
+    )
     assert shapely.coverage_is_valid(simple.geometry.values)
     assert build.neighbours(simple) == {"A": {"B"}, "B": {"A"}, "C": set()}
     build.check(raw, simple)  # would exit on any problem

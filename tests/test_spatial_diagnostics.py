@@ -29,7 +29,8 @@ def test_lm_sarma_equals_spreg_cross_section(us_panel, us_w, year):
     assert res.lm_sarma.statistic == pytest.approx(ref.sarma[0], rel=1e-6)
     assert res.lm_sarma.df == 2
     assert res.lm_sarma.statistic == pytest.approx(
-        res.lm_error.statistic + res.robust_lm_lag.statistic, rel=1e-9)  # the other decomposition
+        res.lm_error.statistic + res.robust_lm_lag.statistic, rel=1e-9
+    )  # the other decomposition
     assert "LM SARMA" in res.to_frame().index
 
 

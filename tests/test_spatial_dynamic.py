@@ -28,12 +28,20 @@ from spillover.panel import SpatialPanel
 from spillover.spatial import _dynamic
 from spillover.spatial.model import SpatialPanelModel
 
-MOD5 = {"rho": 0.162189, "logc(t-1)": 0.864412, "W*logc(t-1)": -0.096270, "logp": -0.270872,
-        "logy": 0.104262, "W*logp": 0.195595, "W*logy": -0.032464}
+MOD5 = {
+    "rho": 0.162189,
+    "logc(t-1)": 0.864412,
+    "W*logc(t-1)": -0.096270,
+    "logp": -0.270872,
+    "logy": 0.104262,
+    "W*logp": 0.195595,
+    "W*logy": -0.032464,
+}
 
 
-def nearpd(a: np.ndarray, eig_tol: float = 1e-6, conv_tol: float = 1e-7,
-           posd_tol: float = 1e-8) -> np.ndarray:
+def nearpd(
+    a: np.ndarray, eig_tol: float = 1e-6, conv_tol: float = 1e-7, posd_tol: float = 1e-8
+) -> np.ndarray:
     """R Matrix::nearPD with its defaults (keepDiag = FALSE, do2eigen = TRUE): Higham (2002)."""
     d_s = np.zeros_like(a)
     x = a.copy()
@@ -57,8 +65,16 @@ def nearpd(a: np.ndarray, eig_tol: float = 1e-6, conv_tol: float = 1e-7,
 
 
 def _mod5(panel, w, y="logc"):
-    return SpatialPanelModel(panel, y, ["logp", "logy"], w, kind="sdm", fixed_effects="twoway",
-                             dynamic="space-time", bias_correction="lee-yu").fit()
+    return SpatialPanelModel(
+        panel,
+        y,
+        ["logp", "logy"],
+        w,
+        kind="sdm",
+        fixed_effects="twoway",
+        dynamic="space-time",
+        bias_correction="lee-yu",
+    ).fit()
 
 
 def test_sdpdmod_mod5_reproduced_with_its_nearpd(cigar_panel, cigar_w, monkeypatch):
@@ -144,19 +160,30 @@ def test_simulated_dynamic_sdm_recovers_parameters():
     geo = gpd.GeoDataFrame({"r": [f"r{i}" for i in range(n)]}, geometry=[Point(i, 0) for i in range(n)])
     panel = SpatialPanel(pd.DataFrame(rows, columns=["r", "t", "y", "x"]), geo, id="r", time="t")
     w = pd.DataFrame(wd, index=geo["r"], columns=geo["r"])
-    res = SpatialPanelModel(panel, "y", ["x"], w, kind="sdm", fixed_effects="twoway", dynamic="space-time",
-                            bias_correction="lee-yu").fit()
+    res = SpatialPanelModel(
+        panel,
+        "y",
+        ["x"],
+        w,
+        kind="sdm",
+        fixed_effects="twoway",
+        dynamic="space-time",
+        bias_correction="lee-yu",
+    ).fit()
     truth = {"y(t-1)": 0.5, "W*y(t-1)": 0.1, "rho": 0.3, "x": 1.0, "W*x": -0.5}
     for name, value in truth.items():
         assert abs(res.params[name] - value) < 3.5 * res.std_errors[name], name
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"kind": "sem", "fixed_effects": "unit", "dynamic": True}, "spatial lag models"),
-    ({"kind": "sar", "fixed_effects": "time", "dynamic": True}, "unit or two-way"),
-    ({"kind": "sar", "fixed_effects": "unit", "dynamic": "yes"}, "dynamic must be"),
-    ({"kind": "sar", "fixed_effects": "unit", "dynamic": True, "engine": "spreg"}, "dynamic panels"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"kind": "sem", "fixed_effects": "unit", "dynamic": True}, "spatial lag models"),
+        ({"kind": "sar", "fixed_effects": "time", "dynamic": True}, "unit or two-way"),
+        ({"kind": "sar", "fixed_effects": "unit", "dynamic": "yes"}, "dynamic must be"),
+        ({"kind": "sar", "fixed_effects": "unit", "dynamic": True, "engine": "spreg"}, "dynamic panels"),
+    ],
+)
 def test_bad_dynamic_options(cigar_panel, cigar_w, kwargs, pattern):
     with pytest.raises(ModelError, match=pattern):
         SpatialPanelModel(cigar_panel, "logc", ["logp", "logy"], cigar_w, **kwargs)
@@ -174,6 +201,7 @@ def test_residual_diagnostics_are_refused_where_undefined(cigar_panel, cigar_w):
         res.residual_moran()
     with pytest.raises(ModelError, match="dynamic"):
         res.fixed_effects_estimates()
-    unit = SpatialPanelModel(cigar_panel, "logc", ["logp", "logy"], cigar_w, fixed_effects="unit",
-                             dynamic=True).fit()
+    unit = SpatialPanelModel(
+        cigar_panel, "logc", ["logp", "logy"], cigar_w, fixed_effects="unit", dynamic=True
+    ).fit()
     assert len(unit.residual_moran()) == cigar_panel.n_periods - 1

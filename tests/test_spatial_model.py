@@ -30,14 +30,23 @@ def gal_w() -> libpysal.weights.W:
 
 
 def lattice(rows: int, cols: int) -> tuple[gpd.GeoDataFrame, Graph]:
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(rows * cols)]},
-                           geometry=[box(i % cols, i // cols, i % cols + 1, i // cols + 1)
-                                     for i in range(rows * cols)]).set_index("r")
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(rows * cols)]},
+        geometry=[box(i % cols, i // cols, i % cols + 1, i // cols + 1) for i in range(rows * cols)],
+    ).set_index("r")
     return geo, Graph.build_contiguity(geo, rook=True).transform("r")
 
 
-def simulate_sdm(geo: gpd.GeoDataFrame, w: Graph, t: int, seed: int, rho: float = 0.4,
-                 beta=(1.0, -0.5), theta=(0.5, 0.3), sigma: float = 1.0) -> SpatialPanel:
+def simulate_sdm(
+    geo: gpd.GeoDataFrame,
+    w: Graph,
+    t: int,
+    seed: int,
+    rho: float = 0.4,
+    beta=(1.0, -0.5),
+    theta=(0.5, 0.3),
+    sigma: float = 1.0,
+) -> SpatialPanel:
     """y_t = (I - rho W)^-1 (X_t beta + W X_t theta + mu + alpha_t + e_t), period by period."""
     rng = np.random.default_rng(seed)
     ids = geo.index
@@ -48,7 +57,9 @@ def simulate_sdm(geo: gpd.GeoDataFrame, w: Graph, t: int, seed: int, rho: float 
     rows = []
     for s in range(t):
         x = rng.normal(size=(n, 2)) + mu[:, None] * 0.5
-        y = a @ (x @ np.array(beta) + wd @ x @ np.array(theta) + mu + rng.normal() + sigma * rng.normal(size=n))
+        y = a @ (
+            x @ np.array(beta) + wd @ x @ np.array(theta) + mu + rng.normal() + sigma * rng.normal(size=n)
+        )
         rows += [(i, s, y[j], x[j, 0], x[j, 1]) for j, i in enumerate(ids)]
     df = pd.DataFrame(rows, columns=["r", "t", "y", "x1", "x2"])
     return SpatialPanel(df, geo.reset_index(), id="r", time="t")
@@ -58,10 +69,20 @@ def simulate_sdm(geo: gpd.GeoDataFrame, w: Graph, t: int, seed: int, rho: float 
 # Published splm `spml` results on Produc with usaww (= states48.gal row-standardised), copied from the
 # project's reference list (R splm, Millo and Piras 2012; unit fixed effects, "within").  Printed to 7
 # significant digits: tolerance half a unit in the last printed decimal.
-SPLM_SAR = {"rho": (0.274689, 0.023516), "ln_pcap": (-0.0465819, 0.0254425), "ln_pc": (0.1874325, 0.0230441),
-            "ln_emp": (0.6250902, 0.0297044), "unemp": (-0.0044816, 0.0008653)}
-SPLM_SEM = {"lambda": (0.557401, 0.033075), "ln_pcap": (0.0051438, 0.0250109), "ln_pc": (0.2053026, 0.0231427),
-            "ln_emp": (0.7822540, 0.0278057), "unemp": (-0.0022317, 0.0010709)}
+SPLM_SAR = {
+    "rho": (0.274689, 0.023516),
+    "ln_pcap": (-0.0465819, 0.0254425),
+    "ln_pc": (0.1874325, 0.0230441),
+    "ln_emp": (0.6250902, 0.0297044),
+    "unemp": (-0.0044816, 0.0008653),
+}
+SPLM_SEM = {
+    "lambda": (0.557401, 0.033075),
+    "ln_pcap": (0.0051438, 0.0250109),
+    "ln_pc": (0.2053026, 0.0231427),
+    "ln_emp": (0.7822540, 0.0278057),
+    "unemp": (-0.0022317, 0.0010709),
+}
 
 
 @pytest.mark.parametrize("kind, expected", [("sar", SPLM_SAR), ("sem", SPLM_SEM)])
@@ -100,8 +121,9 @@ def test_unit_fe_sem_matches_spreg(us_panel, us_w, gal_w):
 
 
 # ---------------------------------------------------------------------------------------------- (b) two-way SDM
-def _brute_force_twoway_sdm(panel: SpatialPanel, w: np.ndarray, xs: list[str], lee_yu: bool = False,
-                            fe: str = "twoway"):
+def _brute_force_twoway_sdm(
+    panel: SpatialPanel, w: np.ndarray, xs: list[str], lee_yu: bool = False, fe: str = "twoway"
+):
     """Independent check: LSDV with unit and time dummies (no demeaning), dense slogdet, Brent search.
 
     With ``lee_yu`` the likelihood is the one of the data transformed by explicit orthonormal matrices
@@ -176,8 +198,9 @@ def _brute_force_twoway_sem(panel: SpatialPanel, w: np.ndarray, xs: list[str], l
 def test_twoway_sem_is_exact_fe_optimum(sim31, correction):
     geo, w = sim31
     panel = simulate_sdm(geo, w, t=6, seed=5, rho=0.0)
-    res = SpatialPanelModel(panel, "y", ["x1", "x2"], w, kind="sem", fixed_effects="twoway",
-                            bias_correction=correction).fit()
+    res = SpatialPanelModel(
+        panel, "y", ["x1", "x2"], w, kind="sem", fixed_effects="twoway", bias_correction=correction
+    ).fit()
     lam, b = _brute_force_twoway_sem(panel, w.sparse.toarray(), ["x1", "x2"], correction == "lee-yu")
     assert res.lam == pytest.approx(lam, abs=1e-6)
     np.testing.assert_allclose(res.params[["x1", "x2"]].to_numpy(), b, atol=1e-6)
@@ -207,7 +230,7 @@ def test_twoway_sdm_matches_spreg_with_time_dummies(us_panel, us_w, gal_w):
     res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdm", fixed_effects="twoway").fit()
     n, t = us_panel.n_regions, us_panel.n_periods
     x = np.column_stack([us_panel.stacked(v) for v in X])
-    wx = np.vstack([gal_w.sparse @ x[s * n:(s + 1) * n] for s in range(t)])
+    wx = np.vstack([gal_w.sparse @ x[s * n : (s + 1) * n] for s in range(t)])
     dummies = np.kron(np.eye(t), np.ones((n, 1)))[:, 1:]
     ref = spreg.Panel_FE_Lag(us_panel.stacked("ln_gsp")[:, None], np.column_stack([x, wx, dummies]), gal_w)
     assert res.rho == pytest.approx(ref.rho, abs=1e-6)
@@ -217,8 +240,9 @@ def test_twoway_sdm_matches_spreg_with_time_dummies(us_panel, us_w, gal_w):
 def test_lee_yu_twoway_matches_orthonormal_transformation(sim31):
     geo, w = sim31
     panel = simulate_sdm(geo, w, t=6, seed=2)
-    res = SpatialPanelModel(panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway",
-                            bias_correction="lee-yu").fit()
+    res = SpatialPanelModel(
+        panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway", bias_correction="lee-yu"
+    ).fit()
     rho, b = _brute_force_twoway_sdm(panel, w.sparse.toarray(), ["x1", "x2"], lee_yu=True)
     assert res.rho == pytest.approx(rho, abs=1e-6)
     np.testing.assert_allclose(res.params[["x1", "x2", "W*x1", "W*x2"]].to_numpy(), b, atol=1e-6)
@@ -228,8 +252,9 @@ def test_lee_yu_unit_only_rescales_sigma2(us_panel, us_w):
     # Lee and Yu (2010): with unit effects only, the direct approach's rho and beta are the transformation
     # approach's, and sigma2 is corrected by T/(T-1).
     plain = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="unit").fit()
-    ly = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="unit",
-                           bias_correction="lee-yu").fit()
+    ly = SpatialPanelModel(
+        us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="unit", bias_correction="lee-yu"
+    ).fit()
     assert ly.rho == pytest.approx(plain.rho, abs=1e-7)
     t = us_panel.n_periods
     assert ly.sigma2 == pytest.approx(plain.sigma2 * t / (t - 1), rel=1e-7)  # rho's Brent tolerance
@@ -253,7 +278,9 @@ def test_cross_section_needs_a_period(us_panel, us_w):
 
 
 # ---------------------------------------------------------------------------------------------- sparse path
-@pytest.mark.parametrize("kind, correction", [("sdm", "none"), ("sdm", "lee-yu"), ("sem", "none"), ("sdem", "lee-yu")])
+@pytest.mark.parametrize(
+    "kind, correction", [("sdm", "none"), ("sdm", "lee-yu"), ("sem", "none"), ("sdem", "lee-yu")]
+)
 def test_sparse_path_equals_dense_path(kind, correction):
     geo, w = lattice(8, 9)
     panel = simulate_sdm(geo, w, t=5, seed=3)
@@ -293,8 +320,10 @@ def _china_nested_panel(seed: int, t: int = 15, rho: float = 0.4) -> tuple[Spati
     ids = prov["province"].tolist()
     n = len(ids)
     gdp = np.exp(rng.normal(size=n))
-    df = pd.DataFrame([(i, s, gdp[j] * (1 + 0.02 * s)) for s in range(t) for j, i in enumerate(ids)],
-                      columns=["province", "year", "gdp_pc"])
+    df = pd.DataFrame(
+        [(i, s, gdp[j] * (1 + 0.02 * s)) for s in range(t) for j, i in enumerate(ids)],
+        columns=["province", "year", "gdp_pc"],
+    )
     base = SpatialPanel(df, prov, id="province", time="year")
     w = weights.nested(base, "gdp_pc")
     wd = weights.to_sparse(w, base.ids).toarray()
@@ -315,14 +344,17 @@ def test_simulated_twoway_sdm_on_china_nested_w(seed):
     # (Lee and Yu 2010; in 20 simulated panels the mean z of rho was -4.7); the Lee-Yu transformation
     # approach removes it (mean z -0.1, SD 1.1 over the same 20 panels), so that is what is checked here.
     panel, w = _china_nested_panel(seed)
-    res = SpatialPanelModel(panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway",
-                            bias_correction="lee-yu").fit()
+    res = SpatialPanelModel(
+        panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway", bias_correction="lee-yu"
+    ).fit()
     truth = pd.Series({"x1": 1.0, "x2": -0.5, "W*x1": 0.5, "W*x2": 0.3, "rho": 0.4})
     z = (res.params[truth.index] - truth) / res.std_errors[truth.index]
     assert (z.abs() < 3.5).all(), z
 
 
-def _numerical_se(panel: SpatialPanel, w: np.ndarray, xs: list[str], params: np.ndarray, sigma2: float) -> np.ndarray:
+def _numerical_se(
+    panel: SpatialPanel, w: np.ndarray, xs: list[str], params: np.ndarray, sigma2: float
+) -> np.ndarray:
     """SEs from the observed (finite-difference) Hessian of the explicitly transformed two-way likelihood."""
     n, t = panel.n_regions, panel.n_periods
     fn = np.linalg.eigh(np.eye(n) - 1 / n)[1][:, 1:]
@@ -336,8 +368,11 @@ def _numerical_se(panel: SpatialPanel, w: np.ndarray, xs: list[str], params: np.
 
     def ll(p):
         e = ys - p[-2] * wys - z @ p[:-2]
-        return (-len(ys) / 2 * np.log(2 * np.pi * p[-1]) + (t - 1) * np.linalg.slogdet(np.eye(n - 1) - p[-2] * wstar)[1]
-                - e @ e / (2 * p[-1]))
+        return (
+            -len(ys) / 2 * np.log(2 * np.pi * p[-1])
+            + (t - 1) * np.linalg.slogdet(np.eye(n - 1) - p[-2] * wstar)[1]
+            - e @ e / (2 * p[-1])
+        )
 
     p0 = np.append(params, sigma2)
     k = len(p0)
@@ -347,7 +382,8 @@ def _numerical_se(panel: SpatialPanel, w: np.ndarray, xs: list[str], params: np.
         for j in range(k):
             ei, ej = np.eye(k)[i] * steps[i], np.eye(k)[j] * steps[j]
             hess[i, j] = (ll(p0 + ei + ej) - ll(p0 + ei - ej) - ll(p0 - ei + ej) + ll(p0 - ei - ej)) / (
-                4 * steps[i] * steps[j])
+                4 * steps[i] * steps[j]
+            )
     return np.sqrt(np.diag(np.linalg.inv(-hess)))
 
 
@@ -358,8 +394,9 @@ def test_analytic_information_agrees_with_observed_hessian_for_dense_w():
     from spillover import weights
 
     panel, w = _china_nested_panel(seed=4)
-    res = SpatialPanelModel(panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway",
-                            bias_correction="lee-yu").fit()
+    res = SpatialPanelModel(
+        panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway", bias_correction="lee-yu"
+    ).fit()
     wd = weights.to_sparse(w, panel.ids).toarray()
     se = _numerical_se(panel, wd, ["x1", "x2"], res.params.to_numpy(), res.sigma2)
     np.testing.assert_allclose(res.std_errors.to_numpy(), se[:-1], rtol=0.15)
@@ -376,8 +413,9 @@ def test_sdem_equals_sem_with_lagged_regressors(us_panel, us_w):
         # "W_" not "W*": the "W*" prefix is reserved for the lags the models generate
         extra[f"W_{v}"] = pd.DataFrame(wd @ m.to_numpy(), index=m.index, columns=m.columns).stack()
     panel = us_panel.with_data(extra)
-    sem = SpatialPanelModel(panel, "ln_gsp", X + [f"W_{v}" for v in X], us_w, kind="sem",
-                            fixed_effects="twoway").fit()
+    sem = SpatialPanelModel(
+        panel, "ln_gsp", X + [f"W_{v}" for v in X], us_w, kind="sem", fixed_effects="twoway"
+    ).fit()
     np.testing.assert_allclose(sdem.params.to_numpy(), sem.params.to_numpy(), atol=1e-8)
     # (the two optimisations run on different but equivalent inputs: lambda agrees to ~1e-9)
     np.testing.assert_allclose(sdem.std_errors.to_numpy(), sem.std_errors.to_numpy(), rtol=1e-6)
@@ -395,8 +433,9 @@ def test_slx_is_ols_on_x_and_wx(us_panel, us_w):
     e = y - z @ b
     np.testing.assert_allclose(res.params.to_numpy(), b, atol=1e-10)
     # ML variance: sigma2 = e'e / NT (the fixed effects are not counted, as in Elhorst's and xsmle's ML)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(e @ e / len(y) * np.linalg.inv(z.T @ z))),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        res.std_errors.to_numpy(), np.sqrt(np.diag(e @ e / len(y) * np.linalg.inv(z.T @ z))), rtol=1e-10
+    )
     assert res.rho is None and res.lam is None
 
 
@@ -404,8 +443,9 @@ def test_slx_is_ols_on_x_and_wx(us_panel, us_w):
 def test_cross_section_sem_matches_spreg_ml_error(us_panel, us_w, gal_w):
     res = SpatialCrossSectionModel(us_panel, "ln_gsp", X, us_w, period=1975, kind="sem").fit()
     one = us_panel.subset(periods=[1975])
-    ref = spreg.ML_Error(one.stacked("ln_gsp")[:, None], np.column_stack([one.stacked(v) for v in X]), gal_w,
-                         method="full")
+    ref = spreg.ML_Error(
+        one.stacked("ln_gsp")[:, None], np.column_stack([one.stacked(v) for v in X]), gal_w, method="full"
+    )
     # spreg's lambda is 2e-5 away from ours on this flat likelihood; ours is the better optimum (checked below
     # with an independent lstsq evaluation), so the comparison is at 5e-5
     np.testing.assert_allclose(res.params.to_numpy(), ref.betas[:, 0], atol=5e-5)
@@ -433,8 +473,9 @@ def test_integer_ids_and_shuffled_rows_give_the_same_fit(sim31):
     panel2 = SpatialPanel(df, geo2, id="r", time="t")
     adj = w.adjacency.reset_index()
     adj["focal"], adj["neighbor"] = adj["focal"].map(codes), adj["neighbor"].map(codes)
-    res2 = SpatialPanelModel(panel2, "y", ["x1", "x2"], Graph.from_adjacency(adj), kind="sdm",
-                             fixed_effects="twoway").fit()
+    res2 = SpatialPanelModel(
+        panel2, "y", ["x1", "x2"], Graph.from_adjacency(adj), kind="sdm", fixed_effects="twoway"
+    ).fit()
     np.testing.assert_allclose(res2.params.to_numpy(), res.params.to_numpy(), atol=1e-10)
 
 
@@ -491,8 +532,9 @@ def test_collinear_regressors_are_named(us_panel, us_w):
     df["ln_pc2"] = 2 * df["ln_pc"] - df["ln_emp"]
     panel = us_panel.with_data(df.set_index(["state", "year"])[["ln_pc2"]])
     with pytest.raises(ModelError, match=r"'ln_pc', 'ln_emp', 'ln_pc2' are perfectly collinear"):
-        SpatialPanelModel(panel, "ln_gsp", ["ln_pc", "ln_emp", "ln_pc2"], us_w, kind="sar",
-                          fixed_effects="twoway").fit()
+        SpatialPanelModel(
+            panel, "ln_gsp", ["ln_pc", "ln_emp", "ln_pc2"], us_w, kind="sar", fixed_effects="twoway"
+        ).fit()
 
 
 def test_weights_with_other_ids_are_refused(us_panel, us_w):
@@ -524,21 +566,29 @@ def test_rho_at_the_bound_is_refused():
         SpatialPanelModel(panel, "y", ["x1"], w, kind="sar", fixed_effects="none").fit()
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    ({"kind": "sdmx"}, "'kind' needs to be one of"),
-    ({"fixed_effects": "both"}, "'fixed_effects' needs to be one of"),
-    ({"bias_correction": "lee_yu"}, "'bias_correction' needs to be one of"),
-    ({"kind": "sar", "durbin": ["ln_pc"]}, "durbin"),
-    ({"kind": "sdm", "durbin": ["gsp"]}, "not among the regressors"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"kind": "sdmx"}, "'kind' needs to be one of"),
+        ({"fixed_effects": "both"}, "'fixed_effects' needs to be one of"),
+        ({"bias_correction": "lee_yu"}, "'bias_correction' needs to be one of"),
+        ({"kind": "sar", "durbin": ["ln_pc"]}, "durbin"),
+        ({"kind": "sdm", "durbin": ["gsp"]}, "not among the regressors"),
+    ],
+)
 def test_bad_options_are_named(us_panel, us_w, kwargs, pattern):
     with pytest.raises(ModelError, match=pattern):
         SpatialPanelModel(us_panel, "ln_gsp", X, us_w, **kwargs)
 
 
-@pytest.mark.parametrize("x, pattern", [
-    ([], "x is empty"), (["ln_pc", "ln_pc"], "'ln_pc' more than once"), (["ln_gsp"], "'ln_gsp' is also listed"),
-])
+@pytest.mark.parametrize(
+    "x, pattern",
+    [
+        ([], "x is empty"),
+        (["ln_pc", "ln_pc"], "'ln_pc' more than once"),
+        (["ln_gsp"], "'ln_gsp' is also listed"),
+    ],
+)
 def test_bad_regressor_lists_are_named(us_panel, us_w, x, pattern):
     with pytest.raises(ModelError, match=pattern):
         SpatialPanelModel(us_panel, "ln_gsp", x, us_w)

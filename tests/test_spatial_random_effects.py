@@ -68,8 +68,9 @@ def _sem_density(res, w: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
     n, t = w.shape[0], len(y) // w.shape[0]
     beta = res.params.drop("lambda").to_numpy()
     b_inv = np.linalg.inv(np.eye(n) - res.lam * w)
-    cov = (res.phi * res.sigma2 * np.kron(np.ones((t, t)), np.eye(n))
-           + res.sigma2 * np.kron(np.eye(t), b_inv @ b_inv.T))
+    cov = res.phi * res.sigma2 * np.kron(np.ones((t, t)), np.eye(n)) + res.sigma2 * np.kron(
+        np.eye(t), b_inv @ b_inv.T
+    )
     return float(multivariate_normal(x @ beta, cov).logpdf(y))
 
 
@@ -117,8 +118,9 @@ def test_re_sar_loglik_is_the_gaussian_density(us_panel: SpatialPanel, us_w: Gra
 
 
 def test_re_sar_sparse_path_agrees(us_panel: SpatialPanel, us_w: Graph, re_sar) -> None:
-    sparse = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="random",
-                               method="sparse").fit()
+    sparse = SpatialPanelModel(
+        us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="random", method="sparse"
+    ).fit()
     # same likelihood (sparse LU log-determinants), separate searches: optimiser tolerance ~1e-7
     assert sparse.params.to_numpy() == pytest.approx(re_sar.params.to_numpy(), abs=1e-6)
     assert sparse.loglik == pytest.approx(re_sar.loglik, abs=1e-8)
@@ -135,8 +137,9 @@ def test_re_sar_impacts_match_dense_effects_matrix(us_panel: SpatialPanel, us_w:
         assert imp.loc[("direct", var), "estimate"] == pytest.approx(np.trace(s_k) / N_US, rel=1e-10)
         assert imp.loc[("total", var), "estimate"] == pytest.approx(s_k.sum() / N_US, rel=1e-10)
         # row-standardised W: total = beta / (1 - rho)
-        assert imp.loc[("total", var), "estimate"] == pytest.approx(re_sar.params[var] / (1 - re_sar.rho),
-                                                                    rel=1e-10)
+        assert imp.loc[("total", var), "estimate"] == pytest.approx(
+            re_sar.params[var] / (1 - re_sar.rho), rel=1e-10
+        )
     assert "const" not in imp.index.get_level_values("variable")
     emat = re_sar.effects_matrix("ln_pc")
     assert emat.to_numpy() == pytest.approx(a_inv * re_sar.params["ln_pc"], rel=1e-10)
@@ -211,8 +214,9 @@ def test_re_sdm_impacts_and_wald(us_panel: SpatialPanel, us_w: Graph, re_sdm) ->
         beta, theta = re_sdm.params[var], re_sdm.params[f"W*{var}"]
         s_k = a_inv @ (beta * np.eye(N_US) + theta * w)  # LeSage-Pace S_k, dense
         assert imp.loc[("direct", var), "estimate"] == pytest.approx(np.trace(s_k) / N_US, rel=1e-9)
-        assert imp.loc[("total", var), "estimate"] == pytest.approx((beta + theta) / (1 - re_sdm.rho),
-                                                                    rel=1e-9)
+        assert imp.loc[("total", var), "estimate"] == pytest.approx(
+            (beta + theta) / (1 - re_sdm.rho), rel=1e-9
+        )
     # the Wald tests of the SDM apply unchanged (theta = 0 on the US states is rejected: W*ln_emp z = -8)
     assert re_sdm.wald_test("sar").df == 4 and re_sdm.wald_test("sar").reject(0.001)
     frame = re_sdm.summary(draws=0).to_frame()
@@ -238,8 +242,9 @@ def test_re_sdem_is_the_exact_optimum(us_panel: SpatialPanel, us_w: Graph) -> No
 
 # ---------------------------------------------------------------------- one implementation for Hausman
 @pytest.mark.parametrize("kind", ["sar", "sem"])
-def test_hausman_uses_the_model_estimates(us_panel: SpatialPanel, us_w: Graph, re_sar, re_sem,
-                                          kind: str) -> None:
+def test_hausman_uses_the_model_estimates(
+    us_panel: SpatialPanel, us_w: Graph, re_sar, re_sem, kind: str
+) -> None:
     res = re_sar if kind == "sar" else re_sem
     details = hausman(us_panel, "ln_gsp", X, us_w, kind=kind).details
     names = [*X, "rho" if kind == "sar" else "lambda"]
@@ -336,15 +341,19 @@ def test_results_are_frozen(re_sar) -> None:
 
 # ---------------------------------------------------------------------- errors
 def test_slx_refuses_random_effects(us_panel: SpatialPanel, us_w: Graph) -> None:
-    with pytest.raises(ModelError, match=r"supported for kind='sar', 'sem', 'sdm' and 'sdem'.*'slx'.*"
-                                         r"RandomEffects"):
+    with pytest.raises(
+        ModelError,
+        match=r"supported for kind='sar', 'sem', 'sdm' and 'sdem'.*'slx'.*"
+        r"RandomEffects",
+    ):
         SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="slx", fixed_effects="random")
 
 
 def test_random_effects_errors(us_panel: SpatialPanel, us_w: Graph, re_sar, monkeypatch) -> None:
     with pytest.raises(ModelError, match="lee-yu.*random"):
-        SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="random",
-                          bias_correction="lee-yu")
+        SpatialPanelModel(
+            us_panel, "ln_gsp", X, us_w, kind="sar", fixed_effects="random", bias_correction="lee-yu"
+        )
     with pytest.raises(ModelError, match="random \\(not fixed\\) effects.*params\\['const'\\]"):
         re_sar.fixed_effects_estimates()
     with pytest.raises(ModelError, match="'fixed_effects' needs to be one of .*'random'"):
@@ -365,6 +374,7 @@ def test_regressor_duplicating_the_constant_is_named(us_panel: SpatialPanel, us_
     # constant within regions is fine with random effects (identified by the between variation)
     area = np.repeat(np.arange(N_US, dtype=float), T_US)
     frame = pd.DataFrame({"size": area}, index=us_panel.data.index.sort_values())
-    res = SpatialPanelModel(us_panel.with_data(frame), "ln_gsp", ["ln_pc", "size"], us_w, kind="sar",
-                            fixed_effects="random").fit()
+    res = SpatialPanelModel(
+        us_panel.with_data(frame), "ln_gsp", ["ln_pc", "size"], us_w, kind="sar", fixed_effects="random"
+    ).fit()
     assert np.isfinite(res.std_errors["size"])

@@ -28,9 +28,10 @@ N_SIDE, T = 6, 5
 
 def _lattice() -> tuple[gpd.GeoDataFrame, Graph, Graph]:
     n = N_SIDE * N_SIDE
-    geo = gpd.GeoDataFrame({"r": [f"c{i}" for i in range(n)]},
-                           geometry=[box(i % N_SIDE, i // N_SIDE, i % N_SIDE + 1, i // N_SIDE + 1)
-                                     for i in range(n)]).set_index("r")
+    geo = gpd.GeoDataFrame(
+        {"r": [f"c{i}" for i in range(n)]},
+        geometry=[box(i % N_SIDE, i // N_SIDE, i % N_SIDE + 1, i // N_SIDE + 1) for i in range(n)],
+    ).set_index("r")
     rook = Graph.build_contiguity(geo, rook=True).transform("r")
     queen = Graph.build_contiguity(geo, rook=False).transform("r")
     return geo, rook, queen
@@ -76,8 +77,8 @@ def brute_loglik(panel, wg, mg, rho, lam, fe, durbin=False):
     g, *_ = np.linalg.lstsq(zs, ys, rcond=None)
     e = ys - zs @ g
     nt = n * t
-    ll = (-nt / 2 * (np.log(2 * np.pi * e @ e / nt) + 1) + np.linalg.slogdet(a)[1] + np.linalg.slogdet(b)[1])
-    return float(ll), g[:x.shape[1]]
+    ll = -nt / 2 * (np.log(2 * np.pi * e @ e / nt) + 1) + np.linalg.slogdet(a)[1] + np.linalg.slogdet(b)[1]
+    return float(ll), g[: x.shape[1]]
 
 
 @pytest.mark.slow
@@ -122,8 +123,9 @@ def test_sac_standard_errors_match_the_brute_force_hessian(sim):
     # the inverse Hessian of the profile likelihood is the (rho, lambda) block of the full inverse
     # information (profiling beta and sigma2 out does not change that block); the direct approach's unit
     # dummies make both the same here.  2% covers the finite-difference step.
-    np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(-hess))), res.std_errors[["rho", "lambda"]],
-                               rtol=0.02)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(np.linalg.inv(-hess))), res.std_errors[["rho", "lambda"]], rtol=0.02
+    )
 
 
 def test_sac_with_m_equal_w_is_identified_through_x(sim):

@@ -107,12 +107,14 @@ def test_sparse_fit_factorises_only_near_the_optimum(monkeypatch):
     geo, w = lattice(12, 12)
     panel = simulate_sdm(geo, w, t=4, seed=5)
     calls = _count_factorisations(monkeypatch)
-    sparse = SpatialPanelModel(panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway",
-                               method="sparse").fit()
+    sparse = SpatialPanelModel(
+        panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway", method="sparse"
+    ).fit()
     # two start points of the polish and the optimum (before: an 11-point grid and Brent, ~22 LUs)
     assert len(calls) <= 4
-    dense = SpatialPanelModel(panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway",
-                              method="dense").fit()
+    dense = SpatialPanelModel(
+        panel, "y", ["x1", "x2"], w, kind="sdm", fixed_effects="twoway", method="dense"
+    ).fit()
     np.testing.assert_allclose(sparse.params.to_numpy(), dense.params.to_numpy(), atol=1e-7)
     assert sparse.loglik == pytest.approx(dense.loglik, abs=1e-7)
 

@@ -52,13 +52,21 @@ class _LM:
         self.tests = (_t(lag), _t(err), self.robust_lm_lag, self.robust_lm_error)
 
 
-@pytest.mark.parametrize(("lm", "sar_p", "sem_p", "chosen"), [
-    (_LM(0.001, 0.001, 0.01, 0.5), 0.4, 0.001, "sar"),   # theta = 0 holds, robust LM points to the lag
-    (_LM(0.001, 0.001, 0.5, 0.01), 0.001, 0.4, "sem"),   # common factor holds, robust LM points to the error
-    (_LM(0.001, 0.001, 0.01, 0.01), 0.001, 0.001, "sdm"),  # both rejected
-    (_LM(0.001, 0.001, 0.5, 0.01), 0.4, 0.001, "sdm"),   # theta = 0 holds but LM points to the error
-    (_LM(0.5, 0.5, 0.5, 0.5), 0.4, 0.4, "none"),         # nothing spatial
-])
+@pytest.mark.parametrize(
+    ("lm", "sar_p", "sem_p", "chosen"),
+    [
+        (_LM(0.001, 0.001, 0.01, 0.5), 0.4, 0.001, "sar"),  # theta = 0 holds, robust LM points to the lag
+        (
+            _LM(0.001, 0.001, 0.5, 0.01),
+            0.001,
+            0.4,
+            "sem",
+        ),  # common factor holds, robust LM points to the error
+        (_LM(0.001, 0.001, 0.01, 0.01), 0.001, 0.001, "sdm"),  # both rejected
+        (_LM(0.001, 0.001, 0.5, 0.01), 0.4, 0.001, "sdm"),  # theta = 0 holds but LM points to the error
+        (_LM(0.5, 0.5, 0.5, 0.5), 0.4, 0.4, "none"),  # nothing spatial
+    ],
+)
 def test_decision_rule(lm, sar_p, sem_p, chosen):
     got, reason = _decide(lm, _t(sar_p), _t(sar_p), _t(sem_p), _t(sem_p), 0.05)
     assert got == chosen and reason

@@ -40,9 +40,17 @@ def gal_w() -> libpysal.weights.W:
     return w
 
 
-@pytest.mark.parametrize(("kind", "fe"), [
-    ("sar", "unit"), ("sdm", "unit"), ("sem", "unit"), ("sdem", "unit"), ("sar", "none"), ("sem", "none"),
-])
+@pytest.mark.parametrize(
+    ("kind", "fe"),
+    [
+        ("sar", "unit"),
+        ("sdm", "unit"),
+        ("sem", "unit"),
+        ("sdem", "unit"),
+        ("sar", "none"),
+        ("sem", "none"),
+    ],
+)
 def test_panel_engines_agree(us_panel, us_w, kind, fe):
     kw = {"kind": kind, "fixed_effects": fe}
     if fe == "none":  # pooled: spreg takes dense eigenvalues of I_T kron W, so 3 periods keep it quick
@@ -59,8 +67,9 @@ def test_panel_engines_agree(us_panel, us_w, kind, fe):
     np.testing.assert_allclose(via.std_errors, native.std_errors, rtol=10 * tol)
     assert via.loglik <= native.loglik + 1e-9
     assert via.loglik == pytest.approx(native.loglik, abs=1e-8)
-    np.testing.assert_allclose(via.impacts(draws=200)["estimate"], native.impacts(draws=200)["estimate"],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        via.impacts(draws=200)["estimate"], native.impacts(draws=200)["estimate"], atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("kind", ["sar", "sdm", "sem", "sdem"])
@@ -96,13 +105,16 @@ def test_spreg_standard_errors_are_its_own_information(us_panel, us_w, gal_w):
     np.testing.assert_allclose(via.std_errors, np.sqrt(np.diag(fe.vm)), rtol=1e-4)
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"fixed_effects": "twoway"}, "twoway fixed effects"),
-    ({"fixed_effects": "time"}, "time fixed effects"),
-    ({"fixed_effects": "unit", "bias_correction": "lee-yu"}, "Lee-Yu"),
-    ({"kind": "slx", "fixed_effects": "unit"}, "SLX"),
-    ({"kind": "sem", "fixed_effects": "random"}, "ML_ErrorRE"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"fixed_effects": "twoway"}, "twoway fixed effects"),
+        ({"fixed_effects": "time"}, "time fixed effects"),
+        ({"fixed_effects": "unit", "bias_correction": "lee-yu"}, "Lee-Yu"),
+        ({"kind": "slx", "fixed_effects": "unit"}, "SLX"),
+        ({"kind": "sem", "fixed_effects": "random"}, "ML_ErrorRE"),
+    ],
+)
 def test_uncovered_cases_are_named(us_panel, us_w, kwargs, pattern):
     with pytest.raises(ModelError, match=pattern):
         SpatialPanelModel(us_panel, "ln_gsp", X, us_w, engine="spreg", **kwargs)
@@ -169,8 +181,9 @@ def test_from_spreg_error_and_panel_models(columbus, us_panel, us_w, gal_w):
     wrapped = from_spreg(fe, gal_w)
     native = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdm", fixed_effects="unit").fit()
     assert wrapped.fixed_effects == "unit" and wrapped.n_periods == 17
-    np.testing.assert_allclose(wrapped.impacts(draws=0)["estimate"], native.impacts(draws=0)["estimate"],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        wrapped.impacts(draws=0)["estimate"], native.impacts(draws=0)["estimate"], atol=1e-6
+    )
 
 
 def test_from_spreg_refuses_other_models(columbus):
@@ -182,21 +195,28 @@ def test_from_spreg_refuses_other_models(columbus):
 
 
 # ---------------------------------------------------------------------------------------------- GMM via spreg
-@pytest.mark.parametrize(("kind", "estimator", "spreg_call"), [
-    ("sdm", "gm", lambda y, x, w: spreg.GM_Lag(y, x, w=w, w_lags=1, slx_lags=1, name_x=["INC", "HOVAL"])),
-    ("sar", "gm-het", lambda y, x, w: spreg.GM_Lag(y, x, w=w, w_lags=1, robust="white",
-                                                    name_x=["INC", "HOVAL"])),
-    ("sem", "gm", lambda y, x, w: spreg.GM_Error_Hom(y, x, w, name_x=["INC", "HOVAL"])),
-    ("sdem", "gm-het", lambda y, x, w: spreg.GM_Error_Het(y, x, w, slx_lags=1, name_x=["INC", "HOVAL"])),
-])
+@pytest.mark.parametrize(
+    ("kind", "estimator", "spreg_call"),
+    [
+        ("sdm", "gm", lambda y, x, w: spreg.GM_Lag(y, x, w=w, w_lags=1, slx_lags=1, name_x=["INC", "HOVAL"])),
+        (
+            "sar",
+            "gm-het",
+            lambda y, x, w: spreg.GM_Lag(y, x, w=w, w_lags=1, robust="white", name_x=["INC", "HOVAL"]),
+        ),
+        ("sem", "gm", lambda y, x, w: spreg.GM_Error_Hom(y, x, w, name_x=["INC", "HOVAL"])),
+        ("sdem", "gm-het", lambda y, x, w: spreg.GM_Error_Het(y, x, w, slx_lags=1, name_x=["INC", "HOVAL"])),
+    ],
+)
 def test_gmm_estimators_are_spregs_own(columbus, kind, estimator, spreg_call):
     """estimator='gm'/'gm-het' runs spreg's GMM estimator: the same estimates and covariance as spreg called
     directly (reference: spreg 1.9 in the test; same data, same code path: 1e-10)."""
     y, x, w, panel, graph = columbus
     with contextlib.redirect_stdout(io.StringIO()):
         ref = spreg_call(y, x, w)
-    res = SpatialCrossSectionModel(panel, "CRIME", ["INC", "HOVAL"], graph, kind=kind, engine="spreg",
-                                   estimator=estimator).fit()
+    res = SpatialCrossSectionModel(
+        panel, "CRIME", ["INC", "HOVAL"], graph, kind=kind, engine="spreg", estimator=estimator
+    ).fit()
     k = len(res.params)
     np.testing.assert_allclose(res.params.to_numpy(), np.ravel(ref.betas)[:k], rtol=1e-10)
     np.testing.assert_allclose(res.cov.to_numpy(), np.asarray(ref.vm)[:k, :k], rtol=1e-10)
@@ -205,7 +225,9 @@ def test_gmm_estimators_are_spregs_own(columbus, kind, estimator, spreg_call):
     imp = res.impacts(draws=200, seed=0)
     if kind in ("sar", "sdm"):  # total effect of a lag model: (beta + theta) / (1 - rho), by hand
         beta = res.params["INC"] + (res.params["W*INC"] if kind == "sdm" else 0.0)
-        assert imp.loc[("total", "INC"), "estimate"] == pytest.approx(beta / (1 - res.params["rho"]), rel=1e-9)
+        assert imp.loc[("total", "INC"), "estimate"] == pytest.approx(
+            beta / (1 - res.params["rho"]), rel=1e-9
+        )
 
 
 def test_gmm_estimator_needs_the_spreg_engine_and_a_covered_kind(columbus):
@@ -213,8 +235,9 @@ def test_gmm_estimator_needs_the_spreg_engine_and_a_covered_kind(columbus):
     with pytest.raises(ModelError, match="engine='spreg'"):
         SpatialCrossSectionModel(panel, "CRIME", ["INC", "HOVAL"], graph, estimator="gm")
     with pytest.raises(ModelError, match="GM_Combo"):
-        SpatialCrossSectionModel(panel, "CRIME", ["INC", "HOVAL"], graph, kind="sac", engine="spreg",
-                                 estimator="gm")
+        SpatialCrossSectionModel(
+            panel, "CRIME", ["INC", "HOVAL"], graph, kind="sac", engine="spreg", estimator="gm"
+        )
     with pytest.raises(ModelError, match="estimator"):
         SpatialCrossSectionModel(panel, "CRIME", ["INC", "HOVAL"], graph, engine="spreg", estimator="gmm")
 

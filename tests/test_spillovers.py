@@ -75,8 +75,17 @@ def test_sac_uses_the_lag_parameter_only(us_panel, us_w):
 def test_draws_give_ordered_intervals(us_panel, us_w):
     res = SpatialPanelModel(us_panel, "ln_gsp", X, us_w, kind="sdm", fixed_effects="twoway").fit()
     out = res.spillovers("ln_emp", draws=200, seed=3, level=0.9)
-    cols = ["direct", "direct_lo", "direct_hi", "emitted", "emitted_lo", "emitted_hi", "received",
-            "received_lo", "received_hi"]
+    cols = [
+        "direct",
+        "direct_lo",
+        "direct_hi",
+        "emitted",
+        "emitted_lo",
+        "emitted_hi",
+        "received",
+        "received_lo",
+        "received_hi",
+    ]
     assert list(out.columns) == cols
     for c in ("direct", "emitted", "received"):
         assert (out[f"{c}_lo"] <= out[f"{c}_hi"]).all()
@@ -139,7 +148,9 @@ def test_sparse_series_path_matches_dense(monkeypatch, rho):
 def test_probed_remainder_when_powers_are_too_dense(monkeypatch):
     w = _lattice(12)
     monkeypatch.setattr(imp, "SPILLOVER_DENSE_MAX_N", 10)
-    monkeypatch.setattr(imp, "_POWER_NNZ_PER_ROW", 6)  # only W fits (W^2 has up to 9 per row): exact terms t <= 2
+    monkeypatch.setattr(
+        imp, "_POWER_NNZ_PER_ROW", 6
+    )  # only W fits (W^2 has up to 9 per row): exact terms t <= 2
     got = imp._region_effects(w, 0.6, 1.0, 0.5, seed=1)
     ref = _dense_reference(w, 0.6, 1.0, 0.5)
     assert got.attrs["diagonal_method"] == "series+probes"

@@ -94,8 +94,17 @@ def test_each_report_is_self_contained_with_tables_and_figures(demo_runs, name, 
     assert all(src.startswith("data:image/png;base64,") for src in report.images)
     assert not [u for u in report.links if u.startswith(("http://", "https://", "//"))]
     assert "script" not in report.tags and "link" not in report.tags
-    for heading in ("Spatial autocorrelation", "Panel LM tests", "Spatial panel models", "Main", "Indirect",
-                    "across weights", "Study file", "Software", "LISA clusters"):
+    for heading in (
+        "Spatial autocorrelation",
+        "Panel LM tests",
+        "Spatial panel models",
+        "Main",
+        "Indirect",
+        "across weights",
+        "Study file",
+        "Software",
+        "LISA clusters",
+    ):
         assert heading in html_text
 
 
@@ -203,8 +212,10 @@ def test_a_run_killed_mid_write_leaves_the_folder_absent_or_complete(tmp_path, e
         (target / "tables").mkdir(parents=True)
         (target / "report.html").write_text("old complete run")
         (target / ".spillover-output").write_text("an earlier run")
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(path), str(target), str(marker)],
-                            env={**os.environ, "MPLBACKEND": "Agg"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED, str(path), str(target), str(marker)],
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     try:
         deadline = time.time() + 240
         while not marker.exists():
@@ -229,17 +240,21 @@ def test_every_random_draw_comes_from_the_study_seed(tmp_path):
     path = _small(tmp_path)
     a = study.run(path, out=tmp_path / "a")
     b = study.run(path, out=tmp_path / "b")
-    assert (tmp_path / "a/tables/moran_ln_gsp.csv").read_text() == (tmp_path / "b/tables/moran_ln_gsp.csv").read_text()
-    pd.testing.assert_frame_equal(a.tables["effects_sdm_twoway_queen"].frame,
-                                  b.tables["effects_sdm_twoway_queen"].frame)
+    assert (tmp_path / "a/tables/moran_ln_gsp.csv").read_text() == (
+        tmp_path / "b/tables/moran_ln_gsp.csv"
+    ).read_text()
+    pd.testing.assert_frame_equal(
+        a.tables["effects_sdm_twoway_queen"].frame, b.tables["effects_sdm_twoway_queen"].frame
+    )
     c = study.run(path.write_text(SMALL.replace("seed = 1", "seed = 2")) and path, out=tmp_path / "c")
     assert not a.tables["moran_ln_gsp"].frame["p_sim"].equals(c.tables["moran_ln_gsp"].frame["p_sim"])
 
 
-
 def test_panel_models_share_one_table_with_the_spatial_model(tmp_path):
     path = tmp_path / "pm.toml"
-    path.write_text(SMALL + textwrap.dedent("""\
+    path.write_text(
+        SMALL
+        + textwrap.dedent("""\
         [panel_models.fe]
         type = "fixed_effects"
         [panel_models.iv]
@@ -253,7 +268,8 @@ def test_panel_models_share_one_table_with_the_spatial_model(tmp_path):
         mediator = "ln_pc"
         controls = ["ln_emp"]
         draws = 49
-        """))
+        """)
+    )
     run = study.run(path, out=tmp_path / "o")
     mixed = run.tables["panel_models"].frame
     assert list(mixed.columns) == ["fe", "iv", "med", "sdm_twoway_queen"]

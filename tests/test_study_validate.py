@@ -88,7 +88,8 @@ def test_the_error_message_lists_every_problem_with_its_line():
 
 
 def test_a_missing_panel_file_and_bad_choice_are_reported(tmp_path):
-    problems = _problems("""\
+    problems = _problems(
+        """\
     [study]
     title = "t"
     [data]
@@ -103,7 +104,9 @@ def test_a_missing_panel_file_and_bad_choice_are_reported(tmp_path):
     [[models]]
     kind = "sdn"
     fixed_effects = "both"
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     by_key = {p.key: p for p in problems}
     assert "no such file" in by_key["data.file"].message and by_key["data.file"].line == 4
     assert "'sdn' is not one of" in by_key["models[0].kind"].message
@@ -113,8 +116,10 @@ def test_a_missing_panel_file_and_bad_choice_are_reported(tmp_path):
 
 def test_columns_of_a_gbk_file_are_read_with_its_encoding(tmp_path):
     (tmp_path / "p.csv").write_bytes("省份,年份,产值\n北京,2020,1.0\n".encode("gbk"))
-    base = '[study]\ntitle = "t"\n[data]\nfile = "p.csv"\nid = "省份"\ntime = "年份"\n{enc}' \
-           '[boundaries]\ndataset = "china_provinces"\n[variables]\ny = "产值"\nx = []\n'
+    base = (
+        '[study]\ntitle = "t"\n[data]\nfile = "p.csv"\nid = "省份"\ntime = "年份"\n{enc}'
+        '[boundaries]\ndataset = "china_provinces"\n[variables]\ny = "产值"\nx = []\n'
+    )
     problems = _problems(base.format(enc=""), tmp_path)
     assert "encoding" in problems[0].message and problems[0].key == "data.file"
     study = loads(base.format(enc='encoding = "gbk"\n'), base=tmp_path)
@@ -122,14 +127,18 @@ def test_columns_of_a_gbk_file_are_read_with_its_encoding(tmp_path):
 
 
 def test_truth_must_name_a_model_and_its_parameters():
-    problems = _problems(GOOD + '[truth]\nmodel = "sdm_twoway_queen"\nparams = { rho = 0.3, "W*ln_pcc" = 1 }\n')
+    problems = _problems(
+        GOOD + '[truth]\nmodel = "sdm_twoway_queen"\nparams = { rho = 0.3, "W*ln_pcc" = 1 }\n'
+    )
     assert [p.key for p in problems] == ['truth.params."W*ln_pcc"']
     assert "did you mean 'W*ln_pc'" in problems[0].message
 
 
 def test_maps_and_panel_models_are_checked_like_the_rest():
-    text = GOOD + '[maps]\nspillover = ["ln_pcap", "unemp"]\nscheme = "quantile"\n' \
+    text = (
+        GOOD + '[maps]\nspillover = ["ln_pcap", "unemp"]\nscheme = "quantile"\n'
         '[panel_models.fe]\ntype = "fixed_effects"\nx = ["ln_pc", "ln_emq"]\ncluster = "state"\n'
+    )
     problems = {p.key: p.message for p in _problems(text)}
     assert "'unemp' is not a regressor of the mapped model" in problems["maps.spillover"]
     assert "did you mean 'quantiles'" in problems["maps.scheme"]
@@ -157,7 +166,9 @@ def test_shipped_study_files_are_valid(name):
 
 def test_every_number_out_of_range_is_reported_together():
     # before: negative permutations/draws/k/dpi passed validation and failed later, one per run
-    text = GOOD.replace('title = "t"', 'title = "t"\nseed = -1') + """\
+    text = (
+        GOOD.replace('title = "t"', 'title = "t"\nseed = -1')
+        + """\
 [weights.near]
 kind = "distance"
 k = 0
@@ -177,10 +188,20 @@ k = 1
 [output]
 dpi = 0
 """
+    )
     by_key = {p.key: p.message for p in _problems(text)}
-    assert set(by_key) == {"study.seed", "weights.near.k", "weights.near.power", "weights.mix.phi",
-                           "moran.permutations", "moran.alpha", "moran.lisa_periods", "impacts.draws",
-                           "maps.k", "output.dpi"}
+    assert set(by_key) == {
+        "study.seed",
+        "weights.near.k",
+        "weights.near.power",
+        "weights.mix.phi",
+        "moran.permutations",
+        "moran.alpha",
+        "moran.lisa_periods",
+        "impacts.draws",
+        "maps.k",
+        "output.dpi",
+    }
     assert by_key["moran.permutations"].startswith("-5 is out of range: permutations must be at least 1")
     assert "must be strictly between 0 and 1" in by_key["moran.alpha"]
     assert "must be in [0, 1]" in by_key["weights.mix.phi"]
@@ -192,13 +213,17 @@ def test_non_finite_numbers_are_refused():
     problems = _problems(GOOD + '[weights.near]\nkind = "distance"\nband = inf\npower = nan\n')
     assert {p.key: p.message for p in problems} == {
         "weights.near.band": "expected a finite number, got inf",
-        "weights.near.power": "expected a finite number, got nan"}
+        "weights.near.power": "expected a finite number, got nan",
+    }
 
 
 def test_keys_a_shipped_dataset_would_ignore_are_reported(tmp_path):
     # before: [boundaries] id (and the other keys below) were silently ignored with shipped data
     (tmp_path / "p.csv").write_text("province,year,y,x\nBeijing,2020,1,2\n")
-    by_key = {p.key: (p.line, p.message) for p in _problems("""\
+    by_key = {
+        p.key: (p.line, p.message)
+        for p in _problems(
+            """\
     [study]
     title = "t"
     [data]
@@ -212,7 +237,10 @@ def test_keys_a_shipped_dataset_would_ignore_are_reported(tmp_path):
     [variables]
     y = "y"
     x = ["x"]
-    """, tmp_path)}
+    """,
+            tmp_path,
+        )
+    }
     assert set(by_key) == {"data.seed", "boundaries.id"}
     line, message = by_key["boundaries.id"]
     assert line == 10 and "not used with boundaries.dataset" in message

@@ -68,8 +68,11 @@ def random_data(n, seed):
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), rts=st.sampled_from(["crs", "vrs"]),
-       orientation=st.sampled_from(["input", "output"]))
+@given(
+    seed=st.integers(0, 10_000),
+    rts=st.sampled_from(["crs", "vrs"]),
+    orientation=st.sampled_from(["input", "output"]),
+)
 def test_super_efficiency_properties(seed, rts, orientation):
     x, y = random_data(15, seed)
     base = dea(x, y, rts=rts, orientation=orientation, slacks="none")

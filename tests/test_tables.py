@@ -48,7 +48,10 @@ def test_summary_t_style_and_custom_stars(fits):
     labels = list(frame.index)
     below = frame.iloc[labels.index("ln_pc") + 1]
     assert below["Main"] == f"({sdm.zstats['ln_pc']:.3f})"
-    assert frame.iloc[labels.index("ln_emp")]["Main"].endswith("*") and "**" not in frame.iloc[labels.index("ln_emp")]["Main"]
+    assert (
+        frame.iloc[labels.index("ln_emp")]["Main"].endswith("*")
+        and "**" not in frame.iloc[labels.index("ln_emp")]["Main"]
+    )
     with pytest.raises(ModelError, match="'se' needs to be one of"):
         sdm.summary(se="stderr")
 

@@ -23,10 +23,21 @@ def _mypy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str) -> tuple[s
     monkeypatch.setenv("MYPYPATH", str(Path(spillover.__file__).resolve().parents[1]))
     snippet = tmp_path / "snippet.py"
     snippet.write_text(code, encoding="utf-8")
-    out, err, status = api.run([
-        str(snippet), "--cache-dir", str(tmp_path / "mypy_cache"), "--python-version", "3.11",
-        "--follow-imports", "silent", "--ignore-missing-imports", "--no-color-output", "--config-file", "",
-    ])
+    out, err, status = api.run(
+        [
+            str(snippet),
+            "--cache-dir",
+            str(tmp_path / "mypy_cache"),
+            "--python-version",
+            "3.11",
+            "--follow-imports",
+            "silent",
+            "--ignore-missing-imports",
+            "--no-color-output",
+            "--config-file",
+            "",
+        ]
+    )
     return out + err, status
 
 
@@ -36,8 +47,10 @@ def test_a_wrong_option_value_is_a_type_error(tmp_path: Path, monkeypatch: pytes
     assert status == 1, out
     assert 'snippet.py:2: error: Argument "rts" to "dea"' in out and "Literal['crs', 'vrs'" in out, out
     # the same call with a valid value passes, and so do other names the top package loads lazily
-    good = ('import spillover as so\nso.dea(1, 2, rts="vrs")\n'
-            'm = so.SpatialPanelModel\nw = so.weights.contiguity\nreveal_type(so.moran_by_period)\n')
+    good = (
+        'import spillover as so\nso.dea(1, 2, rts="vrs")\n'
+        "m = so.SpatialPanelModel\nw = so.weights.contiguity\nreveal_type(so.moran_by_period)\n"
+    )
     out, status = _mypy(tmp_path, monkeypatch, good)
     assert status == 0, out
     assert 'Revealed type is "def (panel:' in out, out  # a real signature, not Any

@@ -300,11 +300,20 @@ def test_row_standardising_zero_rows_names_region(geo: gpd.GeoDataFrame) -> None
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda g: contiguity(g, "bishop"), r"'kind' needs to be one of \['queen', 'rook'\]; 'bishop' was given"),
-        (lambda g: contiguity(g, islands="drop"), r"'islands' needs to be one of \['nearest', 'keep', 'raise'"),
+        (
+            lambda g: contiguity(g, "bishop"),
+            r"'kind' needs to be one of \['queen', 'rook'\]; 'bishop' was given",
+        ),
+        (
+            lambda g: contiguity(g, islands="drop"),
+            r"'islands' needs to be one of \['nearest', 'keep', 'raise'",
+        ),
         (lambda g: contiguity(g, k=4), r"k must be an integer from 1 to 3 \(regions - 1\)"),
         (lambda g: contiguity(g, coords="center"), r"'coords' needs to be one of \['boundary', 'capital'"),
-        (lambda g: contiguity(g, transform="row"), r"'transform' needs to be one of \['r', 'none', 'spectral'"),
+        (
+            lambda g: contiguity(g, transform="row"),
+            r"'transform' needs to be one of \['r', 'none', 'spectral'",
+        ),
         (lambda g: distance(g, coords="centroids"), r"'coords' needs to be one of \['capital', 'centroid'"),
         (lambda g: distance(g, coords=("lon", "lat")), r"coordinate column 'lon' is not in the geometry"),
         (lambda g: distance(g, band=100, k=2), r"either band \(km\) or k"),
@@ -396,7 +405,9 @@ def test_transform_and_describe_accept_libpysal_w(geo: gpd.GeoDataFrame) -> None
     w = contiguity(geo, transform="none").to_W()
     assert describe(w).n_links == 8
     np.testing.assert_allclose(transform(w, "r").adjacency.groupby(level=0).sum(), 1.0, rtol=1e-15)
-    with pytest.raises(WeightsError, match=r"'how' needs to be one of \['r', 'none', 'spectral'\]; 'R' was given"):
+    with pytest.raises(
+        WeightsError, match=r"'how' needs to be one of \['r', 'none', 'spectral'\]; 'R' was given"
+    ):
         transform(w, "R")
 
 

@@ -52,8 +52,7 @@ def _chain(negative: bool = False, island: bool = False) -> pd.DataFrame:
 def _entry_points(panel: SpatialPanel):
     return {
         "moran": lambda w: esda.moran_by_period(panel, "y", w, permutations=0, transform="r"),
-        "local_moran": lambda w: esda.local_moran(panel, "y", w, period=0, permutations=9,
-                                                  transform="r"),
+        "local_moran": lambda w: esda.local_moran(panel, "y", w, period=0, permutations=9, transform="r"),
         "lm_tests": lambda w: lm_tests(panel, "y", ["x"], w, fixed_effects="unit"),
         "sar": lambda w: SpatialPanelModel(panel, "y", ["x"], w, kind="sar", fixed_effects="unit").fit(),
         "sdm": lambda w: SpatialPanelModel(panel, "y", ["x"], w, kind="sdm", fixed_effects="none").fit(),

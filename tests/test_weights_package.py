@@ -87,8 +87,11 @@ def test_negative_weights_accepted_once_stay_accepted_after_transform() -> None:
 
 
 def test_describe_notes_survive_libpysal_transform() -> None:
-    geo = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(1, 1, 2, 2), box(5, 5, 6, 6)],
-                           index=["a", "b", "c", "d"], crs="EPSG:4326")
+    geo = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(1, 1, 2, 2), box(5, 5, 6, 6)],
+        index=["a", "b", "c", "d"],
+        crs="EPSG:4326",
+    )
     s = weights.describe(weights.contiguity(geo, transform="none").transform("r"))
     assert s.attached == (("d", ("c",)),)  # d's nearest boundary is c's (hand-drawn boxes)
     assert dict(s.notes)["transform"] == "r" and s.row_standardised
@@ -106,22 +109,41 @@ def test_package_layout_and_public_names() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- item 6
-@pytest.mark.parametrize("kind, options, direct", [
-    ("contiguity", {}, lambda g: weights.contiguity(g)),
-    ("contiguity", {"criterion": "rook", "transform": "none"}, lambda g: weights.contiguity(g, "rook", transform="none")),
-    ("queen", {"islands": "nearest"}, lambda g: weights.contiguity(g, "queen", islands="nearest")),
-    ("rook", {}, lambda g: weights.contiguity(g, "rook")),
-    ("distance", {"power": 2}, lambda g: weights.distance(g, power=2, coords="capital")),
-    ("distance", {"band": 800.0, "coords": "capital", "transform": "none"},
-     lambda g: weights.distance(g, band=800.0, coords="capital", transform="none")),
-    ("knn", {"k": 3}, lambda g: weights.distance(g, k=3, power=0, coords="capital")),
-    ("economic", {"var": "gdp_pc", "window": (2015, 2018)},
-     lambda g: weights.economic(g, "gdp_pc", window=(2015, 2018))),
-    ("nested", {"var": "gdp_pc", "form": "weighted", "phi": 0.3},
-     lambda g: weights.nested(g, "gdp_pc", form="weighted", phi=0.3, coords="capital")),
-    ("prebuilt", {"name": "china_provinces_invdist1"},
-     lambda g: weights.transform(weights.prebuilt("china_provinces_invdist1", ids=g), "r")),
-])
+@pytest.mark.parametrize(
+    "kind, options, direct",
+    [
+        ("contiguity", {}, lambda g: weights.contiguity(g)),
+        (
+            "contiguity",
+            {"criterion": "rook", "transform": "none"},
+            lambda g: weights.contiguity(g, "rook", transform="none"),
+        ),
+        ("queen", {"islands": "nearest"}, lambda g: weights.contiguity(g, "queen", islands="nearest")),
+        ("rook", {}, lambda g: weights.contiguity(g, "rook")),
+        ("distance", {"power": 2}, lambda g: weights.distance(g, power=2, coords="capital")),
+        (
+            "distance",
+            {"band": 800.0, "coords": "capital", "transform": "none"},
+            lambda g: weights.distance(g, band=800.0, coords="capital", transform="none"),
+        ),
+        ("knn", {"k": 3}, lambda g: weights.distance(g, k=3, power=0, coords="capital")),
+        (
+            "economic",
+            {"var": "gdp_pc", "window": (2015, 2018)},
+            lambda g: weights.economic(g, "gdp_pc", window=(2015, 2018)),
+        ),
+        (
+            "nested",
+            {"var": "gdp_pc", "form": "weighted", "phi": 0.3},
+            lambda g: weights.nested(g, "gdp_pc", form="weighted", phi=0.3, coords="capital"),
+        ),
+        (
+            "prebuilt",
+            {"name": "china_provinces_invdist1"},
+            lambda g: weights.transform(weights.prebuilt("china_provinces_invdist1", ids=g), "r"),
+        ),
+    ],
+)
 def test_from_spec_equals_the_builder(china, kind, options, direct) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IslandWarning)  # a band may leave islands: same warning both ways
@@ -131,23 +153,29 @@ def test_from_spec_equals_the_builder(china, kind, options, direct) -> None:
 def test_from_spec_reads_files_in_the_regions_order(china, tmp_path) -> None:
     w = weights.contiguity(china, transform="none")
     weights.save(w, tmp_path / "w.csv")
-    _same(weights.from_spec(china, "file", path=tmp_path / "w.csv", transform="none"),
-          weights.load(tmp_path / "w.csv", ids=china))
+    _same(
+        weights.from_spec(china, "file", path=tmp_path / "w.csv", transform="none"),
+        weights.load(tmp_path / "w.csv", ids=china),
+    )
 
 
 def test_from_spec_default_points_are_capitals_where_there_are_some() -> None:
-    geo = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(3, 0, 4, 1), box(0, 5, 1, 6)], index=list("abc"),
-                           crs="EPSG:4326")
+    geo = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 1, 1), box(3, 0, 4, 1), box(0, 5, 1, 6)], index=list("abc"), crs="EPSG:4326"
+    )
     _same(weights.from_spec(geo, "distance"), weights.distance(geo, coords="centroid"))
 
 
-@pytest.mark.parametrize("kind, options, message", [
-    ("bogus", {}, "'kind' needs to be one of"),
-    ("rook", {"power": 2}, r"kind 'rook' take no option 'power'; their options are 'criterion'"),
-    ("distance", {"criterion": "queen"}, r"kind 'distance' take no option 'criterion'"),
-    ("file", {}, r"kind 'file' need path="),
-    ("distance", {"power": -1}, "power must be a finite number >= 0"),  # the builder's own error
-])
+@pytest.mark.parametrize(
+    "kind, options, message",
+    [
+        ("bogus", {}, "'kind' needs to be one of"),
+        ("rook", {"power": 2}, r"kind 'rook' take no option 'power'; their options are 'criterion'"),
+        ("distance", {"criterion": "queen"}, r"kind 'distance' take no option 'criterion'"),
+        ("file", {}, r"kind 'file' need path="),
+        ("distance", {"power": -1}, "power must be a finite number >= 0"),  # the builder's own error
+    ],
+)
 def test_from_spec_errors(china, kind, options, message) -> None:
     with pytest.raises(WeightsError, match=message):
         weights.from_spec(china, kind, **options)
@@ -181,8 +209,20 @@ def test_the_cli_builds_weights_with_from_spec(china, spy, tmp_path) -> None:
     from spillover.cli import main
 
     china.geometry.reset_index().to_file(tmp_path / "p.gpkg", driver="GPKG", engine="pyogrio")
-    result = CliRunner().invoke(main, ["weights", str(tmp_path / "p.gpkg"), "--id", "province", "--kind",
-                                       "rook", "--out", str(tmp_path / "w.csv")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "weights",
+            str(tmp_path / "p.gpkg"),
+            "--id",
+            "province",
+            "--kind",
+            "rook",
+            "--out",
+            str(tmp_path / "w.csv"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0 and [kind for kind, _ in spy] == ["rook"]
 
 

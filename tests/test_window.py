@@ -18,8 +18,15 @@ def panel(n: int = 8, T: int = 4, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.uniform(1, 5, (T, n, 2))
     y = np.sqrt(x.prod(axis=2)) * rng.uniform(0.5, 1.0, (T, n))
-    return pd.DataFrame({"u": np.tile([f"u{i}" for i in range(n)], T), "t": np.repeat(np.arange(T) + 1, n),
-                         "x1": x[..., 0].ravel(), "x2": x[..., 1].ravel(), "y": y.ravel()})
+    return pd.DataFrame(
+        {
+            "u": np.tile([f"u{i}" for i in range(n)], T),
+            "t": np.repeat(np.arange(T) + 1, n),
+            "x1": x[..., 0].ravel(),
+            "x2": x[..., 1].ravel(),
+            "y": y.ravel(),
+        }
+    )
 
 
 KW = dict(id="u", time="t", inputs=["x1", "x2"], outputs=["y"])

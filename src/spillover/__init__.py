@@ -55,8 +55,22 @@ if TYPE_CHECKING:  # what __getattr__ loads, spelled out for type checkers (noth
     )
 
 _SUBMODULES = {
-    "errors", "regions", "panel", "io", "datasets", "weights", "indicators", "esda", "spatial",
-    "productivity", "tables", "cli", "panel_models", "maps", "study", "qgis",
+    "errors",
+    "regions",
+    "panel",
+    "io",
+    "datasets",
+    "weights",
+    "indicators",
+    "esda",
+    "spatial",
+    "productivity",
+    "tables",
+    "cli",
+    "panel_models",
+    "maps",
+    "study",
+    "qgis",
 }
 _NAMES = {
     "SpatialPanel": "spillover.panel",

@@ -109,6 +109,8 @@ class ReadOnlyModel(ReadOnly):
 
     def _read_only_message(self, name: str) -> str:
         cls = type(self).__name__
-        return (f"a {cls} is read-only once built (its options were validated in {cls}(...)): '{name}' "
-                f"cannot be changed. Build a new model with the option you want, e.g. {cls}(..., "
-                f"{name}=...).")
+        return (
+            f"a {cls} is read-only once built (its options were validated in {cls}(...)): '{name}' "
+            f"cannot be changed. Build a new model with the option you want, e.g. {cls}(..., "
+            f"{name}=...)."
+        )

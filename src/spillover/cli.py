@@ -33,8 +33,14 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 # ---------------------------------------------------------------------- shared plumbing
-def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
-                  line: str | None = None) -> None:
+def _show_warning(
+    message: Any,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
@@ -71,14 +77,19 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
-            _fail(json_out, EXIT_INTERNAL, f"internal error ({type(exc).__name__}: {exc}); please report it "
-                  "with the command you ran.")
+            _fail(
+                json_out,
+                EXIT_INTERNAL,
+                f"internal error ({type(exc).__name__}: {exc}); please report it with the command you ran.",
+            )
 
     return wrapper
 
 
 def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "json_out", is_flag=True, help="Print machine-readable JSON on stdout.")(func)
+    return click.option("--json", "json_out", is_flag=True, help="Print machine-readable JSON on stdout.")(
+        func
+    )
 
 
 def _with_options(options: list[Callable[..., Any]], func: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,8 +115,10 @@ def _columns(frame: pd.DataFrame, names: str | Iterable[str], option: str) -> li
         raise PanelError(f"{option} names no column; the file's columns are {format_items(frame.columns)}.")
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
-        raise PanelError(f"{option}: column(s) {format_items(missing)} not in the file; its columns are "
-                         f"{format_items(frame.columns, limit=30)}.")
+        raise PanelError(
+            f"{option}: column(s) {format_items(missing)} not in the file; its columns are "
+            f"{format_items(frame.columns, limit=30)}."
+        )
     return wanted
 
 
@@ -141,9 +154,12 @@ class _PanelFile:
 _PANEL_FILE_OPTIONS = [
     click.option("--sheet", help="Excel sheet: name or 0-based position (needed for a workbook of several)."),
     click.option("--encoding", help="Text encoding of a CSV (default UTF-8; e.g. gbk for yearbook exports)."),
-    click.option("--normalize", is_flag=True,
-                 help="Map Chinese province names of the --id column in any alias (Chinese, pinyin, GB code "
-                      "such as 450000) to the canonical English names of the shipped boundaries."),
+    click.option(
+        "--normalize",
+        is_flag=True,
+        help="Map Chinese province names of the --id column in any alias (Chinese, pinyin, GB code "
+        "such as 450000) to the canonical English names of the shipped boundaries.",
+    ),
 ]
 
 
@@ -169,7 +185,7 @@ class _Spillover(click.Group):
     """The command group: click's own usage errors and Ctrl-C follow the exit codes and ``--json`` too."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        head = args[:args.index("--")] if "--" in args else args
+        head = args[: args.index("--")] if "--" in args else args
         ctx.meta[_JSON_META] = "--json" in head
         return super().parse_args(ctx, args)
 
@@ -205,8 +221,9 @@ def run(study: Path, out: Path | None, force: bool, json_out: bool) -> None:
     from spillover.study import progress
     from spillover.study import run as run_study
 
-    result = run_study(study, out=out, overwrite=force,
-                       progress=progress.plain_reporter() if json_out else True)
+    result = run_study(
+        study, out=out, overwrite=force, progress=progress.plain_reporter() if json_out else True
+    )
     _emit(json_out, {"ok": True, **result.to_dict()}, _written(result))
 
 
@@ -238,8 +255,13 @@ def init(path: Path, force: bool) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("spillover-demo"),
-              show_default=True, help="Folder of the demo outputs.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("spillover-demo"),
+    show_default=True,
+    help="Folder of the demo outputs.",
+)
 @click.option("--force", is_flag=True, help="Replace earlier demo outputs.")
 @_json_option
 @handle_errors
@@ -248,8 +270,12 @@ def demo(out: Path, force: bool, json_out: bool) -> None:
     from spillover.demo import run_demo
     from spillover.study import progress
 
-    runs = run_demo(out, overwrite=force, echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo,
-                    progress=progress.plain_reporter() if json_out else True)
+    runs = run_demo(
+        out,
+        overwrite=force,
+        echo=(lambda s: click.echo(s, err=True)) if json_out else click.echo,
+        progress=progress.plain_reporter() if json_out else True,
+    )
     if json_out:
         click.echo(json.dumps({"ok": True, "studies": {k: r.to_dict() for k, r in runs.items()}}, indent=2))
 
@@ -273,28 +299,50 @@ def describe(panel: Path, id_col: str, time_col: str, panel_file: _PanelFile, js
 @click.argument("boundaries", type=click.Path(exists=True, path_type=Path))
 @click.option("--id", "id_col", required=True, help="Region id column of the boundaries.")
 @click.option("--kind", type=click.Choice(["queen", "rook", "distance"]), default="queen", show_default=True)
-@click.option("--power", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="Distance decay (distance).")
-@click.option("--coords", type=click.Choice(["capital", "centroid", "representative"]), default="centroid",
-              show_default=True, help="Points of the distances (distance).")
+@click.option(
+    "--power", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Distance decay (distance)."
+)
+@click.option(
+    "--coords",
+    type=click.Choice(["capital", "centroid", "representative"]),
+    default="centroid",
+    show_default=True,
+    help="Points of the distances (distance).",
+)
 @click.option("--k", type=click.IntRange(min=1), help="k nearest neighbours (distance).")
 @click.option("--band", type=click.FloatRange(min=0, min_open=True), help="Distance band in km (distance).")
 @click.option("--transform", type=click.Choice(["r", "none"]), default="r", show_default=True)
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Weights file: .gal, .gwt, .csv, .dta or .mat.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Weights file: .gal, .gwt, .csv, .dta or .mat.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @_json_option
 @handle_errors
-def weights(boundaries: Path, id_col: str, kind: Literal["queen", "rook", "distance"], power: float,
-            coords: str, k: int | None, band: float | None, transform: str, out: Path, force: bool,
-            json_out: bool) -> None:
+def weights(
+    boundaries: Path,
+    id_col: str,
+    kind: Literal["queen", "rook", "distance"],
+    power: float,
+    coords: str,
+    k: int | None,
+    band: float | None,
+    transform: str,
+    out: Path,
+    force: bool,
+    json_out: bool,
+) -> None:
     """Build spatial weights from a boundary file and save them."""
     from spillover import io
     from spillover import weights as wmod
 
     geo = io.read_boundaries(boundaries)
     if kind == "distance":
-        w = wmod.from_spec(geo, kind, power=power, coords=coords, k=k, band=band, transform=transform, id=id_col)
+        w = wmod.from_spec(
+            geo, kind, power=power, coords=coords, k=k, band=band, transform=transform, id=id_col
+        )
     else:
         w = wmod.from_spec(geo, kind, transform=transform, id=id_col)
     wmod.save(w, out, overwrite=force)
@@ -307,20 +355,43 @@ def weights(boundaries: Path, id_col: str, kind: Literal["queen", "rook", "dista
 @click.option("--id", "id_col", required=True, help="Region column of the panel.")
 @click.option("--time", "time_col", required=True, help="Period column of the panel.")
 @click.option("--var", "variables", required=True, help="Variable(s), comma-separated.")
-@click.option("--boundaries", required=True, type=click.Path(exists=True, path_type=Path),
-              help="Boundary file of the regions.")
+@click.option(
+    "--boundaries",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Boundary file of the regions.",
+)
 @click.option("--boundaries-id", help="Region id column of the boundaries (default: --id).")
-@click.option("--weights", "weights_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Weights file (default: queen contiguity of the boundaries).")
-@click.option("--permutations", type=click.IntRange(min=0), default=999, show_default=True,
-              help="Permutations of the pseudo p-values (0: none).")
+@click.option(
+    "--weights",
+    "weights_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Weights file (default: queen contiguity of the boundaries).",
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(min=0),
+    default=999,
+    show_default=True,
+    help="Permutations of the pseudo p-values (0: none).",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @_panel_file_options
 @_json_option
 @handle_errors
-def moran(panel: Path, id_col: str, time_col: str, variables: str, boundaries: Path, boundaries_id: str | None,
-          weights_file: Path | None, permutations: int, seed: int, panel_file: _PanelFile,
-          json_out: bool) -> None:
+def moran(
+    panel: Path,
+    id_col: str,
+    time_col: str,
+    variables: str,
+    boundaries: Path,
+    boundaries_id: str | None,
+    weights_file: Path | None,
+    permutations: int,
+    seed: int,
+    panel_file: _PanelFile,
+    json_out: bool,
+) -> None:
     """Global Moran's I of a panel variable in every period."""
     from spillover import esda, io
     from spillover import weights as wmod
@@ -330,21 +401,33 @@ def moran(panel: Path, id_col: str, time_col: str, variables: str, boundaries: P
     _column(frame, id_col, "--id")
     _column(frame, time_col, "--time")
     names = _columns(frame, variables, "--var")
-    sp = SpatialPanel(frame, io.read_boundaries(boundaries), id=id_col, time=time_col,
-                      geometry_id=boundaries_id or id_col)
+    sp = SpatialPanel(
+        frame, io.read_boundaries(boundaries), id=id_col, time=time_col, geometry_id=boundaries_id or id_col
+    )
     w = wmod.load(weights_file, ids=sp) if weights_file else wmod.contiguity(sp, kind="queen")
     table = esda.moran_by_period(sp, names, w, permutations=permutations, seed=seed)
-    _emit(json_out, {"ok": True, "moran": json.loads(table.reset_index().to_json(orient="records"))},
-          table.to_string(float_format="%.4f"))
+    _emit(
+        json_out,
+        {"ok": True, "moran": json.loads(table.reset_index().to_json(orient="records"))},
+        table.to_string(float_format="%.4f"),
+    )
 
 
 _DEA_OPTIONS = [
     click.option("--inputs", required=True, help="Input columns, comma-separated."),
     click.option("--outputs", required=True, help="Output columns, comma-separated."),
     click.option("--orientation", type=click.Choice(["input", "output"]), default="input", show_default=True),
-    click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True,
-                 help="DEAP-style text or CSV."),
-    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."),
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "csv"]),
+        default="text",
+        show_default=True,
+        help="DEAP-style text or CSV.",
+    ),
+    click.option(
+        "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+    ),
     click.option("--force", is_flag=True, help="Replace an existing --out file."),
 ]
 
@@ -371,8 +454,18 @@ def _write_or_echo(text: str, out: Path | None, force: bool, source: Path, encod
 @_dea_options
 @_panel_file_options
 @handle_errors
-def dea(data: Path, id_col: str | None, rts: RTS, inputs: str, outputs: str, orientation: Orientation,
-        fmt: str, out: Path | None, force: bool, panel_file: _PanelFile) -> None:
+def dea(
+    data: Path,
+    id_col: str | None,
+    rts: RTS,
+    inputs: str,
+    outputs: str,
+    orientation: Orientation,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    panel_file: _PanelFile,
+) -> None:
     """DEA efficiency of the units of a table (DEAP 2.1 conventions)."""
     from spillover import productivity
     from spillover.io import csv_text
@@ -383,22 +476,41 @@ def dea(data: Path, id_col: str | None, rts: RTS, inputs: str, outputs: str, ori
     if id_col:
         frame = frame.set_index(_column(frame, id_col, "--id"))
     res = productivity.dea(frame[x], frame[y], rts=rts, orientation=orientation)
-    _write_or_echo(format_deap(res) if fmt == "text" else csv_text(res.to_frame()), out, force, data,
-                   "utf-8" if fmt == "text" else "utf-8-sig")
+    _write_or_echo(
+        format_deap(res) if fmt == "text" else csv_text(res.to_frame()),
+        out,
+        force,
+        data,
+        "utf-8" if fmt == "text" else "utf-8-sig",
+    )
 
 
 @main.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "id_col", required=True, help="Unit column.")
 @click.option("--time", "time_col", required=True, help="Period column.")
-@click.option("--frontier", type=click.Choice(["adjacent", "sequential", "global"]), default="adjacent",
-              show_default=True)
+@click.option(
+    "--frontier",
+    type=click.Choice(["adjacent", "sequential", "global"]),
+    default="adjacent",
+    show_default=True,
+)
 @_dea_options
 @_panel_file_options
 @handle_errors
-def malmquist(data: Path, id_col: str, time_col: str, frontier: Frontier, inputs: str, outputs: str,
-              orientation: Orientation, fmt: str, out: Path | None, force: bool,
-              panel_file: _PanelFile) -> None:
+def malmquist(
+    data: Path,
+    id_col: str,
+    time_col: str,
+    frontier: Frontier,
+    inputs: str,
+    outputs: str,
+    orientation: Orientation,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    panel_file: _PanelFile,
+) -> None:
     """Malmquist TFP index and its decomposition (DEAP 2.1 conventions)."""
     from spillover import productivity
     from spillover.io import csv_text
@@ -407,11 +519,22 @@ def malmquist(data: Path, id_col: str, time_col: str, frontier: Frontier, inputs
     frame = panel_file.read(data, id_col)
     _column(frame, id_col, "--id")
     _column(frame, time_col, "--time")
-    res = productivity.malmquist(frame, id=id_col, time=time_col, inputs=_columns(frame, inputs, "--inputs"),
-                                 outputs=_columns(frame, outputs, "--outputs"), orientation=orientation,
-                                 frontier=frontier)
-    _write_or_echo(format_deap(res) if fmt == "text" else csv_text(res.indices), out, force, data,
-                   "utf-8" if fmt == "text" else "utf-8-sig")
+    res = productivity.malmquist(
+        frame,
+        id=id_col,
+        time=time_col,
+        inputs=_columns(frame, inputs, "--inputs"),
+        outputs=_columns(frame, outputs, "--outputs"),
+        orientation=orientation,
+        frontier=frontier,
+    )
+    _write_or_echo(
+        format_deap(res) if fmt == "text" else csv_text(res.indices),
+        out,
+        force,
+        data,
+        "utf-8" if fmt == "text" else "utf-8-sig",
+    )
 
 
 def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, Any], Any]:
@@ -423,9 +546,13 @@ def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, A
     regions, periods = frame[id_col].nunique(), frame[time_col].nunique()
     dup = int(frame.duplicated([id_col, time_col]).sum())
     info = {
-        "rows": len(frame), "regions": int(regions), "periods": int(periods),
-        "first_period": str(frame[time_col].min()), "last_period": str(frame[time_col].max()),
-        "duplicate_cells": dup, "missing_cells": int(regions * periods - (len(frame) - dup)),
+        "rows": len(frame),
+        "regions": int(regions),
+        "periods": int(periods),
+        "first_period": str(frame[time_col].min()),
+        "last_period": str(frame[time_col].max()),
+        "duplicate_cells": dup,
+        "missing_cells": int(regions * periods - (len(frame) - dup)),
         "balanced": bool(dup == 0 and len(frame) == regions * periods),
     }
     numeric = frame.drop(columns=[id_col, time_col]).select_dtypes("number")
@@ -438,8 +565,13 @@ def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, A
 
 
 @main.command("qgis-plugin")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
-              help="Folder to write the plugin folder 'spillover_qgis' into.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder to write the plugin folder 'spillover_qgis' into.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing spillover_qgis folder.")
 @handle_errors
 def qgis_plugin(out: str, overwrite: bool) -> None:

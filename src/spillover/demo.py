@@ -25,8 +25,13 @@ Echo = Callable[[str], None]
 
 
 @renamed(force="overwrite")
-def run_demo(out: str | os.PathLike[str] = "spillover-demo", *, overwrite: bool = False,
-             echo: Echo = print, progress: StudyProgress = False) -> dict[str, StudyRun]:
+def run_demo(
+    out: str | os.PathLike[str] = "spillover-demo",
+    *,
+    overwrite: bool = False,
+    echo: Echo = print,
+    progress: StudyProgress = False,
+) -> dict[str, StudyRun]:
     """Run both shipped studies into ``out/<name>`` and print what they wrote.
 
     ``out`` is marked as spillover's when the demo creates it (or finds it empty).  With ``overwrite`` the

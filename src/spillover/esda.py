@@ -272,11 +272,19 @@ def local_moran(
         # the default alternative of its conditional randomisation with a DeprecationWarning that
         # Moran_Local gives no way to answer (it has no ``alternative`` argument); spillover documents and
         # tests the folded pseudo p-value it returns today, so the notice is silenced here only.
-        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
-                                category=DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore",
+            message="The alternative hypothesis for conditional randomization",
+            category=DeprecationWarning,
+        )
         lisa = Moran_Local(
-            y.to_numpy(), graph, transformation=transform.upper(), permutations=permutations,
-            seed=seed, n_jobs=1, keep_simulations=True,
+            y.to_numpy(),
+            graph,
+            transformation=transform.upper(),
+            permutations=permutations,
+            seed=seed,
+            n_jobs=1,
+            keep_simulations=True,
         )
     frame = _local_frame(y, lisa, graph, alpha)
     return LocalMoranResult(var, period, float(alpha), permutations, seed, frame, panel.geometry)
@@ -454,14 +462,32 @@ def _geary_row(y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Ge
     return _row(g.C, g.EC, g.VC_norm, g.z_norm, g.VC_rand, g.z_rand, p_sim)
 
 
-def _row(value: float, expected: float, var_norm: float, z_norm: float, var_rand: float, z_rand: float,
-         p_sim: float) -> list[float]:
+def _row(
+    value: float,
+    expected: float,
+    var_norm: float,
+    z_norm: float,
+    var_rand: float,
+    z_rand: float,
+    p_sim: float,
+) -> list[float]:
     """One period's row of :data:`_MORAN_COLUMNS` / :data:`_GEARY_COLUMNS` (two-sided normal p-values)."""
-    return [value, expected, var_norm, z_norm, _two_sided(z_norm), var_rand, z_rand, _two_sided(z_rand), p_sim]
+    return [
+        value,
+        expected,
+        var_norm,
+        z_norm,
+        _two_sided(z_norm),
+        var_rand,
+        z_rand,
+        _two_sided(z_rand),
+        p_sim,
+    ]
 
 
-def _p_sim(permuted: Any, y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator,
-           observed: float) -> float:
+def _p_sim(
+    permuted: Any, y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator, observed: float
+) -> float:
     """The pseudo p-value of ``observed`` among ``permuted(y, W, permutations, rng)`` (NaN without any)."""
     if not permutations:
         return np.nan

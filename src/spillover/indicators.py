@@ -45,8 +45,14 @@ _BASES: tuple[str, ...] = get_args(Basis)
 _CONSTANT_POLICIES: tuple[str, ...] = get_args(ConstantPolicy)
 _GINI_METHODS: tuple[str, ...] = get_args(GiniMethod)
 _DIRECTION_ALIASES: dict[object, str] = {
-    "+": "+", "positive": "+", "pos": "+", 1: "+",
-    "-": "-", "negative": "-", "neg": "-", -1: "-",
+    "+": "+",
+    "positive": "+",
+    "pos": "+",
+    1: "+",
+    "-": "-",
+    "negative": "-",
+    "neg": "-",
+    -1: "-",
 }
 _ALL = "__all__"  # group key of a frame without periods
 
@@ -302,8 +308,18 @@ def _entropy_block(
     if utility.sum() <= 0:
         raise IndicatorError(f"every indicator is constant {where}; no weights can be computed.")
     weight = utility / utility.sum()
-    return {"period": period, "index": block.index, "y": y, "entropy": entropy, "utility": utility,
-            "weight": weight, "dirs": dirs, "dims": dims, "basis": basis, "scale": scale}
+    return {
+        "period": period,
+        "index": block.index,
+        "y": y,
+        "entropy": entropy,
+        "utility": utility,
+        "weight": weight,
+        "dirs": dirs,
+        "dims": dims,
+        "basis": basis,
+        "scale": scale,
+    }
 
 
 def _entropy(y: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -348,8 +364,12 @@ def _part_outputs(part: dict[str, Any], dims: dict[str, str] | None) -> tuple[pd
     sums = y.sum(axis=0)
     basis_values = y if part["basis"] == "standardized" else y / np.where(sums > 0, sums, 1.0)
     table = pd.DataFrame(
-        {"direction": [part["dirs"][i] for i in inds], "entropy": part["entropy"], "utility": utility,
-         "weight": weight},
+        {
+            "direction": [part["dirs"][i] for i in inds],
+            "entropy": part["entropy"],
+            "utility": utility,
+            "weight": weight,
+        },
         index=pd.Index(inds, name="indicator"),
     )
     score = pd.Series(part["scale"] * basis_values @ weight, index=part["index"])
@@ -496,7 +516,7 @@ def ellison_glaeser(
     groups = _groups(data, frame, by)
     keys = ([groups] if groups is not None else []) + ([frame.index.get_level_values(key)] if key else [])
     results = {}
-    for label, block in (frame.groupby(keys, sort=True) if keys else [(None, frame)]):
+    for label, block in frame.groupby(keys, sort=True) if keys else [(None, frame)]:
         results[label] = _eg_block(block, sector_a, sector_b, label)
     return _per_period_series(results, "eg", by is not None, key)
 
@@ -544,7 +564,7 @@ def spatial_gini(
     if total is not None:
         _require_positive(frame, total, "the reference total")
     results = {}
-    for label, block in (frame.groupby(level=key, sort=True) if key else [(None, frame)]):
+    for label, block in frame.groupby(level=key, sort=True) if key else [(None, frame)]:
         results[label] = _gini_block(block, sector, total, method, label)
     return _per_period_series(results, f"gini_{sector}", False, key)
 

@@ -81,8 +81,9 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False,
-                inputs: Iterable[str | os.PathLike[str]] = ()) -> Iterator[Path]:
+def atomic_path(
+    path: str | os.PathLike[str], *, overwrite: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
 
     Nothing is left behind if the block raises, and an existing ``path`` is only replaced when
@@ -136,7 +137,7 @@ def _remove_stale_temporaries(target: Path) -> None:
     """
     pattern = glob.escape(str(target.parent / f".{target.name}{_TEMP_TAG}")) + "*"
     for leftover in glob.glob(pattern):
-        pid_text = Path(leftover).name[len(f".{target.name}{_TEMP_TAG}"):].split("-", 1)[0]
+        pid_text = Path(leftover).name[len(f".{target.name}{_TEMP_TAG}") :].split("-", 1)[0]
         if not pid_text.isdigit() or _process_alive(int(pid_text)):
             continue
         with contextlib.suppress(OSError):
@@ -177,11 +178,15 @@ def _check_writable(target: Path, overwrite: bool, inputs: Iterable[str | os.Pat
     if not target.parent.is_dir():
         raise SpilloverError(f"cannot write {target}: folder {target.parent} does not exist.")
     if target.is_dir():
-        raise OverwriteError(f"{target} is a folder; a file is never written in its place (not even with "
-                             "overwrite=True). Choose a file name.")
+        raise OverwriteError(
+            f"{target} is a folder; a file is never written in its place (not even with "
+            "overwrite=True). Choose a file name."
+        )
     if os.path.lexists(target) and any(_same_or_inside(target, Path(p)) for p in inputs):
-        raise OverwriteError(f"{target} is an input of this command; it is never replaced by its own output. "
-                             "Choose another file name.")
+        raise OverwriteError(
+            f"{target} is an input of this command; it is never replaced by its own output. "
+            "Choose another file name."
+        )
     if os.path.lexists(target) and not overwrite:
         raise OverwriteError(f"{target} exists; pass overwrite=True to replace it.")
 
@@ -201,8 +206,11 @@ def mark_output_folder(folder: str | os.PathLike[str], writer: str) -> Path:
     """Write the marker file into ``folder``: what wrote it (``writer``), spillover's version and the time."""
     stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     marker = Path(folder) / OUTPUT_MARKER
-    marker.write_text(f"This folder was written by spillover and may be replaced by its next run.\n"
-                      f"writer: {writer}\nversion: {__version__}\ntime: {stamp}\n", encoding="utf-8")
+    marker.write_text(
+        f"This folder was written by spillover and may be replaced by its next run.\n"
+        f"writer: {writer}\nversion: {__version__}\ntime: {stamp}\n",
+        encoding="utf-8",
+    )
     return marker
 
 
@@ -211,9 +219,13 @@ def is_output_folder(folder: str | os.PathLike[str]) -> bool:
     return (Path(folder) / OUTPUT_MARKER).is_file()
 
 
-def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False,
-                        inputs: Iterable[str | os.PathLike[str]] = (),
-                        option: str = "overwrite=True") -> None:
+def check_output_folder(
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    option: str = "overwrite=True",
+) -> None:
     """Refuse to write the output folder ``path`` unless it is absent or may be replaced.
 
     An existing folder is replaced only with ``overwrite`` (named ``option`` in the message) and only when
@@ -235,8 +247,9 @@ def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False
         return
     _check_replaceable(target, inputs, option)
     if not overwrite:
-        raise OverwriteError(f"the output folder {target} exists; pass {option} to replace it, "
-                             "or choose another folder.")
+        raise OverwriteError(
+            f"the output folder {target} exists; pass {option} to replace it, or choose another folder."
+        )
 
 
 def _check_replaceable(target: Path, inputs: Iterable[str | os.PathLike[str]], option: str) -> None:
@@ -272,9 +285,14 @@ def _protected_places() -> list[tuple[str, Path]]:
 
 
 @contextlib.contextmanager
-def atomic_folder(path: str | os.PathLike[str], *, writer: str, overwrite: bool = False,
-                  inputs: Iterable[str | os.PathLike[str]] = (), option: str = "overwrite=True"
-                  ) -> Iterator[Path]:
+def atomic_folder(
+    path: str | os.PathLike[str],
+    *,
+    writer: str,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    option: str = "overwrite=True",
+) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; rename it onto ``path`` when the block succeeds.
 
     The folder is marked as spillover's (:func:`mark_output_folder` with ``writer``) before the block
@@ -366,8 +384,11 @@ def _map_text(frame: pd.DataFrame, fn: Any) -> pd.DataFrame:
     out.index = _map_labels(out.index, fn)
     for j in range(out.shape[1]):
         col = out.iloc[:, j]
-        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) or isinstance(
-                col.dtype, pd.CategoricalDtype):
+        if (
+            col.dtype == object
+            or pd.api.types.is_string_dtype(col.dtype)
+            or isinstance(col.dtype, pd.CategoricalDtype)
+        ):
             out.isetitem(j, col.map(fn))
     return out
 
@@ -505,7 +526,7 @@ def _read_csv(source: Path, encoding: str | None) -> pd.DataFrame:
         if encoding:
             hint = "pass the file's real encoding="
         raise SpilloverError(
-            f"{source} is not valid {enc} text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
+            f"{source} is not valid {enc} text (byte {exc.object[exc.start : exc.start + 1]!r} at position "
             f"{exc.start}); {hint}."
         ) from None
     except LookupError:
@@ -568,12 +589,13 @@ def _stata_release(source: Path) -> int:
         head = fh.read(64)
     if head.startswith(b"<stata_dta>"):
         start = head.find(b"<release>") + len(b"<release>")
-        return int(head[start:start + 3])
+        return int(head[start : start + 3])
     return head[0]
 
 
 def _transcode(frame: pd.DataFrame, encoding: str, source: Path) -> pd.DataFrame:
     """Re-decode text that pandas read as Latin-1 (old Stata files) in ``encoding``."""
+
     def fix(value: object) -> object:
         return value.encode("latin-1").decode(encoding) if isinstance(value, str) else value
 
@@ -586,9 +608,7 @@ def _transcode(frame: pd.DataFrame, encoding: str, source: Path) -> pd.DataFrame
     return out
 
 
-def write_panel(
-    frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False
-) -> Path:
+def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write a long panel to CSV, Excel or Stata atomically; the frame's index is written if named.
 
     A CSV file is UTF-8 with a byte-order mark and an Excel file stores text as text, so that no cell runs as
@@ -663,8 +683,9 @@ def _layers(source: Path) -> list[str] | None:
         return None  # read_file names the problem
 
 
-def checked_geometry(frame: gpd.GeoDataFrame, *, make_valid: bool = False, where: str = "regions"
-                     ) -> gpd.GeoDataFrame:
+def checked_geometry(
+    frame: gpd.GeoDataFrame, *, make_valid: bool = False, where: str = "regions"
+) -> gpd.GeoDataFrame:
     """Warn about (or repair) invalid polygons, naming them by the frame's index labels.
 
     Invalid geometries (a self-intersecting ring, a bow tie) give wrong areas, centroids and contiguity.
@@ -758,8 +779,10 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, overwrite: bool) -> 
     for suffix in _SHAPEFILE_PARTS:
         _check_writable(target.with_suffix(suffix), overwrite)
     _remove_stale_temporaries(target)
-    with _naming_target(target), tempfile.TemporaryDirectory(dir=target.parent, prefix=_temp_prefix(target)
-                                                             ) as tmpdir:
+    with (
+        _naming_target(target),
+        tempfile.TemporaryDirectory(dir=target.parent, prefix=_temp_prefix(target)) as tmpdir,
+    ):
         tmp = Path(tmpdir) / target.name
         with _quiet_pyogrio():
             frame.to_file(tmp, driver="ESRI Shapefile", engine="pyogrio")

@@ -29,15 +29,43 @@ from spillover.errors import SpilloverError, check_option, user_stacklevel
 
 __all__ = [
     # option aliases
-    "FixedEffects", "Effects", "Kind", "SpatialMethod", "Engine", "Estimator", "BiasCorrection",
-    "RTS", "Orientation", "Slacks", "DEAMethod", "SBMOrientation", "Frontier", "DirectionPreset", "Backend",
-    "CiMethod", "Inference", "MediationPath", "HausmanKind", "HausmanVariance", "DfConvention",
+    "FixedEffects",
+    "Effects",
+    "Kind",
+    "SpatialMethod",
+    "Engine",
+    "Estimator",
+    "BiasCorrection",
+    "RTS",
+    "Orientation",
+    "Slacks",
+    "DEAMethod",
+    "SBMOrientation",
+    "Frontier",
+    "DirectionPreset",
+    "Backend",
+    "CiMethod",
+    "Inference",
+    "MediationPath",
+    "HausmanKind",
+    "HausmanVariance",
+    "DfConvention",
     # checks
-    "check_option", "check_int", "check_number", "check_probability", "check_seed", "choices",
+    "check_option",
+    "check_int",
+    "check_number",
+    "check_probability",
+    "check_seed",
+    "choices",
     # warnings and renamed arguments
-    "warn", "renamed",
+    "warn",
+    "renamed",
     # progress
-    "ProgressFn", "Progress", "progress_bar", "track", "is_terminal",
+    "ProgressFn",
+    "Progress",
+    "progress_bar",
+    "track",
+    "is_terminal",
 ]
 
 P = ParamSpec("P")
@@ -93,8 +121,15 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
-def check_int(value: object, name: str, *, minimum: int = 1, maximum: int | None = None,
-              error: type[SpilloverError] = SpilloverError, hint: str = "") -> None:
+def check_int(
+    value: object,
+    name: str,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+    error: type[SpilloverError] = SpilloverError,
+    hint: str = "",
+) -> None:
     """Raise ``error`` unless ``value`` is an integer (not a bool) in ``[minimum, maximum]``.
 
     The one checker of counts: ``draws``, ``permutations``, ``k``, ``n_jobs``...
@@ -104,8 +139,16 @@ def check_int(value: object, name: str, *, minimum: int = 1, maximum: int | None
         raise error(f"{name} must be an integer {bound}{hint}, got {value!r}.")
 
 
-def check_number(value: object, name: str, *, minimum: float = -math.inf, maximum: float = math.inf,
-                 strict: bool = False, error: type[SpilloverError] = SpilloverError, hint: str = "") -> None:
+def check_number(
+    value: object,
+    name: str,
+    *,
+    minimum: float = -math.inf,
+    maximum: float = math.inf,
+    strict: bool = False,
+    error: type[SpilloverError] = SpilloverError,
+    hint: str = "",
+) -> None:
     """Raise ``error`` unless ``value`` is a finite real number (not a bool) within the bounds.
 
     ``strict=True`` excludes the bounds themselves.
@@ -179,10 +222,14 @@ def renamed(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             for old, new in old_to_new.items():
                 if old in kwargs:
                     if new in kwargs:
-                        raise TypeError(f"{func.__name__}() got both {old}= (the old name) and {new}=; "
-                                        f"pass only {new}=.")
-                    warn(f"{func.__name__}({old}=...) is deprecated and will be removed in the next release; "
-                         f"use {new}=... instead.", FutureWarning)
+                        raise TypeError(
+                            f"{func.__name__}() got both {old}= (the old name) and {new}=; pass only {new}=."
+                        )
+                    warn(
+                        f"{func.__name__}({old}=...) is deprecated and will be removed in the next release; "
+                        f"use {new}=... instead.",
+                        FutureWarning,
+                    )
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 

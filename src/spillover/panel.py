@@ -320,7 +320,11 @@ class SpatialPanel:
 
 # ---------------------------------------------------------------------- validation helpers
 def check_finite(
-    col: pd.Series, var: str, *, error: type[SpilloverError] = PanelError, hint: str = "fix or drop those cells."
+    col: pd.Series,
+    var: str,
+    *,
+    error: type[SpilloverError] = PanelError,
+    hint: str = "fix or drop those cells.",
 ) -> pd.Series:
     """``col`` (float values indexed by (region, period)) if none is infinite; else ``error`` naming the
     variable and the (region, period) cells.
@@ -371,7 +375,9 @@ def _check_no_missing_keys(frame: pd.DataFrame, id: str, time: str) -> None:
     for col in (id, time):
         bad = frame.index[frame[col].isna()].tolist()
         if bad:
-            raise PanelError(f"column {col!r} is missing in {len(bad)} row(s) (row labels {format_items(bad)}).")
+            raise PanelError(
+                f"column {col!r} is missing in {len(bad)} row(s) (row labels {format_items(bad)})."
+            )
 
 
 def _check_duplicates(frame: pd.DataFrame, id: str, time: str) -> None:

@@ -45,8 +45,10 @@ __all__ = ["registry", "normalize", "region_groups", "ids", "REGION4", "Region4"
 
 #: Characters that need a CJK font (and XeLaTeX): CJK radicals, symbols and punctuation, kana, bopomofo,
 #: unified ideographs (with extensions A and B-G), Hangul, compatibility ideographs and forms, full-width forms.
-_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-                  "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
+)
 
 
 def has_cjk(text: str) -> bool:
@@ -147,8 +149,17 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "Tianjin": ("Tientsin", "T'ien-chin", "Tian Jin"),
     "Hebei": ("Hopeh", "Hopei", "Ho-pei", "He Bei"),
     "Shanxi": ("Shansi", "Shan1xi1", "Shan1 Xi1"),
-    "Inner Mongolia": ("Nei Menggu", "Nei Mongol", "Nei Monggol", "Inner Mongol", "Nei Mongolia", "内蒙",
-                       "內蒙古", "內蒙", "Nei4 Meng3gu3"),
+    "Inner Mongolia": (
+        "Nei Menggu",
+        "Nei Mongol",
+        "Nei Monggol",
+        "Inner Mongol",
+        "Nei Mongolia",
+        "内蒙",
+        "內蒙古",
+        "內蒙",
+        "Nei4 Meng3gu3",
+    ),
     "Liaoning": ("Liao-ning", "遼寧"),
     "Jilin": ("Kirin", "Chi-lin", "Ji Lin"),
     "Heilongjiang": ("Heilungkiang", "Hei-lung-chiang", "黑龍江"),
@@ -182,8 +193,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 # Administrative suffixes, longest first; stripped (once) from the end of a name before lookup.
 _SUFFIXES_ZH = (
-    "维吾尔自治区", "維吾爾自治區", "壮族自治区", "壯族自治區", "回族自治区", "回族自治區",
-    "特别行政区", "特別行政區", "自治区", "自治區", "省", "市",
+    "维吾尔自治区",
+    "維吾爾自治區",
+    "壮族自治区",
+    "壯族自治區",
+    "回族自治区",
+    "回族自治區",
+    "特别行政区",
+    "特別行政區",
+    "自治区",
+    "自治區",
+    "省",
+    "市",
 )
 _SUFFIXES_EN = re.compile(
     r"(?:[\s,]+(?:uygur|uyghur|uighur|zhuang|chuang|hui)?\s*autonomous\s+region"
@@ -205,8 +226,9 @@ def _read_table(text: str, columns: list[str]) -> pd.DataFrame:
 
 def _parse_table() -> pd.DataFrame:
     names = _read_table(_NAMES, ["code", "province", "name_zh", "short_zh", "abbr_zh", "pinyin"])
-    capitals = _read_table(_CAPITALS, ["code", "capital_en", "capital_zh", "capital_lon", "capital_lat",
-                                       "region4", "cluster"])
+    capitals = _read_table(
+        _CAPITALS, ["code", "capital_en", "capital_zh", "capital_lon", "capital_lat", "region4", "cluster"]
+    )
     frame = names.merge(capitals, on="code", how="outer", validate="one_to_one", indicator=True)
     if not (frame.pop("_merge") == "both").all():
         raise RuntimeError("the names and capitals tables of spillover.regions list different codes")
@@ -216,8 +238,21 @@ def _parse_table() -> pd.DataFrame:
     frame["cluster"] = frame["cluster"] == "1"
     frame["region4"] = frame["region4"].where(frame["region4"] != "-", None)
     frame["default"] = ~frame["province"].isin(_EXCLUDED_BY_DEFAULT)
-    order = ["code", "name_zh", "short_zh", "abbr_zh", "name_en", "pinyin", "capital_en", "capital_zh",
-             "capital_lon", "capital_lat", "region4", "cluster", "default"]
+    order = [
+        "code",
+        "name_zh",
+        "short_zh",
+        "abbr_zh",
+        "name_en",
+        "pinyin",
+        "capital_en",
+        "capital_zh",
+        "capital_lon",
+        "capital_lat",
+        "region4",
+        "cluster",
+        "default",
+    ]
     return frame.sort_values("code", ignore_index=True).set_index("province")[order]
 
 
@@ -298,7 +333,7 @@ def _fold(text: str) -> str:
 def _strip_affixes(text: str) -> str:
     for prefix in _PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     for suffix in _SUFFIXES_ZH:
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -325,8 +360,16 @@ def _lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     reg = _registry()
     for pid, row in reg.iterrows():
-        names = [pid, row["name_zh"], row["short_zh"], row["abbr_zh"], row["pinyin"],
-                 row["code"], row["code"] + "0000", *_ALIASES.get(str(pid), ())]
+        names = [
+            pid,
+            row["name_zh"],
+            row["short_zh"],
+            row["abbr_zh"],
+            row["pinyin"],
+            row["code"],
+            row["code"] + "0000",
+            *_ALIASES.get(str(pid), ()),
+        ]
         for name in names:
             _add(table, _key(name), str(pid))
     # Tone-less pinyin: added only where unambiguous ("Shanxi" is 14 by convention; "Shaanxi" is 61).
@@ -381,8 +424,10 @@ def _suggest(value: object, include_sar_taiwan: bool) -> str:
     """One line about an unknown name: close matches or the reason it is not accepted."""
     text = str(value)
     if _resolve(value, True) is not None and not include_sar_taiwan:
-        return (f"{text!r} is {_resolve(value, True)}, which is excluded here; "
-                "pass include_sar_taiwan=True to accept Hong Kong, Macao and Taiwan")
+        return (
+            f"{text!r} is {_resolve(value, True)}, which is excluded here; "
+            "pass include_sar_taiwan=True to accept Hong Kong, Macao and Taiwan"
+        )
     if isinstance(value, str) and _key(value) in _NATIONAL_TOTAL:
         return f"{text!r} looks like a national total row; drop it before normalising province names"
     pool = _display_names(include_sar_taiwan)
@@ -474,8 +519,9 @@ def normalize(names: object, *, include_sar_taiwan: bool = True) -> object:
             return pd.Series(mapped, index=names.index, name=names.name)
         return pd.Index(mapped, name=names.name)
     if isinstance(names, Mapping) or not isinstance(names, Iterable):
-        raise TypeError(f"normalize() expects a name, a code or a list/Series/Index of them; "
-                        f"got {type(names).__name__}.")
+        raise TypeError(
+            f"normalize() expects a name, a code or a list/Series/Index of them; got {type(names).__name__}."
+        )
     return _normalize_many(list(names), include_sar_taiwan)
 
 

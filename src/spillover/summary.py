@@ -38,8 +38,19 @@ from spillover.errors import ModelError
 from spillover.options import check_option
 from spillover.regions import has_cjk
 
-__all__ = ["COLUMNS", "P_SIM", "Summary", "TableResult", "coefficient_frame", "stars_for", "latex_cjk_note",
-           "CJK_LATEX_NOTE", "SeStyle", "std_errors", "conf_int"]
+__all__ = [
+    "COLUMNS",
+    "P_SIM",
+    "Summary",
+    "TableResult",
+    "coefficient_frame",
+    "stars_for",
+    "latex_cjk_note",
+    "CJK_LATEX_NOTE",
+    "SeStyle",
+    "std_errors",
+    "conf_int",
+]
 
 #: The column scheme of every estimate-like ``to_frame()``: defined here once.
 COLUMNS: tuple[str, ...] = ("estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
@@ -51,8 +62,17 @@ CJK_LATEX_NOTE = r"% requires \usepackage{xeCJK} (compile with XeLaTeX) for the 
 SeStyle = Literal["se", "t"]
 
 
-def coefficient_frame(estimate: Any, std_error: Any, statistic: Any, p_value: Any, ci_lower: Any = np.nan,
-                      ci_upper: Any = np.nan, *, index: Any = None, **extra: Any) -> pd.DataFrame:
+def coefficient_frame(
+    estimate: Any,
+    std_error: Any,
+    statistic: Any,
+    p_value: Any,
+    ci_lower: Any = np.nan,
+    ci_upper: Any = np.nan,
+    *,
+    index: Any = None,
+    **extra: Any,
+) -> pd.DataFrame:
     """A frame in the :data:`COLUMNS` scheme (``extra`` columns, e.g. ``p_sim``, after them).
 
     >>> list(coefficient_frame([1.0], [0.5], [2.0], [0.05], index=["x"], p_sim=[0.04]).columns)
@@ -110,8 +130,9 @@ def fmt(v: float | None, digits: int) -> str:
     return "" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
 
-def pair(est: float, se: float, p: float, se_style: SeStyle, levels: Sequence[float],
-         digits: int) -> tuple[str, str]:
+def pair(
+    est: float, se: float, p: float, se_style: SeStyle, levels: Sequence[float], digits: int
+) -> tuple[str, str]:
     """The two cells of a paper table: estimate with stars, and ``(se)`` (or ``(t)``) beneath."""
     if est is None or not np.isfinite(est):
         return "", ""
@@ -189,7 +210,9 @@ class Summary:
         blocks = (self.tables,) if isinstance(self.tables, pd.DataFrame) else tuple(self.tables)
         object.__setattr__(self, "tables", tuple(b.copy() for b in blocks))
         object.__setattr__(self, "header", MappingProxyType(dict(self.header)))
-        object.__setattr__(self, "captions", tuple(self.captions) + ("",) * (len(blocks) - len(self.captions)))
+        object.__setattr__(
+            self, "captions", tuple(self.captions) + ("",) * (len(blocks) - len(self.captions))
+        )
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -253,10 +276,15 @@ class Summary:
             for lab, row in zip(labels, body):
                 tds = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
                 rows.append(f"<tr><th>{html.escape(lab)}</th>{tds}</tr>")
-            foot = (f"<tfoot><tr><td colspan='{len(cols) + 1}'>{html.escape(self.notes)}</td></tr></tfoot>"
-                    if i == len(self.tables) - 1 else "")
-            parts.append(f"<table><caption>{cap}</caption><thead><tr><th></th>{head}</tr></thead>"
-                         f"<tbody>{''.join(rows)}</tbody>{foot}</table>")
+            foot = (
+                f"<tfoot><tr><td colspan='{len(cols) + 1}'>{html.escape(self.notes)}</td></tr></tfoot>"
+                if i == len(self.tables) - 1
+                else ""
+            )
+            parts.append(
+                f"<table><caption>{cap}</caption><thead><tr><th></th>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody>{foot}</table>"
+            )
         if not parts:
             lines = [self.title, *self._header_lines(), self.notes]
             return "<pre>" + html.escape("\n".join(x for x in lines if x)) + "</pre>"
@@ -272,8 +300,10 @@ class Summary:
         With ``cjk_note`` (default) a table whose text holds CJK characters starts with the comment
         :data:`CJK_LATEX_NOTE` (xeCJK, XeLaTeX): pdfLaTeX cannot typeset those characters.
         """
-        texts = [self._block_latex(b, self.notes if i == len(self.tables) - 1 else "")
-                 for i, b in enumerate(self.tables)]
+        texts = [
+            self._block_latex(b, self.notes if i == len(self.tables) - 1 else "")
+            for i, b in enumerate(self.tables)
+        ]
         text = "\n\n".join(texts)
         return latex_cjk_note(text) + text if cjk_note else text
 
@@ -281,8 +311,12 @@ class Summary:
     def _block_latex(block: pd.DataFrame, notes: str) -> str:
         labels, cols, body = _strings(block)
         ncol = len(cols)
-        lines = [r"\begin{tabular}{l" + "c" * ncol + "}", r"\toprule",
-                 " & ".join([""] + [_latex_label(c) for c in cols]) + r" \\", r"\midrule"]
+        lines = [
+            r"\begin{tabular}{l" + "c" * ncol + "}",
+            r"\toprule",
+            " & ".join([""] + [_latex_label(c) for c in cols]) + r" \\",
+            r"\midrule",
+        ]
         for lab, row in zip(labels, body):
             lines.append(" & ".join([_latex_label(lab)] + [_latex_cell(v) for v in row]) + r" \\")
         lines.append(r"\bottomrule")
@@ -294,8 +328,15 @@ class Summary:
 
 def _latex_escape(s: object) -> str:
     text = str(s)
-    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#"),
-                 ("<", "$<$"), (">", "$>$")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("_", r"\_"),
+        ("%", r"\%"),
+        ("&", r"\&"),
+        ("#", r"\#"),
+        ("<", "$<$"),
+        (">", "$>$"),
+    ):
         text = text.replace(a, b)
     return text
 

@@ -27,15 +27,28 @@ from spillover.summary import (
     stars_for,
 )
 
-__all__ = ["SummaryTable", "TableResult", "summary", "compare", "stars_for", "latex_cjk_note",
-           "CJK_LATEX_NOTE"]
+__all__ = [
+    "SummaryTable",
+    "TableResult",
+    "summary",
+    "compare",
+    "stars_for",
+    "latex_cjk_note",
+    "CJK_LATEX_NOTE",
+]
 
 #: The rendered table type: :class:`spillover.summary.Summary` (one type for every ``summary()``).
 SummaryTable = Summary
 
 
-def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se",
-            draws: int = 1000, seed: int = 0, digits: int = 3) -> Summary:
+def summary(
+    res: Any,
+    stars: Sequence[float] = (0.1, 0.05, 0.01),
+    se: SeStyle = "se",
+    draws: int = 1000,
+    seed: int = 0,
+    digits: int = 3,
+) -> Summary:
     """One spatial model as Main | Wx | Direct | Indirect | Total (effects with simulated standard errors).
 
     The same as ``res.summary(...)``: the result builds its own :class:`~spillover.summary.Summary`.
@@ -43,8 +56,13 @@ def summary(res: Any, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = 
     return res.summary(stars=stars, se=se, draws=draws, seed=seed, digits=digits)
 
 
-def compare(results: Sequence[TableResult], names: Sequence[str] | None = None,
-            stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se", digits: int = 3) -> Summary:
+def compare(
+    results: Sequence[TableResult],
+    names: Sequence[str] | None = None,
+    stars: Sequence[float] = (0.1, 0.05, 0.01),
+    se: SeStyle = "se",
+    digits: int = 3,
+) -> Summary:
     """Several fitted models side by side, one column each: the paper's regression table.
 
     Each cell holds the coefficient with stars over its standard error (or t/z statistic with
@@ -78,8 +96,14 @@ def compare(results: Sequence[TableResult], names: Sequence[str] | None = None,
     if len(set(deps)) > 1:
         rows[("Dependent variable", "")] = deps
     for nm in _union([list(c.index) for c in coefs]):
-        pairs = [(pair(c.at[nm, "estimate"], c.at[nm, "std_error"], c.at[nm, "p_value"], se, stars, digits)
-                  if nm in c.index else ("", "")) for c in coefs]
+        pairs = [
+            (
+                pair(c.at[nm, "estimate"], c.at[nm, "std_error"], c.at[nm, "p_value"], se, stars, digits)
+                if nm in c.index
+                else ("", "")
+            )
+            for c in coefs
+        ]
         rows[(nm, "coef")], rows[(nm, "se")] = [a for a, _ in pairs], [b for _, b in pairs]
     stats_rows = [r.table_statistics(digits) for r in results]
     for lab in _union([list(s) for s in stats_rows]):

@@ -24,8 +24,9 @@ from spillover.qgis import console, frame_to_layer  # noqa: E402
 def test_moran_is_moran_by_period(provinces, frame, cross_section):
     got = console.moran(provinces, "capital_lon", id_field="province", permutations=99, seed=2)
     panel = cross_section(frame, "capital_lon")
-    want = so.moran_by_period(panel, "capital_lon", so.weights.contiguity(panel, kind="queen"),
-                              permutations=99, seed=2)
+    want = so.moran_by_period(
+        panel, "capital_lon", so.weights.contiguity(panel, kind="queen"), permutations=99, seed=2
+    )
     pd.testing.assert_frame_equal(got, want)
 
 
@@ -33,7 +34,9 @@ def test_moran_of_a_shuffled_memory_layer(qgis_app, frame, cross_section):
     shuffled = frame_to_layer(frame.sample(frac=1, random_state=1), "shuffled")
     got = console.moran(shuffled, "capital_lon", id_field="province", permutations=0)
     panel = cross_section(frame, "capital_lon")
-    want = so.moran_by_period(panel, "capital_lon", so.weights.contiguity(panel, kind="queen"), permutations=0)
+    want = so.moran_by_period(
+        panel, "capital_lon", so.weights.contiguity(panel, kind="queen"), permutations=0
+    )
     cols = ["I", "E[I]", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand"]
     np.testing.assert_allclose(got[cols].to_numpy(), want[cols].to_numpy(), rtol=1e-12, atol=0)
 
@@ -41,8 +44,10 @@ def test_moran_of_a_shuffled_memory_layer(qgis_app, frame, cross_section):
 def test_moran_with_knn_and_inverse_distance(provinces, frame, cross_section):
     panel = cross_section(frame, "capital_lat")
     geo = panel.geometry
-    for choice, w in (("knn", so.weights.distance(geo, k=4, power=0, coords="representative")),
-                      ("inverse_distance", so.weights.distance(geo, power=1, coords="representative"))):
+    for choice, w in (
+        ("knn", so.weights.distance(geo, k=4, power=0, coords="representative")),
+        ("inverse_distance", so.weights.distance(geo, power=1, coords="representative")),
+    ):
         got = console.moran(provinces, "capital_lat", id_field="province", weights=choice, permutations=0)
         want = so.moran_by_period(panel, "capital_lat", w, permutations=0)
         pd.testing.assert_frame_equal(got, want)
@@ -75,23 +80,58 @@ def test_sdm_from_a_csv_and_from_a_table_layer(provinces, frame, tmp_path):
     table = _panel_table(frame)
     path = tmp_path / "panel.csv"
     table.to_csv(path, index=False)
-    got = console.sdm(_mainland(provinces), str(path), "y", ["x1", "x2"], id_field="province",
-                      time_field="year", fixed_effects="twoway")
+    got = console.sdm(
+        _mainland(provinces),
+        str(path),
+        "y",
+        ["x1", "x2"],
+        id_field="province",
+        time_field="year",
+        fixed_effects="twoway",
+    )
     geo = frame.loc[frame["default"], ["province", "geometry"]]
     panel = SpatialPanel(table, geo, id="province", time="year")
-    want = so.SpatialPanelModel(panel, "y", ["x1", "x2"], so.weights.contiguity(panel, kind="queen"),
-                                kind="sdm", fixed_effects="twoway").fit()
+    want = so.SpatialPanelModel(
+        panel,
+        "y",
+        ["x1", "x2"],
+        so.weights.contiguity(panel, kind="queen"),
+        kind="sdm",
+        fixed_effects="twoway",
+    ).fit()
     pd.testing.assert_series_equal(got.params, want.params, rtol=1e-10, atol=1e-12)
     assert got.loglik == pytest.approx(want.loglik, rel=1e-12)
-    csv_layer = qgis_core.QgsVectorLayer(f"file://{path}?delimiter=,&geomType=none&detectTypes=yes", "panel",
-                                         "delimitedtext")
-    again = console.sdm(provinces, csv_layer, "y", ["x1", "x2"], id_field="province", time_field="year",
-                        fixed_effects="twoway")
+    csv_layer = qgis_core.QgsVectorLayer(
+        f"file://{path}?delimiter=,&geomType=none&detectTypes=yes", "panel", "delimitedtext"
+    )
+    again = console.sdm(
+        provinces,
+        csv_layer,
+        "y",
+        ["x1", "x2"],
+        id_field="province",
+        time_field="year",
+        fixed_effects="twoway",
+    )
     pd.testing.assert_series_equal(again.params, want.params, rtol=1e-10, atol=1e-12)
-    lee_yu = console.sdm(_mainland(provinces), str(path), "y", ["x1", "x2"], id_field="province",
-                         time_field="year", bias_correction="lee-yu")
-    want = so.SpatialPanelModel(panel, "y", ["x1", "x2"], so.weights.contiguity(panel, kind="queen"),
-                                kind="sdm", fixed_effects="twoway", bias_correction="lee-yu").fit()
+    lee_yu = console.sdm(
+        _mainland(provinces),
+        str(path),
+        "y",
+        ["x1", "x2"],
+        id_field="province",
+        time_field="year",
+        bias_correction="lee-yu",
+    )
+    want = so.SpatialPanelModel(
+        panel,
+        "y",
+        ["x1", "x2"],
+        so.weights.contiguity(panel, kind="queen"),
+        kind="sdm",
+        fixed_effects="twoway",
+        bias_correction="lee-yu",
+    ).fit()
     assert lee_yu.bias_correction == "lee-yu"
     pd.testing.assert_series_equal(lee_yu.params, want.params, rtol=1e-10, atol=1e-12)
 
@@ -121,4 +161,3 @@ def _model_args(res, frame, table):
     geo = frame.loc[frame["default"], ["province", "geometry"]]
     panel = SpatialPanel(table, geo, id="province", time="year")
     return panel, "y", ["x1"], so.weights.contiguity(panel, kind="queen")
-

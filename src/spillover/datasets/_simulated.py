@@ -32,15 +32,25 @@ CHINA_SIMULATED_SEED = 3
 YEARS = range(2003, 2022)
 #: the parameters the panel was drawn from (two-way FE SDM under the nested W)
 CHINA_SIMULATED_TRUTH: dict[str, float] = {
-    "coagglo": 0.8, "digital": 1.5, "ln_gdp_pc": 0.6, "gov": -0.4,
-    "W*coagglo": 0.5, "W*digital": 0.9, "W*ln_gdp_pc": -0.3, "W*gov": 0.2,
+    "coagglo": 0.8,
+    "digital": 1.5,
+    "ln_gdp_pc": 0.6,
+    "gov": -0.4,
+    "W*coagglo": 0.5,
+    "W*digital": 0.9,
+    "W*ln_gdp_pc": -0.3,
+    "W*gov": 0.2,
     "rho": 0.35,
 }
 SIGMA = 0.15
 #: the six digital sub-indicators and their directions ("-": less is better)
 DIGITAL_DIRECTIONS = {
-    "internet_rate": "+", "broadband_pc": "+", "software_share": "+", "mobile_per100": "+",
-    "digital_emp_share": "+", "telecom_cost": "-",
+    "internet_rate": "+",
+    "broadband_pc": "+",
+    "software_share": "+",
+    "mobile_per100": "+",
+    "digital_emp_share": "+",
+    "telecom_cost": "-",
 }
 _LABEL = "SIMULATED: spillover.datasets.china_simulated(seed={seed}); not real data"
 
@@ -70,10 +80,12 @@ def china_simulated(seed: int = CHINA_SIMULATED_SEED) -> SpatialPanel:
     ids = geo["province"].tolist()
     frame = _raw_frame(rng, ids)
     base = SpatialPanel(frame, geo, id="province", time="year")
-    regressors = pd.DataFrame({
-        "coagglo": coagglomeration(base, "manuf_emp", "ps_emp", "emp"),
-        "digital": entropy_index(base, DIGITAL_DIRECTIONS).scores,
-    })
+    regressors = pd.DataFrame(
+        {
+            "coagglo": coagglomeration(base, "manuf_emp", "ps_emp", "emp"),
+            "digital": entropy_index(base, DIGITAL_DIRECTIONS).scores,
+        }
+    )
     with_x = base.with_data(regressors)
     w = weights.nested(base, "gdp_pc")
     ami = _draw_sdm(rng, with_x, w)

@@ -45,10 +45,24 @@ Language = Literal["auto", "zh", "en"]
 
 #: Font families with Chinese glyphs that matplotlib may find (Debian: fonts-noto-cjk, fonts-wqy-microhei).
 CJK_FONTS = (
-    "Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC",
-    "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
-    "PingFang SC", "Heiti SC", "STHeiti", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "STHeiti",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Droid Sans Fallback",
 )
+
 
 # ---------------------------------------------------------------------------------------------- geometry
 def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:
@@ -59,16 +73,19 @@ def region_frame(obj: Any, *, what: str = "geometry") -> gpd.GeoDataFrame:
         return obj.to_frame("geometry")
     if isinstance(obj, gpd.GeoDataFrame):
         return obj
-    raise SpilloverError(f"{what} must be a SpatialPanel or a GeoDataFrame indexed by region id, got "
-                         f"{type(obj).__name__}.")
+    raise SpilloverError(
+        f"{what} must be a SpatialPanel or a GeoDataFrame indexed by region id, got {type(obj).__name__}."
+    )
 
 
 def align_regions(geo: gpd.GeoDataFrame, ids: pd.Index, what: str) -> gpd.GeoDataFrame:
     """``geo`` restricted to (and ordered as) ``ids``; missing regions are an error that names them."""
     missing = ids.difference(geo.index)
     if len(missing):
-        raise SpilloverError(f"the geometry lacks region(s) {format_items(missing.tolist())} of {what}; "
-                             "index the GeoDataFrame by the same region ids.")
+        raise SpilloverError(
+            f"the geometry lacks region(s) {format_items(missing.tolist())} of {what}; "
+            "index the GeoDataFrame by the same region ids."
+        )
     return geo.loc[ids]
 
 
@@ -77,8 +94,9 @@ def result_regions(geometry: Any, carried: Any, ids: pd.Index, what: str, *, how
     (an error saying ``how`` to pass one when it has none), restricted to and ordered as the result's ``ids``."""
     geo = carried if geometry is None else geometry
     if geo is None:
-        raise SpilloverError(f"{what} carries no region geometry; {how} (the panel or a GeoDataFrame indexed by "
-                             "region id).")
+        raise SpilloverError(
+            f"{what} carries no region geometry; {how} (the panel or a GeoDataFrame indexed by region id)."
+        )
     return align_regions(region_frame(geo), pd.Index(ids), what)
 
 
@@ -111,13 +129,24 @@ def geometry_paths(geoms: Iterable[Any]) -> list[Any]:
     codes[ends[closed]] = MplPath.CLOSEPOLY
     geom_of_coord = owner[piece_of]
     bounds = np.searchsorted(geom_of_coord, np.arange(arr.size + 1))
-    return [MplPath(coords[a:b], codes[a:b]) if b > a else MplPath(np.empty((0, 2)))
-            for a, b in zip(bounds[:-1], bounds[1:])]
+    return [
+        MplPath(coords[a:b], codes[a:b]) if b > a else MplPath(np.empty((0, 2)))
+        for a, b in zip(bounds[:-1], bounds[1:])
+    ]
 
 
-def add_polygons(ax: Axes, geoms: Sequence[Any], facecolors: Any, *, gid: str, hatch: str | None = None,
-                 edgecolor: Any = EDGE_COLOR, linewidth: float = EDGE_WIDTH, zorder: float = 1,
-                 **kwargs: Any) -> Any:
+def add_polygons(
+    ax: Axes,
+    geoms: Sequence[Any],
+    facecolors: Any,
+    *,
+    gid: str,
+    hatch: str | None = None,
+    edgecolor: Any = EDGE_COLOR,
+    linewidth: float = EDGE_WIDTH,
+    zorder: float = 1,
+    **kwargs: Any,
+) -> Any:
     """Add one collection (one path per region) with ``gid`` to ``ax`` and return it.
 
     ``geoms``: shapely geometries or the matplotlib Paths of :func:`geometry_paths` (painters that draw twice,
@@ -128,8 +157,16 @@ def add_polygons(ax: Axes, geoms: Sequence[Any], facecolors: Any, *, gid: str, h
 
     paths = geoms if len(geoms) and isinstance(geoms[0], MplPath) else geometry_paths(geoms)
     # a PathCollection in data coordinates (no offsets, no sizes): one path per region, fast for 10^4 regions
-    coll = PathCollection(list(paths), facecolors=facecolors, edgecolors=edgecolor, linewidths=linewidth,
-                          hatch=hatch, zorder=zorder, transform=ax.transData, **kwargs)
+    coll = PathCollection(
+        list(paths),
+        facecolors=facecolors,
+        edgecolors=edgecolor,
+        linewidths=linewidth,
+        hatch=hatch,
+        zorder=zorder,
+        transform=ax.transData,
+        **kwargs,
+    )
     coll.set_gid(gid)
     ax.add_collection(coll, autolim=True)
     return coll
@@ -142,8 +179,15 @@ def draw_missing(ax: Axes, paths: Sequence[Any]) -> Any:
     return add_polygons(ax, paths, NO_DATA_COLOR, gid="missing", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
 
 
-def add_lines(ax: Axes, geoms: Sequence[Any], *, gid: str, color: str = "#404040", linewidth: float = 0.8,
-              zorder: float = 3) -> Any:
+def add_lines(
+    ax: Axes,
+    geoms: Sequence[Any],
+    *,
+    gid: str,
+    color: str = "#404040",
+    linewidth: float = 0.8,
+    zorder: float = 3,
+) -> Any:
     """Add the (Multi)LineStrings as one LineCollection (one segment list per part) with ``gid``."""
     from matplotlib.collections import LineCollection
 
@@ -172,8 +216,9 @@ def finish_map_axes(ax: Axes, geographic: bool, extent: tuple[float, float, floa
 
 
 # ---------------------------------------------------------------------------------------------- input
-def prepare_map(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *,
-                what: str = "the map") -> tuple[gpd.GeoDataFrame, pd.Series | pd.DataFrame | None]:
+def prepare_map(
+    geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *, what: str = "the map"
+) -> tuple[gpd.GeoDataFrame, pd.Series | pd.DataFrame | None]:
     """The regions and values a map may draw: one check shared by every map of :mod:`spillover.maps`.
 
     * duplicate region ids, regions with a missing (None) or empty geometry and distinct regions with the
@@ -207,19 +252,25 @@ def _checked_regions(geo: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
     dup = geo.index[geo.index.duplicated()].unique()
     if len(dup):
-        raise SpilloverError(f"the regions of {what} have duplicate ids {format_items(dup.tolist())}; each "
-                             "region must appear once.")
+        raise SpilloverError(
+            f"the regions of {what} have duplicate ids {format_items(dup.tolist())}; each "
+            "region must appear once."
+        )
     geoms = geo.geometry
     broken = geo.index[geoms.isna().to_numpy() | geoms.is_empty.to_numpy()]
     if len(broken):
-        raise SpilloverError(f"{what} cannot draw region(s) {format_items(broken.tolist())}: their geometry is "
-                             "missing or empty. Drop them from the data or give them polygons.")
+        raise SpilloverError(
+            f"{what} cannot draw region(s) {format_items(broken.tolist())}: their geometry is "
+            "missing or empty. Drop them from the data or give them polygons."
+        )
     wkb = pd.Series(shapely.to_wkb(np.asarray(geoms, dtype=object)), index=geo.index)
     same = wkb[wkb.duplicated(keep=False)]
     if len(same):
         groups = [format_items(g.index.tolist()) for _, g in same.groupby(same, sort=False)]
-        raise SpilloverError(f"{what} has regions with the very same geometry ({'; '.join(groups)}): one would "
-                             "hide the other. Give each region its own polygon or drop the duplicates.")
+        raise SpilloverError(
+            f"{what} has regions with the very same geometry ({'; '.join(groups)}): one would "
+            "hide the other. Give each region its own polygon or drop the duplicates."
+        )
     return checked_geometry(geo, where=f"regions of {what}")
 
 
@@ -231,10 +282,12 @@ def _finite_values(values: pd.Series | pd.DataFrame, what: str) -> pd.Series | p
     if not inf.any():
         return numbers
     rows = inf if inf.ndim == 1 else inf.any(axis=1)
-    warn(f"{what}: the value is infinite for region(s) {format_items(values.index[rows].tolist())}; "
-         f"they are drawn as {NO_DATA_LABEL!r} and left out of the classes and colour scale. Fix "
-         "the data (a division by zero?) or set them to NaN to silence this warning.",
-         MapWarning)
+    warn(
+        f"{what}: the value is infinite for region(s) {format_items(values.index[rows].tolist())}; "
+        f"they are drawn as {NO_DATA_LABEL!r} and left out of the classes and colour scale. Fix "
+        "the data (a division by zero?) or set them to NaN to silence this warning.",
+        MapWarning,
+    )
     return numbers.mask(np.isinf(numbers))
 
 
@@ -270,11 +323,21 @@ def with_no_data(handles: Sequence[Any], count: int) -> list[Any]:
     return [*handles, no_data_handle(count)] if count else list(handles)
 
 
-def place_legend(ax: Axes, handles: list[Any], title: str, *, loc: LegendLocType = "lower left",
-                 fontsize: float = 7.5) -> Any:
+def place_legend(
+    ax: Axes, handles: list[Any], title: str, *, loc: LegendLocType = "lower left", fontsize: float = 7.5
+) -> Any:
     """A framed legend inside the axes (so no layout or save can clip it); ``gid="legend"``."""
-    leg = ax.legend(handles=handles, title=title, loc=loc, fontsize=fontsize, title_fontsize=fontsize + 0.5,
-                    frameon=True, framealpha=0.9, edgecolor="#BBBBBB", borderaxespad=0.3)
+    leg = ax.legend(
+        handles=handles,
+        title=title,
+        loc=loc,
+        fontsize=fontsize,
+        title_fontsize=fontsize + 0.5,
+        frameon=True,
+        framealpha=0.9,
+        edgecolor="#BBBBBB",
+        borderaxespad=0.3,
+    )
     leg.set_gid("legend")
     leg.set_zorder(10)
     return leg
@@ -286,15 +349,17 @@ def check_period(panel: SpatialPanel, period: Hashable | None) -> Hashable:
     if period is None:
         return periods[-1]
     if period not in periods:
-        raise SpilloverError(f"period {period!r} is not in the panel; its periods are "
-                             f"{format_items(periods.tolist())}.")
+        raise SpilloverError(
+            f"period {period!r} is not in the panel; its periods are {format_items(periods.tolist())}."
+        )
     return period
 
 
 def check_variable(panel: SpatialPanel, var: str) -> None:
     if var not in panel.variables:
-        raise SpilloverError(f"variable {var!r} is not in the panel; its variables are "
-                             f"{format_items(panel.variables)}.")
+        raise SpilloverError(
+            f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}."
+        )
 
 
 # ---------------------------------------------------------------------------------------------- fonts
@@ -348,10 +413,13 @@ def cjk_text(fig: Figure) -> Figure:
     if font is None:
         from spillover.errors import MapWarning
 
-        warn(f"the figure has text with Chinese characters ({texts[0].get_text()!r}) but no font with "
-             "Chinese glyphs is installed, so they are drawn as boxes. Install one (Debian/Ubuntu: "
-             "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart "
-             "Python.", MapWarning)
+        warn(
+            f"the figure has text with Chinese characters ({texts[0].get_text()!r}) but no font with "
+            "Chinese glyphs is installed, so they are drawn as boxes. Install one (Debian/Ubuntu: "
+            "apt-get install fonts-noto-cjk; or pip install mplfonts && mplfonts init) and restart "
+            "Python.",
+            MapWarning,
+        )
         return fig
     for t in texts:
         family = list(t.get_fontfamily())
@@ -410,12 +478,21 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 200, overwrite
     target = Path(path)
     fmt = FIGURE_FORMATS.get(target.suffix.lower())
     if fmt is None:
-        raise SpilloverError(f"cannot tell the figure format of {target.name!r} from its suffix; expected one "
-                             f"of {sorted(FIGURE_FORMATS)}.")
+        raise SpilloverError(
+            f"cannot tell the figure format of {target.name!r} from its suffix; expected one "
+            f"of {sorted(FIGURE_FORMATS)}."
+        )
     cjk_text(fig)  # text added after the map function returned (a user's title) too
     with atomic_path(target, overwrite=overwrite) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.05,
-                    bbox_extra_artists=extra_artists(fig), metadata=_metadata(fmt))
+        fig.savefig(
+            tmp,
+            format=fmt,
+            dpi=dpi,
+            bbox_inches="tight",
+            pad_inches=0.05,
+            bbox_extra_artists=extra_artists(fig),
+            metadata=_metadata(fmt),
+        )
     return target
 
 

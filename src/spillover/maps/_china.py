@@ -49,7 +49,14 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["CHINA_CRS", "CJK_FONTS", "cjk_font", "prepare_layer", "add_south_china_sea_inset", "label_regions"]
+__all__ = [
+    "CHINA_CRS",
+    "CJK_FONTS",
+    "cjk_font",
+    "prepare_layer",
+    "add_south_china_sea_inset",
+    "label_regions",
+]
 
 #: Albers equal-area conic for China (standard parallels 25N and 47N, central meridian 105E), WGS84.
 CHINA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
@@ -94,8 +101,15 @@ def _all_provincial(ids: pd.Index) -> bool:
     return len(ids) > 0 and all(isinstance(i, str) and i in known for i in ids)
 
 
-def prepare_layer(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None = None, *, china: bool | None,
-                  crs: Any, language: Language, what: str = "the map") -> MapLayer:
+def prepare_layer(
+    geo: gpd.GeoDataFrame,
+    values: pd.Series | pd.DataFrame | None = None,
+    *,
+    china: bool | None,
+    crs: Any,
+    language: Language,
+    what: str = "the map",
+) -> MapLayer:
     """The checked regions and values (:func:`~spillover.maps._base.prepare_map`), projected; for China
     the units absent from the data as no-data context.  Every map of :mod:`spillover.maps` starts here."""
     geo, values = prepare_map(geo, values, what=what)
@@ -103,8 +117,10 @@ def prepare_layer(geo: gpd.GeoDataFrame, values: pd.Series | pd.DataFrame | None
     if use_china:
         return replace(_china_layer(geo, crs, language), values=values)
     if geo.crs is None and crs is not None:
-        raise SpilloverError("the regions have no CRS, so they cannot be projected to crs=; set one with "
-                             "GeoDataFrame.set_crs first.")
+        raise SpilloverError(
+            "the regions have no CRS, so they cannot be projected to crs=; set one with "
+            "GeoDataFrame.set_crs first."
+        )
     check_option(language, ("auto", "zh", "en"), "language")
     out = geo.to_crs(crs) if crs is not None else geo
     geographic = bool(out.crs is not None and out.crs.is_geographic) or _looks_geographic(out)
@@ -120,8 +136,10 @@ def _looks_geographic(geo: gpd.GeoDataFrame) -> bool:
 
 def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLayer:
     if geo.crs is None:
-        raise SpilloverError("China maps need the regions' CRS (EPSG:4326 for the shipped layer); set it with "
-                             "GeoDataFrame.set_crs.")
+        raise SpilloverError(
+            "China maps need the regions' CRS (EPSG:4326 for the shipped layer); set it with "
+            "GeoDataFrame.set_crs."
+        )
     check_option(language, ("auto", "zh", "en"), "language")
     target = CHINA_CRS if crs is None else crs
     full, extent = _territory(str(target) if not hasattr(target, "to_wkt") else target.to_wkt())
@@ -129,8 +147,7 @@ def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLaye
     # unit's (a subset of provinces too); other ids, e.g. prefectures with china=True, get the territory's
     # extent but no context
     absent = full.index.difference(geo.index, sort=False) if _all_provincial(geo.index) else full.index[:0]
-    return MapLayer(geo.to_crs(full.crs), full.loc[absent, ["geometry"]], False, extent, True,
-                    language)
+    return MapLayer(geo.to_crs(full.crs), full.loc[absent, ["geometry"]], False, extent, True, language)
 
 
 @lru_cache(maxsize=4)
@@ -177,8 +194,9 @@ def add_south_china_sea_inset(ax: Axes, layer: MapLayer, painter: Callable[[Axes
     inset = ax.inset_axes(_INSET_BOUNDS, zorder=5)
     inset.set_label("south_china_sea")
     painter(inset)
-    add_polygons(inset, islands, "#707070", gid="south_china_sea_islands", edgecolor="#505050",
-                 linewidth=0.3, zorder=4)
+    add_polygons(
+        inset, islands, "#707070", gid="south_china_sea_islands", edgecolor="#505050", linewidth=0.3, zorder=4
+    )
     add_lines(inset, lines, gid="south_china_sea_line", color="#303030", linewidth=0.7, zorder=4)
     inset.set_xlim(window[0], window[2])
     inset.set_ylim(window[1], window[3])
@@ -196,12 +214,26 @@ def draw_no_data(ax: Axes, layer: MapLayer) -> Any:
     """The context regions without data: grey, hatched, ``gid="no_data"`` (None if there are none)."""
     if layer.no_data.empty:
         return None
-    return add_polygons(ax, layer.no_data.geometry.tolist(), NO_DATA_COLOR, gid="no_data",
-                        hatch=NO_DATA_HATCH, edgecolor="#8C8C8C", linewidth=0.3)
+    return add_polygons(
+        ax,
+        layer.no_data.geometry.tolist(),
+        NO_DATA_COLOR,
+        gid="no_data",
+        hatch=NO_DATA_HATCH,
+        edgecolor="#8C8C8C",
+        linewidth=0.3,
+    )
 
 
-def draw_map(ax: Axes | None, layer: MapLayer, painter: Callable[[Axes], None], *, labels: bool | None,
-             size: tuple[float, float], china_size: tuple[float, float] = (7.0, 5.6)) -> tuple[Figure, Axes]:
+def draw_map(
+    ax: Axes | None,
+    layer: MapLayer,
+    painter: Callable[[Axes], None],
+    *,
+    labels: bool | None,
+    size: tuple[float, float],
+    china_size: tuple[float, float] = (7.0, 5.6),
+) -> tuple[Figure, Axes]:
     """The one set-up of a single-axes map: the axes (a new figure of ``size``, ``china_size`` for China),
     the painter on it, then :func:`finish` (limits, inset, labels)."""
     fig, ax = new_axes(ax, china_size if layer.china else size)
@@ -235,8 +267,16 @@ def label_regions(ax: Axes, layer: MapLayer, *, fontsize: float = 5.5) -> list[A
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]  # readable on dark classes
     # get_renderer is on the Agg canvases maps draw on (and their subclasses), not on FigureCanvasBase
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    style: dict[str, Any] = dict(ha="center", va="center", fontsize=fontsize, color="#202020", zorder=6, clip_on=True,
-                 path_effects=halo, **font)
+    style: dict[str, Any] = dict(
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color="#202020",
+        zorder=6,
+        clip_on=True,
+        path_effects=halo,
+        **font,
+    )
     placed: list[Any] = []
     texts = {}
     regions = layer.regions.geometry
@@ -256,17 +296,26 @@ def label_regions(ax: Axes, layer: MapLayer, *, fontsize: float = 5.5) -> list[A
             t.set_position((0, 0))  # nowhere free: keep it on its region
             box = t.get_window_extent(renderer)
         if t.get_position() != (0, 0):
-            ax.annotate("", (pt.x, pt.y), xytext=t.get_position(), textcoords="offset points", zorder=5,
-                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#505050", "shrinkA": 0,
-                                    "shrinkB": 0}, annotation_clip=True).set_gid("leader")
+            ax.annotate(
+                "",
+                (pt.x, pt.y),
+                xytext=t.get_position(),
+                textcoords="offset points",
+                zorder=5,
+                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#505050", "shrinkA": 0, "shrinkB": 0},
+                annotation_clip=True,
+            ).set_gid("leader")
         t.set_gid("label")
         placed.append(box)
         texts[rid] = t
     return [texts[rid] for rid in regions.index]
 
 
-_LABEL_OFFSETS = [(0, 0)] + [(round(r * np.cos(a)), round(r * np.sin(a)))
-                             for r in (9, 15, 22) for a in np.deg2rad([0, 180, 90, 270, 35, 145, 215, 325])]
+_LABEL_OFFSETS = [(0, 0)] + [
+    (round(r * np.cos(a)), round(r * np.sin(a)))
+    for r in (9, 15, 22)
+    for a in np.deg2rad([0, 180, 90, 270, 35, 145, 215, 325])
+]
 """Label positions tried, in points from the region's representative point."""
 
 

@@ -58,8 +58,15 @@ class Classes:
         return np.bincount(self.index, minlength=self.k)
 
 
-def classify(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5,
-             bins: Sequence[float] | None = None, what: str = "the variable", fmt: str | None = None) -> Classes:
+def classify(
+    values: np.ndarray,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    what: str = "the variable",
+    fmt: str | None = None,
+) -> Classes:
     """Classes of ``values`` (finite) by a mapclassify scheme.
 
     ``"quantiles"`` (:class:`mapclassify.Quantiles`), ``"natural_breaks"`` (Jenks' optimal breaks,
@@ -79,29 +86,38 @@ def classify(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5,
     if values.size == 0:
         raise SpilloverError(f"{what} has no values to classify.")
     if not np.isfinite(values).all():
-        raise SpilloverError(f"{what} has {int((~np.isfinite(values)).sum())} missing or infinite value(s); "
-                             "classify the finite values only (the maps draw the others as 'No data').")
+        raise SpilloverError(
+            f"{what} has {int((~np.isfinite(values)).sum())} missing or infinite value(s); "
+            "classify the finite values only (the maps draw the others as 'No data')."
+        )
     if scheme == "user_defined":
         cls = _user_defined(values, bins, what)
     else:
         _check_k(values, k, what)
-        make = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.FisherJenks,
-                "equal_interval": mapclassify.EqualInterval}[scheme]
+        make = {
+            "quantiles": mapclassify.Quantiles,
+            "natural_breaks": mapclassify.FisherJenks,
+            "equal_interval": mapclassify.EqualInterval,
+        }[scheme]
         with warnings.catch_warnings():
             # FisherJenks says once that it runs without numba (slower, same breaks): not the user's concern
             warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
             cls = make(values, k=k)
     upper = np.asarray(cls.bins, dtype=float)
     lower = float(values.min())
-    return Classes(upper, lower, np.asarray(cls.yb, dtype=int), _labels(lower, upper, fmt or _auto_fmt(upper)))
+    return Classes(
+        upper, lower, np.asarray(cls.yb, dtype=int), _labels(lower, upper, fmt or _auto_fmt(upper))
+    )
 
 
 def _check_k(values: np.ndarray, k: int, what: str) -> None:
     check_int(k, "k (the number of classes)", minimum=2)
     distinct = np.unique(values).size
     if k > distinct:
-        raise SpilloverError(f"k={k} classes asked for {what}, which has only {distinct} distinct value(s); use "
-                             f"k <= {distinct}.")
+        raise SpilloverError(
+            f"k={k} classes asked for {what}, which has only {distinct} distinct value(s); use "
+            f"k <= {distinct}."
+        )
 
 
 def _user_defined(values: np.ndarray, bins: Sequence[float] | None, what: str) -> Any:
@@ -113,8 +129,10 @@ def _user_defined(values: np.ndarray, bins: Sequence[float] | None, what: str) -
     if np.any(np.diff(edges) <= 0) or not np.all(np.isfinite(edges)):
         raise SpilloverError(f"bins must be finite and strictly increasing, got {list(bins)}.")
     if edges[0] < values.min():
-        raise SpilloverError(f"the first upper bound {edges[0]:g} is below the minimum of {what} "
-                             f"({values.min():g}): that class would be empty.")
+        raise SpilloverError(
+            f"the first upper bound {edges[0]:g} is below the minimum of {what} "
+            f"({values.min():g}): that class would be empty."
+        )
     return mapclassify.UserDefined(values, bins=list(edges))
 
 
@@ -141,8 +159,9 @@ def class_colors(cmap: str, k: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- data
-def _cross_section(panel: SpatialPanel | gpd.GeoDataFrame, var: str,
-                   period: Hashable | None) -> tuple[gpd.GeoDataFrame, pd.Series, Hashable | None]:
+def _cross_section(
+    panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashable | None
+) -> tuple[gpd.GeoDataFrame, pd.Series, Hashable | None]:
     if isinstance(panel, SpatialPanel):
         check_variable(panel, var)
         period = check_period(panel, period)
@@ -150,15 +169,15 @@ def _cross_section(panel: SpatialPanel | gpd.GeoDataFrame, var: str,
         return panel.geometry, pd.to_numeric(frame[var], errors="coerce"), period
     geo = region_frame(panel, what="panel")
     if var not in geo.columns:
-        raise SpilloverError(f"column {var!r} is not in the GeoDataFrame; its columns are "
-                             f"{format_items(geo.columns)}.")
+        raise SpilloverError(
+            f"column {var!r} is not in the GeoDataFrame; its columns are {format_items(geo.columns)}."
+        )
     if period is not None:
         raise SpilloverError("period= applies to a SpatialPanel; a GeoDataFrame is one cross-section.")
     return geo[["geometry"]], pd.to_numeric(geo[var], errors="coerce"), None
 
 
-def _paint_classified(layer: MapLayer, values: pd.Series, classes: Classes,
-                      colors: list[str]) -> Any:
+def _paint_classified(layer: MapLayer, values: pd.Series, classes: Classes, colors: list[str]) -> Any:
     finite = values.notna().to_numpy()
     geoms = layer.regions.geometry
     face = [colors[c] for c in classes.index]
@@ -175,8 +194,9 @@ def _paint_classified(layer: MapLayer, values: pd.Series, classes: Classes,
 
 def _handles(classes: Classes, colors: list[str], n_no_data: int) -> list[Any]:
     counts = classes.counts()
-    return with_no_data([legend_patch(c, f"{lab} ({n})") for c, lab, n in zip(colors, classes.labels, counts)],
-                        n_no_data)
+    return with_no_data(
+        [legend_patch(c, f"{lab} ({n})") for c, lab, n in zip(colors, classes.labels, counts)], n_no_data
+    )
 
 
 def _legend_title(var: str, units: str | None) -> str:
@@ -184,12 +204,25 @@ def _legend_title(var: str, units: str | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- public
-def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashable | None = None, *,
-               scheme: Scheme = "quantiles", k: int = 5, bins: Sequence[float] | None = None,
-               cmap: str = "YlOrRd", units: str | None = None, fmt: str | None = None,
-               title: str | None = None, ax: Axes | None = None, china: bool | None = None,
-               language: Language = "auto", labels: bool | None = None, crs: Any = None,
-               legend_loc: LegendLocType = "lower left") -> Figure:
+def choropleth(
+    panel: SpatialPanel | gpd.GeoDataFrame,
+    var: str,
+    period: Hashable | None = None,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    cmap: str = "YlOrRd",
+    units: str | None = None,
+    fmt: str | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = None,
+    crs: Any = None,
+    legend_loc: LegendLocType = "lower left",
+) -> Figure:
     """Choropleth of ``var`` in one period, classes from mapclassify, counts per class in the legend.
 
     Parameters
@@ -230,8 +263,9 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     """
     geo, values, period = _cross_section(panel, var, period)
     what = f"{var!r}" + (f" in {period!r}" if period is not None else "")
-    layer = _china.prepare_layer(geo, values, china=china, crs=crs, language=language,
-                                 what=f"the choropleth of {what}")
+    layer = _china.prepare_layer(
+        geo, values, china=china, crs=crs, language=language, what=f"the choropleth of {what}"
+    )
     values = layer.values
     assert values is not None  # prepare_layer was given values
     classes = classify(values.dropna().to_numpy(), scheme=scheme, k=k, bins=bins, what=what, fmt=fmt)
@@ -244,12 +278,25 @@ def choropleth(panel: SpatialPanel | gpd.GeoDataFrame, var: str, period: Hashabl
     return cjk_text(fig)
 
 
-def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] | None = None, *,
-                    scheme: Scheme = "quantiles", k: int = 5, bins: Sequence[float] | None = None,
-                    cmap: str = "YlOrRd", units: str | None = None, fmt: str | None = None,
-                    ncols: int | None = None, china: bool | None = None, language: Language = "auto",
-                    labels: bool = False, crs: Any = None, title: str | None = None,
-                    panel_width: float = 3.2) -> Figure:
+def small_multiples(
+    panel: SpatialPanel,
+    var: str,
+    periods: Sequence[Hashable] | None = None,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    cmap: str = "YlOrRd",
+    units: str | None = None,
+    fmt: str | None = None,
+    ncols: int | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool = False,
+    crs: Any = None,
+    title: str | None = None,
+    panel_width: float = 3.2,
+) -> Figure:
     """One map per period sharing one classification (pooled over the periods) and one legend.
 
     Parameters
@@ -288,8 +335,9 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
     if not chosen:
         raise SpilloverError("periods= is empty; pass at least one period.")
     raw = pd.DataFrame({p: pd.to_numeric(panel.cross_section(p)[var], errors="coerce") for p in chosen})
-    layer = _china.prepare_layer(panel.geometry, raw, china=china, crs=crs, language=language,
-                                 what=f"the small multiples of {var!r}")
+    layer = _china.prepare_layer(
+        panel.geometry, raw, china=china, crs=crs, language=language, what=f"the small multiples of {var!r}"
+    )
     assert layer.values is not None  # prepare_layer was given values
     values = {p: layer.values[p] for p in chosen}
     pooled = np.concatenate([v.dropna().to_numpy() for v in values.values()])
@@ -298,25 +346,37 @@ def small_multiples(panel: SpatialPanel, var: str, periods: Sequence[Hashable] |
     ncols = ncols or min(4, len(chosen))
     nrows = -(-len(chosen) // ncols)
     ratio = 0.8 if layer.china else 0.55
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_width * ncols, panel_width * ratio * nrows + 0.9),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel_width * ncols, panel_width * ratio * nrows + 0.9),
+        layout="constrained",
+        squeeze=False,
+    )
     offset = 0
     for ax, period in zip(axes.ravel(), chosen):
         v = values[period]
-        part = Classes(classes.bins, classes.lower, classes.index[offset: offset + int(v.notna().sum())],
-                       classes.labels)
+        part = Classes(
+            classes.bins, classes.lower, classes.index[offset : offset + int(v.notna().sum())], classes.labels
+        )
         offset += int(v.notna().sum())
         paint = _paint_classified(layer, v, part, colors)
         paint(ax)
         _china.finish(ax, layer, paint, labels=labels)
         ax.set_title(str(period), fontsize=9)
-    for ax in axes.ravel()[len(chosen):]:
+    for ax in axes.ravel()[len(chosen) :]:
         ax.remove()
     # region-periods, like the class counts: each period's missing values and the context regions
     n_no_data = sum(len(layer.no_data) + int(v.isna().sum()) for v in values.values())
     handles = _handles(classes, colors, n_no_data)
-    leg = fig.legend(handles=handles, title=_legend_title(var, units) + "; counts are region-periods",
-                     loc="outside lower center", ncols=min(len(handles), 3), fontsize=7.5, frameon=False)
+    leg = fig.legend(
+        handles=handles,
+        title=_legend_title(var, units) + "; counts are region-periods",
+        loc="outside lower center",
+        ncols=min(len(handles), 3),
+        fontsize=7.5,
+        frameon=False,
+    )
     leg.set_gid("legend")
     fig.suptitle(title if title is not None else var, fontsize=11)
     return cjk_text(fig)

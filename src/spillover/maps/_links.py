@@ -17,9 +17,18 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = ["links_map", "links_axes"]
 
 
-def links_map(w: Any, geo: Any, *, ax: Axes | None = None, title: str | None = None, china: bool | None = None,
-              language: Language = "auto", labels: bool | None = False, crs: Any = None,
-              **line_kwargs: Any) -> Figure:
+def links_map(
+    w: Any,
+    geo: Any,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = False,
+    crs: Any = None,
+    **line_kwargs: Any,
+) -> Figure:
     """The regions and a line between every pair of linked regions (a sanity check of the weights).
 
     A link ``i - j`` is drawn once when ``w_ij`` or ``w_ji`` is non-zero, between points inside each
@@ -50,13 +59,33 @@ def links_map(w: Any, geo: Any, *, ax: Axes | None = None, title: str | None = N
     >>> len(fig.axes[0].collections[-1].get_segments())
     1
     """
-    return figure_of(links_axes(w, region_frame(geo), ax=ax, title=title, china=china, language=language,
-                                labels=labels, crs=crs, **line_kwargs))
+    return figure_of(
+        links_axes(
+            w,
+            region_frame(geo),
+            ax=ax,
+            title=title,
+            china=china,
+            language=language,
+            labels=labels,
+            crs=crs,
+            **line_kwargs,
+        )
+    )
 
 
-def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None = None,
-               china: bool | None = None, language: Language = "auto", labels: bool | None = False,
-               crs: Any = None, **line_kwargs: Any) -> Axes:
+def links_axes(
+    w: Any,
+    frame: Any,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = False,
+    crs: Any = None,
+    **line_kwargs: Any,
+) -> Axes:
     """Draw :func:`links_map` and return the main axes (``spillover.weights.plot_links`` uses it)."""
     from matplotlib.collections import LineCollection
 
@@ -65,8 +94,10 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
     layer = _china.prepare_layer(frame, china=china, crs=crs, language=language, what="the links map")
     mat = to_sparse(w, frame.index)
     pairs = sparse.triu(mat + mat.T, k=1).tocoo()
-    pts = [max(getattr(g, "geoms", [g]), key=lambda p: p.area).representative_point()
-           for g in layer.regions.geometry]
+    pts = [
+        max(getattr(g, "geoms", [g]), key=lambda p: p.area).representative_point()
+        for g in layer.regions.geometry
+    ]
     xy = np.array([[p.x, p.y] for p in pts]) if pts else np.empty((0, 2))
     segments = np.stack([xy[pairs.row], xy[pairs.col]], axis=1) if pairs.nnz else np.empty((0, 2, 2))
     style = {"color": "#C0392B", "linewidth": 0.7, **line_kwargs}
@@ -82,7 +113,8 @@ def links_axes(w: Any, frame: Any, *, ax: Axes | None = None, title: str | None 
         target.add_collection(links)  # last collection: the links
 
     _, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.0, 5.0))
-    ax.set_title(title if title is not None else f"{len(segments)} links between {len(frame)} regions",
-                 fontsize=10)
+    ax.set_title(
+        title if title is not None else f"{len(segments)} links between {len(frame)} regions", fontsize=10
+    )
     cjk_text(figure_of(ax))
     return ax

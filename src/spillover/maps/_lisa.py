@@ -41,23 +41,55 @@ LISA_ORDER = ("High-High", "Low-Low", "Low-High", "High-Low", NOT_SIGNIFICANT)
 
 
 @overload
-def lisa_map(lisa: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None = None, /, *,
-             ax: Axes | None = None, title: str | None = None, china: bool | None = None,
-             language: Language = "auto", labels: bool | None = None, crs: Any = None) -> Figure: ...
+def lisa_map(
+    lisa: LocalMoranResult,
+    geometry: gpd.GeoDataFrame | SpatialPanel | None = None,
+    /,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = None,
+    crs: Any = None,
+) -> Figure: ...
 
 
 @overload
-def lisa_map(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = None, *, alpha: float = 0.05,
-             permutations: int = 999, seed: int = 0, ax: Axes | None = None, title: str | None = None,
-             china: bool | None = None, language: Language = "auto", labels: bool | None = None,
-             crs: Any = None) -> Figure: ...
+def lisa_map(
+    panel: SpatialPanel,
+    var: str,
+    w: Any,
+    period: Hashable | None = None,
+    *,
+    alpha: float = 0.05,
+    permutations: int = 999,
+    seed: int = 0,
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = None,
+    crs: Any = None,
+) -> Figure: ...
 
 
-def lisa_map(panel: SpatialPanel | LocalMoranResult, var: Any = None, w: Any = None,
-             period: Hashable | None = None, *, alpha: float | None = None, permutations: int | None = None,
-             seed: int | None = None, ax: Axes | None = None, title: str | None = None,
-             china: bool | None = None, language: Language = "auto", labels: bool | None = None,
-             crs: Any = None) -> Figure:
+def lisa_map(
+    panel: SpatialPanel | LocalMoranResult,
+    var: Any = None,
+    w: Any = None,
+    period: Hashable | None = None,
+    *,
+    alpha: float | None = None,
+    permutations: int | None = None,
+    seed: int | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = None,
+    crs: Any = None,
+) -> Figure:
     """LISA cluster map in GeoDa's palette, with the number of regions per class.
 
     Two ways to call it, one figure:
@@ -109,47 +141,81 @@ def lisa_map(panel: SpatialPanel | LocalMoranResult, var: Any = None, w: Any = N
         _only_geometry(var, w, period, alpha, permutations, seed)
         lisa, geometry = panel, var
     else:
-        lisa = _panel_lisa(panel, var, w, period, alpha=0.05 if alpha is None else alpha,
-                           permutations=999 if permutations is None else permutations,
-                           seed=0 if seed is None else seed)
+        lisa = _panel_lisa(
+            panel,
+            var,
+            w,
+            period,
+            alpha=0.05 if alpha is None else alpha,
+            permutations=999 if permutations is None else permutations,
+            seed=0 if seed is None else seed,
+        )
         geometry = panel.geometry
-    return _draw_lisa(lisa, geometry, ax=ax, title=title, china=china, language=language, labels=labels,
-                      crs=crs)
+    return _draw_lisa(
+        lisa, geometry, ax=ax, title=title, china=china, language=language, labels=labels, crs=crs
+    )
 
 
-def lisa_cluster_map(result: LocalMoranResult, geometry: gpd.GeoDataFrame | SpatialPanel | None = None, *,
-                     ax: Axes | None = None, title: str | None = None, china: bool | None = None,
-                     language: Language = "auto", labels: bool | None = None, crs: Any = None) -> Figure:
+def lisa_cluster_map(
+    result: LocalMoranResult,
+    geometry: gpd.GeoDataFrame | SpatialPanel | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = None,
+    crs: Any = None,
+) -> Figure:
     """Deprecated alias of :func:`lisa_map` (``lisa_map(result, geometry)``); removed in the next release."""
-    warn("lisa_cluster_map(...) is deprecated and will be removed in the next release; use "
-         "lisa_map(result, geometry) instead (the one LISA map).", FutureWarning)
-    return lisa_map(result, geometry, ax=ax, title=title, china=china, language=language, labels=labels,
-                    crs=crs)
+    warn(
+        "lisa_cluster_map(...) is deprecated and will be removed in the next release; use "
+        "lisa_map(result, geometry) instead (the one LISA map).",
+        FutureWarning,
+    )
+    return lisa_map(
+        result, geometry, ax=ax, title=title, china=china, language=language, labels=labels, crs=crs
+    )
 
 
 def _only_geometry(geometry: Any, w: Any, period: Any, alpha: Any, permutations: Any, seed: Any) -> None:
     """With a LocalMoranResult the analysis is done: only the geometry may follow it."""
-    given = [name for name, value in (("w", w), ("period", period), ("alpha", alpha),
-                                      ("permutations", permutations), ("seed", seed)) if value is not None]
+    given = [
+        name
+        for name, value in (
+            ("w", w),
+            ("period", period),
+            ("alpha", alpha),
+            ("permutations", permutations),
+            ("seed", seed),
+        )
+        if value is not None
+    ]
     if given:
-        raise SpilloverError(f"lisa_map(result, ...) draws a LocalMoranResult as it was computed, so "
-                             f"{', '.join(n + '=' for n in given)} cannot be passed with it; call "
-                             "local_moran again with them, or pass the panel form "
-                             "lisa_map(panel, var, w, period, ...).")
+        raise SpilloverError(
+            f"lisa_map(result, ...) draws a LocalMoranResult as it was computed, so "
+            f"{', '.join(n + '=' for n in given)} cannot be passed with it; call "
+            "local_moran again with them, or pass the panel form "
+            "lisa_map(panel, var, w, period, ...)."
+        )
     if isinstance(geometry, str):
-        raise SpilloverError(f"lisa_map(result, {geometry!r}): the second argument of the result form is the "
-                             "geometry (a panel or GeoDataFrame); the variable is the result's own.")
+        raise SpilloverError(
+            f"lisa_map(result, {geometry!r}): the second argument of the result form is the "
+            "geometry (a panel or GeoDataFrame); the variable is the result's own."
+        )
 
 
-def _panel_lisa(panel: Any, var: Any, w: Any, period: Hashable | None, *, alpha: float, permutations: int,
-                seed: int) -> LocalMoranResult:
+def _panel_lisa(
+    panel: Any, var: Any, w: Any, period: Hashable | None, *, alpha: float, permutations: int, seed: int
+) -> LocalMoranResult:
     """The local Moran of ``var`` in ``period`` (default: the last) of ``panel``, checked for the map."""
     from spillover.esda import local_moran
     from spillover.maps._base import check_period, check_variable
 
     if not isinstance(panel, SpatialPanel):
-        raise SpilloverError(f"lisa_map needs a SpatialPanel or a LocalMoranResult, got "
-                             f"{type(panel).__name__}.")
+        raise SpilloverError(
+            f"lisa_map needs a SpatialPanel or a LocalMoranResult, got {type(panel).__name__}."
+        )
     if w is None:
         raise SpilloverError("lisa_map(panel, var, w, period) needs the spatial weights w.")
     check_variable(panel, var)
@@ -157,11 +223,25 @@ def _panel_lisa(panel: Any, var: Any, w: Any, period: Hashable | None, *, alpha:
     return local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha)
 
 
-def _draw_lisa(result: LocalMoranResult, geometry: Any, *, ax: Axes | None, title: str | None,
-               china: bool | None, language: Language, labels: bool | None, crs: Any) -> Figure:
+def _draw_lisa(
+    result: LocalMoranResult,
+    geometry: Any,
+    *,
+    ax: Axes | None,
+    title: str | None,
+    china: bool | None,
+    language: Language,
+    labels: bool | None,
+    crs: Any,
+) -> Figure:
     """Draw the LISA cluster map of ``result`` (see :func:`lisa_map`)."""
-    geo = result_regions(geometry, result.geometry, result.clusters.index, "the LISA result",
-                         how="pass the geometry as lisa_map's second argument")
+    geo = result_regions(
+        geometry,
+        result.geometry,
+        result.clusters.index,
+        "the LISA result",
+        how="pass the geometry as lisa_map's second argument",
+    )
     frame = result.to_frame()
     island = frame["p_sim"].isna().to_numpy()
     layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what="the LISA map")
@@ -175,7 +255,9 @@ def _draw_lisa(result: LocalMoranResult, geometry: Any, *, ax: Axes | None, titl
         add_polygons(target, linked, face, gid="regions", edgecolor="#9A9A9A")
         _china.draw_no_data(target, layer)
         if alone:
-            add_polygons(target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C")
+            add_polygons(
+                target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C"
+            )
 
     fig, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.5, 5.0))
     counts = pd.Series(clusters[~island]).value_counts().reindex(LISA_ORDER, fill_value=0)
@@ -187,10 +269,21 @@ def _draw_lisa(result: LocalMoranResult, geometry: Any, *, ax: Axes | None, titl
 
 
 # ---------------------------------------------------------------------------------------------- scatter
-def moran_scatter(panel: SpatialPanel, var: str, w: Any, period: Hashable | None = None, *,
-                  ax: Axes | None = None, labels: str = "significant", max_labels: int = 10,
-                  permutations: int = 999, seed: int = 0, alpha: float = 0.05, transform: str = "r",
-                  lisa: LocalMoranResult | None = None) -> Figure:
+def moran_scatter(
+    panel: SpatialPanel,
+    var: str,
+    w: Any,
+    period: Hashable | None = None,
+    *,
+    ax: Axes | None = None,
+    labels: str = "significant",
+    max_labels: int = 10,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    transform: str = "r",
+    lisa: LocalMoranResult | None = None,
+) -> Figure:
     """Moran scatter plot of ``var`` in ``period``: quadrant lines, fitted slope (= I), labelled regions.
 
     Points are coloured by their LISA cluster (:data:`LISA_COLORS`) from ``permutations``, ``seed`` and
@@ -220,14 +313,39 @@ def moran_scatter(panel: SpatialPanel, var: str, w: Any, period: Hashable | None
     if lisa is not None and period is None:
         period = lisa.period
     period = check_period(panel, period)
-    return figure_of(moran_scatter_axes(panel, var, w, period=period, ax=ax, labels=labels,
-                                        max_labels=max_labels, permutations=permutations, seed=seed,
-                                        alpha=alpha, transform=transform, lisa=lisa))
+    return figure_of(
+        moran_scatter_axes(
+            panel,
+            var,
+            w,
+            period=period,
+            ax=ax,
+            labels=labels,
+            max_labels=max_labels,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            transform=transform,
+            lisa=lisa,
+        )
+    )
 
 
-def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashable, ax: Axes | None,
-                       labels: str, max_labels: int, permutations: int, seed: int, alpha: float,
-                       transform: str, lisa: LocalMoranResult | None = None) -> Axes:
+def moran_scatter_axes(
+    panel: SpatialPanel,
+    var: str,
+    w: Any,
+    *,
+    period: Hashable,
+    ax: Axes | None,
+    labels: str,
+    max_labels: int,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    transform: str,
+    lisa: LocalMoranResult | None = None,
+) -> Axes:
     """Draw the Moran scatter plot (see :func:`moran_scatter`) and return its axes."""
     from spillover.esda import _LABEL_MODES, local_moran, moran_scatter_data
 
@@ -235,16 +353,25 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
     check_int(max_labels, "max_labels", minimum=0)
     scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)  # type: ignore[arg-type]
     if lisa is None:
-        lisa = local_moran(panel, var, w, period=period, permutations=permutations, seed=seed, alpha=alpha,
-                           transform=transform)  # type: ignore[arg-type]
+        lisa = local_moran(
+            panel,
+            var,
+            w,
+            period=period,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            transform=transform,
+        )  # type: ignore[arg-type]
     clusters = _matching_lisa(lisa, var, period, scatter.to_frame().index)
     _, ax = new_axes(ax, (6.0, 5.0))
     frame = scatter.to_frame()
     _draw_scatter(ax, frame, scatter.slope, scatter.intercept, clusters)
     for region in _regions_to_label(frame, clusters, labels, max_labels):
         row = frame.loc[region]
-        ax.annotate(str(region), (row["z"], row["lag_z"]), xytext=(3, 3), textcoords="offset points",
-                    fontsize=7)
+        ax.annotate(
+            str(region), (row["z"], row["lag_z"]), xytext=(3, 3), textcoords="offset points", fontsize=7
+        )
     ax.set_xlabel(f"{var} (standardised)")
     ax.set_ylabel(f"spatial lag of {var}")
     ax.set_title(f"Moran scatter plot, {period}: I = {scatter.moran_i:.3f}")
@@ -256,14 +383,18 @@ def moran_scatter_axes(panel: SpatialPanel, var: str, w: Any, *, period: Hashabl
 def _matching_lisa(lisa: LocalMoranResult, var: str, period: Hashable, regions: pd.Index) -> pd.DataFrame:
     """The LISA frame of ``lisa`` in the scatter's region order, after checking it is the same analysis."""
     if lisa.variable != var or lisa.period != period:
-        raise SpilloverError(f"lisa= is the local Moran of {lisa.variable!r} in {lisa.period!r}, but the "
-                             f"scatter plot shows {var!r} in {period!r}; pass the LISA result of the same "
-                             "variable and period.")
+        raise SpilloverError(
+            f"lisa= is the local Moran of {lisa.variable!r} in {lisa.period!r}, but the "
+            f"scatter plot shows {var!r} in {period!r}; pass the LISA result of the same "
+            "variable and period."
+        )
     frame = lisa.to_frame()
     missing = regions.difference(frame.index)
     if len(missing):
-        raise SpilloverError(f"lisa= lacks region(s) {format_items(missing.tolist())} of the panel; "
-                             "compute it on the same panel and weights.")
+        raise SpilloverError(
+            f"lisa= lacks region(s) {format_items(missing.tolist())} of the panel; "
+            "compute it on the same panel and weights."
+        )
     return frame.reindex(regions)
 
 
@@ -271,8 +402,16 @@ def _draw_scatter(ax: Axes, frame: pd.DataFrame, slope: float, intercept: float,
     for label, color in LISA_COLORS.items():
         sel = lisa["cluster"] == label
         if sel.any():
-            ax.scatter(frame.loc[sel, "z"], frame.loc[sel, "lag_z"], s=22, color=color, edgecolor="black",
-                       linewidth=0.4, label=f"{label} ({int(sel.sum())})", zorder=3)
+            ax.scatter(
+                frame.loc[sel, "z"],
+                frame.loc[sel, "lag_z"],
+                s=22,
+                color=color,
+                edgecolor="black",
+                linewidth=0.4,
+                label=f"{label} ({int(sel.sum())})",
+                zorder=3,
+            )
     ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
     ax.axvline(0.0, color="grey", linewidth=0.8, linestyle="--", zorder=1)
     lo, hi = float(frame["z"].min()), float(frame["z"].max())
@@ -293,8 +432,14 @@ def _regions_to_label(frame: pd.DataFrame, lisa: pd.DataFrame, mode: str, limit:
 
 
 # ---------------------------------------------------------------------------------------------- over time
-def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str = "randomization",
-                    ax: Axes | None = None, title: str | None = None) -> Figure:
+def moran_over_time(
+    table: pd.DataFrame,
+    *,
+    level: float = 0.95,
+    assumption: str = "randomization",
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
     """Moran's I per period with its confidence band, from :func:`spillover.moran_by_period`.
 
     For each period the line shows ``I`` and the band ``I +/- z_(1+level)/2 * sqrt(var)`` with the variance
@@ -324,13 +469,18 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     needed = ["I", "E[I]", f"var_{suffix}", f"p_{suffix}"]
     missing = [c for c in needed if c not in table.columns]
     if missing:
-        raise SpilloverError(f"the table lacks column(s) {format_items(missing)}; pass the output of "
-                             "spillover.moran_by_period.")
+        raise SpilloverError(
+            f"the table lacks column(s) {format_items(missing)}; pass the output of "
+            "spillover.moran_by_period."
+        )
     own_figure = ax is None
     fig, ax = new_axes(ax, (6.5, 4.0))
     z = stats.norm.ppf(0.5 + level / 2)
-    groups = table.groupby(level="variable", sort=False) if "variable" in (table.index.names or []) else \
-        [(None, table)]
+    groups = (
+        table.groupby(level="variable", sort=False)
+        if "variable" in (table.index.names or [])
+        else [(None, table)]
+    )
     for name, part in groups:
         if name is not None:
             part = part.droplevel("variable")
@@ -338,8 +488,10 @@ def moran_over_time(table: pd.DataFrame, *, level: float = 0.95, assumption: str
     _integer_periods(ax, table.index.get_level_values(-1))
     ax.set_xlabel(str(table.index.names[-1] or "period"))
     ax.set_ylabel("Moran's I")
-    ax.set_title(title if title is not None else
-                 f"Moran's I with {level:.0%} confidence band ({assumption})", fontsize=10)
+    ax.set_title(
+        title if title is not None else f"Moran's I with {level:.0%} confidence band ({assumption})",
+        fontsize=10,
+    )
     if own_figure:  # below the axes, where it hides no part of the band
         fig.legend(loc="outside lower center", ncols=5, fontsize=7.5, frameon=False).set_gid("legend")
     else:
@@ -360,21 +512,39 @@ def _integer_periods(ax: Axes, periods: pd.Index) -> None:
         ax.xaxis.set_major_formatter("{x:.0f}")
 
 
-def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float,
-                     label: Any) -> None:
+def _draw_moran_line(ax: Axes, part: pd.DataFrame, z: float, suffix: str, alpha: float, label: Any) -> None:
     x = np.arange(len(part)) if not pd.api.types.is_numeric_dtype(part.index) else part.index.to_numpy()
     i = part["I"].to_numpy(dtype=float)
     half = z * np.sqrt(part[f"var_{suffix}"].to_numpy(dtype=float))
     sig = part[f"p_{suffix}"].to_numpy(dtype=float) < alpha
     line = ax.plot(x, i, color=None, linewidth=1.4, label=f"I{'' if label is None else f' ({label})'}")[0]
     color = line.get_color()
-    ax.fill_between(x, i - half, i + half, color=color, alpha=0.18, linewidth=0,
-                    label="confidence band" if label is None else None)
-    ax.scatter(x[sig], i[sig], color=color, s=18, zorder=3,
-               label=f"p < {alpha:g}" if label is None else None)
-    ax.scatter(x[~sig], i[~sig], facecolor="white", edgecolor=color, s=18, zorder=3,
-               label=f"p ≥ {alpha:g}" if label is None and (~sig).any() else None)
-    ax.plot(x, part["E[I]"].to_numpy(dtype=float), color="#777777", linestyle="--", linewidth=0.9,
-            label="E[I]" if label is None else None)
+    ax.fill_between(
+        x,
+        i - half,
+        i + half,
+        color=color,
+        alpha=0.18,
+        linewidth=0,
+        label="confidence band" if label is None else None,
+    )
+    ax.scatter(x[sig], i[sig], color=color, s=18, zorder=3, label=f"p < {alpha:g}" if label is None else None)
+    ax.scatter(
+        x[~sig],
+        i[~sig],
+        facecolor="white",
+        edgecolor=color,
+        s=18,
+        zorder=3,
+        label=f"p ≥ {alpha:g}" if label is None and (~sig).any() else None,
+    )
+    ax.plot(
+        x,
+        part["E[I]"].to_numpy(dtype=float),
+        color="#777777",
+        linestyle="--",
+        linewidth=0.9,
+        label="E[I]" if label is None else None,
+    )
     if not pd.api.types.is_numeric_dtype(part.index):
         ax.set_xticks(x, [str(p) for p in part.index], rotation=45)

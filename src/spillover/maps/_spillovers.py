@@ -41,8 +41,9 @@ NS_HATCH = "..."
 
 
 def _regions(result: SpatialPanelResults, geometry: Any) -> gpd.GeoDataFrame:
-    return result_regions(geometry, getattr(result._core, "geometry", None), result._core.ids, "the model",
-                          how="pass geometry=")
+    return result_regions(
+        geometry, getattr(result._core, "geometry", None), result._core.ids, "the model", how="pass geometry="
+    )
 
 
 def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
@@ -57,11 +58,25 @@ def _diverging(values: np.ndarray, cmap: str) -> tuple[Any, Any]:
 
 
 @renamed(effects="spillovers")
-def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, draws: int | None = None,
-                  level: float = 0.95, seed: int = 0, cmap: str = "RdBu_r", ax: Sequence[Axes] | None = None,
-                  title: str | None = None, china: bool | None = None, language: Language = "auto",
-                  labels: bool | None = False, crs: Any = None, panel_width: float = 4.2,
-                  spillovers: pd.DataFrame | None = None, units: str | None = None) -> Figure:
+def spillover_map(
+    result: SpatialPanelResults,
+    x: str,
+    *,
+    geometry: Any = None,
+    draws: int | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+    cmap: str = "RdBu_r",
+    ax: Sequence[Axes] | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = False,
+    crs: Any = None,
+    panel_width: float = 4.2,
+    spillovers: pd.DataFrame | None = None,
+    units: str | None = None,
+) -> Figure:
     """Three aligned maps of regressor ``x``'s effects: direct, spillover emitted, spillover received.
 
     The values are those of ``result.spillovers(x, draws=draws, level=level, seed=seed)``
@@ -120,8 +135,14 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     if spillovers is not None:
         _check_effects(frame, result, x)
         level = float(frame.attrs.get("level", level))
-    layer = _china.prepare_layer(_regions(result, geometry), frame[list(PANELS)], china=china, crs=crs,
-                                 language=language, what=f"the spillover map of {x}")
+    layer = _china.prepare_layer(
+        _regions(result, geometry),
+        frame[list(PANELS)],
+        china=china,
+        crs=crs,
+        language=language,
+        what=f"the spillover map of {x}",
+    )
     values = layer.values
     assert values is not None  # prepare_layer was given values
     norm, cm = _diverging(values.to_numpy(), cmap)
@@ -141,27 +162,44 @@ def spillover_map(result: SpatialPanelResults, x: str, *, geometry: Any = None, 
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=axes, location="bottom", shrink=0.5, aspect=40, pad=0.02)
     unit = f", {units}" if units else ""
     bar.set_label(f"effect of {x} on {result.y_name}{unit} (zero-centred scale)", fontsize=9)
-    fig.suptitle(title if title is not None else f"Effects of {x} on {result.y_name}: direct and spillovers "
-                 f"({result.kind.upper()})", fontsize=11)
+    fig.suptitle(
+        title
+        if title is not None
+        else f"Effects of {x} on {result.y_name}: direct and spillovers ({result.kind.upper()})",
+        fontsize=11,
+    )
     return cjk_text(fig)
 
 
 def _check_effects(frame: pd.DataFrame, result: SpatialPanelResults, x: str) -> None:
     missing = [c for c in PANELS if c not in frame.columns]
     if missing:
-        raise SpilloverError(f"spillovers= lacks column(s) {missing}; pass result.spillovers({x!r}, draws=...).")
+        raise SpilloverError(
+            f"spillovers= lacks column(s) {missing}; pass result.spillovers({x!r}, draws=...)."
+        )
     ids = pd.Index(result._core.ids)
     if len(frame) != len(ids) or not frame.index.equals(ids):
-        raise SpilloverError(f"spillovers= is not indexed by the model's {len(ids)} regions in their order; pass "
-                             f"result.spillovers({x!r}, draws=...) of this result.")
+        raise SpilloverError(
+            f"spillovers= is not indexed by the model's {len(ids)} regions in their order; pass "
+            f"result.spillovers({x!r}, draws=...) of this result."
+        )
 
 
 def _covers_zero(frame: pd.DataFrame, column: str) -> np.ndarray:
     return ((frame[f"{column}_lo"] <= 0) & (frame[f"{column}_hi"] >= 0)).to_numpy()
 
 
-def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: Any, covers: np.ndarray | None,
-                  *, labels: bool | None, level: float) -> None:
+def _effect_panel(
+    ax: Axes,
+    layer: MapLayer,
+    values: np.ndarray,
+    norm: Any,
+    cm: Any,
+    covers: np.ndarray | None,
+    *,
+    labels: bool | None,
+    level: float,
+) -> None:
     geoms = geometry_paths(layer.regions.geometry)
     known = np.isfinite(values)
     face = cm(norm(values[known]))
@@ -173,22 +211,43 @@ def _effect_panel(ax: Axes, layer: MapLayer, values: np.ndarray, norm: Any, cm: 
         _china.draw_no_data(target, layer)
         draw_missing(target, missing)
         if covers is not None and covers.any():
-            add_polygons(target, [g for g, c in zip(geoms, covers) if c], "none", gid="covers_zero",
-                         hatch=NS_HATCH, edgecolor=(0.15, 0.15, 0.15, 0.55), linewidth=0.0, zorder=2)
+            add_polygons(
+                target,
+                [g for g, c in zip(geoms, covers) if c],
+                "none",
+                gid="covers_zero",
+                hatch=NS_HATCH,
+                edgecolor=(0.15, 0.15, 0.15, 0.55),
+                linewidth=0.0,
+                zorder=2,
+            )
 
     paint(ax)
     _china.finish(ax, layer, paint, labels=labels)
-    handles = [] if covers is None else [legend_patch("white", f"{level:.0%} interval covers 0 "
-                                                       f"({int(covers.sum())})", hatch=NS_HATCH)]
+    handles = (
+        []
+        if covers is None
+        else [legend_patch("white", f"{level:.0%} interval covers 0 ({int(covers.sum())})", hatch=NS_HATCH)]
+    )
     handles = with_no_data(handles, len(layer.no_data) + len(missing))
     if handles:
         place_legend(ax, handles, "", fontsize=6.5)
 
 
-def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometry: Any = None,
-                    cmap: str = "RdBu_r", ax: Axes | None = None, title: str | None = None,
-                    china: bool | None = None, language: Language = "auto", labels: bool | None = False,
-                    crs: Any = None) -> Figure:
+def spillover_flows(
+    result: SpatialPanelResults,
+    x: str,
+    region: Any,
+    *,
+    geometry: Any = None,
+    cmap: str = "RdBu_r",
+    ax: Axes | None = None,
+    title: str | None = None,
+    china: bool | None = None,
+    language: Language = "auto",
+    labels: bool | None = False,
+    crs: Any = None,
+) -> Figure:
     """Map of the effect of a unit change of ``x`` in one ``region`` on every other region.
 
     The values are column ``region`` of ``S_k`` (:func:`spillover.spatial.impacts.effects_column`, one
@@ -215,11 +274,17 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
 
     from spillover.spatial.impacts import effects_column
 
-    layer = _china.prepare_layer(_regions(result, geometry), effects_column(result, x, region), china=china,
-                                 crs=crs, language=language, what=f"the spillover flows of {x} from {region}")
+    layer = _china.prepare_layer(
+        _regions(result, geometry),
+        effects_column(result, x, region),
+        china=china,
+        crs=crs,
+        language=language,
+        what=f"the spillover flows of {x} from {region}",
+    )
     column = layer.values
     assert column is not None  # prepare_layer was given values
-    is_source = (column.index == region)
+    is_source = column.index == region
     others = column.to_numpy()[~is_source]
     known = np.isfinite(others)
     norm, cm = _diverging(others[known], cmap)
@@ -230,7 +295,9 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     missing = [g for g, k in zip(other_paths, known) if not k]
 
     def paint(target: Axes) -> None:
-        add_polygons(target, drawn, cm(norm(others[known])), gid="regions", edgecolor="#8A8A8A", linewidth=0.25)
+        add_polygons(
+            target, drawn, cm(norm(others[known])), gid="regions", edgecolor="#8A8A8A", linewidth=0.25
+        )
         _china.draw_no_data(target, layer)
         draw_missing(target, missing)
         add_polygons(target, source_geom, "white", gid="source", edgecolor="black", linewidth=1.4, zorder=3)
@@ -244,6 +311,8 @@ def spillover_flows(result: SpatialPanelResults, x: str, region: Any, *, geometr
     place_legend(ax, with_no_data(handles, len(layer.no_data) + len(missing)), "", fontsize=7)
     bar = fig.colorbar(ScalarMappable(norm, cm), ax=ax, location="bottom", shrink=0.6, aspect=35, pad=0.02)
     bar.set_label(f"effect on {result.y_name} of a unit change of {x} in {region}", fontsize=9)
-    ax.set_title(title if title is not None else f"Spillovers of {x} from {region} "
-                 f"(they sum to {others.sum():.4g})", fontsize=10)
+    ax.set_title(
+        title if title is not None else f"Spillovers of {x} from {region} (they sum to {others.sum():.4g})",
+        fontsize=10,
+    )
     return cjk_text(fig)

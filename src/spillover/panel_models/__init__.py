@@ -26,7 +26,18 @@ from spillover.panel_models.mediation import (
 )
 
 __all__ = [
-    "fixed_effects", "fe_iv", "mediation", "moderated_mediation", "heterogeneity", "lag", "stock_yogo",
-    "PanelResults", "IVResults", "FirstStage", "MediationResults", "ModeratedMediationResults",
-    "HeterogeneityResults", "DroppedRows",
+    "fixed_effects",
+    "fe_iv",
+    "mediation",
+    "moderated_mediation",
+    "heterogeneity",
+    "lag",
+    "stock_yogo",
+    "PanelResults",
+    "IVResults",
+    "FirstStage",
+    "MediationResults",
+    "ModeratedMediationResults",
+    "HeterogeneityResults",
+    "DroppedRows",
 ]

@@ -37,7 +37,7 @@ def resample_rows(sample: Sample, regions: np.ndarray) -> tuple[np.ndarray, np.n
     order = np.argsort(sample.unit, kind="stable")
     sizes = np.bincount(sample.unit, minlength=sample.n_units)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rows = np.concatenate([order[starts[r]:starts[r] + sizes[r]] for r in regions])
+    rows = np.concatenate([order[starts[r] : starts[r] + sizes[r]] for r in regions])
     new_ids = np.repeat(np.arange(len(regions)), sizes[regions])
     return rows, new_ids, sample.time[rows]
 
@@ -48,8 +48,11 @@ class _Transformer:
     def __init__(self, sample: Sample, raw: np.ndarray) -> None:
         self.sample, self.raw = sample, raw
         g, t = sample.n_units, sample.n_times
-        self.fast = sample.nobs == g * t and sample.fixed_effects != "none" and Absorber(
-            (sample.unit, sample.time)).balanced
+        self.fast = (
+            sample.nobs == g * t
+            and sample.fixed_effects != "none"
+            and Absorber((sample.unit, sample.time)).balanced
+        )
         if self.fast:
             cube = np.empty((g, t, raw.shape[1]))
             cube[sample.unit, sample.time] = raw
@@ -71,8 +74,16 @@ class _Transformer:
         return Absorber(codes[self.sample.fixed_effects])(x)
 
 
-def cluster_bootstrap(sample: Sample, columns: Sequence[str], stat: StatFn, *, draws: int, seed: int | None,
-                      progress: Progress = False, label: str = "bootstrap") -> np.ndarray:
+def cluster_bootstrap(
+    sample: Sample,
+    columns: Sequence[str],
+    stat: StatFn,
+    *,
+    draws: int,
+    seed: int | None,
+    progress: Progress = False,
+    label: str = "bootstrap",
+) -> np.ndarray:
     """``draws x len(stat(...))`` statistics of within-transformed resamples of the sample's regions.
 
     ``stat`` receives the within-transformed columns (in ``columns`` order; a constant column appended when

@@ -16,8 +16,21 @@ from spillover.options import FixedEffects, Inference, check_option
 from spillover.panel import SpatialPanel, check_finite
 from spillover.panel_models._within import Absorber, group_codes, vcov_cluster, vcov_iid
 
-__all__ = ["Effects", "FixedEffects", "Cluster", "Inference", "Sample", "DroppedRows", "prepare", "subsample", "lag",
-           "check_clusters", "check_backend_rows", "covariance", "FEW_CLUSTERS"]
+__all__ = [
+    "Effects",
+    "FixedEffects",
+    "Cluster",
+    "Inference",
+    "Sample",
+    "DroppedRows",
+    "prepare",
+    "subsample",
+    "lag",
+    "check_clusters",
+    "check_backend_rows",
+    "covariance",
+    "FEW_CLUSTERS",
+]
 
 #: Below this many clusters, cluster-robust t tests over-reject (Cameron, Gelbach and Miller 2008; Cameron
 #: and Miller 2015 put the threshold between 20 and 50): a FewClustersWarning offers the wild bootstrap.
@@ -63,9 +76,12 @@ class DroppedRows:
             return "no rows dropped"
         per = self.by_period
         periods = ", ".join(f"{p} ({c})" for p, c in per.head(6).items()) + (
-            f" (and {len(per) - 6} more)" if len(per) > 6 else "")
-        return (f"{self.n} of {self.n_total} rows dropped for missing values: periods (rows) {periods}; "
-                f"regions {format_items(self.by_region.index.tolist(), 6)}")
+            f" (and {len(per) - 6} more)" if len(per) > 6 else ""
+        )
+        return (
+            f"{self.n} of {self.n_total} rows dropped for missing values: periods (rows) {periods}; "
+            f"regions {format_items(self.by_region.index.tolist(), 6)}"
+        )
 
     def __str__(self) -> str:
         return self.describe()
@@ -102,7 +118,9 @@ class Sample:
 
     def nested(self) -> tuple[bool, ...]:
         """For each set of absorbed effects, whether it is nested within a cluster dimension."""
-        sets = {"twoway": ("unit", "time"), "unit": ("unit",), "time": ("time",), "none": ()}[self.fixed_effects]
+        sets = {"twoway": ("unit", "time"), "unit": ("unit",), "time": ("time",), "none": ()}[
+            self.fixed_effects
+        ]
         dims = {"unit": {"unit"}, "time": {"time"}, "twoway": {"unit", "time"}}.get(self.cluster or "", set())
         if self.cluster not in (None, "unit", "time", "twoway"):
             dims = set(self._nested_in_column())
@@ -145,8 +163,18 @@ def subsample(sample: Sample, mask: np.ndarray, label: str = "") -> Sample:
     for codes, _ in sample.clusters:
         sub, g = group_codes(codes[mask])
         clusters.append((sub, g))
-    return Sample(frame, unit, time, n_units, n_times, sample.fixed_effects, sample.cluster, clusters, sample.dropped,
-                  label)
+    return Sample(
+        frame,
+        unit,
+        time,
+        n_units,
+        n_times,
+        sample.fixed_effects,
+        sample.cluster,
+        clusters,
+        sample.dropped,
+        label,
+    )
 
 
 _CLUSTER_WORDS = {"unit": "regions", "time": "periods", "twoway": "regions and periods (the smaller count)"}
@@ -169,25 +197,29 @@ def check_clusters(sample: Sample, n_coef: int, *, warn: bool = True) -> None:
             f"{where}cluster-robust inference needs more clusters than coefficients, but there are {g} "
             f"clusters ({by}) for {n_coef} coefficients: the clustered covariance is singular and its standard "
             "errors and tests are undefined. Use fewer regressors, merge small groups, cluster on a coarser "
-            "grouping with more clusters, or pass cluster=None (iid errors).")
+            "grouping with more clusters, or pass cluster=None (iid errors)."
+        )
     if warn and g < FEW_CLUSTERS:
         options.warn(
             f"{where}only {g} clusters ({by}): cluster-robust t tests over-reject with fewer than "
             f"{FEW_CLUSTERS} clusters. Consider wild cluster bootstrap p-values (inference='wild', draws=999, "
             "seed=0 in fixed_effects and heterogeneity).",
-            FewClustersWarning)
+            FewClustersWarning,
+        )
 
 
 def check_backend_rows(used: int, passed: int, backend: str) -> None:
     """Fail loudly if an estimation backend used other rows than the sample it was given: :func:`prepare`
     alone decides (and reports) which rows a model uses; a backend must never drop rows on its own."""
     if used != passed:
-        raise RuntimeError(f"internal error: {backend} estimated on {used} rows but was given {passed}; "
-                           "please report this.")
+        raise RuntimeError(
+            f"internal error: {backend} estimated on {used} rows but was given {passed}; please report this."
+        )
 
 
-def covariance(sample: Sample, xmat: np.ndarray, resid: np.ndarray, bread: np.ndarray,
-               k: int) -> tuple[np.ndarray, int, int | None]:
+def covariance(
+    sample: Sample, xmat: np.ndarray, resid: np.ndarray, bread: np.ndarray, k: int
+) -> tuple[np.ndarray, int, int | None]:
     """The covariance of every panel model fitted with numpy (FE, IV, Chow): CR1 clustered as the sample
     says (checked by :func:`check_clusters`) or classical iid; with the t degrees of freedom and G.
 
@@ -203,7 +235,9 @@ def covariance(sample: Sample, xmat: np.ndarray, resid: np.ndarray, bread: np.nd
 
 def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
     if name not in data.columns:
-        raise ModelError(f"variable {name!r} is not in the panel; its variables are {format_items(variables)}.")
+        raise ModelError(
+            f"variable {name!r} is not in the panel; its variables are {format_items(variables)}."
+        )
     col = data[name]
     if pd.api.types.is_bool_dtype(col):
         return col.astype(float)
@@ -212,12 +246,22 @@ def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
     if len(bad):
         cells = [f"{i}/{t}: {v!r}" for (i, t), v in bad.head(5).items()]
         raise ModelError(f"variable {name!r} is not numeric at (region/period) {', '.join(cells)}.")
-    return check_finite(converted.astype(float), name, error=ModelError,
-                        hint="fix them, or set them to missing (NaN) to have those rows dropped and reported.")
+    return check_finite(
+        converted.astype(float),
+        name,
+        error=ModelError,
+        hint="fix them, or set them to missing (NaN) to have those rows dropped and reported.",
+    )
 
 
-def prepare(panel: SpatialPanel, variables: Sequence[str], *, fixed_effects: str = "twoway",
-            cluster: Cluster = "unit", keep: Sequence[str] = ()) -> Sample:
+def prepare(
+    panel: SpatialPanel,
+    variables: Sequence[str],
+    *,
+    fixed_effects: str = "twoway",
+    cluster: Cluster = "unit",
+    keep: Sequence[str] = (),
+) -> Sample:
     """Complete-case sample of ``variables`` (``keep``: extra columns carried along, e.g. groups).
 
     ``variables[0]`` is the dependent variable; the others get coefficient labels and are checked against
@@ -262,23 +306,30 @@ def _cluster_columns(cluster: Cluster, panel: SpatialPanel) -> list[str]:
     return [cluster]
 
 
-def _cluster_codes(cluster: Cluster, frame: pd.DataFrame, unit: np.ndarray, n_units: int, time: np.ndarray,
-                   n_times: int) -> list[tuple[np.ndarray, int]]:
+def _cluster_codes(
+    cluster: Cluster, frame: pd.DataFrame, unit: np.ndarray, n_units: int, time: np.ndarray, n_times: int
+) -> list[tuple[np.ndarray, int]]:
     if cluster is None:
         return []
-    out = {"unit": [(unit, n_units)], "time": [(time, n_times)],
-           "twoway": [(unit, n_units), (time, n_times)]}.get(cluster)
+    out = {
+        "unit": [(unit, n_units)],
+        "time": [(time, n_times)],
+        "twoway": [(unit, n_units), (time, n_times)],
+    }.get(cluster)
     if out is None:
         codes, g = group_codes(frame[cluster].astype(str).to_numpy())
         out = [(codes, g)]
     for _, g in out:
         if g < 2:
-            raise ModelError(f"cluster {cluster!r} has only {g} group in the sample; clustering needs at least 2.")
+            raise ModelError(
+                f"cluster {cluster!r} has only {g} group in the sample; clustering needs at least 2."
+            )
     return out
 
 
-def lag(panel: SpatialPanel, variables: str | Sequence[str], periods: int = 1, *,
-        prefix: str = "L{k}.") -> SpatialPanel:
+def lag(
+    panel: SpatialPanel, variables: str | Sequence[str], periods: int = 1, *, prefix: str = "L{k}."
+) -> SpatialPanel:
     """A new panel with time lags ``L1.x`` of ``variables`` (missing in each region's first period).
 
     The lag of period t is the value of the previous period in the panel's sorted periods, so the first
@@ -298,7 +349,8 @@ def lag(panel: SpatialPanel, variables: str | Sequence[str], periods: int = 1, *
     out = {}
     for var in variables:
         if var not in data.columns:
-            raise ModelError(f"variable {var!r} is not in the panel; its variables are "
-                             f"{format_items(panel.variables)}.")
+            raise ModelError(
+                f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}."
+            )
         out[prefix.format(k=periods) + var] = data[var].groupby(level=0, sort=False).shift(periods)
     return panel.with_data(pd.DataFrame(out))

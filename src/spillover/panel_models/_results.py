@@ -77,8 +77,9 @@ class PanelResults(ReadOnly):
         for (``inference="wild"``)."""
         if self.wild_pvalues is not None:
             return self.wild_pvalues.copy()
-        return pd.Series(2 * stats.t.sf(np.abs(self.tstats), self.df_resid), index=self.params.index,
-                         name="pvalues")
+        return pd.Series(
+            2 * stats.t.sf(np.abs(self.tstats), self.df_resid), index=self.params.index, name="pvalues"
+        )
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals from t(:attr:`df_resid`)."""
@@ -90,25 +91,33 @@ class PanelResults(ReadOnly):
         """How the standard errors are computed, in words."""
         if self.cluster is None:
             return "none (iid)"
-        return {"unit": "region", "time": "period", "twoway": "region and period"}.get(self.cluster,
-                                                                                       self.cluster)
+        return {"unit": "region", "time": "period", "twoway": "region and period"}.get(
+            self.cluster, self.cluster
+        )
 
     # ------------------------------------------------------------------ output
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Estimates in the :data:`~spillover.summary.COLUMNS` scheme: ``statistic`` is t, ``p_value`` from
         t(:attr:`df_resid`) (or the wild bootstrap's), the interval of ``level``."""
         ci = self.conf_int(level)
-        return coefficient_frame(self.params, self.std_errors, self.tstats, self.pvalues, ci["lower"],
-                                 ci["upper"])
+        return coefficient_frame(
+            self.params, self.std_errors, self.tstats, self.pvalues, ci["lower"], ci["upper"]
+        )
 
     def _header(self) -> dict[str, str]:
         unit, time = _EFFECT_ROWS[self.fixed_effects]
         clusters = f" ({self.n_clusters} clusters)" if self.n_clusters else ""
-        return {"Region FE": unit, "Period FE": time, "Observations": str(self.nobs),
-                "Regions": str(self.n_regions), "Periods": str(self.n_periods),
-                "Std. errors": f"clustered by {self.cluster_label}{clusters}",
-                "R2 within": f"{self.r2_within:.4f}", "R2 overall": f"{self.r2:.4f}",
-                "Missing values": self.dropped.describe()} | self.extra_rows
+        return {
+            "Region FE": unit,
+            "Period FE": time,
+            "Observations": str(self.nobs),
+            "Regions": str(self.n_regions),
+            "Periods": str(self.n_periods),
+            "Std. errors": f"clustered by {self.cluster_label}{clusters}",
+            "R2 within": f"{self.r2_within:.4f}",
+            "R2 overall": f"{self.r2:.4f}",
+            "Missing values": self.dropped.describe(),
+        } | self.extra_rows
 
     def summary(self) -> Summary:
         """The report: model, fixed effects, standard errors, fit, and the coefficient table."""
@@ -128,8 +137,13 @@ class PanelResults(ReadOnly):
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         """Protocol of :mod:`spillover.tables`: rows under the coefficients (FE, cluster, N, R2...)."""
         unit, time = _EFFECT_ROWS[self.fixed_effects]
-        rows = {"Region FE": unit, "Period FE": time, "Cluster": self.cluster_label,
-                "N": str(self.nobs), "R2 within": f"{self.r2_within:.{digits}f}"}
+        rows = {
+            "Region FE": unit,
+            "Period FE": time,
+            "Cluster": self.cluster_label,
+            "N": str(self.nobs),
+            "R2 within": f"{self.r2_within:.{digits}f}",
+        }
         return rows | self.extra_rows
 
     @property
@@ -143,12 +157,25 @@ class PanelResults(ReadOnly):
     @property
     def __maketables_coef_table__(self) -> pd.DataFrame:
         ci = self.conf_int()
-        return pd.DataFrame({"b": self.params, "se": self.std_errors, "t": self.tstats, "p": self.pvalues,
-                             "ci95l": ci["lower"], "ci95u": ci["upper"]})
+        return pd.DataFrame(
+            {
+                "b": self.params,
+                "se": self.std_errors,
+                "t": self.tstats,
+                "p": self.pvalues,
+                "ci95l": ci["lower"],
+                "ci95u": ci["upper"],
+            }
+        )
 
     def __maketables_stat__(self, key: str) -> Any:
-        stats_ = {"N": self.nobs, "r2": self.r2, "r2_within": self.r2_within, "se_type": self.cluster_label,
-                  "nclusters": self.n_clusters}
+        stats_ = {
+            "N": self.nobs,
+            "r2": self.r2,
+            "r2_within": self.r2_within,
+            "se_type": self.cluster_label,
+            "nclusters": self.n_clusters,
+        }
         return stats_.get(key)
 
     @property

@@ -110,8 +110,12 @@ class Absorber:
             x2 -= _group_mean(x2, self.codes[0], counts[0])[self.codes[0]]
         elif self.balanced:
             grand = x2.mean(axis=0)
-            x2 = (x2 - _group_mean(x2, self.codes[0], counts[0])[self.codes[0]]
-                  - _group_mean(x2, self.codes[1], counts[1])[self.codes[1]] + grand)
+            x2 = (
+                x2
+                - _group_mean(x2, self.codes[0], counts[0])[self.codes[0]]
+                - _group_mean(x2, self.codes[1], counts[1])[self.codes[1]]
+                + grand
+            )
         else:
             x2 = self._alternate(x2, counts)
         return x2.ravel() if flat else x2
@@ -126,9 +130,11 @@ class Absorber:
                 change = np.maximum(change, np.abs(m).max(axis=0))
             if np.all(change <= self.tol * scale):
                 return x
-        warn(f"absorbing the fixed effects stopped after {self.maxiter} alternating projections "
-             f"without reaching the tolerance {self.tol:g}; the estimates may be inexact.",
-             ConvergenceWarning)
+        warn(
+            f"absorbing the fixed effects stopped after {self.maxiter} alternating projections "
+            f"without reaching the tolerance {self.tol:g}; the estimates may be inexact.",
+            ConvergenceWarning,
+        )
         return x
 
 
@@ -148,8 +154,9 @@ def cluster_meat(scores: np.ndarray, codes: np.ndarray, n_groups: int) -> np.nda
     return sums.T @ sums
 
 
-def vcov_cluster(bread: np.ndarray, scores: np.ndarray, clusters: list[tuple[np.ndarray, int]],
-                 n_params: int) -> tuple[np.ndarray, int]:
+def vcov_cluster(
+    bread: np.ndarray, scores: np.ndarray, clusters: list[tuple[np.ndarray, int]], n_params: int
+) -> tuple[np.ndarray, int]:
     """CR1 covariance ``bread (sum_g s_g s_g') bread * G/(G-1) (n-1)/(n-K)``; K = ``n_params``.
 
     With two cluster dimensions, Cameron, Gelbach and Miller's (2011) ``V_1 + V_2 - V_12`` with

@@ -54,23 +54,28 @@ def as_list(names: str | Sequence[str] | None, what: str) -> list[str]:
     return out
 
 
-def check_variation(xt: np.ndarray, raw: np.ndarray, names: Sequence[str], fixed_effects: str,
-                    role: str = "regressor") -> None:
+def check_variation(
+    xt: np.ndarray, raw: np.ndarray, names: Sequence[str], fixed_effects: str, role: str = "regressor"
+) -> None:
     """Raise if a within-transformed column is (numerically) zero: it is absorbed by the fixed effects."""
     scale = np.maximum(np.abs(raw).max(axis=0), 1.0)
     flat = np.abs(xt).max(axis=0) <= 1e-9 * scale
     if flat.any():
         bad = [n for n, f in zip(names, flat) if f]
-        raise ModelError(f"{role} {format_items(bad)} does not vary within {_FE_WORDS[fixed_effects]}: it is "
-                         f"absorbed by the {fixed_effects} fixed effects. Drop it or change fixed_effects=.")
+        raise ModelError(
+            f"{role} {format_items(bad)} does not vary within {_FE_WORDS[fixed_effects]}: it is "
+            f"absorbed by the {fixed_effects} fixed effects. Drop it or change fixed_effects=."
+        )
     if xt.shape[1] > 1:
         r = np.linalg.qr(xt, mode="r")
         diag = np.abs(np.diag(r))
         weak = diag <= 1e-10 * np.linalg.norm(xt, axis=0)
         if weak.any():
             bad = [n for n, f in zip(names, weak) if f]
-            raise ModelError(f"{role} {format_items(bad)} is collinear with the other regressors after "
-                             "absorbing the fixed effects; drop it.")
+            raise ModelError(
+                f"{role} {format_items(bad)} is collinear with the other regressors after "
+                "absorbing the fixed effects; drop it."
+            )
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,9 @@ def within_fit(sample: Sample, y: str, x: Sequence[str], *, check: bool = True) 
     """OLS on the within-transformed sample with the covariance chosen by ``sample.cluster``."""
     yt, xt, names = design(sample, y, x)
     if check:
-        check_variation(xt, sample.matrix(list(x)) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects)
+        check_variation(
+            xt, sample.matrix(list(x)) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects
+        )
     return fit_arrays(sample, yt, xt, sample.column(y))
 
 
@@ -124,9 +131,17 @@ def fit_arrays(sample: Sample, yt: np.ndarray, xt: np.ndarray, yraw: np.ndarray)
 
 
 @renamed(effects="fixed_effects")
-def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, fixed_effects: FixedEffects = "twoway",
-                  cluster: Cluster = "unit", inference: Inference = "cluster", draws: int = 999,
-                  seed: int | None = 0) -> PanelResults:
+def fixed_effects(
+    panel: SpatialPanel,
+    y: str,
+    x: str | Sequence[str],
+    *,
+    fixed_effects: FixedEffects = "twoway",
+    cluster: Cluster = "unit",
+    inference: Inference = "cluster",
+    draws: int = 999,
+    seed: int | None = 0,
+) -> PanelResults:
     """Fixed-effects regression with region and/or period effects absorbed and clustered errors.
 
     .. math:: y_{it} = x_{it}'\\beta + \\mu_i + \\lambda_t + \\varepsilon_{it}
@@ -171,12 +186,26 @@ def fixed_effects(panel: SpatialPanel, y: str, x: str | Sequence[str], *, fixed_
     x = as_list(x, "x")
     if not x:
         raise ModelError("fixed_effects needs at least one regressor in x.")
-    return fit_sample(prepare(panel, [y, *x], fixed_effects=fixed_effects, cluster=cluster), y, x, inference=inference,
-                      draws=draws, seed=seed)
+    return fit_sample(
+        prepare(panel, [y, *x], fixed_effects=fixed_effects, cluster=cluster),
+        y,
+        x,
+        inference=inference,
+        draws=draws,
+        seed=seed,
+    )
 
 
-def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfixest",
-               inference: Inference = "cluster", draws: int = 999, seed: int | None = 0) -> PanelResults:
+def fit_sample(
+    sample: Sample,
+    y: str,
+    x: Sequence[str],
+    *,
+    engine: str = "pyfixest",
+    inference: Inference = "cluster",
+    draws: int = 999,
+    seed: int | None = 0,
+) -> PanelResults:
     """Fixed-effects regression of ``y`` on ``x`` on a prepared sample (``engine="numpy"``: the plain
     within regression of :func:`within_fit`, used for many small fits such as subsamples;
     ``inference="wild"``: wild cluster bootstrap p-values, pyfixest engine only)."""
@@ -184,8 +213,10 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
     names = x + (["const"] if sample.fixed_effects == "none" else [])
     k = len(names) + sample.absorbed_df()
     if sample.nobs <= k:
-        raise ModelError(f"{sample.nobs} observations are too few for {len(names)} coefficients and "
-                         f"{sample.absorbed_df()} absorbed fixed effects.")
+        raise ModelError(
+            f"{sample.nobs} observations are too few for {len(names)} coefficients and "
+            f"{sample.absorbed_df()} absorbed fixed effects."
+        )
     wild = _wild_options(sample, inference, draws, seed)
     extra: dict[str, str] = {}
     boot = None
@@ -194,36 +225,69 @@ def fit_sample(sample: Sample, y: str, x: Sequence[str], *, engine: str = "pyfix
         pf_fit = _pyfixest(sample, y, x, wild)
         if pf_fit.collinear:  # pyfixest dropped them: say why, in our words
             yt, xt, names = design(sample, y, x)
-            check_variation(xt, sample.matrix(x) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects)
-            raise ModelError(f"regressor(s) {format_items(pf_fit.collinear)} are collinear with the others after "
-                             "absorbing the fixed effects; drop them.")
-        params, cov, r2w, r2, rss, boot = (pf_fit.params, pf_fit.cov, pf_fit.r2_within, pf_fit.r2, pf_fit.rss,
-                                           pf_fit.wild_pvalues)
+            check_variation(
+                xt, sample.matrix(x) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects
+            )
+            raise ModelError(
+                f"regressor(s) {format_items(pf_fit.collinear)} are collinear with the others after "
+                "absorbing the fixed effects; drop them."
+            )
+        params, cov, r2w, r2, rss, boot = (
+            pf_fit.params,
+            pf_fit.cov,
+            pf_fit.r2_within,
+            pf_fit.r2,
+            pf_fit.rss,
+            pf_fit.wild_pvalues,
+        )
         if wild is not None:
-            extra["P-values"] = (f"wild cluster bootstrap (WCR, Rademacher weights, {wild[0]} draws, seed "
-                                 f"{wild[1]}; wildboottest via pyfixest)")
+            extra["P-values"] = (
+                f"wild cluster bootstrap (WCR, Rademacher weights, {wild[0]} draws, seed "
+                f"{wild[1]}; wildboottest via pyfixest)"
+            )
     else:
         yt, xt, names = design(sample, y, x)
-        check_variation(xt, sample.matrix(x) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects)
+        check_variation(
+            xt, sample.matrix(x) if sample.fixed_effects != "none" else xt, names, sample.fixed_effects
+        )
         fit = fit_arrays(sample, yt, xt, sample.column(y))
         params = pd.Series(fit.beta, index=names, name="params")
         cov, r2w, r2 = pd.DataFrame(fit.cov, index=names, columns=names), fit.r2_within, fit.r2
         rss = float(fit.resid @ fit.resid)
     g = sample.n_clusters
-    return PanelResults(params, cov, sample.nobs, (g - 1) if g else sample.nobs - k, r2w, r2, y, sample.fixed_effects,
-                        sample.cluster, g, sample.n_units, sample.n_times, sample.dropped, rss=rss,
-                        extra_rows=extra, wild_pvalues=boot)
+    return PanelResults(
+        params,
+        cov,
+        sample.nobs,
+        (g - 1) if g else sample.nobs - k,
+        r2w,
+        r2,
+        y,
+        sample.fixed_effects,
+        sample.cluster,
+        g,
+        sample.n_units,
+        sample.n_times,
+        sample.dropped,
+        rss=rss,
+        extra_rows=extra,
+        wild_pvalues=boot,
+    )
 
 
-def _wild_options(sample: Sample, inference: str, draws: int, seed: int | None) -> tuple[int, int | None] | None:
+def _wild_options(
+    sample: Sample, inference: str, draws: int, seed: int | None
+) -> tuple[int, int | None] | None:
     """``(draws, seed)`` of a wild cluster bootstrap, None for the analytic p-values; errors for options
     that do not apply."""
     check_option(inference, Inference, "inference", error=ModelError)
     if inference == "cluster":
         return None
     if len(sample.clusters) != 1:
-        raise ModelError("inference='wild' needs one-way clustering (cluster='unit', 'time' or a column); "
-                         f"cluster={sample.cluster!r} is " + ("two-way." if sample.clusters else "not clustered."))
+        raise ModelError(
+            "inference='wild' needs one-way clustering (cluster='unit', 'time' or a column); "
+            f"cluster={sample.cluster!r} is " + ("two-way." if sample.clusters else "not clustered.")
+        )
     check_int(draws, "draws", minimum=1, error=ModelError, hint=" (e.g. 999)")
     return int(draws), seed
 
@@ -239,7 +303,9 @@ class _PyfixestFit:
     wild_pvalues: pd.Series | None
 
 
-def _pyfixest(sample: Sample, y: str, x: list[str], wild: tuple[int, int | None] | None = None) -> _PyfixestFit:
+def _pyfixest(
+    sample: Sample, y: str, x: list[str], wild: tuple[int, int | None] | None = None
+) -> _PyfixestFit:
     """Estimate with pyfixest on safe column names: coefficients in the order of ``x``, the residual sum of
     squares, the regressors pyfixest dropped as collinear, and wild bootstrap p-values if asked."""
 
@@ -256,7 +322,9 @@ def _pyfixest(sample: Sample, y: str, x: list[str], wild: tuple[int, int | None]
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
     collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
     coef = fit.coef()
-    order = [safe[c] for c in x if c not in collinear] + (["Intercept"] if sample.fixed_effects == "none" else [])
+    order = [safe[c] for c in x if c not in collinear] + (
+        ["Intercept"] if sample.fixed_effects == "none" else []
+    )
     pos = [list(coef.index).index(o) for o in order]
     names = [back[o] for o in order]
     params = pd.Series(coef.to_numpy()[pos], index=names, name="params")

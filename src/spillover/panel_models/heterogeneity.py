@@ -51,20 +51,27 @@ def group_labels(panel: SpatialPanel, by: str) -> pd.Series:
     if by in panel.variables:
         return panel.data[by].rename(_GROUP)
     if by not in ("region4", "cluster"):
-        raise ModelError(f"by={by!r} is not a column of the panel (its variables are "
-                         f"{format_items(panel.variables)}) nor a registry group ('region4', 'cluster').")
+        raise ModelError(
+            f"by={by!r} is not a column of the panel (its variables are "
+            f"{format_items(panel.variables)}) nor a registry group ('region4', 'cluster')."
+        )
     from spillover import regions
 
     try:
         ids = regions.normalize(list(panel.ids))
     except UnknownRegionError as err:
-        raise ModelError(f"by={by!r} takes the groups from China's province registry, but the panel's regions "
-                         f"are not provinces ({err}). Give a column of the panel instead.") from None
+        raise ModelError(
+            f"by={by!r} takes the groups from China's province registry, but the panel's regions "
+            f"are not provinces ({err}). Give a column of the panel instead."
+        ) from None
     reg = regions.registry(include_sar_taiwan=True).loc[ids]
-    labels = reg["region4"] if by == "region4" else reg["cluster"].map({True: "cluster", False: "non-cluster"})
+    labels = (
+        reg["region4"] if by == "region4" else reg["cluster"].map({True: "cluster", False: "non-cluster"})
+    )
     by_id = pd.Series(labels.to_numpy(), index=panel.ids)
-    return pd.Series(by_id.reindex(panel.data.index.get_level_values(0)).to_numpy(), index=panel.data.index,
-                     name=_GROUP)
+    return pd.Series(
+        by_id.reindex(panel.data.index.get_level_values(0)).to_numpy(), index=panel.data.index, name=_GROUP
+    )
 
 
 @dataclass(frozen=True)
@@ -99,11 +106,18 @@ class HeterogeneityResults(ReadOnly):
 
     def summary(self) -> Summary:
         """Report: the regression of every group, and the tests of equal slopes."""
-        captions = ("Regression per group", "Interaction (Chow) test of equal slopes", "Stacked (suest) Wald test",
-                    f"Fisher permutation test ({self.permutations} permutations of group labels across "
-                    f"{self.unit}, seed {self.seed})")
-        return Summary(f"Heterogeneity by {self.by}: {len(self.groups)} groups",
-                       (self.to_frame(), self.chow, self.suest, self.permutation), captions=captions)
+        captions = (
+            "Regression per group",
+            "Interaction (Chow) test of equal slopes",
+            "Stacked (suest) Wald test",
+            f"Fisher permutation test ({self.permutations} permutations of group labels across "
+            f"{self.unit}, seed {self.seed})",
+        )
+        return Summary(
+            f"Heterogeneity by {self.by}: {len(self.groups)} groups",
+            (self.to_frame(), self.chow, self.suest, self.permutation),
+            captions=captions,
+        )
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -113,10 +127,20 @@ class HeterogeneityResults(ReadOnly):
 
 
 @renamed(effects="fixed_effects")
-def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: str, fixed_effects: FixedEffects = "twoway",
-                  cluster: Cluster = "unit", permutations: int = 1000, seed: int | None = 0,
-                  progress: Progress = False, inference: Inference = "cluster",
-                  draws: int = 999) -> HeterogeneityResults:
+def heterogeneity(
+    panel: SpatialPanel,
+    y: str,
+    x: str | Sequence[str],
+    *,
+    by: str,
+    fixed_effects: FixedEffects = "twoway",
+    cluster: Cluster = "unit",
+    permutations: int = 1000,
+    seed: int | None = 0,
+    progress: Progress = False,
+    inference: Inference = "cluster",
+    draws: int = 999,
+) -> HeterogeneityResults:
     """The fixed-effects model per subsample, with Chow, suest-style and permutation tests of differences.
 
     Parameters
@@ -149,30 +173,36 @@ def heterogeneity(panel: SpatialPanel, y: str, x: str | Sequence[str], *, by: st
     if not x:
         raise ModelError("heterogeneity needs at least one regressor in x.")
     labels = group_labels(panel, by)
-    panel2 = panel.with_data(labels.astype(object).where(labels.notna(), None).map(
-        lambda v: None if v is None else str(v)))
+    panel2 = panel.with_data(
+        labels.astype(object).where(labels.notna(), None).map(lambda v: None if v is None else str(v))
+    )
     sample = prepare(panel2, [y, *x], fixed_effects=fixed_effects, cluster=cluster, keep=[_GROUP])
     names = sorted(sample.frame[_GROUP].unique(), key=str)
     if len(names) < 2:
-        raise ModelError(f"by={by!r} defines only {len(names)} group in the sample ({format_items(names)}); "
-                         "heterogeneity needs at least two.")
+        raise ModelError(
+            f"by={by!r} defines only {len(names)} group in the sample ({format_items(names)}); "
+            "heterogeneity needs at least two."
+        )
     subs = {g: _checked_subsample(sample, g, by, x) for g in names}
     fits = {g: fit_sample(s, y, x, inference=inference, draws=draws, seed=seed) for g, s in subs.items()}
     chow = _chow(sample, y, x, names)
     suest = _suest(sample, subs, y, x)
     region_level = bool((sample.frame[_GROUP].groupby(level=0).nunique() == 1).all())
     perm = _permutation(sample, y, x, names, fits, permutations, seed, region_level, progress)
-    return HeterogeneityResults(by, fits, chow, suest, perm, permutations, seed,
-                                "regions" if region_level else "observations")
+    return HeterogeneityResults(
+        by, fits, chow, suest, perm, permutations, seed, "regions" if region_level else "observations"
+    )
 
 
 def _checked_subsample(sample: Sample, group: str, by: str, x: list[str]) -> Sample:
     sub = subsample(sample, (sample.frame[_GROUP] == group).to_numpy(), f"subsample {group!r} of {by!r}")
     need = len(x) + sub.absorbed_df() + 1
     if sub.nobs <= need:
-        raise ModelError(f"subsample {group!r} of {by!r} is too small to estimate: {sub.nobs} observations in "
-                         f"{sub.n_units} region(s) for {len(x)} slope(s) and {sub.absorbed_df()} fixed effects. "
-                         "Merge it with another group or drop it.")
+        raise ModelError(
+            f"subsample {group!r} of {by!r} is too small to estimate: {sub.nobs} observations in "
+            f"{sub.n_units} region(s) for {len(x)} slope(s) and {sub.absorbed_df()} fixed effects. "
+            "Merge it with another group or drop it."
+        )
     return sub
 
 
@@ -209,15 +239,24 @@ def _chow(sample: Sample, y: str, x: list[str], names: list[str]) -> pd.DataFram
     raw = sample.matrix(x)
     inter = np.zeros((sample.nobs, len(x) * n_g))
     for g in range(n_g):
-        inter[grp == g, g * len(x):(g + 1) * len(x)] = raw[grp == g]
+        inter[grp == g, g * len(x) : (g + 1) * len(x)] = raw[grp == g]
     cols = [f"{v}:{g}" for g in names for v in x]
     frame = pd.DataFrame(inter, index=sample.frame.index, columns=cols)
     frame[y] = sample.column(y)
     time = sample.time
     if sample.fixed_effects in ("twoway", "time"):
         time, _ = group_codes(sample.time * n_g + grp)
-    pooled = Sample(frame, sample.unit, time, sample.n_units, int(time.max()) + 1, sample.fixed_effects,
-                    sample.cluster, sample.clusters, sample.dropped)
+    pooled = Sample(
+        frame,
+        sample.unit,
+        time,
+        sample.n_units,
+        int(time.max()) + 1,
+        sample.fixed_effects,
+        sample.cluster,
+        sample.clusters,
+        sample.dropped,
+    )
     yt, xt, _ = design(pooled, y, cols)
     if sample.fixed_effects == "none":  # group-specific intercepts
         dummies = (grp[:, None] == np.arange(n_g)[None, :]).astype(float)
@@ -238,7 +277,7 @@ def _suest(sample: Sample, subs: dict[str, Sample], y: str, x: list[str]) -> pd.
         beta, resid, bread = ols(xt, yt)
         betas.append(beta[:k])
         rows = np.flatnonzero(grp == name)
-        infl[rows, g * k:(g + 1) * k] = ((xt * resid[:, None]) @ bread)[:, :k]
+        infl[rows, g * k : (g + 1) * k] = ((xt * resid[:, None]) @ bread)[:, :k]
     if sample.clusters:
         check_clusters(sample, infl.shape[1])
     meat, n_cl = score_cov(infl, sample.clusters)
@@ -246,9 +285,17 @@ def _suest(sample: Sample, subs: dict[str, Sample], y: str, x: list[str]) -> pd.
     return _test_frame(np.concatenate(betas), v, x, n_g, None)
 
 
-def _permutation(sample: Sample, y: str, x: list[str], names: list[str], fits: dict[str, PanelResults],
-                 permutations: int, seed: int | None, region_level: bool,
-                 progress: bool | ProgressFn | None) -> pd.DataFrame:
+def _permutation(
+    sample: Sample,
+    y: str,
+    x: list[str],
+    names: list[str],
+    fits: dict[str, PanelResults],
+    permutations: int,
+    seed: int | None,
+    region_level: bool,
+    progress: bool | ProgressFn | None,
+) -> pd.DataFrame:
     if permutations <= 0:
         return pd.DataFrame(columns=["statistic", "p"])
     observed = _spread(np.array([fits[g].params[x].to_numpy() for g in names]))
@@ -260,8 +307,11 @@ def _permutation(sample: Sample, y: str, x: list[str], names: list[str], fits: d
     done = 0
     with reporter(progress, permutations, "permutation test") as update:
         for r in range(permutations):
-            perm = per_region[rng.permutation(len(per_region))][sample.unit] if region_level else \
-                rng.permutation(labels)
+            perm = (
+                per_region[rng.permutation(len(per_region))][sample.unit]
+                if region_level
+                else rng.permutation(labels)
+            )
             stat = _permuted_spread(sample, y, x, names, perm)
             if stat is not None:
                 hits += stat >= observed - 1e-12 * np.abs(observed)
@@ -285,7 +335,9 @@ def _spread(b: np.ndarray) -> np.ndarray:
     return ((b - b.mean(axis=0)) ** 2).sum(axis=0)
 
 
-def _permuted_spread(sample: Sample, y: str, x: list[str], names: list[str], perm: np.ndarray) -> np.ndarray | None:
+def _permuted_spread(
+    sample: Sample, y: str, x: list[str], names: list[str], perm: np.ndarray
+) -> np.ndarray | None:
     betas = []
     for g in names:
         sub = subsample(sample, perm == g)
@@ -294,5 +346,5 @@ def _permuted_spread(sample: Sample, y: str, x: list[str], names: list[str], per
             beta = np.linalg.solve(xt.T @ xt, xt.T @ yt)
         except np.linalg.LinAlgError:
             return None
-        betas.append(beta[:len(x)])
+        betas.append(beta[: len(x)])
     return _spread(np.array(betas))

@@ -104,28 +104,40 @@ class FirstStage(ReadOnly):
 
     def diagnostics(self) -> list[str]:
         """The weak-identification diagnostics, one line each."""
-        rows = [f"Kleibergen-Paap rk LM (under-identification): {self.kp_lm}",
-                f"Kleibergen-Paap rk Wald F (weak identification): {self.kp_f:.3f}"]
+        rows = [
+            f"Kleibergen-Paap rk LM (under-identification): {self.kp_lm}",
+            f"Kleibergen-Paap rk Wald F (weak identification): {self.kp_f:.3f}",
+        ]
         if self.effective_f is not None:
-            rows.append(f"Olea-Pflueger effective F: {self.effective_f:.3f} (simplified 5% critical value for "
-                        f"10% worst-case bias: {OLEA_PFLUEGER_10PCT_5PCT})")
+            rows.append(
+                f"Olea-Pflueger effective F: {self.effective_f:.3f} (simplified 5% critical value for "
+                f"10% worst-case bias: {OLEA_PFLUEGER_10PCT_5PCT})"
+            )
         rows += [f"{t}" for t in self.anderson_rubin.values()]
         rows.append(f"{self.hansen_j}" if self.hansen_j else "Hansen J: exactly identified, no test")
         if len(self.stock_yogo):
             rows.append("Stock-Yogo (2005) critical values (i.i.d. errors; a heuristic for the KP F):")
-            rows += [f"  {r.criterion} {r.threshold:.0%}: {r.critical_value:.2f}"
-                     for r in self.stock_yogo.itertuples()]
+            rows += [
+                f"  {r.criterion} {r.threshold:.0%}: {r.critical_value:.2f}"
+                for r in self.stock_yogo.itertuples()
+            ]
         return rows + [f"note: {n}" for n in self.notes]
 
     def captions(self) -> tuple[str, ...]:
         """One caption per first-stage table: the endogenous regressor, partial R2 and F."""
-        return tuple(f"First stage for {name}: partial R2 = {self.partial_r2[name]:.4f}, {self.f_stat[name]}"
-                     for name in self.coefficients)
+        return tuple(
+            f"First stage for {name}: partial R2 = {self.partial_r2[name]:.4f}, {self.f_stat[name]}"
+            for name in self.coefficients
+        )
 
     def summary(self) -> Summary:
         """The first stages (one table each) and the weak-identification diagnostics (notes)."""
-        return Summary("First stages and weak-identification diagnostics", tuple(self.coefficients.values()),
-                       captions=self.captions(), notes="\n".join(self.diagnostics()))
+        return Summary(
+            "First stages and weak-identification diagnostics",
+            tuple(self.coefficients.values()),
+            captions=self.captions(),
+            notes="\n".join(self.diagnostics()),
+        )
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -141,8 +153,10 @@ class IVResults(PanelResults):
 
     def summary(self) -> Summary:
         """The second stage followed by the first stages and the diagnostics."""
-        header = self._header() | {"Instrumented": ", ".join(self.endog),
-                                   "Excluded instruments": ", ".join(self.instruments)}
+        header = self._header() | {
+            "Instrumented": ", ".join(self.endog),
+            "Excluded instruments": ", ".join(self.instruments),
+        }
         first = self.first_stage
         tables, notes = (self.to_frame(),), ""
         captions: tuple[str, ...] = ("Second stage",)
@@ -150,32 +164,49 @@ class IVResults(PanelResults):
             tables += tuple(first.coefficients.values())
             captions += first.captions()
             notes = "Weak-identification diagnostics:\n" + "\n".join(first.diagnostics())
-        return Summary(f"{self.model} regression of {self.y_name}", tables, header=header, notes=notes,
-                       captions=captions)
+        return Summary(
+            f"{self.model} regression of {self.y_name}", tables, header=header, notes=notes, captions=captions
+        )
 
 
 def _check_roles(y: str, exog: list[str], endog: list[str], instruments: list[str]) -> None:
     both = [v for v in endog if v in exog]
     if both:
-        raise ModelError(f"{format_items(both)} is listed both as endogenous and as exogenous; an "
-                         "endogenous regressor must not be in exog.")
+        raise ModelError(
+            f"{format_items(both)} is listed both as endogenous and as exogenous; an "
+            "endogenous regressor must not be in exog."
+        )
     clash = [v for v in instruments if v in exog or v in endog]
     if clash:
-        raise ModelError(f"instrument(s) {format_items(clash)} are also regressors; list excluded instruments "
-                         "only (included exogenous regressors are instruments for themselves).")
+        raise ModelError(
+            f"instrument(s) {format_items(clash)} are also regressors; list excluded instruments "
+            "only (included exogenous regressors are instruments for themselves)."
+        )
     if y in exog + endog + instruments:
         raise ModelError(f"the dependent variable {y!r} is also listed among the regressors or instruments.")
     if not endog:
-        raise ModelError("fe_iv needs at least one endogenous regressor in endog= (use fixed_effects for OLS).")
+        raise ModelError(
+            "fe_iv needs at least one endogenous regressor in endog= (use fixed_effects for OLS)."
+        )
     if len(instruments) < len(endog):
-        raise ModelError(f"the model is under-identified: {len(endog)} endogenous regressor(s) "
-                         f"({format_items(endog)}) but only {len(instruments)} instrument(s).")
+        raise ModelError(
+            f"the model is under-identified: {len(endog)} endogenous regressor(s) "
+            f"({format_items(endog)}) but only {len(instruments)} instrument(s)."
+        )
 
 
 @renamed(effects="fixed_effects")
-def fe_iv(panel: SpatialPanel, y: str, *, exog: str | Sequence[str] | None = None,
-          endog: str | Sequence[str], instruments: str | Sequence[str], fixed_effects: FixedEffects = "twoway",
-          cluster: Cluster = "unit", beta0: float = 0.0) -> IVResults:
+def fe_iv(
+    panel: SpatialPanel,
+    y: str,
+    *,
+    exog: str | Sequence[str] | None = None,
+    endog: str | Sequence[str],
+    instruments: str | Sequence[str],
+    fixed_effects: FixedEffects = "twoway",
+    cluster: Cluster = "unit",
+    beta0: float = 0.0,
+) -> IVResults:
     """Two-stage least squares with fixed effects absorbed, clustered errors and first-stage diagnostics.
 
     Parameters
@@ -219,8 +250,11 @@ def fe_iv(panel: SpatialPanel, y: str, *, exog: str | Sequence[str] | None = Non
     >>> res.nobs, res.first_stage.kp_f > 10
     (768, True)
     """
-    exog, endog, instruments = (as_list(exog, "exog"), as_list(endog, "endog"),
-                                as_list(instruments, "instruments"))
+    exog, endog, instruments = (
+        as_list(exog, "exog"),
+        as_list(endog, "endog"),
+        as_list(instruments, "instruments"),
+    )
     _check_roles(y, exog, endog, instruments)
     sample = prepare(panel, [y, *endog, *exog, *instruments], fixed_effects=fixed_effects, cluster=cluster)
     arrays = _within_arrays(sample, y, exog, endog, instruments)
@@ -237,8 +271,9 @@ class _Arrays:
     yraw: np.ndarray
 
 
-def _within_arrays(sample: Sample, y: str, exog: list[str], endog: list[str],
-                   instruments: list[str]) -> _Arrays:
+def _within_arrays(
+    sample: Sample, y: str, exog: list[str], endog: list[str], instruments: list[str]
+) -> _Arrays:
     absorb = sample.absorber()
     tr = (lambda a: absorb(a)) if sample.fixed_effects != "none" else (lambda a: np.asarray(a, float))
     z = tr(sample.matrix(instruments))
@@ -251,13 +286,25 @@ def _within_arrays(sample: Sample, y: str, exog: list[str], endog: list[str],
         check_variation(w, sample.matrix(exog), exog, sample.fixed_effects, role="exogenous regressor")
     if sample.fixed_effects == "none":
         w, w_names = np.column_stack([w, np.ones(sample.nobs)]), [*w_names, "const"]
-    check_variation(np.column_stack([x, w, z]), np.column_stack([x, w, z]), [*endog, *w_names, *instruments],
-                    "none" if sample.fixed_effects == "none" else sample.fixed_effects, role="variable")
+    check_variation(
+        np.column_stack([x, w, z]),
+        np.column_stack([x, w, z]),
+        [*endog, *w_names, *instruments],
+        "none" if sample.fixed_effects == "none" else sample.fixed_effects,
+        role="variable",
+    )
     return _Arrays(tr(sample.column(y)), x, w, z, w_names, sample.column(y))
 
 
-def _estimate(sample: Sample, y: str, exog: list[str], endog: list[str], instruments: list[str],
-              a: _Arrays, beta0: float) -> IVResults:
+def _estimate(
+    sample: Sample,
+    y: str,
+    exog: list[str],
+    endog: list[str],
+    instruments: list[str],
+    a: _Arrays,
+    beta0: float,
+) -> IVResults:
     names = [*endog, *a.w_names]
     xmat = np.column_stack([a.x, a.w])
     zmat = np.column_stack([a.z, a.w])
@@ -273,15 +320,34 @@ def _estimate(sample: Sample, y: str, exog: list[str], endog: list[str], instrum
     tss = float(((a.yraw - a.yraw.mean()) ** 2).sum())
     first = _first_stage(sample, a, endog, instruments, beta, zmat, resid, beta0)
     extra = _table_rows(first, len(endog), len(instruments))
-    return IVResults(pd.Series(beta, index=names, name="params"), pd.DataFrame(cov, index=names, columns=names),
-                     sample.nobs, df, 1 - rss / tss_w, 1 - rss / tss, y, sample.fixed_effects, sample.cluster, g,
-                     sample.n_units, sample.n_times, sample.dropped, model="FE-IV (2SLS)", rss=rss,
-                     extra_rows=extra, first_stage=first, endog=tuple(endog), instruments=tuple(instruments))
+    return IVResults(
+        pd.Series(beta, index=names, name="params"),
+        pd.DataFrame(cov, index=names, columns=names),
+        sample.nobs,
+        df,
+        1 - rss / tss_w,
+        1 - rss / tss,
+        y,
+        sample.fixed_effects,
+        sample.cluster,
+        g,
+        sample.n_units,
+        sample.n_times,
+        sample.dropped,
+        model="FE-IV (2SLS)",
+        rss=rss,
+        extra_rows=extra,
+        first_stage=first,
+        endog=tuple(endog),
+        instruments=tuple(instruments),
+    )
 
 
 def _table_rows(first: FirstStage, m: int, n_instr: int) -> dict[str, str]:
-    rows = {"KP rk LM p-value": f"{first.kp_lm.pvalue:.3f}" if first.kp_lm else "",
-            "KP rk Wald F": f"{first.kp_f:.2f}" if np.isfinite(first.kp_f) else ""}
+    rows = {
+        "KP rk LM p-value": f"{first.kp_lm.pvalue:.3f}" if first.kp_lm else "",
+        "KP rk Wald F": f"{first.kp_f:.2f}" if np.isfinite(first.kp_f) else "",
+    }
     if first.effective_f is not None:
         rows["Effective F (OP)"] = f"{first.effective_f:.2f}"
     sy = first.stock_yogo
@@ -295,8 +361,9 @@ def _table_rows(first: FirstStage, m: int, n_instr: int) -> dict[str, str]:
     return rows
 
 
-def _wald_block(sample: Sample, target: np.ndarray, zmat: np.ndarray, n_test: int,
-                k_extra: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
+def _wald_block(
+    sample: Sample, target: np.ndarray, zmat: np.ndarray, n_test: int, k_extra: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
     """OLS of ``target`` on ``zmat`` with CR1 covariance; Wald statistic of the first ``n_test`` coefs."""
     coef, resid, bread = ols(zmat, target)
     k = zmat.shape[1] + k_extra
@@ -306,8 +373,16 @@ def _wald_block(sample: Sample, target: np.ndarray, zmat: np.ndarray, n_test: in
     return coef, cov, resid, df, wald
 
 
-def _first_stage(sample: Sample, a: _Arrays, endog: list[str], instruments: list[str], beta: np.ndarray,
-                 zmat: np.ndarray, resid2: np.ndarray, beta0: float) -> FirstStage:
+def _first_stage(
+    sample: Sample,
+    a: _Arrays,
+    endog: list[str],
+    instruments: list[str],
+    beta: np.ndarray,
+    zmat: np.ndarray,
+    resid2: np.ndarray,
+    beta0: float,
+) -> FirstStage:
     n_l, n_m = a.z.shape[1], a.x.shape[1]
     absorbed = sample.absorbed_df()
     coefs, r2, fstats = {}, {}, {}
@@ -317,24 +392,39 @@ def _first_stage(sample: Sample, a: _Arrays, endog: list[str], instruments: list
         coef, cov, _, df, wald = _wald_block(sample, a.x[:, j], zmat, n_l, absorbed)
         se = np.sqrt(np.diag(cov))
         t = coef / se
-        coefs[name] = pd.DataFrame({"estimate": coef, "std_error": se, "t": t,
-                                    "p": 2 * stats.t.sf(np.abs(t), df)}, index=znames)
+        coefs[name] = pd.DataFrame(
+            {"estimate": coef, "std_error": se, "t": t, "p": 2 * stats.t.sf(np.abs(t), df)}, index=znames
+        )
         xp = _partial(a.x[:, [j]], a.w).ravel()
         fit = zp @ np.linalg.lstsq(zp, xp, rcond=None)[0]
         r2[name] = float(fit @ fit / (xp @ xp))
-        fstats[name] = _f_test(f"First-stage F ({name})", wald / n_l, n_l, df,
-                               f"the excluded instruments do not enter the first stage of {name}")
+        fstats[name] = _f_test(
+            f"First-stage F ({name})",
+            wald / n_l,
+            n_l,
+            df,
+            f"the excluded instruments do not enter the first stage of {name}",
+        )
     kp_lm, kp_f, notes = _kleibergen_paap(sample, a, absorbed)
     ar = _anderson_rubin(sample, a, zmat, beta0, absorbed)
     hansen = _hansen_j(sample, a, zmat, resid2) if n_l > n_m else None
     eff = _effective_f(sample, a, zmat, absorbed) if n_m == 1 else None
-    return FirstStage(coefs, pd.Series(r2, name="partial_r2"), fstats, kp_lm, kp_f, ar, hansen, eff,
-                      stock_yogo(n_m, n_l), tuple(notes))
+    return FirstStage(
+        coefs,
+        pd.Series(r2, name="partial_r2"),
+        fstats,
+        kp_lm,
+        kp_f,
+        ar,
+        hansen,
+        eff,
+        stock_yogo(n_m, n_l),
+        tuple(notes),
+    )
 
 
 def _f_test(name: str, f: float, df1: int, df2: int, null: str) -> TestResult:
-    return TestResult(name, float(f), int(df1), float(stats.f.sf(f, df1, df2)), null,
-                      note=f"F({df1}, {df2})")
+    return TestResult(name, float(f), int(df1), float(stats.f.sf(f, df1, df2)), null, note=f"F({df1}, {df2})")
 
 
 def _partial(a: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -348,8 +438,14 @@ def _kleibergen_paap(sample: Sample, a: _Arrays, absorbed: int) -> tuple[TestRes
     from linearmodels.iv.common import kleibergen_paap, kleibergen_paap_f
 
     if len(sample.clusters) > 1:
-        return None, float("nan"), ["Kleibergen-Paap statistics need one-way clustering (linearmodels does "
-                                    "not support two-way); refit with cluster='unit' to see them."]
+        return (
+            None,
+            float("nan"),
+            [
+                "Kleibergen-Paap statistics need one-way clustering (linearmodels does "
+                "not support two-way); refit with cluster='unit' to see them."
+            ],
+        )
     if sample.clusters:
         cov_type, cfg = "clustered", {"clusters": sample.clusters[0][0]}
     else:
@@ -363,21 +459,28 @@ def _kleibergen_paap(sample: Sample, a: _Arrays, absorbed: int) -> tuple[TestRes
     notes: list[str] = []
     if not hasattr(lm, "stat") or not np.isfinite(getattr(lm, "stat", np.nan)):
         return None, f, [f"rk LM not available: {getattr(lm, 'reason', 'undefined')}"]
-    test = TestResult.from_chi2("Kleibergen-Paap rk LM", float(lm.stat), int(lm.df),
-                                "the model is under-identified (first-stage matrix not of full rank)")
+    test = TestResult.from_chi2(
+        "Kleibergen-Paap rk LM",
+        float(lm.stat),
+        int(lm.df),
+        "the model is under-identified (first-stage matrix not of full rank)",
+    )
     if not sample.clusters:
         notes.append("cluster=None: the rk statistics are Anderson's LM and the Cragg-Donald F (iid errors).")
     return test, f, notes
 
 
-def _anderson_rubin(sample: Sample, a: _Arrays, zmat: np.ndarray, beta0: float,
-                    absorbed: int) -> dict[str, TestResult]:
+def _anderson_rubin(
+    sample: Sample, a: _Arrays, zmat: np.ndarray, beta0: float, absorbed: int
+) -> dict[str, TestResult]:
     n_l = a.z.shape[1]
     target = a.y - a.x @ np.full(a.x.shape[1], beta0)
     _, _, _, df, wald = _wald_block(sample, target, zmat, n_l, absorbed)
     null = f"the endogenous coefficients equal {beta0:g} (robust to weak instruments)"
-    return {"F": _f_test("Anderson-Rubin F", wald / n_l, n_l, df, null),
-            "chi2": TestResult.from_chi2("Anderson-Rubin chi2", wald, n_l, null)}
+    return {
+        "F": _f_test("Anderson-Rubin F", wald / n_l, n_l, df, null),
+        "chi2": TestResult.from_chi2("Anderson-Rubin chi2", wald, n_l, null),
+    }
 
 
 def _hansen_j(sample: Sample, a: _Arrays, zmat: np.ndarray, resid: np.ndarray) -> TestResult:
@@ -388,8 +491,12 @@ def _hansen_j(sample: Sample, a: _Arrays, zmat: np.ndarray, resid: np.ndarray) -
     b = np.linalg.solve(zx.T @ wmat @ zx, zx.T @ wmat @ zy)
     gbar = zmat.T @ (a.y - xmat @ b)
     j = float(gbar @ wmat @ gbar)
-    return TestResult.from_chi2("Hansen J", j, a.z.shape[1] - a.x.shape[1],
-                                "the over-identifying restrictions are valid (instruments exogenous)")
+    return TestResult.from_chi2(
+        "Hansen J",
+        j,
+        a.z.shape[1] - a.x.shape[1],
+        "the over-identifying restrictions are valid (instruments exogenous)",
+    )
 
 
 def _effective_f(sample: Sample, a: _Arrays, zmat: np.ndarray, absorbed: int) -> float:

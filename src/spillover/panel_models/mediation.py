@@ -50,15 +50,18 @@ def _coef(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _check_mediator(panel: SpatialPanel, mediator: str) -> None:
     if mediator not in panel.variables:
-        raise ModelError(f"mediator {mediator!r} is not in the panel; its variables are "
-                         f"{format_items(panel.variables)}.")
+        raise ModelError(
+            f"mediator {mediator!r} is not in the panel; its variables are {format_items(panel.variables)}."
+        )
     col = pd.to_numeric(panel.data[mediator], errors="coerce")
     missing = col.index[col.isna().to_numpy()]
     if len(missing):
-        raise ModelError(f"mediator {mediator!r} has {len(missing)} missing value(s) at (region, period) "
-                         f"{format_items(missing.tolist())}. The three mediation regressions must share one "
-                         "sample: fill them (SpatialPanel(..., interpolate=True)) or drop those regions/periods "
-                         "(SpatialPanel.subset).")
+        raise ModelError(
+            f"mediator {mediator!r} has {len(missing)} missing value(s) at (region, period) "
+            f"{format_items(missing.tolist())}. The three mediation regressions must share one "
+            "sample: fill them (SpatialPanel(..., interpolate=True)) or drop those regions/periods "
+            "(SpatialPanel.subset)."
+        )
 
 
 def _check_names(x: str, mediator: str, y: str, controls: list[str]) -> None:
@@ -66,7 +69,9 @@ def _check_names(x: str, mediator: str, y: str, controls: list[str]) -> None:
     seen: dict[str, str] = {}
     for role, name in list(roles.items()) + [("control", c) for c in controls]:
         if name in seen:
-            raise ModelError(f"{name!r} is given both as {seen[name]} and as {role}; each variable has one role.")
+            raise ModelError(
+                f"{name!r} is given both as {seen[name]} and as {role}; each variable has one role."
+            )
         seen[name] = role
 
 
@@ -141,11 +146,21 @@ class MediationResults(ReadOnly):
         """a, b, c, c' (regression SEs, t) and a*b (bootstrap SE, its z, and the bootstrap interval), in the
         :data:`~spillover.summary.COLUMNS` scheme."""
         rows = {}
-        for name, res, var in (("a", self.a_path, self.x), ("b", self.b_path, self.mediator),
-                               ("c (total)", self.total, self.x), ("c' (direct)", self.b_path, self.x)):
+        for name, res, var in (
+            ("a", self.a_path, self.x),
+            ("b", self.b_path, self.mediator),
+            ("c (total)", self.total, self.x),
+            ("c' (direct)", self.b_path, self.x),
+        ):
             ci = res.conf_int(self.level)
-            rows[name] = [res.params[var], res.std_errors[var], res.tstats[var], res.pvalues[var],
-                          ci.loc[var, "lower"], ci.loc[var, "upper"]]
+            rows[name] = [
+                res.params[var],
+                res.std_errors[var],
+                res.tstats[var],
+                res.pvalues[var],
+                ci.loc[var, "lower"],
+                ci.loc[var, "upper"],
+            ]
         lo, hi = self.ci[self.ci_method]
         z = self.indirect / self.bootstrap_se
         rows["a*b (indirect)"] = [self.indirect, self.bootstrap_se, z, 2 * stats.norm.sf(abs(z)), lo, hi]
@@ -154,15 +169,26 @@ class MediationResults(ReadOnly):
     def summary(self) -> Summary:
         """Report: the paths, the Sobel/Aroian tests and the bootstrap intervals."""
         n_ok = int(np.isfinite(self.draws).sum())
-        header = {"Observations": self.total.nobs, "Fixed effects": self.total.fixed_effects,
-                  "Std. errors": f"clustered by {self.total.cluster_label}"}
-        notes = "\n".join([
-            f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
-            f"  percentile [{self.ci['percentile'][0]:.4f}, {self.ci['percentile'][1]:.4f}]",
-            f"  bias-corrected [{self.ci['bc'][0]:.4f}, {self.ci['bc'][1]:.4f}]",
-            f"Proportion mediated a*b/c: {self.proportion_mediated:.3f}"])
-        return Summary(f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}", (self.to_frame(), self.tests),
-                       header=header, notes=notes, captions=("Paths", "Tests of a*b"))
+        header = {
+            "Observations": self.total.nobs,
+            "Fixed effects": self.total.fixed_effects,
+            "Std. errors": f"clustered by {self.total.cluster_label}",
+        }
+        notes = "\n".join(
+            [
+                f"Cluster bootstrap of a*b over regions: {n_ok} draws (seed {self.seed}), {self.level:.0%} intervals:",
+                f"  percentile [{self.ci['percentile'][0]:.4f}, {self.ci['percentile'][1]:.4f}]",
+                f"  bias-corrected [{self.ci['bc'][0]:.4f}, {self.ci['bc'][1]:.4f}]",
+                f"Proportion mediated a*b/c: {self.proportion_mediated:.3f}",
+            ]
+        )
+        return Summary(
+            f"Mediation: {self.x} -> {self.mediator} -> {self.y_name}",
+            (self.to_frame(), self.tests),
+            header=header,
+            notes=notes,
+            captions=("Paths", "Tests of a*b"),
+        )
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -186,9 +212,12 @@ class MediationResults(ReadOnly):
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         lo, hi = self.ci[self.ci_method]
         name = {"bc": "BC", "percentile": "Percentile"}[self.ci_method]
-        return {f"{name} {self.level:.0%} CI of a*b": f"[{lo:.{digits}f}, {hi:.{digits}f}]",
-                "Sobel p-value": f"{self.tests.loc['Sobel', 'p_value']:.{digits}f}",
-                "Bootstrap draws": str(len(self.draws)), "N": str(self.total.nobs)}
+        return {
+            f"{name} {self.level:.0%} CI of a*b": f"[{lo:.{digits}f}, {hi:.{digits}f}]",
+            "Sobel p-value": f"{self.tests.loc['Sobel', 'p_value']:.{digits}f}",
+            "Bootstrap draws": str(len(self.draws)),
+            "N": str(self.total.nobs),
+        }
 
 
 def _normal_tests(a: float, sa: float, b: float, sb: float) -> pd.DataFrame:
@@ -201,18 +230,37 @@ def _normal_tests(a: float, sa: float, b: float, sb: float) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS[:4]))
 
 
-def _sample(panel: SpatialPanel, x: str, mediator: str, y: str, controls: list[str], fixed_effects: str,
-            cluster: Cluster, extra: Sequence[str] = ()) -> Sample:
+def _sample(
+    panel: SpatialPanel,
+    x: str,
+    mediator: str,
+    y: str,
+    controls: list[str],
+    fixed_effects: str,
+    cluster: Cluster,
+    extra: Sequence[str] = (),
+) -> Sample:
     _check_names(x, mediator, y, controls)
     _check_mediator(panel, mediator)
     return prepare(panel, [y, mediator, x, *controls, *extra], fixed_effects=fixed_effects, cluster=cluster)
 
 
 @renamed(effects="fixed_effects")
-def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: str | Sequence[str] | None = None,
-              fixed_effects: FixedEffects = "twoway", cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0,
-              ci: CiMethod = "bc", level: float = 0.95, progress: Progress = False
-              ) -> MediationResults:
+def mediation(
+    panel: SpatialPanel,
+    x: str,
+    mediator: str,
+    y: str,
+    *,
+    controls: str | Sequence[str] | None = None,
+    fixed_effects: FixedEffects = "twoway",
+    cluster: Cluster = "unit",
+    draws: int = 1000,
+    seed: int | None = 0,
+    ci: CiMethod = "bc",
+    level: float = 0.95,
+    progress: Progress = False,
+) -> MediationResults:
     """Baron-Kenny mediation with fixed effects, Sobel/Aroian tests and a cluster bootstrap of a*b.
 
     Parameters
@@ -259,11 +307,13 @@ def mediation(panel: SpatialPanel, x: str, mediator: str, y: str, *, controls: s
         b_hat = _coef(np.column_stack([z[:, 1], xs]), z[:, 0])[0]
         return np.array([a_hat * b_hat])
 
-    boot = cluster_bootstrap(sample, cols, stat, draws=draws, seed=seed, progress=progress,
-                             label="mediation bootstrap")[:, 0]
+    boot = cluster_bootstrap(
+        sample, cols, stat, draws=draws, seed=seed, progress=progress, label="mediation bootstrap"
+    )[:, 0]
     boot.setflags(write=False)
-    return MediationResults(total, a_path, b_path, x, mediator, y, tests, boot, _ci(boot, a * b, level), ci,
-                            level, seed)
+    return MediationResults(
+        total, a_path, b_path, x, mediator, y, tests, boot, _ci(boot, a * b, level), ci, level, seed
+    )
 
 
 # ---------------------------------------------------------------------------------------- moderated mediation
@@ -306,12 +356,19 @@ class ModeratedMediationResults(ReadOnly):
 
     def summary(self) -> Summary:
         """Report: the mediator and outcome regressions and the conditional indirect effects."""
-        title = (f"Moderated mediation ({self.path}-path moderated by {self.moderator}"
-                 f"{', centred' if self.centered else ''})")
-        caption = (f"Conditional indirect effects ({self.ci_method} {self.level:.0%} intervals, "
-                   f"{len(self.draws)} cluster-bootstrap draws, seed {self.seed})")
-        return Summary(title, (self.mediator_model.to_frame(), self.outcome_model.to_frame(), self.to_frame()),
-                       captions=("Mediator model", "Outcome model", caption))
+        title = (
+            f"Moderated mediation ({self.path}-path moderated by {self.moderator}"
+            f"{', centred' if self.centered else ''})"
+        )
+        caption = (
+            f"Conditional indirect effects ({self.ci_method} {self.level:.0%} intervals, "
+            f"{len(self.draws)} cluster-bootstrap draws, seed {self.seed})"
+        )
+        return Summary(
+            title,
+            (self.mediator_model.to_frame(), self.outcome_model.to_frame(), self.to_frame()),
+            captions=("Mediator model", "Outcome model", caption),
+        )
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -321,12 +378,25 @@ class ModeratedMediationResults(ReadOnly):
 
 
 @renamed(effects="fixed_effects")
-def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, moderator: str, *,
-                        path: Path = "a", controls: str | Sequence[str] | None = None, center: bool = False,
-                        values: Sequence[float] | None = None, fixed_effects: FixedEffects = "twoway",
-                        cluster: Cluster = "unit", draws: int = 1000, seed: int | None = 0, ci: CiMethod = "bc",
-                        level: float = 0.95, progress: Progress = False
-                        ) -> ModeratedMediationResults:
+def moderated_mediation(
+    panel: SpatialPanel,
+    x: str,
+    mediator: str,
+    y: str,
+    moderator: str,
+    *,
+    path: Path = "a",
+    controls: str | Sequence[str] | None = None,
+    center: bool = False,
+    values: Sequence[float] | None = None,
+    fixed_effects: FixedEffects = "twoway",
+    cluster: Cluster = "unit",
+    draws: int = 1000,
+    seed: int | None = 0,
+    ci: CiMethod = "bc",
+    level: float = 0.95,
+    progress: Progress = False,
+) -> ModeratedMediationResults:
     """Mediation whose a-path, b-path or both depend on a moderator w (Hayes's models 7, 14 and 58).
 
     .. math::
@@ -355,8 +425,9 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
     check_int(draws, "draws", minimum=2, error=ModelError)
     check_probability(level, "level", error=ModelError)
     if moderator not in panel.variables:
-        raise ModelError(f"moderator {moderator!r} is not in the panel; its variables are "
-                         f"{format_items(panel.variables)}.")
+        raise ModelError(
+            f"moderator {moderator!r} is not in the panel; its variables are {format_items(panel.variables)}."
+        )
     if moderator in (x, mediator, y, *controls):
         raise ModelError(f"the moderator {moderator!r} is also x, the mediator, y or a control.")
     sample = _sample(panel, x, mediator, y, controls, fixed_effects, cluster, extra=[moderator])
@@ -366,13 +437,24 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
     frame["x*w"] = sample.column(x) * (w - shift)
     frame["m*w"] = sample.column(mediator) * (w - shift)
     frame[moderator] = w - shift
-    sample = Sample(frame, sample.unit, sample.time, sample.n_units, sample.n_times, sample.fixed_effects,
-                    sample.cluster, sample.clusters, sample.dropped)
+    sample = Sample(
+        frame,
+        sample.unit,
+        sample.time,
+        sample.n_units,
+        sample.n_times,
+        sample.fixed_effects,
+        sample.cluster,
+        sample.clusters,
+        sample.dropped,
+    )
     med_x = [x, moderator, "x*w", *controls] if path in ("a", "both") else [x, *controls]
     out_x = [x, mediator, moderator, "m*w", *controls] if path in ("b", "both") else [x, mediator, *controls]
     m_fit, y_fit = fit_sample(sample, mediator, med_x), fit_sample(sample, y, out_x)
-    vals = np.asarray(values if values is not None else [w.mean() - w.std(ddof=1), w.mean(),
-                                                         w.mean() + w.std(ddof=1)], dtype=float)
+    vals = np.asarray(
+        values if values is not None else [w.mean() - w.std(ddof=1), w.mean(), w.mean() + w.std(ddof=1)],
+        dtype=float,
+    )
     point = _theta(m_fit.params, y_fit.params, x, mediator, path, vals - shift)
     cols = [mediator, y, *dict.fromkeys(med_x + out_x)]
     pos = {c: i for i, c in enumerate(cols)}
@@ -381,22 +463,25 @@ def moderated_mediation(panel: SpatialPanel, x: str, mediator: str, y: str, mode
         const = [z.shape[1] - 1] if sample.fixed_effects == "none" else []
         mi = [pos[c] for c in med_x] + const
         yi = [pos[c] for c in out_x] + const
-        pm = pd.Series(_coef(z[:, mi], z[:, pos[mediator]])[:len(med_x)], index=med_x)
-        py = pd.Series(_coef(z[:, yi], z[:, pos[y]])[:len(out_x)], index=out_x)
+        pm = pd.Series(_coef(z[:, mi], z[:, pos[mediator]])[: len(med_x)], index=med_x)
+        py = pd.Series(_coef(z[:, yi], z[:, pos[y]])[: len(out_x)], index=out_x)
         return _theta(pm, py, x, mediator, path, vals - shift)
 
-    boot = cluster_bootstrap(sample, cols, stat, draws=draws, seed=seed, progress=progress,
-                             label="moderated mediation bootstrap")
+    boot = cluster_bootstrap(
+        sample, cols, stat, draws=draws, seed=seed, progress=progress, label="moderated mediation bootstrap"
+    )
     boot.setflags(write=False)
     names = [f"w = {v:.4g}" for v in vals]
-    cond = _interval_frame(point[:len(vals)], boot[:, :len(vals)], names, ci, level)
+    cond = _interval_frame(point[: len(vals)], boot[:, : len(vals)], names, ci, level)
     cond.insert(0, "value", vals)
     index = None
     if path != "both":
         index = _interval_frame(point[-1:], boot[:, -1:], ["index"], ci, level).iloc[0]
         index["value"] = np.nan
         index = index[cond.columns]
-    return ModeratedMediationResults(m_fit, y_fit, path, moderator, center, cond, index, boot, ci, level, seed)
+    return ModeratedMediationResults(
+        m_fit, y_fit, path, moderator, center, cond, index, boot, ci, level, seed
+    )
 
 
 def _theta(pm: pd.Series, py: pd.Series, x: str, mediator: str, path: str, w: np.ndarray) -> np.ndarray:
@@ -408,7 +493,9 @@ def _theta(pm: pd.Series, py: pd.Series, x: str, mediator: str, path: str, w: np
     return np.append(theta, index) if index is not None else theta
 
 
-def _interval_frame(point: np.ndarray, boot: np.ndarray, names: list[str], ci: str, level: float) -> pd.DataFrame:
+def _interval_frame(
+    point: np.ndarray, boot: np.ndarray, names: list[str], ci: str, level: float
+) -> pd.DataFrame:
     rows = []
     for j, est in enumerate(point):
         col = boot[:, j]

@@ -34,20 +34,27 @@ def _resolve(path: str) -> Any:
 
 # Each logical name lists its spellings, newest first.
 _ENUMS: dict[str, tuple[str, ...]] = {
-    "source_any_geometry": ("Qgis.ProcessingSourceType.VectorAnyGeometry", "QgsProcessing.TypeVectorAnyGeometry"),
+    "source_any_geometry": (
+        "Qgis.ProcessingSourceType.VectorAnyGeometry",
+        "QgsProcessing.TypeVectorAnyGeometry",
+    ),
     "source_polygon": ("Qgis.ProcessingSourceType.VectorPolygon", "QgsProcessing.TypeVectorPolygon"),
     "source_any": ("Qgis.ProcessingSourceType.Vector", "QgsProcessing.TypeVector"),
     "number_integer": ("Qgis.ProcessingNumberParameterType.Integer", "QgsProcessingParameterNumber.Integer"),
     "number_double": ("Qgis.ProcessingNumberParameterType.Double", "QgsProcessingParameterNumber.Double"),
     "field_numeric": (
-        "Qgis.ProcessingFieldParameterDataType.Numeric", "QgsProcessingParameterField.Numeric",
+        "Qgis.ProcessingFieldParameterDataType.Numeric",
+        "QgsProcessingParameterField.Numeric",
     ),
     "field_any": ("Qgis.ProcessingFieldParameterDataType.Any", "QgsProcessingParameterField.Any"),
     "fast_insert": ("QgsFeatureSink.Flag.FastInsert", "QgsFeatureSink.FastInsert"),
     "wkb_no_geometry": ("Qgis.WkbType.NoGeometry", "QgsWkbTypes.NoGeometry"),
     "wkb_unknown": ("Qgis.WkbType.Unknown", "QgsWkbTypes.Unknown"),
     "crs_wkt_preferred": ("Qgis.CrsWktVariant.Preferred", "QgsCoordinateReferenceSystem.WKT_PREFERRED"),
-    "flag_no_threading": ("Qgis.ProcessingAlgorithmFlag.NoThreading", "QgsProcessingAlgorithm.FlagNoThreading"),
+    "flag_no_threading": (
+        "Qgis.ProcessingAlgorithmFlag.NoThreading",
+        "QgsProcessingAlgorithm.FlagNoThreading",
+    ),
 }
 
 
@@ -68,7 +75,13 @@ def enum(name: str) -> Any:
 
 #: spillover's field kinds and their Qt meta-type ids (the same numbers in QVariant.Type and QMetaType.Type).
 FIELD_KINDS: dict[str, int] = {
-    "bool": 1, "int": 2, "int64": 4, "double": 6, "string": 10, "date": 14, "datetime": 16,
+    "bool": 1,
+    "int": 2,
+    "int64": 4,
+    "double": 6,
+    "string": 10,
+    "date": 14,
+    "datetime": 16,
 }
 _KIND_BY_ID = {**{v: k for k, v in FIELD_KINDS.items()}, 3: "int64", 5: "int64", 15: "string", 38: "double"}
 # 3 UInt, 5 ULongLong, 15 QTime (kept as text), 38 Float (QMetaType::Float).

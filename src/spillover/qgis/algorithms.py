@@ -21,7 +21,9 @@ from spillover.qgis import analysis as an
 
 __all__ = ["Param", "Algorithm", "Feedback", "Cancelled", "ALGORITHMS", "WEIGHTS_LABELS"]
 
-ParamKind = Literal["source", "table", "field", "fields", "enum", "int", "float", "string", "sink", "table_sink"]
+ParamKind = Literal[
+    "source", "table", "field", "fields", "enum", "int", "float", "string", "sink", "table_sink"
+]
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,13 @@ WEIGHTS_LABELS: dict[str, an.WeightsChoice] = {
 
 _INPUT = Param("INPUT", "Regions (any vector layer)", "source")
 _ID = Param("ID_FIELD", "Region id field (default: the feature ids)", "field", optional=True, parent="INPUT")
-_TIME = Param("TIME_FIELD", "Period field (layer with one feature per region and period)", "field",
-              optional=True, parent="INPUT")
+_TIME = Param(
+    "TIME_FIELD",
+    "Period field (layer with one feature per region and period)",
+    "field",
+    optional=True,
+    parent="INPUT",
+)
 _WEIGHTS_PARAMS = (
     Param("WEIGHTS", "Spatial weights (row-standardised)", "enum", default=0, options=tuple(WEIGHTS_LABELS)),
     Param("K", "Number of neighbours (k nearest neighbours)", "int", default=4, minimum=1),
@@ -124,8 +131,12 @@ def _run_weights(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
     summary = describe(w)
     links = an.links_frame(w)
     links[["focal", "neighbor"]] = links[["focal", "neighbor"]].astype(str)
-    return {"OUTPUT": links, "N_REGIONS": summary.n_regions, "N_LINKS": summary.n_links,
-            "ISLANDS": ", ".join(map(str, summary.islands))}
+    return {
+        "OUTPUT": links,
+        "N_REGIONS": summary.n_regions,
+        "N_LINKS": summary.n_links,
+        "ISLANDS": ", ".join(map(str, summary.islands)),
+    }
 
 
 def _run_moran(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
@@ -133,8 +144,13 @@ def _run_moran(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
 
     panel, w = _layer_panel(values, feedback)
     fields = values["FIELD"]
-    table = moran_by_period(panel, fields if len(fields) > 1 else fields[0], w,
-                            permutations=values["PERMUTATIONS"], seed=values["SEED"])
+    table = moran_by_period(
+        panel,
+        fields if len(fields) > 1 else fields[0],
+        w,
+        permutations=values["PERMUTATIONS"],
+        seed=values["SEED"],
+    )
     out = an.moran_frame(table)
     if "variable" not in out.columns:
         out.insert(0, "variable", fields[0])
@@ -147,8 +163,15 @@ def _run_lisa(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
     an.check_new_fields(frame, an.LISA_FIELDS)
     panel, w = _layer_panel(values, feedback)
     period = an.resolve_period(panel, values["PERIOD"])
-    stats = an.lisa_frame(panel, values["FIELD"], w, period=period, permutations=values["PERMUTATIONS"],
-                          seed=values["SEED"], alpha=values["ALPHA"])
+    stats = an.lisa_frame(
+        panel,
+        values["FIELD"],
+        w,
+        period=period,
+        permutations=values["PERMUTATIONS"],
+        seed=values["SEED"],
+        alpha=values["ALPHA"],
+    )
     rows = an.period_rows(frame, values["TIME_FIELD"], period)
     keys = rows.index if values["ID_FIELD"] is None else rows[values["ID_FIELD"]]
     out = rows.assign(**{c: stats[c].reindex(keys).to_numpy() for c in an.LISA_FIELDS})
@@ -166,15 +189,25 @@ def _run_sdm(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
     table = values["TABLE"]
     if isinstance(table, gpd.GeoDataFrame):
         table = pd.DataFrame(table.drop(columns=table.geometry.name))
-    panel = an.joined_panel(values["INPUT"], table, id_field=_required(values, "ID_FIELD"),
-                            time_field=_required(values, "TIME_FIELD"),
-                            table_id_field=values["TABLE_ID_FIELD"])
+    panel = an.joined_panel(
+        values["INPUT"],
+        table,
+        id_field=_required(values, "ID_FIELD"),
+        time_field=_required(values, "TIME_FIELD"),
+        table_id_field=values["TABLE_ID_FIELD"],
+    )
     step(feedback, 45)
     w = _weights(values, panel.geometry)
     step(feedback, 55)
-    model = SpatialPanelModel(panel, values["Y"], values["X"], w, kind="sdm",
-                              fixed_effects=values["FIXED_EFFECTS"],
-                              bias_correction=values.get("BIAS_CORRECTION") or "none")
+    model = SpatialPanelModel(
+        panel,
+        values["Y"],
+        values["X"],
+        w,
+        kind="sdm",
+        fixed_effects=values["FIXED_EFFECTS"],
+        bias_correction=values.get("BIAS_CORRECTION") or "none",
+    )
     result = model.fit()
     step(feedback, 75)
     out = an.estimates_frame(result, draws=values["DRAWS"], seed=values["SEED"])
@@ -195,9 +228,15 @@ def _run_malmquist(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     id_field, time_field = _required(values, "ID_FIELD"), _required(values, "TIME_FIELD")
     step(feedback, 45)
-    res = malmquist(frame, id=id_field, time=time_field, inputs=values["INPUT_FIELDS"],
-                    outputs=values["OUTPUT_FIELDS"], orientation=values["ORIENTATION"],
-                    frontier=values["FRONTIER"])
+    res = malmquist(
+        frame,
+        id=id_field,
+        time=time_field,
+        inputs=values["INPUT_FIELDS"],
+        outputs=values["OUTPUT_FIELDS"],
+        orientation=values["ORIENTATION"],
+        frontier=values["FRONTIER"],
+    )
     step(feedback, 80)
     out = res.to_panel_frame().reset_index()
     return {"OUTPUT": out, "TFPCH_MEAN": float(res.mean["tfpch"])}
@@ -207,7 +246,8 @@ def _run_malmquist(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]
 _NUMERIC: dict[str, Any] = {"numeric": True}  # keyword arguments of Param
 ALGORITHMS: tuple[Algorithm, ...] = (
     Algorithm(
-        "weights", "Spatial weights",
+        "weights",
+        "Spatial weights",
         "Builds row-standardised spatial weights between the regions of a layer and writes them as a table "
         "of links (focal, neighbor, weight). Islands of contiguity weights are attached to their nearest "
         "region; distances are great-circle kilometres.",
@@ -215,57 +255,97 @@ ALGORITHMS: tuple[Algorithm, ...] = (
         _run_weights,
     ),
     Algorithm(
-        "moran", "Global Moran's I (per period)",
+        "moran",
+        "Global Moran's I (per period)",
         "Global Moran's I of one or more numeric fields, per period for a layer with one feature per region "
         "and period, with normal and randomisation inference and a seeded permutation pseudo p-value.",
-        (_INPUT, Param("FIELD", "Numeric field(s)", "fields", parent="INPUT", **_NUMERIC), _ID, _TIME,
-         *_WEIGHTS_PARAMS, Param("PERMUTATIONS", "Permutations", "int", default=999, minimum=0), _SEED,
-         Param("OUTPUT", "Moran's I", "table_sink")),
+        (
+            _INPUT,
+            Param("FIELD", "Numeric field(s)", "fields", parent="INPUT", **_NUMERIC),
+            _ID,
+            _TIME,
+            *_WEIGHTS_PARAMS,
+            Param("PERMUTATIONS", "Permutations", "int", default=999, minimum=0),
+            _SEED,
+            Param("OUTPUT", "Moran's I", "table_sink"),
+        ),
         _run_moran,
     ),
     Algorithm(
-        "lisa", "Local Moran's I (LISA clusters)",
+        "lisa",
+        "Local Moran's I (LISA clusters)",
         "Local Moran's I of a numeric field: each feature gets Ii, the permutation pseudo p-value p_sim, z, "
         "lag_z, its quadrant and lisa_cluster (the quadrant where p_sim <= alpha, else 'Not significant').",
-        (_INPUT, Param("FIELD", "Numeric field", "field", parent="INPUT", **_NUMERIC), _ID, _TIME,
-         Param("PERIOD", "Period (default: the last)", "string", optional=True), *_WEIGHTS_PARAMS,
-         Param("PERMUTATIONS", "Permutations", "int", default=999, minimum=1), _SEED,
-         Param("ALPHA", "Significance level", "float", default=0.05, minimum=0.0),
-         Param("OUTPUT", "LISA clusters", "sink")),
+        (
+            _INPUT,
+            Param("FIELD", "Numeric field", "field", parent="INPUT", **_NUMERIC),
+            _ID,
+            _TIME,
+            Param("PERIOD", "Period (default: the last)", "string", optional=True),
+            *_WEIGHTS_PARAMS,
+            Param("PERMUTATIONS", "Permutations", "int", default=999, minimum=1),
+            _SEED,
+            Param("ALPHA", "Significance level", "float", default=0.05, minimum=0.0),
+            Param("OUTPUT", "LISA clusters", "sink"),
+        ),
         _run_lisa,
     ),
     Algorithm(
-        "sdm", "Spatial Durbin panel model",
+        "sdm",
+        "Spatial Durbin panel model",
         "Fits y = rho W y + X beta + W X theta + fixed effects + e by maximum likelihood on regions joined to "
         "a panel table (one row per region and period) and writes the coefficients with the direct, "
         "indirect and total effects (LeSage and Pace) and their simulated standard errors.",
-        (_INPUT, Param("ID_FIELD", "Region id field", "field", parent="INPUT"),
-         Param("TABLE", "Panel table (one row per region and period)", "table"),
-         Param("TABLE_ID_FIELD", "Region id field of the table (default: as the regions')", "field",
-               optional=True, parent="TABLE"),
-         Param("TIME_FIELD", "Period field of the table", "field", parent="TABLE"),
-         Param("Y", "Dependent variable", "field", parent="TABLE", **_NUMERIC),
-         Param("X", "Regressors", "fields", parent="TABLE", **_NUMERIC),
-         *_WEIGHTS_PARAMS,
-         Param("FIXED_EFFECTS", "Fixed effects", "enum", default=0, options=("twoway", "unit", "time", "none")),
-         Param("BIAS_CORRECTION", "Bias correction (Lee-Yu: time or two-way effects with few regions)", "enum",
-               default=0, options=("none", "lee-yu")),
-         Param("DRAWS", "Draws for the effects' standard errors", "int", default=1000, minimum=0), _SEED,
-         Param("OUTPUT", "Estimates", "table_sink")),
+        (
+            _INPUT,
+            Param("ID_FIELD", "Region id field", "field", parent="INPUT"),
+            Param("TABLE", "Panel table (one row per region and period)", "table"),
+            Param(
+                "TABLE_ID_FIELD",
+                "Region id field of the table (default: as the regions')",
+                "field",
+                optional=True,
+                parent="TABLE",
+            ),
+            Param("TIME_FIELD", "Period field of the table", "field", parent="TABLE"),
+            Param("Y", "Dependent variable", "field", parent="TABLE", **_NUMERIC),
+            Param("X", "Regressors", "fields", parent="TABLE", **_NUMERIC),
+            *_WEIGHTS_PARAMS,
+            Param(
+                "FIXED_EFFECTS",
+                "Fixed effects",
+                "enum",
+                default=0,
+                options=("twoway", "unit", "time", "none"),
+            ),
+            Param(
+                "BIAS_CORRECTION",
+                "Bias correction (Lee-Yu: time or two-way effects with few regions)",
+                "enum",
+                default=0,
+                options=("none", "lee-yu"),
+            ),
+            Param("DRAWS", "Draws for the effects' standard errors", "int", default=1000, minimum=0),
+            _SEED,
+            Param("OUTPUT", "Estimates", "table_sink"),
+        ),
         _run_sdm,
     ),
     Algorithm(
-        "malmquist", "Malmquist TFP index (DEA)",
+        "malmquist",
+        "Malmquist TFP index (DEA)",
         "Malmquist total factor productivity change and its decomposition (effch, techch, pech, sech, tfpch) "
         "per unit and period, as DEAP 2.1 computes it, with the cumulative TFP index tfp.",
-        (Param("INPUT", "Panel (any vector layer or table, one row per unit and period)", "table"),
-         Param("ID_FIELD", "Unit id field", "field", parent="INPUT"),
-         Param("TIME_FIELD", "Period field", "field", parent="INPUT"),
-         Param("INPUT_FIELDS", "Inputs", "fields", parent="INPUT", **_NUMERIC),
-         Param("OUTPUT_FIELDS", "Outputs", "fields", parent="INPUT", **_NUMERIC),
-         Param("ORIENTATION", "Orientation", "enum", default=0, options=("input", "output")),
-         Param("FRONTIER", "Frontier", "enum", default=0, options=("adjacent", "sequential", "global")),
-         Param("OUTPUT", "Malmquist indices", "table_sink")),
+        (
+            Param("INPUT", "Panel (any vector layer or table, one row per unit and period)", "table"),
+            Param("ID_FIELD", "Unit id field", "field", parent="INPUT"),
+            Param("TIME_FIELD", "Period field", "field", parent="INPUT"),
+            Param("INPUT_FIELDS", "Inputs", "fields", parent="INPUT", **_NUMERIC),
+            Param("OUTPUT_FIELDS", "Outputs", "fields", parent="INPUT", **_NUMERIC),
+            Param("ORIENTATION", "Orientation", "enum", default=0, options=("input", "output")),
+            Param("FRONTIER", "Frontier", "enum", default=0, options=("adjacent", "sequential", "global")),
+            Param("OUTPUT", "Malmquist indices", "table_sink"),
+        ),
         _run_malmquist,
     ),
 )

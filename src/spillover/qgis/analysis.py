@@ -92,7 +92,9 @@ def _require_geo(frame: Any) -> None:
 
 def _column(frame: pd.DataFrame, name: str) -> str:
     if name not in frame.columns:
-        raise SpilloverError(f"field {name!r} is not in the layer; its fields are {format_items(frame.columns)}.")
+        raise SpilloverError(
+            f"field {name!r} is not in the layer; its fields are {format_items(frame.columns)}."
+        )
     return name
 
 
@@ -161,7 +163,9 @@ def _free_name(frame: pd.DataFrame, name: str) -> str:
     return name
 
 
-def read_table(table: str | os.PathLike[str] | pd.DataFrame, id_field: str, id_like: pd.Series) -> pd.DataFrame:
+def read_table(
+    table: str | os.PathLike[str] | pd.DataFrame, id_field: str, id_like: pd.Series
+) -> pd.DataFrame:
     """A panel table from a CSV/Excel/Stata path or a DataFrame; region ids read with the layer's id type.
 
     Reading a CSV's id column as text when the layer's ids are text keeps codes such as ``"0101"`` intact.
@@ -231,7 +235,9 @@ def lisa_frame(
 
     period = resolve_period(panel, period)
     lisa = local_moran(panel, field, w, period=period, permutations=permutations, seed=seed, alpha=alpha)
-    out = lisa.to_frame().rename(columns={"cluster": "lisa_cluster"})  # "cluster" alone is ambiguous in a layer
+    out = lisa.to_frame().rename(
+        columns={"cluster": "lisa_cluster"}
+    )  # "cluster" alone is ambiguous in a layer
     return out[list(LISA_FIELDS)]
 
 
@@ -250,7 +256,9 @@ def resolve_period(panel: SpatialPanel, period: Hashable | None) -> Hashable:
 def moran_frame(table: pd.DataFrame) -> pd.DataFrame:
     """A Moran table (:func:`spillover.esda.moran_by_period`) with its index as columns and field-safe names."""
     flat = table.reset_index()
-    return flat.rename(columns={c: c.replace("[", "").replace("]", "") for c in flat.columns if isinstance(c, str)})
+    return flat.rename(
+        columns={c: c.replace("[", "").replace("]", "") for c in flat.columns if isinstance(c, str)}
+    )
 
 
 def links_frame(w: Graph) -> pd.DataFrame:
@@ -285,8 +293,9 @@ def spillover_frame(result: Any, x: str) -> pd.DataFrame:
     regions' ``x`` (row sum less ``S_ii``), with ``S = (I - rho W)^-1 (beta I + theta W)``.
     """
     if x not in getattr(result, "x_names", [x]):
-        raise SpilloverError(f"{x!r} is not a regressor of the model; its regressors are "
-                             f"{format_items(result.x_names)}.")
+        raise SpilloverError(
+            f"{x!r} is not a regressor of the model; its regressors are {format_items(result.x_names)}."
+        )
     frame = result.spillovers(x)
     return frame[["direct", "emitted", "received"]]
 

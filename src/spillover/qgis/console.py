@@ -45,7 +45,13 @@ _MODEL_GEOMETRY: dict[int, gpd.GeoDataFrame] = {}
 
 
 def _panel_and_weights(
-    layer: Any, table: Any, *, id_field: str | None, time_field: str | None, weights: Any, k: int,
+    layer: Any,
+    table: Any,
+    *,
+    id_field: str | None,
+    time_field: str | None,
+    weights: Any,
+    k: int,
     power: float,
 ) -> tuple[gpd.GeoDataFrame, Any, Graph]:
     frame = layer_to_frame(layer)
@@ -108,8 +114,9 @@ def moran(
     """
     from spillover.esda import moran_by_period
 
-    _, panel, w = _panel_and_weights(layer, table, id_field=id_field, time_field=time_field,
-                                     weights=weights, k=k, power=power)
+    _, panel, w = _panel_and_weights(
+        layer, table, id_field=id_field, time_field=time_field, weights=weights, k=k, power=power
+    )
     return moran_by_period(panel, field, w, permutations=permutations, seed=seed)
 
 
@@ -142,8 +149,9 @@ def lisa_layer(
     """
     from spillover.qgis.style import lisa_renderer
 
-    frame, panel, w = _panel_and_weights(layer, table, id_field=id_field, time_field=time_field,
-                                         weights=weights, k=k, power=power)
+    frame, panel, w = _panel_and_weights(
+        layer, table, id_field=id_field, time_field=time_field, weights=weights, k=k, power=power
+    )
     added = [field, *an.LISA_FIELDS] if table is not None else list(an.LISA_FIELDS)
     an.check_new_fields(frame, added)
     period = an.resolve_period(panel, period)
@@ -220,10 +228,12 @@ def sdm(
     """
     from spillover.spatial import SpatialPanelModel
 
-    _, panel, w = _panel_and_weights(layer, table, id_field=id_field, time_field=time_field, weights=weights,
-                                     k=k, power=power)
-    result = SpatialPanelModel(panel, y, list(x), w, kind="sdm", fixed_effects=fixed_effects,
-                               bias_correction=bias_correction).fit()
+    _, panel, w = _panel_and_weights(
+        layer, table, id_field=id_field, time_field=time_field, weights=weights, k=k, power=power
+    )
+    result = SpatialPanelModel(
+        panel, y, list(x), w, kind="sdm", fixed_effects=fixed_effects, bias_correction=bias_correction
+    ).fit()
     _remember_geometry(result, panel.geometry)
     return result
 
@@ -260,8 +270,11 @@ def spillover_layers(
     if len(missing):
         raise SpilloverError(f"regions {list(missing)[:10]} of the model have no feature in the layer.")
     geo = geo.loc[effects.index]
-    out = gpd.GeoDataFrame({"region": effects.index.astype(str), **{c: effects[c].to_numpy() for c in effects}},
-                           geometry=geo.geometry.to_numpy(), crs=geo.crs)
+    out = gpd.GeoDataFrame(
+        {"region": effects.index.astype(str), **{c: effects[c].to_numpy() for c in effects}},
+        geometry=geo.geometry.to_numpy(),
+        crs=geo.crs,
+    )
     result_layer = frame_to_layer(out, name or f"Spillovers {x}")
     graduated(result_layer, field)
     return result_layer

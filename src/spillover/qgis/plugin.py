@@ -44,8 +44,12 @@ def write_plugin(out: str | os.PathLike[str], *, overwrite: bool = False) -> Pat
     if not parent.is_dir():
         raise SpilloverError(f"cannot write the plugin into {parent}: the folder does not exist.")
     target = parent / PLUGIN_NAME
-    with io.atomic_folder(target, writer="spillover.qgis.write_plugin", overwrite=overwrite,
-                          option="overwrite=True (--overwrite)") as tmp:
+    with io.atomic_folder(
+        target,
+        writer="spillover.qgis.write_plugin",
+        overwrite=overwrite,
+        option="overwrite=True (--overwrite)",
+    ) as tmp:
         for name in _FILES:
             text = (resources.files("spillover.qgis") / "plugin_files" / f"{name}.in").read_text("utf-8")
             (tmp / name).write_text(text.replace("@VERSION@", __version__), encoding="utf-8")

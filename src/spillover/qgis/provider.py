@@ -67,16 +67,25 @@ def _parameter(param: Param) -> Any:
         return q.QgsProcessingParameterFeatureSource(param.name, param.label, types, optional=param.optional)
     if kind in ("field", "fields"):
         return q.QgsProcessingParameterField(
-            param.name, param.label, None, param.parent,
+            param.name,
+            param.label,
+            None,
+            param.parent,
             _compat.enum("field_numeric" if param.numeric else "field_any"),
-            allowMultiple=kind == "fields", optional=param.optional,
+            allowMultiple=kind == "fields",
+            optional=param.optional,
         )
     if kind == "enum":
-        return q.QgsProcessingParameterEnum(param.name, param.label, list(param.options), False, param.default)
+        return q.QgsProcessingParameterEnum(
+            param.name, param.label, list(param.options), False, param.default
+        )
     if kind in ("int", "float"):
         number = q.QgsProcessingParameterNumber(
-            param.name, param.label, _compat.enum("number_integer" if kind == "int" else "number_double"),
-            param.default, param.optional,
+            param.name,
+            param.label,
+            _compat.enum("number_integer" if kind == "int" else "number_double"),
+            param.default,
+            param.optional,
         )
         if param.minimum is not None:
             number.setMinimum(param.minimum)
@@ -158,8 +167,14 @@ def _write_sink(alg: Any, name: str, frame: Any, parameters: dict, context: Any,
 
     fields = qgs_fields(frame)
     crs = getattr(frame, "crs", None)
-    sink, dest = alg.parameterAsSink(parameters, name, context, fields, wkb_type(frame),
-                                     _qgs_crs(crs) if crs is not None else QgsCoordinateReferenceSystem())
+    sink, dest = alg.parameterAsSink(
+        parameters,
+        name,
+        context,
+        fields,
+        wkb_type(frame),
+        _qgs_crs(crs) if crs is not None else QgsCoordinateReferenceSystem(),
+    )
     if sink is None:
         from qgis.core import QgsProcessingException
 
@@ -189,8 +204,9 @@ def _process(alg: Any, spec: Algorithm, parameters: dict, context: Any, feedback
         results = {}
         for param in spec.params:
             if param.kind in ("sink", "table_sink"):
-                results[param.name] = _write_sink(alg, param.name, outputs.pop(param.name), parameters,
-                                                  context, fb)
+                results[param.name] = _write_sink(
+                    alg, param.name, outputs.pop(param.name), parameters, context, fb
+                )
         return {**results, **outputs}
     except Cancelled:
         fb.info("Cancelled.")

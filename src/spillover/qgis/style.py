@@ -31,8 +31,9 @@ def categorised(layer: Any, field: str, colors: Mapping[str, str], *, missing: s
     """
     from qgis.core import QgsCategorizedSymbolRenderer, QgsRendererCategory
 
-    categories = [QgsRendererCategory(value, _fill_symbol(layer, color), str(value))
-                  for value, color in colors.items()]
+    categories = [
+        QgsRendererCategory(value, _fill_symbol(layer, color), str(value)) for value, color in colors.items()
+    ]
     if missing is not None:
         categories.append(QgsRendererCategory(None, _fill_symbol(layer, missing), "No data"))
     renderer = QgsCategorizedSymbolRenderer(field, categories)

@@ -37,8 +37,11 @@ def _regressor_names(x: Sequence[str] | str, y: str) -> list[str]:
     return names
 
 
-_WITHIN = {"unit": "within every region", "time": "within every period",
-           "twoway": "once region and period means are removed"}
+_WITHIN = {
+    "unit": "within every region",
+    "time": "within every period",
+    "twoway": "once region and period means are removed",
+}
 
 
 def _check_dependent(raw: np.ndarray, transformed: np.ndarray, name: str, fe: str) -> None:
@@ -83,7 +86,9 @@ def _check_regressors(xt: np.ndarray, raw: np.ndarray, names: list[str], fe: str
     if absorbed and fe in ("none", "random"):
         raise ModelError(f"regressor(s) {format_items(absorbed)} are zero everywhere; drop them.")
     if absorbed:
-        where = {"unit": "within regions", "time": "within periods", "twoway": "within regions or periods"}[fe]
+        where = {"unit": "within regions", "time": "within periods", "twoway": "within regions or periods"}[
+            fe
+        ]
         raise ModelError(
             f"regressor(s) {format_items(absorbed)} are constant {where} and are absorbed by the "
             f"{fe} fixed effects (or are all zero); drop them or change fixed_effects."

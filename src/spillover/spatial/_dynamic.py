@@ -103,15 +103,26 @@ def _time_transform(n: int) -> np.ndarray:
     return vecs[:, vals > 0.5]
 
 
-def fit_dynamic(y: np.ndarray, x: np.ndarray, wd: np.ndarray, n: int, t: int, durbin_cols: list[int],
-                space_time: bool, fixed_effects: str, lee_yu: bool) -> tuple[DynamicFit, list[str]]:
+def fit_dynamic(
+    y: np.ndarray,
+    x: np.ndarray,
+    wd: np.ndarray,
+    n: int,
+    t: int,
+    durbin_cols: list[int],
+    space_time: bool,
+    fixed_effects: str,
+    lee_yu: bool,
+) -> tuple[DynamicFit, list[str]]:
     """Fit the dynamic SAR/SDM on stacked (period-major) raw ``y`` (N*T) and ``x`` (N*T x k).
 
     Returns the fit and the order of the lag terms (``"tl"``, ``"stl"``) in front of X and WX.
     """
     if n > DYNAMIC_MAX_N:
-        raise ModelError(f"dynamic spatial panels use dense {n} x {n} algebra (bias correction) and are "
-                         f"limited to {DYNAMIC_MAX_N} regions.")
+        raise ModelError(
+            f"dynamic spatial panels use dense {n} x {n} algebra (bias correction) and are "
+            f"limited to {DYNAMIC_MAX_N} regions."
+        )
     ycube = y.reshape(t, n)
     xcube = x.reshape(t, n, -1)
     ylag = ycube[:-1]
@@ -184,8 +195,9 @@ def fit_dynamic(y: np.ndarray, x: np.ndarray, wd: np.ndarray, n: int, t: int, du
     return DynamicFit(bhat, rho, sige, cov, float(loglik), resid, theta, r2, bias), lags
 
 
-def _information(rho: float, bhat: np.ndarray, sige: float, w: np.ndarray, z: np.ndarray, n: int,
-                 t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _information(
+    rho: float, bhat: np.ndarray, sige: float, w: np.ndarray, z: np.ndarray, n: int, t: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Information matrix per observation of [coef, rho, sigma2] (Yu, de Jong and Lee 2008, eq. 9)."""
     kz = z.shape[1]
     sni = np.linalg.inv(np.eye(n) - rho * w)
@@ -211,8 +223,16 @@ def _omega(sige: float, gn: np.ndarray, n: int, kz: int, mu4: float) -> np.ndarr
     return (mu4 - 3 * sige**2) / sige**2 * omg
 
 
-def _bias(theta: np.ndarray, info: np.ndarray, gn: np.ndarray, sni: np.ndarray, w: np.ndarray,
-          lags: list[str], n: int, t: int) -> np.ndarray:
+def _bias(
+    theta: np.ndarray,
+    info: np.ndarray,
+    gn: np.ndarray,
+    sni: np.ndarray,
+    w: np.ndarray,
+    lags: list[str],
+    n: int,
+    t: int,
+) -> np.ndarray:
     """Yu, de Jong and Lee's (2008) O(1/T) bias of [coef, rho, sigma2]."""
     kz = len(theta) - 2
     rho, sige = theta[-2], theta[-1]
@@ -274,12 +294,14 @@ def _nonstationary(res: Any, omega: np.ndarray) -> bool:
         f"{tau + eta + rho:.4f}, spectral radius of (I - rho W)^-1 (tau I + eta W) = {radius:.4f} >= 1; "
         "Debarsy, Ertur and LeSage 2012): long-run effects do not exist and are reported as NaN. The "
         "short-run effects are unaffected; a unit root in y may call for differencing or a longer panel.",
-        StationarityWarning)
+        StationarityWarning,
+    )
     return True
 
 
-def dynamic_effects(params: pd.DataFrame, wd: np.ndarray, x_names: list[str], durbin: list[str], y: str,
-                    horizon: str) -> dict[str, np.ndarray]:
+def dynamic_effects(
+    params: pd.DataFrame, wd: np.ndarray, x_names: list[str], durbin: list[str], y: str, horizon: str
+) -> dict[str, np.ndarray]:
     """Average direct/indirect/total effects (draws x K) for the parameter rows in ``params``."""
     n = wd.shape[0]
     lam, vecs = np.linalg.eig(wd)
@@ -292,8 +314,9 @@ def dynamic_effects(params: pd.DataFrame, wd: np.ndarray, x_names: list[str], du
     # A = ((1 - tau) I - (rho + eta) W)^-1 = V diag(1 / ((1 - tau) - (rho + eta) lam)) V^-1
     inv = 1.0 / ((1.0 - tau)[:, None] - np.outer(rho + eta, lam))
     lw = left * right
-    mom = np.real(np.column_stack([inv.mean(axis=1), (inv * lam).mean(axis=1), inv @ lw / n,
-                                   (inv * lam) @ lw / n]))
+    mom = np.real(
+        np.column_stack([inv.mean(axis=1), (inv * lam).mean(axis=1), inv @ lw / n, (inv * lam) @ lw / n])
+    )
     direct, total = [], []
     for var in x_names:
         beta = params[var].to_numpy()
@@ -312,8 +335,9 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     sims = None
     if draws > 1:
-        sims = pd.DataFrame(rng.multivariate_normal(mean, cov, size=draws, method="eigh"),
-                            columns=res.params.index)
+        sims = pd.DataFrame(
+            rng.multivariate_normal(mean, cov, size=draws, method="eigh"), columns=res.params.index
+        )
     kept = {"short": sims, "long": sims}
     if sims is not None:  # draws inside rho's parameter space; the long-run ones also stationary
         y = res.y_name
@@ -330,15 +354,21 @@ def dynamic_impacts(res: Any, draws: int, seed: int) -> pd.DataFrame:
     for horizon in ("short", "long"):
         point = dynamic_effects(res.params.to_frame().T, wd, res.x_names, res.durbin, res.y_name, horizon)
         draws_h = kept[horizon]
-        sim = dynamic_effects(draws_h, wd, res.x_names, res.durbin, res.y_name, horizon) \
-            if draws_h is not None else None
+        sim = (
+            dynamic_effects(draws_h, wd, res.x_names, res.durbin, res.y_name, horizon)
+            if draws_h is not None
+            else None
+        )
         for eff in ("direct", "indirect", "total"):
             blank = np.full((2, len(res.x_names)), np.nan)
-            frame = effects_table(point[eff][0], sim[eff] if sim is not None else blank, valid=sim is not None)
+            frame = effects_table(
+                point[eff][0], sim[eff] if sim is not None else blank, valid=sim is not None
+            )
             if horizon == "long" and no_long_run:
                 frame.loc[:, :] = np.nan
-            frame.index = pd.MultiIndex.from_product([[horizon], [eff], res.x_names],
-                                                     names=["horizon", "effect", "variable"])
+            frame.index = pd.MultiIndex.from_product(
+                [[horizon], [eff], res.x_names], names=["horizon", "effect", "variable"]
+            )
             frames.append(frame)
     frame = pd.concat(frames)
     frame.attrs["draws"] = draws
@@ -378,9 +408,11 @@ class DynamicPanelResults(SpatialPanelResults):
         """Moran's I of the residuals per period (not after Lee-Yu's time transformation, whose
         residuals live in N - 1 transformed coordinates)."""
         if self._core.resid.size != self.n_regions * self.n_periods:
-            raise ModelError("the residuals of the Lee-Yu two-way dynamic model are in N - 1 "
-                             "transformed coordinates per period; Moran's I of regions is not defined for "
-                             "them. Refit with bias_correction='none' to inspect residual dependence.")
+            raise ModelError(
+                "the residuals of the Lee-Yu two-way dynamic model are in N - 1 "
+                "transformed coordinates per period; Moran's I of regions is not defined for "
+                "them. Refit with bias_correction='none' to inspect residual dependence."
+            )
         return super().residual_moran()
 
 
@@ -391,7 +423,8 @@ def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], 
             f"the dynamic panel has {t} periods (< {SMALL_T}): the estimator's O(1/T) bias correction is "
             "asymptotic in T and its 95% intervals under-cover in short panels (70-76% at T = 3 in a Monte "
             "Carlo); treat the standard errors and p-values as approximate.",
-            SmallSampleBiasWarning)
+            SmallSampleBiasWarning,
+        )
     if fit.bias is None:
         return
     se = np.sqrt(np.abs(np.diag(fit.cov)))
@@ -399,13 +432,18 @@ def _warn_small_sample(fit: DynamicFit, names: list[str], lag_names: list[str], 
     gaps = {names[i]: fit.bias[i] / se[i] for i in idx if se[i] > 0}
     big = {nm: g for nm, g in gaps.items() if abs(g) > BIAS_GAP}
     if big:
-        listed = ", ".join(f"{nm} = {fit.coef[names.index(nm)] if nm != 'rho' else fit.rho:.4f} (bias "
-                           f"{fit.bias[names.index(nm)]:+.4f}, {g:+.2f} SE)" for nm, g in big.items())
+        listed = ", ".join(
+            f"{nm} = {fit.coef[names.index(nm)] if nm != 'rho' else fit.rho:.4f} (bias "
+            f"{fit.bias[names.index(nm)]:+.4f}, {g:+.2f} SE)"
+            for nm, g in big.items()
+        )
         warn(
             f"bias_correction='none': the uncorrected dynamic estimates have an estimated O(1/T) bias "
             f"(Yu, de Jong and Lee 2008) above {BIAS_GAP} standard errors: {listed}; their intervals "
             "under-cover. Use bias_correction='lee-yu' (the uncorrected estimator stays the default for "
-            "comparability).", SmallSampleBiasWarning)
+            "comparability).",
+            SmallSampleBiasWarning,
+        )
 
 
 def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> DynamicPanelResults:
@@ -415,21 +453,41 @@ def estimate_dynamic(model: Any, d: Any, op: lk.SpatialOperator) -> DynamicPanel
     durbin_cols = [d.x_names.index(v) for v in d.durbin]
     space_time = model.dynamic == "space-time"
     lee_yu = model.bias_correction == "lee-yu"
-    fit, _ = fit_dynamic(d.y, x, op.w.toarray(), d.n, d.t, durbin_cols, space_time, model.fixed_effects,
-                            lee_yu)
+    fit, _ = fit_dynamic(
+        d.y, x, op.w.toarray(), d.n, d.t, durbin_cols, space_time, model.fixed_effects, lee_yu
+    )
     lag_names = [f"{model.y}(t-1)"] + ([f"W*{model.y}(t-1)"] if space_time else [])
     names = [*lag_names, *d.names, "rho"]
     _warn_small_sample(fit, names, lag_names, d.t)
     k = len(names)
     tp = d.t - 1
-    core = FitCore(op=op, y=d.y[d.n:], x=d.x[d.n:], names=list(d.names), ids=model.panel.ids,
-                   periods=model.panel.periods[1:], resid=fit.resid, spatial="rho")
+    core = FitCore(
+        op=op,
+        y=d.y[d.n :],
+        x=d.x[d.n :],
+        names=list(d.names),
+        ids=model.panel.ids,
+        periods=model.panel.periods[1:],
+        resid=fit.resid,
+        spatial="rho",
+    )
     return DynamicPanelResults(
         params=pd.Series(np.r_[fit.coef, fit.rho], index=names, name="params"),
-        cov=pd.DataFrame(fit.cov[:k, :k], index=names, columns=names), sigma2=fit.sigma2,
-        sigma2_se=float(np.sqrt(abs(fit.cov[-1, -1]))), loglik=fit.loglik, r2=fit.r2, n_regions=d.n,
-        n_periods=tp, nobs=d.n * tp, kind=model.kind, fixed_effects=model.fixed_effects,
-        bias_correction=model.bias_correction, y_name=model.y, x_names=list(d.x_names), durbin=list(d.durbin),
-        _core=core, dynamic="space-time" if space_time else "time",
+        cov=pd.DataFrame(fit.cov[:k, :k], index=names, columns=names),
+        sigma2=fit.sigma2,
+        sigma2_se=float(np.sqrt(abs(fit.cov[-1, -1]))),
+        loglik=fit.loglik,
+        r2=fit.r2,
+        n_regions=d.n,
+        n_periods=tp,
+        nobs=d.n * tp,
+        kind=model.kind,
+        fixed_effects=model.fixed_effects,
+        bias_correction=model.bias_correction,
+        y_name=model.y,
+        x_names=list(d.x_names),
+        durbin=list(d.durbin),
+        _core=core,
+        dynamic="space-time" if space_time else "time",
         uncorrected=pd.Series(fit.uncorrected[:-1], index=names, name="uncorrected"),
     )

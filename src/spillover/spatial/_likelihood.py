@@ -65,7 +65,6 @@ SURROGATE_GRID_POINTS = 41
 """Grid points of the search on the surrogate log-determinant (each costs microseconds)."""
 
 
-
 # ---------------------------------------------------------------------------------------------- panel algebra
 def lag(w: sp.csr_matrix, v: np.ndarray, n: int) -> np.ndarray:
     """``(I_T kron W) v`` for a period-major stacked vector or matrix ``v`` (N*T rows)."""
@@ -184,7 +183,11 @@ class SpatialOperator:
             theta, tau = _lanczos_quadrature(sym, SLQ_PROBES, SLQ_STEPS, self.seed + 2)
             top = len(self.sparse_powers()) - 1
             exact = self.trace_powers(2 * top)[1:]
-            self._cache["slq"] = (np.clip(theta, -1.0 / abs(self.bounds[0]), 1.0 / self.bounds[1]), tau, exact)
+            self._cache["slq"] = (
+                np.clip(theta, -1.0 / abs(self.bounds[0]), 1.0 / self.bounds[1]),
+                tau,
+                exact,
+            )
         return self._cache["slq"]
 
     def _lu(self, rho: float) -> spla.SuperLU:
@@ -223,8 +226,8 @@ class SpatialOperator:
         m = series_length(abs(rho) * radius)
         tr = self.trace_powers(m + 2)
         j = np.arange(m + 1)
-        t1 = float(np.sum(rho**j * tr[1:m + 2]))
-        t2 = float(np.sum((j + 1) * rho**j * tr[2:m + 3]))
+        t1 = float(np.sum(rho**j * tr[1 : m + 2]))
+        t2 = float(np.sum((j + 1) * rho**j * tr[2 : m + 3]))
         # control variate Q = W + rho W^2 + rho^2 W^3 (the leading terms of Wt), tr(Q'Q) exact
         powers = self.sparse_powers()
         q = sum(rho ** (a - 1) * powers[a] for a in range(1, len(powers)))
@@ -287,7 +290,7 @@ class SpatialOperator:
             return np.real(np.array([np.sum(self.eigenvalues**j) for j in range(m + 1)]))
         cached = self._cache.get("trace_powers")
         if cached is not None and len(cached) > m:
-            return cached[:m + 1].copy()
+            return cached[: m + 1].copy()
         tr = self._trace_powers(m)
         self._cache["trace_powers"] = tr
         return tr.copy()
@@ -348,7 +351,9 @@ def _splu(a: sp.spmatrix) -> spla.SuperLU:
     return spla.splu(sp.csc_matrix(a), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
 
 
-def _lanczos_quadrature(sym: sp.csr_matrix, probes: int, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _lanczos_quadrature(
+    sym: sp.csr_matrix, probes: int, steps: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Gauss quadrature nodes and weights (probes x steps) of ``z' f(S) z / N`` for Rademacher probes z.
 
     Block Lanczos recurrences without reorthogonalisation (its ghost eigenvalues split the quadrature weight
@@ -383,7 +388,7 @@ def _lanczos_quadrature(sym: sp.csr_matrix, probes: int, steps: int, seed: int) 
     tau = np.zeros((probes, steps))
     for p in range(probes):
         m = length[p]
-        vals, vecs = sla.eigh_tridiagonal(alpha[:m, p], beta[:m - 1, p])
+        vals, vecs = sla.eigh_tridiagonal(alpha[:m, p], beta[: m - 1, p])
         theta[p, :m], tau[p, :m] = vals, vecs[0] ** 2
     return theta, tau
 
@@ -391,7 +396,7 @@ def _lanczos_quadrature(sym: sp.csr_matrix, probes: int, steps: int, seed: int) 
 def _rademacher(n: int, p: int, seed: int) -> np.ndarray:
     """n x p independent signs +-1 (``rng.choice`` is ten times slower at 10^7 draws)."""
     bits = np.random.default_rng(seed).integers(0, 2, size=(n, p), dtype=np.int8)
-    return (2.0 * bits - 1.0)
+    return 2.0 * bits - 1.0
 
 
 def _probe_mean(z: np.ndarray, az: np.ndarray) -> float:
@@ -409,11 +414,15 @@ def make_operator(w: sp.csr_matrix, method: Method = "auto", seed: int = 0) -> S
     w.eliminate_zeros()
     n = w.shape[0]
     if w.nnz == 0:
-        raise WeightsError("the spatial weights have no links (every weight is zero); a spatial model needs "
-                           "neighbours. Check the weights builder (islands, distance band).")
+        raise WeightsError(
+            "the spatial weights have no links (every weight is zero); a spatial model needs "
+            "neighbours. Check the weights builder (islands, distance band)."
+        )
     if np.any(w.diagonal() != 0):
-        raise WeightsError("the spatial weights have non-zero diagonal entries (a region is its own "
-                           "neighbour); spatial models need w_ii = 0.")
+        raise WeightsError(
+            "the spatial weights have non-zero diagonal entries (a region is its own "
+            "neighbour); spatial models need w_ii = 0."
+        )
     rows = np.asarray(w.sum(axis=1)).ravel()
     row_std = bool(np.allclose(rows, 1.0, atol=1e-10))
     chosen = ("dense" if n <= DENSE_MAX_N else "sparse") if method == "auto" else method
@@ -494,7 +503,9 @@ def _spanning_forest_scaling(w: sp.csr_matrix) -> np.ndarray | None:
         down, up = lookup(pred[kids], kids), lookup(kids, pred[kids])
         if down is None or up is None:
             return None
-        logd[kids] = logd[pred[kids]] + np.log(down) - np.log(up)  # d_kid = d_parent w_parent,kid / w_kid,parent
+        logd[kids] = (
+            logd[pred[kids]] + np.log(down) - np.log(up)
+        )  # d_kid = d_parent w_parent,kid / w_kid,parent
     return np.exp(logd - logd.max())
 
 
@@ -532,17 +543,28 @@ def _sparse_bounds(w: sp.csr_matrix, row_std: bool, d: np.ndarray | None) -> tup
             s = np.sqrt(d)
             sym = sp.diags(s) @ w @ sp.diags(1 / s)
             sym = (sym + sym.T) / 2
-            lo = float(spla.eigsh(sym, k=1, which="SA", return_eigenvectors=False, tol=_EIG_TOL,
-                                  maxiter=5000)[0])
-            hi = 1.0 if row_std else float(
-                spla.eigsh(sym, k=1, which="LA", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0]
+            lo = float(
+                spla.eigsh(sym, k=1, which="SA", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0]
+            )
+            hi = (
+                1.0
+                if row_std
+                else float(
+                    spla.eigsh(sym, k=1, which="LA", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0]
+                )
             )
         else:
             lo = float(
                 spla.eigs(w, k=1, which="SR", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0].real
             )
-            hi = 1.0 if row_std else float(
-                spla.eigs(w, k=1, which="LR", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[0].real
+            hi = (
+                1.0
+                if row_std
+                else float(
+                    spla.eigs(w, k=1, which="LR", return_eigenvectors=False, tol=_EIG_TOL, maxiter=5000)[
+                        0
+                    ].real
+                )
             )
     except spla.ArpackNoConvergence:
         warn(
@@ -575,8 +597,13 @@ def _has_bipartite_component(w: sp.csr_matrix) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- optimiser
-def maximise(func: Callable[[float], float], bounds: tuple[float, float], name: str,
-             grid_points: int = 21, op: SpatialOperator | None = None) -> float:
+def maximise(
+    func: Callable[[float], float],
+    bounds: tuple[float, float],
+    name: str,
+    grid_points: int = 21,
+    op: SpatialOperator | None = None,
+) -> float:
     """Maximise a scalar concentrated log-likelihood on the open interval ``bounds``; refuse the bound.
 
     With an operator that has a surrogate log-determinant (large sparse W, see
@@ -602,8 +629,13 @@ def maximise(func: Callable[[float], float], bounds: tuple[float, float], name: 
     return rho
 
 
-def _search(func: Callable[[float], float], bounds: tuple[float, float], grid_points: int, xatol: float,
-            name: str | None = None) -> float:
+def _search(
+    func: Callable[[float], float],
+    bounds: tuple[float, float],
+    grid_points: int,
+    xatol: float,
+    name: str | None = None,
+) -> float:
     lo, hi = bounds
     pad = 1e-6 * (hi - lo)
     # a coarse grid first, so that Brent's search is bracketed around the global maximum even when the
@@ -611,8 +643,9 @@ def _search(func: Callable[[float], float], bounds: tuple[float, float], grid_po
     grid = np.linspace(lo + pad, hi - pad, grid_points)
     best = int(np.argmax([func(r) for r in grid]))
     left, right = grid[max(best - 1, 0)], grid[min(best + 1, grid_points - 1)]
-    res = minimize_scalar(lambda r: -func(r), bounds=(left, right), method="bounded",
-                          options={"xatol": xatol, "maxiter": 500})
+    res = minimize_scalar(
+        lambda r: -func(r), bounds=(left, right), method="bounded", options={"xatol": xatol, "maxiter": 500}
+    )
     if not res.success and name is not None:
         warn(f"the search for {name} did not converge: {res.message}", ConvergenceWarning)
     return float(res.x)
@@ -626,14 +659,23 @@ def _resolution(vals: dict[float, float]) -> float:
     best = max(vals, key=vals.__getitem__)
     pts = sorted(vals, key=lambda r: abs(r - best))[:3]
     x = np.array(pts) - best
-    curvature = 2 * abs(np.polyfit(x / max(np.abs(x).max(), 1e-300), [vals[r] for r in pts], 2)[0]) / max(
-        np.abs(x).max(), 1e-300) ** 2
+    curvature = (
+        2
+        * abs(np.polyfit(x / max(np.abs(x).max(), 1e-300), [vals[r] for r in pts], 2)[0])
+        / max(np.abs(x).max(), 1e-300) ** 2
+    )
     top = max(1.0, abs(vals[best]))
     return float(np.clip(np.sqrt(100 * np.finfo(float).eps * top / max(curvature, 1e-300)), 1e-10, 1e-6))
 
 
-def _polish(func: Callable[[float], float], op: SpatialOperator, start: float, bounds: tuple[float, float],
-            name: str, step: float = 2e-3) -> float:
+def _polish(
+    func: Callable[[float], float],
+    op: SpatialOperator,
+    start: float,
+    bounds: tuple[float, float],
+    name: str,
+    step: float = 2e-3,
+) -> float:
     """Maximise ``func`` (exact log-determinant) near the surrogate's optimum ``start``.
 
     The exact function is ``F = F_s + g`` with ``F_s`` the surrogate and ``g`` the surrogate's (smooth,
@@ -658,8 +700,12 @@ def _polish(func: Callable[[float], float], op: SpatialOperator, start: float, b
     for _ in range(12):
         near = _interpolation_points(vals, rho, 1e-5 * (hi - lo))
         g_hat = _newton_interpolant(near, [corr[r] for r in near])
-        res = minimize_scalar(lambda r, g=g_hat: -(surrogate(r) + g(r)), bounds=inner,
-                              method="bounded", options={"xatol": 1e-12, "maxiter": 500})
+        res = minimize_scalar(
+            lambda r, g=g_hat: -(surrogate(r) + g(r)),
+            bounds=inner,
+            method="bounded",
+            options={"xatol": 1e-12, "maxiter": 500},
+        )
         new = float(res.x)
         nearest = min(vals, key=lambda r: abs(r - new))
         if len(vals) >= 3 and abs(nearest - new) < _resolution(vals):
@@ -670,9 +716,11 @@ def _polish(func: Callable[[float], float], op: SpatialOperator, start: float, b
         vals[new] = func(new)
         corr[new] = vals[new] - surrogate(new)
         rho = new
-    warn(f"the search for {name} on the surrogate log-determinant did not settle; searching the "
-         "exact likelihood over the whole parameter space instead (slower, same estimate).",
-         ConvergenceWarning)
+    warn(
+        f"the search for {name} on the surrogate log-determinant did not settle; searching the "
+        "exact likelihood over the whole parameter space instead (slower, same estimate).",
+        ConvergenceWarning,
+    )
     return _search(func, bounds, GRID_POINTS["sparse"], 1e-10, name)
 
 
@@ -716,8 +764,15 @@ def jacobian(op: SpatialOperator, rho: float, mult: float, drop_unit_root: bool)
     return mult * val
 
 
-def fit_lag(y: np.ndarray, wy: np.ndarray, x: np.ndarray, op: SpatialOperator, n_eff: float, mult: float,
-            drop_unit_root: bool) -> LagFit:
+def fit_lag(
+    y: np.ndarray,
+    wy: np.ndarray,
+    x: np.ndarray,
+    op: SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+) -> LagFit:
     """Concentrated ML of ``y = rho Wy + X beta + e`` (Anselin 1988; Elhorst 2014, section 3.3.1)."""
     coef, *_ = np.linalg.lstsq(x, np.column_stack([y, wy]), rcond=None)
     e0 = y - x @ coef[:, 0]
@@ -736,8 +791,16 @@ def fit_lag(y: np.ndarray, wy: np.ndarray, x: np.ndarray, op: SpatialOperator, n
     return LagFit(beta, rho, sigma2, float(loglik), resid)
 
 
-def fit_error(y: np.ndarray, wy: np.ndarray, x: np.ndarray, wx: np.ndarray, op: SpatialOperator,
-              n_eff: float, mult: float, drop_unit_root: bool) -> LagFit:
+def fit_error(
+    y: np.ndarray,
+    wy: np.ndarray,
+    x: np.ndarray,
+    wx: np.ndarray,
+    op: SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+) -> LagFit:
     """Concentrated ML of ``y = X beta + u, u = lambda W u + e`` (Elhorst 2014, section 3.3.2).
 
     ``wy`` and ``wx`` are the (transformed) spatial lags; for each lambda beta is the GLS estimate on
@@ -764,8 +827,17 @@ def fit_error(y: np.ndarray, wy: np.ndarray, x: np.ndarray, wx: np.ndarray, op: 
     return LagFit(beta, lam, sigma2, float(loglik), resid)
 
 
-def lag_fit_at(y: np.ndarray, wy: np.ndarray, x: np.ndarray, op: SpatialOperator, n_eff: float, mult: float,
-               drop_unit_root: bool, beta: np.ndarray, rho: float) -> LagFit:
+def lag_fit_at(
+    y: np.ndarray,
+    wy: np.ndarray,
+    x: np.ndarray,
+    op: SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+    beta: np.ndarray,
+    rho: float,
+) -> LagFit:
     """The lag model's fit at given ``(beta, rho)`` (estimates from another engine, e.g. spreg): residuals,
     ML sigma2 and the log-likelihood of the same (transformed) model that :func:`fit_lag` maximises."""
     resid = y - rho * wy - x @ beta
@@ -774,8 +846,18 @@ def lag_fit_at(y: np.ndarray, wy: np.ndarray, x: np.ndarray, op: SpatialOperator
     return LagFit(np.asarray(beta, dtype=float), float(rho), sigma2, float(loglik), resid)
 
 
-def error_fit_at(y: np.ndarray, wy: np.ndarray, x: np.ndarray, wx: np.ndarray, op: SpatialOperator,
-                 n_eff: float, mult: float, drop_unit_root: bool, beta: np.ndarray, lam: float) -> LagFit:
+def error_fit_at(
+    y: np.ndarray,
+    wy: np.ndarray,
+    x: np.ndarray,
+    wx: np.ndarray,
+    op: SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+    beta: np.ndarray,
+    lam: float,
+) -> LagFit:
     """The error model's fit at given ``(beta, lambda)`` (see :func:`lag_fit_at`)."""
     resid = (y - lam * wy) - (x - lam * wx) @ beta
     sigma2 = float(resid @ resid / n_eff)
@@ -801,9 +883,18 @@ def adjusted_traces(op: SpatialOperator, rho: float, drop_unit_root: bool) -> tu
     return t1 - c, t2 - c * c, t3 - float(col @ col) / op.n
 
 
-def lag_information(x: np.ndarray, beta: np.ndarray, rho: float, sigma2: float, op: SpatialOperator,
-                    n_eff: float, mult: float, drop_unit_root: bool, t: int,
-                    fixed_effects: FixedEffects = "none") -> np.ndarray:
+def lag_information(
+    x: np.ndarray,
+    beta: np.ndarray,
+    rho: float,
+    sigma2: float,
+    op: SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+    t: int,
+    fixed_effects: FixedEffects = "none",
+) -> np.ndarray:
     """Analytic information matrix of (beta, rho, sigma2) for the spatial lag model with fixed effects.
 
     Elhorst (2014, eq. 3.13 / sar_panel_FE.m): with ``Wt = W(I - rho W)^-1`` and ``m`` the Jacobian multiplier
@@ -829,8 +920,15 @@ def lag_information(x: np.ndarray, beta: np.ndarray, rho: float, sigma2: float, 
     return info
 
 
-def error_information(xt: np.ndarray, lam: float, sigma2: float, op: SpatialOperator, n_eff: float,
-                      mult: float, drop_unit_root: bool) -> np.ndarray:
+def error_information(
+    xt: np.ndarray,
+    lam: float,
+    sigma2: float,
+    op: SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+) -> np.ndarray:
     """Analytic information matrix of (beta, lambda, sigma2) of the spatial error model (Elhorst 2014).
 
     ``xt`` is the spatially filtered ``X - lambda WX``; the beta block is ``xt'xt/s2`` and is
@@ -894,8 +992,11 @@ def hessian_steps(params: np.ndarray, positive: np.ndarray | list[int] | tuple[i
     return HESSIAN_STEP * scale
 
 
-def numerical_hessian(func: Callable[[np.ndarray], float], params: np.ndarray,
-                      positive: np.ndarray | list[int] | tuple[int, ...] = ()) -> np.ndarray:
+def numerical_hessian(
+    func: Callable[[np.ndarray], float],
+    params: np.ndarray,
+    positive: np.ndarray | list[int] | tuple[int, ...] = (),
+) -> np.ndarray:
     """Central-difference Hessian of ``func`` at ``params`` (the one helper every model's observed
     information uses: SAC/GNS, random effects, the Hausman test's fixed-effects side).
 
@@ -916,7 +1017,11 @@ def numerical_hessian(func: Callable[[np.ndarray], float], params: np.ndarray,
             ei = np.zeros(k)
             ej = np.zeros(k)
             ei[i], ej[j] = steps[i], steps[j]
-            value = (func(params + ei + ej) - func(params + ei - ej) - func(params - ei + ej)
-                     + func(params - ei - ej)) / (4.0 * steps[i] * steps[j])
+            value = (
+                func(params + ei + ej)
+                - func(params + ei - ej)
+                - func(params - ei + ej)
+                + func(params - ei - ej)
+            ) / (4.0 * steps[i] * steps[j])
             hess[i, j] = hess[j, i] = value
     return hess

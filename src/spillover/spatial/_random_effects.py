@@ -88,8 +88,9 @@ def _argmax_1d(func: Callable[[float], float], lo: float, hi: float, grid_points
     values = [func(v) for v in grid]
     best = int(np.argmax(values))
     left, right = grid[max(best - 1, 0)], grid[min(best + 1, grid_points - 1)]
-    res = minimize_scalar(lambda v: -func(v), bounds=(left, right), method="bounded",
-                          options={"xatol": 1e-12, "maxiter": 500})
+    res = minimize_scalar(
+        lambda v: -func(v), bounds=(left, right), method="bounded", options={"xatol": 1e-12, "maxiter": 500}
+    )
     return float(res.x) if -res.fun >= values[best] else float(grid[best])
 
 
@@ -104,8 +105,9 @@ def inverse_information(hessian: np.ndarray, label: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- SAR
-def re_sar_loglik(params: np.ndarray, y: np.ndarray, x: np.ndarray, wy: np.ndarray,
-                  eig: np.ndarray | None, n: int, t: int) -> float:
+def re_sar_loglik(
+    params: np.ndarray, y: np.ndarray, x: np.ndarray, wy: np.ndarray, eig: np.ndarray | None, n: int, t: int
+) -> float:
     """Log-likelihood of the random-effects SAR (Elhorst 2014, section 3.4.2).
 
     ``params = [beta (with constant), rho, theta, sigma2]``, theta^2 = sigma2 / (T sigma2_mu + sigma2);
@@ -124,8 +126,12 @@ def re_sar_loglik(params: np.ndarray, y: np.ndarray, x: np.ndarray, wy: np.ndarr
 
     resid = quasi(y - rho * wy)[:, 0] - quasi(x) @ beta
     logdet = 0.0 if eig is None else float(np.sum(np.log(1.0 - rho * eig)).real)
-    return (-0.5 * n * t * np.log(2.0 * np.pi * sigma2) + t * logdet + n * np.log(theta)
-            - float(resid @ resid) / (2.0 * sigma2))
+    return (
+        -0.5 * n * t * np.log(2.0 * np.pi * sigma2)
+        + t * logdet
+        + n * np.log(theta)
+        - float(resid @ resid) / (2.0 * sigma2)
+    )
 
 
 def _sar_profile(y: np.ndarray, wy: np.ndarray, x: np.ndarray, n: int, t: int) -> Callable:
@@ -165,8 +171,9 @@ def _fit_sar(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int) -> RE
     return sar_at(y, x, op, t, beta, rho, theta)
 
 
-def sar_at(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int, beta: np.ndarray, rho: float,
-           theta: float) -> REFit:
+def sar_at(
+    y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int, beta: np.ndarray, rho: float, theta: float
+) -> REFit:
     """The random-effects SAR evaluated at given ``(beta, rho, theta)``: sigma2 (concentrated), the
     log-likelihood and the inverse observed information.  Used after the own search and for estimates
     taken from another estimator (spreg's ``ML_LagRE``, whose ``phi`` is this theta)."""
@@ -181,8 +188,13 @@ def sar_at(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int, beta: n
     k = len(beta)
     extra = np.zeros((k + 3, k + 3))
     extra[k, k] = -t * op.traces(rho)[1]  # d2/drho2 of T ln|I - rho W| = -T tr(Wt Wt)
-    cov = _covariance(lambda p: re_sar_loglik(p, y[:, None], x, wy[:, None], None, n, t), point, extra,
-                      on_bound=theta > 1.0 - 1e-9, label="random-effects SAR")
+    cov = _covariance(
+        lambda p: re_sar_loglik(p, y[:, None], x, wy[:, None], None, n, t),
+        point,
+        extra,
+        on_bound=theta > 1.0 - 1e-9,
+        label="random-effects SAR",
+    )
     # reparameterise theta -> phi = (1/theta^2 - 1)/T (delta method): dphi/dtheta = -2 / (T theta^3)
     dphi = -2.0 / (t * theta**3)
     cov[k + 1, :] *= dphi
@@ -284,22 +296,42 @@ def _fit_sem(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int) -> RE
     loglik = -0.5 * nt * (np.log(2.0 * np.pi * sigma2) + 1.0) + half_logdet + t * op.logdet(lam)
     point = np.r_[beta, lam, phi, sigma2]
     cov = _sem_covariance(point, y, x, op, t)
-    return REFit("sem", beta, lam, float(phi), float(sigma2), float(loglik), cov,
-                 float(1.0 / np.sqrt(1.0 + t * phi)), y - x @ beta)
+    return REFit(
+        "sem",
+        beta,
+        lam,
+        float(phi),
+        float(sigma2),
+        float(loglik),
+        cov,
+        float(1.0 / np.sqrt(1.0 + t * phi)),
+        y - x @ beta,
+    )
 
 
-def _sem_covariance(point: np.ndarray, y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator,
-                    t: int) -> np.ndarray:
+def _sem_covariance(
+    point: np.ndarray, y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int
+) -> np.ndarray:
     """Inverse observed information of ``[beta, lambda, phi, sigma2]``."""
     n, k = op.n, x.shape[1]
     wdense = op.w.toarray()
     yc, xc = y.reshape(t, n, 1), x.reshape(t, n, k)
-    return _covariance(lambda p: re_sem_loglik(p, yc, xc, wdense), point, np.zeros((k + 3, k + 3)),
-                       on_bound=point[k + 1] < 1e-9, label="random-effects SEM")
+    return _covariance(
+        lambda p: re_sem_loglik(p, yc, xc, wdense),
+        point,
+        np.zeros((k + 3, k + 3)),
+        on_bound=point[k + 1] < 1e-9,
+        label="random-effects SEM",
+    )
 
 
-def _covariance(loglik: Callable[[np.ndarray], float], point: np.ndarray, extra_hessian: np.ndarray,
-                on_bound: bool, label: str) -> np.ndarray:
+def _covariance(
+    loglik: Callable[[np.ndarray], float],
+    point: np.ndarray,
+    extra_hessian: np.ndarray,
+    on_bound: bool,
+    label: str,
+) -> np.ndarray:
     """Inverse observed information at ``point`` (variance ratio second to last).
 
     When the variance ratio is on its bound (phi = 0) it is held there: the other parameters' covariance is
@@ -322,8 +354,9 @@ def _covariance(loglik: Callable[[np.ndarray], float], point: np.ndarray, extra_
 
 
 # ---------------------------------------------------------------------------------------------- entry point
-def fit_random_effects(y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int,
-                       kind: Literal["sar", "sem"]) -> REFit:
+def fit_random_effects(
+    y: np.ndarray, x: np.ndarray, op: lk.SpatialOperator, t: int, kind: Literal["sar", "sem"]
+) -> REFit:
     """Exact ML of the random-effects SAR or SEM.
 
     Parameters

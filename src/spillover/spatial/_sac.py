@@ -74,8 +74,9 @@ class SACFit:
 class _Profile:
     """Cross-products of [Dy, DWy, DMy, DMWy, DX, DMX] and the concentrated GLS of beta."""
 
-    def __init__(self, y: np.ndarray, wy: np.ndarray, my: np.ndarray, mwy: np.ndarray, x: np.ndarray,
-                 mx: np.ndarray) -> None:
+    def __init__(
+        self, y: np.ndarray, wy: np.ndarray, my: np.ndarray, mwy: np.ndarray, x: np.ndarray, mx: np.ndarray
+    ) -> None:
         self.k = x.shape[1]
         z = np.column_stack([y, wy, my, mwy, x, mx])
         self.z = z
@@ -87,8 +88,8 @@ class _Profile:
         cy = np.zeros(4 + 2 * k)
         cy[:4] = [1.0, -rho, -lam, rho * lam]
         cx = np.zeros((4 + 2 * k, k))
-        cx[4:4 + k] = np.eye(k)
-        cx[4 + k:] = -lam * np.eye(k)
+        cx[4 : 4 + k] = np.eye(k)
+        cx[4 + k :] = -lam * np.eye(k)
         return cy, cx
 
     def ssr(self, rho: float, lam: float, beta: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -104,8 +105,15 @@ class _Profile:
         return self.z @ (cy - cx @ beta)
 
 
-def fit_sac(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperator, n_eff: float, mult: float,
-            drop_unit_root: bool, same_w: bool) -> SACFit:
+def fit_sac(
+    prof: _Profile,
+    op_w: lk.SpatialOperator,
+    op_m: lk.SpatialOperator,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+    same_w: bool,
+) -> SACFit:
     """Maximise the concentrated likelihood over (rho, lambda) and evaluate the observed information."""
 
     def jac_w(r: float) -> float:
@@ -135,9 +143,17 @@ def fit_sac(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperator, 
         return -conc(r, v)
 
     # fatol relative to |logL|: below ~1e-13 |logL| the criterion is rounding noise (the simplex never stops)
-    res = minimize(neg, np.array([rg[i], mg[j]]), method="Nelder-Mead",
-                   options={"xatol": 1e-9, "fatol": 1e-12 * max(1.0, abs(vals[i, j])), "maxiter": 4000,
-                            "initial_simplex": _simplex(rg[i], mg[j], rhi - rlo, mhi - mlo, g)})
+    res = minimize(
+        neg,
+        np.array([rg[i], mg[j]]),
+        method="Nelder-Mead",
+        options={
+            "xatol": 1e-9,
+            "fatol": 1e-12 * max(1.0, abs(vals[i, j])),
+            "maxiter": 4000,
+            "initial_simplex": _simplex(rg[i], mg[j], rhi - rlo, mhi - mlo, g),
+        },
+    )
     if not res.success:
         warn(f"the SAC search for (rho, lambda) did not converge: {res.message}", ConvergenceWarning)
     rho, lam = (float(v) for v in res.x)
@@ -164,9 +180,18 @@ def _simplex(r: float, v: float, width_r: float, width_m: float, g: int) -> np.n
     return np.array([[r, v], [r + 0.5 * step_r, v], [r, v + 0.5 * step_m]])
 
 
-def _covariance(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperator, beta: np.ndarray,
-                rho: float, lam: float, sigma2: float, n_eff: float, mult: float,
-                drop_unit_root: bool) -> tuple[np.ndarray, float]:
+def _covariance(
+    prof: _Profile,
+    op_w: lk.SpatialOperator,
+    op_m: lk.SpatialOperator,
+    beta: np.ndarray,
+    rho: float,
+    lam: float,
+    sigma2: float,
+    n_eff: float,
+    mult: float,
+    drop_unit_root: bool,
+) -> tuple[np.ndarray, float]:
     """Inverse observed information of (beta, rho, lambda, sigma2): numerical in the quadratic part,
     analytic second derivatives of the log-determinants."""
     k = len(beta)
@@ -184,9 +209,11 @@ def _covariance(prof: _Profile, op_w: lk.SpatialOperator, op_m: lk.SpatialOperat
     cov = inverse_information(hess, "SAC")
     bad = ~np.isfinite(np.diag(cov)) | (np.diag(cov) <= 0)
     if bad.any():
-        raise ModelError("the SAC information matrix is not positive definite at the estimates; rho and "
-                         "lambda are not identified separately on these data. Fit a SAR, SEM or SDM.")
-    return cov[:k + 2, :k + 2], float(np.sqrt(cov[-1, -1]))
+        raise ModelError(
+            "the SAC information matrix is not positive definite at the estimates; rho and "
+            "lambda are not identified separately on these data. Fit a SAR, SEM or SDM."
+        )
+    return cov[: k + 2, : k + 2], float(np.sqrt(cov[-1, -1]))
 
 
 def _tr_wt2(op: lk.SpatialOperator, rho: float, drop_unit_root: bool) -> float:
@@ -205,7 +232,8 @@ def identification_check(fit: SACFit, kind: str) -> None:
             f"exchanging rho ({fit.rho:.4f}) and lambda ({fit.lam:.4f}) changes 2 logL by only "
             f"{fit.swapped_lr:.3g}, and its estimates are typically insignificant or inflated. Report the "
             "SDM or SDEM it nests, or give a different M (m=).",
-            IdentificationWarning)
+            IdentificationWarning,
+        )
         return
     crit = float(stats.chi2.ppf(0.95, 1))
     if abs(fit.swapped_lr) < 1e-8:
@@ -219,7 +247,8 @@ def identification_check(fit: SACFit, kind: str) -> None:
             f"the SAC with M = W is weakly identified: exchanging rho ({fit.rho:.4f}) and lambda "
             f"({fit.lam:.4f}) lowers 2 logL by only {fit.swapped_lr:.3g} (< {crit:.2f}, the 5% chi2(1) "
             "value), so the data cannot tell the spatial lag from the spatial error at 5%.",
-            IdentificationWarning)
+            IdentificationWarning,
+        )
 
 
 # ---------------------------------------------------------------------------------------------- entry point
@@ -227,13 +256,17 @@ def estimate_sac(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     """Fit a :class:`~spillover.spatial.model.SpatialPanelModel` of kind ``"sac"`` or ``"gns"``."""
     fe, n = model.fixed_effects, d.n
     if fe == "random":
-        raise ModelError(f"kind={model.kind!r} is fitted with fixed effects ('none', 'unit', 'time', "
-                         "'twoway'); random effects are available for the SAR, SEM, SDM and SDEM.")
+        raise ModelError(
+            f"kind={model.kind!r} is fitted with fixed effects ('none', 'unit', 'time', "
+            "'twoway'); random effects are available for the SAR, SEM, SDM and SDEM."
+        )
     same = d.m is d.w or (d.m.shape == d.w.shape and abs(d.m - d.w).max() < 1e-14)
     op_m = op if same else lk.make_operator(d.m, model.method)
     if fe in ("time", "twoway") and not op_m.row_standardised:
-        raise WeightsError(f"a {model.kind.upper()} with {fe} fixed effects needs a row-standardised M "
-                           "(m=) so that the time effects drop out of the filtered model; pass m.transform('r').")
+        raise WeightsError(
+            f"a {model.kind.upper()} with {fe} fixed effects needs a row-standardised M "
+            "(m=) so that the time effects drop out of the filtered model; pass m.transform('r')."
+        )
 
     def dm(v: np.ndarray) -> np.ndarray:
         return lk.demean(v, n, fe)
@@ -241,8 +274,9 @@ def estimate_sac(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     xt = dm(d.x)
     _check_regressors(xt, d.x, d.names, fe)
     wy = lk.lag(d.w, d.y, n)
-    prof = _Profile(dm(d.y), dm(wy), dm(lk.lag(d.m, d.y, n)), dm(lk.lag(d.m, wy, n)), xt,
-                    dm(lk.lag(d.m, d.x, n)))
+    prof = _Profile(
+        dm(d.y), dm(wy), dm(lk.lag(d.m, d.y, n)), dm(lk.lag(d.m, wy, n)), xt, dm(lk.lag(d.m, d.x, n))
+    )
     lee_yu = model.bias_correction == "lee-yu"
     n_eff, mult = lk.effective_sizes(n, d.t, fe, lee_yu)
     f = fit_sac(prof, op, op_m, n_eff, mult, lee_yu and fe in ("time", "twoway"), same)
@@ -251,11 +285,32 @@ def estimate_sac(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     fitted = dm(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t))
     yt = dm(d.y)
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial="rho", geometry=model.panel.geometry)
+    core = FitCore(
+        op=op,
+        y=d.y,
+        x=d.x,
+        names=d.names,
+        ids=model.panel.ids,
+        periods=model.panel.periods,
+        resid=f.resid,
+        spatial="rho",
+        geometry=model.panel.geometry,
+    )
     return SpatialPanelResults(
         params=pd.Series(np.r_[f.beta, f.rho, f.lam], index=idx, name="params"),
-        cov=pd.DataFrame(f.cov, index=idx, columns=idx), sigma2=f.sigma2, sigma2_se=f.sigma2_se,
-        loglik=f.loglik, r2=r2, n_regions=n, n_periods=d.t, nobs=n * d.t, kind=model.kind, fixed_effects=fe,
-        bias_correction=model.bias_correction, y_name=model.y, x_names=d.x_names, durbin=d.durbin, _core=core,
+        cov=pd.DataFrame(f.cov, index=idx, columns=idx),
+        sigma2=f.sigma2,
+        sigma2_se=f.sigma2_se,
+        loglik=f.loglik,
+        r2=r2,
+        n_regions=n,
+        n_periods=d.t,
+        nobs=n * d.t,
+        kind=model.kind,
+        fixed_effects=fe,
+        bias_correction=model.bias_correction,
+        y_name=model.y,
+        x_names=d.x_names,
+        durbin=d.durbin,
+        _core=core,
     )

@@ -54,19 +54,27 @@ def check_covered(model: SpatialPanelModel) -> None:
     fe, kind = model.fixed_effects, model.kind
     why = None
     if model.bias_correction != "none":
-        why = ("the Lee-Yu bias correction is not in spreg (its panel estimators use the direct approach); "
-               "use engine='native'")
+        why = (
+            "the Lee-Yu bias correction is not in spreg (its panel estimators use the direct approach); "
+            "use engine='native'"
+        )
     elif fe in ("time", "twoway"):
-        why = (f"{fe} fixed effects: spreg 1.9's panel estimators (ML_LagFE, ML_ErrorFE) demean by region "
-               "only; use engine='native' (exact two-way ML) or fixed_effects='unit'")
+        why = (
+            f"{fe} fixed effects: spreg 1.9's panel estimators (ML_LagFE, ML_ErrorFE) demean by region "
+            "only; use engine='native' (exact two-way ML) or fixed_effects='unit'"
+        )
     elif kind == "slx":
         why = "the SLX is OLS on [X, WX] with no spatial parameter to estimate; use engine='native'"
     elif kind not in ("sar", "sdm", "sem", "sdem"):
-        why = (f"kind={kind!r} has no ML estimator in spreg (GM_Combo is GMM; wrap a fitted GM_Combo with "
-               "spillover.spatial.from_spreg); use engine='native'")
+        why = (
+            f"kind={kind!r} has no ML estimator in spreg (GM_Combo is GMM; wrap a fitted GM_Combo with "
+            "spillover.spatial.from_spreg); use engine='native'"
+        )
     elif fe == "random" and kind in ("sem", "sdem"):
-        why = ("random-effects error models: spreg 1.9's ML_ErrorRE takes the eigenvalues of W as if W were "
-               "symmetric (wrong for row-standardised W); use engine='native'")
+        why = (
+            "random-effects error models: spreg 1.9's ML_ErrorRE takes the eigenvalues of W as if W were "
+            "symmetric (wrong for row-standardised W); use engine='native'"
+        )
     elif getattr(model, "dynamic", False):
         why = "dynamic panels are not in spreg; use engine='native'"
     if why:
@@ -98,15 +106,18 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
     else:
         est = spreg.ML_Lag if lag_kind else spreg.ML_Error
         w = _libpysal_w(d.w if d.t == 1 else sp.kron(sp.identity(d.t), d.w, format="csr"))
-        opts["method"] = "full" if model.method == "dense" or (model.method == "auto" and d.n * d.t <= 1000) \
-            else "LU"
+        opts["method"] = (
+            "full" if model.method == "dense" or (model.method == "auto" and d.n * d.t <= 1000) else "LU"
+        )
     fitted = _run(est, (y, x, w), opts, "; try engine='native'")
     betas = np.asarray(fitted.betas, dtype=float).ravel()
     expected = [_spreg_name(nm) for nm in d.names]
-    got = list(fitted.name_x)[:len(expected)]
+    got = list(fitted.name_x)[: len(expected)]
     if got != expected:  # a changed spreg layout must not shift coefficients silently
-        raise ModelError(f"spreg's {est.__name__} returned coefficients {got}, expected {expected}; this "
-                         "spreg version is not supported by engine='spreg'.")
+        raise ModelError(
+            f"spreg's {est.__name__} returned coefficients {got}, expected {expected}; this "
+            "spreg version is not supported by engine='spreg'."
+        )
     k = len(expected)
     if fe == "random":
         return betas[:k], float(betas[k]), float(fitted.phi)  # spreg's phi is the quasi-demeaning theta
@@ -115,7 +126,7 @@ def spreg_estimates(model: SpatialPanelModel, d: _Design) -> tuple:
 
 def _raw_x(model: SpatialPanelModel, d: _Design) -> tuple[np.ndarray, dict[str, Any]]:
     """The raw regressors X (without the constant and W X) and spreg's options for the Durbin terms."""
-    x = d.x[:, d.names.index(model.x[0]):][:, :len(model.x)]
+    x = d.x[:, d.names.index(model.x[0]) :][:, : len(model.x)]
     slx = {"slx_lags": 1, "slx_vars": [v in model.durbin for v in model.x]} if model.durbin else {}
     return x, slx
 
@@ -157,8 +168,10 @@ def spreg_gmm(model: SpatialPanelModel, d: _Design) -> SpatialPanelResults:
     res = _wrap(fitted, d.w, model.panel.ids)
     expected = [*d.names, res.params.index[-1]]
     if list(res.params.index) != expected:  # a changed spreg layout must not shift coefficients silently
-        raise ModelError(f"spreg's {est.__name__} returned coefficients {list(res.params.index)}, expected "
-                         f"{expected}; this spreg version is not supported.")
+        raise ModelError(
+            f"spreg's {est.__name__} returned coefficients {list(res.params.index)}, expected "
+            f"{expected}; this spreg version is not supported."
+        )
     return res
 
 
@@ -177,8 +190,9 @@ def _weights_of(w: Any) -> tuple[sp.csr_matrix, pd.Index]:
         return sp.csr_matrix(w.sparse, dtype=float), pd.Index(w.unique_ids)
     if sp.issparse(w):
         return sp.csr_matrix(w, dtype=float), pd.RangeIndex(w.shape[0])
-    raise WeightsError(f"w must be the libpysal W or Graph the spreg model was fitted with; got "
-                       f"{type(w).__name__}.")
+    raise WeightsError(
+        f"w must be the libpysal W or Graph the spreg model was fitted with; got {type(w).__name__}."
+    )
 
 
 def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
@@ -223,8 +237,7 @@ def from_spreg(fitted: Any, w: Any) -> SpatialPanelResults:
     cls = type(fitted).__name__
     if cls not in _LAG + _ERROR:
         raise ModelError(
-            f"from_spreg wraps spreg's spatial lag and error models ({', '.join(_LAG + _ERROR)}); got "
-            f"{cls}."
+            f"from_spreg wraps spreg's spatial lag and error models ({', '.join(_LAG + _ERROR)}); got {cls}."
         )
     return _wrap(fitted, *_weights_of(w))
 
@@ -243,10 +256,12 @@ def _wrap(fitted: Any, wmat: sp.csr_matrix, ids: pd.Index) -> SpatialPanelResult
     k = len(names_x) - 1 - (cls in _RANDOM)  # coefficients before the spatial parameter (and phi)
     plain = [nm for nm in names_x[:k] if nm != "CONSTANT" and not nm.startswith("W_")]
     durbin = [nm[2:] for nm in names_x[:k] if nm.startswith("W_") and nm[2:] in plain]
-    names = ["const" if nm == "CONSTANT" else ("W*" + nm[2:] if nm[2:] in durbin and nm.startswith("W_")
-                                                else nm) for nm in names_x[:k]]
-    betas = np.asarray(fitted.betas, dtype=float).ravel()[:k + 1]
-    vm = np.asarray(fitted.vm, dtype=float)[:k + 1, :k + 1]
+    names = [
+        "const" if nm == "CONSTANT" else ("W*" + nm[2:] if nm[2:] in durbin and nm.startswith("W_") else nm)
+        for nm in names_x[:k]
+    ]
+    betas = np.asarray(fitted.betas, dtype=float).ravel()[: k + 1]
+    vm = np.asarray(fitted.vm, dtype=float)[: k + 1, : k + 1]
     if vm.shape != (k + 1, k + 1):
         raise ModelError(
             f"spreg's {cls} gives no covariance for {spatial} (its vm is {vm.shape[0]} x {vm.shape[1]} for "
@@ -258,15 +273,33 @@ def _wrap(fitted: Any, wmat: sp.csr_matrix, ids: pd.Index) -> SpatialPanelResult
     fe = "unit" if cls in _UNIT else ("random" if cls in _RANDOM else "none")
     op = lk.make_operator(wmat, "auto")
     x = np.asarray(fitted.x.toarray() if sp.issparse(fitted.x) else fitted.x, dtype=float)[:, :k]
-    core = FitCore(op=op, y=np.asarray(fitted.y, dtype=float).ravel(), x=x, names=names, ids=ids,
-                   periods=pd.RangeIndex(nobs // n), resid=np.asarray(fitted.u, dtype=float).ravel(),
-                   spatial=spatial)
+    core = FitCore(
+        op=op,
+        y=np.asarray(fitted.y, dtype=float).ravel(),
+        x=x,
+        names=names,
+        ids=ids,
+        periods=pd.RangeIndex(nobs // n),
+        resid=np.asarray(fitted.u, dtype=float).ravel(),
+        spatial=spatial,
+    )
     return SpatialPanelResults(
-        params=pd.Series(betas, index=idx, name="params"), cov=pd.DataFrame(vm, index=idx, columns=idx),
-        sigma2=_sigma2(fitted), sigma2_se=float("nan"),
-        loglik=float(getattr(fitted, "logll", np.nan)), r2=float(getattr(fitted, "pr2", np.nan)),
-        n_regions=n, n_periods=nobs // n, nobs=nobs, kind=kind, fixed_effects=fe, bias_correction="none",
-        y_name=str(getattr(fitted, "name_y", "y")), x_names=plain, durbin=durbin, _core=core,
+        params=pd.Series(betas, index=idx, name="params"),
+        cov=pd.DataFrame(vm, index=idx, columns=idx),
+        sigma2=_sigma2(fitted),
+        sigma2_se=float("nan"),
+        loglik=float(getattr(fitted, "logll", np.nan)),
+        r2=float(getattr(fitted, "pr2", np.nan)),
+        n_regions=n,
+        n_periods=nobs // n,
+        nobs=nobs,
+        kind=kind,
+        fixed_effects=fe,
+        bias_correction="none",
+        y_name=str(getattr(fitted, "name_y", "y")),
+        x_names=plain,
+        durbin=durbin,
+        _core=core,
     )
 
 

@@ -25,8 +25,14 @@ def _single(rows: Rows, name: str, cells: tuple[str, str]) -> None:
     rows[(name, "coef")], rows[(name, "se")] = [cells[0], "", "", "", ""], [cells[1], "", "", "", ""]
 
 
-def paper_summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05, 0.01), se: SeStyle = "se",
-                  draws: int = 1000, seed: int = 0, digits: int = 3) -> Summary:
+def paper_summary(
+    res: SpatialPanelResults,
+    stars: Sequence[float] = (0.1, 0.05, 0.01),
+    se: SeStyle = "se",
+    draws: int = 1000,
+    seed: int = 0,
+    digits: int = 3,
+) -> Summary:
     """One model as Main | Wx | Direct | Indirect | Total (effects with simulated standard errors)."""
     check_se_style(se)
     p, s, pv = res.params, res.std_errors, res.pvalues
@@ -57,7 +63,11 @@ def paper_summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05,
         _single(rows, "phi", pair(res.phi, phi_se, p_phi, se, stars, digits))
     p_s2 = 2 * stats.norm.sf(res.sigma2 / res.sigma2_se)
     _single(rows, "sigma2", pair(res.sigma2, res.sigma2_se, p_s2, se, stars, digits + 3))
-    for lab, val in (("N", f"{res.nobs}"), ("R2", fmt(res.r2, digits)), ("Log-likelihood", fmt(res.loglik, digits))):
+    for lab, val in (
+        ("N", f"{res.nobs}"),
+        ("R2", fmt(res.r2, digits)),
+        ("Log-likelihood", fmt(res.loglik, digits)),
+    ):
         rows[(lab, "")] = [val, "", "", "", ""]
     cells = pd.DataFrame(rows.values(), index=row_labels(rows), columns=_COLUMNS)
     return Summary(_title(res), (cells,), notes=_notes(se, stars, draws if imp is not None else None))
@@ -65,17 +75,21 @@ def paper_summary(res: SpatialPanelResults, stars: Sequence[float] = (0.1, 0.05,
 
 def _title(res: SpatialPanelResults) -> str:
     fe = {"none": "no fixed effects", "random": "random effects"}.get(
-        res.fixed_effects, f"{res.fixed_effects} fixed effects")
+        res.fixed_effects, f"{res.fixed_effects} fixed effects"
+    )
     approach = ""
     if res.fixed_effects in ("unit", "time", "twoway"):  # say which fixed-effects estimator was used
-        approach = " (Lee-Yu transformation approach)" if res.bias_correction == "lee-yu" else \
-            " (direct approach)"
+        approach = (
+            " (Lee-Yu transformation approach)" if res.bias_correction == "lee-yu" else " (direct approach)"
+        )
     return f"{res.kind.upper()} of {res.y_name}, {fe}{approach}; N = {res.n_regions}, T = {res.n_periods}"
 
 
 def _notes(se: str, stars: Sequence[float], draws: int | None) -> str:
     notes = star_notes(se, stars)
     if draws is not None:
-        notes += (" Effects: stars from the simulated quantile intervals (a star level when the two-sided "
-                  f"interval of the {draws} draws excludes 0), not from the standard deviation.")
+        notes += (
+            " Effects: stars from the simulated quantile intervals (a star level when the two-sided "
+            f"interval of the {draws} draws excludes 0), not from the standard deviation."
+        )
     return notes

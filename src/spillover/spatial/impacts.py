@@ -131,8 +131,16 @@ def effects_table(estimate: np.ndarray, sims: np.ndarray, *, valid: bool = True)
     summ = _draw_summary(sims, valid=valid)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(summ["std_error"] > 0, estimate / summ["std_error"], np.nan)
-    return coefficient_frame(estimate, summ["std_error"], z, 2 * stats.norm.sf(np.abs(z)), summ["ci_lower"],
-                             summ["ci_upper"], p_sim=summ[P_SIM], std_error_robust=summ["std_error_robust"])
+    return coefficient_frame(
+        estimate,
+        summ["std_error"],
+        z,
+        2 * stats.norm.sf(np.abs(z)),
+        summ["ci_lower"],
+        summ["ci_upper"],
+        p_sim=summ[P_SIM],
+        std_error_robust=summ["std_error_robust"],
+    )
 
 
 def _draw_summary(sims: np.ndarray, *, valid: bool = True) -> pd.DataFrame:
@@ -146,8 +154,11 @@ def _draw_summary(sims: np.ndarray, *, valid: bool = True) -> pd.DataFrame:
         return pd.DataFrame({c: np.full(k, np.nan) for c in _DRAW_COLUMNS})
     q = np.quantile(sims, [0.025, 0.25, 0.75, 0.975], axis=0)
     share = np.minimum((sims < 0).mean(axis=0), (sims > 0).mean(axis=0))
-    return pd.DataFrame(dict(zip(_DRAW_COLUMNS, (sims.std(axis=0, ddof=1), q[0], q[3], 2 * share,
-                                                 (q[2] - q[1]) / _IQR_NORMAL))))
+    return pd.DataFrame(
+        dict(
+            zip(_DRAW_COLUMNS, (sims.std(axis=0, ddof=1), q[0], q[3], 2 * share, (q[2] - q[1]) / _IQR_NORMAL))
+        )
+    )
 
 
 _DRAW_COLUMNS = ("std_error", "ci_lower", "ci_upper", P_SIM, "std_error_robust")
@@ -190,8 +201,9 @@ DIAGONAL_PROBES = 200
 _COLUMNS = ("direct", "emitted", "received")
 
 
-def spillovers(res: SpatialPanelResults, var: str, *, draws: int | None = None, level: float = 0.95,
-               seed: int = 0) -> pd.DataFrame:
+def spillovers(
+    res: SpatialPanelResults, var: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
     """Per-region direct effect and spillovers emitted and received for one regressor.
 
     With ``S_k = (I - rho W)^-1 (beta_k I + theta_k W)`` (``theta_k = 0`` without a ``W*x`` term, ``rho = 0``
@@ -255,21 +267,28 @@ def spillovers(res: SpatialPanelResults, var: str, *, draws: int | None = None, 
         check_int(draws, "draws", minimum=2, error=ModelError, hint=" (or None for point estimates only)")
     check_probability(level, "level", error=ModelError)
     op = res._core.op
-    point = _region_effects(op.w, _rho_of(res.params), float(res.params[b]),
-                            float(res.params[th]) if th else 0.0, seed)
+    point = _region_effects(
+        op.w, _rho_of(res.params), float(res.params[b]), float(res.params[th]) if th else 0.0, seed
+    )
     frame = pd.DataFrame(point.values, index=res._core.ids.copy(), columns=list(_COLUMNS))
     frame.index.name = res._core.ids.name
     frame.attrs.update(point.attrs | {"variable": var, "draws": draws or 0, "seed": seed})
     if draws:
         sims = _parameter_draws(res, draws, seed)
         rhos = sims["rho"].to_numpy() if "rho" in sims.columns else np.zeros(draws)
-        cache: dict[str, object] = {}  # diag(W^t) do not depend on the parameters: computed once for all draws
+        cache: dict[
+            str, object
+        ] = {}  # diag(W^t) do not depend on the parameters: computed once for all draws
         if op.n > SPILLOVER_DENSE_MAX_N:
             _power_diagonals(op.w, _series_terms(_growth(op.w, float(np.max(np.abs(rhos))))), cache)
-        stack = np.stack([
-            _region_effects(op.w, float(r), float(row[b]), float(row[th]) if th else 0.0, seed, cache).values
-            for r, (_, row) in zip(rhos, sims.iterrows())
-        ])
+        stack = np.stack(
+            [
+                _region_effects(
+                    op.w, float(r), float(row[b]), float(row[th]) if th else 0.0, seed, cache
+                ).values
+                for r, (_, row) in zip(rhos, sims.iterrows())
+            ]
+        )
         q = (1 - level) / 2
         lo, hi = np.quantile(stack, [q, 1 - q], axis=0)
         for k, col in enumerate(_COLUMNS):
@@ -291,8 +310,9 @@ class _RegionEffects:
         self.attrs = attrs
 
 
-def _region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int,
-                    cache: dict[str, object] | None = None) -> _RegionEffects:
+def _region_effects(
+    w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int, cache: dict[str, object] | None = None
+) -> _RegionEffects:
     """``S = beta A + theta A W`` summarised per region: diagonal, off-diagonal column and row sums."""
     n = w.shape[0]
     if rho == 0.0:  # A = I: S = beta I + theta W
@@ -310,9 +330,9 @@ def _region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, see
     return _RegionEffects(np.column_stack([diag, cols - diag, rows - diag]), attrs)
 
 
-def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int,
-                           cache: dict[str, object] | None = None
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, object]]:
+def _sparse_region_effects(
+    w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int, cache: dict[str, object] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, object]]:
     from spillover.spatial._likelihood import _splu
 
     n = w.shape[0]
@@ -330,9 +350,9 @@ def _sparse_region_effects(w: sp.csr_matrix, rho: float, beta: float, theta: flo
     return beta * d_a + theta * d_aw, cols, rows, attrs
 
 
-def _resolvent_diagonals(w: sp.csr_matrix, rho: float, lu: object, seed: int,
-                         cache: dict[str, object] | None = None
-                         ) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
+def _resolvent_diagonals(
+    w: sp.csr_matrix, rho: float, lu: object, seed: int, cache: dict[str, object] | None = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
     """``diag(A)`` and ``diag(AW)``: exact power-series terms, then a bounded tail or a probed remainder."""
     growth = _growth(w, rho)
     m = _series_terms(growth)  # terms t = 0..m of diag(A); diag(AW) needs diag(W^(m+1))
@@ -340,13 +360,16 @@ def _resolvent_diagonals(w: sp.csr_matrix, rho: float, lu: object, seed: int,
     k = len(d) - 2  # terms of diag(A) (t <= k) whose diag(AW) partner (t + 1 <= k + 1) is known
     coef = rho ** np.arange(k + 1)
     d_a = np.column_stack(d[: k + 1]) @ coef
-    d_aw = np.column_stack(d[1: k + 2]) @ coef
+    d_aw = np.column_stack(d[1 : k + 2]) @ coef
     if k >= m:
         bound = growth ** (m + 1) / (1 - growth)
         return d_a, d_aw, {"diagonal_method": "series", "diagonal_error_bound": float(bound)}
     rem_a, rem_aw = _probed_remainder(w, rho, lu, k, seed)
-    return (d_a + rem_a.mean(axis=1), d_aw + rem_aw.mean(axis=1),
-            {"diagonal_method": "series+probes", "samples": (rem_a, rem_aw)})
+    return (
+        d_a + rem_a.mean(axis=1),
+        d_aw + rem_aw.mean(axis=1),
+        {"diagonal_method": "series+probes", "samples": (rem_a, rem_aw)},
+    )
 
 
 def _growth(w: sp.csr_matrix, rho: float) -> float:
@@ -394,8 +417,9 @@ def _power_diagonal(powers: list[sp.csr_matrix], t: int) -> np.ndarray:
     return np.asarray(powers[a].multiply(powers[t - a].T).sum(axis=1)).ravel()
 
 
-def _probed_remainder(w: sp.csr_matrix, rho: float, lu: object, k: int,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _probed_remainder(
+    w: sp.csr_matrix, rho: float, lu: object, k: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-probe Hutchinson samples of ``diag(A - Q)`` and ``diag((A - Q) W)``, ``Q = sum_{t<=k} rho^t W^t``.
 
     ``diag(M) ~ mean_p z_p * (M z_p)`` for Rademacher ``z_p`` (Bekas et al. 2007): unbiased, its error is
@@ -427,8 +451,9 @@ def effects_column(res: SpatialPanelResults, var: str, region: object) -> pd.Ser
     b, th = _coefficients(res, var)
     ids = res._core.ids
     if region not in ids:
-        raise ModelError(f"region {region!r} is not a region of this model; its regions are "
-                         f"{format_items(ids.tolist())}.")
+        raise ModelError(
+            f"region {region!r} is not a region of this model; its regions are {format_items(ids.tolist())}."
+        )
     op = res._core.op
     j = ids.get_loc(region)
     rhs = float(res.params[b]) * np.eye(1, op.n, j).ravel()

@@ -105,12 +105,17 @@ class LMTests(ReadOnly):
 
     def summary(self) -> Summary:
         """The tests as a :class:`~spillover.summary.Summary` (title, one table)."""
-        return Summary(f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
-                       f"N = {self.n_regions}, T = {self.n_periods}", (self.to_frame(),))
+        return Summary(
+            f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
+            f"N = {self.n_regions}, T = {self.n_periods}",
+            (self.to_frame(),),
+        )
 
     def __str__(self) -> str:
-        head = (f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
-                f"N = {self.n_regions}, T = {self.n_periods}")
+        head = (
+            f"Panel LM tests (Elhorst 2014), fixed effects: {self.fixed_effects}; "
+            f"N = {self.n_regions}, T = {self.n_periods}"
+        )
         lines = [head] + [f"  {t.name:<16} {t.statistic:>12.4f}   p = {t.pvalue:.4g}" for t in self.tests]
         return "\n".join(lines)
 
@@ -148,15 +153,20 @@ class LRFixedEffects(ReadOnly):
 
     def summary(self) -> Summary:
         """The tests as a :class:`~spillover.summary.Summary` (title, one table)."""
-        return Summary(f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
-                       f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}",
-                       (self.to_frame(),))
+        return Summary(
+            f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
+            f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}",
+            (self.to_frame(),),
+        )
 
     def __str__(self) -> str:
-        head = (f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
-                f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}")
-        lines = [head] + [f"  {t.name:<26} {t.statistic:>12.4f}   df = {t.df:<4d} p = {t.pvalue:.4g}"
-                          for t in self.tests]
+        head = (
+            f"LR tests of fixed effects (Elhorst 2014, section 3.6.2), non-spatial model; "
+            f"N = {self.n_regions}, T = {self.n_periods}, df convention: {self.df_convention}"
+        )
+        lines = [head] + [
+            f"  {t.name:<26} {t.statistic:>12.4f}   df = {t.df:<4d} p = {t.pvalue:.4g}" for t in self.tests
+        ]
         return "\n".join(lines)
 
 
@@ -187,8 +197,11 @@ def _check_absorbed(raw: np.ndarray, demeaned: np.ndarray, names: list[str], fix
             f"x variable(s) {format_items(absorbed)} are constant, duplicating the intercept that is added "
             "without fixed effects. Drop them from x."
         )
-    within = {"unit": "within regions", "time": "within periods",
-              "twoway": "once region and period means are removed"}[fixed_effects]
+    within = {
+        "unit": "within regions",
+        "time": "within periods",
+        "twoway": "once region and period means are removed",
+    }[fixed_effects]
     raise ModelError(
         f"x variable(s) {format_items(absorbed)} are constant {within}, so the {fixed_effects!r} fixed "
         "effects absorb them. Drop them from x or use other fixed effects."
@@ -213,7 +226,10 @@ def _check_rank(design: np.ndarray, names: list[str]) -> None:
 
 
 def _design(
-    panel: SpatialPanel, y: str, x: list[str], fixed_effects: FixedEffects,
+    panel: SpatialPanel,
+    y: str,
+    x: list[str],
+    fixed_effects: FixedEffects,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw y, transformed y and transformed X (with a constant when there are no fixed effects)."""
     n, t = panel.n_regions, panel.n_periods
@@ -236,7 +252,13 @@ def _design(
 
 # ---------------------------------------------------------------------- LM tests
 def _lm_statistics(
-    y_raw: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, n: int, t: int, fixed_effects: FixedEffects,
+    y_raw: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    wmat: sp.csr_matrix,
+    n: int,
+    t: int,
+    fixed_effects: FixedEffects,
 ) -> dict[str, float]:
     """Elhorst's (2014, section 3.3) panel LM statistics from OLS on the within-transformed data.
 
@@ -358,12 +380,24 @@ def lm_tests(
     wmat = _weights_matrix(w, panel.ids)
     y_raw, y_t, x_t = _design(panel, y, names, fixed_effects)
     values = _lm_statistics(y_raw, y_t, x_t, wmat, panel.n_regions, panel.n_periods, fixed_effects)
-    tests = {key: TestResult.from_chi2(label, values[key], 1, null) for key, (label, null) in _LM_NAMES.items()}
+    tests = {
+        key: TestResult.from_chi2(label, values[key], 1, null) for key, (label, null) in _LM_NAMES.items()
+    }
     # LM_SARMA = LM lag + robust LM error (= LM error + robust LM lag), chi2(2) (Anselin et al. 1996)
-    sarma = TestResult.from_chi2("LM SARMA", values["lm_lag"] + values["robust_lm_error"], 2,
-                                 "no spatial lag and no spatial error (rho = lambda = 0)")
-    return LMTests(**tests, fixed_effects=fixed_effects, n_regions=panel.n_regions,
-                   n_periods=panel.n_periods, sigma2=values["sigma2"], lm_sarma=sarma)
+    sarma = TestResult.from_chi2(
+        "LM SARMA",
+        values["lm_lag"] + values["robust_lm_error"],
+        2,
+        "no spatial lag and no spatial error (rho = lambda = 0)",
+    )
+    return LMTests(
+        **tests,
+        fixed_effects=fixed_effects,
+        n_regions=panel.n_regions,
+        n_periods=panel.n_periods,
+        sigma2=values["sigma2"],
+        lm_sarma=sarma,
+    )
 
 
 # ---------------------------------------------------------------------- LR tests of fixed effects
@@ -444,11 +478,15 @@ def lr_fixed_effects(
     shift = 0 if df == "elhorst" else 1
     n, t = panel.n_regions, panel.n_periods
     unit_test = TestResult.from_chi2(
-        "LR spatial fixed effects", -2.0 * (ll_time - ll_two), n - shift,
+        "LR spatial fixed effects",
+        -2.0 * (ll_time - ll_two),
+        n - shift,
         "the spatial (unit) fixed effects are jointly zero, given time-period effects",
     )
     time_test = TestResult.from_chi2(
-        "LR time fixed effects", -2.0 * (ll_unit - ll_two), t - shift,
+        "LR time fixed effects",
+        -2.0 * (ll_unit - ll_two),
+        t - shift,
         "the time-period fixed effects are jointly zero, given spatial effects",
     )
     return LRFixedEffects(unit_test, time_test, n, t, df)
@@ -466,7 +504,13 @@ class _Estimates:
 
 
 def _fe_loglik(
-    params: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, eig: np.ndarray, n: int, t: int,
+    params: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    wmat: sp.csr_matrix,
+    eig: np.ndarray,
+    n: int,
+    t: int,
     kind: str,
 ) -> float:
     """Lee and Yu's (2010) transformed log-likelihood of the unit fixed-effects SAR or SEM model.
@@ -487,7 +531,14 @@ def _fe_loglik(
 
 
 def _fe_covariance(
-    fe: Any, yv: np.ndarray, xv: np.ndarray, wmat: sp.csr_matrix, eig: np.ndarray, n: int, t: int, kind: str,
+    fe: Any,
+    yv: np.ndarray,
+    xv: np.ndarray,
+    wmat: sp.csr_matrix,
+    eig: np.ndarray,
+    n: int,
+    t: int,
+    kind: str,
 ) -> np.ndarray:
     """Covariance of [slopes, spatial parameter] of the unit-FE model, Lee-Yu consistent sigma2.
 
@@ -510,7 +561,13 @@ def _fe_covariance(
 
 
 def _fe_loglik_residual(
-    params: np.ndarray, y: np.ndarray, x: np.ndarray, wmat: sp.csr_matrix, n: int, t: int, kind: str,
+    params: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    wmat: sp.csr_matrix,
+    n: int,
+    t: int,
+    kind: str,
 ) -> np.ndarray:
     beta, coef = params[:-1], params[-1]
     if kind == "sar":
@@ -520,7 +577,11 @@ def _fe_loglik_residual(
 
 
 def _fit_fe_re(
-    panel: SpatialPanel, y: str, x: list[str], wmat: sp.csr_matrix, kind: HausmanKind,
+    panel: SpatialPanel,
+    y: str,
+    x: list[str],
+    wmat: sp.csr_matrix,
+    kind: HausmanKind,
 ) -> tuple[_Estimates, _Estimates]:
     """Unit fixed-effects and random-effects ML spatial models.
 
@@ -550,11 +611,18 @@ def _fit_fe_re(
     assert eig is not None  # the dense operator always has them
     names = [*x, "rho" if kind == "sar" else "lambda"]
     fe_extra = {f"spreg_se_{name}": float(se) for name, se in zip(names, np.sqrt(np.diag(fe.vm))[: k + 1])}
-    fe_est = _Estimates(names, fe.betas.ravel()[: k + 1], _fe_covariance(fe, yv, xv, wmat, eig, n, t, kind),
-                        fe_extra)
+    fe_est = _Estimates(
+        names, fe.betas.ravel()[: k + 1], _fe_covariance(fe, yv, xv, wmat, eig, n, t, kind), fe_extra
+    )
     re = fit_random_effects(yv[:, 0], np.column_stack([np.ones(n * t), xv]), op, t, kind)
-    extra = {"const": float(re.beta[0]), "sigma2": re.sigma2, "theta": re.theta, "sigma2_mu_ratio": re.phi,
-             "loglik": re.loglik, "se_const": float(np.sqrt(re.cov[0, 0]))}
+    extra = {
+        "const": float(re.beta[0]),
+        "sigma2": re.sigma2,
+        "theta": re.theta,
+        "sigma2_mu_ratio": re.phi,
+        "loglik": re.loglik,
+        "se_const": float(np.sqrt(re.cov[0, 0])),
+    }
     idx = np.arange(1, k + 2)  # slopes and the spatial parameter (the constant has no FE counterpart)
     re_est = _Estimates(names, np.append(re.beta, re.spatial)[idx], re.cov[np.ix_(idx, idx)], extra)
     return fe_est, re_est
@@ -674,20 +742,30 @@ def hausman(
     diff = fe.params - re.params
     if variance == "fe":
         stat, dof = float(diff @ np.linalg.solve(fe.cov, diff)), len(diff)
-        note = "conservative d' V_FE^-1 d: not larger than the Hausman statistic when V_RE is positive definite"
+        note = (
+            "conservative d' V_FE^-1 d: not larger than the Hausman statistic when V_RE is positive definite"
+        )
     else:
         stat, dof, note = _hausman_statistic(diff, fe.cov, re.cov)
     details = pd.DataFrame(
-        {"fe": fe.params, "re": re.params, "difference": diff,
-         "var_difference": np.diag(fe.cov - re.cov),
-         "se_fe": np.sqrt(np.diag(fe.cov)), "se_re": np.sqrt(np.diag(re.cov))},
+        {
+            "fe": fe.params,
+            "re": re.params,
+            "difference": diff,
+            "var_difference": np.diag(fe.cov - re.cov),
+            "se_fe": np.sqrt(np.diag(fe.cov)),
+            "se_re": np.sqrt(np.diag(re.cov)),
+        },
         index=pd.Index(fe.names, name="parameter"),
     )
     label = "Hausman" if variance == "difference" else "Hausman (V_FE only)"
     return TestResult.from_chi2(
-        f"{label} {kind.upper()} FE vs RE", stat, dof,
+        f"{label} {kind.upper()} FE vs RE",
+        stat,
+        dof,
         "random effects are consistent (the region effects are uncorrelated with X)",
-        note=note, details=details,
+        note=note,
+        details=details,
     )
 
 
@@ -704,4 +782,6 @@ def _require_row_standardised(wmat: sp.csr_matrix, ids: pd.Index) -> None:
 
 def _require_panel(panel: object) -> None:
     if not isinstance(panel, SpatialPanel):
-        raise PanelError(f"expected a SpatialPanel, got {type(panel).__name__}; build one with SpatialPanel(...).")
+        raise PanelError(
+            f"expected a SpatialPanel, got {type(panel).__name__}; build one with SpatialPanel(...)."
+        )

@@ -61,7 +61,12 @@ if TYPE_CHECKING:
     from spillover.panel import SpatialPanel
 
 __all__ = [
-    "SpatialPanelModel", "SpatialCrossSectionModel", "Kind", "FixedEffects", "Effects", "BiasCorrection",
+    "SpatialPanelModel",
+    "SpatialCrossSectionModel",
+    "Kind",
+    "FixedEffects",
+    "Effects",
+    "BiasCorrection",
     "Engine",
 ]
 
@@ -199,7 +204,9 @@ class SpatialPanelModel(ReadOnlyModel):
         self.bias_correction: BiasCorrection = bias_correction
         self.method: Method = method
         self.engine: Engine = engine
-        self.estimator: Estimator = "ml"  # spreg's GMM estimators: cross-sections only (SpatialCrossSectionModel)
+        self.estimator: Estimator = (
+            "ml"  # spreg's GMM estimators: cross-sections only (SpatialCrossSectionModel)
+        )
         if bias_correction == "lee-yu" and fixed_effects == "none":
             raise ModelError(
                 "bias_correction='lee-yu' corrects for fixed effects; with fixed_effects='none' there is "
@@ -210,16 +217,20 @@ class SpatialPanelModel(ReadOnlyModel):
         self.durbin = _durbin_names(kind, self.x, durbin)
         self.w = w
         if m is not None and kind not in _SAC_KINDS:
-            raise ModelError(f"m= is the error process's weights of a 'sac' or 'gns' model; a {kind!r} model "
-                             "has none (its error model uses w).")
+            raise ModelError(
+                f"m= is the error process's weights of a 'sac' or 'gns' model; a {kind!r} model "
+                "has none (its error model uses w)."
+            )
         self.m = m
         self.dynamic = _check_dynamic(dynamic, kind, fixed_effects, panel.n_periods)
         if engine == "spreg":
             check_covered(self)
 
     def __repr__(self) -> str:
-        return (f"SpatialPanelModel(y={self.y!r}, x={self.x!r}, kind={self.kind!r}, "
-                f"fixed_effects={self.fixed_effects!r}, bias_correction={self.bias_correction!r})")
+        return (
+            f"SpatialPanelModel(y={self.y!r}, x={self.x!r}, kind={self.kind!r}, "
+            f"fixed_effects={self.fixed_effects!r}, bias_correction={self.bias_correction!r})"
+        )
 
     def fit(self) -> SpatialPanelResults:
         """Estimate the model by (concentrated) maximum likelihood.
@@ -278,8 +289,11 @@ class SpatialPanelModel(ReadOnlyModel):
         if needs_row and not op.row_standardised:
             rows = np.asarray(op.w.sum(axis=1)).ravel()
             bad = self.panel.ids[~np.isclose(rows, 1.0)].tolist()
-            why = "Lee-Yu with time effects" if self.kind not in _ERROR_KINDS else \
-                f"a spatial error model with {self.fixed_effects} fixed effects"
+            why = (
+                "Lee-Yu with time effects"
+                if self.kind not in _ERROR_KINDS
+                else f"a spatial error model with {self.fixed_effects} fixed effects"
+            )
             raise WeightsError(
                 f"{why} needs row-standardised weights (W 1 = 1) so that the time effects drop out exactly; "
                 f"the rows of {format_items(bad)} do not sum to 1. Pass w.transform('r') (regions without "
@@ -306,24 +320,41 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         spillover's impacts.  No likelihood: ``loglik`` is NaN.
     """
 
-    def __init__(self, panel: SpatialPanel, y: str, x: Sequence[str], w: Any, *, period: Any = None,
-                 kind: Kind = "sar", durbin: Sequence[str] | None = None, method: Method = "auto",
-                 engine: Engine = "native", m: Any = None, estimator: Estimator = "ml") -> None:
+    def __init__(
+        self,
+        panel: SpatialPanel,
+        y: str,
+        x: Sequence[str],
+        w: Any,
+        *,
+        period: Any = None,
+        kind: Kind = "sar",
+        durbin: Sequence[str] | None = None,
+        method: Method = "auto",
+        engine: Engine = "native",
+        m: Any = None,
+        estimator: Estimator = "ml",
+    ) -> None:
         check_option(estimator, Estimator, "estimator", error=ModelError)
         if estimator != "ml" and engine != "spreg":
-            raise ModelError(f"estimator={estimator!r} is one of spreg's GMM estimators; pass engine='spreg' "
-                             "(spillover's own engine estimates by maximum likelihood).")
+            raise ModelError(
+                f"estimator={estimator!r} is one of spreg's GMM estimators; pass engine='spreg' "
+                "(spillover's own engine estimates by maximum likelihood)."
+            )
         if estimator != "ml" and kind not in ("sar", "sdm", "sem", "sdem"):
-            raise ModelError(f"estimator={estimator!r} covers kind='sar', 'sdm', 'sem' and 'sdem'; for "
-                             f"kind={kind!r} fit spreg's GM_Combo yourself or use estimator='ml'.")
+            raise ModelError(
+                f"estimator={estimator!r} covers kind='sar', 'sdm', 'sem' and 'sdem'; for "
+                f"kind={kind!r} fit spreg's GM_Combo yourself or use estimator='ml'."
+            )
         if period is None and panel.n_periods != 1:
             raise ModelError(
                 f"the panel has {panel.n_periods} periods; pass period= one of "
                 f"{format_items(panel.periods.tolist())} for a cross-section."
             )
         one = panel if period is None else panel.subset(periods=[period])
-        super().__init__(one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method,
-                         engine=engine, m=m)
+        super().__init__(
+            one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method, engine=engine, m=m
+        )
         self.estimator = estimator
 
 
@@ -367,11 +398,15 @@ def _check_dynamic(dynamic: Any, kind: str, fixed_effects: str, periods: int) ->
     if kind not in ("sar", "sdm"):
         raise ModelError(f"dynamic panels are spatial lag models: use kind='sar' or 'sdm', not {kind!r}.")
     if fixed_effects not in ("unit", "twoway"):
-        raise ModelError(f"dynamic panels need unit or two-way fixed effects (Yu, de Jong and Lee 2008; Lee "
-                         f"and Yu 2010); got fixed_effects={fixed_effects!r}.")
+        raise ModelError(
+            f"dynamic panels need unit or two-way fixed effects (Yu, de Jong and Lee 2008; Lee "
+            f"and Yu 2010); got fixed_effects={fixed_effects!r}."
+        )
     if periods < 3:
-        raise ModelError(f"dynamic={dynamic!r} needs at least 3 periods (one is lost to y(t-1) and the unit "
-                         f"effects need two more); the panel has {periods}.")
+        raise ModelError(
+            f"dynamic={dynamic!r} needs at least 3 periods (one is lost to y(t-1) and the unit "
+            f"effects need two more); the panel has {periods}."
+        )
     return "space-time" if dynamic == "space-time" else "time"
 
 
@@ -406,8 +441,9 @@ def _fixed(model: SpatialPanelModel) -> FixedEffects:
     return fe
 
 
-def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
-              at: tuple[np.ndarray, float] | None = None) -> SpatialPanelResults:
+def _estimate(
+    model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, at: tuple[np.ndarray, float] | None = None
+) -> SpatialPanelResults:
     fe = _fixed(model)
     yt = lk.demean(d.y, d.n, fe)
     xt = lk.demean(d.x, d.n, fe)
@@ -419,19 +455,43 @@ def _estimate(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
     idx = d.names + ([spatial] if spatial else [])
     values = np.append(f.beta, f.rho) if spatial else f.beta
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
+    core = FitCore(
+        op=op,
+        y=d.y,
+        x=d.x,
+        names=d.names,
+        ids=model.panel.ids,
+        periods=model.panel.periods,
+        resid=f.resid,
+        spatial=spatial,
+        geometry=model.panel.geometry,
+    )
     return SpatialPanelResults(
         params=pd.Series(values, index=idx, name="params"),
         cov=pd.DataFrame(cov[:keep, :keep], index=idx, columns=idx),
-        sigma2=f.sigma2, sigma2_se=float(np.sqrt(cov[-1, -1])), loglik=f.loglik, r2=r2,
-        n_regions=d.n, n_periods=d.t, nobs=d.n * d.t, kind=model.kind, fixed_effects=fe,
-        bias_correction=model.bias_correction, y_name=model.y, x_names=d.x_names, durbin=d.durbin, _core=core,
+        sigma2=f.sigma2,
+        sigma2_se=float(np.sqrt(cov[-1, -1])),
+        loglik=f.loglik,
+        r2=r2,
+        n_regions=d.n,
+        n_periods=d.t,
+        nobs=d.n * d.t,
+        kind=model.kind,
+        fixed_effects=fe,
+        bias_correction=model.bias_correction,
+        y_name=model.y,
+        x_names=d.x_names,
+        durbin=d.durbin,
+        _core=core,
     )
 
 
-def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator,
-                     at: tuple[np.ndarray, float, float] | None = None) -> SpatialPanelResults:
+def _estimate_random(
+    model: SpatialPanelModel,
+    d: _Design,
+    op: lk.SpatialOperator,
+    at: tuple[np.ndarray, float, float] | None = None,
+) -> SpatialPanelResults:
     """Random-effects SAR/SEM (SDM/SDEM: with WX among the regressors) by exact ML (shared with the Hausman
     test, see ``_random_effects``); ``at = (beta, rho, theta)`` evaluates the SAR at given estimates."""
     _check_regressors(d.x, d.x, d.names, "random")
@@ -445,22 +505,48 @@ def _estimate_random(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperato
     keep = len(idx)
     fitted = lk.solve_stacked(op, f.spatial, d.x @ f.beta, d.t) if lag_model else d.x @ f.beta
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    core = FitCore(op=op, y=d.y, x=d.x, names=d.names, ids=model.panel.ids, periods=model.panel.periods,
-                   resid=f.resid, spatial=spatial, geometry=model.panel.geometry)
+    core = FitCore(
+        op=op,
+        y=d.y,
+        x=d.x,
+        names=d.names,
+        ids=model.panel.ids,
+        periods=model.panel.periods,
+        resid=f.resid,
+        spatial=spatial,
+        geometry=model.panel.geometry,
+    )
     se = np.sqrt(np.diag(f.cov))
     return SpatialPanelResults(
         params=pd.Series(np.append(f.beta, f.spatial), index=idx, name="params"),
         cov=pd.DataFrame(f.cov[:keep, :keep], index=idx, columns=idx),
-        sigma2=f.sigma2, sigma2_se=float(se[-1]), loglik=f.loglik, r2=r2,
-        n_regions=d.n, n_periods=d.t, nobs=d.n * d.t, kind=model.kind, fixed_effects="random",
-        bias_correction="none", y_name=model.y, x_names=d.x_names, durbin=d.durbin, _core=core,
-        phi=f.phi, phi_se=float(se[keep]),
+        sigma2=f.sigma2,
+        sigma2_se=float(se[-1]),
+        loglik=f.loglik,
+        r2=r2,
+        n_regions=d.n,
+        n_periods=d.t,
+        nobs=d.n * d.t,
+        kind=model.kind,
+        fixed_effects="random",
+        bias_correction="none",
+        y_name=model.y,
+        x_names=d.x_names,
+        durbin=d.durbin,
+        _core=core,
+        phi=f.phi,
+        phi_se=float(se[keep]),
     )
 
 
-def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: np.ndarray,
-              xt: np.ndarray, at: tuple[np.ndarray, float] | None = None,
-              ) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
+def _fit_kind(
+    model: SpatialPanelModel,
+    d: _Design,
+    op: lk.SpatialOperator,
+    yt: np.ndarray,
+    xt: np.ndarray,
+    at: tuple[np.ndarray, float] | None = None,
+) -> tuple[lk.LagFit, np.ndarray, str | None, np.ndarray]:
     """(fit, information matrix of (coefficients, spatial parameter, sigma2), its name, fitted values).
 
     ``at = (beta, spatial parameter)``: estimates from another engine; the fit is evaluated there."""
@@ -470,19 +556,33 @@ def _fit_kind(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, yt: 
     n_eff, mult = lk.effective_sizes(d.n, d.t, fe, lee_yu)
     wy = lk.demean(lk.lag(d.w, d.y, d.n), d.n, fe)
     if model.kind in _LAG_KINDS:
-        f = (lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root) if at is None
-             else lk.lag_fit_at(yt, wy, xt, op, n_eff, mult, drop_root, *at))
+        f = (
+            lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root)
+            if at is None
+            else lk.lag_fit_at(yt, wy, xt, op, n_eff, mult, drop_root, *at)
+        )
         info = lk.lag_information(xt, f.beta, f.rho, f.sigma2, op, n_eff, mult, drop_root, d.t, fe)
-        _warn_small_n(model, d, op, f.rho, info, "rho",
-                      lambda ne, m: lk.fit_lag(yt, wy, xt, op, ne, m, True).rho)
+        _warn_small_n(
+            model, d, op, f.rho, info, "rho", lambda ne, m: lk.fit_lag(yt, wy, xt, op, ne, m, True).rho
+        )
         return f, info, "rho", lk.demean(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t), d.n, fe)
     if model.kind in _ERROR_KINDS:
         wx = lk.demean(lk.lag(d.w, d.x, d.n), d.n, fe)
-        f = (lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root) if at is None
-             else lk.error_fit_at(yt, wy, xt, wx, op, n_eff, mult, drop_root, *at))
+        f = (
+            lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root)
+            if at is None
+            else lk.error_fit_at(yt, wy, xt, wx, op, n_eff, mult, drop_root, *at)
+        )
         info = lk.error_information(xt - f.rho * wx, f.rho, f.sigma2, op, n_eff, mult, drop_root)
-        _warn_small_n(model, d, op, f.rho, info, "lambda",
-                      lambda ne, m: lk.fit_error(yt, wy, xt, wx, op, ne, m, True).rho)
+        _warn_small_n(
+            model,
+            d,
+            op,
+            f.rho,
+            info,
+            "lambda",
+            lambda ne, m: lk.fit_error(yt, wy, xt, wx, op, ne, m, True).rho,
+        )
         return f, info, "lambda", xt @ f.beta
     f = _fit_ols(yt, xt, n_eff)
     k = xt.shape[1]
@@ -498,8 +598,15 @@ SMALL_N_GAP = 0.5
 the direct approach with time effects warns (:class:`~spillover.errors.SmallSampleBiasWarning`)."""
 
 
-def _warn_small_n(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, value: float,
-                  info: np.ndarray, name: str, lee_yu_fit: Any) -> None:
+def _warn_small_n(
+    model: SpatialPanelModel,
+    d: _Design,
+    op: lk.SpatialOperator,
+    value: float,
+    info: np.ndarray,
+    name: str,
+    lee_yu_fit: Any,
+) -> None:
     """Warn when the direct approach's O(1/N) bias with time effects is large enough to matter.
 
     With time (or two-way) effects the direct approach's spatial parameter is biased by O(1/N) (Lee and Yu
@@ -529,7 +636,8 @@ def _warn_small_n(model: SpatialPanelModel, d: _Design, op: lk.SpatialOperator, 
             f"{gap:+.2f} standard errors from the bias-corrected {other:.4f} (its O(1/N) bias, Lee and Yu "
             f"2010); consider bias_correction='lee-yu' (the direct approach is kept as the default for "
             "comparability with xsmle and Elhorst's code).",
-            SmallSampleBiasWarning)
+            SmallSampleBiasWarning,
+        )
 
 
 def _fit_ols(y: np.ndarray, x: np.ndarray, n_eff: float) -> lk.LagFit:

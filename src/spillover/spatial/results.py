@@ -166,7 +166,9 @@ class SpatialPanelResults(ReadOnly):
         """The N x N matrix ``S_k = (I - rho W)^-1 (beta_k I + theta_k W)`` for regressor ``var``."""
         return _impacts.effects_matrix(self, var, max_n=max_n)
 
-    def spillovers(self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    def spillovers(
+        self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0
+    ) -> pd.DataFrame:
         """Per-region direct effect and spillovers emitted/received of regressor ``x`` (columns of ``S_k``).
 
         See :func:`spillover.spatial.impacts.spillovers`; drawn by :func:`spillover.maps.spillover_map`.
@@ -206,8 +208,14 @@ class SpatialPanelResults(ReadOnly):
         """Wald test of an SDM against ``"sar"`` (theta = 0) or ``"sem"`` (theta + rho beta = 0)."""
         return _wald_test(self, restriction)
 
-    def summary(self, stars: tuple[float, ...] = (0.1, 0.05, 0.01), se: SeStyle = "se",
-                draws: int = 1000, seed: int = 0, digits: int = 3) -> Summary:
+    def summary(
+        self,
+        stars: tuple[float, ...] = (0.1, 0.05, 0.01),
+        se: SeStyle = "se",
+        draws: int = 1000,
+        seed: int = 0,
+        digits: int = 3,
+    ) -> Summary:
         """Paper-style table: Main | Wx | Direct | Indirect | Total, effects with ``draws`` simulated
         standard errors (stars on the effects from their ``p_sim``)."""
         return paper_summary(self, stars=stars, se=se, draws=draws, seed=seed, digits=digits)
@@ -216,7 +224,10 @@ class SpatialPanelResults(ReadOnly):
         """Estimates in the :data:`~spillover.summary.COLUMNS` scheme (z statistic, normal p-value and 95%
         interval), phi (random effects) and sigma2 included."""
         est, se = self.params.copy(), self.std_errors.copy()
-        for name, value, value_se in (("phi", self.phi, self.phi_se), ("sigma2", self.sigma2, self.sigma2_se)):
+        for name, value, value_se in (
+            ("phi", self.phi, self.phi_se),
+            ("sigma2", self.sigma2, self.sigma2_se),
+        ):
             if value is not None:
                 est[name], se[name] = value, value_se
         z = est / se
@@ -236,9 +247,13 @@ class SpatialPanelResults(ReadOnly):
     def table_statistics(self, digits: int = 3) -> dict[str, str]:
         """Rows under the coefficients: phi, sigma2, fixed effects, N, R2, log-likelihood (table protocol)."""
         rows = {"phi": f"{self.phi:.{digits}f}"} if self.phi is not None else {}
-        return rows | {"sigma2": f"{self.sigma2:.{digits + 3}f}", "Fixed effects": self.fixed_effects,
-                       "N": str(self.nobs), "R2": f"{self.r2:.{digits}f}",
-                       "Log-likelihood": f"{self.loglik:.{digits}f}"}
+        return rows | {
+            "sigma2": f"{self.sigma2:.{digits + 3}f}",
+            "Fixed effects": self.fixed_effects,
+            "N": str(self.nobs),
+            "R2": f"{self.r2:.{digits}f}",
+            "Log-likelihood": f"{self.loglik:.{digits}f}",
+        }
 
     def fixed_effects_estimates(self) -> dict[str, Any]:
         """Recovered fixed effects (Elhorst 2014, eq. 3.9-3.10).

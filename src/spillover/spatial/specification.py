@@ -62,8 +62,10 @@ class SpecificationResult(ReadOnly):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test: stage, statistic, df, p-value, reject at ``level``, null hypothesis, note."""
-        rows = [{"stage": s, **t.to_dict(), "reject": t.pvalue < self.level}
-                for s, t in zip(self.stages, self.tests)]
+        rows = [
+            {"stage": s, **t.to_dict(), "reject": t.pvalue < self.level}
+            for s, t in zip(self.stages, self.tests)
+        ]
         order = ["stage", "test", "statistic", "df", "p_value", "reject", "null", "note"]
         return pd.DataFrame(rows, columns=order).set_index(["stage", "test"])
 
@@ -72,22 +74,32 @@ class SpecificationResult(ReadOnly):
         lines = []
         for s, t in zip(self.stages, self.tests):
             mark = "reject" if t.pvalue < self.level else "-"
-            lines.append(f"  {s:<14} {t.name:<22} {t.statistic:>12.3f}  df {t.df:<3} p = {t.pvalue:<10.4g}"
-                         f" {mark}")
+            lines.append(
+                f"  {s:<14} {t.name:<22} {t.statistic:>12.3f}  df {t.df:<3} p = {t.pvalue:<10.4g} {mark}"
+            )
             if t.note:
                 lines.append(f"    note: {t.note}")
         lines.append(f"Supported model: {self.chosen.upper()}. {self.reason}")
-        return Summary(f"Specification search ({self.fixed_effects} fixed effects, level {self.level:g})",
-                       notes="\n".join(lines))
+        return Summary(
+            f"Specification search ({self.fixed_effects} fixed effects, level {self.level:g})",
+            notes="\n".join(lines),
+        )
 
     def __str__(self) -> str:
         return str(self.summary())
 
 
 @renamed(level="alpha")
-def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *,
-                  fixed_effects: FixedEffects = "twoway", alpha: float = 0.05,
-                  hausman_test: bool = True) -> SpecificationResult:
+def specification(
+    panel: SpatialPanel,
+    y: str,
+    x: Sequence[str] | str,
+    w: Any,
+    *,
+    fixed_effects: FixedEffects = "twoway",
+    alpha: float = 0.05,
+    hausman_test: bool = True,
+) -> SpecificationResult:
     """Run the specification sequence of Elhorst (2010, 2014) and say which model the evidence supports.
 
     Parameters
@@ -121,8 +133,10 @@ def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *
     add("fixed effects", *lr_fixed_effects(panel, y, x))
     with warnings.catch_warnings():  # the three fits' small-N warnings would repeat one another
         warnings.simplefilter("ignore", SmallSampleBiasWarning)
-        models = {k: SpatialPanelModel(panel, y, x, w, kind=k, fixed_effects=fixed_effects).fit()
-                  for k in ("sdm", "sar", "sem")}
+        models = {
+            k: SpatialPanelModel(panel, y, x, w, kind=k, fixed_effects=fixed_effects).fit()
+            for k in ("sdm", "sar", "sem")
+        }
     sdm = models["sdm"]
     w_sar, w_sem = wald_test(sdm, "sar"), wald_test(sdm, "sem")
     l_sar, l_sem = lr_test(models["sar"], sdm), lr_test(models["sem"], sdm)
@@ -134,8 +148,9 @@ def specification(panel: SpatialPanel, y: str, x: Sequence[str] | str, w: Any, *
     return SpecificationResult(tuple(tests), tuple(stages), chosen, reason, fixed_effects, alpha, models)
 
 
-def _decide(lm: Any, w_sar: TestResult, l_sar: TestResult, w_sem: TestResult, l_sem: TestResult,
-            level: float) -> tuple[str, str]:
+def _decide(
+    lm: Any, w_sar: TestResult, l_sar: TestResult, w_sem: TestResult, l_sem: TestResult, level: float
+) -> tuple[str, str]:
     """Elhorst's (2010, 2014) decision between SDM, SAR and SEM."""
     lag_lm = lm.robust_lm_lag.pvalue < level
     err_lm = lm.robust_lm_error.pvalue < level
@@ -143,19 +158,29 @@ def _decide(lm: Any, w_sar: TestResult, l_sar: TestResult, w_sem: TestResult, l_
     keep_sar = w_sar.pvalue >= level and l_sar.pvalue >= level
     keep_sem = w_sem.pvalue >= level and l_sem.pvalue >= level
     if not any_lm and keep_sar and keep_sem:
-        return "none", ("No LM test rejects and neither restriction of the SDM is rejected: the "
-                        "non-spatial model with these fixed effects is not contradicted (consider the SLX if "
-                        "W X matters).")
+        return "none", (
+            "No LM test rejects and neither restriction of the SDM is rejected: the "
+            "non-spatial model with these fixed effects is not contradicted (consider the SLX if "
+            "W X matters)."
+        )
     if keep_sar and not keep_sem and (lag_lm or not err_lm):
-        return "sar", ("theta = 0 is not rejected (Wald and LR), theta + rho beta = 0 is, and the robust LM "
-                       "tests do not point to a spatial error: the SDM simplifies to the SAR (Elhorst 2014).")
+        return "sar", (
+            "theta = 0 is not rejected (Wald and LR), theta + rho beta = 0 is, and the robust LM "
+            "tests do not point to a spatial error: the SDM simplifies to the SAR (Elhorst 2014)."
+        )
     if keep_sem and not keep_sar and (err_lm or not lag_lm):
-        return "sem", ("the common-factor restriction theta + rho beta = 0 is not rejected (Wald and LR), "
-                       "theta = 0 is, and the robust LM tests do not point to a spatial lag: the SDM "
-                       "simplifies to the SEM (Elhorst 2014).")
+        return "sem", (
+            "the common-factor restriction theta + rho beta = 0 is not rejected (Wald and LR), "
+            "theta = 0 is, and the robust LM tests do not point to a spatial lag: the SDM "
+            "simplifies to the SEM (Elhorst 2014)."
+        )
     if not keep_sar and not keep_sem:
-        return "sdm", ("both theta = 0 and theta + rho beta = 0 are rejected (Wald and LR): the SDM "
-                       "describes the data best; neither the SAR nor the SEM is an admissible simplification.")
-    return "sdm", ("the tests disagree (a restriction that is not rejected contradicts the robust LM tests, "
-                   "or both are not rejected): Elhorst (2010) recommends the SDM, which nests both and gives "
-                   "unbiased estimates whichever is true.")
+        return "sdm", (
+            "both theta = 0 and theta + rho beta = 0 are rejected (Wald and LR): the SDM "
+            "describes the data best; neither the SAR nor the SEM is an admissible simplification."
+        )
+    return "sdm", (
+        "the tests disagree (a restriction that is not rejected contradicts the robust LM tests, "
+        "or both are not rejected): Elhorst (2010) recommends the SDM, which nests both and gives "
+        "unbiased estimates whichever is true."
+    )

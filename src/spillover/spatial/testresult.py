@@ -56,7 +56,13 @@ class TestResult(ReadOnly):
 
     @classmethod
     def from_chi2(
-        cls, name: str, statistic: float, df: int, null: str, *, note: str = "",
+        cls,
+        name: str,
+        statistic: float,
+        df: int,
+        null: str,
+        *,
+        note: str = "",
         details: pd.DataFrame | None = None,
     ) -> TestResult:
         """Build a result whose p-value is the chi2(df) upper tail of ``statistic``."""
@@ -77,8 +83,14 @@ class TestResult(ReadOnly):
         >>> TestResult.from_chi2("H", -2.0, 1, "RE", note="not informative").to_dict()["note"]
         'not informative'
         """
-        return {"test": self.name, "statistic": self.statistic, "df": self.df, "p_value": self.pvalue,
-                "null": self.null, "note": self.note}
+        return {
+            "test": self.name,
+            "statistic": self.statistic,
+            "df": self.df,
+            "p_value": self.pvalue,
+            "null": self.null,
+            "note": self.note,
+        }
 
     def __str__(self) -> str:
         text = f"{self.name} = {self.statistic:.4f}, df = {self.df}, p = {self.pvalue:.4f} (H0: {self.null})"
@@ -86,8 +98,8 @@ class TestResult(ReadOnly):
 
 
 def results_frame(tests: Iterable[TestResult]) -> pd.DataFrame:
-    """One row per test (indexed by its name): statistic, df, p_value, null, note (:meth:`TestResult.to_dict`).
-    """
-    frame = pd.DataFrame([t.to_dict() for t in tests],
-                         columns=["test", "statistic", "df", "p_value", "null", "note"])
+    """One row per test (indexed by its name): statistic, df, p_value, null, note (:meth:`TestResult.to_dict`)."""
+    frame = pd.DataFrame(
+        [t.to_dict() for t in tests], columns=["test", "statistic", "df", "p_value", "null", "note"]
+    )
     return frame.set_index("test")

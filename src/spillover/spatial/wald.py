@@ -77,5 +77,10 @@ def lr_test(restricted: SpatialPanelResults, unrestricted: SpatialPanelResults) 
         )
     stat = 2.0 * (unrestricted.loglik - restricted.loglik)
     null = f"the {restricted.kind.upper()} restrictions of the {unrestricted.kind.upper()} hold"
-    return TestResult(f"LR {unrestricted.kind.upper()} vs {restricted.kind.upper()}", float(stat), df,
-                      float(stats.chi2.sf(max(stat, 0.0), df)), null)
+    return TestResult(
+        f"LR {unrestricted.kind.upper()} vs {restricted.kind.upper()}",
+        float(stat),
+        df,
+        float(stats.chi2.sf(max(stat, 0.0), df)),
+        null,
+    )

@@ -45,8 +45,20 @@ from spillover.study.progress import StepEvent, StudyProgress, steps
 from spillover.study.results import StudyRun
 from spillover.study.validate import ModelSpec, Problem, Study, StudyError, load, loads
 
-__all__ = ["run", "load", "loads", "Study", "StudyError", "Problem", "ModelSpec", "StudyRun", "StepEvent",
-           "output_folder", "example_path", "EXAMPLES"]
+__all__ = [
+    "run",
+    "load",
+    "loads",
+    "Study",
+    "StudyError",
+    "Problem",
+    "ModelSpec",
+    "StudyRun",
+    "StepEvent",
+    "output_folder",
+    "example_path",
+    "EXAMPLES",
+]
 
 #: studies shipped with spillover (``spillover demo`` runs them)
 EXAMPLES = ("us_states", "china_simulated")
@@ -74,8 +86,13 @@ def output_folder(study: Study, out: str | os.PathLike[str] | None = None) -> Pa
 
 
 @renamed(force="overwrite")
-def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None, overwrite: bool = False,
-        progress: StudyProgress = False) -> StudyRun:
+def run(
+    path: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    progress: StudyProgress = False,
+) -> StudyRun:
     """Validate and run a study file; write the report, GeoPackage and tables into a new folder.
 
     Parameters
@@ -119,8 +136,17 @@ def run(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = No
         report(StepEvent("outputs", "Write report, GeoPackage and tables", total, total, "start"))
         t1 = time.perf_counter()
         files = _write(ctx, study, target, overwrite, messages)
-        report(StepEvent("outputs", "Write report, GeoPackage and tables", total, total, "done",
-                         time.perf_counter() - t1, str(target)))
+        report(
+            StepEvent(
+                "outputs",
+                "Write report, GeoPackage and tables",
+                total,
+                total,
+                "done",
+                time.perf_counter() - t1,
+                str(target),
+            )
+        )
     for w in caught:
         if issubclass(w.category, SpilloverWarning):
             warn(str(w.message), w.category)
@@ -134,8 +160,9 @@ def input_files(study: Study) -> list[Path]:
         spec = study.section(section) or {}
         if "file" in spec:
             files.append(study.resolve(spec["file"]))
-    files += [study.resolve(e["path"]) for e in study.weights.values()
-              if e.get("kind") == "file" and "path" in e]
+    files += [
+        study.resolve(e["path"]) for e in study.weights.values() if e.get("kind") == "file" and "path" in e
+    ]
     return files
 
 
@@ -152,7 +179,9 @@ def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
     return list(seen)
 
 
-def _write(ctx: Any, study: Study, target: Path, overwrite: bool, messages: list[str]) -> dict[str, list[Path]]:
+def _write(
+    ctx: Any, study: Study, target: Path, overwrite: bool, messages: list[str]
+) -> dict[str, list[Path]]:
     from spillover.study import outputs
     from spillover.study.report import render_report
 
@@ -172,4 +201,3 @@ def _write(ctx: Any, study: Study, target: Path, overwrite: bool, messages: list
         if formats:
             files["tables"] = [p.relative_to(tmp) for p in outputs.write_tables(ctx.tables, tmp, formats)]
     return {k: [target / p for p in v] for k, v in files.items()}
-

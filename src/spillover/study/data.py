@@ -14,11 +14,41 @@ if TYPE_CHECKING:
 __all__ = ["dataset_columns", "read_columns", "load_panel"]
 
 _DATASET_COLUMNS = {
-    "us_states": ["state", "year", "pcap", "hwy", "water", "util", "pc", "gsp", "emp", "unemp", "ln_gsp",
-                  "ln_pcap", "ln_pc", "ln_emp"],
-    "china_simulated": ["province", "year", "emp", "manuf_emp", "ps_emp", "internet_rate", "broadband_pc",
-                        "software_share", "mobile_per100", "digital_emp_share", "telecom_cost", "gdp_pc",
-                        "ln_gdp_pc", "gov", "fdi", "ami", "data_source"],
+    "us_states": [
+        "state",
+        "year",
+        "pcap",
+        "hwy",
+        "water",
+        "util",
+        "pc",
+        "gsp",
+        "emp",
+        "unemp",
+        "ln_gsp",
+        "ln_pcap",
+        "ln_pc",
+        "ln_emp",
+    ],
+    "china_simulated": [
+        "province",
+        "year",
+        "emp",
+        "manuf_emp",
+        "ps_emp",
+        "internet_rate",
+        "broadband_pc",
+        "software_share",
+        "mobile_per100",
+        "digital_emp_share",
+        "telecom_cost",
+        "gdp_pc",
+        "ln_gdp_pc",
+        "gov",
+        "fdi",
+        "ami",
+        "data_source",
+    ],
 }
 
 
@@ -44,8 +74,9 @@ def load_panel(study: Study) -> SpatialPanel:
 
         frame[data["id"]] = regions.normalize(frame[data["id"]].tolist(), include_sar_taiwan=False)
     geo, geo_id = _boundaries(study)
-    return SpatialPanel(frame, geo, id=data["id"], time=data["time"], geometry_id=geo_id,
-                        interpolate=data["interpolate"])
+    return SpatialPanel(
+        frame, geo, id=data["id"], time=data["time"], geometry_id=geo_id, interpolate=data["interpolate"]
+    )
 
 
 def _dataset(name: str, data: dict[str, Any]) -> SpatialPanel:

@@ -58,17 +58,26 @@ def module_maps(ctx: Any, sec: Section, spec: dict[str, Any]) -> int:
     for x in spec.get("spillover", []):
         res = ctx.models[ctx.map_model]
         effects = ctx.spillovers[x]  # the frame written to the GeoPackage: the same draws
-        fig = maps.spillover_map(res, x, geometry=panel, spillovers=effects,
-                                 units=effect_units(units(res.y_name), units(x), x))
+        fig = maps.spillover_map(
+            res, x, geometry=panel, spillovers=effects, units=effect_units(units(res.y_name), units(x), x)
+        )
         level = effects.attrs.get("level")
-        hatch = (f"; hatched where the {level:.0%} interval ({effects.attrs['draws']} draws) covers 0"
-                 if level else "")
-        ctx.add_figure(sec, f"spillover_{x}", fig,
-                       f"Effects of {x} by region ({ctx.map_model}): direct, spillover emitted, received{hatch}")
+        hatch = (
+            f"; hatched where the {level:.0%} interval ({effects.attrs['draws']} draws) covers 0"
+            if level
+            else ""
+        )
+        ctx.add_figure(
+            sec,
+            f"spillover_{x}",
+            fig,
+            f"Effects of {x} by region ({ctx.map_model}): direct, spillover emitted, received{hatch}",
+        )
         n += 1
     for var in spec.get("choropleth", []):
-        fig = maps.choropleth(panel, var, period=panel.periods[-1], scheme=spec["scheme"], k=spec["k"],
-                              units=units(var))
+        fig = maps.choropleth(
+            panel, var, period=panel.periods[-1], scheme=spec["scheme"], k=spec["k"], units=units(var)
+        )
         ctx.add_figure(sec, f"choropleth_{var}", fig, f"{var}, {panel.periods[-1]}")
         n += 1
     for var in spec.get("small_multiples", []):

@@ -17,7 +17,9 @@ __all__ = ["KeyPath", "key_lines", "line_of", "format_path"]
 KeyPath = tuple[str | int, ...]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGN = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_ASSIGN = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 _INLINE_KEY = re.compile(r"""(?:[{,]\s*)([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=""")
 
 
@@ -66,7 +68,7 @@ def key_lines(source: str) -> dict[KeyPath, int]:
             continue
         path = (*table, *_split_dotted(assign.group(1)))
         lines.setdefault(path, number)
-        rest = raw[assign.end():]
+        rest = raw[assign.end() :]
         for inner in _INLINE_KEY.finditer(rest):
             lines.setdefault((*path, *_split_dotted(inner.group(1))), number)
         if rest.count('"""') % 2 == 1 or rest.count("'''") % 2 == 1:

@@ -39,8 +39,9 @@ def check_target(target: Path, overwrite: bool, inputs: Iterable[Path] = ()) -> 
 
 
 @contextlib.contextmanager
-def staging_folder(target: Path, *, overwrite: bool = False, inputs: Iterable[Path] = (),
-                   writer: str = "spillover.study.run") -> Iterator[Path]:
+def staging_folder(
+    target: Path, *, overwrite: bool = False, inputs: Iterable[Path] = (), writer: str = "spillover.study.run"
+) -> Iterator[Path]:
     """Yield a temporary, marked folder beside ``target``; rename it onto ``target`` when the block ends."""
     with io.atomic_folder(target, writer=writer, overwrite=overwrite, inputs=inputs, option=_FORCE) as tmp:
         yield tmp
@@ -63,8 +64,7 @@ def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]
             written.append(path)
         if "dta" in formats:
             path = out / f"{name}.dta"
-            _stata(table).to_stata(path, write_index=False, version=118,
-                                   data_label=table.title[:80])
+            _stata(table).to_stata(path, write_index=False, version=118, data_label=table.title[:80])
             written.append(path)
     if "xlsx" in formats and tables:
         path = out / "tables.xlsx"
@@ -77,8 +77,10 @@ def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]
 
 def _latex(table: StudyTable) -> str:
     caption = table.title.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
-    body = (f"\\begin{{table}}[htbp]\n\\centering\n\\caption{{{caption}}}\n"
-            f"{table.display.as_latex(cjk_note=False)}\n\\end{{table}}\n")
+    body = (
+        f"\\begin{{table}}[htbp]\n\\centering\n\\caption{{{caption}}}\n"
+        f"{table.display.as_latex(cjk_note=False)}\n\\end{{table}}\n"
+    )
     return f"% {table.title}\n% needs \\usepackage{{booktabs}}\n{latex_cjk_note(body)}{body}"
 
 
@@ -131,8 +133,7 @@ def region_layer(ctx: Any) -> gpd.GeoDataFrame:
     variable in each period, and the direct/emitted/received spillover of each regressor."""
     panel = ctx.panel
     geo = panel.geometry
-    keep = [c for c in geo.columns
-            if c == geo.geometry.name or (c != panel.id_name and _simple(geo[c]))]
+    keep = [c for c in geo.columns if c == geo.geometry.name or (c != panel.id_name and _simple(geo[c]))]
     layer = geo[keep].copy()
     data = panel.data
     numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(data[v])]
@@ -164,6 +165,9 @@ def write_geopackage(layer: gpd.GeoDataFrame, path: Path) -> Path:
 
     Attribute columns of Python objects are written as text; ``layer`` itself is left unchanged.
     """
-    text = {col: layer[col].astype(str) for col in layer.columns
-            if layer[col].dtype == object and col != layer.geometry.name}
+    text = {
+        col: layer[col].astype(str)
+        for col in layer.columns
+        if layer[col].dtype == object and col != layer.geometry.name
+    }
     return io.write_boundaries(layer.assign(**text) if text else layer, path, layer="regions")

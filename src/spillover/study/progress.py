@@ -24,8 +24,17 @@ from typing import Any, TextIO
 
 from spillover.options import Progress, ProgressFn, is_terminal
 
-__all__ = ["StepEvent", "ProgressCallback", "StudyProgress", "plain_reporter", "rich_reporter", "reporter",
-           "silent", "steps", "counting"]
+__all__ = [
+    "StepEvent",
+    "ProgressCallback",
+    "StudyProgress",
+    "plain_reporter",
+    "rich_reporter",
+    "reporter",
+    "silent",
+    "steps",
+    "counting",
+]
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,11 @@ def plain_reporter(stream: TextIO | None = None) -> ProgressCallback:
         out = stream if stream is not None else sys.stderr
         if event.status == "done":
             detail = f": {event.detail}" if event.detail else ""
-            print(f"[{event.index}/{event.total}] {event.title}{detail} ({event.seconds:.1f} s)", file=out,
-                  flush=True)
+            print(
+                f"[{event.index}/{event.total}] {event.title}{detail} ({event.seconds:.1f} s)",
+                file=out,
+                flush=True,
+            )
 
     return report
 
@@ -80,8 +92,11 @@ def rich_reporter(console: Any = None) -> ProgressCallback:
         if status is not None:
             status.stop()
         detail = f": {event.detail}" if event.detail else ""
-        con.print(f"[green]\u2713[/green] [{event.index}/{event.total}] {event.title}{detail} "
-                  f"[dim]({event.seconds:.1f} s)[/dim]", highlight=False)
+        con.print(
+            f"[green]\u2713[/green] [{event.index}/{event.total}] {event.title}{detail} "
+            f"[dim]({event.seconds:.1f} s)[/dim]",
+            highlight=False,
+        )
 
     return report
 

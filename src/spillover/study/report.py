@@ -13,8 +13,25 @@ __all__ = ["render_report", "software_versions"]
 
 #: The engines behind the numbers, first in the table; every other runtime dependency of the installed
 #: distribution follows (:func:`_requirements`), so a new engine cannot be left out of the report.
-_PACKAGES = ("spillover", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj", "libpysal",
-             "esda", "spreg", "linearmodels", "pyfixest", "highspy", "matplotlib", "mapclassify", "jinja2")
+_PACKAGES = (
+    "spillover",
+    "numpy",
+    "scipy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "libpysal",
+    "esda",
+    "spreg",
+    "linearmodels",
+    "pyfixest",
+    "highspy",
+    "matplotlib",
+    "mapclassify",
+    "jinja2",
+)
 #: Optional engines, listed when installed.
 _OPTIONAL = ("wildboottest", "numba", "dask")
 

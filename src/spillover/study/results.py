@@ -98,8 +98,10 @@ class StudyRun:
 
 
 def _model_dict(res: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"params": {k: float(v) for k, v in res.params.items()},
-           "std_errors": {k: float(v) for k, v in res.std_errors.items()}}
+    out: dict[str, Any] = {
+        "params": {k: float(v) for k, v in res.params.items()},
+        "std_errors": {k: float(v) for k, v in res.std_errors.items()},
+    }
     for attr in ("loglik", "sigma2", "r2"):
         if hasattr(res, attr):
             out[attr] = float(getattr(res, attr))

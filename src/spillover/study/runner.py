@@ -50,8 +50,16 @@ class _Context:
             self.sections[sid] = Section(sid, title)
         return self.sections[sid]
 
-    def add_table(self, section: Section, name: str, frame: pd.DataFrame, title: str, notes: str = "",
-                  display: Summary | None = None, digits: int = 4) -> StudyTable:
+    def add_table(
+        self,
+        section: Section,
+        name: str,
+        frame: pd.DataFrame,
+        title: str,
+        notes: str = "",
+        display: Summary | None = None,
+        digits: int = 4,
+    ) -> StudyTable:
         table = StudyTable(name, frame, display or display_table(frame, title, notes, digits))
         self.tables[name] = table
         section.table(table)
@@ -74,8 +82,10 @@ def _data(ctx: _Context) -> str:
     ctx.panel = panel
     sec = ctx.section("data", "Data")
     if ctx.study.options("study")["simulated"]:
-        sec.text("SIMULATED DATA: every number in this report comes from a simulated panel, not from "
-                 "real statistics.")
+        sec.text(
+            "SIMULATED DATA: every number in this report comes from a simulated panel, not from "
+            "real statistics."
+        )
     sec.pre(panel.describe())
     numeric = [v for v in panel.variables if pd.api.types.is_numeric_dtype(panel.data[v])]
     return f"{panel.n_regions} regions x {panel.n_periods} periods, {len(numeric)} numeric variables"
@@ -91,8 +101,12 @@ def _describe_variables(ctx: _Context) -> None:
     if any(units.values()):  # [data] units, beside the numbers they describe
         stats.insert(0, "units", [units[v] or "" for v in numeric])
     stats.index.name = "variable"
-    ctx.add_table(ctx.section("data", "Data"), "descriptive_statistics", stats,
-                  "Descriptive statistics (all regions and periods)")
+    ctx.add_table(
+        ctx.section("data", "Data"),
+        "descriptive_statistics",
+        stats,
+        "Descriptive statistics (all regions and periods)",
+    )
 
 
 def _indicators(ctx: _Context) -> str:
@@ -105,11 +119,23 @@ def _indicators(ctx: _Context) -> str:
     for name, e in ctx.study.indicators.items():
         kind = e["type"]
         if kind == "entropy":
-            res = ind.entropy_index(panel, e["directions"], dimensions=e.get("dimensions"), pooling=e["pooling"],
-                                    basis=e["basis"], scale=e["scale"], shift=e["shift"], name=name)
+            res = ind.entropy_index(
+                panel,
+                e["directions"],
+                dimensions=e.get("dimensions"),
+                pooling=e["pooling"],
+                basis=e["basis"],
+                scale=e["scale"],
+                shift=e["shift"],
+                name=name,
+            )
             built[name] = res.scores
-            ctx.add_table(sec, f"entropy_weights_{name}", res.evaluation_table(),
-                          f"Entropy-weight evaluation system of {name}")
+            ctx.add_table(
+                sec,
+                f"entropy_weights_{name}",
+                res.evaluation_table(),
+                f"Entropy-weight evaluation system of {name}",
+            )
         elif kind == "coagglomeration":
             built[name] = ind.coagglomeration(panel, e["sector_a"], e["sector_b"], e["total"]).rename(name)
         elif kind == "location_quotient":
@@ -130,14 +156,23 @@ def _tfp(ctx: _Context) -> str:
 
     spec = ctx.study.section("tfp")
     assert spec is not None and ctx.panel is not None
-    res = productivity.malmquist(ctx.panel, inputs=spec["inputs"], outputs=spec["outputs"],
-                                 orientation=spec["orientation"], frontier=spec["frontier"])
+    res = productivity.malmquist(
+        ctx.panel,
+        inputs=spec["inputs"],
+        outputs=spec["outputs"],
+        orientation=spec["orientation"],
+        frontier=spec["frontier"],
+    )
     ctx.panel = ctx.panel.with_data(res.to_panel_frame())
     sec = ctx.section("tfp", "Productivity: Malmquist TFP")
-    sec.text(f"Outputs {', '.join(spec['outputs'])}; inputs {', '.join(spec['inputs'])}; "
-             f"{spec['orientation']} orientation, {spec['frontier']} frontiers (DEAP 2.1 conventions). "
-             "Indices are geometric means over regions; 'tfp' (cumulative index) enters the panel.")
-    ctx.add_table(sec, "malmquist_by_period", res.summary().frame, "Malmquist indices by period (geometric means)")
+    sec.text(
+        f"Outputs {', '.join(spec['outputs'])}; inputs {', '.join(spec['inputs'])}; "
+        f"{spec['orientation']} orientation, {spec['frontier']} frontiers (DEAP 2.1 conventions). "
+        "Indices are geometric means over regions; 'tfp' (cumulative index) enters the panel."
+    )
+    ctx.add_table(
+        sec, "malmquist_by_period", res.summary().frame, "Malmquist indices by period (geometric means)"
+    )
     ctx.add_table(sec, "malmquist_by_region", res.unit_means, "Malmquist indices by region (geometric means)")
     return f"mean tfpch {float(res.mean['tfpch']):.4f}"
 
@@ -181,20 +216,32 @@ def _moran(ctx: _Context) -> str:
     wname = spec.get("weights") or next(iter(ctx.weights))
     w = ctx.weights[wname]
     sec = ctx.section("moran", "Spatial autocorrelation")
-    sec.text(f"Global Moran's I by period under weights '{wname}' ({spec['permutations']} permutations, "
-             f"seed {ctx.seed}); LISA clusters at p <= {spec['alpha']:g}.")
+    sec.text(
+        f"Global Moran's I by period under weights '{wname}' ({spec['permutations']} permutations, "
+        f"seed {ctx.seed}); LISA clusters at p <= {spec['alpha']:g}."
+    )
     variables = spec.get("variables") or [ctx.study.y]
     for var in variables:
         panel = _testable_periods(ctx.panel, var, sec)
         table = esda.moran_by_period(panel, var, w, permutations=spec["permutations"], seed=ctx.seed)
         ctx.moran[var] = table
         ctx.add_table(sec, f"moran_{var}", table, f"Global Moran's I of {var} by period")
-        ctx.add_figure(sec, f"moran_{var}", maps.moran_over_time(table, title=f"Global Moran's I of {var}"),
-                       f"Moran's I of {var} by period (band: 95% interval under randomisation)")
+        ctx.add_figure(
+            sec,
+            f"moran_{var}",
+            maps.moran_over_time(table, title=f"Global Moran's I of {var}"),
+            f"Moran's I of {var} by period (band: 95% interval under randomisation)",
+        )
         for k, period in enumerate(panel.periods):
             ctx.lisa[(var, period)] = esda.local_moran(
-                panel, var, w, period=period, permutations=spec["permutations"], seed=ctx.seed + k,
-                alpha=spec["alpha"])
+                panel,
+                var,
+                w,
+                period=period,
+                permutations=spec["permutations"],
+                seed=ctx.seed + k,
+                alpha=spec["alpha"],
+            )
         last = panel.periods[-1]
         # the LISA computed above (one seed) colours the scatter as it colours the map and the GeoPackage
         scatter = maps.moran_scatter(panel, var, w, last, lisa=ctx.lisa[(var, last)])
@@ -209,8 +256,10 @@ def _testable_periods(panel: SpatialPanel, var: str, sec: Section) -> SpatialPan
     constant = [p for p in values.columns if float(values[p].std()) == 0.0]
     if not constant:
         return panel
-    sec.text(f"{var}: period(s) {', '.join(map(str, constant))} left out of Moran's I and LISA: the variable "
-             "is the same in every region there.")
+    sec.text(
+        f"{var}: period(s) {', '.join(map(str, constant))} left out of Moran's I and LISA: the variable "
+        "is the same in every region there."
+    )
     return panel.subset(periods=[p for p in panel.periods if p not in constant])
 
 
@@ -220,10 +269,15 @@ def _lm(ctx: _Context) -> str:
     sec = ctx.section("lm", "Panel LM tests")
     names = spec.get("weights") or list(ctx.weights)
     for name in names:
-        res = spatial.lm_tests(ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[name],
-                               fixed_effects=spec["fixed_effects"])
-        ctx.add_table(sec, f"lm_{name}", res.to_frame(),
-                      f"Panel LM tests, weights {name}, {spec['fixed_effects']} fixed effects")
+        res = spatial.lm_tests(
+            ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[name], fixed_effects=spec["fixed_effects"]
+        )
+        ctx.add_table(
+            sec,
+            f"lm_{name}",
+            res.to_frame(),
+            f"Panel LM tests, weights {name}, {spec['fixed_effects']} fixed effects",
+        )
     return f"{len(names)} weights"
 
 
@@ -247,9 +301,16 @@ def _models(ctx: _Context) -> str:
 
 def fit_model(panel: SpatialPanel, m: ModelSpec, w: Any) -> Any:
     """Fit one expanded model specification."""
-    return spatial.SpatialPanelModel(panel, m.y, list(m.x), w, kind=m.kind, fixed_effects=m.fixed_effects,
-                                     durbin=list(m.durbin) if m.durbin is not None else None,
-                                     bias_correction=m.bias_correction).fit()
+    return spatial.SpatialPanelModel(
+        panel,
+        m.y,
+        list(m.x),
+        w,
+        kind=m.kind,
+        fixed_effects=m.fixed_effects,
+        durbin=list(m.durbin) if m.durbin is not None else None,
+        bias_correction=m.bias_correction,
+    ).fit()
 
 
 def _comparisons(ctx: _Context, sec: Section) -> None:
@@ -282,8 +343,12 @@ def _tests(ctx: _Context) -> str:
                 rows.append((name, spatial.lr_test(restricted, res)))
     if spec["hausman"]:
         for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
-            rows.append((f"weights {wname}", spatial.hausman(ctx.panel, ctx.study.y, ctx.study.x,
-                                                              ctx.weights[wname], kind="sar")))
+            rows.append(
+                (
+                    f"weights {wname}",
+                    spatial.hausman(ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[wname], kind="sar"),
+                )
+            )
     if spec["lr_fixed_effects"]:
         for t in spatial.lr_fixed_effects(ctx.panel, ctx.study.y, ctx.study.x):
             rows.append(("no spatial terms", t))
@@ -303,23 +368,36 @@ def _specification(ctx: _Context, spec: dict[str, Any]) -> None:
     sec = ctx.section("specification", "Specification search (Elhorst 2010, 2014)")
     fe = ctx.study.options("lm")["fixed_effects"]
     for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
-        res = spatial.specification(ctx.panel, ctx.study.y, ctx.study.x, ctx.weights[wname], fixed_effects=fe,
-                                    hausman_test=bool(spec["hausman"]))
+        res = spatial.specification(
+            ctx.panel,
+            ctx.study.y,
+            ctx.study.x,
+            ctx.weights[wname],
+            fixed_effects=fe,
+            hausman_test=bool(spec["hausman"]),
+        )
         sec.text(f"Weights {wname}: supported model {res.chosen.upper()}. {res.reason}")
-        ctx.add_table(sec, f"specification_{wname}", res.to_frame(),
-                      f"Specification search, weights {wname}, {fe} fixed effects")
+        ctx.add_table(
+            sec,
+            f"specification_{wname}",
+            res.to_frame(),
+            f"Specification search, weights {wname}, {fe} fixed effects",
+        )
 
 
 def _replace_kind(m: ModelSpec, kind: Kind) -> ModelSpec:
-    return ModelSpec(f"{m.name}_{kind}", kind, m.fixed_effects, m.weights, m.bias_correction, m.y, m.x, None,
-                     m.entry)
+    return ModelSpec(
+        f"{m.name}_{kind}", kind, m.fixed_effects, m.weights, m.bias_correction, m.y, m.x, None, m.entry
+    )
 
 
 def _effects(ctx: _Context) -> str:
     sec = ctx.section("effects", "Direct, indirect and total effects")
     draws = ctx.study.options("impacts")["draws"]
-    sec.text(f"LeSage and Pace (2009) effects; standard errors from {draws} draws of the parameters "
-             f"(seed {ctx.seed}).")
+    sec.text(
+        f"LeSage and Pace (2009) effects; standard errors from {draws} draws of the parameters "
+        f"(seed {ctx.seed})."
+    )
     n = 0
     for name, res in ctx.models.items():
         if res.rho is None and not res.durbin:
@@ -340,18 +418,29 @@ def _truth(ctx: _Context) -> None:
     rows = []
     for param, true in truth["params"].items():
         est, se = float(res.params[param]), float(res.std_errors[param])
-        rows.append({"parameter": param, "true": float(true), "estimate": est, "std_error": se,
-                     "z (estimate - true)": (est - true) / se, "within 2 SE": bool(abs(est - true) <= 2 * se)})
+        rows.append(
+            {
+                "parameter": param,
+                "true": float(true),
+                "estimate": est,
+                "std_error": se,
+                "z (estimate - true)": (est - true) / se,
+                "within 2 SE": bool(abs(est - true) <= 2 * se),
+            }
+        )
     frame = pd.DataFrame(rows).set_index("parameter")
     sec = ctx.section("truth", "True parameters beside the estimates")
-    sec.text(truth.get("note", "") or f"The data were simulated from model {truth['model']} with these "
-             "parameters.")
+    sec.text(
+        truth.get("note", "") or f"The data were simulated from model {truth['model']} with these parameters."
+    )
     ctx.add_table(sec, "truth", frame, f"True parameters and estimates of {truth['model']}")
 
 
 def _spillovers(ctx: _Context) -> None:
     spec = ctx.study.options("maps")
-    name = spec.get("model") or next((n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None)
+    name = spec.get("model") or next(
+        (n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None
+    )
     if name is None:
         return
     res = ctx.models[name]
@@ -375,8 +464,12 @@ def _figures(ctx: _Context) -> str:
         periods = moran.get("lisa_periods") or sorted({ctx.panel.periods[0], ctx.panel.periods[-1]})
         for var in dict.fromkeys(v for v, _ in ctx.lisa):
             for period in [p for p in periods if (var, p) in ctx.lisa]:
-                ctx.add_figure(sec, f"lisa_{var}_{period}", maps.lisa_map(ctx.lisa[(var, period)], ctx.panel),
-                               f"LISA clusters of {var}, {period}")
+                ctx.add_figure(
+                    sec,
+                    f"lisa_{var}_{period}",
+                    maps.lisa_map(ctx.lisa[(var, period)], ctx.panel),
+                    f"LISA clusters of {var}, {period}",
+                )
                 n += 1
     n += figs.module_maps(ctx, sec, spec)
     return f"{n} figure(s)"
@@ -393,23 +486,46 @@ def _panel_models(ctx: _Context) -> str:
         cluster = None if e["cluster"] == "none" else e["cluster"]
         res: pm.PanelResults | pm.MediationResults
         if e["type"] == "fixed_effects":
-            res = pm.fixed_effects(ctx.panel, y, e.get("x", ctx.study.x), fixed_effects=e["fixed_effects"], cluster=cluster)
+            res = pm.fixed_effects(
+                ctx.panel, y, e.get("x", ctx.study.x), fixed_effects=e["fixed_effects"], cluster=cluster
+            )
         elif e["type"] == "fe_iv":
-            res = pm.fe_iv(ctx.panel, y, exog=e.get("exog"), endog=e["endog"], instruments=e["instruments"],
-                           fixed_effects=e["fixed_effects"], cluster=cluster)
+            res = pm.fe_iv(
+                ctx.panel,
+                y,
+                exog=e.get("exog"),
+                endog=e["endog"],
+                instruments=e["instruments"],
+                fixed_effects=e["fixed_effects"],
+                cluster=cluster,
+            )
             if res.first_stage is not None:
                 sec.pre(f"{name}: first stage\n{res.first_stage.summary()}")
         else:
-            res = pm.mediation(ctx.panel, e["x"], e["mediator"], y, controls=e.get("controls"),
-                               fixed_effects=e["fixed_effects"], cluster=cluster, draws=e["draws"], seed=ctx.seed)
+            res = pm.mediation(
+                ctx.panel,
+                e["x"],
+                e["mediator"],
+                y,
+                controls=e.get("controls"),
+                fixed_effects=e["fixed_effects"],
+                cluster=cluster,
+                draws=e["draws"],
+                seed=ctx.seed,
+            )
         fitted[name] = res
         ctx.add_table(sec, f"panel_{name}", res.to_frame(), f"{name} ({e['type'].replace('_', ' ')}) of {y}")
     columns = dict(fitted)
     if ctx.map_model is not None:  # the spatial model beside them, one table through the result protocol
         columns[ctx.map_model] = ctx.models[ctx.map_model]
     table = tables.compare(list(columns.values()), list(columns))
-    ctx.add_table(sec, "panel_models", table.cells, f"Panel and spatial models side by side. {table.title}",
-                  display=replace(table, title=f"Panel and spatial models side by side. {table.title}"))
+    ctx.add_table(
+        sec,
+        "panel_models",
+        table.cells,
+        f"Panel and spatial models side by side. {table.title}",
+        display=replace(table, title=f"Panel and spatial models side by side. {table.title}"),
+    )
     return f"{len(fitted)} model(s)"
 
 
@@ -454,4 +570,3 @@ def compute(study: Study, *, progress: ProgressCallback = silent) -> _Context:
             _describe_variables(ctx)  # after the indicators and TFP joined the panel
         progress(StepEvent(step.name, step.title, i, total, "done", time.perf_counter() - t0, detail))
     return ctx
-

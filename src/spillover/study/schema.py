@@ -14,9 +14,21 @@ from typing import Any
 from spillover.options import BiasCorrection, Effects, FixedEffects, Frontier, Kind, Orientation, choices
 
 __all__ = [
-    "Field", "Range", "SECTIONS", "NAMED_SECTIONS", "WEIGHT_KINDS", "INDICATOR_TYPES", "PANEL_MODEL_TYPES",
-    "MODEL_KEYS", "DATASETS", "BOUNDARY_SETS", "TFP_VARIABLES", "TABLE_FORMATS",
-    "MODEL_KINDS", "EFFECTS", "RENAMED_KEYS",
+    "Field",
+    "Range",
+    "SECTIONS",
+    "NAMED_SECTIONS",
+    "WEIGHT_KINDS",
+    "INDICATOR_TYPES",
+    "PANEL_MODEL_TYPES",
+    "MODEL_KEYS",
+    "DATASETS",
+    "BOUNDARY_SETS",
+    "TFP_VARIABLES",
+    "TABLE_FORMATS",
+    "MODEL_KINDS",
+    "EFFECTS",
+    "RENAMED_KEYS",
 ]
 
 DATASETS = ("us_states", "china_simulated")
@@ -93,7 +105,9 @@ _SHARE = Range(0, 1)
 _LEVEL = Range(0, 1, low_open=True, high_open=True)
 
 
-def _str(help: str = "", *, required: bool = False, choices: tuple[Any, ...] = (), default: Any = None) -> Field:
+def _str(
+    help: str = "", *, required: bool = False, choices: tuple[Any, ...] = (), default: Any = None
+) -> Field:
     return Field("str", choices, required, default, help)
 
 
@@ -101,8 +115,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "study": {
         "title": _str("title of the report", required=True),
         "description": _str("a paragraph shown under the title"),
-        "seed": Field("int", default=0, help="seed of every random draw (permutations, impact draws)",
-                      range=_SEED),
+        "seed": Field(
+            "int", default=0, help="seed of every random draw (permutations, impact draws)", range=_SEED
+        ),
         "simulated": Field("bool", default=False, help="label the whole report as simulated data"),
     },
     "data": {
@@ -111,14 +126,18 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "id": _str("region column"),
         "time": _str("period column"),
         "encoding": _str("text encoding of a CSV file (default UTF-8), e.g. 'gbk' for yearbook exports"),
-        "sheet": Field("int|str", help="Excel sheet (name or 0-based position), needed for a workbook of "
-                                       "several"),
-        "normalize_regions": Field("bool", default=False,
-                                   help="map Chinese province names in any alias to canonical English names"),
+        "sheet": Field(
+            "int|str", help="Excel sheet (name or 0-based position), needed for a workbook of several"
+        ),
+        "normalize_regions": Field(
+            "bool", default=False, help="map Chinese province names in any alias to canonical English names"
+        ),
         "interpolate": Field("bool", default=False, help="fill interior gaps by linear interpolation"),
         "seed": Field("int", help="seed of a simulated dataset (default: the shipped seed)", range=_SEED),
-        "units": Field("mapping", help='units of variables for legends and tables, e.g. '
-                                       '{ gdp_pc = "10,000 yuan", unemp = "%" }'),
+        "units": Field(
+            "mapping",
+            help='units of variables for legends and tables, e.g. { gdp_pc = "10,000 yuan", unemp = "%" }',
+        ),
     },
     "boundaries": {
         "dataset": _str("shipped boundaries", choices=BOUNDARY_SETS),
@@ -134,14 +153,14 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "inputs": Field("strs", required=True, help="DEA inputs"),
         "outputs": Field("strs", required=True, help="DEA outputs"),
         "orientation": _str("DEA orientation", choices=tuple(choices(Orientation)), default="input"),
-        "frontier": _str("Malmquist frontier", choices=tuple(choices(Frontier)),
-                     default="adjacent"),
+        "frontier": _str("Malmquist frontier", choices=tuple(choices(Frontier)), default="adjacent"),
     },
     "moran": {
         "variables": Field("strs", help="variables tested (default: the dependent variable)"),
         "weights": _str("weights used for Moran's I and LISA (default: the first defined)"),
-        "permutations": Field("int", default=999, help="permutations of the pseudo p-values (LISA needs one)",
-                              range=_COUNT),
+        "permutations": Field(
+            "int", default=999, help="permutations of the pseudo p-values (LISA needs one)", range=_COUNT
+        ),
         "alpha": Field("number", default=0.05, help="significance level of the LISA clusters", range=_LEVEL),
         "lisa_periods": Field("periods", help="periods shown as LISA maps (default: first and last)"),
     },
@@ -154,12 +173,14 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "lr": Field("bool", default=True, help="LR tests of each SDM against the SAR and SEM it nests"),
         "hausman": Field("bool", default=False, help="Hausman test (fixed vs random effects), per weights"),
         "lr_fixed_effects": Field("bool", default=False, help="LR tests of the unit and time fixed effects"),
-        "specification": Field("bool", default=False,
-                               help="Elhorst's specification search (LM, LR, Wald, Hausman) per weights"),
+        "specification": Field(
+            "bool", default=False, help="Elhorst's specification search (LM, LR, Wald, Hausman) per weights"
+        ),
     },
     "impacts": {
-        "draws": Field("int", default=1000, help="parameter draws behind the effects' standard errors",
-                       range=_DRAWS),
+        "draws": Field(
+            "int", default=1000, help="parameter draws behind the effects' standard errors", range=_DRAWS
+        ),
     },
     "maps": {
         "model": _str("model whose spillovers are mapped and written to the GeoPackage (default: first)"),
@@ -168,8 +189,11 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "choropleth": Field("strs", help="variables mapped (last period)"),
         "small_multiples": Field("strs", help="variables mapped for every period"),
         "links": Field("bool", default=False, help="a map of each weights matrix's links"),
-        "scheme": _str("classification scheme of the choropleths", default="quantiles",
-                       choices=("quantiles", "natural_breaks", "equal_interval")),
+        "scheme": _str(
+            "classification scheme of the choropleths",
+            default="quantiles",
+            choices=("quantiles", "natural_breaks", "equal_interval"),
+        ),
         "k": Field("int", default=5, help="number of classes", range=Range(2)),
     },
     "truth": {
@@ -182,15 +206,18 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "report": Field("bool", default=True, help="write report.html"),
         "geopackage": Field("bool", default=True, help="write regions.gpkg (GeoPackage 1.2)"),
         "tables": Field("strs", default=list(TABLE_FORMATS), choices=TABLE_FORMATS, help="table formats"),
-        "figure_format": _str("format of the figures embedded in the report", choices=("png", "svg"),
-                              default="png"),
+        "figure_format": _str(
+            "format of the figures embedded in the report", choices=("png", "svg"), default="png"
+        ),
         "dpi": Field("int", default=110, help="resolution of PNG figures", range=_COUNT),
     },
 }
 
 _WEIGHTS_COMMON = {
     "kind": _str("contiguity, distance, economic, nested, file or prebuilt", required=True),
-    "transform": _str("r (row-standardised), none or spectral", choices=("r", "none", "spectral"), default="r"),
+    "transform": _str(
+        "r (row-standardised), none or spectral", choices=("r", "none", "spectral"), default="r"
+    ),
     "label": _str("name shown in tables (default: the entry's name)"),
 }
 _COORDS = ("capital", "centroid", "representative")
@@ -211,8 +238,9 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
     },
     "nested": {
         "var": _str("variable whose regional means weight the distances", required=True),
-        "form": _str("multiplicative or weighted", choices=("multiplicative", "weighted"),
-                     default="multiplicative"),
+        "form": _str(
+            "multiplicative or weighted", choices=("multiplicative", "weighted"), default="multiplicative"
+        ),
         "phi": Field("number", default=0.5, help="weight of geography in the weighted form", range=_SHARE),
         "power": Field("number", default=1, help="distance decay exponent", range=_NON_NEGATIVE),
         "window": Field("pair", help="[first, last] period averaged"),
@@ -220,8 +248,11 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
     },
     "file": {"path": _str("weights file: .gal, .gwt, .csv, .dta or .mat", required=True)},
     "prebuilt": {
-        "name": _str("shipped weights", required=True,
-                     choices=("china_provinces_queen", "china_provinces_invdist1", "china_provinces_invdist2")),
+        "name": _str(
+            "shipped weights",
+            required=True,
+            choices=("china_provinces_queen", "china_provinces_invdist1", "china_provinces_invdist2"),
+        ),
     },
 }
 
@@ -230,11 +261,13 @@ INDICATOR_TYPES: dict[str, dict[str, Field]] = {
         "directions": Field("mapping", required=True, help="each sub-indicator with '+' or '-'"),
         "dimensions": Field("mapping", help="{dimension = [sub-indicators]}"),
         "pooling": _str("panel or period", choices=("panel", "period"), default="panel"),
-        "basis": _str("standardized or proportion", choices=("standardized", "proportion"),
-                      default="standardized"),
+        "basis": _str(
+            "standardized or proportion", choices=("standardized", "proportion"), default="standardized"
+        ),
         "scale": Field("number", default=1.0, help="multiplier of the scores", range=_POSITIVE),
-        "shift": Field("number", default=0.0, help="constant added to the standardised values",
-                       range=_NON_NEGATIVE),
+        "shift": Field(
+            "number", default=0.0, help="constant added to the standardised values", range=_NON_NEGATIVE
+        ),
     },
     "coagglomeration": {
         "sector_a": _str("employment of the first sector", required=True),
@@ -259,8 +292,11 @@ INDICATOR_TYPES: dict[str, dict[str, Field]] = {
 PANEL_INDICATORS = ("entropy", "coagglomeration", "location_quotient")
 
 _PM_EFFECTS = _str(f"fixed effects: {_or(_FIXED)}", choices=_FIXED, default="twoway")
-_PM_CLUSTER = _str("clusters of the standard errors: unit, time, twoway or none (iid)",
-                   choices=("unit", "time", "twoway", "none"), default="unit")
+_PM_CLUSTER = _str(
+    "clusters of the standard errors: unit, time, twoway or none (iid)",
+    choices=("unit", "time", "twoway", "none"),
+    default="unit",
+)
 PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
     "fixed_effects": {
         "y": _str("dependent variable (default: [variables].y)"),
@@ -290,8 +326,7 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
 MODEL_KEYS: dict[str, Field] = {
     "name": _str("name of the model (a prefix when the entry expands to several)"),
     "kind": Field("str|strs", choices=MODEL_KINDS, default="sdm", help=_or(MODEL_KINDS)),
-    "fixed_effects": Field("str|strs", choices=EFFECTS, default="twoway",
-                           help=_or(EFFECTS)),
+    "fixed_effects": Field("str|strs", choices=EFFECTS, default="twoway", help=_or(EFFECTS)),
     "weights": Field("str|strs", help="weights (default: all defined)"),
     "bias_correction": _str("none or lee-yu", choices=tuple(choices(BiasCorrection)), default="none"),
     "y": _str("dependent variable (default: [variables].y)"),
@@ -302,8 +337,18 @@ MODEL_KEYS: dict[str, Field] = {
 # named sections: section -> (selector key, kinds -> extra keys, common keys)
 NAMED_SECTIONS: dict[str, tuple[str, dict[str, dict[str, Field]], dict[str, Field]]] = {
     "weights": ("kind", WEIGHT_KINDS, _WEIGHTS_COMMON),
-    "indicators": ("type", INDICATOR_TYPES, {"type": _str("entropy, coagglomeration, location_quotient, "
-                                                          "ellison_glaeser or spatial_gini", required=True)}),
-    "panel_models": ("type", PANEL_MODEL_TYPES, {"type": _str("fixed_effects, fe_iv or mediation",
-                                                              required=True)}),
+    "indicators": (
+        "type",
+        INDICATOR_TYPES,
+        {
+            "type": _str(
+                "entropy, coagglomeration, location_quotient, ellison_glaeser or spatial_gini", required=True
+            )
+        },
+    ),
+    "panel_models": (
+        "type",
+        PANEL_MODEL_TYPES,
+        {"type": _str("fixed_effects, fe_iv or mediation", required=True)},
+    ),
 }

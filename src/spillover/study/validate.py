@@ -58,8 +58,10 @@ class StudyError(SpilloverError):
 
     def to_dict(self) -> dict[str, Any]:
         """Machine-readable form (``spillover run --json``)."""
-        return {"file": self.source, "problems": [
-            {"key": p.key, "line": p.line, "message": p.message} for p in self.problems]}
+        return {
+            "file": self.source,
+            "problems": [{"key": p.key, "line": p.line, "message": p.message} for p in self.problems],
+        }
 
 
 @dataclass(frozen=True)
@@ -143,20 +145,23 @@ def load(path: str | os.PathLike[str]) -> Study:
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise StudyError([Problem((), None, f"the study file is not UTF-8 text ({exc.reason})")],
-                         str(source)) from None
+        raise StudyError(
+            [Problem((), None, f"the study file is not UTF-8 text ({exc.reason})")], str(source)
+        ) from None
     return loads(text, base=source.resolve().parent, name=str(source), path=source.resolve())
 
 
-def loads(text: str, *, base: str | os.PathLike[str] = ".", name: str = "study file",
-          path: Path | None = None) -> Study:
+def loads(
+    text: str, *, base: str | os.PathLike[str] = ".", name: str = "study file", path: Path | None = None
+) -> Study:
     """Validate a study given as TOML text; relative paths are taken from ``base``."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise StudyError([Problem((), int(match.group(1)) if match else None,
-                                  f"not valid TOML: {exc}")], name) from None
+        raise StudyError(
+            [Problem((), int(match.group(1)) if match else None, f"not valid TOML: {exc}")], name
+        ) from None
     checker = _Checker(raw, key_lines(text), Path(base))
     study = checker.run(text, path)
     if checker.problems:
@@ -201,9 +206,21 @@ class _Checker:
             columns = self.semantics(sections, named, models)
         else:
             columns = []
-        defaults = {name: schema_defaults(fields) for name, fields in S.SECTIONS.items() if name not in sections}
-        return Study(text, path, self.base, sections, named["weights"], named["indicators"],
-                     named["panel_models"], tuple(models), tuple(columns), defaults)
+        defaults = {
+            name: schema_defaults(fields) for name, fields in S.SECTIONS.items() if name not in sections
+        }
+        return Study(
+            text,
+            path,
+            self.base,
+            sections,
+            named["weights"],
+            named["indicators"],
+            named["panel_models"],
+            tuple(models),
+            tuple(columns),
+            defaults,
+        )
 
     def table(self, path: KeyPath, value: Any, fields: Mapping[str, S.Field]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -231,8 +248,11 @@ class _Checker:
                 if new in value:
                     self.add((*path, old), f"{old!r} is the old name of {new!r}; give only {new!r}")
                     continue
-                warn(f"[{format_path(path)}] {old} = ... is deprecated and will be removed in the next "
-                     f"release; write {new} = ... instead.", FutureWarning)
+                warn(
+                    f"[{format_path(path)}] {old} = ... is deprecated and will be removed in the next "
+                    f"release; write {new} = ... instead.",
+                    FutureWarning,
+                )
                 value = {new if k == old else k: v for k, v in value.items()}
         return value
 
@@ -271,15 +291,20 @@ class _Checker:
         for name, entry in raw.items():
             path = (section, name)
             if not isinstance(entry, dict):
-                self.add(path, f"expected a table [{section}.{name}] with a {selector!r} key, got {_kind(entry)}")
+                self.add(
+                    path, f"expected a table [{section}.{name}] with a {selector!r} key, got {_kind(entry)}"
+                )
                 continue
             kind = entry.get(selector)
             fields = dict(common)
             if isinstance(kind, str) and kind in kinds:
                 fields.update(kinds[kind])
             elif selector in entry:
-                self.add((*path, selector), f"unknown {section} {selector} {kind!r}; expected one of "
-                         f"{list(kinds)}{_did_you_mean(kind, kinds)}")
+                self.add(
+                    (*path, selector),
+                    f"unknown {section} {selector} {kind!r}; expected one of "
+                    f"{list(kinds)}{_did_you_mean(kind, kinds)}",
+                )
                 fields.update({k: S.Field("any") for e in kinds.values() for k in e})
             out[name] = self.table(path, entry, fields)
         return out
@@ -302,20 +327,35 @@ class _Checker:
             combos = list(itertools.product(_listed(spec["kind"]), _listed(spec["fixed_effects"]), weights))
             for kind, fe, w in combos:
                 name = _model_name(spec.get("name"), kind, fe, w, len(combos))
-                specs.append(ModelSpec(
-                    name, kind, fe, w, spec["bias_correction"], spec.get("y", variables.get("y", "")),
-                    tuple(spec.get("x", variables.get("x", []))),
-                    tuple(spec["durbin"]) if "durbin" in spec else None, i))
+                specs.append(
+                    ModelSpec(
+                        name,
+                        kind,
+                        fe,
+                        w,
+                        spec["bias_correction"],
+                        spec.get("y", variables.get("y", "")),
+                        tuple(spec.get("x", variables.get("x", []))),
+                        tuple(spec["durbin"]) if "durbin" in spec else None,
+                        i,
+                    )
+                )
         seen: dict[str, int] = {}
         for m in specs:
             if m.name in seen:
-                self.add(("models", m.entry, "name"), f"two models are named {m.name!r}; give them distinct names")
+                self.add(
+                    ("models", m.entry, "name"), f"two models are named {m.name!r}; give them distinct names"
+                )
             seen[m.name] = m.entry
         return specs
 
     # -------------------------------------------------------------- meaning
-    def semantics(self, sections: dict[str, dict[str, Any]], named: dict[str, dict[str, dict[str, Any]]],
-                  models: list[ModelSpec]) -> list[str]:
+    def semantics(
+        self,
+        sections: dict[str, dict[str, Any]],
+        named: dict[str, dict[str, dict[str, Any]]],
+        models: list[ModelSpec],
+    ) -> list[str]:
         data = sections.get("data")
         columns: list[str] = []
         if data is None:
@@ -356,7 +396,9 @@ class _Checker:
             return dataset_columns(data["dataset"])
         for key in ("id", "time"):
             if key not in data:
-                self.add(("data", key), f"required key {key!r} is missing: the {key} column of {data['file']}")
+                self.add(
+                    ("data", key), f"required key {key!r} is missing: the {key} column of {data['file']}"
+                )
         path = _resolve(self.base, data["file"])
         if not path.is_file():
             self.add(("data", "file"), f"no such file: {path}")
@@ -382,27 +424,38 @@ class _Checker:
             for key in _FILE_ONLY_DATA_KEYS & set(raw_data):
                 self.add(("data", key), f"not used with {shipped} (it applies to data.file); remove it")
             if "seed" in raw_data and data["dataset"] != "china_simulated":
-                self.add(("data", "seed"), f"not used with {shipped} (only simulated data have a seed); "
-                         "remove it")
+                self.add(
+                    ("data", "seed"), f"not used with {shipped} (only simulated data have a seed); remove it"
+                )
             if raw_bounds is not None:
-                self.add(("boundaries",), f"not used: {shipped} comes with its own boundaries; remove "
-                         "[boundaries] (or give data.file for a panel of your own)")
+                self.add(
+                    ("boundaries",),
+                    f"not used: {shipped} comes with its own boundaries; remove "
+                    "[boundaries] (or give data.file for a panel of your own)",
+                )
         elif "seed" in raw_data:
-            self.add(("data", "seed"), "not used with data.file (only simulated datasets have a seed); "
-                     "remove it")
+            self.add(
+                ("data", "seed"), "not used with data.file (only simulated datasets have a seed); remove it"
+            )
         if isinstance(raw_bounds, dict) and "dataset" in raw_bounds and "file" not in raw_bounds:
             for key in ("id", "layer"):
                 if key in raw_bounds:
-                    self.add(("boundaries", key), f"not used with boundaries.dataset = "
-                             f"{raw_bounds['dataset']!r}: the shipped boundaries are matched on their own "
-                             "region names (data.normalize_regions = true maps Chinese province names to "
-                             "them); remove it, or give boundaries.file for boundaries of your own")
+                    self.add(
+                        ("boundaries", key),
+                        f"not used with boundaries.dataset = "
+                        f"{raw_bounds['dataset']!r}: the shipped boundaries are matched on their own "
+                        "region names (data.normalize_regions = true maps Chinese province names to "
+                        "them); remove it, or give boundaries.file for boundaries of your own",
+                    )
 
     def boundaries(self, bounds: dict[str, Any] | None, data: dict[str, Any]) -> None:
         if bounds is None:
             if "dataset" not in data:
-                self.add(("boundaries",), "the [boundaries] section is missing: give boundaries.file or "
-                         f"boundaries.dataset ({list(S.BOUNDARY_SETS)})")
+                self.add(
+                    ("boundaries",),
+                    "the [boundaries] section is missing: give boundaries.file or "
+                    f"boundaries.dataset ({list(S.BOUNDARY_SETS)})",
+                )
             return
         has_file, has_set = "file" in bounds, "dataset" in bounds
         if has_file == has_set:
@@ -414,7 +467,9 @@ class _Checker:
                 self.add(("boundaries", "file"), f"no such file: {path}")
                 return
             if "id" not in bounds:
-                self.add(("boundaries", "id"), "required key 'id' is missing: the region id column of the file")
+                self.add(
+                    ("boundaries", "id"), "required key 'id' is missing: the region id column of the file"
+                )
                 return
             try:
                 import pyogrio
@@ -435,10 +490,14 @@ class _Checker:
                 for sub, direction in e.get("directions", {}).items():
                     col.one(("indicators", name, "directions", sub), sub)
                     if direction not in ("+", "-", "positive", "negative", 1, -1):
-                        self.add(("indicators", name, "directions", sub),
-                                 f"direction {direction!r} is not '+' or '-'")
+                        self.add(
+                            ("indicators", name, "directions", sub),
+                            f"direction {direction!r} is not '+' or '-'",
+                        )
             if name in col.avail:
-                self.add(("indicators", name), f"indicator {name!r} would replace the data column of that name")
+                self.add(
+                    ("indicators", name), f"indicator {name!r} would replace the data column of that name"
+                )
 
     def weights(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
         for name, e in entries.items():
@@ -461,15 +520,19 @@ class _Checker:
             if v.get("y") in v["x"]:
                 self.add(("variables", "x"), f"the dependent variable {v['y']!r} is also a regressor")
 
-    def moran_lm(self, sections: dict[str, dict[str, Any]], weights: dict[str, Any], col: _ColumnCheck) -> None:
+    def moran_lm(
+        self, sections: dict[str, dict[str, Any]], weights: dict[str, Any], col: _ColumnCheck
+    ) -> None:
         for sec in ("moran", "lm"):
             if sec in sections and not weights:
                 self.add((sec,), f"[{sec}] needs weights: define at least one [weights.<name>]")
         moran = sections.get("moran", {})
         col.many(("moran", "variables"), moran.get("variables", []))
         if moran.get("lisa_periods") == []:
-            self.add(("moran", "lisa_periods"), "no periods given; list at least one, or leave the key out "
-                     "for the first and last period")
+            self.add(
+                ("moran", "lisa_periods"),
+                "no periods given; list at least one, or leave the key out for the first and last period",
+            )
         if "weights" in moran:
             _ref(self, ("moran", "weights"), moran["weights"], weights)
         for w in sections.get("lm", {}).get("weights", []):
@@ -494,11 +557,15 @@ class _Checker:
                     if d not in m.x:
                         self.add(("models", m.entry, "durbin"), f"{d!r} is not one of the model's regressors")
             if m.fixed_effects == "random" and m.kind == "slx":
-                self.add(("models", m.entry, "fixed_effects"), "random effects need a spatial parameter: "
-                         "not available for kind 'slx'")
+                self.add(
+                    ("models", m.entry, "fixed_effects"),
+                    "random effects need a spatial parameter: not available for kind 'slx'",
+                )
             if m.bias_correction == "lee-yu" and m.fixed_effects in ("none", "random"):
-                self.add(("models", m.entry, "bias_correction"),
-                         f"lee-yu corrects fixed effects; fixed_effects={m.fixed_effects!r} has none")
+                self.add(
+                    ("models", m.entry, "bias_correction"),
+                    f"lee-yu corrects fixed effects; fixed_effects={m.fixed_effects!r} has none",
+                )
 
     def maps(self, sections: dict[str, dict[str, Any]], models: list[ModelSpec], col: _ColumnCheck) -> None:
         maps = sections.get("maps")
@@ -540,12 +607,11 @@ class _Checker:
             elif isinstance(val, bool) or not isinstance(val, int | float):
                 self.add(("truth", "params", key), f"expected a number, got {_kind(val)}")
 
-
     def units(self, data: dict[str, Any], col: _ColumnCheck) -> None:
         for var, unit in data.get("units", {}).items():
             col.one(("data", "units", var), var)
             if not isinstance(unit, str):
-                self.add(("data", "units", var), f"expected text (e.g. \"10,000 yuan\"), got {_kind(unit)}")
+                self.add(("data", "units", var), f'expected text (e.g. "10,000 yuan"), got {_kind(unit)}')
 
 
 class _ColumnCheck:
@@ -572,9 +638,15 @@ _FILE_ONLY_DATA_KEYS = {"id", "time", "encoding", "sheet", "normalize_regions", 
 def _ref(checker: _Checker, path: KeyPath, name: str, weights: Mapping[str, Any]) -> None:
     if name not in weights:
         defined = list(weights)
-        checker.add(path, f"weights {name!r} are not defined"
-                    + (f"; defined: {defined}{_did_you_mean(name, defined)}" if defined
-                       else "; define them as [weights." + name + "]"))
+        checker.add(
+            path,
+            f"weights {name!r} are not defined"
+            + (
+                f"; defined: {defined}{_did_you_mean(name, defined)}"
+                if defined
+                else "; define them as [weights." + name + "]"
+            ),
+        )
 
 
 def _unknown(what: str, name: object, known: Iterable[object], *, where: str = "") -> str:
@@ -607,8 +679,14 @@ def _resolve(base: Path, path: str) -> Path:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a table", list: "a list", str: "text", bool: "true/false", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a table",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _is_str_list(v: Any) -> bool:
@@ -629,13 +707,23 @@ _TYPE_CHECKS = {
     "str|strs": lambda v: isinstance(v, str) or (_is_str_list(v) and len(v) > 0),
     "mapping": lambda v: isinstance(v, dict),
     "int|str": lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)),
-    "periods": lambda v: isinstance(v, list) and all(isinstance(i, int | str) and not isinstance(i, bool)
-                                                     for i in v),
-    "pair": lambda v: isinstance(v, list) and all(isinstance(i, int | str) and not isinstance(i, bool)
-                                                  for i in v),
+    "periods": lambda v: (
+        isinstance(v, list) and all(isinstance(i, int | str) and not isinstance(i, bool) for i in v)
+    ),
+    "pair": lambda v: (
+        isinstance(v, list) and all(isinstance(i, int | str) and not isinstance(i, bool) for i in v)
+    ),
 }
 _TYPE_NAMES = {
-    "any": "anything", "str": "text", "int": "an integer", "number": "a number", "bool": "true or false",
-    "strs": "a list of text", "str|strs": "text or a list of text", "mapping": "a table",
-    "int|str": "an integer or text", "periods": "a list of periods", "pair": "[first, last]",
+    "any": "anything",
+    "str": "text",
+    "int": "an integer",
+    "number": "a number",
+    "bool": "true or false",
+    "strs": "a list of text",
+    "str|strs": "text or a list of text",
+    "mapping": "a table",
+    "int|str": "an integer or text",
+    "periods": "a list of periods",
+    "pair": "[first, last]",
 }

@@ -92,7 +92,6 @@ def align(
     return with_notes(graph, notes)
 
 
-
 def _bad_cells(graph: Graph, mask: np.ndarray) -> str:
     """The (focal, neighbour) cells selected by ``mask`` over the adjacency, for an error message."""
     cells = graph.adjacency.index[mask]
@@ -168,5 +167,3 @@ def to_sparse(
     [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     """
     return _sparse_unchecked(align(w, ids, islands=islands, allow_negative=allow_negative), ids)
-
-

@@ -526,5 +526,3 @@ def _row_standardise_dense(mat: np.ndarray, ids: pd.Index) -> np.ndarray:
             f"rows that sum to zero cannot be row-standardised; regions {format_items(zero.tolist())}."
         )
     return mat / sums[:, None]
-
-

@@ -111,5 +111,3 @@ def describe(w: WeightsLike) -> WeightsSummary:
         attached=tuple(attached),
         notes=tuple((k, str(v)) for k, v in notes.items()),
     )
-
-

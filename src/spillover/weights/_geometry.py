@@ -169,5 +169,3 @@ def _pairs_knn(xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray, k: int) -> tup
     if extra.any():  # pragma: no cover - duplicates are rejected before
         raise WeightsError("duplicate points prevent a k-nearest-neighbour search.")
     return rows, cols, haversine(lon[rows], lat[rows], lon[cols], lat[cols])
-
-

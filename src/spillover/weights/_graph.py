@@ -231,5 +231,3 @@ def _reorder(graph: Graph, target: pd.Index) -> Graph:
     keep = ~((rows == cols) & (values == 0))  # isolate markers are rebuilt by _graph_from_positions
     out = _graph_from_positions(rows[keep], cols[keep], values[keep], target, graph.transformation)
     return _copy_notes(graph, out)
-
-

@@ -79,7 +79,9 @@ def _match_by_text(graph: Graph, target: pd.Index) -> Graph:
     if len(as_text) != len(target) or set(have) != set(as_text):
         return graph  # align names the mismatch
     new_ids = pd.Index([as_text[i] for i in have])
-    return _copy_notes(graph, _graph_from_sparse(_sparse_unchecked(graph, have), new_ids, graph.transformation))
+    return _copy_notes(
+        graph, _graph_from_sparse(_sparse_unchecked(graph, have), new_ids, graph.transformation)
+    )
 
 
 def prebuilt(name: PrebuiltName, *, ids: Iterable[Hashable] | SpatialPanel | None = None) -> Graph:

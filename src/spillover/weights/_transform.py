@@ -78,8 +78,8 @@ def _spectral(graph: Graph) -> Graph:
     return Graph(graph.adjacency / radius, transformation="C", is_sorted=True)
 
 
-def _finish(graph: Graph, how: Transformation, notes: dict[str, Any], *, allow_islands: bool = False) -> Graph:
+def _finish(
+    graph: Graph, how: Transformation, notes: dict[str, Any], *, allow_islands: bool = False
+) -> Graph:
     """Apply the requested transformation and attach the build notes."""
     return transform(with_notes(graph, dict(notes, transform=how)), how, allow_islands=allow_islands)
-
-
