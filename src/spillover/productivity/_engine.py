@@ -28,6 +28,10 @@ AUTO_PROCESSES units when more than one core is available, serial below; an :cla
 pool (forked on Linux) that the frontier steps and the evaluation share inside its ``with`` block; steps
 under _PARALLEL_MIN units run serially.
 The batched simplex (``_simplex``) makes each LP so cheap that a pool only pays off on large problems.
+
+Solvers: every radial LP goes through :func:`solve_chunk`, which runs the chain of
+:class:`~spillover.productivity._lp.RadialSolver` chosen by :func:`radial_solvers` (the batched simplex
+first, HiGHS for what it leaves unsolved) and re-solves scores far from 1 on moved data.
 """
 
 from __future__ import annotations
@@ -42,12 +46,15 @@ from typing import Any
 import numpy as np
 
 from spillover.options import Backend
-from spillover.productivity._highs import radial_chunk, solve_chunk
+from spillover.productivity._highs import SCORE_SCALE, HighsEnvelopment, ray_scale
+from spillover.productivity._lp import FAILED, OPTIMAL, RadialSolver, solve_chain
+from spillover.productivity._simplex import BatchedSimplex
 
 __all__ = [
     "Backend", "BACKENDS", "resolve_backend", "Executor", "SERIAL", "n_workers", "locality_order", "nondominated",
     "frontier_set",
-    "frontier_direct", "solve_within", "evaluate", "radial_scores",
+    "frontier_direct", "solve_within", "evaluate", "radial_scores", "radial_solvers", "solve_chunk",
+    "refine_scores",
 ]
 
 BACKENDS = ("auto", "serial", "processes", "dask")
@@ -208,8 +215,10 @@ def radial_scores(
     order = locality_order(X, Y)
     Xo, Yo = X[:, order], Y[:, order]
     slices = run.chunks(X.shape[1])
-    calls = [(X_ref, Y_ref, Xo[:, sl], Yo[:, sl], rts, orientation) for sl in slices]
-    out = _merge(run.map(radial_chunk, calls), slices, np.arange(X_ref.shape[1]))
+    solvers = radial_solvers()
+    calls = [(solvers, X_ref, Y_ref, Xo[:, sl], Yo[:, sl], rts, orientation, "none", None, True)
+             for sl in slices]
+    out = _merge(run.map(solve_chunk, calls), slices, np.arange(X_ref.shape[1]))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return {key: value[inverse] for key, value in out.items()}
@@ -291,7 +300,9 @@ def evaluate(
     Xo, Yo = X[:, order], Y[:, order]
     slices = run.chunks(X.shape[1])
     Xr, Yr = X_ref[:, ref], Y_ref[:, ref]
-    calls = [(Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, colgen, slack_weights) for sl in slices]
+    solvers = radial_solvers(colgen)
+    calls = [(solvers, Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, slack_weights)
+             for sl in slices]
     out = _merge(run.map(solve_chunk, calls), slices, ref)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
@@ -343,3 +354,101 @@ def solve_within(
         out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, run=run, reference=ref,
                        slack_weights=slack_weights)
     return {**out, "reference": ref}
+
+
+def radial_solvers(colgen: bool = True) -> tuple[RadialSolver, ...]:
+    """The chain of radial solvers: the batched simplex first (it certifies each answer and leaves the rest,
+    output orientation and small batches to the next), then HiGHS with column generation; ``colgen`` False
+    (``method="plain"``): HiGHS alone with every reference unit, an independent check of the fast path."""
+    if colgen:
+        return (BatchedSimplex(), HighsEnvelopment(colgen=True))
+    return (HighsEnvelopment(colgen=False),)
+
+
+MAX_REFINE = 6  # refinement rounds; a score still far from 1 after them is reported as failed
+TINY_STEP = 2.0 ** -20  # how far a refinement round moves the data when the score came back as 0
+
+
+def solve_chunk(
+    solvers: tuple[RadialSolver, ...], X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
+    rts: str, orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
+    scores_only: bool = False,
+) -> dict[str, np.ndarray]:
+    """Solve units (columns of ``X``, ``Y``) against one reference set by the chain ``solvers``
+    (:func:`~spillover.productivity._lp.solve_chain`); picklable for process/Dask pools.
+
+    Scores far from 1 are refined (:func:`refine_scores`); slacks and lambdas come from the last round.
+    ``slack_weights`` (m + s, default 1) weight the slacks in the max-sum-of-slacks LPs; ``scores_only``:
+    only ``status`` and ``score``.
+    """
+    if rts == "crs":  # every unit on the scale of 1 (exact for a cone, see ray_scale)
+        g_ref, g = ray_scale(X_ref, Y_ref), ray_scale(X, Y)
+        out = solve_chunk(solvers, X_ref / g_ref, Y_ref / g_ref, X / g, Y / g, "crs-rays", orientation,
+                          slacks, slack_weights, scores_only)
+        if not scores_only:
+            out["s_in"] *= g[:, None]
+            out["s_out"] *= g[:, None]
+            out["lam_weight"] = out["lam_weight"] * g[out["lam_unit"]] / g_ref[out["lam_peer"]]
+        return out
+    rts = "crs" if rts == "crs-rays" else rts
+
+    def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
+        return solve_chain(solvers, X_ref, Y_ref, Xs, Ys, rts=rts, orientation=orientation, slacks=slacks,
+                           slack_weights=slack_weights, scores_only=scores_only).as_dict()
+
+    return refine_scores(once, X, Y, orientation)
+
+
+def refine_scores(
+    solve: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], X: np.ndarray, Y: np.ndarray,
+    orientation: str,
+) -> dict[str, np.ndarray]:
+    """Solve, then re-solve the units whose score is far from 1 on data moved by that score.
+
+    The input-oriented score is homogeneous of degree -1 in the unit's inputs (theta(c x, y) = theta(x, y)
+    / c: only theta x appears in the LP), the output-oriented one of degree -1 in its outputs; lambdas,
+    slacks and the projected point do not change.  Tolerances, however, act on the LP's rows, whose
+    activities are theta x (or phi y): a unit with theta = 1e-9 has rows of size 1e-9 of its own values, where
+    absolute tolerances of 1e-7 accept theta = 0.  Solving again at c = theta (a power of two) gives a score
+    near 1 whose LP is scaled like every other.  A score that is still far from 1 (or 0) after MAX_REFINE
+    rounds is reported as failed (NaN), not returned.
+    """
+    out = solve(X, Y)
+    total = np.ones(X.shape[1])  # cumulative factor applied to each unit's data
+    out["score"] = np.asarray(out["score"], float)
+    for _ in range(MAX_REFINE):
+        sc = out["score"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            far = (out["status"] == OPTIMAL) & ~(np.abs(np.log2(sc / total)) <= SCORE_SCALE)
+        idx = np.flatnonzero(far)
+        if len(idx) == 0:
+            return out
+        est = sc[idx] / total[idx]  # score of the moved data
+        step = np.where(est > 0, np.exp2(np.round(np.log2(np.where(est > 0, est, 1.0)))), TINY_STEP)
+        total[idx] *= step  # theta(c x) = theta(x) / c, phi(c y) = phi(y) / c: the score is c times the new one
+        if orientation == "input":
+            part = solve(X[:, idx] * total[idx], Y[:, idx])
+        else:
+            part = solve(X[:, idx], Y[:, idx] * total[idx])
+        _replace(out, part, idx, total[idx])
+    far = (out["status"] == OPTIMAL) & ~(np.abs(np.log2(out["score"] / total)) <= SCORE_SCALE)
+    out["status"][far] = FAILED
+    out["score"][far] = np.nan
+    return out
+
+
+def _replace(out: dict[str, np.ndarray], part: dict[str, np.ndarray], idx: np.ndarray,
+             factor: np.ndarray) -> None:
+    """Put the re-solved units' results (scores of moved data, times ``factor``) into ``out``."""
+    out["status"][idx] = part["status"]
+    out["score"][idx] = part["score"] * factor
+    for key in ("s_in", "s_out"):
+        if key in out:
+            out[key][idx] = part[key]
+    if "lam_unit" in out:
+        keep = ~np.isin(out["lam_unit"], idx)
+        unit = np.concatenate([out["lam_unit"][keep], idx[part["lam_unit"]]])
+        peer = np.concatenate([out["lam_peer"][keep], part["lam_peer"]])
+        weight = np.concatenate([out["lam_weight"][keep], part["lam_weight"]])
+        sort = np.lexsort((peer, unit))
+        out["lam_unit"], out["lam_peer"], out["lam_weight"] = unit[sort], peer[sort], weight[sort]

@@ -4,11 +4,11 @@ One :class:`EnvelopmentLP` is built per frontier (reference set) and re-targeted
 changing only the coefficients of the score column and the right-hand sides; HiGHS keeps its basis between
 solves, so consecutive units start from a good basis.
 
-HiGHS costs ~100 us per ``run()`` plus ~35 us per simplex iteration on these tiny LPs, so in input
-orientation :func:`solve_chunk` and :func:`radial_chunk` first solve every unit's radial LP (then the
-slack stages) with the batched simplex of :mod:`._simplex`, which certifies each answer (LP duality); HiGHS
-solves what it leaves uncertified, batches under BATCH_MIN units, output orientation, and the
-``method="plain"`` path (an independent check).
+:class:`HighsEnvelopment` is this model as a :class:`~spillover.productivity._lp.RadialSolver`.  HiGHS costs
+~100 us per ``run()`` plus ~35 us per simplex iteration on these tiny LPs, so the engine's chain
+(``_engine.radial_solvers``) puts the batched simplex of :mod:`._simplex` first, which certifies each answer
+(LP duality); HiGHS solves what it leaves uncertified (batches under ``BATCH_MIN`` units, output
+orientation), and alone the ``method="plain"`` path (an independent check).
 
 Columns: ``[score, lambda_1..lambda_n, s_in_1..s_in_m, s_out_1..s_out_s]``.
 Rows (all equalities)::
@@ -36,18 +36,23 @@ LP that is infeasible gets more columns (ultimately all) before infeasibility is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
-from spillover.errors import DEAError
-from spillover.productivity._simplex import SLACK_TOL, radial_input_batch, stages_input_batch
+from spillover.productivity._lp import (
+    LAMBDA_TOL,
+    OPTIMAL,
+    SLACK_TOL,
+    ZERO_DUAL,
+    QuietHighs,
+    RadialSolution,
+    checked,
+)
 
-__all__ = [
-    "EnvelopmentLP", "UnitSolution", "solve_chunk", "radial_chunk", "RTS_BOUNDS", "QuietHighs",
-]
+__all__ = ["EnvelopmentLP", "UnitSolution", "HighsEnvelopment", "RTS_BOUNDS", "QuietHighs", "ray_scale"]
 
 INF = highspy.kHighsInf
 RTS_BOUNDS: dict[str, tuple[float, float] | None] = {
@@ -57,43 +62,11 @@ RTS_BOUNDS: dict[str, tuple[float, float] | None] = {
     "ndrs": (1.0, INF),
 }
 # Slack / dual tolerances on data normalised to mean 1 per variable (see dea._normalise).
-DUAL_TOL = 1e-9
 PRIMAL_REL = 1e-9  # certificate: a row may be violated by this share of its size
 GAP_TOL = 1e-8  # certificate: relative gap between the attained score and the dual bound
-LAMBDA_TOL = 1e-12  # peers whose contribution is below this share of the unit's own values are left out
 SCORE_SCALE = 4.0  # log2: scores beyond 2^+-4 are refined on the unit's data moved by the score
 
 STATUS_OPTIMAL, STATUS_INFEASIBLE, STATUS_UNBOUNDED, STATUS_OTHER = 0, 1, 2, 3
-
-
-class QuietHighs(highspy.Highs):
-    """A HiGHS model that never writes to stdout.
-
-    highspy's ``Highs.__init__`` registers its callbacks (``enableCallbacks``) right after building the C++
-    object, and that first registration prints HiGHS's banner while logging is still on; so logging is
-    switched off here, before anything reaches HiGHS (setting ``output_flag`` after the constructor is too
-    late for the banner).
-
-    HiGHS also refuses matrix entries above ``large_matrix_value`` (1e15 by default): ``addCols`` then adds no
-    column at all and only its return status says so, and the next solve of the empty model leaves no
-    solution to read (#19: CRS DEA on data spanning 1e-6..1e9 raised an IndexError).  Rows scaled to a tiny
-    unit legitimately hold such entries (a peer 1e15 times its size), so the limit is lifted; each answer is
-    still certified (or reported as NaN), and :func:`checked` turns any refusal into an error."""
-
-    def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
-        self.setOptionValue("output_flag", False)
-        self.setOptionValue("log_to_console", False)
-        self.setOptionValue("large_matrix_value", LARGE_MATRIX_VALUE)
-        super().enableCallbacks()
-
-
-LARGE_MATRIX_VALUE = 1e300  # finite data only (check_data): every entry of a scaled LP is below this
-
-
-def checked(status: highspy.HighsStatus, what: str) -> None:
-    """Raise if HiGHS refused to build part of a model (it would otherwise solve an incomplete LP)."""
-    if status == highspy.HighsStatus.kError:
-        raise DEAError(f"HiGHS refused to {what} (internal error, please report it with the data's range).")
 
 
 @dataclass(frozen=True)
@@ -341,7 +314,7 @@ class EnvelopmentLP:
         if self._answered_by is not self:
             return self._answered_by.all_duals_positive()
         duals = np.asarray(self.h.getSolution().row_dual[: self.m + self.s])
-        return bool(np.all(np.abs(duals) > DUAL_TOL))
+        return bool(np.all(np.abs(duals) > ZERO_DUAL))
 
     def max_slacks(self, x_t: np.ndarray, y_t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
         """Maximise the sum of slacks at the projected point ``(x_t, y_t)``."""
@@ -427,7 +400,6 @@ class EnvelopmentLP:
         return x_t - s_in, y_t + s_out
 
 
-BATCH_MIN = 12  # fewer units than this: HiGHS one by one (the batch's fixed cost is ~1 ms)
 SUBCHUNK = 256  # units per model: its working set of reference units is rebuilt for each sub-chunk
 SEED = 24  # reference units in a fresh working set (plus the extremes of each variable)
 
@@ -488,35 +460,6 @@ def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, 
             yield u, lp, r
 
 
-MAX_REFINE = 6  # refinement rounds; a score still far from 1 after them is reported as failed
-TINY_STEP = 2.0 ** -20  # how far a refinement round moves the data when the score came back as 0
-
-
-def solve_chunk(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
-    rts: str, orientation: str, slacks: str, colgen: bool = True, slack_weights: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Solve units (columns of ``X``, ``Y``) against one reference set; picklable for process/Dask pools.
-
-    Scores far from 1 are refined (:func:`refine_scores`); slacks and lambdas come from the last round.
-    ``slack_weights`` (m + s, default 1) weight the slacks in the max-sum-of-slacks LPs.
-    """
-    if rts == "crs":  # every unit on the scale of 1 (exact for a cone, see ray_scale)
-        g_ref, g = ray_scale(X_ref, Y_ref), ray_scale(X, Y)
-        out = solve_chunk(X_ref / g_ref, Y_ref / g_ref, X / g, Y / g, "crs-rays", orientation, slacks, colgen,
-                          slack_weights)
-        out["s_in"] *= g[:, None]
-        out["s_out"] *= g[:, None]
-        out["lam_weight"] = out["lam_weight"] * g[out["lam_unit"]] / g_ref[out["lam_peer"]]
-        return out
-    rts = "crs" if rts == "crs-rays" else rts
-
-    def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
-        return _solve_chunk_once(X_ref, Y_ref, Xs, Ys, rts, orientation, slacks, colgen, slack_weights)
-
-    return refine_scores(once, X, Y, orientation)
-
-
 def ray_scale(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Per unit: the geometric mean of its positive values, rounded to a power of two.
 
@@ -532,185 +475,63 @@ def ray_scale(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return np.exp2(np.round(logs))
 
 
-def radial_chunk(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
-) -> dict[str, np.ndarray]:
-    """Radial scores only (no slacks, no lambdas) of units against one reference set (refined as in
-    :func:`solve_chunk`)."""
-    if rts == "crs":  # as in solve_chunk
-        return radial_chunk(X_ref / ray_scale(X_ref, Y_ref), Y_ref / ray_scale(X_ref, Y_ref),
-                            X / ray_scale(X, Y), Y / ray_scale(X, Y), "crs-rays", orientation)
-    rts = "crs" if rts == "crs-rays" else rts
 
-    def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
-        return _radial_chunk_once(X_ref, Y_ref, Xs, Ys, rts, orientation)
+class HighsEnvelopment:
+    """HiGHS as a :class:`~spillover.productivity._lp.RadialSolver`: one :class:`EnvelopmentLP` per group of
+    units (:func:`_models`), re-targeted unit by unit; it answers every unit (never UNSOLVED).
 
-    return refine_scores(once, X, Y, orientation)
-
-
-def refine_scores(solve: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], X: np.ndarray, Y: np.ndarray, orientation: str) -> dict[str, np.ndarray]:
-    """Solve, then re-solve the units whose score is far from 1 on data moved by that score.
-
-    The input-oriented score is homogeneous of degree -1 in the unit's inputs (theta(c x, y) = theta(x, y)
-    / c: only theta x appears in the LP), the output-oriented one of degree -1 in its outputs; lambdas,
-    slacks and the projected point do not change.  Tolerances, however, act on the LP's rows, whose
-    activities are theta x (or phi y): a unit with theta = 1e-9 has rows of size 1e-9 of its own values, where
-    absolute tolerances of 1e-7 accept theta = 0.  Solving again at c = theta (a power of two) gives a score
-    near 1 whose LP is scaled like every other.  A score that is still far from 1 (or 0) after MAX_REFINE
-    rounds is reported as failed (NaN), not returned.
+    ``colgen`` False (``method="plain"``): one model with every reference unit, no column generation.  Units
+    with a ``known_score`` (certified by an earlier solver) get only their slack stages, from the radial
+    projection, before the other units are solved in full (radial LP, slack stages, lambdas).
     """
-    out = solve(X, Y)
-    total = np.ones(X.shape[1])  # cumulative factor applied to each unit's data
-    out["score"] = np.asarray(out["score"], float)
-    for _ in range(MAX_REFINE):
-        sc = out["score"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            far = (out["status"] == STATUS_OPTIMAL) & ~(np.abs(np.log2(sc / total)) <= SCORE_SCALE)
-        idx = np.flatnonzero(far)
-        if len(idx) == 0:
+
+    def __init__(self, colgen: bool = True) -> None:
+        self.colgen = colgen
+
+    def __repr__(self) -> str:
+        return f"HighsEnvelopment(colgen={self.colgen})"
+
+    def solve(
+        self, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str,
+        orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
+        scores_only: bool = False, known_score: np.ndarray | None = None,
+    ) -> RadialSolution:
+        k, m = X.shape[1], X.shape[0]
+        out = RadialSolution.empty(k, m, Y.shape[0], scores_only)
+        out.status[:] = OPTIMAL
+        if scores_only:
+            for u, lp, r in _models(X_ref, Y_ref, X, Y, rts, self.colgen):
+                out.status[u], out.score[u] = lp.radial(X[:, u] / r[:m], Y[:, u] / r[m:], orientation)
             return out
-        est = sc[idx] / total[idx]  # score of the moved data
-        step = np.where(est > 0, np.exp2(np.round(np.log2(np.where(est > 0, est, 1.0)))), TINY_STEP)
-        total[idx] *= step  # theta(c x) = theta(x) / c, phi(c y) = phi(y) / c: the score is c times the new one
-        if orientation == "input":
-            part = solve(X[:, idx] * total[idx], Y[:, idx])
-        else:
-            part = solve(X[:, idx], Y[:, idx] * total[idx])
-        _replace(out, part, idx, total[idx])
-    far = (out["status"] == STATUS_OPTIMAL) & ~(np.abs(np.log2(out["score"] / total)) <= SCORE_SCALE)
-    out["status"][far] = STATUS_OTHER
-    out["score"][far] = np.nan
-    return out
-
-
-def _replace(out: dict[str, np.ndarray], part: dict[str, np.ndarray], idx: np.ndarray,
-             factor: np.ndarray) -> None:
-    """Put the re-solved units' results (scores of moved data, times ``factor``) into ``out``."""
-    out["status"][idx] = part["status"]
-    out["score"][idx] = part["score"] * factor
-    for key in ("s_in", "s_out"):
-        if key in out:
-            out[key][idx] = part[key]
-    if "lam_unit" in out:
-        keep = ~np.isin(out["lam_unit"], idx)
-        unit = np.concatenate([out["lam_unit"][keep], idx[part["lam_unit"]]])
-        peer = np.concatenate([out["lam_peer"][keep], part["lam_peer"]])
-        weight = np.concatenate([out["lam_weight"][keep], part["lam_weight"]])
-        sort = np.lexsort((peer, unit))
-        out["lam_unit"], out["lam_peer"], out["lam_weight"] = unit[sort], peer[sort], weight[sort]
-
-
-def _solve_chunk_once(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
-    rts: str, orientation: str, slacks: str, colgen: bool = True, slack_weights: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """One round of :func:`solve_chunk`.
-
-    Fast path (``colgen``, input orientation, at least BATCH_MIN units): all radial LPs at once by the
-    batched simplex of :mod:`._simplex` (each answer carries an optimality certificate), then the slack
-    stages of the units whose LP has a zero input/output dual, batched the same way; HiGHS solves whatever
-    the batch leaves without a certificate.
-    """
-    k = X.shape[1]
-    out = {
-        "status": np.zeros(k, np.int8), "score": np.full(k, np.nan),
-        "s_in": np.full((k, X.shape[0]), np.nan), "s_out": np.full((k, Y.shape[0]), np.nan),
-    }
-    rows: list[np.ndarray] = []
-    peers: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    batch = _batch_radial(X_ref, Y_ref, X, Y, rts, orientation, colgen)
-    todo = np.flatnonzero(~batch["ok"])
-    stages = np.zeros(0, np.int64)
-    if batch["ok"].any():
-        ok = np.flatnonzero(batch["ok"])
-        nonzero = (np.abs(batch["duals"][ok]) > DUAL_TOL).all(axis=1)
-        done = ok if slacks == "none" else ok[nonzero]
-        stages = np.setdiff1d(ok, done)
-        out["score"][ok] = batch["score"][ok]
-        out["s_in"][done], out["s_out"][done] = 0.0, 0.0
-        _append_lambdas(rows, peers, weights, done, batch["basis"][done], batch["values"][done],
-                        X_ref, Y_ref, X, Y)
-    if len(stages) >= BATCH_MIN:  # the slack stages, batched too; HiGHS runs those left uncertified
-        st = stages_input_batch(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, out["score"][stages],
-                                batch["basis"][stages], slacks, slack_weights)
-        done = stages[st["ok"]]
-        out["s_in"][done], out["s_out"][done] = st["s_in"][st["ok"]], st["s_out"][st["ok"]]
-        _append_lambdas(rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]],
-                        X_ref, Y_ref, X, Y)
-        stages = stages[~st["ok"]]
-    m = X.shape[0]
-    if len(stages):  # radial score known; the slack stages run on HiGHS from the radial projection
-        for i, lp, r in _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, colgen, slack_weights):
-            u = stages[i]
-            x, y, score = X[:, u] / r[:m], Y[:, u] / r[m:], out["score"][u]
-            status, x_t, y_t = lp._stages(score * x, y, "input", slacks)
-            if status != STATUS_OPTIMAL:  # no slacks, no lambdas: the unit is NaN (named in a warning)
-                out["status"][u], out["score"][u] = status, np.nan
-                continue
-            out["s_in"][u], out["s_out"][u] = (score * x - x_t) * r[:m], (y_t - y) * r[m:]
-            idx, w = lp.lambdas()
-            rows.append(np.full(len(idx), u))
-            peers.append(idx)
-            weights.append(w)
-    if len(todo):
-        for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, colgen, slack_weights):
-            u = todo[i]
-            sol = lp.solve_unit(X[:, u] / r[:m], Y[:, u] / r[m:], orientation, slacks)
-            out["status"][u], out["score"][u] = sol.status, sol.score
-            out["s_in"][u], out["s_out"][u] = sol.s_in * r[:m], sol.s_out * r[m:]
-            rows.append(np.full(len(sol.peers), u))
-            peers.append(sol.peers)
-            weights.append(sol.weights)
-    out["lam_unit"] = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
-    out["lam_peer"] = np.concatenate(peers).astype(np.int64) if peers else np.zeros(0, np.int64)
-    out["lam_weight"] = np.concatenate(weights) if weights else np.zeros(0)
-    sort = np.lexsort((out["lam_peer"], out["lam_unit"]))
-    for key in ("lam_unit", "lam_peer", "lam_weight"):
-        out[key] = out[key][sort]
-    return out
-
-
-def _append_lambdas(rows: list, peers: list, weights: list, units: np.ndarray, basis: np.ndarray,
-                    values: np.ndarray, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray,
-                    Y: np.ndarray) -> None:
-    """The significant lambdas (columns 1..n_ref) of batched optimal bases: a peer's contribution to some
-    input/output row is above LAMBDA_TOL of the unit's own value there (as in ``EnvelopmentLP.lambdas``)."""
-    n_ref = X_ref.shape[1]
-    lam = (basis >= 1) & (basis <= n_ref) & (values > 0)
-    kk, jj = np.nonzero(lam)
-    peer = basis[kk, jj] - 1
-    own = np.vstack([X, Y])[:, units[kk]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reach = np.where(own > 0, np.vstack([X_ref, Y_ref])[:, peer] / own, 0.0).max(axis=0)
-    keep = values[kk, jj] * reach > LAMBDA_TOL
-    rows.append(units[kk[keep]])
-    peers.append(peer[keep])
-    weights.append(values[kk, jj][keep])
-
-
-def _batch_radial(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str,
-                  orientation: str, colgen: bool) -> dict[str, np.ndarray]:
-    """The batched simplex's answers, or "nothing solved" where it does not apply (output orientation,
-    the plain method, which stays one HiGHS LP per unit as an independent check)."""
-    if colgen and orientation == "input" and X.shape[1] >= BATCH_MIN and X_ref.shape[1]:
-        return radial_input_batch(X_ref, Y_ref, X, Y, rts)
-    return {"ok": np.zeros(X.shape[1], bool)}
-
-
-def _radial_chunk_once(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
-) -> dict[str, np.ndarray]:
-    """One round of :func:`radial_chunk`."""
-    k = X.shape[1]
-    status = np.zeros(k, np.int8)
-    score = np.full(k, np.nan)
-    batch = _batch_radial(X_ref, Y_ref, X, Y, rts, orientation, True)
-    if batch["ok"].any():
-        score[batch["ok"]] = batch["score"][batch["ok"]]
-    todo = np.flatnonzero(~batch["ok"])
-    m = X.shape[0]
-    for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, True):
-        u = todo[i]
-        status[u], score[u] = lp.radial(X[:, u] / r[:m], Y[:, u] / r[m:], orientation)
-    return {"status": status, "score": score}
+        known = np.full(k, np.nan) if known_score is None else np.asarray(known_score, float)
+        stages, todo = np.flatnonzero(~np.isnan(known)), np.flatnonzero(np.isnan(known))
+        rows: list[np.ndarray] = []
+        peers: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        s_in, s_out = out.slacks()
+        out.score[stages] = known[stages]
+        if len(stages):  # radial score known; the slack stages run from the radial projection
+            groups = _models(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, self.colgen, slack_weights)
+            for i, lp, r in groups:
+                u = stages[i]
+                x, y, score = X[:, u] / r[:m], Y[:, u] / r[m:], out.score[u]
+                status, x_t, y_t = lp._stages(score * x, y, "input", slacks)
+                if status != STATUS_OPTIMAL:  # no slacks, no lambdas: the unit is NaN (named in a warning)
+                    out.status[u], out.score[u] = status, np.nan
+                    continue
+                s_in[u], s_out[u] = (score * x - x_t) * r[:m], (y_t - y) * r[m:]
+                idx, w = lp.lambdas()
+                rows.append(np.full(len(idx), u))
+                peers.append(idx)
+                weights.append(w)
+        if len(todo):
+            for i, lp, r in _models(X_ref, Y_ref, X[:, todo], Y[:, todo], rts, self.colgen, slack_weights):
+                u = todo[i]
+                sol = lp.solve_unit(X[:, u] / r[:m], Y[:, u] / r[m:], orientation, slacks)
+                out.status[u], out.score[u] = sol.status, sol.score
+                s_in[u], s_out[u] = sol.s_in * r[:m], sol.s_out * r[m:]
+                rows.append(np.full(len(sol.peers), u))
+                peers.append(sol.peers)
+                weights.append(sol.weights)
+        out.set_lambdas(rows, peers, weights)
+        return out

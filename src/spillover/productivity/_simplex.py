@@ -1,5 +1,5 @@
 """Input-oriented radial DEA LPs, and their slack stages, solved many at a time by a vectorised primal
-simplex (numpy only).
+simplex (numpy only; :class:`BatchedSimplex` is its :class:`~spillover.productivity._lp.RadialSolver`).
 
 Why: every unit's LP is tiny (m + s + 1 rows) and differs from the others only in its score column and
 right-hand side, so HiGHS's fixed cost per ``run()`` (~100 us, plus ~35 us per iteration) dominates.  Here
@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["radial_input_batch", "stages_input_batch"]
+from spillover.productivity._lp import LAMBDA_TOL, OPTIMAL, SLACK_TOL, ZERO_DUAL, RadialSolution
+
+__all__ = ["radial_input_batch", "stages_input_batch", "BatchedSimplex", "BATCH_MIN"]
 
 PRIMAL_TOL = 1e-9  # on basic values times their (unit-scaled) column norm
-SLACK_TOL = 1e-7  # slacks below this share of the unit's own value are 0 (the same in _highs)
 DUAL_TOL = 1e-9  # on reduced costs (pricing; the certificate bounds what they can gain, GAP_TOL)
 GAP_TOL = 1e-10  # certificate: bound on the gain still possible, relative to the objective's size
 RESID_TOL = 1e-10  # on each unit-scaled row, relative to the size of its terms
@@ -721,3 +722,78 @@ def _masked_radial(lp: _Shared, xt: np.ndarray, yt: np.ndarray, mask: np.ndarray
     t = np.where(basis == 0, xB, 0.0).sum(axis=1)
     ok &= t > 1e-12
     return ok, np.where(ok, t, np.nan), basis
+
+
+# -- as a RadialSolver --------------------------------------------------------------------------------------
+BATCH_MIN = 12  # fewer units than this: left to HiGHS one by one (the batch's fixed cost is ~1 ms)
+
+
+class BatchedSimplex:
+    """The batched simplex as a :class:`~spillover.productivity._lp.RadialSolver` (input orientation only).
+
+    All radial LPs at once (:func:`radial_input_batch`, each answer certified), then, unless ``slacks`` is
+    "none", the slack stages of the units whose LP has a zero input/output dual, batched the same way
+    (:func:`stages_input_batch`) when at least ``min_units`` need them.  Everything it cannot certify is left
+    UNSOLVED for the next solver of the chain: the whole batch in output orientation, under ``min_units``
+    units or without reference units; a unit whose radial score is certified but whose slack stages are not
+    keeps its score (the next solver computes only its stages).  ``known_score`` is not used.
+    """
+
+    def __init__(self, min_units: int = BATCH_MIN) -> None:
+        self.min_units = min_units
+
+    def __repr__(self) -> str:
+        return f"BatchedSimplex(min_units={self.min_units})"
+
+    def solve(
+        self, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str,
+        orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
+        scores_only: bool = False, known_score: np.ndarray | None = None,
+    ) -> RadialSolution:
+        out = RadialSolution.empty(X.shape[1], X.shape[0], Y.shape[0], scores_only)
+        if orientation != "input" or X.shape[1] < self.min_units or not X_ref.shape[1]:
+            return out
+        batch = radial_input_batch(X_ref, Y_ref, X, Y, rts)
+        ok = np.flatnonzero(batch["ok"])
+        out.score[ok] = batch["score"][ok]
+        if scores_only:
+            out.status[ok] = OPTIMAL
+            return out
+        rows: list[np.ndarray] = []
+        peers: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        s_in, s_out = out.slacks()
+        nonzero = (np.abs(batch["duals"][ok]) > ZERO_DUAL).all(axis=1)
+        done = ok if slacks == "none" else ok[nonzero]
+        stages = np.setdiff1d(ok, done)
+        out.status[done], s_in[done], s_out[done] = OPTIMAL, 0.0, 0.0
+        _append_lambdas(rows, peers, weights, done, batch["basis"][done], batch["values"][done],
+                        X_ref, Y_ref, X, Y)
+        if len(stages) >= self.min_units:
+            st = stages_input_batch(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, out.score[stages],
+                                    batch["basis"][stages], slacks, slack_weights)
+            done = stages[st["ok"]]
+            out.status[done] = OPTIMAL
+            s_in[done], s_out[done] = st["s_in"][st["ok"]], st["s_out"][st["ok"]]
+            _append_lambdas(rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]],
+                            X_ref, Y_ref, X, Y)
+        out.set_lambdas(rows, peers, weights)
+        return out
+
+
+def _append_lambdas(rows: list, peers: list, weights: list, units: np.ndarray, basis: np.ndarray,
+                    values: np.ndarray, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray,
+                    Y: np.ndarray) -> None:
+    """The significant lambdas (columns 1..n_ref) of batched optimal bases: a peer's contribution to some
+    input/output row is above LAMBDA_TOL of the unit's own value there (as in ``EnvelopmentLP.lambdas``)."""
+    n_ref = X_ref.shape[1]
+    lam = (basis >= 1) & (basis <= n_ref) & (values > 0)
+    kk, jj = np.nonzero(lam)
+    peer = basis[kk, jj] - 1
+    own = np.vstack([X, Y])[:, units[kk]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.where(own > 0, np.vstack([X_ref, Y_ref])[:, peer] / own, 0.0).max(axis=0)
+    keep = values[kk, jj] * reach > LAMBDA_TOL
+    rows.append(units[kk[keep]])
+    peers.append(peer[keep])
+    weights.append(values[kk, jj][keep])
