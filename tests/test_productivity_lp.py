@@ -79,8 +79,20 @@ class _ScoresThenPass:
     """A solver that certifies scores only (the batched simplex's) and leaves every unit's slack stages to the
     next solver: what the simplex does for units whose stages it cannot batch or certify."""
 
-    def solve(self, X_ref, Y_ref, X, Y, *, rts, orientation, slacks="none", slack_weights=None,
-              scores_only=False, known_score=None):
+    def solve(
+        self,
+        X_ref,
+        Y_ref,
+        X,
+        Y,
+        *,
+        rts,
+        orientation,
+        slacks="none",
+        slack_weights=None,
+        scores_only=False,
+        known_score=None,
+    ):
         out = BatchedSimplex().solve(X_ref, Y_ref, X, Y, rts=rts, orientation=orientation, scores_only=True)
         full = RadialSolution.empty(X.shape[1], X.shape[0], Y.shape[0], scores_only)
         full.score[:] = out.score
@@ -95,8 +107,16 @@ def test_chain_passes_certified_scores_on_for_the_slack_stages():
     k = X[1].argmin()  # three units with the least x2 and more x1: CRS score 1, slack x1 = 1, 2, 3 (by hand)
     X = np.hstack([X, [[X[0, k] + 1, X[0, k] + 2, X[0, k] + 3], [X[1, k]] * 3]])
     assert isinstance(_ScoresThenPass(), RadialSolver)
-    chain = solve_chain([_ScoresThenPass(), HighsEnvelopment()], X, Y, X, Y, rts="crs", orientation="input",
-                        slacks="multi-stage")
+    chain = solve_chain(
+        [_ScoresThenPass(), HighsEnvelopment()],
+        X,
+        Y,
+        X,
+        Y,
+        rts="crs",
+        orientation="input",
+        slacks="multi-stage",
+    )
     scores = BatchedSimplex().solve(X, Y, X, Y, rts="crs", orientation="input", scores_only=True)
     assert (scores.status == OPTIMAL).all() and (chain.status == OPTIMAL).all()
     assert np.array_equal(chain.score, scores.score)  # kept, not re-solved

@@ -11,7 +11,15 @@ import pandas as pd
 from scipy import stats
 
 from spillover.errors import SpilloverError, format_items
-from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT, LocalMoranResult
+from spillover.esda import (
+    _LABEL_MODES,
+    LISA_COLORS,
+    NOT_SIGNIFICANT,
+    LocalMoranResult,
+    Transform,
+    local_moran,
+    moran_scatter_data,
+)
 from spillover.maps import _china
 from spillover.maps._base import (
     NO_DATA_COLOR,
@@ -281,7 +289,7 @@ def moran_scatter(
     permutations: int = 999,
     seed: int = 0,
     alpha: float = 0.05,
-    transform: str = "r",
+    transform: Transform = "r",
     lisa: LocalMoranResult | None = None,
 ) -> Figure:
     """Moran scatter plot of ``var`` in ``period``: quadrant lines, fitted slope (= I), labelled regions.
@@ -343,15 +351,13 @@ def moran_scatter_axes(
     permutations: int,
     seed: int,
     alpha: float,
-    transform: str,
+    transform: Transform,
     lisa: LocalMoranResult | None = None,
 ) -> Axes:
     """Draw the Moran scatter plot (see :func:`moran_scatter`) and return its axes."""
-    from spillover.esda import _LABEL_MODES, local_moran, moran_scatter_data
-
     check_option(labels, _LABEL_MODES, "labels")
     check_int(max_labels, "max_labels", minimum=0)
-    scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)  # type: ignore[arg-type]
+    scatter = moran_scatter_data(panel, var, w, period=period, transform=transform)
     if lisa is None:
         lisa = local_moran(
             panel,
@@ -362,7 +368,7 @@ def moran_scatter_axes(
             seed=seed,
             alpha=alpha,
             transform=transform,
-        )  # type: ignore[arg-type]
+        )
     clusters = _matching_lisa(lisa, var, period, scatter.to_frame().index)
     _, ax = new_axes(ax, (6.0, 5.0))
     frame = scatter.to_frame()

@@ -18,8 +18,18 @@ from spillover.options import warn
 from spillover.productivity._lp import INF
 from spillover.productivity._validate import check_data, paired_frames
 
-__all__ = ["frames", "split_outputs", "rts_row_bounds", "peer_table", "warn_nan", "describe", "py", "long_frame",
-           "cube", "change_indices"]
+__all__ = [
+    "frames",
+    "split_outputs",
+    "rts_row_bounds",
+    "peer_table",
+    "warn_nan",
+    "describe",
+    "py",
+    "long_frame",
+    "cube",
+    "change_indices",
+]
 
 EFFICIENT_TOL = 1e-9  # a unit whose score is within this of 1 counts as efficient (super-efficiency LPs)
 
@@ -45,8 +55,10 @@ def split_outputs(Y: pd.DataFrame, undesirable: Sequence[Any] | None) -> tuple[p
         elif isinstance(u, (int, np.integer)) and not isinstance(u, bool) and 0 <= u < Y.shape[1]:
             cols.append(Y.columns[int(u)])
         else:
-            raise DEAError(f"undesirable output {u!r} is not an output column; outputs are "
-                           f"{format_items(list(Y.columns))}.")
+            raise DEAError(
+                f"undesirable output {u!r} is not an output column; outputs are "
+                f"{format_items(list(Y.columns))}."
+            )
     if len(set(cols)) != len(cols):
         raise DEAError(f"undesirable outputs are listed twice: {format_items(cols)}.")
     good = Y.drop(columns=cols)
@@ -76,17 +88,26 @@ def warn_nan(what: str, cases: list[str], reason: str = "had no optimal solution
     defines no score: ``reason``), pointing at the user's line (:func:`spillover.options.warn`)."""
     if cases:
         shown = "; ".join(cases[:10]) + (f" (and {len(cases) - 10} more)" if len(cases) > 10 else "")
-        warn(f"{len(cases)} {what} LP(s) {reason} and are NaN (not 0, not a "
-             f"made-up number): {shown}.", InfeasibleWarning)
+        warn(
+            f"{len(cases)} {what} LP(s) {reason} and are NaN (not 0, not a made-up number): {shown}.",
+            InfeasibleWarning,
+        )
 
 
 def describe(score: pd.Series, status: pd.Series | None = None) -> pd.Series:
     """Units, mean/min/max of the scores, efficient units (score = 1 within 1e-9) and NaN scores."""
     s = score.dropna()
-    return pd.Series({
-        "units": len(score), "mean": s.mean(), "min": s.min(), "max": s.max(),
-        "efficient": int((np.abs(s - 1.0) <= 1e-9).sum()), "nan": int(score.isna().sum()),
-    }, name=score.name)
+    return pd.Series(
+        {
+            "units": len(score),
+            "mean": s.mean(),
+            "min": s.min(),
+            "max": s.max(),
+            "efficient": int((np.abs(s - 1.0) <= 1e-9).sum()),
+            "nan": int(score.isna().sum()),
+        },
+        name=score.name,
+    )
 
 
 # ------------------------------------------------------ panels (Malmquist, Luenberger, window, bootstrap)
@@ -109,15 +130,18 @@ def cube(
     """Validate and reshape to arrays (periods x variables x units)."""
     missing = [c for c in [id, time, *inputs, *outputs] if c not in frame.columns]
     if missing:
-        raise DEAError(f"column(s) {format_items(missing)} are not in the data; available: "
-                       f"{format_items(list(frame.columns), 20)}.")
+        raise DEAError(
+            f"column(s) {format_items(missing)} are not in the data; available: "
+            f"{format_items(list(frame.columns), 20)}."
+        )
     if not inputs or not outputs:
         raise DEAError("malmquist needs at least one input and one output column.")
     dup = frame.duplicated([id, time])
     if dup.any():
         cells = list(frame.loc[dup, [id, time]].itertuples(index=False, name=None))
-        raise DEAError(f"duplicate (unit, period) rows: {format_items(cells)}; keep one row per unit and "
-                       "period.")
+        raise DEAError(
+            f"duplicate (unit, period) rows: {format_items(cells)}; keep one row per unit and period."
+        )
     units = pd.Index(frame[id].drop_duplicates().tolist(), name=id)
     periods = pd.Index(sorted(frame[time].unique()), name=time)
     if len(periods) < 2:
@@ -139,8 +163,9 @@ def _check_balanced(frame: pd.DataFrame, id: str, time: str, units: pd.Index, pe
     partial = counts[counts < len(periods)]
     if len(partial):
         present = frame.groupby(id, sort=False)[time].apply(set)
-        detail = [f"{u!r} (missing {format_items(sorted(set(periods) - present[u]), 5)})"
-                  for u in partial.index]
+        detail = [
+            f"{u!r} (missing {format_items(sorted(set(periods) - present[u]), 5)})" for u in partial.index
+        ]
         raise DEAError(
             f"the Malmquist index needs a balanced panel; {len(partial)} unit(s) are present in some periods "
             f"only: {', '.join(detail[:10])}{' ...' if len(detail) > 10 else ''}. Drop them or fill the gaps."

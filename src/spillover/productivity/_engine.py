@@ -51,9 +51,21 @@ from spillover.productivity._lp import FAILED, OPTIMAL, RadialSolver, solve_chai
 from spillover.productivity._simplex import BatchedSimplex
 
 __all__ = [
-    "Backend", "BACKENDS", "resolve_backend", "Executor", "SERIAL", "n_workers", "locality_order", "nondominated",
+    "Backend",
+    "BACKENDS",
+    "resolve_backend",
+    "Executor",
+    "SERIAL",
+    "n_workers",
+    "locality_order",
+    "nondominated",
     "frontier_set",
-    "frontier_direct", "solve_within", "evaluate", "radial_scores", "radial_solvers", "solve_chunk",
+    "frontier_direct",
+    "solve_within",
+    "evaluate",
+    "radial_scores",
+    "radial_solvers",
+    "solve_chunk",
     "refine_scores",
 ]
 
@@ -77,7 +89,7 @@ def nondominated(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     order = np.argsort(-(Z / scale).sum(axis=1), kind="stable")
     front: list[np.ndarray] = []
     for start in range(0, n, _BLOCK):
-        blk = order[start: start + _BLOCK]
+        blk = order[start : start + _BLOCK]
         keep = ~_dominated_by(Z[blk], Z[np.concatenate(front)] if front else Z[:0], strict_only=False)
         inner = _dominated_within(Z[blk])
         front.append(blk[keep & ~inner])
@@ -208,7 +220,12 @@ def _merge(parts: list[dict], slices: list[slice], ref_index: np.ndarray) -> dic
 
 
 def radial_scores(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, orientation: str,
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    rts: str,
+    orientation: str,
     run: Executor = SERIAL,
 ) -> dict[str, np.ndarray]:
     """Radial scores of the columns of X, Y against the reference set (no reduction)."""
@@ -216,8 +233,9 @@ def radial_scores(
     Xo, Yo = X[:, order], Y[:, order]
     slices = run.chunks(X.shape[1])
     solvers = radial_solvers()
-    calls = [(solvers, X_ref, Y_ref, Xo[:, sl], Yo[:, sl], rts, orientation, "none", None, True)
-             for sl in slices]
+    calls = [
+        (solvers, X_ref, Y_ref, Xo[:, sl], Yo[:, sl], rts, orientation, "none", None, True) for sl in slices
+    ]
     out = _merge(run.map(solve_chunk, calls), slices, np.arange(X_ref.shape[1]))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
@@ -225,7 +243,12 @@ def radial_scores(
 
 
 def frontier_set(
-    X: np.ndarray, Y: np.ndarray, rts: str, run: Executor = SERIAL, *, with_scores: bool = False,
+    X: np.ndarray,
+    Y: np.ndarray,
+    rts: str,
+    run: Executor = SERIAL,
+    *,
+    with_scores: bool = False,
 ) -> Any:
     """Indices (ascending) of the units that span the technology of ``(X, Y)`` (see the module docstring).
 
@@ -243,8 +266,14 @@ def frontier_set(
     return (front, box["cand"], box["res"]) if box is not None else front
 
 
-def frontier_direct(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, run: Executor = SERIAL,
-                    box: dict[str, Any] | None = None) -> np.ndarray:
+def frontier_direct(
+    X: np.ndarray,
+    Y: np.ndarray,
+    rts: str,
+    idx: np.ndarray,
+    run: Executor = SERIAL,
+    box: dict[str, Any] | None = None,
+) -> np.ndarray:
     cand = idx[nondominated(X[:, idx], Y[:, idx])]
     Xc, Yc = X[:, cand], Y[:, cand]
     res = radial_scores(Xc, Yc, Xc, Yc, rts, "input", run)
@@ -254,8 +283,9 @@ def frontier_direct(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, run
     return cand[keep]
 
 
-def _frontier(X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, run: Executor,
-              box: dict[str, Any] | None = None) -> np.ndarray:
+def _frontier(
+    X: np.ndarray, Y: np.ndarray, rts: str, idx: np.ndarray, run: Executor, box: dict[str, Any] | None = None
+) -> np.ndarray:
     if len(idx) <= _BASE:
         return frontier_direct(X, Y, rts, idx, run, box)
     rng = np.random.default_rng(len(idx))  # deterministic split; any split gives the same (exact) answer
@@ -279,15 +309,24 @@ def _dominated_by_set(X: np.ndarray, Y: np.ndarray, units: np.ndarray, ref: np.n
     F = Z[ref]
     out = np.zeros(len(units), bool)
     for start in range(0, len(units), _BLOCK):
-        blk = units[start: start + _BLOCK]
-        out[start: start + _BLOCK] = _dominated_by(Z[blk], F, strict_only=False)
+        blk = units[start : start + _BLOCK]
+        out[start : start + _BLOCK] = _dominated_by(Z[blk], F, strict_only=False)
     return out
 
 
 def evaluate(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str,
-    slacks: str, run: Executor = SERIAL, reference: np.ndarray | None = None,
-    colgen: bool = True, slack_weights: np.ndarray | None = None,
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
+    slacks: str,
+    run: Executor = SERIAL,
+    reference: np.ndarray | None = None,
+    colgen: bool = True,
+    slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Scores, slacks and lambdas of the columns of X, Y against the reference set ``(X_ref, Y_ref)``.
 
@@ -301,8 +340,9 @@ def evaluate(
     slices = run.chunks(X.shape[1])
     Xr, Yr = X_ref[:, ref], Y_ref[:, ref]
     solvers = radial_solvers(colgen)
-    calls = [(solvers, Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, slack_weights)
-             for sl in slices]
+    calls = [
+        (solvers, Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, slack_weights) for sl in slices
+    ]
     out = _merge(run.map(solve_chunk, calls), slices, ref)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
@@ -323,8 +363,7 @@ def locality_order(X: np.ndarray, Y: np.ndarray, bins: int = 10) -> np.ndarray:
     Only the speed depends on it (each LP is solved to optimality whatever its starting basis).
     """
     n = X.shape[1]
-    feats = [X[:-1] / X.sum(axis=0), Y[:-1] / Y.sum(axis=0),
-             np.log(Y.sum(axis=0) / X.sum(axis=0))[None, :]]
+    feats = [X[:-1] / X.sum(axis=0), Y[:-1] / Y.sum(axis=0), np.log(Y.sum(axis=0) / X.sum(axis=0))[None, :]]
     F = np.vstack([f for f in feats if f.size])
     F = F[np.ptp(F, axis=1) > 0] if n else F
     if len(F) == 0:
@@ -341,7 +380,13 @@ def locality_order(X: np.ndarray, Y: np.ndarray, bins: int = 10) -> np.ndarray:
 
 
 def solve_within(
-    X: np.ndarray, Y: np.ndarray, *, rts: str, orientation: str, slacks: str, run: Executor = SERIAL,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
+    slacks: str,
+    run: Executor = SERIAL,
     slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every unit against the technology of all units, frontier first (the ``dea`` fast path).
@@ -351,8 +396,18 @@ def solve_within(
     """
     with run:  # one pool for the frontier and the evaluation
         ref = frontier_set(X, Y, rts, run)
-        out = evaluate(X, Y, X, Y, rts=rts, orientation=orientation, slacks=slacks, run=run, reference=ref,
-                       slack_weights=slack_weights)
+        out = evaluate(
+            X,
+            Y,
+            X,
+            Y,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            run=run,
+            reference=ref,
+            slack_weights=slack_weights,
+        )
     return {**out, "reference": ref}
 
 
@@ -366,12 +421,19 @@ def radial_solvers(colgen: bool = True) -> tuple[RadialSolver, ...]:
 
 
 MAX_REFINE = 6  # refinement rounds; a score still far from 1 after them is reported as failed
-TINY_STEP = 2.0 ** -20  # how far a refinement round moves the data when the score came back as 0
+TINY_STEP = 2.0**-20  # how far a refinement round moves the data when the score came back as 0
 
 
 def solve_chunk(
-    solvers: tuple[RadialSolver, ...], X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray,
-    rts: str, orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
+    solvers: tuple[RadialSolver, ...],
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    rts: str,
+    orientation: str,
+    slacks: str = "none",
+    slack_weights: np.ndarray | None = None,
     scores_only: bool = False,
 ) -> dict[str, np.ndarray]:
     """Solve units (columns of ``X``, ``Y``) against one reference set by the chain ``solvers``
@@ -383,8 +445,18 @@ def solve_chunk(
     """
     if rts == "crs":  # every unit on the scale of 1 (exact for a cone, see ray_scale)
         g_ref, g = ray_scale(X_ref, Y_ref), ray_scale(X, Y)
-        out = solve_chunk(solvers, X_ref / g_ref, Y_ref / g_ref, X / g, Y / g, "crs-rays", orientation,
-                          slacks, slack_weights, scores_only)
+        out = solve_chunk(
+            solvers,
+            X_ref / g_ref,
+            Y_ref / g_ref,
+            X / g,
+            Y / g,
+            "crs-rays",
+            orientation,
+            slacks,
+            slack_weights,
+            scores_only,
+        )
         if not scores_only:
             out["s_in"] *= g[:, None]
             out["s_out"] *= g[:, None]
@@ -393,14 +465,26 @@ def solve_chunk(
     rts = "crs" if rts == "crs-rays" else rts
 
     def once(Xs: np.ndarray, Ys: np.ndarray) -> dict[str, np.ndarray]:
-        return solve_chain(solvers, X_ref, Y_ref, Xs, Ys, rts=rts, orientation=orientation, slacks=slacks,
-                           slack_weights=slack_weights, scores_only=scores_only).as_dict()
+        return solve_chain(
+            solvers,
+            X_ref,
+            Y_ref,
+            Xs,
+            Ys,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            slack_weights=slack_weights,
+            scores_only=scores_only,
+        ).as_dict()
 
     return refine_scores(once, X, Y, orientation)
 
 
 def refine_scores(
-    solve: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], X: np.ndarray, Y: np.ndarray,
+    solve: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]],
+    X: np.ndarray,
+    Y: np.ndarray,
     orientation: str,
 ) -> dict[str, np.ndarray]:
     """Solve, then re-solve the units whose score is far from 1 on data moved by that score.
@@ -425,7 +509,9 @@ def refine_scores(
             return out
         est = sc[idx] / total[idx]  # score of the moved data
         step = np.where(est > 0, np.exp2(np.round(np.log2(np.where(est > 0, est, 1.0)))), TINY_STEP)
-        total[idx] *= step  # theta(c x) = theta(x) / c, phi(c y) = phi(y) / c: the score is c times the new one
+        total[idx] *= (
+            step  # theta(c x) = theta(x) / c, phi(c y) = phi(y) / c: the score is c times the new one
+        )
         if orientation == "input":
             part = solve(X[:, idx] * total[idx], Y[:, idx])
         else:
@@ -437,8 +523,9 @@ def refine_scores(
     return out
 
 
-def _replace(out: dict[str, np.ndarray], part: dict[str, np.ndarray], idx: np.ndarray,
-             factor: np.ndarray) -> None:
+def _replace(
+    out: dict[str, np.ndarray], part: dict[str, np.ndarray], idx: np.ndarray, factor: np.ndarray
+) -> None:
     """Put the re-solved units' results (scores of moved data, times ``factor``) into ``out``."""
     out["status"][idx] = part["status"]
     out["score"][idx] = part["score"] * factor

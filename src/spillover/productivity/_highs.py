@@ -85,8 +85,13 @@ class EnvelopmentLP:
     """One HiGHS model for a fixed reference set ``(X_ref, Y_ref)`` (variables x units)."""
 
     def __init__(
-        self, X_ref: np.ndarray, Y_ref: np.ndarray, rts: str, working: np.ndarray | None = None,
-        *, fallback: bool = False,
+        self,
+        X_ref: np.ndarray,
+        Y_ref: np.ndarray,
+        rts: str,
+        working: np.ndarray | None = None,
+        *,
+        fallback: bool = False,
     ) -> None:
         self.m, self.n_all = X_ref.shape
         self.s = Y_ref.shape[0]
@@ -106,7 +111,7 @@ class EnvelopmentLP:
         self._answered_by: EnvelopmentLP = self  # the fresh model after a fallback (radial)
         if fallback:  # see _fresh
             self.h.setOptionValue("simplex_strategy", 4)  # primal simplex (the default is dual)
-        self._X_all, self._Y_all, self._rts = self._A[: self.m], self._A[self.m: self.m + self.s], rts
+        self._X_all, self._Y_all, self._rts = self._A[: self.m], self._A[self.m : self.m + self.s], rts
         self._working = working
         self._twin_lp: EnvelopmentLP | None = None
         self._coef = np.full(self.m + self.s, -1.0)  # score-column placeholders set in _build
@@ -121,10 +126,19 @@ class EnvelopmentLP:
         """Bring reference units into the model (column generation); they become priced columns."""
         k, rows = len(refs), self._A.shape[0]
         first = self.h.getNumCol()
-        checked(self.h.addCols(k, np.zeros(k), np.zeros(k), np.full(k, INF), k * rows,
-                               (np.arange(k) * rows).astype(np.int32),
-                               np.tile(np.arange(rows, dtype=np.int32), k), self._A[:, refs].T.reshape(-1).copy()),
-                "add reference units to a DEA LP")
+        checked(
+            self.h.addCols(
+                k,
+                np.zeros(k),
+                np.zeros(k),
+                np.full(k, INF),
+                k * rows,
+                (np.arange(k) * rows).astype(np.int32),
+                np.tile(np.arange(rows, dtype=np.int32), k),
+                self._A[:, refs].T.reshape(-1).copy(),
+            ),
+            "add reference units to a DEA LP",
+        )
         self._lam_ref = np.concatenate([self._lam_ref, refs])
         self._lam_cols = np.concatenate([self._lam_cols, np.arange(first, first + k)])
         self._missing[refs] = False
@@ -138,8 +152,10 @@ class EnvelopmentLP:
         hi = np.zeros(n_rows)
         if bounds is not None:
             lo[-1], hi[-1] = bounds
-        checked(self.h.addRows(n_rows, lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)),
-                "build a DEA LP's rows")
+        checked(
+            self.h.addRows(n_rows, lo, hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)),
+            "build a DEA LP's rows",
+        )
         # score column (placeholder coefficients so the sparsity pattern exists), lambdas, slacks
         blocks_idx = [np.arange(m + s, dtype=np.int32)]
         blocks_val = [np.full(m + s, -1.0)]
@@ -153,11 +169,19 @@ class EnvelopmentLP:
             blocks_val.append(np.array([1.0 if i < m else -1.0]))
         starts = np.cumsum([0] + [len(b) for b in blocks_idx[:-1]]).astype(np.int32)
         n_cols = 1 + n + m + s
-        checked(self.h.addCols(
-            n_cols, np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, INF),
-            int(sum(len(b) for b in blocks_idx)), starts,
-            np.concatenate(blocks_idx), np.concatenate(blocks_val),
-        ), "build a DEA LP's columns")
+        checked(
+            self.h.addCols(
+                n_cols,
+                np.zeros(n_cols),
+                np.zeros(n_cols),
+                np.full(n_cols, INF),
+                int(sum(len(b) for b in blocks_idx)),
+                starts,
+                np.concatenate(blocks_idx),
+                np.concatenate(blocks_val),
+            ),
+            "build a DEA LP's columns",
+        )
 
     # -- re-targeting ---------------------------------------------------------------------------------------
     def _set(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> None:
@@ -211,8 +235,12 @@ class EnvelopmentLP:
 
     # -- LPs ------------------------------------------------------------------------------------------------
     def radial(
-        self, x: np.ndarray, y: np.ndarray, orientation: str,
-        mask_in: np.ndarray | None = None, mask_out: np.ndarray | None = None,
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        orientation: str,
+        mask_in: np.ndarray | None = None,
+        mask_out: np.ndarray | None = None,
     ) -> tuple[int, float]:
         """Radial LP for the point ``(x, y)``; returns (status, score theta or phi)."""
         zm, zs = np.zeros(self.m), np.zeros(self.s)
@@ -273,15 +301,17 @@ class EnvelopmentLP:
         X, Y = self._X_all, self._Y_all
         use_x, make_y = X @ lam, Y @ lam
         cap_x = a * theta + b
-        if not (np.all(use_x <= cap_x + PRIMAL_REL * (use_x + cap_x))
-                and np.all(make_y >= c * theta + d - PRIMAL_REL * (make_y + c * theta + d))):
+        if not (
+            np.all(use_x <= cap_x + PRIMAL_REL * (use_x + cap_x))
+            and np.all(make_y >= c * theta + d - PRIMAL_REL * (make_y + c * theta + d))
+        ):
             return False
         bounds = RTS_BOUNDS[self._rts]
         if bounds is not None and not bounds[0] - 1e-9 <= lam.sum() <= bounds[1] + 1e-9:
             return False
         cost = 1.0 if orientation == "input" else -1.0
         upper = cost * theta
-        p_in, p_out = pi[:m], pi[m: m + s]
+        p_in, p_out = pi[:m], pi[m : m + s]
         lower = p_in @ b + p_out @ d
         d_lam = -(p_in @ X + p_out @ Y)
         if bounds is not None:
@@ -299,11 +329,16 @@ class EnvelopmentLP:
         if bounds is not None and np.isfinite(bounds[1]):
             u_lam = np.minimum(u_lam, bounds[1])
         u_out = Y @ np.where(np.isfinite(u_lam), u_lam, 0.0)
-        terms = [np.minimum(d_lam, 0.0) @ np.where(d_lam < 0, u_lam, 0.0),
-                 np.minimum(-p_in, 0.0) @ cap, np.minimum(p_out, 0.0) @ u_out]
+        terms = [
+            np.minimum(d_lam, 0.0) @ np.where(d_lam < 0, u_lam, 0.0),
+            np.minimum(-p_in, 0.0) @ cap,
+            np.minimum(p_out, 0.0) @ u_out,
+        ]
         if d_theta < 0:
             with np.errstate(divide="ignore", invalid="ignore"):
-                u_theta = theta if orientation == "input" else np.min(np.where(c > 0, (u_out - d) / c, np.inf))
+                u_theta = (
+                    theta if orientation == "input" else np.min(np.where(c > 0, (u_out - d) / c, np.inf))
+                )
             terms.append(d_theta * u_theta)
         lower += sum(terms)
         return bool(np.isfinite(lower) and upper - lower <= GAP_TOL * abs(upper))
@@ -326,7 +361,7 @@ class EnvelopmentLP:
             return status, np.full(self.m, np.nan), np.full(self.s, np.nan)
         v = np.asarray(self.h.getSolution().col_value)
         s_in = v[self._slack_cols[: self.m]]
-        s_out = v[self._slack_cols[self.m:]]
+        s_out = v[self._slack_cols[self.m :]]
         return status, np.where(s_in > SLACK_TOL, s_in, 0.0), np.where(s_out > SLACK_TOL, s_out, 0.0)
 
     def lambdas(self) -> tuple[np.ndarray, np.ndarray]:
@@ -404,9 +439,7 @@ SUBCHUNK = 256  # units per model: its working set of reference units is rebuilt
 SEED = 24  # reference units in a fresh working set (plus the extremes of each variable)
 
 
-def seed_working_set(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray
-) -> np.ndarray | None:
+def seed_working_set(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray | None:
     """Reference units near a group of similar units (log-space centroid) plus each variable's extreme
     units; ``None`` (use all) when the reference set is small.  Only speed depends on this choice."""
     n = X_ref.shape[1]
@@ -429,8 +462,15 @@ def unit_scale(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(v > 0, np.exp2(np.round(np.log2(v))), np.nan)
 
 
-def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, colgen: bool,
-            slack_weights: np.ndarray | None = None) -> Iterator[tuple[int, EnvelopmentLP, np.ndarray]]:
+def _models(
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    rts: str,
+    colgen: bool,
+    slack_weights: np.ndarray | None = None,
+) -> Iterator[tuple[int, EnvelopmentLP, np.ndarray]]:
     """Yield (unit index, model, row scales r): a fresh column-generation model every SUBCHUNK units, or
     (``colgen`` False: the plain method) one model with every reference unit.
 
@@ -441,10 +481,18 @@ def _models(X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, 
     ``r`` and multiply its slacks by ``r``; scores and lambdas are unchanged by row scaling.  On data of
     ordinary range (normalised to mean 1) no unit triggers a rebuild, so ``r`` stays 1."""
     n_all, R = X.shape[1], X.shape[0] + Y.shape[0]
-    groups = [(0, n_all, None)] if not colgen else [
-        (a, min(a + SUBCHUNK, n_all), seed_working_set(X_ref, Y_ref, X[:, a: a + SUBCHUNK],
-                                                       Y[:, a: a + SUBCHUNK]))
-        for a in range(0, n_all, SUBCHUNK)]
+    groups = (
+        [(0, n_all, None)]
+        if not colgen
+        else [
+            (
+                a,
+                min(a + SUBCHUNK, n_all),
+                seed_working_set(X_ref, Y_ref, X[:, a : a + SUBCHUNK], Y[:, a : a + SUBCHUNK]),
+            )
+            for a in range(0, n_all, SUBCHUNK)
+        ]
+    )
     m = X.shape[0]
     for start, stop, working in groups:
         lp, r = None, np.ones(R)
@@ -475,7 +523,6 @@ def ray_scale(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return np.exp2(np.round(logs))
 
 
-
 class HighsEnvelopment:
     """HiGHS as a :class:`~spillover.productivity._lp.RadialSolver`: one :class:`EnvelopmentLP` per group of
     units (:func:`_models`), re-targeted unit by unit; it answers every unit (never UNSOLVED).
@@ -492,9 +539,18 @@ class HighsEnvelopment:
         return f"HighsEnvelopment(colgen={self.colgen})"
 
     def solve(
-        self, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str,
-        orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
-        scores_only: bool = False, known_score: np.ndarray | None = None,
+        self,
+        X_ref: np.ndarray,
+        Y_ref: np.ndarray,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        rts: str,
+        orientation: str,
+        slacks: str = "none",
+        slack_weights: np.ndarray | None = None,
+        scores_only: bool = False,
+        known_score: np.ndarray | None = None,
     ) -> RadialSolution:
         k, m = X.shape[1], X.shape[0]
         out = RadialSolution.empty(k, m, Y.shape[0], scores_only)

@@ -33,16 +33,39 @@ import numpy as np
 
 from spillover.errors import DEAError
 
-__all__ = ["ReusableLP", "LPSolution", "INF", "OPTIMAL", "INFEASIBLE", "UNBOUNDED", "FAILED", "UNDEFINED",
-           "UNSOLVED", "STATUS_NAMES", "checked", "QuietHighs", "RadialSolution", "RadialSolver",
-           "solve_chain", "LAMBDA_TOL", "SLACK_TOL", "ZERO_DUAL"]
+__all__ = [
+    "ReusableLP",
+    "LPSolution",
+    "INF",
+    "OPTIMAL",
+    "INFEASIBLE",
+    "UNBOUNDED",
+    "FAILED",
+    "UNDEFINED",
+    "UNSOLVED",
+    "STATUS_NAMES",
+    "checked",
+    "QuietHighs",
+    "RadialSolution",
+    "RadialSolver",
+    "solve_chain",
+    "LAMBDA_TOL",
+    "SLACK_TOL",
+    "ZERO_DUAL",
+]
 
 INF = highspy.kHighsInf
 OPTIMAL, INFEASIBLE, UNBOUNDED, FAILED, UNDEFINED = 0, 1, 2, 3, 4
 # UNDEFINED: the LP is optimal but its answer defines no score (a directional distance with 1 + beta <= 0)
 UNSOLVED = 5  # a solver of a chain left the unit to the next one (never in a chain's answer)
-STATUS_NAMES = {OPTIMAL: "optimal", INFEASIBLE: "infeasible", UNBOUNDED: "unbounded", FAILED: "failed",
-                UNDEFINED: "undefined", UNSOLVED: "unsolved"}
+STATUS_NAMES = {
+    OPTIMAL: "optimal",
+    INFEASIBLE: "infeasible",
+    UNBOUNDED: "unbounded",
+    FAILED: "failed",
+    UNDEFINED: "undefined",
+    UNSOLVED: "unsolved",
+}
 # On data normalised to mean 1 per variable (dea._normalise), shared by both radial solvers:
 ZERO_DUAL = 1e-9  # an input/output row dual below this is zero: the unit may have slacks
 SLACK_TOL = 1e-7  # slacks below this share of the unit's own value are 0
@@ -73,11 +96,16 @@ class RadialSolution:
         """Every unit UNSOLVED, NaN everywhere."""
         if scores_only:
             return cls(np.full(k, UNSOLVED, np.int8), np.full(k, np.nan))
-        return cls(np.full(k, UNSOLVED, np.int8), np.full(k, np.nan), np.full((k, m), np.nan),
-                   np.full((k, s), np.nan))
+        return cls(
+            np.full(k, UNSOLVED, np.int8),
+            np.full(k, np.nan),
+            np.full((k, m), np.nan),
+            np.full((k, s), np.nan),
+        )
 
-    def set_lambdas(self, units: list[np.ndarray], peers: list[np.ndarray],
-                    weights: list[np.ndarray]) -> None:
+    def set_lambdas(
+        self, units: list[np.ndarray], peers: list[np.ndarray], weights: list[np.ndarray]
+    ) -> None:
         """Lambdas from lists of triplet parts, sorted by unit then peer."""
         unit = np.concatenate(units).astype(np.int64) if units else np.zeros(0, np.int64)
         peer = np.concatenate(peers).astype(np.int64) if peers else np.zeros(0, np.int64)
@@ -90,8 +118,13 @@ class RadialSolution:
         out = {"status": self.status, "score": self.score}
         if self.s_in is not None:
             s_in, s_out = self.slacks()
-            out.update(s_in=s_in, s_out=s_out, lam_unit=self.lam_unit, lam_peer=self.lam_peer,
-                       lam_weight=self.lam_weight)
+            out.update(
+                s_in=s_in,
+                s_out=s_out,
+                lam_unit=self.lam_unit,
+                lam_peer=self.lam_peer,
+                lam_weight=self.lam_weight,
+            )
         return out
 
     def slacks(self) -> tuple[np.ndarray, np.ndarray]:
@@ -114,15 +147,32 @@ class RadialSolver(Protocol):
     """
 
     def solve(
-        self, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str,
-        orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
-        scores_only: bool = False, known_score: np.ndarray | None = None,
+        self,
+        X_ref: np.ndarray,
+        Y_ref: np.ndarray,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        rts: str,
+        orientation: str,
+        slacks: str = "none",
+        slack_weights: np.ndarray | None = None,
+        scores_only: bool = False,
+        known_score: np.ndarray | None = None,
     ) -> RadialSolution: ...
 
 
 def solve_chain(
-    solvers: Sequence[RadialSolver], X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *,
-    rts: str, orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
+    solvers: Sequence[RadialSolver],
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
+    slacks: str = "none",
+    slack_weights: np.ndarray | None = None,
     scores_only: bool = False,
 ) -> RadialSolution:
     """Each solver on the units the previous ones left UNSOLVED (with the scores they certified).
@@ -140,9 +190,18 @@ def solve_chain(
         if len(todo) == 0:
             break
         every = len(todo) == k  # the first solver sees the caller's arrays themselves
-        part = solver.solve(X_ref, Y_ref, X if every else X[:, todo], Y if every else Y[:, todo], rts=rts,
-                            orientation=orientation, slacks=slacks, slack_weights=slack_weights,
-                            scores_only=scores_only, known_score=known if every else known[todo])
+        part = solver.solve(
+            X_ref,
+            Y_ref,
+            X if every else X[:, todo],
+            Y if every else Y[:, todo],
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            slack_weights=slack_weights,
+            scores_only=scores_only,
+            known_score=known if every else known[todo],
+        )
         out.status[todo], out.score[todo] = part.status, part.score
         if not scores_only:
             s_in, s_out = out.slacks()
@@ -173,7 +232,7 @@ class QuietHighs(highspy.Highs):
     unit legitimately hold such entries (a peer 1e15 times its size), so the limit is lifted; each answer is
     still certified (or reported as NaN), and :func:`checked` turns any refusal into an error."""
 
-    def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
+    def enableCallbacks(self) -> None:
         self.setOptionValue("output_flag", False)
         self.setOptionValue("log_to_console", False)
         self.setOptionValue("large_matrix_value", LARGE_MATRIX_VALUE)
@@ -216,8 +275,14 @@ class ReusableLP:
     """
 
     def __init__(
-        self, A: np.ndarray, row_lo: np.ndarray, row_hi: np.ndarray, col_lo: np.ndarray,
-        col_hi: np.ndarray, cost: np.ndarray, mutable: tuple[np.ndarray, np.ndarray] | None = None,
+        self,
+        A: np.ndarray,
+        row_lo: np.ndarray,
+        row_hi: np.ndarray,
+        col_lo: np.ndarray,
+        col_hi: np.ndarray,
+        cost: np.ndarray,
+        mutable: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         A = np.asarray(A, float)
         self.n_rows, self.n_cols = A.shape
@@ -226,13 +291,33 @@ class ReusableLP:
             pattern[mutable[0], mutable[1]] = True
         self.h = QuietHighs()  # no banner on stdout
         self.h.setOptionValue("presolve", "off")  # tiny LPs re-solved from a warm basis
-        checked(self.h.addRows(self.n_rows, np.asarray(row_lo, float), np.asarray(row_hi, float), 0,
-                               np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)), "build an LP's rows")
+        checked(
+            self.h.addRows(
+                self.n_rows,
+                np.asarray(row_lo, float),
+                np.asarray(row_hi, float),
+                0,
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int32),
+                np.zeros(0),
+            ),
+            "build an LP's rows",
+        )
         starts = np.concatenate([[0], np.cumsum(pattern.sum(axis=0))[:-1]]).astype(np.int32)
-        rows, cols = np.nonzero(pattern.T)  # column-major order: (column, row)
-        checked(self.h.addCols(self.n_cols, np.asarray(cost, float), np.asarray(col_lo, float),
-                               np.asarray(col_hi, float), int(pattern.sum()), starts, cols.astype(np.int32),
-                               A.T[pattern.T].astype(float)), "build an LP's columns")
+        _, cols = np.nonzero(pattern.T)  # column-major order: (column, row)
+        checked(
+            self.h.addCols(
+                self.n_cols,
+                np.asarray(cost, float),
+                np.asarray(col_lo, float),
+                np.asarray(col_hi, float),
+                int(pattern.sum()),
+                starts,
+                cols.astype(np.int32),
+                A.T[pattern.T].astype(float),
+            ),
+            "build an LP's columns",
+        )
         self._A = A.copy()
         self._cost = np.asarray(cost, float).copy()
         self._row = (np.asarray(row_lo, float).copy(), np.asarray(row_hi, float).copy())
@@ -261,8 +346,9 @@ class ReusableLP:
         self._set_bounds(self._col, self.h.changeColsBounds, cols, lo, hi)
 
     @staticmethod
-    def _set_bounds(kept: tuple[np.ndarray, np.ndarray], change: Callable[..., Any], idx: np.ndarray, lo: Any,
-                    hi: Any) -> None:
+    def _set_bounds(
+        kept: tuple[np.ndarray, np.ndarray], change: Callable[..., Any], idx: np.ndarray, lo: Any, hi: Any
+    ) -> None:
         """Send HiGHS only the bounds that differ from the ``kept`` copy, and update the copy."""
         idx = np.asarray(idx, np.int32)
         lo, hi = _full(lo, idx.shape), _full(hi, idx.shape)
@@ -279,7 +365,9 @@ class ReusableLP:
             x = np.asarray(self.h.getSolution().col_value, float)
             return LPSolution(OPTIMAL, x, float(self.h.getInfo().objective_function_value))
         self.h.clearSolver()  # a basis from an infeasible/unbounded run is a poor start for the next unit
-        status = {highspy.HighsModelStatus.kInfeasible: INFEASIBLE,
-                  highspy.HighsModelStatus.kUnbounded: UNBOUNDED,
-                  highspy.HighsModelStatus.kUnboundedOrInfeasible: INFEASIBLE}.get(st, FAILED)
+        status = {
+            highspy.HighsModelStatus.kInfeasible: INFEASIBLE,
+            highspy.HighsModelStatus.kUnbounded: UNBOUNDED,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible: INFEASIBLE,
+        }.get(st, FAILED)
         return LPSolution(status, np.full(self.n_cols, np.nan), np.nan)

@@ -71,9 +71,13 @@ def radial_input_batch(
     """
     k = X.shape[1]
     R = X.shape[0] + Y.shape[0] + (rts != "crs")
-    out = {"ok": np.zeros(k, bool), "score": np.full(k, np.nan),
-           "duals": np.full((k, X.shape[0] + Y.shape[0]), np.nan),
-           "basis": np.zeros((k, R), np.int64), "values": np.zeros((k, R))}
+    out = {
+        "ok": np.zeros(k, bool),
+        "score": np.full(k, np.nan),
+        "duals": np.full((k, X.shape[0] + Y.shape[0]), np.nan),
+        "basis": np.zeros((k, R), np.int64),
+        "values": np.zeros((k, R)),
+    }
     if k == 0 or X_ref.shape[1] == 0:
         return out
     lp = _Shared(X_ref, Y_ref, rts)
@@ -104,12 +108,12 @@ class _Shared:
         self.art_from = 1 + n + m + s + w
         C = self.art_from + (2 * R if artificial else 0)
         A = np.zeros((R, C))
-        A[:m, 1: 1 + n] = X_ref
-        A[m: m + s, 1: 1 + n] = Y_ref
+        A[:m, 1 : 1 + n] = X_ref
+        A[m : m + s, 1 : 1 + n] = Y_ref
         A[np.arange(m), 1 + n + np.arange(m)] = 1.0
         A[m + np.arange(s), 1 + n + m + np.arange(s)] = -1.0
         if conv:
-            A[m + s, 1: 1 + n] = 1.0
+            A[m + s, 1 : 1 + n] = 1.0
         if w:
             A[m + s, self.w_col] = 1.0 if rts == "nirs" else -1.0
         if artificial:
@@ -164,16 +168,16 @@ def _start(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.nd
     basis[:, 1] = 1 + best
     cols_in = np.broadcast_to(1 + n + np.arange(m), (K, m))
     keep_in = np.arange(m)[None, :] != i_star[:, None]
-    basis[:, 2: 2 + m - 1] = cols_in[keep_in].reshape(K, m - 1)
+    basis[:, 2 : 2 + m - 1] = cols_in[keep_in].reshape(K, m - 1)
     cols_out = np.broadcast_to(1 + n + m + np.arange(s), (K, s))
     pos = 2 + m - 1
     full = np.flatnonzero(~scaled)
     if len(full):
-        basis[full, pos: pos + s] = cols_out[full]
+        basis[full, pos : pos + s] = cols_out[full]
     part = np.flatnonzero(scaled)
     if len(part):
         keep_out = np.arange(s)[None, :] != r_star[part, None]
-        basis[part, pos: pos + s - 1] = cols_out[part][keep_out].reshape(len(part), s - 1)
+        basis[part, pos : pos + s - 1] = cols_out[part][keep_out].reshape(len(part), s - 1)
         if lp.rts == "ndrs":
             basis[part, pos + s - 1] = lp.w_col
     return basis, ok
@@ -196,8 +200,14 @@ def _reduced_costs(lp: _Shared, cost: np.ndarray, pi: np.ndarray, a0: np.ndarray
     return d
 
 
-def _iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis: np.ndarray,
-             forbid: np.ndarray | None = None) -> None:
+def _iterate(
+    lp: _Shared,
+    a0: np.ndarray,
+    cost: np.ndarray,
+    b: np.ndarray,
+    basis: np.ndarray,
+    forbid: np.ndarray | None = None,
+) -> None:
     """Primal simplex from the primal feasible bases ``basis`` (K x R, updated in place) until optimal,
     unbounded or the iteration cap.  ``forbid`` (K x C) marks columns that may not enter.  No claim is made here:
     :func:`_certify` checks the final bases."""
@@ -311,8 +321,9 @@ def _dual_iterate(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, 
         q = ratio.argmax(axis=1)
         move = np.isfinite(ratio[rows, q])  # no entering column: the LP is infeasible, stop
         if not move.all():
-            active, bas, r, q, Binv, xB, cb, d, alpha = (v[move] for v in (active, bas, r, q, Binv, xB, cb, d,
-                                                                            alpha))
+            active, bas, r, q, Binv, xB, cb, d, alpha = (
+                v[move] for v in (active, bas, r, q, Binv, xB, cb, d, alpha)
+            )
             if len(active) == 0:
                 return
         mr = np.arange(len(r))
@@ -356,13 +367,14 @@ def _all_column_norms(lp: _Shared, r: np.ndarray, a0: np.ndarray) -> np.ndarray:
     absA = np.abs(lp.A)
     out = absA[0][None, :] / r[:, :1]
     for i in range(1, lp.R):
-        np.maximum(out, absA[i][None, :] / r[:, i: i + 1], out=out)
+        np.maximum(out, absA[i][None, :] / r[:, i : i + 1], out=out)
     out[:, 0] = np.abs(a0 / r).max(axis=1)
     return out
 
 
-def _upper_bounds(lp: _Shared, a0: np.ndarray, b: np.ndarray, theta: np.ndarray, kk: np.ndarray,
-                  jj: np.ndarray) -> np.ndarray:
+def _upper_bounds(
+    lp: _Shared, a0: np.ndarray, b: np.ndarray, theta: np.ndarray, kk: np.ndarray, jj: np.ndarray
+) -> np.ndarray:
     """Upper bounds on column jj of unit kk's LP at any feasible point whose score is <= theta.
 
     The input rows ``X lam + s_in = a theta + b`` (a, b >= 0) cap every input use at a_i theta + b_i, so
@@ -396,9 +408,15 @@ def _upper_bounds(lp: _Shared, a0: np.ndarray, b: np.ndarray, theta: np.ndarray,
     return out
 
 
-def _certify(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis: np.ndarray,
-             forbid: np.ndarray | None = None, check_gain: bool = True
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _certify(
+    lp: _Shared,
+    a0: np.ndarray,
+    cost: np.ndarray,
+    b: np.ndarray,
+    basis: np.ndarray,
+    forbid: np.ndarray | None = None,
+    check_gain: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Optimality certificate of each basis, recomputed from scratch on the unit-scaled LP (module
     docstring): (ok, x_B, scaled row duals pi * r, reduced costs).
 
@@ -430,7 +448,7 @@ def _certify(lp: _Shared, a0: np.ndarray, cost: np.ndarray, b: np.ndarray, basis
         theta = np.where(basis == 0, xB, 0.0).sum(axis=1)
         loss = np.zeros(K)
         np.add.at(loss, kk, -d[kk, jj] * _upper_bounds(lp, a0, b, theta, kk, jj))
-        slack_cost = np.abs(cost[1 + lp.n: 1 + lp.n + lp.m + lp.s])
+        slack_cost = np.abs(cost[1 + lp.n : 1 + lp.n + lp.m + lp.s])
         size = np.abs(cz * z).sum(axis=1) + (r[:, : lp.m + lp.s] * slack_cost).sum(axis=1)
         ok &= loss <= GAP_TOL * size
     if lp.has_art:  # artificials must be at 0: the point is then feasible for the real LP
@@ -450,7 +468,7 @@ def _radial_rows(lp: _Shared, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray,
     a0 = np.zeros((K, R))
     a0[:, :m] = -X.T
     b = np.zeros((K, R))
-    b[:, m: m + s] = Y.T
+    b[:, m : m + s] = Y.T
     if lp.rts != "crs":
         b[:, m + s] = 1.0
     return a0, b
@@ -511,16 +529,22 @@ MAX_FACETS = 512  # pooled optimal bases, the most recent (units come in localit
 FACET_SAMPLE = 16  # a block's units without a pooled facet: every 16th is solved from scratch, then retried
 
 
-def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, facets: _Facets | None = None
-                 ) -> dict[str, np.ndarray]:
+def _solve_block(
+    lp: _Shared, X: np.ndarray, Y: np.ndarray, facets: _Facets | None = None
+) -> dict[str, np.ndarray]:
     """Radial LPs of one block: units first try the best pooled optimal basis (:class:`_Facets`, one
     certificate each); a sample of the others is solved from scratch to add facets, the rest retry, and
     whatever is left is solved from scratch."""
     K, R, m, s = X.shape[1], lp.R, lp.m, lp.s
     a0, b = _radial_rows(lp, X, Y)
     cost = _radial_costs(lp, 1.0)
-    res = {"ok": np.zeros(K, bool), "score": np.full(K, np.nan), "duals": np.full((K, m + s), np.nan),
-           "basis": np.zeros((K, R), np.int64), "values": np.zeros((K, R))}
+    res = {
+        "ok": np.zeros(K, bool),
+        "score": np.full(K, np.nan),
+        "duals": np.full((K, m + s), np.nan),
+        "basis": np.zeros((K, R), np.int64),
+        "values": np.zeros((K, R)),
+    }
     facets = _Facets(R) if facets is None else facets
     positive = np.all(X > 0, axis=0) & np.all(Y > 0, axis=0)
     todo = np.arange(K)
@@ -574,8 +598,15 @@ def _solve_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, facets: _Facets | No
 
 # -- slack stages -------------------------------------------------------------------------------------------
 def stages_input_batch(
-    X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, rts: str, score: np.ndarray,
-    basis: np.ndarray, slacks: str, slack_weights: np.ndarray | None = None,
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    rts: str,
+    score: np.ndarray,
+    basis: np.ndarray,
+    slacks: str,
+    slack_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Slack stages after input-oriented radial LPs solved by :func:`radial_input_batch` (its ``basis``).
 
@@ -593,8 +624,13 @@ def stages_input_batch(
     """
     k, m, s = X.shape[1], X.shape[0], Y.shape[0]
     lp = _Shared(X_ref, Y_ref, rts, artificial=True)
-    out = {"ok": np.zeros(k, bool), "s_in": np.full((k, m), np.nan), "s_out": np.full((k, s), np.nan),
-           "basis": np.zeros((k, lp.R), np.int64), "values": np.zeros((k, lp.R))}
+    out = {
+        "ok": np.zeros(k, bool),
+        "s_in": np.full((k, m), np.nan),
+        "s_out": np.full((k, s), np.nan),
+        "basis": np.zeros((k, lp.R), np.int64),
+        "values": np.zeros((k, lp.R)),
+    }
     block = _block(lp)
     for start in range(0, k, block):
         sl = slice(start, min(start + block, k))
@@ -604,8 +640,15 @@ def stages_input_batch(
     return out
 
 
-def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, basis: np.ndarray,
-                  slacks: str, slack_weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def _stages_block(
+    lp: _Shared,
+    X: np.ndarray,
+    Y: np.ndarray,
+    score: np.ndarray,
+    basis: np.ndarray,
+    slacks: str,
+    slack_weights: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     K, R, m, s, n = X.shape[1], lp.R, lp.m, lp.s, lp.n
     basis = basis.copy()
     a0, b = _radial_rows(lp, X, Y)
@@ -615,7 +658,7 @@ def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, 
     s_in, s_out = np.full((K, m), np.nan), np.full((K, s), np.nan)
     values = np.zeros((K, R))
     slack_cost = np.zeros(lp.C)
-    slack_cost[1 + n: 1 + n + m + s] = -(1.0 if slack_weights is None else slack_weights)
+    slack_cost[1 + n : 1 + n + m + s] = -(1.0 if slack_weights is None else slack_weights)
     last = m + s + 1
     for loop in range(last + 1):
         idx = np.flatnonzero(alive & ~final)
@@ -644,24 +687,30 @@ def _stages_block(lp: _Shared, X: np.ndarray, Y: np.ndarray, score: np.ndarray, 
                 a0[g] = 0.0
                 a0[g, :m] = -np.where(mask, xt[g] / t[:, None], 0.0)
                 b[g, :m] = np.where(mask, 0.0, xt[g])
-                b[g, m: m + s] = yt[g]
+                b[g, m : m + s] = yt[g]
                 c0[g] = 1.0
             else:
                 yt[g] = np.where(mask, t[:, None] * yt[g], yt[g])
                 a0[g] = 0.0
-                a0[g, m: m + s] = -np.where(mask, yt[g] / t[:, None], 0.0)
+                a0[g, m : m + s] = -np.where(mask, yt[g] / t[:, None], 0.0)
                 b[g, :m] = xt[g]
-                b[g, m: m + s] = np.where(mask, 0.0, yt[g])
+                b[g, m : m + s] = np.where(mask, 0.0, yt[g])
                 c0[g] = -1.0
             basis[g] = bas[ok]
     ok = alive & final
     keep = ok[:, None]
-    return {"ok": ok, "s_in": np.where(keep, s_in, np.nan), "s_out": np.where(keep, s_out, np.nan),
-            "basis": basis, "values": values}
+    return {
+        "ok": ok,
+        "s_in": np.where(keep, s_in, np.nan),
+        "s_out": np.where(keep, s_out, np.nan),
+        "basis": basis,
+        "values": values,
+    }
 
 
-def _max_slacks(lp: _Shared, a0: np.ndarray, b: np.ndarray, basis: np.ndarray, c0: np.ndarray,
-                slack_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _max_slacks(
+    lp: _Shared, a0: np.ndarray, b: np.ndarray, basis: np.ndarray, c0: np.ndarray, slack_cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Max sum of slacks over the optimal face of each unit's current LP (whose optimal basis is given).
 
     Returns the new bases, the slack values (K x (m + s), those <= SLACK_TOL set to 0), the basic values
@@ -690,8 +739,9 @@ def _max_slacks(lp: _Shared, a0: np.ndarray, b: np.ndarray, basis: np.ndarray, c
     return bas, sv, xB, cert
 
 
-def _masked_radial(lp: _Shared, xt: np.ndarray, yt: np.ndarray, mask: np.ndarray, inp: bool
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _masked_radial(
+    lp: _Shared, xt: np.ndarray, yt: np.ndarray, mask: np.ndarray, inp: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """DEAP's multi-stage movement at the projected points: min t (inputs in ``mask`` scaled by t) or
     max phi (outputs in ``mask`` scaled by phi).  Phase 1 from artificial columns, then phase 2.
     Returns (certified, t or phi, optimal basis)."""
@@ -701,11 +751,11 @@ def _masked_radial(lp: _Shared, xt: np.ndarray, yt: np.ndarray, mask: np.ndarray
     if inp:
         a0[:, :m] = -np.where(mask, xt, 0.0)
         b[:, :m] = np.where(mask, 0.0, xt)
-        b[:, m: m + s] = yt
+        b[:, m : m + s] = yt
     else:
-        a0[:, m: m + s] = -np.where(mask, yt, 0.0)
+        a0[:, m : m + s] = -np.where(mask, yt, 0.0)
         b[:, :m] = xt
-        b[:, m: m + s] = np.where(mask, 0.0, yt)
+        b[:, m : m + s] = np.where(mask, 0.0, yt)
     if lp.rts != "crs":
         b[:, m + s] = 1.0
     rows = np.arange(R)
@@ -746,9 +796,18 @@ class BatchedSimplex:
         return f"BatchedSimplex(min_units={self.min_units})"
 
     def solve(
-        self, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray, Y: np.ndarray, *, rts: str,
-        orientation: str, slacks: str = "none", slack_weights: np.ndarray | None = None,
-        scores_only: bool = False, known_score: np.ndarray | None = None,
+        self,
+        X_ref: np.ndarray,
+        Y_ref: np.ndarray,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        rts: str,
+        orientation: str,
+        slacks: str = "none",
+        slack_weights: np.ndarray | None = None,
+        scores_only: bool = False,
+        known_score: np.ndarray | None = None,
     ) -> RadialSolution:
         out = RadialSolution.empty(X.shape[1], X.shape[0], Y.shape[0], scores_only)
         if orientation != "input" or X.shape[1] < self.min_units or not X_ref.shape[1]:
@@ -767,23 +826,43 @@ class BatchedSimplex:
         done = ok if slacks == "none" else ok[nonzero]
         stages = np.setdiff1d(ok, done)
         out.status[done], s_in[done], s_out[done] = OPTIMAL, 0.0, 0.0
-        _append_lambdas(rows, peers, weights, done, batch["basis"][done], batch["values"][done],
-                        X_ref, Y_ref, X, Y)
+        _append_lambdas(
+            rows, peers, weights, done, batch["basis"][done], batch["values"][done], X_ref, Y_ref, X, Y
+        )
         if len(stages) >= self.min_units:
-            st = stages_input_batch(X_ref, Y_ref, X[:, stages], Y[:, stages], rts, out.score[stages],
-                                    batch["basis"][stages], slacks, slack_weights)
+            st = stages_input_batch(
+                X_ref,
+                Y_ref,
+                X[:, stages],
+                Y[:, stages],
+                rts,
+                out.score[stages],
+                batch["basis"][stages],
+                slacks,
+                slack_weights,
+            )
             done = stages[st["ok"]]
             out.status[done] = OPTIMAL
             s_in[done], s_out[done] = st["s_in"][st["ok"]], st["s_out"][st["ok"]]
-            _append_lambdas(rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]],
-                            X_ref, Y_ref, X, Y)
+            _append_lambdas(
+                rows, peers, weights, done, st["basis"][st["ok"]], st["values"][st["ok"]], X_ref, Y_ref, X, Y
+            )
         out.set_lambdas(rows, peers, weights)
         return out
 
 
-def _append_lambdas(rows: list, peers: list, weights: list, units: np.ndarray, basis: np.ndarray,
-                    values: np.ndarray, X_ref: np.ndarray, Y_ref: np.ndarray, X: np.ndarray,
-                    Y: np.ndarray) -> None:
+def _append_lambdas(
+    rows: list,
+    peers: list,
+    weights: list,
+    units: np.ndarray,
+    basis: np.ndarray,
+    values: np.ndarray,
+    X_ref: np.ndarray,
+    Y_ref: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> None:
     """The significant lambdas (columns 1..n_ref) of batched optimal bases: a peer's contribution to some
     input/output row is above LAMBDA_TOL of the unit's own value there (as in ``EnvelopmentLP.lambdas``)."""
     n_ref = X_ref.shape[1]

@@ -24,8 +24,9 @@ def as_frame(data: Any, kind: str, names: Sequence[Any] | None, n_rows: int | No
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.ndim != 2:
-            raise DEAError(f"{kind} must be a 2-D table (units x variables); got an array of shape "
-                           f"{arr.shape}.")
+            raise DEAError(
+                f"{kind} must be a 2-D table (units x variables); got an array of shape {arr.shape}."
+            )
         prefix = "x" if kind == "inputs" else "y"
         frame = pd.DataFrame(arr, columns=[f"{prefix}{i + 1}" for i in range(arr.shape[1])])
     if names is not None:
@@ -35,12 +36,15 @@ def as_frame(data: Any, kind: str, names: Sequence[Any] | None, n_rows: int | No
     elif not isinstance(data, (pd.Series, pd.DataFrame)):
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="unit")
     if n_rows is not None and len(frame) != n_rows:
-        raise DEAError(f"inputs and outputs must have the same number of units; {kind} has {len(frame)}, "
-                       f"the other has {n_rows}.")
+        raise DEAError(
+            f"inputs and outputs must have the same number of units; {kind} has {len(frame)}, "
+            f"the other has {n_rows}."
+        )
     bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if bad:
-        raise DEAError(f"{kind} column(s) {format_items(bad)} are not numeric; convert them first "
-                       "(e.g. pd.to_numeric).")
+        raise DEAError(
+            f"{kind} column(s) {format_items(bad)} are not numeric; convert them first (e.g. pd.to_numeric)."
+        )
     return frame.astype(float)
 
 
@@ -62,8 +66,10 @@ def paired_frames(
     if _labelled(inputs) and _labelled(outputs) and not X.index.equals(Y.index):
         Y = _align(X, Y, where)
     elif len(X) != len(Y):
-        raise DEAError(f"inputs and outputs must have the same number of units{where}; inputs has "
-                       f"{len(X)} rows, outputs has {len(Y)}.")
+        raise DEAError(
+            f"inputs and outputs must have the same number of units{where}; inputs has "
+            f"{len(X)} rows, outputs has {len(Y)}."
+        )
     if names is not None:
         if len(names) != len(X):
             raise DEAError(f"'names' has {len(names)} entries but inputs has {len(X)} rows{where}.")
@@ -83,17 +89,23 @@ def _align(X: pd.DataFrame, Y: pd.DataFrame, where: str) -> pd.DataFrame:
     for kind, frame in (("inputs", X), ("outputs", Y)):
         if frame.index.has_duplicates:  # labels that name two rows cannot pair rows
             dup = frame.index[frame.index.duplicated()].unique()
-            raise DEAError(f"unit names are duplicated{where}: {format_items(dup)} (in the {kind}); give "
-                           "every unit a unique name.")
+            raise DEAError(
+                f"unit names are duplicated{where}: {format_items(dup)} (in the {kind}); give "
+                "every unit a unique name."
+            )
     only_x = X.index.difference(Y.index, sort=False)
     only_y = Y.index.difference(X.index, sort=False)
     if len(only_x) or len(only_y):
-        parts = [f"only in the inputs: {format_items(only_x)}" if len(only_x) else "",
-                 f"only in the outputs: {format_items(only_y)}" if len(only_y) else ""]
+        parts = [
+            f"only in the inputs: {format_items(only_x)}" if len(only_x) else "",
+            f"only in the outputs: {format_items(only_y)}" if len(only_y) else "",
+        ]
         raise DEAError(
             f"the unit labels (index) of the inputs and outputs{where} do not match ("
-            + "; ".join(p for p in parts if p) + "); units are paired by their labels: give both tables "
-            "the same index, or pass plain arrays (.to_numpy()) to pair rows by position.")
+            + "; ".join(p for p in parts if p)
+            + "); units are paired by their labels: give both tables "
+            "the same index, or pass plain arrays (.to_numpy()) to pair rows by position."
+        )
     return Y.reindex(X.index)
 
 
@@ -101,22 +113,28 @@ def check_data(X: pd.DataFrame, Y: pd.DataFrame, *, where: str = "", frontier: b
     """NaN/inf, negative values, units with no positive input or output, duplicates, too many variables."""
     if X.index.has_duplicates:
         dup = X.index[X.index.duplicated()].unique()
-        raise DEAError(f"unit names are duplicated{where}: {format_items(dup)}; give every unit a unique "
-                       "name.")
+        raise DEAError(
+            f"unit names are duplicated{where}: {format_items(dup)}; give every unit a unique name."
+        )
     for kind, frame in (("input", X), ("output", Y)):
         _check_values(kind, frame, where)
         dead = frame.index[(frame.to_numpy() <= 0).all(axis=1)]
         if len(dead):
-            raise DEAError(f"unit(s) {format_items(dead)}{where} have no positive {kind}; DEA needs at "
-                           f"least one positive {kind} per unit: drop these units or fix the data.")
+            raise DEAError(
+                f"unit(s) {format_items(dead)}{where} have no positive {kind}; DEA needs at "
+                f"least one positive {kind} per unit: drop these units or fix the data."
+            )
         zero_cols = frame.columns[(frame.to_numpy() == 0).all(axis=0)]
         if frontier and len(zero_cols):
-            raise DEAError(f"{kind} column(s) {format_items(zero_cols)}{where} are zero for every unit; "
-                           "drop them.")
+            raise DEAError(
+                f"{kind} column(s) {format_items(zero_cols)}{where} are zero for every unit; drop them."
+            )
     n, k = len(X), X.shape[1] + Y.shape[1]
     if frontier and k > n:
-        raise DEAError(f"there are more variables ({X.shape[1]} inputs + {Y.shape[1]} outputs = {k}) than "
-                       f"units ({n}){where}; DEA cannot discriminate: use fewer variables or more units.")
+        raise DEAError(
+            f"there are more variables ({X.shape[1]} inputs + {Y.shape[1]} outputs = {k}) than "
+            f"units ({n}){where}; DEA cannot discriminate: use fewer variables or more units."
+        )
 
 
 def _check_values(kind: str, frame: pd.DataFrame, where: str) -> None:

@@ -47,7 +47,10 @@ from spillover.productivity.dea import RTS, Orientation, dea
 from spillover.productivity.malmquist import malmquist
 
 __all__ = [
-    "bootstrap_dea", "bootstrap_malmquist", "BootstrapResult", "MalmquistBootstrapResult",
+    "bootstrap_dea",
+    "bootstrap_malmquist",
+    "BootstrapResult",
+    "MalmquistBootstrapResult",
     "silverman_reflected_bandwidth",
 ]
 
@@ -98,10 +101,16 @@ class BootstrapResult(ReadOnly):
 
     def to_frame(self) -> pd.DataFrame:
         """te, bias-corrected te, bias and std (delta scale), and the (1 - alpha) interval."""
-        return pd.DataFrame({
-            "te": self.efficiency, "te_bc": self.bias_corrected, "bias": self.bias, "std": self.std,
-            "lower": self.lower, "upper": self.upper,
-        })
+        return pd.DataFrame(
+            {
+                "te": self.efficiency,
+                "te_bc": self.bias_corrected,
+                "bias": self.bias,
+                "std": self.std,
+                "lower": self.lower,
+                "upper": self.upper,
+            }
+        )
 
 
 def _progress(iterable: Any, total: int, progress: Progress, desc: str) -> Iterator[Any]:
@@ -123,7 +132,11 @@ def _draw_deltas(delta: np.ndarray, h: float, rng: np.random.Generator) -> np.nd
 
 
 def _pseudo(
-    x: np.ndarray, y: np.ndarray, delta: np.ndarray, star: np.ndarray, orientation: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    delta: np.ndarray,
+    star: np.ndarray,
+    orientation: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pseudo data on each unit's ray with distance ``star`` (variables x units)."""
     if orientation == "input":
@@ -132,7 +145,11 @@ def _pseudo(
 
 
 def _replicate_scores(
-    x: np.ndarray, y: np.ndarray, refs: list[tuple[np.ndarray, np.ndarray]], rts: str, orientation: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    refs: list[tuple[np.ndarray, np.ndarray]],
+    rts: str,
+    orientation: str,
 ) -> np.ndarray:
     """Deltas of the original units against each pseudo frontier (picklable task)."""
     out = np.empty((len(refs), x.shape[1]))
@@ -151,8 +168,9 @@ def _resolve(backend: str, work: int, n_jobs: int | None) -> str:
     return E.resolve_backend(backend, E.AUTO_PROCESSES if work >= AUTO_WORK else 0, n_jobs)
 
 
-def _run_replicates(task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: Progress,
-                    desc: str) -> list[np.ndarray]:
+def _run_replicates(
+    task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: Progress, desc: str
+) -> list[np.ndarray]:
     if backend == "serial":
         return [task(*args) for args in _progress(batches, len(batches), progress, desc)]
     results = E.Executor(backend, n_jobs).map(task, batches)
@@ -164,8 +182,13 @@ def _summaries(delta: np.ndarray, stars: np.ndarray, alpha: float) -> dict[str, 
     mean = np.nanmean(stars, axis=0)
     diff = stars - delta[None, :]
     lo_q, hi_q = np.nanquantile(diff, [alpha / 2, 1 - alpha / 2], axis=0)
-    return {"bias": mean - delta, "bc": 2 * delta - mean, "std": np.nanstd(stars, axis=0, ddof=1),
-            "lo": delta - hi_q, "hi": delta - lo_q}
+    return {
+        "bias": mean - delta,
+        "bc": 2 * delta - mean,
+        "std": np.nanstd(stars, axis=0, ddof=1),
+        "lo": delta - hi_q,
+        "hi": delta - lo_q,
+    }
 
 
 @renamed(n_boot="draws")
@@ -237,9 +260,10 @@ def bootstrap_dea(
     resolved = _resolve(backend, len(sel) * draws, n_jobs)
     refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(draws)]
     size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if resolved != "serial" else 1
-    batches = [(x[:, sel], y[:, sel], refs[i:i + size], rts, orientation) for i in range(0, draws, size)]
-    stars = np.vstack(_run_replicates(_replicate_scores, batches, resolved, n_jobs, progress,
-                                      "bootstrap DEA"))
+    batches = [(x[:, sel], y[:, sel], refs[i : i + size], rts, orientation) for i in range(0, draws, size)]
+    stars = np.vstack(
+        _run_replicates(_replicate_scores, batches, resolved, n_jobs, progress, "bootstrap DEA")
+    )
     s = _summaries(delta[sel], stars, alpha)
     idx = base.names[sel]
 
@@ -247,10 +271,15 @@ def bootstrap_dea(
         return pd.Series(1.0 / v, index=idx, name=name)
 
     return BootstrapResult(
-        efficiency=base.efficiency.iloc[sel], bias_corrected=te(s["bc"], "te_bc"),
-        bias=pd.Series(s["bias"], index=idx, name="bias"), std=pd.Series(s["std"], index=idx, name="std"),
-        lower=te(s["hi"], "lower"), upper=te(s["lo"], "upper"),
-        replicates=pd.DataFrame(1.0 / stars, columns=idx), bandwidth=h, alpha=alpha,
+        efficiency=base.efficiency.iloc[sel],
+        bias_corrected=te(s["bc"], "te_bc"),
+        bias=pd.Series(s["bias"], index=idx, name="bias"),
+        std=pd.Series(s["std"], index=idx, name="std"),
+        lower=te(s["hi"], "lower"),
+        upper=te(s["lo"], "upper"),
+        replicates=pd.DataFrame(1.0 / stars, columns=idx),
+        bandwidth=h,
+        alpha=alpha,
     )
 
 
@@ -298,7 +327,12 @@ def _pair_draw(d: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def _pair_task(
-    x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, refs: list[tuple], orientation: str,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    refs: list[tuple],
+    orientation: str,
 ) -> np.ndarray:
     """effch, techch, tfpch (CRS pseudo frontiers) and pech, sech (VRS pseudo frontiers) of the original
     data (B x 5 x n)."""
@@ -392,24 +426,41 @@ def bootstrap_malmquist(
             vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
             refs.append((xa, ya, xb, yb, va, wa, vb, wb))
         size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if resolved != "serial" else 1
-        batches = [(Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i:i + size], orientation)
-                   for i in range(0, draws, size)]
-        stars = np.concatenate(_run_replicates(_pair_task, batches, resolved, n_jobs, progress,
-                                               f"bootstrap Malmquist {periods[k + 1]}"))
+        batches = [
+            (Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i : i + size], orientation)
+            for i in range(0, draws, size)
+        ]
+        stars = np.concatenate(
+            _run_replicates(
+                _pair_task, batches, resolved, n_jobs, progress, f"bootstrap Malmquist {periods[k + 1]}"
+            )
+        )
         tables.append(_pair_table(point, stars, units, periods[k + 1], alpha, time_))
-    return MalmquistBootstrapResult(table=pd.concat(tables).sort_index(level=0, sort_remaining=False),
-                                    bandwidth=pd.Series(bws, name="bandwidth"), alpha=alpha, draws=draws)
+    return MalmquistBootstrapResult(
+        table=pd.concat(tables).sort_index(level=0, sort_remaining=False),
+        bandwidth=pd.Series(bws, name="bandwidth"),
+        alpha=alpha,
+        draws=draws,
+    )
 
 
-def _pair_table(point: Any, stars: np.ndarray, units: pd.Index, period: Any, alpha: float,
-                time_: str) -> pd.DataFrame:
+def _pair_table(
+    point: Any, stars: np.ndarray, units: pd.Index, period: Any, alpha: float, time_: str
+) -> pd.DataFrame:
     est = point.indices.xs(period, level=time_).reindex(units)
     cols = {}
     for j, name in enumerate(["effch", "techch", "tfpch", "pech", "sech"]):
         m = est[name].to_numpy()
         s = _summaries(m, stars[:, j, :], alpha)
-        cols[name] = pd.DataFrame({"estimate": m, "bias_corrected": s["bc"], "lower": s["lo"],
-                                   "upper": s["hi"], "significant": (s["lo"] > 1) | (s["hi"] < 1)})
+        cols[name] = pd.DataFrame(
+            {
+                "estimate": m,
+                "bias_corrected": s["bc"],
+                "lower": s["lo"],
+                "upper": s["hi"],
+                "significant": (s["lo"] > 1) | (s["hi"] < 1),
+            }
+        )
     out = pd.concat(cols, axis=1)
     out.index = pd.MultiIndex.from_product([units, [period]], names=[units.name, time_])
     return out

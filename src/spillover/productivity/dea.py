@@ -150,8 +150,10 @@ class DEAResult(UnitScores):
         if self.scale is not None:
             parts.append(self.scale)
         parts += [
-            self.input_slacks.add_prefix("slack_"), self.output_slacks.add_prefix("slack_"),
-            self.input_targets.add_prefix("target_"), self.output_targets.add_prefix("target_"),
+            self.input_slacks.add_prefix("slack_"),
+            self.output_slacks.add_prefix("slack_"),
+            self.input_targets.add_prefix("target_"),
+            self.output_targets.add_prefix("target_"),
         ]
         frame = pd.concat(parts, axis=1)
         frame["peers"] = self.peers.apply(lambda t: " ".join(str(p) for p in t))
@@ -159,8 +161,10 @@ class DEAResult(UnitScores):
         return frame
 
     def __repr__(self) -> str:
-        return (f"DEAResult(rts={self.rts!r}, orientation={self.orientation!r}, units={len(self.names)}, "
-                f"mean te={self.efficiency.mean():.4f}, infeasible={self.n_infeasible})")
+        return (
+            f"DEAResult(rts={self.rts!r}, orientation={self.orientation!r}, units={len(self.names)}, "
+            f"mean te={self.efficiency.mean():.4f}, infeasible={self.n_infeasible})"
+        )
 
 
 def dea(
@@ -240,8 +244,10 @@ def dea(
     check_option(method, Method, "method", error=DEAError)
     check_option(backend, E.Backend, "backend", error=DEAError)
     if scale and rts != "vrs":
-        raise DEAError(f"scale efficiency compares CRS with VRS scores; use rts='vrs' (got rts={rts!r}) or "
-                       "leave scale unset.")
+        raise DEAError(
+            f"scale efficiency compares CRS with VRS scores; use rts='vrs' (got rts={rts!r}) or "
+            "leave scale unset."
+        )
     X, Y = paired_frames(inputs, outputs, names)
     check_data(X, Y, frontier=reference is None)  # with a reference set, it is the one that must span
     if reference is None:
@@ -250,11 +256,24 @@ def dea(
         Xr, Yr = paired_frames(reference[0], reference[1], where=" of the reference set")
         _check_reference(X, Y, Xr, Yr)
     if super and reference is not None:
-        raise DEAError("super-efficiency scores units against the other units of the same data; it cannot be "
-                       "combined with a separate reference technology.")
-    res = _dea_frames(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks,
-                      scale=(rts == "vrs") if scale is None else scale, method=method,
-                      backend=backend, n_jobs=n_jobs, same=reference is None)
+        raise DEAError(
+            "super-efficiency scores units against the other units of the same data; it cannot be "
+            "combined with a separate reference technology."
+        )
+    res = _dea_frames(
+        X,
+        Y,
+        Xr,
+        Yr,
+        rts=rts,
+        orientation=orientation,
+        slacks=slacks,
+        scale=(rts == "vrs") if scale is None else scale,
+        method=method,
+        backend=backend,
+        n_jobs=n_jobs,
+        same=reference is None,
+    )
     return _super(res) if super else res
 
 
@@ -268,40 +287,78 @@ def _super(res: DEAResult) -> DEAResult:
     units = np.flatnonzero(te >= 1.0 - 1e-9)
     X, Y = res.inputs.to_numpy().T, res.outputs.to_numpy().T
     sx, sy = normaliser(X), normaliser(Y)
-    status, score = super_radial(X / sx[:, None], Y / sy[:, None], units, rts=res.rts,
-                                 orientation=res.orientation)
+    status, score = super_radial(
+        X / sx[:, None], Y / sy[:, None], units, rts=res.rts, orientation=res.orientation
+    )
     eff, stat = te.copy(), res.status.copy()
     eff[units] = score
     stat.iloc[units] = [_STATUS[int(s)] for s in status]
     bad = res.names[units[status != 0]]
     if len(bad):
-        warn(f"{len(bad)} super-efficiency LP(s) are infeasible (unit(s) {format_items(bad)}): no "
-             "combination of the other units reaches them; their scores are NaN, not 0 and not a "
-             "made-up large number.", InfeasibleWarning)
+        warn(
+            f"{len(bad)} super-efficiency LP(s) are infeasible (unit(s) {format_items(bad)}): no "
+            "combination of the other units reaches them; their scores are NaN, not 0 and not a "
+            "made-up large number.",
+            InfeasibleWarning,
+        )
     return replace(res, efficiency=pd.Series(eff, index=res.names, name="te"), status=stat)
 
 
 def _check_reference(X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame) -> None:
     if list(Xr.columns) != list(X.columns) or list(Yr.columns) != list(Y.columns):
-        raise DEAError("the reference technology must have the same input and output columns as the data; "
-                       f"got {list(Xr.columns)}/{list(Yr.columns)} vs {list(X.columns)}/{list(Y.columns)}.")
+        raise DEAError(
+            "the reference technology must have the same input and output columns as the data; "
+            f"got {list(Xr.columns)}/{list(Yr.columns)} vs {list(X.columns)}/{list(Y.columns)}."
+        )
     check_data(Xr, Yr, where=" in the reference set")
 
 
 def _dea_frames(
-    X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame, *, rts: str, orientation: str,
-    slacks: str, scale: bool, method: str, backend: str, n_jobs: int | None, same: bool,
+    X: pd.DataFrame,
+    Y: pd.DataFrame,
+    Xr: pd.DataFrame,
+    Yr: pd.DataFrame,
+    *,
+    rts: str,
+    orientation: str,
+    slacks: str,
+    scale: bool,
+    method: str,
+    backend: str,
+    n_jobs: int | None,
+    same: bool,
 ) -> DEAResult:
     """Validated frames -> normalised arrays -> engine -> labelled result."""
     backend = E.resolve_backend(backend, max(len(X), len(Xr)), n_jobs)
     with E.Executor(backend, n_jobs) as run:  # one process pool for every step (frontier, scores, scale)
-        return _dea_arrays(X, Y, Xr, Yr, rts=rts, orientation=orientation, slacks=slacks, scale=scale,
-                           method=method, run=run, same=same)
+        return _dea_arrays(
+            X,
+            Y,
+            Xr,
+            Yr,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            scale=scale,
+            method=method,
+            run=run,
+            same=same,
+        )
 
 
 def _dea_arrays(
-    X: pd.DataFrame, Y: pd.DataFrame, Xr: pd.DataFrame, Yr: pd.DataFrame, *, rts: str, orientation: str,
-    slacks: str, scale: bool, method: str, run: E.Executor, same: bool,
+    X: pd.DataFrame,
+    Y: pd.DataFrame,
+    Xr: pd.DataFrame,
+    Yr: pd.DataFrame,
+    *,
+    rts: str,
+    orientation: str,
+    slacks: str,
+    scale: bool,
+    method: str,
+    run: E.Executor,
+    same: bool,
 ) -> DEAResult:
     xa, ya, xra, yra = (f.to_numpy().T for f in (X, Y, Xr, Yr))
     sx, sy = normaliser(xa, xra), normaliser(ya, yra)
@@ -312,48 +369,74 @@ def _dea_arrays(
     weights = np.r_[sx, sy] if slacks == "two-stage" else None
     ref: np.ndarray | None
     if method == "fast" and same:
-        raw = E.solve_within(xn, yn, rts=rts, orientation=orientation, slacks=mode, run=run,
-                             slack_weights=weights)
+        raw = E.solve_within(
+            xn, yn, rts=rts, orientation=orientation, slacks=mode, run=run, slack_weights=weights
+        )
         ref = raw["reference"]
     else:
         ref = E.frontier_set(xrn, yrn, rts, run) if method == "fast" else None
-        raw = E.evaluate(xrn, yrn, xn, yn, rts=rts, orientation=orientation, slacks=mode,
-                         run=run, reference=ref, colgen=method == "fast",
-                         slack_weights=weights)
+        raw = E.evaluate(
+            xrn,
+            yrn,
+            xn,
+            yn,
+            rts=rts,
+            orientation=orientation,
+            slacks=mode,
+            run=run,
+            reference=ref,
+            colgen=method == "fast",
+            slack_weights=weights,
+        )
     te = raw["score"] if orientation == "input" else 1.0 / raw["score"]
     status = pd.Series([_STATUS[int(s)] for s in raw["status"]], index=X.index, name="status")
-    peer_table = pd.DataFrame({
-        "unit": X.index[raw["lam_unit"]], "peer": Xr.index[raw["lam_peer"]], "weight": raw["lam_weight"],
-    })
+    peer_table = pd.DataFrame(
+        {
+            "unit": X.index[raw["lam_unit"]],
+            "peer": Xr.index[raw["lam_peer"]],
+            "weight": raw["lam_weight"],
+        }
+    )
     scale_frame, nirs_failed = None, X.index[:0]
     if scale:
         scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, run, X.index)
     _warn_infeasible(status, X.index, scale_frame, nirs_failed)
     return DEAResult(
         efficiency=pd.Series(te, index=X.index, name="te"),
-        inputs=X, outputs=Y,
+        inputs=X,
+        outputs=Y,
         input_slacks=pd.DataFrame(raw["s_in"] * sx, index=X.index, columns=X.columns),
         output_slacks=pd.DataFrame(raw["s_out"] * sy, index=X.index, columns=Y.columns),
-        peer_table=peer_table, status=status, rts=rts, orientation=orientation, slack_method=slacks,
-        reference_names=Xr.index, scale=scale_frame,
+        peer_table=peer_table,
+        status=status,
+        rts=rts,
+        orientation=orientation,
+        slack_method=slacks,
+        reference_names=Xr.index,
+        scale=scale_frame,
     )
 
 
-def _warn_infeasible(status: pd.Series, index: pd.Index, scale: pd.DataFrame | None = None,
-                     nirs_failed: pd.Index | None = None) -> None:
+def _warn_infeasible(
+    status: pd.Series, index: pd.Index, scale: pd.DataFrame | None = None, nirs_failed: pd.Index | None = None
+) -> None:
     """One InfeasibleWarning naming every unit whose score (or CRS/NIRS score of scale efficiency) is NaN
     because its LP had no certified optimal solution."""
     bad = index[(status != "optimal").to_numpy()]
     parts = []
     if len(bad):
-        parts.append(f"{len(bad)} DEA linear programme(s) had no optimal solution (unit(s) "
-                     f"{format_items(bad, len(bad))}: {format_items(status[status != 'optimal'].unique())})")
+        parts.append(
+            f"{len(bad)} DEA linear programme(s) had no optimal solution (unit(s) "
+            f"{format_items(bad, len(bad))}: {format_items(status[status != 'optimal'].unique())})"
+        )
     if scale is not None:
         ok = (status == "optimal").to_numpy()
         for kind, lost in (("CRS", index[ok & scale["crste"].isna().to_numpy()]), ("NIRS", nirs_failed)):
             if lost is not None and len(lost):
-                parts.append(f"the {kind} LP of scale efficiency had no optimal solution for unit(s) "
-                             f"{format_items(lost, len(lost))} (scale NaN or label undecided)")
+                parts.append(
+                    f"the {kind} LP of scale efficiency had no optimal solution for unit(s) "
+                    f"{format_items(lost, len(lost))} (scale NaN or label undecided)"
+                )
     if parts:
         warn("; ".join(parts) + "; their scores are NaN, not 0.", InfeasibleWarning)
 
@@ -363,16 +446,23 @@ def _te(score: np.ndarray, orientation: str) -> np.ndarray:
 
 
 def _scale(
-    vrs_te: np.ndarray, xn: np.ndarray, yn: np.ndarray, xrn: np.ndarray, yrn: np.ndarray,
-    ref: np.ndarray | None, orientation: str, run: E.Executor, index: pd.Index,
+    vrs_te: np.ndarray,
+    xn: np.ndarray,
+    yn: np.ndarray,
+    xrn: np.ndarray,
+    yrn: np.ndarray,
+    ref: np.ndarray | None,
+    orientation: str,
+    run: E.Executor,
+    index: pd.Index,
 ) -> tuple[pd.DataFrame, pd.Index]:
     """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one),
     and the units whose NIRS LP failed (their label is "", undecided)."""
+
     def scores(kind: str, units: np.ndarray) -> np.ndarray:
         sub = ref if ref is None else E.frontier_direct(xrn, yrn, kind, ref, run)
         cols = np.arange(xrn.shape[1]) if sub is None else sub
-        res = E.radial_scores(xrn[:, cols], yrn[:, cols], xn[:, units], yn[:, units], kind, orientation,
-                              run)
+        res = E.radial_scores(xrn[:, cols], yrn[:, cols], xn[:, units], yn[:, units], kind, orientation, run)
         return _te(res["score"], orientation)
 
     everyone = np.arange(xn.shape[1])

@@ -79,8 +79,9 @@ class DirectionalResult(UnitScores):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per unit: beta, efficiency, targets, peers and LP status."""
-        frame = pd.concat([self.beta.to_frame(), self.efficiency.to_frame(),
-                           self.targets.add_prefix("target_")], axis=1)
+        frame = pd.concat(
+            [self.beta.to_frame(), self.efficiency.to_frame(), self.targets.add_prefix("target_")], axis=1
+        )
         g = self.peer_table.groupby("unit", sort=False)["peer"].agg(lambda p: " ".join(str(v) for v in p))
         frame["peers"] = g.reindex(self.names).fillna("")
         frame["status"] = self.status
@@ -92,8 +93,10 @@ class DirectionalResult(UnitScores):
         return Summary("Directional distance function efficiency", header=out)
 
     def __repr__(self) -> str:
-        return (f"DirectionalResult(rts={self.rts!r}, units={len(self.names)}, mean beta="
-                f"{self.beta.mean():.4f}, infeasible={self.n_infeasible})")
+        return (
+            f"DirectionalResult(rts={self.rts!r}, units={len(self.names)}, mean beta="
+            f"{self.beta.mean():.4f}, infeasible={self.n_infeasible})"
+        )
 
 
 def directional(
@@ -147,16 +150,22 @@ def directional(
     m, s1 = len(sx), len(sg)
     xn, gn = x / sx[:, None], g / sg[:, None]
     bn = b / sb[:, None] if b.shape[0] else b
-    res = ddf_arrays(xn, gn, bn, xn, gn, bn, Dn[:m], Dn[m:m + s1], Dn[m + s1:], rts=rts)
+    res = ddf_arrays(xn, gn, bn, xn, gn, bn, Dn[:m], Dn[m : m + s1], Dn[m + s1 :], rts=rts)
     status = pd.Series([STATUS_NAMES[int(s)] for s in res["status"]], index=X.index, name="status")
     bad = [f"unit {C.py(u)!r} ({s})" for u, s in status.items() if s != "optimal"]
     C.warn_nan("directional distance", bad)
     # each unit is in its own technology, so beta* >= 0: clip the solver's last-digit noise below 0
     beta = pd.Series(np.maximum(res["beta"], 0.0), index=X.index, name="beta")
     return DirectionalResult(
-        beta=beta, efficiency=(1.0 / (1.0 + beta)).rename("efficiency"), inputs=X, outputs=Y,
-        undesirable=tuple(B.columns), direction=D[list(X.columns) + list(Y.columns)],
-        peer_table=C.peer_table(X.index, X.index, res["lam"]), status=status, rts=rts,
+        beta=beta,
+        efficiency=(1.0 / (1.0 + beta)).rename("efficiency"),
+        inputs=X,
+        outputs=Y,
+        undesirable=tuple(B.columns),
+        direction=D[list(X.columns) + list(Y.columns)],
+        peer_table=C.peer_table(X.index, X.index, res["lam"]),
+        status=status,
+        rts=rts,
     )
 
 
@@ -175,29 +184,49 @@ def _direction(direction: Any, X: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame
     elif isinstance(direction, pd.DataFrame):
         missing = [c for c in cols if c not in direction.columns]
         if missing:
-            raise DEAError(f"the direction has no column(s) {format_items(missing)}; give one per input and "
-                           "output.")
+            raise DEAError(
+                f"the direction has no column(s) {format_items(missing)}; give one per input and output."
+            )
         D = direction.reindex(X.index)[cols].astype(float)
         if D.isna().any().any():
-            raise DEAError(f"the direction has no (or missing) values for unit(s) "
-                           f"{format_items(D.index[D.isna().any(axis=1)])}.")
+            raise DEAError(
+                f"the direction has no (or missing) values for unit(s) "
+                f"{format_items(D.index[D.isna().any(axis=1)])}."
+            )
     else:
-        vec = direction.reindex(cols) if isinstance(direction, pd.Series) else pd.Series(
-            np.asarray(direction, float), index=cols if len(direction) == len(cols) else None)
+        vec = (
+            direction.reindex(cols)
+            if isinstance(direction, pd.Series)
+            else pd.Series(np.asarray(direction, float), index=cols if len(direction) == len(cols) else None)
+        )
         if len(vec) != len(cols) or vec.isna().any():
-            raise DEAError(f"the direction needs one value per input and output ({format_items(cols)}); got "
-                           f"{list(direction) if not isinstance(direction, pd.Series) else dict(direction)}.")
+            raise DEAError(
+                f"the direction needs one value per input and output ({format_items(cols)}); got "
+                f"{list(direction) if not isinstance(direction, pd.Series) else dict(direction)}."
+            )
         D = pd.DataFrame(np.tile(vec.to_numpy(float), (len(X), 1)), index=X.index, columns=cols)
     zero = D.index[(D.to_numpy() == 0).all(axis=1)]
     if len(zero):
-        raise DEAError(f"the direction is zero for unit(s) {format_items(zero)}: the distance is unbounded; "
-                       "give a non-zero direction.")
+        raise DEAError(
+            f"the direction is zero for unit(s) {format_items(zero)}: the distance is unbounded; "
+            "give a non-zero direction."
+        )
     return D
 
 
 def ddf_arrays(
-    Xr: np.ndarray, Gr: np.ndarray, Br: np.ndarray, X: np.ndarray, G: np.ndarray, B: np.ndarray,
-    Dx: np.ndarray, Dg: np.ndarray, Db: np.ndarray, *, rts: str, exclude_self: bool = False,
+    Xr: np.ndarray,
+    Gr: np.ndarray,
+    Br: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    Dx: np.ndarray,
+    Dg: np.ndarray,
+    Db: np.ndarray,
+    *,
+    rts: str,
+    exclude_self: bool = False,
 ) -> dict[str, np.ndarray]:
     """beta* of the columns of X, G, B (directions Dx, Dg, Db, same shapes) against a reference set.
 
@@ -211,7 +240,7 @@ def ddf_arrays(
     n_rows = m + s1 + s2 + (bounds is not None)
     A = np.zeros((n_rows, 1 + n_lam))
     z, mu = np.arange(1, 1 + n), np.arange(1 + n, 1 + n_lam)
-    A[:m, z], A[m:m + s1, z], A[m + s1:m + s1 + s2, z] = Xr, -Gr, Br
+    A[:m, z], A[m : m + s1, z], A[m + s1 : m + s1 + s2, z] = Xr, -Gr, Br
     if split:
         A[:m, mu] = Xr
     lo, hi = np.full(n_rows, -INF), np.zeros(n_rows)
@@ -222,14 +251,16 @@ def ddf_arrays(
     col_lo = np.concatenate([[-INF], np.zeros(n_lam)])
     cost = np.zeros(1 + n_lam)
     cost[0] = -1.0
-    lp = ReusableLP(A, lo, hi, col_lo, np.full(1 + n_lam, INF), cost,
-                    (data_rows, np.zeros(len(data_rows), int)))
+    lp = ReusableLP(
+        A, lo, hi, col_lo, np.full(1 + n_lam, INF), cost, (data_rows, np.zeros(len(data_rows), int))
+    )
     k = X.shape[1]
     out = {"status": np.zeros(k, np.int8), "beta": np.full(k, np.nan), "lam": np.zeros((k, n))}
     is_bad = np.arange(m + s1 + s2) >= m + s1  # equality rows (weak disposability)
     for o in range(k):
-        lp.set_coefficients(data_rows, np.zeros(len(data_rows), int),
-                            np.concatenate([-Dx[:, o], Dg[:, o], -Db[:, o]]))
+        lp.set_coefficients(
+            data_rows, np.zeros(len(data_rows), int), np.concatenate([-Dx[:, o], Dg[:, o], -Db[:, o]])
+        )
         rhs = np.concatenate([X[:, o], -G[:, o], B[:, o]])
         lp.set_row_bounds(data_rows, np.where(is_bad, rhs, -INF), rhs)
         if exclude_self:

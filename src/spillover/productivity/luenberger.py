@@ -77,13 +77,16 @@ class MalmquistLuenbergerResult(MalmquistResult):
 
     def to_frame(self) -> pd.DataFrame:
         """Distances, efficiency and the indices (NaN in the first period) per (unit, period)."""
-        return pd.concat([self.distances, self.efficiency, self.indices.reindex(self.distances.index)],
-                         axis=1)
+        return pd.concat(
+            [self.distances, self.efficiency, self.indices.reindex(self.distances.index)], axis=1
+        )
 
     def __repr__(self) -> str:
-        return (f"MalmquistLuenbergerResult(frontier={self.frontier!r}, rts={self.rts!r}, "
-                f"undesirable={list(self.undesirable)}, periods={len(self.periods)}, "
-                f"tfpch={self.mean['tfpch']:.4f}, infeasible={self.n_infeasible})")
+        return (
+            f"MalmquistLuenbergerResult(frontier={self.frontier!r}, rts={self.rts!r}, "
+            f"undesirable={list(self.undesirable)}, periods={len(self.periods)}, "
+            f"tfpch={self.mean['tfpch']:.4f}, infeasible={self.n_infeasible})"
+        )
 
 
 def malmquist_luenberger(
@@ -142,26 +145,45 @@ def malmquist_luenberger(
     inputs, outputs, undesirable = list(inputs), list(outputs), list(undesirable)
     overlap = set(outputs) & set(undesirable)
     if overlap:
-        raise DEAError(f"column(s) {format_items(sorted(overlap))} are listed both as outputs and as "
-                       "undesirable outputs; list each once.")
+        raise DEAError(
+            f"column(s) {format_items(sorted(overlap))} are listed both as outputs and as "
+            "undesirable outputs; list each once."
+        )
     units, periods, X, Y = C.cube(frame, id, time, inputs, outputs + undesirable)
     s1 = len(outputs)
     dist, cases = _distances(X, Y[:, :s1], Y[:, s1:], periods, frontier, rts, direction)
     failed = [_case(units, periods, c) for c in cases if c[3] != UNDEFINED]
     C.warn_nan("Malmquist-Luenberger distance", failed)
-    C.warn_nan("Malmquist-Luenberger distance", [_case(units, periods, c) for c in cases if c[3] == UNDEFINED],
-               reason="gave 1 + D <= 0, an undefined distance (no reference combination makes any of the "
-                      "unit's desirable output: e.g. its undesirable output is 0 under weak disposability)")
+    C.warn_nan(
+        "Malmquist-Luenberger distance",
+        [_case(units, periods, c) for c in cases if c[3] == UNDEFINED],
+        reason="gave 1 + D <= 0, an undefined distance (no reference combination makes any of the "
+        "unit's desirable output: e.g. its undesirable output is 0 under weak disposability)",
+    )
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     distances = pd.DataFrame({c: v.T.reshape(-1) for c, v in dist.items()}, index=index)
-    pairs = (("crs_prev", "d_prev"), ("crs", "d"), ("crs_next", "d_next"), ("vrs", "d_vrs"),
-             ("crs_global", "d_global"))
-    te = {name: (1.0 / (1.0 + dist[col])).T if col in dist else np.full((len(units), len(periods)), np.nan)
-          for name, col in pairs}
+    pairs = (
+        ("crs_prev", "d_prev"),
+        ("crs", "d"),
+        ("crs_next", "d_next"),
+        ("vrs", "d_vrs"),
+        ("crs_global", "d_global"),
+    )
+    te = {
+        name: (1.0 / (1.0 + dist[col])).T if col in dist else np.full((len(units), len(periods)), np.nan)
+        for name, col in pairs
+    }
     indices = C.change_indices(te, frontier, units, periods)
     return MalmquistLuenbergerResult(
-        indices=indices, distances=distances, id_name=id, time_name=time, orientation="directional",
-        frontier=frontier, n_infeasible=len(cases), undesirable=tuple(undesirable), rts=rts,
+        indices=indices,
+        distances=distances,
+        id_name=id,
+        time_name=time,
+        orientation="directional",
+        frontier=frontier,
+        n_infeasible=len(cases),
+        undesirable=tuple(undesirable),
+        rts=rts,
         direction=direction,
     )
 
@@ -184,7 +206,13 @@ def _normalised(X: np.ndarray, G: np.ndarray, B: np.ndarray) -> tuple[np.ndarray
 
 
 def _distances(
-    X: np.ndarray, G: np.ndarray, B: np.ndarray, periods: pd.Index, frontier: str, rts: str, direction: str,
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    periods: pd.Index,
+    frontier: str,
+    rts: str,
+    direction: str,
 ) -> tuple[dict[str, np.ndarray], list[tuple[int, int, str, int]]]:
     """Directional distances (periods x units) and the (unit, period, frontier) of every failed LP."""
     T, n = X.shape[0], X.shape[2]
@@ -196,18 +224,22 @@ def _distances(
     cases: list[tuple[int, int, str, int]] = []
 
     def solve(
-        ref: tuple[np.ndarray, ...], periods: list[int], rts_: str, cols: list[str], label: str,
+        ref: tuple[np.ndarray, ...],
+        periods: list[int],
+        rts_: str,
+        cols: list[str],
+        label: str,
     ) -> None:
         xe, ge, be = (np.hstack([A[j] for j in periods]) for A in (Xn, Gn, Bn))
         res = ddf_arrays(ref[0], ref[1], ref[2], xe, ge, be, sx * xe, sy * ge, sb * be, rts=rts_)
         for p, (j, col) in enumerate(zip(periods, cols)):
-            beta, status = res["beta"][p * n:(p + 1) * n], res["status"][p * n:(p + 1) * n]
+            beta, status = res["beta"][p * n : (p + 1) * n], res["status"][p * n : (p + 1) * n]
             dist[col][j] = beta
             cases.extend((int(u), j, label, int(status[u])) for u in np.flatnonzero(status != 0))
 
     for k in range(T):
         if frontier == "sequential":
-            ref = tuple(np.hstack(list(A[:k + 1])) for A in (Xn, Gn, Bn))
+            ref = tuple(np.hstack(list(A[: k + 1])) for A in (Xn, Gn, Bn))
         else:
             ref = (Xn[k], Gn[k], Bn[k])
         label = repr(C.py(periods[k]))

@@ -122,13 +122,16 @@ class MalmquistResult(ReadOnly):
         averaged = [c for c in pm.columns if self.indices[c].notna().any()]  # not pech/sech left undefined
         n_nan = self.indices[averaged].isna().any(axis=1).groupby(level=self.time_name).sum()
         table["n_nan"] = [*n_nan.reindex(pm.index).astype(int), int(n_nan.sum())]
-        return Summary(f"{type(self).__name__.removesuffix('Result')} indices by period (geometric means)",
-                       (table,))
+        return Summary(
+            f"{type(self).__name__.removesuffix('Result')} indices by period (geometric means)", (table,)
+        )
 
     def __repr__(self) -> str:
         m = self.mean
-        return (f"MalmquistResult(frontier={self.frontier!r}, orientation={self.orientation!r}, "
-                f"periods={len(self.periods)}, tfpch={m['tfpch']:.4f}, infeasible={self.n_infeasible})")
+        return (
+            f"MalmquistResult(frontier={self.frontier!r}, orientation={self.orientation!r}, "
+            f"periods={len(self.periods)}, tfpch={m['tfpch']:.4f}, infeasible={self.n_infeasible})"
+        )
 
 
 def malmquist(
@@ -184,8 +187,15 @@ def malmquist(
     units, periods, X, Y = C.cube(frame, id, time, list(inputs), list(outputs))
     dist, n_bad, arrays = _distances(X, Y, units, periods, id, time, orientation, frontier, backend, n_jobs)
     indices = C.change_indices(arrays, frontier, units, periods)
-    return MalmquistResult(indices=indices, distances=dist, id_name=id, time_name=time,
-                           orientation=orientation, frontier=frontier, n_infeasible=n_bad)
+    return MalmquistResult(
+        indices=indices,
+        distances=dist,
+        id_name=id,
+        time_name=time,
+        orientation=orientation,
+        frontier=frontier,
+        n_infeasible=n_bad,
+    )
 
 
 def _frontier_data(X: np.ndarray, Y: np.ndarray, frontier: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -195,13 +205,22 @@ def _frontier_data(X: np.ndarray, Y: np.ndarray, frontier: str) -> list[tuple[np
     return [(X[k], Y[k]) for k in range(len(X))]
 
 
-def _scores_beyond(Xr: np.ndarray, Yr: np.ndarray, X: np.ndarray, Y: np.ndarray, known: np.ndarray,
-                   known_res: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _scores_beyond(
+    Xr: np.ndarray,
+    Yr: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    known: np.ndarray,
+    known_res: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
     """Input-oriented VRS scores of every column of X, Y, those of ``known`` taken from ``known_res``."""
     n = X.shape[1]
     rest = np.setdiff1d(np.arange(n), known)
-    part = E.radial_scores(Xr, Yr, X[:, rest], Y[:, rest], "vrs", "input") if len(rest) else \
-        {key: val[:0] for key, val in known_res.items()}
+    part = (
+        E.radial_scores(Xr, Yr, X[:, rest], Y[:, rest], "vrs", "input")
+        if len(rest)
+        else {key: val[:0] for key, val in known_res.items()}
+    )
     out = {}
     for key, val in part.items():
         full = np.empty((n,) + val.shape[1:], dtype=val.dtype)
@@ -211,8 +230,12 @@ def _scores_beyond(Xr: np.ndarray, Yr: np.ndarray, X: np.ndarray, Y: np.ndarray,
 
 
 def _period_task(
-    Xf: np.ndarray, Yf: np.ndarray, evals: list[tuple[np.ndarray, np.ndarray]], vrs_eval: tuple | None,
-    orientation: str, own: bool = False,
+    Xf: np.ndarray,
+    Yf: np.ndarray,
+    evals: list[tuple[np.ndarray, np.ndarray]],
+    vrs_eval: tuple | None,
+    orientation: str,
+    own: bool = False,
 ) -> dict[str, Any]:
     """CRS scores of several data sets and VRS scores of one against one frontier (picklable task).
 
@@ -229,21 +252,36 @@ def _period_task(
             out["vrs"] = _scores_beyond(Xf[:, vrs_ref], Yf[:, vrs_ref], Xf, Yf, cand, known)
         else:
             vrs_ref = E.frontier_set(Xf, Yf, "vrs")
-            out["vrs"] = E.radial_scores(Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs",
-                                         orientation)
+            out["vrs"] = E.radial_scores(
+                Xf[:, vrs_ref], Yf[:, vrs_ref], vrs_eval[0], vrs_eval[1], "vrs", orientation
+            )
         crs_ref = E.frontier_direct(Xf, Yf, "crs", vrs_ref)
     else:
         crs_ref = E.frontier_set(Xf, Yf, "crs")
-    both = E.radial_scores(Xf[:, crs_ref], Yf[:, crs_ref], np.hstack([e[0] for e in evals]),
-                           np.hstack([e[1] for e in evals]), "crs", orientation)
+    both = E.radial_scores(
+        Xf[:, crs_ref],
+        Yf[:, crs_ref],
+        np.hstack([e[0] for e in evals]),
+        np.hstack([e[1] for e in evals]),
+        "crs",
+        orientation,
+    )
     edges = np.cumsum([0] + [e[0].shape[1] for e in evals])
     out["crs"] = [{key: value[a:b] for key, value in both.items()} for a, b in zip(edges[:-1], edges[1:])]
     return out
 
 
 def _distances(
-    X: np.ndarray, Y: np.ndarray, units: pd.Index, periods: pd.Index, id: str, time: str,
-    orientation: str, frontier: str, backend: str, n_jobs: int | None,
+    X: np.ndarray,
+    Y: np.ndarray,
+    units: pd.Index,
+    periods: pd.Index,
+    id: str,
+    time: str,
+    orientation: str,
+    frontier: str,
+    backend: str,
+    n_jobs: int | None,
 ) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
     T = len(periods)
     sx = normaliser(*[X[k] for k in range(T)])  # one scale for all periods keeps periods comparable
@@ -255,15 +293,21 @@ def _distances(
         evals = [(Xn[j], Yn[j]) for j in (k - 1, k, k + 1) if 0 <= j < T]
         calls.append((refs[k][0], refs[k][1], evals, (Xn[k], Yn[k]), orientation, frontier != "sequential"))
     if frontier == "global":
-        calls.append((np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None,
-                      orientation))
+        calls.append(
+            (np.hstack(list(Xn)), np.hstack(list(Yn)), [(Xn[k], Yn[k]) for k in range(T)], None, orientation)
+        )
     backend = E.resolve_backend(backend, X.shape[2], n_jobs)  # "auto": a process pool for large panels
     results = E.Executor(backend, n_jobs).map(_period_task, calls)
     return _assemble(results, units, periods, id, time, orientation, frontier)
 
 
 def _assemble(
-    results: list[dict], units: pd.Index, periods: pd.Index, id: str, time: str, orientation: str,
+    results: list[dict],
+    units: pd.Index,
+    periods: pd.Index,
+    id: str,
+    time: str,
+    orientation: str,
     frontier: str,
 ) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
     T, n = len(periods), len(units)
@@ -287,8 +331,11 @@ def _assemble(
         for k, res in enumerate(results[T]["crs"]):
             put("crs_global", k, res, "global")
     if bad:  # one warning naming every affected unit and period
-        warn(f"{len(bad)} Malmquist distance LP(s) had no optimal solution (infeasible or not "
-             f"certified) and are NaN, not 0: {'; '.join(bad)}.", InfeasibleWarning)
+        warn(
+            f"{len(bad)} Malmquist distance LP(s) had no optimal solution (infeasible or not "
+            f"certified) and are NaN, not 0: {'; '.join(bad)}.",
+            InfeasibleWarning,
+        )
     index = pd.MultiIndex.from_product([units, periods], names=[id, time])
     frame = pd.DataFrame({c: d[c].T.reshape(-1) for c in cols}, index=index)
     return frame, len(bad), {c: v.T for c, v in d.items()}

@@ -43,7 +43,6 @@ from spillover.summary import Summary
 __all__ = ["sbm", "SBMResult", "SBMOrientation"]
 
 
-
 @dataclass(frozen=True)
 class SBMResult(UnitScores):
     """Result of :func:`sbm` (read-only).
@@ -100,11 +99,16 @@ class SBMResult(UnitScores):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per unit: score, slacks, targets, peers, whether it was super-scored, LP status."""
-        frame = pd.concat([
-            self.efficiency.rename("sbm").to_frame(),
-            self.input_slacks.add_prefix("slack_"), self.output_slacks.add_prefix("slack_"),
-            self.input_targets.add_prefix("target_"), self.output_targets.add_prefix("target_"),
-        ], axis=1)
+        frame = pd.concat(
+            [
+                self.efficiency.rename("sbm").to_frame(),
+                self.input_slacks.add_prefix("slack_"),
+                self.output_slacks.add_prefix("slack_"),
+                self.input_targets.add_prefix("target_"),
+                self.output_targets.add_prefix("target_"),
+            ],
+            axis=1,
+        )
         frame["peers"] = self.peers.apply(lambda t: " ".join(str(p) for p in t))
         frame["super"] = self.super_units
         frame["status"] = self.status
@@ -112,14 +116,20 @@ class SBMResult(UnitScores):
 
     def summary(self) -> Summary:
         """Units, mean/min/max score, efficient units, NaN scores (and the options used) in ``header``."""
-        out = C.describe(self.efficiency).to_dict() | {"rts": self.rts, "orientation": self.orientation,
-                                                       "super": self.super, "undesirable": len(self.undesirable)}
+        out = C.describe(self.efficiency).to_dict() | {
+            "rts": self.rts,
+            "orientation": self.orientation,
+            "super": self.super,
+            "undesirable": len(self.undesirable),
+        }
         return Summary("Slacks-based measure (SBM) efficiency", header=out)
 
     def __repr__(self) -> str:
-        return (f"SBMResult(rts={self.rts!r}, orientation={self.orientation!r}, super={self.super}, "
-                f"units={len(self.names)}, mean={self.efficiency.mean():.4f}, "
-                f"infeasible={self.n_infeasible})")
+        return (
+            f"SBMResult(rts={self.rts!r}, orientation={self.orientation!r}, super={self.super}, "
+            f"units={len(self.names)}, mean={self.efficiency.mean():.4f}, "
+            f"infeasible={self.n_infeasible})"
+        )
 
 
 def sbm(
@@ -182,33 +192,56 @@ def sbm(
     return _result(X, Y, G, B, res, (sx, sg, sb), is_super, rts, orientation, super)
 
 
-def _result(X: pd.DataFrame, Y: pd.DataFrame, G: pd.DataFrame, B: pd.DataFrame, res: dict,
-            scales: tuple, is_super: np.ndarray, rts: str, orientation: str, super: bool) -> SBMResult:
+def _result(
+    X: pd.DataFrame,
+    Y: pd.DataFrame,
+    G: pd.DataFrame,
+    B: pd.DataFrame,
+    res: dict,
+    scales: tuple,
+    is_super: np.ndarray,
+    rts: str,
+    orientation: str,
+    super: bool,
+) -> SBMResult:
     sx, sg, sb = scales
     status = pd.Series([STATUS_NAMES[int(s)] for s in res["status"]], index=X.index, name="status")
     cases = [f"unit {C.py(u)!r} ({s})" for u, s in zip(X.index, status) if s != "optimal"]
     C.warn_nan("super-efficiency SBM" if super else "SBM", cases)
-    targets_out = pd.concat([
-        pd.DataFrame(res["g_t"] * sg, index=X.index, columns=G.columns),
-        pd.DataFrame(res["b_t"] * sb, index=X.index, columns=B.columns),
-    ], axis=1)[list(Y.columns)]
+    targets_out = pd.concat(
+        [
+            pd.DataFrame(res["g_t"] * sg, index=X.index, columns=G.columns),
+            pd.DataFrame(res["b_t"] * sb, index=X.index, columns=B.columns),
+        ],
+        axis=1,
+    )[list(Y.columns)]
     return SBMResult(
         efficiency=pd.Series(res["score"], index=X.index, name="sbm"),
-        inputs=X, outputs=Y, undesirable=tuple(B.columns),
+        inputs=X,
+        outputs=Y,
+        undesirable=tuple(B.columns),
         input_targets=pd.DataFrame(res["x_t"] * sx, index=X.index, columns=X.columns),
         output_targets=targets_out,
-        peer_table=C.peer_table(X.index, X.index, res["lam"]), status=status,
+        peer_table=C.peer_table(X.index, X.index, res["lam"]),
+        status=status,
         super_units=pd.Series(is_super, index=X.index, name="super"),
-        rts=rts, orientation=orientation, super=super,
+        rts=rts,
+        orientation=orientation,
+        super=super,
     )
 
 
-def _unit_weights(x: np.ndarray, g: np.ndarray, b: np.ndarray, orientation: str
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _unit_weights(
+    x: np.ndarray, g: np.ndarray, b: np.ndarray, orientation: str
+) -> tuple[np.ndarray, np.ndarray]:
     """The unit's objective weights of the input slacks and of the (good, bad) output slacks."""
     wx = _weights(x, len(x), orientation != "output")
-    wy = np.concatenate([_weights(g, len(g) + len(b), orientation != "input"),
-                         _weights(b, len(g) + len(b), orientation != "input")])
+    wy = np.concatenate(
+        [
+            _weights(g, len(g) + len(b), orientation != "input"),
+            _weights(b, len(g) + len(b), orientation != "input"),
+        ]
+    )
     return wx, wy
 
 
@@ -224,20 +257,38 @@ def _safe_div(w: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _blank(k: int, m: int, s1: int, s2: int, n_ref: int) -> dict[str, np.ndarray]:
-    return {"status": np.zeros(k, np.int8), "score": np.full(k, np.nan), "x_t": np.full((k, m), np.nan),
-            "g_t": np.full((k, s1), np.nan), "b_t": np.full((k, s2), np.nan), "lam": np.zeros((k, n_ref))}
+    return {
+        "status": np.zeros(k, np.int8),
+        "score": np.full(k, np.nan),
+        "x_t": np.full((k, m), np.nan),
+        "g_t": np.full((k, s1), np.nan),
+        "b_t": np.full((k, s2), np.nan),
+        "lam": np.zeros((k, n_ref)),
+    }
 
 
 def _layout(n: int, m: int, s1: int, s2: int) -> dict[str, np.ndarray]:
     """Column indices: t, Lambda, then the input, desirable and undesirable slack (or phi/psi) columns."""
     cols = np.arange(1 + n + m + s1 + s2)
-    return {"t": cols[:1], "lam": cols[1:1 + n], "x": cols[1 + n:1 + n + m],
-            "g": cols[1 + n + m:1 + n + m + s1], "b": cols[1 + n + m + s1:]}
+    return {
+        "t": cols[:1],
+        "lam": cols[1 : 1 + n],
+        "x": cols[1 + n : 1 + n + m],
+        "g": cols[1 + n + m : 1 + n + m + s1],
+        "b": cols[1 + n + m + s1 :],
+    }
 
 
 def sbm_arrays(
-    Xr: np.ndarray, Gr: np.ndarray, Br: np.ndarray, X: np.ndarray, G: np.ndarray, B: np.ndarray, *,
-    rts: str, orientation: str,
+    Xr: np.ndarray,
+    Gr: np.ndarray,
+    Br: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
 ) -> dict[str, np.ndarray]:
     """SBM of the columns of X, G, B against the reference set (arrays variables x units, normalised).
 
@@ -266,7 +317,7 @@ def sbm_arrays(
         if lp is None or far.any():
             r = np.where(far, want, r)
             lp, t_rows, norm_cols = _sbm_lp(Vr / r[:, None], m, s1, s2, rts, L)
-        wx, wy = _unit_weights(v[:m], v[m:m + s1], v[m + s1:], orientation)
+        wx, wy = _unit_weights(v[:m], v[m : m + s1], v[m + s1 :], orientation)
         kx, ky = _safe_div(wx, v[:m]), _safe_div(wy, v[m:])
         lp.set_coefficients(t_rows, zeros_t, -v / r)
         lp.set_coefficients(zeros_n, norm_cols, ky * r[m:])
@@ -276,7 +327,7 @@ def sbm_arrays(
         if sol.status != OPTIMAL:
             continue
         t = sol.x[0]
-        slack = sol.x[1 + n:] * r / t
+        slack = sol.x[1 + n :] * r / t
         lam = sol.x[L["lam"]] / t / ray
         if not _verified(c * sol.objective, lam, slack, v, V_ref, sign, kx, ky):
             out["status"][o] = FAILED
@@ -284,8 +335,8 @@ def sbm_arrays(
         out["score"][o] = c * sol.objective
         out["lam"][o] = lam
         out["x_t"][o] = v[:m] - slack[:m]
-        out["g_t"][o] = v[m:m + s1] + slack[m:m + s1]
-        out["b_t"][o] = v[m + s1:] - slack[m + s1:]
+        out["g_t"][o] = v[m : m + s1] + slack[m : m + s1]
+        out["b_t"][o] = v[m + s1 :] - slack[m + s1 :]
     return out
 
 
@@ -313,11 +364,12 @@ def _solve_scaled_t(lp: ReusableLP) -> tuple[Any, float]:
     return sol, c
 
 
-TINY_T = 2.0 ** -20  # how far one round moves t when it came back as 0
+TINY_T = 2.0**-20  # how far one round moves t when it came back as 0
 
 
-def _sbm_lp(Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.ndarray]
-            ) -> tuple[ReusableLP, np.ndarray, np.ndarray]:
+def _sbm_lp(
+    Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.ndarray]
+) -> tuple[ReusableLP, np.ndarray, np.ndarray]:
     """The Charnes-Cooper SBM LP over reference columns ``Vr`` (rows x, g, b, already scaled), with the
     evaluated unit's t-column entries and normalisation-row weights left to set (the mutable entries)."""
     n = Vr.shape[1]
@@ -326,7 +378,7 @@ def _sbm_lp(Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.
     A = np.zeros((rows_d + (bounds is not None), 1 + n + m + s1 + s2))
     A[0, 0] = 1.0
     A[1:rows_d, L["lam"]] = Vr
-    A[1:rows_d, 1 + n:] = np.diag(np.r_[np.ones(m), -np.ones(s1), np.ones(s2)])
+    A[1:rows_d, 1 + n :] = np.diag(np.r_[np.ones(m), -np.ones(s1), np.ones(s2)])
     lo, hi = np.zeros(A.shape[0]), np.zeros(A.shape[0])
     lo[0] = hi[0] = 1.0
     if bounds is not None:
@@ -334,8 +386,10 @@ def _sbm_lp(Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.
         lo[-1], hi[-1] = bounds
     t_rows = np.arange(1, rows_d)
     norm_cols = np.concatenate([L["g"], L["b"]])
-    mutable = (np.concatenate([t_rows, np.zeros(len(norm_cols), int)]),
-               np.concatenate([np.zeros(len(t_rows), int), norm_cols]))
+    mutable = (
+        np.concatenate([t_rows, np.zeros(len(norm_cols), int)]),
+        np.concatenate([np.zeros(len(t_rows), int), norm_cols]),
+    )
     lp = ReusableLP(A, lo, hi, np.zeros(A.shape[1]), np.full(A.shape[1], INF), np.eye(A.shape[1])[0], mutable)
     return lp, t_rows, norm_cols
 
@@ -343,8 +397,16 @@ def _sbm_lp(Vr: np.ndarray, m: int, s1: int, s2: int, rts: str, L: dict[str, np.
 VERIFY_TOL = 1e-7  # relative: row residuals, slacks beyond the unit's values, and the ratio vs the score
 
 
-def _verified(score: float, lam: np.ndarray, slack: np.ndarray, v: np.ndarray, Vr: np.ndarray,
-              sign: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> bool:
+def _verified(
+    score: float,
+    lam: np.ndarray,
+    slack: np.ndarray,
+    v: np.ndarray,
+    Vr: np.ndarray,
+    sign: np.ndarray,
+    kx: np.ndarray,
+    ky: np.ndarray,
+) -> bool:
     """Whether an LP answer is a valid SBM solution: score in (0, 1], lambdas and slacks non-negative (to
     the tolerance), ``X lam + s- = x_o``, ``G lam - sg = g_o``, ``B lam + sb = b_o`` (``sign`` +1, -1, +1) to
     VERIFY_TOL of each row's size, input and bad-output slacks at most the unit's own values, and Tone's
@@ -356,8 +418,11 @@ def _verified(score: float, lam: np.ndarray, slack: np.ndarray, v: np.ndarray, V
     if (np.abs(made + sign * slack - v) > VERIFY_TOL * (made + np.abs(slack) + v)).any():
         return False
     shrink = sign > 0  # input and bad-output slacks cannot exceed the unit's values
-    if ((lam < -VERIFY_TOL).any() or (slack < -VERIFY_TOL * v).any()
-            or (slack[shrink] > v[shrink] * (1 + VERIFY_TOL)).any()):
+    if (
+        (lam < -VERIFY_TOL).any()
+        or (slack < -VERIFY_TOL * v).any()
+        or (slack[shrink] > v[shrink] * (1 + VERIFY_TOL)).any()
+    ):
         return False
     m = len(kx)
     ratio = (1.0 - kx @ slack[:m]) / (1.0 + ky @ slack[m:])
@@ -365,7 +430,13 @@ def _verified(score: float, lam: np.ndarray, slack: np.ndarray, v: np.ndarray, V
 
 
 def super_sbm_arrays(
-    X: np.ndarray, G: np.ndarray, B: np.ndarray, units: np.ndarray, *, rts: str, orientation: str,
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    units: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
 ) -> dict[str, np.ndarray]:
     """Tone's (2002) super-efficiency SBM of ``units`` (indices) against all the other units."""
     (m, n), s1, s2 = X.shape, G.shape[0], B.shape[0]
@@ -387,8 +458,10 @@ def super_sbm_arrays(
     t_rows = np.concatenate([r_x, r_g, r_b])
     diag_cols = np.concatenate([L["x"], L["g"], L["b"]])
     psi_cols = np.concatenate([L["g"], L["b"]])
-    mutable = (np.concatenate([t_rows, t_rows, np.zeros(len(psi_cols), int)]),
-               np.concatenate([np.zeros(len(t_rows), int), diag_cols, psi_cols]))
+    mutable = (
+        np.concatenate([t_rows, t_rows, np.zeros(len(psi_cols), int)]),
+        np.concatenate([np.zeros(len(t_rows), int), diag_cols, psi_cols]),
+    )
     col_hi = np.full(A.shape[1], INF)
     if orientation == "input":
         col_hi[psi_cols] = 0.0  # outputs stay at the unit's own values

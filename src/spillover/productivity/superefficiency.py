@@ -23,14 +23,19 @@ __all__ = ["super_radial"]
 
 
 def super_radial(
-    X: np.ndarray, Y: np.ndarray, units: np.ndarray, *, rts: str, orientation: str,
+    X: np.ndarray,
+    Y: np.ndarray,
+    units: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(status, te) of ``units`` (indices) scored against all other units; arrays are variables x units."""
     (m, n), s = X.shape, Y.shape[0]
     bounds = C.rts_row_bounds(rts)
     n_rows = m + s + (bounds is not None)
     A = np.zeros((n_rows, 1 + n))
-    A[:m, 1:], A[m:m + s, 1:] = X, -Y
+    A[:m, 1:], A[m : m + s, 1:] = X, -Y
     lo, hi = np.full(n_rows, -INF), np.zeros(n_rows)
     if bounds is not None:
         A[-1, 1:] = 1.0
@@ -38,8 +43,7 @@ def super_radial(
     data_rows = np.arange(m + s)
     cost = np.zeros(1 + n)
     cost[0] = 1.0 if orientation == "input" else -1.0
-    lp = ReusableLP(A, lo, hi, np.zeros(1 + n), np.full(1 + n, INF), cost,
-                    (data_rows, np.zeros(m + s, int)))
+    lp = ReusableLP(A, lo, hi, np.zeros(1 + n), np.full(1 + n, INF), cost, (data_rows, np.zeros(m + s, int)))
     status, te = np.zeros(len(units), np.int8), np.full(len(units), np.nan)
     for k, o in enumerate(units):
         x, y = X[:, o], Y[:, o]

@@ -69,16 +69,25 @@ class WindowResult(ReadOnly):
         the table is :attr:`Summary.frame`."""
         by_unit = self.scores.groupby(level=self.id_name, sort=False)
         spread = (self.scores.max(axis=1) - self.scores.min(axis=1)).groupby(level=self.id_name, sort=False)
-        return Summary(f"Window analysis (width {self.width})", (pd.DataFrame({
-            "mean": by_unit.apply(lambda f: np.nanmean(f.to_numpy())),
-            "min": by_unit.apply(lambda f: np.nanmin(f.to_numpy())),
-            "max": by_unit.apply(lambda f: np.nanmax(f.to_numpy())),
-            "ldp": spread.max(),
-        }),))
+        return Summary(
+            f"Window analysis (width {self.width})",
+            (
+                pd.DataFrame(
+                    {
+                        "mean": by_unit.apply(lambda f: np.nanmean(f.to_numpy())),
+                        "min": by_unit.apply(lambda f: np.nanmin(f.to_numpy())),
+                        "max": by_unit.apply(lambda f: np.nanmax(f.to_numpy())),
+                        "ldp": spread.max(),
+                    }
+                ),
+            ),
+        )
 
     def __repr__(self) -> str:
-        return (f"WindowResult(width={self.width}, windows={len(self.windows)}, rts={self.rts!r}, "
-                f"mean={self.efficiency.mean():.4f})")
+        return (
+            f"WindowResult(width={self.width}, windows={len(self.windows)}, rts={self.rts!r}, "
+            f"mean={self.efficiency.mean():.4f})"
+        )
 
 
 def window_dea(
@@ -137,5 +146,11 @@ def window_dea(
         obs = pd.MultiIndex.from_tuples([(u, periods[k]) for k in ks for u in units], names=[id, time])
         res = dea(xw, yw, rts=rts, orientation=orientation, slacks="none", scale=False)
         scores[label] = pd.Series(res.efficiency.to_numpy(), index=obs).reindex(index)
-    return WindowResult(scores=pd.DataFrame(scores, index=index), id_name=id, time_name=time,
-                        width=int(width), rts=rts, orientation=orientation)
+    return WindowResult(
+        scores=pd.DataFrame(scores, index=index),
+        id_name=id,
+        time_name=time,
+        width=int(width),
+        rts=rts,
+        orientation=orientation,
+    )
