@@ -2,7 +2,7 @@
 
 * Facet pool + dual simplex (``_simplex._Facets``, ``_dual_iterate``): most units of a batch start from the
   optimal basis of an already solved unit and finish with a few dual simplex pivots.  Reference: one
-  ``scipy.optimize.linprog`` (HiGHS) per unit written out in the test (tests/test_dea.py's ``_scipy_radial``),
+  ``scipy.optimize.linprog`` (HiGHS) per unit written out in the test (tests/productivity/test_dea.py's ``_scipy_radial``),
   tolerances 1e-10 on data of size ~1..10, so 1e-8 on the score is far above both solvers' error.  The
   tests also assert that the pool path really answered most units (else they would test nothing new).
 * Malmquist's CRS frontier taken from the VRS frontier set: compared with the plain path (one LP per unit

@@ -39,7 +39,7 @@ from spillover.spatial import lmtests as lmt
 from spillover.spatial._likelihood import demean
 from spillover.spatial.lmtests import LMTests, TestResult, hausman, lm_tests, lr_fixed_effects
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 FIXED_EFFECTS = ["none", "unit", "time", "twoway"]
 US_X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 

@@ -24,7 +24,7 @@ from spillover.productivity.deap_io import (
     write_deap_output,
 )
 
-DATA = Path(__file__).parent / "data" / "deap"
+DATA = Path(__file__).parents[1] / "data" / "deap"
 TOL = 5e-4 + 1e-9
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "spillover"
 
 FOUNDATION, DATA, ANALYSIS, PRESENTATION = range(4)
@@ -88,7 +88,9 @@ def layer(module: str) -> int:
 
 def test_every_module_has_a_layer() -> None:
     unknown = sorted({m.split(".")[1] for m in MODULES if "." in m} - set(LAYERS))
-    assert not unknown, f"give these modules a layer in tests/test_layers.py and pyproject: {unknown}"
+    assert not unknown, (
+        f"give these modules a layer in tests/foundation/test_layers.py and pyproject: {unknown}"
+    )
 
 
 def test_no_module_imports_a_layer_above_it() -> None:

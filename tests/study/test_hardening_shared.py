@@ -23,7 +23,7 @@ from spillover.errors import OverwriteError
 from spillover.study import outputs, validate
 from spillover.study import schema as S
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "spillover"
+SRC = Path(__file__).resolve().parents[2] / "src" / "spillover"
 
 
 def _frame() -> gpd.GeoDataFrame:

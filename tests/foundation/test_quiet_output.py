@@ -15,7 +15,7 @@ import spillover as so
 from spillover import esda, io, maps, weights
 
 matplotlib.use("Agg")
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide.md"
 
 
 def test_no_deprecation_warning_leaks_from_our_calls(tmp_path) -> None:

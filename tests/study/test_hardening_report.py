@@ -22,7 +22,7 @@ import spillover as so
 from spillover import maps, study
 from spillover.spatial.testresult import TestResult, results_frame
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SMALL = """\
 [study]

@@ -1,6 +1,6 @@
 """Malmquist TFP: identities, frontiers, orientation, infeasibility, validation, and the US-states pipeline.
 
-DEAP's own numbers (EG4) are checked in tests/test_deap_examples.py.  Here: identities that hold by
+DEAP's own numbers (EG4) are checked in tests/productivity/test_deap_examples.py.  Here: identities that hold by
 construction (tfpch = effch * techch, effch = pech * sech) to 1e-12; Pastor-Lovell's circularity of the
 global index; Shestalova's sequential frontier never regresses; and the 48 US states (Munnell's Produc) merged
 into the SpatialPanel and run through Moran's I.

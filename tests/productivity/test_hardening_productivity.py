@@ -116,7 +116,7 @@ def test_global_frontier_with_a_zero_undesirable_output_stays_finite():
 
 def test_n_nan_counts_units_whose_pech_or_sech_is_nan():
     """A NaN in pech only (tfpch finite) is skipped by the pech mean and must be counted: built by hand by
-    setting one pech to NaN in a DEAP-example result (tests/test_deap_examples' EG4 data, first two years)."""
+    setting one pech to NaN in a DEAP-example result (tests/productivity/test_deap_examples' EG4 data, first two years)."""
     from dataclasses import replace
 
     df = pd.DataFrame(
@@ -189,7 +189,7 @@ def test_sbm_on_wide_data_equals_an_independent_scipy_lp(rts):
     """spillover's SBM against scipy's HiGHS (provenance: the row-scaled LP of scipy_sbm above), on the
     wide data with each column rescaled by its geometric mean (SBM is units-invariant).  Where scipy's point
     is feasible its ratio bounds the optimum from above, and spillover's reported lambdas (feasible, checked
-    here) from above too; the two scores agree to 1e-6 (tests/test_sbm.py's tolerance)."""
+    here) from above too; the two scores agree to 1e-6 (tests/productivity/test_sbm.py's tolerance)."""
     x, y = size_spread(3, n=20)
     xs, ys = x / np.exp(np.log(x).mean(axis=0)), y / np.exp(np.log(y).mean(axis=0))
     res, _ = caught(sbm, xs, ys, rts=rts)

@@ -15,7 +15,7 @@ from spillover.panel import SpatialPanel
 from spillover.panel_models import fe_iv, fixed_effects, lag, stock_yogo
 from spillover.tables import compare
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.fixture(scope="module")

@@ -85,8 +85,8 @@ def test_re_sar_reproduces_splm(re_sar) -> None:
     # splm prints 8 decimals for the coefficients and 6 for lambda; splm and spreg stop their optimisers at
     # ~1e-7 (they differ by up to 1.7e-7 here).  The likelihood is flat along the intercept: the exact
     # optimum found here is 4e-7 (5.2e-7 with numpy 2.4 / scipy 1.17) from splm's intercept, at a higher
-    # likelihood than splm's printed estimates (checked in tests/test_lmtests.py): tolerance 1e-6 on the
-    # intercept, 5e-7 on the slopes and lambda, as tests/test_lmtests.py uses for the same numbers.
+    # likelihood than splm's printed estimates (checked in tests/spatial/test_lmtests.py): tolerance 1e-6 on the
+    # intercept, 5e-7 on the slopes and lambda, as tests/spatial/test_lmtests.py uses for the same numbers.
     expected = [1.65814995, 0.01294505, 0.22555376, 0.67081075, -0.00579716, 0.161615]
     assert re_sar.params.iloc[0] == pytest.approx(expected[0], abs=1e-6)
     assert re_sar.params.to_numpy()[1:] == pytest.approx(expected[1:], abs=5e-7)
@@ -160,7 +160,7 @@ def test_re_sem_is_the_exact_optimum(us_panel: SpatialPanel, us_w: Graph, re_sem
             step[i] += sign * 1e-4 * max(abs(point[i]), 1e-3)
             assert rek.re_sem_loglik(step, cube_y, cube_x, w) <= base + 1e-9
     # spreg 1.9.0's ML_ErrorRE treats W as symmetric: its estimate has exact log-likelihood 1491.627 (it
-    # reports 1490.12); the exact optimum is higher (1491.659, as in tests/test_lmtests.py).
+    # reports 1490.12); the exact optimum is higher (1491.659, as in tests/spatial/test_lmtests.py).
     assert re_sem.loglik > 1491.65
     assert re_sem.loglik == pytest.approx(_sem_density(re_sem, w, y, x), rel=1e-10)
 

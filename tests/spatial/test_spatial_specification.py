@@ -2,7 +2,7 @@
 
 Provenance: every number in the table must equal the corresponding stand-alone test of spillover run in the
 test (lm_tests, lr_fixed_effects, wald_test, lr_test, hausman), whose own references are in
-tests/test_lmtests.py and tests/test_spatial_model.py; the LR tests of the fixed effects reproduce Elhorst
+tests/spatial/test_lmtests.py and tests/spatial/test_spatial_model.py; the LR tests of the fixed effects reproduce Elhorst
 (2014, section 3.6.2): 2315.7 (46 df) and 473.1 (30 df).  The decision rule is checked case by case with
 constructed test results.
 """

@@ -198,7 +198,7 @@ def test_model_fit_small_sample_warning_points_at_the_caller():
     model = spillover.SpatialPanelModel(
         us, "ln_gsp", ["ln_pcap", "ln_pc", "ln_emp", "unemp"], w, kind="sdm", fixed_effects="twoway"
     )
-    # fires with two-way effects on the 48 states (tests/test_hardening_summary.py relies on it too)
+    # fires with two-way effects on the 48 states (tests/foundation/test_hardening_summary.py relies on it too)
     fired = _fired(spillover.errors.SmallSampleBiasWarning, model.fit)
     assert [f.filename for f in fired] == [__file__]
 
@@ -232,7 +232,7 @@ def test_interpolation_warning_points_at_the_caller():
 
 def test_dea_infeasible_warning_points_at_the_caller():
     # VRS input-oriented super-efficiency: "big" has the largest output, no combination of the others
-    # produces it (tests/test_superefficiency.py), so its LP is infeasible and dea warns
+    # produces it (tests/productivity/test_superefficiency.py), so its LP is infeasible and dea warns
     x = pd.DataFrame({"x": [2.0, 3.0, 6.0]}, index=["a", "b", "big"])
     y = pd.DataFrame({"y": [1.0, 2.0, 4.0]}, index=["a", "b", "big"])
     fired = _fired(

@@ -11,7 +11,7 @@ import libpysal
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from tests.test_spatial_model import lattice, simulate_sdm
+from test_spatial_model import lattice, simulate_sdm  # same folder (rootdir-relative import mode)
 
 from spillover.spatial import _likelihood as lk
 from spillover.spatial.model import SpatialPanelModel

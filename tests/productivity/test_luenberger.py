@@ -4,7 +4,7 @@ References: (a) without undesirable outputs and with the direction (0, y), the M
 Malmquist index, so every index must equal :func:`malmquist`'s (validated against DEAP 2.1's example 4 in
 test_malmquist.py) for the adjacent, sequential and global frontiers; (b) single cross-period directional
 distances with an undesirable output are checked against the CRS LP of Chung et al. written out with scipy
-(tests/test_directional.py's ``ref_ddf``).  Tolerance 1e-6 (HiGHS optima of O(1) numbers).
+(tests/productivity/test_directional.py's ``ref_ddf``).  Tolerance 1e-6 (HiGHS optima of O(1) numbers).
 """
 
 from __future__ import annotations

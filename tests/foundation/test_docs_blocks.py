@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from matplotlib import pyplot as plt
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN_ELSEWHERE = {"docs/qgis.md": "needs QGIS: run by tests/qgis/test_docs.py in CI's QGIS stage"}
 
