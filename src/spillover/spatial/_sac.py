@@ -285,17 +285,7 @@ def estimate_sac(model: Any, d: Any, op: lk.SpatialOperator) -> Any:
     fitted = dm(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t))
     yt = dm(d.y)
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    core = FitCore(
-        op=op,
-        y=d.y,
-        x=d.x,
-        names=d.names,
-        ids=model.panel.ids,
-        periods=model.panel.periods,
-        resid=f.resid,
-        spatial="rho",
-        geometry=model.panel.geometry,
-    )
+    core = FitCore.of_model(model, d, op, f.resid, "rho")
     return SpatialPanelResults(
         params=pd.Series(np.r_[f.beta, f.rho, f.lam], index=idx, name="params"),
         cov=pd.DataFrame(f.cov, index=idx, columns=idx),

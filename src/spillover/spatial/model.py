@@ -455,17 +455,7 @@ def _estimate(
     idx = d.names + ([spatial] if spatial else [])
     values = np.append(f.beta, f.rho) if spatial else f.beta
     r2 = float(np.corrcoef(yt, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    core = FitCore(
-        op=op,
-        y=d.y,
-        x=d.x,
-        names=d.names,
-        ids=model.panel.ids,
-        periods=model.panel.periods,
-        resid=f.resid,
-        spatial=spatial,
-        geometry=model.panel.geometry,
-    )
+    core = FitCore.of_model(model, d, op, f.resid, spatial)
     return SpatialPanelResults(
         params=pd.Series(values, index=idx, name="params"),
         cov=pd.DataFrame(cov[:keep, :keep], index=idx, columns=idx),
@@ -505,17 +495,7 @@ def _estimate_random(
     keep = len(idx)
     fitted = lk.solve_stacked(op, f.spatial, d.x @ f.beta, d.t) if lag_model else d.x @ f.beta
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    core = FitCore(
-        op=op,
-        y=d.y,
-        x=d.x,
-        names=d.names,
-        ids=model.panel.ids,
-        periods=model.panel.periods,
-        resid=f.resid,
-        spatial=spatial,
-        geometry=model.panel.geometry,
-    )
+    core = FitCore.of_model(model, d, op, f.resid, spatial)
     se = np.sqrt(np.diag(f.cov))
     return SpatialPanelResults(
         params=pd.Series(np.append(f.beta, f.spatial), index=idx, name="params"),

@@ -38,6 +38,25 @@ class FitCore:
     spatial: str | None
     geometry: Any = None  # the regions' GeoDataFrame (for maps), when the model had a panel
 
+    @classmethod
+    def of_model(
+        cls, model: Any, design: Any, op: SpatialOperator, resid: np.ndarray, spatial: str | None
+    ) -> FitCore:
+        """The core of a model fitted on its own design (``y``, ``x``, ``names``): the panel's regions,
+        periods and geometry."""
+        panel = model.panel
+        return cls(
+            op=op,
+            y=design.y,
+            x=design.x,
+            names=design.names,
+            ids=panel.ids,
+            periods=panel.periods,
+            resid=resid,
+            spatial=spatial,
+            geometry=panel.geometry,
+        )
+
 
 @dataclass(frozen=True)
 class SpatialPanelResults(ReadOnly):
