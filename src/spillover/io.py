@@ -350,7 +350,9 @@ def _publish(tmp: Path, target: Path) -> None:
 # ---------------------------------------------------------------------- spreadsheet-safe tables
 #: first characters that make Excel or LibreOffice evaluate a CSV cell as a formula (OWASP "CSV injection")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_SIGNED_NUMBER = re.compile(r"[+-](\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: a signed number, optionally with a paper table's significance stars ("-0.695***"): data, never a formula
+#: that could do harm (no letters, no function, no reference), so it is written as it is
+_SIGNED_NUMBER = re.compile(r"[+-](\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\**")
 
 
 def _needs_quote(text: str) -> bool:

@@ -254,6 +254,19 @@ def test_panel_and_weights_files_hold_no_live_formula_and_read_back_unchanged(tm
     assert list(so.weights.load(tmp_path / "w.csv").unique_ids) == ids
 
 
+def test_paper_table_estimates_with_stars_stay_as_they_are():
+    # "-0.695***" is a negative coefficient with its stars (tables.compare): data, not a formula; a
+    # formula needs letters or a function ("-2+cmd|' /C calc'!A0", "-SUM(1)"), which still get the prefix
+    frame = pd.DataFrame({"Queen": ["-0.695***", "(0.149)", "+1.2*", "-2+cmd|' /C calc'!A0", "-SUM(1,1)"]})
+    assert io.csv_safe(frame)["Queen"].tolist() == [
+        "-0.695***",
+        "(0.149)",
+        "+1.2*",
+        "'-2+cmd|' /C calc'!A0",
+        "'-SUM(1,1)",
+    ]
+
+
 def test_cli_csv_output_is_formula_safe(tmp_path):
     data = tmp_path / "units.csv"
     units = pd.DataFrame({"unit": ["=1+2", "b", "c"], "x": [1.0, 2.0, 3.0], "y": [1.0, 1.5, 2.0]})
