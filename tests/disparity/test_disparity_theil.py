@@ -24,7 +24,8 @@ def make_panel(n: int = 23, periods: int = 3, seed: int = 0, with_nan: bool = Fa
     rng = np.random.default_rng(seed)
     ids = [f"r{i:02d}" for i in range(n)]
     geo = gpd.GeoDataFrame(
-        {"id": ids, "region4": [GROUPS[i % 4] for i in range(n)]}, geometry=[box(i, 0, i + 1, 1) for i in range(n)]
+        {"id": ids, "region4": [GROUPS[i % 4] for i in range(n)]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(n)],
     )
     y = rng.integers(1, 7, n * periods).astype(float)
     if with_nan:

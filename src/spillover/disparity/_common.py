@@ -46,7 +46,7 @@ def _group_frame(panel: SpatialPanel, by: str) -> pd.DataFrame:
     geometry = panel.geometry
     if by in geometry.columns and by != geometry.geometry.name:
         col = geometry[by].reindex(panel.ids)
-        return pd.DataFrame({t: col for t in panel.periods}, index=panel.ids).rename_axis(
+        return pd.DataFrame(dict.fromkeys(panel.periods, col), index=panel.ids).rename_axis(
             columns=panel.time_name
         )
     cols = [c for c in geometry.columns if c != geometry.geometry.name]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from spillover.summary import Summary
 __all__ = ["DagumResult", "dagum_gini"]
 
 OVERALL = ["G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t"]
-_CHUNK = 1 << 22  # cells (draws x regions) per batch: bounds the memory of the bootstrap
+_CHUNK = 1 << 16  # cells (draws x regions) per batch: cache-sized (about 1.5x faster than one batch)
 
 
 def _pair(a: Hashable, b: Hashable) -> str:
@@ -104,7 +105,11 @@ class DagumResult(ReadOnly):
         if self._intervals is not None:
             tables.append(self._intervals)
             captions.append(f"Bootstrap ({self.draws} draws, {self.level:.0%} percentile intervals)")
-        header = {"variable": self.variable, "groups by": self.by, "weights": self.weights or "none"}
+        header: dict[str, Any] = {
+            "variable": self.variable,
+            "groups by": self.by,
+            "weights": self.weights or "none",
+        }
         if self.draws:
             header.update({"draws": self.draws, "seed": self.seed})
         return Summary(
@@ -281,7 +286,8 @@ def dagum_gini(
             for m, name in enumerate(names):
                 rows.append((period, name, point[m], sd[m], lo[m], hi[m]))
         intervals = pd.DataFrame(
-            rows, columns=[periods.name or "period", "statistic", "estimate", "std_error", "ci_lower", "ci_upper"]
+            rows,
+            columns=[periods.name or "period", "statistic", "estimate", "std_error", "ci_lower", "ci_upper"],
         ).set_index([periods.name or "period", "statistic"])
     return DagumResult(
         variable=var,
