@@ -177,3 +177,12 @@ def test_errors() -> None:
         dagum_gini(panel, "y", "region4", draws=1)
     with pytest.raises(SpilloverError, match="seed"):
         dagum_gini(panel, "y", "region4", draws=10, seed=-1)
+
+
+def test_group_with_zero_mean_is_named() -> None:
+    panel = make_panel()
+    data = panel.data
+    east = panel.geometry["region4"].reindex(data.index.get_level_values("id")).to_numpy() == "East"
+    zeroed = data["y"].where(~east, 0.0).rename("y0")
+    with pytest.raises(PanelError, match="'East'"):
+        dagum_gini(panel.with_data(zeroed), "y0", "region4")
