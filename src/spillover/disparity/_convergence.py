@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -88,7 +88,9 @@ class ConvergenceResults(ReadOnly):
 
     # ------------------------------------------------------------------ numbers
     def _value(self, row: str) -> float:
-        return float(self.coefficients.loc[row, "estimate"]) if row in self.coefficients.index else float("nan")
+        return (
+            float(self.coefficients.loc[row, "estimate"]) if row in self.coefficients.index else float("nan")
+        )
 
     @property
     def beta(self) -> float:
@@ -230,14 +232,19 @@ def convergence(
         check_int(draws, "draws", minimum=2, error=ModelError)
         check_seed(seed, error=ModelError)
     growth_panel, growth, initial = growth_data(panel, var)
+    res: Any
     if kind == "beta":
-        res = _fixed_effects(growth_panel, growth, [initial, *ctrl], fixed_effects=fe, cluster="unit")  # type: ignore[arg-type]
+        res = _fixed_effects(
+            growth_panel, growth, [initial, *ctrl], fixed_effects=cast(FixedEffects, fe), cluster="unit"
+        )
         coef = _beta_frame(res.to_frame(), initial, tau)
     else:
-        res = SpatialPanelModel(growth_panel, growth, [initial, *ctrl], w, kind=model, fixed_effects=fe).fit()  # type: ignore[arg-type]
+        res = SpatialPanelModel(growth_panel, growth, [initial, *ctrl], w, kind=model, fixed_effects=fe).fit()
         coef = _beta_frame(res.to_frame(), initial, tau)
         if model in ("sar", "sdm"):
-            coef = _with_impacts(coef, res.impacts(draws=draws, seed=seed if seed is not None else 0), initial)
+            coef = _with_impacts(
+                coef, res.impacts(draws=draws, seed=seed if seed is not None else 0), initial
+            )
     return ConvergenceResults(
         kind=kind,
         var=var,
