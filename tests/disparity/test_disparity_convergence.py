@@ -153,3 +153,15 @@ def test_errors(panel: so.SpatialPanel) -> None:
         convergence(panel, "gsp", "beta", controls="nope")
     with pytest.raises(PanelError, match="nope"):
         convergence(panel, "nope", "sigma")
+
+
+def test_speed_edge_cases() -> None:
+    from spillover.disparity._convergence import speed_and_half_life
+
+    # divergence (beta > 0): speed = -ln(1.1) < 0 by hand, no half-life
+    speed, half = speed_and_half_life(0.1, 0.01)
+    assert speed[0] == pytest.approx(-np.log(1.1), rel=1e-12)
+    assert np.isnan(half).all()
+    # beta <= -1: the log is undefined
+    speed, half = speed_and_half_life(-1.0, 0.01)
+    assert np.isnan(speed).all() and np.isnan(half).all()
