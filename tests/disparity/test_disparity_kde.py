@@ -76,7 +76,9 @@ def test_peaks_of_a_bimodal_mixture():
     assert kde.integrate_box_1d(-np.inf, f.loc[2002, "q05"]) == pytest.approx(0.05, abs=2e-3)
     assert f.loc[2002, "right_tail"] == pytest.approx(f.loc[2002, "q95"] - f.loc[2002, "peak"])
     # the normal's 95th percentile is 1.645 sd from its mode
-    assert f.loc[2002, "right_tail"] == pytest.approx(1.645 * np.hypot(0.3, f.loc[2002, "bandwidth"]), rel=0.1)
+    assert f.loc[2002, "right_tail"] == pytest.approx(
+        1.645 * np.hypot(0.3, f.loc[2002, "bandwidth"]), rel=0.1
+    )
     text = str(res.summary())
     assert "Peaks and tails per period" in text
 

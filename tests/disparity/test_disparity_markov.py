@@ -36,7 +36,8 @@ def _lattice_panel(n_side: int = 6, periods: int = 8, seed: int = 1) -> so.Spati
     rng = np.random.default_rng(seed)
     ids = [f"r{i:02d}" for i in range(n_side * n_side)]
     geo = gpd.GeoDataFrame(
-        {"id": ids}, geometry=[box(i % n_side, i // n_side, i % n_side + 1, i // n_side + 1) for i in range(len(ids))]
+        {"id": ids},
+        geometry=[box(i % n_side, i // n_side, i % n_side + 1, i // n_side + 1) for i in range(len(ids))],
     )
     y = rng.normal(size=(len(ids), 1)) + rng.normal(scale=0.6, size=(len(ids), periods)).cumsum(axis=1)
     data = pd.DataFrame(
@@ -193,7 +194,9 @@ def test_lisa_markov_matches_giddy_and_quadrants():
     dense, order = wd.full()
     assert list(order) == list(panel.ids)
     lag = dense @ z
-    hand = np.where(z > 0, np.where(lag > 0, "High-High", "High-Low"), np.where(lag > 0, "Low-High", "Low-Low"))
+    hand = np.where(
+        z > 0, np.where(lag > 0, "High-High", "High-Low"), np.where(lag > 0, "Low-High", "Low-Low")
+    )
     np.testing.assert_array_equal(res.quadrants.to_numpy(), hand)
     pi = res.steady_state.to_numpy()
     np.testing.assert_allclose(pi @ res.matrix.to_numpy(), pi, atol=1e-10)
@@ -217,3 +220,15 @@ def test_markov_errors_name_the_problem(us_panel):
         disparity.markov(us_panel, "ln_gsp", cutoffs=[10.0, 9.0])
     with pytest.raises(PanelError, match="two periods"):
         disparity.markov(us_panel.subset(periods=[1970]), "ln_gsp")
+
+
+def test_spatial_markov_per_period_classes_match_giddy():
+    from giddy.markov import Spatial_Markov
+
+    panel = _lattice_panel(seed=3)
+    wd = _giddy_w(panel)
+    res = disparity.spatial_markov(panel, "y", wd, k=3, fixed=False)
+    sm = Spatial_Markov(panel.matrix("y").to_numpy(), wd, k=3, m=3, fixed=False)  # provenance: giddy
+    np.testing.assert_allclose(res.conditional.to_numpy(), np.asarray(sm.P).reshape(9, 3))
+    assert res.tests.loc["LR", "statistic"] == pytest.approx(sm.LR)
+    assert res.cutoffs is None and res.lag_cutoffs is None

@@ -136,11 +136,19 @@ def kernel_density(
     if not isinstance(panel, SpatialPanel):
         raise PanelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
     if var not in panel.variables:
-        raise PanelError(f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}.")
+        raise PanelError(
+            f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}."
+        )
     if isinstance(bandwidth, str):
         check_option(bandwidth, BANDWIDTHS, "bandwidth", error=SpilloverError)
     else:
-        check_number(bandwidth, "bandwidth", minimum=0, strict=True, hint=" (scipy's bw_method factor) or \"silverman\" or \"scott\"")
+        check_number(
+            bandwidth,
+            "bandwidth",
+            minimum=0,
+            strict=True,
+            hint=' (scipy\'s bw_method factor) or "silverman" or "scott"',
+        )
     check_int(points, "points", minimum=16)
     check_number(prominence, "prominence", minimum=0, maximum=1)
     chosen = list(panel.periods) if periods is None else list(periods)
@@ -155,7 +163,9 @@ def kernel_density(
         means = y.mean(axis=0)
         zero = means.index[means == 0].tolist()
         if zero:
-            raise SpilloverError(f"variable {var!r} has mean 0 in period(s) {format_items(zero)}: no relative values.")
+            raise SpilloverError(
+                f"variable {var!r} has mean 0 in period(s) {format_items(zero)}: no relative values."
+            )
         y = y / means
     kdes: dict[Hashable, Any] = {}
     for period in y.columns:
@@ -185,6 +195,16 @@ def kernel_density(
     features = pd.DataFrame(
         rows,
         index=dens.columns,
-        columns=["bandwidth", "peak", "peak_density", "n_peaks", "peaks", "q05", "q95", "left_tail", "right_tail"],
+        columns=[
+            "bandwidth",
+            "peak",
+            "peak_density",
+            "n_peaks",
+            "peaks",
+            "q05",
+            "q95",
+            "left_tail",
+            "right_tail",
+        ],
     )
     return KernelDensityResult(var, bool(relative), bandwidth, grid, dens, features)

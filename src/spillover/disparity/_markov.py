@@ -417,7 +417,9 @@ def _matrix(panel: SpatialPanel, var: str) -> pd.DataFrame:
     if not isinstance(panel, SpatialPanel):
         raise PanelError(f"panel must be a spillover.SpatialPanel, got {type(panel).__name__}.")
     if var not in panel.variables:
-        raise PanelError(f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}.")
+        raise PanelError(
+            f"variable {var!r} is not in the panel; its variables are {format_items(panel.variables)}."
+        )
     y = panel.matrix(var).astype(float)
     if y.shape[1] < 2:
         raise PanelError(f"a Markov chain needs at least two periods; the panel has {y.shape[1]}.")
@@ -461,7 +463,7 @@ def _libpysal_w(w: Any, panel: SpatialPanel) -> Any:
     from spillover.weights import align, to_sparse
 
     graph = align(w, panel.ids).transform("R")
-    mat = to_sparse(graph, panel.ids, islands="keep")
+    mat = to_sparse(graph, panel.ids)  # islands: the weights module warns (their lag is 0)
     if mat.nnz == 0:
         raise WeightsError("the weights have no links at all (every region is an island); rebuild them.")
     with warnings.catch_warnings():
@@ -488,7 +490,7 @@ def _steady(p: np.ndarray, labels: Sequence[str]) -> pd.Series:
                 s = np.asarray(steady_state(p), dtype=float)
                 if s.ndim == 2 and s.shape[0] == 1:  # a reducible chain with one recurrent class
                     s = s[0]
-            except Exception:  # noqa: BLE001 - giddy raises several types for singular chains
+            except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):  # a singular chain
                 s = out
         if s.shape == out.shape and np.all(np.isfinite(s)):
             out = s
@@ -504,7 +506,7 @@ def _mfpt(p: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
         with _quiet():
             try:
                 f = np.asarray(mfpt(p), dtype=float)
-            except Exception:  # noqa: BLE001 - giddy raises several types for singular chains
+            except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):  # a singular chain
                 f = out
         if f.shape == out.shape:
             out = f
