@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what __getattr__ loads, spelled out for type checkers (noth
     from spillover import (
         cli,
         datasets,
+        disparity,
         errors,
         esda,
         indicators,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # what __getattr__ loads, spelled out for type checkers (noth
     )
 
 _SUBMODULES = {
+    "disparity",
     "errors",
     "regions",
     "panel",
