@@ -92,8 +92,7 @@ class MarkovResult(ReadOnly):
 
     def summary(self) -> Summary:
         """Transition matrix (with counts per row), steady state and mean first passage times."""
-        mat = self.matrix.copy()
-        mat.insert(0, "n", self.counts.sum(axis=1))
+        mat = _with_row_counts(self.counts, self.matrix)
         header = {"variable": self.variable, "classes": len(self.classes), "fixed": self.fixed}
         if self.cutoffs is not None:
             header["cutoffs"] = ", ".join(f"{c:.4g}" for c in self.cutoffs)
@@ -212,8 +211,7 @@ class LisaMarkovResult(ReadOnly):
 
     def summary(self) -> Summary:
         """Transition matrix, steady state and the independence test."""
-        mat = self.matrix.copy()
-        mat.insert(0, "n", self.counts.sum(axis=1))
+        mat = _with_row_counts(self.counts, self.matrix)
         return Summary(
             "LISA Markov chain",
             (mat, self.steady_state.to_frame().T, self.tests),
@@ -518,6 +516,13 @@ def _mfpt(p: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
 
 def _ids_frame(ids: np.ndarray, y: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(np.asarray(labels, dtype=object)[ids], index=y.index, columns=y.columns)
+
+
+def _with_row_counts(counts: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The transition matrix with each row's number of transitions, ``n``, in front (the summaries' table)."""
+    out = matrix.copy()
+    out.insert(0, "n", counts.sum(axis=1))
+    return out
 
 
 def _long(counts: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
