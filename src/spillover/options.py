@@ -46,6 +46,8 @@ __all__ = [
     "Backend",
     "CiMethod",
     "Inference",
+    "StandardErrors",
+    "ConleyKernel",
     "MediationPath",
     "HausmanKind",
     "HausmanVariance",
@@ -102,6 +104,10 @@ Backend = Literal["auto", "serial", "processes", "dask"]
 CiMethod = Literal["bc", "percentile"]
 Inference = Literal["cluster", "wild"]
 """Analytic CR1 p-values, or wild cluster bootstrap p-values (``inference=``)."""
+StandardErrors = Literal["cluster", "conley"]
+"""Panel-model standard errors (``se=``): as ``cluster=`` says (CR1, or iid with None), or Conley spatial HAC."""
+ConleyKernel = Literal["bartlett", "uniform"]
+"""Distance kernel of the Conley covariance (``kernel=``): linear decay to 0 at the cutoff, or constant."""
 MediationPath = Literal["a", "b", "both"]
 
 

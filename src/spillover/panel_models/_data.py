@@ -4,7 +4,7 @@ reported, fixed-effect and cluster codes built once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -12,8 +12,9 @@ import pandas as pd
 from spillover import options
 from spillover._names import check_reserved
 from spillover.errors import FewClustersWarning, ModelError, format_items
-from spillover.options import FixedEffects, Inference, check_option
+from spillover.options import FixedEffects, Inference, StandardErrors, check_option
 from spillover.panel import SpatialPanel, check_finite
+from spillover.panel_models._conley import Conley, conley, conley_meat
 from spillover.panel_models._within import Absorber, group_codes, vcov_cluster, vcov_iid
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "check_clusters",
     "check_backend_rows",
     "covariance",
+    "with_se",
+    "StandardErrors",
     "FEW_CLUSTERS",
 ]
 
@@ -101,6 +104,7 @@ class Sample:
     clusters: list[tuple[np.ndarray, int]] = field(repr=False)
     dropped: DroppedRows = field(repr=False)
     label: str = ""  # what this sample is, for messages (e.g. "subsample 'east' of 'region4'")
+    conley: Conley | None = field(default=None, repr=False)  # se="conley": points and options
 
     @property
     def nobs(self) -> int:
@@ -224,13 +228,62 @@ def covariance(
     says (checked by :func:`check_clusters`) or classical iid; with the t degrees of freedom and G.
 
     ``xmat`` holds the regressors the scores are built from (the second-stage ones for IV) and ``k`` counts
-    them and the absorbed fixed effects (the small-sample factor's K).
+    them and the absorbed fixed effects (the small-sample factor's K).  With ``se="conley"`` (the sample's
+    :attr:`Sample.conley`): ``N/(N-K) bread meat bread`` with the Conley meat of the scores and t(N-K).
     """
+    if sample.conley is not None:
+        c, n = sample.conley, sample.nobs
+        meat = conley_meat(
+            xmat * resid[:, None],
+            c.xyz,
+            sample.unit,
+            sample.time,
+            cutoff_km=c.cutoff_km,
+            kernel=c.kernel,
+            lag=c.lag,
+        )
+        return n / (n - k) * bread @ meat @ bread, n - k, None
     if not sample.clusters:
         return vcov_iid(bread, resid, k), sample.nobs - k, None
     check_clusters(sample, xmat.shape[1])
     cov, g = vcov_cluster(bread, xmat * resid[:, None], sample.clusters, k)
     return cov, g - 1, g
+
+
+def with_se(
+    sample: Sample,
+    panel: SpatialPanel,
+    *,
+    se: object = "cluster",
+    cutoff_km: object = None,
+    coords: object = None,
+    kernel: object = "bartlett",
+    lag: object = 0,
+) -> Sample:
+    """The sample with the standard errors asked for: unchanged for ``se="cluster"`` (``cluster=`` decides),
+    no clusters and the Conley points and options for ``se="conley"``; errors for options that do not apply."""
+    check_option(se, StandardErrors, "se", error=ModelError)
+    if se == "cluster":
+        given = [
+            name
+            for name, value, default in (
+                ("cutoff_km", cutoff_km, None),
+                ("coords", coords, None),
+                ("kernel", kernel, "bartlett"),
+                ("lag", lag, 0),
+            )
+            if value != default
+        ]
+        if given:
+            raise ModelError(f"{format_items(given)} apply only to Conley standard errors; pass se='conley'.")
+        return sample
+    if sample.cluster not in (None, "unit"):
+        raise ModelError(
+            f"cluster={sample.cluster!r} does not apply with se='conley' (the Conley covariance replaces "
+            "clustering); leave cluster= out."
+        )
+    spec = conley(panel, sample.frame.index, cutoff_km=cutoff_km, coords=coords, kernel=kernel, lag=lag)
+    return replace(sample, cluster=None, clusters=[], conley=spec)
 
 
 def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:

@@ -28,7 +28,8 @@ class PanelResults(ReadOnly):
     params, cov
         Slope coefficients (the fixed effects are absorbed) and their covariance: cluster-robust CR1 with
         ``G/(G-1) (n-1)/(n-K)`` when ``cluster`` is set, K counting the absorbed effects not nested in the
-        clusters (fixest/reghdfe convention); classical ``s^2 (X'X)^-1`` with ``cluster=None``.
+        clusters (fixest/reghdfe convention); classical ``s^2 (X'X)^-1`` with ``cluster=None``; Conley
+        spatial HAC times ``n/(n-K)`` with ``se="conley"`` (K: coefficients and all absorbed effects).
     df_resid
         Degrees of freedom of the t reference distribution: ``G - 1`` with clusters (min over the two
         dimensions for two-way clustering), else ``n - K``.
@@ -59,6 +60,7 @@ class PanelResults(ReadOnly):
     rss: float = float("nan")
     extra_rows: dict[str, str] = field(default_factory=dict)
     wild_pvalues: pd.Series | None = field(default=None, repr=False)
+    se_label: tuple[str, str] | None = None  # (short, long) description of non-clustered standard errors
 
     # ------------------------------------------------------------------ inference
     @property
@@ -89,6 +91,8 @@ class PanelResults(ReadOnly):
     @property
     def cluster_label(self) -> str:
         """How the standard errors are computed, in words."""
+        if self.se_label is not None:
+            return self.se_label[0]
         if self.cluster is None:
             return "none (iid)"
         return {"unit": "region", "time": "period", "twoway": "region and period"}.get(
@@ -107,13 +111,21 @@ class PanelResults(ReadOnly):
     def _header(self) -> dict[str, str]:
         unit, time = _EFFECT_ROWS[self.fixed_effects]
         clusters = f" ({self.n_clusters} clusters)" if self.n_clusters else ""
+        se = {"Std. errors": f"clustered by {self.cluster_label}{clusters}"}
+        if self.se_label is not None:
+            k = self.nobs - self.df_resid
+            se = {
+                "Std. errors": self.se_label[1],
+                "Small-sample factor": f"N/(N-K) = {self.nobs}/{self.df_resid} (K = {k}: coefficients and "
+                "absorbed effects); t(N-K)",
+            }
         return {
             "Region FE": unit,
             "Period FE": time,
             "Observations": str(self.nobs),
             "Regions": str(self.n_regions),
             "Periods": str(self.n_periods),
-            "Std. errors": f"clustered by {self.cluster_label}{clusters}",
+            **se,
             "R2 within": f"{self.r2_within:.4f}",
             "R2 overall": f"{self.r2:.4f}",
             "Missing values": self.dropped.describe(),
@@ -140,7 +152,7 @@ class PanelResults(ReadOnly):
         rows = {
             "Region FE": unit,
             "Period FE": time,
-            "Cluster": self.cluster_label,
+            "Cluster": self.cluster_label,  # one row key across models (Conley fits say "Conley 500 km")
             "N": str(self.nobs),
             "R2 within": f"{self.r2_within:.{digits}f}",
         }

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from spillover.errors import ModelError, format_items
-from spillover.options import check_int, check_option, renamed
+from spillover.options import ConleyKernel, StandardErrors, check_int, check_option, renamed
 from spillover.panel import SpatialPanel
 from spillover.panel_models._data import (
     Cluster,
@@ -31,6 +31,7 @@ from spillover.panel_models._data import (
     check_clusters,
     covariance,
     prepare,
+    with_se,
 )
 from spillover.panel_models._pyfixest import feols, keep_root_logging
 from spillover.panel_models._results import PanelResults
@@ -141,6 +142,11 @@ def fixed_effects(
     inference: Inference = "cluster",
     draws: int = 999,
     seed: int | None = 0,
+    se: StandardErrors = "cluster",
+    cutoff_km: float | None = None,
+    coords: tuple[str, str] | None = None,
+    kernel: ConleyKernel = "bartlett",
+    lag: int = 0,
 ) -> PanelResults:
     """Fixed-effects regression with region and/or period effects absorbed and clustered errors.
 
@@ -167,6 +173,26 @@ def fixed_effects(
         ``wildboottest`` package), one-way clustering only.  Standard errors and intervals stay CR1.
     draws, seed
         Bootstrap draws and seed of ``inference="wild"``.
+    se
+        ``"cluster"`` (default): as ``cluster=`` says.  ``"conley"``: Conley (1999) spatial-HAC standard
+        errors (``cluster=`` left out): errors may correlate between observations of the same period
+        within ``cutoff_km`` (great-circle distance), and, with ``lag > 0``, within a region over up to
+        ``lag`` periods.  The covariance is ``N/(N-K) (X'X)^-1 meat (X'X)^-1`` with the meat of
+        :mod:`spillover.panel_models._conley` on the within-transformed scores, K counting the coefficients
+        and all absorbed fixed effects (pyfixest's and fixest's heteroskedasticity-robust factor, so a
+        cutoff below the smallest distance with ``lag=0`` gives their ``"hetero"`` covariance); p-values
+        and intervals from t(N-K).  Coefficients are pyfixest's within estimator (run in numpy).
+    cutoff_km
+        Distance in km beyond which errors are uncorrelated (needed with ``se="conley"``).
+    coords
+        ``(lon, lat)``: two columns of the panel with each row's longitude and latitude in degrees; by
+        default the regions' centroids (computed from the panel's boundaries in an equal-area projection).
+    kernel
+        ``"bartlett"`` (default; weights ``1 - d / cutoff_km``) or ``"uniform"``
+        (weight 1 within the cutoff, Conley 1999; its covariance need not be positive semi-definite).
+    lag
+        Serial correlation within a region up to ``lag`` periods apart, Bartlett weights
+        ``1 - l / (lag + 1)`` (conleyreg's and acreg's ``lag_cutoff``); 0 (default) for none.
 
     Returns
     -------
@@ -186,8 +212,10 @@ def fixed_effects(
     x = as_list(x, "x")
     if not x:
         raise ModelError("fixed_effects needs at least one regressor in x.")
+    sample = prepare(panel, [y, *x], fixed_effects=fixed_effects, cluster=cluster)
+    sample = with_se(sample, panel, se=se, cutoff_km=cutoff_km, coords=coords, kernel=kernel, lag=lag)
     return fit_sample(
-        prepare(panel, [y, *x], fixed_effects=fixed_effects, cluster=cluster),
+        sample,
         y,
         x,
         inference=inference,
@@ -217,6 +245,10 @@ def fit_sample(
             f"{sample.nobs} observations are too few for {len(names)} coefficients and "
             f"{sample.absorbed_df()} absorbed fixed effects."
         )
+    if sample.conley is not None:
+        if inference != "cluster":
+            raise ModelError(f"inference={inference!r} does not apply with se='conley'; leave it out.")
+        engine = "numpy"  # pyfixest (0.60) has no Conley covariance: the numpy within fit computes it
     wild = _wild_options(sample, inference, draws, seed)
     extra: dict[str, str] = {}
     boot = None
@@ -272,7 +304,13 @@ def fit_sample(
         rss=rss,
         extra_rows=extra,
         wild_pvalues=boot,
+        se_label=se_label(sample),
     )
+
+
+def se_label(sample: Sample) -> tuple[str, str] | None:
+    """The (short, long) description of the standard errors when they are not clustered/iid."""
+    return None if sample.conley is None else (sample.conley.short(), sample.conley.describe())
 
 
 def _wild_options(

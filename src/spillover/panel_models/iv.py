@@ -26,12 +26,12 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, format_items
-from spillover.options import renamed
+from spillover.options import ConleyKernel, StandardErrors, renamed
 from spillover.panel import SpatialPanel
-from spillover.panel_models._data import Cluster, FixedEffects, Sample, covariance, prepare
+from spillover.panel_models._data import Cluster, FixedEffects, Sample, covariance, prepare, with_se
 from spillover.panel_models._results import PanelResults
 from spillover.panel_models._within import ols, score_cov
-from spillover.panel_models.fe import as_list, check_variation
+from spillover.panel_models.fe import as_list, check_variation, se_label
 from spillover.spatial.testresult import TestResult
 from spillover.summary import Summary
 
@@ -206,6 +206,11 @@ def fe_iv(
     fixed_effects: FixedEffects = "twoway",
     cluster: Cluster = "unit",
     beta0: float = 0.0,
+    se: StandardErrors = "cluster",
+    cutoff_km: float | None = None,
+    coords: tuple[str, str] | None = None,
+    kernel: ConleyKernel = "bartlett",
+    lag: int = 0,
 ) -> IVResults:
     """Two-stage least squares with fixed effects absorbed, clustered errors and first-stage diagnostics.
 
@@ -219,6 +224,11 @@ def fe_iv(
         As in :func:`~spillover.panel_models.fixed_effects`.
     beta0
         Value of the endogenous coefficients under the Anderson-Rubin null (default 0).
+    se, cutoff_km, coords, kernel, lag
+        ``se="conley"``: Conley spatial-HAC standard errors, as in
+        :func:`~spillover.panel_models.fixed_effects`, from the second-stage scores ``xhat e``; the
+        first-stage F and Anderson-Rubin tests use the same covariance.  The Kleibergen-Paap statistics are
+        then those of iid errors and Hansen's J uses the heteroskedasticity-robust weight (a note says so).
 
     Returns
     -------
@@ -257,6 +267,7 @@ def fe_iv(
     )
     _check_roles(y, exog, endog, instruments)
     sample = prepare(panel, [y, *endog, *exog, *instruments], fixed_effects=fixed_effects, cluster=cluster)
+    sample = with_se(sample, panel, se=se, cutoff_km=cutoff_km, coords=coords, kernel=kernel, lag=lag)
     arrays = _within_arrays(sample, y, exog, endog, instruments)
     return _estimate(sample, y, exog, endog, instruments, arrays, beta0)
 
@@ -340,6 +351,7 @@ def _estimate(
         first_stage=first,
         endog=tuple(endog),
         instruments=tuple(instruments),
+        se_label=se_label(sample),
     )
 
 
@@ -465,7 +477,12 @@ def _kleibergen_paap(sample: Sample, a: _Arrays, absorbed: int) -> tuple[TestRes
         int(lm.df),
         "the model is under-identified (first-stage matrix not of full rank)",
     )
-    if not sample.clusters:
+    if sample.conley is not None:
+        notes.append(
+            "se='conley': the rk statistics are Anderson's LM and the Cragg-Donald F (iid errors), Hansen's J "
+            "uses the heteroskedasticity-robust weight; the first-stage F and Anderson-Rubin tests are Conley."
+        )
+    elif not sample.clusters:
         notes.append("cluster=None: the rk statistics are Anderson's LM and the Cragg-Donald F (iid errors).")
     return test, f, notes
 
