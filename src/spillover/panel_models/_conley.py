@@ -110,10 +110,10 @@ def conley(
     panel: SpatialPanel,
     index: pd.MultiIndex,
     *,
-    cutoff_km: object,
-    coords: object,
-    kernel: object,
-    lag: object,
+    cutoff_km: float | None,
+    coords: tuple[str, str] | None,
+    kernel: str,
+    lag: int,
 ) -> Conley:
     """The checked options and the observations' points (``index``: the sample's (region, period) rows)."""
     if cutoff_km is None:
@@ -128,8 +128,8 @@ def conley(
         points = "region centroids"
     else:
         lon, lat = _columns(panel, index, coords)
-        points = f"points {coords[0]!r}/{coords[1]!r}"  # type: ignore[index]
-    return Conley(_unit_vectors(lon, lat), float(cutoff_km), str(kernel), int(lag), points)  # type: ignore[arg-type]
+        points = f"points {coords[0]!r}/{coords[1]!r}"
+    return Conley(_unit_vectors(lon, lat), float(cutoff_km), str(kernel), int(lag), points)
 
 
 def _centroids(panel: SpatialPanel, index: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:

@@ -254,11 +254,11 @@ def with_se(
     sample: Sample,
     panel: SpatialPanel,
     *,
-    se: object = "cluster",
-    cutoff_km: object = None,
-    coords: object = None,
-    kernel: object = "bartlett",
-    lag: object = 0,
+    se: str = "cluster",
+    cutoff_km: float | None = None,
+    coords: tuple[str, str] | None = None,
+    kernel: str = "bartlett",
+    lag: int = 0,
 ) -> Sample:
     """The sample with the standard errors asked for: unchanged for ``se="cluster"`` (``cluster=`` decides),
     no clusters and the Conley points and options for ``se="conley"``; errors for options that do not apply."""
