@@ -348,20 +348,20 @@ def density_plot(
     grid, z = surface_data(result.grid, dens)
     t = _x(dens.columns)
     px, vy = np.meshgrid(t, grid, indexing="ij")
-    surf = ax3.plot_surface(  # type: ignore[attr-defined]
+    surf = ax3.plot_surface(
         px, vy, z, cmap=colormap, rstride=1, cstride=1, linewidth=0.1, edgecolor="#444444", antialiased=True
     )
     surf.set_gid("surface")
     ax3.set_xlabel(str(dens.columns.name or "period"), fontsize=8)
     ax3.set_ylabel(xlabel, fontsize=8)
-    ax3.set_zlabel("density", fontsize=8)  # type: ignore[attr-defined]
+    ax3.set_zlabel("density", fontsize=8)
     if not (pd.api.types.is_numeric_dtype(dens.columns) and not pd.api.types.is_bool_dtype(dens.columns)):
         every = max(1, len(t) // 8)
         ax3.set_xticks(t[::every], [str(p) for p in dens.columns[::every]])
     else:
         _integer_periods(ax3, dens.columns)
     ax3.tick_params(labelsize=7)
-    ax3.view_init(elev=elev, azim=azim)  # type: ignore[attr-defined]
+    ax3.view_init(elev=elev, azim=azim)
     ax3.set_title(title if title is not None else default, fontsize=10)
     return cjk_text(fig)
 
@@ -384,7 +384,7 @@ def _period_colorbar(fig: Figure, ax: Axes, periods: pd.Index, colormap: Any) ->
     norm = BoundaryNorm(np.arange(n + 1) - 0.5, n)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=ListedColormap(colors)), ax=ax, pad=0.01)
     every = max(1, n // 10)
-    bar.set_ticks(np.arange(n)[::every], labels=[str(p) for p in periods[::every]])
+    bar.set_ticks(list(range(0, n, every)), labels=[str(p) for p in periods[::every]])
     bar.ax.tick_params(labelsize=7)
     bar.set_label(str(periods.name or "period"), fontsize=8)
 
@@ -557,7 +557,7 @@ def convergence_plot(
                 color=color,
                 linestyle="--",
                 linewidth=1.0,
-                label=f"trend {slope:+.4f} per period (p = {p:.3f})",
+                label=f"trend {slope:+.4f} per period ({f'p = {p:.3f}' if p >= 0.001 else 'p < 0.001'})",
             )
             trend.set_gid(f"{column}_trend")
         _period_axis(ax, periods, periods.name)
