@@ -1,4 +1,6 @@
-"""Regenerate the figures of docs/maps.md: ``python docs/make_figures.py`` (writes docs/figures/maps_*.png).
+"""Regenerate the figures of docs/maps.md and of guide section 12: ``python docs/make_figures.py`` (writes
+docs/figures/maps_*.png and docs/img/disparity_*.png; ``python docs/make_figures.py disparity`` or ``maps`` only
+one of the two sets).
 
 US figures use the shipped Munnell panel (real data); China figures use the shipped province boundaries,
 with a seeded *synthetic* variable where a model or a LISA needs one (said in each title).
@@ -21,6 +23,7 @@ import spillover as so
 from spillover import maps
 
 OUT = Path(__file__).resolve().parent / "figures"
+IMG = Path(__file__).resolve().parent / "img"
 DPI = 100
 X = ["ln_pcap", "ln_pc", "ln_emp", "unemp"]
 
@@ -123,7 +126,57 @@ def china_figures() -> None:
         )
 
 
+def _save_img(fig, name: str, dpi: int = DPI) -> None:
+    path = maps.save(fig, IMG / f"disparity_{name}.png", dpi=dpi, overwrite=True)
+    size = path.stat().st_size / 1024
+    print(f"{path.relative_to(IMG.parent.parent)}: {size:.0f} KB")
+    assert size < 150, f"{path.name} is {size:.0f} KB; keep docs images under 150 KB"
+    plt.close(fig)
+
+
+def disparity_figures() -> None:
+    """Guide section 12: the disparity figures on the shipped simulated China panel (31 provinces, 2003-2021)."""
+    from spillover import disparity
+
+    china = so.datasets.china_simulated()
+    sim = "simulated China panel"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the 3-province Northeast's intervals warn (said in the guide)
+        w = so.weights.contiguity(china, kind="queen", islands="nearest")
+        gini = disparity.dagum_gini(china, "gdp_pc", "region4", draws=199, seed=0)
+    title = f"Dagum Gini of GDP per capita by region: contributions ({sim})"
+    _save_img(maps.dagum_plot(gini, title=title), "dagum")
+    title = f"Within-region Gini G_jj, 95% bootstrap bands, 199 draws ({sim})"
+    _save_img(maps.dagum_plot(gini, "within", title=title), "dagum_within")
+    theil = disparity.theil(china, "gdp_pc", "region4")
+    _save_img(maps.theil_plot(theil, title=f"Theil T and L of GDP per capita by region ({sim})"), "theil")
+    kde = disparity.kernel_density(china, "gdp_pc", periods=[2003, 2009, 2015, 2021], relative=True)
+    title = f"Kernel density of relative GDP per capita ({sim})"
+    _save_img(maps.density_plot(kde, title=title), "density")
+    surface = disparity.kernel_density(china, "gdp_pc", relative=True)
+    title = f"Kernel density evolution, 2003-2021 ({sim})"
+    _save_img(maps.density_plot(surface, "surface", title=title), "density_surface", dpi=80)
+    chain = disparity.markov(china, "gdp_pc", k=4)
+    _save_img(maps.markov_heatmap(chain, counts=True, title=f"Markov chain, 4 classes ({sim})"), "markov")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spatial = disparity.spatial_markov(china, "gdp_pc", w, k=4)
+    _save_img(maps.markov_heatmap(spatial), "spatial_markov", dpi=80)
+    sigma = disparity.convergence(china, "gdp_pc", kind="sigma")
+    _save_img(maps.convergence_plot(sigma, title=f"Sigma convergence of GDP per capita ({sim})"), "sigma")
+    beta = disparity.convergence(china, "gdp_pc", kind="beta")
+    title = f"Absolute beta convergence of GDP per capita ({sim})"
+    _save_img(maps.convergence_plot(beta, china, title=title), "beta")
+
+
 if __name__ == "__main__":
-    OUT.mkdir(exist_ok=True)
-    us_figures()
-    china_figures()
+    import sys
+
+    which = sys.argv[1:] or ["maps", "disparity"]
+    if "maps" in which:
+        OUT.mkdir(exist_ok=True)
+        us_figures()
+        china_figures()
+    if "disparity" in which:
+        IMG.mkdir(exist_ok=True)
+        disparity_figures()

@@ -186,3 +186,22 @@ def test_group_with_zero_mean_is_named() -> None:
     zeroed = data["y"].where(~east, 0.0).rename("y0")
     with pytest.raises(PanelError, match="'East'"):
         dagum_gini(panel.with_data(zeroed), "y0", "region4")
+
+
+def test_small_group_bootstrap_warns() -> None:
+    """A group of fewer than 5 regions (23 regions in 4 groups by i % 4 have 6 or 5; 10 regions 3 or 2)
+    warns that its bootstrap intervals are unreliable, naming the group and its size; no draws, no warning."""
+    import warnings
+
+    from spillover.errors import SmallSampleBiasWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallSampleBiasWarning)
+        dagum_gini(make_panel(n=23), "y", "region4", draws=20, seed=0)  # groups of 6, 6, 6, 5: quiet
+        dagum_gini(make_panel(n=10), "y", "region4")  # no draws: no interval, no warning
+    # groups of 3, 3, 2, 2 regions; C(2n-1, n) distinct resamples: 10 for 3 regions, 3 for 2
+    with pytest.warns(SmallSampleBiasWarning, match=r"'West' \(2 regions: 3 distinct resamples\)") as rec:
+        dagum_gini(make_panel(n=10), "y", "region4", draws=20, seed=0)
+    message = str(rec[0].message)
+    assert "'East' (3 regions: 10 distinct resamples)" in message and "unreliable" in message
+    assert rec[0].filename == __file__  # points at the caller's line (spillover.options.warn)

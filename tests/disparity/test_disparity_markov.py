@@ -232,3 +232,23 @@ def test_spatial_markov_per_period_classes_match_giddy():
     np.testing.assert_allclose(res.conditional.to_numpy(), np.asarray(sm.P).reshape(9, 3))
     assert res.tests.loc["LR", "statistic"] == pytest.approx(sm.LR)
     assert res.cutoffs is None and res.lag_cutoffs is None
+
+
+def test_counts_are_integers_in_tables_and_summaries(us_panel):
+    """Transition counts are integers (giddy hands them over as floats): the frames hold int64 and the
+    summaries print them without decimals, e.g. "148", never "148.0000"."""
+    w = so.weights.contiguity(us_panel, kind="queen")
+    res = disparity.markov(us_panel, "ln_gsp", k=4)
+    sm = disparity.spatial_markov(us_panel, "ln_gsp", w, k=4)
+    lm = disparity.lisa_markov(us_panel, "ln_gsp", w)
+    for frame in (res.counts, sm.counts, sm.conditional_counts, lm.counts):
+        assert all(pd.api.types.is_integer_dtype(t) for t in frame.dtypes)
+    assert pd.api.types.is_integer_dtype(res.to_frame()["count"])
+    for result, table in ((res, 0), (sm, 0), (sm, 1), (lm, 0)):
+        shown = result.summary().tables[table]
+        counts = (sm.conditional_counts if table == 1 else result.counts).sum(axis=1).to_numpy()
+        np.testing.assert_array_equal(shown["n"].to_numpy(), counts)
+        assert pd.api.types.is_integer_dtype(shown["n"])
+    text = str(res.summary())
+    n0 = int(res.counts.iloc[0].sum())  # the first row's count, recomputed from the count matrix
+    assert f" {n0} " in text and f"{n0}.0000" not in text

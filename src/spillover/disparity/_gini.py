@@ -21,13 +21,15 @@ import pandas as pd
 
 from spillover._readonly import ReadOnly
 from spillover.disparity._common import read_inputs
-from spillover.errors import PanelError, SpilloverError, format_items
-from spillover.options import check_int, check_probability, check_seed
+from spillover.errors import PanelError, SmallSampleBiasWarning, SpilloverError, format_items
+from spillover.options import check_int, check_probability, check_seed, warn
 from spillover.panel import SpatialPanel
 from spillover.summary import Summary
 
 __all__ = ["DagumResult", "dagum_gini"]
 
+#: Groups with fewer regions than this get a warning that their bootstrap intervals are unreliable.
+SMALL_GROUP = 5
 OVERALL = ["G", "G_w", "G_nb", "G_t", "share_w", "share_nb", "share_t"]
 _CHUNK = 1 << 16  # cells (draws x regions) per batch: cache-sized (about 1.5x faster than one batch)
 
@@ -196,6 +198,29 @@ def _period(
     return point, out
 
 
+def _warn_small_groups(codes: np.ndarray, groups: tuple[Hashable, ...]) -> None:
+    """Warn when a group has fewer than :data:`SMALL_GROUP` regions in some period: resampling ``n`` regions
+    with replacement gives only ``C(2n - 1, n)`` distinct samples (10 for 3 regions), most with repeated
+    regions, so the group's bootstrap Gini is biased towards 0 and its percentile interval is unreliable."""
+    from math import comb
+
+    sizes = np.stack([np.bincount(codes[:, t], minlength=len(groups)) for t in range(codes.shape[1])])
+    smallest = np.where(sizes > 0, sizes, np.iinfo(np.int64).max).min(axis=0)
+    small = [(groups[g], int(n)) for g, n in enumerate(smallest) if n < SMALL_GROUP]
+    if not small:
+        return
+    described = ", ".join(
+        f"{g!r} ({n} region{'s' if n != 1 else ''}: {comb(2 * n - 1, n)} distinct resamples)"
+        for g, n in small
+    )
+    warn(
+        f"the bootstrap intervals of group(s) {described} are unreliable: with fewer than {SMALL_GROUP} "
+        "regions the resampled Gini takes few distinct values and is biased towards 0. Read their G_jj and "
+        "G_jh intervals (and the shares they feed) with caution, or merge small groups.",
+        SmallSampleBiasWarning,
+    )
+
+
 def dagum_gini(
     panel: SpatialPanel,
     var: str,
@@ -234,7 +259,9 @@ def dagum_gini(
     draws, seed, level
         Bootstrap replications (0: none): regions are resampled with replacement within their group,
         independently in each period, from ``numpy.random.default_rng(seed)``; :attr:`DagumResult.intervals`
-        reports percentile intervals at confidence ``level``.
+        reports percentile intervals at confidence ``level``.  A group of fewer than 5 regions (China's
+        3-province Northeast) warns (:class:`~spillover.errors.SmallSampleBiasWarning`): its intervals are
+        unreliable.
 
     Examples
     --------
@@ -258,6 +285,8 @@ def dagum_gini(
                 f"the Dagum Gini needs a positive mean in every group; variable {var!r} is 0 throughout "
                 f"group(s) {format_items(zero)} in period {period!r}."
             )
+    if draws:
+        _warn_small_groups(data.codes, data.groups)
     pair_idx = list(combinations(range(k), 2))
     pairs = tuple(_pair(data.groups[j], data.groups[h]) for j, h in pair_idx)
     names = [*OVERALL, *(f"G_jj[{g}]" for g in data.groups), *(f"G_jh[{p}]" for p in pairs)]

@@ -159,10 +159,8 @@ class SpatialMarkovResult(ReadOnly):
 
     def summary(self) -> Summary:
         """Pooled and conditional matrices, conditional steady states and the homogeneity tests."""
-        pooled = self.matrix.copy()
-        pooled.insert(0, "n", self.counts.sum(axis=1))
-        cond = self.conditional.copy()
-        cond.insert(0, "n", self.conditional_counts.sum(axis=1))
+        pooled = _with_row_counts(self.counts, self.matrix)
+        cond = _with_row_counts(self.conditional_counts, self.conditional)
         header = {"variable": self.variable, "classes": len(self.classes), "fixed": self.fixed}
         return Summary(
             "Spatial Markov chain",
@@ -259,7 +257,7 @@ def markov(
     labels = _labels("C", ids.max() + 1 if cut is None else len(cut) + 1)
     with _quiet():
         m = Markov(ids, classes=np.arange(len(labels)), summary=False)
-    counts = pd.DataFrame(m.transitions, index=labels, columns=labels)
+    counts = _counts(m.transitions, labels)
     p = np.asarray(m.p, dtype=float)
     return MarkovResult(
         var,
@@ -316,7 +314,7 @@ def spatial_markov(
         lags = _labels("L", int(sm.m))
         p = np.asarray(sm.p, dtype=float)
         cond = np.asarray(sm.P, dtype=float)
-        tcount = np.asarray(sm.T, dtype=float)
+        tcount = _integers(sm.T)
         tests = pd.DataFrame(
             {
                 "statistic": [float(sm.LR), float(sm.Q), float(sm.x2)],
@@ -337,7 +335,7 @@ def spatial_markov(
         cut,
         bool(fixed),
         _frame(p, labels),
-        pd.DataFrame(np.asarray(sm.transitions, dtype=float), index=labels, columns=labels),
+        _counts(sm.transitions, labels),
         _steady(p, labels),
         _mfpt(p, labels),
         lags,
@@ -394,7 +392,7 @@ def lisa_markov(panel: SpatialPanel, var: str, w: Any) -> LisaMarkovResult:
         var,
         labels,
         _frame(p, labels),
-        pd.DataFrame(np.asarray(lm.transitions, dtype=float), index=labels, columns=labels),
+        _counts(lm.transitions, labels),
         _steady(p, labels),
         _mfpt(p, labels),
         tests,
@@ -512,6 +510,17 @@ def _mfpt(p: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
             transient = np.isfinite(pi) & (pi == 0)
             out[transient, transient] = np.inf  # never returns: giddy gives a huge round-off number
     return pd.DataFrame(out, index=pd.Index(labels, name="from"), columns=pd.Index(labels, name="to"))
+
+
+def _integers(values: Any) -> np.ndarray:
+    """Transition counts as integers (giddy returns them as floats): summaries and tables print them as
+    counts, not with decimals."""
+    arr = np.asarray(values, dtype=float)
+    return np.rint(arr).astype(np.int64)
+
+
+def _counts(values: Any, labels: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(_integers(values), index=list(labels), columns=list(labels))
 
 
 def _ids_frame(ids: np.ndarray, y: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:

@@ -12,6 +12,9 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
   data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
   :func:`moran_over_time` - Moran's I per period with its confidence band.
 * :func:`links_map` - the links of a weights matrix.
+* :func:`dagum_plot`, :func:`theil_plot`, :func:`density_plot`, :func:`markov_heatmap`, :func:`convergence_plot`
+  - the figures of :mod:`spillover.disparity` (decompositions over time, kernel density curves and surface,
+  transition heat maps, sigma and beta convergence).
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -26,6 +29,13 @@ from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
 from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, cjk_text, save
 from spillover.maps._china import CHINA_CRS, cjk_font
 from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
+from spillover.maps._disparity import (
+    convergence_plot,
+    dagum_plot,
+    density_plot,
+    markov_heatmap,
+    theil_plot,
+)
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
 from spillover.maps._spillovers import spillover_flows, spillover_map
@@ -43,13 +53,18 @@ __all__ = [
     "cjk_font",
     "cjk_text",
     "classify",
+    "convergence_plot",
+    "dagum_plot",
+    "density_plot",
     "links_map",
     "lisa_cluster_map",
     "lisa_map",
+    "markov_heatmap",
     "moran_over_time",
     "moran_scatter",
     "save",
     "small_multiples",
     "spillover_flows",
     "spillover_map",
+    "theil_plot",
 ]
