@@ -12,6 +12,7 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
   data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
   :func:`moran_over_time` - Moran's I per period with its confidence band.
 * :func:`links_map` - the links of a weights matrix.
+* :func:`threshold_plot` - the LR(gamma) curves of a panel threshold model with the critical value.
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -29,6 +30,7 @@ from spillover.maps._choropleth import Scheme, choropleth, classify, small_multi
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
 from spillover.maps._spillovers import spillover_flows, spillover_map
+from spillover.maps._threshold import threshold_plot
 
 __all__ = [
     "CHINA_CRS",
@@ -52,4 +54,5 @@ __all__ = [
     "small_multiples",
     "spillover_flows",
     "spillover_map",
+    "threshold_plot",
 ]
