@@ -524,9 +524,12 @@ def _result(
     xt = _design(data, cuts).reshape(nobs, -1)
     e = resid.ravel()
     k = xt.shape[1]
-    k_absorbed = k + (n_per - 1 if data.fixed_effects == "twoway" else 0)  # region FE nest in the clusters
-    cov, _ = vcov_cluster(bread, xt * e[:, None], [(np.repeat(np.arange(n_reg), n_per), n_reg)], k_absorbed)
-    conventional = vcov_iid(bread, e, k_absorbed + n_reg)
+    # K of the small-sample factors (fixest's convention, as panel_models.fixed_effects): region effects
+    # nested in the region clusters count 1, period effects their T levels; all of them without clusters
+    two = data.fixed_effects == "twoway"
+    k_cluster = k + (n_per if two else 1)
+    cov, _ = vcov_cluster(bread, xt * e[:, None], [(np.repeat(np.arange(n_reg), n_per), n_reg)], k_cluster)
+    conventional = vcov_iid(bread, e, k + n_reg + (n_per - 1 if two else 0))
     names = _param_names(xs, rs, q, cuts)
     yt = within(data.y, data.fixed_effects).ravel()
     return ThresholdResults(
