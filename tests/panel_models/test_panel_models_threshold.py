@@ -24,11 +24,18 @@ from spillover.summary import COLUMNS, Summary, TableResult
 DATA = Path(__file__).parents[1] / "data"
 
 
-def make_panel(n: int, t: int, *, seed: int = 0, slopes: tuple[float, float] = (1.0, 2.0), gamma: float = 0.5):
+def make_panel(
+    n: int, t: int, *, seed: int = 0, slopes: tuple[float, float] = (1.0, 2.0), gamma: float = 0.5
+):
     """y = mu_i + 0.5 x + b(q) r + e with b = slopes[0] for q <= gamma, slopes[1] above."""
     rng = np.random.default_rng(seed)
     ids = [f"r{i:03d}" for i in range(n)]
-    q, r, x, r2 = (rng.uniform(0, 1, (n, t)), rng.normal(size=(n, t)), rng.normal(size=(n, t)), rng.normal(size=(n, t)))
+    q, r, x, r2 = (
+        rng.uniform(0, 1, (n, t)),
+        rng.normal(size=(n, t)),
+        rng.normal(size=(n, t)),
+        rng.normal(size=(n, t)),
+    )
     mu = rng.normal(size=(n, 1)) + 2 * x.mean(axis=1, keepdims=True)  # correlated effects: FE needed
     y = mu + 0.5 * x + np.where(q <= gamma, slopes[0], slopes[1]) * r + 0.3 * r2 + rng.normal(size=(n, t))
     frame = pd.DataFrame(
@@ -169,8 +176,19 @@ def test_seeded_bootstrap_is_reproducible_and_independent_of_batching(sim, monke
 
 def test_three_thresholds_and_the_result_protocols(sim):
     seen = []
-    res = threshold(sim, "y", ["x"], "q", "r", n_thresholds=3, draws=4, seed=0, grid=30, trim=0.1,
-                    progress=lambda done, total: seen.append((done, total)))
+    res = threshold(
+        sim,
+        "y",
+        ["x"],
+        "q",
+        "r",
+        n_thresholds=3,
+        draws=4,
+        seed=0,
+        grid=30,
+        trim=0.1,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert list(res.thresholds.index) == ["Th-1", "Th-21", "Th-22", "Th-3"]
     assert len(res.estimates) == 3 and list(res.estimates) == sorted(res.estimates)
     assert seen[-1] == (12, 12)

@@ -40,13 +40,19 @@ def threshold_plot(result: ThresholdResults, *, title: str | None = None) -> Fig
         raise SpilloverError(
             f"threshold_plot needs the result of spillover.panel_models.threshold, got {type(result).__name__}."
         )
-    keys = ["Th-1"] if result.n_thresholds == 1 else ["Th-21", "Th-22"] + ["Th-3"] * (result.n_thresholds == 3)
+    keys = (
+        ["Th-1"] if result.n_thresholds == 1 else ["Th-21", "Th-22"] + ["Th-3"] * (result.n_thresholds == 3)
+    )
     lr, table = result.lr, result.thresholds
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(keys), figsize=(4.2 * len(keys), 3.4), layout="constrained", squeeze=False
+    )
     for ax, key in zip(axes[0], keys):
         curve = lr[lr["threshold"] == key]
         ax.plot(curve["gamma"], curve["lr"], color="#1f4e79", lw=1.2)
-        ax.axhline(result.critical_value, color="#c0392b", ls="--", lw=1, label=f"{result.level:.0%} critical value")
+        ax.axhline(
+            result.critical_value, color="#c0392b", ls="--", lw=1, label=f"{result.level:.0%} critical value"
+        )
         row = table.loc[key]
         ax.axvspan(row["ci_lower"], row["ci_upper"], color="#c0392b", alpha=0.08, lw=0)
         ax.plot([row["estimate"]], [0.0], "o", color="#1f4e79", ms=4)

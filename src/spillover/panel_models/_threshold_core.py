@@ -256,7 +256,7 @@ def bootstrap_f(
     generator of ``seeds[b]`` (so a draw does not depend on the chunking), builds ``y* = fitted + e*`` and
     re-runs the sequential search with the regressors held fixed.  Returns the ``len(seeds)`` statistics.
     """
-    n_reg, n_per = fitted_null.shape
+    n_reg = fitted_null.shape[0]
     fe = engine.data.fixed_effects
     out = np.empty(len(seeds))
     for start in range(0, len(seeds), chunk):

@@ -223,7 +223,9 @@ class ThresholdResults(ReadOnly):
         for k in range(self.n_thresholds):
             p = self._tests["p_value"].iloc[k]
             if np.isfinite(p):
-                rows[f"F {TEST_NAMES[k]} (p)"] = f"{self._tests['statistic'].iloc[k]:.{digits}f} ({p:.{digits}f})"
+                rows[f"F {TEST_NAMES[k]} (p)"] = (
+                    f"{self._tests['statistic'].iloc[k]:.{digits}f} ({p:.{digits}f})"
+                )
         return rows | {
             "Region FE": "Yes",
             "Period FE": "Yes" if self.fixed_effects == "twoway" else "No",
@@ -270,7 +272,11 @@ def _read(panel: SpatialPanel, y: str, xs: list[str], q: str, rs: list[str], fe:
         return np.stack(mats, axis=2) if mats else np.empty((panel.n_regions, panel.n_periods, 0))
 
     data = ThresholdData(
-        y=panel.matrix(y).to_numpy(dtype=float), x=cube(xs), r=cube(rs), q=cube([q])[:, :, 0], fixed_effects=fe
+        y=panel.matrix(y).to_numpy(dtype=float),
+        x=cube(xs),
+        r=cube(rs),
+        q=cube([q])[:, :, 0],
+        fixed_effects=fe,
     )
     scale = np.abs(np.concatenate([data.x, data.r], axis=2)).max(axis=(0, 1)) + 1.0
     spread = np.abs(within(np.concatenate([data.x, data.r], axis=2), fe)).max(axis=(0, 1))
@@ -281,7 +287,9 @@ def _read(panel: SpatialPanel, y: str, xs: list[str], q: str, rs: list[str], fe:
             f"{format_items(flat)} do(es) not vary within {who}: absorbed by the fixed effects; drop it."
         )
     if panel.n_periods < 2:
-        raise ModelError(f"the panel has {panel.n_periods} period; a fixed-effects threshold model needs >= 2.")
+        raise ModelError(
+            f"the panel has {panel.n_periods} period; a fixed-effects threshold model needs >= 2."
+        )
     return data
 
 
@@ -387,7 +395,7 @@ def _tests(
         for k in range(1, m + 1):
             s_null, s_alt = float(null_ssr(found, k - 1)[0]), float(alt_ssr(found, k)[0])
             f_stat = (s_null - s_alt) / (s_alt / df)
-            row = {"rss": s_alt, "mse": s_alt / df, "statistic": f_stat}
+            row: dict[str, Any] = {"rss": s_alt, "mse": s_alt / df, "statistic": f_stat}
             if draws:
                 fitted = _fit(data, _sets(engine, found, k - 1))[1]
                 resid = _fit(data, _alternative(engine, found, k))[2]
@@ -484,7 +492,7 @@ def threshold(
     n_reg, n_per = data.shape
     nobs = n_reg * n_per
     gammas = make_grid(data.q.ravel(), trim, grid)
-    engine = Engine(data, gammas, max(1, int(math.floor(trim * nobs))))
+    engine = Engine(data, gammas, max(1, math.floor(trim * nobs)))
     e0 = engine.residual(within(data.y, fixed_effects).reshape(1, -1))
     found = search(engine, engine.cross(e0), np.einsum("bn,bn->b", e0, e0), n_thresholds)
     _check_found(found, q)
@@ -493,7 +501,9 @@ def threshold(
     table, lr = _threshold_tables(engine, found, n_thresholds, df, crit)
     tests, f_draws = _tests(engine, found, n_thresholds, df, draws, seed, progress)
     cuts = _sets(engine, found, n_thresholds)
-    return _result(data, cuts, xs, rs, q, y, locals(), table, tests, lr, f_draws)
+    opts = {"n_thresholds": n_thresholds, "trim": trim, "grid": grid, "gammas": gammas, "draws": draws}
+    opts |= {"seed": seed, "level": level, "crit": crit}
+    return _result(data, cuts, xs, rs, q, y, opts, table, tests, lr, f_draws)
 
 
 def _check_found(found: Search, q: str) -> None:
