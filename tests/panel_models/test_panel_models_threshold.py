@@ -250,3 +250,35 @@ def test_bad_inputs_are_refused_with_the_fix(sim):
         threshold(panel, "y", ["x"], "q", "r")
     with pytest.raises(ModelError, match="const_i.*do\\(es\\) not vary"):
         threshold(panel, "y", ["const_i"], "q", "r")
+
+
+@pytest.mark.parametrize("fe", ["unit", "twoway"])
+def test_a_bootstrap_draw_is_the_statistic_of_its_resampled_panel(sim, fe):
+    """Draw 0 rebuilt by hand: the regions it picks (from its own spawned stream), y* = the null model's
+    within fitted values + the alternative's within residuals of those regions (both by lstsq here), and
+    the F statistic of a fresh fit on a panel holding y*."""
+    res = threshold(sim, "y", ["x"], "q", "r", n_thresholds=2, draws=3, seed=9, grid=25, fixed_effects=fe)
+    d = sim.data.reset_index()
+    unit, period = d["id"].to_numpy(), d["year"].to_numpy()
+    n, t = sim.n_regions, sim.n_periods
+
+    def fit(cuts):
+        edges = [-np.inf, *sorted(cuts), np.inf]
+        cols = [d["x"].to_numpy()] + [
+            d["r"].to_numpy() * ((d["q"] > a) & (d["q"] <= b)) for a, b in zip(edges, edges[1:])
+        ]
+        xm = demean(np.column_stack(cols), unit, period, fe)
+        ym = demean(d[["y"]].to_numpy(), unit, period, fe)[:, 0]
+        fitted = xm @ np.linalg.lstsq(xm, ym, rcond=None)[0]
+        return fitted.reshape(n, t), (ym - fitted).reshape(n, t)
+
+    th = res.thresholds["estimate"]
+    cases = {1: ([], [th["Th-1"]]), 2: ([th["Th-1"]], [th["Th-1"], th["Th-22"]])}
+    streams = np.random.SeedSequence(9).spawn(2)
+    for k, (null, alt) in cases.items():
+        picks = np.random.default_rng(streams[k - 1].spawn(3)[0]).integers(0, n, n)
+        ystar = fit(null)[0] + fit(alt)[1][picks]
+        panel = SpatialPanel(d.assign(y=ystar.ravel()), sim.geometry.reset_index(), id="id", time="year")
+        again = threshold(panel, "y", ["x"], "q", "r", n_thresholds=k, draws=0, grid=25, fixed_effects=fe)
+        expected = again.tests["statistic"].iloc[k - 1]
+        np.testing.assert_allclose(res.bootstrap.iloc[0, k - 1], expected, rtol=1e-7)

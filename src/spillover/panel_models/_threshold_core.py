@@ -263,8 +263,8 @@ def bootstrap_f(
         block = seeds[start : start + chunk]
         picks = np.stack([np.random.default_rng(s).integers(0, n_reg, n_reg) for s in block])
         ystar = fitted_null[None] + resid_alt[picks]  # B x N x T; region means stay zero
-        if fe == "twoway":
-            ystar = ystar - ystar.mean(axis=1, keepdims=True)  # resampled regions move the period means
+        if fe == "twoway":  # resampled regions move the period means: transform again (exact, balanced)
+            ystar = within(ystar.transpose(1, 2, 0), fe).transpose(2, 0, 1)
         e0 = engine.residual(ystar.reshape(len(block), -1))
         s0 = np.einsum("bn,bn->b", e0, e0)
         found = search(engine, engine.cross(e0), s0, k, refine_last=k >= 3)
