@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -169,10 +170,29 @@ def disparity_figures() -> None:
     _save_img(maps.convergence_plot(beta, china, title=title), "beta")
 
 
+def threshold_figure() -> None:
+    """docs/panel_models.md: the LR curves of a two-threshold model on a seeded simulated panel."""
+    from shapely.geometry import Point
+
+    rng = np.random.default_rng(0)
+    n, t = 300, 10
+    ids = [f"r{i}" for i in range(n)]
+    q, r, x = rng.uniform(0, 1, (n, t)), rng.normal(size=(n, t)), rng.normal(size=(n, t))
+    y = rng.normal(size=(n, 1)) + 0.5 * x + np.where(q <= 0.5, 1.0, 2.0) * r + rng.normal(size=(n, t))
+    data = pd.DataFrame(
+        {"id": np.repeat(ids, t), "year": np.tile(np.arange(2000, 2000 + t), n)}
+        | {"y": y.ravel(), "x": x.ravel(), "r": r.ravel(), "q": q.ravel()}
+    )
+    geo = gpd.GeoDataFrame({"id": ids}, geometry=[Point(i, 0) for i in range(n)])
+    panel = so.SpatialPanel(data, geo, id="id", time="year")
+    res = so.panel_models.threshold(panel, "y", ["x"], "q", "r", n_thresholds=2, draws=99, seed=0)
+    _save(maps.threshold_plot(res), "threshold_lr")
+
+
 if __name__ == "__main__":
     import sys
 
-    which = sys.argv[1:] or ["maps", "disparity"]
+    which = sys.argv[1:] or ["maps", "disparity", "models"]
     if "maps" in which:
         OUT.mkdir(exist_ok=True)
         us_figures()
@@ -180,3 +200,6 @@ if __name__ == "__main__":
     if "disparity" in which:
         IMG.mkdir(exist_ok=True)
         disparity_figures()
+    if "models" in which:
+        OUT.mkdir(exist_ok=True)
+        threshold_figure()

@@ -15,6 +15,7 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
 * :func:`dagum_plot`, :func:`theil_plot`, :func:`density_plot`, :func:`markov_heatmap`, :func:`convergence_plot`
   - the figures of :mod:`spillover.disparity` (decompositions over time, kernel density curves and surface,
   transition heat maps, sigma and beta convergence).
+* :func:`threshold_plot` - the LR(gamma) curves of a panel threshold model with the critical value.
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -39,6 +40,7 @@ from spillover.maps._disparity import (
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
 from spillover.maps._spillovers import spillover_flows, spillover_map
+from spillover.maps._threshold import threshold_plot
 
 __all__ = [
     "CHINA_CRS",
@@ -67,4 +69,5 @@ __all__ = [
     "spillover_flows",
     "spillover_map",
     "theil_plot",
+    "threshold_plot",
 ]

@@ -5,6 +5,8 @@
   Olea-Pflueger effective F and Stock-Yogo critical values.
 * :func:`mediation`, :func:`moderated_mediation` - Baron-Kenny steps, Sobel/Aroian, cluster bootstrap.
 * :func:`heterogeneity` - the model per subsample with Chow, suest-style and permutation tests.
+* :func:`threshold` - Hansen's (1999) fixed-effects panel threshold regression (Stata ``xthreg``): one to
+  three thresholds, bootstrap F tests, LR confidence intervals.
 * :func:`lag` - time lags of variables (the first period becomes missing and is dropped by the models).
 
 Every result is immutable, prints a summary, exports ``to_frame()`` and plugs into
@@ -24,6 +26,7 @@ from spillover.panel_models.mediation import (
     mediation,
     moderated_mediation,
 )
+from spillover.panel_models.threshold import ThresholdResults, threshold
 
 __all__ = [
     "fixed_effects",
@@ -31,6 +34,7 @@ __all__ = [
     "mediation",
     "moderated_mediation",
     "heterogeneity",
+    "threshold",
     "lag",
     "stock_yogo",
     "PanelResults",
@@ -39,5 +43,6 @@ __all__ = [
     "MediationResults",
     "ModeratedMediationResults",
     "HeterogeneityResults",
+    "ThresholdResults",
     "DroppedRows",
 ]
