@@ -12,6 +12,8 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
   data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
   :func:`moran_over_time` - Moran's I per period with its confidence band.
 * :func:`links_map` - the links of a weights matrix.
+* :func:`event_study_plot` - event-time coefficients with intervals and the pre-trend test;
+  :func:`placebo_plot` - a placebo distribution against the real estimate (:mod:`spillover.causal`).
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -24,6 +26,7 @@ provide.  See ``docs/maps.md``.
 
 from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
 from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, cjk_text, save
+from spillover.maps._causal import event_study_plot, placebo_plot
 from spillover.maps._china import CHINA_CRS, cjk_font
 from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
 from spillover.maps._links import links_map
@@ -43,11 +46,13 @@ __all__ = [
     "cjk_font",
     "cjk_text",
     "classify",
+    "event_study_plot",
     "links_map",
     "lisa_cluster_map",
     "lisa_map",
     "moran_over_time",
     "moran_scatter",
+    "placebo_plot",
     "save",
     "small_multiples",
     "spillover_flows",
