@@ -60,7 +60,7 @@ def treat_matrix(panel: SpatialPanel, treat: str) -> pd.DataFrame:
     bad = d.stack(future_stack=True)
     bad = bad[~bad.isin([0, 1])]
     if len(bad):
-        cells = [f"{i} {t} ({v})" for (i, t), v in bad.items()]
+        cells = [f"{i}/{t} = {v:g}" for (i, t), v in bad.items()]
         raise ModelError(
             f"treatment column {treat!r} must be 0 (untreated) or 1 (treated); region-periods "
             f"{format_items(cells)} are not. Code the treated region-periods as 1."

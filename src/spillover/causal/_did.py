@@ -148,6 +148,16 @@ class SpatialDiDResult(ReadOnly):
     _w: Any = field(repr=False, default=None)
     _dist: np.ndarray | None = field(repr=False, default=None)
 
+    def exposure_data(self) -> pd.DataFrame:
+        """The regressors built from the treatment, indexed by (region, period): the treatment column and
+        each exposure term (as :func:`spatial_did` computed them)."""
+        panel = self._panel
+        d = treat_matrix(panel, self.treat)
+        edges = list(self.rings_km) if self.rings_km is not None else None
+        frames = {self.treat: d} | exposure_frames(panel, d, self._w, edges, self._dist, self.treat)
+        frames = {name: frames[key] for name, key in zip((self.treat, *self.terms), frames, strict=True)}
+        return pd.DataFrame({name: long_column(f, panel, name) for name, f in frames.items()})
+
     @property
     def att(self) -> float:
         """The direct effect of own treatment (against clean controls)."""
