@@ -53,7 +53,7 @@ class DidFit:
     """The two regressions of one spatial DiD, and the names of their terms."""
 
     main: PanelResults
-    naive: PanelResults
+    naive: PanelResults | None  # not fitted for the placebo draws, which only need the main terms
     treat: str
     exposures: tuple[str, ...]
     n_clean: int
@@ -105,7 +105,11 @@ def fit_did(
     augmented = panel.with_data(pd.DataFrame(columns))
     x = [d_name, *names, *controls]
     main = _fixed_effects(augmented, y, x, fixed_effects=fixed_effects, cluster=cluster)
-    naive = _fixed_effects(augmented, y, [d_name, *controls], fixed_effects=fixed_effects, cluster=cluster)
+    naive = (
+        None
+        if placebo
+        else _fixed_effects(augmented, y, [d_name, *controls], fixed_effects=fixed_effects, cluster=cluster)
+    )
     exposed = np.zeros(d.shape, dtype=bool)
     for frame in expo.values():
         exposed |= frame.to_numpy() != 0
@@ -316,7 +320,7 @@ def spatial_did(
         tuple(edges) if edges is not None else None,
         controls,
         fit.main,
-        fit.naive,
+        fit.naive,  # type: ignore[arg-type]  # fitted: not a placebo
         fit.n_clean,
         float(level),
         panel,
