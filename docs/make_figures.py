@@ -1,4 +1,5 @@
-"""Regenerate the figures of docs/maps.md: ``python docs/make_figures.py`` (writes docs/figures/maps_*.png).
+"""Regenerate the figures of docs/maps.md and docs/causal.md: ``python docs/make_figures.py`` (writes
+docs/figures/maps_*.png and docs/img/causal_*.png).
 
 US figures use the shipped Munnell panel (real data); China figures use the shipped province boundaries,
 with a seeded *synthetic* variable where a model or a LISA needs one (said in each title).
@@ -123,7 +124,31 @@ def china_figures() -> None:
         )
 
 
+def causal_figures() -> None:
+    """The event study and placebo figures of docs/causal.md, from the page's own simulated policy (its
+    ```python blocks, run in order, so the figures show exactly what the page computes)."""
+    import re
+
+    page = (OUT.parent / "causal.md").read_text(encoding="utf-8")
+    namespace: dict[str, object] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in re.findall(r"^```python\n(.*?)^```", page, re.S | re.M):
+            exec(
+                block, namespace
+            )  # the page's blocks: docs code, run as tests/foundation/test_docs_blocks.py does
+    img = OUT.parent / "img"
+    for name, fig in (
+        ("event_study", maps.event_study_plot(namespace["ev"])),
+        ("placebo", maps.placebo_plot(namespace["pl"])),
+    ):
+        path = maps.save(fig, img / f"causal_{name}.png", dpi=DPI, overwrite=True)
+        print(f"{path.relative_to(OUT.parent.parent)}: {path.stat().st_size / 1024:.0f} KB")
+        plt.close(fig)
+
+
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     us_figures()
     china_figures()
+    causal_figures()

@@ -33,8 +33,15 @@ from spillover.causal._common import (
     treat_matrix,
     w_exposure,
 )
-from spillover.errors import ModelError
-from spillover.options import FixedEffects, check_int, check_option, check_probability, check_seed
+from spillover.errors import ModelError, format_items
+from spillover.options import (
+    BiasCorrection,
+    FixedEffects,
+    check_int,
+    check_option,
+    check_probability,
+    check_seed,
+)
 from spillover.panel import SpatialPanel
 from spillover.panel_models import PanelResults
 from spillover.panel_models import fixed_effects as _fixed_effects
@@ -90,6 +97,12 @@ def fit_did(
 ) -> DidFit:
     """Fit the spatial DiD and the naive TWFE for treatment ``d`` (the panel's own, or a placebo's)."""
     expo = exposure_frames(panel, d, w, edges, dist, treat)
+    empty = [name for name, frame in expo.items() if not frame.to_numpy().any()]
+    if empty:
+        raise ModelError(
+            f"exposure term(s) {format_items(empty)} are 0 in every region-period (no treated region at that "
+            "distance or among the neighbours); choose rings_km that hold some, or other weights."
+        )
     taken: list[str] = []
     d_name = fresh_name(panel, f"{treat}_placebo") if placebo else treat
     columns = {}
@@ -403,6 +416,7 @@ def sdm_did(
     *,
     controls: Sequence[str] = (),
     fixed_effects: FixedEffects = "twoway",
+    bias_correction: BiasCorrection = "none",
     draws: int = 1000,
     seed: int = 0,
 ) -> SdmDiDResult:
@@ -422,6 +436,9 @@ def sdm_did(
         Further regressors (their spatial lags enter too).
     fixed_effects
         ``"twoway"`` (default), ``"unit"``, ``"time"`` or ``"none"``.
+    bias_correction
+        ``"lee-yu"`` corrects the O(1/N) bias of the two-way fixed-effects estimates (Lee and Yu 2010), as in
+        :class:`~spillover.SpatialPanelModel`.
     draws, seed
         Parameter draws of the effects' standard errors, and their seed.
     """
@@ -431,7 +448,15 @@ def sdm_did(
     controls = tuple([controls] if isinstance(controls, str) else controls)
     check_columns(panel, [y, *controls], "column")
     treat_matrix(panel, treat)
-    res = SpatialPanelModel(panel, y, [treat, *controls], w, kind="sdm", fixed_effects=fixed_effects).fit()
+    res = SpatialPanelModel(
+        panel,
+        y,
+        [treat, *controls],
+        w,
+        kind="sdm",
+        fixed_effects=fixed_effects,
+        bias_correction=bias_correction,
+    ).fit()
     imp = res.impacts(draws=draws, seed=seed).xs(treat, level="variable")
     effects = imp.loc[list(SDM_ROWS), [*COLUMNS, P_SIM]]
     effects["role"] = list(SDM_ROWS)
