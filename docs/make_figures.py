@@ -1,6 +1,6 @@
-"""Regenerate the figures of docs/maps.md and of guide section 12: ``python docs/make_figures.py`` (writes
-docs/figures/maps_*.png and docs/img/disparity_*.png; ``python docs/make_figures.py disparity`` or ``maps`` only
-one of the two sets).
+"""Regenerate the figures of docs/maps.md, guide section 12, docs/panel_models.md and docs/causal.md:
+``python docs/make_figures.py`` (writes docs/figures/maps_*.png, docs/img/disparity_*.png and
+docs/img/causal_*.png; ``python docs/make_figures.py maps|disparity|models|causal`` only some of the sets).
 
 US figures use the shipped Munnell panel (real data); China figures use the shipped province boundaries,
 with a seeded *synthetic* variable where a model or a LISA needs one (said in each title).
@@ -189,10 +189,33 @@ def threshold_figure() -> None:
     _save(maps.threshold_plot(res), "threshold_lr")
 
 
+def causal_figures() -> None:
+    """The event study and placebo figures of docs/causal.md, from the page's own simulated policy (its
+    ```python blocks, run in order, so the figures show exactly what the page computes)."""
+    import re
+
+    page = (OUT.parent / "causal.md").read_text(encoding="utf-8")
+    namespace: dict[str, object] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in re.findall(r"^```python\n(.*?)^```", page, re.S | re.M):
+            exec(
+                block, namespace
+            )  # the page's blocks: docs code, run as tests/foundation/test_docs_blocks.py does
+    img = OUT.parent / "img"
+    for name, fig in (
+        ("event_study", maps.event_study_plot(namespace["ev"])),
+        ("placebo", maps.placebo_plot(namespace["pl"])),
+    ):
+        path = maps.save(fig, img / f"causal_{name}.png", dpi=DPI, overwrite=True)
+        print(f"{path.relative_to(OUT.parent.parent)}: {path.stat().st_size / 1024:.0f} KB")
+        plt.close(fig)
+
+
 if __name__ == "__main__":
     import sys
 
-    which = sys.argv[1:] or ["maps", "disparity", "models"]
+    which = sys.argv[1:] or ["maps", "disparity", "models", "causal"]
     if "maps" in which:
         OUT.mkdir(exist_ok=True)
         us_figures()
@@ -203,3 +226,5 @@ if __name__ == "__main__":
     if "models" in which:
         OUT.mkdir(exist_ok=True)
         threshold_figure()
+    if "causal" in which:
+        causal_figures()

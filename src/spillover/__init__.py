@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what __getattr__ loads, spelled out for type checkers (nothing here runs)
     from spillover import (
+        causal,
         cli,
         datasets,
         disparity,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # what __getattr__ loads, spelled out for type checkers (noth
     )
 
 _SUBMODULES = {
+    "causal",
     "disparity",
     "errors",
     "regions",

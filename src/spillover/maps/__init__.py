@@ -16,6 +16,8 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
   - the figures of :mod:`spillover.disparity` (decompositions over time, kernel density curves and surface,
   transition heat maps, sigma and beta convergence).
 * :func:`threshold_plot` - the LR(gamma) curves of a panel threshold model with the critical value.
+* :func:`event_study_plot` - event-time coefficients with intervals and the pre-trend test;
+  :func:`placebo_plot` - a placebo distribution against the real estimate (:mod:`spillover.causal`).
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -28,6 +30,7 @@ provide.  See ``docs/maps.md``.
 
 from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
 from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, cjk_text, save
+from spillover.maps._causal import event_study_plot, placebo_plot
 from spillover.maps._china import CHINA_CRS, cjk_font
 from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
 from spillover.maps._disparity import (
@@ -58,12 +61,14 @@ __all__ = [
     "convergence_plot",
     "dagum_plot",
     "density_plot",
+    "event_study_plot",
     "links_map",
     "lisa_cluster_map",
     "lisa_map",
     "markov_heatmap",
     "moran_over_time",
     "moran_scatter",
+    "placebo_plot",
     "save",
     "small_multiples",
     "spillover_flows",
