@@ -144,7 +144,9 @@ def _grid(res: SpatialPanelResults, at: Mapping[str, Any] | None) -> tuple[list[
             choices[name] = [float(np.mean(values))]
         elif isinstance(given, str):
             if given != "quantiles":
-                raise ModelError(f"at[{name!r}] must be a number, a list of numbers or 'quantiles'; got {given!r}.")
+                raise ModelError(
+                    f"at[{name!r}] must be a number, a list of numbers or 'quantiles'; got {given!r}."
+                )
             choices[name] = [float(q) for q in np.quantile(values, QUANTILES)]
             several = True
         elif np.ndim(given) == 0:
