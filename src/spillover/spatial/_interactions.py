@@ -105,15 +105,9 @@ def impacts_at(
     indexed by ``at`` first.
     """
     grid, several = _grid(res, at)
-    frames = []
-    for values in grid:
-        frame = compute(moderated(res, values))
-        frames.append(frame)
+    frames = [compute(moderated(res, values)) for values in grid]
     labels = [", ".join(f"{k}={v:.6g}" for k, v in values.items()) for values in grid]
-    if several:
-        out = pd.concat(frames, keys=labels, names=["at", *frames[0].index.names])
-    else:
-        out = frames[0]
+    out = pd.concat(frames, keys=labels, names=["at", *frames[0].index.names]) if several else frames[0]
     out.attrs = dict(frames[0].attrs)
     out.attrs["at"] = [dict(values) for values in grid]
     return out
@@ -139,7 +133,7 @@ def _grid(res: SpatialPanelResults, at: Mapping[str, Any] | None) -> tuple[list[
     several = False
     choices: dict[str, list[float]] = {}
     for name, values in data.items():
-        given = at.get(name, None)
+        given = at.get(name)
         if given is None:
             choices[name] = [float(np.mean(values))]
         elif isinstance(given, str):
@@ -190,7 +184,7 @@ def moderated(res: SpatialPanelResults, values: Mapping[str, float]) -> SpatialP
     pos = {nm: i for i, nm in enumerate(names)}
     lmat = np.zeros((len(out_names), len(names)))
     for r, nm in enumerate(out_names):
-        if nm in pos and nm not in {k for k in inter} | {f"W*{k}" for k in inter}:
+        if nm in pos:  # the interactions and their lags are not among the rows: they map onto factors
             lmat[r, pos[nm]] = 1.0
     row = {nm: r for r, nm in enumerate(out_names)}
     for name, (a, b) in inter.items():

@@ -176,7 +176,7 @@ class SpatialPanelResults(ReadOnly):
         return -2 * self.loglik + self.n_params * np.log(self.nobs)
 
     # ------------------------------------------------------------------ derived quantities
-    def impacts(self, draws: int = 1000, seed: int = 0, at: dict[str, Any] | None = None) -> pd.DataFrame:
+    def impacts(self, draws: int = 1000, seed: int = 0, *, at: dict[str, Any] | None = None) -> pd.DataFrame:
         """LeSage-Pace direct, indirect and total effects with simulated standard errors.
 
         See :func:`spillover.spatial.impacts.impacts`.  With interaction terms (``"x:z"``) the effects of
