@@ -12,6 +12,8 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
   data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
   :func:`moran_over_time` - Moran's I per period with its confidence band.
 * :func:`links_map` - the links of a weights matrix.
+* :func:`model_probability_plot` - posterior probabilities of spatial models and weights matrices (bars by
+  kind grouped by W, from :func:`spillover.spatial.model_probabilities`).
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -28,6 +30,7 @@ from spillover.maps._china import CHINA_CRS, cjk_font
 from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
+from spillover.maps._model_choice import model_probability_plot
 from spillover.maps._spillovers import spillover_flows, spillover_map
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "lisa_cluster_map",
     "lisa_map",
     "moran_over_time",
+    "model_probability_plot",
     "moran_scatter",
     "save",
     "small_multiples",
