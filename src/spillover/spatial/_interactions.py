@@ -106,7 +106,8 @@ def impacts_at(
     """
     grid, several = _grid(res, at)
     frames = [compute(moderated(res, values)) for values in grid]
-    labels = [", ".join(f"{k}={v:.6g}" for k, v in values.items()) for values in grid]
+    shown = [k for k in grid[0] if at and k in at] or list(grid[0])  # the block labels name what at= gave
+    labels = [", ".join(f"{k}={values[k]:.6g}" for k in shown) for values in grid]
     out = pd.concat(frames, keys=labels, names=["at", *frames[0].index.names]) if several else frames[0]
     out.attrs = dict(frames[0].attrs)
     out.attrs["at"] = [dict(values) for values in grid]
