@@ -173,3 +173,15 @@ def test_refusals() -> None:
         res.impacts(draws=0, at={"u": 1.0})
     with pytest.raises(ModelError, match="quantiles"):
         res.impacts(draws=0, at={"z": "median"})
+
+
+def test_lm_tests_take_interactions() -> None:
+    """The same statistics as with the product stored as a column of the panel (independent: with_data)."""
+    from spillover.spatial import lm_tests
+
+    panel, w = _panel()
+    data = panel.data
+    stored = panel.with_data((data["x"] * data["z"]).rename("xz"))
+    one = lm_tests(panel, "y", ["x", "z", "x:z"], w, fixed_effects="unit").to_frame()
+    two = lm_tests(stored, "y", ["x", "z", "xz"], w, fixed_effects="unit").to_frame()
+    np.testing.assert_allclose(one["statistic"].to_numpy(), two["statistic"].to_numpy(), rtol=1e-12)
