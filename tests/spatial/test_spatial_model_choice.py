@@ -121,6 +121,30 @@ def test_log_marginals_equal_dense_quadrature(fe: str) -> None:
     np.testing.assert_allclose(table["probability"], np.exp(lm - lm.max()) / np.exp(lm - lm.max()).sum())
 
 
+def test_sparse_path_equals_dense() -> None:
+    """The sparse path (LU log-determinants, Chebyshev interpolant in the window) against the dense one."""
+    geo = _grid(5)
+    w = Graph.build_contiguity(geo, rook=False).transform("r")
+    panel = _simulate(geo, _dense(w, geo.index), 4, "sdm", seed=3)
+    kinds = ("sar", "sem", "sdm", "sdem")
+    dense = model_probabilities(
+        panel, "y", ["x1", "x2"], w, kinds=kinds, fixed_effects="unit", method="dense"
+    )
+    sparse = model_probabilities(
+        panel, "y", ["x1", "x2"], w, kinds=kinds, fixed_effects="unit", method="sparse"
+    )
+    # the sparse path's interval comes from ARPACK, moved inwards by its tolerance: the prior's width D
+    # differs in the 5th digit, which shifts every log-marginal by ln(D_dense / D_sparse)
+    lam = np.linalg.eigvals(_dense(w, geo.index)).real
+    from spillover.spatial._likelihood import make_operator
+
+    lo, hi = make_operator(w.sparse.tocsr(), "sparse").bounds
+    shift = np.log((1 / lam.max() - 1 / lam.min()) / (hi - lo))
+    np.testing.assert_allclose(
+        sparse.to_frame()["log_marginal"], dense.to_frame()["log_marginal"] + shift, rtol=0, atol=1e-7
+    )
+
+
 def test_true_model_and_w_win() -> None:
     """Data from an SDM with queen W (49 regions, 8 periods, unit effects), queen against 6 nearest
     neighbours: (SDM, queen) is the most probable in each of 5 simulated panels, queen gets more than 0.9 in

@@ -32,6 +32,7 @@ above), as in the literature it reproduces.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,7 @@ from scipy import integrate, optimize, special
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, format_items
-from spillover.options import FixedEffects, check_option
+from spillover.options import FixedEffects, SpatialMethod, check_option
 from spillover.spatial import _interactions
 from spillover.spatial import _likelihood as lk
 from spillover.spatial._checks import _regressor_names
@@ -142,6 +143,7 @@ def model_probabilities(
     *,
     kinds: Sequence[str] = CHOICE_KINDS,
     fixed_effects: FixedEffects = "none",
+    method: SpatialMethod = "auto",
 ) -> ModelProbabilities:
     """Bayesian posterior probabilities of spatial models and weights matrices (LeSage 2014).
 
@@ -159,6 +161,9 @@ def model_probabilities(
         Any of ``"slx"``, ``"sar"``, ``"sem"``, ``"sdm"``, ``"sdem"``.
     fixed_effects
         ``"none"``, ``"unit"``, ``"time"`` or ``"twoway"`` (within transformation, direct approach).
+    method
+        The log-determinant's path, as :class:`~spillover.spatial.SpatialPanelModel`'s: ``"auto"`` (dense
+        eigenvalues up to 1,000 regions, sparse LU above), ``"dense"`` or ``"sparse"``.
 
     Returns
     -------
@@ -179,6 +184,7 @@ def model_probabilities(
     1.0
     """
     check_option(fixed_effects, ("none", "unit", "time", "twoway"), "fixed_effects", error=ModelError)
+    check_option(method, SpatialMethod, "method", error=ModelError)
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     if not kinds:
         raise ModelError(f"kinds is empty: give at least one of {format_items(list(CHOICE_KINDS))}.")
@@ -196,7 +202,7 @@ def model_probabilities(
         raise ModelError(f"{y!r} or one of {format_items(xs)} has missing values; the comparison needs all.")
     rows = []
     for label, weights in candidates.items():
-        op = lk.make_operator(_to_sparse(weights, panel.ids, f"w[{label!r}]"))
+        op = lk.make_operator(_to_sparse(weights, panel.ids, f"w[{label!r}]"), method)
         for kind in kinds:
             rows.append((kind, label, log_marginal(yv, xv, op, n, t, kind, fixed_effects)))
     table = pd.DataFrame(rows, columns=["kind", "w", "log_marginal"]).set_index(["kind", "w"])
@@ -264,19 +270,29 @@ def log_marginal(
         ed = wy - q @ (q.T @ wy)
         s00, s0d, sdd = e0 @ e0, e0 @ ed, ed @ ed
 
-        def kernel(r: float) -> float:
-            return float(-a * np.log(s00 - 2 * r * s0d + r * r * sdd) + t * op.logdet(r))
+        def rest(r: float) -> float:
+            return float(-a * np.log(s00 - 2 * r * s0d + r * r * sdd))
 
     else:
         wz = lk.demean(lk.lag(op.w, z_raw, n), n, fe)
         if const:
             wz = np.column_stack([np.tile(np.asarray(op.w.sum(axis=1)).ravel(), t), wz])  # W 1
+        # cross-products once: Z(r)'Z(r), Z(r)'y(r), y(r)'y(r) are quadratics in r (as LeSage's code)
+        zz, zwz, wzwz = z.T @ z, z.T @ wz, wz.T @ wz
+        zy, zwy, wzy, wzwy = z.T @ yt, z.T @ wy, wz.T @ yt, wz.T @ wy
+        yy, ywy, wywy = yt @ yt, yt @ wy, wy @ wy
 
-        def kernel(r: float) -> float:
-            zr = z - r * wz
-            return float(-a * np.log(_ssr(zr, yt - r * wy)) - 0.5 * _logdet_gram(zr) + t * op.logdet(r))
+        def rest(r: float) -> float:
+            axx = zz - r * (zwz + zwz.T) + r * r * wzwz
+            axy = zy - r * (zwy + wzy) + r * r * wzwy
+            ayy = yy - 2 * r * ywy + r * r * wywy
+            sign, logdet_x = np.linalg.slogdet(axx)
+            if sign <= 0:
+                raise ModelError("the regressors are collinear (Z'Z is singular); drop a regressor.")
+            ssr = ayy - axy @ np.linalg.solve(axx, axy)
+            return float(-a * np.log(ssr) - 0.5 * logdet_x)
 
-    return log_c + _log_integral(kernel, lo, hi)
+    return log_c + _log_integral(rest, op, t, lo, hi)
 
 
 def _ssr(z: np.ndarray, y: np.ndarray) -> float:
@@ -292,26 +308,78 @@ def _logdet_gram(z: np.ndarray) -> float:
     return float(value)
 
 
-def _log_integral(kernel: Callable[[float], float], lo: float, hi: float) -> float:
-    """``ln int_lo^hi exp(kernel(r)) dr``: the mode from a grid and a bounded search, then adaptive
-    quadrature of ``exp(kernel - kernel(mode))`` split at the mode (the integrand is sharply peaked)."""
+def _log_integral(
+    rest: Callable[[float], float], op: lk.SpatialOperator, mult: float, lo: float, hi: float
+) -> float:
+    """``ln int_lo^hi exp(kernel(r)) dr`` with ``kernel(r) = rest(r) + mult ln|I - r W|``, sharply peaked.
+
+    The mode comes from a grid and a bounded search (above 1,000 regions on the operator's cheap surrogate
+    log-determinant where it has one); the window around it is widened from 8 curvature standard deviations
+    until the kernel has fallen by :data:`WINDOW_DROP` at both ends (or the window meets the interval's
+    ends); then adaptive Gauss-Kronrod quadrature (``scipy.integrate.quad``) of ``exp(kernel -
+    kernel(mode))`` on each side of the mode.  On the sparse path (one LU per log-determinant) the
+    log-determinant inside the window is a Chebyshev interpolant of :data:`CHEBYSHEV_NODES` exact values,
+    used only when it matches two further exact values to 1e-10 (else every value is exact).
+    """
     span = hi - lo
-    grid = lo + span * np.linspace(0.01, 0.99, 49)
-    values = [kernel(float(r)) for r in grid]
-    i = int(np.argmax(values))
-    left, right = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    opt = optimize.minimize_scalar(
-        lambda r: -kernel(r), bounds=(left, right), method="bounded", options={"xatol": 1e-10 * span}
-    )
+    eps = 1e-9 * span
+
+    def kernel(r: float) -> float:
+        return rest(r) + mult * op.logdet(r)
+
+    with op.surrogate() if op.has_surrogate else contextlib.nullcontext():
+        grid = lo + span * np.linspace(0.02, 0.98, 25)
+        values = [kernel(float(r)) for r in grid]
+        i = int(np.argmax(values))
+        left = grid[i - 1] if i > 0 else lo + eps
+        right = grid[i + 1] if i < len(grid) - 1 else hi - eps
+        opt = optimize.minimize_scalar(
+            lambda r: -kernel(r), bounds=(left, right), method="bounded", options={"xatol": 1e-8 * span}
+        )
     mode = float(opt.x)
     top = kernel(mode)
+    h = 1e-5 * span
+    curvature = (kernel(min(mode + h, hi - eps)) - 2 * top + kernel(max(mode - h, lo + eps))) / h**2
+    sd = 1 / np.sqrt(-curvature) if curvature < 0 else span
+    ends = []
+    for side, bound in ((-1.0, lo + eps), (1.0, hi - eps)):
+        step = 8 * sd
+        while True:
+            edge = mode + side * step
+            if side * (edge - bound) >= 0:
+                ends.append(bound)
+                break
+            if kernel(edge) < top - WINDOW_DROP:
+                ends.append(edge)
+                break
+            step *= 2
+    logdet = _window_logdet(op, ends[0], ends[1])
 
     def f(r: float) -> float:
-        return float(np.exp(kernel(r) - top))
+        return float(np.exp(rest(r) + mult * logdet(r) - top))
 
-    eps = 1e-12 * span
     total = 0.0
-    for a, b in ((lo + eps, mode), (mode, hi - eps)):
-        val, _ = integrate.quad(f, a, b, limit=200, epsabs=0.0, epsrel=1e-11)
-        total += val
+    for a, b in ((ends[0], mode), (mode, ends[1])):
+        if b > a:
+            val, _ = integrate.quad(f, a, b, limit=200, epsabs=0.0, epsrel=1e-10)
+            total += val
     return top + float(np.log(total))
+
+
+def _window_logdet(op: lk.SpatialOperator, a: float, b: float) -> Callable[[float], float]:
+    """``ln|I - r W|`` on [a, b]: exact on the dense path (eigenvalues: microseconds), a checked Chebyshev
+    interpolant on the sparse path."""
+    if op.method == "dense":
+        return op.logdet
+    cheb = np.polynomial.Chebyshev.interpolate(np.vectorize(op.logdet), CHEBYSHEV_NODES - 1, domain=[a, b])
+    for r in (a + 0.37 * (b - a), a + 0.81 * (b - a)):
+        exact = op.logdet(r)
+        if abs(float(cheb(r)) - exact) > 1e-10 * (1 + abs(exact)):
+            return op.logdet
+    return lambda r: float(cheb(r))
+
+
+#: exact log-determinants behind the interpolant of the sparse path
+CHEBYSHEV_NODES = 24
+#: fall of the log-kernel at the ends of the integration window (exp(-60) ~ 1e-26 of the peak)
+WINDOW_DROP = 60.0
