@@ -84,6 +84,20 @@ def us_figures() -> None:
         "us_moran_over_time",
     )
     _save(maps.lisa_map(panel, "ln_gsp", w, 1986, alpha=0.05, permutations=999, seed=0), "us_lisa")
+    model_choice_figure()
+
+
+def model_choice_figure() -> None:
+    """docs/model_choice.md: posterior probabilities of five kinds and two W on the 48 states."""
+    from libpysal.graph import Graph
+
+    panel = so.datasets.us_states()
+    queen = so.weights.contiguity(panel, kind="queen")
+    knn = Graph.build_knn(panel.geometry.representative_point(), k=4).transform("r")
+    mp = so.spatial.model_probabilities(
+        panel, "ln_gsp", X, {"queen": queen, "knn4": knn}, fixed_effects="twoway"
+    )
+    _save(maps.model_probability_plot(mp), "us_model_probabilities")
 
 
 def china_figures() -> None:

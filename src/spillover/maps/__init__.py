@@ -18,6 +18,8 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
 * :func:`threshold_plot` - the LR(gamma) curves of a panel threshold model with the critical value.
 * :func:`event_study_plot` - event-time coefficients with intervals and the pre-trend test;
   :func:`placebo_plot` - a placebo distribution against the real estimate (:mod:`spillover.causal`).
+* :func:`model_probability_plot` - posterior probabilities of spatial models and weights matrices (bars by
+  kind grouped by W, from :func:`spillover.spatial.model_probabilities`).
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
 shipped layer; detected from the ids, or ``china=True``): the whole territory with Hong Kong, Macao and
@@ -42,6 +44,7 @@ from spillover.maps._disparity import (
 )
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
+from spillover.maps._model_choice import model_probability_plot
 from spillover.maps._spillovers import spillover_flows, spillover_map
 from spillover.maps._threshold import threshold_plot
 
@@ -67,6 +70,7 @@ __all__ = [
     "lisa_map",
     "markov_heatmap",
     "moran_over_time",
+    "model_probability_plot",
     "moran_scatter",
     "placebo_plot",
     "save",

@@ -13,6 +13,7 @@ from spillover.spatial._spreg import from_spreg
 from spillover.spatial.impacts import effects_matrix, impacts
 from spillover.spatial.lmtests import LMTests, LRFixedEffects, hausman, lm_tests, lr_fixed_effects
 from spillover.spatial.model import SpatialCrossSectionModel, SpatialPanelModel
+from spillover.spatial.model_choice import ModelProbabilities, model_probabilities
 from spillover.spatial.results import SpatialPanelResults
 from spillover.spatial.specification import SpecificationResult, specification
 from spillover.spatial.testresult import TestResult
@@ -22,6 +23,7 @@ __all__ = [
     "DynamicPanelResults",
     "LMTests",
     "LRFixedEffects",
+    "ModelProbabilities",
     "SpatialCrossSectionModel",
     "SpatialPanelModel",
     "SpatialPanelResults",
@@ -34,6 +36,7 @@ __all__ = [
     "lm_tests",
     "lr_fixed_effects",
     "lr_test",
+    "model_probabilities",
     "specification",
     "wald_test",
 ]

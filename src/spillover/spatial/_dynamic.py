@@ -60,6 +60,7 @@ import pandas as pd
 
 from spillover.errors import ModelError, SmallSampleBiasWarning, StationarityWarning
 from spillover.options import check_int, check_option, warn
+from spillover.spatial import _interactions
 from spillover.spatial import _likelihood as lk
 from spillover.spatial.impacts import effects_table
 from spillover.spatial.results import FitCore, SpatialPanelResults
@@ -389,9 +390,19 @@ class DynamicPanelResults(SpatialPanelResults):
     dynamic: str = "time"
     uncorrected: pd.Series | None = None
 
-    def impacts(self, draws: int = 1000, seed: int = 0, horizon: str = "short") -> pd.DataFrame:
-        """Short-run (default) or long-run direct, indirect and total effects with simulated SEs."""
+    def impacts(
+        self, draws: int = 1000, seed: int = 0, horizon: str = "short", *, at: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """Short-run (default) or long-run direct, indirect and total effects with simulated SEs (``at``: the
+        moderators' values of interaction terms, as :meth:`SpatialPanelResults.impacts`)."""
         check_option(horizon, ("short", "long"), "horizon", error=ModelError)
+        if at is not None or _interactions.has_interactions(self):
+
+            def compute(r: SpatialPanelResults) -> pd.DataFrame:
+                assert isinstance(r, DynamicPanelResults)  # moderated() keeps the class
+                return r.impacts(draws=draws, seed=seed, horizon=horizon)
+
+            return _interactions.impacts_at(self, at, compute)
         frame = dynamic_impacts(self, draws, seed).loc[horizon]
         frame.attrs["draws"], frame.attrs["seed"] = draws, seed
         return frame

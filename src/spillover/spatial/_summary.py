@@ -47,7 +47,7 @@ def paper_summary(
             top.append(a)
             bottom.append(b)
         for eff in ("direct", "indirect", "total"):
-            if imp is None:
+            if imp is None or (eff, var) not in imp.index:  # an interaction: its effects are its factors'
                 a, b = "", ""
             else:
                 r = imp.loc[(eff, var)]  # stars from the draws' quantile intervals (p_sim), see impacts

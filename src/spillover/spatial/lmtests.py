@@ -40,6 +40,7 @@ from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, PanelError, WeightsError, format_items
 from spillover.options import DfConvention, FixedEffects, HausmanKind, HausmanVariance, check_option
 from spillover.panel import SpatialPanel
+from spillover.spatial import _interactions
 from spillover.spatial import _likelihood as lk
 from spillover.spatial._checks import (
     _check_dependent,
@@ -183,8 +184,9 @@ def _weights_matrix(w: Any, ids: pd.Index) -> sp.csr_matrix:
 
 
 def _stack(panel: SpatialPanel, names: Sequence[str]) -> np.ndarray:
-    """Columns of ``names`` stacked period-major (NaN and non-numeric cells raise PanelError)."""
-    return np.column_stack([panel.stacked(name) for name in names])
+    """Columns of ``names`` stacked period-major (NaN and non-numeric cells raise PanelError); an interaction
+    ``"x:z"`` as the product of its columns, as the models build it."""
+    return np.column_stack([_interactions.stacked(panel, name) for name in names])
 
 
 def _check_absorbed(raw: np.ndarray, demeaned: np.ndarray, names: list[str], fixed_effects: str) -> None:

@@ -44,6 +44,7 @@ from spillover.options import (
     warn,
 )
 from spillover.options import SpatialMethod as Method
+from spillover.spatial import _interactions
 from spillover.spatial import _likelihood as lk
 from spillover.spatial import _random_effects as rek
 from spillover.spatial._checks import (
@@ -199,6 +200,7 @@ class SpatialPanelModel(ReadOnlyModel):
         self.panel = panel
         self.y = y
         self.x = _regressor_names(x, y)
+        _interactions.check_interactions(panel, self.x)  # "x:z": the product of two columns
         self.kind: Kind = kind
         self.fixed_effects: Effects = fixed_effects
         self.bias_correction: BiasCorrection = bias_correction
@@ -241,6 +243,9 @@ class SpatialPanelModel(ReadOnlyModel):
             Immutable results: coefficients, spatial parameter, analytic standard errors, fit statistics,
             impacts and tests.
         """
+        return _interactions.attach(self._fit(), self.panel, self.x)
+
+    def _fit(self) -> SpatialPanelResults:
         design = self._design()
         _check_design(design, self.y, self.fixed_effects)
         op = lk.make_operator(design.w, self.method)
@@ -268,7 +273,7 @@ class SpatialPanelModel(ReadOnlyModel):
             raise ModelError(f"time fixed effects need at least 3 regions; the panel has {n}.")
         w = _to_sparse(self.w, panel.ids, "w")
         y = panel.stacked(self.y)
-        xs = [panel.stacked(v) for v in self.x]
+        xs = [_interactions.stacked(panel, v) for v in self.x]
         x = np.column_stack(xs) if xs else np.empty((n * t, 0))
         cols = [self.x.index(d) for d in self.durbin]
         wx = lk.lag(w, x[:, cols], n) if cols else np.empty((n * t, 0))

@@ -11,6 +11,7 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError
+from spillover.spatial import _interactions
 from spillover.spatial import impacts as _impacts
 from spillover.spatial._likelihood import lag
 from spillover.spatial._summary import paper_summary
@@ -106,6 +107,7 @@ class SpatialPanelResults(ReadOnly):
     _core: FitCore = field(repr=False, compare=False)
     phi: float | None = None
     phi_se: float | None = None
+    _moderators: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ inference
     @property
@@ -174,11 +176,15 @@ class SpatialPanelResults(ReadOnly):
         return -2 * self.loglik + self.n_params * np.log(self.nobs)
 
     # ------------------------------------------------------------------ derived quantities
-    def impacts(self, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+    def impacts(self, draws: int = 1000, seed: int = 0, *, at: dict[str, Any] | None = None) -> pd.DataFrame:
         """LeSage-Pace direct, indirect and total effects with simulated standard errors.
 
-        See :func:`spillover.spatial.impacts.impacts`.
+        See :func:`spillover.spatial.impacts.impacts`.  With interaction terms (``"x:z"``) the effects of
+        the main variables at ``at={"z": value}`` (a number, a list or ``"quantiles"``; default: the mean
+        of z), see :mod:`spillover.spatial._interactions`.
         """
+        if at is not None or _interactions.has_interactions(self):
+            return _interactions.impacts_at(self, at, lambda r: r.impacts(draws=draws, seed=seed))
         return _impacts.impacts(self, draws=draws, seed=seed)
 
     def effects_matrix(self, var: str, max_n: int = 5000) -> pd.DataFrame:
