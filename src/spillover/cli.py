@@ -660,6 +660,12 @@ def _causal_panel(
     )
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame (index first) at full precision, NaN as null (JSON has no NaN)."""
+    rows = frame.reset_index().to_dict(orient="records")
+    return [{str(k): None if isinstance(v, float) and v != v else v for k, v in r.items()} for r in rows]
+
+
 def _causal_emit(
     res: Any,
     placebo: int,
@@ -671,19 +677,22 @@ def _causal_emit(
     source: Path,
 ) -> None:
     from spillover import causal
+    from spillover.errors import OverwriteError
     from spillover.io import atomic_path, csv_text
 
+    if out is not None and out.exists() and not force:  # before the placebo draws
+        raise OverwriteError(f"{out} exists; pass --force to replace it.")
     frame = res.to_frame()
     pl = causal.placebo(res, draws=placebo, seed=seed, scheme=scheme) if placebo else None
     payload: dict[str, Any] = {
         "ok": True,
-        "estimates": json.loads(frame.reset_index().to_json(orient="records")),
+        "estimates": _records(frame),
     }
     text = str(res.summary())
     if getattr(res, "pretrend", None) is not None:
         payload["pretrend"] = res.pretrend.to_dict()
     if pl is not None:
-        payload["placebo"] = json.loads(pl.to_frame().reset_index().to_json(orient="records"))
+        payload["placebo"] = _records(pl.to_frame())
         text += "\n\n" + str(pl.summary())
     if out is not None:
         with atomic_path(out, overwrite=force, inputs=[source]) as tmp:  # never replaces the data it read
