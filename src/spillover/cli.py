@@ -637,12 +637,20 @@ _CAUSAL_OPTIONS = [
 ]
 
 
+_Scheme = Literal["regions", "regions_and_timing"]
+
+
 def _causal_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _with_options(_CAUSAL_OPTIONS, func)
 
 
 def _causal_panel(
-    panel: Path, panel_file: _PanelFile, id_col: str, time_col: str, columns: list[str], **geo: Any
+    panel: Path,
+    panel_file: _PanelFile,
+    id_col: str,
+    time_col: str,
+    columns: list[tuple[str, str]],
+    **geo: Any,
 ) -> Any:
     """The panel file joined to its boundaries, with the columns a causal command names checked."""
     from spillover import io
@@ -669,7 +677,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _causal_emit(
     res: Any,
     placebo: int,
-    scheme: str,
+    scheme: _Scheme,
     seed: int,
     json_out: bool,
     out: Path | None,
@@ -730,7 +738,7 @@ def causal_did(
     controls: str,
     cluster: str,
     placebo: int,
-    scheme: str,
+    scheme: _Scheme,
     seed: int,
     out: Path | None,
     force: bool,
@@ -801,7 +809,7 @@ def causal_event_study(
     controls: str,
     cluster: str,
     placebo: int,
-    scheme: str,
+    scheme: _Scheme,
     seed: int,
     out: Path | None,
     force: bool,
