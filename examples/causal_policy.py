@@ -40,7 +40,11 @@ def simulate(seed: int = 7) -> pd.DataFrame:
     )
 
 
-def main(path: Path = Path(__file__).with_name("causal_policy.csv")) -> Path:
+DATA = Path(__file__).with_name("causal_policy.csv")
+
+
+def main(path: Path = DATA) -> Path:
+    """Write the simulated panel to ``path`` (default: beside this script)."""
     simulate().to_csv(path, index=False, float_format="%.10g")
     return path
 
