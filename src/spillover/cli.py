@@ -25,7 +25,7 @@ from spillover import __version__
 if TYPE_CHECKING:
     import pandas as pd
 
-    from spillover.options import RTS, Frontier, Orientation
+    from spillover.options import RTS, FixedEffects, Frontier, Orientation
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -562,6 +562,286 @@ def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, A
     if text_cols:
         info["text_columns"] = ", ".join(map(str, text_cols))
     return info, pd.DataFrame(stats)
+
+
+# ---------------------------------------------------------------------- causal designs
+@main.group()
+def causal() -> None:
+    """Causal designs with spillovers: spatial DiD and event studies (docs/causal.md)."""
+
+
+def _rings(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in _names(value)]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give distances in km, comma-separated, e.g. 0,50,100") from None
+
+
+def _window(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+    parts = _names(value)
+    try:
+        lo, hi = (int(v) for v in parts)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give two integers lo,hi, e.g. -4,4") from None
+    return lo, hi
+
+
+_CAUSAL_OPTIONS = [
+    click.option("--id", "id_col", required=True, help="Region column of the panel."),
+    click.option("--time", "time_col", required=True, help="Period column of the panel."),
+    click.option("--y", "y", required=True, help="Outcome column."),
+    click.option(
+        "--boundaries",
+        required=True,
+        type=click.Path(exists=True, path_type=Path),
+        help="Boundary file of the regions (neighbours and distances).",
+    ),
+    click.option("--boundaries-id", help="Region id column of the boundaries (default: --id)."),
+    click.option(
+        "--w",
+        "weights_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Weights file of the exposure to treated neighbours.",
+    ),
+    click.option("--controls", default="", help="Control columns, comma-separated."),
+    click.option(
+        "--cluster",
+        type=click.Choice(["unit", "time", "none"]),
+        default="unit",
+        show_default=True,
+        help="Clusters of the standard errors (none: iid).",
+    ),
+    click.option(
+        "--placebo",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Placebo draws (random reassignment of treatment; 0: none).",
+    ),
+    click.option(
+        "--scheme",
+        type=click.Choice(["regions", "regions_and_timing"]),
+        default="regions",
+        show_default=True,
+        help="Placebo reassignment.",
+    ),
+    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Placebo seed."),
+    click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the estimates as CSV here (stdout shows the summary or JSON).",
+    ),
+    click.option("--force", is_flag=True, help="Replace an existing --out file."),
+]
+
+
+_Scheme = Literal["regions", "regions_and_timing"]
+
+
+def _causal_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    return _with_options(_CAUSAL_OPTIONS, func)
+
+
+def _causal_panel(
+    panel: Path,
+    panel_file: _PanelFile,
+    id_col: str,
+    time_col: str,
+    columns: list[tuple[str, str]],
+    **geo: Any,
+) -> Any:
+    """The panel file joined to its boundaries, with the columns a causal command names checked."""
+    from spillover import io
+    from spillover.panel import SpatialPanel
+
+    frame = panel_file.read(panel, id_col)
+    for col, option in [(id_col, "--id"), (time_col, "--time"), *columns]:
+        _columns(frame, col, option)
+    return SpatialPanel(
+        frame,
+        io.read_boundaries(geo["boundaries"]),
+        id=id_col,
+        time=time_col,
+        geometry_id=geo["boundaries_id"] or id_col,
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame (index first) at full precision, NaN as null (JSON has no NaN)."""
+    rows = frame.reset_index().to_dict(orient="records")
+    return [{str(k): None if isinstance(v, float) and v != v else v for k, v in r.items()} for r in rows]
+
+
+def _causal_emit(
+    res: Any,
+    placebo: int,
+    scheme: _Scheme,
+    seed: int,
+    json_out: bool,
+    out: Path | None,
+    force: bool,
+    source: Path,
+) -> None:
+    from spillover import causal
+    from spillover.errors import OverwriteError
+    from spillover.io import atomic_path, csv_text
+
+    if out is not None and out.exists() and not force:  # before the placebo draws
+        raise OverwriteError(f"{out} exists; pass --force to replace it.")
+    frame = res.to_frame()
+    pl = causal.placebo(res, draws=placebo, seed=seed, scheme=scheme) if placebo else None
+    payload: dict[str, Any] = {
+        "ok": True,
+        "estimates": _records(frame),
+    }
+    text = str(res.summary())
+    if getattr(res, "pretrend", None) is not None:
+        payload["pretrend"] = res.pretrend.to_dict()
+    if pl is not None:
+        payload["placebo"] = _records(pl.to_frame())
+        text += "\n\n" + str(pl.summary())
+    if out is not None:
+        with atomic_path(out, overwrite=force, inputs=[source]) as tmp:  # never replaces the data it read
+            tmp.write_text(csv_text(frame), encoding="utf-8-sig")
+        payload["file"] = str(out)
+        click.echo(f"wrote {out}", err=True)
+    _emit(json_out, payload, text)
+
+
+@causal.command("did")
+@click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--treat", required=True, help="0/1 treatment column.")
+@click.option(
+    "--rings-km", callback=_rings, help="Distance rings in km instead of --w, comma-separated, e.g. 0,50,100."
+)
+@click.option(
+    "--fixed-effects",
+    type=click.Choice(["twoway", "unit", "time", "none"]),
+    default="twoway",
+    show_default=True,
+)
+@_causal_options
+@_panel_file_options
+@_json_option
+@handle_errors
+def causal_did(
+    panel: Path,
+    treat: str,
+    rings_km: list[float] | None,
+    fixed_effects: FixedEffects,
+    id_col: str,
+    time_col: str,
+    y: str,
+    weights_file: Path | None,
+    controls: str,
+    cluster: str,
+    placebo: int,
+    scheme: _Scheme,
+    seed: int,
+    out: Path | None,
+    force: bool,
+    panel_file: _PanelFile,
+    json_out: bool,
+    **geo: Any,
+) -> None:
+    """Spatial difference-in-differences: direct ATT, spillover and naive TWFE (causal.spatial_did)."""
+    from spillover import causal
+    from spillover import weights as wmod
+
+    if (weights_file is None) == (rings_km is None):
+        raise click.UsageError("give exactly one exposure: --w WEIGHTS_FILE or --rings-km (e.g. 0,50,100).")
+    ctrl = _names(controls)
+    sp = _causal_panel(
+        panel,
+        panel_file,
+        id_col,
+        time_col,
+        [(y, "--y"), (treat, "--treat")] + [(c, "--controls") for c in ctrl],
+        **geo,
+    )
+    w = wmod.load(weights_file, ids=sp) if weights_file else None
+    res = causal.spatial_did(
+        sp,
+        y,
+        treat,
+        w=w,
+        rings_km=rings_km,
+        controls=ctrl,
+        fixed_effects=fixed_effects,
+        cluster=None if cluster == "none" else cluster,
+    )
+    _causal_emit(res, placebo, scheme, seed, json_out, out, force, panel)
+
+
+@causal.command("event-study")
+@click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--treat-time", required=True, help="Column of each region's first treated period (empty or 0: never)."
+)
+@click.option(
+    "--window",
+    callback=_window,
+    default="-4,4",
+    show_default=True,
+    help="Event times lo,hi (lo <= -2, hi >= 0).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["sun_abraham", "did2s", "twfe"]),
+    default="sun_abraham",
+    show_default=True,
+)
+@_causal_options
+@_panel_file_options
+@_json_option
+@handle_errors
+def causal_event_study(
+    panel: Path,
+    treat_time: str,
+    window: tuple[int, int],
+    method: str,
+    id_col: str,
+    time_col: str,
+    y: str,
+    weights_file: Path | None,
+    controls: str,
+    cluster: str,
+    placebo: int,
+    scheme: _Scheme,
+    seed: int,
+    out: Path | None,
+    force: bool,
+    panel_file: _PanelFile,
+    json_out: bool,
+    **geo: Any,
+) -> None:
+    """Staggered-adoption event study with a pre-trend test (causal.event_study)."""
+    from spillover import causal
+    from spillover import weights as wmod
+
+    ctrl = _names(controls)
+    sp = _causal_panel(
+        panel,
+        panel_file,
+        id_col,
+        time_col,
+        [(y, "--y"), (treat_time, "--treat-time")] + [(c, "--controls") for c in ctrl],
+        **geo,
+    )
+    w = wmod.load(weights_file, ids=sp) if weights_file else None
+    res = causal.event_study(
+        sp,
+        y,
+        treat_time,
+        w=w,
+        window=window,
+        method=method,  # type: ignore[arg-type]
+        controls=ctrl,
+        cluster=None if cluster == "none" else cluster,
+    )
+    _causal_emit(res, placebo, scheme, seed, json_out, out, force, panel)
 
 
 @main.command("qgis-plugin")

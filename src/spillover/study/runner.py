@@ -21,6 +21,7 @@ from spillover.errors import SpilloverError
 from spillover.options import Kind
 from spillover.panel import SpatialPanel
 from spillover.study import figures as figs
+from spillover.study._causal_steps import causal_step
 from spillover.study.progress import ProgressCallback, StepEvent, silent
 from spillover.study.results import Section, StudyFigure, StudyTable, display_table
 from spillover.study.validate import ModelSpec, Study
@@ -548,6 +549,7 @@ STEPS: tuple[Step, ...] = (
     Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),
     Step("effects", "Effects and spillovers", _effects, lambda s: bool(s.models)),
     Step("panel_models", "Panel models", _panel_models, lambda s: bool(s.panel_models)),
+    Step("causal", "Causal designs", causal_step, lambda s: bool(s.causal)),
     Step("figures", "Maps", _figures, lambda s: s.section("maps") is not None),
 )
 

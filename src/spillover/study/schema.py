@@ -21,6 +21,7 @@ __all__ = [
     "WEIGHT_KINDS",
     "INDICATOR_TYPES",
     "PANEL_MODEL_TYPES",
+    "CAUSAL_TYPES",
     "MODEL_KEYS",
     "DATASETS",
     "BOUNDARY_SETS",
@@ -84,7 +85,7 @@ class Range:
 @dataclass(frozen=True)
 class Field:
     """One key: its type (``str``, ``int``, ``number``, ``bool``, ``strs`` (list of text), ``str|strs``,
-    ``mapping``, ``int|str``, ``period|last``, ``periods``, ``pair``), allowed values, whether it is required,
+    ``numbers`` (list of numbers), ``mapping``, ``int|str``, ``period|last``, ``periods``, ``pair``), allowed values, whether it is required,
     its default, a one-line help text (used in messages and by ``spillover init``) and, for numbers, the
     :class:`Range` of allowed values (every number must also be finite)."""
 
@@ -323,6 +324,64 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
     },
 }
 
+_CAUSAL_Y = _str("outcome (default: [variables].y)")
+_CAUSAL_CONTROLS = Field("strs", help="control variables")
+_CAUSAL_PLACEBO = Field(
+    "int",
+    default=0,
+    help="placebo draws (random reassignment; 0: none; seeded from [study].seed)",
+    range=_NON_NEGATIVE,
+)
+_CAUSAL_SCHEME = _str(
+    "placebo reassignment: regions or regions_and_timing",
+    choices=("regions", "regions_and_timing"),
+    default="regions",
+)
+# the keys are the options of spillover.causal (weights = a [weights.*] entry, the API's w)
+CAUSAL_TYPES: dict[str, dict[str, Field]] = {
+    "spatial_did": {
+        "y": _CAUSAL_Y,
+        "treat": _str("0/1 treatment column", required=True),
+        "weights": _str("[weights.*] entry of the exposure to treated neighbours (or rings_km)"),
+        "rings_km": Field(
+            "numbers", help="edges of the distance rings in km, e.g. [0, 50, 100] (or weights)"
+        ),
+        "controls": _CAUSAL_CONTROLS,
+        "fixed_effects": _PM_EFFECTS,
+        "cluster": _PM_CLUSTER,
+        "placebo_draws": _CAUSAL_PLACEBO,
+        "scheme": _CAUSAL_SCHEME,
+    },
+    "sdm_did": {
+        "y": _CAUSAL_Y,
+        "treat": _str("0/1 treatment column", required=True),
+        "weights": _str("[weights.*] entry of the SDM", required=True),
+        "controls": _CAUSAL_CONTROLS,
+        "fixed_effects": _PM_EFFECTS,
+        "bias_correction": _str("none or lee-yu", choices=tuple(choices(BiasCorrection)), default="none"),
+        "draws": Field(
+            "int", default=1000, help="draws behind the effects' standard errors (seeded)", range=_DRAWS
+        ),
+    },
+    "event_study": {
+        "y": _CAUSAL_Y,
+        "treat_time": _str("column of each region's first treated period (NaN or 0: never)", required=True),
+        "weights": _str("[weights.*] entry of an exposure term (optional)"),
+        "window": Field("pair", default=[-4, 4], help="[lo, hi] event times, lo <= -2, hi >= 0"),
+        "method": _str(
+            "sun_abraham, did2s or twfe", choices=("sun_abraham", "did2s", "twfe"), default="sun_abraham"
+        ),
+        "controls": _CAUSAL_CONTROLS,
+        "cluster": _str(
+            "clusters of the standard errors: unit, time or none (iid)",
+            choices=("unit", "time", "none"),
+            default="unit",
+        ),
+        "placebo_draws": _CAUSAL_PLACEBO,
+        "scheme": _CAUSAL_SCHEME,
+    },
+}
+
 MODEL_KEYS: dict[str, Field] = {
     "name": _str("name of the model (a prefix when the entry expands to several)"),
     "kind": Field("str|strs", choices=MODEL_KINDS, default="sdm", help=_or(MODEL_KINDS)),
@@ -351,4 +410,5 @@ NAMED_SECTIONS: dict[str, tuple[str, dict[str, dict[str, Field]], dict[str, Fiel
         PANEL_MODEL_TYPES,
         {"type": _str("fixed_effects, fe_iv or mediation", required=True)},
     ),
+    "causal": ("type", CAUSAL_TYPES, {"type": _str(_or(tuple(CAUSAL_TYPES)), required=True)}),
 }

@@ -93,6 +93,7 @@ class Study:
     models: tuple[ModelSpec, ...]
     columns: tuple[str, ...] = field(default=(), repr=False)
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    causal: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any] | None:
         """A section with its defaults, or None if the study file does not have it."""
@@ -220,6 +221,7 @@ class _Checker:
             tuple(models),
             tuple(columns),
             defaults,
+            causal=named["causal"],
         )
 
     def table(self, path: KeyPath, value: Any, fields: Mapping[str, S.Field]) -> dict[str, Any]:
@@ -381,6 +383,7 @@ class _Checker:
         self.model_refs(models, weights, col)
         self.maps(sections, models, col)
         self.panel_models(named["panel_models"], col)
+        self.causal(named["causal"], weights, col)
         self.truth(sections.get("truth"), models)
         self.units(data or {}, col)
         if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
@@ -592,6 +595,40 @@ class _Checker:
                 if isinstance(e.get(key), list):
                     col.many(("panel_models", name, key), e[key])
 
+    def causal(
+        self, entries: dict[str, dict[str, Any]], weights: Mapping[str, Any], col: _ColumnCheck
+    ) -> None:
+        """[causal.*]: columns exist, weights are defined, one exposure for a spatial DiD, a valid window."""
+        for name, e in entries.items():
+            path = ("causal", name)
+            for key in ("y", "treat", "treat_time"):
+                if isinstance(e.get(key), str):
+                    col.one((*path, key), e[key])
+            if isinstance(e.get("controls"), list):
+                col.many((*path, "controls"), e["controls"])
+            if isinstance(e.get("weights"), str):
+                _ref(self, (*path, "weights"), e["weights"], weights)
+            if e.get("type") == "spatial_did" and ("weights" in e) == ("rings_km" in e):
+                self.add(
+                    path, "give exactly one of weights (a [weights.*] entry) or rings_km (e.g. [0, 50, 100])"
+                )
+            rings = e.get("rings_km")
+            if isinstance(rings, list) and (
+                len(rings) < 2 or rings[0] < 0 or any(b <= a for a, b in zip(rings, rings[1:]))
+            ):
+                self.add(
+                    (*path, "rings_km"),
+                    f"{rings!r}: give at least two increasing distances from 0 or more, e.g. [0, 50, 100]",
+                )
+            window = e.get("window")
+            if e.get("type") == "event_study" and isinstance(window, list):
+                ints = len(window) == 2 and all(isinstance(v, int) for v in window)
+                if not ints or not window[0] <= -2 or not window[1] >= 0:
+                    self.add(
+                        (*path, "window"),
+                        f"{window!r}: give [lo, hi], two integers with lo <= -2 and hi >= 0, e.g. [-4, 4]",
+                    )
+
     def truth(self, truth: dict[str, Any] | None, models: list[ModelSpec]) -> None:
         if not truth or "model" not in truth:
             return
@@ -704,6 +741,7 @@ _TYPE_CHECKS = {
     "number": _is_number,
     "bool": lambda v: isinstance(v, bool),
     "strs": _is_str_list,
+    "numbers": lambda v: isinstance(v, list) and all(_is_number(i) and math.isfinite(i) for i in v),
     "str|strs": lambda v: isinstance(v, str) or (_is_str_list(v) and len(v) > 0),
     "mapping": lambda v: isinstance(v, dict),
     "int|str": lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)),
@@ -721,6 +759,7 @@ _TYPE_NAMES = {
     "number": "a number",
     "bool": "true or false",
     "strs": "a list of text",
+    "numbers": "a list of numbers",
     "str|strs": "text or a list of text",
     "mapping": "a table",
     "int|str": "an integer or text",
