@@ -490,7 +490,7 @@ def _panel_models(ctx: _Context) -> str:
             continue
         cluster = None if e["cluster"] == "none" else e["cluster"]
         res: pm.PanelResults | pm.MediationResults
-        se = {key: e[key] for key in ("se", "cutoff_km", "kernel", "lag") if key in e}
+        se: dict[str, Any] = {key: e[key] for key in ("se", "cutoff_km", "kernel", "lag") if key in e}
         if "coords" in e:
             se["coords"] = tuple(e["coords"])
         if e["type"] == "fixed_effects":
