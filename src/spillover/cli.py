@@ -612,7 +612,10 @@ def _disparity_run(o: dict[str, Any], func: Callable[[Any, str], Any]) -> None:
                 var: {
                     "title": s.title,
                     "header": {k: str(v) for k, v in s.header.items()},
-                    "tables": [json.loads(t.reset_index().to_json(orient="records")) for t in s.tables],
+                    "tables": [
+                        json.loads(t.reset_index().to_json(orient="records", double_precision=15))
+                        for t in s.tables
+                    ],
                 }
                 for var, s in results.items()
             },
