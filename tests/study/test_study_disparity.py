@@ -196,6 +196,10 @@ def test_spatial_sections_need_a_weights_entry():
     assert "needs weights" in problems["convergence.weights"]
     assert "needs weights" in problems["markov.lisa"]
     assert "unknown column 'region9'" in problems["disparity.by"]
+    problems = _problems(
+        "[weights.queen]\nkind = 'contiguity'\n[convergence]\nvariable = 'gsp'\nweights = 'qeen'\n"
+    )
+    assert "did you mean 'queen'" in problems["convergence.weights"]
 
 
 def test_china_boundaries_give_region4_as_the_default_grouping():

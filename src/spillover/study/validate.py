@@ -622,7 +622,7 @@ class _Checker:
             if "variable" in conv:
                 col.one(("convergence", "variable"), conv["variable"])
             col.many(("convergence", "controls"), conv.get("controls", []))
-            if "spatial_beta" in conv.get("kinds", []):
+            if "spatial_beta" in conv.get("kinds", []) or "weights" in conv:
                 self.weights_entry(("convergence", "weights"), conv.get("weights"), weights, "spatial_beta")
         chain = sections.get("markov")
         if chain is not None:
