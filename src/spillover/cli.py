@@ -640,7 +640,9 @@ def _group(sp: Any, o: dict[str, Any]) -> str:
 
 
 @_disparity_command(
-    *_GROUP_OPTIONS, click.option("--draws", type=click.IntRange(min=0), default=0), _SEED_OPTION
+    *_GROUP_OPTIONS,
+    click.option("--draws", type=click.IntRange(min=0), default=0, help="Bootstrap draws (0: none)."),
+    _SEED_OPTION,
 )
 def dagum(**o: Any) -> None:
     """Dagum Gini decomposition by group (within, net between, transvariation) per period."""
