@@ -98,6 +98,7 @@ def test_text_output_is_the_summary_and_out_writes_a_file(files, china, tmp_path
         (["convergence", "--var", "gdp_pc", "--kind", "spatial_beta"], "--boundaries or --weights-file"),
         (["convergence", "--var", "gdp_pc", "--kind", "beta", "--controls", "nope"], "--controls"),
         (["markov", "--var", "gdp_pc", "--k", "1"], "--k"),
+        (["dagum", "--var", "gdp_pc", "--boundaries", "china_provinces", "--draws", "1"], "draws must be 0"),
         (["convergence", "--var", "gdp_pc", "--kind", "gamma"], "gamma"),
     ],
 )
