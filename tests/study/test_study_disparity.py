@@ -216,3 +216,16 @@ def test_the_shipped_china_study_has_the_new_sections():
     shipped = study.loads(text)
     for section in ("disparity", "convergence", "markov"):
         assert shipped.section(section) is not None
+
+
+def test_an_infinite_first_passage_time_is_missing_in_stata(tmp_path):
+    # a chain that never reaches a state has an infinite mean first passage time: Stata has no infinity
+    from spillover.study.outputs import write_tables
+    from spillover.study.results import StudyTable, display_table
+
+    frame = pd.DataFrame({"C1": [1.0, np.inf], "C2": [2.0, 3.0]}, index=pd.Index(["C1", "C2"], name="from"))
+    table = StudyTable("mfpt", frame, display_table(frame, "first passage"))
+    write_tables({"mfpt": table}, tmp_path, ["csv", "dta"])
+    back = pd.read_stata(tmp_path / "tables" / "mfpt.dta")
+    assert np.isnan(back["C1"][1]) and back["C2"].tolist() == [2.0, 3.0]
+    assert np.isinf(pd.read_csv(tmp_path / "tables" / "mfpt.csv")["C1"][1])
