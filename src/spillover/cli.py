@@ -537,6 +537,205 @@ def malmquist(
     )
 
 
+# ---------------------------------------------------------------------- disparity
+@main.group()
+def disparity() -> None:
+    """Regional disparity and distribution dynamics of a panel file (spillover.disparity)."""
+
+
+_DISPARITY_OPTIONS = [
+    click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+    click.option("--id", "id_col", required=True, help="Region column."),
+    click.option("--time", "time_col", required=True, help="Period column."),
+    click.option("--var", "variables", required=True, help="Variable(s), comma-separated."),
+    click.option(
+        "--boundaries",
+        help="Boundary file of the regions, or china_provinces / us_states for the shipped ones (needed for "
+        "a --by column of the boundaries, e.g. region4, and for spatial weights).",
+    ),
+    click.option("--boundaries-id", help="Region id column of a boundary file (default: --id)."),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."),
+    click.option("--force", is_flag=True, help="Replace an existing --out file."),
+]
+_GROUP_OPTIONS = [
+    click.option("--by", help="Grouping column of the panel or boundaries (default: region4)."),
+    click.option("--weights", "weights_col", help="Population column weighting the regions (default: none)."),
+]
+_SEED_OPTION = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+
+
+def _disparity_command(*extra: Callable[..., Any]) -> Callable[[Callable[..., Any]], Any]:
+    def decorate(func: Callable[..., Any]) -> Any:
+        func = handle_errors(func)
+        func = _json_option(_panel_file_options(_with_options([*_DISPARITY_OPTIONS, *extra], func)))
+        return disparity.command(func.__name__.rstrip("_"))(func)
+
+    return decorate
+
+
+def _disparity_panel(o: dict[str, Any]) -> Any:
+    """The panel file as a SpatialPanel; without --boundaries each region gets a placeholder point (the
+    measures that need no geography run; a --by column of the boundaries or spatial weights then fail)."""
+    import geopandas as gpd
+
+    from spillover import datasets, io
+    from spillover.panel import SpatialPanel
+
+    id_col, boundaries, geo_id = o["id_col"], o["boundaries"], o["boundaries_id"]
+    frame = o["panel_file"].read(o["panel"], id_col)
+    _column(frame, id_col, "--id")
+    _column(frame, o["time_col"], "--time")
+    if boundaries in ("china_provinces", "us_states"):
+        geo = datasets.china_provinces() if boundaries == "china_provinces" else datasets.us_states_geometry()
+        geo_id = geo_id or ("province" if boundaries == "china_provinces" else "state")
+    elif boundaries is not None:
+        geo = io.read_boundaries(Path(boundaries))
+    else:
+        ids = frame[id_col].drop_duplicates().tolist()
+        geo = gpd.GeoDataFrame({id_col: ids}, geometry=gpd.points_from_xy(range(len(ids)), [0] * len(ids)))
+    return SpatialPanel(frame, geo, id=id_col, time=o["time_col"], geometry_id=geo_id or id_col)
+
+
+def _disparity_run(o: dict[str, Any], func: Callable[[Any, str], Any]) -> None:
+    """``func(panel, var)`` for each --var; each result's Summary as text, or as JSON ``{"ok", "results":
+    {var: {"title", "header", "tables"}}}`` with every table as records (its index as columns), to stdout or
+    ``--out``."""
+    import pandas as pd
+
+    sp = _disparity_panel(o)
+    names = _columns(pd.DataFrame(columns=sp.variables), o["variables"], "--var")
+    results = {var: func(sp, var).summary() for var in names}
+    if o["json_out"]:
+        payload = {
+            "ok": True,
+            "results": {
+                var: {
+                    "title": s.title,
+                    "header": {k: str(v) for k, v in s.header.items()},
+                    "tables": [
+                        json.loads(t.reset_index().to_json(orient="records", double_precision=15))
+                        for t in s.tables
+                    ],
+                }
+                for var, s in results.items()
+            },
+        }
+        text = json.dumps(payload, indent=2, default=str)
+    else:
+        text = "\n\n".join(str(s) for s in results.values())
+    _write_or_echo(text, o["out"], o["force"], o["panel"])
+
+
+def _group(sp: Any, o: dict[str, Any]) -> str:
+    """The --by column (default region4), with a hint when it could only come from boundaries not given."""
+    from spillover.errors import PanelError, format_items
+
+    by = o["by"] or "region4"
+    if o["boundaries"] is None and by not in sp.variables:
+        raise PanelError(
+            f"--by {by}: no such column in the panel file (its variables: {format_items(sp.variables)}); "
+            "a grouping of the boundaries needs --boundaries (region4: --boundaries china_provinces)."
+        )
+    return by
+
+
+@_disparity_command(
+    *_GROUP_OPTIONS,
+    click.option("--draws", type=click.IntRange(min=0), default=0, help="Bootstrap draws (0: none)."),
+    _SEED_OPTION,
+)
+def dagum(**o: Any) -> None:
+    """Dagum Gini decomposition by group (within, net between, transvariation) per period."""
+    from spillover import disparity as d
+
+    _disparity_run(
+        o,
+        lambda sp, v: d.dagum_gini(
+            sp, v, _group(sp, o), weights=o["weights_col"], draws=o["draws"], seed=o["seed"]
+        ),
+    )
+
+
+@_disparity_command(*_GROUP_OPTIONS)
+def theil(**o: Any) -> None:
+    """Theil T and L with their within/between decomposition, CV and Williamson's CV per period."""
+    from spillover import disparity as d
+
+    _disparity_run(o, lambda sp, v: d.theil(sp, v, _group(sp, o), weights=o["weights_col"]))
+
+
+@_disparity_command(click.option("--relative", is_flag=True, help="Densities of value / cross-section mean."))
+def kde(**o: Any) -> None:
+    """Per-period kernel densities: peaks, number of peaks and tails."""
+    from spillover import disparity as d
+
+    _disparity_run(o, lambda sp, v: d.kernel_density(sp, v, relative=o["relative"]))
+
+
+@_disparity_command(
+    click.option("--k", type=click.IntRange(min=2), default=4, show_default=True, help="Quantile classes."),
+    click.option("--fixed/--per-period", default=True, help="Classes of the pooled panel or of each period."),
+)
+def markov(**o: Any) -> None:
+    """Markov chain of quantile classes: transition probabilities, steady state, first passage times."""
+    from spillover import disparity as d
+
+    _disparity_run(o, lambda sp, v: d.markov(sp, v, k=o["k"], fixed=o["fixed"]))
+
+
+@_disparity_command(
+    click.option("--kind", type=click.Choice(["sigma", "beta", "spatial_beta"]), default="sigma"),
+    click.option(
+        "--controls", help="Further regressors of the growth equation, comma-separated (beta kinds)."
+    ),
+    click.option(
+        "--fixed-effects",
+        type=click.Choice(["none", "unit", "time", "twoway", "random"]),
+        help="Fixed effects of the beta kinds (default: none for absolute beta, twoway otherwise).",
+    ),
+    click.option("--model", type=click.Choice(["sar", "sem", "sdm"]), default="sar", help="Of spatial_beta."),
+    click.option(
+        "--weights-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Weights of spatial_beta (default: queen contiguity of --boundaries).",
+    ),
+    click.option("--draws", type=click.IntRange(min=2), default=1000, show_default=True),
+    _SEED_OPTION,
+)
+def convergence(**o: Any) -> None:
+    """Sigma, beta or spatial beta convergence, with speed and half-life."""
+    from spillover import disparity as d
+    from spillover import weights as wmod
+    from spillover.errors import SpilloverError
+
+    def run(sp: Any, var: str) -> Any:
+        w = None
+        if o["kind"] == "spatial_beta":
+            if o["weights_file"] is None and o["boundaries"] is None:
+                raise SpilloverError(
+                    "--kind spatial_beta needs weights: give --boundaries or --weights-file."
+                )
+            w = (
+                wmod.load(o["weights_file"], ids=sp)
+                if o["weights_file"]
+                else wmod.contiguity(sp, kind="queen")
+            )
+        controls = _columns(sp.data, o["controls"], "--controls") if o["controls"] else None
+        return d.convergence(
+            sp,
+            var,
+            o["kind"],
+            controls=controls,
+            fixed_effects=o["fixed_effects"],
+            model=o["model"],
+            w=w,
+            draws=o["draws"],
+            seed=o["seed"],
+        )
+
+    _disparity_run(o, run)
+
+
 def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, Any], Any]:
     """Facts about a long panel file before it becomes a SpatialPanel (which would refuse a bad one)."""
     import pandas as pd

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from spillover import io
@@ -95,6 +96,10 @@ def _stata(table: StudyTable) -> pd.DataFrame:
     for col in frame.columns:
         if frame[col].dtype == bool:
             frame[col] = frame[col].astype("int8")
+        elif pd.api.types.is_float_dtype(frame[col]):
+            # Stata has no infinity (e.g. the first passage time to a state a Markov chain never reaches):
+            # written as missing; the CSV and Excel tables keep inf
+            frame[col] = frame[col].where(np.isfinite(frame[col]))
         elif not pd.api.types.is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(str)
     return frame

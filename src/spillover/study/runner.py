@@ -1,5 +1,6 @@
-"""Run a validated study: data -> indicators -> TFP -> weights -> Moran -> LM -> models and tests -> effects
--> panel models -> figures -> outputs.
+"""Run a validated study: data -> indicators -> TFP -> weights -> Moran -> disparity, convergence and Markov
+chains (:mod:`spillover.study._disparity_steps`) -> LM -> models and tests -> effects -> panel models ->
+figures -> outputs.
 
 Each step is a function ``step(ctx)`` that reads what earlier steps left in the :class:`_Context` and adds
 its tables, figures and report sections.  Steps a study does not ask for are skipped (and the report says so
@@ -20,6 +21,7 @@ from spillover import weights as wmod
 from spillover.errors import SpilloverError
 from spillover.options import Kind
 from spillover.panel import SpatialPanel
+from spillover.study import _disparity_steps as dsteps
 from spillover.study import figures as figs
 from spillover.study._causal_steps import causal_step
 from spillover.study.progress import ProgressCallback, StepEvent, silent
@@ -480,15 +482,21 @@ def _panel_models(ctx: _Context) -> str:
     from spillover import panel_models as pm
 
     assert ctx.panel is not None
-    sec = ctx.section("panel_models", "Panel models: fixed effects, IV, mediation")
+    sec = ctx.section("panel_models", "Panel models: fixed effects, IV, mediation, thresholds")
     fitted: dict[str, Any] = {}
     for name, e in ctx.study.panel_models.items():
         y = e.get("y", ctx.study.y)
+        if e["type"] == "threshold":
+            fitted[name] = dsteps.threshold_entry(ctx, sec, name, e, y)
+            continue
         cluster = None if e["cluster"] == "none" else e["cluster"]
         res: pm.PanelResults | pm.MediationResults
+        se: dict[str, Any] = {key: e[key] for key in ("se", "cutoff_km", "kernel", "lag") if key in e}
+        if "coords" in e:
+            se["coords"] = tuple(e["coords"])
         if e["type"] == "fixed_effects":
             res = pm.fixed_effects(
-                ctx.panel, y, e.get("x", ctx.study.x), fixed_effects=e["fixed_effects"], cluster=cluster
+                ctx.panel, y, e.get("x", ctx.study.x), fixed_effects=e["fixed_effects"], cluster=cluster, **se
             )
         elif e["type"] == "fe_iv":
             res = pm.fe_iv(
@@ -499,6 +507,7 @@ def _panel_models(ctx: _Context) -> str:
                 instruments=e["instruments"],
                 fixed_effects=e["fixed_effects"],
                 cluster=cluster,
+                **se,
             )
             if res.first_stage is not None:
                 sec.pre(f"{name}: first stage\n{res.first_stage.summary()}")
@@ -544,6 +553,13 @@ STEPS: tuple[Step, ...] = (
     Step("tfp", "Malmquist TFP", _tfp, lambda s: s.section("tfp") is not None),
     Step("weights", "Spatial weights", _weights, lambda s: bool(s.weights)),
     Step("moran", "Moran's I and LISA by period", _moran, lambda s: s.section("moran") is not None),
+    Step(
+        "disparity", "Regional disparity", dsteps.disparity_step, lambda s: s.section("disparity") is not None
+    ),
+    Step(
+        "convergence", "Convergence", dsteps.convergence_step, lambda s: s.section("convergence") is not None
+    ),
+    Step("markov", "Markov chains", dsteps.markov_step, lambda s: s.section("markov") is not None),
     Step("lm", "Panel LM tests", _lm, lambda s: s.section("lm") is not None),
     Step("models", "Spatial panel models", _models, lambda s: bool(s.models)),
     Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),

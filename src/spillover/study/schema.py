@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spillover.options import BiasCorrection, Effects, FixedEffects, Frontier, Kind, Orientation, choices
+from spillover.options import (
+    BiasCorrection,
+    ConleyKernel,
+    Effects,
+    FixedEffects,
+    Frontier,
+    Kind,
+    Orientation,
+    StandardErrors,
+    choices,
+)
 
 __all__ = [
     "Field",
@@ -30,6 +40,10 @@ __all__ = [
     "MODEL_KINDS",
     "EFFECTS",
     "RENAMED_KEYS",
+    "DISPARITY_MEASURES",
+    "CONVERGENCE_KINDS",
+    "BETA_MODELS",
+    "THRESHOLD_EFFECTS",
 ]
 
 DATASETS = ("us_states", "china_simulated")
@@ -40,6 +54,13 @@ TABLE_FORMATS = ("csv", "tex", "xlsx", "dta")
 MODEL_KINDS = tuple(choices(Kind))
 EFFECTS = tuple(choices(Effects))
 _FIXED = tuple(choices(FixedEffects))
+# choices of options whose aliases live in the analysis modules (disparity.convergence's kind and model,
+# panel_models.threshold's fixed_effects): written out so that validating a study does not import the
+# estimators; tests/study/test_study_disparity.py checks they equal the API's aliases.
+DISPARITY_MEASURES = ("dagum", "theil", "kde")
+CONVERGENCE_KINDS = ("sigma", "beta", "spatial_beta")
+BETA_MODELS = ("sar", "sem", "sdm")
+THRESHOLD_EFFECTS = ("unit", "twoway")
 
 RENAMED_KEYS = {"effects": "fixed_effects"}
 """Keys renamed to the package's vocabulary (docs/conventions.md): the old name still works for one release,
@@ -197,6 +218,55 @@ SECTIONS: dict[str, dict[str, Field]] = {
         ),
         "k": Field("int", default=5, help="number of classes", range=Range(2)),
     },
+    "disparity": {
+        "variables": Field("strs", help="variables measured (default: the dependent variable)"),
+        "by": _str("grouping column of the data or boundaries (default: region4 with China's boundaries)"),
+        "weights": _str("population column weighting the regions (Dagum, Theil; default: unweighted)"),
+        "draws": Field(
+            "int",
+            default=0,
+            help="bootstrap draws of the Dagum intervals (0: none; seeded)",
+            range=_NON_NEGATIVE,
+        ),
+        "measures": Field(
+            "strs",
+            default=list(DISPARITY_MEASURES),
+            choices=DISPARITY_MEASURES,
+            help="dagum (Gini decomposition), theil (T and L) and/or kde (kernel density evolution)",
+        ),
+        "relative": Field("bool", default=False, help="kernel densities of value / cross-section mean"),
+    },
+    "convergence": {
+        "variable": _str("the variable in levels (e.g. GDP per capita; positive)", required=True),
+        "kinds": Field(
+            "strs",
+            default=["sigma", "beta"],
+            choices=CONVERGENCE_KINDS,
+            help="sigma, beta and/or spatial_beta",
+        ),
+        "controls": Field("strs", help="further regressors of the growth equation (conditional beta)"),
+        "fixed_effects": _str(
+            "fixed effects of the beta kinds (default: none for absolute beta, twoway otherwise)",
+            choices=EFFECTS,
+        ),
+        "weights": _str("weights of spatial_beta (default: the first defined)"),
+        "model": _str("spatial model of spatial_beta", choices=BETA_MODELS, default="sar"),
+        "tau": Field("number", default=1.0, help="time between consecutive periods", range=_POSITIVE),
+        "draws": Field(
+            "int", default=1000, help="draws of spatial_beta's direct/indirect/total effects", range=_DRAWS
+        ),
+    },
+    "markov": {
+        "variable": _str("the variable classified (default: the dependent variable)"),
+        "k": Field("int", default=4, help="number of quantile classes", range=Range(2)),
+        "fixed": Field(
+            "bool", default=True, help="classes from the pooled panel (false: quantiles of each period)"
+        ),
+        "spatial": _str("weights of a spatial Markov chain (a [weights.<name>] entry; default: none)"),
+        "lisa": Field(
+            "bool", default=False, help="LISA Markov chain (weights: spatial, else the first defined)"
+        ),
+    },
     "truth": {
         "model": _str("model the true parameters belong to", required=True),
         "params": Field("mapping", required=True, help="true value of each parameter (rho, x, W*x)"),
@@ -293,6 +363,21 @@ INDICATOR_TYPES: dict[str, dict[str, Field]] = {
 PANEL_INDICATORS = ("entropy", "coagglomeration", "location_quotient")
 
 _PM_EFFECTS = _str(f"fixed effects: {_or(_FIXED)}", choices=_FIXED, default="twoway")
+_PM_SE = {
+    "se": _str(
+        "standard errors: cluster or conley (spatial HAC)",
+        choices=tuple(choices(StandardErrors)),
+        default="cluster",
+    ),
+    "cutoff_km": Field(
+        "number", help="Conley cutoff: km beyond which errors are uncorrelated", range=_POSITIVE
+    ),
+    "kernel": _str(
+        "Conley kernel: bartlett or uniform", choices=tuple(choices(ConleyKernel)), default="bartlett"
+    ),
+    "lag": Field("int", default=0, help="Conley serial lag in periods (0: none)", range=_NON_NEGATIVE),
+    "coords": Field("strs", help="[longitude, latitude] columns of Conley's points (default: centroids)"),
+}
 _PM_CLUSTER = _str(
     "clusters of the standard errors: unit, time, twoway or none (iid)",
     choices=("unit", "time", "twoway", "none"),
@@ -304,6 +389,7 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
         "x": Field("strs", help="regressors (default: [variables].x)"),
         "fixed_effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
+        **_PM_SE,
     },
     "fe_iv": {
         "y": _str("dependent variable (default: [variables].y)"),
@@ -312,6 +398,7 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
         "instruments": Field("strs", required=True, help="excluded instruments"),
         "fixed_effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
+        **_PM_SE,
     },
     "mediation": {
         "x": _str("treatment variable", required=True),
@@ -321,6 +408,26 @@ PANEL_MODEL_TYPES: dict[str, dict[str, Field]] = {
         "fixed_effects": _PM_EFFECTS,
         "cluster": _PM_CLUSTER,
         "draws": Field("int", default=1000, help="bootstrap draws (seeded from [study].seed)", range=_DRAWS),
+    },
+    "threshold": {
+        "y": _str("dependent variable (default: [variables].y)"),
+        "x": Field("strs", help="regressors outside the regimes (default: none)"),
+        "q": _str("threshold variable", required=True),
+        "regime": Field("str|strs", required=True, help="regressor(s) whose slope changes across regimes"),
+        "n_thresholds": Field("int", default=1, help="number of thresholds (1 to 3)", range=Range(1, 3)),
+        "trim": Field(
+            "number",
+            default=0.05,
+            help="smallest share of observations in a regime",
+            range=Range(0, 0.5, True, True),
+        ),
+        "draws": Field(
+            "int",
+            default=300,
+            help="bootstrap draws of the threshold tests (0: none; seeded)",
+            range=_NON_NEGATIVE,
+        ),
+        "fixed_effects": _str("unit or twoway", choices=THRESHOLD_EFFECTS, default="unit"),
     },
 }
 
@@ -408,7 +515,7 @@ NAMED_SECTIONS: dict[str, tuple[str, dict[str, dict[str, Field]], dict[str, Fiel
     "panel_models": (
         "type",
         PANEL_MODEL_TYPES,
-        {"type": _str("fixed_effects, fe_iv or mediation", required=True)},
+        {"type": _str("fixed_effects, fe_iv, mediation or threshold", required=True)},
     ),
     "causal": ("type", CAUSAL_TYPES, {"type": _str(_or(tuple(CAUSAL_TYPES)), required=True)}),
 }

@@ -384,6 +384,7 @@ class _Checker:
         self.maps(sections, models, col)
         self.panel_models(named["panel_models"], col)
         self.causal(named["causal"], weights, col)
+        self.disparity(sections, weights, col, _boundary_columns(sections))
         self.truth(sections.get("truth"), models)
         self.units(data or {}, col)
         if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
@@ -588,10 +589,10 @@ class _Checker:
 
     def panel_models(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
         for name, e in entries.items():
-            for key in ("y", "x", "mediator"):
+            for key in ("y", "x", "mediator", "q", "regime"):
                 if isinstance(e.get(key), str):
                     col.one(("panel_models", name, key), e[key])
-            for key in ("x", "exog", "endog", "instruments", "controls"):
+            for key in ("x", "exog", "endog", "instruments", "controls", "regime", "coords"):
                 if isinstance(e.get(key), list):
                     col.many(("panel_models", name, key), e[key])
 
@@ -628,6 +629,69 @@ class _Checker:
                         (*path, "window"),
                         f"{window!r}: give [lo, hi], two integers with lo <= -2 and hi >= 0, e.g. [-4, 4]",
                     )
+
+    def disparity(
+        self,
+        sections: dict[str, dict[str, Any]],
+        weights: dict[str, Any],
+        col: _ColumnCheck,
+        geometry: set[str] | None,
+    ) -> None:
+        """[disparity], [convergence] and [markov]: columns, the grouping, the weights entries they name."""
+        spec = sections.get("disparity")
+        if spec is not None:
+            col.many(("disparity", "variables"), spec.get("variables", []))
+            if "weights" in spec:
+                col.one(("disparity", "weights"), spec["weights"])
+            by = spec.get("by")
+            if by is None and (geometry is None or "region4" not in geometry):
+                self.add(
+                    ("disparity", "by"),
+                    "required key 'by' is missing: the grouping column of the data or boundaries "
+                    "(region4 is the default only with China's shipped boundaries)",
+                )
+            elif by is not None and geometry is not None and by not in col.avail | geometry:
+                self.add(("disparity", "by"), _unknown("column", by, sorted(col.avail | geometry)))
+            if spec.get("draws") == 1:
+                self.add(("disparity", "draws"), "1 draw gives no interval; use 0 (none) or at least 2")
+        conv = sections.get("convergence")
+        if conv is not None:
+            if "variable" in conv:
+                col.one(("convergence", "variable"), conv["variable"])
+            col.many(("convergence", "controls"), conv.get("controls", []))
+            if "spatial_beta" in conv.get("kinds", []) or "weights" in conv:
+                self.weights_entry(("convergence", "weights"), conv.get("weights"), weights, "spatial_beta")
+        chain = sections.get("markov")
+        if chain is not None:
+            if "variable" in chain:
+                col.one(("markov", "variable"), chain["variable"])
+            if "spatial" in chain:
+                _ref(self, ("markov", "spatial"), chain["spatial"], weights)
+            if chain.get("lisa") and "spatial" not in chain:
+                self.weights_entry(("markov", "lisa"), None, weights, "a LISA Markov chain")
+        for name, e in self.raw_panel_models(sections):
+            if e.get("se") == "conley" and "cutoff_km" not in e:
+                self.add(
+                    ("panel_models", name, "cutoff_km"),
+                    "se = 'conley' needs cutoff_km, the distance in km beyond which errors are uncorrelated",
+                )
+            if "coords" in e and len(e["coords"]) != 2:
+                self.add(("panel_models", name, "coords"), "coords must be [longitude, latitude] columns")
+            if e.get("type") == "threshold" and e.get("draws") == 1:
+                self.add(("panel_models", name, "draws"), "1 draw gives no test; use 0 (none) or at least 2")
+
+    def weights_entry(self, path: KeyPath, name: str | None, weights: dict[str, Any], what: str) -> None:
+        """A weights entry a section names, or, without a name, at least one defined."""
+        if name is not None:
+            _ref(self, path, name, weights)
+        elif not weights:
+            self.add(path, f"{what} needs weights: define at least one [weights.<name>]")
+
+    def raw_panel_models(self, sections: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        raw = self.raw.get("panel_models")
+        if not isinstance(raw, dict):
+            return []
+        return [(name, e) for name, e in raw.items() if isinstance(e, dict)]
 
     def truth(self, truth: dict[str, Any] | None, models: list[ModelSpec]) -> None:
         if not truth or "model" not in truth:
@@ -670,6 +734,30 @@ class _ColumnCheck:
 # ---------------------------------------------------------------------- helpers
 #: [data] keys about reading a file, ignored with a shipped dataset
 _FILE_ONLY_DATA_KEYS = {"id", "time", "encoding", "sheet", "normalize_regions", "interpolate"}
+
+
+#: region columns of the shipped boundaries (a grouping such as region4 may come from them)
+_SHIPPED_BOUNDARY_COLUMNS = {
+    "china_provinces": {
+        "province",
+        "code",
+        "name_zh",
+        "name_en",
+        "pinyin",
+        "capital_en",
+        "region4",
+        "cluster",
+    },
+    "us_states": {"state", "abbr", "fips", "sub_region"},
+}
+_DATASET_BOUNDARIES = {"china_simulated": "china_provinces", "us_states": "us_states"}
+
+
+def _boundary_columns(sections: dict[str, dict[str, Any]]) -> set[str] | None:
+    """The boundary columns a grouping may name, or None when the boundaries are a file (not read here)."""
+    shipped = _DATASET_BOUNDARIES.get(sections.get("data", {}).get("dataset", ""))
+    shipped = shipped or sections.get("boundaries", {}).get("dataset")
+    return set(_SHIPPED_BOUNDARY_COLUMNS.get(shipped or "", ())) if shipped else None
 
 
 def _ref(checker: _Checker, path: KeyPath, name: str, weights: Mapping[str, Any]) -> None:
