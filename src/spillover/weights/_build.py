@@ -267,13 +267,14 @@ def distance(
         raise WeightsError(f"distance weights need at least two regions; got {len(frame)}.")
     lon, lat = _lonlat(frame, coords)
     xyz = _unit_vectors(lon, lat)
-    _check_distinct(cKDTree(xyz), frame.index)
+    tree = cKDTree(xyz)  # one tree for the duplicate check and the pairs
+    _check_distinct(tree, frame.index)
     if k is not None:
         _check_k(k, len(frame))
-        rows, cols, dist = _pairs_knn(xyz, lon, lat, k)
+        rows, cols, dist = _pairs_knn(tree, lon, lat, k)
     elif band is not None:
         _check_band(band)
-        rows, cols, dist = _pairs_band(xyz, lon, lat, band)
+        rows, cols, dist = _pairs_band(tree, lon, lat, band)
     else:
         rows, cols, dist = _pairs_dense(lon, lat)
     graph = _graph_from_positions(rows, cols, dist ** (-float(power)), frame.index)

@@ -59,8 +59,9 @@ def transform(w: WeightsLike, how: Transformation = "r", *, allow_islands: bool 
 def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
     ids = graph.unique_ids
     sums = _row_sums(graph, ids)
-    islands = ids.isin(graph.isolates)
-    zero = ids[(np.abs(sums) <= 1e-300) & ~(islands & allow_islands)]
+    zero_sum = np.abs(sums) <= 1e-300
+    islands = ids.isin(graph.isolates) if zero_sum.any() else np.zeros(len(ids), dtype=bool)
+    zero = ids[zero_sum & ~(islands & allow_islands)]
     if len(zero):
         raise WeightsError(
             f"cannot row-standardise: the weights of {len(zero)} region(s) sum to zero: "
