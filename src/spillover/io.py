@@ -678,7 +678,9 @@ def _read_geoparquet(source: Path, layer: str | None) -> gpd.GeoDataFrame:
     import pyarrow as pa
 
     if layer is not None:
-        raise SpilloverError(f"{source.name} is a GeoParquet file, which has no layers; drop layer={layer!r}.")
+        raise SpilloverError(
+            f"{source.name} is a GeoParquet file, which has no layers; drop layer={layer!r}."
+        )
     try:
         return gpd.read_parquet(source)
     except (pa.ArrowException, OSError) as exc:

@@ -29,7 +29,6 @@ import pandas as pd
 import shapely
 
 
-
 def polygonal(geoms: np.ndarray) -> bool:
     """True when every geometry is a Polygon or MultiPolygon (what :func:`vertex_pairs` handles)."""
     return bool(np.isin(shapely.get_type_id(geoms), (3, 6)).all())

@@ -323,42 +323,55 @@ def _read_parquet(path: Path) -> Graph:
             f"{format_items(_PARQUET_COLUMNS)}; missing {format_items(missing)} (it has "
             f"{format_items(schema.names)})."
         )
-    if not (pa.types.is_floating(schema.field("weight").type) or pa.types.is_integer(schema.field("weight").type)):
-        raise WeightsError(f"{path.name}: column 'weight' must hold numbers; it is {schema.field('weight').type}.")
-    try:  # libpysal's reader: its layout and the transformation in the metadata
-        graph = read_parquet(path)
-    except (pa.ArrowException, OSError, KeyError, ValueError, TypeError) as exc:
-        raise WeightsError(f"{path.name}: not a weights edge list libpysal can read ({exc}).") from None
-    return _checked_edges(graph, path)
+    if not (
+        pa.types.is_floating(schema.field("weight").type) or pa.types.is_integer(schema.field("weight").type)
+    ):
+        raise WeightsError(
+            f"{path.name}: column 'weight' must hold numbers; it is {schema.field('weight').type}."
+        )
+    if b"libpysal" in (schema.metadata or {}):  # written by libpysal (or save): its reader, its metadata
+        try:
+            graph = read_parquet(path)
+        except (pa.ArrowException, OSError, KeyError, ValueError, TypeError) as exc:
+            raise WeightsError(f"{path.name}: not a weights edge list libpysal can read ({exc}).") from None
+        adj = graph.adjacency
+        focal, neighbor = adj.index.get_level_values(0), adj.index.get_level_values(1)
+        return _checked_edges(focal, neighbor, adj.to_numpy(dtype=float), str(graph.transformation), path)
+    # a plain edge list (DuckDB, R's arrow, pandas without the index): the three columns
+    frame = pq.read_table(path, columns=list(_PARQUET_COLUMNS)).to_pandas()
+    return _checked_edges(
+        pd.Index(frame["focal"]),
+        pd.Index(frame["neighbor"]),
+        frame["weight"].to_numpy(dtype=float),
+        "O",
+        path,
+    )
 
 
-def _checked_edges(graph: Graph, path: Path) -> Graph:
-    """The Graph read from an edge list, checked and in its canonical order (regions as first listed)."""
-    adj = graph.adjacency
-    focal = adj.index.get_level_values(0)
-    neighbor = adj.index.get_level_values(1)
+def _checked_edges(
+    focal: pd.Index, neighbor: pd.Index, weights: np.ndarray, transformation: str, path: Path
+) -> Graph:
+    """The Graph of an edge list, checked and in its canonical order (regions as first listed as focal)."""
     if focal.hasnans or neighbor.hasnans:
         raise WeightsError(f"{path.name}: missing region ids in columns 'focal'/'neighbor'.")
-    weights = adj.to_numpy(dtype=float)
     bad = ~np.isfinite(weights)
     if bad.any():
         where = [f"({f!r}, {n!r})" for f, n in zip(focal[bad][:10], neighbor[bad][:10], strict=True)]
         raise WeightsError(f"{path.name}: missing or infinite weights for the links {', '.join(where)}.")
     ids = pd.Index(pd.unique(focal))
-    unknown = pd.Index(neighbor).difference(ids, sort=False)
+    unknown = neighbor.difference(ids, sort=False)
     if len(unknown):
         raise WeightsError(
             f"{path.name}: neighbours {format_items(unknown.tolist())} are not listed as focal regions; every "
             "region needs a row (a region without neighbours is written as 'id id 0')."
         )
     rows, cols = ids.get_indexer(focal), ids.get_indexer(neighbor)
-    code = rows.astype(np.int64) * len(ids) + cols
-    dup = pd.Index(code).duplicated()
+    dup = pd.Index(rows.astype(np.int64) * len(ids) + cols).duplicated()
     if dup.any():
         pairs = [f"({f!r}, {n!r})" for f, n in zip(focal[dup][:10], neighbor[dup][:10], strict=True)]
         raise WeightsError(f"{path.name}: links listed more than once: {', '.join(pairs)}.")
     keep = ~((rows == cols) & (weights == 0))  # isolate markers are rebuilt
-    return _graph_from_positions(rows[keep], cols[keep], weights[keep], ids, str(graph.transformation))
+    return _graph_from_positions(rows[keep], cols[keep], weights[keep], ids, transformation)
 
 
 _WRITERS = {
