@@ -17,6 +17,7 @@ import shapely
 from libpysal.graph import Graph
 from scipy.spatial import cKDTree
 
+from spillover.errors import WeightsError
 from spillover.weights import contiguity, distance, haversine, to_sparse
 from spillover.weights._contiguity import vertex_pairs
 
@@ -204,3 +205,11 @@ def test_knn_row_order_is_the_regions_order() -> None:
         adj.index.get_level_values(1)
     )
     assert np.all(np.diff(codes) > 0)
+
+
+@pytest.mark.parametrize("k", [None, 1, 3])
+def test_regions_at_the_same_point_raise_with_or_without_k(k: int | None) -> None:
+    geo = _points(30, 3)
+    geo.iloc[7, :2] = geo.iloc[19, :2].to_numpy()  # p7 moved onto p19
+    with pytest.raises(WeightsError, match=r"same point give a zero distance: \('p7', 'p19'\)"):
+        distance(geo, coords=("lon", "lat"), k=k)

@@ -268,14 +268,15 @@ def distance(
     lon, lat = _lonlat(frame, coords)
     xyz = _unit_vectors(lon, lat)
     tree = cKDTree(xyz)  # one tree for the duplicate check and the pairs
-    _check_distinct(tree, frame.index)
     if k is not None:
         _check_k(k, len(frame))
-        rows, cols, dist = _pairs_knn(tree, lon, lat, k)
+        rows, cols, dist = _pairs_knn(tree, lon, lat, k, frame.index)  # checks duplicates on the way
     elif band is not None:
+        _check_distinct(tree, frame.index)
         _check_band(band)
         rows, cols, dist = _pairs_band(tree, lon, lat, band)
     else:
+        _check_distinct(tree, frame.index)
         rows, cols, dist = _pairs_dense(lon, lat)
     graph = _graph_from_positions(rows, cols, dist ** (-float(power)), frame.index)
     notes: dict[str, Any] = {"builder": f"inverse distance (power {power:g}, km, {coords!r} points)"}

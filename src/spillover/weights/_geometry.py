@@ -157,15 +157,21 @@ def _pairs_band(tree: cKDTree, lon: np.ndarray, lat: np.ndarray, band: float) ->
     return rows[keep], cols[keep], dist[keep]
 
 
-def _pairs_knn(tree: cKDTree, lon: np.ndarray, lat: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+def _pairs_knn(
+    tree: cKDTree, lon: np.ndarray, lat: np.ndarray, k: int, ids: pd.Index
+) -> tuple[np.ndarray, ...]:
     """Each region's ``k`` nearest regions (ties broken by the k-d tree's order), sorted by (row, column).
 
     ``tree`` holds the regions' points on the unit sphere.  The query runs on every core (``workers=-1``:
-    each point's query is independent, so the result is the same as on one core).
+    each point's query is independent, so the result is the same as on one core).  Two regions at the
+    same point raise as in :func:`_check_distinct`, which only runs when the query found such a pair (a
+    point's second-nearest, after itself, within the same-place distance): one tree search, not two.
     """
     n = tree.n
-    _, idx = tree.query(tree.data, k=k + 1, workers=-1)
-    idx = idx.reshape(n, k + 1)
+    chord, idx = tree.query(tree.data, k=k + 1, workers=-1)
+    chord, idx = chord.reshape(n, k + 1), idx.reshape(n, k + 1)
+    if bool((chord[:, 1] <= _chord(_SAME_PLACE_KM)).any()):
+        _check_distinct(tree, ids)
     keep = idx != np.arange(n)[:, None]
     if not (keep.sum(axis=1) == k).all():  # pragma: no cover - duplicates are rejected before
         raise WeightsError("duplicate points prevent a k-nearest-neighbour search.")
