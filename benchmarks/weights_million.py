@@ -28,7 +28,6 @@ import time
 from typing import Any
 
 import numpy as np
-
 from _harness import peak_gb, run_isolated  # benchmarks/ is on sys.path when run as a script
 
 CASES = ("rook", "queen", "rook-voronoi", "queen-voronoi", "knn")
@@ -66,10 +65,8 @@ def _case(case: str, n: int, queue: Any) -> None:
     from spillover import weights as sw
 
     start = time.perf_counter()
-    if case == "knn":
-        geo = _points(n)
-    else:
-        geo = _voronoi(n) if case.endswith("voronoi") else _lattice(n)
+    make = _points if case == "knn" else _voronoi if case.endswith("voronoi") else _lattice
+    geo = make(n)
     made = time.perf_counter() - start
     before = peak_gb()
     cpu = time.process_time()
@@ -84,7 +81,7 @@ def _case(case: str, n: int, queue: Any) -> None:
         {
             "case": case,
             "n": len(geo),
-            "links": int(len(w.adjacency)),
+            "links": len(w.adjacency),
             "seconds": seconds,
             "cpu_seconds": cpu,
             "make_seconds": made,
