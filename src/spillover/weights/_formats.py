@@ -25,7 +25,7 @@ Layouts
     neighbours is a row ``id id 0`` (libpysal's isolate); the transformation is kept in the file's
     metadata.  Written by :meth:`libpysal.graph.Graph.to_parquet`, so
     :func:`libpysal.graph.read_parquet` reads it too (and :func:`load` reads libpysal's files).
-    Sparse: a million regions with eight neighbours each take about 50 MB (a dense ``.csv`` would take
+    Sparse: a million regions with eight neighbours each take 115 MB (a dense ``.csv`` would take
     terabytes).  Needs ``pyarrow``.
 
 libpysal has GAL/GWT writers, but they round weights to 7 decimals, silently replace spaces in ids and read
