@@ -163,7 +163,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
     },
     "boundaries": {
         "dataset": _str("shipped boundaries", choices=BOUNDARY_SETS),
-        "file": _str("boundary file: .gpkg, .shp or .geojson"),
+        "file": _str("boundary file: .gpkg, .shp, .geojson or .parquet (GeoParquet)"),
         "id": _str("column of the boundary file holding the region ids"),
         "layer": _str("layer of a GeoPackage"),
     },

@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 
 from spillover.errors import IslandWarning, PanelError, WeightsError, check_option, format_items
 from spillover.options import check_int, check_number, warn
+from spillover.weights._contiguity import polygonal, vertex_pairs
 from spillover.weights._geometry import (
     _check_distinct,
     _geo_frame,
@@ -90,8 +91,12 @@ def contiguity(
         while Haikou is closer to Nanning (Guangxi, ~374 km) than to Guangzhou (~459 km), so
         ``"capital"`` picks Guangxi.
     strict
-        Passed to :meth:`libpysal.graph.Graph.build_contiguity`: ``False`` (fast, needs shared vertices,
-        as in a clean coverage) or ``True`` (geometric predicates, for imperfect topology).
+        ``False`` (default): neighbours share a vertex with the same coordinates (queen) or an edge with
+        the same two end points (rook), as in a clean coverage: libpysal's
+        :meth:`~libpysal.graph.Graph.build_contiguity` relation with ``strict=False``, computed by sorting
+        the coordinates (a million polygons in seconds).  ``True``: GEOS predicates (libpysal's strict
+        path, much slower), for imperfect topology, e.g. a vertex lying inside a neighbour's edge without
+        being one of its vertices (a T-junction), which ``False`` does not count as shared.
     transform
         ``"r"`` (row-standardised, default), ``"none"`` (binary) or ``"spectral"``; see :func:`transform`.
     id
@@ -113,16 +118,22 @@ def contiguity(
     """
     check_option(kind, ContiguityKind, "kind", error=WeightsError)
     check_option(islands, IslandPolicy, "islands", error=WeightsError)
-    _check_k(k, len(_geo_frame(geo, id)) if islands == "nearest" else 2)
+    frame = _geo_frame(geo, id)
+    _check_k(k, len(frame) if islands == "nearest" else 2)
     if not isinstance(coords, tuple):
         check_option(coords, IslandCoords, "coords", error=WeightsError)
     check_option(transform, Transformation, "transform", error=WeightsError)
-    frame = _geo_frame(geo, id)
     if len(frame) < 2:
         raise WeightsError(f"contiguity needs at least two regions; got {len(frame)}.")
-    built = Graph.build_contiguity(frame.geometry, rook=kind == "rook", strict=strict)
-    graph = _align(built, frame.index)
-    lonely = list(graph.isolates)
+    geoms = frame.geometry.to_numpy()
+    if strict or not polygonal(geoms):
+        built = Graph.build_contiguity(frame.geometry, rook=kind == "rook", strict=strict)
+        graph = _align(built, frame.index)
+        lonely = list(graph.isolates)
+    else:  # libpysal's strict=False relation, by sorting instead of a Python loop (see _contiguity)
+        rows, cols = vertex_pairs(geoms, rook=kind == "rook")
+        graph = _graph_from_positions(rows, cols, np.ones(len(rows)), frame.index)
+        lonely = frame.index[np.bincount(rows, minlength=len(frame)) == 0].tolist()
     notes: dict[str, Any] = {"builder": f"contiguity ({kind})"}
     if lonely:
         graph = _handle_islands(graph, frame, lonely, islands, k, coords, notes)
@@ -256,14 +267,16 @@ def distance(
         raise WeightsError(f"distance weights need at least two regions; got {len(frame)}.")
     lon, lat = _lonlat(frame, coords)
     xyz = _unit_vectors(lon, lat)
-    _check_distinct(cKDTree(xyz), frame.index)
+    tree = cKDTree(xyz)  # one tree for the duplicate check and the pairs
     if k is not None:
         _check_k(k, len(frame))
-        rows, cols, dist = _pairs_knn(xyz, lon, lat, k)
+        rows, cols, dist = _pairs_knn(tree, lon, lat, k, frame.index)  # checks duplicates on the way
     elif band is not None:
+        _check_distinct(tree, frame.index)
         _check_band(band)
-        rows, cols, dist = _pairs_band(xyz, lon, lat, band)
+        rows, cols, dist = _pairs_band(tree, lon, lat, band)
     else:
+        _check_distinct(tree, frame.index)
         rows, cols, dist = _pairs_dense(lon, lat)
     graph = _graph_from_positions(rows, cols, dist ** (-float(power)), frame.index)
     notes: dict[str, Any] = {"builder": f"inverse distance (power {power:g}, km, {coords!r} points)"}

@@ -19,6 +19,14 @@ Layouts
 ``.mat`` (MATLAB, ``scipy.io.savemat``)
     ``W`` (dense matrix up to 2,000 regions, sparse above), ``ids`` (numeric vector or cell array of
     strings) and ``transformation``.
+``.parquet`` (Apache Parquet, libpysal's layout)
+    An edge list, one row per link: columns ``focal``, ``neighbor`` (the ids, with their type: integers
+    stay integers) and ``weight`` (float64, exact), rows in the regions' order; a region without
+    neighbours is a row ``id id 0`` (libpysal's isolate); the transformation is kept in the file's
+    metadata.  Written by :meth:`libpysal.graph.Graph.to_parquet`, so
+    :func:`libpysal.graph.read_parquet` reads it too (and :func:`load` reads libpysal's files).
+    Sparse: a million regions with eight neighbours each take 115 MB (a dense ``.csv`` would take
+    terabytes).  Needs ``pyarrow``.
 
 libpysal has GAL/GWT writers, but they round weights to 7 decimals, silently replace spaces in ids and read
 GAL ids back as integers; we need loss-less weights, explicit errors and ids that stay text, so the text
@@ -35,13 +43,13 @@ import numpy as np
 import pandas as pd
 import scipy.io
 import scipy.sparse as sp
-from libpysal.graph import Graph
+from libpysal.graph import Graph, read_parquet
 
 from spillover.errors import WeightsError, format_items
 from spillover.io import atomic_path, restore_csv_text, write_csv
 from spillover.weights._graph import _graph_from_positions, _graph_from_sparse, _sparse_unchecked
 
-FORMATS = ("gal", "gwt", "csv", "dta", "mat")
+FORMATS = ("gal", "gwt", "csv", "dta", "mat", "parquet")
 _DENSE_MAT_LIMIT = 2000
 
 
@@ -284,5 +292,101 @@ def _read_mat(path: Path) -> Graph:
     )
 
 
-_WRITERS = {"gal": _write_gal, "gwt": _write_gwt, "csv": _write_csv, "dta": _write_dta, "mat": _write_mat}
-_READERS = {"gal": _read_gal, "gwt": _read_gwt, "csv": _read_csv, "dta": _read_dta, "mat": _read_mat}
+# ---------------------------------------------------------------------------------------------- Parquet
+_PARQUET_COLUMNS = ("focal", "neighbor", "weight")
+
+
+def _write_parquet(mat: sp.csr_matrix, ids: pd.Index, tmp: Path, graph: Graph) -> None:
+    # libpysal's writer (its layout and metadata), given the graph in its canonical order
+    canonical = _graph_from_sparse(mat, ids, str(graph.transformation))
+    try:
+        canonical.to_parquet(tmp)
+    except (TypeError, ValueError, ImportError) as exc:  # pyarrow.ArrowException derives from these
+        raise WeightsError(
+            f"cannot write the weights to Parquet ({type(exc).__name__}: {exc}); ids must be numbers or "
+            "text (save as .gwt or .csv otherwise)."
+        ) from None
+
+
+def _read_parquet(path: Path) -> Graph:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise WeightsError(f"{path.name} is not a readable Parquet file: {exc}") from None
+    missing = [c for c in _PARQUET_COLUMNS if c not in schema.names]
+    if missing:
+        raise WeightsError(
+            f"{path.name}: a weights Parquet file is an edge list with columns "
+            f"{format_items(_PARQUET_COLUMNS)}; missing {format_items(missing)} (it has "
+            f"{format_items(schema.names)})."
+        )
+    if not (
+        pa.types.is_floating(schema.field("weight").type) or pa.types.is_integer(schema.field("weight").type)
+    ):
+        raise WeightsError(
+            f"{path.name}: column 'weight' must hold numbers; it is {schema.field('weight').type}."
+        )
+    if b"libpysal" in (schema.metadata or {}):  # written by libpysal (or save): its reader, its metadata
+        try:
+            graph = read_parquet(path)
+        except (pa.ArrowException, OSError, KeyError, ValueError, TypeError) as exc:
+            raise WeightsError(f"{path.name}: not a weights edge list libpysal can read ({exc}).") from None
+        adj = graph.adjacency
+        focal, neighbor = adj.index.get_level_values(0), adj.index.get_level_values(1)
+        return _checked_edges(focal, neighbor, adj.to_numpy(dtype=float), str(graph.transformation), path)
+    # a plain edge list (DuckDB, R's arrow, pandas without the index): the three columns
+    frame = pq.read_table(path, columns=list(_PARQUET_COLUMNS)).to_pandas()
+    return _checked_edges(
+        pd.Index(frame["focal"]),
+        pd.Index(frame["neighbor"]),
+        frame["weight"].to_numpy(dtype=float),
+        "O",
+        path,
+    )
+
+
+def _checked_edges(
+    focal: pd.Index, neighbor: pd.Index, weights: np.ndarray, transformation: str, path: Path
+) -> Graph:
+    """The Graph of an edge list, checked and in its canonical order (regions as first listed as focal)."""
+    if focal.hasnans or neighbor.hasnans:
+        raise WeightsError(f"{path.name}: missing region ids in columns 'focal'/'neighbor'.")
+    bad = ~np.isfinite(weights)
+    if bad.any():
+        where = [f"({f!r}, {n!r})" for f, n in zip(focal[bad][:10], neighbor[bad][:10], strict=True)]
+        raise WeightsError(f"{path.name}: missing or infinite weights for the links {', '.join(where)}.")
+    ids = pd.Index(pd.unique(focal))
+    unknown = neighbor.difference(ids, sort=False)
+    if len(unknown):
+        raise WeightsError(
+            f"{path.name}: neighbours {format_items(unknown.tolist())} are not listed as focal regions; every "
+            "region needs a row (a region without neighbours is written as 'id id 0')."
+        )
+    rows, cols = ids.get_indexer(focal), ids.get_indexer(neighbor)
+    dup = pd.Index(rows.astype(np.int64) * len(ids) + cols).duplicated()
+    if dup.any():
+        pairs = [f"({f!r}, {n!r})" for f, n in zip(focal[dup][:10], neighbor[dup][:10], strict=True)]
+        raise WeightsError(f"{path.name}: links listed more than once: {', '.join(pairs)}.")
+    keep = ~((rows == cols) & (weights == 0))  # isolate markers are rebuilt
+    return _graph_from_positions(rows[keep], cols[keep], weights[keep], ids, transformation)
+
+
+_WRITERS = {
+    "gal": _write_gal,
+    "gwt": _write_gwt,
+    "csv": _write_csv,
+    "dta": _write_dta,
+    "mat": _write_mat,
+    "parquet": _write_parquet,
+}
+_READERS = {
+    "gal": _read_gal,
+    "gwt": _read_gwt,
+    "csv": _read_csv,
+    "dta": _read_dta,
+    "mat": _read_mat,
+    "parquet": _read_parquet,
+}

@@ -147,9 +147,9 @@ def _pairs_dense(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return rows, cols, haversine(lon[rows], lat[rows], lon[cols], lat[cols])
 
 
-def _pairs_band(xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray, band: float) -> tuple[np.ndarray, ...]:
-    """Ordered pairs within ``band`` km (sparse, via a k-d tree on the unit sphere)."""
-    pairs = cKDTree(xyz).query_pairs(_chord(band) * (1 + 1e-12), output_type="ndarray")
+def _pairs_band(tree: cKDTree, lon: np.ndarray, lat: np.ndarray, band: float) -> tuple[np.ndarray, ...]:
+    """Ordered pairs within ``band`` km (sparse, via the k-d tree of the points on the unit sphere)."""
+    pairs = tree.query_pairs(_chord(band) * (1 + 1e-12), output_type="ndarray")
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]]) if len(pairs) else np.empty(0, dtype=np.int64)
     cols = np.concatenate([pairs[:, 1], pairs[:, 0]]) if len(pairs) else np.empty(0, dtype=np.int64)
     dist = haversine(lon[rows], lat[rows], lon[cols], lat[cols])
@@ -157,15 +157,24 @@ def _pairs_band(xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray, band: float) 
     return rows[keep], cols[keep], dist[keep]
 
 
-def _pairs_knn(xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
-    """Each region's ``k`` nearest regions (ties broken by the k-d tree's order)."""
-    _, idx = cKDTree(xyz).query(xyz, k=k + 1)
-    idx = idx.reshape(len(xyz), k + 1)
-    rows = np.repeat(np.arange(len(xyz)), k + 1)
-    cols = idx.ravel()
-    keep = rows != cols
-    rows, cols = rows[keep], cols[keep]
-    extra = np.bincount(rows, minlength=len(xyz)) > k  # a coincident point may have displaced i itself
-    if extra.any():  # pragma: no cover - duplicates are rejected before
+def _pairs_knn(
+    tree: cKDTree, lon: np.ndarray, lat: np.ndarray, k: int, ids: pd.Index
+) -> tuple[np.ndarray, ...]:
+    """Each region's ``k`` nearest regions (ties broken by the k-d tree's order), sorted by (row, column).
+
+    ``tree`` holds the regions' points on the unit sphere.  The query runs on every core (``workers=-1``:
+    each point's query is independent, so the result is the same as on one core).  Two regions at the
+    same point raise as in :func:`_check_distinct`, which only runs when the query found such a pair (a
+    point's second-nearest, after itself, within the same-place distance): one tree search, not two.
+    """
+    n = tree.n
+    chord, idx = tree.query(tree.data, k=k + 1, workers=-1)
+    chord, idx = chord.reshape(n, k + 1), idx.reshape(n, k + 1)
+    if bool((chord[:, 1] <= _chord(_SAME_PLACE_KM)).any()):
+        _check_distinct(tree, ids)
+    keep = idx != np.arange(n)[:, None]
+    if not (keep.sum(axis=1) == k).all():  # pragma: no cover - duplicates are rejected before
         raise WeightsError("duplicate points prevent a k-nearest-neighbour search.")
+    cols = np.sort(idx[keep].reshape(n, k), axis=1).ravel()  # each row's neighbours in id order
+    rows = np.repeat(np.arange(n), k)
     return rows, cols, haversine(lon[rows], lat[rows], lon[cols], lat[cols])

@@ -180,20 +180,21 @@ def _graph_from_positions(
     cols = np.asarray(cols, dtype=np.int64)
     data = np.asarray(data, dtype=float)
     n = len(ids)
-    isolated = np.setdiff1d(np.arange(n), rows)
-    rows = np.concatenate([rows, isolated])
-    cols = np.concatenate([cols, isolated])
-    data = np.concatenate([data, np.zeros(len(isolated))])
-    order = np.lexsort((cols, rows))
+    # sorted by (row, col): one int64 key sorts like lexsort((cols, rows)) at a fraction of the time, and
+    # links that come sorted (the builders') are not sorted again
+    code = rows * n + cols
+    if len(code) > 1 and not bool((code[1:] >= code[:-1]).all()):
+        order = np.argsort(code, kind="stable")
+        rows, cols, data, code = rows[order], cols[order], data[order], code[order]
+    isolated = np.flatnonzero(np.bincount(rows, minlength=n) == 0)
+    if len(isolated):  # an isolated row has no links, so its place in the order is unambiguous
+        at = np.searchsorted(code, isolated * n + isolated)
+        rows, cols = np.insert(rows, at, isolated), np.insert(cols, at, isolated)
+        data = np.insert(data, at, 0.0)
     index = pd.MultiIndex(
-        levels=[ids, ids],
-        codes=[rows[order], cols[order]],
-        names=["focal", "neighbor"],
-        verify_integrity=False,
+        levels=[ids, ids], codes=[rows, cols], names=["focal", "neighbor"], verify_integrity=False
     )
-    return Graph(
-        pd.Series(data[order], index=index, name="weight"), transformation=transformation, is_sorted=True
-    )
+    return Graph(pd.Series(data, index=index, name="weight"), transformation=transformation, is_sorted=True)
 
 
 def _check_same_ids(have: pd.Index, want: pd.Index) -> None:

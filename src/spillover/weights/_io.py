@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def save(w: WeightsLike, path: Any, *, format: str | None = None, overwrite: bool = False) -> None:
-    """Write weights to a file: GeoDa ``.gal``/``.gwt``, dense ``.csv``, Stata ``.dta`` or MATLAB ``.mat``.
+    """Write weights to a file: GeoDa ``.gal``/``.gwt``, dense ``.csv``, Stata ``.dta``, MATLAB ``.mat`` or ``.parquet``.
 
     See :mod:`spillover.weights._formats` for each layout.  The file is written atomically (a temporary file is
     renamed into place) and an existing file is only replaced with ``overwrite=True``.
@@ -38,7 +38,8 @@ def save(w: WeightsLike, path: Any, *, format: str | None = None, overwrite: boo
     path
         Target file.
     format
-        ``"gal"``, ``"gwt"``, ``"csv"``, ``"dta"`` or ``"mat"``; default from the suffix of ``path``.
+        ``"gal"``, ``"gwt"``, ``"csv"``, ``"dta"``, ``"mat"`` or ``"parquet"`` (a sparse edge list, the
+        format for large N); default from the suffix of ``path``.
     overwrite
         Replace an existing file.
     """

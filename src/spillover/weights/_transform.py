@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from libpysal.graph import Graph
 
 from spillover.errors import WeightsError, check_option, format_items
-from spillover.weights._graph import NotedGraph, _as_graph, _sparse_unchecked, with_notes
+from spillover.weights._graph import (
+    NotedGraph,
+    _as_graph,
+    _neighbor_order_ok,
+    _sparse_unchecked,
+    with_notes,
+)
 from spillover.weights._types import Transformation, WeightsLike
 
 
@@ -51,9 +58,10 @@ def transform(w: WeightsLike, how: Transformation = "r", *, allow_islands: bool 
 
 def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
     ids = graph.unique_ids
-    sums = np.asarray(_sparse_unchecked(graph, ids).sum(axis=1)).ravel()
-    islands = ids.isin(graph.isolates)
-    zero = ids[(np.abs(sums) <= 1e-300) & ~(islands & allow_islands)]
+    sums = _row_sums(graph, ids)
+    zero_sum = np.abs(sums) <= 1e-300
+    islands = ids.isin(graph.isolates) if zero_sum.any() else np.zeros(len(ids), dtype=bool)
+    zero = ids[zero_sum & ~(islands & allow_islands)]
     if len(zero):
         raise WeightsError(
             f"cannot row-standardise: the weights of {len(zero)} region(s) sum to zero: "
@@ -61,6 +69,15 @@ def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
             "pass allow_islands=True to keep all-zero rows, or use how='none'."
         )
     return graph.transform("R")
+
+
+def _row_sums(graph: Graph, ids: pd.Index) -> np.ndarray:
+    """Each region's sum of weights, in the order of ``ids`` (the Graph's own order)."""
+    index = graph.adjacency.index
+    if _neighbor_order_ok(graph):  # canonical: the focal codes are positions in ids (no sparse matrix)
+        values = graph.adjacency.to_numpy(dtype=float)
+        return np.bincount(np.asarray(index.codes[0]), weights=values, minlength=len(ids))
+    return np.asarray(_sparse_unchecked(graph, ids).sum(axis=1)).ravel()
 
 
 def _spectral(graph: Graph) -> Graph:
