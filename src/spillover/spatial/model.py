@@ -53,6 +53,8 @@ from spillover.spatial._checks import (
     _regressor_names,
 )
 from spillover.spatial._dynamic import estimate_dynamic
+from spillover.spatial._multiw import check_model as _check_multi
+from spillover.spatial._multiw import estimate_multi, is_multi
 from spillover.spatial._sac import estimate_sac
 from spillover.spatial._spreg import check_covered, spreg_estimates, spreg_gmm
 from spillover.spatial.results import FitCore, SpatialPanelResults
@@ -107,7 +109,10 @@ class SpatialPanelModel(ReadOnlyModel):
     w
         Spatial weights (:class:`libpysal.graph.Graph`, :class:`libpysal.weights.W` or a square DataFrame)
         with exactly the panel's regions; they are used as given (row-standardise them first with
-        ``graph.transform("r")`` if you want row-standardised weights).
+        ``graph.transform("r")`` if you want row-standardised weights).  Also ``{period: weights, ...}``
+        (time-varying weights, one per period of the panel) or ``[W1, W2, ...]`` (several spatial lags of
+        y, or with ``combine="convex"`` their convex combination), see :mod:`spillover.spatial._multiw`
+        and docs/weights_choice.md.
     kind
         ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"``, ``"sdem"``, ``"sac"`` (lag and error, SARAR) or ``"gns"``
         (general nesting: SAC with W X); the last two by joint ML over (rho, lambda), see
@@ -135,6 +140,12 @@ class SpatialPanelModel(ReadOnlyModel):
         is lost to the lag).  With ``bias_correction="lee-yu"`` the Lee-Yu transformation and the bias
         correction of Yu, de Jong and Lee (2008) are applied; ``res.impacts(horizon="long")`` gives
         long-run effects (see :mod:`spillover.spatial._dynamic`).
+    w_x
+        Weights of the Durbin terms ``W x`` of an SDM, SLX or SDEM when they differ from ``w`` (one weights
+        object or ``{period: weights}``); the effects use ``w`` for the lag and ``w_x`` for the Durbin part.
+    combine
+        ``None`` or ``"convex"``: with ``w=[W1, ..., WK]``, estimate ``W(gamma) = sum_k gamma_k W_k``
+        (Debarsy and LeSage 2018) jointly with rho.
     engine
         ``"native"`` (default) or ``"spreg"``: spreg's ML estimators find the estimates (cross-section
         ``ML_Lag``/``ML_Error`` with ``slx_lags`` for the Durbin terms, panel ``ML_LagFE``/``ML_ErrorFE``
@@ -190,6 +201,8 @@ class SpatialPanelModel(ReadOnlyModel):
         engine: Engine = "native",
         m: Any = None,
         dynamic: bool | Literal["space-time"] = False,
+        w_x: Any = None,
+        combine: Literal["convex"] | None = None,
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
         check_option(engine, Engine, "engine", error=ModelError)
@@ -223,6 +236,10 @@ class SpatialPanelModel(ReadOnlyModel):
             )
         self.m = m
         self.dynamic = _check_dynamic(dynamic, kind, fixed_effects, panel.n_periods)
+        self.w_x = w_x
+        self.combine = combine
+        if is_multi(w, w_x, combine):  # time-varying or several weights: spatial/_multiw.py
+            _check_multi(self)
         if engine == "spreg":
             check_covered(self)
 
@@ -241,6 +258,8 @@ class SpatialPanelModel(ReadOnlyModel):
             Immutable results: coefficients, spatial parameter, analytic standard errors, fit statistics,
             impacts and tests.
         """
+        if is_multi(self.w, self.w_x, self.combine):
+            return estimate_multi(self)
         design = self._design()
         _check_design(design, self.y, self.fixed_effects)
         op = lk.make_operator(design.w, self.method)
