@@ -815,19 +815,49 @@ def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) ->
     q = prob.k + len(prob.spatial)
     arr = params.to_numpy()
     n_draws = arr.shape[0]
-    t, kx = prob.t, len(res.x_names)
-    direct = np.empty((n_draws, t, kx))
-    total = np.empty((n_draws, t, kx))
-    for d in range(n_draws):
-        s = arr[d, prob.k : q]
-        for g in prob.ws.groups:
-            m = _moments(prob, s, g, seed)
-            for j, var in enumerate(res.x_names):
-                beta = params.iloc[d][var]
-                theta = params.iloc[d][f"W*{var}"] if var in res.durbin else 0.0
-                direct[d, g, j] = beta * m[0] + theta * m[1]
-                total[d, g, j] = beta * m[2] + theta * m[3]
+    t = prob.t
+    beta = params[res.x_names].to_numpy()
+    theta = np.column_stack(
+        [params[f"W*{v}"].to_numpy() if v in res.durbin else np.zeros(n_draws) for v in res.x_names]
+    )
+    mom = np.empty((n_draws, t, 4))
+    for g in prob.ws.groups:
+        eig = _eigen_moments(prob, g[0]) if prob.single and prob.kind in _LAG else None
+        if eig is not None:
+            mom[:, g, :] = eig(arr[:, prob.k])[:, None, :]
+            continue
+        for d in range(n_draws):
+            mom[d, g, :] = _moments(prob, arr[d, prob.k : q], g, seed)
+    direct = beta[:, None, :] * mom[:, :, :1] + theta[:, None, :] * mom[:, :, 1:2]
+    total = beta[:, None, :] * mom[:, :, 2:3] + theta[:, None, :] * mom[:, :, 3:4]
     return {"direct": direct, "indirect": total - direct, "total": total}
+
+
+def _eigen_moments(prob: _Problem, p: int) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The four moments of one period for a vector of rho at once, from ``W = V diag(lambda) V^-1``:
+    ``tr(A^-1) = sum 1/(1 - rho lambda)``, ``tr(A^-1 Wx) = sum_i (V^-1 Wx V)_ii / (1 - rho lambda_i)``,
+    ``1'A^-1 v = sum_i (1'V)_i (V^-1 v)_i / (1 - rho lambda_i)``.  None above the dense size or when V is
+    ill-conditioned (then the draws are solved one by one)."""
+    n = prob.n
+    if n > lk.DENSE_MAX_N:
+        return None
+    w = prob.ws.lags[0][p].toarray()
+    wx = prob.ws.wx[p].toarray() if prob.ws.wx is not None else np.zeros((n, n))
+    lam, vec = np.linalg.eig(w)
+    if np.linalg.cond(vec) > 1e8:
+        return None
+    vinv = np.linalg.inv(vec)
+    ones = np.ones(n)
+    left = ones @ vec
+    d_x = np.sum(vinv * (wx @ vec).T, axis=1)
+    c1 = left * (vinv @ ones)
+    cx = left * (vinv @ (wx @ ones))
+
+    def moments(rhos: np.ndarray) -> np.ndarray:
+        inv = 1.0 / (1.0 - np.outer(rhos, lam))
+        return np.real(np.column_stack([inv.sum(axis=1), inv @ d_x, inv @ c1, inv @ cx])) / n
+
+    return moments
 
 
 def _draws(res: MultiWeightResults, draws: int, seed: int) -> pd.DataFrame:
