@@ -86,8 +86,8 @@ _LAG = ("sar", "sdm")
 _ERROR = ("sem", "sdem")
 _DURBIN = ("sdm", "slx", "sdem")
 _PROBES = 64
-"""Rademacher probes of the traces of the effects above :data:`spillover.spatial._likelihood.DENSE_MAX_N`
-regions with several weights (the totals stay exact)."""
+"""Rademacher probes of the remainder of the traces of the effects on the sparse path (above
+:data:`spillover.spatial._likelihood.DENSE_MAX_N` regions) with several weights; the totals stay exact."""
 
 
 def is_multi(w: Any, w_x: Any, combine: Any) -> bool:
@@ -283,6 +283,7 @@ class _Problem:
         self.z = np.column_stack(z)
         self.g = self.z.T @ self.z
         self.spatial = self._spatial_names(model)
+        self.dense = method == "dense" or (method == "auto" and n <= lk.DENSE_MAX_N)
         self.ops = self._operators(method)
         self.bounds = self._bounds()
 
@@ -397,7 +398,7 @@ class _Problem:
         total = 0.0
         for g in self.ws.groups:
             a = self.a_matrix(c, g[0])
-            val = _logdet(a)
+            val = _logdet(a, self.dense)
             if not np.isfinite(val):
                 return -np.inf
             total += len(g) * val
@@ -430,8 +431,9 @@ def _row_norm(m: sp.csr_matrix) -> float:
     return float(np.max(np.asarray(abs(m).sum(axis=1)).ravel()))
 
 
-def _logdet(a: sp.csr_matrix) -> float:
-    if a.shape[0] <= lk.DENSE_MAX_N:
+def _logdet(a: sp.csr_matrix, dense: bool) -> float:
+    """``ln|A|`` (-inf where ``|A| <= 0``): dense LU, or sparse LU with the signs of its permutations."""
+    if dense:
         sign, val = np.linalg.slogdet(a.toarray())
         return float(val) if sign > 0 else -np.inf
     try:
@@ -791,7 +793,7 @@ def _moments(prob: _Problem, s: np.ndarray, group: list[int], seed: int) -> np.n
     if prob.kind not in _LAG:
         return np.array([1.0, wx.diagonal().sum() / n, 1.0, wx1.sum() / n])
     a = prob.a_matrix(prob.lag_coefs(s), p)
-    if n <= lk.DENSE_MAX_N:
+    if prob.dense:
         inv = np.linalg.inv(a.toarray())
         return np.array(
             [
@@ -803,9 +805,16 @@ def _moments(prob: _Problem, s: np.ndarray, group: list[int], seed: int) -> np.n
         )
     lu = spla.splu(a.tocsc())
     u = lu.solve(np.ones(n), trans="T")
+    # A^-1 = I + C + C^2 + A^-1 C^3 with C = I - A: the first three terms' traces exactly, the damped
+    # remainder by Hutchinson's estimator (control variates; its error shrinks with |rho|^3)
+    c = (sp.identity(n, format="csr") - a).tocsr()
+    c2 = (c @ c).tocsr()
     z = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, _PROBES))
-    tr_a = float(np.mean(np.sum(z * lu.solve(z), axis=0)))
-    tr_aw = float(np.mean(np.sum(z * lu.solve(np.asarray(wx @ z)), axis=0)))
+    exact_a = n + c.diagonal().sum() + c2.diagonal().sum()
+    exact_aw = wx.diagonal().sum() + c.multiply(wx.T).sum() + c2.multiply(wx.T).sum()
+    c3z = c @ (c2 @ z)
+    tr_a = exact_a + float(np.mean(np.sum(z * lu.solve(c3z), axis=0)))
+    tr_aw = exact_aw + float(np.mean(np.sum(z * lu.solve(c @ (c2 @ np.asarray(wx @ z))), axis=0)))
     return np.array([tr_a / n, tr_aw / n, u.sum() / n, u @ wx1 / n])
 
 
@@ -839,7 +848,7 @@ def _eigen_moments(prob: _Problem, p: int) -> Callable[[np.ndarray], np.ndarray]
     ``1'A^-1 v = sum_i (1'V)_i (V^-1 v)_i / (1 - rho lambda_i)``.  None above the dense size or when V is
     ill-conditioned (then the draws are solved one by one)."""
     n = prob.n
-    if n > lk.DENSE_MAX_N:
+    if not prob.dense:
         return None
     w = prob.ws.lags[0][p].toarray()
     wx = prob.ws.wx[p].toarray() if prob.ws.wx is not None else np.zeros((n, n))

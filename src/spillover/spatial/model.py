@@ -329,7 +329,7 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         A :class:`~spillover.panel.SpatialPanel`.
     period
         The period to use (default: the panel must have exactly one period).
-    y, x, w, kind, durbin, method, engine, m
+    y, x, w, kind, durbin, method, engine, m, w_x, combine
         As in :class:`SpatialPanelModel`; no fixed effects (a constant is included).
     estimator
         ``"ml"`` (default): maximum likelihood.  ``"gm"`` / ``"gm-het"`` (with ``engine="spreg"``; kinds
@@ -353,6 +353,8 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         engine: Engine = "native",
         m: Any = None,
         estimator: Estimator = "ml",
+        w_x: Any = None,
+        combine: Literal["convex"] | None = None,
     ) -> None:
         check_option(estimator, Estimator, "estimator", error=ModelError)
         if estimator != "ml" and engine != "spreg":
@@ -372,7 +374,18 @@ class SpatialCrossSectionModel(SpatialPanelModel):
             )
         one = panel if period is None else panel.subset(periods=[period])
         super().__init__(
-            one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method, engine=engine, m=m
+            one,
+            y,
+            x,
+            w,
+            kind=kind,
+            fixed_effects="none",
+            durbin=durbin,
+            method=method,
+            engine=engine,
+            m=m,
+            w_x=w_x,
+            combine=combine,
         )
         self.estimator = estimator
 
