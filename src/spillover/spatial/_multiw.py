@@ -908,35 +908,36 @@ class MultiWeightResults(SpatialPanelResults):
 
     def impacts(self, draws: int = 1000, seed: int = 0, period: Hashable | None = None) -> pd.DataFrame:
         """Direct, indirect and total effects averaged over the periods (or of one ``period``), with simulated
-        standard errors and quantile intervals as :func:`spillover.spatial.impacts.impacts`."""
-        frame = self._impact_frames(draws, seed)
-        if period is None:
-            return frame["mean"]
-        if period not in frame:
+        standard errors and quantile intervals as :func:`spillover.spatial.impacts.impacts`.
+
+        The average over the periods is ``(1/T) sum_t`` of the per-period averages ``tr(S_t)/N`` and
+        ``1'S_t 1/N``; each draw of the parameters gives one draw of that average.
+        """
+        periods = list(self._core.periods)
+        if period is not None and period not in periods:
             raise ModelError(
-                f"period {period!r} is not a period of this model; its periods are "
-                f"{format_items(list(self._core.periods))}."
+                f"period {period!r} is not a period of this model; its periods are {format_items(periods)}."
             )
-        return frame[period]
+        key = "mean" if period is None else period
+        return self._impact_frames(draws, seed, [key])[key]
 
     def impacts_by_period(self, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
         """The effects of every period (``S_t`` with that period's weights), indexed (period, effect,
         variable)."""
-        frames = self._impact_frames(draws, seed)
         periods = list(self._core.periods)
+        frames = self._impact_frames(draws, seed, periods)
         out = pd.concat([frames[p] for p in periods], keys=periods, names=["period"])
-        out.attrs.update(frames["mean"].attrs)
+        out.attrs.update({"draws": draws, "seed": seed})
         return out
 
-    def _impact_frames(self, draws: int, seed: int) -> dict[Hashable, pd.DataFrame]:
+    def _impact_frames(self, draws: int, seed: int, keys: list[Hashable]) -> dict[Hashable, pd.DataFrame]:
         check_int(draws, "draws", minimum=0, error=ModelError)
         point = _period_effects(self, self.params.to_frame().T, seed)
         sims = _period_effects(self, _draws(self, draws, seed), seed) if draws > 1 else None
         periods = list(self._core.periods)
         out: dict[Hashable, pd.DataFrame] = {}
-        selections: list[tuple[Hashable, Any]] = [("mean", slice(None))]
-        selections += [(p, i) for i, p in enumerate(periods)]
-        for key, sel in selections:
+        for key in keys:
+            sel: Any = slice(None) if key == "mean" else periods.index(key)
             parts = []
             for eff in EFFECTS:
                 est = point[eff][0, sel]
@@ -950,7 +951,7 @@ class MultiWeightResults(SpatialPanelResults):
                 fr.index = pd.MultiIndex.from_product([[eff], self.x_names], names=["effect", "variable"])
                 parts.append(fr)
             frame = pd.concat(parts)
-            frame.attrs.update({"draws": draws, "seed": seed, "period": "mean" if key == "mean" else key})
+            frame.attrs.update({"draws": draws, "seed": seed, "period": key})
             out[key] = frame
         return out
 
