@@ -475,3 +475,39 @@ def test_cross_section_two_lags(data):
     est, llmax = _maximise(ll, np.r_[res.params.to_numpy() + 0.02, np.log(res.sigma2)])
     np.testing.assert_allclose(res.params.to_numpy(), est[:-1], atol=1e-5)
     assert res.loglik == pytest.approx(llmax, abs=1e-8)
+
+
+def test_convex_combination_of_three_weights_equals_dense_brute_force(data):
+    wt, w1, w2, x, y = data["wt"], data["w1"], data["w2"], data["x"], data["y"]
+    w3 = wt[0]
+    with _nothing():
+        res = SpatialPanelModel(
+            data["panel"],
+            "y",
+            ["x"],
+            [_frame(w1), _frame(w2), _frame(w3)],
+            kind="sar",
+            fixed_effects="unit",
+            combine="convex",
+        ).fit()
+    assert list(res.params.index) == ["x", "rho", "gamma1", "gamma2", "gamma3"]
+    lags = [_demean(_lag([m] * T, y), "unit") for m in (w1, w2, w3)]
+    yd, xd = _demean(y, "unit"), _demean(x, "unit")
+
+    def ll(p):
+        b, rho, g1, g2, s2 = p[0], p[1], p[2], p[3], np.exp(p[4])
+        g = np.array([g1, g2, 1 - g1 - g2])
+        if np.any(g < 0):
+            return -1e10
+        sign, ld = np.linalg.slogdet(np.eye(N) - rho * (g[0] * w1 + g[1] * w2 + g[2] * w3))
+        if sign <= 0:
+            return -1e10
+        e = yd - rho * (g[0] * lags[0] + g[1] * lags[1] + g[2] * lags[2]) - b * xd
+        return -N * T / 2 * np.log(2 * np.pi * s2) - e @ e / (2 * s2) + T * ld
+
+    start = np.r_[res.params[["x", "rho", "gamma1", "gamma2"]].to_numpy(), np.log(res.sigma2)]
+    est, best = _maximise(ll, start + np.r_[0.02, 0.02, -0.01, 0.01, 0.0])
+    np.testing.assert_allclose(res.params[["x", "rho", "gamma1", "gamma2"]].to_numpy(), est[:-1], atol=1e-5)
+    assert res.loglik == pytest.approx(best, abs=1e-8)
+    assert res.params[["gamma1", "gamma2", "gamma3"]].sum() == pytest.approx(1.0, abs=1e-12)
+    assert res.params[["gamma1", "gamma2", "gamma3"]].min() >= 0
