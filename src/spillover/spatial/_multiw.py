@@ -564,9 +564,11 @@ def _information_single(prob: _Problem, beta: np.ndarray, s: float, sigma2: floa
         w = prob.ws.lags[0]
         n = prob.n
         solved = np.empty_like(xb)
-        for g, op in zip(prob.ws.groups, prob.ops):
-            for p in g:
-                solved[p * n : (p + 1) * n] = op.solve(s, xb[p * n : (p + 1) * n])
+        for g, op in zip(prob.ws.groups, prob.ops):  # one solve per distinct W_t, its periods as columns
+            block = np.column_stack([xb[p * n : (p + 1) * n] for p in g])
+            out = np.asarray(op.solve(s, block)).reshape(n, len(g))
+            for col, p in enumerate(g):
+                solved[p * n : (p + 1) * n] = out[:, col]
         wxb = prob.demean(lag_periods(w, solved, n))
         info[:k, k] = info[k, :k] = xt.T @ wxb / sigma2
         info[k, k] = wxb @ wxb / sigma2
@@ -830,7 +832,12 @@ def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) ->
         [params[f"W*{v}"].to_numpy() if v in res.durbin else np.zeros(n_draws) for v in res.x_names]
     )
     mom = np.empty((n_draws, t, 4))
-    for g in prob.ws.groups:
+    for i, g in enumerate(prob.ws.groups):
+        if prob.single and prob.kind in _LAG and prob.ops is not None and _durbin_is_lag(prob, g[0]):
+            # W x uses the lag's own W_t: the operator's moments (eigenvalues, or power series above
+            # 1,000 regions) for all draws at once
+            mom[:, g, :] = prob.ops[i].resolvent_moments(arr[:, prob.k])[:, None, :]
+            continue
         eig = _eigen_moments(prob, g[0]) if prob.single and prob.kind in _LAG else None
         if eig is not None:
             mom[:, g, :] = eig(arr[:, prob.k])[:, None, :]
@@ -842,6 +849,11 @@ def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) ->
     return {"direct": direct, "indirect": total - direct, "total": total}
 
 
+def _durbin_is_lag(prob: _Problem, p: int) -> bool:
+    wx = prob.ws.wx
+    return wx is None or wx is prob.ws.lags[0] or _same(wx[p], prob.ws.lags[0][p])
+
+
 def _eigen_moments(prob: _Problem, p: int) -> Callable[[np.ndarray], np.ndarray] | None:
     """The four moments of one period for a vector of rho at once, from ``W = V diag(lambda) V^-1``:
     ``tr(A^-1) = sum 1/(1 - rho lambda)``, ``tr(A^-1 Wx) = sum_i (V^-1 Wx V)_ii / (1 - rho lambda_i)``,
@@ -850,12 +862,19 @@ def _eigen_moments(prob: _Problem, p: int) -> Callable[[np.ndarray], np.ndarray]
     n = prob.n
     if not prob.dense:
         return None
-    w = prob.ws.lags[0][p].toarray()
+    w = prob.ws.lags[0][p]
     wx = prob.ws.wx[p].toarray() if prob.ws.wx is not None else np.zeros((n, n))
-    lam, vec = np.linalg.eig(w)
-    if np.linalg.cond(vec) > 1e8:
-        return None
-    vinv = np.linalg.inv(vec)
+    d = lk._symmetriser(w)  # W = D^-1/2 S D^1/2 with S symmetric: V = D^-1/2 Q, V^-1 = Q' D^1/2
+    if d is not None:
+        root = np.sqrt(d)
+        sym = root[:, None] * w.toarray() / root[None, :]
+        lam, q = np.linalg.eigh((sym + sym.T) / 2)
+        vec, vinv = q / root[:, None], q.T * root[None, :]
+    else:
+        lam, vec = np.linalg.eig(w.toarray())
+        if np.linalg.cond(vec) > 1e8:
+            return None
+        vinv = np.linalg.inv(vec)
     ones = np.ones(n)
     left = ones @ vec
     d_x = np.sum(vinv * (wx @ vec).T, axis=1)
