@@ -6,6 +6,11 @@ each period's random link weights (10 distinct W_t), (b) two lags of y (rook and
 rho2 = 0.2), (c) the convex combination of the two (rho = 0.5, gamma1 = 0.7).  Each case runs in its own
 process (peak memory its own); prints time, peak memory and the estimates against the truth.  Run:
 ``python benchmarks/spatial_multiw.py`` (``--quick``: the 900-region cases only).
+
+Measured on a busy machine (7 December 2026, 2 cores, load average 8-16), 900 regions x 10 periods:
+time-varying SAR fit 87 s (ten dense eigendecompositions and traces), impacts 0.1 s, rho 0.389 (0.010);
+two lags fit 144 s, with impacts 370 s (one dense 900 x 900 inverse per draw), rho1 0.305 (0.020), rho2
+0.199 (0.024); convex fit 125 s, with impacts 268 s, rho 0.504 (0.011), gamma1 0.704 (0.044); peak 0.36 GB.
 """
 
 from __future__ import annotations
