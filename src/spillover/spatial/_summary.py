@@ -36,7 +36,9 @@ def paper_summary(
     """One model as Main | Wx | Direct | Indirect | Total (effects with simulated standard errors)."""
     check_se_style(se)
     p, s, pv = res.params, res.std_errors, res.pvalues
-    imp = res.impacts(draws=draws, seed=seed) if res.rho is not None or res.durbin else None
+    spatial = getattr(res, "spatial_names", ()) or ("rho", "lambda")  # several weights: rho1, gamma1, ...
+    lagged = res.rho is not None or any(nm.startswith("rho") for nm in spatial if nm in p.index)
+    imp = res.impacts(draws=draws, seed=seed) if lagged or res.durbin else None
     rows: Rows = {}
     if "const" in p.index:
         _single(rows, "const", pair(p["const"], s["const"], pv["const"], se, stars, digits))
@@ -55,7 +57,7 @@ def paper_summary(
             top.append(a)
             bottom.append(b)
         rows[(var, "coef")], rows[(var, "se")] = top, bottom
-    for sp in [nm for nm in ("rho", "lambda") if nm in p.index]:  # both for the SAC/GNS
+    for sp in [nm for nm in spatial if nm in p.index]:  # both for the SAC/GNS
         _single(rows, sp, pair(p[sp], s[sp], pv[sp], se, stars, digits))
     if res.phi is not None:  # random effects: phi = sigma2_mu / sigma2
         phi_se = float("nan") if res.phi_se is None else res.phi_se  # set with phi by the random-effects fit

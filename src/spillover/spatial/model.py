@@ -54,6 +54,8 @@ from spillover.spatial._checks import (
     _regressor_names,
 )
 from spillover.spatial._dynamic import estimate_dynamic
+from spillover.spatial._multiw import check_model as _check_multi
+from spillover.spatial._multiw import estimate_multi, is_multi
 from spillover.spatial._sac import estimate_sac
 from spillover.spatial._spreg import check_covered, spreg_estimates, spreg_gmm
 from spillover.spatial.results import FitCore, SpatialPanelResults
@@ -108,7 +110,10 @@ class SpatialPanelModel(ReadOnlyModel):
     w
         Spatial weights (:class:`libpysal.graph.Graph`, :class:`libpysal.weights.W` or a square DataFrame)
         with exactly the panel's regions; they are used as given (row-standardise them first with
-        ``graph.transform("r")`` if you want row-standardised weights).
+        ``graph.transform("r")`` if you want row-standardised weights).  Also ``{period: weights, ...}``
+        (time-varying weights, one per period of the panel) or ``[W1, W2, ...]`` (several spatial lags of
+        y, or with ``combine="convex"`` their convex combination), see :mod:`spillover.spatial._multiw`
+        and docs/weights_choice.md.
     kind
         ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"``, ``"sdem"``, ``"sac"`` (lag and error, SARAR) or ``"gns"``
         (general nesting: SAC with W X); the last two by joint ML over (rho, lambda), see
@@ -136,6 +141,12 @@ class SpatialPanelModel(ReadOnlyModel):
         is lost to the lag).  With ``bias_correction="lee-yu"`` the Lee-Yu transformation and the bias
         correction of Yu, de Jong and Lee (2008) are applied; ``res.impacts(horizon="long")`` gives
         long-run effects (see :mod:`spillover.spatial._dynamic`).
+    w_x
+        Weights of the Durbin terms ``W x`` of an SDM, SLX or SDEM when they differ from ``w`` (one weights
+        object or ``{period: weights}``); the effects use ``w`` for the lag and ``w_x`` for the Durbin part.
+    combine
+        ``None`` or ``"convex"``: with ``w=[W1, ..., WK]``, estimate ``W(gamma) = sum_k gamma_k W_k``
+        (Debarsy and LeSage 2018) jointly with rho.
     engine
         ``"native"`` (default) or ``"spreg"``: spreg's ML estimators find the estimates (cross-section
         ``ML_Lag``/``ML_Error`` with ``slx_lags`` for the Durbin terms, panel ``ML_LagFE``/``ML_ErrorFE``
@@ -191,6 +202,8 @@ class SpatialPanelModel(ReadOnlyModel):
         engine: Engine = "native",
         m: Any = None,
         dynamic: bool | Literal["space-time"] = False,
+        w_x: Any = None,
+        combine: Literal["convex"] | None = None,
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
         check_option(engine, Engine, "engine", error=ModelError)
@@ -225,6 +238,10 @@ class SpatialPanelModel(ReadOnlyModel):
             )
         self.m = m
         self.dynamic = _check_dynamic(dynamic, kind, fixed_effects, panel.n_periods)
+        self.w_x = w_x
+        self.combine = combine
+        if is_multi(w, w_x, combine):  # time-varying or several weights: spatial/_multiw.py
+            _check_multi(self)
         if engine == "spreg":
             check_covered(self)
 
@@ -246,6 +263,15 @@ class SpatialPanelModel(ReadOnlyModel):
         return _interactions.attach(self._fit(), self.panel, self.x)
 
     def _fit(self) -> SpatialPanelResults:
+        if is_multi(self.w, self.w_x, self.combine):
+            if any(_interactions.factors(v) for v in self.x):
+                # the effects at a moderator's value are derived for one W (S(W) per value of z); with several
+                # or time-varying W they are not implemented, so refuse rather than report wrong effects
+                raise ModelError(
+                    "interaction terms ('x:z') are supported with one weights matrix; with time-varying "
+                    "weights, w_x= or several W use the product as an ordinary regressor column instead."
+                )
+            return estimate_multi(self)
         design = self._design()
         _check_design(design, self.y, self.fixed_effects)
         op = lk.make_operator(design.w, self.method)
@@ -315,7 +341,7 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         A :class:`~spillover.panel.SpatialPanel`.
     period
         The period to use (default: the panel must have exactly one period).
-    y, x, w, kind, durbin, method, engine, m
+    y, x, w, kind, durbin, method, engine, m, w_x, combine
         As in :class:`SpatialPanelModel`; no fixed effects (a constant is included).
     estimator
         ``"ml"`` (default): maximum likelihood.  ``"gm"`` / ``"gm-het"`` (with ``engine="spreg"``; kinds
@@ -339,6 +365,8 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         engine: Engine = "native",
         m: Any = None,
         estimator: Estimator = "ml",
+        w_x: Any = None,
+        combine: Literal["convex"] | None = None,
     ) -> None:
         check_option(estimator, Estimator, "estimator", error=ModelError)
         if estimator != "ml" and engine != "spreg":
@@ -358,7 +386,18 @@ class SpatialCrossSectionModel(SpatialPanelModel):
             )
         one = panel if period is None else panel.subset(periods=[period])
         super().__init__(
-            one, y, x, w, kind=kind, fixed_effects="none", durbin=durbin, method=method, engine=engine, m=m
+            one,
+            y,
+            x,
+            w,
+            kind=kind,
+            fixed_effects="none",
+            durbin=durbin,
+            method=method,
+            engine=engine,
+            m=m,
+            w_x=w_x,
+            combine=combine,
         )
         self.estimator = estimator
 

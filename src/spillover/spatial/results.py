@@ -294,11 +294,7 @@ class SpatialPanelResults(ReadOnly):
             raise ModelError(f"the model has {what}; its intercept is params['const'].")
         core = self._core
         n, t = self.n_regions, self.n_periods
-        beta = self.params[core.names].to_numpy()
-        r = core.y - core.x @ beta
-        if self.rho is not None:
-            r = r - self.rho * lag(core.op.w, core.y, n)
-        mat = r.reshape(t, n)
+        mat = self._fe_residual().reshape(t, n)
         grand = float(mat.mean())
         out: dict[str, Any] = {"intercept": grand}
         if self.fixed_effects in ("unit", "twoway"):
@@ -312,6 +308,14 @@ class SpatialPanelResults(ReadOnly):
             out["time"] = out["time"] + grand
             out["intercept"] = 0.0
         return out
+
+    def _fe_residual(self) -> np.ndarray:
+        """``y - rho W y - X beta`` on the untransformed data (the fixed effects plus the error)."""
+        core = self._core
+        r = core.y - core.x @ self.params[core.names].to_numpy()
+        if self.rho is not None:
+            r = r - self.rho * lag(core.op.w, core.y, self.n_regions)
+        return r
 
     def __str__(self) -> str:
         return str(self.summary())

@@ -9,7 +9,8 @@ One stage per module (the public names are those of this package):
 * build (``_build``) -- :func:`contiguity` (queen / rook, with an explicit islands policy), :func:`distance`
   (inverse great-circle distance ``d_ij^-power``, optional band or k-nearest), :func:`economic`
   (``w_ij = 1 / |Ybar_i - Ybar_j|``), :func:`nested` (economic-geographic, multiplicative or weighted form);
-  :func:`from_spec` (``_spec``) builds any of them from a kind and its options (the study runner, the CLI and
+  :func:`by_period` (``_periodic``: ``{period: Graph}`` from each period's data or a moving window, for
+  time-varying weights); :func:`from_spec` (``_spec``) builds any of them from a kind and its options (the study runner, the CLI and
   QGIS use it); :func:`haversine` (``_geometry``);
 * transform (``_transform``) -- :func:`transform`: row-standardisation, none, spectral normalisation;
 * io (``_io``, layouts in ``_formats``) -- :func:`save` / :func:`load` (GeoDa ``.gal`` / ``.gwt``, dense
@@ -29,6 +30,7 @@ from spillover.weights._describe import WeightsSummary, describe
 from spillover.weights._geometry import EARTH_RADIUS_KM, haversine
 from spillover.weights._graph import _sparse_unchecked  # noqa: F401  (maps draws the links without checks)
 from spillover.weights._io import load, prebuilt, save
+from spillover.weights._periodic import by_period
 from spillover.weights._spec import SpecKind, from_spec
 from spillover.weights._transform import transform
 from spillover.weights._types import (  # noqa: F401  (the option vocabularies, importable from here)
@@ -50,6 +52,7 @@ __all__ = [
     "SpecKind",
     "WeightsSummary",
     "align",
+    "by_period",
     "contiguity",
     "describe",
     "distance",
