@@ -11,6 +11,9 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
 * :func:`lisa_map` - LISA clusters in GeoDa's palette (:data:`LISA_COLORS`), islands and regions without
   data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
   :func:`moran_over_time` - Moran's I per period with its confidence band.
+* :func:`hotspot_map` - Gi* hot and cold spots at 90 / 95 / 99 % (:data:`HOTSPOT_COLORS`);
+  :func:`local_cluster_map` - local Geary, bivariate LISA and join-count clusters; :func:`emerging_hotspot_map`
+  - emerging hot-spot categories.
 * :func:`links_map` - the links of a weights matrix.
 
 China conventions (:mod:`spillover.maps._china`) apply when the regions are China's provincial units (the
@@ -26,11 +29,25 @@ from spillover.esda import LISA_COLORS, NOT_SIGNIFICANT
 from spillover.maps._base import NO_DATA_COLOR, NO_DATA_HATCH, NO_DATA_LABEL, cjk_text, save
 from spillover.maps._china import CHINA_CRS, cjk_font
 from spillover.maps._choropleth import Scheme, choropleth, classify, small_multiples
+from spillover.maps._hotspots import (
+    CLUSTER_COLORS,
+    EMERGING_COLORS,
+    HOTSPOT_COLORS,
+    emerging_hotspot_map,
+    hotspot_map,
+    local_cluster_map,
+)
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
 from spillover.maps._spillovers import spillover_flows, spillover_map
 
 __all__ = [
+    "CLUSTER_COLORS",
+    "EMERGING_COLORS",
+    "HOTSPOT_COLORS",
+    "emerging_hotspot_map",
+    "hotspot_map",
+    "local_cluster_map",
     "CHINA_CRS",
     "LISA_COLORS",
     "LISA_ORDER",
