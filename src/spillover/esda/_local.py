@@ -132,9 +132,9 @@ def _section(panel: SpatialPanel, var: str, period: Hashable) -> pd.Series:
 
 
 def _islands(graph: Graph) -> np.ndarray:
-    wmat = graph.sparse.tolil()
-    wmat.setdiag(0)
-    return np.asarray(wmat.tocsr().sum(axis=1)).ravel() == 0
+    """True for the regions without a neighbour other than themselves."""
+    wmat = abs(graph.sparse)
+    return np.asarray(wmat.sum(axis=1)).ravel() - wmat.diagonal() == 0
 
 
 def _checks(permutations: int, alpha: float, fdr: bool, minimum: int = 0) -> None:
@@ -362,7 +362,9 @@ def local_geary(
         x = columns[0].to_numpy()
         est = _run_esda(
             esda_seed,
-            lambda: Geary_Local(connectivity=graph, permutations=permutations, seed=esda_seed).fit(x),
+            lambda: Geary_Local(
+                connectivity=graph, permutations=permutations, seed=esda_seed, keep_simulations=False
+            ).fit(x),
         )
     else:
         data = [c.to_numpy() for c in columns]
@@ -472,9 +474,8 @@ def getis_ord(
     _checks(permutations, alpha, fdr)
     check_option(star, (True, False), "star", error=SpilloverError)
     period = _period_of(panel, period)
-    graph = _aligned_graph(w, panel, "r").transform("B")  # esda row-standardises after adding the self-weight
-    if star:
-        graph = graph.assign_self_weight(1.0)
+    # Binary weights: for Gi* esda then adds the self-weight 1 (Ord and Getis 1995) and row-standardises.
+    graph = _aligned_graph(w, panel, "b")
     y = _section(panel, var, period)
     esda_seed = _esda_seed(seed)
     values = y.to_numpy()
@@ -732,7 +733,14 @@ def bivariate_lisa(
         est = _run_esda(
             esda_seed,
             lambda: Moran_Local_BV(
-                xv, yv, graph, transformation="r", permutations=permutations, seed=esda_seed, n_jobs=1
+                xv,
+                yv,
+                graph,
+                transformation="r",
+                permutations=permutations,
+                seed=esda_seed,
+                n_jobs=1,
+                keep_simulations=False,  # the permuted statistics are not reported; same p_sim
             ),
         )
         statistic, p_raw, z_side = np.asarray(est.Is, dtype=float), est.p_sim, zx
