@@ -433,8 +433,9 @@ def getis_ord(
 
     ``G*_i = sum_j w_ij y_j / sum_j y_j`` including ``j = i`` (``star=True``, the hot-spot statistic), or
     ``G_i = sum_{j != i} w_ij y_j / sum_{j != i} y_j`` (``star=False``), with row-standardised weights;
-    computed by :class:`esda.G_Local` (its analytical moments give ``z_norm``).  For Gi* spillover adds the
-    self-weight (one more neighbour, as esda does when ``star=True``).  ``var`` should be positive (a level,
+    computed by :class:`esda.G_Local` (its analytical moments give ``z_norm``).  The weights are made
+    binary first; for Gi* esda then gives each region the self-weight 1 before row-standardising (Ord and
+    Getis 1995).  ``var`` should be positive (a level,
     not a growth rate): G is a share of the total.
 
     Parameters
