@@ -744,7 +744,10 @@ def bivariate_lisa(
                 keep_simulations=False,  # the permuted statistics are not reported; same p_sim
             ),
         )
-        statistic, p_raw, z_side = np.asarray(est.Is, dtype=float), est.p_sim, zx
+        # without stored simulations esda's kernel returns p_sim in float32; (count + 1) / (P + 1) in float64
+        # is the value esda reports when it keeps them
+        p_raw = np.rint(np.asarray(est.p_sim, dtype=float) * (permutations + 1)) / (permutations + 1)
+        statistic, z_side = np.asarray(est.Is, dtype=float), zx
     else:
         wmat = graph.sparse
         est = _run_esda(
