@@ -226,10 +226,40 @@ def causal_figures() -> None:
         plt.close(fig)
 
 
+def hotspot_figures() -> None:
+    """Gi* hot spots, local Geary and bivariate LISA clusters (US states, real data) and emerging hot spots
+    (the shipped simulated China panel); written to docs/img/hotspots_*.png."""
+
+    def save(fig, name: str) -> None:
+        path = maps.save(fig, IMG / f"hotspots_{name}.png", dpi=DPI, overwrite=True)
+        print(f"{path.relative_to(IMG.parent.parent)}: {path.stat().st_size / 1024:.0f} KB")
+        plt.close(fig)
+
+    panel = so.datasets.us_states()
+    w = so.weights.contiguity(panel, kind="queen")
+    gi = so.esda.getis_ord(panel, "gsp", w, 1986, permutations=999, seed=0)
+    save(maps.hotspot_map(gi), "us_gi_star")
+    geary = so.esda.local_geary(panel, "ln_gsp", w, 1986, permutations=999, seed=0)
+    save(maps.local_cluster_map(geary), "us_local_geary")
+    bv = so.esda.bivariate_lisa(panel, "ln_gsp", "ln_pcap", w, 1986, permutations=999, seed=0)
+    save(maps.local_cluster_map(bv), "us_bivariate_lisa")
+    china = so.datasets.china_simulated()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", so.errors.IslandWarning)
+        wc = so.weights.contiguity(china, kind="queen")
+    emerging = so.esda.emerging_hotspots(china, "gdp_pc", wc, permutations=999, seed=0)
+    save(
+        maps.emerging_hotspot_map(
+            emerging, title="Emerging hot spots of simulated GDP per capita, 2003-2021"
+        ),
+        "china_emerging",
+    )
+
+
 if __name__ == "__main__":
     import sys
 
-    which = sys.argv[1:] or ["maps", "disparity", "models", "causal"]
+    which = sys.argv[1:] or ["maps", "disparity", "models", "causal", "hotspots"]
     if "maps" in which:
         OUT.mkdir(exist_ok=True)
         us_figures()
@@ -242,3 +272,6 @@ if __name__ == "__main__":
         threshold_figure()
     if "causal" in which:
         causal_figures()
+    if "hotspots" in which:
+        IMG.mkdir(exist_ok=True)
+        hotspot_figures()

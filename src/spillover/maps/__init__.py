@@ -11,6 +11,9 @@ Every function returns a :class:`matplotlib.figure.Figure` (and takes ``ax=`` wh
 * :func:`lisa_map` - LISA clusters in GeoDa's palette (:data:`LISA_COLORS`), islands and regions without
   data grey and hatched (:data:`NO_DATA_COLOR`, :data:`NO_DATA_HATCH`); :func:`moran_scatter`;
   :func:`moran_over_time` - Moran's I per period with its confidence band.
+* :func:`hotspot_map` - Gi* hot and cold spots at 90 / 95 / 99 % (:data:`HOTSPOT_COLORS`);
+  :func:`local_cluster_map` - local Geary, bivariate LISA and join-count clusters; :func:`emerging_hotspot_map`
+  - emerging hot-spot categories.
 * :func:`links_map` - the links of a weights matrix.
 * :func:`dagum_plot`, :func:`theil_plot`, :func:`density_plot`, :func:`markov_heatmap`, :func:`convergence_plot`
   - the figures of :mod:`spillover.disparity` (decompositions over time, kernel density curves and surface,
@@ -42,6 +45,14 @@ from spillover.maps._disparity import (
     markov_heatmap,
     theil_plot,
 )
+from spillover.maps._hotspots import (
+    CLUSTER_COLORS,
+    EMERGING_COLORS,
+    HOTSPOT_COLORS,
+    emerging_hotspot_map,
+    hotspot_map,
+    local_cluster_map,
+)
 from spillover.maps._links import links_map
 from spillover.maps._lisa import LISA_ORDER, lisa_cluster_map, lisa_map, moran_over_time, moran_scatter
 from spillover.maps._model_choice import model_probability_plot
@@ -49,6 +60,12 @@ from spillover.maps._spillovers import spillover_flows, spillover_map
 from spillover.maps._threshold import threshold_plot
 
 __all__ = [
+    "CLUSTER_COLORS",
+    "EMERGING_COLORS",
+    "HOTSPOT_COLORS",
+    "emerging_hotspot_map",
+    "hotspot_map",
+    "local_cluster_map",
     "CHINA_CRS",
     "LISA_COLORS",
     "LISA_ORDER",
