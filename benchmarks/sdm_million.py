@@ -54,7 +54,7 @@ def simulate(side: int, seed: int = 0):
     for s in range(T):
         xs = rng.normal(size=(n, 2)) + 0.5 * mu[:, None]
         rhs = xs @ BETA + w @ xs @ THETA + mu + rng.normal() + rng.normal(size=n)
-        ys, info = spla.cg(a, rhs, rtol=1e-12, maxiter=2000)  # I - rho W is diagonally dominant
+        ys, _ = spla.cg(a, rhs, rtol=1e-12, maxiter=2000)  # I - rho W is diagonally dominant
         y[s * n : (s + 1) * n], x[s * n : (s + 1) * n] = ys, xs
     ids = np.arange(n)
     df = pd.DataFrame(

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.linalg as sla
@@ -188,7 +188,7 @@ class SpatialOperator:
         exact, probes, alpha, beta = self._chebyshev_moments()
         order = probes.shape[1] - 1
 
-        def f(x: np.ndarray) -> np.ndarray:
+        def f(x: Any) -> Any:
             return np.log1p(-rho * (x - beta) / alpha)
 
         c = np.polynomial.chebyshev.chebinterpolate(f, order)
@@ -437,9 +437,9 @@ class SpatialOperator:
             # the log-determinant's Lanczos quadrature is exact for z'W^j z up to j = 2 steps - 1: the same
             # Hutchinson estimator of tr(W^j) on its probes, without another chain of products
             theta, tau, _ = self._slq()
-            j = np.arange(2 * top + 1, m + 1)
+            js = np.arange(2 * top + 1, m + 1)
             tr[2 * top + 1 :] = self.n * np.mean(
-                np.sum(tau[..., None] * theta[..., None] ** j, axis=1), axis=0
+                np.sum(tau[..., None] * theta[..., None] ** js, axis=1), axis=0
             )
             return tr
         if m > 2 * top:
