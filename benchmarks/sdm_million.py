@@ -88,11 +88,10 @@ def _truth() -> dict[str, float]:
 
 
 def case(side: int, logdet: str, profile: bool, queue) -> None:
+    import gc
     import tracemalloc
 
     from spillover.spatial.model import SpatialPanelModel
-
-    import gc
 
     panel, graph = simulate(side)
     gc.collect()
