@@ -33,6 +33,7 @@ __all__ = [
     "Effects",
     "Kind",
     "SpatialMethod",
+    "LogDet",
     "Engine",
     "Estimator",
     "BiasCorrection",
@@ -81,7 +82,11 @@ Effects = Literal["none", "unit", "time", "twoway", "random"]
 Kind = Literal["sar", "sem", "sdm", "slx", "sdem", "sac", "gns"]
 """Spatial model kinds (``kind=``)."""
 SpatialMethod = Literal["auto", "dense", "sparse"]
-"""How the spatial models evaluate the log-determinant (``method=``)."""
+"""Which computational path the spatial models take (``method=``): dense eigenvalues or sparse matrices."""
+LogDet = Literal["auto", "exact", "chebyshev", "lanczos"]
+"""How the spatial models evaluate ``ln|I - rho W|`` (``logdet=``): exactly (eigenvalues or sparse LU), by
+the Chebyshev approximation of Pace and LeSage (2004) or by stochastic Lanczos quadrature; ``"auto"`` is exact up
+to 100,000 regions."""
 Engine = Literal["native", "spreg"]
 Estimator = Literal["ml", "gm", "gm-het"]
 """Who maximises the likelihood: spillover's own code or spreg (see :mod:`spillover.spatial._spreg`)."""

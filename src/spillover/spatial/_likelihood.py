@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.linalg as sla
@@ -40,14 +40,32 @@ from scipy.optimize import minimize_scalar
 from scipy.sparse import csgraph
 
 from spillover.errors import ConvergenceWarning, ModelError, WeightsError
-from spillover.options import FixedEffects, warn
+from spillover.options import FixedEffects, LogDet, warn
 from spillover.options import SpatialMethod as Method
 
 DENSE_MAX_N = 1000
 """Largest N for which the dense (eigenvalue) path is chosen by ``method="auto"``."""
 
 N_PROBES = 100
-"""Rademacher probes used by the stochastic trace estimators of the sparse path."""
+"""Rademacher probes used by the stochastic trace estimators of the sparse path (up to
+:data:`EXACT_MAX_N` regions; fewer above, see :func:`n_probes`)."""
+
+MIN_PROBES = 16
+"""Fewest probes of the stochastic trace estimators at very large N: Hutchinson's relative error of a trace
+of N terms shrinks like ``1/sqrt(N p)``, so a million regions need far fewer probes than a thousand."""
+
+PROBE_BLOCK = 16
+"""Probes pushed through W together: the memory of a probe chain is a few ``N x PROBE_BLOCK`` blocks, not
+``N x N_PROBES`` (0.8 GB per copy at a million regions)."""
+
+EXACT_MAX_N = 100_000
+"""Largest N for which ``logdet="auto"`` keeps the exact log-determinant (sparse LU)."""
+
+LOGDET_PROBES, LOGDET_STEPS, CHEBYSHEV_ORDER = 16, 30, 60
+"""Probes of the approximate log-determinants (``logdet="lanczos"`` and ``"chebyshev"``), Lanczos steps
+(Gauss quadrature exact for polynomials of degree 59: the error of ``ln(1 - rho x)`` is ~ ``q^60`` with
+``q = (1 - sqrt(1 - rho^2)) / rho``, below 1e-12 for ``|rho| <= 0.85``) and the order of the Chebyshev
+expansion."""
 
 SERIES_SOLVE_MAX_TERMS = 200
 """Longest power series used instead of a sparse solve for ``W (I - rho W)^-1`` applied to the probes."""
@@ -66,28 +84,31 @@ SURROGATE_GRID_POINTS = 41
 
 
 # ---------------------------------------------------------------------------------------------- panel algebra
-def lag(w: sp.csr_matrix, v: np.ndarray, n: int) -> np.ndarray:
-    """``(I_T kron W) v`` for a period-major stacked vector or matrix ``v`` (N*T rows)."""
+def lag(w: sp.csr_matrix, v: np.ndarray, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``(I_T kron W) v`` for a period-major stacked vector or matrix ``v`` (N*T rows).
+
+    One product per period into the output (``out`` if given, e.g. the columns of a preallocated design):
+    no transposed copy of the data and no Kronecker product."""
     arr = np.asarray(v, dtype=float)
-    vec = arr.ndim == 1
-    mat = arr.reshape(-1, n, 1 if vec else arr.shape[1])  # (T, N, k)
-    t, _, k = mat.shape
-    flat = mat.transpose(1, 0, 2).reshape(n, t * k)
-    out = (w @ flat).reshape(n, t, k).transpose(1, 0, 2).reshape(t * n, k)
-    return out[:, 0] if vec else out
+    res = np.empty(arr.shape) if out is None else out
+    for s in range(arr.shape[0] // n):
+        res[s * n : (s + 1) * n] = w @ arr[s * n : (s + 1) * n]
+    return res
 
 
-def demean(v: np.ndarray, n: int, fixed_effects: FixedEffects) -> np.ndarray:
-    """Within transformation of a period-major stacked array for unit, time or two-way fixed effects."""
+def demean(v: np.ndarray, n: int, fixed_effects: FixedEffects, *, inplace: bool = False) -> np.ndarray:
+    """Within transformation of a period-major stacked array for unit, time or two-way fixed effects.
+
+    One copy of the data (none with ``inplace=True``, for a float array the caller owns); the means are
+    subtracted in place, so two-way effects do not make two more copies."""
     arr = np.asarray(v, dtype=float)
-    vec = arr.ndim == 1
-    mat = arr.reshape(-1, n, 1 if vec else arr.shape[1])  # (T, N, k)
+    out = arr if inplace else arr.copy()
+    mat = out.reshape(-1, n, 1 if out.ndim == 1 else out.shape[1])  # (T, N, k), a view
     if fixed_effects in ("unit", "twoway"):
-        mat = mat - mat.mean(axis=0, keepdims=True)
+        mat -= mat.mean(axis=0, keepdims=True)
     if fixed_effects in ("time", "twoway"):
-        mat = mat - mat.mean(axis=1, keepdims=True)
-    out = mat.reshape(arr.shape[0], -1)
-    return out[:, 0] if vec else out
+        mat -= mat.mean(axis=1, keepdims=True)
+    return out
 
 
 def effective_sizes(n: int, t: int, fixed_effects: FixedEffects, lee_yu: bool) -> tuple[float, float]:
@@ -121,6 +142,10 @@ class SpatialOperator:
     """Sparse powers of W and the longest ``tr(W^j)`` series computed so far (deterministic given the seed,
     so a prefix of a longer series is the shorter one): the fit's information matrix and the impacts'
     point estimate and draws reuse them instead of recomputing."""
+    logdet_method: Literal["exact", "chebyshev", "lanczos"] = "exact"
+    """``"exact"`` (eigenvalues or sparse LU) or an approximation with a reported error bound
+    (:meth:`logdet_error`); the approximations also replace the LU solves by power series (no
+    factorisation at all)."""
 
     @property
     def n(self) -> int:
@@ -132,17 +157,84 @@ class SpatialOperator:
         """``ln|I - rho W|`` (exact; inside :meth:`surrogate` the cheap stochastic approximation)."""
         if self.eigenvalues is not None:
             return float(np.sum(np.log(1.0 - rho * self.eigenvalues)).real)
-        if self._cache.get("surrogate_on"):
+        if self._cache.get("surrogate_on") or self.logdet_method == "lanczos":
             return self.logdet_surrogate(rho)
+        if self.logdet_method == "chebyshev":
+            return self._chebyshev(rho)[0]
         lu = self._lu(rho)
         return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+
+    def logdet_error(self, rho: float) -> float:
+        """Error bound of :meth:`logdet` at ``rho``: 0 when exact; for the approximations three Monte-Carlo
+        standard errors (the spread of the probes' estimates) plus, for Chebyshev, the truncation bound
+        ``N sum_{k>K} |c_k|`` (``|tr T_k| <= N`` on the spectrum's interval)."""
+        if self.eigenvalues is not None or self.logdet_method == "exact":
+            return 0.0
+        if self.logdet_method == "chebyshev":
+            _, se, trunc = self._chebyshev(rho)
+            return 3.0 * se + trunc
+        theta, tau, exact = self._slq()
+        j = np.arange(1, len(exact) + 1)
+        rest = np.log1p(-rho * theta) + (theta[..., None] ** j) @ (rho**j / j)
+        per_probe = self.n * np.sum(tau * rest, axis=1)
+        return float(3.0 * per_probe.std(ddof=1) / np.sqrt(len(per_probe)))
+
+    def _chebyshev(self, rho: float) -> tuple[float, float, float]:
+        """Chebyshev approximation of ``ln|I - rho W|`` (Pace and LeSage 2004): ``sum_k c_k(rho) tr T_k(V)``
+        with ``V = alpha W + beta I`` mapping W's real spectrum [a, b] onto [-1, 1] and ``c_k`` the Chebyshev
+        interpolant of ``x -> ln(1 - rho (x - beta) / alpha)``.  ``tr T_k(V)`` exact for low k (from the
+        exact ``tr(W^j)``), by Rademacher probes of the three-term recurrence beyond (Barry and Pace 1999):
+        (value, Monte-Carlo standard error, truncation bound)."""
+        exact, probes, alpha, beta = self._chebyshev_moments()
+        order = probes.shape[1] - 1
+
+        def f(x: Any) -> Any:
+            return np.log1p(-rho * (x - beta) / alpha)
+
+        c = np.polynomial.chebyshev.chebinterpolate(f, order)
+        tail = np.polynomial.chebyshev.chebinterpolate(f, 2 * order)[order + 1 :]
+        low = len(exact)
+        per_probe = probes[:, low:] @ c[low:]
+        value = float(c[:low] @ exact + per_probe.mean())
+        se = float(per_probe.std(ddof=1) / np.sqrt(len(per_probe)))
+        return value, se, float(self.n * np.abs(tail).sum())
+
+    def _chebyshev_moments(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        if "chebyshev" not in self._cache:
+            lo, hi = 1.0 / self.bounds[0], 1.0 / self.bounds[1]  # W's spectrum lies in [lo, hi]
+            alpha, beta = 2.0 / (hi - lo), -(hi + lo) / (hi - lo)
+            top = 2 * (len(self.sparse_powers()) - 1)
+            tr = self.trace_powers(top)
+            exact = np.empty(top + 1)
+            for k in range(top + 1):  # T_k(alpha W + beta I) expanded in powers of W
+                mono = np.polynomial.chebyshev.cheb2poly(np.eye(k + 1)[k])
+                exact[k] = sum(
+                    mono[i] * sum(_binom(i, j) * alpha**j * beta ** (i - j) * tr[j] for j in range(i + 1))
+                    for i in range(k + 1)
+                )
+            bits = _rademacher_bits(self.n, LOGDET_PROBES, self.seed + 3)
+            moments = np.empty((LOGDET_PROBES, CHEBYSHEV_ORDER + 1))
+            for cols in _blocks(LOGDET_PROBES):
+                z = _signs(bits[:, cols])
+                prev, cur = z, alpha * (self.w @ z) + beta * z
+                moments[cols, 0] = self.n
+                moments[cols, 1] = np.einsum("ij,ij->j", z, cur)
+                for k in range(2, CHEBYSHEV_ORDER + 1):
+                    prev, cur = cur, 2.0 * (alpha * (self.w @ cur) + beta * cur) - prev
+                    moments[cols, k] = np.einsum("ij,ij->j", z, cur)
+            self._cache["chebyshev"] = (exact, moments, alpha, beta)
+        return self._cache["chebyshev"]
 
     # -------------------------------------------------------------- surrogate log-determinant for the search
     @property
     def has_surrogate(self) -> bool:
         """Whether the search over rho may use :meth:`logdet_surrogate` (sparse path, W similar to a
         symmetric matrix: symmetric or a row-scaled symmetric matrix, see :func:`_symmetriser`)."""
-        return self.method == "sparse" and self._symmetric_scaling() is not None
+        return (
+            self.method == "sparse"
+            and self.logdet_method == "exact"
+            and self._symmetric_scaling() is not None
+        )
 
     @contextmanager
     def surrogate(self) -> Iterator[None]:
@@ -180,7 +272,10 @@ class SpatialOperator:
             s = np.sqrt(scaling)
             sym = sp.diags(s) @ self.w @ sp.diags(1.0 / s)
             sym = ((sym + sym.T) / 2).tocsr()
-            theta, tau = _lanczos_quadrature(sym, SLQ_PROBES, SLQ_STEPS, self.seed + 2)
+            probes, steps = (
+                (LOGDET_PROBES, LOGDET_STEPS) if self.logdet_method == "lanczos" else (SLQ_PROBES, SLQ_STEPS)
+            )
+            theta, tau = _lanczos_quadrature(sym, probes, steps, self.seed + 2)
             top = len(self.sparse_powers()) - 1
             exact = self.trace_powers(2 * top)[1:]
             self._cache["slq"] = (
@@ -207,7 +302,28 @@ class SpatialOperator:
         """``(I - rho W)^-1 b`` for a vector or an N x k matrix."""
         if self.method == "dense":
             return np.linalg.solve(np.eye(self.n) - rho * self.w.toarray(), b)
+        if self.logdet_method != "exact":
+            return self._iterative_solve(rho, np.asarray(b, dtype=float))
         return self._lu(rho).solve(np.asarray(b, dtype=float))
+
+    def _iterative_solve(self, rho: float, b: np.ndarray) -> np.ndarray:
+        """``(I - rho W)^-1 b`` without a factorisation: the power series ``sum_j (rho W)^j b`` truncated as the
+        traces' (tail below 1e-10 of ``|b|`` for row-standardised W), GMRES when that series is long."""
+        radius = max(abs(1.0 / self.bounds[0]), abs(1.0 / self.bounds[1]))
+        m = series_length(abs(rho) * radius)
+        if m > SERIES_SOLVE_MAX_TERMS:
+            a = self._i_minus(rho)
+            cols = b.reshape(self.n, -1)
+            out = np.empty_like(cols)
+            for i in range(cols.shape[1]):
+                out[:, i], _ = spla.gmres(a, cols[:, i], rtol=1e-12, atol=0.0, restart=50, maxiter=200)
+            return out.reshape(b.shape)
+        out = b.copy()
+        v = b
+        for _ in range(m):
+            v = rho * (self.w @ v)
+            out += v
+        return out
 
     # -------------------------------------------------------------- traces used by the information matrix
     def traces(self, rho: float) -> tuple[float, float, float]:
@@ -231,10 +347,15 @@ class SpatialOperator:
         # control variate Q = W + rho W^2 + rho^2 W^3 (the leading terms of Wt), tr(Q'Q) exact
         powers = self.sparse_powers()
         q = sum(rho ** (a - 1) * powers[a] for a in range(1, len(powers)))
-        z = _rademacher(self.n, N_PROBES, self.seed)  # independent of the trace probes: t2 and t3 add up
-        qz = q @ z
-        u = self._wt_probes(rho, z, m)
-        t3 = float(q.multiply(q).sum()) + float(np.mean(np.sum(u * u, axis=0) - np.sum(qz * qz, axis=0)))
+        p = n_probes(self.n)
+        bits = _rademacher_bits(self.n, p, self.seed)  # independent of the trace probes: t2 and t3 add up
+        rest = np.empty(p)
+        for cols in _blocks(p):  # probe blocks: a few N x PROBE_BLOCK arrays at a time
+            z = _signs(bits[:, cols])
+            qz = q @ z
+            u = self._wt_probes(rho, z, m)
+            rest[cols] = np.einsum("ij,ij->j", u, u) - np.einsum("ij,ij->j", qz, qz)
+        t3 = float(q.multiply(q).sum()) + float(np.mean(rest))
         return t1, t2, t3
 
     def _wt_probes(self, rho: float, z: np.ndarray, m: int) -> np.ndarray:
@@ -245,7 +366,7 @@ class SpatialOperator:
         at a time, several times slower at these sizes.
         """
         if m > SERIES_SOLVE_MAX_TERMS:
-            return self.w @ self._lu(rho).solve(z)
+            return self.w @ self.solve(rho, z)
         v = self.w @ z
         out = v.copy()
         for _ in range(m):
@@ -312,13 +433,27 @@ class SpatialOperator:
             else:
                 a = min(top, j - 1)
                 tr[j] = float(powers[a].multiply(powers[j - a].T).sum())
+        if m > 2 * top and self.logdet_method == "lanczos" and m < 2 * LOGDET_STEPS:
+            # the log-determinant's Lanczos quadrature is exact for z'W^j z up to j = 2 steps - 1: the same
+            # Hutchinson estimator of tr(W^j) on its probes, without another chain of products
+            theta, tau, _ = self._slq()
+            js = np.arange(2 * top + 1, m + 1)
+            tr[2 * top + 1 :] = self.n * np.mean(
+                np.sum(tau[..., None] * theta[..., None] ** js, axis=1), axis=0
+            )
+            return tr
         if m > 2 * top:
-            z = _rademacher(self.n, N_PROBES, self.seed + 1)
-            v = z
-            for j in range(1, m + 1):  # W^j z by products with W (sparser than its powers)
-                v = self.w @ v
-                if j > 2 * top:
-                    tr[j] = _probe_mean(z, v)
+            p = n_probes(self.n)
+            bits = _rademacher_bits(self.n, p, self.seed + 1)
+            sums = np.zeros(m + 1)
+            for cols in _blocks(p):  # probe blocks: a few N x PROBE_BLOCK arrays at a time
+                z = _signs(bits[:, cols])
+                v = z
+                for j in range(1, m + 1):  # W^j z by products with W (sparser than its powers)
+                    v = self.w @ v
+                    if j > 2 * top:
+                        sums[j] += float(np.einsum("ij,ij->", z, v))
+            tr[2 * top + 1 :] = sums[2 * top + 1 :] / p
         return tr
 
 
@@ -395,12 +530,35 @@ def _lanczos_quadrature(
 
 def _rademacher(n: int, p: int, seed: int) -> np.ndarray:
     """n x p independent signs +-1 (``rng.choice`` is ten times slower at 10^7 draws)."""
-    bits = np.random.default_rng(seed).integers(0, 2, size=(n, p), dtype=np.int8)
+    return _signs(_rademacher_bits(n, p, seed))
+
+
+def _rademacher_bits(n: int, p: int, seed: int) -> np.ndarray:
+    """The 0/1 draws behind :func:`_rademacher` (one byte each): blocks of columns become float signs one
+    at a time (:func:`_signs`), the same signs as the whole matrix."""
+    return np.random.default_rng(seed).integers(0, 2, size=(n, p), dtype=np.int8)
+
+
+def _signs(bits: np.ndarray) -> np.ndarray:
     return 2.0 * bits - 1.0
 
 
-def _probe_mean(z: np.ndarray, az: np.ndarray) -> float:
-    return float(np.mean(np.einsum("ij,ij->j", z, az)))
+def _blocks(p: int) -> list[slice]:
+    """Column blocks of at most :data:`PROBE_BLOCK` probes."""
+    return [slice(i, min(i + PROBE_BLOCK, p)) for i in range(0, p, PROBE_BLOCK)]
+
+
+def n_probes(n: int) -> int:
+    """Probes of the stochastic traces: :data:`N_PROBES` up to :data:`EXACT_MAX_N` regions, then fewer in
+    proportion to 1/N (the estimators' relative error ~ ``1/sqrt(N p)`` stays below that at 100,000
+    regions), at least :data:`MIN_PROBES`."""
+    return int(np.clip(N_PROBES * EXACT_MAX_N // max(n, 1), MIN_PROBES, N_PROBES))
+
+
+def _binom(i: int, j: int) -> float:
+    from math import comb
+
+    return float(comb(i, j))
 
 
 def _exact_low_traces(w: sp.csr_matrix) -> tuple[float, float, float]:
@@ -408,8 +566,15 @@ def _exact_low_traces(w: sp.csr_matrix) -> tuple[float, float, float]:
     return float(w.diagonal().sum()), float(w.multiply(w.T).sum()), float(w.multiply(w).sum())
 
 
-def make_operator(w: sp.csr_matrix, method: Method = "auto", seed: int = 0) -> SpatialOperator:
-    """Prepare W for estimation: eigenvalues (dense path) or bounds from sparse eigen-solvers."""
+def make_operator(
+    w: sp.csr_matrix, method: Method = "auto", seed: int = 0, logdet: LogDet = "exact"
+) -> SpatialOperator:
+    """Prepare W for estimation: eigenvalues (dense path) or bounds from sparse eigen-solvers.
+
+    ``logdet``: ``"exact"``; ``"chebyshev"`` or ``"lanczos"`` (sparse path, W similar to a symmetric matrix
+    so that its spectrum is real); ``"auto"``: exact up to :data:`EXACT_MAX_N` regions, Lanczos above where
+    W allows it.
+    """
     w = sp.csr_matrix(w, dtype=float)
     w.eliminate_zeros()
     n = w.shape[0]
@@ -425,14 +590,30 @@ def make_operator(w: sp.csr_matrix, method: Method = "auto", seed: int = 0) -> S
         )
     rows = np.asarray(w.sum(axis=1)).ravel()
     row_std = bool(np.allclose(rows, 1.0, atol=1e-10))
-    chosen = ("dense" if n <= DENSE_MAX_N else "sparse") if method == "auto" else method
+    approx = logdet in ("chebyshev", "lanczos")
+    if approx and method == "dense":
+        raise ModelError(
+            f"logdet={logdet!r} approximates the log-determinant on the sparse path; method='dense' computes "
+            "it exactly from the eigenvalues. Use method='auto' or 'sparse' with it, or logdet='exact'."
+        )
+    chosen = ("dense" if n <= DENSE_MAX_N and not approx else "sparse") if method == "auto" else method
     if chosen == "dense":
         lam, vecs = _dense_eigen(w)
         real = lam.real
         bounds = (1.0 / real.min(), 1.0 / real.max())
         return SpatialOperator(w, "dense", row_std, bounds, lam, vecs, seed)
     d = _symmetriser(w)
-    op = SpatialOperator(w, "sparse", row_std, _sparse_bounds(w, row_std, d), None, None, seed)
+    if approx and d is None:
+        raise ModelError(
+            f"logdet={logdet!r} needs weights similar to a symmetric matrix (symmetric, or row-standardised "
+            "symmetric weights such as contiguity or distance bands), whose eigenvalues are real; these "
+            "weights (e.g. k-nearest neighbours) are not. Use logdet='exact'."
+        )
+    if logdet == "auto":
+        logdet = "lanczos" if n > EXACT_MAX_N and d is not None else "exact"
+    op = SpatialOperator(
+        w, "sparse", row_std, _sparse_bounds(w, row_std, d), None, None, seed, logdet_method=logdet
+    )
     op._cache["sym"] = d  # found once: the bounds and the surrogate both need it
     return op
 

@@ -72,7 +72,13 @@ def paper_summary(
     ):
         rows[(lab, "")] = [val, "", "", "", ""]
     cells = pd.DataFrame(rows.values(), index=row_labels(rows), columns=_COLUMNS)
-    return Summary(_title(res), (cells,), notes=_notes(se, stars, draws if imp is not None else None))
+    notes = _notes(se, stars, draws if imp is not None else None)
+    if res._core.op.logdet_method != "exact":  # approximate log-determinant: say so, with its bound
+        notes += (
+            f" ln|I - rho W| by {res._core.op.logdet_method} approximation, error bound "
+            f"{res.logdet_error:.3g} at the estimate."
+        )
+    return Summary(_title(res), (cells,), notes=notes)
 
 
 def _title(res: SpatialPanelResults) -> str:

@@ -40,6 +40,7 @@ from spillover.options import (
     Estimator,
     FixedEffects,
     Kind,
+    LogDet,
     check_option,
     warn,
 )
@@ -129,8 +130,14 @@ class SpatialPanelModel(ReadOnlyModel):
         transformation approach: N(T-1) effective observations and (T-1) ln|I - rho W| with unit effects;
         (N-1) and ln|I - rho W| - ln(1 - rho) with time effects, which requires row-standardised W).
     method
-        ``"auto"`` (dense eigenvalues up to 1,000 regions, sparse LU and stochastic traces above),
-        ``"dense"`` or ``"sparse"``.
+        ``"auto"`` (dense eigenvalues up to 1,000 regions, sparse matrices and stochastic traces above),
+        ``"dense"`` or ``"sparse"``: the computational path.
+    logdet
+        How ``ln|I - rho W|`` is evaluated on the sparse path: ``"exact"`` (sparse LU), ``"chebyshev"``
+        (Pace and LeSage 2004's Chebyshev expansion with Barry-Pace Monte-Carlo traces), ``"lanczos"``
+        (stochastic Lanczos quadrature) or ``"auto"`` (exact up to 100,000 regions, Lanczos above).  The
+        approximations need W similar to a symmetric matrix (contiguity, distance bands) and report their
+        error bound at the estimate as ``res.logdet_error`` (0 when exact); see ``docs/large_n.md``.
     m
         Weights of the error process of a ``"sac"`` or ``"gns"`` (default: ``w``; same forms as ``w``).
         With M = W the SAC is identified through X beta only, and the GNS weakly: the fit raises or warns
@@ -204,12 +211,14 @@ class SpatialPanelModel(ReadOnlyModel):
         dynamic: bool | Literal["space-time"] = False,
         w_x: Any = None,
         combine: Literal["convex"] | None = None,
+        logdet: LogDet = "auto",
     ) -> None:
         check_option(kind, Kind, "kind", error=ModelError)
         check_option(engine, Engine, "engine", error=ModelError)
         check_option(fixed_effects, Effects, "fixed_effects", error=ModelError)
         check_option(bias_correction, BiasCorrection, "bias_correction", error=ModelError)
         check_option(method, Method, "method", error=ModelError)
+        check_option(logdet, LogDet, "logdet", error=ModelError)
         self.panel = panel
         self.y = y
         self.x = _regressor_names(x, y)
@@ -218,6 +227,7 @@ class SpatialPanelModel(ReadOnlyModel):
         self.fixed_effects: Effects = fixed_effects
         self.bias_correction: BiasCorrection = bias_correction
         self.method: Method = method
+        self.logdet: LogDet = logdet
         self.engine: Engine = engine
         self.estimator: Estimator = (
             "ml"  # spreg's GMM estimators: cross-sections only (SpatialCrossSectionModel)
@@ -274,7 +284,7 @@ class SpatialPanelModel(ReadOnlyModel):
             return estimate_multi(self)
         design = self._design()
         _check_design(design, self.y, self.fixed_effects)
-        op = lk.make_operator(design.w, self.method)
+        op = lk.make_operator(design.w, self.method, logdet=self.logdet)
         self._check_weights_for_method(op)
         at = None
         if self.estimator != "ml":
@@ -299,14 +309,20 @@ class SpatialPanelModel(ReadOnlyModel):
             raise ModelError(f"time fixed effects need at least 3 regions; the panel has {n}.")
         w = _to_sparse(self.w, panel.ids, "w")
         y = panel.stacked(self.y)
-        xs = [_interactions.stacked(panel, v) for v in self.x]
-        x = np.column_stack(xs) if xs else np.empty((n * t, 0))
+        # one preallocated design [const, X, W X]: each column written once (no column_stack copies)
+        const = self.fixed_effects in ("none", "random")
+        k, kd = len(self.x), len(self.durbin)
+        full = np.empty((n * t, int(const) + k + kd))
+        if const:
+            full[:, 0] = 1.0
+        x = full[:, int(const) : int(const) + k]
+        for j, v in enumerate(self.x):
+            x[:, j] = _interactions.stacked(panel, v)
         cols = [self.x.index(d) for d in self.durbin]
-        wx = lk.lag(w, x[:, cols], n) if cols else np.empty((n * t, 0))
+        if cols:
+            lk.lag(w, x[:, cols], n, out=full[:, int(const) + k :])
         names = self.x + [f"W*{d}" for d in self.durbin]
-        full = np.column_stack([x, wx])
-        if self.fixed_effects in ("none", "random"):
-            full = np.column_stack([np.ones(n * t), full])
+        if const:
             names = ["const", *names]
         m = None
         if self.kind in _SAC_KINDS:
@@ -341,7 +357,7 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         A :class:`~spillover.panel.SpatialPanel`.
     period
         The period to use (default: the panel must have exactly one period).
-    y, x, w, kind, durbin, method, engine, m, w_x, combine
+    y, x, w, kind, durbin, method, engine, m, w_x, combine, logdet
         As in :class:`SpatialPanelModel`; no fixed effects (a constant is included).
     estimator
         ``"ml"`` (default): maximum likelihood.  ``"gm"`` / ``"gm-het"`` (with ``engine="spreg"``; kinds
@@ -367,6 +383,7 @@ class SpatialCrossSectionModel(SpatialPanelModel):
         estimator: Estimator = "ml",
         w_x: Any = None,
         combine: Literal["convex"] | None = None,
+        logdet: LogDet = "auto",
     ) -> None:
         check_option(estimator, Estimator, "estimator", error=ModelError)
         if estimator != "ml" and engine != "spreg":
@@ -398,6 +415,7 @@ class SpatialCrossSectionModel(SpatialPanelModel):
             m=m,
             w_x=w_x,
             combine=combine,
+            logdet=logdet,
         )
         self.estimator = estimator
 
@@ -578,7 +596,7 @@ def _fit_kind(
     lee_yu = model.bias_correction == "lee-yu"
     drop_root = lee_yu and fe in ("time", "twoway")
     n_eff, mult = lk.effective_sizes(d.n, d.t, fe, lee_yu)
-    wy = lk.demean(lk.lag(d.w, d.y, d.n), d.n, fe)
+    wy = lk.demean(lk.lag(d.w, d.y, d.n), d.n, fe, inplace=True)
     if model.kind in _LAG_KINDS:
         f = (
             lk.fit_lag(yt, wy, xt, op, n_eff, mult, drop_root)
@@ -589,9 +607,10 @@ def _fit_kind(
         _warn_small_n(
             model, d, op, f.rho, info, "rho", lambda ne, m: lk.fit_lag(yt, wy, xt, op, ne, m, True).rho
         )
-        return f, info, "rho", lk.demean(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t), d.n, fe)
+        fitted = lk.demean(lk.solve_stacked(op, f.rho, d.x @ f.beta, d.t), d.n, fe, inplace=True)
+        return f, info, "rho", fitted
     if model.kind in _ERROR_KINDS:
-        wx = lk.demean(lk.lag(d.w, d.x, d.n), d.n, fe)
+        wx = lk.demean(lk.lag(d.w, d.x, d.n), d.n, fe, inplace=True)
         f = (
             lk.fit_error(yt, wy, xt, wx, op, n_eff, mult, drop_root)
             if at is None

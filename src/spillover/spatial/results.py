@@ -150,6 +150,15 @@ class SpatialPanelResults(ReadOnly):
         return self._spatial("rho", self.std_errors)
 
     @property
+    def logdet_error(self) -> float:
+        """Error bound of the log-determinant ``ln|I - rho W|`` at the estimate: 0 when it is exact
+        (``logdet="exact"``, eigenvalues or sparse LU), else three Monte-Carlo standard errors of the
+        approximation (plus the Chebyshev truncation bound) -- see ``logdet=`` of the model."""
+        op = self._core.op
+        value = self.rho if self.rho is not None else self.lam
+        return 0.0 if value is None else op.logdet_error(value)
+
+    @property
     def lam(self) -> float | None:
         """Spatial error parameter lambda (SEM/SDEM), else None."""
         return self._spatial("lambda", self.params)
