@@ -96,7 +96,9 @@ def main() -> None:
     for a, b in zip(rows[:-1], rows[1:]):
         k = np.log(b["N"] / a["N"])
         slope = {key: np.log(b[key] / a[key]) / k for key in ("sbm_s", "super_sbm_s") if key in a}
-        print(f"growth exponent {a['N']} -> {b['N']}: " + ", ".join(f"{k} N^{v:.2f}" for k, v in slope.items()))
+        print(
+            f"growth exponent {a['N']} -> {b['N']}: " + ", ".join(f"{k} N^{v:.2f}" for k, v in slope.items())
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from spillover.errors import DEAError
 from spillover.options import SBMOrientation, check_option
 from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
-from spillover.productivity._highs import RESCALE, ray_scale, unit_scale
+from spillover.productivity._highs import RESCALE, ray_scale
 from spillover.productivity._lp import FAILED, INF, OPTIMAL, STATUS_NAMES, ReusableLP
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Method, UnitScores
@@ -355,7 +355,7 @@ def _unit_weights(
             _weights(g, len(g) + len(b), orientation != "input"),
             _weights(b, len(g) + len(b), orientation != "input"),
         ]
-    )
+    )  # 1-D (one unit) or 2-D (variables x units): the counts are the numbers of rows either way
     return wx, wy
 
 
@@ -440,16 +440,18 @@ def sbm_arrays(
     lp, r = None, np.ones(m + s1 + s2)
     sign = np.concatenate([np.ones(m), -np.ones(s1), np.ones(s2)])  # slack signs in the rows x, g, b
     zeros_t, zeros_n = np.zeros(m + s1 + s2, int), np.zeros(s1 + s2, int)
+    # every unit's row scales and objective weights at once (unit_scale and _unit_weights, vectorised)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        WANT = np.where(V > 0, np.exp2(np.round(np.log2(V))), np.nan)
+    WX, WY = _unit_weights(X, G, B, orientation)
+    KX, KY = _safe_div(WX, X), _safe_div(WY, V[m:])
     for o in range(X.shape[1]):
-        v = V[:, o]
-        want = unit_scale(v[:m], v[m:])
+        v, want, kx, ky = V[:, o], WANT[:, o], KX[:, o], KY[:, o]
         with np.errstate(invalid="ignore"):
             far = np.abs(np.log2(want / r)) > RESCALE  # NaN (a zero value: any scale) is never far
         if lp is None or far.any():
             r = np.where(far, want, r)
             lp, t_rows, norm_cols = _sbm_lp(Vr / r[:, None], m, s1, s2, rts, L)
-        wx, wy = _unit_weights(v[:m], v[m : m + s1], v[m + s1 :], orientation)
-        kx, ky = _safe_div(wx, v[:m]), _safe_div(wy, v[m:])
         lp.set_coefficients(t_rows, zeros_t, -v / r)
         lp.set_coefficients(zeros_n, norm_cols, ky * r[m:])
         lp.set_cost(L["x"], -kx * r[:m])
