@@ -155,3 +155,4 @@ def test_undesirable_outputs_reduce_like_inputs():
         plain = sbm(X, Y, rts="vrs", undesirable=["b"], orientation=orientation, super=True, method="plain")
         np.testing.assert_allclose(fast.efficiency, plain.efficiency, atol=TOL)
         assert (fast.status == plain.status).all()
+
