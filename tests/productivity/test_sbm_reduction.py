@@ -156,3 +156,15 @@ def test_undesirable_outputs_reduce_like_inputs():
         np.testing.assert_allclose(fast.efficiency, plain.efficiency, atol=TOL)
         assert (fast.status == plain.status).all()
 
+
+@pytest.mark.slow
+def test_process_backend_gives_the_serial_scores():
+    """Chunks on a process pool (from 1,000 units) give the serial run's scores and super-scores."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1, 10, (1200, 2))
+    y = (np.sqrt(x.prod(axis=1)) * rng.uniform(0.5, 1.0, 1200))[:, None]
+    serial = sbm(x, y, rts="vrs", super=True, backend="serial")
+    pool = sbm(x, y, rts="vrs", super=True, backend="processes", n_jobs=2)
+    np.testing.assert_allclose(pool.efficiency, serial.efficiency, atol=1e-9)
+    assert (pool.status == serial.status).all()
+    assert (pool.super_units == serial.super_units).all()
