@@ -34,13 +34,16 @@ import pandas as pd
 from spillover.errors import DEAError
 from spillover.options import SBMOrientation, check_option
 from spillover.productivity import _common as C
-from spillover.productivity._highs import RESCALE, ray_scale, unit_scale
+from spillover.productivity import _engine as E
+from spillover.productivity._highs import RESCALE, ray_scale
 from spillover.productivity._lp import FAILED, INF, OPTIMAL, STATUS_NAMES, ReusableLP
 from spillover.productivity._validate import normaliser
-from spillover.productivity.dea import RTS, UnitScores
+from spillover.productivity.dea import RTS, Method, UnitScores
 from spillover.summary import Summary
 
-__all__ = ["sbm", "SBMResult", "SBMOrientation"]
+__all__ = ["sbm", "SBMResult", "SBMOrientation", "sbm_reference", "super_reference"]
+
+LAMBDA_TOL = 1e-10  # lambdas at or below this are left out of the peer table
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,11 @@ class SBMResult(UnitScores):
     @property
     def lambdas(self) -> pd.DataFrame:
         """Dense lambda matrix (units x reference units)."""
-        out = pd.DataFrame(0.0, index=self.names, columns=self.names)
-        for u, p, w in self.peer_table.itertuples(index=False):
-            out.loc[u, p] = w
-        return out
+        values = np.zeros((len(self.names), len(self.names)))
+        rows = self.names.get_indexer(self.peer_table["unit"])
+        cols = self.names.get_indexer(self.peer_table["peer"])
+        values[rows, cols] = self.peer_table["weight"].to_numpy()
+        return pd.DataFrame(values, index=self.names, columns=self.names)
 
     @property
     def peers(self) -> pd.Series:
@@ -141,6 +145,9 @@ def sbm(
     undesirable: Sequence[Any] | None = None,
     super: bool = False,
     names: Sequence[Any] | None = None,
+    method: Method = "fast",
+    backend: E.Backend = "auto",
+    n_jobs: int | None = None,
 ) -> SBMResult:
     """Slacks-based measure (Tone 2001), optionally with undesirable outputs and super-efficiency.
 
@@ -159,6 +166,14 @@ def sbm(
         Super-efficiency (Tone 2002) for the SBM-efficient units.
     names
         Unit names (default: the index of ``inputs`` or 1..n).
+    method
+        ``"fast"``: frontier first (the units spanning the technology, found as for :func:`dea`), then
+        every unit's SBM LP over those units only (exact: same scores, see :func:`sbm_reference`);
+        ``"plain"``: every LP over every unit.  Where the optimal slacks are not unique the two may report
+        different (equally optimal) targets and peers.
+    backend, n_jobs
+        As in :func:`dea`: ``"auto"`` (a process pool from 10,000 units when more than one core is
+        available), ``"serial"``, ``"processes"`` or ``"dask"``; every backend gives the same results.
 
     Returns
     -------
@@ -176,20 +191,111 @@ def sbm(
     """
     check_option(rts, RTS, "rts", error=DEAError)
     check_option(orientation, SBMOrientation, "orientation", error=DEAError)
+    check_option(method, Method, "method", error=DEAError)
+    check_option(backend, E.Backend, "backend", error=DEAError)
     X, Y = C.frames(inputs, outputs, names)
     G, B = C.split_outputs(Y, undesirable)
     x, g, b = (f.to_numpy().T for f in (X, G, B))
     sx, sg, sb = normaliser(x), normaliser(g), (normaliser(b) if b.shape[0] else np.zeros(0))
     xn, gn, bn = x / sx[:, None], g / sg[:, None], (b / sb[:, None] if b.shape[0] else b)
-    res = sbm_arrays(xn, gn, bn, xn, gn, bn, rts=rts, orientation=orientation)
-    res["score"] = np.minimum(res["score"], 1.0)  # in sample rho* <= 1: clip the solver's last-digit noise
-    is_super = np.zeros(X.shape[0], bool)
-    if super:
-        is_super = (res["status"] == OPTIMAL) & (res["score"] >= 1.0 - C.EFFICIENT_TOL)
-        sup = super_sbm_arrays(xn, gn, bn, np.flatnonzero(is_super), rts=rts, orientation=orientation)
-        for key in ("status", "score", "x_t", "g_t", "b_t", "lam"):
-            res[key][is_super] = sup[key]
+    n = xn.shape[1]
+    run = E.Executor(E.resolve_backend(backend, n, n_jobs), n_jobs)
+    with run:  # one process pool for the frontier steps and the LPs
+        ref = sbm_reference(xn, gn, bn, rts, run) if method == "fast" else np.arange(n)
+        res = _sbm_chunks(xn, gn, bn, ref, rts, orientation, run)
+        res["score"] = np.minimum(
+            res["score"], 1.0
+        )  # in sample rho* <= 1: clip the solver's last-digit noise
+        is_super = np.zeros(n, bool)
+        if super:
+            is_super = (res["status"] == OPTIMAL) & (res["score"] >= 1.0 - C.EFFICIENT_TOL)
+            units = np.flatnonzero(is_super)
+            sup_ref = super_reference(xn, gn, bn, ref, rts, run) if method == "fast" else ref
+            sup = super_sbm_arrays(xn, gn, bn, units, rts=rts, orientation=orientation, reference=sup_ref)
+            for key in ("status", "score", "x_t", "g_t", "b_t"):
+                res[key][is_super] = sup[key]
+            keep = ~is_super[res["lam_unit"]]
+            unit = np.concatenate([res["lam_unit"][keep], units[sup["lam_unit"]]])
+            peer = np.concatenate([res["lam_peer"][keep], sup["lam_peer"]])
+            weight = np.concatenate([res["lam_weight"][keep], sup["lam_weight"]])
+            sort = np.lexsort((peer, unit))
+            res["lam_unit"], res["lam_peer"], res["lam_weight"] = unit[sort], peer[sort], weight[sort]
     return _result(X, Y, G, B, res, (sx, sg, sb), is_super, rts, orientation, super)
+
+
+def _reduction_applies(G: np.ndarray) -> bool:
+    """The frontier reduction's proof (``_engine``) needs a positive desirable output for every unit."""
+    return bool(G.shape[1] == 0 or (G > 0).any(axis=0).all())
+
+
+def sbm_reference(
+    X: np.ndarray, G: np.ndarray, B: np.ndarray, rts: str, run: E.Executor = E.SERIAL
+) -> np.ndarray:
+    """Indices of the units whose SBM LPs' lambdas suffice for every unit: the frontier set E of the
+    technology with inputs (X, B) and outputs G (:func:`~spillover.productivity._engine.frontier_set`).
+
+    Why it is exact: the SBM constraints ``X lam + s- = x_o``, ``G lam - sg = g_o``, ``B lam + sb = b_o``
+    (undesirable outputs are disposed of like inputs) say that the target ``(X lam, G lam, B lam)`` lies in
+    the technology T(all) and dominates the unit; the objective depends on the slacks only and improves
+    with each of them (the weights are >= 0).  T(E) = T(all), so a target of the full LP is dominated by a
+    combination of E whose slacks are at least as large: the optimum over E is no worse, and no better
+    since E is a subset.  The score is therefore the same; targets and lambdas are an optimal solution of
+    the full LP (they may differ from another optimal solution where the optimum is not unique).
+    """
+    if not _reduction_applies(G):
+        return np.arange(X.shape[1])
+    return E.frontier_set(np.vstack([X, B]), G, rts, run)
+
+
+def super_reference(
+    X: np.ndarray, G: np.ndarray, B: np.ndarray, front: np.ndarray, rts: str, run: E.Executor = E.SERIAL
+) -> np.ndarray:
+    """Reference units for Tone's super-SBM: the frontier set E (``front``) plus the frontier set E2 of the
+    units outside E (the second layer).
+
+    Why it is exact: super-SBM of unit o uses the technology T(all minus o).  Every unit outside E lies in
+    T(E2), so T(all minus o) = T((E minus o) + E2): solving against (E + E2) minus o is exact.  E alone is
+    not: a unit on the weakly efficient part of the frontier may be spanned only with o's help (1 input,
+    1 output, VRS: o = (1, 1), j = (2, 1), k = (3, 2); without o, j is a vertex).
+    """
+    n = X.shape[1]
+    if len(front) == n or not _reduction_applies(G):
+        return np.arange(n)
+    rest = np.setdiff1d(np.arange(n), front)
+    second = rest[E.frontier_set(np.vstack([X[:, rest], B[:, rest]]), G[:, rest], rts, run)]
+    return np.union1d(front, second)
+
+
+def _sbm_chunks(
+    X: np.ndarray, G: np.ndarray, B: np.ndarray, ref: np.ndarray, rts: str, orientation: str, run: E.Executor
+) -> dict[str, np.ndarray]:
+    """:func:`sbm_arrays` of every unit against the units ``ref``, in chunks on the executor.
+
+    Units are solved in the data's order: the similar-mix order of the radial engine (``locality_order``)
+    moves HiGHS's warm starts to vertices where, on data spanning many orders of magnitude, sum(lambda) = 1
+    held only to 3e-8 (tests/productivity/test_hardening_productivity.py)."""
+    slices = run.chunks(X.shape[1])
+    Xr, Gr, Br = X[:, ref], G[:, ref], B[:, ref]
+    calls = [(Xr, Gr, Br, X[:, sl], G[:, sl], B[:, sl], rts, orientation) for sl in slices]
+    parts = run.map(_sbm_call, calls)
+    out = {key: np.concatenate([p[key] for p in parts]) for key in ("status", "score", "x_t", "g_t", "b_t")}
+    out["lam_unit"] = np.concatenate([p["lam_unit"] + sl.start for p, sl in zip(parts, slices)])
+    out["lam_peer"] = ref[np.concatenate([p["lam_peer"] for p in parts])]
+    out["lam_weight"] = np.concatenate([p["lam_weight"] for p in parts])
+    return out
+
+
+def _sbm_call(
+    Xr: np.ndarray,
+    Gr: np.ndarray,
+    Br: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    rts: str,
+    orientation: str,
+) -> dict[str, np.ndarray]:
+    return sbm_arrays(Xr, Gr, Br, X, G, B, rts=rts, orientation=orientation)
 
 
 def _result(
@@ -222,7 +328,9 @@ def _result(
         undesirable=tuple(B.columns),
         input_targets=pd.DataFrame(res["x_t"] * sx, index=X.index, columns=X.columns),
         output_targets=targets_out,
-        peer_table=C.peer_table(X.index, X.index, res["lam"]),
+        peer_table=pd.DataFrame(
+            {"unit": X.index[res["lam_unit"]], "peer": X.index[res["lam_peer"]], "weight": res["lam_weight"]}
+        ),
         status=status,
         super_units=pd.Series(is_super, index=X.index, name="super"),
         rts=rts,
@@ -241,7 +349,7 @@ def _unit_weights(
             _weights(g, len(g) + len(b), orientation != "input"),
             _weights(b, len(g) + len(b), orientation != "input"),
         ]
-    )
+    )  # 1-D (one unit) or 2-D (variables x units): the counts are the numbers of rows either way
     return wx, wy
 
 
@@ -256,15 +364,32 @@ def _safe_div(w: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.divide(w, v, out=np.zeros_like(w), where=v > 0)
 
 
-def _blank(k: int, m: int, s1: int, s2: int, n_ref: int) -> dict[str, np.ndarray]:
+def _blank(k: int, m: int, s1: int, s2: int) -> dict[str, Any]:
+    """NaN answers for k units; lambdas are collected as lists of (unit, peer, weight) parts."""
     return {
         "status": np.zeros(k, np.int8),
         "score": np.full(k, np.nan),
         "x_t": np.full((k, m), np.nan),
         "g_t": np.full((k, s1), np.nan),
         "b_t": np.full((k, s2), np.nan),
-        "lam": np.zeros((k, n_ref)),
+        "lam_unit": [],
+        "lam_peer": [],
+        "lam_weight": [],
     }
+
+
+def _add_lambdas(out: dict[str, Any], k: int, lam: np.ndarray) -> None:
+    peers = np.flatnonzero(lam > LAMBDA_TOL)
+    out["lam_unit"].append(np.full(len(peers), k, np.int64))
+    out["lam_peer"].append(peers)
+    out["lam_weight"].append(lam[peers])
+
+
+def _close(out: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Lambdas as triplet arrays ``lam_unit`` (evaluated unit), ``lam_peer`` (reference column), ``lam_weight``."""
+    for key, kind in (("lam_unit", np.int64), ("lam_peer", np.int64), ("lam_weight", float)):
+        out[key] = np.concatenate(out[key]).astype(kind) if out[key] else np.zeros(0, kind)
+    return out
 
 
 def _layout(n: int, m: int, s1: int, s2: int) -> dict[str, np.ndarray]:
@@ -305,20 +430,22 @@ def sbm_arrays(
     ray = ray_scale(Xr, np.vstack([Gr, Br])) if rts == "crs" else np.ones(n)
     V, V_ref = np.vstack([X, G, B]), np.vstack([Xr, Gr, Br])
     Vr = V_ref / ray
-    out = _blank(X.shape[1], m, s1, s2, n)
+    out = _blank(X.shape[1], m, s1, s2)
     lp, r = None, np.ones(m + s1 + s2)
     sign = np.concatenate([np.ones(m), -np.ones(s1), np.ones(s2)])  # slack signs in the rows x, g, b
     zeros_t, zeros_n = np.zeros(m + s1 + s2, int), np.zeros(s1 + s2, int)
+    # every unit's row scales and objective weights at once (unit_scale and _unit_weights, vectorised)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        WANT = np.where(V > 0, np.exp2(np.round(np.log2(V))), np.nan)
+    WX, WY = _unit_weights(X, G, B, orientation)
+    KX, KY = _safe_div(WX, X), _safe_div(WY, V[m:])
     for o in range(X.shape[1]):
-        v = V[:, o]
-        want = unit_scale(v[:m], v[m:])
+        v, want, kx, ky = V[:, o], WANT[:, o], KX[:, o], KY[:, o]
         with np.errstate(invalid="ignore"):
             far = np.abs(np.log2(want / r)) > RESCALE  # NaN (a zero value: any scale) is never far
         if lp is None or far.any():
             r = np.where(far, want, r)
             lp, t_rows, norm_cols = _sbm_lp(Vr / r[:, None], m, s1, s2, rts, L)
-        wx, wy = _unit_weights(v[:m], v[m : m + s1], v[m + s1 :], orientation)
-        kx, ky = _safe_div(wx, v[:m]), _safe_div(wy, v[m:])
         lp.set_coefficients(t_rows, zeros_t, -v / r)
         lp.set_coefficients(zeros_n, norm_cols, ky * r[m:])
         lp.set_cost(L["x"], -kx * r[:m])
@@ -333,11 +460,11 @@ def sbm_arrays(
             out["status"][o] = FAILED
             continue
         out["score"][o] = c * sol.objective
-        out["lam"][o] = lam
+        _add_lambdas(out, o, lam)
         out["x_t"][o] = v[:m] - slack[:m]
         out["g_t"][o] = v[m : m + s1] + slack[m : m + s1]
         out["b_t"][o] = v[m + s1 :] - slack[m + s1 :]
-    return out
+    return _close(out)
 
 
 MAX_REFINE = 8  # rounds of moving t towards 1; a t still far from 1 after them is left to _verified
@@ -437,9 +564,17 @@ def super_sbm_arrays(
     *,
     rts: str,
     orientation: str,
+    reference: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Tone's (2002) super-efficiency SBM of ``units`` (indices) against all the other units."""
+    """Tone's (2002) super-efficiency SBM of ``units`` (indices) against all the other units, or against
+    the other units of ``reference`` (indices, e.g. :func:`super_reference`); lambdas as triplets (unit:
+    position in ``units``, peer: unit index)."""
+    ref = np.arange(X.shape[1]) if reference is None else np.asarray(reference)
+    Xa, Ga, Ba = X, G, B
+    X, G, B = X[:, ref], G[:, ref], B[:, ref]
     (m, n), s1, s2 = X.shape, G.shape[0], B.shape[0]
+    where = np.full(Xa.shape[1], -1)
+    where[ref] = np.arange(n)  # position of each unit in the reference set (-1: not in it)
     L = _layout(n, m, s1, s2)
     r_x, r_g = np.arange(1, 1 + m), np.arange(1 + m, 1 + m + s1)
     r_b, r_psi = np.arange(1 + m + s1, 1 + m + s1 + s2), np.arange(1 + m + s1 + s2, 1 + m + 2 * s1 + s2)
@@ -468,23 +603,25 @@ def super_sbm_arrays(
     if orientation == "output":
         col_hi[L["x"]] = 0.0  # inputs stay at the unit's own values
     lp = ReusableLP(A, lo, hi, np.zeros(A.shape[1]), col_hi, np.eye(A.shape[1])[0], mutable)
-    out = _blank(len(units), m, s1, s2, n)
+    out = _blank(len(units), m, s1, s2)
     for k, o in enumerate(units):
-        x, g, b = X[:, o], G[:, o], B[:, o]
+        x, g, b = Xa[:, o], Ga[:, o], Ba[:, o]
         wx, wy = _unit_weights(x, g, b, orientation)
         lp.set_coefficients(t_rows, np.zeros(len(t_rows), int), -np.concatenate([x, g, b]))
         lp.set_coefficients(t_rows, diag_cols, np.concatenate([-x, g, -b]))
         lp.set_coefficients(np.zeros(len(psi_cols), int), psi_cols, -wy)
         lp.set_cost(L["x"], wx)
-        lp.set_col_bounds(L["lam"], 0.0, np.where(np.arange(n) == o, 0.0, INF))
+        lp.set_col_bounds(L["lam"], 0.0, np.where(np.arange(n) == where[o], 0.0, INF))
         sol = lp.solve()
         out["status"][k] = sol.status
         if sol.status != OPTIMAL:
             continue
         t = sol.x[0]
         out["score"][k] = sol.objective
-        out["lam"][k] = sol.x[L["lam"]] / t
+        _add_lambdas(out, k, sol.x[L["lam"]] / t)
         out["x_t"][k] = x * (1 + sol.x[L["x"]] / t)
         out["g_t"][k] = g * (1 - sol.x[L["g"]] / t)
         out["b_t"][k] = b * (1 + sol.x[L["b"]] / t)
-    return out
+    res = _close(out)
+    res["lam_peer"] = ref[res["lam_peer"]]
+    return res
