@@ -1,6 +1,6 @@
 """Spatial DiD and SDM-DiD on simulated panels with known effects (direct 1.0, spillover 0.5).
 
-References: the simulation's truth (tests/causal/conftest.py), exposures recomputed here by explicit loops
+References: the simulation's truth (tests/causal/causal_sim.py), exposures recomputed here by explicit loops
 with the haversine formula written out, and SpatialPanelModel called directly for the SDM-DiD.
 """
 
@@ -12,12 +12,18 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import simulate
+from causal_sim import simulate
 
 import spillover as so
 from spillover.causal import SdmDiDResult, SpatialDiDResult, sdm_did, spatial_did
 from spillover.errors import ModelError, PanelError
 from spillover.summary import COLUMNS, Summary, TableResult
+
+
+@pytest.fixture(scope="module")
+def sim():
+    """The simulated panel of causal_sim (direct 1.0, spillover 0.5), once per module."""
+    return simulate()
 
 
 def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

@@ -1,11 +1,11 @@
-"""Simulated regional panels with known causal effects (direct 1.0, spillover 0.5) for the causal tests."""
+"""Simulated regional panels with known causal effects (direct 1.0, spillover 0.5) for the causal tests
+(imported by the test modules; not a conftest.py, which would collide with tests/conftest.py)."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pytest
 from shapely.geometry import box
 
 import spillover as so
@@ -62,8 +62,3 @@ def simulate(
     )
     panel = so.SpatialPanel(frame, geo, id="region", time="year")
     return panel, w, pd.DataFrame({"D": d.ravel(), "WD": wd.ravel()})
-
-
-@pytest.fixture(scope="module")
-def sim():
-    return simulate()
