@@ -68,7 +68,8 @@ def draw_seeds(seed: int | np.random.SeedSequence | None, draws: int) -> list[np
     ...     int(np.random.default_rng(s).integers(100)) for s in draw_seeds(0, 5)[:3]]
     True
     """
-    return list(np.random.SeedSequence(seed).spawn(int(draws)))
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return list(root.spawn(int(draws)))
 
 
 def chunk_slices(draws: int) -> list[slice]:
@@ -102,7 +103,7 @@ class _PerDraw:
 def map_draws(
     one: DrawFn,
     draws: int,
-    seed: int | None,
+    seed: int | np.random.SeedSequence | None,
     *,
     backend: ResampleBackend = "serial",
     client: Any = None,
@@ -134,7 +135,7 @@ def map_draws(
 def map_chunks(
     chunk: ChunkFn,
     draws: int,
-    seed: int | None,
+    seed: int | np.random.SeedSequence | None,
     *,
     backend: ResampleBackend = "serial",
     client: Any = None,
