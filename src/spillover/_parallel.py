@@ -12,9 +12,11 @@ Two rules make the results independent of where and how the draws run:
 Backends (``backend=``, :data:`spillover.options.ResampleBackend`):
 
 - ``"serial"``: a plain loop in this process (the default).
-- ``"processes"``: a process pool of ``n_jobs`` workers (every core when None).  On Linux the pool is forked
-  after the task is stored in a module dictionary, so closures (a statistic defined inside a function) need
-  not be picklable; only the seeds travel to the workers.
+- ``"processes"``: a process pool of ``n_jobs`` workers (every core when None), started by ``forkserver``
+  (``spawn`` where there is none), never ``fork``: a forked child hangs as soon as it calls into a native
+  thread pool that the parent had started (pyfixest's Rust pool does this; seen in the placebo draws).  The
+  task is pickled once per worker (cloudpickle when installed, so closures travel; pickle otherwise) and
+  each chunk sends only its seeds.
 - ``"dask"``: the ``client=`` given, else the active ``distributed.Client`` (``distributed.Client.current()``),
   else a ``distributed.LocalCluster`` of ``n_jobs`` single-threaded worker processes that is started for the
   call and closed after it.  The task is scattered once to the workers and each chunk is one Dask task.
@@ -25,10 +27,9 @@ Dask is imported only inside the functions that use it, so ``import spillover`` 
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
-import sys
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -56,9 +57,6 @@ DASK_MISSING = "backend='dask' needs dask.distributed, which is not installed: p
 
 ChunkFn = Callable[[Sequence[np.random.SeedSequence]], np.ndarray]
 DrawFn = Callable[[np.random.Generator], np.ndarray]
-
-_STASH: dict[int, Callable[..., Any]] = {}  # tasks handed to forked workers by key (never pickled)
-_KEYS = itertools.count()
 
 
 def draw_seeds(seed: int | np.random.SeedSequence | None, draws: int) -> list[np.random.SeedSequence]:
@@ -169,29 +167,49 @@ def map_chunks(
     return np.concatenate([np.asarray(p) for p in parts], axis=0)
 
 
-def _run_stashed(key: int, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
-    return _STASH[key](seeds)
+_TASK: list[Any] = []  # the task of this worker process (set once by _install)
+
+
+def _dumps(task: Any) -> bytes:
+    try:  # closures and local functions: cloudpickle (a dependency of dask) when available
+        import cloudpickle
+
+        return bytes(cloudpickle.dumps(task))
+    except ImportError:
+        return pickle.dumps(task)
+
+
+def _install(blob: bytes) -> None:
+    _TASK[:] = [pickle.loads(blob)]
+
+
+def _run_installed(seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+    return _TASK[0](seeds)
 
 
 def _on_processes(
     chunk: ChunkFn, calls: list, slices: list[slice], workers: int, update: Any, draws: int
 ) -> list[np.ndarray]:
-    fork = sys.platform.startswith("linux")
-    ctx = multiprocessing.get_context("fork") if fork else None
-    key = next(_KEYS)
-    _STASH[key] = chunk  # stored before the fork: the workers inherit it
+    # forkserver, not fork: a forked child deadlocks in native thread pools started in the parent (pyfixest's
+    # Rust pool, BLAS); the task travels once per worker (pool initializer), the seeds once per chunk
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures: list[Future] = [
-                pool.submit(_run_stashed, key, c) if fork else pool.submit(chunk, c) for c in calls
-            ]
-            parts = []
-            for sl, f in zip(slices, futures):
-                parts.append(f.result())
-                update(sl.stop, draws)
-            return parts
-    finally:
-        _STASH.pop(key, None)
+        blob = _dumps(chunk)
+    except (pickle.PicklingError, AttributeError, TypeError) as err:
+        raise SpilloverError(
+            f"backend='processes' could not send the task to the worker processes ({err}); install "
+            "cloudpickle (pip install spillover[dask]) or use backend='serial'."
+        ) from err
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_install, initargs=(blob,)
+    ) as pool:
+        futures: list[Future] = [pool.submit(_run_installed, c) for c in calls]
+        parts = []
+        for sl, f in zip(slices, futures):
+            parts.append(f.result())
+            update(sl.stop, draws)
+        return parts
 
 
 def _import_distributed() -> Any:

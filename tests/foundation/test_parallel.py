@@ -46,14 +46,16 @@ def test_serial_is_the_written_out_loop():
     np.testing.assert_array_equal(P.map_draws(_draw, 37, seed=11), _reference(37, 11))
 
 
+@pytest.mark.slow  # worker processes start by forkserver: seconds each
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_processes_are_bit_identical_for_1_2_4_workers(workers):
     got = P.map_draws(_draw, 37, seed=11, backend="processes", n_jobs=workers)
     np.testing.assert_array_equal(got, _reference(37, 11))
 
 
+@pytest.mark.slow
 def test_closures_run_on_processes():
-    offset = np.arange(3.0)  # a local function: not picklable, the forked workers inherit it
+    offset = np.arange(3.0)  # a local function: travels to the workers by cloudpickle
 
     def one(rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(3) + offset

@@ -24,6 +24,7 @@ def sized(us_panel):
     return us_panel.with_data(big.map({True: "large", False: "small"}).rename("size"))
 
 
+@pytest.mark.slow  # worker processes start by forkserver: seconds each
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_mediation_processes(us_panel, serial, workers):
     got = mediation(us_panel, **KW, backend="processes", n_jobs=workers)
@@ -31,6 +32,7 @@ def test_mediation_processes(us_panel, serial, workers):
     assert got.ci == serial.ci
 
 
+@pytest.mark.slow
 def test_heterogeneity_processes(sized):
     kw = {"by": "size", "permutations": 19, "seed": 2}
     ref = heterogeneity(sized, "ln_gsp", ["ln_pcap", "ln_emp"], **kw)

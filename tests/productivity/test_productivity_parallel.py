@@ -28,6 +28,7 @@ def _panel():
 MKW = {"id": "u", "time": "t", "inputs": ["x"], "outputs": ["y"], "draws": 10, "seed": 0}
 
 
+@pytest.mark.slow  # worker processes start by forkserver: seconds each
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_bootstrap_dea_processes(workers):
     x, y = _data()
@@ -36,6 +37,7 @@ def test_bootstrap_dea_processes(workers):
     pd.testing.assert_frame_equal(got.replicates, ref.replicates, check_exact=True)
 
 
+@pytest.mark.slow
 def test_bootstrap_malmquist_processes():
     ref = bootstrap_malmquist(_panel(), **MKW, backend="serial")
     got = bootstrap_malmquist(_panel(), **MKW, backend="processes", n_jobs=2)

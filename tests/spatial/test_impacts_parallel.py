@@ -4,12 +4,15 @@ against the model's covariance, the reference)."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from spillover.spatial import impacts as imp
 from spillover.spatial.model import SpatialPanelModel
+
+imp = importlib.import_module("spillover.spatial.impacts")
 
 X = ["ln_pcap", "ln_emp"]
 
@@ -29,6 +32,7 @@ def test_parameter_draws_have_the_model_moments(sdm):
     )
 
 
+@pytest.mark.slow  # worker processes start by forkserver: seconds each
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_impacts_processes(sdm, workers):
     ref = sdm.impacts(draws=200, seed=4)
@@ -37,6 +41,7 @@ def test_impacts_processes(sdm, workers):
     )
 
 
+@pytest.mark.slow
 def test_sparse_spillover_draws_processes(sdm, monkeypatch):
     monkeypatch.setattr(imp, "SPILLOVER_DENSE_MAX_N", 10)  # the sparse LU path at 48 regions
     ref = sdm.spillovers("ln_emp", draws=20, seed=2)

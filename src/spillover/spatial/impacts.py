@@ -345,12 +345,15 @@ class _DrawnRegionEffects:
 
     def __init__(self, w: sp.csr_matrix, table: np.ndarray, seed: int, cache: dict[str, object]) -> None:
         self.w, self.table, self.seed, self.cache = w, table, seed, cache
+        self.dense_max = SPILLOVER_DENSE_MAX_N  # the caller's choice of path travels with the task
 
     def __call__(self, seeds: list[np.random.SeedSequence]) -> np.ndarray:
         rows = [self.table[s.spawn_key[-1]] for s in seeds]
         return np.stack(
             [
-                _region_effects(self.w, float(r), float(b), float(t), self.seed, self.cache).values
+                _region_effects(
+                    self.w, float(r), float(b), float(t), self.seed, self.cache, self.dense_max
+                ).values
                 for r, b, t in rows
             ]
         )
@@ -369,7 +372,13 @@ class _RegionEffects:
 
 
 def _region_effects(
-    w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int, cache: dict[str, object] | None = None
+    w: sp.csr_matrix,
+    rho: float,
+    beta: float,
+    theta: float,
+    seed: int,
+    cache: dict[str, object] | None = None,
+    dense_max: int | None = None,
 ) -> _RegionEffects:
     """``S = beta A + theta A W`` summarised per region: diagonal, off-diagonal column and row sums."""
     n = w.shape[0]
@@ -378,7 +387,7 @@ def _region_effects(
         cols = beta + theta * np.asarray(w.sum(axis=0)).ravel()
         rows = beta + theta * np.asarray(w.sum(axis=1)).ravel()
         attrs: dict[str, object] = {"diagonal_method": "exact", "diagonal_error_bound": 0.0}
-    elif n <= SPILLOVER_DENSE_MAX_N:
+    elif n <= (SPILLOVER_DENSE_MAX_N if dense_max is None else dense_max):
         wd = w.toarray()
         s = np.linalg.solve(np.eye(n) - rho * wd, beta * np.eye(n) + theta * wd)
         diag, cols, rows = np.diag(s).copy(), s.sum(axis=0), s.sum(axis=1)
