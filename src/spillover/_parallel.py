@@ -194,6 +194,8 @@ def _on_processes(
     # Rust pool, BLAS); the task travels once per worker (pool initializer), the seeds once per chunk
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
+    if method == "forkserver":  # the server imports these once; each worker forks from it (no threads there)
+        ctx.set_forkserver_preload(["numpy", "pandas", "scipy.sparse", "spillover._parallel"])
     try:
         blob = _dumps(chunk)
     except (pickle.PicklingError, AttributeError, TypeError) as err:
