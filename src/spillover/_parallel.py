@@ -172,7 +172,7 @@ _TASK: list[Any] = []  # the task of this worker process (set once by _install)
 
 def _dumps(task: Any) -> bytes:
     try:  # closures and local functions: cloudpickle (a dependency of dask) when available
-        import cloudpickle
+        import cloudpickle  # type: ignore[import-untyped]
 
         return bytes(cloudpickle.dumps(task))
     except ImportError:

@@ -26,6 +26,7 @@ summary` puts its stars on the effects by ``p_sim``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -347,7 +348,7 @@ class _DrawnRegionEffects:
         self.w, self.table, self.seed, self.cache = w, table, seed, cache
         self.dense_max = SPILLOVER_DENSE_MAX_N  # the caller's choice of path travels with the task
 
-    def __call__(self, seeds: list[np.random.SeedSequence]) -> np.ndarray:
+    def __call__(self, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
         rows = [self.table[s.spawn_key[-1]] for s in seeds]
         return np.stack(
             [
