@@ -187,6 +187,14 @@ def _run_installed(seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
     return _TASK[0](seeds)
 
 
+def _modules(chunk: Any) -> list[str]:
+    """The modules defining the task (imported by the forkserver when it starts, not by each worker)."""
+    inner = getattr(chunk, "one", None)
+    names = {getattr(type(obj), "__module__", None) for obj in (chunk, inner)}
+    names |= {getattr(obj, "__module__", None) for obj in (chunk, inner)}
+    return sorted(n for n in names if isinstance(n, str) and n.startswith("spillover."))
+
+
 def _on_processes(
     chunk: ChunkFn, calls: list, slices: list[slice], workers: int, update: Any, draws: int
 ) -> list[np.ndarray]:
@@ -195,7 +203,9 @@ def _on_processes(
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":  # the server imports these once; each worker forks from it (no threads there)
-        ctx.set_forkserver_preload(["numpy", "pandas", "scipy.sparse", "spillover._parallel"])
+        ctx.set_forkserver_preload(
+            ["numpy", "pandas", "scipy.sparse", "spillover._parallel", *_modules(chunk)]
+        )
     try:
         blob = _dumps(chunk)
     except (pickle.PicklingError, AttributeError, TypeError) as err:
