@@ -12,7 +12,8 @@ Each case runs serially, on ``processes`` with 2 workers, and on ``dask`` with a
 time is reported apart); the script checks that the three results are bit-identical and prints wall times
 (best of ``--repeat``).
 
-Run: ``nice -n 10 python benchmarks/dask_resampling.py [--draws 2000] [--repeat 3]``.
+Run: ``nice -n 10 python benchmarks/dask_resampling.py [--draws 2000] [--repeat 3]``; results (busy machine)
+in docs/large_n.md, "Resampling on Dask".
 """
 
 from __future__ import annotations
