@@ -45,6 +45,7 @@ __all__ = [
     "Frontier",
     "DirectionPreset",
     "Backend",
+    "ResampleBackend",
     "CiMethod",
     "Inference",
     "StandardErrors",
@@ -105,6 +106,9 @@ DEAMethod = Literal["fast", "plain"]
 Frontier = Literal["adjacent", "sequential", "global"]
 DirectionPreset = Literal["proportional", "outputs", "desirable", "inputs"]
 Backend = Literal["auto", "serial", "processes", "dask"]
+ResampleBackend = Literal["serial", "processes", "dask"]
+"""Where resampling draws run (``backend=`` of bootstraps, permutations, placebo and impact draws):
+a loop, a process pool or Dask (:mod:`spillover._parallel`); the results are identical on all three."""
 
 CiMethod = Literal["bc", "percentile"]
 Inference = Literal["cluster", "wild"]

@@ -21,7 +21,18 @@ PACKAGE = SRC / "spillover"
 FOUNDATION, DATA, ANALYSIS, PRESENTATION = range(4)
 LAYERS = {
     **dict.fromkeys(
-        ["errors", "regions", "io", "panel", "options", "summary", "_names", "_readonly", "_version"],
+        [
+            "errors",
+            "regions",
+            "io",
+            "panel",
+            "options",
+            "summary",
+            "_names",
+            "_readonly",
+            "_parallel",
+            "_version",
+        ],
         FOUNDATION,
     ),
     **dict.fromkeys(["weights", "indicators", "datasets"], DATA),

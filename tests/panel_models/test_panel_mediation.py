@@ -56,8 +56,9 @@ def _resampled_panel(panel: SpatialPanel, picks: np.ndarray) -> SpatialPanel:
 
 
 def test_bootstrap_draws_equal_the_engine_on_resamples_with_new_ids(us_panel, med):
-    rng = np.random.default_rng(7)  # the documented scheme: all picks drawn up front from default_rng(seed)
-    picks = rng.integers(0, 48, size=(99, 48))
+    # the documented scheme: draw k picks its regions with default_rng(child k of SeedSequence(seed))
+    children = np.random.SeedSequence(7).spawn(99)
+    picks = [np.random.default_rng(child).integers(0, 48, size=48) for child in children]
     for d in (0, 1, 50):
         boot = _resampled_panel(us_panel, picks[d])
         a = fixed_effects(boot, "ln_emp", ["ln_pcap", "unemp"]).params["ln_pcap"]

@@ -22,12 +22,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from spillover._parallel import map_draws
 from spillover._readonly import ReadOnly
 from spillover.causal._common import adoption_times, treat_matrix
 from spillover.causal._did import SpatialDiDResult, fit_did
 from spillover.causal._event import EventStudyResult, event_estimates
 from spillover.errors import ModelError
-from spillover.options import Progress, check_int, check_option, check_seed, track
+from spillover.options import Progress, ResampleBackend, check_int, check_option, check_seed
 from spillover.summary import P_SIM, Summary
 
 __all__ = ["PlaceboResult", "placebo", "PlaceboScheme"]
@@ -144,6 +145,9 @@ def placebo(
     *,
     scheme: PlaceboScheme = "regions",
     progress: Progress = False,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> PlaceboResult:
     """Placebo distribution of a spatial DiD or an event study under random reassignment of treatment.
 
@@ -161,6 +165,10 @@ def placebo(
         adoption periods from the observed ones).
     progress
         False, True (a bar on stderr) or a callable ``update(done, total)``.
+    backend, n_jobs, client
+        Where the draws run: ``"serial"`` (default), ``"processes"`` (``n_jobs`` workers) or ``"dask"``
+        (``client``, else the active ``distributed.Client``, else a ``LocalCluster`` started for the call;
+        ``pip install spillover[dask]``); :mod:`spillover._parallel`, identical results on every backend.
 
     Returns
     -------
@@ -170,7 +178,6 @@ def placebo(
     check_int(draws, "draws", minimum=2, error=ModelError)
     check_seed(seed, error=ModelError)
     check_option(scheme, PlaceboScheme, "scheme", error=ModelError)
-    children = np.random.SeedSequence(seed).spawn(int(draws))
     if isinstance(result, SpatialDiDResult):
         estimate, one = _did_placebo(result, scheme)
         design = "spatial DiD"
@@ -182,18 +189,36 @@ def placebo(
             f"placebo needs a spatial_did or event_study result; got {type(result).__name__} (for the SDM-DiD, "
             "run placebo on spatial_did with the same w)."
         )
-    rows, failed = [], 0
-    for child in track(children, len(children), progress, "placebo draws"):
-        try:
-            rows.append(one(np.random.default_rng(child)))
-        except ModelError:
-            rows.append(np.full(len(estimate), np.nan))
-            failed += 1
-    dist = pd.DataFrame(np.vstack(rows), columns=estimate.index).rename_axis("draw")
+    rows = map_draws(
+        _Guarded(one, len(estimate)),
+        int(draws),
+        seed,
+        backend=backend,
+        n_jobs=n_jobs,
+        client=client,
+        progress=progress,
+        label="placebo draws",
+        error=ModelError,
+    )
+    failed = int(np.isnan(rows).all(axis=1).sum())
+    dist = pd.DataFrame(rows, columns=estimate.index).rename_axis("draw")
     finite = dist.notna()
     exceed = (dist.abs() >= estimate.abs().to_numpy()[None, :]) & finite
     pvalues = ((1 + exceed.sum()) / (1 + finite.sum())).rename("p_sim")
     return PlaceboResult(estimate, dist, pvalues, int(draws), seed, scheme, design, failed)
+
+
+class _Guarded:
+    """A placebo draw whose model cannot be fitted (ModelError) gives a row of NaN: counted as failed."""
+
+    def __init__(self, one: Any, size: int) -> None:
+        self.one, self.size = one, size
+
+    def __call__(self, rng: np.random.Generator) -> np.ndarray:
+        try:
+            return np.asarray(self.one(rng), dtype=float)
+        except ModelError:
+            return np.full(self.size, np.nan)
 
 
 def _did_placebo(result: SpatialDiDResult, scheme: str) -> tuple[pd.Series, Any]:

@@ -9,14 +9,16 @@ subtracts the period means of the drawn regions, which is the exact two-way tran
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from spillover.options import Progress, ProgressFn, progress_bar
+from spillover._parallel import map_draws
+from spillover.errors import ModelError
+from spillover.options import Progress, ProgressFn, ResampleBackend, progress_bar
 from spillover.panel_models._data import Sample
 from spillover.panel_models._within import Absorber
 
@@ -74,6 +76,21 @@ class _Transformer:
         return Absorber(codes[self.sample.fixed_effects])(x)
 
 
+class _Draw:
+    """One bootstrap draw: regions resampled with the draw's own generator, the statistic of the within
+    transformation (NaN where the design is singular).  A class so the process and Dask backends can ship it."""
+
+    def __init__(self, n_units: int, transform: _Transformer, stat: StatFn, size: int) -> None:
+        self.n_units, self.transform, self.stat, self.size = n_units, transform, stat, size
+
+    def __call__(self, rng: np.random.Generator) -> np.ndarray:
+        picks = rng.integers(0, self.n_units, size=self.n_units)
+        try:
+            return np.asarray(self.stat(self.transform(picks)), dtype=float)
+        except np.linalg.LinAlgError:  # a singular draw stays NaN
+            return np.full(self.size, np.nan)
+
+
 def cluster_bootstrap(
     sample: Sample,
     columns: Sequence[str],
@@ -83,26 +100,31 @@ def cluster_bootstrap(
     seed: int | None,
     progress: Progress = False,
     label: str = "bootstrap",
+    backend: ResampleBackend = "serial",
+    client: Any = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """``draws x len(stat(...))`` statistics of within-transformed resamples of the sample's regions.
 
     ``stat`` receives the within-transformed columns (in ``columns`` order; a constant column appended when
     no effects are absorbed) and returns a vector; draws where it fails (singular design) give NaN.
-    The draws depend only on ``seed`` (``numpy.random.default_rng``).
+    Draw ``k`` resamples with ``numpy.random.default_rng(SeedSequence(seed).spawn(draws)[k])``
+    (:mod:`spillover._parallel`), so the draws depend only on ``seed``, whatever ``backend`` runs them.
     """
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, sample.n_units, size=(draws, sample.n_units))
     transform = _Transformer(sample, sample.matrix(list(columns)))
     first = np.asarray(stat(transform(np.arange(sample.n_units))), dtype=float)
-    out = np.full((draws, first.size), np.nan)
-    step = max(1, draws // 100)
-    with reporter(progress, draws, label) as update:
-        for d in range(draws):
-            with contextlib.suppress(np.linalg.LinAlgError):  # a singular draw stays NaN
-                out[d] = stat(transform(picks[d]))
-            if (d + 1) % step == 0 or d + 1 == draws:
-                update(d + 1, draws)
-    return out
+    one = _Draw(sample.n_units, transform, stat, first.size)
+    return map_draws(
+        one,
+        draws,
+        seed,
+        backend=backend,
+        client=client,
+        n_jobs=n_jobs,
+        progress=progress,
+        label=label,
+        error=ModelError,
+    ).reshape(draws, first.size)
 
 
 def percentile_ci(draws: np.ndarray, level: float) -> tuple[float, float]:

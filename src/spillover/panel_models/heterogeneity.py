@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillover._parallel import map_draws
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError, UnknownRegionError, format_items
-from spillover.options import Progress, renamed
+from spillover.options import Progress, ResampleBackend, renamed
 from spillover.panel import SpatialPanel
-from spillover.panel_models._bootstrap import ProgressFn, reporter
+from spillover.panel_models._bootstrap import ProgressFn
 from spillover.panel_models._data import (
     Cluster,
     FixedEffects,
@@ -140,6 +142,9 @@ def heterogeneity(
     progress: Progress = False,
     inference: Inference = "cluster",
     draws: int = 999,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> HeterogeneityResults:
     """The fixed-effects model per subsample, with Chow, suest-style and permutation tests of differences.
 
@@ -151,7 +156,11 @@ def heterogeneity(
         A column of the panel defining the groups, or ``"region4"`` / ``"cluster"`` (registry groups of
         Chinese provinces).  Rows without a group are dropped like rows with missing values.
     permutations, seed
-        Fisher permutation test (0 to skip); seeded with ``numpy.random.default_rng(seed)``.
+        Fisher permutation test (0 to skip); permutation ``k`` draws with ``numpy.random.default_rng`` of
+        child ``k`` of ``numpy.random.SeedSequence(seed)``.
+    backend, n_jobs, client
+        Where the permutations run, as in :func:`~spillover.panel_models.mediation` (identical results on
+        every backend).
     progress
         As in :func:`~spillover.panel_models.mediation`.
     inference, draws
@@ -188,7 +197,9 @@ def heterogeneity(
     chow = _chow(sample, y, x, names)
     suest = _suest(sample, subs, y, x)
     region_level = bool((sample.frame[_GROUP].groupby(level=0).nunique() == 1).all())
-    perm = _permutation(sample, y, x, names, fits, permutations, seed, region_level, progress)
+    perm = _permutation(
+        sample, y, x, names, fits, permutations, seed, region_level, progress, backend, client, n_jobs
+    )
     return HeterogeneityResults(
         by, fits, chow, suest, perm, permutations, seed, "regions" if region_level else "observations"
     )
@@ -295,31 +306,58 @@ def _permutation(
     seed: int | None,
     region_level: bool,
     progress: bool | ProgressFn | None,
+    backend: ResampleBackend = "serial",
+    client: Any = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     if permutations <= 0:
         return pd.DataFrame(columns=["statistic", "p"])
     observed = _spread(np.array([fits[g].params[x].to_numpy() for g in names]))
-    rng = np.random.default_rng(seed)
     labels = sample.frame[_GROUP].to_numpy()
-    if region_level:
-        per_region = pd.Series(labels).groupby(sample.unit).first().to_numpy()
-    hits = np.zeros(len(x))
-    done = 0
-    with reporter(progress, permutations, "permutation test") as update:
-        for r in range(permutations):
-            perm = (
-                per_region[rng.permutation(len(per_region))][sample.unit]
-                if region_level
-                else rng.permutation(labels)
-            )
-            stat = _permuted_spread(sample, y, x, names, perm)
-            if stat is not None:
-                hits += stat >= observed - 1e-12 * np.abs(observed)
-                done += 1
-            update(r + 1, permutations)
+    per_region = pd.Series(labels).groupby(sample.unit).first().to_numpy() if region_level else None
+    one = _PermutedSpread(sample, y, x, names, labels, per_region)
+    stats_ = map_draws(
+        one,
+        permutations,
+        seed,
+        backend=backend,
+        client=client,
+        n_jobs=n_jobs,
+        progress=progress,
+        label="permutation test",
+        error=ModelError,
+    )
+    ok = np.isfinite(stats_).all(axis=1)
+    hits = (stats_[ok] >= observed - 1e-12 * np.abs(observed)).sum(axis=0)
+    done = int(ok.sum())
     p = (1 + hits) / (1 + done)
     label = "difference" if len(names) == 2 else "spread"
     return pd.DataFrame({label: _signed(fits, names, x), "p": p}, index=x)
+
+
+class _PermutedSpread:
+    """One permutation (its own generator): the spread of the group slopes under permuted labels, NaN when a
+    permuted group cannot be fitted.  A class so the process and Dask backends can ship it."""
+
+    def __init__(
+        self,
+        sample: Sample,
+        y: str,
+        x: list[str],
+        names: list[str],
+        labels: np.ndarray,
+        per_region: np.ndarray | None,
+    ) -> None:
+        self.sample, self.y, self.x, self.names = sample, y, x, names
+        self.labels, self.per_region = labels, per_region
+
+    def __call__(self, rng: np.random.Generator) -> np.ndarray:
+        if self.per_region is not None:
+            perm = self.per_region[rng.permutation(len(self.per_region))][self.sample.unit]
+        else:
+            perm = rng.permutation(self.labels)
+        stat = _permuted_spread(self.sample, self.y, self.x, self.names, perm)
+        return np.full(len(self.x), np.nan) if stat is None else stat
 
 
 def _signed(fits: dict[str, PanelResults], names: list[str], x: list[str]) -> np.ndarray:

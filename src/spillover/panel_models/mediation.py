@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from spillover.options import (
     CiMethod,
     MediationPath,
     Progress,
+    ResampleBackend,
     check_int,
     check_option,
     check_probability,
@@ -260,6 +262,9 @@ def mediation(
     ci: CiMethod = "bc",
     level: float = 0.95,
     progress: Progress = False,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> MediationResults:
     """Baron-Kenny mediation with fixed effects, Sobel/Aroian tests and a cluster bootstrap of a*b.
 
@@ -280,6 +285,11 @@ def mediation(
     progress
         False (the default): nothing; True: a rich progress bar on stderr; or a callback
         ``f(done, total)``.
+    backend, n_jobs, client
+        Where the bootstrap draws run: ``"serial"`` (default), ``"processes"`` (``n_jobs`` workers, every
+        core when None) or ``"dask"`` (``client``, else the active ``distributed.Client``, else a
+        ``LocalCluster`` started for the call; ``pip install spillover[dask]``).  Draw ``k`` uses child
+        ``k`` of ``numpy.random.SeedSequence(seed)``, so every backend and worker count gives the same draws.
 
     Examples
     --------
@@ -308,7 +318,16 @@ def mediation(
         return np.array([a_hat * b_hat])
 
     boot = cluster_bootstrap(
-        sample, cols, stat, draws=draws, seed=seed, progress=progress, label="mediation bootstrap"
+        sample,
+        cols,
+        stat,
+        draws=draws,
+        seed=seed,
+        progress=progress,
+        label="mediation bootstrap",
+        backend=backend,
+        client=client,
+        n_jobs=n_jobs,
     )[:, 0]
     boot.setflags(write=False)
     return MediationResults(
@@ -396,6 +415,9 @@ def moderated_mediation(
     ci: CiMethod = "bc",
     level: float = 0.95,
     progress: Progress = False,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> ModeratedMediationResults:
     """Mediation whose a-path, b-path or both depend on a moderator w (Hayes's models 7, 14 and 58).
 
@@ -416,7 +438,7 @@ def moderated_mediation(
         ``"a"``, ``"b"`` or ``"both"``: which path the moderator acts on.
     values
         Moderator values for the conditional effects (default: mean - sd, mean, mean + sd).
-    draws, seed, ci, level, progress, controls, fixed_effects, cluster
+    draws, seed, ci, level, progress, controls, fixed_effects, cluster, backend, n_jobs, client
         As in :func:`mediation`.
     """
     controls = as_list(controls, "controls")
@@ -468,7 +490,16 @@ def moderated_mediation(
         return _theta(pm, py, x, mediator, path, vals - shift)
 
     boot = cluster_bootstrap(
-        sample, cols, stat, draws=draws, seed=seed, progress=progress, label="moderated mediation bootstrap"
+        sample,
+        cols,
+        stat,
+        draws=draws,
+        seed=seed,
+        progress=progress,
+        label="moderated mediation bootstrap",
+        backend=backend,
+        client=client,
+        n_jobs=n_jobs,
     )
     boot.setflags(write=False)
     names = [f"w = {v:.4g}" for v in vals]

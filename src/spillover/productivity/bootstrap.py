@@ -30,16 +30,17 @@ Results are reported back on the te scale (te = 1 / delta) and, for Malmquist, o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from spillover._parallel import map_chunks
 from spillover._readonly import ReadOnly
 from spillover.errors import DEAError
-from spillover.options import Progress, check_int, check_option, check_probability, renamed, track
+from spillover.options import Progress, check_int, check_option, check_probability, renamed
 from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
@@ -113,11 +114,6 @@ class BootstrapResult(ReadOnly):
         )
 
 
-def _progress(iterable: Any, total: int, progress: Progress, desc: str) -> Iterator[Any]:
-    """The package's one progress mechanism (:func:`spillover.options.track`)."""
-    return track(iterable, total, progress, desc)
-
-
 def _draw_deltas(delta: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:
     """One smoothed, reflected, variance-corrected draw of n Shephard distances (SW 1998; Daraio and Simar
     2007, p. 62): draw from the reflected sample, smooth, shrink to its variance, fold back above 1."""
@@ -168,13 +164,60 @@ def _resolve(backend: str, work: int, n_jobs: int | None) -> str:
     return E.resolve_backend(backend, E.AUTO_PROCESSES if work >= AUTO_WORK else 0, n_jobs)
 
 
-def _run_replicates(
-    task: Any, batches: list[tuple], backend: str, n_jobs: int | None, progress: Progress, desc: str
-) -> list[np.ndarray]:
-    if backend == "serial":
-        return [task(*args) for args in _progress(batches, len(batches), progress, desc)]
-    results = E.Executor(backend, n_jobs).map(task, batches)
-    return list(_progress(results, len(results), progress, desc))
+def _run(
+    chunk: Any,
+    draws: int,
+    seed: int | np.random.SeedSequence | None,
+    backend: str,
+    n_jobs: int | None,
+    client: Any,
+    progress: Progress,
+    desc: str,
+) -> np.ndarray:
+    """The replicates on :mod:`spillover._parallel` (not the engine's Executor: the replicates are
+    resampling draws, each with its own SeedSequence child, in chunks fixed by ``draws``)."""
+    return map_chunks(
+        chunk,
+        draws,
+        seed,
+        backend=backend,  # type: ignore[arg-type]
+        client=client,
+        n_jobs=n_jobs,
+        progress=progress,
+        label=desc,
+        error=DEAError,
+    )
+
+
+class _DeaReplicates:
+    """Chunk task of :func:`bootstrap_dea`: each draw's pseudo sample from its own generator, then the
+    deltas of the selected original units against its frontier (picklable: the process and Dask backends)."""
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        delta: np.ndarray,
+        h: float,
+        sel: np.ndarray,
+        rts: str,
+        orientation: str,
+    ) -> None:
+        self.x, self.y, self.delta, self.h, self.sel = x, y, delta, h, sel
+        self.rts, self.orientation = rts, orientation
+
+    def __call__(self, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+        refs = [
+            _pseudo(
+                self.x,
+                self.y,
+                self.delta,
+                _draw_deltas(self.delta, self.h, np.random.default_rng(s)),
+                self.orientation,
+            )
+            for s in seeds
+        ]
+        return _replicate_scores(self.x[:, self.sel], self.y[:, self.sel], refs, self.rts, self.orientation)
 
 
 def _summaries(delta: np.ndarray, stars: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
@@ -207,6 +250,7 @@ def bootstrap_dea(
     progress: Progress = False,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
+    client: Any = None,
 ) -> BootstrapResult:
     """Simar and Wilson (1998) smoothed bootstrap of DEA efficiency scores.
 
@@ -219,7 +263,9 @@ def bootstrap_dea(
     alpha
         1 - confidence level of the intervals.
     seed
-        Seed of ``numpy.random.default_rng``; the same seed gives the same replicates on every backend.
+        Seed (None, a non-negative int): replicate ``k`` draws its pseudo sample with
+        ``numpy.random.default_rng`` of child ``k`` of ``numpy.random.SeedSequence(seed)``
+        (:mod:`spillover._parallel`), so every backend and worker count gives the same replicates.
     bandwidth
         Kernel bandwidth on the delta scale (default: the reflected Silverman rule of the module docstring).
     units
@@ -230,9 +276,11 @@ def bootstrap_dea(
     progress
         ``True`` shows a progress bar (rich, on stderr), a callable ``update(done, total)`` gets the counts;
         ``False`` (the default) shows nothing.
-    backend, n_jobs
-        Replicates are solved in parallel batches on ``"processes"`` or ``"dask"``; ``"auto"`` (default)
-        uses processes from 20,000 unit-replicates (units x draws) when more than one core is available.
+    backend, n_jobs, client
+        Replicates are solved in parallel chunks (fixed by ``draws``) on ``"processes"`` (``n_jobs``
+        workers) or ``"dask"`` (``client``, else the active ``distributed.Client``, else a ``LocalCluster``
+        started for the call); ``"auto"`` (default) uses processes from 20,000 unit-replicates (units x
+        draws) when more than one core is available.
 
     Examples
     --------
@@ -256,14 +304,9 @@ def bootstrap_dea(
     delta = 1.0 / base.efficiency.to_numpy()
     h = silverman_reflected_bandwidth(delta) if bandwidth is None else float(bandwidth)
     sel = _selected(base.names, units)
-    rng = np.random.default_rng(seed)
     resolved = _resolve(backend, len(sel) * draws, n_jobs)
-    refs = [_pseudo(x, y, delta, _draw_deltas(delta, h, rng), orientation) for _ in range(draws)]
-    size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if resolved != "serial" else 1
-    batches = [(x[:, sel], y[:, sel], refs[i : i + size], rts, orientation) for i in range(0, draws, size)]
-    stars = np.vstack(
-        _run_replicates(_replicate_scores, batches, resolved, n_jobs, progress, "bootstrap DEA")
-    )
+    task = _DeaReplicates(x, y, delta, h, sel, rts, orientation)
+    stars = _run(task, draws, seed, resolved, n_jobs, client, progress, "bootstrap DEA")
     s = _summaries(delta[sel], stars, alpha)
     idx = base.names[sel]
 
@@ -349,6 +392,39 @@ def _pair_task(
     return out
 
 
+class _PairReplicates:
+    """Chunk task of :func:`bootstrap_malmquist` for one pair of periods: each draw's generator gives the CRS
+    pseudo pair, then the VRS one; then :func:`_pair_task` on them (picklable)."""
+
+    def __init__(
+        self,
+        x0: np.ndarray,
+        y0: np.ndarray,
+        x1: np.ndarray,
+        y1: np.ndarray,
+        pair: np.ndarray,
+        vpair: np.ndarray,
+        h: float,
+        orientation: str,
+    ) -> None:
+        self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
+        self.pair, self.vpair, self.h, self.orientation = pair, vpair, h, orientation
+
+    def __call__(self, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+        x0, y0, x1, y1, o = self.x0, self.y0, self.x1, self.y1, self.orientation
+        refs = []
+        for s in seeds:
+            rng = np.random.default_rng(s)
+            star = _pair_draw(self.pair, self.h, rng)
+            vstar = _pair_draw(self.vpair, self.h, rng)
+            xa, ya = _pseudo(x0, y0, self.pair[:, 0], star[:, 0], o)
+            xb, yb = _pseudo(x1, y1, self.pair[:, 1], star[:, 1], o)
+            va, wa = _pseudo(x0, y0, self.vpair[:, 0], vstar[:, 0], o)
+            vb, wb = _pseudo(x1, y1, self.vpair[:, 1], vstar[:, 1], o)
+            refs.append((xa, ya, xb, yb, va, wa, vb, wb))
+        return _pair_task(x0, y0, x1, y1, refs, o)
+
+
 def _te_against(xr: np.ndarray, yr: np.ndarray, rts: str, orientation: str, *evals: tuple) -> list:
     """te (<= 1 in sample) of each (x, y) in ``evals`` against the technology of ``(xr, yr)``."""
     f = E.frontier_set(xr, yr, rts)
@@ -374,12 +450,15 @@ def bootstrap_malmquist(
     progress: Progress = False,
     backend: E.Backend = "auto",
     n_jobs: int | None = None,
+    client: Any = None,
 ) -> MalmquistBootstrapResult:
     """Simar and Wilson (1999) bootstrap of the Malmquist index (adjacent frontiers, CRS distances).
 
     effch, techch and tfpch (from CRS pseudo frontiers) and pech and sech (from VRS pseudo frontiers generated
-    the same way from the VRS distances, with an independent stream of the same seed) get bias-corrected
-    estimates and (1 - alpha) intervals.
+    the same way from the VRS distances) get bias-corrected estimates and (1 - alpha) intervals.  Replicate
+    ``j`` of the pair of periods ``k`` draws the CRS, then the VRS pseudo pair with ``numpy.random.default_rng``
+    of child ``j`` of child ``k`` of ``numpy.random.SeedSequence(seed)``; ``backend``, ``n_jobs``, ``client``
+    as in :func:`bootstrap_dea` (identical replicates on every backend).
 
     Examples
     --------
@@ -407,34 +486,18 @@ def bootstrap_malmquist(
     delta = 1.0 / d  # Shephard distances, units x periods
     dv = point.distances["vrs"].unstack(time_).reindex(index=units, columns=periods).to_numpy()
     delta_v = 1.0 / dv  # VRS, for pech and sech
-    rng = np.random.default_rng(seed)
-    rng_v = np.random.default_rng(None if seed is None else [seed, 1])  # VRS draws: CRS stream unchanged
     resolved = _resolve(backend, len(units) * draws, n_jobs)
+    pair_seeds = np.random.SeedSequence(seed).spawn(T - 1)  # one root per pair of periods
     tables, bws = [], {}
     for k in range(T - 1):
         pair = delta[:, [k, k + 1]]
         h = len(pair) ** (-1 / 6)
         bws[periods[k + 1]] = h
-        refs = []
-        for _ in range(draws):
-            star = _pair_draw(pair, h, rng)
-            xa, ya = _pseudo(Xn[k], Yn[k], pair[:, 0], star[:, 0], orientation)
-            xb, yb = _pseudo(Xn[k + 1], Yn[k + 1], pair[:, 1], star[:, 1], orientation)
-            vpair = delta_v[:, [k, k + 1]]
-            vstar = _pair_draw(vpair, h, rng_v)
-            va, wa = _pseudo(Xn[k], Yn[k], vpair[:, 0], vstar[:, 0], orientation)
-            vb, wb = _pseudo(Xn[k + 1], Yn[k + 1], vpair[:, 1], vstar[:, 1], orientation)
-            refs.append((xa, ya, xb, yb, va, wa, vb, wb))
-        size = max(1, int(np.ceil(draws / (4 * E.n_workers(n_jobs))))) if resolved != "serial" else 1
-        batches = [
-            (Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], refs[i : i + size], orientation)
-            for i in range(0, draws, size)
-        ]
-        stars = np.concatenate(
-            _run_replicates(
-                _pair_task, batches, resolved, n_jobs, progress, f"bootstrap Malmquist {periods[k + 1]}"
-            )
+        task = _PairReplicates(
+            Xn[k], Yn[k], Xn[k + 1], Yn[k + 1], pair, delta_v[:, [k, k + 1]], h, orientation
         )
+        desc = f"bootstrap Malmquist {periods[k + 1]}"
+        stars = _run(task, draws, pair_seeds[k], resolved, n_jobs, client, progress, desc)
         tables.append(_pair_table(point, stars, units, periods[k + 1], alpha, time_))
     return MalmquistBootstrapResult(
         table=pd.concat(tables).sort_index(level=0, sort_remaining=False),

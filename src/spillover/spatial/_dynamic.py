@@ -391,11 +391,25 @@ class DynamicPanelResults(SpatialPanelResults):
     uncorrected: pd.Series | None = None
 
     def impacts(
-        self, draws: int = 1000, seed: int = 0, horizon: str = "short", *, at: dict[str, Any] | None = None
+        self,
+        draws: int = 1000,
+        seed: int = 0,
+        horizon: str = "short",
+        *,
+        at: dict[str, Any] | None = None,
+        backend: str = "serial",
+        n_jobs: int | None = None,
+        client: Any = None,
     ) -> pd.DataFrame:
         """Short-run (default) or long-run direct, indirect and total effects with simulated SEs (``at``: the
-        moderators' values of interaction terms, as :meth:`SpatialPanelResults.impacts`)."""
+        moderators' values of interaction terms, as :meth:`SpatialPanelResults.impacts`).  The draws of a
+        dynamic model run serially (``backend="serial"`` only)."""
         check_option(horizon, ("short", "long"), "horizon", error=ModelError)
+        if backend != "serial":
+            raise ModelError(
+                f"the impacts of a dynamic panel model draw serially; got backend={backend!r}. "
+                "Leave backend='serial'."
+            )
         if at is not None or _interactions.has_interactions(self):
 
             def compute(r: SpatialPanelResults) -> pd.DataFrame:

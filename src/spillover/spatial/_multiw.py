@@ -932,6 +932,9 @@ class MultiWeightResults(SpatialPanelResults):
         period: Hashable | None = None,
         *,
         at: dict[str, Any] | None = None,
+        backend: str = "serial",
+        n_jobs: int | None = None,
+        client: Any = None,
     ) -> pd.DataFrame:
         """Direct, indirect and total effects averaged over the periods (or of one ``period``), with simulated
         standard errors and quantile intervals as :func:`spillover.spatial.impacts.impacts`.
@@ -939,6 +942,11 @@ class MultiWeightResults(SpatialPanelResults):
         The average over the periods is ``(1/T) sum_t`` of the per-period averages ``tr(S_t)/N`` and
         ``1'S_t 1/N``; each draw of the parameters gives one draw of that average.
         """
+        if backend != "serial":
+            raise ModelError(
+                f"the impacts of a model with several or time-varying weights draw serially; got "
+                f"backend={backend!r}. Leave backend='serial'."
+            )
         if at is not None:
             raise ModelError(
                 "at= evaluates the effects of interaction terms, which models with several or "

@@ -26,15 +26,17 @@ summary` puts its stars on the effects by ``p_sim``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse as sp
 from scipy import stats
 
+from spillover._parallel import map_chunks, map_draws
 from spillover.errors import ModelError, format_items
-from spillover.options import check_int, check_probability
+from spillover.options import ResampleBackend, check_int, check_probability
 from spillover.summary import P_SIM, coefficient_frame
 
 if TYPE_CHECKING:
@@ -53,20 +55,38 @@ def _coefficients(res: SpatialPanelResults, var: str) -> tuple[str, str | None]:
     return var, (f"W*{var}" if var in res.durbin else None)
 
 
-def _parameter_draws(res: SpatialPanelResults, draws: int, seed: int) -> pd.DataFrame:
-    """Draws of (beta, theta, rho) from N(estimate, cov); rho kept inside its parameter space."""
-    rng = np.random.default_rng(seed)
-    mean = res.params.to_numpy()
-    cov = res.cov.to_numpy()
-    lo, hi = res._core.op.bounds
-    out = rng.multivariate_normal(mean, cov, size=draws, method="eigh")
-    if res.rho is not None:
-        j = list(res.params.index).index("rho")
+class _ParameterDraw:
+    """One draw of (beta, theta, rho) from N(estimate, cov) with its own generator: ``mean + F z`` with
+    ``F F' = cov`` from the eigendecomposition (as numpy's ``multivariate_normal(method="eigh")``); a draw of
+    rho outside its parameter space is redrawn (up to 100 times) from the same generator."""
+
+    def __init__(self, mean: np.ndarray, cov: np.ndarray, j: int | None, lo: float, hi: float) -> None:
+        s, v = np.linalg.eigh(cov)
+        self.mean, self.factor = mean, v * np.sqrt(np.clip(s, 0.0, None))
+        self.j, self.lo, self.hi = j, lo, hi
+
+    def __call__(self, rng: np.random.Generator) -> np.ndarray:
         for _ in range(100):
-            bad = (out[:, j] <= lo) | (out[:, j] >= hi)
-            if not bad.any():
+            out = self.mean + self.factor @ rng.standard_normal(len(self.mean))
+            if self.j is None or self.lo < out[self.j] < self.hi:
                 break
-            out[bad] = rng.multivariate_normal(mean, cov, size=int(bad.sum()), method="eigh")
+        return out
+
+
+def _parameter_draws(
+    res: SpatialPanelResults,
+    draws: int,
+    seed: int,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
+) -> pd.DataFrame:
+    """Draws of (beta, theta, rho) from N(estimate, cov); rho kept inside its parameter space.  Draw ``k``
+    uses child ``k`` of ``SeedSequence(seed)`` (:mod:`spillover._parallel`): the same on every backend."""
+    lo, hi = res._core.op.bounds
+    j = list(res.params.index).index("rho") if res.rho is not None else None
+    one = _ParameterDraw(res.params.to_numpy(), res.cov.to_numpy(), j, lo, hi)
+    out = map_draws(one, draws, seed, backend=backend, n_jobs=n_jobs, client=client, error=ModelError)
     return pd.DataFrame(out, columns=res.params.index)
 
 
@@ -85,7 +105,15 @@ def _effects(res: SpatialPanelResults, params: pd.DataFrame) -> dict[str, np.nda
     return {"direct": d, "indirect": t - d, "total": t}
 
 
-def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+def impacts(
+    res: SpatialPanelResults,
+    draws: int = 1000,
+    seed: int = 0,
+    *,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
+) -> pd.DataFrame:
     """Average direct, indirect and total effects of every regressor with simulated standard errors.
 
     Parameters
@@ -95,7 +123,12 @@ def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.Da
     draws
         Number of parameter draws for the standard errors (0: point estimates only, se NaN).
     seed
-        Seed of ``numpy.random.default_rng``.
+        Seed: draw ``k`` uses ``numpy.random.default_rng`` of child ``k`` of ``numpy.random.SeedSequence(seed)``.
+    backend, n_jobs, client
+        Where the parameter draws run (``"serial"``, ``"processes"``, ``"dask"``; see
+        :func:`~spillover.panel_models.mediation`); the effects of all draws are then one vectorised
+        evaluation here.  Identical results on every backend; the draws are cheap, so parallel backends pay
+        only for large ``draws`` (the heavy resampling is :func:`spillovers` with ``draws``).
 
     Returns
     -------
@@ -110,7 +143,7 @@ def impacts(res: SpatialPanelResults, draws: int = 1000, seed: int = 0) -> pd.Da
     """
     check_int(draws, "draws", minimum=0, error=ModelError)
     point = _effects(res, res.params.to_frame().T)
-    sims = _effects(res, _parameter_draws(res, draws, seed)) if draws > 1 else None
+    sims = _effects(res, _parameter_draws(res, draws, seed, backend, n_jobs, client)) if draws > 1 else None
     blank = np.full((2, len(res.x_names)), np.nan)
     frames = []
     for eff in EFFECTS:
@@ -202,7 +235,15 @@ _COLUMNS = ("direct", "emitted", "received")
 
 
 def spillovers(
-    res: SpatialPanelResults, var: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0
+    res: SpatialPanelResults,
+    var: str,
+    *,
+    draws: int | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """Per-region direct effect and spillovers emitted and received for one regressor.
 
@@ -239,7 +280,10 @@ def spillovers(
     level
         Coverage of the intervals.
     seed
-        Seed of the parameter draws (``numpy.random.default_rng``) and of the probes.
+        Seed of the parameter draws (as :func:`impacts`) and of the probes.
+    backend, n_jobs, client
+        Where the per-draw region effects (one sparse LU each) run, in chunks of draws: ``"serial"``,
+        ``"processes"`` or ``"dask"`` (as :func:`impacts`); identical results on every backend.
 
     Returns
     -------
@@ -281,14 +325,11 @@ def spillovers(
         ] = {}  # diag(W^t) do not depend on the parameters: computed once for all draws
         if op.n > SPILLOVER_DENSE_MAX_N:
             _power_diagonals(op.w, _series_terms(_growth(op.w, float(np.max(np.abs(rhos))))), cache)
-        stack = np.stack(
-            [
-                _region_effects(
-                    op.w, float(r), float(row[b]), float(row[th]) if th else 0.0, seed, cache
-                ).values
-                for r, (_, row) in zip(rhos, sims.iterrows())
-            ]
-        )
+        theta = sims[th].to_numpy() if th else np.zeros(draws)
+        table = np.column_stack([rhos, sims[b].to_numpy(), theta])
+        task = _DrawnRegionEffects(op.w, table, seed, cache)
+        # the draws are fixed above; each chunk evaluates its rows (the seeds only index the rows)
+        stack = map_chunks(task, draws, seed, backend=backend, n_jobs=n_jobs, client=client, error=ModelError)
         q = (1 - level) / 2
         lo, hi = np.quantile(stack, [q, 1 - q], axis=0)
         for k, col in enumerate(_COLUMNS):
@@ -296,6 +337,27 @@ def spillovers(
         frame = frame[[c for col in _COLUMNS for c in (col, f"{col}_lo", f"{col}_hi")]]
         frame.attrs["level"] = level
     return frame
+
+
+class _DrawnRegionEffects:
+    """Chunk task of :func:`spillovers`: region effects of the drawn (rho, beta, theta) rows of a chunk.  The
+    chunk's rows are found from its seeds' spawn keys (child ``k`` of the root has key ``(k,)``), and the
+    power-series cache is filled for the largest drawn rho before any chunk runs, so no chunk changes it."""
+
+    def __init__(self, w: sp.csr_matrix, table: np.ndarray, seed: int, cache: dict[str, object]) -> None:
+        self.w, self.table, self.seed, self.cache = w, table, seed, cache
+        self.dense_max = SPILLOVER_DENSE_MAX_N  # the caller's choice of path travels with the task
+
+    def __call__(self, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+        rows = [self.table[s.spawn_key[-1]] for s in seeds]
+        return np.stack(
+            [
+                _region_effects(
+                    self.w, float(r), float(b), float(t), self.seed, self.cache, self.dense_max
+                ).values
+                for r, b, t in rows
+            ]
+        )
 
 
 def _rho_of(params: pd.Series) -> float:
@@ -311,7 +373,13 @@ class _RegionEffects:
 
 
 def _region_effects(
-    w: sp.csr_matrix, rho: float, beta: float, theta: float, seed: int, cache: dict[str, object] | None = None
+    w: sp.csr_matrix,
+    rho: float,
+    beta: float,
+    theta: float,
+    seed: int,
+    cache: dict[str, object] | None = None,
+    dense_max: int | None = None,
 ) -> _RegionEffects:
     """``S = beta A + theta A W`` summarised per region: diagonal, off-diagonal column and row sums."""
     n = w.shape[0]
@@ -320,7 +388,7 @@ def _region_effects(
         cols = beta + theta * np.asarray(w.sum(axis=0)).ravel()
         rows = beta + theta * np.asarray(w.sum(axis=1)).ravel()
         attrs: dict[str, object] = {"diagonal_method": "exact", "diagonal_error_bound": 0.0}
-    elif n <= SPILLOVER_DENSE_MAX_N:
+    elif n <= (SPILLOVER_DENSE_MAX_N if dense_max is None else dense_max):
         wd = w.toarray()
         s = np.linalg.solve(np.eye(n) - rho * wd, beta * np.eye(n) + theta * wd)
         diag, cols, rows = np.diag(s).copy(), s.sum(axis=0), s.sum(axis=1)

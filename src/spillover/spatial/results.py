@@ -11,6 +11,7 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import ModelError
+from spillover.options import ResampleBackend
 from spillover.spatial import _interactions
 from spillover.spatial import impacts as _impacts
 from spillover.spatial._likelihood import lag
@@ -185,29 +186,50 @@ class SpatialPanelResults(ReadOnly):
         return -2 * self.loglik + self.n_params * np.log(self.nobs)
 
     # ------------------------------------------------------------------ derived quantities
-    def impacts(self, draws: int = 1000, seed: int = 0, *, at: dict[str, Any] | None = None) -> pd.DataFrame:
+    def impacts(
+        self,
+        draws: int = 1000,
+        seed: int = 0,
+        *,
+        at: dict[str, Any] | None = None,
+        backend: ResampleBackend = "serial",
+        n_jobs: int | None = None,
+        client: Any = None,
+    ) -> pd.DataFrame:
         """LeSage-Pace direct, indirect and total effects with simulated standard errors.
 
         See :func:`spillover.spatial.impacts.impacts`.  With interaction terms (``"x:z"``) the effects of
         the main variables at ``at={"z": value}`` (a number, a list or ``"quantiles"``; default: the mean
-        of z), see :mod:`spillover.spatial._interactions`.
+        of z), see :mod:`spillover.spatial._interactions`.  ``backend``, ``n_jobs``, ``client``: where the
+        draws run (identical results on every backend).
         """
+        par = {"backend": backend, "n_jobs": n_jobs, "client": client}
         if at is not None or _interactions.has_interactions(self):
-            return _interactions.impacts_at(self, at, lambda r: r.impacts(draws=draws, seed=seed))
-        return _impacts.impacts(self, draws=draws, seed=seed)
+            return _interactions.impacts_at(self, at, lambda r: r.impacts(draws=draws, seed=seed, **par))
+        return _impacts.impacts(self, draws=draws, seed=seed, **par)
 
     def effects_matrix(self, var: str, max_n: int = 5000) -> pd.DataFrame:
         """The N x N matrix ``S_k = (I - rho W)^-1 (beta_k I + theta_k W)`` for regressor ``var``."""
         return _impacts.effects_matrix(self, var, max_n=max_n)
 
     def spillovers(
-        self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0
+        self,
+        x: str,
+        *,
+        draws: int | None = None,
+        level: float = 0.95,
+        seed: int = 0,
+        backend: ResampleBackend = "serial",
+        n_jobs: int | None = None,
+        client: Any = None,
     ) -> pd.DataFrame:
         """Per-region direct effect and spillovers emitted/received of regressor ``x`` (columns of ``S_k``).
 
         See :func:`spillover.spatial.impacts.spillovers`; drawn by :func:`spillover.maps.spillover_map`.
         """
-        return _impacts.spillovers(self, x, draws=draws, level=level, seed=seed)
+        return _impacts.spillovers(
+            self, x, draws=draws, level=level, seed=seed, backend=backend, n_jobs=n_jobs, client=client
+        )
 
     def residual_moran(self) -> pd.DataFrame:
         """Moran's I of the model's residuals in every period, with its normal-approximation z and p.

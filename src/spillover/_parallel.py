@@ -1,0 +1,280 @@
+"""Embarrassingly parallel resampling: bootstraps, permutations, placebo and impact draws, run serially, on a
+process pool or on Dask, with results bit-identical across backends and worker counts.
+
+Two rules make the results independent of where and how the draws run:
+
+1. Draw ``k`` (0-based) uses its own random stream, ``numpy.random.default_rng(children[k])`` with
+   ``children = numpy.random.SeedSequence(seed).spawn(draws)``: no stream is shared between draws, so the
+   order in which workers finish does not matter.
+2. The draws are split into chunks (one task each) fixed by the number of draws alone
+   (:func:`chunk_slices`), never by the number of workers; results come back in draw order.
+
+Backends (``backend=``, :data:`spillover.options.ResampleBackend`):
+
+- ``"serial"``: a plain loop in this process (the default).
+- ``"processes"``: a process pool of ``n_jobs`` workers (every core when None), started by ``forkserver``
+  (``spawn`` where there is none), never ``fork``: a forked child hangs as soon as it calls into a native
+  thread pool that the parent had started (pyfixest's Rust pool does this; seen in the placebo draws).  The
+  task is pickled once per worker (cloudpickle when installed, so closures travel; pickle otherwise) and
+  each chunk sends only its seeds.
+- ``"dask"``: the ``client=`` given, else the active ``distributed.Client`` (``distributed.Client.current()``),
+  else a ``distributed.LocalCluster`` of ``n_jobs`` single-threaded worker processes that is started for the
+  call and closed after it.  The task is scattered once to the workers and each chunk is one Dask task.
+  Dask is optional: ``pip install spillover[dask]``.
+
+Dask is imported only inside the functions that use it, so ``import spillover`` never loads it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from spillover.errors import SpilloverError
+from spillover.options import Progress, ResampleBackend, check_int, check_option, progress_bar
+
+__all__ = [
+    "CHUNKS",
+    "MIN_CHUNK",
+    "chunk_slices",
+    "draw_seeds",
+    "map_chunks",
+    "map_draws",
+    "dask_client",
+    "DASK_MISSING",
+]
+
+CHUNKS = 64  # at most this many tasks per call: enough to balance many workers, few enough to be cheap
+MIN_CHUNK = 8  # draws per task at least (a task costs a few ms on Dask)
+DASK_MISSING = "backend='dask' needs dask.distributed, which is not installed: pip install spillover[dask]"
+
+ChunkFn = Callable[[Sequence[np.random.SeedSequence]], np.ndarray]
+DrawFn = Callable[[np.random.Generator], np.ndarray]
+
+
+def draw_seeds(seed: int | np.random.SeedSequence | None, draws: int) -> list[np.random.SeedSequence]:
+    """The seed of each draw: ``SeedSequence(seed).spawn(draws)`` (draw ``k`` gets child ``k``).
+
+    >>> [int(np.random.default_rng(s).integers(100)) for s in draw_seeds(0, 3)] == [
+    ...     int(np.random.default_rng(s).integers(100)) for s in draw_seeds(0, 5)[:3]]
+    True
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return list(root.spawn(int(draws)))
+
+
+def chunk_slices(draws: int) -> list[slice]:
+    """Contiguous slices of ``range(draws)``, one task each: a function of ``draws`` only.
+
+    >>> [(s.start, s.stop) for s in chunk_slices(20)]
+    [(0, 8), (8, 16), (16, 20)]
+    """
+    size = max(MIN_CHUNK, -(-draws // CHUNKS))
+    return [slice(a, min(a + size, draws)) for a in range(0, draws, size)]
+
+
+def _workers(n_jobs: int | None) -> int:
+    return n_jobs if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+
+
+def _each(one: DrawFn, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+    return np.stack([np.asarray(one(np.random.default_rng(s)), dtype=float) for s in seeds])
+
+
+class _PerDraw:
+    """``seeds -> stacked rows``: a picklable chunk task made from a per-draw function."""
+
+    def __init__(self, one: DrawFn) -> None:
+        self.one = one
+
+    def __call__(self, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+        return _each(self.one, seeds)
+
+
+def map_draws(
+    one: DrawFn,
+    draws: int,
+    seed: int | np.random.SeedSequence | None,
+    *,
+    backend: ResampleBackend = "serial",
+    client: Any = None,
+    n_jobs: int | None = None,
+    progress: Progress = False,
+    label: str = "draws",
+    error: type[SpilloverError] = SpilloverError,
+) -> np.ndarray:
+    """``draws x ...`` array whose row ``k`` is ``one(numpy.random.default_rng(draw_seeds(seed, draws)[k]))``.
+
+    >>> one = lambda rng: rng.standard_normal(2)
+    >>> a = map_draws(one, 10, seed=1)
+    >>> a.shape, bool((a == map_draws(one, 10, seed=1, backend="processes", n_jobs=2)).all())
+    ((10, 2), True)
+    """
+    return map_chunks(
+        _PerDraw(one),
+        draws,
+        seed,
+        backend=backend,
+        client=client,
+        n_jobs=n_jobs,
+        progress=progress,
+        label=label,
+        error=error,
+    )
+
+
+def map_chunks(
+    chunk: ChunkFn,
+    draws: int,
+    seed: int | np.random.SeedSequence | None,
+    *,
+    backend: ResampleBackend = "serial",
+    client: Any = None,
+    n_jobs: int | None = None,
+    progress: Progress = False,
+    label: str = "draws",
+    error: type[SpilloverError] = SpilloverError,
+) -> np.ndarray:
+    """``chunk(seeds)`` for the seeds of each of :func:`chunk_slices`, concatenated in draw order.
+
+    ``chunk`` receives the :class:`numpy.random.SeedSequence` of each of its draws and returns one row per
+    draw (an array of length ``len(seeds)`` along axis 0): a vectorised simulation can draw a chunk at once.
+    """
+    check_int(draws, "draws", minimum=1, error=error)
+    check_option(backend, ResampleBackend, "backend", error=error)
+    if n_jobs is not None:
+        check_int(n_jobs, "n_jobs", minimum=1, error=error)
+    seeds = draw_seeds(seed, draws)
+    slices = chunk_slices(draws)
+    calls = [seeds[sl] for sl in slices]
+    with progress_bar(progress, draws, label) as update:
+        if backend == "serial" or (backend == "processes" and (_workers(n_jobs) < 2 or len(calls) == 1)):
+            parts = []
+            for sl, c in zip(slices, calls):
+                parts.append(chunk(c))
+                update(sl.stop, draws)
+        elif backend == "processes":
+            parts = _on_processes(chunk, calls, slices, min(_workers(n_jobs), len(calls)), update, draws)
+        else:
+            parts = _on_dask(chunk, calls, slices, client, n_jobs, update, draws)
+    return np.concatenate([np.asarray(p) for p in parts], axis=0)
+
+
+_TASK: list[Any] = []  # the task of this worker process (set once by _install)
+
+
+def _dumps(task: Any) -> bytes:
+    try:  # closures and local functions: cloudpickle (a dependency of dask) when available
+        import cloudpickle  # type: ignore[import-untyped]
+
+        return bytes(cloudpickle.dumps(task))
+    except ImportError:
+        return pickle.dumps(task)
+
+
+def _install(blob: bytes) -> None:
+    _TASK[:] = [pickle.loads(blob)]
+
+
+def _run_installed(seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+    return _TASK[0](seeds)
+
+
+def _modules(chunk: Any) -> list[str]:
+    """The modules defining the task (imported by the forkserver when it starts, not by each worker)."""
+    inner = getattr(chunk, "one", None)
+    names = {getattr(type(obj), "__module__", None) for obj in (chunk, inner)}
+    names |= {getattr(obj, "__module__", None) for obj in (chunk, inner)}
+    return sorted(n for n in names if isinstance(n, str) and n.startswith("spillover."))
+
+
+def _on_processes(
+    chunk: ChunkFn, calls: list, slices: list[slice], workers: int, update: Any, draws: int
+) -> list[np.ndarray]:
+    # forkserver, not fork: a forked child deadlocks in native thread pools started in the parent (pyfixest's
+    # Rust pool, BLAS); the task travels once per worker (pool initializer), the seeds once per chunk
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":  # the server imports these once; each worker forks from it (no threads there)
+        ctx.set_forkserver_preload(
+            ["numpy", "pandas", "scipy.sparse", "spillover._parallel", *_modules(chunk)]
+        )
+    try:
+        blob = _dumps(chunk)
+    except (pickle.PicklingError, AttributeError, TypeError) as err:
+        raise SpilloverError(
+            f"backend='processes' could not send the task to the worker processes ({err}); install "
+            "cloudpickle (pip install spillover[dask]) or use backend='serial'."
+        ) from err
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_install, initargs=(blob,)
+    ) as pool:
+        futures: list[Future] = [pool.submit(_run_installed, c) for c in calls]
+        parts = []
+        for sl, f in zip(slices, futures):
+            parts.append(f.result())
+            update(sl.stop, draws)
+        return parts
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as err:  # optional dependency
+        raise ImportError(DASK_MISSING) from err
+    return distributed
+
+
+@contextmanager
+def dask_client(client: Any = None, n_jobs: int | None = None) -> Iterator[Any]:
+    """The Dask client to use: ``client`` when given, else the active one, else a client of a
+    ``LocalCluster`` (``n_jobs`` single-threaded worker processes; every core when None) that is closed on exit.
+    """
+    distributed = _import_distributed()
+    if client is not None:
+        if not hasattr(client, "submit") or not hasattr(client, "scatter"):
+            raise SpilloverError(
+                f"client must be a distributed.Client, got {type(client).__name__}; "
+                "pass client=distributed.Client(...) or leave it None."
+            )
+        yield client
+        return
+    try:
+        yield distributed.Client.current()
+        return
+    except ValueError:  # no active client: start a local cluster for this call
+        pass
+    with (
+        distributed.LocalCluster(
+            n_workers=_workers(n_jobs), threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as own,
+    ):
+        yield own
+
+
+def _call(task: ChunkFn, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+    return task(seeds)
+
+
+def _on_dask(
+    chunk: ChunkFn, calls: list, slices: list[slice], client: Any, n_jobs: int | None, update: Any, draws: int
+) -> list[np.ndarray]:
+    with dask_client(client, n_jobs) as c:
+        [task] = c.scatter([chunk], broadcast=True, hash=False)  # the data travel once per worker
+        futures = [c.submit(_call, task, seeds, pure=False) for seeds in calls]
+        parts = []
+        try:
+            for sl, f in zip(slices, futures):
+                parts.append(f.result())
+                update(sl.stop, draws)
+        finally:
+            c.cancel([*futures, task])
+        return parts
