@@ -87,7 +87,14 @@ _ERROR = ("sem", "sdem")
 _DURBIN = ("sdm", "slx", "sdem")
 _PROBES = 64
 """Rademacher probes of the remainder of the traces of the effects on the sparse path (above
-:data:`spillover.spatial._likelihood.DENSE_MAX_N` regions) with several weights; the totals stay exact."""
+:data:`EXACT_MAX_N` regions) with several weights; the totals stay exact."""
+EXACT_MAX_N = 250
+"""Up to this many regions (``method="auto"``) the several/time-varying weights path is dense and exact:
+``slogdet`` of ``I - sum_j c_j W_j``, one eigendecomposition per distinct W_t, exact traces of the effects
+(one dense inverse per draw).  Above it: sparse LU log-determinants (exact too), the sparse operators of
+:mod:`spillover.spatial._likelihood` per period, and Hutchinson estimates of the traces of the effects (the
+totals stay exact).  The dense path costs O(N^3) per likelihood evaluation and per draw, which at 900
+regions took minutes; the sparse one O(nnz) per evaluation on contiguity-like weights."""
 
 
 def is_multi(w: Any, w_x: Any, combine: Any) -> bool:
@@ -283,7 +290,8 @@ class _Problem:
         self.z = np.column_stack(z)
         self.g = self.z.T @ self.z
         self.spatial = self._spatial_names(model)
-        self.dense = method == "dense" or (method == "auto" and n <= lk.DENSE_MAX_N)
+        self.dense = method == "dense" or (method == "auto" and n <= EXACT_MAX_N)
+        self._patterns: dict[int, tuple[sp.csc_matrix, np.ndarray, list[np.ndarray]]] = {}
         self.ops = self._operators(method)
         self.bounds = self._bounds()
 
@@ -310,6 +318,9 @@ class _Problem:
     def _operators(self, method: str) -> list[lk.SpatialOperator] | None:
         if self.kind == "slx" or not self.single:
             return None
+        if len(self.ws.groups) > 1 and method == "auto":
+            # several distinct W_t: one dense eigendecomposition each only while N is small
+            method = "dense" if self.dense else "sparse"
         return [lk.make_operator(self.ws.lags[0][g[0]], method) for g in self.ws.groups]  # type: ignore[arg-type]
 
     def _bounds(self) -> list[tuple[float, float]]:
@@ -404,11 +415,32 @@ class _Problem:
             total += len(g) * val
         return total
 
-    def a_matrix(self, c: np.ndarray, period: int) -> sp.csr_matrix:
-        a = sp.identity(self.n, format="csr")
-        for cj, mats in zip(c, self.ws.lags):
-            a = a - cj * mats[period]
-        return a.tocsr()
+    def a_matrix(self, c: np.ndarray, period: int) -> sp.csc_matrix:
+        """``I - sum_j c_j W_jt`` (CSC): its entries written into the union sparsity pattern of I and the
+        W_jt, found once per period (each likelihood evaluation then costs O(nnz) before the LU)."""
+        pattern, eye, parts = self._pattern(period)
+        data = eye.copy()
+        for cj, part in zip(c, parts):
+            data -= cj * part
+        return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=pattern.shape)
+
+    def _pattern(self, period: int) -> tuple[sp.csc_matrix, np.ndarray, list[np.ndarray]]:
+        if period not in self._patterns:
+            n = self.n
+            mats = [sp.csc_matrix(m[period]) for m in self.ws.lags]
+            pattern = sp.csc_matrix(sp.identity(n, format="csc") + sum(abs(m) for m in mats))
+            pattern.sort_indices()
+            cols = np.repeat(np.arange(n), np.diff(pattern.indptr))
+            keys = cols.astype(np.int64) * n + pattern.indices
+
+            def on_pattern(m: sp.spmatrix) -> np.ndarray:
+                coo = sp.coo_matrix(m)
+                out = np.zeros(len(keys))
+                np.add.at(out, np.searchsorted(keys, coo.col.astype(np.int64) * n + coo.row), coo.data)
+                return out
+
+            self._patterns[period] = (pattern, on_pattern(sp.identity(n)), [on_pattern(m) for m in mats])
+        return self._patterns[period]
 
     def concentrated(self, s: np.ndarray) -> float:
         ld = self.logdet(s)
@@ -436,8 +468,8 @@ def _logdet(a: sp.csr_matrix, dense: bool) -> float:
     if dense:
         sign, val = np.linalg.slogdet(a.toarray())
         return float(val) if sign > 0 else -np.inf
-    try:
-        lu = spla.splu(a.tocsc(), permc_spec="COLAMD")
+    try:  # COLAMD with partial pivoting: the most accurate of SuperLU's orderings for a non-symmetric A
+        lu = spla.splu(sp.csc_matrix(a), permc_spec="COLAMD")
     except RuntimeError:
         return -np.inf
     d = lu.U.diagonal()
@@ -757,8 +789,7 @@ def _reduced_form(prob: _Problem, s: np.ndarray, beta: np.ndarray) -> np.ndarray
     c = prob.lag_coefs(s)
     out = np.empty_like(xb)
     for g in prob.ws.groups:
-        a = prob.a_matrix(c, g[0])
-        lu = spla.splu(a.tocsc())
+        lu = lk._splu(prob.a_matrix(c, g[0]))
         for p in g:
             out[p * n : (p + 1) * n] = lu.solve(xb[p * n : (p + 1) * n])
     return out
@@ -805,19 +836,36 @@ def _moments(prob: _Problem, s: np.ndarray, group: list[int], seed: int) -> np.n
                 inv.sum(axis=0) @ wx1 / n,
             ]
         )
-    lu = spla.splu(a.tocsc())
+    return stochastic_moments(a, wx, seed)[0]
+
+
+def stochastic_moments(
+    a: sp.spmatrix, wx: sp.spmatrix, seed: int, probes: int = _PROBES
+) -> tuple[np.ndarray, np.ndarray]:
+    """``[tr(A^-1), tr(A^-1 Wx), 1'A^-1 1, 1'A^-1 Wx 1] / N`` without ``A^-1``, and their standard errors.
+
+    One sparse LU of A.  The totals are exact (one transposed solve).  The traces:
+    ``A^-1 = I + C + C^2 + A^-1 C^3`` with ``C = I - A``; the first three terms' traces exactly from the
+    sparse entries, the damped remainder by Hutchinson's estimator with ``probes`` Rademacher probes (seeded)
+    and sparse LU solves, so its error shrinks with ``||C||^3`` (``(|rho1| + |rho2|)^3`` for two lags of
+    row-standardised W).  The standard errors are those of the probe means (0 for the exact totals).
+    """
+    n = a.shape[0]
+    lu = lk._splu(a)
     u = lu.solve(np.ones(n), trans="T")
-    # A^-1 = I + C + C^2 + A^-1 C^3 with C = I - A: the first three terms' traces exactly, the damped
-    # remainder by Hutchinson's estimator (control variates; its error shrinks with |rho|^3)
+    wx = sp.csr_matrix(wx)
+    wx1 = np.asarray(wx @ np.ones(n)).ravel()
     c = (sp.identity(n, format="csr") - a).tocsr()
     c2 = (c @ c).tocsr()
-    z = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, _PROBES))
+    z = lk._rademacher(n, probes, seed)
     exact_a = n + c.diagonal().sum() + c2.diagonal().sum()
     exact_aw = wx.diagonal().sum() + c.multiply(wx.T).sum() + c2.multiply(wx.T).sum()
-    c3z = c @ (c2 @ z)
-    tr_a = exact_a + float(np.mean(np.sum(z * lu.solve(c3z), axis=0)))
-    tr_aw = exact_aw + float(np.mean(np.sum(z * lu.solve(c @ (c2 @ np.asarray(wx @ z))), axis=0)))
-    return np.array([tr_a / n, tr_aw / n, u.sum() / n, u @ wx1 / n])
+    both = lu.solve(np.hstack([c @ (c2 @ z), c @ (c2 @ np.asarray(wx @ z))]))
+    rest_a = np.einsum("ij,ij->j", z, both[:, :probes])
+    rest_aw = np.einsum("ij,ij->j", z, both[:, probes:])
+    se = np.array([rest_a.std(ddof=1), rest_aw.std(ddof=1)]) / np.sqrt(probes) / n
+    est = np.array([exact_a + rest_a.mean(), exact_aw + rest_aw.mean(), u.sum(), u @ wx1]) / n
+    return est, np.r_[se, 0.0, 0.0]
 
 
 def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) -> dict[str, np.ndarray]:
