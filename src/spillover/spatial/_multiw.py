@@ -88,6 +88,8 @@ _DURBIN = ("sdm", "slx", "sdem")
 _PROBES = 64
 """Rademacher probes of the remainder of the traces of the effects on the sparse path (above
 :data:`EXACT_MAX_N` regions) with several weights; the totals stay exact."""
+_SERIES_MAX_TERMS = 300
+"""Above this many power-series terms (``||C||_inf`` near 1) the probes of the effects are solved by LU."""
 EXACT_MAX_N = 250
 """Up to this many regions (``method="auto"``) the several/time-varying weights path is dense and exact:
 ``slogdet`` of ``I - sum_j c_j W_j``, one eigendecomposition per distinct W_t, exact traces of the effects
@@ -847,7 +849,8 @@ def stochastic_moments(
     One sparse LU of A.  The totals are exact (one transposed solve).  The traces:
     ``A^-1 = I + C + C^2 + A^-1 C^3`` with ``C = I - A``; the first three terms' traces exactly from the
     sparse entries, the damped remainder by Hutchinson's estimator with ``probes`` Rademacher probes (seeded)
-    and sparse LU solves, so its error shrinks with ``||C||^3`` (``(|rho1| + |rho2|)^3`` for two lags of
+    (the Neumann series ``sum_j C^j`` to 1e-10 while ``||C||_inf < 1``, else sparse LU solves), so its error
+    shrinks with ``||C||^3`` (``(|rho1| + |rho2|)^3`` for two lags of
     row-standardised W).  The standard errors are those of the probe means (0 for the exact totals).
     """
     n = a.shape[0]
@@ -860,7 +863,15 @@ def stochastic_moments(
     z = lk._rademacher(n, probes, seed)
     exact_a = n + c.diagonal().sum() + c2.diagonal().sum()
     exact_aw = wx.diagonal().sum() + c.multiply(wx.T).sum() + c2.multiply(wx.T).sum()
-    both = lu.solve(np.hstack([c @ (c2 @ z), c @ (c2 @ np.asarray(wx @ z))]))
+    block = np.hstack([c @ (c2 @ z), c @ (c2 @ np.asarray(wx @ z))])
+    m = lk.series_length(_row_norm(c))
+    if m <= _SERIES_MAX_TERMS:  # A^-1 v = sum_j C^j v: sparse products, many times faster than the
+        both = block.copy()  # probe-by-probe triangular solves of SuperLU
+        for _ in range(m):
+            block = c @ block
+            both += block
+    else:
+        both = lu.solve(block)
     rest_a = np.einsum("ij,ij->j", z, both[:, :probes])
     rest_aw = np.einsum("ij,ij->j", z, both[:, probes:])
     se = np.array([rest_a.std(ddof=1), rest_aw.std(ddof=1)]) / np.sqrt(probes) / n
