@@ -36,9 +36,17 @@ def test_stochastic_traces_of_two_lags_within_their_standard_error():
     n = w1.shape[0]
     a = sp.identity(n, format="csr") - 0.3 * w1 - 0.2 * w2
     inv = np.linalg.inv(a.toarray())
-    exact = np.array(
-        [np.trace(inv), np.trace(inv @ w1.toarray()), inv.sum(), inv.sum(axis=0) @ w1.toarray().sum(axis=1)]
-    ) / n
+    exact = (
+        np.array(
+            [
+                np.trace(inv),
+                np.trace(inv @ w1.toarray()),
+                inv.sum(),
+                inv.sum(axis=0) @ w1.toarray().sum(axis=1),
+            ]
+        )
+        / n
+    )
     for seed in (0, 1, 2):
         est, se = stochastic_moments(a, w1, seed)
         assert np.all(se[:2] > 0) and np.all(se[:2] < 2e-3)
