@@ -79,6 +79,7 @@ def _tv_panel(side: int, periods: int, seed: int = 3) -> tuple[SpatialPanel, dic
     return panel, {t: Graph.from_sparse(ws[t], ids=panel.ids) for t in range(periods)}
 
 
+@pytest.mark.slow
 def test_time_varying_sdm_sparse_operators_equal_dense_path():
     # N = 196, T = 3, three distinct W_t: sparse LU log-determinants per period against the eigenvalues
     panel, w = _tv_panel(14, 3)
@@ -93,3 +94,34 @@ def test_time_varying_sdm_sparse_operators_equal_dense_path():
     b = fits["sparse"].impacts(draws=0)["estimate"]
     assert b[("total", "x")] == pytest.approx(a[("total", "x")], rel=1e-6)
     assert b[("direct", "x")] == pytest.approx(a[("direct", "x")], rel=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combine", [None, "convex"])
+def test_two_lag_effects_on_the_sparse_path_equal_the_dense_effects_matrix(combine):
+    # N = 289, T = 2: the series of the effects (exact totals, Hutchinson traces past the words of length 2)
+    # against the dense S = A^-1 (beta I + theta Wx) of effects_matrix (numpy.linalg.solve)
+    side, periods = 17, 2
+    w1, w2 = _row_standardised(_lattice(side, True)), _row_standardised(_lattice(side, False))
+    n = side * side
+    rng = np.random.default_rng(5)
+    a = np.eye(n) - 0.3 * w1.toarray() - 0.25 * w2.toarray()
+    x = rng.normal(size=(periods, n))
+    y = np.concatenate(
+        [np.linalg.solve(a, x[t] + 0.4 * (w1 @ x[t]) + rng.normal(size=n)) for t in range(periods)]
+    )
+    ids = np.arange(n)
+    df = pd.DataFrame({"id": np.tile(ids, periods), "t": np.repeat(np.arange(periods), n), "y": y})
+    df["x"] = x.ravel()
+    geo = gpd.GeoDataFrame({"id": ids}, geometry=[Point(i % side, i // side) for i in ids])
+    panel = SpatialPanel(df, geo, id="id", time="t")
+    w = [Graph.from_sparse(w1, ids=panel.ids), Graph.from_sparse(w2, ids=panel.ids)]
+    extra = {"combine": "convex"} if combine else {"w_x": w[0]}
+    res = SpatialPanelModel(
+        panel, "y", ["x"], w, kind="sdm", fixed_effects="unit", method="sparse", **extra
+    ).fit()
+    s = res.effects_matrix("x").to_numpy()
+    est = res.impacts(draws=0)["estimate"]
+    assert est[("total", "x")] == pytest.approx(s.sum() / n, rel=1e-9)
+    assert est[("direct", "x")] == pytest.approx(np.trace(s) / n, rel=2e-3)
+    assert est[("direct", "x")] != pytest.approx(np.trace(s) / n, rel=1e-12)  # estimated, not exact

@@ -293,6 +293,7 @@ class _Problem:
         self.g = self.z.T @ self.z
         self.spatial = self._spatial_names(model)
         self.dense = method == "dense" or (method == "auto" and n <= EXACT_MAX_N)
+        self.series_cache: dict[tuple[int, int], np.ndarray] = {}
         self._patterns: dict[int, tuple[sp.csc_matrix, np.ndarray, list[np.ndarray]]] = {}
         self.ops = self._operators(method)
         self.bounds = self._bounds()
@@ -752,7 +753,11 @@ def estimate_multi(model: SpatialPanelModel) -> MultiWeightResults:
     else:
         fitted = prob.demean(prob.x_fixed) @ f.beta
     r2 = float(np.corrcoef(y_t, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    op0 = prob.ops[0] if prob.ops is not None else lk.make_operator(ws.lags[0][0], "auto")
+    op0 = (
+        prob.ops[0]
+        if prob.ops is not None
+        else lk.make_operator(ws.lags[0][0], "dense" if prob.dense else "sparse")
+    )
     core = FitCore.of_model(model, _CoreDesign(prob.y, prob.x_fixed, prob.names), op0, f.resid, None)
     return MultiWeightResults(
         params=pd.Series(values, index=idx, name="params"),
@@ -901,11 +906,116 @@ def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) ->
         if eig is not None:
             mom[:, g, :] = eig(arr[:, prob.k])[:, None, :]
             continue
+        if prob.kind in _LAG and len(prob.ws.lags) == 2 and not prob.dense:
+            two = _two_lag_moments(prob, arr[:, prob.k : q], g[0], seed)
+            if two is not None:
+                mom[:, g, :] = two[:, None, :]
+                continue
         for d in range(n_draws):
             mom[d, g, :] = _moments(prob, arr[d, prob.k : q], g, seed)
     direct = beta[:, None, :] * mom[:, :, :1] + theta[:, None, :] * mom[:, :, 1:2]
     total = beta[:, None, :] * mom[:, :, 2:3] + theta[:, None, :] * mom[:, :, 3:4]
     return {"direct": direct, "indirect": total - direct, "total": total}
+
+
+_SERIES_MAX_DEGREE = 80
+"""Above this degree of the bivariate series (``|rho1| + |rho2|`` near 1) the draws are solved one by one."""
+
+
+def _two_lag_moments(prob: _Problem, spatial: np.ndarray, p: int, seed: int) -> np.ndarray | None:
+    """The four moments of :func:`_moments` for every draw at once, two lags of y (or a convex combination
+    of two W): ``A^-1 = sum_k C^k`` with ``C = c1 W1 + c2 W2``, and ``tr(C^k) = sum_j c1^j c2^(k-j) T_kj``
+    where ``T_kj`` sums the traces of the words of length k with j factors W1.  The ``T_kj`` (and their
+    products with the Durbin weights) are computed once, exactly for k <= 2 and by Hutchinson's estimator
+    (the probes of :func:`stochastic_moments`) above; the totals ``1' C^k Wx 1`` exactly.  Each draw is then
+    a polynomial in (c1, c2).  None where the series would be too long."""
+    n = prob.n
+    coefs = np.array([prob.lag_coefs(row) for row in spatial])  # (draws, 2)
+    w1, w2 = (sp.csr_matrix(m[p]) for m in prob.ws.lags)
+    norms = [_row_norm(w1), _row_norm(w2)]
+    m = lk.series_length(float(np.max(np.abs(coefs) @ np.array(norms))))
+    if m > _SERIES_MAX_DEGREE:
+        return None
+    if prob.ws.wx is not None:
+        wxs = [sp.csr_matrix(prob.ws.wx[p])]
+    elif prob.durbin_blocks:
+        wxs = [w1, w2]  # W(gamma) = g1 W1 + g2 W2: linear in the two
+    else:
+        wxs = []
+    key = (p, seed)
+    cached = prob.series_cache.get(key)
+    if cached is None or cached.shape[0] <= m:  # the table of a longer series holds the shorter one
+        cached = prob.series_cache[key] = _word_table(w1, w2, wxs, m, seed)
+    coef = cached[: m + 1, : m + 1]
+    nw = len(wxs)
+    kk, jj = np.meshgrid(np.arange(m + 1), np.arange(m + 1), indexing="ij")
+    valid = jj <= kk
+    c1, c2 = coefs[:, :1, None], coefs[:, 1:, None]
+    weights = np.where(valid, c1**jj * c2 ** np.where(valid, kk - jj, 0), 0.0)  # (draws, m+1, m+1)
+    sums = np.einsum("dkj,kjc->dc", weights, coef) / n
+    out = np.zeros((len(coefs), 4))
+    out[:, 0], out[:, 2] = sums[:, 0], sums[:, 1 + nw]
+    if nw == 1:
+        out[:, 1], out[:, 3] = sums[:, 1], sums[:, 2 + nw]
+    elif nw == 2:
+        g = np.array([prob.gammas(row) for row in spatial])
+        out[:, 1] = g[:, 0] * sums[:, 1] + g[:, 1] * sums[:, 2]
+        out[:, 3] = g[:, 0] * sums[:, 4] + g[:, 1] * sums[:, 5]
+    return out
+
+
+def _word_table(
+    w1: sp.csr_matrix, w2: sp.csr_matrix, wxs: list[sp.csr_matrix], m: int, seed: int
+) -> np.ndarray:
+    """``coef[k, j] = [tr(T_kj), tr(T_kj Wx)..., 1'T_kj 1, 1'T_kj Wx 1...]`` for the sums ``T_kj`` of the
+    words of length k <= m with j factors W1 (exact for k <= 2, Hutchinson above)."""
+    n = w1.shape[0]
+    z = lk._rademacher(n, _PROBES, seed)
+    ones = np.ones(n)
+    cols = [
+        z,
+        *(np.asarray(wx @ z) for wx in wxs),
+        ones[:, None],
+        *(np.asarray(wx @ ones)[:, None] for wx in wxs),
+    ]
+    nw = len(wxs)
+    probe_sl = [slice(i * _PROBES, (i + 1) * _PROBES) for i in range(1 + nw)]
+    tot0 = (1 + nw) * _PROBES
+    level = [np.hstack(cols)]  # level[j] = (sum of the words of length k with j factors W1) @ cols
+    # trace and total coefficients: coef[k][j] -> [tr, tr*Wx_1.., 1'.1, 1'.Wx_1 1..]
+    exact = _exact_low_words(w1, w2, wxs, n)
+    coef = np.zeros((m + 1, m + 1, 2 * (1 + nw)))
+    for k in range(m + 1):
+        if k:
+            nxt = [np.zeros_like(level[0]) for _ in range(k + 1)]
+            for j, block in enumerate(level):
+                nxt[j] += w2 @ block
+                nxt[j + 1] += w1 @ block
+            level = nxt
+        for j, block in enumerate(level):
+            if k <= 2:
+                coef[k, j, : 1 + nw] = exact[k][j]
+            else:
+                coef[k, j, : 1 + nw] = [_mean_probe(z, block[:, sl]) for sl in probe_sl]
+            coef[k, j, 1 + nw :] = ones @ block[:, tot0:]
+    return coef
+
+
+def _mean_probe(z: np.ndarray, block: np.ndarray) -> float:
+    return float(np.mean(np.einsum("ij,ij->j", z, block)))
+
+
+def _exact_low_words(
+    w1: sp.csr_matrix, w2: sp.csr_matrix, wxs: list[sp.csr_matrix], n: int
+) -> list[list[list[float]]]:
+    """``[tr(words), tr(words Wx)...]`` for the words of length 0, 1, 2 by their count of W1, exactly."""
+    eye = sp.identity(n, format="csr")
+    words = [[eye], [w2, w1], [(w2 @ w2).tocsr(), (w1 @ w2 + w2 @ w1).tocsr(), (w1 @ w1).tocsr()]]
+
+    def tr(a: sp.csr_matrix, b: sp.csr_matrix | None) -> float:
+        return float(a.diagonal().sum()) if b is None else float(a.multiply(b.T).sum())
+
+    return [[[tr(wd, None), *(tr(wd, wx) for wx in wxs)] for wd in level] for level in words]
 
 
 def _durbin_is_lag(prob: _Problem, p: int) -> bool:
