@@ -23,7 +23,8 @@ one-W models stay in :mod:`spillover.spatial.model`):
 
       y = rho1 W1 y + rho2 W2 y + X beta [+ Wx X theta] + FE + e
 
-  with ``ln|I - rho1 W1 - rho2 W2|`` exact (dense LU up to 1,000 regions, sparse LU above), maximised over
+  with ``ln|I - rho1 W1 - rho2 W2|`` exact (dense LU up to :data:`EXACT_MAX_N` regions, sparse LU above,
+  the sparsity pattern of ``I - rho1 W1 - rho2 W2`` found once), maximised over
   (rho1, rho2) jointly on ``sum_j |rho_j| ||W_j||_inf < 1`` (``|rho1| + |rho2| < 1`` for row-standardised W:
   the sufficient condition for ``I - rho1 W1 - rho2 W2`` to be invertible that Lee and Yu 2014 and
   Elhorst, Lacombe and Piras 2012 use for higher-order spatial lags).  An SDM needs ``w_x=`` (which W
@@ -43,7 +44,11 @@ with several (two lags, convex) the inverse observed information, a central-diff
 log-likelihood (:func:`spillover.spatial._likelihood.numerical_hessian`).
 
 Effects (LeSage and Pace 2009) per period with ``S_t = (I - sum_j rho_j W_jt)^-1 (beta_k I + theta_k Wx_t)``
-(``W(gamma)`` for the convex combination) and averaged over the periods, with simulated intervals.
+(``W(gamma)`` for the convex combination) and averaged over the periods, with simulated intervals.  Above
+:data:`EXACT_MAX_N` regions no N x N matrix is formed: one W per period uses the operators' power series or
+eigenvalues, two lags (or the convex combination of two W) one table of traces of the products of W1 and W2
+for all draws (:func:`_two_lag_moments`), and otherwise a sparse LU and Hutchinson probes per draw
+(:func:`stochastic_moments`).
 
 Not supported here (refused with a :class:`~spillover.errors.ModelError`): dynamic panels, random effects,
 the SAC/GNS, ``engine="spreg"`` and ``bias_correction="lee-yu"``.
