@@ -924,6 +924,7 @@ def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) ->
 
 
 _SERIES_MAX_DEGREE = 80
+_SERIES_MAX_BYTES = 2 * 1024**3
 """Above this degree of the bivariate series (``|rho1| + |rho2|`` near 1) the draws are solved one by one."""
 
 
@@ -941,6 +942,9 @@ def _two_lag_moments(prob: _Problem, spatial: np.ndarray, p: int, seed: int) -> 
     m = lk.series_length(float(np.max(np.abs(coefs) @ np.array(norms))))
     if m > _SERIES_MAX_DEGREE:
         return None
+    nw_max = 2 if prob.durbin_blocks else 1
+    if 2 * (m + 1) * n * ((1 + nw_max) * (_PROBES + 1)) * 8 > _SERIES_MAX_BYTES:
+        return None  # the words of one length held at once would not fit: one draw at a time
     if prob.ws.wx is not None:
         wxs = [sp.csr_matrix(prob.ws.wx[p])]
     elif prob.durbin_blocks:
