@@ -23,7 +23,8 @@ one-W models stay in :mod:`spillover.spatial.model`):
 
       y = rho1 W1 y + rho2 W2 y + X beta [+ Wx X theta] + FE + e
 
-  with ``ln|I - rho1 W1 - rho2 W2|`` exact (dense LU up to 1,000 regions, sparse LU above), maximised over
+  with ``ln|I - rho1 W1 - rho2 W2|`` exact (dense LU up to :data:`EXACT_MAX_N` regions, sparse LU above,
+  the sparsity pattern of ``I - rho1 W1 - rho2 W2`` found once), maximised over
   (rho1, rho2) jointly on ``sum_j |rho_j| ||W_j||_inf < 1`` (``|rho1| + |rho2| < 1`` for row-standardised W:
   the sufficient condition for ``I - rho1 W1 - rho2 W2`` to be invertible that Lee and Yu 2014 and
   Elhorst, Lacombe and Piras 2012 use for higher-order spatial lags).  An SDM needs ``w_x=`` (which W
@@ -43,7 +44,11 @@ with several (two lags, convex) the inverse observed information, a central-diff
 log-likelihood (:func:`spillover.spatial._likelihood.numerical_hessian`).
 
 Effects (LeSage and Pace 2009) per period with ``S_t = (I - sum_j rho_j W_jt)^-1 (beta_k I + theta_k Wx_t)``
-(``W(gamma)`` for the convex combination) and averaged over the periods, with simulated intervals.
+(``W(gamma)`` for the convex combination) and averaged over the periods, with simulated intervals.  Above
+:data:`EXACT_MAX_N` regions no N x N matrix is formed: one W per period uses the operators' power series or
+eigenvalues, two lags (or the convex combination of two W) one table of traces of the products of W1 and W2
+for all draws (:func:`_two_lag_moments`), and otherwise a sparse LU and Hutchinson probes per draw
+(:func:`stochastic_moments`).
 
 Not supported here (refused with a :class:`~spillover.errors.ModelError`): dynamic panels, random effects,
 the SAC/GNS, ``engine="spreg"`` and ``bias_correction="lee-yu"``.
@@ -87,7 +92,16 @@ _ERROR = ("sem", "sdem")
 _DURBIN = ("sdm", "slx", "sdem")
 _PROBES = 64
 """Rademacher probes of the remainder of the traces of the effects on the sparse path (above
-:data:`spillover.spatial._likelihood.DENSE_MAX_N` regions) with several weights; the totals stay exact."""
+:data:`EXACT_MAX_N` regions) with several weights; the totals stay exact."""
+_SERIES_MAX_TERMS = 300
+"""Above this many power-series terms (``||C||_inf`` near 1) the probes of the effects are solved by LU."""
+EXACT_MAX_N = 250
+"""Up to this many regions (``method="auto"``) the several/time-varying weights path is dense and exact:
+``slogdet`` of ``I - sum_j c_j W_j``, one eigendecomposition per distinct W_t, exact traces of the effects
+(one dense inverse per draw).  Above it: sparse LU log-determinants (exact too), the sparse operators of
+:mod:`spillover.spatial._likelihood` per period, and Hutchinson estimates of the traces of the effects (the
+totals stay exact).  The dense path costs O(N^3) per likelihood evaluation and per draw, which at 900
+regions took minutes; the sparse one O(nnz) per evaluation on contiguity-like weights."""
 
 
 def is_multi(w: Any, w_x: Any, combine: Any) -> bool:
@@ -283,7 +297,9 @@ class _Problem:
         self.z = np.column_stack(z)
         self.g = self.z.T @ self.z
         self.spatial = self._spatial_names(model)
-        self.dense = method == "dense" or (method == "auto" and n <= lk.DENSE_MAX_N)
+        self.dense = method == "dense" or (method == "auto" and n <= EXACT_MAX_N)
+        self.series_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._patterns: dict[int, tuple[sp.csc_matrix, np.ndarray, list[np.ndarray]]] = {}
         self.ops = self._operators(method)
         self.bounds = self._bounds()
 
@@ -310,6 +326,9 @@ class _Problem:
     def _operators(self, method: str) -> list[lk.SpatialOperator] | None:
         if self.kind == "slx" or not self.single:
             return None
+        if len(self.ws.groups) > 1 and method == "auto":
+            # several distinct W_t: one dense eigendecomposition each only while N is small
+            method = "dense" if self.dense else "sparse"
         return [lk.make_operator(self.ws.lags[0][g[0]], method) for g in self.ws.groups]  # type: ignore[arg-type]
 
     def _bounds(self) -> list[tuple[float, float]]:
@@ -404,11 +423,32 @@ class _Problem:
             total += len(g) * val
         return total
 
-    def a_matrix(self, c: np.ndarray, period: int) -> sp.csr_matrix:
-        a = sp.identity(self.n, format="csr")
-        for cj, mats in zip(c, self.ws.lags):
-            a = a - cj * mats[period]
-        return a.tocsr()
+    def a_matrix(self, c: np.ndarray, period: int) -> sp.csc_matrix:
+        """``I - sum_j c_j W_jt`` (CSC): its entries written into the union sparsity pattern of I and the
+        W_jt, found once per period (each likelihood evaluation then costs O(nnz) before the LU)."""
+        pattern, eye, parts = self._pattern(period)
+        data = eye.copy()
+        for cj, part in zip(c, parts):
+            data -= cj * part
+        return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=pattern.shape)
+
+    def _pattern(self, period: int) -> tuple[sp.csc_matrix, np.ndarray, list[np.ndarray]]:
+        if period not in self._patterns:
+            n = self.n
+            mats = [sp.csc_matrix(m[period]) for m in self.ws.lags]
+            pattern = sp.csc_matrix(sp.identity(n, format="csc") + sum(abs(m) for m in mats))
+            pattern.sort_indices()
+            cols = np.repeat(np.arange(n), np.diff(pattern.indptr))
+            keys = cols.astype(np.int64) * n + pattern.indices
+
+            def on_pattern(m: sp.spmatrix) -> np.ndarray:
+                coo = sp.coo_matrix(m)
+                out = np.zeros(len(keys))
+                np.add.at(out, np.searchsorted(keys, coo.col.astype(np.int64) * n + coo.row), coo.data)
+                return out
+
+            self._patterns[period] = (pattern, on_pattern(sp.identity(n)), [on_pattern(m) for m in mats])
+        return self._patterns[period]
 
     def concentrated(self, s: np.ndarray) -> float:
         ld = self.logdet(s)
@@ -436,8 +476,8 @@ def _logdet(a: sp.csr_matrix, dense: bool) -> float:
     if dense:
         sign, val = np.linalg.slogdet(a.toarray())
         return float(val) if sign > 0 else -np.inf
-    try:
-        lu = spla.splu(a.tocsc(), permc_spec="COLAMD")
+    try:  # COLAMD with partial pivoting: the most accurate of SuperLU's orderings for a non-symmetric A
+        lu = spla.splu(sp.csc_matrix(a), permc_spec="COLAMD")
     except RuntimeError:
         return -np.inf
     d = lu.U.diagonal()
@@ -718,7 +758,11 @@ def estimate_multi(model: SpatialPanelModel) -> MultiWeightResults:
     else:
         fitted = prob.demean(prob.x_fixed) @ f.beta
     r2 = float(np.corrcoef(y_t, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else float("nan")
-    op0 = prob.ops[0] if prob.ops is not None else lk.make_operator(ws.lags[0][0], "auto")
+    op0 = (
+        prob.ops[0]
+        if prob.ops is not None
+        else lk.make_operator(ws.lags[0][0], "dense" if prob.dense else "sparse")
+    )
     core = FitCore.of_model(model, _CoreDesign(prob.y, prob.x_fixed, prob.names), op0, f.resid, None)
     return MultiWeightResults(
         params=pd.Series(values, index=idx, name="params"),
@@ -757,8 +801,7 @@ def _reduced_form(prob: _Problem, s: np.ndarray, beta: np.ndarray) -> np.ndarray
     c = prob.lag_coefs(s)
     out = np.empty_like(xb)
     for g in prob.ws.groups:
-        a = prob.a_matrix(c, g[0])
-        lu = spla.splu(a.tocsc())
+        lu = lk._splu(prob.a_matrix(c, g[0]))
         for p in g:
             out[p * n : (p + 1) * n] = lu.solve(xb[p * n : (p + 1) * n])
     return out
@@ -805,19 +848,45 @@ def _moments(prob: _Problem, s: np.ndarray, group: list[int], seed: int) -> np.n
                 inv.sum(axis=0) @ wx1 / n,
             ]
         )
-    lu = spla.splu(a.tocsc())
+    return stochastic_moments(a, wx, seed)[0]
+
+
+def stochastic_moments(
+    a: sp.spmatrix, wx: sp.spmatrix, seed: int, probes: int = _PROBES
+) -> tuple[np.ndarray, np.ndarray]:
+    """``[tr(A^-1), tr(A^-1 Wx), 1'A^-1 1, 1'A^-1 Wx 1] / N`` without ``A^-1``, and their standard errors.
+
+    One sparse LU of A.  The totals are exact (one transposed solve).  The traces:
+    ``A^-1 = I + C + C^2 + A^-1 C^3`` with ``C = I - A``; the first three terms' traces exactly from the
+    sparse entries, the damped remainder by Hutchinson's estimator with ``probes`` Rademacher probes (seeded)
+    (the Neumann series ``sum_j C^j`` to 1e-10 while ``||C||_inf < 1``, else sparse LU solves), so its error
+    shrinks with ``||C||^3`` (``(|rho1| + |rho2|)^3`` for two lags of
+    row-standardised W).  The standard errors are those of the probe means (0 for the exact totals).
+    """
+    n = a.shape[0]
+    lu = lk._splu(a)
     u = lu.solve(np.ones(n), trans="T")
-    # A^-1 = I + C + C^2 + A^-1 C^3 with C = I - A: the first three terms' traces exactly, the damped
-    # remainder by Hutchinson's estimator (control variates; its error shrinks with |rho|^3)
+    wx = sp.csr_matrix(wx)
+    wx1 = np.asarray(wx @ np.ones(n)).ravel()
     c = (sp.identity(n, format="csr") - a).tocsr()
     c2 = (c @ c).tocsr()
-    z = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, _PROBES))
+    z = lk._rademacher(n, probes, seed)
     exact_a = n + c.diagonal().sum() + c2.diagonal().sum()
     exact_aw = wx.diagonal().sum() + c.multiply(wx.T).sum() + c2.multiply(wx.T).sum()
-    c3z = c @ (c2 @ z)
-    tr_a = exact_a + float(np.mean(np.sum(z * lu.solve(c3z), axis=0)))
-    tr_aw = exact_aw + float(np.mean(np.sum(z * lu.solve(c @ (c2 @ np.asarray(wx @ z))), axis=0)))
-    return np.array([tr_a / n, tr_aw / n, u.sum() / n, u @ wx1 / n])
+    block = np.hstack([c @ (c2 @ z), c @ (c2 @ np.asarray(wx @ z))])
+    m = lk.series_length(_row_norm(c))
+    if m <= _SERIES_MAX_TERMS:  # A^-1 v = sum_j C^j v: sparse products, many times faster than the
+        both = block.copy()  # probe-by-probe triangular solves of SuperLU
+        for _ in range(m):
+            block = c @ block
+            both += block
+    else:
+        both = lu.solve(block)
+    rest_a = np.einsum("ij,ij->j", z, both[:, :probes])
+    rest_aw = np.einsum("ij,ij->j", z, both[:, probes:])
+    se = np.array([rest_a.std(ddof=1), rest_aw.std(ddof=1)]) / np.sqrt(probes) / n
+    est = np.array([exact_a + rest_a.mean(), exact_aw + rest_aw.mean(), u.sum(), u @ wx1]) / n
+    return est, np.r_[se, 0.0, 0.0]
 
 
 def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) -> dict[str, np.ndarray]:
@@ -842,11 +911,120 @@ def _period_effects(res: MultiWeightResults, params: pd.DataFrame, seed: int) ->
         if eig is not None:
             mom[:, g, :] = eig(arr[:, prob.k])[:, None, :]
             continue
+        if prob.kind in _LAG and len(prob.ws.lags) == 2 and not prob.dense:
+            two = _two_lag_moments(prob, arr[:, prob.k : q], g[0], seed)
+            if two is not None:
+                mom[:, g, :] = two[:, None, :]
+                continue
         for d in range(n_draws):
             mom[d, g, :] = _moments(prob, arr[d, prob.k : q], g, seed)
     direct = beta[:, None, :] * mom[:, :, :1] + theta[:, None, :] * mom[:, :, 1:2]
     total = beta[:, None, :] * mom[:, :, 2:3] + theta[:, None, :] * mom[:, :, 3:4]
     return {"direct": direct, "indirect": total - direct, "total": total}
+
+
+_SERIES_MAX_DEGREE = 80
+_SERIES_MAX_BYTES = 2 * 1024**3
+"""Above this degree of the bivariate series (``|rho1| + |rho2|`` near 1) the draws are solved one by one."""
+
+
+def _two_lag_moments(prob: _Problem, spatial: np.ndarray, p: int, seed: int) -> np.ndarray | None:
+    """The four moments of :func:`_moments` for every draw at once, two lags of y (or a convex combination
+    of two W): ``A^-1 = sum_k C^k`` with ``C = c1 W1 + c2 W2``, and ``tr(C^k) = sum_j c1^j c2^(k-j) T_kj``
+    where ``T_kj`` sums the traces of the words of length k with j factors W1.  The ``T_kj`` (and their
+    products with the Durbin weights) are computed once, exactly for k <= 2 and by Hutchinson's estimator
+    (the probes of :func:`stochastic_moments`) above; the totals ``1' C^k Wx 1`` exactly.  Each draw is then
+    a polynomial in (c1, c2).  None where the series would be too long."""
+    n = prob.n
+    coefs = np.array([prob.lag_coefs(row) for row in spatial])  # (draws, 2)
+    w1, w2 = (sp.csr_matrix(m[p]) for m in prob.ws.lags)
+    norms = [_row_norm(w1), _row_norm(w2)]
+    m = lk.series_length(float(np.max(np.abs(coefs) @ np.array(norms))))
+    if m > _SERIES_MAX_DEGREE:
+        return None
+    nw_max = 2 if prob.durbin_blocks else 1
+    if 2 * (m + 1) * n * ((1 + nw_max) * (_PROBES + 1)) * 8 > _SERIES_MAX_BYTES:
+        return None  # the words of one length held at once would not fit: one draw at a time
+    if prob.ws.wx is not None:
+        wxs = [sp.csr_matrix(prob.ws.wx[p])]
+    elif prob.durbin_blocks:
+        wxs = [w1, w2]  # W(gamma) = g1 W1 + g2 W2: linear in the two
+    else:
+        wxs = []
+    key = (p, seed)
+    cached = prob.series_cache.get(key)
+    if cached is None or cached.shape[0] <= m:  # the table of a longer series holds the shorter one
+        cached = prob.series_cache[key] = _word_table(w1, w2, wxs, m, seed)
+    coef = cached[: m + 1, : m + 1]
+    nw = len(wxs)
+    kk, jj = np.meshgrid(np.arange(m + 1), np.arange(m + 1), indexing="ij")
+    valid = jj <= kk
+    c1, c2 = coefs[:, :1, None], coefs[:, 1:, None]
+    weights = np.where(valid, c1**jj * c2 ** np.where(valid, kk - jj, 0), 0.0)  # (draws, m+1, m+1)
+    sums = np.einsum("dkj,kjc->dc", weights, coef) / n
+    out = np.zeros((len(coefs), 4))
+    out[:, 0], out[:, 2] = sums[:, 0], sums[:, 1 + nw]
+    if nw == 1:
+        out[:, 1], out[:, 3] = sums[:, 1], sums[:, 2 + nw]
+    elif nw == 2:
+        g = np.array([prob.gammas(row) for row in spatial])
+        out[:, 1] = g[:, 0] * sums[:, 1] + g[:, 1] * sums[:, 2]
+        out[:, 3] = g[:, 0] * sums[:, 4] + g[:, 1] * sums[:, 5]
+    return out
+
+
+def _word_table(
+    w1: sp.csr_matrix, w2: sp.csr_matrix, wxs: list[sp.csr_matrix], m: int, seed: int
+) -> np.ndarray:
+    """``coef[k, j] = [tr(T_kj), tr(T_kj Wx)..., 1'T_kj 1, 1'T_kj Wx 1...]`` for the sums ``T_kj`` of the
+    words of length k <= m with j factors W1 (exact for k <= 2, Hutchinson above)."""
+    n = w1.shape[0]
+    z = lk._rademacher(n, _PROBES, seed)
+    ones = np.ones(n)
+    cols = [
+        z,
+        *(np.asarray(wx @ z) for wx in wxs),
+        ones[:, None],
+        *(np.asarray(wx @ ones)[:, None] for wx in wxs),
+    ]
+    nw = len(wxs)
+    probe_sl = [slice(i * _PROBES, (i + 1) * _PROBES) for i in range(1 + nw)]
+    tot0 = (1 + nw) * _PROBES
+    level = [np.hstack(cols)]  # level[j] = (sum of the words of length k with j factors W1) @ cols
+    # trace and total coefficients: coef[k][j] -> [tr, tr*Wx_1.., 1'.1, 1'.Wx_1 1..]
+    exact = _exact_low_words(w1, w2, wxs, n)
+    coef = np.zeros((m + 1, m + 1, 2 * (1 + nw)))
+    for k in range(m + 1):
+        if k:
+            nxt = [np.zeros_like(level[0]) for _ in range(k + 1)]
+            for j, block in enumerate(level):
+                nxt[j] += w2 @ block
+                nxt[j + 1] += w1 @ block
+            level = nxt
+        for j, block in enumerate(level):
+            if k <= 2:
+                coef[k, j, : 1 + nw] = exact[k][j]
+            else:
+                coef[k, j, : 1 + nw] = [_mean_probe(z, block[:, sl]) for sl in probe_sl]
+            coef[k, j, 1 + nw :] = ones @ block[:, tot0:]
+    return coef
+
+
+def _mean_probe(z: np.ndarray, block: np.ndarray) -> float:
+    return float(np.mean(np.einsum("ij,ij->j", z, block)))
+
+
+def _exact_low_words(
+    w1: sp.csr_matrix, w2: sp.csr_matrix, wxs: list[sp.csr_matrix], n: int
+) -> list[list[list[float]]]:
+    """``[tr(words), tr(words Wx)...]`` for the words of length 0, 1, 2 by their count of W1, exactly."""
+    eye = sp.identity(n, format="csr")
+    words = [[eye], [w2, w1], [(w2 @ w2).tocsr(), (w1 @ w2 + w2 @ w1).tocsr(), (w1 @ w1).tocsr()]]
+
+    def tr(a: sp.csr_matrix, b: sp.csr_matrix | None) -> float:
+        return float(a.diagonal().sum()) if b is None else float(a.multiply(b.T).sum())
+
+    return [[[tr(wd, None), *(tr(wd, wx) for wx in wxs)] for wd in level] for level in words]
 
 
 def _durbin_is_lag(prob: _Problem, p: int) -> bool:
@@ -940,7 +1118,8 @@ class MultiWeightResults(SpatialPanelResults):
         standard errors and quantile intervals as :func:`spillover.spatial.impacts.impacts`.
 
         The average over the periods is ``(1/T) sum_t`` of the per-period averages ``tr(S_t)/N`` and
-        ``1'S_t 1/N``; each draw of the parameters gives one draw of that average.
+        ``1'S_t 1/N``; each draw of the parameters gives one draw of that average.  ``at=`` (effects of
+        interaction terms at a moderator value) is derived for one W and refused here.
         """
         if backend != "serial":
             raise ModelError(
@@ -1021,7 +1200,15 @@ class MultiWeightResults(SpatialPanelResults):
         return pd.DataFrame(mat, index=self._core.ids, columns=self._core.ids)
 
     def spillovers(
-        self, x: str, *, draws: int | None = None, level: float = 0.95, seed: int = 0
+        self,
+        x: str,
+        *,
+        draws: int | None = None,
+        level: float = 0.95,
+        seed: int = 0,
+        backend: str = "serial",
+        n_jobs: int | None = None,
+        client: Any = None,
     ) -> pd.DataFrame:
         """Not available with several or time-varying weights (use :meth:`effects_matrix` per period)."""
         raise ModelError(
