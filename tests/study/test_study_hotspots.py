@@ -141,3 +141,20 @@ def test_schema_errors_name_the_key(tmp_path, section, key, words):
     found = [p for p in info.value.problems if tuple(p.path) == key]
     assert found, info.value
     assert words in str(info.value)
+
+
+def test_the_shipped_china_study_has_hotspots_with_few_permutations():
+    shipped = study.load(study.example_path("china_simulated"))
+    spec = shipped.options("hotspots")
+    assert spec["statistic"] == "gi_star" and spec["emerging"] and spec["permutations"] <= 199
+
+
+def test_defaults_of_the_section():
+    spec = study.loads(BASE.format(seed=0, hotspots="[hotspots]\n")).options("hotspots")
+    assert (spec["statistic"], spec["permutations"], spec["alpha"], spec["fdr"], spec["emerging"]) == (
+        "gi_star",
+        999,
+        0.05,
+        False,
+        False,
+    )
