@@ -75,10 +75,12 @@ def hotspots_step(ctx: _Context) -> str:
     label = STATISTIC_TITLES[statistic] + (f" of {x} against the neighbours' values" if x else "")
     sec = ctx.section("hotspots", "Hot spots and local clusters")
     cut = "Benjamini-Hochberg (FDR) cut-off at" if spec["fdr"] else "p <="
-    sec.text(
-        f"{label} under weights '{wname}' ({spec['permutations']} permutations, seed {ctx.seed} + the "
-        f"period's position); classes at {cut} {spec['alpha']:g}."
+    inference = (
+        f"{spec['permutations']} permutations, seed {ctx.seed} + the period's position"
+        if spec["permutations"]
+        else "normal p-values, no permutations"
     )
+    sec.text(f"{label} under weights '{wname}' ({inference}); classes at {cut} {spec['alpha']:g}.")
     for var in variables:
         counts = {}
         for period in periods:
