@@ -763,6 +763,116 @@ def _describe_frame(frame: Any, id_col: str, time_col: str) -> tuple[dict[str, A
     return info, pd.DataFrame(stats)
 
 
+# ---------------------------------------------------------------------- hot spots
+def _hotspot_records(frame: Any) -> list[dict[str, Any]]:
+    return json.loads(frame.reset_index().to_json(orient="records", double_precision=15))
+
+
+def _period(sp: Any, value: str | None) -> Any:
+    """The --period as the panel's own period (matched by its text); default the last."""
+    from spillover.errors import PanelError, format_items
+
+    if value is None:
+        return sp.periods[-1]
+    match = [p for p in sp.periods if str(p) == value]
+    if not match:
+        raise PanelError(
+            f"--period {value}: no such period in the panel (its periods: {format_items(sp.periods)})."
+        )
+    return match[0]
+
+
+_HOTSPOT_OPTIONS = [
+    _DISPARITY_OPTIONS[0],
+    *_DISPARITY_OPTIONS[1:4],
+    click.option(
+        "--boundaries",
+        required=True,
+        help="Boundary file of the regions, or china_provinces / us_states for the shipped ones.",
+    ),
+    *_DISPARITY_OPTIONS[5:],
+    click.option(
+        "--weights-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Weights file (default: queen contiguity of --boundaries).",
+    ),
+    click.option(
+        "--statistic",
+        type=click.Choice(["gi_star", "gi", "local_geary"]),
+        default="gi_star",
+        show_default=True,
+        help="Getis-Ord Gi* or Gi (hot and cold spots), or local Geary's c (clusters).",
+    ),
+    click.option("--period", help="Period analysed (default: the last)."),
+    click.option(
+        "--permutations",
+        type=click.IntRange(min=0),
+        default=999,
+        show_default=True,
+        help="Permutations of the pseudo p-values (0: normal p-values, Getis-Ord only).",
+    ),
+    _SEED_OPTION,
+    click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05),
+    click.option("--fdr", is_flag=True, help="Benjamini-Hochberg cut-off instead of --alpha."),
+    click.option("--emerging", is_flag=True, help="Also the emerging hot-spot analysis over all periods."),
+]
+
+
+def _hotspots_command(func: Callable[..., Any]) -> Any:
+    func = handle_errors(func)
+    func = _json_option(_panel_file_options(_with_options(_HOTSPOT_OPTIONS, func)))
+    return main.command("hotspots")(func)
+
+
+@_hotspots_command
+def hotspots(**o: Any) -> None:
+    """Local hot spots (Getis-Ord Gi*, Gi) or clusters (local Geary) of a panel variable in one period."""
+    import pandas as pd
+
+    from spillover import esda
+    from spillover import weights as wmod
+    from spillover.study._hotspot_steps import local_statistic
+
+    sp = _disparity_panel(o)
+    names = _columns(pd.DataFrame(columns=sp.variables), o["variables"], "--var")
+    period = _period(sp, o["period"])
+    w = wmod.load(o["weights_file"], ids=sp) if o["weights_file"] else wmod.contiguity(sp, kind="queen")
+    payload: dict[str, Any] = {"ok": True, "results": {}}
+    texts = []
+    for var in names:
+        res = local_statistic(
+            sp,
+            var,
+            w,
+            period,
+            o["statistic"],
+            permutations=o["permutations"],
+            seed=o["seed"],
+            alpha=o["alpha"],
+            fdr=o["fdr"],
+        )
+        entry: dict[str, Any] = {
+            "statistic": o["statistic"],
+            "period": period,
+            "threshold": res.threshold,
+            "counts": {str(k): int(v) for k, v in res.counts().items()},
+            "regions": _hotspot_records(res.to_frame()),
+        }
+        texts += [str(res.summary()), res.to_frame().to_string(float_format="%.4f")]
+        if o["emerging"]:
+            em = esda.emerging_hotspots(
+                sp, var, w, permutations=o["permutations"], seed=o["seed"], alpha=o["alpha"]
+            )
+            entry["emerging"] = {
+                "counts": {str(k): int(v) for k, v in em.counts().items()},
+                "regions": _hotspot_records(em.to_frame()),
+            }
+            texts += [str(em.summary()), em.to_frame().to_string(float_format="%.4f")]
+        payload["results"][var] = entry
+    text = json.dumps(payload, indent=2, default=str) if o["json_out"] else "\n\n".join(texts)
+    _write_or_echo(text, o["out"], o["force"], o["panel"])
+
+
 # ---------------------------------------------------------------------- causal designs
 @main.group()
 def causal() -> None:

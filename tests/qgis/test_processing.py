@@ -23,6 +23,8 @@ ALGORITHM_IDS = [
     "spillover:lisa",
     "spillover:sdm",
     "spillover:malmquist",
+    "spillover:hotspots",
+    "spillover:dagum",
 ]
 
 

@@ -179,6 +179,45 @@ def _run_lisa(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
     return {"OUTPUT": out, **{_result_name(k): int(v) for k, v in counts.items()}}
 
 
+def _run_hotspots(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
+    frame = values["INPUT"]
+    an.check_new_fields(frame, an.HOTSPOT_FIELDS)
+    panel, w = _layer_panel(values, feedback)
+    period = an.resolve_period(panel, values["PERIOD"])
+    stats = an.hotspot_frame(
+        panel,
+        values["FIELD"],
+        w,
+        statistic=values["STATISTIC"],
+        period=period,
+        permutations=values["PERMUTATIONS"],
+        seed=values["SEED"],
+        alpha=values["ALPHA"],
+    )
+    step(feedback, 85)
+    rows = an.period_rows(frame, values["TIME_FIELD"], period)
+    keys = rows.index if values["ID_FIELD"] is None else rows[values["ID_FIELD"]]
+    out = rows.assign(**{c: stats[c].reindex(keys).to_numpy() for c in an.HOTSPOT_FIELDS})
+    counts = stats["hs_class"].value_counts()
+    return {"OUTPUT": out, **{_result_name(k): int(v) for k, v in counts.items()}}
+
+
+def _run_dagum(values: dict[str, Any], feedback: Feedback) -> dict[str, Any]:
+    step(feedback, 45)
+    out = an.dagum_frame(
+        values["INPUT"],
+        id_field=_required(values, "ID_FIELD"),
+        time_field=_required(values, "TIME_FIELD"),
+        field=values["FIELD"],
+        group_field=values["GROUP_FIELD"],
+        weights_field=values["WEIGHTS_FIELD"],
+        draws=values["DRAWS"],
+        seed=values["SEED"],
+    )
+    step(feedback, 85)
+    return {"OUTPUT": out, "G_LAST": float(out["G"].iloc[-1])}
+
+
 def _result_name(label: str) -> str:
     return label.upper().replace("-", "_").replace(" ", "_")
 
@@ -289,6 +328,58 @@ ALGORITHMS: tuple[Algorithm, ...] = (
             Param("OUTPUT", "LISA clusters", "sink"),
         ),
         _run_lisa,
+    ),
+    Algorithm(
+        "hotspots",
+        "Hot spots (Getis-Ord Gi*, Gi, local Geary)",
+        "Local hot-spot statistic of a numeric field in one period: Getis-Ord Gi* (default) or Gi, or local "
+        "Geary's c. Each feature gets hs_stat (the statistic), hs_z (Gi: its z-value; local Geary: the "
+        "standardised field), hs_p_norm (Gi's two-sided normal p-value), hs_p_sim (the permutation pseudo "
+        "p-value) and hs_class (Gi: hot_99/95/90, cold_99/95/90 or not_significant; local Geary: GeoDa's "
+        "cluster labels). Style: spillover.qgis.style.hotspot_renderer. Same numbers as spillover.esda.",
+        (
+            _INPUT,
+            Param("FIELD", "Numeric field (positive for Gi)", "field", parent="INPUT", **_NUMERIC),
+            _ID,
+            _TIME,
+            Param("PERIOD", "Period (default: the last)", "string", optional=True),
+            *_WEIGHTS_PARAMS,
+            Param("STATISTIC", "Statistic", "enum", default=0, options=an.HOTSPOT_STATISTICS),
+            Param(
+                "PERMUTATIONS", "Permutations (0: normal p-values, Gi only)", "int", default=999, minimum=0
+            ),
+            _SEED,
+            Param("ALPHA", "Significance level", "float", default=0.05, minimum=0.0),
+            Param("OUTPUT", "Hot spots", "sink"),
+        ),
+        _run_hotspots,
+    ),
+    Algorithm(
+        "dagum",
+        "Dagum Gini decomposition",
+        "Dagum (1997) decomposition of the Gini coefficient of a numeric field by group, per period: overall "
+        "G = G_w (within) + G_nb (net between) + G_t (transvariation), their shares, each group's G_jj and "
+        "each pair's G_jh, with bootstrap intervals when draws > 0. Input: a table or layer with one row per "
+        "region and period. Same numbers as spillover.disparity.dagum_gini.",
+        (
+            Param("INPUT", "Panel (any vector layer or table, one row per region and period)", "table"),
+            Param("ID_FIELD", "Region id field", "field", parent="INPUT"),
+            Param("TIME_FIELD", "Period field", "field", parent="INPUT"),
+            Param("FIELD", "Numeric field", "field", parent="INPUT", **_NUMERIC),
+            Param("GROUP_FIELD", "Group field (e.g. region4)", "field", parent="INPUT"),
+            Param(
+                "WEIGHTS_FIELD",
+                "Population field weighting the regions (default: none)",
+                "field",
+                optional=True,
+                parent="INPUT",
+                **_NUMERIC,
+            ),
+            Param("DRAWS", "Bootstrap draws (0: none)", "int", default=0, minimum=0),
+            _SEED,
+            Param("OUTPUT", "Dagum decomposition", "table_sink"),
+        ),
+        _run_dagum,
     ),
     Algorithm(
         "sdm",

@@ -40,6 +40,10 @@ __all__ = [
     "joined_panel",
     "read_table",
     "lisa_frame",
+    "HOTSPOT_FIELDS",
+    "HOTSPOT_STATISTICS",
+    "hotspot_frame",
+    "dagum_frame",
     "resolve_period",
     "period_rows",
     "check_new_fields",
@@ -57,6 +61,12 @@ CROSS_SECTION = "cross-section"
 #: the fields a LISA layer adds to the input's ("lisa_cluster", not "cluster": China's provinces layer
 #: already has a "cluster" field, the advanced-manufacturing cluster flag)
 LISA_FIELDS = ("Ii", "p_sim", "z", "lag_z", "quadrant", "lisa_cluster")
+#: the local statistics of :func:`hotspot_frame` (their spillover.esda functions: getis_ord, local_geary)
+HOTSPOT_STATISTICS = ("gi_star", "gi", "local_geary")
+#: the fields a hot-spot layer adds: the statistic, its z-value (Gi: the analytical z_norm; local Geary: the
+#: standardised variable), the normal p-value (Gi; NULL for local Geary, which has none), the permutation
+#: p-value and the class (Gi: hot_99 ... cold_99; local Geary: GeoDa's cluster labels)
+HOTSPOT_FIELDS = ("hs_stat", "hs_z", "hs_p_norm", "hs_p_sim", "hs_class")
 
 
 # ---------------------------------------------------------------------------------------------- regions
@@ -239,6 +249,79 @@ def lisa_frame(
         columns={"cluster": "lisa_cluster"}
     )  # "cluster" alone is ambiguous in a layer
     return out[list(LISA_FIELDS)]
+
+
+def hotspot_frame(
+    panel: SpatialPanel,
+    field: str,
+    w: Graph,
+    *,
+    statistic: str = "gi_star",
+    period: Hashable | None = None,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    fdr: bool = False,
+) -> pd.DataFrame:
+    """A local hot-spot statistic of ``field`` as the columns a hot-spot layer adds (:data:`HOTSPOT_FIELDS`),
+    indexed by region: :func:`spillover.esda.getis_ord` (``gi_star``, ``gi``) or
+    :func:`spillover.esda.local_geary` (``local_geary``) in ``period`` (default: the last)."""
+    from spillover import esda
+
+    check_option(statistic, HOTSPOT_STATISTICS, "statistic", error=SpilloverError)
+    period = resolve_period(panel, period)
+    options: dict[str, Any] = {"permutations": permutations, "seed": seed, "alpha": alpha, "fdr": fdr}
+    if statistic == "local_geary":
+        res = esda.local_geary(panel, field, w, period, **options).to_frame()
+        z, p_norm = res["z"], pd.Series(float("nan"), index=res.index)
+    else:
+        res = esda.getis_ord(panel, field, w, period, star=statistic == "gi_star", **options).to_frame()
+        z, p_norm = res["z_norm"], res["p_value"]
+    columns = (res["statistic"], z, p_norm, res["p_sim"].astype(float), res["cluster"])
+    return pd.DataFrame(dict(zip(HOTSPOT_FIELDS, columns, strict=True)), index=res.index)
+
+
+def dagum_frame(
+    table: pd.DataFrame,
+    *,
+    id_field: str,
+    time_field: str,
+    field: str,
+    group_field: str,
+    weights_field: str | None = None,
+    draws: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """:func:`spillover.disparity.dagum_gini` of a long table (one row per region and period, no geometry
+    needed), one row per period: ``period``, the decomposition (``G``, ``G_w``, ``G_nb``, ``G_t`` and the
+    shares), each group's ``G_jj_<group>``, each pair's ``G_jh_<pair>`` and, with ``draws``, the bootstrap
+    ``<statistic>_ci_lower`` / ``_ci_upper`` of the decomposition."""
+    from spillover.disparity import dagum_gini
+
+    data = (
+        pd.DataFrame(table.drop(columns=table.geometry.name))
+        if isinstance(table, gpd.GeoDataFrame)
+        else table
+    )
+    for name in (id_field, time_field, field, group_field, weights_field):
+        if name is not None:
+            _column(data, name)
+    ids = data[id_field].drop_duplicates().tolist()
+    # the decomposition needs no geography: each region gets a placeholder point (as `spillover disparity`)
+    points = gpd.GeoDataFrame({id_field: ids}, geometry=gpd.points_from_xy(range(len(ids)), [0] * len(ids)))
+    panel = SpatialPanel(data, points, id=id_field, time=time_field)
+    res = dagum_gini(panel, field, group_field, weights=weights_field, draws=draws, seed=seed)
+    out = res.to_frame()
+    out = out.join(res.within.add_prefix("G_jj_")).join(res.between.add_prefix("G_jh_"))
+    intervals = res.intervals
+    if intervals is not None:
+        for stat in res.to_frame().columns:
+            part = intervals.xs(stat, level=1)
+            out[f"{stat}_ci_lower"] = part["ci_lower"].reindex(out.index).to_numpy()
+            out[f"{stat}_ci_upper"] = part["ci_upper"].reindex(out.index).to_numpy()
+    out.columns = [str(c) for c in out.columns]
+    out.index = out.index.astype(str)
+    return out.rename_axis("period").reset_index()
 
 
 def resolve_period(panel: SpatialPanel, period: Hashable | None) -> Hashable:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["categorised", "graduated", "lisa_renderer", "GRADUATED_RAMP"]
+__all__ = ["categorised", "graduated", "lisa_renderer", "hotspot_renderer", "GRADUATED_RAMP"]
 
 #: colour ramp of the graduated spillover maps (ColorBrewer "YlOrRd", sequential)
 GRADUATED_RAMP = ("#ffffb2", "#bd0026")
@@ -47,6 +47,18 @@ def lisa_renderer(layer: Any, field: str = "lisa_cluster") -> Any:
     from spillover.maps import LISA_COLORS, NO_DATA_COLOR
 
     return categorised(layer, field, LISA_COLORS, missing=NO_DATA_COLOR)
+
+
+def hotspot_renderer(layer: Any, field: str = "hs_class") -> Any:
+    """The hot/cold palette of :func:`spillover.maps.hotspot_map` (:data:`spillover.maps.HOTSPOT_COLORS`) on
+    the ``hs_class`` field of a ``spillover:hotspots`` layer; local Geary's labels get
+    :data:`spillover.maps.CLUSTER_COLORS`."""
+    from spillover.maps import CLUSTER_COLORS, HOTSPOT_COLORS, NO_DATA_COLOR
+
+    index = layer.fields().indexOf(field)
+    values = {str(v) for v in layer.uniqueValues(index)} if index >= 0 else set()
+    colors = HOTSPOT_COLORS if values <= set(HOTSPOT_COLORS) else CLUSTER_COLORS
+    return categorised(layer, field, colors, missing=NO_DATA_COLOR)
 
 
 def graduated(layer: Any, field: str, *, classes: int = 5, ramp: tuple[str, str] = GRADUATED_RAMP) -> Any:

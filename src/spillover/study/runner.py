@@ -22,6 +22,7 @@ from spillover.errors import SpilloverError
 from spillover.options import Kind
 from spillover.panel import SpatialPanel
 from spillover.study import _disparity_steps as dsteps
+from spillover.study import _hotspot_steps as hsteps
 from spillover.study import figures as figs
 from spillover.study._causal_steps import causal_step
 from spillover.study.progress import ProgressCallback, StepEvent, silent
@@ -560,6 +561,7 @@ STEPS: tuple[Step, ...] = (
         "convergence", "Convergence", dsteps.convergence_step, lambda s: s.section("convergence") is not None
     ),
     Step("markov", "Markov chains", dsteps.markov_step, lambda s: s.section("markov") is not None),
+    Step("hotspots", "Hot spots", hsteps.hotspots_step, lambda s: s.section("hotspots") is not None),
     Step("lm", "Panel LM tests", _lm, lambda s: s.section("lm") is not None),
     Step("models", "Spatial panel models", _models, lambda s: bool(s.models)),
     Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),

@@ -44,6 +44,7 @@ __all__ = [
     "CONVERGENCE_KINDS",
     "BETA_MODELS",
     "THRESHOLD_EFFECTS",
+    "HOTSPOT_STATISTICS",
 ]
 
 DATASETS = ("us_states", "china_simulated")
@@ -61,6 +62,7 @@ DISPARITY_MEASURES = ("dagum", "theil", "kde")
 CONVERGENCE_KINDS = ("sigma", "beta", "spatial_beta")
 BETA_MODELS = ("sar", "sem", "sdm")
 THRESHOLD_EFFECTS = ("unit", "twoway")
+HOTSPOT_STATISTICS = ("gi_star", "gi", "local_geary", "bivariate")
 
 RENAMED_KEYS = {"effects": "fixed_effects"}
 """Keys renamed to the package's vocabulary (docs/conventions.md): the old name still works for one release,
@@ -265,6 +267,28 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "spatial": _str("weights of a spatial Markov chain (a [weights.<name>] entry; default: none)"),
         "lisa": Field(
             "bool", default=False, help="LISA Markov chain (weights: spatial, else the first defined)"
+        ),
+    },
+    "hotspots": {
+        "variables": Field("strs", help="variables analysed (default: the dependent variable)"),
+        "weights": _str("weights of the local statistics (default: the first defined)"),
+        "statistic": _str(
+            "gi_star (Getis-Ord Gi*), gi, local_geary or bivariate (local Moran of x against the neighbours)",
+            choices=HOTSPOT_STATISTICS,
+            default="gi_star",
+        ),
+        "x": _str("the variable set against the neighbours' values (statistic = 'bivariate' only)"),
+        "permutations": Field(
+            "int",
+            default=999,
+            help="permutations of the pseudo p-values (0: normal p-values, Getis-Ord only)",
+            range=_NON_NEGATIVE,
+        ),
+        "alpha": Field("number", default=0.05, help="significance level of the classes", range=_LEVEL),
+        "fdr": Field("bool", default=False, help="Benjamini-Hochberg cut-off instead of alpha"),
+        "periods": Field("periods", help="periods mapped (default: the last)"),
+        "emerging": Field(
+            "bool", default=False, help="emerging hot-spot analysis (Gi* trend over all periods, 3 or more)"
         ),
     },
     "truth": {

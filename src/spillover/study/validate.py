@@ -385,6 +385,7 @@ class _Checker:
         self.panel_models(named["panel_models"], col)
         self.causal(named["causal"], weights, col)
         self.disparity(sections, weights, col, _boundary_columns(sections))
+        self.hotspots(sections.get("hotspots"), weights, col)
         self.truth(sections.get("truth"), models)
         self.units(data or {}, col)
         if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
@@ -679,6 +680,33 @@ class _Checker:
                 self.add(("panel_models", name, "coords"), "coords must be [longitude, latitude] columns")
             if e.get("type") == "threshold" and e.get("draws") == 1:
                 self.add(("panel_models", name, "draws"), "1 draw gives no test; use 0 (none) or at least 2")
+
+    def hotspots(self, spec: dict[str, Any] | None, weights: dict[str, Any], col: _ColumnCheck) -> None:
+        """[hotspots]: columns, the weights entry, x with (only with) the bivariate statistic, periods."""
+        if spec is None:
+            return
+        col.many(("hotspots", "variables"), spec.get("variables", []))
+        self.weights_entry(("hotspots", "weights"), spec.get("weights"), weights, "[hotspots]")
+        statistic = spec.get("statistic", "gi_star")
+        if statistic == "bivariate" and "x" not in spec:
+            self.add(
+                ("hotspots", "x"),
+                "statistic = 'bivariate' needs x, the variable set against the neighbours' values",
+            )
+        elif "x" in spec and statistic != "bivariate":
+            self.add(("hotspots", "x"), f"x is used only with statistic = 'bivariate', not {statistic!r}")
+        elif "x" in spec:
+            col.one(("hotspots", "x"), spec["x"])
+        if spec.get("permutations") == 0 and statistic in ("local_geary", "bivariate"):
+            self.add(
+                ("hotspots", "permutations"),
+                f"{statistic} has no analytical p-value: give at least 1 permutation (e.g. 999)",
+            )
+        if spec.get("periods") == []:
+            self.add(
+                ("hotspots", "periods"),
+                "no periods given; list at least one, or leave the key out for the last period",
+            )
 
     def weights_entry(self, path: KeyPath, name: str | None, weights: dict[str, Any], what: str) -> None:
         """A weights entry a section names, or, without a name, at least one defined."""
