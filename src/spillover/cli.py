@@ -1183,12 +1183,13 @@ def model_choice(**o: Any) -> None:
     from spillover import spatial
     from spillover import weights as wmod
     from spillover.errors import SpilloverError
+    from spillover.spatial.model_choice import CHOICE_KINDS
 
     kinds = _names(o["kinds"])
-    unknown = [k for k in kinds if k not in spatial.CHOICE_KINDS]
+    unknown = [k for k in kinds if k not in CHOICE_KINDS]
     if unknown or not kinds:
         raise click.BadParameter(
-            f"{o['kinds']!r}: give kinds among {', '.join(spatial.CHOICE_KINDS)}, comma-separated.",
+            f"{o['kinds']!r}: give kinds among {', '.join(CHOICE_KINDS)}, comma-separated.",
             param_hint="--kinds",
         )
     x = _names(o["x"])
