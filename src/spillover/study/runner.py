@@ -24,6 +24,7 @@ from spillover.panel import SpatialPanel
 from spillover.study import _disparity_steps as dsteps
 from spillover.study import figures as figs
 from spillover.study._causal_steps import causal_step
+from spillover.study._inference_steps import model_choice_step
 from spillover.study.progress import ProgressCallback, StepEvent, silent
 from spillover.study.results import Section, StudyFigure, StudyTable, display_table
 from spillover.study.validate import ModelSpec, Study
@@ -561,6 +562,12 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("markov", "Markov chains", dsteps.markov_step, lambda s: s.section("markov") is not None),
     Step("lm", "Panel LM tests", _lm, lambda s: s.section("lm") is not None),
+    Step(
+        "model_choice",
+        "Which model and which W",
+        model_choice_step,
+        lambda s: s.section("model_choice") is not None,
+    ),
     Step("models", "Spatial panel models", _models, lambda s: bool(s.models)),
     Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),
     Step("effects", "Effects and spillovers", _effects, lambda s: bool(s.models)),

@@ -44,6 +44,7 @@ __all__ = [
     "CONVERGENCE_KINDS",
     "BETA_MODELS",
     "THRESHOLD_EFFECTS",
+    "CHOICE_KINDS",
 ]
 
 DATASETS = ("us_states", "china_simulated")
@@ -61,6 +62,8 @@ DISPARITY_MEASURES = ("dagum", "theil", "kde")
 CONVERGENCE_KINDS = ("sigma", "beta", "spatial_beta")
 BETA_MODELS = ("sar", "sem", "sdm")
 THRESHOLD_EFFECTS = ("unit", "twoway")
+CHOICE_KINDS = ("slx", "sar", "sem", "sdm", "sdem")  # spatial.model_probabilities's kinds
+_CHOICE_EFFECTS = ("none", "unit", "time", "twoway")  # and its fixed_effects (no random effects)
 
 RENAMED_KEYS = {"effects": "fixed_effects"}
 """Keys renamed to the package's vocabulary (docs/conventions.md): the old name still works for one release,
@@ -266,6 +269,20 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "lisa": Field(
             "bool", default=False, help="LISA Markov chain (weights: spatial, else the first defined)"
         ),
+    },
+    "model_choice": {
+        "kinds": Field(
+            "strs",
+            default=list(CHOICE_KINDS),
+            choices=CHOICE_KINDS,
+            help="kinds compared: slx, sar, sem, sdm and/or sdem",
+        ),
+        "weights": Field("strs", help="candidate W: [weights.*] entries (default: all defined)"),
+        "fixed_effects": _str(
+            f"fixed effects: {_or(_CHOICE_EFFECTS)}", choices=_CHOICE_EFFECTS, default="twoway"
+        ),
+        "y": _str("dependent variable (default: [variables].y)"),
+        "x": Field("strs", help="regressors, interactions 'a:b' allowed (default: [variables].x)"),
     },
     "truth": {
         "model": _str("model the true parameters belong to", required=True),

@@ -385,6 +385,7 @@ class _Checker:
         self.panel_models(named["panel_models"], col)
         self.causal(named["causal"], weights, col)
         self.disparity(sections, weights, col, _boundary_columns(sections))
+        self.model_choice(sections.get("model_choice"), weights, col)
         self.truth(sections.get("truth"), models)
         self.units(data or {}, col)
         if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
@@ -679,6 +680,29 @@ class _Checker:
                 self.add(("panel_models", name, "coords"), "coords must be [longitude, latitude] columns")
             if e.get("type") == "threshold" and e.get("draws") == 1:
                 self.add(("panel_models", name, "draws"), "1 draw gives no test; use 0 (none) or at least 2")
+
+    def model_choice(self, spec: dict[str, Any] | None, weights: dict[str, Any], col: _ColumnCheck) -> None:
+        """[model_choice]: its columns (both factors of an interaction 'a:b'), its weights entries, no kind
+        or weights entry twice."""
+        if spec is None:
+            return
+        if "y" in spec:
+            col.one(("model_choice", "y"), spec["y"])
+        for name in spec.get("x", []):
+            col.many(("model_choice", "x"), name.split(":"))
+        if "weights" in spec:
+            for name in spec["weights"]:
+                _ref(self, ("model_choice", "weights"), name, weights)
+            if not spec["weights"]:
+                self.add(("model_choice", "weights"), "names no weights; leave it out to compare all defined")
+        else:
+            self.weights_entry(("model_choice", "weights"), None, weights, "[model_choice]")
+        for key in ("kinds", "weights"):
+            items = spec.get(key, [])
+            if len(set(items)) != len(items):
+                self.add(("model_choice", key), f"{items!r} lists an item more than once")
+        if "kinds" in spec and not spec["kinds"]:
+            self.add(("model_choice", "kinds"), f"names no kind; give some of {list(S.CHOICE_KINDS)}")
 
     def weights_entry(self, path: KeyPath, name: str | None, weights: dict[str, Any], what: str) -> None:
         """A weights entry a section names, or, without a name, at least one defined."""
