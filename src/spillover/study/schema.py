@@ -323,6 +323,14 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
     "economic": {
         "var": _str("variable whose regional means define the economic distance", required=True),
         "window": Field("pair", help="[first, last] period averaged"),
+        "by_period": Field(
+            "bool",
+            default=False,
+            help="one W per period from that period's data (weights.by_period): time-varying W for [[models]]",
+        ),
+        "span": Field(
+            "int", default=1, help="periods averaged for each period's W with by_period", range=_COUNT
+        ),
     },
     "nested": {
         "var": _str("variable whose regional means weight the distances", required=True),
@@ -333,6 +341,14 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
         "power": Field("number", default=1, help="distance decay exponent", range=_NON_NEGATIVE),
         "window": Field("pair", help="[first, last] period averaged"),
         "coords": _str("points the distances are measured between", choices=_COORDS),
+        "by_period": Field(
+            "bool",
+            default=False,
+            help="one W per period from that period's data (weights.by_period): time-varying W for [[models]]",
+        ),
+        "span": Field(
+            "int", default=1, help="periods averaged for each period's W with by_period", range=_COUNT
+        ),
     },
     "file": {"path": _str("weights file: .gal, .gwt, .csv, .dta or .mat", required=True)},
     "prebuilt": {
@@ -515,6 +531,11 @@ MODEL_KEYS: dict[str, Field] = {
     "y": _str("dependent variable (default: [variables].y)"),
     "x": Field("strs", help="regressors (default: [variables].x)"),
     "durbin": Field("strs", help="regressors whose spatial lags enter (default: all)"),
+    "w_x": _str("[weights.*] entry of the Durbin terms W x of an sdm, slx or sdem (default: weights)"),
+    "impacts_at": Field(
+        "mapping",
+        help='effects of interactions "x:z" at values of z: { z = 4 }, { z = [4, 8] } or { z = "quantiles" }',
+    ),
 }
 
 # named sections: section -> (selector key, kinds -> extra keys, common keys)
