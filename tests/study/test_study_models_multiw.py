@@ -157,3 +157,15 @@ def test_by_period_mistakes_name_the_key(tmp_path):
     with pytest.raises(StudyError) as info:
         loads(text, base=tmp_path)
     assert "span applies to by_period" in str(info.value)
+
+
+def test_time_varying_results_refuse_effects_at_a_moderator():
+    from spillover.errors import ModelError
+
+    panel = datasets.us_states()
+    econ = wmod.by_period(panel, "ln_pcap", kind="economic")
+    res = spatial.SpatialPanelModel(
+        panel, "ln_gsp", ["ln_pcap"], econ, kind="sar", fixed_effects="unit"
+    ).fit()
+    with pytest.raises(ModelError, match="one weights matrix"):
+        res.impacts(draws=10, at={"unemp": 4})

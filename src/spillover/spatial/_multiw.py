@@ -925,13 +925,26 @@ class MultiWeightResults(SpatialPanelResults):
     weights_note: str = ""
     _prob: Any = field(default=None, repr=False, compare=False)
 
-    def impacts(self, draws: int = 1000, seed: int = 0, period: Hashable | None = None) -> pd.DataFrame:
+    def impacts(
+        self,
+        draws: int = 1000,
+        seed: int = 0,
+        period: Hashable | None = None,
+        *,
+        at: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
         """Direct, indirect and total effects averaged over the periods (or of one ``period``), with simulated
         standard errors and quantile intervals as :func:`spillover.spatial.impacts.impacts`.
 
         The average over the periods is ``(1/T) sum_t`` of the per-period averages ``tr(S_t)/N`` and
-        ``1'S_t 1/N``; each draw of the parameters gives one draw of that average.
+        ``1'S_t 1/N``; each draw of the parameters gives one draw of that average.  ``at`` (effects of
+        interactions at a moderator's value) is refused: interactions need one weights matrix.
         """
+        if at is not None:  # the parent's keyword, kept so the signature is the parent's (Liskov)
+            raise ModelError(
+                "at= gives the effects of interactions 'x:z', which are supported with one weights matrix; "
+                "this model has time-varying or several weights."
+            )
         periods = list(self._core.periods)
         if period is not None and period not in periods:
             raise ModelError(
