@@ -475,7 +475,12 @@ def _truth(ctx: _Context) -> None:
 def _spillovers(ctx: _Context) -> None:
     spec = ctx.study.options("maps")
     name = spec.get("model") or next(
-        (n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None
+        (
+            n
+            for n, r in ctx.models.items()
+            if (r.rho is not None or r.durbin) and not _multi_w(ctx, n)  # spillovers need one W
+        ),
+        None,
     )
     if name is None:
         return
@@ -487,6 +492,11 @@ def _spillovers(ctx: _Context) -> None:
     mapped = set(spec.get("spillover", []))
     for x in res.x_names:  # the mapped ones with intervals: one set of draws behind map and GeoPackage
         ctx.spillovers[x] = res.spillovers(x, draws=draws if x in mapped else None, seed=ctx.seed)
+
+
+def _multi_w(ctx: _Context, name: str) -> bool:
+    m = ctx.specs.get(name)
+    return m is not None and (m.w_x is not None or m.weights in ctx.weights_by_period)
 
 
 def _figures(ctx: _Context) -> str:

@@ -645,12 +645,25 @@ class _Checker:
         names = [m.name for m in models]
         if "model" in maps and maps["model"] not in names:
             self.add(("maps", "model"), _unknown("model", maps["model"], names))
-        target = next((m for m in models if m.name == maps.get("model")), models[0] if models else None)
+        one_w = [m for m in models if not self.multi_w(m)]  # spillovers are mapped for one W
+        target = next((m for m in models if m.name == maps.get("model")), one_w[0] if one_w else None)
+        if target is not None and self.multi_w(target):
+            self.add(
+                ("maps", "model"),
+                f"model {target.name!r} has w_x or by_period weights: its per-region spillovers are not "
+                "defined for one W; map a model with one weights matrix",
+            )
         for x in maps.get("spillover", []):
             if target is None or x not in target.x:
                 self.add(("maps", "spillover"), f"{x!r} is not a regressor of the mapped model")
             elif target.kind == "sem":
                 self.add(("maps", "model"), f"model {target.name!r} is a SEM, which has no spillovers to map")
+
+    def multi_w(self, m: ModelSpec) -> bool:
+        """Whether a model has several or time-varying weights (w_x, or a by_period = true entry)."""
+        raw = self.raw.get("weights")
+        entry = raw.get(m.weights) if isinstance(raw, dict) else None
+        return m.w_x is not None or (isinstance(entry, dict) and entry.get("by_period") is True)
 
     def panel_models(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
         for name, e in entries.items():
