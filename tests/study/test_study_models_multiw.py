@@ -112,6 +112,7 @@ def test_the_tables_equal_the_api_called_directly(ran):
     html = (ran.folder / "report.html").read_text(encoding="utf-8")
     assert "weights econ (by period)" in html and "queen, knn for W x" in html
     assert "Effects of inter at unemp = [4, 8]" in html
+    assert "queen (W x: knn)" in html  # the comparison across weights names w_x
     # tv comes first but its per-region spillovers raise (not defined for one W): the study ran, so the
     # spillovers went to the first model with one W
     assert _written(ran, "weights").set_index("weights").loc["econ", "by_period"] == "17 periods"

@@ -350,11 +350,19 @@ def _comparisons(ctx: _Context, sec: Section) -> None:
     for (kind, fe, bc, _y, _x), names in groups.items():
         if len({ctx.specs[n].weights for n in names}) < 2:
             continue
-        labels = [ctx.study.weights[ctx.specs[n].weights].get("label", ctx.specs[n].weights) for n in names]
+        labels = [_weights_label(ctx, ctx.specs[n]) for n in names]
         table = tables.compare([ctx.models[n] for n in names], labels)
         title = f"{kind.upper()}, {fe} effects{' (Lee-Yu)' if bc == 'lee-yu' else ''}, across weights"
         display = replace(table, title=f"{title}. {table.title}")
         ctx.add_table(sec, f"compare_{kind}_{fe}", table.cells, display.title, display=display)
+
+
+def _weights_label(ctx: _Context, m: ModelSpec) -> str:
+    """A model's weights as a column label: the entry's label, and that of w_x when it has one."""
+    label = ctx.study.weights[m.weights].get("label", m.weights)
+    if m.w_x is not None:
+        label += f" (W x: {ctx.study.weights[m.w_x].get('label', m.w_x)})"
+    return str(label)
 
 
 def _tests(ctx: _Context) -> str:
