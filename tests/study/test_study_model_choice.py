@@ -61,6 +61,7 @@ def _written(result, name: str) -> pd.DataFrame:
     return pd.read_csv(result.folder / "tables" / f"{name}.csv", encoding="utf-8-sig")
 
 
+@pytest.mark.slow
 def test_the_written_tables_equal_the_api_called_directly(ran):
     # provenance: spatial.model_probabilities called directly on the same panel and weights
     panel = datasets.us_states()
@@ -86,6 +87,7 @@ def test_the_written_tables_equal_the_api_called_directly(ran):
     assert np.isclose(_written(ran, "model_choice")["probability"].sum(), 1.0)
 
 
+@pytest.mark.slow
 def test_the_report_has_the_section_and_the_figure(ran):
     html = (ran.folder / "report.html").read_text(encoding="utf-8")
     assert "Which model and which W" in html

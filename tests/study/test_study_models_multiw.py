@@ -162,6 +162,7 @@ def test_by_period_mistakes_name_the_key(tmp_path):
     assert "span applies to by_period" in str(info.value)
 
 
+@pytest.mark.slow
 def test_time_varying_results_refuse_effects_at_a_moderator():
     from spillover.errors import ModelError
 
