@@ -249,7 +249,7 @@ def init(path: Path, force: bool) -> None:
 
     if path.exists() and not force:
         raise OverwriteError(f"{path} exists; pass --force to replace it.")
-    with atomic_path(path, overwrite=force) as tmp:
+    with atomic_path(path, overwrite=force, option="--force") as tmp:
         tmp.write_text(example_path("init").read_text(encoding="utf-8"), encoding="utf-8")
     click.echo(f"wrote {path}; run it with: spillover run {path}")
 
@@ -345,6 +345,10 @@ def weights(
         )
     else:
         w = wmod.from_spec(geo, kind, transform=transform, id=id_col)
+    if out.exists() and not out.is_dir() and not force:  # the command line's word, not overwrite=True
+        from spillover.errors import OverwriteError
+
+        raise OverwriteError(f"{out} exists; pass --force to replace it.")
     wmod.save(w, out, overwrite=force)
     summary = wmod.describe(w)
     _emit(json_out, {"ok": True, "file": str(out), "summary": str(summary)}, f"{summary}\nwrote {out}")
@@ -442,7 +446,8 @@ def _write_or_echo(text: str, out: Path | None, force: bool, source: Path, encod
         return
     from spillover.io import atomic_path
 
-    with atomic_path(out, overwrite=force, inputs=[source]) as tmp:  # never replaces the data it read
+    # never replaces the data it read; a refusal names --force, not the API's overwrite=True
+    with atomic_path(out, overwrite=force, inputs=[source], option="--force") as tmp:
         tmp.write_text(text, encoding=encoding)
     click.echo(f"wrote {out}", err=True)
 
@@ -1012,7 +1017,7 @@ def _causal_emit(
         payload["placebo"] = _records(pl.to_frame())
         text += "\n\n" + str(pl.summary())
     if out is not None:
-        with atomic_path(out, overwrite=force, inputs=[source]) as tmp:  # never replaces the data it read
+        with atomic_path(out, overwrite=force, inputs=[source], option="--force") as tmp:  # never its input
             tmp.write_text(csv_text(frame), encoding="utf-8-sig")
         payload["file"] = str(out)
         click.echo(f"wrote {out}", err=True)
@@ -1151,6 +1156,172 @@ def causal_event_study(
         cluster=None if cluster == "none" else cluster,
     )
     _causal_emit(res, placebo, scheme, seed, json_out, out, force, panel)
+
+
+# ---------------------------------------------------------------------- threshold and model choice
+def _plain_panel(o: dict[str, Any], columns: list[tuple[Any, str]]) -> Any:
+    """The panel file as a SpatialPanel (with ``o["boundaries"]``: joined to them; without, as
+    :func:`_disparity_panel`), the columns the options name checked, so an unknown one is bad input (exit 2)
+    naming its option and the panel's variables."""
+    import pandas as pd
+
+    sp = _disparity_panel({"boundaries_id": None, **o})
+    for names, option in columns:
+        _columns(pd.DataFrame(columns=sp.variables), names, option)
+    return sp
+
+
+def _result_payload(res: Any, parts: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """``{"ok", "summary": {"title", "header"}, part: records...}`` of a result at full precision."""
+    summary = res.summary()
+    payload: dict[str, Any] = {
+        "ok": True,
+        "summary": {"title": summary.title, "header": {k: str(v) for k, v in summary.header.items()}},
+    }
+    payload.update({name: _records(frame) for name, frame in parts.items()})
+    return payload
+
+
+@main.command()
+@click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "id_col", required=True, help="Region column.")
+@click.option("--time", "time_col", required=True, help="Period column.")
+@click.option("--y", "y", required=True, help="Dependent variable.")
+@click.option("--x", "x", default="", help="Regressors outside the regimes, comma-separated (default: none).")
+@click.option("--q", "q", required=True, help="Threshold variable.")
+@click.option(
+    "--regime", required=True, help="Regressor(s) whose slope changes across regimes, comma-separated."
+)
+@click.option("--n-thresholds", type=click.IntRange(1, 3), default=1, show_default=True)
+@click.option(
+    "--trim",
+    type=click.FloatRange(0, 0.5, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="Smallest share of observations in a regime.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="Bootstrap draws of the threshold tests (0: none).",
+)
+@_SEED_OPTION
+@click.option("--fixed-effects", type=click.Choice(["unit", "twoway"]), default="unit", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@_panel_file_options
+@_json_option
+@handle_errors
+def threshold(**o: Any) -> None:
+    """Hansen (1999) fixed-effects panel threshold regression (panel_models.threshold, Stata xthreg).
+
+    Prints the summary (coefficients, thresholds with their LR intervals, bootstrap F tests) or, with
+    --json, {"ok", "summary", "estimates", "thresholds", "tests"}, to stdout or --out.
+    """
+    from spillover import panel_models as pm
+    from spillover.errors import PanelError
+
+    if o["draws"] == 1:
+        raise PanelError("--draws 1 gives no test; use 0 (none) or at least 2.")
+    x, regime = _names(o["x"]), _names(o["regime"])
+    columns = [(o["y"], "--y"), (o["q"], "--q"), (regime, "--regime")] + ([(x, "--x")] if x else [])
+    sp = _plain_panel({**o, "boundaries": None}, columns)
+    res = pm.threshold(
+        sp,
+        o["y"],
+        x or None,
+        o["q"],
+        regime if len(regime) > 1 else regime[0],
+        n_thresholds=o["n_thresholds"],
+        trim=o["trim"],
+        draws=o["draws"],
+        seed=o["seed"],
+        fixed_effects=o["fixed_effects"],
+    )
+    parts = {"estimates": res.to_frame(), "thresholds": res.thresholds, "tests": res.tests}
+    if o["json_out"]:
+        text = json.dumps(_result_payload(res, parts), indent=2, default=str)
+    else:
+        text = str(res.summary())
+    _write_or_echo(text, o["out"], o["force"], o["panel"])
+
+
+@main.command("model-choice")
+@click.argument("panel", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "id_col", required=True, help="Region column.")
+@click.option("--time", "time_col", required=True, help="Period column.")
+@click.option("--y", "y", required=True, help="Dependent variable.")
+@click.option("--x", "x", required=True, help="Regressors, comma-separated (interactions a:b allowed).")
+@click.option(
+    "--boundaries",
+    required=True,
+    help="Boundary file of the regions, or china_provinces / us_states for the shipped ones.",
+)
+@click.option("--boundaries-id", help="Region id column of a boundary file (default: --id).")
+@click.option(
+    "--weights-file",
+    "weights_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A candidate W (repeat for several; labelled by file name; default: queen contiguity).",
+)
+@click.option(
+    "--kinds",
+    default="slx,sar,sem,sdm,sdem",
+    show_default=True,
+    help="Kinds compared, comma-separated (any of slx, sar, sem, sdm, sdem).",
+)
+@click.option(
+    "--fixed-effects",
+    type=click.Choice(["none", "unit", "time", "twoway"]),
+    default="twoway",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@_panel_file_options
+@_json_option
+@handle_errors
+def model_choice(**o: Any) -> None:
+    """Which model and which W: posterior model probabilities (spatial.model_probabilities, LeSage 2014).
+
+    Prints the summary or, with --json, {"ok", "summary", "probabilities" (kind, w, log_marginal,
+    probability), "by_kind", "by_w", "best"}.
+    """
+    from spillover import spatial
+    from spillover import weights as wmod
+    from spillover.errors import SpilloverError
+    from spillover.spatial.model_choice import CHOICE_KINDS
+
+    kinds = _names(o["kinds"])
+    unknown = [k for k in kinds if k not in CHOICE_KINDS]
+    if unknown or not kinds:
+        raise click.BadParameter(
+            f"{o['kinds']!r}: give kinds among {', '.join(CHOICE_KINDS)}, comma-separated.",
+            param_hint="--kinds",
+        )
+    x = _names(o["x"])
+    base = [v for name in x for v in name.split(":")]  # interactions a:b name two columns
+    sp = _plain_panel(o, [(o["y"], "--y"), (base, "--x")])
+    files: tuple[Path, ...] = o["weights_files"]
+    if len({f.stem for f in files}) != len(files):
+        raise SpilloverError("two --weights-file share a file name; their labels must differ.")
+    w = {f.stem: wmod.load(f, ids=sp) for f in files} or {"queen": wmod.contiguity(sp, kind="queen")}
+    res = spatial.model_probabilities(sp, o["y"], x, w, kinds=kinds, fixed_effects=o["fixed_effects"])
+    if o["json_out"]:
+        parts = {
+            "probabilities": res.to_frame(),
+            "by_kind": res.by_kind.to_frame("probability"),
+            "by_w": res.by_w.to_frame("probability"),
+        }
+        payload = _result_payload(res, parts)
+        payload["best"] = list(res.best)
+        text = json.dumps(payload, indent=2, default=str)
+    else:
+        text = str(res.summary())
+    _write_or_echo(text, o["out"], o["force"], o["panel"])
 
 
 @main.command("qgis-plugin")

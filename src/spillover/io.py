@@ -84,14 +84,19 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 @contextlib.contextmanager
 def atomic_path(
-    path: str | os.PathLike[str], *, overwrite: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    option: str = "overwrite=True",
 ) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
 
     Nothing is left behind if the block raises, and an existing ``path`` is only replaced when
     ``overwrite=True``; a folder is never replaced, nor one of ``inputs`` (the files the caller read).  The
     temporary file is ``.<name>.spillover-tmp-<pid>-<random><suffix>``; what a killed process left under that
-    pattern is removed by the next write to the same ``path``.  OS errors (a folder
+    pattern is removed by the next write to the same ``path``.  ``option`` is how the refusal of an existing
+    ``path`` names the way to replace it (the command line passes ``"--force"``).  OS errors (a folder
     without write permission, a full disk) are raised as :class:`SpilloverError` naming ``path``.
 
     Examples
@@ -104,7 +109,7 @@ def atomic_path(
     'done'
     """
     target = Path(path)
-    _check_writable(target, overwrite, inputs)
+    _check_writable(target, overwrite, inputs, option)
     _remove_stale_temporaries(target)
     with _naming_target(target):
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=target.suffix, dir=target.parent)
@@ -176,13 +181,18 @@ def _naming_target(target: Path) -> Iterator[None]:
         ) from exc
 
 
-def _check_writable(target: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+def _check_writable(
+    target: Path,
+    overwrite: bool,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    option: str = "overwrite=True",
+) -> None:
     if not target.parent.is_dir():
         raise SpilloverError(f"cannot write {target}: folder {target.parent} does not exist.")
     if target.is_dir():
         raise OverwriteError(
             f"{target} is a folder; a file is never written in its place (not even with "
-            "overwrite=True). Choose a file name."
+            f"{option}). Choose a file name."
         )
     if os.path.lexists(target) and any(_same_or_inside(target, Path(p)) for p in inputs):
         raise OverwriteError(
@@ -190,7 +200,7 @@ def _check_writable(target: Path, overwrite: bool, inputs: Iterable[str | os.Pat
             "Choose another file name."
         )
     if os.path.lexists(target) and not overwrite:
-        raise OverwriteError(f"{target} exists; pass overwrite=True to replace it.")
+        raise OverwriteError(f"{target} exists; pass {option} to replace it.")
 
 
 def _same_or_inside(folder: Path, path: Path) -> bool:

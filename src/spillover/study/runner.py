@@ -25,6 +25,7 @@ from spillover.study import _disparity_steps as dsteps
 from spillover.study import _hotspot_steps as hsteps
 from spillover.study import figures as figs
 from spillover.study._causal_steps import causal_step
+from spillover.study._inference_steps import model_choice_step
 from spillover.study.progress import ProgressCallback, StepEvent, silent
 from spillover.study.results import Section, StudyFigure, StudyTable, display_table
 from spillover.study.validate import ModelSpec, Study
@@ -40,6 +41,9 @@ class _Context:
     dpi: int
     panel: SpatialPanel | None = None
     weights: dict[str, Any] = field(default_factory=dict)
+    # [weights.*] entries with by_period = true: {name: {period: Graph}}, the W of the [[models]] that use them
+    # (every other section takes one W: the entry's W over the whole panel, in ``weights``)
+    weights_by_period: dict[str, dict[Any, Any]] = field(default_factory=dict)
     moran: dict[str, pd.DataFrame] = field(default_factory=dict)
     lisa: dict[tuple[str, Any], Any] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
@@ -190,6 +194,9 @@ def _weights(ctx: _Context) -> str:
         ctx.weights[name] = w
         s = wmod.describe(w)
         rows[e.get("label", name)] = _summary_row(e, s)
+        if e.get("by_period"):
+            ctx.weights_by_period[name] = build_weights_by_period(ctx.panel, e)
+            rows[e.get("label", name)]["by_period"] = f"{len(ctx.weights_by_period[name])} periods"
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "weights"
     ctx.add_table(sec, "weights", frame, "Spatial weights")
@@ -206,12 +213,28 @@ def _summary_row(spec: dict[str, Any], summary: Any) -> dict[str, Any]:
 
 def build_weights(study: Study, panel: SpatialPanel, e: dict[str, Any]) -> Any:
     """One [weights.<name>] entry as a libpysal Graph in the panel's order."""
-    options = {key: value for key, value in e.items() if key not in ("kind", "label")}
+    options = {key: value for key, value in e.items() if key not in ("kind", "label", "by_period", "span")}
     if "path" in options:
         options["path"] = study.resolve(options["path"])
     if "window" in options:
         options["window"] = tuple(options["window"])  # [first, last]: a range of periods
     return wmod.from_spec(panel, e["kind"], **options)
+
+
+def build_weights_by_period(panel: SpatialPanel, e: dict[str, Any]) -> dict[Any, Any]:
+    """One ``by_period = true`` economic or nested entry: ``{period: Graph}`` (``weights.by_period``, each
+    period's W from that period and the ``span - 1`` before it)."""
+    skip = ("kind", "label", "by_period", "span", "var", "window")
+    options = {key: value for key, value in e.items() if key not in skip}
+    return wmod.by_period(panel, e["var"], kind=e["kind"], span=e["span"], **options)
+
+
+def model_weights(ctx: _Context, m: ModelSpec) -> dict[str, Any]:
+    """The weights of a model: ``w`` (time-varying with a by_period entry) and, with ``w_x``, ``w_x``."""
+    out = {"w": ctx.weights_by_period.get(m.weights, ctx.weights[m.weights])}
+    if m.w_x is not None:
+        out["w_x"] = ctx.weights_by_period.get(m.w_x, ctx.weights[m.w_x])
+    return out
 
 
 def _moran(ctx: _Context) -> str:
@@ -291,20 +314,23 @@ def _models(ctx: _Context) -> str:
     draws = ctx.study.options("impacts")["draws"]
     for m in ctx.study.models:
         try:
-            res = fit_model(ctx.panel, m, ctx.weights[m.weights])
+            ws = model_weights(ctx, m)
+            res = fit_model(ctx.panel, m, ws["w"], w_x=ws.get("w_x"))
         except SpilloverError as exc:
             raise type(exc)(f"model {m.name!r}: {exc}") from exc
         ctx.models[m.name] = res
         ctx.specs[m.name] = m
         summary = res.summary(draws=draws, seed=ctx.seed)
-        summary = replace(summary, title=f"{m.name}: {summary.title}; weights {m.weights}")
+        wtext = m.weights + (" (by period)" if m.weights in ctx.weights_by_period else "")
+        wtext += f", {m.w_x} for W x" if m.w_x is not None else ""
+        summary = replace(summary, title=f"{m.name}: {summary.title}; weights {wtext}")
         ctx.add_table(sec, f"model_{m.name}", summary.cells, summary.title, display=summary)
     _comparisons(ctx, sec)
     return f"{len(ctx.models)} model(s)"
 
 
-def fit_model(panel: SpatialPanel, m: ModelSpec, w: Any) -> Any:
-    """Fit one expanded model specification."""
+def fit_model(panel: SpatialPanel, m: ModelSpec, w: Any, *, w_x: Any = None) -> Any:
+    """Fit one expanded model specification (``w_x``: the Durbin terms' weights, when not ``w``)."""
     return spatial.SpatialPanelModel(
         panel,
         m.y,
@@ -314,6 +340,7 @@ def fit_model(panel: SpatialPanel, m: ModelSpec, w: Any) -> Any:
         fixed_effects=m.fixed_effects,
         durbin=list(m.durbin) if m.durbin is not None else None,
         bias_correction=m.bias_correction,
+        w_x=w_x,
     ).fit()
 
 
@@ -324,11 +351,19 @@ def _comparisons(ctx: _Context, sec: Section) -> None:
     for (kind, fe, bc, _y, _x), names in groups.items():
         if len({ctx.specs[n].weights for n in names}) < 2:
             continue
-        labels = [ctx.study.weights[ctx.specs[n].weights].get("label", ctx.specs[n].weights) for n in names]
+        labels = [_weights_label(ctx, ctx.specs[n]) for n in names]
         table = tables.compare([ctx.models[n] for n in names], labels)
         title = f"{kind.upper()}, {fe} effects{' (Lee-Yu)' if bc == 'lee-yu' else ''}, across weights"
         display = replace(table, title=f"{title}. {table.title}")
         ctx.add_table(sec, f"compare_{kind}_{fe}", table.cells, display.title, display=display)
+
+
+def _weights_label(ctx: _Context, m: ModelSpec) -> str:
+    """A model's weights as a column label: the entry's label, and that of w_x when it has one."""
+    label = ctx.study.weights[m.weights].get("label", m.weights)
+    if m.w_x is not None:
+        label += f" (W x: {ctx.study.weights[m.w_x].get('label', m.w_x)})"
+    return str(label)
 
 
 def _tests(ctx: _Context) -> str:
@@ -337,13 +372,13 @@ def _tests(ctx: _Context) -> str:
     rows = []
     for name, res in ctx.models.items():
         m = ctx.specs[name]
-        if m.kind != "sdm":
+        if m.kind != "sdm" or m.w_x is not None:  # with w_x the SDM nests no SAR or SEM of one W
             continue
         if spec["wald"]:
             rows += [(name, res.wald_test("sar")), (name, res.wald_test("sem"))]
         if spec["lr"] and m.fixed_effects != "random":
             for kind in ("sar", "sem"):
-                restricted = fit_model(ctx.panel, _replace_kind(m, kind), ctx.weights[m.weights])
+                restricted = fit_model(ctx.panel, _replace_kind(m, kind), model_weights(ctx, m)["w"])
                 rows.append((name, spatial.lr_test(restricted, res)))
     if spec["hausman"]:
         for wname in dict.fromkeys(m.weights for m in ctx.specs.values()):
@@ -406,8 +441,14 @@ def _effects(ctx: _Context) -> str:
     for name, res in ctx.models.items():
         if res.rho is None and not res.durbin:
             continue
-        imp = res.impacts(draws=draws, seed=ctx.seed)
-        ctx.add_table(sec, f"effects_{name}", imp, f"Effects of {name}")
+        at = ctx.specs[name].impacts_at if name in ctx.specs else None
+        if at:  # effects of interactions "x:z" at the moderators' values (an "at" level per value)
+            imp = res.impacts(draws=draws, seed=ctx.seed, at=dict(at))
+            where = ", ".join(f"{z} = {v}" for z, v in at.items())
+            ctx.add_table(sec, f"effects_{name}", imp, f"Effects of {name} at {where}")
+        else:
+            imp = res.impacts(draws=draws, seed=ctx.seed)
+            ctx.add_table(sec, f"effects_{name}", imp, f"Effects of {name}")
         n += 1
     _truth(ctx)
     _spillovers(ctx)
@@ -443,7 +484,12 @@ def _truth(ctx: _Context) -> None:
 def _spillovers(ctx: _Context) -> None:
     spec = ctx.study.options("maps")
     name = spec.get("model") or next(
-        (n for n, r in ctx.models.items() if r.rho is not None or r.durbin), None
+        (
+            n
+            for n, r in ctx.models.items()
+            if (r.rho is not None or r.durbin) and not _multi_w(ctx, n)  # spillovers need one W
+        ),
+        None,
     )
     if name is None:
         return
@@ -455,6 +501,11 @@ def _spillovers(ctx: _Context) -> None:
     mapped = set(spec.get("spillover", []))
     for x in res.x_names:  # the mapped ones with intervals: one set of draws behind map and GeoPackage
         ctx.spillovers[x] = res.spillovers(x, draws=draws if x in mapped else None, seed=ctx.seed)
+
+
+def _multi_w(ctx: _Context, name: str) -> bool:
+    m = ctx.specs.get(name)
+    return m is not None and (m.w_x is not None or m.weights in ctx.weights_by_period)
 
 
 def _figures(ctx: _Context) -> str:
@@ -563,6 +614,12 @@ STEPS: tuple[Step, ...] = (
     Step("markov", "Markov chains", dsteps.markov_step, lambda s: s.section("markov") is not None),
     Step("hotspots", "Hot spots", hsteps.hotspots_step, lambda s: s.section("hotspots") is not None),
     Step("lm", "Panel LM tests", _lm, lambda s: s.section("lm") is not None),
+    Step(
+        "model_choice",
+        "Which model and which W",
+        model_choice_step,
+        lambda s: s.section("model_choice") is not None,
+    ),
     Step("models", "Spatial panel models", _models, lambda s: bool(s.models)),
     Step("tests", "Wald, LR and Hausman tests", _tests, lambda s: bool(s.models)),
     Step("effects", "Effects and spillovers", _effects, lambda s: bool(s.models)),

@@ -45,6 +45,7 @@ __all__ = [
     "BETA_MODELS",
     "THRESHOLD_EFFECTS",
     "HOTSPOT_STATISTICS",
+    "CHOICE_KINDS",
 ]
 
 DATASETS = ("us_states", "china_simulated")
@@ -63,6 +64,8 @@ CONVERGENCE_KINDS = ("sigma", "beta", "spatial_beta")
 BETA_MODELS = ("sar", "sem", "sdm")
 THRESHOLD_EFFECTS = ("unit", "twoway")
 HOTSPOT_STATISTICS = ("gi_star", "gi", "local_geary", "bivariate")
+CHOICE_KINDS = ("slx", "sar", "sem", "sdm", "sdem")  # spatial.model_probabilities's kinds
+_CHOICE_EFFECTS = ("none", "unit", "time", "twoway")  # and its fixed_effects (no random effects)
 
 RENAMED_KEYS = {"effects": "fixed_effects"}
 """Keys renamed to the package's vocabulary (docs/conventions.md): the old name still works for one release,
@@ -291,6 +294,20 @@ SECTIONS: dict[str, dict[str, Field]] = {
             "bool", default=False, help="emerging hot-spot analysis (Gi* trend over all periods, 3 or more)"
         ),
     },
+    "model_choice": {
+        "kinds": Field(
+            "strs",
+            default=list(CHOICE_KINDS),
+            choices=CHOICE_KINDS,
+            help="kinds compared: slx, sar, sem, sdm and/or sdem",
+        ),
+        "weights": Field("strs", help="candidate W: [weights.*] entries (default: all defined)"),
+        "fixed_effects": _str(
+            f"fixed effects: {_or(_CHOICE_EFFECTS)}", choices=_CHOICE_EFFECTS, default="twoway"
+        ),
+        "y": _str("dependent variable (default: [variables].y)"),
+        "x": Field("strs", help="regressors, interactions 'a:b' allowed (default: [variables].x)"),
+    },
     "truth": {
         "model": _str("model the true parameters belong to", required=True),
         "params": Field("mapping", required=True, help="true value of each parameter (rho, x, W*x)"),
@@ -330,6 +347,14 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
     "economic": {
         "var": _str("variable whose regional means define the economic distance", required=True),
         "window": Field("pair", help="[first, last] period averaged"),
+        "by_period": Field(
+            "bool",
+            default=False,
+            help="one W per period from that period's data (weights.by_period): time-varying W for [[models]]",
+        ),
+        "span": Field(
+            "int", default=1, help="periods averaged for each period's W with by_period", range=_COUNT
+        ),
     },
     "nested": {
         "var": _str("variable whose regional means weight the distances", required=True),
@@ -340,6 +365,14 @@ WEIGHT_KINDS: dict[str, dict[str, Field]] = {
         "power": Field("number", default=1, help="distance decay exponent", range=_NON_NEGATIVE),
         "window": Field("pair", help="[first, last] period averaged"),
         "coords": _str("points the distances are measured between", choices=_COORDS),
+        "by_period": Field(
+            "bool",
+            default=False,
+            help="one W per period from that period's data (weights.by_period): time-varying W for [[models]]",
+        ),
+        "span": Field(
+            "int", default=1, help="periods averaged for each period's W with by_period", range=_COUNT
+        ),
     },
     "file": {"path": _str("weights file: .gal, .gwt, .csv, .dta or .mat", required=True)},
     "prebuilt": {
@@ -522,6 +555,11 @@ MODEL_KEYS: dict[str, Field] = {
     "y": _str("dependent variable (default: [variables].y)"),
     "x": Field("strs", help="regressors (default: [variables].x)"),
     "durbin": Field("strs", help="regressors whose spatial lags enter (default: all)"),
+    "w_x": _str("[weights.*] entry of the Durbin terms W x of an sdm, slx or sdem (default: weights)"),
+    "impacts_at": Field(
+        "mapping",
+        help='effects of interactions "x:z" at values of z: { z = 4 }, { z = [4, 8] } or { z = "quantiles" }',
+    ),
 }
 
 # named sections: section -> (selector key, kinds -> extra keys, common keys)

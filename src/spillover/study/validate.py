@@ -77,6 +77,8 @@ class ModelSpec:
     x: tuple[str, ...]
     durbin: tuple[str, ...] | None
     entry: int
+    w_x: str | None = None
+    impacts_at: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,8 @@ class _Checker:
                         tuple(spec.get("x", variables.get("x", []))),
                         tuple(spec["durbin"]) if "durbin" in spec else None,
                         i,
+                        spec.get("w_x"),
+                        spec.get("impacts_at"),
                     )
                 )
         seen: dict[str, int] = {}
@@ -386,6 +390,7 @@ class _Checker:
         self.causal(named["causal"], weights, col)
         self.disparity(sections, weights, col, _boundary_columns(sections))
         self.hotspots(sections.get("hotspots"), weights, col)
+        self.model_choice(sections.get("model_choice"), weights, col)
         self.truth(sections.get("truth"), models)
         self.units(data or {}, col)
         if "folder" in sections.get("output", {}) and not sections["output"]["folder"].strip():
@@ -515,6 +520,14 @@ class _Checker:
             for key in ("window",):
                 if key in e and len(e[key]) != 2:
                     self.add(("weights", name, key), "window must be [first, last]")
+            if e.get("by_period") and "window" in e:
+                self.add(
+                    ("weights", name, "window"),
+                    "by_period builds each period's W from that period (span = periods averaged); "
+                    "give span, not window",
+                )
+            if e.get("span", 1) != 1 and not e.get("by_period"):
+                self.add(("weights", name, "span"), "span applies to by_period = true weights only")
 
     def variables(self, sections: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
         v = sections.get("variables", {})
@@ -548,6 +561,7 @@ class _Checker:
         if models and not weights and not any("weights" in e for e in raw if isinstance(e, dict)):
             self.add(("models",), "the models need weights: define at least one [weights.<name>]")
         checked: set[tuple[int, str]] = set()
+        problems: set[tuple[KeyPath, str]] = set()  # one message per entry and key, not per expanded model
         for m in models:
             if (m.entry, m.weights) not in checked:
                 _ref(self, ("models", m.entry, "weights"), m.weights, weights)
@@ -555,8 +569,9 @@ class _Checker:
             entry = raw[m.entry] if isinstance(raw, list) else raw
             if "y" in entry:
                 col.one(("models", m.entry, "y"), m.y)
-            if "x" in entry:
-                col.many(("models", m.entry, "x"), m.x)
+            if "x" in entry:  # an interaction "a:b" names two columns
+                col.many(("models", m.entry, "x"), [f for v in m.x for f in v.split(":")])
+            self.model_weights(m, weights, problems)
             if m.durbin is not None:
                 for d in m.durbin:
                     if d not in m.x:
@@ -572,6 +587,56 @@ class _Checker:
                     f"lee-yu corrects fixed effects; fixed_effects={m.fixed_effects!r} has none",
                 )
 
+    def model_weights(
+        self, m: ModelSpec, weights: dict[str, Any], problems: set[tuple[KeyPath, str]]
+    ) -> None:
+        """A model's w_x and impacts_at: w_x a weights entry of a Durbin kind; impacts_at's moderators the
+        second factor of an interaction "x:z" among the regressors, at numbers or "quantiles"; the effects
+        at a moderator's value need one W (the API refuses interactions with w_x or time-varying W)."""
+        found: list[tuple[KeyPath, str]] = []
+        path: KeyPath = ("models", m.entry)
+        if m.w_x is not None:
+            if m.w_x not in weights:
+                found.append(((*path, "w_x"), _unknown("weights", m.w_x, weights)))
+            if m.kind not in ("sdm", "slx", "sdem"):
+                found.append(
+                    (
+                        (*path, "w_x"),
+                        f"w_x weights Durbin terms: kind {m.kind!r} has none; use sdm, slx or sdem",
+                    )
+                )
+        multi = m.w_x is not None or any(weights.get(w, {}).get("by_period") for w in (m.weights, m.w_x) if w)
+        interactions = [v for v in m.x if ":" in v]
+        if interactions and multi:
+            found.append(
+                (
+                    (*path, "x"),
+                    "interactions 'x:z' need one weights matrix: not with w_x or by_period weights",
+                )
+            )
+        moderators = {f for v in interactions for f in v.split(":")}
+        for z, at in (m.impacts_at or {}).items():
+            if z not in moderators:
+                found.append(
+                    (
+                        (*path, "impacts_at", z),
+                        f"{z!r} is no factor of an interaction 'x:z' among the regressors "
+                        f"{list(m.x)}; add one, e.g. x = [..., 'x:{z}']",
+                    )
+                )
+            numbers = at if isinstance(at, list) else [at]
+            if at != "quantiles" and (not numbers or not all(_is_number(v) for v in numbers)):
+                found.append(
+                    (
+                        (*path, "impacts_at", z),
+                        f'expected a number, a list of numbers or "quantiles", got {at!r}',
+                    )
+                )
+        for key, message in found:
+            if (key, message) not in problems:
+                problems.add((key, message))
+                self.add(key, message)
+
     def maps(self, sections: dict[str, dict[str, Any]], models: list[ModelSpec], col: _ColumnCheck) -> None:
         maps = sections.get("maps")
         if maps is None:
@@ -581,12 +646,25 @@ class _Checker:
         names = [m.name for m in models]
         if "model" in maps and maps["model"] not in names:
             self.add(("maps", "model"), _unknown("model", maps["model"], names))
-        target = next((m for m in models if m.name == maps.get("model")), models[0] if models else None)
+        one_w = [m for m in models if not self.multi_w(m)]  # spillovers are mapped for one W
+        target = next((m for m in models if m.name == maps.get("model")), one_w[0] if one_w else None)
+        if target is not None and self.multi_w(target):
+            self.add(
+                ("maps", "model"),
+                f"model {target.name!r} has w_x or by_period weights: its per-region spillovers are not "
+                "defined for one W; map a model with one weights matrix",
+            )
         for x in maps.get("spillover", []):
             if target is None or x not in target.x:
                 self.add(("maps", "spillover"), f"{x!r} is not a regressor of the mapped model")
             elif target.kind == "sem":
                 self.add(("maps", "model"), f"model {target.name!r} is a SEM, which has no spillovers to map")
+
+    def multi_w(self, m: ModelSpec) -> bool:
+        """Whether a model has several or time-varying weights (w_x, or a by_period = true entry)."""
+        raw = self.raw.get("weights")
+        entry = raw.get(m.weights) if isinstance(raw, dict) else None
+        return m.w_x is not None or (isinstance(entry, dict) and entry.get("by_period") is True)
 
     def panel_models(self, entries: dict[str, dict[str, Any]], col: _ColumnCheck) -> None:
         for name, e in entries.items():
@@ -707,6 +785,29 @@ class _Checker:
                 ("hotspots", "periods"),
                 "no periods given; list at least one, or leave the key out for the last period",
             )
+
+    def model_choice(self, spec: dict[str, Any] | None, weights: dict[str, Any], col: _ColumnCheck) -> None:
+        """[model_choice]: its columns (both factors of an interaction 'a:b'), its weights entries, no kind
+        or weights entry twice."""
+        if spec is None:
+            return
+        if "y" in spec:
+            col.one(("model_choice", "y"), spec["y"])
+        for name in spec.get("x", []):
+            col.many(("model_choice", "x"), name.split(":"))
+        if "weights" in spec:
+            for name in spec["weights"]:
+                _ref(self, ("model_choice", "weights"), name, weights)
+            if not spec["weights"]:
+                self.add(("model_choice", "weights"), "names no weights; leave it out to compare all defined")
+        else:
+            self.weights_entry(("model_choice", "weights"), None, weights, "[model_choice]")
+        for key in ("kinds", "weights"):
+            items = spec.get(key, [])
+            if len(set(items)) != len(items):
+                self.add(("model_choice", key), f"{items!r} lists an item more than once")
+        if "kinds" in spec and not spec["kinds"]:
+            self.add(("model_choice", "kinds"), f"names no kind; give some of {list(S.CHOICE_KINDS)}")
 
     def weights_entry(self, path: KeyPath, name: str | None, weights: dict[str, Any], what: str) -> None:
         """A weights entry a section names, or, without a name, at least one defined."""
