@@ -24,6 +24,7 @@ from causal_sim import simulate
 from scipy import stats
 from shapely.geometry import Point
 
+from spillover import maps
 from spillover.causal import EventStudyResult, event_study, placebo
 from spillover.errors import ModelError
 from spillover.panel import SpatialPanel
@@ -163,3 +164,6 @@ def test_simulation_and_placebo():
     assert (frame.loc[[-3, -2], "ci_lower"] < 0).all() and (frame.loc[[-3, -2], "ci_upper"] > 0).all()
     pl = placebo(res, draws=3, seed=1)
     assert np.isfinite(pl.to_frame()["estimate"]).all()
+    fig = maps.event_study_plot(res)  # the window's ends are labelled as plain event times (no binning)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["-3", "-2", "-1", "0", "1", "2", "3"] and "Callaway" in fig.axes[0].get_title()

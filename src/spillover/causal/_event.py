@@ -42,7 +42,7 @@ from spillover.panel_models._pyfixest import feols, keep_root_logging  # pyfixes
 from spillover.spatial import TestResult
 from spillover.summary import COLUMNS, Summary, coefficient_frame
 
-__all__ = ["EventStudyResult", "event_study", "EventMethod", "event_estimates"]
+__all__ = ["EventStudyResult", "event_study", "EventMethod", "EventControl", "event_estimates"]
 
 EventMethod = Literal["sun_abraham", "did2s", "twfe", "callaway_santanna"]
 EventControl = Literal["never", "notyet"]
