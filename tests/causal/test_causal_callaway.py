@@ -167,3 +167,36 @@ def test_simulation_and_placebo():
     fig = maps.event_study_plot(res)  # the window's ends are labelled as plain event times (no binning)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["-3", "-2", "-1", "0", "1", "2", "3"] and "Callaway" in fig.axes[0].get_title()
+
+
+def test_covariates_and_a_cluster_column_equal_diff_diff():
+    """controls= become diff-diff's covariates (doubly robust) and cluster= a column its cluster=."""
+    panel, _, _ = simulate()
+    data = panel.data
+    codes = pd.Index(panel.ids).get_indexer(data.index.get_level_values(0))
+    group = pd.Series(codes // 4, index=data.index, name="grp")  # 4 regions per cluster, constant in region
+    panel = panel.with_data(group)
+    res = event_study(
+        panel, "y", "g", method="callaway_santanna", window=(-2, 2), controls=["x1"], cluster="grp"
+    )
+    frame = pd.DataFrame(
+        {
+            "y": data["y"].to_numpy(),
+            "unit": codes,
+            "time": data.index.get_level_values(1).to_numpy(),
+            "first_treat": data["g"].fillna(0).to_numpy(),
+            "x1": data["x1"].to_numpy(),
+            "grp": codes // 4,
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = diff_diff.CallawaySantAnna(base_period="universal", cluster="grp").fit(
+            frame, outcome="y", unit="unit", time="time", first_treat="first_treat", covariates=["x1"]
+        )
+    es = fit.aggregate("event_study")
+    ref = pd.DataFrame({"att": es.att, "se": es.se}, index=es.event_time.astype(int))
+    out = res.to_frame().drop(index=-1)
+    np.testing.assert_allclose(out["estimate"], ref.loc[out.index, "att"], rtol=1e-10)
+    np.testing.assert_allclose(out["std_error"], ref.loc[out.index, "se"], rtol=1e-10)
+    assert res.n_clusters == int(fit.n_clusters) < panel.n_regions
