@@ -1103,9 +1103,16 @@ def causal_did(
 )
 @click.option(
     "--method",
-    type=click.Choice(["sun_abraham", "did2s", "twfe"]),
+    type=click.Choice(["sun_abraham", "did2s", "twfe", "callaway_santanna"]),
     default="sun_abraham",
     show_default=True,
+)
+@click.option(
+    "--control",
+    type=click.Choice(["never", "notyet"]),
+    default="never",
+    show_default=True,
+    help="callaway_santanna's comparison group: never treated or not yet treated.",
 )
 @_causal_options
 @_panel_file_options
@@ -1116,6 +1123,7 @@ def causal_event_study(
     treat_time: str,
     window: tuple[int, int],
     method: str,
+    control: str,
     id_col: str,
     time_col: str,
     y: str,
@@ -1152,6 +1160,7 @@ def causal_event_study(
         w=w,
         window=window,
         method=method,  # type: ignore[arg-type]
+        control=control,  # type: ignore[arg-type]
         controls=ctrl,
         cluster=None if cluster == "none" else cluster,
     )

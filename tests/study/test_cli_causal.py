@@ -110,6 +110,29 @@ def test_event_study_json_equals_the_api_with_the_pretrend_test(files):
     assert payload["pretrend"]["statistic"] == pytest.approx(ev.pretrend.statistic, rel=1e-10)
 
 
+def test_event_study_callaway_santanna_json_equals_the_api(files):
+    pytest.importorskip("diff_diff")
+    folder, panel, _ = files
+    args = (
+        "--treat-time",
+        "adopted",
+        "--window=-3,2",
+        "--method",
+        "callaway_santanna",
+        "--control",
+        "notyet",
+    )
+    result, _ = _invoke(folder, "event-study", *args, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    # provenance: spillover.causal.event_study called directly
+    ev = causal.event_study(
+        panel, "y", "adopted", window=(-3, 2), method="callaway_santanna", control="notyet"
+    )
+    _records_equal(payload["estimates"], ev.to_frame())
+    assert payload["pretrend"]["statistic"] == pytest.approx(ev.pretrend.statistic, rel=1e-10)
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -13,7 +13,7 @@ import pytest
 
 import spillover as so
 from spillover import causal
-from spillover.causal._event import EventMethod
+from spillover.causal._event import EventControl, EventMethod
 from spillover.causal._placebo import PlaceboScheme
 from spillover.panel import SpatialPanel
 from spillover.study import StudyError, loads, run
@@ -80,6 +80,7 @@ def test_schema_choices_are_the_apis():
     assert S.CAUSAL_TYPES["event_study"]["method"].choices == get_args(EventMethod)
     assert S.CAUSAL_TYPES["spatial_did"]["scheme"].choices == get_args(PlaceboScheme)
     assert S.CAUSAL_TYPES["event_study"]["scheme"].choices == get_args(PlaceboScheme)
+    assert S.CAUSAL_TYPES["event_study"]["control"].choices == get_args(EventControl)
 
 
 def test_a_valid_study_has_its_causal_entries_with_defaults(tmp_path):
@@ -89,6 +90,7 @@ def test_a_valid_study_has_its_causal_entries_with_defaults(tmp_path):
     assert study.causal["rings"]["placebo_draws"] == 0  # default: no placebo
     assert study.causal["sdm"]["fixed_effects"] == "twoway"
     assert study.causal["event"]["window"] == [-3, 3]
+    assert study.causal["event"]["control"] == "never"
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@
   against clean controls, beside the naive TWFE;
 * :func:`sdm_did` - the SDM-DiD: a treatment dummy in the two-way FE spatial Durbin model, its direct,
   indirect and total effects read as own, spillover and total treatment effects;
-* :func:`event_study` - staggered-adoption event studies (Sun-Abraham, did2s, TWFE; pyfixest), with a
-  joint pre-trend test;
+* :func:`event_study` - staggered-adoption event studies (Sun-Abraham, did2s, TWFE; pyfixest;
+  Callaway-Sant'Anna with the optional diff-diff), with a joint pre-trend test;
 * :func:`placebo` - random reassignment of treatment and the permutation p-value.
 
 The figures are :func:`spillover.maps.event_study_plot` and :func:`spillover.maps.placebo_plot`.

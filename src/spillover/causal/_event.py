@@ -12,7 +12,10 @@ reference period.  Three estimators:
   region-periods at event time ``l``, standard errors by the delta method (the same aggregation as
   pyfixest's ``SaturatedEventStudy.aggregate``);
 * ``"did2s"``: Gardner's two-stage estimator (``pf.did2s``): the fixed effects from the untreated
-  region-periods, then the event-time dummies on the residualised outcome, with its GMM standard errors.
+  region-periods, then the event-time dummies on the residualised outcome, with its GMM standard errors;
+* ``"callaway_santanna"``: Callaway and Sant'Anna's (2021) ATT(g, t) against the never-treated
+  (``control="never"``) or the not-yet-treated (``"notyet"``), aggregated by event time, with the
+  optional diff-diff package as the engine (:mod:`spillover.causal._callaway`); no exposure terms.
 
 With ``w=``, the exposure ``E_it = sum_j w_ij 1[t >= g_j]`` (share of treated neighbours) enters as a
 regressor; for did2s the first stage uses only clean controls (untreated and unexposed).
@@ -30,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from spillover._readonly import ReadOnly
+from spillover.causal._callaway import callaway_santanna
 from spillover.causal._common import adoption_times, check_columns, w_exposure
 from spillover.errors import ModelError
 from spillover.options import check_option, check_probability
@@ -38,10 +42,16 @@ from spillover.panel_models._pyfixest import feols, keep_root_logging  # pyfixes
 from spillover.spatial import TestResult
 from spillover.summary import COLUMNS, Summary, coefficient_frame
 
-__all__ = ["EventStudyResult", "event_study", "EventMethod", "event_estimates"]
+__all__ = ["EventStudyResult", "event_study", "EventMethod", "EventControl", "event_estimates"]
 
-EventMethod = Literal["sun_abraham", "did2s", "twfe"]
-_METHOD_NAMES = {"sun_abraham": "Sun-Abraham (2021)", "did2s": "Gardner did2s", "twfe": "TWFE event study"}
+EventMethod = Literal["sun_abraham", "did2s", "twfe", "callaway_santanna"]
+EventControl = Literal["never", "notyet"]
+_METHOD_NAMES = {
+    "sun_abraham": "Sun-Abraham (2021)",
+    "did2s": "Gardner did2s",
+    "twfe": "TWFE event study",
+    "callaway_santanna": "Callaway-Sant'Anna (2021)",
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,10 @@ class EventStudyResult(ReadOnly):
         The outcome, the adoption column, the estimator, the binned window and the confidence level.
     pretrend
         Joint Wald test that every pre-period coefficient (event times ``lo .. -2``) is zero
-        (chi2 with as many degrees of freedom, the estimator's cluster-robust covariance).
+        (chi2 with as many degrees of freedom, the estimator's cluster-robust covariance; for
+        Callaway-Sant'Anna the covariance of the aggregated influence functions).
+    control
+        Callaway-Sant'Anna's control group (``"never"`` or ``"notyet"``); None for the other methods.
     exposure
         The exposure term's row (:data:`~spillover.summary.COLUMNS`) when ``w`` was given, else None.
     nobs, n_clusters
@@ -76,6 +89,7 @@ class EventStudyResult(ReadOnly):
     _cov: pd.DataFrame = field(repr=False)
     _panel: SpatialPanel = field(repr=False)
     _w: Any = field(repr=False, default=None)
+    control: str | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event time (index ``event_time``; the reference ``-1`` included with estimate 0 and
@@ -97,14 +111,17 @@ class EventStudyResult(ReadOnly):
 
     def summary(self) -> Summary:
         """Coefficients per event time, the pre-trend test and the design."""
+        ends = "binned ends" if self._coefs["binned"].any() else "event times outside dropped"
         header: dict[str, Any] = {
             "Outcome": self.y_name,
             "Adoption": self.treat_time,
             "Estimator": _METHOD_NAMES[self.method],
-            "Window": f"{self.window[0]} .. {self.window[1]} (binned ends), reference -1",
+            "Window": f"{self.window[0]} .. {self.window[1]} ({ends}), reference -1",
             "Observations": self.nobs,
             "Std. errors": f"clustered by {self.cluster}" if self.cluster else "iid",
         }
+        if self.control is not None:
+            header["Controls"] = {"never": "never treated", "notyet": "not yet treated"}[self.control]
         if self.pretrend is not None:
             header["Pre-trend test"] = (
                 f"chi2({self.pretrend.df}) = {self.pretrend.statistic:.3f}, p = {self.pretrend.pvalue:.4f}"
@@ -323,9 +340,15 @@ def event_estimates(
     controls: Sequence[str],
     cluster: str | None,
     w: Any,
+    control: str | None = None,
 ) -> _Fit:
     """The estimator's coefficients for adoption times ``g`` (the panel's own, or a placebo's)."""
     lo, hi = window
+    if method == "callaway_santanna":
+        params, cov, nobs, n_cl = callaway_santanna(
+            panel, y, g, window=window, control=control or "never", controls=controls, cluster=cluster
+        )
+        return _Fit(params, cov, np.inf, nobs, n_cl)  # normal inference, as diff-diff and R did
     data = event_frame(panel, y, g, controls, lo, hi, w)
     vcov, cl = _vcov(data, panel, cluster)
     xs = [f"x{i}" for i in range(len(controls))] + (["exposure"] if w is not None else [])
@@ -347,6 +370,7 @@ def event_study(
     controls: Sequence[str] = (),
     cluster: str | None = "unit",
     level: float = 0.95,
+    control: EventControl = "never",
 ) -> EventStudyResult:
     """Event study of a staggered adoption, heterogeneity-robust by default (pyfixest as the engine).
 
@@ -365,13 +389,18 @@ def event_study(
         ``(lo, hi)``, ``lo <= -2 < 0 <= hi``: event times reported, the ends binned (``l <= lo`` pooled in
         ``lo``, ``ell >= hi`` in ``hi``); ``-1`` is the reference.
     method
-        ``"sun_abraham"`` (interaction-weighted, default), ``"did2s"`` (Gardner's two stages) or ``"twfe"``.
+        ``"sun_abraham"`` (interaction-weighted, default), ``"did2s"`` (Gardner's two stages), ``"twfe"``
+        or ``"callaway_santanna"`` (needs ``pip install spillover[causal]``; no ``w``; the event times in
+        the window are kept, not binned; universal base period).
     controls
         Further regressors (columns).
     cluster
         ``"unit"`` (region, default), ``"time"``, a column, or None (iid; not for did2s).
     level
         Confidence level of the intervals.
+    control
+        Callaway-Sant'Anna's comparison group: ``"never"`` (never-treated regions, default) or ``"notyet"``
+        (regions not yet treated at t); only with ``method="callaway_santanna"``.
 
     Returns
     -------
@@ -379,6 +408,14 @@ def event_study(
         ``to_frame()`` per event time, ``pretrend`` (joint Wald test of the leads), ``exposure``, ``att``.
     """
     check_option(method, EventMethod, "method", error=ModelError)
+    check_option(control, EventControl, "control", error=ModelError)
+    if method == "callaway_santanna" and w is not None:
+        raise ModelError(
+            "method='callaway_santanna' has no exposure terms: drop w= or use method='sun_abraham' or "
+            "'did2s' (which add the exposure to treated neighbours as a regressor)."
+        )
+    if method != "callaway_santanna" and control != "never":
+        raise ModelError(f"control={control!r} applies to method='callaway_santanna' only.")
     check_probability(level, "level", error=ModelError)
     lo, hi = _check_window(window)
     controls = tuple([controls] if isinstance(controls, str) else controls)
@@ -386,10 +423,19 @@ def event_study(
     g = adoption_times(panel, treat_time)
     if g.notna().sum() == 0:
         raise ModelError(f"treat_time column {treat_time!r} has no treated region (all NaN or 0).")
+    cs_control = control if method == "callaway_santanna" else None
     fit = event_estimates(
-        panel, y, g, window=(lo, hi), method=method, controls=controls, cluster=cluster, w=w
+        panel,
+        y,
+        g,
+        window=(lo, hi),
+        method=method,
+        controls=controls,
+        cluster=cluster,
+        w=w,
+        control=cs_control,
     )
-    return _result(panel, y, treat_time, method, (lo, hi), level, fit, controls, cluster, w)
+    return _result(panel, y, treat_time, method, (lo, hi), level, fit, controls, cluster, w, cs_control)
 
 
 def _result(
@@ -403,6 +449,7 @@ def _result(
     controls: tuple[str, ...],
     cluster: str | None,
     w: Any,
+    control: str | None = None,
 ) -> EventStudyResult:
     lo, hi = window
     events = [k for k in fit.params.index if k != "exposure"]
@@ -416,7 +463,8 @@ def _result(
     coefs = coefs.sort_index()
     coefs.index = pd.Index(coefs.index.astype(int), name="event_time")
     coefs["reference"] = coefs.index == -1
-    coefs["binned"] = (coefs.index == lo) | (coefs.index == hi)
+    binned = control is None  # Callaway-Sant'Anna keeps the event times in the window, no binning
+    coefs["binned"] = binned & ((coefs.index == lo) | (coefs.index == hi))
     exposure = frame.loc[["exposure"]] if "exposure" in fit.params.index else None
     pre = [k for k in events if k < -1]
     pretrend = None
@@ -443,4 +491,5 @@ def _result(
         fit.cov.loc[events, events],
         panel,
         w,
+        control,
     )

@@ -267,6 +267,7 @@ def _event_placebo(result: EventStudyResult, scheme: str) -> tuple[pd.Series, An
             controls=result.controls,
             cluster=result.cluster,
             w=result._w,
+            control=result.control,
         )
         post = [k for k in fit.params.index if k != "exposure" and k >= 0]
         return np.array([fit.params[post].mean()])

@@ -51,11 +51,17 @@ def event_study_plot(result: EventStudyResult, *, ax: Axes | None = None, title:
     labels = []
     lo_w, hi_w = result.window
     for t in frame.index:
-        labels.append(f"<={t}" if t == lo_w else (f">={t}" if t == hi_w else str(t)))
+        binned = bool(frame.loc[t, "binned"])
+        labels.append(f"<={t}" if binned and t == lo_w else (f">={t}" if binned and t == hi_w else str(t)))
     ax.set_xticks(x, labels)
     ax.set_xlabel("event time (periods since adoption)")
     ax.set_ylabel(f"effect on {result.y_name}")
-    methods = {"sun_abraham": "Sun-Abraham", "did2s": "did2s", "twfe": "TWFE"}
+    methods = {
+        "sun_abraham": "Sun-Abraham",
+        "did2s": "did2s",
+        "twfe": "TWFE",
+        "callaway_santanna": "Callaway-Sant'Anna",
+    }
     heading = title if title is not None else f"Event study ({methods[result.method]})"
     if result.pretrend is not None:
         p = result.pretrend

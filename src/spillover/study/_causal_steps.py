@@ -65,6 +65,7 @@ def fit_causal(panel: Any, entry: dict[str, Any], y: str, w: Any, seed: int) -> 
         method=entry["method"],
         controls=controls,
         cluster=None if entry["cluster"] == "none" else entry["cluster"],
+        control=entry["control"],
     )
 
 

@@ -533,7 +533,14 @@ CAUSAL_TYPES: dict[str, dict[str, Field]] = {
         "weights": _str("[weights.*] entry of an exposure term (optional)"),
         "window": Field("pair", default=[-4, 4], help="[lo, hi] event times, lo <= -2, hi >= 0"),
         "method": _str(
-            "sun_abraham, did2s or twfe", choices=("sun_abraham", "did2s", "twfe"), default="sun_abraham"
+            "sun_abraham, did2s, twfe or callaway_santanna (pip install spillover[causal])",
+            choices=("sun_abraham", "did2s", "twfe", "callaway_santanna"),
+            default="sun_abraham",
+        ),
+        "control": _str(
+            "callaway_santanna's comparison group: never (never treated) or notyet (not yet treated)",
+            choices=("never", "notyet"),
+            default="never",
         ),
         "controls": _CAUSAL_CONTROLS,
         "cluster": _str(
