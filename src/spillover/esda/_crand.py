@@ -50,7 +50,7 @@ def _compiled_draws() -> Any:
         import numba
 
         @numba.njit(cache=True)
-        def draws(max_card, n, perms, seed):  # pragma: no cover - compiled
+        def draws(max_card: int, n: int, perms: int, seed: int) -> np.ndarray:  # pragma: no cover - compiled
             np.random.seed(seed)  # noqa: NPY002 - numba's generator, seeded as esda seeds it
             m = n - 1
             out = np.empty((perms, max_card), dtype=np.int64)
@@ -96,7 +96,18 @@ def _compiled() -> Any:
         import numba
 
         @numba.njit(parallel=True, cache=True)
-        def kernel(z, indptr, weights, self_w, observed, ids, scaling, p_sim, ei, sei):  # pragma: no cover
+        def kernel(
+            z: np.ndarray,
+            indptr: np.ndarray,
+            weights: np.ndarray,
+            self_w: np.ndarray,
+            observed: np.ndarray,
+            ids: np.ndarray,
+            scaling: float,
+            p_sim: np.ndarray,
+            ei: np.ndarray,
+            sei: np.ndarray,
+        ) -> None:  # pragma: no cover
             n = z.size
             perms, max_card = ids.shape
             low = np.empty((perms, max_card))
