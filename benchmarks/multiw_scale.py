@@ -8,9 +8,11 @@ combination (rho = 0.5, gamma1 = 0.7).  Each case runs in its own process.  Run:
 ``python benchmarks/multiw_scale.py`` (``--quick``: 900 regions only).
 
 Measured on a busy machine (7 December 2026, 2 cores shared by eight engineers, load average 5-10).
-Before (dense log-determinant per evaluation and one dense inverse per draw up to 1,000 regions; from
-benchmarks/spatial_multiw.py's docstring, time-varying SAR): 900 x 10: time-varying fit 87 s; two lags fit
-144 s, with impacts 370 s; convex fit 125 s, with impacts 268 s.  2,870 x 19 (the code before, commit
+Before (dense log-determinant per evaluation and one dense inverse per draw up to 1,000 regions; measured
+by this script's predecessor benchmarks/spatial_multiw.py, which it replaces: the same lattices and cases
+with a time-varying SAR instead of the SDM, 2 cores, load average 8-16): 900 x 10: time-varying SAR fit 87 s,
+impacts 0.1 s, rho 0.389 (0.010); two lags fit 144 s, with impacts 370 s; convex fit 125 s, with impacts
+268 s; peak 0.36 GB.  2,870 x 19 (the code before, commit
 25bacd7, run by this script on the same busy machine): two lags fit 23.2 s, with impacts 320.1 s;
 time-varying SDM fit 17.6 s, with impacts 17.7 s.  After: :data:`RESULTS` below.
 """

@@ -1,5 +1,5 @@
 """Fixtures shared by several test modules: the US states panel and its published weights matrix; Baltagi's
-cigarette panel and Elhorst's 46-state contiguity matrix."""
+cigarette panel and Elhorst's 46-state contiguity matrix; a Dask LocalCluster client."""
 
 from __future__ import annotations
 
@@ -136,3 +136,17 @@ def cigar_w(cigar_panel: SpatialPanel) -> Graph:
     nb["VA"] = nb["VA"] + ["DC"]
     assert set(nb) == set(cigar_panel.ids)
     return Graph.from_dicts(nb).transform("r")
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A real Dask LocalCluster of 2 single-threaded worker processes (what CI runs), shared by the module and
+    not made the default client; the test is skipped without the optional ``distributed``."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        yield client

@@ -1,11 +1,13 @@
 """Simulated regional panels with known causal effects (direct 1.0, spillover 0.5) for the causal tests
-(imported by the test modules; not a conftest.py, which would collide with tests/conftest.py)."""
+(imported by the test modules; not a conftest.py, which would collide with tests/conftest.py).  The module-scoped
+fixture ``sim`` (:func:`sim_fixture`) is imported by the modules that use it."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 from shapely.geometry import box
 
 import spillover as so
@@ -62,3 +64,9 @@ def simulate(
     )
     panel = so.SpatialPanel(frame, geo, id="region", time="year")
     return panel, w, pd.DataFrame({"D": d.ravel(), "WD": wd.ravel()})
+
+
+@pytest.fixture(scope="module", name="sim")
+def sim_fixture():
+    """The simulated panel of :func:`simulate` (direct 1.0, spillover 0.5), once per importing module."""
+    return simulate()

@@ -12,18 +12,15 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from causal_sim import simulate
+from causal_sim import (
+    sim_fixture,  # noqa: F401 - the module-scoped fixture "sim"
+    simulate,
+)
 
 import spillover as so
 from spillover.causal import SdmDiDResult, SpatialDiDResult, sdm_did, spatial_did
 from spillover.errors import ModelError, PanelError
 from spillover.summary import COLUMNS, Summary, TableResult
-
-
-@pytest.fixture(scope="module")
-def sim():
-    """The simulated panel of causal_sim (direct 1.0, spillover 0.5), once per module."""
-    return simulate()
 
 
 def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

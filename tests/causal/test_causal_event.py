@@ -11,18 +11,15 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 import pytest
-from causal_sim import simulate
+from causal_sim import (
+    sim_fixture,  # noqa: F401 - the module-scoped fixture "sim"
+    simulate,
+)
 from scipy import stats
 
 from spillover.causal import EventStudyResult, event_study
 from spillover.errors import ModelError, PanelError
 from spillover.summary import COLUMNS, Summary, TableResult
-
-
-@pytest.fixture(scope="module")
-def sim():
-    """The simulated panel of causal_sim (direct 1.0, spillover 0.5), once per module."""
-    return simulate()
 
 
 def _long(panel, lo: int, hi: int) -> pd.DataFrame:

@@ -9,18 +9,15 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
-from causal_sim import simulate
+from causal_sim import (
+    sim_fixture,  # noqa: F401 - the module-scoped fixture "sim"
+    simulate,
+)
 
 import spillover as so
 from spillover.causal import PlaceboResult, event_study, placebo, spatial_did
 from spillover.errors import ModelError
 from spillover.summary import Summary
-
-
-@pytest.fixture(scope="module")
-def sim():
-    """The simulated panel of causal_sim (direct 1.0, spillover 0.5), once per module."""
-    return simulate()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from causal_sim import sim_fixture  # noqa: F401 - the module-scoped fixture "sim"
 
 from spillover.causal import placebo, spatial_did
 
@@ -33,13 +34,6 @@ def test_processes(did, workers):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster(did):
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
-        ref = placebo(did, draws=10, seed=11)
-        _close(placebo(did, draws=10, seed=11, backend="dask", client=client), ref)
+def test_dask_local_cluster(did, dask_client):
+    ref = placebo(did, draws=10, seed=11)
+    _close(placebo(did, draws=10, seed=11, backend="dask", client=dask_client), ref)

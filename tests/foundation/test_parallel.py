@@ -20,18 +20,6 @@ from spillover.errors import ModelError
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    """A real LocalCluster of 2 single-threaded worker processes (what CI runs), shared by the module."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as c,
-    ):
-        yield c
-
-
 def _draw(rng: np.random.Generator) -> np.ndarray:
     # integers, normals and a permutation: every kind of call the resampling functions make
     return np.concatenate([rng.integers(0, 10, 3), rng.standard_normal(2), rng.permutation(4)])
@@ -65,25 +53,27 @@ def test_closures_run_on_processes():
 
 
 @pytest.mark.slow
-def test_dask_cluster_is_bit_identical_for_1_2_4_workers(client):
+def test_dask_cluster_is_bit_identical_for_1_2_4_workers(dask_client):
     ref = _reference(37, 11)
-    np.testing.assert_array_equal(P.map_draws(_draw, 37, seed=11, backend="dask", client=client), ref)
+    np.testing.assert_array_equal(P.map_draws(_draw, 37, seed=11, backend="dask", client=dask_client), ref)
     # the same cluster rescaled to 1 and 4 worker processes: same draws
     for n in (1, 4):
-        client.cluster.scale(n)
-        client.wait_for_workers(n, timeout=60)
+        dask_client.cluster.scale(n)
+        dask_client.wait_for_workers(n, timeout=60)
         deadline = time.monotonic() + 30
-        while len(client.scheduler_info()["workers"]) != n and time.monotonic() < deadline:
+        while len(dask_client.scheduler_info()["workers"]) != n and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(client.scheduler_info()["workers"]) == n
-        np.testing.assert_array_equal(P.map_draws(_draw, 37, seed=11, backend="dask", client=client), ref)
-    client.cluster.scale(2)
-    client.wait_for_workers(2, timeout=60)
+        assert len(dask_client.scheduler_info()["workers"]) == n
+        np.testing.assert_array_equal(
+            P.map_draws(_draw, 37, seed=11, backend="dask", client=dask_client), ref
+        )
+    dask_client.cluster.scale(2)
+    dask_client.wait_for_workers(2, timeout=60)
 
 
 @pytest.mark.slow
-def test_dask_uses_the_active_client(client):
-    with distributed.Client(client.cluster) as active:  # becomes the default client
+def test_dask_uses_the_active_client(dask_client):
+    with distributed.Client(dask_client.cluster) as active:  # becomes the default client
         seen = []
         got = P.map_draws(_draw, 10, seed=2, backend="dask", progress=lambda d, t: seen.append(d))
         assert distributed.Client.current() is active

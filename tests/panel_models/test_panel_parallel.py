@@ -41,23 +41,16 @@ def test_heterogeneity_processes(sized):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster(us_panel, serial, sized):
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
-        got = mediation(us_panel, **KW, backend="dask", client=client)
-        np.testing.assert_array_equal(got.draws, serial.draws)
-        mm = {"path": "a", "draws": 16, "seed": 1}
-        ref = moderated_mediation(us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", **mm)
-        remote = moderated_mediation(
-            us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", **mm, backend="dask", client=client
-        )
-        np.testing.assert_array_equal(remote.draws, ref.draws)
-        kw = {"by": "size", "permutations": 19, "seed": 2}
-        het = heterogeneity(sized, "ln_gsp", ["ln_pcap", "ln_emp"], **kw)
-        het_d = heterogeneity(sized, "ln_gsp", ["ln_pcap", "ln_emp"], **kw, backend="dask", client=client)
-        pd.testing.assert_frame_equal(het_d.permutation, het.permutation, check_exact=True)
+def test_dask_local_cluster(us_panel, serial, sized, dask_client):
+    got = mediation(us_panel, **KW, backend="dask", client=dask_client)
+    np.testing.assert_array_equal(got.draws, serial.draws)
+    mm = {"path": "a", "draws": 16, "seed": 1}
+    ref = moderated_mediation(us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", **mm)
+    remote = moderated_mediation(
+        us_panel, "ln_pcap", "ln_emp", "ln_gsp", "ln_pc", **mm, backend="dask", client=dask_client
+    )
+    np.testing.assert_array_equal(remote.draws, ref.draws)
+    kw = {"by": "size", "permutations": 19, "seed": 2}
+    het = heterogeneity(sized, "ln_gsp", ["ln_pcap", "ln_emp"], **kw)
+    het_d = heterogeneity(sized, "ln_gsp", ["ln_pcap", "ln_emp"], **kw, backend="dask", client=dask_client)
+    pd.testing.assert_frame_equal(het_d.permutation, het.permutation, check_exact=True)

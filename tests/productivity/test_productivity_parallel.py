@@ -45,18 +45,11 @@ def test_bootstrap_malmquist_processes():
 
 
 @pytest.mark.slow
-def test_dask_local_cluster():
-    distributed = pytest.importorskip("distributed")
+def test_dask_local_cluster(dask_client):
     x, y = _data()
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
-        ref = bootstrap_dea(x, y, draws=12, seed=9, backend="serial")
-        got = bootstrap_dea(x, y, draws=12, seed=9, backend="dask", client=client)
-        pd.testing.assert_frame_equal(got.replicates, ref.replicates, check_exact=True)
-        mref = bootstrap_malmquist(_panel(), **MKW, backend="serial")
-        mgot = bootstrap_malmquist(_panel(), **MKW, backend="dask", client=client)
-        pd.testing.assert_frame_equal(mgot.table, mref.table, check_exact=True)
+    ref = bootstrap_dea(x, y, draws=12, seed=9, backend="serial")
+    got = bootstrap_dea(x, y, draws=12, seed=9, backend="dask", client=dask_client)
+    pd.testing.assert_frame_equal(got.replicates, ref.replicates, check_exact=True)
+    mref = bootstrap_malmquist(_panel(), **MKW, backend="serial")
+    mgot = bootstrap_malmquist(_panel(), **MKW, backend="dask", client=dask_client)
+    pd.testing.assert_frame_equal(mgot.table, mref.table, check_exact=True)

@@ -50,18 +50,11 @@ def test_sparse_spillover_draws_processes(sdm, monkeypatch):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster(sdm):
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
-        ref = sdm.impacts(draws=200, seed=4)
-        pd.testing.assert_frame_equal(
-            sdm.impacts(draws=200, seed=4, backend="dask", client=client), ref, check_exact=True
-        )
-        sref = sdm.spillovers("ln_emp", draws=20, seed=2)
-        got = sdm.spillovers("ln_emp", draws=20, seed=2, backend="dask", client=client)
-        pd.testing.assert_frame_equal(got, sref, check_exact=True)
+def test_dask_local_cluster(sdm, dask_client):
+    ref = sdm.impacts(draws=200, seed=4)
+    pd.testing.assert_frame_equal(
+        sdm.impacts(draws=200, seed=4, backend="dask", client=dask_client), ref, check_exact=True
+    )
+    sref = sdm.spillovers("ln_emp", draws=20, seed=2)
+    got = sdm.spillovers("ln_emp", draws=20, seed=2, backend="dask", client=dask_client)
+    pd.testing.assert_frame_equal(got, sref, check_exact=True)

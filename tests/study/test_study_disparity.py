@@ -7,12 +7,12 @@ sub_region); every written table is compared with the API called directly on the
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _study_files import run_quietly, us_states_study, write_study
 
 from spillover import datasets, disparity, panel_models, study
 from spillover import weights as wmod
@@ -20,17 +20,10 @@ from spillover.options import choices
 from spillover.study import schema as S
 
 SEED = 3
-STUDY = f"""\
-[study]
-title = "disparity wiring"
-seed = {SEED}
-[data]
-dataset = "us_states"
-[weights.queen]
-kind = "contiguity"
-[variables]
-y = "ln_gsp"
-x = ["ln_pcap", "ln_emp"]
+STUDY = us_states_study(
+    "disparity wiring",
+    SEED,
+    """\
 [disparity]
 variables = ["gsp"]
 by = "sub_region"
@@ -59,16 +52,14 @@ lag = 1
 [output]
 tables = ["csv"]
 geopackage = false
-"""
+""",
+)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("disparity")
-    (folder / "study.toml").write_text(STUDY, encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return study.run(folder / "study.toml", out=folder / "out")
+    return run_quietly(write_study(folder, STUDY), folder / "out")
 
 
 @pytest.fixture(scope="module")

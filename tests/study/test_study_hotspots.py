@@ -13,23 +13,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _study_files import run_quietly, us_states_study, write_study
 
 from spillover import datasets, esda, study
 from spillover import weights as wmod
 
 SEED = 5
-BASE = """\
-[study]
-title = "hot spots wiring"
-seed = {seed}
-[data]
-dataset = "us_states"
-[weights.queen]
-kind = "contiguity"
-[variables]
-y = "ln_gsp"
-x = ["ln_pcap", "ln_emp"]
-{hotspots}
+OUTPUT = """\
 [output]
 tables = ["csv"]
 geopackage = false
@@ -45,17 +35,18 @@ emerging = true
 """
 
 
+def _study(hotspots: str, seed: int = SEED) -> str:
+    return us_states_study("hot spots wiring", seed, f"{hotspots}\n{OUTPUT}")
+
+
 def _write(folder, hotspots: str):
-    (folder / "study.toml").write_text(BASE.format(seed=SEED, hotspots=hotspots), encoding="utf-8")
-    return folder / "study.toml"
+    return write_study(folder, _study(hotspots))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hotspots")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return study.run(_write(folder, SECTION), out=folder / "out")
+    return run_quietly(_write(folder, SECTION), folder / "out")
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +141,7 @@ def test_the_shipped_china_study_has_hotspots_with_few_permutations():
 
 
 def test_defaults_of_the_section():
-    spec = study.loads(BASE.format(seed=0, hotspots="[hotspots]\n")).options("hotspots")
+    spec = study.loads(_study("[hotspots]\n", seed=0)).options("hotspots")
     assert (spec["statistic"], spec["permutations"], spec["alpha"], spec["fdr"], spec["emerging"]) == (
         "gi_star",
         999,

@@ -19,21 +19,15 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+from _study_files import us_states_study
 
 from spillover import study
 from spillover.errors import OverwriteError
 
-SMALL = """\
-[study]
-title = "small"
-seed = 1
-[data]
-dataset = "us_states"
-[weights.queen]
-kind = "contiguity"
-[variables]
-y = "ln_gsp"
-x = ["ln_pcap", "ln_emp"]
+SMALL = us_states_study(
+    "small",
+    1,
+    """\
 [moran]
 permutations = 49
 [[models]]
@@ -45,7 +39,8 @@ draws = 100
 lisa = true
 [output]
 tables = ["csv"]
-"""
+""",
+)
 
 
 class _Report(HTMLParser):

@@ -23,19 +23,11 @@ from spillover.esda import (
     JoinCountsResult,
     LocalGearyResult,
 )
-from spillover.maps import _china
 from spillover.maps._base import (
-    NO_DATA_COLOR,
-    NO_DATA_HATCH,
     Language,
-    add_polygons,
-    cjk_text,
-    geometry_paths,
-    legend_patch,
-    place_legend,
     result_regions,
-    with_no_data,
 )
+from spillover.maps._lisa import draw_class_map
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -258,24 +250,17 @@ def _draw_classes(
     geo = result_regions(
         geometry, None, classes.index, "the result", how="pass the geometry as the map's second argument"
     )
-    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what=title)
-    values = classes.to_numpy()
-    face = [legend[c][0] for c in values[~island]]
-    paths = geometry_paths(layer.regions.geometry)
-    linked = [p for p, i in zip(paths, island, strict=True) if not i]
-    alone = [p for p, i in zip(paths, island, strict=True) if i]
-
-    def paint(target: Axes) -> None:
-        add_polygons(target, linked, face, gid="regions", edgecolor="#9A9A9A")
-        _china.draw_no_data(target, layer)
-        if alone:
-            add_polygons(
-                target, alone, NO_DATA_COLOR, gid="islands", hatch=NO_DATA_HATCH, edgecolor="#8C8C8C"
-            )
-
-    fig, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.5, 5.0))
-    counts = pd.Series(values[~island]).value_counts().reindex(list(legend), fill_value=0)
-    handles = [legend_patch(legend[k][0], f"{legend[k][1]} ({n})") for k, n in counts.items()]
-    place_legend(ax, with_no_data(handles, int(island.sum()) + len(layer.no_data)), legend_title)
-    ax.set_title(title)
-    return cjk_text(fig)
+    return draw_class_map(
+        classes,
+        island,
+        geo,
+        legend,
+        legend_title,
+        title,
+        what=title,
+        ax=ax,
+        china=china,
+        language=language,
+        labels=labels,
+        crs=crs,
+    )

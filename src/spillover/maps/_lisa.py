@@ -251,13 +251,48 @@ def _draw_lisa(
         how="pass the geometry as lisa_map's second argument",
     )
     frame = result.to_frame()
-    island = frame["p_sim"].isna().to_numpy()
-    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what="the LISA map")
-    clusters = frame["cluster"].to_numpy()
-    face = [LISA_COLORS[c] for c in clusters[~island]]
+    return draw_class_map(
+        frame["cluster"],
+        frame["p_sim"].isna().to_numpy(),
+        geo,
+        {k: (LISA_COLORS[k], k) for k in LISA_ORDER},
+        f"LISA, p ≤ {result.alpha:g}",
+        title if title is not None else f"LISA clusters of {result.variable}, {result.period}",
+        what="the LISA map",
+        ax=ax,
+        china=china,
+        language=language,
+        labels=labels,
+        crs=crs,
+    )
+
+
+def draw_class_map(
+    classes: pd.Series,
+    island: np.ndarray,
+    geo: gpd.GeoDataFrame,
+    legend: dict[str, tuple[str, str]],
+    legend_title: str,
+    title: str,
+    *,
+    what: str,
+    ax: Axes | None,
+    china: bool | None,
+    language: Language,
+    labels: bool | None,
+    crs: Any,
+) -> Figure:
+    """One class per region in ``legend``'s colours (class -> (colour, label), in legend order), islands
+    and regions outside the data grey and hatched, the number of regions per class in the legend.
+
+    The LISA map's drawing, shared by the maps of :mod:`spillover.maps._hotspots`.
+    """
+    layer = _china.prepare_layer(geo, china=china, crs=crs, language=language, what=what)
+    values = classes.to_numpy()
+    face = [legend[c][0] for c in values[~island]]
     paths = geometry_paths(layer.regions.geometry)
-    linked = [p for p, i in zip(paths, island) if not i]
-    alone = [p for p, i in zip(paths, island) if i]
+    linked = [p for p, i in zip(paths, island, strict=True) if not i]
+    alone = [p for p, i in zip(paths, island, strict=True) if i]
 
     def paint(target: Axes) -> None:
         add_polygons(target, linked, face, gid="regions", edgecolor="#9A9A9A")
@@ -268,11 +303,10 @@ def _draw_lisa(
             )
 
     fig, ax = _china.draw_map(ax, layer, paint, labels=labels, size=(7.5, 5.0))
-    counts = pd.Series(clusters[~island]).value_counts().reindex(LISA_ORDER, fill_value=0)
-    handles = [legend_patch(LISA_COLORS[k], f"{k} ({n})") for k, n in counts.items()]
-    n_no_data = int(island.sum()) + len(layer.no_data)
-    place_legend(ax, with_no_data(handles, n_no_data), f"LISA, p ≤ {result.alpha:g}")
-    ax.set_title(title if title is not None else f"LISA clusters of {result.variable}, {result.period}")
+    counts = pd.Series(values[~island]).value_counts().reindex(list(legend), fill_value=0)
+    handles = [legend_patch(legend[k][0], f"{legend[k][1]} ({n})") for k, n in counts.items()]
+    place_legend(ax, with_no_data(handles, int(island.sum()) + len(layer.no_data)), legend_title)
+    ax.set_title(title)
     return cjk_text(fig)
 
 

@@ -207,9 +207,17 @@ class Executor:
 SERIAL = Executor("serial")
 
 
-def _merge(parts: list[dict], slices: list[slice], ref_index: np.ndarray) -> dict[str, np.ndarray]:
+def merge_chunks(
+    parts: list[dict],
+    slices: list[slice],
+    ref_index: np.ndarray,
+    keys: tuple[str, ...] = ("status", "score", "s_in", "s_out"),
+) -> dict[str, np.ndarray]:
+    """The per-chunk results of ``run.map`` as one: ``keys`` (those present) concatenated in unit order; the
+    peer triplets (``lam_unit``/``lam_peer``/``lam_weight``, when present) with the units offset by each
+    chunk's start and the peers mapped to ``ref_index`` (the reference units' positions)."""
     out: dict[str, Any] = {}
-    for key in ("status", "score", "s_in", "s_out"):
+    for key in keys:
         if key in parts[0]:
             out[key] = np.concatenate([p[key] for p in parts])
     if "lam_unit" in parts[0]:
@@ -236,7 +244,7 @@ def radial_scores(
     calls = [
         (solvers, X_ref, Y_ref, Xo[:, sl], Yo[:, sl], rts, orientation, "none", None, True) for sl in slices
     ]
-    out = _merge(run.map(solve_chunk, calls), slices, np.arange(X_ref.shape[1]))
+    out = merge_chunks(run.map(solve_chunk, calls), slices, np.arange(X_ref.shape[1]))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return {key: value[inverse] for key, value in out.items()}
@@ -343,7 +351,7 @@ def evaluate(
     calls = [
         (solvers, Xr, Yr, Xo[:, sl], Yo[:, sl], rts, orientation, slacks, slack_weights) for sl in slices
     ]
-    out = _merge(run.map(solve_chunk, calls), slices, ref)
+    out = merge_chunks(run.map(solve_chunk, calls), slices, ref)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     for key in ("status", "score", "s_in", "s_out"):

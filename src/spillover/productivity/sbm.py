@@ -278,11 +278,7 @@ def _sbm_chunks(
     Xr, Gr, Br = X[:, ref], G[:, ref], B[:, ref]
     calls = [(Xr, Gr, Br, X[:, sl], G[:, sl], B[:, sl], rts, orientation) for sl in slices]
     parts = run.map(_sbm_call, calls)
-    out = {key: np.concatenate([p[key] for p in parts]) for key in ("status", "score", "x_t", "g_t", "b_t")}
-    out["lam_unit"] = np.concatenate([p["lam_unit"] + sl.start for p, sl in zip(parts, slices)])
-    out["lam_peer"] = ref[np.concatenate([p["lam_peer"] for p in parts])]
-    out["lam_weight"] = np.concatenate([p["lam_weight"] for p in parts])
-    return out
+    return E.merge_chunks(parts, slices, ref, ("status", "score", "x_t", "g_t", "b_t"))
 
 
 def _sbm_call(

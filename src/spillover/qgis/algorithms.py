@@ -107,6 +107,8 @@ _WEIGHTS_PARAMS = (
     Param("POWER", "Distance decay power (inverse distance)", "float", default=1.0, minimum=0.0),
 )
 _SEED = Param("SEED", "Random seed", "int", default=0, minimum=0)
+_PERIOD = Param("PERIOD", "Period (default: the last)", "string", optional=True)
+_ALPHA = Param("ALPHA", "Significance level", "float", default=0.05, minimum=0.0)
 
 
 def _weights(values: dict[str, Any], geo: gpd.GeoDataFrame) -> Any:
@@ -320,11 +322,11 @@ ALGORITHMS: tuple[Algorithm, ...] = (
             Param("FIELD", "Numeric field", "field", parent="INPUT", **_NUMERIC),
             _ID,
             _TIME,
-            Param("PERIOD", "Period (default: the last)", "string", optional=True),
+            _PERIOD,
             *_WEIGHTS_PARAMS,
             Param("PERMUTATIONS", "Permutations", "int", default=999, minimum=1),
             _SEED,
-            Param("ALPHA", "Significance level", "float", default=0.05, minimum=0.0),
+            _ALPHA,
             Param("OUTPUT", "LISA clusters", "sink"),
         ),
         _run_lisa,
@@ -342,14 +344,14 @@ ALGORITHMS: tuple[Algorithm, ...] = (
             Param("FIELD", "Numeric field (positive for Gi)", "field", parent="INPUT", **_NUMERIC),
             _ID,
             _TIME,
-            Param("PERIOD", "Period (default: the last)", "string", optional=True),
+            _PERIOD,
             *_WEIGHTS_PARAMS,
             Param("STATISTIC", "Statistic", "enum", default=0, options=an.HOTSPOT_STATISTICS),
             Param(
                 "PERMUTATIONS", "Permutations (0: normal p-values, Gi only)", "int", default=999, minimum=0
             ),
             _SEED,
-            Param("ALPHA", "Significance level", "float", default=0.05, minimum=0.0),
+            _ALPHA,
             Param("OUTPUT", "Hot spots", "sink"),
         ),
         _run_hotspots,
