@@ -227,7 +227,15 @@ def test_new_fields_may_not_hide_the_layers_own():
 
 # ---------------------------------------------------------------------------------------------- algorithms
 def test_algorithm_ids_and_parameter_names():
-    assert [a.name for a in algs.ALGORITHMS] == ["weights", "moran", "lisa", "sdm", "malmquist"]
+    assert [a.name for a in algs.ALGORITHMS] == [
+        "weights",
+        "moran",
+        "lisa",
+        "hotspots",
+        "dagum",
+        "sdm",
+        "malmquist",
+    ]
     for spec in algs.ALGORITHMS:
         names = [p.name for p in spec.params]
         assert names[0] == "INPUT" and "OUTPUT" in names, spec.name
@@ -235,7 +243,7 @@ def test_algorithm_ids_and_parameter_names():
         for p in spec.params:
             if p.parent is not None:
                 assert p.parent in names[: names.index(p.name)], (spec.name, p.name)
-        if spec.name != "malmquist":
+        if spec.name not in ("malmquist", "dagum"):  # neither uses spatial weights
             assert "WEIGHTS" in names
     assert list(algs.WEIGHTS_LABELS.values()) == list(an.WEIGHTS_CHOICES)
 
