@@ -427,8 +427,11 @@ class SpatialOperator:
         tr[0] = self.n
         powers = self.sparse_powers()
         top = len(powers) - 1
+        known = self._cache.get("trace_powers")  # a shorter earlier call: its exact traces are reused
         for j in range(1, min(m, 2 * top) + 1):
-            if j == 1:
+            if known is not None and j < len(known):
+                tr[j] = known[j]  # exact (j <= 2 top), deterministic: the same number, not recomputed
+            elif j == 1:
                 tr[j] = float(self.w.diagonal().sum())
             else:
                 a = min(top, j - 1)
