@@ -10,6 +10,11 @@ spawned process), the estimates against the truth in standard errors and the log
 Run: ``python benchmarks/sdm_million.py [side ...] [--logdet exact|lanczos|chebyshev|auto]`` (default: side
 1000, ``auto``).  ``--profile`` also prints tracemalloc's top allocation sites of the fit; ``--cprofile``
 prints cProfile's top 30 functions of fit + impacts by cumulative CPU time (``time.process_time``).
+
+Measured on a busy machine (2 cores shared by eight jobs, load 9 to 11; CPU seconds are the comparable
+figure, docs/large_n.md has the table): 1,000,000 regions x 10, fit + 200 draws, 33.8 CPU s before the
+numpy ``stacked`` and the Gram-matrix collinearity check, 28.9 CPU s after, peak RSS 3.41 GB both;
+300,304 regions 10.7 -> 7.7 CPU s.  Every printed number identical before and after.
 """
 
 from __future__ import annotations
