@@ -321,7 +321,8 @@ class SpatialOperator:
         out = b.copy()
         v = b
         for _ in range(m):
-            v = rho * (self.w @ v)
+            v = self.w @ v
+            v *= rho  # in place: the same products as rho * (W v), one N x k array fewer per term
             out += v
         return out
 
@@ -370,7 +371,8 @@ class SpatialOperator:
         v = self.w @ z
         out = v.copy()
         for _ in range(m):
-            v = rho * (self.w @ v)
+            v = self.w @ v
+            v *= rho  # in place, as in _iterative_solve
             out += v
         return out
 
@@ -427,8 +429,11 @@ class SpatialOperator:
         tr[0] = self.n
         powers = self.sparse_powers()
         top = len(powers) - 1
+        known = self._cache.get("trace_powers")  # a shorter earlier call: its exact traces are reused
         for j in range(1, min(m, 2 * top) + 1):
-            if j == 1:
+            if known is not None and j < len(known):
+                tr[j] = known[j]  # exact (j <= 2 top), deterministic: the same number, not recomputed
+            elif j == 1:
                 tr[j] = float(self.w.diagonal().sum())
             else:
                 a = min(top, j - 1)
@@ -503,12 +508,13 @@ def _lanczos_quadrature(
     beta = np.zeros((steps, probes))
     length = np.full(probes, steps)
     live = np.ones(probes, dtype=bool)
+    scratch = np.empty_like(q)  # the recurrence's products written into one buffer, not a new array each
     for i in range(steps):
         v = sym @ q
         alpha[i] = np.einsum("ij,ij->j", q, v)
-        v -= alpha[i] * q
+        v -= np.multiply(q, alpha[i], out=scratch)
         if i:
-            v -= beta[i - 1] * q_prev
+            v -= np.multiply(q_prev, beta[i - 1], out=scratch)
         beta[i] = np.sqrt(np.einsum("ij,ij->j", v, v))
         dead = live & (beta[i] <= 1e-10 * np.maximum(1.0, np.abs(alpha[i])))
         if dead.any():  # Krylov space exhausted: the quadrature of that probe is exact with i + 1 nodes
