@@ -47,6 +47,7 @@ __all__ = [
     "draw_seeds",
     "map_chunks",
     "map_draws",
+    "map_items",
     "dask_client",
     "DASK_MISSING",
 ]
@@ -167,6 +168,51 @@ def map_chunks(
     return np.concatenate([np.asarray(p) for p in parts], axis=0)
 
 
+class _Indexed:
+    """``[i, ...] -> [fn(items[i]), ...]``: a picklable task that holds the items; each call sends indices."""
+
+    def __init__(self, one: Callable[[Any], Any], items: Sequence[Any]) -> None:
+        self.one = one
+        self.items = list(items)
+
+    def __call__(self, indices: Sequence[int]) -> list[Any]:
+        return [self.one(self.items[i]) for i in indices]
+
+
+def map_items(
+    one: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    backend: ResampleBackend = "serial",
+    client: Any = None,
+    n_jobs: int | None = None,
+    error: type[SpilloverError] = SpilloverError,
+) -> list[Any]:
+    """``[one(item) for item in items]``, run on ``backend``, in the order of ``items``.
+
+    For units of work that carry their own seeds (a period's permutations, a model's fit): each item is one
+    task, so the results do not depend on the backend or the number of workers.  ``one`` and ``items`` travel
+    once per worker; each task sends only its index.
+
+    >>> map_items(abs, [-1, 2, -3], backend="processes", n_jobs=2)
+    [1, 2, 3]
+    """
+    check_option(backend, ResampleBackend, "backend", error=error)
+    if n_jobs is not None:
+        check_int(n_jobs, "n_jobs", minimum=1, error=error)
+    task = _Indexed(one, items)
+    calls = [[i] for i in range(len(task.items))]
+    if backend == "serial" or len(calls) < 2 or (backend == "processes" and _workers(n_jobs) < 2):
+        return task(range(len(calls)))
+    slices = [slice(i, i + 1) for i in range(len(calls))]
+    done = lambda *_: None  # noqa: E731 - no progress bar per item
+    if backend == "processes":
+        parts = _on_processes(task, calls, slices, min(_workers(n_jobs), len(calls)), done, len(calls))
+    else:
+        parts = _on_dask(task, calls, slices, client, n_jobs, done, len(calls))
+    return [out for part in parts for out in part]
+
+
 _TASK: list[Any] = []  # the task of this worker process (set once by _install)
 
 
@@ -183,7 +229,7 @@ def _install(blob: bytes) -> None:
     _TASK[:] = [pickle.loads(blob)]
 
 
-def _run_installed(seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+def _run_installed(seeds: Any) -> Any:
     return _TASK[0](seeds)
 
 
@@ -196,8 +242,8 @@ def _modules(chunk: Any) -> list[str]:
 
 
 def _on_processes(
-    chunk: ChunkFn, calls: list, slices: list[slice], workers: int, update: Any, draws: int
-) -> list[np.ndarray]:
+    chunk: Callable[[Any], Any], calls: list, slices: list[slice], workers: int, update: Any, draws: int
+) -> list[Any]:
     # forkserver, not fork: a forked child deadlocks in native thread pools started in the parent (pyfixest's
     # Rust pool, BLAS); the task travels once per worker (pool initializer), the seeds once per chunk
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -260,13 +306,19 @@ def dask_client(client: Any = None, n_jobs: int | None = None) -> Iterator[Any]:
         yield own
 
 
-def _call(task: ChunkFn, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
+def _call(task: Callable[[Any], Any], seeds: Any) -> Any:
     return task(seeds)
 
 
 def _on_dask(
-    chunk: ChunkFn, calls: list, slices: list[slice], client: Any, n_jobs: int | None, update: Any, draws: int
-) -> list[np.ndarray]:
+    chunk: Callable[[Any], Any],
+    calls: list,
+    slices: list[slice],
+    client: Any,
+    n_jobs: int | None,
+    update: Any,
+    draws: int,
+) -> list[Any]:
     with dask_client(client, n_jobs) as c:
         [task] = c.scatter([chunk], broadcast=True, hash=False)  # the data travel once per worker
         futures = [c.submit(_call, task, seeds, pure=False) for seeds in calls]

@@ -34,7 +34,7 @@ from scipy import sparse, stats
 
 from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
-from spillover.options import check_int, check_option, check_probability
+from spillover.options import ResampleBackend, check_int, check_option, check_probability
 from spillover.panel import SpatialPanel, check_finite
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -86,6 +86,9 @@ def moran_by_period(
     permutations: int = 999,
     seed: int = 0,
     transform: Transform = "r",
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """Global Moran's I of ``var`` in every period of the panel.
 
@@ -108,6 +111,13 @@ def moran_by_period(
     transform
         Weights transformation: ``"r"`` row-standardised (default), ``"b"`` binary, ``"d"`` doubly
         standardised, ``"v"`` variance stabilising.
+    backend, n_jobs, client
+        Where the periods run (:data:`spillover.options.ResampleBackend`): ``"serial"`` (default), a pool of
+        ``n_jobs`` processes, or Dask (``client=``, the active client, or a ``LocalCluster`` of ``n_jobs``
+        workers).  Each period (and variable) is one task with its own generator, so the table is
+        bit-identical whatever the backend and the number of workers.  Each worker process imports esda
+        (a few seconds; esda's numba kernels compile per process, 10-40 s, where they are used): worth it
+        for many periods of many regions, not for a state panel.
 
     Returns
     -------
@@ -134,7 +144,9 @@ def moran_by_period(
     >>> bool((table["z_norm"] > 0).all())
     True
     """
-    return _global_by_period(panel, var, w, "moran", permutations, seed, transform)
+    return _global_by_period(
+        panel, var, w, "moran", permutations, seed, transform, _Runner(backend, n_jobs, client)
+    )
 
 
 def geary_by_period(
@@ -145,6 +157,9 @@ def geary_by_period(
     permutations: int = 999,
     seed: int = 0,
     transform: Transform = "r",
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """Geary's C of ``var`` in every period of the panel.
 
@@ -170,7 +185,9 @@ def geary_by_period(
     >>> list(table.columns[:2]), bool((table["C"] < 1).all())
     (['C', 'E[C]'], True)
     """
-    return _global_by_period(panel, var, w, "geary", permutations, seed, transform)
+    return _global_by_period(
+        panel, var, w, "geary", permutations, seed, transform, _Runner(backend, n_jobs, client)
+    )
 
 
 # ---------------------------------------------------------------------- public: local Moran
@@ -431,6 +448,20 @@ _MORAN_COLUMNS = ["I", "E[I]", "var_norm", "z_norm", "p_norm", "var_rand", "z_ra
 _GEARY_COLUMNS = ["C", "E[C]", "var_norm", "z_norm", "p_norm", "var_rand", "z_rand", "p_rand", "p_sim"]
 
 
+@dataclass(frozen=True)
+class _Runner:
+    """Where the per-period tasks run (``backend``, ``n_jobs``, ``client`` of the public functions)."""
+
+    backend: ResampleBackend = "serial"
+    n_jobs: int | None = None
+    client: Any = None
+
+    def map(self, one: Any, items: Sequence[Any]) -> list[Any]:
+        from spillover._parallel import map_items
+
+        return map_items(one, items, backend=self.backend, n_jobs=self.n_jobs, client=self.client)
+
+
 def _global_by_period(
     panel: SpatialPanel,
     var: str | Sequence[str],
@@ -439,38 +470,56 @@ def _global_by_period(
     permutations: int,
     seed: int,
     transform: str,
+    runner: _Runner = _Runner(),
 ) -> pd.DataFrame:
     check_int(permutations, "permutations", minimum=0)
     check_int(seed, "seed", minimum=0)
+    check_option(runner.backend, ResampleBackend, "backend")
+    if runner.n_jobs is not None:
+        check_int(runner.n_jobs, "n_jobs", minimum=1)
     if panel.n_regions < 4:
         raise SpilloverError(
             "global statistics need at least 4 regions (the randomisation variance divides by "
             f"(n - 2)(n - 3)); the panel has {panel.n_regions}."
         )
     graph = _aligned_graph(w, panel, transform)
-    if isinstance(var, str):
-        return _global_table(panel, var, graph, stat, permutations, seed)
-    names = list(var)
-    if not names or len(set(names)) != len(names):
+    names = [var] if isinstance(var, str) else list(var)
+    if not isinstance(var, str) and (not names or len(set(names)) != len(names)):
         raise SpilloverError(f"var must name one variable or a list of distinct variables, got {names!r}.")
-    tables = {v: _global_table(panel, v, graph, stat, permutations, seed) for v in names}
+    # the data are checked here, in this process (errors name the region and period); each (variable, period)
+    # is then one task: its row depends only on its values and its own generator (_PeriodRow)
+    items = []
+    for v in names:
+        values = _values(panel, v)
+        items += [(k, _checked(values[p], v, p).to_numpy()) for k, p in enumerate(panel.periods)]
+    rows = runner.map(_PeriodRow(stat, graph, permutations, seed), items)
+    columns = _MORAN_COLUMNS if stat == "moran" else _GEARY_COLUMNS
+    t = panel.n_periods
+    tables = {
+        v: pd.DataFrame(rows[i * t : (i + 1) * t], index=panel.periods, columns=columns)
+        for i, v in enumerate(names)
+    }
+    if isinstance(var, str):
+        return tables[var]
     return pd.concat(tables, names=["variable"])
 
 
-def _global_table(
-    panel: SpatialPanel, var: str, graph: Graph, stat: str, permutations: int, seed: int
-) -> pd.DataFrame:
-    values = _values(panel, var)
-    rows = []
-    for k, period in enumerate(panel.periods):
-        y = _checked(values[period], var, period).to_numpy()
+@dataclass(frozen=True)
+class _PeriodRow:
+    """One period's row from ``(k, y)``: a picklable task (the Graph travels once per worker)."""
+
+    stat: str
+    graph: Any
+    permutations: int
+    seed: int
+
+    def __call__(self, item: tuple[int, np.ndarray]) -> list[float]:
+        k, y = item
         # Each period gets its own generator from (seed, position of the period): results do not depend on
-        # which other periods are analysed, and NumPy's global random state is never used.
-        rng = np.random.default_rng([seed, k])
-        row_of = _moran_row if stat == "moran" else _geary_row
-        rows.append(row_of(y, graph, permutations, rng))
-    columns = _MORAN_COLUMNS if stat == "moran" else _GEARY_COLUMNS
-    return pd.DataFrame(rows, index=panel.periods, columns=columns)
+        # which other periods are analysed nor where they run, and NumPy's global random state is never used.
+        rng = np.random.default_rng([self.seed, k])
+        row_of = _moran_row if self.stat == "moran" else _geary_row
+        return row_of(y, self.graph, self.permutations, rng)
 
 
 def _moran_row(y: np.ndarray, graph: Graph, permutations: int, rng: np.random.Generator) -> list[float]:

@@ -250,7 +250,9 @@ def _moran(ctx: _Context) -> str:
     variables = spec.get("variables") or [ctx.study.y]
     for var in variables:
         panel = _testable_periods(ctx.panel, var, sec)
-        table = esda.moran_by_period(panel, var, w, permutations=spec["permutations"], seed=ctx.seed)
+        table = esda.moran_by_period(
+            panel, var, w, permutations=spec["permutations"], seed=ctx.seed, **_backend(ctx)
+        )
         ctx.moran[var] = table
         ctx.add_table(sec, f"moran_{var}", table, f"Global Moran's I of {var} by period")
         ctx.add_figure(
@@ -259,16 +261,11 @@ def _moran(ctx: _Context) -> str:
             maps.moran_over_time(table, title=f"Global Moran's I of {var}"),
             f"Moran's I of {var} by period (band: 95% interval under randomisation)",
         )
-        for k, period in enumerate(panel.periods):
-            ctx.lisa[(var, period)] = esda.local_moran(
-                panel,
-                var,
-                w,
-                period=period,
-                permutations=spec["permutations"],
-                seed=ctx.seed + k,
-                alpha=spec["alpha"],
-            )
+        # one task per period (seed + k, as before), run on the study's backend; results in period order
+        jobs = [(var, period, ctx.seed + k) for k, period in enumerate(panel.periods)]
+        lisas = _run_map(ctx, _LisaJob(panel, w, spec["permutations"], spec["alpha"]), jobs)
+        for period, lisa in zip(panel.periods, lisas):
+            ctx.lisa[(var, period)] = lisa
         last = panel.periods[-1]
         # the LISA computed above (one seed) colours the scatter as it colours the map and the GeoPackage
         scatter = maps.moran_scatter(panel, var, w, last, lisa=ctx.lisa[(var, last)])
@@ -312,13 +309,20 @@ def _models(ctx: _Context) -> str:
     assert ctx.panel is not None
     sec = ctx.section("models", "Spatial panel models")
     draws = ctx.study.options("impacts")["draws"]
+    jobs = []
     for m in ctx.study.models:
         try:
             ws = model_weights(ctx, m)
-            res = fit_model(ctx.panel, m, ws["w"], w_x=ws.get("w_x"))
         except SpilloverError as exc:
             raise type(exc)(f"model {m.name!r}: {exc}") from exc
-        ctx.models[m.name] = res
+        jobs.append((m, ws["w"], ws.get("w_x")))
+    # the grid of models x weights: each fit is one task on [study].backend, results in the grid's order
+    # (a fit draws nothing at random, so every backend gives the same numbers)
+    fits = _run_map(ctx, _FitJob(ctx.panel), jobs)
+    for m, fit in zip(ctx.study.models, fits):
+        if isinstance(fit, SpilloverError):
+            raise type(fit)(f"model {m.name!r}: {fit}") from fit
+        ctx.models[m.name] = res = fit
         ctx.specs[m.name] = m
         summary = res.summary(draws=draws, seed=ctx.seed)
         wtext = m.weights + (" (by period)" if m.weights in ctx.weights_by_period else "")
@@ -327,6 +331,55 @@ def _models(ctx: _Context) -> str:
         ctx.add_table(sec, f"model_{m.name}", summary.cells, summary.title, display=summary)
     _comparisons(ctx, sec)
     return f"{len(ctx.models)} model(s)"
+
+
+def _run_map(ctx: _Context, one: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """``[one(item) for item in items]`` on the study's ``backend`` (``[study]``), in order."""
+    from spillover._parallel import map_items
+
+    return map_items(one, items, **_backend(ctx))
+
+
+def _backend(ctx: _Context) -> dict[str, Any]:
+    spec = ctx.study.sections["study"]
+    return {"backend": spec.get("backend", "serial"), "n_jobs": spec.get("n_jobs")}
+
+
+@dataclass(frozen=True)
+class _FitJob:
+    """Fit one ``(spec, w, w_x)`` of the grid: a picklable task (the panel travels once per worker); a
+    SpilloverError is returned, not raised, so that the study names the model whichever backend ran it."""
+
+    panel: SpatialPanel
+
+    def __call__(self, job: tuple[ModelSpec, Any, Any]) -> Any:
+        m, w, w_x = job
+        try:
+            return fit_model(self.panel, m, w, w_x=w_x)
+        except SpilloverError as exc:
+            return exc
+
+
+@dataclass(frozen=True)
+class _LisaJob:
+    """The LISA of one ``(variable, period, seed)``: a picklable task for the study's backend."""
+
+    panel: SpatialPanel
+    w: Any
+    permutations: int
+    alpha: float
+
+    def __call__(self, job: tuple[str, Any, int]) -> Any:
+        var, period, seed = job
+        return esda.local_moran(
+            self.panel,
+            var,
+            self.w,
+            period=period,
+            permutations=self.permutations,
+            seed=seed,
+            alpha=self.alpha,
+        )
 
 
 def fit_model(panel: SpatialPanel, m: ModelSpec, w: Any, *, w_x: Any = None) -> Any:

@@ -19,6 +19,7 @@ from spillover.options import (
     Frontier,
     Kind,
     Orientation,
+    ResampleBackend,
     StandardErrors,
     choices,
 )
@@ -146,6 +147,14 @@ SECTIONS: dict[str, dict[str, Field]] = {
             "int", default=0, help="seed of every random draw (permutations, impact draws)", range=_SEED
         ),
         "simulated": Field("bool", default=False, help="label the whole report as simulated data"),
+        "backend": _str(
+            "where the [[models]] fits and the LISA periods run: serial, processes or dask (same results)",
+            choices=tuple(choices(ResampleBackend)),
+            default="serial",
+        ),
+        "n_jobs": Field(
+            "int", help="worker processes for backend processes or dask (default: every core)", range=_COUNT
+        ),
     },
     "data": {
         "dataset": _str("a shipped panel instead of a file", choices=DATASETS),
