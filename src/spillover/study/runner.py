@@ -10,6 +10,7 @@ only where a reader would look for them).  Everything random is seeded from ``[s
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -337,7 +338,25 @@ def _run_map(ctx: _Context, one: Callable[[Any], Any], items: list[Any]) -> list
     """``[one(item) for item in items]`` on the study's ``backend`` (``[study]``), in order."""
     from spillover._parallel import map_items
 
-    return map_items(one, items, **_backend(ctx))
+    out = map_items(_Warned(one), items, **_backend(ctx))
+    for _, caught in out:  # the warnings of each task, in the task's order, as if it had run here
+        for message, category, filename, lineno in caught:
+            warnings.warn_explicit(message, category, filename, lineno)
+    return [value for value, _ in out]
+
+
+@dataclass(frozen=True)
+class _Warned:
+    """``item -> (one(item), its warnings)``: a worker's warnings travel back with its result (a worker
+    process would otherwise print them to its own stderr, and the study's report would miss them)."""
+
+    one: Callable[[Any], Any]
+
+    def __call__(self, item: Any) -> tuple[Any, list[tuple[Any, type[Warning], str, int]]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # the parent's filters decide when they are re-issued
+            value = self.one(item)
+        return value, [(w.message, w.category, w.filename, w.lineno) for w in caught]
 
 
 def _backend(ctx: _Context) -> dict[str, Any]:
