@@ -125,3 +125,26 @@ def test_bad_options_are_named():
         P.map_draws(_draw, 10, seed=0, backend="processes", n_jobs=0, error=ModelError)
     with pytest.raises(Exception, match="client"):
         P.map_draws(_draw, 10, seed=0, backend="dask", client=object())
+
+
+def _period(item: tuple[int, int]) -> list[float]:
+    # a unit of work with its own seed (as a period of moran_by_period): its result is a function of the item
+    k, n = item
+    return np.random.default_rng([5, k]).standard_normal(n).tolist()
+
+
+def test_map_items_serial_is_the_loop_in_order():
+    items = [(k, 3) for k in range(5)]
+    assert P.map_items(_period, items) == [_period(i) for i in items]
+    assert P.map_items(_period, []) == []
+    with pytest.raises(ModelError, match="backend"):
+        P.map_items(_period, items, backend="threads", error=ModelError)
+
+
+@pytest.mark.slow  # worker processes and a LocalCluster
+def test_map_items_on_processes_and_dask_in_order(dask_client):
+    items = [(k, 2 + k % 3) for k in range(11)]
+    want = [_period(i) for i in items]
+    for n in (1, 2, 4):
+        assert P.map_items(_period, items, backend="processes", n_jobs=n) == want
+    assert P.map_items(_period, items, backend="dask", client=dask_client) == want
