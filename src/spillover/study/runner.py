@@ -361,7 +361,7 @@ class _Warned:
 
 def _backend(ctx: _Context) -> dict[str, Any]:
     spec = ctx.study.sections["study"]
-    return {"backend": spec.get("backend", "serial"), "n_jobs": spec.get("n_jobs")}
+    return {"backend": spec["backend"], "n_jobs": spec.get("n_jobs")}
 
 
 @dataclass(frozen=True)
