@@ -1128,8 +1128,8 @@ class MultiWeightResults(SpatialPanelResults):
             )
         if at is not None:
             raise ModelError(
-                "at= evaluates the effects of interaction terms, which models with several or "
-                "time-varying weights do not have."
+                "at= gives the effects of interaction terms ('x:z'), which are supported with one weights "
+                "matrix; this model has time-varying or several weights."
             )
         periods = list(self._core.periods)
         if period is not None and period not in periods:
