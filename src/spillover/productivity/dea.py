@@ -486,7 +486,9 @@ def _scale(
     solve = differs[~crs_is_nirs]
     if len(solve):
         cols = columns("nirs")
-        res = E.radial_scores(xrn[:, cols], yrn[:, cols], xn[:, solve], yn[:, solve], "nirs", orientation, run)
+        res = E.radial_scores(
+            xrn[:, cols], yrn[:, cols], xn[:, solve], yn[:, solve], "nirs", orientation, run
+        )
         nirs[solve] = _te(res["score"], orientation)
     frame["rts"] = [scale_label(c, v, n) for c, v, n in zip(crs, vrs_te, nirs)]
     return frame, index[differs[np.isnan(nirs[differs])]]
