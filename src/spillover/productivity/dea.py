@@ -462,8 +462,8 @@ def _scale(
 
     NIRS LPs are solved only where the CRS solution cannot answer: a CRS optimum with sum(lambda) <= 1 is
     feasible in the NIRS LP, whose score lies between the CRS and the VRS one, so the NIRS score is then the
-    CRS score (exact, no LP; the NIRS score is the CRS or the VRS one: Fare, Grosskopf and Lovell 1994).  In the synthetic data of
-    benchmarks/dea_scaling.py about half the units whose CRS and VRS scores differ are decided this way.
+    CRS score (exact, no LP).  In the synthetic data of benchmarks/dea_scaling.py this decides the "irs"
+    units, about 12% of those whose CRS and VRS scores differ.
     """
 
     def columns(kind: str) -> np.ndarray:
