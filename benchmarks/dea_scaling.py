@@ -6,7 +6,8 @@ Synthetic data (seeded): 3 inputs ~ U(1, 10), 1 output = (x1 x2 x3)^0.3 * exp(-|
   efficiency step's CRS/NIRS scores included: column ``with_scale_s``), and the same with ``scale=False``
   at N = 1,000, 5,000, 20,000 (``--sizes 1000000 --naive-sample 0 --no-serial --repeat 1`` for issue #24's
   million units), as a user gets it (the default ``backend="auto"``: a process pool from 10,000 units on a multi-core
-  machine) and on the serial backend; best of ``--repeat`` runs.
+  machine) and on the serial backend; best of ``--repeat`` runs.  ``with_scale_serial_cpu_s``: CPU seconds of
+  the default call on the serial backend (steadier than wall time on a shared machine).
 * The naive baseline: one ``scipy.optimize.linprog`` (HiGHS) per unit against all N units, scores only.  It
   runs in full at N = 1,000; at larger N it is timed on ``--naive-sample`` units and extrapolated linearly
   (each unit's LP has the same size, so the time per unit is what matters); ``--full-naive`` runs it all.
@@ -64,6 +65,14 @@ def timed(func, *args, repeat: int = 1, **kwargs):
     return out, best
 
 
+def cpu_timed(func, *args, **kwargs):
+    """(result, CPU seconds of this process): on a shared machine the CPU time of a serial run is steadier
+    than its wall time."""
+    c0 = time.process_time()
+    out = func(*args, **kwargs)
+    return out, time.process_time() - c0
+
+
 def bench_dea(
     sizes: list[int], naive_sample: int, full_naive: bool, repeat: int, serial_too: bool = True
 ) -> pd.DataFrame:
@@ -78,6 +87,9 @@ def bench_dea(
             if serial_too
             else (default, np.nan)
         )
+        t_cpu = (
+            cpu_timed(dea, x, y, rts="vrs", backend="serial")[1] if serial_too else np.nan
+        )  # the default call, serial: CPU seconds
         assert np.allclose(serial.efficiency, default.efficiency, atol=1e-9)
         assert np.allclose(full.efficiency, default.efficiency, atol=1e-9)
         sample = (
@@ -97,6 +109,7 @@ def bench_dea(
                 "default_s": t_default,
                 "auto_backend": resolve_backend("auto", n, None),
                 "serial_s": t_serial,
+                "with_scale_serial_cpu_s": t_cpu,
                 "naive_s": t_naive_full,
                 "naive_extrapolated": len(sample) < n,
                 "speedup": t_naive_full / t_default,
