@@ -195,10 +195,12 @@ def _haversine_rows(lon: np.ndarray, lat: np.ndarray, k: int, cols: np.ndarray) 
     """``haversine(lon[rows], lat[rows], lon[cols], lat[cols])`` for ``rows = repeat(arange(n), k)``.
 
     The same operations on the same numbers, bit for bit, with the radians and the cosines of the
-    latitudes taken once per region instead of once per link (k times fewer transcendental calls).
+    latitudes taken once per region instead of once per link (k times fewer transcendental calls), and
+    each row's own values broadcast over its ``k`` links rather than repeated.
     """
     lam, phi = np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
     cos_phi = np.cos(phi)
-    lam1, phi1, cos1 = np.repeat(lam, k), np.repeat(phi, k), np.repeat(cos_phi, k)
-    a = np.sin((phi[cols] - phi1) / 2) ** 2 + cos1 * cos_phi[cols] * np.sin((lam[cols] - lam1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    to = cols.reshape(-1, k)
+    lam1, phi1, cos1 = lam[:, None], phi[:, None], cos_phi[:, None]
+    a = np.sin((phi[to] - phi1) / 2) ** 2 + cos1 * cos_phi[to] * np.sin((lam[to] - lam1) / 2) ** 2
+    return (2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))).ravel()
