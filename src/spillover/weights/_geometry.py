@@ -173,10 +173,10 @@ def _pairs_knn(
     n = tree.n
     order = tree.indices
     chord_sorted, idx_sorted = tree.query(tree.data[order], k=k + 1, workers=-1)
-    chord, idx = np.empty_like(chord_sorted), np.empty_like(idx_sorted)
-    chord[order], idx[order] = chord_sorted, idx_sorted
-    del chord_sorted, idx_sorted
-    if bool((chord[:, 1] <= _chord(_SAME_PLACE_KM)).any()):
+    idx = np.empty_like(idx_sorted)
+    idx[order] = idx_sorted
+    del idx_sorted
+    if bool((chord_sorted[:, 1] <= _chord(_SAME_PLACE_KM)).any()):  # the order does not matter here
         _check_distinct(tree, ids)
     own = np.arange(n)
     if bool((idx[:, 0] == own).all()):  # each point first finds itself (distance 0): drop that column
