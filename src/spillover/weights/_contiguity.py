@@ -105,12 +105,19 @@ def _pairs_sharing(key: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarr
     run = np.cumsum(np.concatenate([[True], run[1:] != run[:-1]])) - 1
     sizes = np.bincount(run)
     starts = np.cumsum(sizes) - sizes
-    # every member of a run is paired with every member of the same run (itself dropped below)
-    reps = sizes[run]
-    focal = np.repeat(owner, reps)
-    step = np.arange(len(focal)) - np.repeat(np.cumsum(reps) - reps, reps)
-    neighbour = owner[np.repeat(starts[run], reps) + step]
-    off = focal != neighbour
-    pair = np.sort(focal[off] * np.int64(n) + neighbour[off])
+    # each member of a run is paired with the member d places further on (cyclically), d = 1..size-1: every
+    # ordered pair of distinct members exactly once, with no self-pairs to build and drop (a run's owners
+    # are distinct after the first de-duplication)
+    focal, size, start = owner, sizes[run], starts[run]
+    offset = np.arange(len(run)) - start
+    codes = []
+    for d in range(1, int(sizes.max())):
+        if d > 1:  # runs of size <= d are done: keep the members of the larger ones
+            big = size > d
+            focal, size, start, offset = focal[big], size[big], start[big], offset[big]
+        step = offset + d
+        step -= np.where(step >= size, size, 0)
+        codes.append(focal * np.int64(n) + owner[start + step])
+    pair = np.sort(np.concatenate(codes))
     pair = pair[np.concatenate([[True], pair[1:] != pair[:-1]])]
     return pair // n, pair % n

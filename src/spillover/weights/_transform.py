@@ -68,7 +68,41 @@ def _row_standardised(graph: Graph, allow_islands: bool) -> Graph:
             f"{format_items(zero.tolist())}. Give them neighbours (e.g. contiguity(..., islands='nearest')), "
             "pass allow_islands=True to keep all-zero rows, or use how='none'."
         )
+    if (
+        graph.transformation != "R"
+        and _neighbor_order_ok(graph)
+        and not hasattr(graph, "_xarray_index_names")
+    ):
+        return _row_standardised_canonical(graph)
     return graph.transform("R")
+
+
+def _row_standardised_canonical(graph: Graph) -> Graph:
+    """libpysal's ``graph.transform("R")``, bit for bit, without pandas' groupby (a canonical Graph only).
+
+    libpysal divides each weight by ``adjacency.groupby(level=0).transform("sum")`` and sets the NaN of 0/0
+    (isolates) to 0.  pandas (3.x) sums the groups of a sorted key with ``np.add.reduceat`` over the
+    contiguous runs; a canonical Graph's rows are such runs, so the same call gives the same sums and the
+    same quotients (tested against libpysal).  At a million regions with 8 links each this takes 0.1 s
+    instead of 0.5 s of pandas' groupby machinery.
+    """
+    adjacency = graph.adjacency
+    values = adjacency.to_numpy(dtype=float)
+    focal = np.asarray(adjacency.index.codes[0], dtype=np.int64)
+    if len(focal) > 1 and not bool((focal[1:] >= focal[:-1]).all()):  # rows not contiguous runs
+        return graph.transform("R")
+    lengths = np.bincount(focal, minlength=len(graph.unique_ids))
+    starts = np.cumsum(lengths) - lengths
+    total = np.zeros(len(lengths))
+    rows = np.flatnonzero(lengths)
+    if len(rows):
+        total[rows] = np.add.reduceat(values, starts[rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standardised = values / total[focal]
+    standardised[np.isnan(standardised)] = 0.0
+    return Graph(
+        pd.Series(standardised, name="weight", index=adjacency.index), transformation="R", is_sorted=True
+    )
 
 
 def _row_sums(graph: Graph, ids: pd.Index) -> np.ndarray:
