@@ -292,6 +292,13 @@ def _numeric(data: pd.DataFrame, name: str, variables: list[str]) -> pd.Series:
             f"variable {name!r} is not in the panel; its variables are {format_items(variables)}."
         )
     col = data[name]
+    if col.dtype == np.float64:  # the usual case: no conversion, no copy
+        return check_finite(
+            col,
+            name,
+            error=ModelError,
+            hint="fix them, or set them to missing (NaN) to have those rows dropped and reported.",
+        )
     if pd.api.types.is_bool_dtype(col):
         return col.astype(float)
     converted = pd.to_numeric(col, errors="coerce")
@@ -331,20 +338,23 @@ def prepare(
     if dup:
         raise ModelError(f"variable(s) {format_items(dup)} are listed more than once in the model.")
     check_reserved(variables[1:])
-    data = panel.data
     names = panel.variables
-    frame = pd.DataFrame({v: _numeric(data, v, names) for v in variables}, index=data.index)
     extra = _cluster_columns(cluster, panel) + [k for k in keep if k not in variables]
+    # only the columns used, not panel.data (a deep copy of every column); no copies of the model
+    # columns either when no row is dropped: pyfixest reads them as they are
+    data = panel.select(c for c in dict.fromkeys([*variables, *extra]) if c in names)
+    frame = pd.DataFrame({v: _numeric(data, v, names) for v in variables}, index=data.index, copy=False)
     for col in extra:
         if col not in names:
             raise ModelError(f"column {col!r} is not in the panel; its variables are {format_items(names)}.")
-    complete = frame.notna().all(axis=1) & data[extra].notna().all(axis=1)
-    dropped = DroppedRows(frame.index[~complete.to_numpy()], len(frame))
-    frame = frame[complete.to_numpy()]
+    complete = ~(frame.isna().to_numpy().any(axis=1) | data[extra].isna().to_numpy().any(axis=1))
+    dropped = DroppedRows(frame.index[~complete], len(frame))
+    if not complete.all():
+        frame = frame[complete]
     if not len(frame):
         raise ModelError(f"no complete rows are left for the variables {format_items(variables)}.")
     for col in extra:
-        frame[col] = data.loc[complete.to_numpy(), col]
+        frame[col] = data[col].array[complete]  # the column's dtype kept
     unit, n_units = _level_codes(frame.index, 0)
     time, n_times = _level_codes(frame.index, 1)
     clusters = _cluster_codes(cluster, frame, unit, n_units, time, n_times)

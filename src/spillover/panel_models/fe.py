@@ -348,11 +348,14 @@ def _pyfixest(
     squares, the regressors pyfixest dropped as collinear, and wild bootstrap p-values if asked."""
 
     safe = {name: f"v{i}" for i, name in enumerate([y, *x])}
-    data = pd.DataFrame({safe[c]: sample.column(c) for c in [y, *x]})
-    data["fe_unit"], data["fe_time"] = sample.unit, sample.time
+    columns = {safe[c]: sample.column(c) for c in [y, *x]} | {"fe_unit": sample.unit, "fe_time": sample.time}
+    columns |= {f"cl{i}": codes for i, (codes, _) in enumerate(sample.clusters)}
+    # the sample's own arrays, not copies (copy=False here, copy_data=False below): the preparation adds
+    # no pass over the data to pyfixest's own (issue #24: within 1.05x of pyfixest called directly)
+    data = pd.DataFrame(columns, copy=False)
     fe = {"twoway": " | fe_unit + fe_time", "unit": " | fe_unit", "time": " | fe_time", "none": ""}
     fml = f"{safe[y]} ~ {' + '.join(safe[c] for c in x)}{fe[sample.fixed_effects]}"
-    vcov = _pyfixest_vcov(sample, data)
+    vcov = _pyfixest_vcov(sample)
     with warnings.catch_warnings():  # pyfixest's collinearity notes and pandas deprecations inside it
         warnings.simplefilter("ignore")
         fit = feols(fml, data=data, vcov=vcov, fixef_rm="none", copy_data=False, store_data=wild is not None)
@@ -384,9 +387,7 @@ def _wild_p(fit: object, param: str, draws: int, seed: int | None) -> float:
     return float(out["Pr(>|t|)"])
 
 
-def _pyfixest_vcov(sample: Sample, data: pd.DataFrame) -> str | dict[str, str]:
+def _pyfixest_vcov(sample: Sample) -> str | dict[str, str]:
     if not sample.clusters:
         return "iid"
-    for i, (codes, _) in enumerate(sample.clusters):
-        data[f"cl{i}"] = codes
     return {"CRV1": "+".join(f"cl{i}" for i in range(len(sample.clusters)))}
