@@ -12,7 +12,7 @@ Two rules make the results independent of where and how the draws run:
 Backends (``backend=``, :data:`spillover.options.ResampleBackend`):
 
 - ``"serial"``: a plain loop in this process (the default).
-- ``"processes"``: a process pool of ``n_jobs`` workers (every core when None), started by ``forkserver``
+- ``"processes"``: a process pool of ``n_jobs`` workers (every usable core when None), started by ``forkserver``
   (``spawn`` where there is none), never ``fork``: a forked child hangs as soon as it calls into a native
   thread pool that the parent had started (pyfixest's Rust pool does this; seen in the placebo draws).  The
   task is pickled once per worker (cloudpickle when installed, so closures travel; pickle otherwise) and
@@ -23,10 +23,15 @@ Backends (``backend=``, :data:`spillover.options.ResampleBackend`):
   Dask is optional: ``pip install spillover[dask]``.
 
 Dask is imported only inside the functions that use it, so ``import spillover`` never loads it.
+
+``backend="auto"`` (the productivity models' default) is decided by :func:`auto_processes`: a process pool
+only for large problems *and* when at least two cores are free now (usable cores minus the 1-minute load
+average), since on a machine whose cores are busy the pool's workers only queue behind the other work.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import pickle
@@ -50,10 +55,15 @@ __all__ = [
     "map_items",
     "dask_client",
     "DASK_MISSING",
+    "usable_cores",
+    "free_cores",
+    "auto_processes",
+    "AUTO_FREE_CORES",
 ]
 
 CHUNKS = 64  # at most this many tasks per call: enough to balance many workers, few enough to be cheap
 MIN_CHUNK = 8  # draws per task at least (a task costs a few ms on Dask)
+AUTO_FREE_CORES = 2  # backend="auto" starts a pool only with at least this many free cores
 DASK_MISSING = "backend='dask' needs dask.distributed, which is not installed: pip install spillover[dask]"
 
 ChunkFn = Callable[[Sequence[np.random.SeedSequence]], np.ndarray]
@@ -81,8 +91,46 @@ def chunk_slices(draws: int) -> list[slice]:
     return [slice(a, min(a + size, draws)) for a in range(0, draws, size)]
 
 
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity (``os.sched_getaffinity``, which honours
+    ``taskset`` and container cpusets) where the platform has it, else ``os.cpu_count()``."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def free_cores() -> int:
+    """Usable cores minus the 1-minute load average (rounded half up; ``os.getloadavg``), at least 0; all
+    usable cores where the platform reports no load average (Windows).
+
+    The load average counts every runnable process, this one included when it has been computing for
+    the past minute: the count is of cores that nothing else is using.
+    """
+    cores = usable_cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
+        return cores
+    return max(0, cores - math.floor(load + 0.5))
+
+
+def auto_processes(size: int, threshold: int, n_jobs: int | None = None) -> bool:
+    """What ``backend="auto"`` decides: True (a process pool) when ``size >= threshold``, more than one
+    worker is allowed (``n_jobs`` None or at least 2) and at least :data:`AUTO_FREE_CORES` cores are free
+    (:func:`free_cores`); False (serial) otherwise.
+
+    Below the size threshold starting a pool costs more than the second core saves; on a busy machine the
+    workers would share cores with the other work (measured 4-8% slower than serial with one of two cores
+    busy, see docs/large_n.md), so the load is read at each call.
+    """
+    if size < threshold or (n_jobs is not None and n_jobs < 2):
+        return False
+    return free_cores() >= AUTO_FREE_CORES
+
+
 def _workers(n_jobs: int | None) -> int:
-    return n_jobs if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+    return n_jobs if n_jobs and n_jobs > 0 else usable_cores()
 
 
 def _each(one: DrawFn, seeds: Sequence[np.random.SeedSequence]) -> np.ndarray:
@@ -281,7 +329,7 @@ def _import_distributed() -> Any:
 @contextmanager
 def dask_client(client: Any = None, n_jobs: int | None = None) -> Iterator[Any]:
     """The Dask client to use: ``client`` when given, else the active one, else a client of a
-    ``LocalCluster`` (``n_jobs`` single-threaded worker processes; every core when None) that is closed on exit.
+    ``LocalCluster`` (``n_jobs`` single-threaded worker processes; every usable core when None) that is closed on exit.
     """
     distributed = _import_distributed()
     if client is not None:

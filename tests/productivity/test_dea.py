@@ -313,9 +313,11 @@ def test_fast_multi_stage_equals_plain(rts):
     np.testing.assert_allclose(fast.output_slacks, plain.output_slacks, atol=1e-6)
 
 
-def test_auto_backend_uses_processes_only_for_large_problems():
+def test_auto_backend_uses_processes_only_for_large_problems(monkeypatch):
     from spillover.productivity._engine import AUTO_PROCESSES, resolve_backend
 
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0), raising=False)  # an idle machine
     assert resolve_backend("auto", AUTO_PROCESSES, 2) == "processes"
     assert resolve_backend("auto", AUTO_PROCESSES - 1, 2) == "serial"
     assert resolve_backend("auto", 10 * AUTO_PROCESSES, 1) == "serial"  # one worker: no pool

@@ -12,7 +12,9 @@ Provenance and licences: ``src/spillover/datasets/data/README.md`` and ``shapes/
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -74,9 +76,12 @@ def us_states_geometry() -> gpd.GeoDataFrame:
     >>> geo.index[:2].tolist() == geo["state"].iloc[:2].tolist() == ["Alabama", "Arizona"]
     True
     """
-    from libpysal import examples
+    path = _installed_file("libpysal", "examples", "us_income", "us48.shp")
+    if path is None:  # pragma: no cover - a changed layout: ask libpysal
+        from libpysal import examples
 
-    geo = gpd.read_file(examples.get_path("us48.shp"), engine="pyogrio")
+        path = Path(examples.get_path("us48.shp"))
+    geo = gpd.read_file(path, engine="pyogrio")
     if geo.crs is None:  # the shapefile ships without .prj; its coordinates are lon/lat degrees
         geo = geo.set_crs("EPSG:4326")
     geo = geo.rename(
@@ -106,9 +111,7 @@ def us_states() -> SpatialPanel:
     >>> panel.ids[:3].tolist()
     ['Alabama', 'Arizona', 'Arkansas']
     """
-    from linearmodels.datasets import munnell
-
-    raw = munnell.load()
+    raw = _produc()
     data = raw.rename(columns=_PRODUC_COLUMNS | {"YR": "year"})
     # Produc truncates and misspells names ("TENNESSE", "New_Hampshi"): join on the postal abbreviation.
     geo = us_states_geometry()
@@ -122,6 +125,33 @@ def us_states() -> SpatialPanel:
         data[f"ln_{var}"] = np.log(data[var].astype(float))
     columns = ["state", "year", *_PRODUC_COLUMNS.values(), "ln_gsp", "ln_pcap", "ln_pc", "ln_emp"]
     return SpatialPanel(data[columns], geo, id="state", time="year")
+
+
+def _installed_file(package: str, *parts: str) -> Path | None:
+    """The path of a data file installed inside ``package``, found without importing the package; None
+    where the package or the file is not there.
+
+    ``importlib.util.find_spec`` of a top-level package locates its files without running its
+    ``__init__``: the US states data are two files inside libpysal and linearmodels, whose imports (their
+    whole estimator stacks) cost more than reading the files.
+    """
+    spec = importlib.util.find_spec(package)
+    for root in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(root).joinpath(*parts)
+        if path.is_file():
+            return path
+    return None
+
+
+def _produc() -> pd.DataFrame:
+    """Munnell's Produc table: the file ``linearmodels.datasets.munnell.load()`` reads, read without
+    importing linearmodels (its loader is used only where the file is not at that place)."""
+    path = _installed_file("linearmodels", "datasets", "munnell", "munnell.csv.bz2")
+    if path is None:  # pragma: no cover - a changed layout: ask linearmodels
+        from linearmodels.datasets import munnell
+
+        return munnell.load()
+    return pd.read_csv(path, compression="bz2")
 
 
 def rice_farms() -> pd.DataFrame:

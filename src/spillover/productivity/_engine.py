@@ -24,7 +24,8 @@ by the units S.  Removing from S a unit that lies in T(S minus that unit) leaves
 Units kept by a loose tolerance (score > 1 - 1e-6) only add redundant columns, which never changes optima.
 
 Backends: ``"auto"`` (what :func:`~spillover.productivity.dea` uses by default) is a process pool from
-AUTO_PROCESSES units when more than one core is available, serial below; an :class:`Executor` owns the one
+AUTO_PROCESSES units when at least two cores are free (usable cores minus the load average), serial
+otherwise; an :class:`Executor` owns the one
 pool (forked on Linux) that the frontier steps and the evaluation share inside its ``with`` block; steps
 under _PARALLEL_MIN units run serially.
 The batched simplex (``_simplex``) makes each LP so cheap that a pool only pays off on large problems.
@@ -37,7 +38,6 @@ first, HiGHS for what it leaves unsolved) and re-solves scores far from 1 on mov
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from spillover._parallel import auto_processes, usable_cores
 from spillover.options import Backend
 from spillover.productivity._highs import SCORE_SCALE, HighsEnvelopment, ray_scale
 from spillover.productivity._lp import FAILED, OPTIMAL, RadialSolver, solve_chain
@@ -133,16 +134,17 @@ def _chunks(n: int, backend: str, n_jobs: int) -> list[slice]:
 
 
 def n_workers(n_jobs: int | None) -> int:
-    """Workers of a pool: ``n_jobs`` when positive, else every core."""
-    return n_jobs if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+    """Workers of a pool: ``n_jobs`` when positive, else every usable core (the process's CPU affinity)."""
+    return n_jobs if n_jobs and n_jobs > 0 else usable_cores()
 
 
 def resolve_backend(backend: str, n_units: int, n_jobs: int | None) -> str:
-    """``"auto"``: a process pool when there are at least AUTO_PROCESSES units and more than one worker,
-    else serial (below that, starting the pool costs more than the second core saves)."""
+    """``"auto"``: a process pool when there are at least AUTO_PROCESSES units, more than one worker is
+    allowed and at least two cores are free now (:func:`spillover._parallel.auto_processes`), else serial
+    (below that size starting the pool costs more than the second core saves; on busy cores it is slower)."""
     if backend != "auto":
         return backend
-    return "processes" if n_units >= AUTO_PROCESSES and n_workers(n_jobs) > 1 else "serial"
+    return "processes" if auto_processes(n_units, AUTO_PROCESSES, n_jobs) else "serial"
 
 
 def _new_pool(n_jobs: int) -> ProcessPoolExecutor:
