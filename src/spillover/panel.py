@@ -171,12 +171,15 @@ class SpatialPanel:
         """Some of the panel's columns, indexed by (id, period), without copying the whole panel.
 
         :attr:`data` deep-copies every column (a million rows x 20 columns is 160 MB and a tenth of a
-        second); a model reading four of them takes them here.  Selecting a list of columns gives a new
-        frame (pandas copies the selected columns, or with copy-on-write shares them until either side is
-        written), so the panel cannot be changed through it.  Unknown names raise pandas' KeyError: check
+        second); a model reading four of them takes them here.  With pandas' copy-on-write (always on from
+        pandas 3) the frame shares the panel's columns until either side is written; without it the
+        columns are copied.  Either way the panel cannot be changed through it.  Unknown names raise pandas' KeyError: check
         them against :attr:`variables` first.
         """
-        return self._data[list(columns)]
+        columns = list(columns)
+        if _COPY_ON_WRITE:  # the columns themselves (pandas' list selection copies them), written only lazily
+            return pd.DataFrame({c: self._data[c] for c in columns}, index=self._data.index, copy=False)
+        return self._data[columns]
 
     @property
     def geometry(self) -> gpd.GeoDataFrame:
@@ -339,6 +342,11 @@ class SpatialPanel:
         return have[have.isin(wanted)]
 
 
+#: pandas 3 always copies on write: a frame built from a panel's columns with copy=False shares them
+#: until either side is written, so it cannot change the panel (pandas 2 without the mode: it could)
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+
+
 # ---------------------------------------------------------------------- validation helpers
 def check_finite(
     col: pd.Series,
@@ -359,8 +367,9 @@ def check_finite(
     ...
     spillover.errors.PanelError: variable 'x' is infinite at (region, period): ('b', 1), e.g. a log of zero or a division by zero upstream; fix or drop those cells.
     """
-    infinite = col[np.isinf(col.to_numpy(dtype=float))]
-    if len(infinite):
+    bad = np.isinf(col.to_numpy(dtype=float))
+    if bad.any():
+        infinite = col[bad]
         raise error(
             f"variable {var!r} is infinite at (region, period): {format_items(infinite.index.tolist())}, "
             f"e.g. a log of zero or a division by zero upstream; {hint}"

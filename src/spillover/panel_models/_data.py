@@ -152,8 +152,10 @@ class Sample:
 
 def _level_codes(index: pd.MultiIndex, level: int) -> tuple[np.ndarray, int]:
     """Codes 0..G-1 of the values present in one level of a MultiIndex (O(n), no sorting)."""
-    codes = np.asarray(index.codes[level], dtype=np.int64)
+    codes = np.array(index.codes[level], dtype=np.int64)  # a copy: never the index's own array
     present = np.bincount(codes, minlength=len(index.levels[level])) > 0
+    if present.all():  # every level value occurs (a balanced panel): the codes are already 0..G-1
+        return codes, len(present)
     remap = np.cumsum(present) - 1
     return remap[codes], int(present.sum())
 
@@ -347,7 +349,10 @@ def prepare(
     for col in extra:
         if col not in names:
             raise ModelError(f"column {col!r} is not in the panel; its variables are {format_items(names)}.")
-    complete = ~(frame.isna().to_numpy().any(axis=1) | data[extra].isna().to_numpy().any(axis=1))
+    missing = np.zeros(len(frame), dtype=bool)
+    for col in [*variables, *extra]:  # column by column: no n x k copy of the values
+        missing |= (frame[col] if col in frame else data[col]).isna().to_numpy()
+    complete = ~missing
     dropped = DroppedRows(frame.index[~complete], len(frame))
     if not complete.all():
         frame = frame[complete]

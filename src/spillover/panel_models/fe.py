@@ -362,7 +362,7 @@ def _pyfixest(
     check_backend_rows(int(fit._N), sample.nobs, "pyfixest")
     back = {v: k for k, v in safe.items()} | {"Intercept": "const"}
     collinear = [back[v] for v in (getattr(fit, "_collin_vars", None) or [])]
-    coef = fit.coef()
+    coef = pd.Series(np.asarray(fit._beta_hat), index=list(fit._coefnames))  # fit.coef() builds tidy()
     order = [safe[c] for c in x if c not in collinear] + (
         ["Intercept"] if sample.fixed_effects == "none" else []
     )
