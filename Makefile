@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck imports install bench docs-blocks clean
+.PHONY: demo test check lint typecheck imports install bench docs-blocks dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,5 +40,12 @@ imports: $(STAMP)
 bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
+# `make dist`: the sdist and the wheel in dist/, checked as the package index checks them (CI's packaging stage
+# then installs the wheel into a clean virtual environment outside the repository and runs `spillover demo`)
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) build dist src/*.egg-info
