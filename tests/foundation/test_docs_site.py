@@ -16,6 +16,7 @@ mkdocs is not installed, as in the ``test`` extra's environment: ``pip install -
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import re
 import subprocess
@@ -195,3 +196,21 @@ def test_the_built_reference_shows_every_public_name(site, module):
 def test_every_internal_link_of_the_built_site_resolves(site):
     assert (site / "index.html").is_file()
     assert not broken_links(site)
+
+
+def test_the_sphinx_markup_of_docstrings_is_shown_as_sphinx_shows_it():
+    """docs/hooks/sphinx_roles.py: roles become code (``~`` keeps the last name), ``.. math::`` a formula."""
+    spec = importlib.util.spec_from_file_location("sphinx_roles", ROOT / "docs" / "hooks" / "sphinx_roles.py")
+    assert spec and spec.loader
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    html = (
+        "<p>See :func:<code>lm_tests</code> and :class:<code>~spillover.summary.Summary</code>.</p>\n"
+        "<p>.. math:: y = \\beta x\n    + e</p>\n"
+        '<p>.. math::</p>\n<div class="highlight"><pre><span></span><code>a = b\n\nc &lt; d\n</code></pre></div>'
+    )
+    assert hook.on_page_content(html, None, None, None) == (
+        "<p>See <code>lm_tests</code> and <code>Summary</code>.</p>\n"
+        '<div class="arithmatex">\\[y = \\beta x + e\\]</div>\n'
+        '<div class="arithmatex">\\[a = b\\]</div><div class="arithmatex">\\[c &lt; d\\]</div>'
+    )
