@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import re
 import subprocess
@@ -83,6 +84,21 @@ def test_every_public_module_has_a_reference_page_in_the_navigation():
         assert directives[:1] == [f"spillover.{module}"], f"{page.name}: {directives}"
         assert all(d.startswith(f"spillover.{module}.") for d in directives[1:]), f"{page.name}: {directives}"
         assert f"api/{module}.md" in config, f"mkdocs.yml's nav does not list api/{module}.md"
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_function_and_class_has_a_docstring(module):
+    """The reference shows a name even without a docstring (``show_if_no_docstring``): its text must exist."""
+    mod = importlib.import_module(f"spillover.{module}")
+    undocumented = []
+    for name in public_names(module):
+        obj = getattr(mod, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            # a class's own docstring (inspect.getdoc would inherit its base's)
+            doc = ((obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__) or "").strip()
+            if not doc or doc.startswith(f"{obj.__name__}("):  # a dataclass's generated signature
+                undocumented.append(name)
+    assert not undocumented, f"spillover.{module}: public names without a docstring: {undocumented}"
 
 
 class _Refs(HTMLParser):
