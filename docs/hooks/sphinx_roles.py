@@ -5,7 +5,7 @@ Sphinx markup that Markdown leaves as text.  After a page is rendered, ``on_page
 
 * drops the role of ``:func:`x```, ``:class:`~a.b.C``` (keeping, for ``~a.b.C``, the last name), leaving
   the code;
-* turns ``.. math:: formula`` (on the same line, or an indented block after it) into a display formula,
+* turns ``:math:`x``` into an inline formula and ``.. math:: formula`` (on the same line, or an indented block after it) into a display formula,
   typeset by MathJax (mkdocs.yml's ``extra_javascript``; offline, the LaTeX stays readable).
 """
 
@@ -27,6 +27,7 @@ MATH_BLOCK = re.compile(
     r"<p>\.\. math::</p>\s*<div class=\"highlight\"><pre>(?:<span></span>)?<code>(.*?)</code></pre></div>",
     flags=re.DOTALL,
 )
+MATH_ROLE = re.compile(r":math:<code>([^<]*)</code>")
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -39,4 +40,5 @@ def _display(formulas: str) -> str:
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     html = MATH_BLOCK.sub(lambda match: _display(match.group(1)), html)
     html = MATH_INLINE.sub(lambda match: _display(match.group(1)), html)
+    html = MATH_ROLE.sub(lambda match: f'<span class="arithmatex">\\({match.group(1)}\\)</span>', html)
     return ROLE.sub(_code, html)

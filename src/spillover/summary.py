@@ -7,14 +7,14 @@ through the small :class:`TableResult` protocol and never needs to rename a colu
 
 Columns of ``to_frame()`` (see docs/conventions.md, "Result columns"), in this order:
 
-======================  =====================================================================
-``estimate``            point estimate
-``std_error``           its standard error
-``statistic``           the test statistic (z or t: estimate / std_error, or the test's own)
-``p_value``             p-value of the statistic
-``ci_lower, ci_upper``  confidence interval (95% unless the method says otherwise)
-``p_sim``               simulated / permutation p-value, where the method simulates
-======================  =====================================================================
+| column                 | meaning                                                               |
+|------------------------|-----------------------------------------------------------------------|
+| ``estimate``           | point estimate                                                        |
+| ``std_error``          | its standard error                                                    |
+| ``statistic``          | the test statistic (z or t: estimate / std_error, or the test's own)  |
+| ``p_value``            | p-value of the statistic                                              |
+| ``ci_lower, ci_upper`` | confidence interval (95% unless the method says otherwise)            |
+| ``p_sim``              | simulated / permutation p-value, where the method simulates           |
 
 Examples
 --------

@@ -222,11 +222,12 @@ def test_the_sphinx_markup_of_docstrings_is_shown_as_sphinx_shows_it():
     spec.loader.exec_module(hook)
     html = (
         "<p>See :func:<code>lm_tests</code> and :class:<code>~spillover.summary.Summary</code>.</p>\n"
-        "<p>.. math:: y = \\beta x\n    + e</p>\n"
+        "<p>.. math:: y = \\beta x\n    + e</p>\n<p>with :math:<code>x &lt; 1</code></p>\n"
         '<p>.. math::</p>\n<div class="highlight"><pre><span></span><code>a = b\n\nc &lt; d\n</code></pre></div>'
     )
     assert hook.on_page_content(html, None, None, None) == (
         "<p>See <code>lm_tests</code> and <code>Summary</code>.</p>\n"
         '<div class="arithmatex">\\[y = \\beta x + e\\]</div>\n'
+        '<p>with <span class="arithmatex">\\(x &lt; 1\\)</span></p>\n'
         '<div class="arithmatex">\\[a = b\\]</div><div class="arithmatex">\\[c &lt; d\\]</div>'
     )
