@@ -137,6 +137,8 @@ def check_option(
 ) -> None:
     """Raise ``error`` unless ``value`` is one of ``options`` (a ``Literal`` alias or a sequence).
 
+    Examples
+    --------
     >>> from typing import Literal
     >>> check_option("vrs", Literal["crs", "vrs"], "rts")
     >>> check_option("xyz", ("crs", "vrs"), "rts")

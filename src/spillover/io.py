@@ -413,6 +413,8 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (the
     OWASP advice against CSV injection); numbers, and text that is just a signed number, are left alone.
 
+    Examples
+    --------
     >>> frame = pd.DataFrame({"id": ["=1+2", "@SUM(1,1)", "-1.5", "Beijing"], "y": [-1.5, 2.0, 0.0, 1.0]})
     >>> csv_safe(frame)["id"].tolist(), csv_safe(frame)["y"].tolist()
     (["'=1+2", "'@SUM(1,1)", '-1.5', 'Beijing'], [-1.5, 2.0, 0.0, 1.0])
@@ -423,6 +425,8 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def restore_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`csv_safe` on a frame read back from a CSV file (the readers of spillover call it).
 
+    Examples
+    --------
     >>> frame = pd.DataFrame({"id": ["=1+2", "'=x", "-x"]})
     >>> restore_csv_text(csv_safe(frame)).equals(frame)
     True
@@ -453,6 +457,8 @@ def excel_writer(path: str | os.PathLike[str]) -> Iterator[pd.ExcelWriter]:
     openpyxl stores a string that starts with ``=`` as a live formula (and ``#N/A`` as an error value);
     a region id or a variable name must stay the text it is.
 
+    Examples
+    --------
     >>> import tempfile, pathlib, openpyxl
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
     >>> with excel_writer(path) as xl:
@@ -735,6 +741,8 @@ def checked_geometry(
     dropped) and a new frame is returned; otherwise a :class:`~spillover.errors.GeometryWarning` names them
     with GEOS's reason and the frame is returned unchanged.
 
+    Examples
+    --------
     >>> from shapely.geometry import Polygon
     >>> bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
     >>> frame = gpd.GeoDataFrame(geometry=[bowtie], index=["a"])

@@ -4,6 +4,8 @@ Every module takes its choices from the ``Literal`` aliases defined here (the st
 its arguments with the few checkers below, warns with :func:`warn` (which points at the user's line) and
 reports progress through :func:`progress_bar`.  ``docs/conventions.md`` lists the names.
 
+Examples
+--------
 >>> check_option("vrs", RTS, "rts")
 >>> check_int(999, "draws", minimum=2)
 >>> check_probability(0.05, "alpha")
@@ -123,6 +125,8 @@ MediationPath = Literal["a", "b", "both"]
 def choices(options: Any) -> list[Any]:
     """The choices of a ``Literal`` alias (or of a plain sequence), in order: what schemas and GUIs list.
 
+    Examples
+    --------
     >>> choices(FixedEffects)
     ['none', 'unit', 'time', 'twoway']
     """
@@ -168,6 +172,8 @@ def check_number(
 
     ``strict=True`` excludes the bounds themselves.
 
+    Examples
+    --------
     >>> check_number(-1, "band", minimum=0, strict=True, hint=" (a distance in km)")
     Traceback (most recent call last):
     ...
@@ -194,6 +200,8 @@ def _bound(minimum: float, maximum: float, strict: bool) -> str:
 def check_probability(value: object, name: str, *, error: type[SpilloverError] = SpilloverError) -> None:
     """Raise ``error`` unless ``value`` lies strictly between 0 and 1 (``alpha``, a confidence ``level``).
 
+    Examples
+    --------
     >>> check_probability(1.5, "alpha")
     Traceback (most recent call last):
     ...
@@ -221,6 +229,8 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
 def renamed(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Keep renamed keyword arguments working for one release, with a FutureWarning naming the new name.
 
+    Examples
+    --------
     >>> @renamed(n_boot="draws")
     ... def f(*, draws: int = 1) -> int:
     ...     return draws

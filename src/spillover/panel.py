@@ -361,6 +361,8 @@ def check_finite(
     Every model family reads its variables through here (directly or via :meth:`SpatialPanel.matrix`), so
     that +-inf is never silently dropped by an estimation backend (pyfixest drops inf rows) nor used.
 
+    Examples
+    --------
     >>> s = pd.Series([1.0, np.inf], index=pd.MultiIndex.from_tuples([("a", 1), ("b", 1)]))
     >>> check_finite(s, "x")
     Traceback (most recent call last):

@@ -54,6 +54,8 @@ _CJK = re.compile(
 def has_cjk(text: str) -> bool:
     """True when ``text`` holds a Chinese (CJK) character: figures then need a CJK font, LaTeX needs xeCJK.
 
+    Examples
+    --------
     >>> has_cjk("GDP 增长率"), has_cjk("GDP growth")
     (True, False)
     """

@@ -7,15 +7,17 @@ through the small :class:`TableResult` protocol and never needs to rename a colu
 
 Columns of ``to_frame()`` (see docs/conventions.md, "Result columns"), in this order:
 
-======================  =====================================================================
-``estimate``            point estimate
-``std_error``           its standard error
-``statistic``           the test statistic (z or t: estimate / std_error, or the test's own)
-``p_value``             p-value of the statistic
-``ci_lower, ci_upper``  confidence interval (95% unless the method says otherwise)
-``p_sim``               simulated / permutation p-value, where the method simulates
-======================  =====================================================================
+| column                 | meaning                                                               |
+|------------------------|-----------------------------------------------------------------------|
+| ``estimate``           | point estimate                                                        |
+| ``std_error``          | its standard error                                                    |
+| ``statistic``          | the test statistic (z or t: estimate / std_error, or the test's own)  |
+| ``p_value``            | p-value of the statistic                                              |
+| ``ci_lower, ci_upper`` | confidence interval (95% unless the method says otherwise)            |
+| ``p_sim``              | simulated / permutation p-value, where the method simulates           |
 
+Examples
+--------
 >>> COLUMNS
 ('estimate', 'std_error', 'statistic', 'p_value', 'ci_lower', 'ci_upper')
 >>> s = Summary("Model of y", (pd.DataFrame({"estimate": [0.5]}, index=["x"]),), header={"N": 10}, notes="n")
@@ -75,6 +77,8 @@ def coefficient_frame(
 ) -> pd.DataFrame:
     """A frame in the :data:`COLUMNS` scheme (``extra`` columns, e.g. ``p_sim``, after them).
 
+    Examples
+    --------
     >>> list(coefficient_frame([1.0], [0.5], [2.0], [0.05], index=["x"], p_sim=[0.04]).columns)
     ['estimate', 'std_error', 'statistic', 'p_value', 'ci_lower', 'ci_upper', 'p_sim']
     """
@@ -87,6 +91,8 @@ def std_errors(params: pd.Series, cov: pd.DataFrame) -> pd.Series:
 
     One definition for every result that carries ``params`` and ``cov`` (spatial and panel models).
 
+    Examples
+    --------
     >>> std_errors(pd.Series([1.0, 2.0], index=["a", "b"]), pd.DataFrame([[4.0, 0.0], [0.0, 0.25]])).tolist()
     [2.0, 0.5]
     """
@@ -97,6 +103,8 @@ def conf_int(params: pd.Series, std_errors: pd.Series, q: float) -> pd.DataFrame
     """Confidence intervals ``params -/+ q * std_errors`` (``q``: the quantile of the reference distribution,
     e.g. ``scipy.stats.norm.ppf(0.975)``), columns ``lower`` and ``upper``.
 
+    Examples
+    --------
     >>> conf_int(pd.Series([1.0], index=["a"]), pd.Series([0.5], index=["a"]), 2.0).loc["a"].tolist()
     [0.0, 2.0]
     """
@@ -106,6 +114,8 @@ def conf_int(params: pd.Series, std_errors: pd.Series, q: float) -> pd.DataFrame
 def stars_for(p: float, levels: Sequence[float] = (0.1, 0.05, 0.01)) -> str:
     """Significance stars: one per level in ``levels`` that ``p`` is below.
 
+    Examples
+    --------
     >>> stars_for(0.003), stars_for(0.07), stars_for(0.5)
     ('***', '*', '')
     """
@@ -117,6 +127,8 @@ def stars_for(p: float, levels: Sequence[float] = (0.1, 0.05, 0.01)) -> str:
 def latex_cjk_note(latex: str) -> str:
     r""":data:`CJK_LATEX_NOTE` and a newline if ``latex`` holds CJK text (else ``""``): put it on top.
 
+    Examples
+    --------
     >>> latex_cjk_note("GDP per capita")
     ''
     >>> print(latex_cjk_note("人均GDP"), end="")

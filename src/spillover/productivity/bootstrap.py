@@ -63,6 +63,8 @@ def silverman_reflected_bandwidth(delta: np.ndarray) -> float:
     IQR_R / 1.349 = 0.4077 (smaller, so it is used); sd of all six deltas = 0.2927, so
     h = 0.9 * 0.4077 * 10^(-1/5) * (10 / 6)^(1/5) * 0.2927 / 0.4784 = 0.1569.
 
+    Examples
+    --------
     >>> round(silverman_reflected_bandwidth(np.array([1.0, 1.2, 1.5, 1.1, 1.8, 1.3])), 4)
     0.1569
     """

@@ -500,6 +500,8 @@ def scale_label(crste: float, vrste: float, nirste: float) -> str:
     "-" if |vrste - crste| < 0.0005, else "drs" if the NIRS score equals the VRS score (to the same 0.0005),
     else "irs".
 
+    Examples
+    --------
     >>> scale_label(0.5, 1.0, 0.5), scale_label(0.8, 0.9, 0.9), scale_label(1.0, 1.0, 1.0)
     ('irs', 'drs', '-')
     """

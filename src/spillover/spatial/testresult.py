@@ -80,6 +80,8 @@ class TestResult(ReadOnly):
         Every table of test results is built from these rows, so none shows a number without its note
         (e.g. a negative Hausman statistic, whose p-value of 1 says nothing).
 
+        Examples
+        --------
         >>> TestResult.from_chi2("H", -2.0, 1, "RE", note="not informative").to_dict()["note"]
         'not informative'
         """
