@@ -118,7 +118,7 @@ class BootstrapResult(ReadOnly):
         """Mean, min and max over the units of each column of :meth:`to_frame` (the notebook display)."""
         header = {
             "units": len(self.efficiency),
-            "draws": self.replicates.shape[1],
+            "draws": len(self.replicates),  # one row per replicate, one column per unit
             "bandwidth": self.bandwidth,
             "alpha": self.alpha,
         }
