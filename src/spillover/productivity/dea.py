@@ -165,7 +165,9 @@ class DEAResult(UnitScores):
 
     def summary(self) -> Summary:
         """Units, mean/min/max efficiency, efficient units, NaN scores (and the options used) in ``header``."""
-        out = C.describe(self.efficiency).to_dict() | {
+        counts = ("units", "efficient", "nan")  # printed as whole numbers, not 43.0000
+        stats = {k: int(v) if k in counts else v for k, v in C.describe(self.efficiency).items()}
+        out = stats | {
             "rts": self.rts,
             "orientation": self.orientation,
             "slacks": self.slack_method,
