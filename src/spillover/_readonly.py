@@ -11,6 +11,10 @@ tuples are rebuilt around guarded items.  Private attributes (``_name``) are ret
 package's own code.  Result classes are frozen dataclasses that also inherit :class:`ReadOnly`, so neither
 their fields nor what the fields hold can be changed.
 
+Notebooks show a result through its ``summary()``: :meth:`ReadOnly._repr_html_` renders the
+:class:`~spillover.summary.Summary` it returns (the one HTML rendering, :meth:`Summary.as_html`), so every
+result with a ``summary()`` displays as a table without a method of its own.
+
 >>> import numpy as np, pandas as pd
 >>> from dataclasses import dataclass
 >>> @dataclass(frozen=True)
@@ -75,6 +79,12 @@ class ReadOnly:
         if name[:1] == "_" or not isinstance(value, _MUTABLE):
             return value
         return guard(value)
+
+    def _repr_html_(self) -> str | None:
+        """The HTML of ``self.summary()`` (what Jupyter shows); None, so the plain repr is shown, for an
+        object without a ``summary()`` (a model before it is fitted)."""
+        summary = getattr(self, "summary", None)
+        return summary()._repr_html_() if callable(summary) else None
 
 
 class ReadOnlyModel(ReadOnly):

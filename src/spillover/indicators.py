@@ -25,6 +25,7 @@ from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, format_items
 from spillover.options import check_number, check_option
 from spillover.panel import SpatialPanel
+from spillover.summary import Summary
 
 __all__ = [
     "entropy_index",
@@ -117,6 +118,16 @@ class EntropyIndexResult(ReadOnly):
     def to_frame(self) -> pd.DataFrame:
         """Scores and dimension scores side by side, one row per observation."""
         return pd.concat([self.scores, self.dimension_scores], axis=1)
+
+    def summary(self) -> Summary:
+        """The evaluation-system table (:meth:`evaluation_table`) and the options (the notebook display)."""
+        header = {
+            "observations": len(self.scores),
+            "pooling": self.pooling,
+            "basis": self.basis,
+            "scale": self.scale,
+        }
+        return Summary("Entropy-weight index", (self.evaluation_table(),), header, captions=("Weights",))
 
 
 def entropy_index(

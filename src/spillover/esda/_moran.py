@@ -36,6 +36,7 @@ from spillover._readonly import ReadOnly
 from spillover.errors import PanelError, SpilloverError, WeightsError, format_items
 from spillover.options import ResampleBackend, check_int, check_option, check_probability
 from spillover.panel import SpatialPanel, check_finite
+from spillover.summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -239,6 +240,23 @@ class LocalMoranResult(ReadOnly):
         """The regions' geometry (a copy), if the result came from a panel."""
         return None if self._geometry is None else self._geometry.copy()
 
+    def summary(self) -> Summary:
+        """The number of regions per cluster, and the settings (the notebook display)."""
+        header = {
+            "variable": self.variable,
+            "period": self.period,
+            "regions": len(self._frame),
+            "permutations": self.permutations,
+            "seed": self.seed,
+            "alpha": self.alpha,
+        }
+        return Summary(
+            f"Local Moran (LISA): {self.variable}, {self.period}",
+            (self.counts().to_frame(),),
+            header,
+            captions=("Regions per cluster",),
+        )
+
 
 def local_moran(
     panel: SpatialPanel,
@@ -332,6 +350,26 @@ class MoranScatter(ReadOnly):
     def to_frame(self) -> pd.DataFrame:
         """One row per region: ``z``, ``lag_z`` and ``quadrant``."""
         return self._frame.copy()
+
+    def summary(self) -> Summary:
+        """Moran's I, the fitted line, and the number of regions per quadrant (the notebook display)."""
+        counts = self._frame["quadrant"].value_counts()
+        order = [q for q in ("High-High", "Low-Low", "Low-High", "High-Low") if q in counts.index]
+        order += [q for q in counts.index if q not in order]
+        header = {
+            "variable": self.variable,
+            "period": self.period,
+            "regions": len(self._frame),
+            "Moran's I": self.moran_i,
+            "slope": self.slope,
+            "intercept": self.intercept,
+        }
+        return Summary(
+            f"Moran scatter: {self.variable}, {self.period}",
+            (counts.reindex(order).rename("regions").to_frame(),),
+            header,
+            captions=("Regions per quadrant",),
+        )
 
 
 def moran_scatter_data(

@@ -46,6 +46,7 @@ from spillover.productivity import _engine as E
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Orientation, dea
 from spillover.productivity.malmquist import malmquist
+from spillover.summary import Summary
 
 __all__ = [
     "bootstrap_dea",
@@ -113,6 +114,21 @@ class BootstrapResult(ReadOnly):
                 "lower": self.lower,
                 "upper": self.upper,
             }
+        )
+
+    def summary(self) -> Summary:
+        """Mean, min and max over the units of each column of :meth:`to_frame` (the notebook display)."""
+        header = {
+            "units": len(self.efficiency),
+            "draws": len(self.replicates),  # one row per replicate, one column per unit
+            "bandwidth": self.bandwidth,
+            "alpha": self.alpha,
+        }
+        return Summary(
+            "Simar-Wilson bootstrap of DEA efficiency",
+            (self.to_frame().agg(["mean", "min", "max"]),),
+            header,
+            captions=("Over the units",),
         )
 
 
@@ -358,6 +374,27 @@ class MalmquistBootstrapResult(ReadOnly):
     def index(self, name: str) -> pd.DataFrame:
         """The columns of one index ("tfpch", "effch", "techch", "pech" or "sech")."""
         return self.table[name]
+
+    def summary(self) -> Summary:
+        """Per index: mean estimate and bias-corrected value over (unit, period), and how many intervals
+        exclude 1 (the notebook display)."""
+        table = self.table
+        names = list(dict.fromkeys(table.columns.get_level_values(0)))
+        rows = {
+            name: {
+                "estimate": table[name]["estimate"].mean(),
+                "bias_corrected": table[name]["bias_corrected"].mean(),
+                "significant": int(table[name]["significant"].sum()),
+            }
+            for name in names
+        }
+        header = {"observations": len(table), "draws": self.draws, "alpha": self.alpha}
+        return Summary(
+            "Simar-Wilson bootstrap of the Malmquist index",
+            (pd.DataFrame.from_dict(rows, orient="index"),),
+            header,
+            captions=("Means over (unit, period); significant: intervals excluding 1",),
+        )
 
 
 def _pair_draw(d: np.ndarray, h: float, rng: np.random.Generator) -> np.ndarray:

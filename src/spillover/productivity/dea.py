@@ -28,8 +28,10 @@ from spillover._readonly import ReadOnly
 from spillover.errors import DEAError, InfeasibleWarning, format_items
 from spillover.options import RTS, Orientation, Slacks, check_option, warn
 from spillover.options import DEAMethod as Method
+from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._validate import check_data, normaliser, paired_frames
+from spillover.summary import Summary
 
 __all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_label"]
 
@@ -160,6 +162,17 @@ class DEAResult(UnitScores):
         frame["peers"] = self.peers.apply(lambda t: " ".join(str(p) for p in t))
         frame["status"] = self.status
         return frame
+
+    def summary(self) -> Summary:
+        """Units, mean/min/max efficiency, efficient units, NaN scores (and the options used) in ``header``."""
+        counts = ("units", "efficient", "nan")  # printed as whole numbers, not 43.0000
+        stats = {k: int(v) if k in counts else v for k, v in C.describe(self.efficiency).items()}
+        out = stats | {
+            "rts": self.rts,
+            "orientation": self.orientation,
+            "slacks": self.slack_method,
+        }
+        return Summary("Data envelopment analysis (DEA) efficiency", header=out)
 
     def __repr__(self) -> str:
         return (

@@ -10,6 +10,7 @@ from scipy import stats
 
 from spillover._readonly import ReadOnly
 from spillover.options import renamed
+from spillover.summary import Summary
 
 __all__ = ["TestResult", "results_frame"]
 
@@ -93,6 +94,12 @@ class TestResult(ReadOnly):
             "null": self.null,
             "note": self.note,
         }
+
+    def summary(self) -> Summary:
+        """The test as a one-row table (:meth:`to_dict`), the compared estimates of :attr:`details` under it."""
+        row = pd.DataFrame([self.to_dict()]).set_index("test")
+        tables = (row,) if self.details is None else (row, self.details)
+        return Summary(self.name, tables, captions=("", "Details") if self.details is not None else ())
 
     def __str__(self) -> str:
         text = f"{self.name} = {self.statistic:.4f}, df = {self.df}, p = {self.pvalue:.4f} (H0: {self.null})"

@@ -26,6 +26,9 @@ class StudyTable:
     def title(self) -> str:
         return self.display.title
 
+    def _repr_html_(self) -> str:
+        return self.display._repr_html_()
+
 
 @dataclass(frozen=True)
 class StudyFigure:
@@ -36,6 +39,12 @@ class StudyFigure:
     mime: str
     data: bytes
     caption: str = ""
+
+    def _repr_png_(self) -> bytes | None:
+        return self.data if self.mime == "image/png" else None
+
+    def _repr_svg_(self) -> str | None:
+        return self.data.decode("utf-8") if self.mime == "image/svg+xml" else None
 
 
 @dataclass
@@ -95,6 +104,17 @@ class StudyRun:
             "warnings": self.warnings,
             "seconds": round(self.seconds, 2),
         }
+
+    def summary(self) -> SummaryTable:
+        """The folder, the files written and the tables of the run, the warnings as notes."""
+        tables = pd.DataFrame({"title": [t.title for t in self.tables.values()]}, index=list(self.tables))
+        header = {"folder": str(self.folder), "seconds": round(self.seconds, 2)}
+        header |= {kind: len(paths) for kind, paths in self.files.items()}
+        notes = "Warnings: " + " | ".join(self.warnings) if self.warnings else ""
+        return SummaryTable("Study run", (tables,), header, notes=notes, captions=("Tables",))
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _model_dict(res: Any) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from spillover.errors import format_items
+from spillover.summary import Summary
 from spillover.weights._graph import _as_graph, _sparse_unchecked, notes_of
 from spillover.weights._types import WeightsLike
 
@@ -72,6 +74,38 @@ class WeightsSummary:
             lines.append(f"  island {island!r} attached to its nearest: {format_items(neighbours)}")
         lines += [f"  {key}: {value}" for key, value in self.notes]
         return "\n".join(lines)
+
+    def summary(self) -> Summary:
+        """The same facts as ``str()`` as a :class:`~spillover.summary.Summary`: one table of the counts and
+        properties, and one of how spillover built the weights (when it did)."""
+        yes = {True: "yes", False: "no"}
+        facts = {
+            "regions": self.n_regions,
+            "links": self.n_links,
+            "neighbours per region (min)": self.min_neighbours,
+            "neighbours per region (mean)": f"{self.mean_neighbours:.2f}",
+            "neighbours per region (max)": self.max_neighbours,
+            "islands (no neighbours)": format_items(self.islands) if self.islands else "none",
+            "symmetric links": yes[self.symmetric],
+            "symmetric weights": yes[self.symmetric_weights],
+            "row-standardised": yes[self.row_standardised],
+        }
+        facts |= {f"island {i!r} attached to": format_items(nb) for i, nb in self.attached}
+        tables = [pd.DataFrame({"value": [str(v) for v in facts.values()]}, index=list(facts))]
+        captions = [""]
+        if self.notes:
+            tables.append(
+                pd.DataFrame({"value": [v for _, v in self.notes]}, index=[k for k, _ in self.notes])
+            )
+            captions.append("How spillover built them")
+        return Summary(
+            f"Spatial weights: {self.n_regions} regions, {self.n_links} links",
+            tuple(tables),
+            captions=tuple(captions),
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def describe(w: WeightsLike) -> WeightsSummary:
