@@ -135,10 +135,10 @@ def _rect(extent: Any, grow: float) -> Any:
 
 
 def _transform_bounds(bounds: tuple[float, float, float, float], crs: str) -> tuple[float, ...]:
-    import geopandas as gpd
-    from shapely.geometry import box
+    """A lon/lat window's bounds in ``crs``, edges densified (parallels are arcs in a conic projection)."""
+    from pyproj import Transformer
 
-    return tuple(float(v) for v in gpd.GeoSeries([box(*bounds)], crs=4326).to_crs(crs).total_bounds)
+    return tuple(Transformer.from_crs(4326, crs, always_xy=True).transform_bounds(*bounds, densify_pts=21))
 
 
 def print_layout(
