@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("qgis.core")
 
-from spillover.qgis.plugin import PLUGIN_NAME, write_plugin  # noqa: E402
+from spillover.qgis.plugin import PLUGIN_NAME, write_plugin
 
 SCRIPT = textwrap.dedent(
     """

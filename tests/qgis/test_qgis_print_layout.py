@@ -38,7 +38,9 @@ def layout(china_layer):
     from spillover.qgis import print_layout
 
     project = qgis_core.QgsProject.instance()
-    made = print_layout(project, china_layer, title="Latitude of the provincial capitals", unit="degrees north")
+    made = print_layout(
+        project, china_layer, title="Latitude of the provincial capitals", unit="degrees north"
+    )
     yield made
     project.layoutManager().clear()
     project.removeAllMapLayers()
@@ -71,8 +73,12 @@ def _window_in_albers():
     to = Transformer.from_crs(4326, CHINA_CRS, always_xy=True)
     lon0, lat0, lon1, lat1 = INSET_WINDOW
     edge = np.linspace(0.0, 1.0, 101)
-    lons = np.concatenate([lon0 + (lon1 - lon0) * edge, np.full(101, lon1), lon1 - (lon1 - lon0) * edge, np.full(101, lon0)])
-    lats = np.concatenate([np.full(101, lat0), lat0 + (lat1 - lat0) * edge, np.full(101, lat1), lat1 - (lat1 - lat0) * edge])
+    lons = np.concatenate(
+        [lon0 + (lon1 - lon0) * edge, np.full(101, lon1), lon1 - (lon1 - lon0) * edge, np.full(101, lon0)]
+    )
+    lats = np.concatenate(
+        [np.full(101, lat0), lat0 + (lat1 - lat0) * edge, np.full(101, lat1), lat1 - (lat1 - lat0) * edge]
+    )
     xs, ys = to.transform(lons, lats)
     return min(xs), min(ys), max(xs), max(ys)
 
@@ -103,7 +109,9 @@ def test_layout_has_legend_with_units_and_no_data_scale_bar_north_arrow_and_inse
     x0, y0, x1, y1 = _window_in_albers()
     assert inset.xMinimum() <= x0 + 1 and inset.yMinimum() <= y0 + 1
     assert inset.xMaximum() >= x1 - 1 and inset.yMaximum() >= y1 - 1
-    assert inset.width() == pytest.approx(x1 - x0, rel=0.02) and inset.height() == pytest.approx(y1 - y0, rel=0.02)
+    assert inset.width() == pytest.approx(x1 - x0, rel=0.02) and inset.height() == pytest.approx(
+        y1 - y0, rel=0.02
+    )
     # the inset sits inside the main map, at its bottom right corner
     main = _page_px(layout, items["map"])
     box = _page_px(layout, items["south_china_sea"])
@@ -134,7 +142,9 @@ def test_exported_png_shows_the_inset_and_taiwan_in_grey(layout, tmp_path):
     # Taiwan's interior, projected here, lands on grey pixels of the main map (no data), not on white
     from pyproj import Transformer
 
-    taiwan = so.datasets.china_provinces(include_sar_taiwan=True).set_index("province").loc["Taiwan", "geometry"]
+    taiwan = (
+        so.datasets.china_provinces(include_sar_taiwan=True).set_index("province").loc["Taiwan", "geometry"]
+    )
     point = max(getattr(taiwan, "geoms", [taiwan]), key=lambda g: g.area).representative_point()
     tx, ty = Transformer.from_crs(4326, CHINA_CRS, always_xy=True).transform(point.x, point.y)
     item = layout.itemById("map")
@@ -156,9 +166,9 @@ def test_exported_png_shows_the_inset_and_taiwan_in_grey(layout, tmp_path):
 
 
 def test_layout_of_other_regions_has_no_inset_and_china_true_is_refused(qgis_app):
+    import geopandas as gpd
     from shapely.geometry import box
 
-    import geopandas as gpd
     from spillover.qgis import frame_to_layer, print_layout
 
     grid = gpd.GeoDataFrame(

@@ -27,7 +27,17 @@ from spillover.errors import OverwriteError
 from spillover.qgis.plugin import PLUGIN_NAME, write_plugin_zip
 
 EXIT_BAD_INPUT = 2
-REQUIRED = ("name", "description", "version", "qgisMinimumVersion", "author", "email", "about", "tracker", "repository")
+REQUIRED = (
+    "name",
+    "description",
+    "version",
+    "qgisMinimumVersion",
+    "author",
+    "email",
+    "about",
+    "tracker",
+    "repository",
+)
 ASKED = ("qgisMaximumVersion", "homepage", "icon", "license", "tags", "category", "experimental")
 MAX_UPLOAD = 25_000_000  # bytes, the repository's PLUGIN_MAX_UPLOAD_SIZE
 
@@ -71,7 +81,9 @@ def test_plugin_zip_passes_the_repository_checks(tmp_path):
     assert meta["name"] == "spillover"
     assert meta["version"] == so.__version__
     assert re.fullmatch(r"\d+\.\d+(\.\d+)?([.\-]?[A-Za-z0-9]+)*", meta["version"])
-    low, high = (tuple(int(p) for p in meta[k].split(".")) for k in ("qgisMinimumVersion", "qgisMaximumVersion"))
+    low, high = (
+        tuple(int(p) for p in meta[k].split(".")) for k in ("qgisMinimumVersion", "qgisMaximumVersion")
+    )
     assert (3, 22) <= low <= high < (4, 0)
     for key in ("tracker", "repository", "homepage"):
         url = urlparse(meta[key])

@@ -21,6 +21,7 @@ QGIS is imported inside the functions.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 from collections.abc import Iterator
 from importlib import resources
@@ -77,8 +78,8 @@ def _context_layer(frame: Any, name: str, style: str) -> Any:
     """A memory layer of spillover's own boundaries (no data, South China Sea), styled, marked as context."""
     from qgis.core import (
         QgsFillSymbol,
-        QgsLineSymbol,
         QgsLinePatternFillSymbolLayer,
+        QgsLineSymbol,
         QgsSingleSymbolRenderer,
     )
 
@@ -91,7 +92,11 @@ def _context_layer(frame: Any, name: str, style: str) -> Any:
     else:
         color = NO_DATA_COLOR if style == "no_data" else "#707070"
         symbol = QgsFillSymbol.createSimple(
-            {"color": color, "outline_color": "#8c8c8c" if style == "no_data" else "#505050", "outline_width": "0.1"}
+            {
+                "color": color,
+                "outline_color": "#8c8c8c" if style == "no_data" else "#505050",
+                "outline_width": "0.1",
+            }
         )
         if style == "no_data":  # grey and hatched, as spillover.maps draws units without data
             hatch = QgsLinePatternFillSymbolLayer()
@@ -111,10 +116,18 @@ def _china_context(present: list[str]) -> tuple[Any, Any, Any]:
     full = china_provinces(include_sar_taiwan=True)
     absent = full.loc[~full["province"].isin(present), ["province", "name_en", "geometry"]]
     names = ", ".join(absent["name_en"]) if len(absent) else ""
-    no_data = _context_layer(absent, f"No data: {names}" if names else "No data", "no_data") if len(absent) else None
+    no_data = (
+        _context_layer(absent, f"No data: {names}" if names else "No data", "no_data")
+        if len(absent)
+        else None
+    )
     scs = south_china_sea()
-    islands = _context_layer(scs.loc[scs["kind"] == "islands", ["name", "geometry"]], "South China Sea islands", "fill")
-    line = _context_layer(scs.loc[scs["kind"] == "maritime_line", ["name", "geometry"]], "Maritime boundary", "line")
+    islands = _context_layer(
+        scs.loc[scs["kind"] == "islands", ["name", "geometry"]], "South China Sea islands", "fill"
+    )
+    line = _context_layer(
+        scs.loc[scs["kind"] == "maritime_line", ["name", "geometry"]], "Maritime boundary", "line"
+    )
     return no_data, islands, line
 
 
@@ -188,9 +201,9 @@ def print_layout(
         QgsLayoutItemPicture,
         QgsLayoutItemScaleBar,
         QgsLayoutMeasurement,
-        QgsMapLayerLegendUtils,
         QgsLayoutPoint,
         QgsLayoutSize,
+        QgsMapLayerLegendUtils,
         QgsPrintLayout,
         QgsProject,
         QgsUnitTypes,
@@ -251,7 +264,9 @@ def print_layout(
         from spillover.maps._china import prepare_layer
 
         geo = _provinces_frame(present)
-        px0, py0, px1, py1 = prepare_layer(geo, china=True, crs=None, language="en").extent
+        china_extent = prepare_layer(geo, china=True, crs=None, language="en").extent
+        assert china_extent is not None  # always set for China (spillover.maps._china._territory)
+        px0, py0, px1, py1 = china_extent
         extent = _rect(QgsRectangle(px0, py0, px1, py1), 0.02)
     else:
         crs = layer.crs()
@@ -292,7 +307,9 @@ def print_layout(
     font.setBold(True)
     heading.setFont(font)
 
-    legend = place(QgsLayoutItemLegend(layout), "legend", mx + mw + 6.0, my, PAGE_SIZE_MM[0] - mx - mw - 16.0, 60.0)
+    legend = place(
+        QgsLayoutItemLegend(layout), "legend", mx + mw + 6.0, my, PAGE_SIZE_MM[0] - mx - mw - 16.0, 60.0
+    )
     legend.setTitle("Legend")
     legend.setLinkedMap(main)
     legend.setAutoUpdateModel(False)
@@ -319,7 +336,9 @@ def print_layout(
     scale.setUnitLabel("km")
     scale.setNumberOfSegmentsLeft(0)
     scale.setNumberOfSegments(2)
-    scale.setUnitsPerSegment(_segment_km(extent.width() / 1000.0 if use_china or not crs.isGeographic() else None))
+    scale.setUnitsPerSegment(
+        _segment_km(extent.width() / 1000.0 if use_china or not crs.isGeographic() else None)
+    )
     scale.setSegmentSizeMode(0)  # fixed size segments
     scale.attemptMove(QgsLayoutPoint(mx + 4.0, my + mh - 14.0, mm))
     scale.update()
@@ -339,7 +358,9 @@ def print_layout(
                 f" {absent}: no data. Albers equal-area projection for China (25N, 47N, 105E)."
                 " Not the official standard map of China."
             )
-    footer = place(QgsLayoutItemLabel(layout), "note", _MARGIN, my + mh + 3.0, PAGE_SIZE_MM[0] - 2 * _MARGIN, 8.0)
+    footer = place(
+        QgsLayoutItemLabel(layout), "note", _MARGIN, my + mh + 3.0, PAGE_SIZE_MM[0] - 2 * _MARGIN, 8.0
+    )
     footer.setText(text)
     small = QFont()
     small.setPointSizeF(8)
@@ -402,7 +423,7 @@ def export_layout(
 def _quiet_gdal() -> Iterator[None]:
     """GDAL's errors silenced for the block (GDAL's own error-handler stack), where GDAL's Python exists."""
     try:
-        from osgeo import gdal
+        gdal = importlib.import_module("osgeo.gdal")  # GDAL's bindings, shipped with QGIS; untyped
     except ImportError:  # pragma: no cover - QGIS always ships GDAL's bindings; nothing to silence then
         yield
         return
