@@ -70,7 +70,7 @@ def _legend_label(layer: Any, unit: str | None) -> str:
         name = method.name() if method is not None else "manual"
         label += f"\n{len(renderer.ranges())} classes, {name.lower()}"
     elif kind == "categorizedSymbol":
-        label += "\ncategories"
+        label += f"\n{len(renderer.categories())} categories"
     return label
 
 
