@@ -1337,14 +1337,25 @@ def model_choice(**o: Any) -> None:
 @click.option(
     "--out",
     "out",
-    required=True,
+    default=".",
+    show_default=True,
     type=click.Path(file_okay=False, path_type=str),
-    help="Folder to write the plugin folder 'spillover_qgis' into.",
+    help="Folder to write the plugin folder 'spillover_qgis' (or, with --zip, its zip) into.",
+)
+@click.option(
+    "--zip",
+    "as_zip",
+    is_flag=True,
+    help="Write spillover_qgis-<version>.zip, the zip the QGIS plugin repository and 'Install from ZIP' take.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing spillover_qgis folder.")
+@click.option("--force", is_flag=True, help="Replace an existing zip (with --zip).")
 @handle_errors
-def qgis_plugin(out: str, overwrite: bool) -> None:
-    """Write the QGIS plugin folder (Processing provider 'spillover') into OUT."""
-    from spillover.qgis.plugin import write_plugin
+def qgis_plugin(out: str, as_zip: bool, overwrite: bool, force: bool) -> None:
+    """Write the QGIS plugin (Processing provider 'spillover') into OUT: a folder, or with --zip a zip."""
+    from spillover.qgis.plugin import write_plugin, write_plugin_zip
 
-    click.echo(str(write_plugin(out, overwrite=overwrite)))
+    if as_zip:
+        click.echo(str(write_plugin_zip(out, overwrite=force, option="--force")))
+    else:
+        click.echo(str(write_plugin(out, overwrite=overwrite)))

@@ -31,4 +31,13 @@ def test_console_workflow_of_the_docs_runs_and_draws_maps(tmp_path):
         pixels = mpimg.imread(tmp_path / name)[..., :3]
         assert pixels.shape == (600, 800, 3)
         assert len(np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 5, name
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["qgis_lisa.png", "qgis_spillovers.png"]
+    layout = mpimg.imread(tmp_path / "qgis_layout.png")[..., :3]
+    assert (
+        abs(layout.shape[1] - 297 / 25.4 * 80) <= 1 and abs(layout.shape[0] - 210 / 25.4 * 80) <= 1
+    )  # A4, 80 dpi
+    assert len(np.unique((layout * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "qgis_layout.png",
+        "qgis_lisa.png",
+        "qgis_spillovers.png",
+    ]

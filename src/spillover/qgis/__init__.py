@@ -17,7 +17,9 @@ In the QGIS Python console::
 * Processing: :func:`register` / :func:`unregister` (provider id ``spillover``; algorithms
   ``spillover:weights``, ``spillover:moran``, ``spillover:lisa``, ``spillover:sdm``, ``spillover:malmquist``);
 * plugin: :func:`write_plugin` (also ``spillover qgis-plugin --out DIR``);
-* figures: :func:`render_png` (layers drawn by QGIS's map renderer into a PNG).
+* figures: :func:`render_png` (layers drawn by QGIS's map renderer into a PNG), :func:`print_layout` (a
+  print layout with legend, scale bar, north arrow and, for China, the South China Sea inset and the units
+  without data) and :func:`export_layout` (PNG or PDF).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ _NAMES = {
     "unregister": "spillover.qgis.provider",
     "write_plugin": "spillover.qgis.plugin",
     "render_png": "spillover.qgis.render",
+    "print_layout": "spillover.qgis.layout",
+    "export_layout": "spillover.qgis.layout",
 }
 
 __all__ = sorted(_NAMES)
