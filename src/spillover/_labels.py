@@ -70,6 +70,12 @@ _ZH: dict[str, str] = {
     "Naive TWFE": "传统双向固定效应估计",
     "Estimator": "估计方法",
     "Pre-trend p": "平行趋势检验 p 值",
+    "Variable": "变量",
+    "Model": "模型",
+    "Form": "形式",
+    "Controls": "控制变量",
+    "tau": "时期间隔 τ",
+    "Small-sample factor": "小样本校正因子",
     # ---- result columns (spillover.summary.COLUMNS, test tables) and the study's descriptive statistics
     "estimate": "系数",
     "std_error": "标准误",
