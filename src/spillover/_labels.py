@@ -91,11 +91,15 @@ _ZH: dict[str, str] = {
     "variable": "变量",
     "model": "模型",
     "test": "检验",
-    "weights": "空间权重矩阵",
+    "weights": "权重",
     "kind": "类型",
     "transform": "标准化方式",
     "n_links": "连接数",
     "year": "年份",
+    "true": "真实值",
+    "within 2 SE": "在 2 倍标准误以内",
+    "z (estimate - true)": "z（估计值 − 真实值）",
+    "Wald, LR and Hausman tests": "Wald、LR 与 Hausman 检验",
     "count": "观测值",
     "mean": "均值",
     "std": "标准差",
@@ -137,6 +141,9 @@ _ZH: dict[str, str] = {
     "study file": "研究文件",
     "No warnings were raised during the run.": "运行期间未出现警告。",
     "SIMULATED DATA": "模拟数据",
+    "SIMULATED DATA: every number in this report comes from a simulated panel, not from real statistics.": (
+        "模拟数据：本报告中的所有数字均来自模拟面板，并非真实统计数据。"
+    ),
     "SIMULATED DATA — not real statistics. The true parameters are shown beside the estimates.": (
         "模拟数据——并非真实统计数据。真实参数列于估计值旁。"
     ),
@@ -210,7 +217,15 @@ _ZH_PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
         ),
         _spatial_title,
     ),
+    (re.compile(r"Global Moran's I of (\S+) by period"), r"\1 的逐期全局 Moran's I"),
     (re.compile(r"Global Moran's I of (\S+)"), r"\1 的全局 Moran's I"),
+    (re.compile(r"^Effects of (\S+)$"), r"\1 的直接效应、间接效应与总效应"),
+    (re.compile(r"^True parameters and estimates of (\S+)$"), r"\1 的真实参数与估计值"),
+    (re.compile(r"^Entropy-weight evaluation system of (\S+)$"), r"\1 的熵权法评价指标体系"),
+    (
+        re.compile(r"^Panel LM tests, weights (\S+), (\w+) fixed effects$"),
+        lambda m: f"面板 LM 检验，空间权重矩阵 {m.group(1)}，{_FE_KIND.get(m.group(2), m.group(2))}固定效应",
+    ),
     (re.compile(r"; weights (.+)$"), r"；空间权重矩阵：\1"),
     (
         re.compile(r"([A-Z]+), (\w+) effects( \(Lee-Yu\))?, across weights\."),
@@ -257,6 +272,8 @@ def label(english: str, language: str) -> str:
             out, n = pattern.subn(sub, english)
             if n:
                 return out
+    if " / " in english:  # a flattened row label of a table, e.g. "direct / ln_pcap"
+        return " / ".join(label(part, language) for part in english.split(" / "))
     return english
 
 
