@@ -179,7 +179,7 @@ def _stars_note(m: re.Match[str]) -> str:
     levels = sorted((float(v) for v in re.findall(r"p<([0-9.eE-]+)", m.group(2))), reverse=True)
     marks = "、".join("*" * k for k in range(len(levels), 0, -1))
     pct = "、".join(f"{100 * lev:g}%" for lev in sorted(levels))
-    below = "标准误" if m.group(1) == "standard errors" else "z 统计量"
+    below = "标准误" if m.group(1) == "standard errors" else " z 统计量"
     return f"注：{marks} 分别表示在{pct}的水平上显著，括号内为{below}。"
 
 

@@ -127,7 +127,7 @@ def test_notes_and_titles_are_translated_sentence_by_sentence():
     assert zh.startswith("注：***、**、* 分别表示在1%、5%、10%的水平上显著，括号内为标准误。")
     assert "200 次模拟抽样" in zh and "Effects" not in zh
     assert _labels.text("Notes: z statistics in parentheses; * p<0.05.", "zh") == (
-        "注：* 分别表示在5%的水平上显著，括号内为z 统计量。"
+        "注：* 分别表示在5%的水平上显著，括号内为 z 统计量。"
     )
     title = "m: SDM of ln_gsp, twoway fixed effects (direct approach); N = 48, T = 17; weights queen"
     assert _labels.text(title, "zh") == (
