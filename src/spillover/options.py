@@ -56,6 +56,7 @@ __all__ = [
     "HausmanKind",
     "HausmanVariance",
     "DfConvention",
+    "Language",
     # checks
     "check_option",
     "check_int",
@@ -120,6 +121,9 @@ StandardErrors = Literal["cluster", "conley"]
 ConleyKernel = Literal["bartlett", "uniform"]
 """Distance kernel of the Conley covariance (``kernel=``): linear decay to 0 at the cutoff, or constant."""
 MediationPath = Literal["a", "b", "both"]
+Language = Literal["en", "zh"]
+"""Language of reports and tables (``language=``, ``[report] language``): the headings, table headers and
+notes spillover writes; variables keep their names (:mod:`spillover._labels` holds the translations)."""
 
 
 def choices(options: Any) -> list[Any]:

@@ -28,16 +28,18 @@ Examples
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from spillover import _labels
 from spillover.errors import ModelError
-from spillover.options import check_option
+from spillover.options import Language, check_option
 from spillover.regions import has_cjk
 
 __all__ = [
@@ -52,6 +54,8 @@ __all__ = [
     "SeStyle",
     "std_errors",
     "conf_int",
+    "translate",
+    "translate_frame",
 ]
 
 #: The column scheme of every estimate-like ``to_frame()``: defined here once.
@@ -218,6 +222,9 @@ class Summary:
     notes: str = ""
     captions: tuple[str, ...] = ()
 
+    corner: str = ""
+    """Heading of the row-label column (``"变量"`` in a Chinese paper table; blank by default)."""
+
     def __post_init__(self) -> None:
         blocks = (self.tables,) if isinstance(self.tables, pd.DataFrame) else tuple(self.tables)
         object.__setattr__(self, "tables", tuple(b.copy() for b in blocks))
@@ -251,20 +258,20 @@ class Summary:
         for caption, block in zip(self.captions, self.tables):
             if caption:
                 out.append(caption)
-            out += self._block_text(block)
+            out += self._block_text(block, self.corner)
         if self.notes:
             out.append(self.notes)
         return "\n".join(out)
 
     @staticmethod
-    def _block_text(block: pd.DataFrame) -> list[str]:
+    def _block_text(block: pd.DataFrame, corner: str = "") -> list[str]:
         labels, cols, body = _strings(block)
-        lw = max([len(s) for s in labels] + [9])
-        cw = [max([len(c)] + [len(str(v)) for v in body[:, j]]) + 2 for j, c in enumerate(cols)]
+        lw = max([_width(s) for s in [*labels, corner]] + [9])
+        cw = [max([_width(c)] + [_width(str(v)) for v in body[:, j]]) + 2 for j, c in enumerate(cols)]
         line = "-" * (lw + sum(cw))
-        out = [line, " " * lw + "".join(c.center(w) for c, w in zip(cols, cw)), line]
+        out = [line, _ljust(corner, lw) + "".join(_center(c, w) for c, w in zip(cols, cw)), line]
         for lab, row in zip(labels, body):
-            out.append(lab.ljust(lw) + "".join(str(v).center(w) for v, w in zip(row, cw)))
+            out.append(_ljust(lab, lw) + "".join(_center(str(v), w) for v, w in zip(row, cw)))
         return out + [line]
 
     def __str__(self) -> str:
@@ -294,7 +301,7 @@ class Summary:
                 else ""
             )
             parts.append(
-                f"<table><caption>{cap}</caption><thead><tr><th></th>{head}</tr></thead>"
+                f"<table><caption>{cap}</caption><thead><tr><th>{html.escape(self.corner)}</th>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody>{foot}</table>"
             )
         if not parts:
@@ -313,20 +320,20 @@ class Summary:
         :data:`CJK_LATEX_NOTE` (xeCJK, XeLaTeX): pdfLaTeX cannot typeset those characters.
         """
         texts = [
-            self._block_latex(b, self.notes if i == len(self.tables) - 1 else "")
+            self._block_latex(b, self.notes if i == len(self.tables) - 1 else "", self.corner)
             for i, b in enumerate(self.tables)
         ]
         text = "\n\n".join(texts)
         return latex_cjk_note(text) + text if cjk_note else text
 
     @staticmethod
-    def _block_latex(block: pd.DataFrame, notes: str) -> str:
+    def _block_latex(block: pd.DataFrame, notes: str, corner: str = "") -> str:
         labels, cols, body = _strings(block)
         ncol = len(cols)
         lines = [
             r"\begin{tabular}{l" + "c" * ncol + "}",
             r"\toprule",
-            " & ".join([""] + [_latex_label(c) for c in cols]) + r" \\",
+            " & ".join([_latex_label(corner)] + [_latex_label(c) for c in cols]) + r" \\",
             r"\midrule",
         ]
         for lab, row in zip(labels, body):
@@ -364,3 +371,80 @@ def _latex_cell(s: object) -> str:
 def _latex_label(s: object) -> str:
     """``W*x`` is typeset W x x."""
     return _latex_escape(s).replace("*", r"$\times$")
+
+
+def _width(s: str) -> int:
+    """Columns ``s`` takes in a monospaced font: Chinese (wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _ljust(s: str, width: int) -> str:
+    return s + " " * max(width - _width(s), 0)
+
+
+def _center(s: str, width: int) -> str:
+    pad = max(width - _width(s), 0)
+    return " " * (pad // 2) + s + " " * (pad - pad // 2)
+
+
+# ---------------------------------------------------------------------------------------------- language
+def translate(summary: Summary, language: Language = "en") -> Summary:
+    """``summary`` with the words spillover wrote in ``language`` (:mod:`spillover._labels`): title, header,
+    column headers, statistics rows, Yes/No cells, captions and notes; variable names and numbers unchanged.
+
+    A paper table (its notes explain the parentheses) gets the row-label heading (``变量``) in Chinese.
+
+    >>> s = Summary("Dependent variable: y", (pd.DataFrame({"(1)": ["0.5**", "(0.2)", "Yes"]},
+    ...             index=["x", "", "Region FE"]),), notes="Notes: standard errors in parentheses; * p<0.1.")
+    >>> t = translate(s, "zh")
+    >>> t.title, list(t.frame.index), t.frame["(1)"].tolist(), t.corner
+    ('被解释变量：y', ['x', '', '地区固定效应'], ['0.5**', '(0.2)', '是'], '变量')
+    """
+    _labels.check_language(language)
+    if language == "en":
+        return summary
+    paper = "in parentheses;" in summary.notes
+    return replace(
+        summary,
+        title=_labels.text(summary.title, language),
+        tables=tuple(translate_frame(b, language) for b in summary.tables),
+        header={
+            _labels.label(k, language): _labels.cell(v, language) if isinstance(v, str) else v
+            for k, v in summary.header.items()
+        },
+        notes=_labels.text(summary.notes, language),
+        captions=tuple(_labels.text(c, language) for c in summary.captions),
+        corner=_labels.label(summary.corner or ("Variables" if paper else ""), language),
+    )
+
+
+def translate_frame(frame: pd.DataFrame, language: Language = "en") -> pd.DataFrame:
+    """A copy of ``frame`` with the labels spillover wrote (column headers, statistics rows, index names)
+    and its text cells (Yes/No) in ``language``; numbers, variable names and the row order unchanged.
+
+    >>> translate_frame(pd.DataFrame({"estimate": [0.5]}, index=["x"]), "zh").columns.tolist()
+    ['系数']
+    """
+    _labels.check_language(language)
+    out = frame.copy()
+    if language == "en":
+        return out
+
+    def lab(v: Any) -> Any:
+        return _labels.label(v, language) if isinstance(v, str) else v
+
+    def axis(index: pd.Index) -> pd.Index:
+        names = [lab(n) for n in index.names]
+        if isinstance(index, pd.MultiIndex):
+            return pd.MultiIndex.from_tuples([tuple(lab(v) for v in t) for t in index], names=names)
+        if not (pd.api.types.is_object_dtype(index) or pd.api.types.is_string_dtype(index)):
+            # periods, numeric region codes: numbers are names
+            return index.rename(names[0])
+        return pd.Index([lab(v) for v in index], name=names[0], dtype=object)
+
+    out.index, out.columns = axis(out.index), axis(out.columns)
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+            out.iloc[:, j] = col.map(lambda v: _labels.cell(v, language) if isinstance(v, str) else v)
+    return out

@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from spillover._labels import check_language
 from spillover.errors import ModelError
+from spillover.options import Language
 from spillover.summary import (
     CJK_LATEX_NOTE,
     SeStyle,
@@ -25,6 +27,7 @@ from spillover.summary import (
     row_labels,
     star_notes,
     stars_for,
+    translate,
 )
 
 __all__ = [
@@ -48,12 +51,16 @@ def summary(
     draws: int = 1000,
     seed: int = 0,
     digits: int = 3,
+    language: Language = "en",
 ) -> Summary:
     """One spatial model as Main | Wx | Direct | Indirect | Total (effects with simulated standard errors).
 
-    The same as ``res.summary(...)``: the result builds its own :class:`~spillover.summary.Summary`.
+    The same as ``res.summary(...)``: the result builds its own :class:`~spillover.summary.Summary`;
+    ``language="zh"`` writes its headings, statistics rows and notes in Chinese (直接效应, 观测值, 注：...),
+    variable names and numbers unchanged (:func:`spillover.summary.translate`).
     """
-    return res.summary(stars=stars, se=se, draws=draws, seed=seed, digits=digits)
+    check_language(language, error=ModelError)
+    return translate(res.summary(stars=stars, se=se, draws=draws, seed=seed, digits=digits), language)
 
 
 def compare(
@@ -62,6 +69,7 @@ def compare(
     stars: Sequence[float] = (0.1, 0.05, 0.01),
     se: SeStyle = "se",
     digits: int = 3,
+    language: Language = "en",
 ) -> Summary:
     """Several fitted models side by side, one column each: the paper's regression table.
 
@@ -79,8 +87,13 @@ def compare(
         Column headings (default ``(1)``, ``(2)``, ...).
     stars
         Significance levels for one, two, three stars (default 0.1, 0.05, 0.01; stated in the note).
+    language
+        ``"en"`` (default) or ``"zh"``: headings, statistics rows (观测值, 地区固定效应 是/否, R²), the
+        row-label heading 变量 and the note (注：***、**、* 分别表示...) in Chinese; variable names, column
+        names you give and the numbers stay as they are.
     """
     check_se_style(se)
+    check_language(language, error=ModelError)
     results = list(results)
     if not results:
         raise ModelError("compare() needs at least one fitted result.")
@@ -110,7 +123,7 @@ def compare(
         rows[(lab, "")] = [s.get(lab, "") for s in stats_rows]
     cells = pd.DataFrame(rows.values(), index=row_labels(rows), columns=names)
     title = f"Dependent variable: {deps[0]}" if len(set(deps)) == 1 else "Dependent variables as labelled"
-    return Summary(title, (cells,), notes=star_notes(se, stars))
+    return translate(Summary(title, (cells,), notes=star_notes(se, stars)), language)
 
 
 def _union(lists: Sequence[Sequence[str]]) -> list[str]:

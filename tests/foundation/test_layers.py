@@ -28,6 +28,7 @@ LAYERS = {
             "panel",
             "options",
             "summary",
+            "_labels",
             "_names",
             "_readonly",
             "_parallel",

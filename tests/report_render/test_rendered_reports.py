@@ -1,7 +1,8 @@
 """The demo reports rendered by headless Chromium (in CI, `.ci/run`) are real pictures, not blank pages.
 
 Skipped unless SPILLOVER_RENDERED_REPORTS names the folder of the PNG screenshots; `.ci/run` renders both demo
-reports with `chromium --headless --screenshot` at 1280 x 2000 and then runs this module.
+reports and the China study with ``[report] language = "zh"`` (fonts-noto-cjk installed) with
+`chromium --headless --screenshot` at 1280 x 2000 and then runs this module.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ WIDTH, HEIGHT = 1280, 2000  # --window-size of the screenshots in .ci/run
 pytestmark = pytest.mark.skipif(not FOLDER, reason="set SPILLOVER_RENDERED_REPORTS to the rendered PNGs")
 
 
-@pytest.mark.parametrize("name", ["us_states", "china_simulated"])
+@pytest.mark.parametrize("name", ["us_states", "china_simulated", "china_simulated_zh"])
 def test_rendered_report_is_not_blank(name):
     from matplotlib.image import imread
 
@@ -35,3 +36,13 @@ def test_rendered_report_is_not_blank(name):
     assert (
         np.mean(np.all(np.abs(header.astype(int) - [0x1F, 0x3B, 0x63]) < 12, axis=1)) > 0.5
     )  # styled header
+
+
+def test_chinese_report_is_not_the_english_one():
+    # the same study and numbers: the headings, table headers and notes in Chinese change the picture
+    from matplotlib.image import imread
+
+    folder = Path(FOLDER or ".")
+    en, zh = (imread(folder / f"{name}.png")[..., :3] for name in ("china_simulated", "china_simulated_zh"))
+    assert en.shape == zh.shape
+    assert np.any(np.abs(en - zh) > 0.1, axis=2).mean() > 0.005

@@ -199,5 +199,7 @@ def _write(
             files["geopackage"].append(Path("regions.gpkg"))
         formats = spec["tables"]
         if formats:
-            files["tables"] = [p.relative_to(tmp) for p in outputs.write_tables(ctx.tables, tmp, formats)]
+            language = study.options("report")["language"]
+            written = outputs.write_tables(ctx.tables, tmp, formats, language)
+            files["tables"] = [p.relative_to(tmp) for p in written]
     return {k: [target / p for p in v] for k, v in files.items()}

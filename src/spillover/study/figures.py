@@ -10,7 +10,31 @@ from spillover import maps
 if TYPE_CHECKING:
     from spillover.study.results import Section
 
-__all__ = ["render", "module_maps", "effect_units"]
+__all__ = ["render", "module_maps", "effect_units", "translate_figure"]
+
+
+def translate_figure(fig: Any, language: str) -> bool:
+    """Titles and axis labels the report wrote into ``fig``, in ``language`` (:mod:`spillover._labels`).
+
+    Only when matplotlib has a font with Chinese glyphs (:func:`spillover.maps.cjk_font`): without one the
+    figure keeps its English text (boxes would be worse) and False comes back, for the study to warn once.
+    Variable names are never translated.
+    """
+    from spillover import _labels
+
+    if language == "en":
+        return True
+    if maps.cjk_font() is None:
+        return False
+    for ax in fig.axes:
+        for loc in ("center", "left", "right"):
+            if title := ax.get_title(loc):
+                ax.set_title(_labels.text(title, language), loc=loc)
+        ax.set_xlabel(_labels.text(ax.get_xlabel(), language))
+        ax.set_ylabel(_labels.text(ax.get_ylabel(), language))
+    if suptitle := fig.get_suptitle():
+        fig.suptitle(_labels.text(suptitle, language))
+    return True
 
 
 def render(fig: Any, fmt: str, dpi: int) -> tuple[bytes, str]:

@@ -22,8 +22,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spillover import io
+from spillover import _labels, io
+from spillover.options import Language
 from spillover.study.results import StudyTable
+from spillover.summary import translate, translate_frame
 from spillover.tables import latex_cjk_note
 
 __all__ = ["staging_folder", "write_tables", "write_geopackage", "region_layer", "check_target"]
@@ -49,50 +51,83 @@ def staging_folder(
 
 
 # ---------------------------------------------------------------------- tables
-def write_tables(tables: dict[str, StudyTable], folder: Path, formats: list[str]) -> list[Path]:
-    """Each table as ``tables/<name>.csv|.tex|.dta`` and all of them in ``tables/tables.xlsx``."""
+def write_tables(
+    tables: dict[str, StudyTable], folder: Path, formats: list[str], language: Language = "en"
+) -> list[Path]:
+    """Each table as ``tables/<name>.csv|.tex|.dta`` and all of them in ``tables/tables.xlsx``.
+
+    With ``language="zh"`` (``[report] language``) the headers, statistics rows, Yes/No cells, titles and
+    notes are in Chinese (:func:`spillover.summary.translate_frame`); the numbers and variable names are the
+    same.  Stata variable names stay the English (ASCII) column names; their Chinese header becomes the
+    variable label.
+    """
     out = folder / "tables"
     out.mkdir()
     written: list[Path] = []
     for name, table in tables.items():
         if "csv" in formats:
             path = out / f"{name}.csv"
-            io.write_csv(table.frame, path)
+            io.write_csv(translate_frame(table.frame, language), path)
             written.append(path)
         if "tex" in formats:
             path = out / f"{name}.tex"
-            path.write_text(_latex(table), encoding="utf-8")
+            path.write_text(_latex(table, language), encoding="utf-8")
             written.append(path)
         if "dta" in formats:
             path = out / f"{name}.dta"
-            _stata(table).to_stata(path, write_index=False, version=118, data_label=table.title[:80])
+            frame, labels = _stata(table, language)
+            frame.to_stata(
+                path,
+                write_index=False,
+                version=118,
+                data_label=_labels.text(table.title, language)[:80],
+                variable_labels=labels,
+            )
             written.append(path)
     if "xlsx" in formats and tables:
         path = out / "tables.xlsx"
         with io.excel_writer(path) as xl:
             for sheet, table in zip(_sheet_names(tables), tables.values()):
-                table.frame.to_excel(xl, sheet_name=sheet)
+                translate_frame(table.frame, language).to_excel(xl, sheet_name=sheet)
         written.append(path)
     return written
 
 
-def _latex(table: StudyTable) -> str:
-    caption = table.title.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+def _latex(table: StudyTable, language: Language = "en") -> str:
+    title = _labels.text(table.title, language)
+    caption = title.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+    display = translate(table.display, language)
     body = (
         f"\\begin{{table}}[htbp]\n\\centering\n\\caption{{{caption}}}\n"
-        f"{table.display.as_latex(cjk_note=False)}\n\\end{{table}}\n"
+        f"{display.as_latex(cjk_note=False)}\n\\end{{table}}\n"
     )
-    return f"% {table.title}\n% needs \\usepackage{{booktabs}}\n{latex_cjk_note(body)}{body}"
+    return f"% {title}\n% needs \\usepackage{{booktabs}}\n{latex_cjk_note(body)}{body}"
 
 
-def _stata(table: StudyTable) -> pd.DataFrame:
-    frame = table.frame.copy()
+def _stata(table: StudyTable, language: Language = "en") -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table as a Stata frame (ASCII variable names) and the variable labels (the headers in
+    ``language``; none in English)."""
+    frame, _ = _stata_frame(table.frame)
+    if language == "en":
+        return frame, {}
+    shown, labels = _stata_frame(translate_frame(table.frame, language))
+    for col, zh_col in zip(frame.columns, shown.columns):  # same cells, Chinese Yes/No and row labels
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = shown[zh_col]
+    return frame, {name: lab[:80] for name, lab in zip(frame.columns, labels) if lab}
+
+
+def _stata_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Valid, unique variable names for the columns of ``frame`` (index included), and the original
+    header of each (the variable label of a translated table)."""
+    frame = frame.copy()
     if any(n is None for n in frame.index.names):  # unnamed (e.g. the rows of a paper table)
         frame.index = [" / ".join(map(str, i)) if isinstance(i, tuple) else i for i in frame.index]
         frame.index.name = "row"
     frame = frame.reset_index()
     used: set[str] = set()
-    frame.columns = [_stata_name(str(c), used) for c in frame.columns]
+    headers = [str(c) for c in frame.columns]
+    frame.columns = [_stata_name(c, used) for c in headers]
     for col in frame.columns:
         if frame[col].dtype == bool:
             frame[col] = frame[col].astype("int8")
@@ -102,7 +137,7 @@ def _stata(table: StudyTable) -> pd.DataFrame:
             frame[col] = frame[col].where(np.isfinite(frame[col]))
         elif not pd.api.types.is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(str)
-    return frame
+    return frame, headers
 
 
 def _stata_name(name: str, used: set[str]) -> str:

@@ -73,20 +73,31 @@ def _requirements() -> list[str]:
     return names
 
 
+#: ``<html lang>`` of each report language (BCP 47): browsers pick Chinese glyph forms from it
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
 def render_report(ctx: Any, warnings: list[str]) -> str:
     """The report's HTML for a computed study context."""
     import jinja2
 
-    from spillover import __version__
+    from spillover import __version__, _labels
+    from spillover.summary import translate
 
     templates = resources.files("spillover.study") / "templates"
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
+    # [report] language: headings, table headers and notes through the one translation table
+    language = ctx.study.options("report")["language"]
+    env.filters["tr"] = lambda english: _labels.text(english, language)
+    env.filters["table_html"] = lambda summary: translate(summary, language).as_html()
     template = env.from_string((templates / "report.html.j2").read_text(encoding="utf-8"))
     study = ctx.study
     meta = study.sections["study"]
     return template.render(
         title=study.title,
+        language=language,
+        html_lang=_HTML_LANG[language],
         description=meta.get("description", ""),
         simulated=bool(meta.get("simulated")),
         version=__version__,

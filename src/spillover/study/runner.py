@@ -19,8 +19,8 @@ import pandas as pd
 
 from spillover import esda, maps, spatial, tables
 from spillover import weights as wmod
-from spillover.errors import SpilloverError
-from spillover.options import Kind
+from spillover.errors import MapWarning, SpilloverError
+from spillover.options import Kind, warn
 from spillover.panel import SpatialPanel
 from spillover.study import _disparity_steps as dsteps
 from spillover.study import _hotspot_steps as hsteps
@@ -53,6 +53,7 @@ class _Context:
     map_model: str | None = None
     tables: dict[str, StudyTable] = field(default_factory=dict)
     sections: dict[str, Section] = field(default_factory=dict)
+    warned_no_cjk: bool = False  # [report] language = "zh" without a CJK font: one warning per run
 
     def section(self, sid: str, title: str) -> Section:
         if sid not in self.sections:
@@ -75,6 +76,16 @@ class _Context:
         return table
 
     def add_figure(self, section: Section, name: str, fig: Any, title: str, caption: str = "") -> None:
+        language = self.study.options("report")["language"]
+        # the report's own words inside the figure: only where the glyphs exist; else English, said once
+        if not figs.translate_figure(fig, language) and not self.warned_no_cjk:
+            self.warned_no_cjk = True
+            warn(
+                f"[report] language = {language!r}: no font with Chinese glyphs is installed, so the figures "
+                "keep their English titles (the report's headings and tables are in Chinese). Install one "
+                "(Debian/Ubuntu: apt-get install fonts-noto-cjk) and run the study again.",
+                MapWarning,
+            )
         data, mime = figs.render(fig, self.figure_format, self.dpi)
         section.figure(StudyFigure(name, title, mime, data, caption))
 

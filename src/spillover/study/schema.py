@@ -18,6 +18,7 @@ from spillover.options import (
     FixedEffects,
     Frontier,
     Kind,
+    Language,
     Orientation,
     ResampleBackend,
     StandardErrors,
@@ -321,6 +322,13 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "model": _str("model the true parameters belong to", required=True),
         "params": Field("mapping", required=True, help="true value of each parameter (rho, x, W*x)"),
         "note": _str("how the data were simulated"),
+    },
+    "report": {
+        "language": _str(
+            "language of the report's headings, table headers and notes: en or zh (variables keep their names)",
+            choices=tuple(choices(Language)),
+            default="en",
+        ),
     },
     "output": {
         "folder": _str("output folder (default: '<study file name>-results' beside the study file)"),
