@@ -62,3 +62,9 @@ def test_readme_documents_every_extra(project: dict) -> None:
 def test_qgis_extra_pins_what_qgis_python_needs(project: dict) -> None:
     # Debian's GDAL bindings are built against numpy 1.x; pyarrow 26 refuses numpy 1.x (docs/qgis.md)
     assert set(project["project"]["optional-dependencies"]["qgis"]) == {"numpy<2", "pyarrow<26"}
+
+
+def test_qgis_plugin_ships_the_same_license() -> None:
+    # the plugin zip carries its own copy (the QGIS plugin repository wants a LICENSE inside the zip)
+    shipped = ROOT / "src" / "spillover" / "qgis" / "plugin_files" / "LICENSE"
+    assert shipped.read_bytes() == (ROOT / "LICENSE").read_bytes()

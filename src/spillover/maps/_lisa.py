@@ -12,7 +12,6 @@ from scipy import stats
 
 from spillover.errors import SpilloverError, format_items
 from spillover.esda import (
-    _LABEL_MODES,
     LISA_COLORS,
     NOT_SIGNIFICANT,
     LocalMoranResult,
@@ -20,6 +19,7 @@ from spillover.esda import (
     local_moran,
     moran_scatter_data,
 )
+from spillover.esda._moran import _LABEL_MODES
 from spillover.maps import _china
 from spillover.maps._base import (
     NO_DATA_COLOR,

@@ -189,6 +189,8 @@ def print_layout(
     note
         A line at the bottom (default: spillover's version and, for China, the units without data).
 
+    Notes
+    -----
     The layout holds the items (``QgsLayoutItem.id()``): ``title``, ``map`` (the layer in the Albers
     projection for China, its own CRS otherwise), ``legend``, ``scale_bar`` (km), ``north_arrow`` (a
     picture), ``note`` and, for China, ``south_china_sea`` (the inset map, 105.5-123.5E, 2.5-24N).
