@@ -138,7 +138,7 @@ def _chunks(n: int) -> list[slice]:
     """
     n_chunks = max(1, -(-n // CHUNK_UNITS))
     edges = np.linspace(0, n, n_chunks + 1).astype(int)
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a] or [slice(0, n)]
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a] or [slice(0, n)]
 
 
 def n_workers(n_jobs: int | None) -> int:
