@@ -84,8 +84,9 @@ def main() -> None:
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format="%.4g"), flush=True)
     table = pd.DataFrame(rows)
     if len(table) > 1:
-        ratio = np.log(table["serial_cpu_s"].to_numpy()) / 1.0
-        table["exponent"] = np.r_[np.nan, np.diff(ratio) / np.diff(np.log(table["units"].to_numpy()))]
+        # growth exponent in N between consecutive sizes, from the serial CPU seconds
+        log_cpu, log_n = np.log(table["serial_cpu_s"].to_numpy()), np.log(table["units"].to_numpy())
+        table["exponent"] = np.r_[np.nan, np.diff(log_cpu) / np.diff(log_n)]
     print(table.to_string(index=False, float_format="%.4g"))
     big = table[table["units"] >= 100_000]
     for _, row in big.iterrows():
