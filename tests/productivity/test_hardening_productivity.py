@@ -286,7 +286,7 @@ def test_the_process_pool_is_owned_by_an_executor(monkeypatch):
         return real(n)
 
     monkeypatch.setattr(E, "_new_pool", counting)
-    monkeypatch.setattr(E, "_PARALLEL_MIN", 1)  # small problem, several chunks
+    monkeypatch.setattr(E, "CHUNK_UNITS", 16)  # small problem, several chunks
     rng = np.random.default_rng(0)
     X, Y = rng.uniform(1, 2, (2, 60)), rng.uniform(1, 2, (1, 60))
     with E.Executor("processes", 2) as run:

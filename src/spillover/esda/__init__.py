@@ -35,7 +35,9 @@ from spillover.esda._moran import (
     MoranScatter,
     Transform,
     geary_by_period,
+    lisa_period_seed,
     local_moran,
+    local_moran_by_period,
     moran_by_period,
     moran_scatter_data,
 )
@@ -44,6 +46,8 @@ __all__ = [
     "moran_by_period",
     "geary_by_period",
     "local_moran",
+    "local_moran_by_period",
+    "lisa_period_seed",
     "LocalMoranResult",
     "moran_scatter_data",
     "MoranScatter",

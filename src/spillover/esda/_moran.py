@@ -46,6 +46,8 @@ __all__ = [
     "moran_by_period",
     "geary_by_period",
     "local_moran",
+    "local_moran_by_period",
+    "lisa_period_seed",
     "LocalMoranResult",
     "moran_scatter_data",
     "MoranScatter",
@@ -304,8 +306,14 @@ def local_moran(
     >>> int(lisa.counts().sum())
     48
     """
-    from spillover.esda._crand import moran_local_sims
+    _lisa_checks(permutations, seed, alpha)
+    _, wmat = _aligned(w, panel, transform)
+    y = _cross_section(panel, var, period)
+    frame = _lisa_frame(y, wmat, permutations, seed, alpha)
+    return LocalMoranResult(var, period, float(alpha), permutations, seed, frame, panel.geometry)
 
+
+def _lisa_checks(permutations: int, seed: int, alpha: float) -> None:
     check_int(permutations, "permutations", minimum=1)
     check_int(seed, "seed", minimum=0)
     if seed > _MAX_SEED:
@@ -313,8 +321,14 @@ def local_moran(
             f"seed must be at most {_MAX_SEED} (esda's numba generator takes 32 bits), got {seed}."
         )
     check_probability(alpha, "alpha")
-    _, wmat = _aligned(w, panel, transform)
-    y = _cross_section(panel, var, period)
+
+
+def _lisa_frame(
+    y: pd.Series, wmat: sparse.csr_array, permutations: int, seed: int, alpha: float
+) -> pd.DataFrame:
+    """The frame of :meth:`LocalMoranResult.to_frame` for the cross-section ``y``."""
+    from spillover.esda._crand import moran_local_sims
+
     # esda.Moran_Local's statistic, step by step (the same operations, so the same floats): z standardised
     # with the population sd, I_i = (n - 1) z_i (W z)_i / z'z.  Its conditional randomisation is run by
     # spillover.esda._crand with esda's own permuted ids (same seed, same p_sim): esda's kernel copies the n
@@ -327,8 +341,92 @@ def local_moran(
     p_sim, mean_sim, sd_sim = moran_local_sims(z, wmat, observed, permutations, seed)
     with np.errstate(invalid="ignore", divide="ignore"):
         z_sim = (observed - mean_sim) / sd_sim
-    frame = _local_frame(y, z, lag, observed, z_sim, p_sim, wmat, alpha)
-    return LocalMoranResult(var, period, float(alpha), permutations, seed, frame, panel.geometry)
+    return _local_frame(y, z, lag, observed, z_sim, p_sim, wmat, alpha)
+
+
+def lisa_period_seed(seed: int, k: int) -> int:
+    """The seed of period ``k`` (position in the panel) in :func:`local_moran_by_period`: 31 bits of
+    ``numpy.random.SeedSequence([seed, k])``, so the periods draw independent permutations and each period's
+    draws depend only on ``seed`` and ``k`` (not on the backend, the workers or the other periods).
+
+    >>> lisa_period_seed(0, 1) == lisa_period_seed(0, 1) != lisa_period_seed(0, 2)
+    True
+    """
+    return int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
+
+
+@dataclass(frozen=True)
+class _PeriodLisa:
+    """One period's LISA frame from ``(k, y)``: a picklable task (the weights travel once per worker)."""
+
+    wmat: sparse.csr_array
+    permutations: int
+    seed: int
+    alpha: float
+
+    def __call__(self, item: tuple[int, pd.Series]) -> pd.DataFrame:
+        k, y = item
+        return _lisa_frame(y, self.wmat, self.permutations, lisa_period_seed(self.seed, k), self.alpha)
+
+
+def local_moran_by_period(
+    panel: SpatialPanel,
+    var: str,
+    w: Any,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    transform: Transform = "r",
+    backend: ResampleBackend = "serial",
+    n_jobs: int | None = None,
+    client: Any = None,
+) -> pd.DataFrame:
+    """Local Moran's I (LISA) of ``var`` in every period of the panel, the periods run in parallel.
+
+    Period ``k`` (position in ``panel.periods``) is exactly
+    ``local_moran(panel, var, w, period=p, permutations=permutations, seed=lisa_period_seed(seed, k),
+    alpha=alpha, transform=transform)``: each period is one task with its own seed, so the frame is
+    bit-identical on every backend and for any number of workers.
+
+    Parameters
+    ----------
+    panel, var, w, transform
+        As in :func:`moran_by_period`.
+    permutations, alpha
+        As in :func:`local_moran`.
+    seed
+        Seed of the permutations (at most 2**31 - 1); period ``k`` uses :func:`lisa_period_seed` ``(seed, k)``.
+    backend, n_jobs, client
+        Where the periods run (:data:`spillover.options.ResampleBackend`): ``"serial"`` (default), a pool of
+        ``n_jobs`` processes, or Dask (``client=``, the active client, or a ``LocalCluster`` of ``n_jobs``
+        workers), through :func:`spillover._parallel.map_items`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (region, period), with the columns of :meth:`LocalMoranResult.to_frame`.
+
+    Examples
+    --------
+    >>> import spillover as so
+    >>> from libpysal.graph import Graph
+    >>> panel = so.datasets.us_states()
+    >>> w = Graph.build_contiguity(panel.geometry, rook=False)
+    >>> lisa = local_moran_by_period(panel, "ln_gsp", w, permutations=99, seed=0)
+    >>> lisa.shape, lisa.index.names == [panel.id_name, panel.time_name]
+    ((816, 8), True)
+    """
+    _lisa_checks(permutations, seed, alpha)
+    check_option(backend, ResampleBackend, "backend")
+    if n_jobs is not None:
+        check_int(n_jobs, "n_jobs", minimum=1)
+    _, wmat = _aligned(w, panel, transform)
+    values = _values(panel, var)  # checked here, in this process: errors name the region and period
+    items = [(k, _checked(values[p], var, p)) for k, p in enumerate(panel.periods)]
+    frames = _Runner(backend, n_jobs, client).map(_PeriodLisa(wmat, permutations, seed, alpha), items)
+    out = pd.concat(frames, keys=panel.periods, names=[panel.time_name, panel.id_name]).swaplevel()
+    return out.reindex(pd.MultiIndex.from_product([panel.ids, panel.periods], names=out.index.names))
 
 
 # ---------------------------------------------------------------------- public: Moran scatter plot

@@ -26,8 +26,9 @@ Units kept by a loose tolerance (score > 1 - 1e-6) only add redundant columns, w
 Backends: ``"auto"`` (what :func:`~spillover.productivity.dea` uses by default) is a process pool from
 AUTO_PROCESSES units when at least two cores are free (usable cores minus the load average), serial
 otherwise; an :class:`Executor` owns the one
-pool (forked on Linux) that the frontier steps and the evaluation share inside its ``with`` block; steps
-under _PARALLEL_MIN units run serially.
+pool (forked on Linux) that the frontier steps and the evaluation share inside its ``with`` block.  Every
+backend solves the same chunks (:func:`_chunks`, a function of the number of units alone), so serial, process
+and Dask runs give bit-identical results for any number of workers; a step of one chunk runs in the caller.
 The batched simplex (``_simplex``) makes each LP so cheap that a pool only pays off on large problems.
 
 Solvers: every radial LP goes through :func:`solve_chunk`, which runs the chain of
@@ -74,8 +75,8 @@ BACKENDS = ("auto", "serial", "processes", "dask")
 FRONTIER_TOL = 1e-6  # keeping a redundant unit is harmless; dropping a frontier unit is not
 _BLOCK = 256
 _BASE = 800  # frontier_set: sets up to this size are solved directly (the batched LPs make that cheap)
-_PARALLEL_MIN = 1000  # units below which a step runs serially even on the process backend
 AUTO_PROCESSES = 10_000  # backend="auto" uses a process pool from this many units
+CHUNK_UNITS = 8192  # units per task at most (_chunks): fixed by the data size, not by the number of workers
 
 
 def nondominated(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -125,12 +126,20 @@ def _dominated_within(Zb: np.ndarray) -> np.ndarray:
     return np.any((ge & gt) | (ge & ~gt & earlier), axis=1)
 
 
-def _chunks(n: int, backend: str, n_jobs: int) -> list[slice]:
-    if backend in ("serial", "auto") or n < _PARALLEL_MIN or (backend == "processes" and n_jobs < 2):
-        return [slice(0, n)]  # a pool costs more than it saves here
-    n_chunks = min(n, max(1, n_jobs) * 2)  # few large chunks: the batched simplex vectorises over a chunk
+def _chunks(n: int) -> list[slice]:
+    """Slices of ``n`` units, one task each: a function of ``n`` alone, never of the backend or the number of
+    workers, so that every backend and worker count solves the same chunks and returns the same bits (the
+    batched simplex shares its pool of optimal bases within a chunk, so the chunk decides which optimal basis
+    of a degenerate LP is found).  Below CHUNK_UNITS units one chunk; above, equal chunks of at most
+    CHUNK_UNITS (large: the batched simplex vectorises over a chunk and its basis pool fills in the first
+    blocks of each).
+
+    >>> [(s.start, s.stop) for s in _chunks(20_000)]
+    [(0, 6666), (6666, 13333), (13333, 20000)]
+    """
+    n_chunks = max(1, -(-n // CHUNK_UNITS))
     edges = np.linspace(0, n, n_chunks + 1).astype(int)
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a] or [slice(0, n)]
 
 
 def n_workers(n_jobs: int | None) -> int:
@@ -186,13 +195,17 @@ class Executor:
             pool.shutdown()
 
     def chunks(self, n: int) -> list[slice]:
-        """Slices of ``n`` units, one task each: one slice where a pool would cost more than it saves."""
-        return _chunks(n, self.backend, self.n_jobs)
+        """Slices of ``n`` units, one task each (:func:`_chunks`: the same on every backend)."""
+        return _chunks(n)
 
     def map(self, func: Callable[..., Any], calls: list[tuple]) -> list[Any]:
         """Run ``func(*args)`` for each args tuple on the executor's backend, preserving order."""
-        if self.backend in ("serial", "auto") or len(calls) == 1:
-            return [func(*a) for a in calls]
+        if (
+            self.backend in ("serial", "auto")
+            or len(calls) == 1
+            or (self.backend == "processes" and self.n_jobs < 2)
+        ):
+            return [func(*a) for a in calls]  # the same chunks in this process: the same results
         if self.backend == "processes":
             if self._pool is not None:
                 return [f.result() for f in [self._pool.submit(func, *a) for a in calls]]
