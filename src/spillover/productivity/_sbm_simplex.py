@@ -23,7 +23,7 @@ LP of unit o (rows: normalisation, inputs, good outputs, bad outputs, rts row; r
 ``L_o`` is the evaluated unit's own column: the unit lies in the technology of the reference set, so adding
 it changes no optimum, and ``{t, L_o, the slacks}`` (t = L_o = 1, slacks 0) is a primal feasible starting
 basis for every unit (under CRS one output slack is left out).  An answer is accepted only with a
-certificate recomputed from its final basis (:func:`_certify`): primal feasible (L_o may end positive only for a
+certificate from its final basis (:func:`_iterate`): primal feasible (L_o may end positive only for a
 unit that is itself a reference column: its lambda then takes L_o's value), and the reduced costs can gain at most GAP_TOL (a bound on each column at
 any feasible point times its negative reduced cost); then the same relative check of rows, slacks and
 Tone's ratio as the HiGHS path (``sbm._verified``).  Units without it go to HiGHS.
@@ -32,6 +32,7 @@ Tone's ratio as the HiGHS path (``sbm._verified``).  Units without it go to HiGH
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 __all__ = ["sbm_batch", "BATCH_MIN"]
 
@@ -39,6 +40,7 @@ PRIMAL_TOL = 1e-9
 DUAL_TOL = 1e-10  # pricing: columns with reduced cost below -DUAL_TOL may enter
 GAP_TOL = 1e-10  # certificate: what negative reduced costs can still gain, relative to the objective
 PIVOT_TOL = 1e-9
+RESID_TOL = 1e-12  # B x_B = e_0, absolute (the equations' entries are the unit's normalised values)
 SINGULAR_TOL = 1e-12
 OWN_TOL = 1e-10  # the unit's own column must end at (about) 0
 MAX_ITER = 60  # units still iterating then get no certificate (HiGHS solves them)
@@ -49,6 +51,9 @@ BATCH_MIN = 12  # fewer units than this: HiGHS one by one
 RANGE = 2.0**6  # units with a value outside [1 / RANGE, RANGE] of the normalised data go to HiGHS
 VERIFY_TOL = 1e-7  # as sbm.VERIFY_TOL
 LAMBDA_TOL = 1e-10  # as sbm.LAMBDA_TOL
+SAMPLE = 16  # every SAMPLE-th unit is solved from the single-unit start, the others from a neighbour's basis
+REBUILD = 0.5  # the neighbour tree is rebuilt when the solved units have doubled
+NEIGHBOURS = 8  # candidate bases per unit: those of its nearest solved sample units (log data)
 
 
 def sbm_batch(
@@ -85,13 +90,29 @@ def sbm_batch(
     lp = _Family(np.vstack([Xr, Gr, Br]), m, s1, s2, rts)
     block = int(np.clip(BLOCK_CELLS // max(lp.C, 1), 64, BLOCK))
     idx_all = np.flatnonzero(fits)
-    for start in range(0, len(idx_all), block):
-        idx = idx_all[start : start + block]
-        part = _solve_block(lp, V[:, idx], kx[:, idx], ky[:, idx])
-        for key in ("ok", "score", "slack"):
-            out[key][idx] = part[key]
-        kk, jj = np.nonzero(part["lam"] > LAMBDA_TOL)
-        parts.append((idx[kk], jj, part["lam"][kk, jj]))
+    basis = np.zeros((K, lp.R), np.int64)
+    # a sample from the single-unit start first; every other unit then starts from the optimal basis of a
+    # nearby sample unit (the facet it projects to is usually a neighbour's), when that is primal feasible
+    sample = np.zeros(len(idx_all), bool)
+    sample[:: SAMPLE if len(idx_all) > 4 * SAMPLE else 1] = True
+    logV = np.log(V)
+    tree: cKDTree | None = None
+    for group in (idx_all[sample], idx_all[~sample]):
+        for start in range(0, len(group), block):
+            idx = group[start : start + block]
+            cand = None
+            if tree is not None:
+                near = tree.query(logV[:, idx].T, k=min(NEIGHBOURS, tree.n))[1].reshape(len(idx), -1)
+                cand = pooled[near]
+            part = _solve_block(lp, V[:, idx], kx[:, idx], ky[:, idx], cand)
+            for key in ("ok", "score", "slack"):
+                out[key][idx] = part[key]
+            basis[idx] = part["basis"]
+            kk, jj = np.nonzero(part["lam"] > LAMBDA_TOL)
+            parts.append((idx[kk], jj, part["lam"][kk, jj]))
+            solved = np.flatnonzero(out["ok"])
+            if len(solved) and (tree is None or tree.n < REBUILD * len(solved)):  # new neighbours
+                tree, pooled = cKDTree(logV[:, solved].T), basis[solved]
     out["lam_unit"] = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     out["lam_peer"] = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     out["lam_weight"] = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
@@ -176,25 +197,36 @@ def _reduced_costs(lp: _Family, own: np.ndarray, cost: np.ndarray, pi: np.ndarra
     return d
 
 
-def _iterate(lp: _Family, own: np.ndarray, cost: np.ndarray, basis: np.ndarray) -> None:
-    """Primal simplex from feasible bases (updated in place) until optimal, unbounded or MAX_ITER.  A fresh
-    inverse every iteration (R x R is tiny; the pricing product dominates).  No claim: see :func:`_certify`."""
-    active = np.arange(len(basis))
+def _iterate(
+    lp: _Family, own: np.ndarray, cost: np.ndarray, basis: np.ndarray, V: np.ndarray, ky: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Primal simplex from feasible bases (updated in place) until optimal, unbounded or MAX_ITER; a fresh
+    inverse every iteration (R x R is tiny; the pricing product dominates).  Returns (ok, x_B): the
+    certificate of each unit's final basis, computed with that inverse when the pricing finds no entering
+    column: nonsingular, primal feasible, B x_B = e_0 to round-off, and what the negative reduced costs
+    could still gain (each times a bound on its column, :func:`_upper_bounds`; weak duality) at most
+    GAP_TOL of the objective's size.  The unit's own column L_o is left out of that bound: the certified
+    point is one of the LP over the reference columns (``_solve_block`` maps a positive L_o onto the
+    reference column that is the unit), and the duals are feasible for that LP."""
+    K = len(basis)
+    ok, x_out = np.zeros(K, bool), np.zeros((K, lp.R))
+    active = np.arange(K)
     e0 = np.zeros(lp.R)
     e0[0] = 1.0
     for it in range(MAX_ITER):
         if len(active) == 0:
-            return
+            break
         bas = basis[active]
         Bm = _basis_matrices(lp, own[active], bas)
         good = np.abs(np.linalg.det(Bm)) > SINGULAR_TOL
-        if not good.all():
+        if not good.all():  # singular: no certificate for those units
             active, bas, Bm = active[good], bas[good], Bm[good]
             if len(active) == 0:
-                return
+                break
         Binv = np.linalg.inv(Bm)
         xB = Binv[:, :, 0]  # B^-1 e_0
-        pi = np.einsum("kr,krs->ks", _basic_costs(lp, cost[active], bas), Binv)
+        cB = _basic_costs(lp, cost[active], bas)
+        pi = np.einsum("kr,krs->ks", cB, Binv)
         d = _reduced_costs(lp, own[active], cost[active], pi)
         np.put_along_axis(d, bas, 0.0, axis=1)
         d[:, 1] = np.maximum(d[:, 1], 0.0)  # L_o never re-enters (it only starts the simplex)
@@ -205,31 +237,40 @@ def _iterate(lp: _Family, own: np.ndarray, cost: np.ndarray, basis: np.ndarray) 
             neg = d < -DUAL_TOL
             optimal = ~neg.any(axis=1)
             q = neg.argmax(axis=1)
+        if optimal.any():
+            fin = active[optimal]
+            xo, do = xB[optimal], d[optimal]
+            resid = np.abs(np.einsum("krs,ks->kr", Bm[optimal], xo) - e0).max(axis=1)
+            cert = (xo >= -PRIMAL_TOL).all(axis=1) & (resid <= RESID_TOL)
+            kk, jj = np.nonzero(do < 0)
+            loss = np.zeros(len(fin))
+            if len(kk):
+                with np.errstate(invalid="ignore"):
+                    np.add.at(loss, kk, -do[kk, jj] * _upper_bounds(lp, V, ky, fin[kk], jj))
+            size = np.abs(cB[optimal] * xo).sum(axis=1) + 1.0
+            ok[fin] = cert & (loss <= GAP_TOL * size)  # NaN/inf (an unbounded column with d < 0) fails
+            x_out[fin] = xo
         keep = ~optimal
         active, bas, Binv, xB, q = active[keep], bas[keep], Binv[keep], xB[keep], q[keep]
         if len(active) == 0:
-            return
+            break
         dirn = np.einsum("krs,ks->kr", Binv, _column(lp, own[active], q))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(dirn > PIVOT_TOL, np.maximum(xB, 0.0) / dirn, np.inf)
-        if it >= BLAND_AFTER:
-            rmin = ratio.min(axis=1)
-            tie = ratio <= rmin[:, None] * (1 + 1e-12) + 1e-15
+        rmin = ratio.min(axis=1)
+        tie = ratio <= rmin[:, None] * (1 + 1e-12) + 1e-15
+        if it >= BLAND_AFTER:  # Bland's leaving rule: among ties, the smallest column index
             r = np.where(tie, bas, np.iinfo(np.int64).max).argmin(axis=1)
         else:  # among ties, the largest pivot (stability); the own column L_o leaves first
-            rmin = ratio.min(axis=1)
-            tie = ratio <= rmin[:, None] * (1 + 1e-12) + 1e-15
-            score = np.where(tie, np.abs(dirn) + 1e3 * (bas == 1), -np.inf)
-            r = score.argmax(axis=1)
+            r = np.where(tie, np.abs(dirn) + 1e3 * (bas == 1), -np.inf).argmax(axis=1)
         rows = np.arange(len(r))
         move = np.isfinite(ratio[rows, r])  # unbounded: stop (no certificate)
         basis[active[move], r[move]] = q[move]
         active = active[move]
+    return ok, x_out
 
 
-def _upper_bounds(
-    lp: _Family, V: np.ndarray, kx: np.ndarray, ky: np.ndarray, kk: np.ndarray, jj: np.ndarray
-) -> np.ndarray:
+def _upper_bounds(lp: _Family, V: np.ndarray, ky: np.ndarray, kk: np.ndarray, jj: np.ndarray) -> np.ndarray:
     """Bounds on column jj of unit kk's LP at every feasible point: t <= 1 (the normalisation row, slacks
     >= 0); Lambda_j, L_o <= min over input and bad-output rows of t v_io / V_ij (and <= t under VRS/NIRS);
     S-_i <= t x_io, Sb_k <= t b_ko; Sg_r <= 1 / ky_r; the NIRS surplus <= t; else inf."""
@@ -258,41 +299,31 @@ def _upper_bounds(
     return out
 
 
-def _certify(
-    lp: _Family, own: np.ndarray, cost: np.ndarray, V: np.ndarray, kx: np.ndarray, ky: np.ndarray, basis: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ok, x_B) recomputed from each final basis: nonsingular, primal feasible, and the gain the
-    negative reduced costs could still make (weak duality) at most GAP_TOL of the objective's size."""
-    K = len(basis)
-    Bm = _basis_matrices(lp, own, basis)
-    good = np.abs(np.linalg.det(Bm)) > SINGULAR_TOL
-    Bm[~good] = np.eye(lp.R)
-    e0 = np.zeros((K, lp.R, 1))
-    e0[:, 0] = 1.0
-    xB = np.linalg.solve(Bm, e0)[:, :, 0]
-    cB = _basic_costs(lp, cost, basis)
-    pi = np.linalg.solve(Bm.transpose(0, 2, 1), cB[:, :, None])[:, :, 0]
-    d = _reduced_costs(lp, own, cost, pi)
-    np.put_along_axis(d, basis, 0.0, axis=1)
-    resid = np.abs(np.einsum("krs,ks->kr", Bm, xB) - e0[:, :, 0]).max(axis=1)
-    ok = good & (xB >= -PRIMAL_TOL).all(axis=1) & (resid <= 1e-12)
-    kk, jj = np.nonzero(d < 0)
-    loss = np.zeros(K)
-    if len(kk):
-        with np.errstate(invalid="ignore"):
-            np.add.at(loss, kk, -d[kk, jj] * _upper_bounds(lp, V, kx, ky, kk, jj))
-    size = np.abs(cB * xB).sum(axis=1) + 1.0
-    ok &= loss <= GAP_TOL * size  # NaN/inf (an unbounded column with d < 0) fails
-    return ok, xB
+def _pick(lp: _Family, own: np.ndarray, cost: np.ndarray, basis: np.ndarray, cand: np.ndarray) -> None:
+    """Replace each unit's basis (in place) by its primal feasible candidate (K x F x R) of lowest
+    objective, if any."""
+    best = np.full(len(basis), np.inf)
+    for f in range(cand.shape[1]):
+        bas = cand[:, f]
+        Bm = _basis_matrices(lp, own, bas)
+        good = np.abs(np.linalg.det(Bm)) > SINGULAR_TOL
+        Bm[~good] = np.eye(lp.R)
+        xB = np.linalg.inv(Bm)[:, :, 0]
+        obj = (_basic_costs(lp, cost, bas) * xB).sum(axis=1)
+        better = good & (xB >= -PRIMAL_TOL).all(axis=1) & (obj < best)
+        basis[better], best[better] = bas[better], obj[better]
 
 
-def _solve_block(lp: _Family, V: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> dict[str, np.ndarray]:
+def _solve_block(
+    lp: _Family, V: np.ndarray, kx: np.ndarray, ky: np.ndarray, cand: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     K, m, s1, s2, n, c = V.shape[1], lp.m, lp.s1, lp.s2, lp.n, lp.c
     q = m + s1 + s2
     own, cost = _own(lp, V, kx, ky)
     basis, _ = _start(lp, V)
-    _iterate(lp, own, cost, basis)
-    ok, xB = _certify(lp, own, cost, V, kx, ky, basis)
+    if cand is not None:
+        _pick(lp, own, cost, basis, cand)
+    ok, xB = _iterate(lp, own, cost, basis, V, ky)
     xB = np.maximum(xB, 0.0)
     t = np.where(basis == 0, xB, 0.0).sum(axis=1)
     ok &= (basis == 0).any(axis=1) & (t > 0)
@@ -313,6 +344,7 @@ def _solve_block(lp: _Family, V: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> 
     ok &= _verified(score, lam, slack, V, lp.Vr, m, s1, kx, ky)
     return {
         "ok": ok,
+        "basis": basis,
         "score": np.where(ok, score, np.nan),
         "lam": np.where(ok[:, None], lam, 0.0),
         "slack": np.where(ok[:, None], slack, np.nan),
