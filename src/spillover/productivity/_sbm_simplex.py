@@ -95,8 +95,9 @@ def sbm_batch(
     # nearby sample unit (the facet it projects to is usually a neighbour's), when that is primal feasible
     sample = np.zeros(len(idx_all), bool)
     sample[:: SAMPLE if len(idx_all) > 4 * SAMPLE else 1] = True
-    logV = np.log(V)
+    logV = np.log(np.where(V > 0, V, 1.0))  # only the units that fit are looked up
     tree: cKDTree | None = None
+    pooled = np.zeros((0, lp.R), np.int64)  # the solved units' optimal bases, in the tree's order
     for group in (idx_all[sample], idx_all[~sample]):
         for start in range(0, len(group), block):
             idx = group[start : start + block]
@@ -159,13 +160,12 @@ def _own(lp: _Family, V: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> tuple[np
     return own, cost
 
 
-def _start(lp: _Family, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The basis {t, L_o, slacks} (CRS: without the first good output's slack); all units have one."""
-    K, m, s1, s2 = V.shape[1], lp.m, lp.s1, lp.s2
+def _start(lp: _Family, K: int) -> np.ndarray:
+    """The basis {t, L_o, slacks} (CRS: without the first good output's slack), primal feasible for all."""
     cols = np.arange(lp.c)
     if lp.rts == "crs":
-        cols = np.delete(cols, 2 + m)  # t = L_o fixed by the first good-output row instead
-    return np.broadcast_to(cols, (K, lp.R)).copy(), np.ones(K, bool)
+        cols = np.delete(cols, 2 + lp.m)  # t = L_o fixed by the first good-output row instead
+    return np.broadcast_to(cols, (K, lp.R)).copy()
 
 
 def _basis_matrices(lp: _Family, own: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -320,7 +320,7 @@ def _solve_block(
     K, m, s1, s2, n, c = V.shape[1], lp.m, lp.s1, lp.s2, lp.n, lp.c
     q = m + s1 + s2
     own, cost = _own(lp, V, kx, ky)
-    basis, _ = _start(lp, V)
+    basis = _start(lp, K)
     if cand is not None:
         _pick(lp, own, cost, basis, cand)
     ok, xB = _iterate(lp, own, cost, basis, V, ky)
