@@ -169,8 +169,10 @@ def sbm(
         Unit names (default: the index of ``inputs`` or 1..n).
     method
         ``"fast"``: frontier first (the units spanning the technology, found as for :func:`dea`), then
-        every unit's SBM LP over those units only (exact: same scores, see :func:`sbm_reference`);
-        ``"plain"``: every LP over every unit.  Where the optimal slacks are not unique the two may report
+        every unit's SBM LP over those units only (exact: same scores, see :func:`sbm_reference`),
+        solved thousands at a time by a batched simplex whose every answer carries an optimality
+        certificate (HiGHS for the units without one, :func:`sbm_batched_arrays`);
+        ``"plain"``: every LP over every unit, one HiGHS call each.  Where the optimal slacks are not unique the two may report
         different (equally optimal) targets and peers.
     backend, n_jobs
         As in :func:`dea`: ``"auto"`` (a process pool from 10,000 units when more than one core is
