@@ -10,7 +10,9 @@ exp(-|N(0, 0.3^2)|).
   (Charnes-Cooper), timed on ``--naive-sample`` units and extrapolated linearly; its scores are compared with
   spillover's on those units.
 
-Prints the growth exponent of time in N between consecutive sizes.  Run:
+``--bad`` adds an undesirable output (x1 times U(0.5, 2)), SBM and super-SBM.  Wall seconds (``_s``) and
+CPU seconds of the process and its pool workers (``_cpu``).  Prints the growth exponent of time in N between
+consecutive sizes.  Run:
 ``python benchmarks/sbm_scaling.py [--sizes 5000 20000 100000] [--plain-max 5000]``.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 
 import numpy as np
@@ -53,9 +56,19 @@ def naive_sbm(x: np.ndarray, y: np.ndarray, units: np.ndarray) -> np.ndarray:
     return out
 
 
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children (the process pool's workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+CPU: dict[str, float] = {}
+
+
 def timed(func, *args, **kw):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     out = func(*args, **kw)
+    CPU["last"] = cpu() - c0
     return out, time.perf_counter() - t0
 
 
@@ -65,6 +78,7 @@ def main() -> None:
     ap.add_argument("--plain-max", type=int, default=5000)
     ap.add_argument("--naive-sample", type=int, default=100)
     ap.add_argument("--no-super", action="store_true")
+    ap.add_argument("--bad", action="store_true", help="also with an undesirable output (x1 times U(0.5, 2))")
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}", flush=True)
     rows = []
@@ -73,14 +87,26 @@ def main() -> None:
         xn, yn = x.T / x.mean(axis=0)[:, None], y.T / y.mean(axis=0)[:, None]
         ref, t_ref = timed(sbm_reference, xn, yn, np.zeros((0, n)), "vrs")
         res, t_fast = timed(sbm, x, y, rts="vrs")
-        row = {"N": n, "frontier_units": len(ref), "frontier_s": t_ref, "sbm_s": t_fast}
+        row = {
+            "N": n,
+            "frontier_units": len(ref),
+            "frontier_s": t_ref,
+            "sbm_s": t_fast,
+            "sbm_cpu": CPU["last"],
+        }
         if not args.no_super:
             sup, t_sup = timed(sbm, x, y, rts="vrs", super=True)
-            row |= {"super_sbm_s": t_sup, "super_units": int(sup.super_units.sum())}
+            row |= {"super_sbm_s": t_sup, "super_cpu": CPU["last"], "super_units": int(sup.super_units.sum())}
+        if args.bad:  # an undesirable output (emissions) as green-TFP studies use: SBM and super-SBM
+            xb, yb = x, np.column_stack([y, x[:, 0] * np.random.default_rng(2).uniform(0.5, 2.0, n)])
+            _, t_bad = timed(sbm, xb, yb, rts="vrs", undesirable=[1])
+            row |= {"bad_sbm_s": t_bad, "bad_sbm_cpu": CPU["last"]}
+            _, t_bsup = timed(sbm, xb, yb, rts="vrs", undesirable=[1], super=True)
+            row |= {"bad_super_s": t_bsup, "bad_super_cpu": CPU["last"]}
         if n <= args.plain_max:
             plain, t_plain = timed(sbm, x, y, rts="vrs", method="plain")
             diff = np.nanmax(np.abs(plain.efficiency.to_numpy() - res.efficiency.to_numpy()))
-            row |= {"plain_s": t_plain, "plain_vs_fast_maxdiff": diff}
+            row |= {"plain_s": t_plain, "plain_cpu": CPU["last"], "plain_vs_fast_maxdiff": diff}
         sample = np.sort(np.random.default_rng(1).choice(n, size=min(args.naive_sample, n), replace=False))
         naive, t_naive = timed(naive_sbm, x, y, sample)
         row |= {
@@ -89,13 +115,15 @@ def main() -> None:
             "scipy_maxdiff": float(np.max(np.abs(naive - res.efficiency.to_numpy()[sample]))),
         }
         rows.append(row)
+        row["load_average_1min"] = os.getloadavg()[0]
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format="%.3g"), flush=True)
     table = pd.DataFrame(rows)
     print("\nSBM, non-oriented VRS (seconds, one run each, backend 'auto'; scipy loop extrapolated):")
     print(table.to_string(index=False, float_format="%.3g"))
     for a, b in zip(rows[:-1], rows[1:]):
         k = np.log(b["N"] / a["N"])
-        slope = {key: np.log(b[key] / a[key]) / k for key in ("sbm_s", "super_sbm_s") if key in a}
+        keys = ("sbm_s", "sbm_cpu", "super_sbm_s", "super_cpu", "bad_sbm_cpu", "bad_super_cpu")
+        slope = {key: np.log(b[key] / a[key]) / k for key in keys if key in a}
         print(
             f"growth exponent {a['N']} -> {b['N']}: " + ", ".join(f"{k} N^{v:.2f}" for k, v in slope.items())
         )

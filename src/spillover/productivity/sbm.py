@@ -37,6 +37,7 @@ from spillover.productivity import _common as C
 from spillover.productivity import _engine as E
 from spillover.productivity._highs import RESCALE, ray_scale
 from spillover.productivity._lp import FAILED, INF, OPTIMAL, STATUS_NAMES, ReusableLP
+from spillover.productivity._sbm_simplex import BATCH_MIN, sbm_batch
 from spillover.productivity._validate import normaliser
 from spillover.productivity.dea import RTS, Method, UnitScores
 from spillover.summary import Summary
@@ -168,8 +169,10 @@ def sbm(
         Unit names (default: the index of ``inputs`` or 1..n).
     method
         ``"fast"``: frontier first (the units spanning the technology, found as for :func:`dea`), then
-        every unit's SBM LP over those units only (exact: same scores, see :func:`sbm_reference`);
-        ``"plain"``: every LP over every unit.  Where the optimal slacks are not unique the two may report
+        every unit's SBM LP over those units only (exact: same scores, see :func:`sbm_reference`),
+        solved thousands at a time by a batched simplex whose every answer carries an optimality
+        certificate (HiGHS for the units without one, :func:`sbm_batched_arrays`);
+        ``"plain"``: every LP over every unit, one HiGHS call each.  Where the optimal slacks are not unique the two may report
         different (equally optimal) targets and peers.
     backend, n_jobs
         As in :func:`dea`: ``"auto"`` (a process pool from 10,000 units when more than one core is
@@ -202,7 +205,7 @@ def sbm(
     run = E.Executor(E.resolve_backend(backend, n, n_jobs), n_jobs)
     with run:  # one process pool for the frontier steps and the LPs
         ref = sbm_reference(xn, gn, bn, rts, run) if method == "fast" else np.arange(n)
-        res = _sbm_chunks(xn, gn, bn, ref, rts, orientation, run)
+        res = _sbm_chunks(xn, gn, bn, ref, rts, orientation, run, batch=method == "fast")
         res["score"] = np.minimum(
             res["score"], 1.0
         )  # in sample rho* <= 1: clip the solver's last-digit noise
@@ -267,16 +270,24 @@ def super_reference(
 
 
 def _sbm_chunks(
-    X: np.ndarray, G: np.ndarray, B: np.ndarray, ref: np.ndarray, rts: str, orientation: str, run: E.Executor
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    ref: np.ndarray,
+    rts: str,
+    orientation: str,
+    run: E.Executor,
+    batch: bool = False,
 ) -> dict[str, np.ndarray]:
-    """:func:`sbm_arrays` of every unit against the units ``ref``, in chunks on the executor.
+    """:func:`sbm_arrays` of every unit against the units ``ref``, in chunks on the executor; with ``batch``
+    (``method="fast"``) the batched simplex first (:func:`sbm_batched_arrays`), HiGHS for what it leaves.
 
     Units are solved in the data's order: the similar-mix order of the radial engine (``locality_order``)
     moves HiGHS's warm starts to vertices where, on data spanning many orders of magnitude, sum(lambda) = 1
     held only to 3e-8 (tests/productivity/test_hardening_productivity.py)."""
     slices = run.chunks(X.shape[1])
     Xr, Gr, Br = X[:, ref], G[:, ref], B[:, ref]
-    calls = [(Xr, Gr, Br, X[:, sl], G[:, sl], B[:, sl], rts, orientation) for sl in slices]
+    calls = [(Xr, Gr, Br, X[:, sl], G[:, sl], B[:, sl], rts, orientation, batch) for sl in slices]
     parts = run.map(_sbm_call, calls)
     return E.merge_chunks(parts, slices, ref, ("status", "score", "x_t", "g_t", "b_t"))
 
@@ -290,8 +301,50 @@ def _sbm_call(
     B: np.ndarray,
     rts: str,
     orientation: str,
+    batch: bool = False,
 ) -> dict[str, np.ndarray]:
+    if batch:
+        return sbm_batched_arrays(Xr, Gr, Br, X, G, B, rts=rts, orientation=orientation)
     return sbm_arrays(Xr, Gr, Br, X, G, B, rts=rts, orientation=orientation)
+
+
+def sbm_batched_arrays(
+    Xr: np.ndarray,
+    Gr: np.ndarray,
+    Br: np.ndarray,
+    X: np.ndarray,
+    G: np.ndarray,
+    B: np.ndarray,
+    *,
+    rts: str,
+    orientation: str,
+) -> dict[str, np.ndarray]:
+    """:func:`sbm_arrays`, but the LPs solved many at a time by the batched simplex (``_sbm_simplex``: each
+    answer certified optimal and checked as :func:`_verified` does); the units it leaves (no certificate,
+    a zero or far-from-normal value, fewer than BATCH_MIN units) go to :func:`sbm_arrays` (HiGHS)."""
+    k, (m, s1, s2) = X.shape[1], (X.shape[0], G.shape[0], B.shape[0])
+    if k < BATCH_MIN:
+        return sbm_arrays(Xr, Gr, Br, X, G, B, rts=rts, orientation=orientation)
+    WX, WY = _unit_weights(X, G, B, orientation)
+    got = sbm_batch(Xr, Gr, Br, X, G, B, rts, _safe_div(WX, X), _safe_div(WY, np.vstack([G, B])))
+    done, rest = np.flatnonzero(got["ok"]), np.flatnonzero(~got["ok"])
+    out = _blank(k, m, s1, s2)
+    out["status"][done] = OPTIMAL
+    out["score"][done] = got["score"][done]
+    slack = got["slack"][done]
+    out["x_t"][done] = X[:, done].T - slack[:, :m]
+    out["g_t"][done] = G[:, done].T + slack[:, m : m + s1]
+    out["b_t"][done] = B[:, done].T - slack[:, m + s1 :]
+    lam = [(got["lam_unit"], got["lam_peer"], got["lam_weight"])]
+    if len(rest):
+        sl = sbm_arrays(Xr, Gr, Br, X[:, rest], G[:, rest], B[:, rest], rts=rts, orientation=orientation)
+        for key in ("status", "score", "x_t", "g_t", "b_t"):
+            out[key][rest] = sl[key]
+        lam.append((rest[sl["lam_unit"]], sl["lam_peer"], sl["lam_weight"]))
+    unit, peer, weight = (np.concatenate(v) for v in zip(*lam))
+    order = np.lexsort((peer, unit))
+    out["lam_unit"], out["lam_peer"], out["lam_weight"] = unit[order], peer[order], weight[order]
+    return out
 
 
 def _result(
