@@ -174,7 +174,7 @@ def _replicate_scores(
     return out
 
 
-AUTO_WORK = 20_000  # units x replicates from which backend="auto" uses a process pool (more than one core)
+AUTO_WORK = 20_000  # units x replicates from which backend="auto" may use a process pool
 
 
 def _resolve(backend: str, work: int, n_jobs: int | None) -> str:
@@ -298,7 +298,7 @@ def bootstrap_dea(
         Replicates are solved in parallel chunks (fixed by ``draws``) on ``"processes"`` (``n_jobs``
         workers) or ``"dask"`` (``client``, else the active ``distributed.Client``, else a ``LocalCluster``
         started for the call); ``"auto"`` (default) uses processes from 20,000 unit-replicates (units x
-        draws) when more than one core is available.
+        draws) when at least two cores are free (usable cores minus the load average).
 
     Examples
     --------

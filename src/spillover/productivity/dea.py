@@ -226,7 +226,7 @@ def dea(
         over it (both exact, see ``_engine`` and ``_highs``); ``"plain"``: one LP per unit against every
         reference unit.
     backend, n_jobs
-        ``"auto"`` (a process pool from 10,000 units when more than one core is available, serial below),
+        ``"auto"`` (a process pool from 10,000 units when at least two cores are free, serial otherwise),
         ``"serial"``, ``"processes"`` (a process pool of ``n_jobs`` workers, default all cores) or ``"dask"``
         (the active ``dask.distributed`` Client, or dask's default scheduler; needs ``spillover[dask]``).
         Every backend gives the same results.

@@ -163,7 +163,7 @@ def malmquist(
         ``"adjacent"`` (DEAP), ``"sequential"`` or ``"global"``.
     backend, n_jobs
         As in :func:`spillover.productivity.dea`; frontiers are solved in parallel.  ``"auto"`` (default):
-        a process pool from 10,000 units when more than one core is available, serial below.
+        a process pool from 10,000 units when at least two cores are free, serial otherwise.
 
     Returns
     -------

@@ -175,8 +175,8 @@ def sbm(
         ``"plain"``: every LP over every unit, one HiGHS call each.  Where the optimal slacks are not unique the two may report
         different (equally optimal) targets and peers.
     backend, n_jobs
-        As in :func:`dea`: ``"auto"`` (a process pool from 10,000 units when more than one core is
-        available), ``"serial"``, ``"processes"`` or ``"dask"``; every backend gives the same results.
+        As in :func:`dea`: ``"auto"`` (a process pool from 10,000 units when at least two cores are
+        free), ``"serial"``, ``"processes"`` or ``"dask"``; every backend gives the same results.
 
     Returns
     -------
