@@ -57,6 +57,7 @@ __all__ = [
     "HausmanVariance",
     "DfConvention",
     "Language",
+    "MapLanguage",
     # checks
     "check_option",
     "check_int",
@@ -124,6 +125,9 @@ MediationPath = Literal["a", "b", "both"]
 Language = Literal["en", "zh"]
 """Language of reports and tables (``language=``, ``[report] language``): the headings, table headers and
 notes spillover writes; variables keep their names (:mod:`spillover._labels` holds the translations)."""
+MapLanguage = Literal["auto", "zh", "en"]
+"""Language of a map's region labels (``language=`` in :mod:`spillover.maps`): ``"auto"`` writes China's
+provinces in Chinese when a CJK font is installed, other regions as they are named in the data."""
 
 
 def choices(options: Any) -> list[Any]:

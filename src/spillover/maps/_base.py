@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -40,8 +40,6 @@ EDGE_COLOR = "#FFFFFF"
 EDGE_WIDTH = 0.35
 #: Formats :func:`save` writes, by file suffix.
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-
-Language = Literal["auto", "zh", "en"]
 
 #: Font families with Chinese glyphs that matplotlib may find (Debian: fonts-noto-cjk, fonts-wqy-microhei).
 CJK_FONTS = (

@@ -34,7 +34,6 @@ from spillover.maps._base import (
     CJK_FONTS,
     NO_DATA_COLOR,
     NO_DATA_HATCH,
-    Language,
     MapLayer,
     add_lines,
     add_polygons,
@@ -43,7 +42,7 @@ from spillover.maps._base import (
     new_axes,
     prepare_map,
 )
-from spillover.options import check_option, warn
+from spillover.options import MapLanguage, check_option, warn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -68,7 +67,7 @@ _INSET_BOUNDS = (0.80, 0.0, 0.20, 0.32)  # axes fraction: x, y, width, height (b
 _MIN_MATCH = 25  # region ids that must be provincial units for a layer to be taken as China
 
 
-def label_language(language: Language, china: bool) -> str:
+def label_language(language: MapLanguage, china: bool) -> str:
     """``"zh"`` or ``"en"``: Chinese needs a CJK font; asking for it (or a China map) without one warns."""
     check_option(language, ("auto", "zh", "en"), "language")
     if language == "en" or (language == "auto" and not china):
@@ -107,7 +106,7 @@ def prepare_layer(
     *,
     china: bool | None,
     crs: Any,
-    language: Language,
+    language: MapLanguage,
     what: str = "the map",
 ) -> MapLayer:
     """The checked regions and values (:func:`~spillover.maps._base.prepare_map`), projected; for China
@@ -134,7 +133,7 @@ def _looks_geographic(geo: gpd.GeoDataFrame) -> bool:
     return bool(x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90 and (x1 - x0) > 1)
 
 
-def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: Language) -> MapLayer:
+def _china_layer(geo: gpd.GeoDataFrame, crs: Any, language: MapLanguage) -> MapLayer:
     if geo.crs is None:
         raise SpilloverError(
             "China maps need the regions' CRS (EPSG:4326 for the shipped layer); set it with "

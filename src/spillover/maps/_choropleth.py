@@ -14,7 +14,6 @@ import pandas as pd
 from spillover.errors import SpilloverError, format_items
 from spillover.maps import _china
 from spillover.maps._base import (
-    Language,
     MapLayer,
     add_polygons,
     check_period,
@@ -27,7 +26,7 @@ from spillover.maps._base import (
     region_frame,
     with_no_data,
 )
-from spillover.options import check_int, check_option
+from spillover.options import MapLanguage, check_int, check_option
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -218,7 +217,7 @@ def choropleth(
     title: str | None = None,
     ax: Axes | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
     legend_loc: LegendLocType = "lower left",
@@ -291,7 +290,7 @@ def small_multiples(
     fmt: str | None = None,
     ncols: int | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool = False,
     crs: Any = None,
     title: str | None = None,

@@ -24,10 +24,10 @@ from spillover.esda import (
     LocalGearyResult,
 )
 from spillover.maps._base import (
-    Language,
     result_regions,
 )
 from spillover.maps._lisa import draw_class_map
+from spillover.options import MapLanguage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -92,7 +92,7 @@ def hotspot_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure:
@@ -145,7 +145,7 @@ def local_cluster_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure:
@@ -195,7 +195,7 @@ def emerging_hotspot_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure:
@@ -242,7 +242,7 @@ def _draw_classes(
     *,
     ax: Axes | None,
     china: bool | None,
-    language: Language,
+    language: MapLanguage,
     labels: bool | None,
     crs: Any,
 ) -> Figure:

@@ -8,7 +8,8 @@ import numpy as np
 from scipy import sparse
 
 from spillover.maps import _china
-from spillover.maps._base import Language, add_polygons, cjk_text, figure_of, geometry_paths, region_frame
+from spillover.maps._base import add_polygons, cjk_text, figure_of, geometry_paths, region_frame
+from spillover.options import MapLanguage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -24,7 +25,7 @@ def links_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = False,
     crs: Any = None,
     **line_kwargs: Any,
@@ -81,7 +82,7 @@ def links_axes(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = False,
     crs: Any = None,
     **line_kwargs: Any,

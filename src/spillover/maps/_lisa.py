@@ -24,7 +24,6 @@ from spillover.maps import _china
 from spillover.maps._base import (
     NO_DATA_COLOR,
     NO_DATA_HATCH,
-    Language,
     add_polygons,
     cjk_text,
     figure_of,
@@ -35,7 +34,7 @@ from spillover.maps._base import (
     result_regions,
     with_no_data,
 )
-from spillover.options import check_int, check_option, check_probability, warn
+from spillover.options import MapLanguage, check_int, check_option, check_probability, warn
 from spillover.panel import SpatialPanel
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -57,7 +56,7 @@ def lisa_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure: ...
@@ -76,7 +75,7 @@ def lisa_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure: ...
@@ -94,7 +93,7 @@ def lisa_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure:
@@ -171,7 +170,7 @@ def lisa_cluster_map(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = None,
     crs: Any = None,
 ) -> Figure:
@@ -238,7 +237,7 @@ def _draw_lisa(
     ax: Axes | None,
     title: str | None,
     china: bool | None,
-    language: Language,
+    language: MapLanguage,
     labels: bool | None,
     crs: Any,
 ) -> Figure:
@@ -278,7 +277,7 @@ def draw_class_map(
     what: str,
     ax: Axes | None,
     china: bool | None,
-    language: Language,
+    language: MapLanguage,
     labels: bool | None,
     crs: Any,
 ) -> Figure:

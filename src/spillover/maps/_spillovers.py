@@ -12,7 +12,6 @@ import pandas as pd
 from spillover.errors import SpilloverError
 from spillover.maps import _china
 from spillover.maps._base import (
-    Language,
     MapLayer,
     add_polygons,
     cjk_text,
@@ -24,7 +23,7 @@ from spillover.maps._base import (
     result_regions,
     with_no_data,
 )
-from spillover.options import renamed
+from spillover.options import MapLanguage, renamed
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -70,7 +69,7 @@ def spillover_map(
     ax: Sequence[Axes] | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = False,
     crs: Any = None,
     panel_width: float = 4.2,
@@ -244,7 +243,7 @@ def spillover_flows(
     ax: Axes | None = None,
     title: str | None = None,
     china: bool | None = None,
-    language: Language = "auto",
+    language: MapLanguage = "auto",
     labels: bool | None = False,
     crs: Any = None,
 ) -> Figure:
