@@ -66,8 +66,9 @@ def radial_input_batch(
     """Input-oriented radial LPs of the columns of X, Y against the reference units (variables x units).
 
     Returns ``ok`` (bool: solved with a certificate), ``score``, ``duals`` (K x (m + s), the duals of the
-    input/output rows divided by the unit's own values, :func:`_row_scale`), and the basis as ``basis``
-    (K x R column indices, 1..n being lambda_1..n) with ``values``.
+    input/output rows divided by the unit's own values, :func:`_row_scale`), ``conv`` (K, the dual of the
+    convexity row, whose right-hand side is 1; NaN without one), and the basis as ``basis`` (K x R column
+    indices, 1..n being lambda_1..n) with ``values``.
     """
     k = X.shape[1]
     R = X.shape[0] + Y.shape[0] + (rts != "crs")
@@ -75,6 +76,7 @@ def radial_input_batch(
         "ok": np.zeros(k, bool),
         "score": np.full(k, np.nan),
         "duals": np.full((k, X.shape[0] + Y.shape[0]), np.nan),
+        "conv": np.full(k, np.nan),
         "basis": np.zeros((k, R), np.int64),
         "values": np.zeros((k, R)),
     }
@@ -542,6 +544,7 @@ def _solve_block(
         "ok": np.zeros(K, bool),
         "score": np.full(K, np.nan),
         "duals": np.full((K, m + s), np.nan),
+        "conv": np.full(K, np.nan),
         "basis": np.zeros((K, R), np.int64),
         "values": np.zeros((K, R)),
     }
@@ -558,6 +561,8 @@ def _solve_block(
         res["ok"][done] = True
         res["score"][done] = theta[cert]
         res["duals"][done] = pi[cert, : m + s]
+        if m + s < R:  # the convexity row (its row scale is 1: the rhs)
+            res["conv"][done] = pi[cert, m + s]
         res["basis"][done], res["values"][done] = bas[cert], xB[cert]
         r = _row_scale(a0[done], b[done])
         facets.add(bas[cert], pi[cert] / r)  # unscaled duals of the certified bases
@@ -815,6 +820,7 @@ class BatchedSimplex:
         batch = radial_input_batch(X_ref, Y_ref, X, Y, rts)
         ok = np.flatnonzero(batch["ok"])
         out.score[ok] = batch["score"][ok]
+        out.conv_dual[ok] = batch["conv"][ok]
         if scores_only:
             out.status[ok] = OPTIMAL
             return out
