@@ -125,88 +125,6 @@ class _Shared:
         self.is_art = np.arange(C) >= self.art_from
         self.has_art = artificial
         self.X_ref, self.Y_ref = X_ref, Y_ref
-        self._clusters: _Clusters | None = None
-
-    @property
-    def clusters(self) -> _Clusters:
-        """The lambda columns in boxes (built on first use)."""
-        if self._clusters is None:
-            self._clusters = _Clusters(self.A[:, 1 : 1 + self.n])
-        return self._clusters
-
-
-CLUSTER_SIZE = 24  # lambda columns per box of :class:`_Clusters`
-
-
-class _Clusters:
-    """The lambda columns (R x n) cut into groups of at most CLUSTER_SIZE nearby columns (median splits along
-    the principal direction), each group's columns contiguous in ``A`` (R x n, permuted by ``perm``) and
-    enclosed in an oriented box: centre ``c``, orthonormal axes ``U`` (the group's principal directions)
-    and half-widths ``h``.
-
-    Why: a certificate needs the reduced costs ``-pi' a_j`` of every lambda column only where they may be
-    negative.  Over a box, ``max pi' a = pi' c + sum_l |pi' u_l| h_l``, so a group whose bound is below zero
-    (with a margin for round-off) holds no negative reduced cost and is not priced: exact.  The frontier
-    units of a group lie on a small patch of the frontier, so the box is thin across it, and a unit's dual
-    vector (the normal of its supporting hyperplane) is nearly orthogonal to the long axes of the patches
-    near its facet: most groups are skipped.  (Boxes along the data's own axes were too loose: about 80% of
-    the groups still had to be priced.)"""
-
-    def __init__(self, A: np.ndarray) -> None:
-        n = A.shape[1]
-        scale = np.abs(A).max(axis=1, keepdims=True)
-        Z = A / np.where(scale > 0, scale, 1.0)
-        leaves: list[np.ndarray] = []
-        stack = [np.arange(n)]
-        while stack:
-            idx = stack.pop()
-            if len(idx) <= CLUSTER_SIZE:
-                leaves.append(idx)
-                continue
-            sub = Z[:, idx] - Z[:, idx].mean(axis=1, keepdims=True)
-            axis = np.linalg.svd(sub, full_matrices=False)[0][:, 0]
-            order = idx[np.argsort(axis @ sub, kind="stable")]
-            half = len(order) // 2
-            stack += [order[half:], order[:half]]
-        self.perm = np.concatenate(leaves) if leaves else np.zeros(0, np.int64)
-        self.start = np.cumsum([0] + [len(leaf) for leaf in leaves])
-        self.A = np.ascontiguousarray(A[:, self.perm])
-        G, R = len(leaves), A.shape[0]
-        self.c, self.h = np.zeros((G, R)), np.zeros((G, R))
-        self.U = np.zeros((G, R, R))
-        self.size = np.zeros((G, R))  # the largest |entry| per row: the scale of the products' round-off
-        for g, (a, b) in enumerate(zip(self.start[:-1], self.start[1:])):
-            cols = self.A[:, a:b]
-            c = cols.mean(axis=1)
-            U = np.linalg.svd(cols - c[:, None])[0]  # R x R orthonormal
-            self.c[g], self.U[g] = c, U
-            self.h[g] = np.abs(U.T @ (cols - c[:, None])).max(axis=1) * (1 + 1e-12)
-            self.size[g] = np.abs(cols).max(axis=1)
-        # the groups as G x CLUSTER_SIZE blocks per row (NaN columns pad the short ones: NaN < 0 is False)
-        self.blocks = np.full((R, G, CLUSTER_SIZE), np.nan)
-        self.cols = np.full((G, CLUSTER_SIZE), -1, np.int64)
-        for g, (a, b) in enumerate(zip(self.start[:-1], self.start[1:])):
-            self.blocks[:, g, : b - a] = self.A[:, a:b]
-            self.cols[g, : b - a] = self.perm[a:b]
-
-    def negative(self, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (unit k, lambda column j, d) with ``d = -pi_k' a_j < 0`` (j counted from 0), sorted by k then
-        j."""
-        if len(self.c) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        # einsum, not ``@``: no threaded BLAS call on thin products (see _reduced_costs)
-        top = np.einsum("kr,gr->kg", pi, self.c)
-        top += np.einsum("kgl,gl->kg", np.abs(np.einsum("kr,grl->kgl", pi, self.U)), self.h)
-        margin = 1e-11 * np.einsum("kr,gr->kg", np.abs(pi), self.size)
-        need = top > -margin  # K x G: the group may hold a column with -pi' a_j < 0
-        gp, kp = np.nonzero(need.T)  # (unit, group) pairs to price, group by group
-        d = np.zeros((len(kp), CLUSTER_SIZE))
-        for i in range(pi.shape[1]):  # d = -pi' a_j, row by row (the products are thin)
-            d -= pi[kp, i, None] * self.blocks[i][gp]
-        p, j = np.nonzero(d < 0)
-        k_all, j_all, d_all = kp[p], self.cols[gp[p], j], d[p, j]
-        sort = np.lexsort((j_all, k_all))
-        return k_all[sort], j_all[sort], d_all[sort]
 
 
 def _block(lp: _Shared) -> int:
@@ -501,7 +419,7 @@ def _certify(
     forbid: np.ndarray | None = None,
     check_gain: bool = True,
     want_d: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Optimality certificate of each basis, recomputed from scratch on the unit-scaled LP (module
     docstring): (ok, x_B, scaled row duals pi * r, reduced costs).
 
@@ -509,9 +427,8 @@ def _certify(
     duality): sum_j max(-d_j, 0) U_j <= GAP_TOL times the objective's size, with U_j the bounds of
     :func:`_upper_bounds`.  A per-column tolerance cannot do this: under CRS/NDRS lambda_j may reach 1e14
     for a reference unit 1e-14 the size of the evaluated one, so a reduced cost of -1e-16 can hide a
-    change of 1e-2 in the score.  ``check_gain=False`` (phase 1, where only feasibility matters) skips it.
-    ``want_d=False``: the reduced costs are not returned (None), and the lambda columns are priced only in
-    the boxes of :class:`_Clusters` that may hold a negative one (the same certificate, less work)."""
+    change of 1e-2 in the score.  ``check_gain=False`` (phase 1, where only feasibility matters) skips it;
+    with ``want_d=False`` as well, no reduced costs are computed (K x 0 returned)."""
     K, R = basis.shape
     Bh, r, cb = _equilibrated(_basis_matrices(lp, basis, a0), _row_scale(a0, b))
     good = np.abs(np.linalg.det(Bh)) > SINGULAR_TOL
@@ -520,8 +437,8 @@ def _certify(
     z = np.linalg.solve(Bh, bt[:, :, None])[:, :, 0]  # column-scaled basic values, x_B = z / cb
     cz = cost[basis] / cb
     w = np.linalg.solve(Bh.transpose(0, 2, 1), cz[:, :, None])[:, :, 0]  # duals of the scaled rows
-    d: np.ndarray | None = None
-    if want_d or cost[1 : 1 + lp.n].any():
+    d = np.zeros((K, 0))
+    if check_gain or want_d:  # phase 1 needs no reduced costs
         d = _reduced_costs(lp, cost, w / r, a0)
         np.put_along_axis(d, basis, 0.0, axis=1)
         if forbid is not None:
@@ -533,48 +450,16 @@ def _certify(
     ok &= dgap <= RESID_TOL * (np.abs(cz * z).sum(axis=1) + np.abs(w * bt).sum(axis=1))
     xB = z / cb
     if check_gain:
-        if d is not None:
-            kk, jj = np.nonzero(d < 0)  # few cells: what can they still gain?
-            dneg = d[kk, jj]
-        else:
-            kk, jj, dneg = _negative_costs(lp, cost, w / r, a0, basis, forbid)
+        kk, jj = np.nonzero(d < 0)  # few cells: what can they still gain?
         theta = np.where(basis == 0, xB, 0.0).sum(axis=1)
         loss = np.zeros(K)
-        np.add.at(loss, kk, -dneg * _upper_bounds(lp, a0, b, theta, kk, jj))
+        np.add.at(loss, kk, -d[kk, jj] * _upper_bounds(lp, a0, b, theta, kk, jj))
         slack_cost = np.abs(cost[1 + lp.n : 1 + lp.n + lp.m + lp.s])
         size = np.abs(cz * z).sum(axis=1) + (r[:, : lp.m + lp.s] * slack_cost).sum(axis=1)
         ok &= loss <= GAP_TOL * size
     if lp.has_art:  # artificials must be at 0: the point is then feasible for the real LP
         ok &= ~((basis >= lp.art_from) & (z > PRIMAL_TOL)).any(axis=1)
     return ok, np.maximum(xB, 0.0), w, d
-
-
-def _negative_costs(
-    lp: _Shared,
-    cost: np.ndarray,
-    pi: np.ndarray,
-    a0: np.ndarray,
-    basis: np.ndarray,
-    forbid: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The negative reduced costs (unit, column, value), sorted by unit then column, of the LPs whose
-    lambda columns cost 0: as :func:`_reduced_costs` then ``nonzero(d < 0)`` (basic and forbidden columns at
-    0), with the lambda columns priced box by box (:class:`_Clusters`)."""
-    n = lp.n
-    other = np.r_[0, np.arange(1 + n, lp.C)]  # theta, slacks, w, artificials
-    d_other = np.einsum("ki,ij->kj", pi, lp.A[:, other])
-    np.subtract(cost[other][None, :], d_other, out=d_other)
-    d_other[:, 0] = cost[0] - np.einsum("ki,ki->k", pi, a0)
-    ko, jo = np.nonzero(d_other < 0)
-    ko, jo, do = ko, other[jo], d_other[ko, jo]
-    kl, jl, dl = lp.clusters.negative(pi)
-    kk, jj, dd = np.r_[ko, kl], np.r_[jo, jl + 1], np.r_[do, dl]
-    keep = ~(basis[kk] == jj[:, None]).any(axis=1)
-    if forbid is not None:
-        keep &= ~forbid[kk, jj]
-    kk, jj, dd = kk[keep], jj[keep], dd[keep]
-    sort = np.lexsort((jj, kk))
-    return kk[sort], jj[sort], dd[sort]
 
 
 def _radial_costs(lp: _Shared, theta_cost: float) -> np.ndarray:
@@ -673,7 +558,7 @@ def _solve_block(
 
     def record(idx: np.ndarray, bas: np.ndarray) -> np.ndarray:
         """Certify the bases ``bas`` of units ``idx``; store the certified ones; return the others."""
-        cert, xB, pi, _ = _certify(lp, a0[idx], cost, b[idx], bas, want_d=False)
+        cert, xB, pi, _ = _certify(lp, a0[idx], cost, b[idx], bas)
         theta = np.where(bas == 0, xB, 0.0).sum(axis=1)
         cert &= (bas == 0).any(axis=1) & (theta > 0)  # theta > 0 at every feasible point, so it is basic
         done = idx[cert]
@@ -848,12 +733,11 @@ def _max_slacks(
             cost = np.zeros(lp.C)
             cost[0] = sign
             okc, _, _, d = _certify(lp, a0[g], cost, b[g], basis[g], forbid[g])
-            assert d is not None
             ok[g] &= okc
             forbid[g] |= d > DUAL_TOL * _all_column_norms(lp, _row_scale(a0[g], b[g]), a0[g])  # off the face
     bas = basis.copy()
     _iterate(lp, a0, slack_cost, b, bas, forbid)
-    cert, xB, _, _ = _certify(lp, a0, slack_cost, b, bas, forbid, want_d=False)
+    cert, xB, _, _ = _certify(lp, a0, slack_cost, b, bas, forbid)
     cert &= ok
     first = 1 + lp.n
     sv = np.zeros((K, lp.m + lp.s))
@@ -894,7 +778,7 @@ def _masked_radial(
     cost[0] = 1.0 if inp else -1.0
     forbid = np.broadcast_to(lp.is_art, (K, lp.C))
     _iterate(lp, a0, cost, b, basis, forbid)
-    ok, xB, _, _ = _certify(lp, a0, cost, b, basis, forbid, want_d=False)
+    ok, xB, _, _ = _certify(lp, a0, cost, b, basis, forbid)
     ok &= ok1 & (basis == 0).any(axis=1)
     t = np.where(basis == 0, xB, 0.0).sum(axis=1)
     ok &= t > 1e-12
