@@ -46,7 +46,7 @@ def _data(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("kind", ["smooth", "ties"])
 def test_drs_labels_from_convexity_duals_match_linprog(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
-    n = 120
+    n = 90
     x, y = _data(kind, n)
     nirs_units: list[int] = []
     inner = _engine.radial_scores
@@ -76,7 +76,7 @@ def test_drs_labels_from_convexity_duals_match_linprog(monkeypatch: pytest.Monke
 def test_reported_convexity_duals_certify_nirs_scores() -> None:
     """Where the engine reports a convexity dual <= 0, the NIRS LP (scipy) has the VRS score; where it
     reports one > 0, the unit's NIRS score is below its VRS score or the dual is not unique (degenerate)."""
-    n = 150
+    n = 110
     x, y = _data("smooth", n)
     xn, yn = x.T / x.mean(axis=0)[:, None], y.T / y.mean(axis=0)[:, None]
     out = _engine.solve_within(xn, yn, rts="vrs", orientation="input", slacks="none")
