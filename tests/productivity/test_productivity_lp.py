@@ -72,7 +72,10 @@ def test_chain_equals_the_former_code_path_exactly():
         status[u], score[u] = lp.radial(X[:, u] / r[:3], Y[:, u] / r[3:], "input")
     assert np.array_equal(got["status"], status)
     assert np.array_equal(got["score"], score, equal_nan=True)  # bit for bit, not to a tolerance
-    assert set(got) == {"status", "score"}
+    assert set(got) == {"status", "score", "conv_dual"}
+    # the convexity duals of the units the simplex certified; HiGHS's units report none
+    expect_conv = np.where(batch["ok"], batch["conv"], np.nan)
+    assert np.array_equal(got["conv_dual"], expect_conv, equal_nan=True)
 
 
 class _ScoresThenPass:

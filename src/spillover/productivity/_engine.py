@@ -226,7 +226,7 @@ def merge_chunks(
     parts: list[dict],
     slices: list[slice],
     ref_index: np.ndarray,
-    keys: tuple[str, ...] = ("status", "score", "s_in", "s_out"),
+    keys: tuple[str, ...] = ("status", "score", "s_in", "s_out", "conv_dual"),
 ) -> dict[str, np.ndarray]:
     """The per-chunk results of ``run.map`` as one: ``keys`` (those present) concatenated in unit order; the
     peer triplets (``lam_unit``/``lam_peer``/``lam_weight``, when present) with the units offset by each
@@ -369,7 +369,7 @@ def evaluate(
     out = merge_chunks(run.map(solve_chunk, calls), slices, ref)
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
-    for key in ("status", "score", "s_in", "s_out"):
+    for key in ("status", "score", "s_in", "s_out", "conv_dual"):
         out[key] = out[key][inverse]
     units = order[out["lam_unit"]]
     sort = np.lexsort((out["lam_peer"], units))
@@ -552,6 +552,8 @@ def _replace(
     """Put the re-solved units' results (scores of moved data, times ``factor``) into ``out``."""
     out["status"][idx] = part["status"]
     out["score"][idx] = part["score"] * factor
+    if "conv_dual" in out:  # of the first solve, not of this one's moved data: unknown
+        out["conv_dual"][idx] = np.nan
     for key in ("s_in", "s_out"):
         if key in out:
             out[key][idx] = part[key]

@@ -80,7 +80,9 @@ class RadialSolution:
     solver; its ``score`` may already be certified, the slacks not), ``score`` (k; NaN unless optimal).
     Unless the solve was ``scores_only``: ``s_in`` (k x m), ``s_out`` (k x s) and the non-zero lambdas as
     triplets ``lam_unit`` (0..k-1), ``lam_peer`` (reference column), ``lam_weight``, sorted by unit then
-    peer.
+    peer.  ``conv_dual`` (k): the dual of the convexity row of a certified input-oriented radial LP (NaN
+    where the solver did not report one or the model has no such row); :func:`~spillover.productivity.dea`'s
+    scale step reads NIRS scores off its sign.
     """
 
     status: np.ndarray
@@ -90,17 +92,19 @@ class RadialSolution:
     lam_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     lam_peer: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     lam_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    conv_dual: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def empty(cls, k: int, m: int, s: int, scores_only: bool) -> RadialSolution:
         """Every unit UNSOLVED, NaN everywhere."""
         if scores_only:
-            return cls(np.full(k, UNSOLVED, np.int8), np.full(k, np.nan))
+            return cls(np.full(k, UNSOLVED, np.int8), np.full(k, np.nan), conv_dual=np.full(k, np.nan))
         return cls(
             np.full(k, UNSOLVED, np.int8),
             np.full(k, np.nan),
             np.full((k, m), np.nan),
             np.full((k, s), np.nan),
+            conv_dual=np.full(k, np.nan),
         )
 
     def set_lambdas(
@@ -114,8 +118,9 @@ class RadialSolution:
         self.lam_unit, self.lam_peer, self.lam_weight = unit[sort], peer[sort], weight[sort]
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        """The arrays by name (``status``, ``score`` and, unless scores only, slacks and lambdas)."""
-        out = {"status": self.status, "score": self.score}
+        """The arrays by name (``status``, ``score``, ``conv_dual`` and, unless scores only, slacks and
+        lambdas)."""
+        out = {"status": self.status, "score": self.score, "conv_dual": self.conv_dual}
         if self.s_in is not None:
             s_in, s_out = self.slacks()
             out.update(
@@ -203,6 +208,8 @@ def solve_chain(
             known_score=known if every else known[todo],
         )
         out.status[todo], out.score[todo] = part.status, part.score
+        if len(part.conv_dual) == len(todo):
+            out.conv_dual[todo] = part.conv_dual
         if not scores_only:
             s_in, s_out = out.slacks()
             s_in[todo], s_out[todo] = part.slacks()

@@ -66,8 +66,9 @@ def radial_input_batch(
     """Input-oriented radial LPs of the columns of X, Y against the reference units (variables x units).
 
     Returns ``ok`` (bool: solved with a certificate), ``score``, ``duals`` (K x (m + s), the duals of the
-    input/output rows divided by the unit's own values, :func:`_row_scale`), and the basis as ``basis``
-    (K x R column indices, 1..n being lambda_1..n) with ``values``.
+    input/output rows divided by the unit's own values, :func:`_row_scale`), ``conv`` (K, the dual of the
+    convexity row, whose right-hand side is 1; NaN without one), and the basis as ``basis`` (K x R column
+    indices, 1..n being lambda_1..n) with ``values``.
     """
     k = X.shape[1]
     R = X.shape[0] + Y.shape[0] + (rts != "crs")
@@ -75,6 +76,7 @@ def radial_input_batch(
         "ok": np.zeros(k, bool),
         "score": np.full(k, np.nan),
         "duals": np.full((k, X.shape[0] + Y.shape[0]), np.nan),
+        "conv": np.full(k, np.nan),
         "basis": np.zeros((k, R), np.int64),
         "values": np.zeros((k, R)),
     }
@@ -416,6 +418,7 @@ def _certify(
     basis: np.ndarray,
     forbid: np.ndarray | None = None,
     check_gain: bool = True,
+    want_d: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Optimality certificate of each basis, recomputed from scratch on the unit-scaled LP (module
     docstring): (ok, x_B, scaled row duals pi * r, reduced costs).
@@ -424,7 +427,8 @@ def _certify(
     duality): sum_j max(-d_j, 0) U_j <= GAP_TOL times the objective's size, with U_j the bounds of
     :func:`_upper_bounds`.  A per-column tolerance cannot do this: under CRS/NDRS lambda_j may reach 1e14
     for a reference unit 1e-14 the size of the evaluated one, so a reduced cost of -1e-16 can hide a
-    change of 1e-2 in the score.  ``check_gain=False`` (phase 1, where only feasibility matters) skips it."""
+    change of 1e-2 in the score.  ``check_gain=False`` (phase 1, where only feasibility matters) skips it;
+    with ``want_d=False`` as well, no reduced costs are computed (K x 0 returned)."""
     K, R = basis.shape
     Bh, r, cb = _equilibrated(_basis_matrices(lp, basis, a0), _row_scale(a0, b))
     good = np.abs(np.linalg.det(Bh)) > SINGULAR_TOL
@@ -433,10 +437,12 @@ def _certify(
     z = np.linalg.solve(Bh, bt[:, :, None])[:, :, 0]  # column-scaled basic values, x_B = z / cb
     cz = cost[basis] / cb
     w = np.linalg.solve(Bh.transpose(0, 2, 1), cz[:, :, None])[:, :, 0]  # duals of the scaled rows
-    d = _reduced_costs(lp, cost, w / r, a0)
-    np.put_along_axis(d, basis, 0.0, axis=1)
-    if forbid is not None:
-        d[forbid] = 0.0
+    d = np.zeros((K, 0))
+    if check_gain or want_d:  # phase 1 needs no reduced costs
+        d = _reduced_costs(lp, cost, w / r, a0)
+        np.put_along_axis(d, basis, 0.0, axis=1)
+        if forbid is not None:
+            d[forbid] = 0.0
     resid = np.abs(np.einsum("kij,kj->ki", Bh, z) - bt)
     size = np.einsum("kij,kj->ki", np.abs(Bh), np.abs(z)) + np.abs(bt)
     dgap = np.abs((cz * z).sum(axis=1) - (w * bt).sum(axis=1))  # primal minus dual objective
@@ -542,6 +548,7 @@ def _solve_block(
         "ok": np.zeros(K, bool),
         "score": np.full(K, np.nan),
         "duals": np.full((K, m + s), np.nan),
+        "conv": np.full(K, np.nan),
         "basis": np.zeros((K, R), np.int64),
         "values": np.zeros((K, R)),
     }
@@ -558,6 +565,8 @@ def _solve_block(
         res["ok"][done] = True
         res["score"][done] = theta[cert]
         res["duals"][done] = pi[cert, : m + s]
+        if m + s < R:  # the convexity row (its row scale is 1: the rhs)
+            res["conv"][done] = pi[cert, m + s]
         res["basis"][done], res["values"][done] = bas[cert], xB[cert]
         r = _row_scale(a0[done], b[done])
         facets.add(bas[cert], pi[cert] / r)  # unscaled duals of the certified bases
@@ -762,7 +771,9 @@ def _masked_radial(
     basis = np.where(b >= 0, lp.art_from + rows, lp.art_from + R + rows).astype(np.int64)
     phase1 = lp.is_art.astype(float)
     _iterate(lp, a0, phase1, b, basis)
-    ok1 = _certify(lp, a0, phase1, b, basis, check_gain=False)[0]  # feasible: every artificial at 0
+    ok1 = _certify(lp, a0, phase1, b, basis, check_gain=False, want_d=False)[
+        0
+    ]  # feasible: every artificial at 0
     cost = np.zeros(lp.C)
     cost[0] = 1.0 if inp else -1.0
     forbid = np.broadcast_to(lp.is_art, (K, lp.C))
@@ -815,6 +826,7 @@ class BatchedSimplex:
         batch = radial_input_batch(X_ref, Y_ref, X, Y, rts)
         ok = np.flatnonzero(batch["ok"])
         out.score[ok] = batch["score"][ok]
+        out.conv_dual[ok] = batch["conv"][ok]
         if scores_only:
             out.status[ok] = OPTIMAL
             return out

@@ -36,6 +36,7 @@ from spillover.summary import Summary
 __all__ = ["dea", "DEAResult", "RTS", "Orientation", "Slacks", "Method", "scale_label"]
 
 NIRS_SUM_TOL = 1e-9  # sum(lambda) of a CRS optimum that still counts as <= 1 (NIRS feasible)
+CONV_TOL = 1e-10  # a VRS convexity dual up to this share of the score still makes NIRS = VRS ("drs")
 SCALE_TOL = 0.0005  # DEAP prints 3 decimals and labels "-" below half a unit of the last digit
 _STATUS = {0: "optimal", 1: "infeasible", 2: "unbounded", 3: "failed"}
 
@@ -413,7 +414,8 @@ def _dea_arrays(
     )
     scale_frame, nirs_failed = None, X.index[:0]
     if scale:
-        scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, run, X.index)
+        conv = raw.get("conv_dual") if orientation == "input" else None
+        scale_frame, nirs_failed = _scale(te, xn, yn, xrn, yrn, ref, orientation, run, X.index, conv)
     _warn_infeasible(status, X.index, scale_frame, nirs_failed)
     return DEAResult(
         efficiency=pd.Series(te, index=X.index, name="te"),
@@ -469,6 +471,7 @@ def _scale(
     orientation: str,
     run: E.Executor,
     index: pd.Index,
+    conv: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.Index]:
     """CRS and NIRS scores and DEAP's scale labels (the CRS and NIRS frontiers are subsets of the VRS one),
     and the units whose NIRS LP failed (their label is "", undecided).
@@ -477,6 +480,12 @@ def _scale(
     feasible in the NIRS LP, whose score lies between the CRS and the VRS one, so the NIRS score is then the
     CRS score (exact, no LP).  In the synthetic data of benchmarks/dea_scaling.py this decides the "irs"
     units, about 12% of those whose CRS and VRS scores differ.
+
+    ``conv`` (input orientation): the duals pi_0 of the VRS LPs' convexity rows (NaN where unknown).  The NIRS
+    LP is the VRS LP with a surplus column w >= 0 (w <= 1) added to that row, whose reduced cost is -pi_0: a
+    VRS optimal basis with pi_0 <= 0 stays optimal, and with 0 < pi_0 <= CONV_TOL * score the NIRS score
+    is at most pi_0 * 1 below the VRS one (weak duality).  Then the NIRS score is the VRS score (the unit is
+    "drs"), again without an LP; the rest are solved (none in the data of benchmarks/dea_scaling.py).
     """
 
     def columns(kind: str) -> np.ndarray:
@@ -497,6 +506,11 @@ def _scale(
     crs_is_nirs = np.isfinite(crs[differs]) & (sum_lam[differs] <= 1.0 + NIRS_SUM_TOL)
     nirs[differs[crs_is_nirs]] = crs[differs[crs_is_nirs]]
     solve = differs[~crs_is_nirs]
+    if conv is not None:
+        with np.errstate(invalid="ignore"):
+            vrs_is_nirs = conv[solve] <= CONV_TOL * vrs_te[solve]  # NaN (no dual known): solve the LP
+        nirs[solve[vrs_is_nirs]] = vrs_te[solve[vrs_is_nirs]]
+        solve = solve[~vrs_is_nirs]
     if len(solve):
         cols = columns("nirs")
         res = E.radial_scores(
