@@ -3,6 +3,7 @@ cigarette panel and Elhorst's 46-state contiguity matrix; a Dask LocalCluster cl
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -150,3 +151,25 @@ def dask_client():
         distributed.Client(cluster, set_as_default=False) as client,
     ):
         yield client
+
+
+@pytest.fixture
+def dask_client_of():
+    """``dask_client_of(n)``: a context manager giving a Client of a fresh LocalCluster of ``n`` single-threaded
+    worker processes (tests that compare worker counts start one cluster per count: scaling one cluster down
+    and up made distributed's close race on a removed worker, KeyError in ``_update_worker_status``)."""
+    distributed = pytest.importorskip("distributed")
+
+    @contextlib.contextmanager
+    def client_of(n: int):
+        with (
+            distributed.LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster, set_as_default=False) as client,
+        ):
+            client.wait_for_workers(n, timeout=120)
+            assert len(client.scheduler_info()["workers"]) == n
+            yield client
+
+    return client_of

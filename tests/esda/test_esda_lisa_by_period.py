@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,26 +54,12 @@ def test_bad_options_are_named(setup):
         esda.local_moran_by_period(panel, "ln_gsp", w, seed=2**31)
 
 
-def _scale(client, n):
-    client.cluster.scale(n)
-    client.wait_for_workers(n, timeout=60)
-    deadline = time.monotonic() + 30
-    while len(client.scheduler_info()["workers"]) != n and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(client.scheduler_info()["workers"]) == n
-
-
-@pytest.mark.slow  # a real LocalCluster with worker processes (each imports esda and compiles its kernel)
-def test_dask_cluster_is_bit_identical_for_1_2_4_workers(setup, dask_client):
+@pytest.mark.slow  # real LocalClusters with worker processes (each imports esda and compiles its kernel)
+def test_dask_cluster_is_bit_identical_for_1_2_4_workers(setup, dask_client_of):
     want = _lisa(setup)
-    try:
-        for n in (2, 1, 4):
-            _scale(dask_client, n)
-            pd.testing.assert_frame_equal(
-                _lisa(setup, backend="dask", client=dask_client), want, check_exact=True
-            )
-    finally:
-        _scale(dask_client, 2)
+    for n in (1, 2, 4):
+        with dask_client_of(n) as client:
+            pd.testing.assert_frame_equal(_lisa(setup, backend="dask", client=client), want, check_exact=True)
 
 
 @pytest.mark.slow  # worker processes start by forkserver

@@ -148,7 +148,8 @@ def test_input_scores_never_exceed_one_against_the_units_own_sample(seed, rts, m
     te = run(x, y, rts=rts, slacks="none", scale=False, method=method).efficiency.to_numpy()
     finite = te[np.isfinite(te)]  # NaN is allowed where no certificate was found (named in a warning, `run`)
     assert len(finite) > 0
-    assert np.all(finite > 0) and np.all(finite <= 1 + 1e-9)
+    # 1e-8: HiGHS's feasibility tolerances are 1e-7; the plain path's NIRS score of seed 130 is 1 + 5.5e-9
+    assert np.all(finite > 0) and np.all(finite <= 1 + 1e-8)
 
 
 def _wide_panel(seed: int, n: int = 15, periods: int = 3) -> pd.DataFrame:

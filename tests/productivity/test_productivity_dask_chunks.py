@@ -3,8 +3,6 @@ real LocalCluster with 1, 2 and 4 worker processes gives the serial results bit 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,27 +71,14 @@ def _identical(got, want):
             pd.testing.assert_frame_equal(g, w, check_exact=True)
 
 
-def _scale(client, n):
-    client.cluster.scale(n)
-    client.wait_for_workers(n, timeout=60)
-    deadline = time.monotonic() + 30
-    while len(client.scheduler_info()["workers"]) != n and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(client.scheduler_info()["workers"]) == n
-
-
-@pytest.mark.slow  # a real LocalCluster with worker processes
-def test_dask_cluster_is_bit_identical_for_1_2_4_workers(dask_client):
+@pytest.mark.slow  # real LocalClusters with worker processes
+def test_dask_cluster_is_bit_identical_for_1_2_4_workers(dask_client_of):
     import dask
 
     want = _outputs("serial")
-    try:
-        for n in (2, 1, 4):
-            _scale(dask_client, n)
-            with dask.config.set(scheduler=dask_client):
-                _identical(_outputs("dask"), want)
-    finally:
-        _scale(dask_client, 2)
+    for n in (1, 2, 4):
+        with dask_client_of(n) as client, dask.config.set(scheduler=client):
+            _identical(_outputs("dask"), want)
 
 
 @pytest.mark.slow  # forked worker processes
