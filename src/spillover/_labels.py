@@ -294,6 +294,31 @@ _ZH: dict[str, str] = {
     "SDM -> SEM": "SDM 简化为 SEM",
     "FE vs RE": "固定效应与随机效应",
     "reject": "是否拒绝",
+    # ---- which model and which W: posterior model probabilities (LeSage 2014)
+    "Posterior model probabilities": "后验模型概率",
+    "Log-marginal likelihood by kind and W": "各模型类型与空间权重矩阵的对数边际似然",
+    "Probability: kind x W": "模型类型 × 空间权重矩阵",
+    "By kind": "按模型类型",
+    "By W": "按空间权重矩阵",
+    "log_marginal": "对数边际似然",
+    "probability": "后验模型概率",
+    "w": "空间权重矩阵",
+    "sar": "SAR 模型",
+    "sem": "SEM 模型",
+    "sdm": "SDM 模型",
+    "slx": "SLX 模型",
+    "sac": "SAC 模型",
+    "sdem": "SDEM 模型",
+    "dependent": "被解释变量",
+    "regressors": "解释变量",
+    "N x T": "N × T",
+    "most probable": "后验概率最大的模型",
+    "Posterior probabilities of each kind and W": "各模型类型与空间权重矩阵的后验概率",
+    "LeSage (2014): flat priors on beta and sigma, uniform prior on the spatial parameter over "
+    "(1/omega_min, 1/omega_max); equal prior probability of every kind and W.": (
+        "LeSage（2014）：β 与 σ 取平坦先验，空间参数在 (1/ω_min, 1/ω_max) 上取均匀先验；各模型类型与空间权重矩阵的"
+        "先验概率相等。"
+    ),
     "Outputs beside this report:": "本报告旁的输出文件：",
     "(one layer, one row per region) and the tables in": "（一个图层，每个地区一行）以及表格文件夹",
     "(CSV, LaTeX, Excel, Stata).": "（CSV、LaTeX、Excel、Stata）。",
@@ -480,6 +505,10 @@ _ZH_PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
     (re.compile(r"^weights (\S+)$"), r"空间权重矩阵 \1"),
     # captions of the report's tables and figures
     (re.compile(r"^(" + "|".join(map(re.escape, _RESULT_TITLES)) + r") of (\S+)(?:: (.+))?$"), _result_title),
+    (
+        re.compile(r"^Posterior model probabilities: (.+)$"),
+        lambda m: f"后验模型概率：{label(m.group(1), 'zh')}",
+    ),
     (
         re.compile(r"^Bootstrap \((\d+) draws, (\d+%) percentile intervals\)$"),
         r"自助法（\1 次抽样，\2 百分位区间）",
@@ -670,6 +699,19 @@ _ZH_PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
     ),
     (re.compile(r"Weights (\S+): supported model (\w+)\. "), r"空间权重矩阵 \1：支持 \2 模型。"),
     (
+        re.compile(
+            r"LeSage \(2014\) log-marginal likelihoods of (.+?) under the weights (.+?) \((\w+) fixed effects\), "
+            r"every kind and W equally probable a priori\. Most probable: (\w+) with (\S+)\. The probabilities "
+            r"compare the models given the regressors; they do not test the SDM's common-factor restriction\."
+        ),
+        lambda m: (
+            f"LeSage（2014）对数边际似然：模型 {m.group(1)}，空间权重矩阵 {m.group(2)}"
+            f"（{_FE_KIND.get(m.group(3), m.group(3))}固定效应），各模型类型与空间权重矩阵的先验概率相等。"
+            f"后验概率最大的是 {m.group(4)}（{m.group(5)}）。后验概率是在给定解释变量下对模型的比较，"
+            "并不检验 SDM 的公因子约束。"
+        ),
+    ),
+    (
         re.compile(r"Notes: (standard errors|z statistics) in parentheses; ([^.]*(?:\.\d+[^.]*)*)\."),
         _stars_note,
     ),
@@ -713,9 +755,23 @@ def label(english: str, language: str, keep: Collection[str] = ()) -> str:
     return english
 
 
+#: text cells that carry a name: the most probable model (``SDM with queen``)
+_ZH_CELL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^([A-Z]+) with (\S+)$"), r"\1（\2）"),
+)
+
+
 def cell(value: str, language: str) -> str:
     """A text cell (``"Yes"``, ``"twoway"``) in ``language``; numbers and names come back unchanged."""
-    return _ZH_CELLS.get(value, value) if language == "zh" else value
+    if language != "zh":
+        return value
+    if value in _ZH_CELLS:
+        return _ZH_CELLS[value]
+    for pattern, sub in _ZH_CELL_PATTERNS:
+        out, n = pattern.subn(sub, value)
+        if n:
+            return out
+    return value
 
 
 def text(english: str, language: str) -> str:
