@@ -24,7 +24,17 @@ from types import MappingProxyType
 from spillover.errors import SpilloverError
 from spillover.options import Language, check_option, choices
 
-__all__ = ["ZH", "ZH_CELLS", "ZH_PATTERNS", "LANGUAGES", "label", "cell", "text", "check_language"]
+__all__ = [
+    "ZH",
+    "PARAMETERS",
+    "ZH_CELLS",
+    "ZH_PATTERNS",
+    "LANGUAGES",
+    "label",
+    "cell",
+    "text",
+    "check_language",
+]
 
 #: The languages of reports and tables (``language=``; ``[report] language``): English is the default.
 LANGUAGES: tuple[str, ...] = tuple(choices(Language))
@@ -311,7 +321,7 @@ _ZH: dict[str, str] = {
     "sdem": "SDEM 模型",
     "dependent": "被解释变量",
     "regressors": "解释变量",
-    "N x T": "N × T",
+    "N x T": "地区数 × 时期数",
     "most probable": "后验概率最大的模型",
     "Posterior probabilities of each kind and W": "各模型类型与空间权重矩阵的后验概率",
     "LeSage (2014): flat priors on beta and sigma, uniform prior on the spatial parameter over "
@@ -323,6 +333,9 @@ _ZH: dict[str, str] = {
     "(one layer, one row per region) and the tables in": "（一个图层，每个地区一行）以及表格文件夹",
     "(CSV, LaTeX, Excel, Stata).": "（CSV、LaTeX、Excel、Stata）。",
 }
+#: the rows of a model table that name a parameter spillover estimates, not a variable (always translated)
+PARAMETERS: tuple[str, ...] = ("const", "rho", "lambda", "sigma2", "phi")
+
 ZH: Mapping[str, str] = MappingProxyType(_ZH)
 """English label -> Chinese label (fixed labels; variable names are never in it)."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from spillover._labels import check_language
+from spillover._labels import PARAMETERS, check_language
 from spillover.errors import ModelError
 from spillover.options import Language
 from spillover.summary import (
@@ -128,11 +128,12 @@ def compare(
 
 
 def _model_names(results: Sequence[TableResult]) -> set[str]:
-    """The variables of ``results`` (coefficients, ``W*x`` and the dependent variables): never translated."""
+    """The variables of ``results`` (regressors, the x of ``W*x``, the dependent variables): never translated;
+    the parameters spillover names (``rho``, ``const``...) are labels, translated."""
     names = {r.table_dependent for r in results}
     for r in results:
-        names.update(map(str, r.table_coefficients().index))
-    return names
+        names.update(str(n).removeprefix("W*") for n in r.table_coefficients().index)
+    return names - set(PARAMETERS)
 
 
 def _union(lists: Sequence[Sequence[str]]) -> list[str]:

@@ -235,3 +235,17 @@ def test_numbers_are_those_of_the_english_report(reports):
     assert zh == en
     for name, table in reports["us_en"][0].tables.items():
         assert reports["us"][0].tables[name].frame.equals(table.frame), name
+
+
+def test_names_to_keep_are_never_translated():
+    # a variable spelt like a label spillover writes (Theil's T, the hot-spot "trend") keeps its name; the
+    # same word as spillover's own column is translated (expected words: spillover._labels' entries)
+    from spillover.summary import Summary, translate, translate_frame
+
+    frame = pd.DataFrame({"T": [1.0], "trend": [2.0]}, index=pd.Index(["T"], name="variable"))
+    out = translate_frame(frame, "zh", keep={"T"})
+    assert list(out.columns) == ["T", "趋势"] and list(out.index) == ["T"] and out.index.name == "变量"
+    assert list(translate_frame(frame, "zh").columns) == ["泰尔指数 T", "趋势"]
+    shown = translate(Summary("t", (frame,), header={"fixed": True, "variable": "none"}), "zh", keep={"none"})
+    assert shown.header == {"全样本统一分组": "是", "变量": "none"}
+    assert out.to_numpy().tolist() == frame.to_numpy().tolist()
