@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -388,11 +388,13 @@ def _center(s: str, width: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- language
-def translate(summary: Summary, language: Language = "en") -> Summary:
+def translate(summary: Summary, language: Language = "en", keep: Collection[str] = ()) -> Summary:
     """``summary`` with the words spillover wrote in ``language`` (:mod:`spillover._labels`): title, header,
     column headers, statistics rows, Yes/No cells, captions and notes; variable names and numbers unchanged.
 
     A paper table (its notes explain the parentheses) gets the row-label heading (``变量``) in Chinese.
+    Names in ``keep`` (the variables of a study or of the models shown) are never translated, even where
+    one is spelt like a label spillover writes (a variable ``T`` beside Theil's ``T``).
 
     >>> s = Summary("Dependent variable: y", (pd.DataFrame({"(1)": ["0.5**", "(0.2)", "Yes"]},
     ...             index=["x", "", "Region FE"]),), notes="Notes: standard errors in parentheses; * p<0.1.")
@@ -407,10 +409,9 @@ def translate(summary: Summary, language: Language = "en") -> Summary:
     return replace(
         summary,
         title=_labels.text(summary.title, language),
-        tables=tuple(translate_frame(b, language) for b in summary.tables),
+        tables=tuple(translate_frame(b, language, keep) for b in summary.tables),
         header={
-            _labels.label(k, language): _labels.cell(v, language) if isinstance(v, str) else v
-            for k, v in summary.header.items()
+            _labels.label(k, language): _header_value(v, language, keep) for k, v in summary.header.items()
         },
         notes=_labels.text(summary.notes, language),
         captions=tuple(_labels.text(c, language) for c in summary.captions),
@@ -418,7 +419,16 @@ def translate(summary: Summary, language: Language = "en") -> Summary:
     )
 
 
-def translate_frame(frame: pd.DataFrame, language: Language = "en") -> pd.DataFrame:
+def _header_value(value: Any, language: Language, keep: Collection[str]) -> Any:
+    """A header value in ``language``: text cells (``none``, ``levels``) and booleans (是/否); names kept."""
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    return _labels.cell(value, language) if isinstance(value, str) and value not in keep else value
+
+
+def translate_frame(
+    frame: pd.DataFrame, language: Language = "en", keep: Collection[str] = ()
+) -> pd.DataFrame:
     """A copy of ``frame`` with the labels spillover wrote (column headers, statistics rows, index names)
     and its text cells (Yes/No) in ``language``; numbers, variable names and the row order unchanged.
 
@@ -431,7 +441,7 @@ def translate_frame(frame: pd.DataFrame, language: Language = "en") -> pd.DataFr
         return out
 
     def lab(v: Any) -> Any:
-        return _labels.label(v, language) if isinstance(v, str) else v
+        return _labels.label(v, language, keep) if isinstance(v, str) else v
 
     def axis(index: pd.Index) -> pd.Index:
         names = [lab(n) for n in index.names]
@@ -446,5 +456,7 @@ def translate_frame(frame: pd.DataFrame, language: Language = "en") -> pd.DataFr
     for j in range(out.shape[1]):
         col = out.iloc[:, j]
         if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
-            out.iloc[:, j] = col.map(lambda v: _labels.cell(v, language) if isinstance(v, str) else v)
+            out.iloc[:, j] = col.map(
+                lambda v: _labels.cell(v, language) if isinstance(v, str) and v not in keep else v
+            )
     return out

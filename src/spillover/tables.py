@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from spillover._labels import check_language
+from spillover._labels import PARAMETERS, check_language
 from spillover.errors import ModelError
 from spillover.options import Language
 from spillover.summary import (
@@ -60,7 +60,8 @@ def summary(
     variable names and numbers unchanged (:func:`spillover.summary.translate`).
     """
     check_language(language, error=ModelError)
-    return translate(res.summary(stars=stars, se=se, draws=draws, seed=seed, digits=digits), language)
+    keep = _model_names([res]) if isinstance(res, TableResult) else set()
+    return translate(res.summary(stars=stars, se=se, draws=draws, seed=seed, digits=digits), language, keep)
 
 
 def compare(
@@ -123,7 +124,16 @@ def compare(
         rows[(lab, "")] = [s.get(lab, "") for s in stats_rows]
     cells = pd.DataFrame(rows.values(), index=row_labels(rows), columns=names)
     title = f"Dependent variable: {deps[0]}" if len(set(deps)) == 1 else "Dependent variables as labelled"
-    return translate(Summary(title, (cells,), notes=star_notes(se, stars)), language)
+    return translate(Summary(title, (cells,), notes=star_notes(se, stars)), language, _model_names(results))
+
+
+def _model_names(results: Sequence[TableResult]) -> set[str]:
+    """The variables of ``results`` (regressors, the x of ``W*x``, the dependent variables): never translated;
+    the parameters spillover names (``rho``, ``const``...) are labels, translated."""
+    names = {r.table_dependent for r in results}
+    for r in results:
+        names.update(str(n).removeprefix("W*") for n in r.table_coefficients().index)
+    return names - set(PARAMETERS)
 
 
 def _union(lists: Sequence[Sequence[str]]) -> list[str]:

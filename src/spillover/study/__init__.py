@@ -183,7 +183,7 @@ def _write(
     ctx: Any, study: Study, target: Path, overwrite: bool, messages: list[str]
 ) -> dict[str, list[Path]]:
     from spillover.study import outputs
-    from spillover.study.report import render_report
+    from spillover.study.report import kept_names, render_report
 
     spec = study.options("output")
     files: dict[str, list[Path]] = {"report": [], "geopackage": [], "tables": [], "study": []}
@@ -200,6 +200,6 @@ def _write(
         formats = spec["tables"]
         if formats:
             language = study.options("report")["language"]
-            written = outputs.write_tables(ctx.tables, tmp, formats, language)
+            written = outputs.write_tables(ctx.tables, tmp, formats, language, kept_names(ctx))
             files["tables"] = [p.relative_to(tmp) for p in written]
     return {k: [target / p for p in v] for k, v in files.items()}

@@ -51,7 +51,9 @@ def summary_tables(ctx: _Context, sec: Section, measure: str, var: str, summary:
         part = parts[i] if i < len(parts) else f"table{i + 1}"
         name = table_name(prefix, "_".join(p for p in (kind, part) if p), var)
         caption = summary.captions[i] if i < len(summary.captions) else ""
-        title = f"{summary.title} of {var}" + (f": {caption}" if caption and i else "")
+        # a result's title that names the variable already (convergence) does not get it twice
+        own = summary.title if summary.title.endswith(f" of {var}") else f"{summary.title} of {var}"
+        title = own + (f": {caption}" if caption and i else "")
         one = replace(summary, title=title, tables=(frame,), captions=(caption,) if caption else ())
         ctx.add_table(sec, name, frame, title, display=one)
         names.append(name)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +52,18 @@ def staging_folder(
 
 # ---------------------------------------------------------------------- tables
 def write_tables(
-    tables: dict[str, StudyTable], folder: Path, formats: list[str], language: Language = "en"
+    tables: dict[str, StudyTable],
+    folder: Path,
+    formats: list[str],
+    language: Language = "en",
+    keep: Collection[str] = (),
 ) -> list[Path]:
     """Each table as ``tables/<name>.csv|.tex|.dta`` and all of them in ``tables/tables.xlsx``.
 
     With ``language="zh"`` (``[report] language``) the headers, statistics rows, Yes/No cells, titles and
     notes are in Chinese (:func:`spillover.summary.translate_frame`); the numbers and variable names are the
     same.  Stata variable names stay the English (ASCII) column names; their Chinese header becomes the
-    variable label.
+    variable label.  The names in ``keep`` (the study's variables) are never translated.
     """
     out = folder / "tables"
     out.mkdir()
@@ -67,15 +71,15 @@ def write_tables(
     for name, table in tables.items():
         if "csv" in formats:
             path = out / f"{name}.csv"
-            io.write_csv(translate_frame(table.frame, language), path)
+            io.write_csv(translate_frame(table.frame, language, keep), path)
             written.append(path)
         if "tex" in formats:
             path = out / f"{name}.tex"
-            path.write_text(_latex(table, language), encoding="utf-8")
+            path.write_text(_latex(table, language, keep), encoding="utf-8")
             written.append(path)
         if "dta" in formats:
             path = out / f"{name}.dta"
-            frame, labels = _stata(table, language)
+            frame, labels = _stata(table, language, keep)
             frame.to_stata(
                 path,
                 write_index=False,
@@ -88,15 +92,15 @@ def write_tables(
         path = out / "tables.xlsx"
         with io.excel_writer(path) as xl:
             for sheet, table in zip(_sheet_names(tables), tables.values()):
-                translate_frame(table.frame, language).to_excel(xl, sheet_name=sheet)
+                translate_frame(table.frame, language, keep).to_excel(xl, sheet_name=sheet)
         written.append(path)
     return written
 
 
-def _latex(table: StudyTable, language: Language = "en") -> str:
+def _latex(table: StudyTable, language: Language = "en", keep: Collection[str] = ()) -> str:
     title = _labels.text(table.title, language)
     caption = title.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
-    display = translate(table.display, language)
+    display = translate(table.display, language, keep)
     body = (
         f"\\begin{{table}}[htbp]\n\\centering\n\\caption{{{caption}}}\n"
         f"{display.as_latex(cjk_note=False)}\n\\end{{table}}\n"
@@ -104,13 +108,15 @@ def _latex(table: StudyTable, language: Language = "en") -> str:
     return f"% {title}\n% needs \\usepackage{{booktabs}}\n{latex_cjk_note(body)}{body}"
 
 
-def _stata(table: StudyTable, language: Language = "en") -> tuple[pd.DataFrame, dict[str, str]]:
+def _stata(
+    table: StudyTable, language: Language = "en", keep: Collection[str] = ()
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """The table as a Stata frame (ASCII variable names) and the variable labels (the headers in
     ``language``; none in English)."""
     frame, _ = _stata_frame(table.frame)
     if language == "en":
         return frame, {}
-    shown, labels = _stata_frame(translate_frame(table.frame, language))
+    shown, labels = _stata_frame(translate_frame(table.frame, language, keep))
     for col, zh_col in zip(frame.columns, shown.columns):  # same cells, Chinese Yes/No and row labels
         if not pd.api.types.is_numeric_dtype(frame[col]):
             frame[col] = shown[zh_col]

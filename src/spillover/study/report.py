@@ -77,6 +77,11 @@ def _requirements() -> list[str]:
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
 
 
+def kept_names(ctx: Any) -> frozenset[str]:
+    """The names a translated report and its tables never translate: the panel's variables."""
+    return frozenset(map(str, ctx.panel.variables)) if ctx.panel is not None else frozenset()
+
+
 def render_report(ctx: Any, warnings: list[str]) -> str:
     """The report's HTML for a computed study context."""
     import jinja2
@@ -90,7 +95,8 @@ def render_report(ctx: Any, warnings: list[str]) -> str:
     # [report] language: headings, table headers and notes through the one translation table
     language = ctx.study.options("report")["language"]
     env.filters["tr"] = lambda english: _labels.text(english, language)
-    env.filters["table_html"] = lambda summary: translate(summary, language).as_html()
+    keep = kept_names(ctx)  # the study's variables keep their names, whatever they are called
+    env.filters["table_html"] = lambda summary: translate(summary, language, keep).as_html()
     template = env.from_string((templates / "report.html.j2").read_text(encoding="utf-8"))
     study = ctx.study
     meta = study.sections["study"]
