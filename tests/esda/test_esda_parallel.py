@@ -3,8 +3,6 @@ exactly (each period is one task with its own generator), for 1, 2 and 4 workers
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -74,21 +72,9 @@ def test_processes_are_bit_identical_for_1_2_4_workers(setup, workers):
     _identical(_tables(setup, backend="processes", n_jobs=workers), _tables(setup))
 
 
-def _scale(client, n):
-    client.cluster.scale(n)
-    client.wait_for_workers(n, timeout=60)
-    deadline = time.monotonic() + 30
-    while len(client.scheduler_info()["workers"]) != n and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(client.scheduler_info()["workers"]) == n
-
-
-@pytest.mark.slow  # a real LocalCluster with worker processes
-def test_dask_cluster_is_bit_identical_for_1_2_4_workers(setup, dask_client):
+@pytest.mark.slow  # real LocalClusters with worker processes, one per worker count
+def test_dask_cluster_is_bit_identical_for_1_2_4_workers(setup, dask_client_of):
     want = _tables(setup)
-    try:
-        for n in (2, 1, 4):
-            _scale(dask_client, n)
-            _identical(_tables(setup, backend="dask", client=dask_client), want)
-    finally:
-        _scale(dask_client, 2)
+    for n in (1, 2, 4):
+        with dask_client_of(n) as client:
+            _identical(_tables(setup, backend="dask", client=client), want)
