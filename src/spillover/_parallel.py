@@ -35,6 +35,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -100,19 +101,40 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def free_cores() -> int:
-    """Usable cores minus the 1-minute load average (rounded half up; ``os.getloadavg``), at least 0; all
-    usable cores where the platform reports no load average (Windows).
+def _runnable_now(samples: int = 9, pause: float = 0.005) -> int | None:
+    """Runnable threads on the machine now, other than the one asking: the median of ``samples`` readings of
+    /proc/loadavg's ``running/total`` field, ``pause`` seconds apart, minus one; None where the file does not
+    exist (not Linux)."""
+    counts = []
+    for k in range(samples):
+        try:
+            with open("/proc/loadavg", encoding="ascii") as fh:
+                counts.append(int(fh.read().split()[3].split("/")[0]))
+        except (OSError, ValueError, IndexError):
+            return None
+        if k + 1 < samples:
+            time.sleep(pause)
+    return max(0, int(np.median(counts)) - 1)
 
-    The load average counts every runnable process, this one included when it has been computing for
-    the past minute: the count is of cores that nothing else is using.
+
+def free_cores() -> int:
+    """Usable cores that nothing else is using now, at least 0.
+
+    Linux: usable cores minus the threads runnable at this moment (:func:`_runnable_now`, a median of a few
+    readings 5 ms apart, so a blip does not decide).  The 1-minute load average is not used there: it still
+    counts a job that ended seconds ago (an idle 2-core machine read 0.85 a minute after a test run, which
+    made ``backend="auto"`` choose serial), and it counts this process's own computing, although its core is
+    free for the pool while it waits.  Elsewhere: usable cores minus the 1-minute load average (rounded half
+    up; ``os.getloadavg``), or every usable core where the platform reports no load (Windows).
     """
     cores = usable_cores()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this platform
-        return cores
-    return max(0, cores - math.floor(load + 0.5))
+    busy = _runnable_now()
+    if busy is None:
+        try:
+            busy = math.floor(os.getloadavg()[0] + 0.5)
+        except (AttributeError, OSError):  # no load average on this platform
+            return cores
+    return max(0, cores - busy)
 
 
 def auto_processes(size: int, threshold: int, n_jobs: int | None = None) -> bool:

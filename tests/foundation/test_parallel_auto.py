@@ -1,8 +1,9 @@
 """backend="auto": a process pool only for large problems on a machine with at least two free cores
-(usable cores minus the 1-minute load average), decided by spillover._parallel.auto_processes for every
-model family (issue #24, item 6).  The machine's cores and load are monkeypatched, so the expected answers
-follow from the rule itself: free = cores - floor(load + 0.5), processes iff size >= threshold, n_jobs
-allows two workers and free >= 2."""
+(usable cores minus the threads runnable now on Linux, minus the 1-minute load average elsewhere), decided by
+spillover._parallel.auto_processes for every model family (issue #24, item 6).  The machine's cores, runnable
+threads and load are monkeypatched, so the expected answers follow from the rule itself: free = cores - busy
+(busy = runnable threads other than the caller, else floor(load + 0.5)), processes iff size >= threshold,
+n_jobs allows two workers and free >= 2."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from spillover import _parallel as P
 from spillover.productivity import _engine as E
 
 
-def machine(monkeypatch, cores: int, load: float | None) -> None:
+def machine(monkeypatch, cores: int, load: float | None, runnable: int | None = None) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(P, "_runnable_now", lambda: runnable)  # None: not Linux, the load average decides
     if load is None:
         monkeypatch.delattr(os, "getloadavg", raising=False)
     else:
@@ -38,6 +40,50 @@ def test_free_cores_subtracts_the_load_average(monkeypatch, cores, load, free):
     machine(monkeypatch, cores, load)
     assert P.usable_cores() == cores
     assert P.free_cores() == free
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "runnable", "free"),
+    [
+        (2, 0.85, 0, 2),  # idle now, a finished job still in the load average: both cores free
+        (2, 0.1, 1, 1),  # another job started seconds ago: the load average has not seen it yet
+        (2, 2.0, 3, 0),
+        (8, 0.0, 2, 6),
+    ],
+)
+def test_free_cores_on_linux_count_the_threads_runnable_now(monkeypatch, cores, load, runnable, free):
+    machine(monkeypatch, cores, load, runnable)
+    assert P.free_cores() == free
+
+
+def test_runnable_now_reads_proc_loadavg(monkeypatch):
+    # provenance: /proc/loadavg's fourth field is "runnable/total" (proc(5)); the median of the readings,
+    # minus the reading thread
+    readings = iter(
+        ["0.50 0.40 0.30 3/120 999\n", "0.50 0.40 0.30 1/120 999\n", "0.50 0.40 0.30 3/120 999\n"]
+    )
+
+    class Fake:
+        def __init__(self, *args, **kwargs):
+            self.text = next(readings)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return self.text
+
+    monkeypatch.setattr("builtins.open", Fake)
+    assert P._runnable_now(samples=3, pause=0) == 2
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("/proc/loadavg")
+
+    monkeypatch.setattr("builtins.open", missing)
+    assert P._runnable_now(samples=3, pause=0) is None
 
 
 def test_usable_cores_falls_back_to_cpu_count(monkeypatch):

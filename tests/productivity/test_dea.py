@@ -318,6 +318,7 @@ def test_auto_backend_uses_processes_only_for_large_problems(monkeypatch):
 
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0), raising=False)  # an idle machine
+    monkeypatch.setattr("spillover._parallel._runnable_now", lambda: 0)  # nothing else runnable (Linux)
     assert resolve_backend("auto", AUTO_PROCESSES, 2) == "processes"
     assert resolve_backend("auto", AUTO_PROCESSES - 1, 2) == "serial"
     assert resolve_backend("auto", 10 * AUTO_PROCESSES, 1) == "serial"  # one worker: no pool
