@@ -57,6 +57,7 @@ __all__ = [
     "dask_client",
     "DASK_MISSING",
     "usable_cores",
+    "n_workers",
     "free_cores",
     "auto_processes",
     "AUTO_FREE_CORES",
@@ -151,7 +152,8 @@ def auto_processes(size: int, threshold: int, n_jobs: int | None = None) -> bool
     return free_cores() >= AUTO_FREE_CORES
 
 
-def _workers(n_jobs: int | None) -> int:
+def n_workers(n_jobs: int | None) -> int:
+    """Workers of a pool: ``n_jobs`` when positive, else every usable core (:func:`usable_cores`)."""
     return n_jobs if n_jobs and n_jobs > 0 else usable_cores()
 
 
@@ -226,13 +228,13 @@ def map_chunks(
     slices = chunk_slices(draws)
     calls = [seeds[sl] for sl in slices]
     with progress_bar(progress, draws, label) as update:
-        if backend == "serial" or (backend == "processes" and (_workers(n_jobs) < 2 or len(calls) == 1)):
+        if backend == "serial" or (backend == "processes" and (n_workers(n_jobs) < 2 or len(calls) == 1)):
             parts = []
             for sl, c in zip(slices, calls):
                 parts.append(chunk(c))
                 update(sl.stop, draws)
         elif backend == "processes":
-            parts = _on_processes(chunk, calls, slices, min(_workers(n_jobs), len(calls)), update, draws)
+            parts = _on_processes(chunk, calls, slices, min(n_workers(n_jobs), len(calls)), update, draws)
         else:
             parts = _on_dask(chunk, calls, slices, client, n_jobs, update, draws)
     return np.concatenate([np.asarray(p) for p in parts], axis=0)
@@ -272,12 +274,12 @@ def map_items(
         check_int(n_jobs, "n_jobs", minimum=1, error=error)
     task = _Indexed(one, items)
     calls = [[i] for i in range(len(task.items))]
-    if backend == "serial" or len(calls) < 2 or (backend == "processes" and _workers(n_jobs) < 2):
+    if backend == "serial" or len(calls) < 2 or (backend == "processes" and n_workers(n_jobs) < 2):
         return task(range(len(calls)))
     slices = [slice(i, i + 1) for i in range(len(calls))]
     done = lambda *_: None  # noqa: E731 - no progress bar per item
     if backend == "processes":
-        parts = _on_processes(task, calls, slices, min(_workers(n_jobs), len(calls)), done, len(calls))
+        parts = _on_processes(task, calls, slices, min(n_workers(n_jobs), len(calls)), done, len(calls))
     else:
         parts = _on_dask(task, calls, slices, client, n_jobs, done, len(calls))
     return [out for part in parts for out in part]
@@ -369,7 +371,7 @@ def dask_client(client: Any = None, n_jobs: int | None = None) -> Iterator[Any]:
         pass
     with (
         distributed.LocalCluster(
-            n_workers=_workers(n_jobs), threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n_workers(n_jobs), threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as own,
     ):

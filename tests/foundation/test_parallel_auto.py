@@ -99,7 +99,7 @@ def test_affinity_limits_the_cores(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
     machine(monkeypatch, 3, 0.0)
     assert P.usable_cores() == 3
-    assert P._workers(None) == 3
+    assert P.n_workers(None) == 3
     assert E.n_workers(None) == 3
     assert E.n_workers(5) == 5  # an explicit n_jobs is kept
 

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from spillover._parallel import auto_processes, usable_cores
+from spillover._parallel import auto_processes, n_workers
 from spillover.options import Backend
 from spillover.productivity._highs import SCORE_SCALE, HighsEnvelopment, ray_scale
 from spillover.productivity._lp import FAILED, OPTIMAL, RadialSolver, solve_chain
@@ -140,11 +140,6 @@ def _chunks(n: int) -> list[slice]:
     n_chunks = max(1, -(-n // CHUNK_UNITS))
     edges = np.linspace(0, n, n_chunks + 1).astype(int)
     return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a] or [slice(0, n)]
-
-
-def n_workers(n_jobs: int | None) -> int:
-    """Workers of a pool: ``n_jobs`` when positive, else every usable core (the process's CPU affinity)."""
-    return n_jobs if n_jobs and n_jobs > 0 else usable_cores()
 
 
 def resolve_backend(backend: str, n_units: int, n_jobs: int | None) -> str:
