@@ -5,32 +5,10 @@ basis has a convexity dual <= 0): every label against scipy's HiGHS, one LP per 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from scipy.optimize import linprog
+from dea_scale_reference import scale_against_linprog, theta
 
 from spillover.productivity import _engine
-from spillover.productivity.dea import SCALE_TOL, dea
-
-
-def _theta(x: np.ndarray, y: np.ndarray, o: int, rts: str) -> float:
-    """min theta s.t. X'lam <= theta x_o, Y'lam >= y_o, sum(lam) = 1 (vrs), <= 1 (nirs), free (crs)."""
-    n, m = x.shape
-    a_ub = np.vstack([np.c_[-x[o][:, None], x.T], np.c_[np.zeros((y.shape[1], 1)), -y.T]])
-    b_ub = np.r_[np.zeros(m), -y[o]]
-    row = np.r_[0.0, np.ones(n)][None, :]
-    kw: dict = {"A_eq": row, "b_eq": [1.0]} if rts == "vrs" else {}
-    if rts == "nirs":
-        a_ub, b_ub = np.vstack([a_ub, row]), np.r_[b_ub, 1.0]
-    res = linprog(
-        np.r_[1.0, np.zeros(n)],
-        A_ub=a_ub,
-        b_ub=b_ub,
-        bounds=[(None, None)] + [(0, None)] * n,
-        method="highs",
-        **kw,
-    )
-    return float(res.x[0])
 
 
 def _data(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,25 +26,7 @@ def _data(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 def test_drs_labels_from_convexity_duals_match_linprog(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     n = 90
     x, y = _data(kind, n)
-    nirs_units: list[int] = []
-    inner = _engine.radial_scores
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if args[4] == "nirs" and args[2].shape[1] != args[0].shape[1]:
-            nirs_units.append(args[2].shape[1])
-        return inner(*args, **kwargs)
-
-    monkeypatch.setattr(_engine, "radial_scores", counted)
-    res = dea(pd.DataFrame(x), pd.DataFrame(y), rts="vrs").scale
-    crs = np.array([_theta(x, y, o, "crs") for o in range(n)])
-    vrs = np.array([_theta(x, y, o, "vrs") for o in range(n)])
-    nirs = np.array([_theta(x, y, o, "nirs") for o in range(n)])
-    np.testing.assert_allclose(res["crste"], crs, atol=1e-8)
-    np.testing.assert_allclose(res["vrste"], vrs, atol=1e-8)
-    expect = np.where(
-        np.abs(vrs - crs) < SCALE_TOL, "-", np.where(np.abs(nirs - vrs) < SCALE_TOL, "drs", "irs")
-    )
-    assert list(res["rts"]) == list(expect)
+    expect, nirs_units = scale_against_linprog(monkeypatch, x, y)
     n_drs = int((expect == "drs").sum())
     assert n_drs > 10
     # most drs units were decided by their VRS convexity dual, without a NIRS LP
@@ -82,8 +42,8 @@ def test_reported_convexity_duals_certify_nirs_scores() -> None:
     out = _engine.solve_within(xn, yn, rts="vrs", orientation="input", slacks="none")
     conv = out["conv_dual"]
     assert np.isfinite(conv).mean() > 0.9  # the batched simplex reports almost all
-    vrs = np.array([_theta(x, y, o, "vrs") for o in range(n)])
-    nirs = np.array([_theta(x, y, o, "nirs") for o in range(n)])
+    vrs = np.array([theta(x, y, o, "vrs") for o in range(n)])
+    nirs = np.array([theta(x, y, o, "nirs") for o in range(n)])
     np.testing.assert_allclose(out["score"], vrs, atol=1e-9)
     nonpositive = conv <= 0
     assert nonpositive.sum() > 10 and (conv > 0).sum() > 10
